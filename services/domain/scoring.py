@@ -1,0 +1,345 @@
+"""Maturity scoring, completeness, recommendations and the regency index — pure functions.
+
+Everything here is a function of a :class:`~services.domain.rubric.Rubric` (per-year data) and
+plain values; nothing reads the event log or the clock, so the same inputs give the same score
+when an auditor replays history.
+
+Per-innovation maturity (nilai kematangan)
+    An indicator's points are ``weight × level`` (levels 1..3; 0 = nothing proven). Claimed and
+    verified are kept apart:
+
+    - claimed points  = weight × claimed level, if at least one evidence item is not rejected;
+    - verified points = weight × verified level, if at least one evidence item is accepted;
+    - otherwise 0. An indicator absent from the inputs counts as level 0.
+
+    The maturity score is the sum over the rubric's indicators (maximum 111 for the 20 IID
+    indicators, whose weights sum to 37).
+
+Regency index (Indeks Inovasi Daerah), our reading of the 2023 guideline
+    ::
+
+        SID      = Σ maturity of the n selected innovations ÷ max(sid_min_divisor, n)
+                   + count_score(n)                      (ladder from the year's data)
+        maximum  = spd_max + rubric.max_score + count_score_max     (2023: 63 + 111 + 10)
+        IID      = (SPD + SID) ÷ maximum × 100, rounded to 2 decimals
+        band     = the year's band containing IID        (0 → "Tidak Dapat Dinilai")
+
+    SPD is the government-unit aspect, entered once a year (0..spd_max). The divisor, the
+    innovation-count ladder and the bands are per-year settings in the rubric files, never
+    constants here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import Literal
+
+import msgspec
+
+from services.domain.rubric import DOCUMENT_KIND_LABELS, LEVELS, Indicator, Rubric
+
+__all__ = [
+    "DOCUMENT_KIND_LABELS",
+    "Completeness",
+    "Evidence",
+    "IndexEstimate",
+    "IndicatorInput",
+    "IndicatorScore",
+    "MissingItem",
+    "Recommendation",
+    "Scorecard",
+    "band_for",
+    "completeness",
+    "recommendations",
+    "regency_index",
+    "scorecard",
+]
+
+Verdict = Literal["pending", "accepted", "rejected"]
+
+
+class Evidence(msgspec.Struct, frozen=True):
+    """One document offered as evidence for an indicator, with the reviewer's verdict on it."""
+
+    doc_id: str
+    name: str
+    kind: str
+    verdict: Verdict = "pending"
+
+
+class IndicatorInput(msgspec.Struct, frozen=True):
+    """What is known about one indicator of one innovation: levels and offered evidence."""
+
+    no: int
+    claimed_level: int = 0
+    verified_level: int | None = None
+    evidence: tuple[Evidence, ...] = ()
+
+
+class IndicatorScore(msgspec.Struct, frozen=True):
+    """One scorecard row; claimed and verified points side by side so the gap is visible."""
+
+    no: int
+    name: str
+    weight: int
+    claimed_level: int
+    claimed_points: int
+    verified_level: int | None
+    verified_points: int
+    max_points: int
+
+
+class Scorecard(msgspec.Struct, frozen=True):
+    """The maturity score of one innovation under one year's rubric."""
+
+    rubric_year: int
+    indicators: tuple[IndicatorScore, ...]
+    claimed_total: int
+    verified_total: int
+    max_total: int
+
+
+class MissingItem(msgspec.Struct, frozen=True):
+    """Something an operator still has to supply, with the points at stake if any."""
+
+    kind: Literal["field", "document", "indicator"]
+    key: str
+    label: str
+    indicator: int | None = None
+    points: int = 0
+
+
+class Completeness(msgspec.Struct, frozen=True):
+    """How far a submission is from complete, and the list of what is missing."""
+
+    percent: int
+    missing: tuple[MissingItem, ...]
+    complete: bool
+
+
+class Recommendation(msgspec.Struct, frozen=True):
+    """The next step that raises an indicator, and what it is worth."""
+
+    indicator: int
+    name: str
+    current_level: int
+    next_level: int
+    gain_next: int
+    points_available: int
+    message: str
+
+
+class IndexEstimate(msgspec.Struct, frozen=True):
+    """A regency-level IID estimate from the selected innovations and the year's SPD."""
+
+    year: int
+    innovations: int
+    spd: float
+    sid: float
+    count_score: int
+    maximum: float
+    value: float
+    band: str
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _check_level(no: int, level: int, what: str) -> None:
+    if level not in LEVELS:
+        raise ValueError(f"indicator {no}: {what} level {level} outside 0..{max(LEVELS)}")
+
+
+def _has_live_evidence(inp: IndicatorInput) -> bool:
+    """At least one evidence item not (yet) rejected: enough to back a claim."""
+    return any(ev.verdict != "rejected" for ev in inp.evidence)
+
+
+def _has_accepted_evidence(inp: IndicatorInput) -> bool:
+    """At least one evidence item accepted by a reviewer: needed for verified points."""
+    return any(ev.verdict == "accepted" for ev in inp.evidence)
+
+
+def _effective_claimed(inp: IndicatorInput) -> int:
+    """The claimed level that counts: a claim without live evidence is worth level 0."""
+    return inp.claimed_level if _has_live_evidence(inp) else 0
+
+
+def _by_indicator(rubric: Rubric, inputs: Iterable[IndicatorInput]) -> dict[int, IndicatorInput]:
+    """Index inputs by indicator, validating them and filling absent indicators with level 0."""
+    known = {ind.no for ind in rubric.indicators}
+    given: dict[int, IndicatorInput] = {}
+    for inp in inputs:
+        if inp.no not in known:
+            raise ValueError(f"rubric {rubric.year} has no indicator {inp.no}")
+        if inp.no in given:
+            raise ValueError(f"indicator {inp.no} given more than once")
+        _check_level(inp.no, inp.claimed_level, "claimed")
+        if inp.verified_level is not None:
+            _check_level(inp.no, inp.verified_level, "verified")
+        given[inp.no] = inp
+    return {ind.no: given.get(ind.no, IndicatorInput(no=ind.no)) for ind in rubric.indicators}
+
+
+def _indicator_label(ind: Indicator) -> str:
+    return f"Indikator {ind.no} {ind.name}"
+
+
+# --------------------------------------------------------------------------- scorecard
+
+
+def scorecard(rubric: Rubric, inputs: Iterable[IndicatorInput]) -> Scorecard:
+    """Claimed and verified maturity of one innovation; ValueError on levels outside 0..3."""
+    by_no = _by_indicator(rubric, inputs)
+    rows: list[IndicatorScore] = []
+    for ind in rubric.indicators:
+        inp = by_no[ind.no]
+        claimed_points = ind.points(inp.claimed_level) if _has_live_evidence(inp) else 0
+        verified_points = ind.points(inp.verified_level or 0) if _has_accepted_evidence(inp) else 0
+        rows.append(
+            IndicatorScore(
+                no=ind.no,
+                name=ind.name,
+                weight=ind.weight,
+                claimed_level=inp.claimed_level,
+                claimed_points=claimed_points,
+                verified_level=inp.verified_level,
+                verified_points=verified_points,
+                max_points=ind.max_points,
+            )
+        )
+    return Scorecard(
+        rubric_year=rubric.year,
+        indicators=tuple(rows),
+        claimed_total=sum(r.claimed_points for r in rows),
+        verified_total=sum(r.verified_points for r in rows),
+        max_total=rubric.max_score,
+    )
+
+
+# --------------------------------------------------------------------------- completeness
+
+
+def completeness(
+    rubric: Rubric,
+    *,
+    fields: Mapping[str, bool],
+    field_labels: Mapping[str, str],
+    present_document_kinds: Collection[str],
+    required_document_kinds: Collection[str],
+    inputs: Iterable[IndicatorInput],
+) -> Completeness:
+    """What is still missing before a submission is complete, so operators see it at all times.
+
+    Checks are: each required field, each required document kind, each mandatory indicator
+    (claimed level ≥ 1 backed by evidence not rejected). ``percent`` is satisfied checks ÷ all
+    checks × 100, rounded down (100 when there is nothing to check).
+    """
+    by_no = _by_indicator(rubric, inputs)
+    missing: list[MissingItem] = []
+    total = 0
+
+    for key, satisfied in fields.items():
+        total += 1
+        if not satisfied:
+            missing.append(MissingItem(kind="field", key=key, label=field_labels.get(key, key)))
+
+    present = set(present_document_kinds)
+    for doc_kind in dict.fromkeys(required_document_kinds):  # de-duplicated, order kept
+        total += 1
+        if doc_kind not in present:
+            label = DOCUMENT_KIND_LABELS.get(doc_kind, doc_kind)
+            missing.append(MissingItem(kind="document", key=doc_kind, label=label))
+
+    for no in rubric.mandatory:
+        total += 1
+        ind = rubric.indicator(no)
+        inp = by_no[no]
+        if _effective_claimed(inp) >= 1:
+            continue
+        reason = "belum ada bukti dukung" if not _has_live_evidence(inp) else "belum memilih level"
+        missing.append(
+            MissingItem(
+                kind="indicator",
+                key=f"indicator_{no}",
+                label=f"{_indicator_label(ind)}: {reason}",
+                indicator=no,
+                points=ind.max_points,
+            )
+        )
+
+    satisfied_count = total - len(missing)
+    percent = 100 if total == 0 else satisfied_count * 100 // total
+    return Completeness(percent=percent, missing=tuple(missing), complete=not missing)
+
+
+# --------------------------------------------------------------------------- recommendations
+
+
+def recommendations(rubric: Rubric, inputs: Iterable[IndicatorInput]) -> list[Recommendation]:
+    """Indicators below the top level, ranked by the points still available.
+
+    The current level is the effective claimed level (0 without evidence that is not
+    rejected). Ranking: points available desc, then weight desc, then indicator number.
+    """
+    by_no = _by_indicator(rubric, inputs)
+    top = max(LEVELS)
+    recs: list[Recommendation] = []
+    for ind in rubric.indicators:
+        current = _effective_claimed(by_no[ind.no])
+        if current >= top:
+            continue
+        nxt = current + 1
+        recs.append(
+            Recommendation(
+                indicator=ind.no,
+                name=ind.name,
+                current_level=current,
+                next_level=nxt,
+                gain_next=ind.weight,
+                points_available=ind.weight * (top - current),
+                message=(
+                    f"Lampirkan bukti '{ind.level(nxt).description}' untuk menambah "
+                    f"{ind.weight} poin pada indikator {ind.no} ({ind.name})"
+                ),
+            )
+        )
+    recs.sort(key=lambda r: (-r.points_available, -r.gain_next, r.indicator))  # gain_next = weight
+    return recs
+
+
+# --------------------------------------------------------------------------- regency index
+
+
+def band_for(rubric: Rubric, value: float) -> str:
+    """The year's band for an index value (compared at 2 decimals, bounds inclusive)."""
+    v = round(value, 2)
+    for band in rubric.index.bands:
+        if band.min <= v <= band.max:
+            return band.name
+    raise ValueError(f"index value {value} falls in no band of rubric {rubric.year}")
+
+
+def regency_index(rubric: Rubric, maturity_scores: Sequence[float], spd: float) -> IndexEstimate:
+    """The regency IID estimate; formulas in the module docstring, parameters per year."""
+    params = rubric.index
+    if not 0 <= spd <= params.spd_max:
+        raise ValueError(f"SPD {spd} outside 0..{params.spd_max}")
+    for score in maturity_scores:
+        if not 0 <= score <= rubric.max_score:
+            raise ValueError(f"maturity score {score} outside 0..{rubric.max_score}")
+    n = len(maturity_scores)
+    count_score = params.count_score(n)
+    sid = sum(maturity_scores) / max(params.sid_min_divisor, n) + count_score
+    maximum = params.spd_max + rubric.max_score + params.count_score_max
+    value = round((spd + sid) / maximum * 100, 2)
+    return IndexEstimate(
+        year=rubric.year,
+        innovations=n,
+        spd=spd,
+        sid=sid,
+        count_score=count_score,
+        maximum=float(maximum),
+        value=value,
+        band=band_for(rubric, value),
+    )
