@@ -228,12 +228,14 @@ def completeness(
     present_document_kinds: Collection[str],
     required_document_kinds: Collection[str],
     inputs: Iterable[IndicatorInput],
+    check_indicators: bool = True,
 ) -> Completeness:
     """What is still missing before a submission is complete, so operators see it at all times.
 
     Checks are: each required field, each required document kind, each mandatory indicator
     (claimed level ≥ 1 backed by evidence not rejected). ``percent`` is satisfied checks ÷ all
-    checks × 100, rounded down (100 when there is nothing to check).
+    checks × 100, rounded down (100 when there is nothing to check). Krenova entries are judged
+    on their own criteria, so they pass ``check_indicators=False``.
     """
     by_no = _by_indicator(rubric, inputs)
     missing: list[MissingItem] = []
@@ -251,7 +253,7 @@ def completeness(
             label = DOCUMENT_KIND_LABELS.get(doc_kind, doc_kind)
             missing.append(MissingItem(kind="document", key=doc_kind, label=label))
 
-    for no in rubric.mandatory:
+    for no in rubric.mandatory if check_indicators else ():
         total += 1
         ind = rubric.indicator(no)
         inp = by_no[no]

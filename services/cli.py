@@ -1,0 +1,67 @@
+"""`sirisma`: one command for every process of the system (server, workers, maintenance, demo)."""
+
+from __future__ import annotations
+
+import click
+
+from services.config import documented_settings, load_settings
+
+
+@click.group()
+def main() -> None:
+    """SI-RISMA: inovasi daerah dari usulan sampai laporan IGA."""
+
+
+@main.command()
+@click.option("--host", default=None, help="Alamat (default SIRISMA_HOST, 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (default SIRISMA_PORT, 8000).")
+@click.option("--demo", is_flag=True, help="Isi data demo bila penyimpanan masih kosong.")
+@click.option("--workers", default=1, show_default=True, help="Jumlah proses HTTP.")
+def serve(host: str | None, port: int | None, demo: bool, workers: int) -> None:
+    """Run the HTTP server (embedded SQLite unless SIRISMA_DATABASE_URL is set)."""
+    import uvicorn
+
+    settings = load_settings()
+    if demo:
+        from services.demo import seed_if_empty
+
+        seed_if_empty(settings)
+    uvicorn.run(
+        "services.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        log_level="info",
+        timeout_graceful_shutdown=20,
+    )
+
+
+@main.command()
+@click.option("--force", is_flag=True, help="Isi walaupun penyimpanan sudah berisi data.")
+def demo(force: bool) -> None:
+    """Seed a realistic regency: organisations, one account per role, calls, innovations."""
+    from services.demo import seed, seed_if_empty
+
+    settings = load_settings()
+    summary = seed(settings) if force else seed_if_empty(settings)
+    if summary is None:
+        click.echo("Penyimpanan sudah berisi data; tidak ada yang diisi (pakai --force).")
+    else:
+        click.echo(summary)
+
+
+@main.command("config")
+def show_config() -> None:
+    """Print every SIRISMA_ setting with its current value."""
+    settings = load_settings()
+    for variable, default in documented_settings():
+        name = variable.removeprefix("SIRISMA_").lower()
+        value = getattr(settings, name)
+        if "password" in name or "secret" in name:
+            value = "***"
+        click.echo(f"{variable}={value}  (default: {default if 'secret' not in name else '***'})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,433 @@
+"""Command handlers: load the aggregate, let it decide, save with optimistic concurrency.
+
+Each handler does one thing and returns ``Outcome`` (id, new version, the last notification id it
+produced, for read-your-writes). Handlers take a ``Context`` (who, request id, time) so the
+domain never reads a clock or a request itself. Account and organisation ids are derived from the
+username and code (UUID v5), so uniqueness is enforced by the event store itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+
+import msgspec
+
+from services.domain.actor import Role
+from services.domain.aggregate import Aggregate, Context
+from services.domain.call import Call
+from services.domain.errors import InvalidValue
+from services.domain.innovation import Innovation
+from services.domain.organisation import Account, Organisation
+from services.domain.rubric import Rubric, load_rubric
+from services.domain.values import (
+    CallKind,
+    Document,
+    IndicatorVerdict,
+    OrganisationKind,
+    Profile,
+    ProfilePatch,
+    RevisionItem,
+    Stage,
+)
+from services.store import ConcurrencyConflict, EventStore, NotFound
+
+NAMESPACE = uuid5(NAMESPACE_URL, "https://sirisma.local/")
+
+
+def account_id_for(username: str) -> UUID:
+    return uuid5(NAMESPACE, f"account:{username.strip().lower()}")
+
+
+def organisation_id_for(code: str) -> UUID:
+    return uuid5(NAMESPACE, f"organisation:{code.strip().upper()}")
+
+
+class Outcome(msgspec.Struct, frozen=True):
+    id: UUID
+    version: int
+    notification_id: int
+
+
+class Duplicate(InvalidValue):
+    code = "duplicate"
+    status = 409
+
+
+class Commands:
+    """The application service used by HTTP routes, the CLI and the demo seeder alike."""
+
+    def __init__(self, store: EventStore) -> None:
+        self.store = store
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def _save(self, aggregate: Aggregate, expected_version: int | None = None) -> Outcome:
+        ids = self.store.save(aggregate)
+        return Outcome(aggregate.id, aggregate.version, ids[-1] if ids else 0)
+
+    def _create(self, aggregate: Aggregate, what: str) -> Outcome:
+        try:
+            return self._save(aggregate)
+        except ConcurrencyConflict:
+            raise Duplicate("id", f"{what} sudah terdaftar.") from None
+
+    def innovation(self, id: UUID, version: int | None = None) -> Innovation:
+        return self.store.load(Innovation, id, version)
+
+    def call(self, id: UUID) -> Call:
+        return self.store.load(Call, id)
+
+    def account(self, id: UUID) -> Account:
+        return self.store.load(Account, id)
+
+    def organisation(self, id: UUID) -> Organisation:
+        return self.store.load(Organisation, id)
+
+    def rubric_for(self, innovation: Innovation) -> Rubric:
+        return load_rubric(innovation.rubric_year)
+
+    def _load_for_write(self, id: UUID, expected_version: int | None) -> Innovation:
+        innovation = self.innovation(id)
+        if expected_version is not None and expected_version != innovation.version:
+            raise ConcurrencyConflict(id, expected_version + 1, innovation.version)
+        return innovation
+
+    # -- organisations and accounts ----------------------------------------------------------
+
+    def register_organisation(
+        self, ctx: Context, *, kind: OrganisationKind, code: str, name: str
+    ) -> Outcome:
+        org = Organisation.register(
+            ctx, organisation_id_for(code), kind=kind, code=code.upper(), name=name
+        )
+        return self._create(org, f"Organisasi dengan kode {code.upper()}")
+
+    def create_account(
+        self,
+        ctx: Context,
+        *,
+        username: str,
+        full_name: str,
+        email: str,
+        role: Role,
+        organisation_id: UUID | None,
+        password_hash: str,
+        phone: str = "",
+        members: tuple[str, ...] = (),
+    ) -> Outcome:
+        if organisation_id is not None and not self.store.exists(organisation_id):
+            raise InvalidValue("organisation_id", "Organisasi tidak ditemukan.")
+        account = Account.create(
+            ctx,
+            account_id_for(username),
+            username=username,
+            full_name=full_name,
+            email=email,
+            role=role,
+            organisation_id=organisation_id,
+            password_hash=password_hash,
+            phone=phone,
+            members=members,
+        )
+        return self._create(account, f"Nama pengguna '{username}'")
+
+    def change_role(self, ctx: Context, account_id: UUID, role: Role) -> Outcome:
+        account = self.account(account_id)
+        account.change_role(ctx, role)
+        return self._save(account)
+
+    def change_account_organisation(
+        self, ctx: Context, account_id: UUID, organisation_id: UUID | None
+    ) -> Outcome:
+        if organisation_id is not None and not self.store.exists(organisation_id):
+            raise InvalidValue("organisation_id", "Organisasi tidak ditemukan.")
+        account = self.account(account_id)
+        account.change_organisation(ctx, organisation_id)
+        return self._save(account)
+
+    def disable_account(self, ctx: Context, account_id: UUID, reason: str = "") -> Outcome:
+        account = self.account(account_id)
+        account.disable(ctx, reason)
+        return self._save(account)
+
+    def enable_account(self, ctx: Context, account_id: UUID) -> Outcome:
+        account = self.account(account_id)
+        account.enable(ctx)
+        return self._save(account)
+
+    def reset_password(self, ctx: Context, account_id: UUID, password_hash: str) -> Outcome:
+        account = self.account(account_id)
+        account.reset_password(ctx, password_hash)
+        return self._save(account)
+
+    # -- calls -------------------------------------------------------------------------------
+
+    def open_call(
+        self,
+        ctx: Context,
+        *,
+        kind: CallKind,
+        title: str,
+        budget_year: int,
+        opens_at: datetime,
+        deadline: datetime,
+        eligible_kinds: Sequence[str],
+        rubric_year: int,
+        required_documents: Sequence[str] = (),
+        threshold: int = 0,
+        description: str = "",
+        id: UUID | None = None,
+    ) -> Outcome:
+        load_rubric(rubric_year)  # an unknown rubric year fails here, not at scoring time
+        call = Call.open(
+            ctx,
+            id or uuid4(),
+            kind=kind,
+            title=title,
+            budget_year=budget_year,
+            opens_at=opens_at,
+            deadline=deadline,
+            eligible_kinds=tuple(eligible_kinds),
+            rubric_year=rubric_year,
+            required_documents=tuple(required_documents),
+            threshold=threshold,
+            description=description,
+        )
+        return self._create(call, "Panggilan")
+
+    def change_deadline(
+        self, ctx: Context, call_id: UUID, deadline: datetime, reason: str
+    ) -> Outcome:
+        call = self.call(call_id)
+        call.change_deadline(ctx, deadline, reason)
+        return self._save(call)
+
+    # -- innovation: submitter side ----------------------------------------------------------
+
+    def propose(
+        self,
+        ctx: Context,
+        *,
+        call_id: UUID,
+        profile: Profile,
+        id: UUID | None = None,
+    ) -> Outcome:
+        call = self.call(call_id)
+        if ctx.actor.role == Role.PARTICIPANT:
+            organisation_id, kind = None, "masyarakat"
+        else:
+            if ctx.actor.organisation_id is None:
+                raise InvalidValue("organisation_id", "Akun operator belum terikat organisasi.")
+            organisation_id = ctx.actor.organisation_id
+            kind = str(self.organisation(organisation_id).kind)
+        innovation = Innovation.propose(
+            ctx,
+            id or uuid4(),
+            call=call,
+            organisation_id=organisation_id,
+            submitter_kind=kind,
+            profile=profile,
+        )
+        return self._create(innovation, "Inovasi")
+
+    def update_profile(
+        self, ctx: Context, id: UUID, patch: ProfilePatch, expected_version: int | None = None
+    ) -> Outcome:
+        innovation = self._load_for_write(id, expected_version)
+        innovation.update_profile(ctx, patch)
+        return self._save(innovation)
+
+    def attach_document(
+        self, ctx: Context, id: UUID, document: Document, expected_version: int | None = None
+    ) -> Outcome:
+        innovation = self._load_for_write(id, expected_version)
+        innovation.attach_document(ctx, document, self.rubric_for(innovation))
+        return self._save(innovation)
+
+    def remove_document(
+        self,
+        ctx: Context,
+        id: UUID,
+        doc_id: UUID,
+        reason: str = "",
+        expected_version: int | None = None,
+    ) -> Outcome:
+        innovation = self._load_for_write(id, expected_version)
+        innovation.remove_document(ctx, doc_id, reason)
+        return self._save(innovation)
+
+    def claim_indicator(
+        self,
+        ctx: Context,
+        id: UUID,
+        *,
+        no: int,
+        level: int,
+        evidence: Sequence[UUID] = (),
+        note: str = "",
+        expected_version: int | None = None,
+    ) -> Outcome:
+        innovation = self._load_for_write(id, expected_version)
+        innovation.claim_indicator(
+            ctx, self.rubric_for(innovation), no=no, level=level, evidence=evidence, note=note
+        )
+        return self._save(innovation)
+
+    def submit(self, ctx: Context, id: UUID, expected_version: int | None = None) -> Outcome:
+        innovation = self._load_for_write(id, expected_version)
+        assert innovation.call_id is not None
+        innovation.submit(ctx, self.call(innovation.call_id), self.rubric_for(innovation))
+        return self._save(innovation)
+
+    def withdraw(
+        self, ctx: Context, id: UUID, reason: str = "", expected_version: int | None = None
+    ) -> Outcome:
+        innovation = self._load_for_write(id, expected_version)
+        innovation.withdraw(ctx, reason)
+        return self._save(innovation)
+
+    def resubmit(
+        self, ctx: Context, id: UUID, note: str = "", expected_version: int | None = None
+    ) -> Outcome:
+        innovation = self._load_for_write(id, expected_version)
+        assert innovation.call_id is not None
+        innovation.resubmit(ctx, self.call(innovation.call_id), self.rubric_for(innovation), note)
+        return self._save(innovation)
+
+    # -- innovation: review side -------------------------------------------------------------
+
+    def assign_reviewer(
+        self, ctx: Context, id: UUID, reviewer_id: UUID, expected_version: int | None = None
+    ) -> Outcome:
+        try:
+            reviewer = self.account(reviewer_id)
+        except NotFound:
+            raise InvalidValue("reviewer", "Akun verifikator tidak ditemukan.") from None
+        if reviewer.role != Role.REVIEWER or reviewer.disabled:
+            raise InvalidValue("reviewer", f"Akun '{reviewer.username}' bukan verifikator aktif.")
+        innovation = self._load_for_write(id, expected_version)
+        innovation.assign_reviewer(
+            ctx,
+            reviewer_id=reviewer_id,
+            reviewer_organisation_id=reviewer.organisation_id,
+            reviewer_name=reviewer.full_name,
+        )
+        return self._save(innovation)
+
+    def verify_document(
+        self,
+        ctx: Context,
+        id: UUID,
+        doc_id: UUID,
+        *,
+        accepted: bool,
+        note: str = "",
+        expected_version: int | None = None,
+    ) -> Outcome:
+        innovation = self._load_for_write(id, expected_version)
+        innovation.verify_document(ctx, doc_id=doc_id, accepted=accepted, note=note)
+        return self._save(innovation)
+
+    def request_revision(
+        self,
+        ctx: Context,
+        id: UUID,
+        *,
+        note: str,
+        items: Sequence[RevisionItem] = (),
+        expected_version: int | None = None,
+    ) -> Outcome:
+        innovation = self._load_for_write(id, expected_version)
+        innovation.request_revision(ctx, note=note, items=items)
+        return self._save(innovation)
+
+    def score(
+        self,
+        ctx: Context,
+        id: UUID,
+        verdicts: Sequence[IndicatorVerdict],
+        expected_version: int | None = None,
+    ) -> Outcome:
+        innovation = self._load_for_write(id, expected_version)
+        innovation.score(ctx, self.rubric_for(innovation), verdicts)
+        return self._save(innovation)
+
+    def recommend(
+        self,
+        ctx: Context,
+        id: UUID,
+        *,
+        recommendation: str,
+        note: str = "",
+        expected_version: int | None = None,
+    ) -> Outcome:
+        innovation = self._load_for_write(id, expected_version)
+        innovation.recommend(ctx, recommendation=recommendation, note=note)
+        return self._save(innovation)
+
+    def approve(
+        self, ctx: Context, id: UUID, note: str = "", expected_version: int | None = None
+    ) -> Outcome:
+        innovation = self._load_for_write(id, expected_version)
+        innovation.approve(ctx, self.rubric_for(innovation), note)
+        return self._save(innovation)
+
+    def reject(
+        self, ctx: Context, id: UUID, reason: str, expected_version: int | None = None
+    ) -> Outcome:
+        innovation = self._load_for_write(id, expected_version)
+        innovation.reject(ctx, reason)
+        return self._save(innovation)
+
+    def establish(
+        self,
+        ctx: Context,
+        id: UUID,
+        *,
+        sk_number: str,
+        sk_date: date,
+        expected_version: int | None = None,
+    ) -> Outcome:
+        innovation = self._load_for_write(id, expected_version)
+        innovation.establish(ctx, sk_number=sk_number, sk_date=sk_date)
+        return self._save(innovation)
+
+    def publish(self, ctx: Context, id: UUID, expected_version: int | None = None) -> Outcome:
+        innovation = self._load_for_write(id, expected_version)
+        innovation.publish(ctx)
+        return self._save(innovation)
+
+    def advance_stage(
+        self,
+        ctx: Context,
+        id: UUID,
+        *,
+        to_stage: Stage,
+        on: date,
+        expected_version: int | None = None,
+    ) -> Outcome:
+        innovation = self._load_for_write(id, expected_version)
+        innovation.advance_stage(ctx, to_stage=to_stage, on=on)
+        return self._save(innovation)
+
+    def select_for_iga(
+        self, ctx: Context, id: UUID, year: int, expected_version: int | None = None
+    ) -> Outcome:
+        innovation = self._load_for_write(id, expected_version)
+        innovation.select_for_iga(ctx, year)
+        return self._save(innovation)
+
+    def report_to_iga(
+        self,
+        ctx: Context,
+        id: UUID,
+        *,
+        year: int,
+        report_id: UUID,
+        expected_version: int | None = None,
+    ) -> Outcome:
+        innovation = self._load_for_write(id, expected_version)
+        innovation.report_to_iga(ctx, year=year, report_id=report_id)
+        return self._save(innovation)

@@ -1,0 +1,377 @@
+"""Demo data: a realistic regency seeded through the real command handlers.
+
+About 50 organisations (OPD, Puskesmas, BUMD, Kecamatan), one account per role with the
+passwords documented in the README, an open annual call and an open Krenova call, and
+innovations in every workflow status, so every page has something true to show.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from uuid import UUID, uuid4
+
+from services.commands import Commands, account_id_for, organisation_id_for
+from services.config import Settings
+from services.domain.actor import Actor, Role
+from services.domain.aggregate import Context
+from services.domain.lifecycle import Status
+from services.domain.values import (
+    CallKind,
+    Design,
+    Document,
+    DocumentKind,
+    IndicatorVerdict,
+    InnovationForm,
+    InnovationKind,
+    Initiator,
+    KrenovaEntry,
+    KrenovaField,
+    OrganisationKind,
+    ParticipantCategory,
+    Profile,
+    ProfilePatch,
+    RevisionItem,
+    Stage,
+    Theme,
+)
+from services.identity.passwords import hash_password
+from services.runtime import Runtime
+from services.submission.blobs import BlobStore
+
+ORGANISATIONS: list[tuple[OrganisationKind, str, str]] = [
+    (OrganisationKind.OPD, "BAPPEDA", "Badan Perencanaan Pembangunan, Riset dan Inovasi Daerah"),
+    (OrganisationKind.OPD, "DISDIK", "Dinas Pendidikan dan Kebudayaan"),
+    (OrganisationKind.OPD, "DINKES", "Dinas Kesehatan"),
+    (OrganisationKind.OPD, "DPUPR", "Dinas Pekerjaan Umum dan Penataan Ruang"),
+    (OrganisationKind.OPD, "DISPERKIM", "Dinas Perumahan dan Kawasan Permukiman"),
+    (OrganisationKind.OPD, "SATPOLPP", "Satuan Polisi Pamong Praja"),
+    (OrganisationKind.OPD, "DINSOS", "Dinas Sosial"),
+    (OrganisationKind.OPD, "DISNAKER", "Dinas Tenaga Kerja"),
+    (OrganisationKind.OPD, "DP3AKB", "Dinas Pemberdayaan Perempuan, Perlindungan Anak dan KB"),
+    (OrganisationKind.OPD, "DKP", "Dinas Ketahanan Pangan"),
+    (OrganisationKind.OPD, "DLH", "Dinas Lingkungan Hidup"),
+    (OrganisationKind.OPD, "DISDUKCAPIL", "Dinas Kependudukan dan Pencatatan Sipil"),
+    (OrganisationKind.OPD, "DPMD", "Dinas Pemberdayaan Masyarakat dan Desa"),
+    (OrganisationKind.OPD, "DISHUB", "Dinas Perhubungan"),
+    (OrganisationKind.OPD, "DISKOMINFO", "Dinas Komunikasi dan Informatika"),
+    (OrganisationKind.OPD, "DISKOPUKM", "Dinas Koperasi, Usaha Kecil dan Menengah"),
+    (OrganisationKind.OPD, "DPMPTSP", "Dinas Penanaman Modal dan PTSP"),
+    (OrganisationKind.OPD, "DISPORAPAR", "Dinas Pemuda, Olahraga dan Pariwisata"),
+    (OrganisationKind.OPD, "DISARPUS", "Dinas Arsip dan Perpustakaan"),
+    (OrganisationKind.OPD, "DISPERTAN", "Dinas Pertanian"),
+    (OrganisationKind.OPD, "DISPERINDAG", "Dinas Perindustrian dan Perdagangan"),
+    (OrganisationKind.OPD, "BPKPD", "Badan Pengelolaan Keuangan dan Pendapatan Daerah"),
+    (OrganisationKind.OPD, "BKPSDM", "Badan Kepegawaian dan Pengembangan SDM"),
+    (OrganisationKind.OPD, "BPBD", "Badan Penanggulangan Bencana Daerah"),
+    (OrganisationKind.OPD, "INSPEKTORAT", "Inspektorat Daerah"),
+    (OrganisationKind.OPD, "RSUD", "RSUD dr. Soehadi Prijonegoro"),
+    (OrganisationKind.PUSKESMAS, "PKM-SRAGEN", "Puskesmas Sragen"),
+    (OrganisationKind.PUSKESMAS, "PKM-KARANGMALANG", "Puskesmas Karangmalang"),
+    (OrganisationKind.PUSKESMAS, "PKM-GEMOLONG", "Puskesmas Gemolong"),
+    (OrganisationKind.PUSKESMAS, "PKM-SUMBERLAWANG", "Puskesmas Sumberlawang"),
+    (OrganisationKind.PUSKESMAS, "PKM-TANON", "Puskesmas Tanon I"),
+    (OrganisationKind.PUSKESMAS, "PKM-MASARAN", "Puskesmas Masaran I"),
+    (OrganisationKind.PUSKESMAS, "PKM-SAMBUNGMACAN", "Puskesmas Sambungmacan I"),
+    (OrganisationKind.PUSKESMAS, "PKM-KALIJAMBE", "Puskesmas Kalijambe"),
+    (OrganisationKind.PUSKESMAS, "PKM-MONDOKAN", "Puskesmas Mondokan"),
+    (OrganisationKind.PUSKESMAS, "PKM-GESI", "Puskesmas Gesi"),
+    (OrganisationKind.BUMD, "PDAM", "Perumda Air Minum Tirto Negoro"),
+    (OrganisationKind.BUMD, "BPR", "Perumda BPR Bank Djoko Tingkir"),
+    (OrganisationKind.BUMD, "BKK", "PT BPR BKK Sragen"),
+    (OrganisationKind.UPTD, "UPTD-LABKES", "UPTD Laboratorium Kesehatan"),
+    (OrganisationKind.UPTD, "UPTD-PASAR", "UPTD Pengelolaan Pasar"),
+    (OrganisationKind.KECAMATAN, "KEC-SRAGEN", "Kecamatan Sragen"),
+    (OrganisationKind.KECAMATAN, "KEC-GEMOLONG", "Kecamatan Gemolong"),
+    (OrganisationKind.KECAMATAN, "KEC-MASARAN", "Kecamatan Masaran"),
+    (OrganisationKind.KECAMATAN, "KEC-TANGEN", "Kecamatan Tangen"),
+    (OrganisationKind.KECAMATAN, "KEC-JENAR", "Kecamatan Jenar"),
+    (OrganisationKind.KECAMATAN, "KEC-PLUPUH", "Kecamatan Plupuh"),
+    (OrganisationKind.KECAMATAN, "KEC-KEDAWUNG", "Kecamatan Kedawung"),
+    (OrganisationKind.KECAMATAN, "KEC-SIDOHARJO", "Kecamatan Sidoharjo"),
+    (OrganisationKind.KECAMATAN, "KEC-NGRAMPAL", "Kecamatan Ngrampal"),
+]
+
+# username, password, role, organisation code, full name — documented in the README.
+DEMO_ACCOUNTS: list[tuple[str, str, Role, str | None, str]] = [
+    ("admin", "admin-demo-2025", Role.ADMIN, "BAPPEDA", "Admin Bappeda Litbang"),
+    ("verifikator", "verifikator-demo-2025", Role.REVIEWER, "BAPPEDA", "Sri Wahyuni (Verifikator)"),
+    ("penilai", "penilai-demo-2025", Role.REVIEWER, "BAPPEDA", "Bambang Sutrisno (Tim Penilai)"),
+    ("operator", "operator-demo-2025", Role.OPERATOR, "DISDUKCAPIL", "Operator Disdukcapil"),
+    ("operator.dinkes", "operator-demo-2025", Role.OPERATOR, "DINKES", "Operator Dinas Kesehatan"),
+    ("operator.pkm", "operator-demo-2025", Role.OPERATOR, "PKM-SRAGEN", "Operator Puskesmas Sragen"),
+    ("auditor", "auditor-demo-2025", Role.AUDITOR, "INSPEKTORAT", "Auditor Inspektorat"),
+    ("peserta", "peserta-demo-2025", Role.PARTICIPANT, None, "Rina Kartika (Peserta Krenova)"),
+]
+
+TITLES = [
+    ("DISDUKCAPIL", "Si Cepat Adminduk", Theme.DIGITALISASI_LAYANAN),
+    ("DISDUKCAPIL", "Jemput Bola KTP-el Lansia", Theme.NON_TEMATIK),
+    ("DISDUKCAPIL", "Akta Lahir Langsung dari Bidan", Theme.DIGITALISASI_LAYANAN),
+    ("DINKES", "Sragen Sehat Ibu dan Anak (SIHATI)", Theme.PRIORITAS_AKTUAL_PRESIDEN),
+    ("DINKES", "Gerakan Cegah Stunting Desa", Theme.PRIORITAS_AKTUAL_PRESIDEN),
+    ("PKM-SRAGEN", "Posyandu Remaja Digital", Theme.DIGITALISASI_LAYANAN),
+    ("PKM-GEMOLONG", "Kunjungan Rumah Pasien TB", Theme.NON_TEMATIK),
+    ("DPMPTSP", "Izin Usaha Sehari Jadi", Theme.KEMUDAHAN_INVESTASI),
+    ("DINSOS", "Data Terpadu Kemiskinan Desa", Theme.PENANGGULANGAN_KEMISKINAN),
+    ("DISPERTAN", "Kartu Tani Pintar", Theme.PENANGGULANGAN_KEMISKINAN),
+    ("DISKOMINFO", "Sragen Satu Data", Theme.DIGITALISASI_LAYANAN),
+    ("BPKPD", "Bayar PBB Lewat Warung", Theme.DIGITALISASI_LAYANAN),
+    ("DLH", "Bank Sampah Sekolah", Theme.NON_TEMATIK),
+    ("DISHUB", "Parkir Non Tunai Alun-alun", Theme.DIGITALISASI_LAYANAN),
+    ("PDAM", "Tagihan Air Lewat WhatsApp", Theme.DIGITALISASI_LAYANAN),
+    ("DISDIK", "Guru Berbagi Modul Daring", Theme.NON_TEMATIK),
+    ("KEC-GEMOLONG", "Layanan Kecamatan Tanpa Antre", Theme.DIGITALISASI_LAYANAN),
+    ("DISKOPUKM", "Pasar UMKM Daring Sukowati", Theme.KEMUDAHAN_INVESTASI),
+    ("BPBD", "Peringatan Dini Banjir Bengawan", Theme.NON_TEMATIK),
+    ("RSUD", "Antrean Poli Daring", Theme.DIGITALISASI_LAYANAN),
+    ("DP3AKB", "Rumah Aman Anak", Theme.NON_TEMATIK),
+    ("DISNAKER", "Bursa Kerja Desa", Theme.PENANGGULANGAN_KEMISKINAN),
+    ("DKP", "Lumbung Pangan Keluarga", Theme.PENANGGULANGAN_KEMISKINAN),
+    ("DISARPUS", "Perpustakaan Keliling Desa", Theme.NON_TEMATIK),
+]
+
+# The status each demo innovation ends in; cycles so every status appears at least once.
+TARGETS = [
+    Status.REPORTED_TO_IGA, Status.SELECTED_FOR_IGA, Status.ESTABLISHED, Status.APPROVED,
+    Status.REJECTED, Status.SCORED, Status.UNDER_REVIEW, Status.REVISION_REQUESTED,
+    Status.RESUBMITTED, Status.SUBMITTED, Status.DRAFT, Status.WITHDRAWN,
+]
+
+PARAGRAPH = (
+    "Permasalahan pelayanan publik di Kabupaten Sragen selama ini ditandai oleh waktu layanan "
+    "yang panjang, kunjungan berulang, dan data yang tersebar di beberapa perangkat daerah. "
+    "Inovasi ini menyederhanakan alur layanan, memanfaatkan data yang sudah ada, dan melibatkan "
+    "pemerintah desa, kader, serta masyarakat sehingga manfaatnya dapat dirasakan langsung. "
+)
+
+
+def _text(words: int, seed: int) -> str:
+    base = PARAGRAPH.split()
+    return " ".join(base[(i + seed) % len(base)] for i in range(words))
+
+
+def _profile(title: str, theme: Theme, rng: random.Random) -> Profile:
+    stage = rng.choices(
+        [Stage.PENERAPAN, Stage.UJI_COBA, Stage.INISIATIF], weights=[86, 7, 7]
+    )[0]
+    trial = date(2024, rng.randint(1, 12), rng.randint(1, 28))
+    return Profile(
+        title=title,
+        stage=stage,
+        initiator=rng.choice([Initiator.OPD, Initiator.ASN, Initiator.KEPALA_DAERAH]),
+        initiator_name="Kepala Perangkat Daerah",
+        kind=InnovationKind.DIGITAL if "Digital" in title or "Daring" in title
+        or theme == Theme.DIGITALISASI_LAYANAN else InnovationKind.NON_DIGITAL,
+        form=rng.choice([InnovationForm.PELAYANAN_PUBLIK, InnovationForm.TATA_KELOLA]),
+        theme=theme,
+        affair="Pelayanan publik",
+        trial_date=trial if stage != Stage.INISIATIF else None,
+        implementation_date=trial + timedelta(days=120) if stage == Stage.PENERAPAN else None,
+        design=Design(
+            legal_basis=_text(55, 1), problem=_text(60, 2), strategic_issue=_text(50, 3),
+            method=_text(50, 4), novelty=_text(45, 5), how_it_works=_text(60, 6),
+        ),
+        goals="Mempercepat dan mempermudah layanan bagi warga.",
+        benefits="Waktu dan biaya warga berkurang; data layanan lebih akurat.",
+        results="Jumlah warga terlayani naik dan keluhan turun selama penerapan.",
+    )
+
+
+def _document(kind: DocumentKind, indicator: int | None, title: str, store: BlobStore) -> Document:
+    """A small real PDF in the blob store, so downloads in the demo work."""
+    body = (
+        "%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+        "2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+        f"% {title} — {kind} — indikator {indicator}\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    ).encode()
+    stored = store.put_bytes(body)
+    return Document(
+        doc_id=uuid4(), kind=kind, name=f"{kind.value}-indikator-{indicator or 0}.pdf",
+        content_type="application/pdf", size=stored.size, sha256=stored.sha256,
+        storage_key=stored.key, indicator=indicator,
+    )
+
+
+def is_empty(runtime: Runtime) -> bool:
+    return runtime.store.max_notification_id() == 0
+
+
+def seed_if_empty(settings: Settings) -> str | None:
+    runtime = Runtime(settings)
+    try:
+        if not is_empty(runtime):
+            return None
+        return _seed(runtime)
+    finally:
+        runtime.close()
+
+
+def seed(settings: Settings) -> str:
+    runtime = Runtime(settings)
+    try:
+        return _seed(runtime)
+    finally:
+        runtime.close()
+
+
+def _seed(runtime: Runtime) -> str:
+    rng = random.Random(2025)
+    c: Commands = runtime.commands
+    blobs = BlobStore(runtime.settings.blob_path)
+    now = datetime.now(UTC)
+    system = Context(actor=Actor.system(), correlation_id="demo-seed", now=now)
+    for kind, code, name in ORGANISATIONS:
+        c.register_organisation(system, kind=kind, code=code, name=name)
+    actors: dict[str, Actor] = {}
+    for username, password, role, org_code, full_name in DEMO_ACCOUNTS:
+        org = organisation_id_for(org_code) if org_code else None
+        c.create_account(
+            system, username=username, full_name=full_name,
+            email=f"{username}@sragenkab.go.id", role=role, organisation_id=org,
+            password_hash=hash_password(password),
+            phone="081234567890" if role == Role.PARTICIPANT else "",
+        )
+        actors[username] = Actor(account_id=account_id_for(username), role=role,
+                                 organisation_id=org)
+    admin = actors["admin"]
+
+    def ctx(actor: Actor) -> Context:
+        return Context(actor=actor, correlation_id=f"demo-{uuid4().hex[:8]}", now=now)
+
+    year = now.astimezone().year
+    annual = c.open_call(
+        ctx(admin), kind=CallKind.ANNUAL, title=f"Inovasi Daerah Tahun {year}",
+        budget_year=year, opens_at=now - timedelta(days=60), deadline=now + timedelta(days=21),
+        eligible_kinds=("opd", "puskesmas", "bumd", "uptd", "kecamatan"), rubric_year=2025,
+        required_documents=("sk",), threshold=100,
+        description="Setiap perangkat daerah wajib mengusulkan minimal satu inovasi "
+        "(Perbup Sragen 87/2021 pasal 38).",
+    ).id
+    krenova = c.open_call(
+        ctx(admin), kind=CallKind.KRENOVA, title=f"Krenova Sragen {year}", budget_year=year,
+        opens_at=now - timedelta(days=20), deadline=now + timedelta(days=9, hours=5),
+        eligible_kinds=("masyarakat",), rubric_year=2025,
+        description="Lomba Kreativitas dan Inovasi Masyarakat. Perorangan atau kelompok "
+        "(maksimal 5 orang).",
+    ).id
+
+    # One operator per proposing organisation (demo operators for the documented three).
+    operators: dict[str, Actor] = {
+        "DISDUKCAPIL": actors["operator"], "DINKES": actors["operator.dinkes"],
+        "PKM-SRAGEN": actors["operator.pkm"],
+    }
+    for code, _title, _theme in TITLES:
+        if code not in operators:
+            username = f"op.{code.lower()}"
+            org = organisation_id_for(code)
+            c.create_account(
+                system, username=username, full_name=f"Operator {code}",
+                email=f"{username}@sragenkab.go.id", role=Role.OPERATOR, organisation_id=org,
+                password_hash=hash_password("operator-demo-2025"),
+            )
+            operators[code] = Actor(account_id=account_id_for(username), role=Role.OPERATOR,
+                                    organisation_id=org)
+
+    reviewers = [actors["verifikator"], actors["penilai"]]
+    counts: dict[str, int] = {}
+    for index, (code, title, theme) in enumerate(TITLES):
+        target = TARGETS[index % len(TARGETS)]
+        iid = _drive(c, blobs, rng, annual, operators[code], admin, reviewers, title, theme,
+                     target, ctx, year)
+        counts[str(c.innovation(iid).status)] = counts.get(str(c.innovation(iid).status), 0) + 1
+
+    participant = actors["peserta"]
+    entry = c.propose(
+        ctx(participant), call_id=krenova,
+        profile=Profile(
+            title="Alat Pengering Gabah Tenaga Surya",
+            krenova=KrenovaEntry(
+                field=KrenovaField.ENERGI, participant_category=ParticipantCategory.KELOMPOK,
+                abstract="Pengering gabah murah berbahan kaca bekas dan panel surya kecil.",
+                advantages="Biaya rendah, tidak bergantung cuaca.",
+                benefits="Kualitas gabah petani naik; susut panen turun.",
+                application="Diuji di Kelompok Tani Makmur, Desa Gesi.",
+                video_url="https://video.example/pengering-gabah",
+                members=("Rina Kartika", "Agus Salim", "Dewi Lestari"),
+            ),
+        ),
+    ).id
+    c.submit(ctx(participant), entry)
+    return (
+        f"Data demo terisi: {len(ORGANISATIONS)} organisasi, {len(DEMO_ACCOUNTS)} akun demo, "
+        f"2 panggilan, {len(TITLES)} inovasi ({', '.join(f'{k}: {v}' for k, v in sorted(counts.items()))}), "
+        "1 usulan Krenova."
+    )
+
+
+def _drive(
+    c: Commands, blobs: BlobStore, rng: random.Random, call_id: UUID, operator: Actor,
+    admin: Actor, reviewers: list[Actor], title: str, theme: Theme, target: Status,
+    mk: Callable[[Actor], Context], year: int,
+) -> UUID:
+    """Walk one innovation along the lifecycle until it reaches ``target``."""
+    op = mk(operator)
+    iid = c.propose(op, call_id=call_id, profile=_profile(title, theme, rng)).id
+    if target == Status.WITHDRAWN:
+        c.withdraw(op, iid, "Digabung dengan inovasi lain")
+        return iid
+    for no in (1, 2, 3, 17, 18, 20):
+        kind = DocumentKind.SK if no in (1, 2) else (
+            DocumentKind.BUDGET if no == 3 else DocumentKind.REPORT
+        )
+        doc = _document(kind, no, title, blobs)
+        c.attach_document(op, iid, doc)
+        c.claim_indicator(op, iid, no=no, level=rng.choice([2, 3, 3]), evidence=[doc.doc_id])
+    if target == Status.DRAFT:
+        return iid
+    c.submit(op, iid)
+    if target == Status.SUBMITTED:
+        return iid
+    reviewer = reviewers[rng.randrange(len(reviewers))]
+    rev = mk(reviewer)
+    assert reviewer.account_id is not None
+    c.assign_reviewer(mk(admin), iid, reviewer.account_id)
+    if target == Status.UNDER_REVIEW:
+        return iid
+    if target in (Status.REVISION_REQUESTED, Status.RESUBMITTED) or rng.random() < 0.3:
+        c.request_revision(
+            rev, iid, note="Lengkapi SK Kepala Daerah dan data jumlah pengguna.",
+            items=[RevisionItem(kind="indicator", key="1", note="SK Kepala Daerah"),
+                   RevisionItem(kind="field", key="results", note="Sebutkan jumlah pengguna")],
+        )
+        if target == Status.REVISION_REQUESTED:
+            return iid
+        c.update_profile(op, iid, ProfilePatch(results="Sebanyak 2.150 warga terlayani pada "
+                                                       "tahun pertama penerapan."))
+        c.resubmit(op, iid, "SK dan data pengguna sudah dilengkapi.")
+        if target == Status.RESUBMITTED:
+            return iid
+    innovation = c.innovation(iid)
+    for state in list(innovation.documents.values()):
+        c.verify_document(rev, iid, state.document.doc_id, accepted=True, note="Sesuai")
+    verdicts = [
+        IndicatorVerdict(no=no, level=claim.level, note="Sesuai bukti dukung")
+        for no, claim in sorted(c.innovation(iid).claims.items())
+    ]
+    c.score(rev, iid, verdicts)
+    if target == Status.SCORED:
+        return iid
+    a = mk(admin)
+    if target == Status.REJECTED:
+        c.reject(a, iid, "Belum menunjukkan kebaruan dibanding layanan sebelumnya.")
+        return iid
+    c.approve(a, iid, "Layak ditetapkan.")
+    if target == Status.APPROVED:
+        return iid
+    c.establish(a, iid, sk_number=f"188/{rng.randint(100, 999)}/{year}",
+                sk_date=date(year, 1, 15))
+    c.publish(a, iid)
+    if target == Status.ESTABLISHED:
+        return iid
+    c.select_for_iga(a, iid, year)
+    if target == Status.SELECTED_FOR_IGA:
+        return iid
+    c.report_to_iga(a, iid, year=year, report_id=uuid4())
+    return iid

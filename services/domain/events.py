@@ -1,0 +1,288 @@
+"""The catalogue of every domain event, as frozen msgspec Structs.
+
+Each event carries the actor (account id and role), the time and the correlation id of the
+request that caused it. ``TOPIC`` is the stable name stored in the log, so modules can move without
+breaking old records. To change an event's shape, raise ``class_version`` and add an
+``upcast_vN_vN1(state: dict)`` static method: the store's mapper applies them on read.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, ClassVar
+from uuid import UUID
+
+import msgspec
+from eventsourcing.utils import register_topic
+
+from services.domain.actor import Actor, Role
+from services.domain.values import (
+    CallKind,
+    Document,
+    IndicatorVerdict,
+    OrganisationKind,
+    Profile,
+    ProfilePatch,
+    RevisionItem,
+    Stage,
+)
+
+
+class Event(msgspec.Struct, frozen=True, kw_only=True):
+    originator_id: UUID
+    originator_version: int
+    timestamp: datetime
+    actor: Actor
+    correlation_id: str = ""
+
+    TOPIC: ClassVar[str] = ""
+    class_version: ClassVar[int] = 1
+
+
+CATALOGUE: dict[str, type[Event]] = {}
+
+
+def _topic(prefix: str) -> Any:
+    """Class decorator: give the event its stable topic and register it for decoding."""
+
+    def register(cls: type[Event]) -> type[Event]:
+        cls.TOPIC = f"{prefix}.{cls.__name__}"
+        CATALOGUE[cls.TOPIC] = cls
+        register_topic(cls.TOPIC, cls)
+        return cls
+
+    return register
+
+
+innovation_event = _topic("innovation")
+call_event = _topic("call")
+organisation_event = _topic("organisation")
+account_event = _topic("account")
+
+
+# --- Innovation ---------------------------------------------------------------------------------
+
+
+class InnovationEvent(Event, frozen=True, kw_only=True):
+    pass
+
+
+class DecisionEvent(InnovationEvent, frozen=True, kw_only=True):
+    """A decision records what the decider saw: the innovation's version and the rubric year."""
+
+    seen_version: int
+    rubric_year: int
+
+
+@innovation_event
+class Proposed(InnovationEvent, frozen=True, kw_only=True):
+    call_id: UUID
+    call_kind: CallKind
+    organisation_id: UUID | None
+    submitter_id: UUID | None
+    budget_year: int
+    rubric_year: int
+    profile: Profile
+
+
+@innovation_event
+class ProfileUpdated(InnovationEvent, frozen=True, kw_only=True):
+    changes: ProfilePatch
+
+
+@innovation_event
+class DocumentAttached(InnovationEvent, frozen=True, kw_only=True):
+    document: Document
+
+
+@innovation_event
+class DocumentRemoved(InnovationEvent, frozen=True, kw_only=True):
+    doc_id: UUID
+    reason: str = ""
+
+
+@innovation_event
+class IndicatorClaimed(InnovationEvent, frozen=True, kw_only=True):
+    no: int
+    level: int
+    evidence: tuple[UUID, ...] = ()
+    note: str = ""
+
+
+@innovation_event
+class Submitted(InnovationEvent, frozen=True, kw_only=True):
+    completeness: int
+    claimed_score: int
+
+
+@innovation_event
+class Withdrawn(InnovationEvent, frozen=True, kw_only=True):
+    reason: str = ""
+
+
+@innovation_event
+class ReviewerAssigned(InnovationEvent, frozen=True, kw_only=True):
+    reviewer_id: UUID
+    reviewer_name: str = ""
+
+
+@innovation_event
+class DocumentVerified(DecisionEvent, frozen=True, kw_only=True):
+    doc_id: UUID
+    note: str = ""
+
+
+@innovation_event
+class DocumentRejected(DecisionEvent, frozen=True, kw_only=True):
+    doc_id: UUID
+    note: str
+
+
+@innovation_event
+class RevisionRequested(DecisionEvent, frozen=True, kw_only=True):
+    round: int
+    note: str
+    items: tuple[RevisionItem, ...] = ()
+
+
+@innovation_event
+class Resubmitted(InnovationEvent, frozen=True, kw_only=True):
+    round: int
+    note: str = ""
+
+
+@innovation_event
+class Scored(DecisionEvent, frozen=True, kw_only=True):
+    reviewer_id: UUID
+    indicators: tuple[IndicatorVerdict, ...]
+    total: int
+
+
+@innovation_event
+class Recommended(DecisionEvent, frozen=True, kw_only=True):
+    recommendation: str  # "approve" | "reject"
+    note: str = ""
+
+
+@innovation_event
+class Approved(DecisionEvent, frozen=True, kw_only=True):
+    verified_score: int
+    note: str = ""
+
+
+@innovation_event
+class Rejected(DecisionEvent, frozen=True, kw_only=True):
+    reason: str
+
+
+@innovation_event
+class Established(InnovationEvent, frozen=True, kw_only=True):
+    sk_number: str
+    sk_date: date
+
+
+@innovation_event
+class SelectedForIGA(DecisionEvent, frozen=True, kw_only=True):
+    year: int
+
+
+@innovation_event
+class ReportedToIGA(DecisionEvent, frozen=True, kw_only=True):
+    year: int
+    report_id: UUID
+
+
+@innovation_event
+class StageAdvanced(InnovationEvent, frozen=True, kw_only=True):
+    from_stage: Stage | None
+    to_stage: Stage
+    on: date
+
+
+@innovation_event
+class Published(InnovationEvent, frozen=True, kw_only=True):
+    pass
+
+
+# --- Call ---------------------------------------------------------------------------------------
+
+
+@call_event
+class CallOpened(Event, frozen=True, kw_only=True):
+    kind: CallKind
+    title: str
+    budget_year: int
+    opens_at: datetime
+    deadline: datetime
+    eligible_kinds: tuple[str, ...]
+    rubric_year: int
+    required_documents: tuple[str, ...] = ()
+    threshold: int = 0
+    description: str = ""
+
+
+@call_event
+class DeadlineChanged(Event, frozen=True, kw_only=True):
+    deadline: datetime
+    reason: str
+
+
+# --- Organisation -------------------------------------------------------------------------------
+
+
+@organisation_event
+class OrganisationRegistered(Event, frozen=True, kw_only=True):
+    kind: OrganisationKind
+    code: str
+    name: str
+
+
+@organisation_event
+class OrganisationRenamed(Event, frozen=True, kw_only=True):
+    name: str
+
+
+# --- Account ------------------------------------------------------------------------------------
+
+
+@account_event
+class AccountCreated(Event, frozen=True, kw_only=True):
+    username: str
+    full_name: str
+    email: str
+    role: Role
+    organisation_id: UUID | None
+    password_hash: str
+    phone: str = ""
+    members: tuple[str, ...] = ()
+
+
+@account_event
+class RoleChanged(Event, frozen=True, kw_only=True):
+    role: Role
+    previous: Role
+
+
+@account_event
+class OrganisationChanged(Event, frozen=True, kw_only=True):
+    organisation_id: UUID | None
+    previous: UUID | None
+
+
+@account_event
+class AccountDisabled(Event, frozen=True, kw_only=True):
+    reason: str = ""
+
+
+@account_event
+class AccountEnabled(Event, frozen=True, kw_only=True):
+    pass
+
+
+@account_event
+class PasswordReset(Event, frozen=True, kw_only=True):
+    password_hash: str
+
+
+def topic_of(event: Event | type[Event]) -> str:
+    return event.TOPIC

@@ -1,0 +1,770 @@
+"""The Innovation aggregate: one stream per innovation, from proposal to the IGA report.
+
+Every command checks the lifecycle table (``lifecycle.next_status``) and the scoping rules that
+only the record itself can answer (assigned reviewer, conflict of interest), then records one
+event. ``apply`` handlers only change state; the status after each event is read from the same
+table, so the table is the single source of truth for the workflow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+from services.domain import scoring
+from services.domain.actor import Role
+from services.domain.aggregate import Aggregate, Context, applies
+from services.domain.call import Call
+from services.domain.errors import (
+    ConflictOfInterest,
+    IncompleteSubmission,
+    InvalidValue,
+    NotAllowed,
+)
+from services.domain.events import (
+    Approved,
+    DocumentAttached,
+    DocumentRejected,
+    DocumentRemoved,
+    DocumentVerified,
+    Established,
+    Event,
+    IndicatorClaimed,
+    ProfileUpdated,
+    Proposed,
+    Published,
+    Recommended,
+    Rejected,
+    ReportedToIGA,
+    Resubmitted,
+    ReviewerAssigned,
+    RevisionRequested,
+    Scored,
+    SelectedForIGA,
+    StageAdvanced,
+    Submitted,
+    Withdrawn,
+)
+from services.domain.lifecycle import Command, Status, next_status
+from services.domain.rubric import Rubric
+from services.domain.values import (
+    STAGE_ORDER,
+    CallKind,
+    Document,
+    IndicatorVerdict,
+    Profile,
+    ProfilePatch,
+    RevisionItem,
+    Stage,
+)
+
+MIN_DESIGN_WORDS = 300
+
+# Which command each event is the outcome of: apply() reads the target status from the table.
+EVENT_COMMANDS: dict[type[Event], Command] = {
+    ProfileUpdated: Command.UPDATE_PROFILE,
+    DocumentAttached: Command.ATTACH_DOCUMENT,
+    DocumentRemoved: Command.REMOVE_DOCUMENT,
+    IndicatorClaimed: Command.CLAIM_INDICATOR,
+    Submitted: Command.SUBMIT,
+    Withdrawn: Command.WITHDRAW,
+    ReviewerAssigned: Command.ASSIGN_REVIEWER,
+    DocumentVerified: Command.VERIFY_DOCUMENT,
+    DocumentRejected: Command.VERIFY_DOCUMENT,
+    RevisionRequested: Command.REQUEST_REVISION,
+    Resubmitted: Command.RESUBMIT,
+    Scored: Command.SCORE,
+    Recommended: Command.RECOMMEND,
+    Approved: Command.APPROVE,
+    Rejected: Command.REJECT,
+    Established: Command.ESTABLISH,
+    SelectedForIGA: Command.SELECT_FOR_IGA,
+    ReportedToIGA: Command.REPORT_TO_IGA,
+    StageAdvanced: Command.ADVANCE_STAGE,
+    Published: Command.PUBLISH,
+}
+
+FIELD_LABELS: dict[str, str] = {
+    "title": "Nama inovasi",
+    "stage": "Tahapan inovasi",
+    "initiator": "Inisiator inovasi",
+    "initiator_name": "Nama inisiator",
+    "kind": "Jenis inovasi",
+    "form": "Bentuk inovasi",
+    "theme": "Tematik",
+    "affair": "Urusan pemerintahan",
+    "trial_date": "Waktu uji coba",
+    "implementation_date": "Waktu penerapan",
+    "design": f"Rancang bangun (minimal {MIN_DESIGN_WORDS} kata)",
+    "goals": "Tujuan inovasi",
+    "benefits": "Manfaat inovasi",
+    "results": "Hasil inovasi",
+    "krenova.field": "Bidang",
+    "krenova.participant_category": "Kategori peserta",
+    "krenova.abstract": "Abstrak",
+    "krenova.advantages": "Keunggulan",
+    "krenova.benefits": "Manfaat",
+    "krenova.application": "Penerapan",
+}
+
+
+class DocumentState(msgspec.Struct, kw_only=True):
+    document: Document
+    verdict: str = "pending"  # pending | accepted | rejected
+    note: str = ""
+    removed: bool = False
+
+
+class Claim(msgspec.Struct, frozen=True, kw_only=True):
+    level: int
+    evidence: tuple[UUID, ...] = ()
+    note: str = ""
+
+
+class RevisionRound(msgspec.Struct, kw_only=True):
+    round: int
+    note: str
+    items: tuple[RevisionItem, ...]
+    requested_by: UUID | None
+    requested_at: str
+    resubmitted_at: str | None = None
+    response: str = ""
+
+
+class Innovation(Aggregate):
+    """State is plain attributes; ``to_state()`` gives the API/audit view as a msgspec Struct."""
+
+    def __init__(self, id: UUID) -> None:
+        super().__init__(id)
+        self.status = Status.DRAFT
+        self.call_id: UUID | None = None
+        self.call_kind = CallKind.ANNUAL
+        self.organisation_id: UUID | None = None
+        self.submitter_id: UUID | None = None
+        self.budget_year = 0
+        self.rubric_year = 0
+        self.profile = Profile()
+        self.documents: dict[UUID, DocumentState] = {}
+        self.claims: dict[int, Claim] = {}
+        self.reviewers: list[UUID] = []
+        self.scores: dict[UUID, dict[int, IndicatorVerdict]] = {}
+        self.verified_levels: dict[int, int] = {}
+        self.recommendation: str | None = None
+        self.revisions: list[RevisionRound] = []
+        self.decision_reason = ""
+        self.sk_number = ""
+        self.sk_date: date | None = None
+        self.iga_year: int | None = None
+        self.iga_report_id: UUID | None = None
+        self.published = False
+        self.submitted_at: str | None = None
+        self.status_changed_at: str | None = None
+
+    # ==== commands ==============================================================================
+
+    @classmethod
+    def propose(
+        cls,
+        ctx: Context,
+        id: UUID,
+        *,
+        call: Call,
+        organisation_id: UUID | None,
+        submitter_kind: str,
+        profile: Profile,
+    ) -> Innovation:
+        """Start a draft in an open call. Participants propose Krenova entries; OPDs annual ones."""
+        role = ctx.actor.role
+        if role not in (Role.OPERATOR, Role.PARTICIPANT):
+            raise NotAllowed("Hanya operator atau peserta Krenova yang dapat mengusulkan inovasi.")
+        call.ensure_open(ctx.timestamp())
+        if submitter_kind not in call.eligible_kinds:
+            raise NotAllowed(
+                f"Pengusul jenis '{submitter_kind}' tidak termasuk peserta panggilan "
+                f"'{call.title}'.",
+                eligible=list(call.eligible_kinds),
+            )
+        if not profile.title.strip():
+            raise InvalidValue("title", "Nama inovasi wajib diisi.")
+        if call.kind == CallKind.KRENOVA and profile.krenova is None:
+            profile = msgspec.structs.replace(profile, krenova=_empty_krenova())
+        innovation = cls(id)
+        innovation._record(
+            ctx,
+            Proposed,
+            call_id=call.id,
+            call_kind=call.kind,
+            organisation_id=organisation_id,
+            submitter_id=ctx.actor.account_id,
+            budget_year=call.budget_year,
+            rubric_year=call.rubric_year,
+            profile=profile,
+        )
+        return innovation
+
+    def update_profile(self, ctx: Context, patch: ProfilePatch) -> None:
+        self._allow(ctx, Command.UPDATE_PROFILE)
+        changes = {k: v for k, v in patch.changed().items() if getattr(self.profile, k) != v}
+        if "title" in changes and not str(changes["title"]).strip():
+            raise InvalidValue("title", "Nama inovasi wajib diisi.")
+        krenova = changes.get("krenova")
+        if krenova is not None and len(krenova.members) > 5:
+            raise InvalidValue("krenova.members", "Kelompok Krenova paling banyak 5 orang.")
+        if changes:
+            self._record(ctx, ProfileUpdated, changes=ProfilePatch(**changes))
+
+    def attach_document(self, ctx: Context, document: Document, rubric: Rubric) -> None:
+        self._allow(ctx, Command.ATTACH_DOCUMENT)
+        if document.doc_id in self.documents:
+            raise InvalidValue("doc_id", "Dokumen dengan id ini sudah ada.")
+        if document.indicator is not None:
+            rubric.indicator(document.indicator)  # raises for an unknown indicator
+        if document.replaces is not None:
+            self._live_document(document.replaces)
+        self._record(ctx, DocumentAttached, document=document)
+
+    def remove_document(self, ctx: Context, doc_id: UUID, reason: str = "") -> None:
+        self._allow(ctx, Command.REMOVE_DOCUMENT)
+        self._live_document(doc_id)
+        self._record(ctx, DocumentRemoved, doc_id=doc_id, reason=reason)
+
+    def claim_indicator(
+        self,
+        ctx: Context,
+        rubric: Rubric,
+        *,
+        no: int,
+        level: int,
+        evidence: Sequence[UUID] = (),
+        note: str = "",
+    ) -> None:
+        """Self-assessment: claim a level (0 withdraws the claim) backed by attached documents."""
+        self._allow(ctx, Command.CLAIM_INDICATOR)
+        rubric.indicator(no)
+        if not 0 <= level <= 3:
+            raise InvalidValue("level", "Level indikator harus 0, 1, 2 atau 3.")
+        for doc_id in evidence:
+            self._live_document(doc_id)
+        self._record(
+            ctx,
+            IndicatorClaimed,
+            no=no,
+            level=level,
+            evidence=tuple(dict.fromkeys(evidence)),
+            note=note,
+        )
+
+    def submit(self, ctx: Context, call: Call, rubric: Rubric) -> None:
+        self._allow(ctx, Command.SUBMIT)
+        call.ensure_open(ctx.timestamp())
+        state = self.completeness(rubric, call)
+        if state.missing:
+            raise IncompleteSubmission(state.missing)
+        self._record(
+            ctx,
+            Submitted,
+            completeness=state.percent,
+            claimed_score=self.scorecard(rubric).claimed_total,
+        )
+
+    def withdraw(self, ctx: Context, reason: str = "") -> None:
+        self._allow(ctx, Command.WITHDRAW)
+        self._record(ctx, Withdrawn, reason=reason)
+
+    def assign_reviewer(
+        self,
+        ctx: Context,
+        *,
+        reviewer_id: UUID,
+        reviewer_organisation_id: UUID | None,
+        reviewer_name: str = "",
+    ) -> None:
+        self._allow(ctx, Command.ASSIGN_REVIEWER)
+        self.check_no_conflict(reviewer_organisation_id)
+        if reviewer_id in self.reviewers:
+            raise InvalidValue("reviewer", "Verifikator ini sudah ditugaskan.")
+        self._record(ctx, ReviewerAssigned, reviewer_id=reviewer_id, reviewer_name=reviewer_name)
+
+    def verify_document(
+        self, ctx: Context, *, doc_id: UUID, accepted: bool, note: str = ""
+    ) -> None:
+        self._allow(ctx, Command.VERIFY_DOCUMENT)
+        self._require_assigned(ctx)
+        self._live_document(doc_id)
+        if not accepted and not note.strip():
+            raise InvalidValue("note", "Alasan penolakan dokumen wajib diisi.")
+        event_cls = DocumentVerified if accepted else DocumentRejected
+        self._record(ctx, event_cls, doc_id=doc_id, note=note, **self._seen())
+
+    def request_revision(
+        self, ctx: Context, *, note: str, items: Sequence[RevisionItem] = ()
+    ) -> None:
+        self._allow(ctx, Command.REQUEST_REVISION)
+        if ctx.actor.role == Role.REVIEWER:
+            self._require_assigned(ctx)
+        if not note.strip():
+            raise InvalidValue("note", "Catatan perbaikan wajib diisi.")
+        for item in items:
+            if item.kind not in ("field", "document", "indicator"):
+                raise InvalidValue("items", f"Jenis butir perbaikan '{item.kind}' tidak dikenal.")
+        self._record(
+            ctx,
+            RevisionRequested,
+            round=len(self.revisions) + 1,
+            note=note.strip(),
+            items=tuple(items),
+            **self._seen(),
+        )
+
+    def resubmit(self, ctx: Context, call: Call, rubric: Rubric, note: str = "") -> None:
+        """Answer a revision request. Allowed after the deadline: the revision loop must finish."""
+        self._allow(ctx, Command.RESUBMIT)
+        state = self.completeness(rubric, call)
+        if state.missing:
+            raise IncompleteSubmission(state.missing)
+        self._record(ctx, Resubmitted, round=len(self.revisions), note=note)
+
+    def score(self, ctx: Context, rubric: Rubric, verdicts: Sequence[IndicatorVerdict]) -> None:
+        self._allow(ctx, Command.SCORE)
+        self._require_assigned(ctx)
+        seen: set[int] = set()
+        for verdict in verdicts:
+            rubric.indicator(verdict.no)
+            if not 0 <= verdict.level <= 3:
+                raise InvalidValue("level", "Level indikator harus 0, 1, 2 atau 3.")
+            if verdict.no in seen:
+                raise InvalidValue("indicators", f"Indikator {verdict.no} dinilai dua kali.")
+            seen.add(verdict.no)
+        if not verdicts:
+            raise InvalidValue("indicators", "Penilaian harus memuat minimal satu indikator.")
+        levels = {**self.verified_levels, **{v.no: v.level for v in verdicts}}
+        total = scoring.scorecard(rubric, self.indicator_inputs(levels)).verified_total
+        assert ctx.actor.account_id is not None
+        self._record(
+            ctx,
+            Scored,
+            reviewer_id=ctx.actor.account_id,
+            indicators=tuple(sorted(verdicts, key=lambda v: v.no)),
+            total=total,
+            **self._seen(),
+        )
+
+    def recommend(self, ctx: Context, *, recommendation: str, note: str = "") -> None:
+        self._allow(ctx, Command.RECOMMEND)
+        self._require_assigned(ctx)
+        if recommendation not in ("approve", "reject"):
+            raise InvalidValue("recommendation", "Rekomendasi harus 'approve' atau 'reject'.")
+        self._record(ctx, Recommended, recommendation=recommendation, note=note, **self._seen())
+
+    def approve(self, ctx: Context, rubric: Rubric, note: str = "") -> None:
+        self._allow(ctx, Command.APPROVE)
+        total = self.scorecard(rubric).verified_total
+        self._record(ctx, Approved, verified_score=total, note=note, **self._seen())
+
+    def reject(self, ctx: Context, reason: str) -> None:
+        self._allow(ctx, Command.REJECT)
+        if not reason.strip():
+            raise InvalidValue("reason", "Alasan penolakan wajib diisi.")
+        self._record(ctx, Rejected, reason=reason.strip(), **self._seen())
+
+    def establish(self, ctx: Context, *, sk_number: str, sk_date: date) -> None:
+        self._allow(ctx, Command.ESTABLISH)
+        if not sk_number.strip():
+            raise InvalidValue("sk_number", "Nomor SK wajib diisi.")
+        self._record(ctx, Established, sk_number=sk_number.strip(), sk_date=sk_date)
+
+    def select_for_iga(self, ctx: Context, year: int) -> None:
+        self._allow(ctx, Command.SELECT_FOR_IGA)
+        self._record(ctx, SelectedForIGA, year=year, **self._seen())
+
+    def report_to_iga(self, ctx: Context, *, year: int, report_id: UUID) -> None:
+        self._allow(ctx, Command.REPORT_TO_IGA)
+        if self.iga_year is not None and year != self.iga_year:
+            raise InvalidValue("year", f"Inovasi ini dipilih untuk IGA tahun {self.iga_year}.")
+        self._record(ctx, ReportedToIGA, year=year, report_id=report_id, **self._seen())
+
+    def advance_stage(self, ctx: Context, *, to_stage: Stage, on: date) -> None:
+        self._allow(ctx, Command.ADVANCE_STAGE)
+        current = self.profile.stage
+        if current is not None and STAGE_ORDER.index(to_stage) <= STAGE_ORDER.index(current):
+            raise InvalidValue(
+                "stage", f"Tahapan hanya dapat naik: saat ini '{current}', diminta '{to_stage}'."
+            )
+        self._record(ctx, StageAdvanced, from_stage=current, to_stage=to_stage, on=on)
+
+    def publish(self, ctx: Context) -> None:
+        self._allow(ctx, Command.PUBLISH)
+        if self.published:
+            raise InvalidValue("published", "Inovasi ini sudah dipublikasikan.")
+        self._record(ctx, Published)
+
+    # ==== rules shared by commands ==============================================================
+
+    def _allow(self, ctx: Context, command: Command) -> Status:
+        target = next_status(self.status, command, ctx.actor.role)
+        if ctx.actor.role in (Role.OPERATOR, Role.PARTICIPANT):
+            self._require_owner(ctx)
+        return target
+
+    def _require_owner(self, ctx: Context) -> None:
+        actor = ctx.actor
+        if actor.role == Role.PARTICIPANT and actor.account_id != self.submitter_id:
+            raise NotAllowed("Peserta hanya dapat mengubah usulannya sendiri.")
+        if actor.role == Role.OPERATOR and actor.organisation_id != self.organisation_id:
+            raise NotAllowed("Operator hanya dapat mengubah inovasi organisasinya sendiri.")
+
+    def check_no_conflict(self, reviewer_organisation_id: UUID | None) -> None:
+        """A reviewer never reviews an innovation of an organisation they belong to."""
+        if reviewer_organisation_id is not None and (
+            reviewer_organisation_id == self.organisation_id
+        ):
+            raise ConflictOfInterest(
+                "Konflik kepentingan: verifikator berasal dari organisasi pengusul inovasi ini."
+            )
+
+    def _require_assigned(self, ctx: Context) -> None:
+        self.check_no_conflict(ctx.actor.organisation_id)
+        if ctx.actor.account_id not in self.reviewers:
+            raise NotAllowed("Anda belum ditugaskan sebagai verifikator inovasi ini.")
+
+    def _live_document(self, doc_id: UUID) -> DocumentState:
+        doc = self.documents.get(doc_id)
+        if doc is None or doc.removed:
+            raise InvalidValue("doc_id", f"Dokumen {doc_id} tidak ditemukan.")
+        return doc
+
+    def _seen(self) -> dict[str, Any]:
+        return {"seen_version": self.version, "rubric_year": self.rubric_year}
+
+    # ==== derived views =========================================================================
+
+    def evidence_for(self, no: int) -> list[DocumentState]:
+        """Documents offered for an indicator: tied to it on upload, or named in its claim."""
+        claim = self.claims.get(no)
+        ids = dict.fromkeys(
+            [d.document.doc_id for d in self.documents.values() if d.document.indicator == no]
+            + list(claim.evidence if claim else ())
+        )
+        return [self.documents[i] for i in ids if not self.documents[i].removed]
+
+    def indicator_inputs(
+        self, verified_levels: Mapping[int, int] | None = None
+    ) -> list[scoring.IndicatorInput]:
+        levels = self.verified_levels if verified_levels is None else verified_levels
+        numbers = sorted(set(self.claims) | set(levels))
+        return [
+            scoring.IndicatorInput(
+                no=no,
+                claimed_level=self.claims[no].level if no in self.claims else 0,
+                verified_level=levels.get(no),
+                evidence=tuple(
+                    scoring.Evidence(
+                        doc_id=str(d.document.doc_id),
+                        name=d.document.name,
+                        kind=str(d.document.kind),
+                        verdict=d.verdict,  # type: ignore[arg-type]
+                    )
+                    for d in self.evidence_for(no)
+                ),
+            )
+            for no in numbers
+        ]
+
+    def scorecard(self, rubric: Rubric) -> scoring.Scorecard:
+        return scoring.scorecard(rubric, self.indicator_inputs())
+
+    def reviewer_totals(self, rubric: Rubric) -> dict[UUID, int]:
+        """Each reviewer's own total, so two scorings stand side by side."""
+        return {
+            reviewer: scoring.scorecard(
+                rubric, self.indicator_inputs({n: v.level for n, v in verdicts.items()})
+            ).verified_total
+            for reviewer, verdicts in self.scores.items()
+        }
+
+    def field_checks(self) -> dict[str, bool]:
+        p = self.profile
+        if self.call_kind == CallKind.KRENOVA:
+            k = p.krenova or _empty_krenova()
+            return {
+                "title": bool(p.title.strip()),
+                "krenova.field": k.field is not None,
+                "krenova.participant_category": k.participant_category is not None,
+                "krenova.abstract": bool(k.abstract.strip()),
+                "krenova.advantages": bool(k.advantages.strip()),
+                "krenova.benefits": bool(k.benefits.strip()),
+                "krenova.application": bool(k.application.strip()),
+            }
+        checks = {
+            "title": bool(p.title.strip()),
+            "stage": p.stage is not None,
+            "initiator": p.initiator is not None,
+            "initiator_name": bool(p.initiator_name.strip()),
+            "kind": p.kind is not None,
+            "form": p.form is not None,
+            "theme": p.theme is not None,
+            "affair": bool(p.affair.strip()),
+            "design": p.design.word_count() >= MIN_DESIGN_WORDS,
+            "goals": bool(p.goals.strip()),
+            "benefits": bool(p.benefits.strip()),
+            "results": bool(p.results.strip()),
+        }
+        if p.stage in (Stage.UJI_COBA, Stage.PENERAPAN):
+            checks["trial_date"] = p.trial_date is not None
+        if p.stage == Stage.PENERAPAN:
+            checks["implementation_date"] = p.implementation_date is not None
+        return checks
+
+    def completeness(self, rubric: Rubric, call: Call | None) -> scoring.Completeness:
+        live_kinds = {str(d.document.kind) for d in self.documents.values() if not d.removed}
+        required = call.required_documents if call is not None else ()
+        return scoring.completeness(
+            rubric,
+            fields=self.field_checks(),
+            field_labels=FIELD_LABELS,
+            present_document_kinds=live_kinds,
+            required_document_kinds=required,
+            inputs=self.indicator_inputs(),
+            check_indicators=self.call_kind == CallKind.ANNUAL,
+        )
+
+    def open_revision(self) -> RevisionRound | None:
+        if self.status == Status.REVISION_REQUESTED and self.revisions:
+            return self.revisions[-1]
+        return None
+
+    # ==== state changes =========================================================================
+
+    def apply(self, event: Event) -> None:
+        command = EVENT_COMMANDS.get(type(event))
+        previous = self.status
+        if command is not None:
+            # Role-free lookup: the table's target depends only on (status, command).
+            from services.domain.lifecycle import _INDEX
+
+            row = _INDEX.get((self.status, command))
+            if row is None:
+                raise ValueError(f"{type(event).__name__} cannot follow status {self.status}")
+            target = row.target or self.status
+        else:
+            target = self.status
+        super().apply(event)
+        self.status = target
+        if target != previous or isinstance(event, Proposed):
+            self.status_changed_at = event.timestamp.isoformat()
+
+    @applies(Proposed)
+    def _proposed(self, e: Proposed) -> None:
+        self.call_id, self.call_kind = e.call_id, e.call_kind
+        self.organisation_id, self.submitter_id = e.organisation_id, e.submitter_id
+        self.budget_year, self.rubric_year = e.budget_year, e.rubric_year
+        self.profile = e.profile
+
+    @applies(ProfileUpdated)
+    def _profile_updated(self, e: ProfileUpdated) -> None:
+        self.profile = e.changes.apply_to(self.profile)
+
+    @applies(DocumentAttached)
+    def _document_attached(self, e: DocumentAttached) -> None:
+        self.documents[e.document.doc_id] = DocumentState(document=e.document)
+        if e.document.replaces is not None:
+            self.documents[e.document.replaces].removed = True
+
+    @applies(DocumentRemoved)
+    def _document_removed(self, e: DocumentRemoved) -> None:
+        self.documents[e.doc_id].removed = True
+
+    @applies(IndicatorClaimed)
+    def _indicator_claimed(self, e: IndicatorClaimed) -> None:
+        if e.level == 0:
+            self.claims.pop(e.no, None)
+        else:
+            self.claims[e.no] = Claim(level=e.level, evidence=e.evidence, note=e.note)
+
+    @applies(Submitted)
+    def _submitted(self, e: Submitted) -> None:
+        self.submitted_at = e.timestamp.isoformat()
+
+    @applies(Withdrawn)
+    def _withdrawn(self, e: Withdrawn) -> None:
+        self.decision_reason = e.reason
+
+    @applies(ReviewerAssigned)
+    def _reviewer_assigned(self, e: ReviewerAssigned) -> None:
+        self.reviewers.append(e.reviewer_id)
+
+    @applies(DocumentVerified, DocumentRejected)
+    def _document_checked(self, e: DocumentVerified | DocumentRejected) -> None:
+        doc = self.documents[e.doc_id]
+        doc.verdict = "accepted" if isinstance(e, DocumentVerified) else "rejected"
+        doc.note = e.note
+
+    @applies(RevisionRequested)
+    def _revision_requested(self, e: RevisionRequested) -> None:
+        self.revisions.append(
+            RevisionRound(
+                round=e.round,
+                note=e.note,
+                items=e.items,
+                requested_by=e.actor.account_id,
+                requested_at=e.timestamp.isoformat(),
+            )
+        )
+
+    @applies(Resubmitted)
+    def _resubmitted(self, e: Resubmitted) -> None:
+        if self.revisions:
+            self.revisions[-1].resubmitted_at = e.timestamp.isoformat()
+            self.revisions[-1].response = e.note
+
+    @applies(Scored)
+    def _scored(self, e: Scored) -> None:
+        verdicts = self.scores.setdefault(e.reviewer_id, {})
+        for v in e.indicators:
+            verdicts[v.no] = v
+            self.verified_levels[v.no] = v.level
+
+    @applies(Recommended)
+    def _recommended(self, e: Recommended) -> None:
+        self.recommendation = e.recommendation
+
+    @applies(Approved)
+    def _approved(self, e: Approved) -> None:
+        self.decision_reason = e.note
+
+    @applies(Rejected)
+    def _rejected(self, e: Rejected) -> None:
+        self.decision_reason = e.reason
+
+    @applies(Established)
+    def _established(self, e: Established) -> None:
+        self.sk_number, self.sk_date = e.sk_number, e.sk_date
+
+    @applies(SelectedForIGA)
+    def _selected(self, e: SelectedForIGA) -> None:
+        self.iga_year = e.year
+
+    @applies(ReportedToIGA)
+    def _reported(self, e: ReportedToIGA) -> None:
+        self.iga_year, self.iga_report_id = e.year, e.report_id
+
+    @applies(StageAdvanced)
+    def _stage_advanced(self, e: StageAdvanced) -> None:
+        changes: dict[str, Any] = {"stage": e.to_stage}
+        if e.to_stage == Stage.UJI_COBA and self.profile.trial_date is None:
+            changes["trial_date"] = e.on
+        if e.to_stage == Stage.PENERAPAN and self.profile.implementation_date is None:
+            changes["implementation_date"] = e.on
+        self.profile = msgspec.structs.replace(self.profile, **changes)
+
+    @applies(Published)
+    def _published(self, e: Published) -> None:
+        self.published = True
+
+    # ==== views =================================================================================
+
+    def to_state(self, rubric: Rubric, call: Call | None) -> InnovationState:
+        """The full record as one value: what the API returns and what auditors compare."""
+        card = self.scorecard(rubric)
+        comp = self.completeness(rubric, call)
+        return InnovationState(
+            id=self.id,
+            version=self.version,
+            status=self.status,
+            published=self.published,
+            call_id=self.call_id,
+            call_kind=self.call_kind,
+            organisation_id=self.organisation_id,
+            submitter_id=self.submitter_id,
+            budget_year=self.budget_year,
+            rubric_year=self.rubric_year,
+            profile=self.profile,
+            documents=[
+                DocumentView(
+                    **msgspec.structs.asdict(d.document),
+                    verdict=d.verdict,
+                    note=d.note,
+                    removed=d.removed,
+                )
+                for d in self.documents.values()
+            ],
+            claims=[
+                ClaimView(no=no, level=c.level, evidence=list(c.evidence), note=c.note)
+                for no, c in sorted(self.claims.items())
+            ],
+            reviewers=list(self.reviewers),
+            verified_levels={str(k): v for k, v in sorted(self.verified_levels.items())},
+            reviewer_scores={str(k): v for k, v in self.reviewer_totals(rubric).items()},
+            recommendation=self.recommendation,
+            revisions=[msgspec.structs.asdict(r) for r in self.revisions],
+            decision_reason=self.decision_reason,
+            sk_number=self.sk_number,
+            sk_date=self.sk_date,
+            iga_year=self.iga_year,
+            iga_report_id=self.iga_report_id,
+            scorecard=card,
+            completeness=comp,
+            recommendations=scoring.recommendations(rubric, self.indicator_inputs()),
+            created_on=self.created_on.isoformat() if self.created_on else None,
+            modified_on=self.modified_on.isoformat() if self.modified_on else None,
+            submitted_at=self.submitted_at,
+        )
+
+
+class DocumentView(Document, kw_only=True):
+    verdict: str = "pending"
+    note: str = ""
+    removed: bool = False
+
+
+class ClaimView(msgspec.Struct, kw_only=True):
+    no: int
+    level: int
+    evidence: list[UUID]
+    note: str = ""
+
+
+class InnovationState(msgspec.Struct, kw_only=True):
+    id: UUID
+    version: int
+    status: Status
+    published: bool
+    call_id: UUID | None
+    call_kind: CallKind
+    organisation_id: UUID | None
+    submitter_id: UUID | None
+    budget_year: int
+    rubric_year: int
+    profile: Profile
+    documents: list[DocumentView]
+    claims: list[ClaimView]
+    reviewers: list[UUID]
+    verified_levels: dict[str, int]
+    reviewer_scores: dict[str, int]
+    recommendation: str | None
+    revisions: list[dict[str, Any]]
+    decision_reason: str
+    sk_number: str
+    sk_date: date | None
+    iga_year: int | None
+    iga_report_id: UUID | None
+    scorecard: scoring.Scorecard
+    completeness: scoring.Completeness
+    recommendations: list[scoring.Recommendation]
+    created_on: str | None
+    modified_on: str | None
+    submitted_at: str | None
+
+
+def _empty_krenova() -> Any:
+    from services.domain.values import KrenovaEntry
+
+    return KrenovaEntry()
+
+
+def replay(events: Iterable[Event]) -> Innovation | None:
+    return Innovation.replay(events)

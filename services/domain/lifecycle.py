@@ -1,0 +1,174 @@
+"""The one place that says who may do what, when: the innovation lifecycle table.
+
+Each row is (from status, command, roles) → to status. ``None`` as the target keeps the status.
+The aggregate enforces it, the authorisation policy reads it, and the UI and docs render it.
+Scoping rules (own organisation, assigned reviewer, conflict of interest) live in the policy and
+the aggregate; this table only knows roles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+import msgspec
+
+from services.domain.actor import Role
+from services.domain.errors import IllegalTransition
+
+
+class Status(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    UNDER_REVIEW = "under_review"
+    REVISION_REQUESTED = "revision_requested"
+    RESUBMITTED = "resubmitted"
+    SCORED = "scored"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    ESTABLISHED = "established"
+    SELECTED_FOR_IGA = "selected_for_iga"
+    REPORTED_TO_IGA = "reported_to_iga"
+    WITHDRAWN = "withdrawn"
+
+
+STATUS_LABELS: dict[str, str] = {
+    Status.DRAFT: "Draf",
+    Status.SUBMITTED: "Diajukan",
+    Status.UNDER_REVIEW: "Dalam Verifikasi",
+    Status.REVISION_REQUESTED: "Perlu Perbaikan",
+    Status.RESUBMITTED: "Diajukan Ulang",
+    Status.SCORED: "Dinilai",
+    Status.APPROVED: "Disetujui",
+    Status.REJECTED: "Ditolak",
+    Status.ESTABLISHED: "Ditetapkan",
+    Status.SELECTED_FOR_IGA: "Terpilih untuk IGA",
+    Status.REPORTED_TO_IGA: "Dilaporkan ke Kemendagri",
+    Status.WITHDRAWN: "Ditarik",
+    "published": "Dipublikasikan",
+}
+
+
+class Command(StrEnum):
+    UPDATE_PROFILE = "update_profile"
+    ATTACH_DOCUMENT = "attach_document"
+    REMOVE_DOCUMENT = "remove_document"
+    CLAIM_INDICATOR = "claim_indicator"
+    SUBMIT = "submit"
+    WITHDRAW = "withdraw"
+    ASSIGN_REVIEWER = "assign_reviewer"
+    VERIFY_DOCUMENT = "verify_document"
+    REQUEST_REVISION = "request_revision"
+    RESUBMIT = "resubmit"
+    SCORE = "score"
+    RECOMMEND = "recommend"
+    APPROVE = "approve"
+    REJECT = "reject"
+    ESTABLISH = "establish"
+    SELECT_FOR_IGA = "select_for_iga"
+    REPORT_TO_IGA = "report_to_iga"
+    ADVANCE_STAGE = "advance_stage"
+    PUBLISH = "publish"
+
+
+COMMAND_LABELS: dict[str, str] = {
+    Command.UPDATE_PROFILE: "ubah profil",
+    Command.ATTACH_DOCUMENT: "unggah dokumen",
+    Command.REMOVE_DOCUMENT: "hapus dokumen",
+    Command.CLAIM_INDICATOR: "isi penilaian mandiri",
+    Command.SUBMIT: "ajukan",
+    Command.WITHDRAW: "tarik",
+    Command.ASSIGN_REVIEWER: "tugaskan verifikator",
+    Command.VERIFY_DOCUMENT: "verifikasi dokumen",
+    Command.REQUEST_REVISION: "minta perbaikan",
+    Command.RESUBMIT: "ajukan ulang",
+    Command.SCORE: "beri nilai",
+    Command.RECOMMEND: "beri rekomendasi",
+    Command.APPROVE: "setujui",
+    Command.REJECT: "tolak",
+    Command.ESTABLISH: "tetapkan",
+    Command.SELECT_FOR_IGA: "pilih untuk IGA",
+    Command.REPORT_TO_IGA: "laporkan ke Kemendagri",
+    Command.ADVANCE_STAGE: "naikkan tahapan",
+    Command.PUBLISH: "publikasikan",
+}
+
+
+class Transition(msgspec.Struct, frozen=True):
+    source: Status
+    command: Command
+    roles: frozenset[Role]
+    target: Status | None = None  # None: status unchanged
+
+
+S, C, R = Status, Command, Role
+SUBMITTERS = frozenset({R.OPERATOR, R.PARTICIPANT})
+REVIEWER = frozenset({R.REVIEWER})
+ADMIN = frozenset({R.ADMIN})
+REVIEW_STAFF = frozenset({R.REVIEWER, R.ADMIN})
+EDITS = (C.UPDATE_PROFILE, C.ATTACH_DOCUMENT, C.REMOVE_DOCUMENT, C.CLAIM_INDICATOR)
+IN_REVIEW = (S.SUBMITTED, S.UNDER_REVIEW, S.RESUBMITTED, S.SCORED)
+DECIDED = (S.APPROVED, S.ESTABLISHED, S.SELECTED_FOR_IGA, S.REPORTED_TO_IGA)
+
+
+def _rows() -> Iterable[Transition]:
+    for command in EDITS:
+        yield Transition(S.DRAFT, command, SUBMITTERS)
+        yield Transition(S.REVISION_REQUESTED, command, SUBMITTERS)
+    yield Transition(S.DRAFT, C.SUBMIT, SUBMITTERS, S.SUBMITTED)
+    yield Transition(S.REVISION_REQUESTED, C.RESUBMIT, SUBMITTERS, S.RESUBMITTED)
+    for source in (S.DRAFT, S.REVISION_REQUESTED, *IN_REVIEW):
+        yield Transition(source, C.WITHDRAW, SUBMITTERS, S.WITHDRAWN)
+    # Review: assignment starts (or adds to) the review.
+    yield Transition(S.SUBMITTED, C.ASSIGN_REVIEWER, ADMIN, S.UNDER_REVIEW)
+    yield Transition(S.RESUBMITTED, C.ASSIGN_REVIEWER, ADMIN, S.UNDER_REVIEW)
+    yield Transition(S.UNDER_REVIEW, C.ASSIGN_REVIEWER, ADMIN)
+    yield Transition(S.SCORED, C.ASSIGN_REVIEWER, ADMIN)
+    for source in (S.UNDER_REVIEW, S.RESUBMITTED):
+        yield Transition(source, C.VERIFY_DOCUMENT, REVIEWER, S.UNDER_REVIEW)
+        yield Transition(source, C.REQUEST_REVISION, REVIEW_STAFF, S.REVISION_REQUESTED)
+        yield Transition(source, C.SCORE, REVIEWER, S.SCORED)
+    yield Transition(S.SCORED, C.VERIFY_DOCUMENT, REVIEWER)
+    yield Transition(S.SCORED, C.SCORE, REVIEWER)
+    yield Transition(S.SCORED, C.RECOMMEND, REVIEWER)
+    yield Transition(S.SCORED, C.REQUEST_REVISION, REVIEW_STAFF, S.REVISION_REQUESTED)
+    # Decisions.
+    yield Transition(S.SCORED, C.APPROVE, ADMIN, S.APPROVED)
+    yield Transition(S.SCORED, C.REJECT, ADMIN, S.REJECTED)
+    yield Transition(S.APPROVED, C.ESTABLISH, ADMIN, S.ESTABLISHED)
+    yield Transition(S.APPROVED, C.SELECT_FOR_IGA, ADMIN, S.SELECTED_FOR_IGA)
+    yield Transition(S.ESTABLISHED, C.SELECT_FOR_IGA, ADMIN, S.SELECTED_FOR_IGA)
+    yield Transition(S.SELECTED_FOR_IGA, C.REPORT_TO_IGA, ADMIN, S.REPORTED_TO_IGA)
+    for source in DECIDED:
+        yield Transition(source, C.PUBLISH, ADMIN)
+    for source in (S.DRAFT, S.REVISION_REQUESTED, *IN_REVIEW, *DECIDED):
+        yield Transition(source, C.ADVANCE_STAGE, frozenset({R.OPERATOR, R.ADMIN}))
+
+
+TRANSITIONS: tuple[Transition, ...] = tuple(_rows())
+_INDEX: dict[tuple[Status, Command], Transition] = {(t.source, t.command): t for t in TRANSITIONS}
+assert len(_INDEX) == len(TRANSITIONS), "the lifecycle table has a duplicate row"
+
+
+def allowed_commands(status: Status, role: Role) -> list[Command]:
+    """Commands this role may give in this status, in table order."""
+    return [t.command for t in TRANSITIONS if t.source == status and role in t.roles]
+
+
+def is_allowed(status: Status, command: Command, role: Role) -> bool:
+    row = _INDEX.get((status, command))
+    return row is not None and role in row.roles
+
+
+def next_status(status: Status, command: Command, role: Role) -> Status:
+    """The status after ``command``; raises IllegalTransition naming what is allowed instead."""
+    row = _INDEX.get((status, command))
+    if row is None or role not in row.roles:
+        allowed = [str(c) for c in allowed_commands(status, role)]
+        raise IllegalTransition(str(command), str(status), str(role), allowed)
+    return row.target or status
+
+
+TERMINAL: frozenset[Status] = frozenset(
+    s for s in Status if not any(t.source == s for t in TRANSITIONS)
+)

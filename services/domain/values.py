@@ -1,0 +1,224 @@
+"""Value objects shared by events and aggregates: the innovation profile and its parts.
+
+Enumerations use the Indonesian slugs of the national IID form, so exported data needs no mapping.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+
+class Stage(StrEnum):
+    INISIATIF = "inisiatif"
+    UJI_COBA = "uji_coba"
+    PENERAPAN = "penerapan"
+
+
+STAGE_ORDER = (Stage.INISIATIF, Stage.UJI_COBA, Stage.PENERAPAN)
+STAGE_LABELS = {
+    Stage.INISIATIF: "Inisiatif",
+    Stage.UJI_COBA: "Uji Coba",
+    Stage.PENERAPAN: "Penerapan",
+}
+
+
+class Initiator(StrEnum):
+    KEPALA_DAERAH = "kepala_daerah"
+    DPRD = "dprd"
+    OPD = "opd"
+    ASN = "asn"
+    MASYARAKAT = "masyarakat"
+
+
+class InnovationKind(StrEnum):
+    DIGITAL = "digital"
+    NON_DIGITAL = "non_digital"
+
+
+class InnovationForm(StrEnum):
+    TATA_KELOLA = "tata_kelola"
+    PELAYANAN_PUBLIK = "pelayanan_publik"
+    LAINNYA = "lainnya"
+
+
+class Theme(StrEnum):
+    DIGITALISASI_LAYANAN = "digitalisasi_layanan"
+    PENANGGULANGAN_KEMISKINAN = "penanggulangan_kemiskinan"
+    KEMUDAHAN_INVESTASI = "kemudahan_investasi"
+    PRIORITAS_AKTUAL_PRESIDEN = "prioritas_aktual_presiden"
+    NON_TEMATIK = "non_tematik"
+
+
+class DocumentKind(StrEnum):
+    SK = "sk"
+    PERKADA = "perkada"
+    SOP = "sop"
+    BUDGET = "budget"
+    RKPD = "rkpd"
+    REPORT = "report"
+    PHOTO = "photo"
+    VIDEO = "video"
+    OTHER = "other"
+
+
+class CallKind(StrEnum):
+    ANNUAL = "annual"
+    KRENOVA = "krenova"
+
+
+class OrganisationKind(StrEnum):
+    OPD = "opd"
+    PUSKESMAS = "puskesmas"
+    BUMD = "bumd"
+    UPTD = "uptd"
+    KECAMATAN = "kecamatan"
+
+
+class KrenovaField(StrEnum):
+    AGRIBISNIS_PANGAN = "agribisnis_pangan"
+    ENERGI = "energi"
+    LINGKUNGAN = "lingkungan"
+    KELAUTAN = "kelautan"
+    KESEHATAN = "kesehatan"
+    PENDIDIKAN = "pendidikan"
+    REKAYASA_MANUFAKTUR = "rekayasa_manufaktur"
+    TIK = "tik"
+    INDUSTRI_KREATIF = "industri_kreatif"
+    SOSIAL = "sosial"
+
+
+class ParticipantCategory(StrEnum):
+    UMUM = "umum"
+    PELAJAR = "pelajar"
+    MAHASISWA = "mahasiswa"
+    KELOMPOK = "kelompok"
+
+
+class Design(msgspec.Struct, frozen=True, kw_only=True):
+    """Rancang bangun: the design narrative, in the sections the IID form asks for."""
+
+    legal_basis: str = ""  # dasar hukum
+    problem: str = ""  # permasalahan
+    strategic_issue: str = ""  # isu strategis
+    method: str = ""  # metode pembaharuan
+    novelty: str = ""  # keunggulan / kebaruan
+    how_it_works: str = ""  # cara kerja
+
+    def word_count(self) -> int:
+        return sum(len(text.split()) for text in msgspec.structs.astuple(self))
+
+
+class Budget(msgspec.Struct, frozen=True, kw_only=True):
+    """APBD support in rupiah for this year (T-0) and the two before; drives indicator 3."""
+
+    apbd_t0: Decimal | None = None
+    apbd_t1: Decimal | None = None
+    apbd_t2: Decimal | None = None
+    other_sources: str = ""
+
+
+class KrenovaEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """The Krenova form: what a citizen fills instead of the IID profile."""
+
+    field: KrenovaField | None = None  # bidang
+    participant_category: ParticipantCategory | None = None
+    abstract: str = ""
+    advantages: str = ""  # keunggulan
+    benefits: str = ""  # manfaat
+    application: str = ""  # penerapan
+    video_url: str = ""
+    members: tuple[str, ...] = ()
+
+
+class Profile(msgspec.Struct, frozen=True, kw_only=True):
+    """Every profile field of the national IID form. Drafts may leave any of them empty."""
+
+    title: str = ""
+    stage: Stage | None = None
+    initiator: Initiator | None = None
+    initiator_name: str = ""
+    kind: InnovationKind | None = None
+    form: InnovationForm | None = None
+    theme: Theme | None = None
+    affair: str = ""
+    other_affairs: tuple[str, ...] = ()
+    trial_date: date | None = None
+    implementation_date: date | None = None
+    design: Design = Design()
+    goals: str = ""
+    benefits: str = ""
+    results: str = ""
+    budget: Budget = Budget()
+    krenova: KrenovaEntry | None = None
+
+
+PROFILE_FIELDS: tuple[str, ...] = Profile.__struct_fields__
+
+
+class ProfilePatch(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """A partial profile: only the fields that are set are changed (UNSET is omitted on encode)."""
+
+    title: str | UnsetType = UNSET
+    stage: Stage | None | UnsetType = UNSET
+    initiator: Initiator | None | UnsetType = UNSET
+    initiator_name: str | UnsetType = UNSET
+    kind: InnovationKind | None | UnsetType = UNSET
+    form: InnovationForm | None | UnsetType = UNSET
+    theme: Theme | None | UnsetType = UNSET
+    affair: str | UnsetType = UNSET
+    other_affairs: tuple[str, ...] | UnsetType = UNSET
+    trial_date: date | None | UnsetType = UNSET
+    implementation_date: date | None | UnsetType = UNSET
+    design: Design | UnsetType = UNSET
+    goals: str | UnsetType = UNSET
+    benefits: str | UnsetType = UNSET
+    results: str | UnsetType = UNSET
+    budget: Budget | UnsetType = UNSET
+    krenova: KrenovaEntry | None | UnsetType = UNSET
+
+    def changed(self) -> dict[str, Any]:
+        return {
+            name: value
+            for name in self.__struct_fields__
+            if (value := getattr(self, name)) is not UNSET
+        }
+
+    def apply_to(self, profile: Profile) -> Profile:
+        changes = self.changed()
+        return msgspec.structs.replace(profile, **changes) if changes else profile
+
+
+class Document(msgspec.Struct, frozen=True, kw_only=True):
+    """Metadata of a stored supporting document; the bytes live in the blob store by ``sha256``."""
+
+    doc_id: UUID
+    kind: DocumentKind
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    storage_key: str
+    indicator: int | None = None
+    replaces: UUID | None = None
+    url: str = ""  # for video links: no bytes are stored
+
+
+class RevisionItem(msgspec.Struct, frozen=True, kw_only=True):
+    """One thing the reviewer asks to be fixed: a field, a document or an indicator."""
+
+    kind: str  # "field" | "document" | "indicator"
+    key: str
+    note: str = ""
+
+
+class IndicatorVerdict(msgspec.Struct, frozen=True, kw_only=True):
+    no: int
+    level: int
+    note: str = ""

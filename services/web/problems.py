@@ -1,0 +1,127 @@
+"""RFC 9457 problem responses for every error the API can give, in one place.
+
+Domain errors keep their Indonesian message as ``detail`` and their slug as ``type``; a stale
+write gets 409 with the current version; schema errors list each field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.plugins.problem_details import (
+    ProblemDetailsConfig,
+    ProblemDetailsException,
+    ProblemDetailsPlugin,
+)
+
+from services.domain.errors import DomainError
+from services.domain.rubric import UnknownRubricYear
+from services.store import ConcurrencyConflict, NotFound
+
+TYPE_BASE = "https://sirisma.local/problems/"
+
+TITLES = {
+    400: "Permintaan tidak valid",
+    401: "Perlu masuk",
+    403: "Tidak diizinkan",
+    404: "Tidak ditemukan",
+    405: "Metode tidak diizinkan",
+    409: "Konflik",
+    412: "Prasyarat gagal",
+    413: "Berkas terlalu besar",
+    415: "Jenis berkas tidak didukung",
+    422: "Data tidak dapat diproses",
+    428: "Prasyarat diperlukan",
+    429: "Terlalu banyak permintaan",
+    500: "Kesalahan server",
+    503: "Layanan belum siap",
+}
+
+
+def problem(
+    status: int,
+    detail: str,
+    slug: str = "",
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> ProblemDetailsException:
+    return ProblemDetailsException(
+        status_code=status,
+        type_=TYPE_BASE + (slug or str(status)),
+        title=TITLES.get(status, "Kesalahan"),
+        detail=detail,
+        headers=headers,
+        extra=extra or None,
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    import msgspec
+
+    return msgspec.to_builtins(value, str_keys=True)
+
+
+def from_domain(exc: DomainError) -> ProblemDetailsException:
+    return problem(exc.status, exc.message, exc.code, **_jsonable(exc.details))
+
+
+def from_conflict(exc: ConcurrencyConflict) -> ProblemDetailsException:
+    return problem(
+        409,
+        str(exc),
+        "stale-version",
+        headers={"ETag": f'"{exc.current_version}"'},
+        current_version=exc.current_version,
+    )
+
+
+def from_not_found(exc: NotFound | NotFoundException) -> ProblemDetailsException:
+    detail = str(exc) if isinstance(exc, NotFound) else "Data tidak ditemukan."
+    return problem(404, detail, "not-found")
+
+
+def from_validation(exc: ValidationException) -> ProblemDetailsException:
+    errors = []
+    for item in exc.extra or []:
+        if isinstance(item, dict):
+            errors.append(
+                {
+                    "field": str(item.get("key") or item.get("source") or ""),
+                    "message": str(item.get("message", "")),
+                    "source": str(item.get("source", "")),
+                }
+            )
+    return problem(400, "Data yang dikirim tidak valid.", "validation", errors=errors)
+
+
+def from_http(exc: HTTPException) -> ProblemDetailsException:
+    if isinstance(exc, ProblemDetailsException):
+        return exc
+    return problem(
+        exc.status_code,
+        exc.detail or TITLES.get(exc.status_code, ""),
+        str(exc.status_code),
+        headers=exc.headers,
+    )
+
+
+def from_rubric(exc: UnknownRubricYear) -> ProblemDetailsException:
+    return problem(422, str(exc), "unknown-rubric-year")
+
+
+def plugin() -> ProblemDetailsPlugin:
+    return ProblemDetailsPlugin(
+        ProblemDetailsConfig(
+            enable_for_all_http_exceptions=False,
+            exception_to_problem_detail_map={
+                DomainError: from_domain,
+                ConcurrencyConflict: from_conflict,
+                NotFound: from_not_found,
+                NotFoundException: from_not_found,
+                ValidationException: from_validation,
+                UnknownRubricYear: from_rubric,
+                HTTPException: from_http,
+            },
+        )
+    )
