@@ -11,13 +11,32 @@ from typing import Any
 
 from litestar import Litestar, get
 from litestar.datastructures import State
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.response import Response
 
+from projections import routes as projection_routes
+from services.audit import routes as audit_routes
 from services.config import Settings, load_settings
+from services.identity import routes as identity_routes
+from services.identity.auth import TokenAuthenticationMiddleware
+from services.notification import routes as notification_routes
+from services.review import routes as review_routes
 from services.runtime import Runtime
-from services.web import problems
+from services.submission import routes as submission_routes
+from services.web import pages, problems
+
+# One line per bounded context: each module exposes ``route_handlers``.
+CONTEXTS = (
+    identity_routes,
+    submission_routes,
+    review_routes,
+    audit_routes,
+    notification_routes,
+    projection_routes,
+    pages,
+)
 
 
 @get("/health/live", include_in_schema=False, sync_to_thread=False)
@@ -53,11 +72,14 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     settings = settings or (runtime.settings if runtime else load_settings())
     runtime = runtime or Runtime(settings)
     handlers: list[Any] = [live, ready]
+    for context in CONTEXTS:
+        handlers.extend(context.route_handlers)
 
     return Litestar(
         route_handlers=handlers,
         state=State({"runtime": runtime}),
         plugins=[problems.plugin()],
+        middleware=[DefineMiddleware(TokenAuthenticationMiddleware)],
         openapi_config=OpenAPIConfig(
             title="SI-RISMA API",
             version="0.1.0",

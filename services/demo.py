@@ -23,9 +23,9 @@ from services.domain.values import (
     Document,
     DocumentKind,
     IndicatorVerdict,
+    Initiator,
     InnovationForm,
     InnovationKind,
-    Initiator,
     KrenovaEntry,
     KrenovaField,
     OrganisationKind,
@@ -100,7 +100,13 @@ DEMO_ACCOUNTS: list[tuple[str, str, Role, str | None, str]] = [
     ("penilai", "penilai-demo-2025", Role.REVIEWER, "BAPPEDA", "Bambang Sutrisno (Tim Penilai)"),
     ("operator", "operator-demo-2025", Role.OPERATOR, "DISDUKCAPIL", "Operator Disdukcapil"),
     ("operator.dinkes", "operator-demo-2025", Role.OPERATOR, "DINKES", "Operator Dinas Kesehatan"),
-    ("operator.pkm", "operator-demo-2025", Role.OPERATOR, "PKM-SRAGEN", "Operator Puskesmas Sragen"),
+    (
+        "operator.pkm",
+        "operator-demo-2025",
+        Role.OPERATOR,
+        "PKM-SRAGEN",
+        "Operator Puskesmas Sragen",
+    ),
     ("auditor", "auditor-demo-2025", Role.AUDITOR, "INSPEKTORAT", "Auditor Inspektorat"),
     ("peserta", "peserta-demo-2025", Role.PARTICIPANT, None, "Rina Kartika (Peserta Krenova)"),
 ]
@@ -134,9 +140,18 @@ TITLES = [
 
 # The status each demo innovation ends in; cycles so every status appears at least once.
 TARGETS = [
-    Status.REPORTED_TO_IGA, Status.SELECTED_FOR_IGA, Status.ESTABLISHED, Status.APPROVED,
-    Status.REJECTED, Status.SCORED, Status.UNDER_REVIEW, Status.REVISION_REQUESTED,
-    Status.RESUBMITTED, Status.SUBMITTED, Status.DRAFT, Status.WITHDRAWN,
+    Status.REPORTED_TO_IGA,
+    Status.SELECTED_FOR_IGA,
+    Status.ESTABLISHED,
+    Status.APPROVED,
+    Status.REJECTED,
+    Status.SCORED,
+    Status.UNDER_REVIEW,
+    Status.REVISION_REQUESTED,
+    Status.RESUBMITTED,
+    Status.SUBMITTED,
+    Status.DRAFT,
+    Status.WITHDRAWN,
 ]
 
 PARAGRAPH = (
@@ -153,25 +168,28 @@ def _text(words: int, seed: int) -> str:
 
 
 def _profile(title: str, theme: Theme, rng: random.Random) -> Profile:
-    stage = rng.choices(
-        [Stage.PENERAPAN, Stage.UJI_COBA, Stage.INISIATIF], weights=[86, 7, 7]
-    )[0]
+    stage = rng.choices([Stage.PENERAPAN, Stage.UJI_COBA, Stage.INISIATIF], weights=[86, 7, 7])[0]
     trial = date(2024, rng.randint(1, 12), rng.randint(1, 28))
     return Profile(
         title=title,
         stage=stage,
         initiator=rng.choice([Initiator.OPD, Initiator.ASN, Initiator.KEPALA_DAERAH]),
         initiator_name="Kepala Perangkat Daerah",
-        kind=InnovationKind.DIGITAL if "Digital" in title or "Daring" in title
-        or theme == Theme.DIGITALISASI_LAYANAN else InnovationKind.NON_DIGITAL,
+        kind=InnovationKind.DIGITAL
+        if "Digital" in title or "Daring" in title or theme == Theme.DIGITALISASI_LAYANAN
+        else InnovationKind.NON_DIGITAL,
         form=rng.choice([InnovationForm.PELAYANAN_PUBLIK, InnovationForm.TATA_KELOLA]),
         theme=theme,
         affair="Pelayanan publik",
         trial_date=trial if stage != Stage.INISIATIF else None,
         implementation_date=trial + timedelta(days=120) if stage == Stage.PENERAPAN else None,
         design=Design(
-            legal_basis=_text(55, 1), problem=_text(60, 2), strategic_issue=_text(50, 3),
-            method=_text(50, 4), novelty=_text(45, 5), how_it_works=_text(60, 6),
+            legal_basis=_text(55, 1),
+            problem=_text(60, 2),
+            strategic_issue=_text(50, 3),
+            method=_text(50, 4),
+            novelty=_text(45, 5),
+            how_it_works=_text(60, 6),
         ),
         goals="Mempercepat dan mempermudah layanan bagi warga.",
         benefits="Waktu dan biaya warga berkurang; data layanan lebih akurat.",
@@ -188,9 +206,14 @@ def _document(kind: DocumentKind, indicator: int | None, title: str, store: Blob
     ).encode()
     stored = store.put_bytes(body)
     return Document(
-        doc_id=uuid4(), kind=kind, name=f"{kind.value}-indikator-{indicator or 0}.pdf",
-        content_type="application/pdf", size=stored.size, sha256=stored.sha256,
-        storage_key=stored.key, indicator=indicator,
+        doc_id=uuid4(),
+        kind=kind,
+        name=f"{kind.value}-indikator-{indicator or 0}.pdf",
+        content_type="application/pdf",
+        size=stored.size,
+        sha256=stored.sha256,
+        storage_key=stored.key,
+        indicator=indicator,
     )
 
 
@@ -228,13 +251,18 @@ def _seed(runtime: Runtime) -> str:
     for username, password, role, org_code, full_name in DEMO_ACCOUNTS:
         org = organisation_id_for(org_code) if org_code else None
         c.create_account(
-            system, username=username, full_name=full_name,
-            email=f"{username}@sragenkab.go.id", role=role, organisation_id=org,
+            system,
+            username=username,
+            full_name=full_name,
+            email=f"{username}@sragenkab.go.id",
+            role=role,
+            organisation_id=org,
             password_hash=hash_password(password),
             phone="081234567890" if role == Role.PARTICIPANT else "",
         )
-        actors[username] = Actor(account_id=account_id_for(username), role=role,
-                                 organisation_id=org)
+        actors[username] = Actor(
+            account_id=account_id_for(username), role=role, organisation_id=org
+        )
     admin = actors["admin"]
 
     def ctx(actor: Actor) -> Context:
@@ -242,24 +270,36 @@ def _seed(runtime: Runtime) -> str:
 
     year = now.astimezone().year
     annual = c.open_call(
-        ctx(admin), kind=CallKind.ANNUAL, title=f"Inovasi Daerah Tahun {year}",
-        budget_year=year, opens_at=now - timedelta(days=60), deadline=now + timedelta(days=21),
-        eligible_kinds=("opd", "puskesmas", "bumd", "uptd", "kecamatan"), rubric_year=2025,
-        required_documents=("sk",), threshold=100,
+        ctx(admin),
+        kind=CallKind.ANNUAL,
+        title=f"Inovasi Daerah Tahun {year}",
+        budget_year=year,
+        opens_at=now - timedelta(days=60),
+        deadline=now + timedelta(days=21),
+        eligible_kinds=("opd", "puskesmas", "bumd", "uptd", "kecamatan"),
+        rubric_year=2025,
+        required_documents=("sk",),
+        threshold=100,
         description="Setiap perangkat daerah wajib mengusulkan minimal satu inovasi "
         "(Perbup Sragen 87/2021 pasal 38).",
     ).id
     krenova = c.open_call(
-        ctx(admin), kind=CallKind.KRENOVA, title=f"Krenova Sragen {year}", budget_year=year,
-        opens_at=now - timedelta(days=20), deadline=now + timedelta(days=9, hours=5),
-        eligible_kinds=("masyarakat",), rubric_year=2025,
+        ctx(admin),
+        kind=CallKind.KRENOVA,
+        title=f"Krenova Sragen {year}",
+        budget_year=year,
+        opens_at=now - timedelta(days=20),
+        deadline=now + timedelta(days=9, hours=5),
+        eligible_kinds=("masyarakat",),
+        rubric_year=2025,
         description="Lomba Kreativitas dan Inovasi Masyarakat. Perorangan atau kelompok "
         "(maksimal 5 orang).",
     ).id
 
     # One operator per proposing organisation (demo operators for the documented three).
     operators: dict[str, Actor] = {
-        "DISDUKCAPIL": actors["operator"], "DINKES": actors["operator.dinkes"],
+        "DISDUKCAPIL": actors["operator"],
+        "DINKES": actors["operator.dinkes"],
         "PKM-SRAGEN": actors["operator.pkm"],
     }
     for code, _title, _theme in TITLES:
@@ -267,28 +307,47 @@ def _seed(runtime: Runtime) -> str:
             username = f"op.{code.lower()}"
             org = organisation_id_for(code)
             c.create_account(
-                system, username=username, full_name=f"Operator {code}",
-                email=f"{username}@sragenkab.go.id", role=Role.OPERATOR, organisation_id=org,
+                system,
+                username=username,
+                full_name=f"Operator {code}",
+                email=f"{username}@sragenkab.go.id",
+                role=Role.OPERATOR,
+                organisation_id=org,
                 password_hash=hash_password("operator-demo-2025"),
             )
-            operators[code] = Actor(account_id=account_id_for(username), role=Role.OPERATOR,
-                                    organisation_id=org)
+            operators[code] = Actor(
+                account_id=account_id_for(username), role=Role.OPERATOR, organisation_id=org
+            )
 
     reviewers = [actors["verifikator"], actors["penilai"]]
     counts: dict[str, int] = {}
     for index, (code, title, theme) in enumerate(TITLES):
         target = TARGETS[index % len(TARGETS)]
-        iid = _drive(c, blobs, rng, annual, operators[code], admin, reviewers, title, theme,
-                     target, ctx, year)
+        iid = _drive(
+            c,
+            blobs,
+            rng,
+            annual,
+            operators[code],
+            admin,
+            reviewers,
+            title,
+            theme,
+            target,
+            ctx,
+            year,
+        )
         counts[str(c.innovation(iid).status)] = counts.get(str(c.innovation(iid).status), 0) + 1
 
     participant = actors["peserta"]
     entry = c.propose(
-        ctx(participant), call_id=krenova,
+        ctx(participant),
+        call_id=krenova,
         profile=Profile(
             title="Alat Pengering Gabah Tenaga Surya",
             krenova=KrenovaEntry(
-                field=KrenovaField.ENERGI, participant_category=ParticipantCategory.KELOMPOK,
+                field=KrenovaField.ENERGI,
+                participant_category=ParticipantCategory.KELOMPOK,
                 abstract="Pengering gabah murah berbahan kaca bekas dan panel surya kecil.",
                 advantages="Biaya rendah, tidak bergantung cuaca.",
                 benefits="Kualitas gabah petani naik; susut panen turun.",
@@ -299,17 +358,26 @@ def _seed(runtime: Runtime) -> str:
         ),
     ).id
     c.submit(ctx(participant), entry)
+    by_status = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
     return (
         f"Data demo terisi: {len(ORGANISATIONS)} organisasi, {len(DEMO_ACCOUNTS)} akun demo, "
-        f"2 panggilan, {len(TITLES)} inovasi ({', '.join(f'{k}: {v}' for k, v in sorted(counts.items()))}), "
-        "1 usulan Krenova."
+        f"2 panggilan, {len(TITLES)} inovasi ({by_status}), 1 usulan Krenova."
     )
 
 
 def _drive(
-    c: Commands, blobs: BlobStore, rng: random.Random, call_id: UUID, operator: Actor,
-    admin: Actor, reviewers: list[Actor], title: str, theme: Theme, target: Status,
-    mk: Callable[[Actor], Context], year: int,
+    c: Commands,
+    blobs: BlobStore,
+    rng: random.Random,
+    call_id: UUID,
+    operator: Actor,
+    admin: Actor,
+    reviewers: list[Actor],
+    title: str,
+    theme: Theme,
+    target: Status,
+    mk: Callable[[Actor], Context],
+    year: int,
 ) -> UUID:
     """Walk one innovation along the lifecycle until it reaches ``target``."""
     op = mk(operator)
@@ -318,8 +386,10 @@ def _drive(
         c.withdraw(op, iid, "Digabung dengan inovasi lain")
         return iid
     for no in (1, 2, 3, 17, 18, 20):
-        kind = DocumentKind.SK if no in (1, 2) else (
-            DocumentKind.BUDGET if no == 3 else DocumentKind.REPORT
+        kind = (
+            DocumentKind.SK
+            if no in (1, 2)
+            else (DocumentKind.BUDGET if no == 3 else DocumentKind.REPORT)
         )
         doc = _document(kind, no, title, blobs)
         c.attach_document(op, iid, doc)
@@ -337,14 +407,21 @@ def _drive(
         return iid
     if target in (Status.REVISION_REQUESTED, Status.RESUBMITTED) or rng.random() < 0.3:
         c.request_revision(
-            rev, iid, note="Lengkapi SK Kepala Daerah dan data jumlah pengguna.",
-            items=[RevisionItem(kind="indicator", key="1", note="SK Kepala Daerah"),
-                   RevisionItem(kind="field", key="results", note="Sebutkan jumlah pengguna")],
+            rev,
+            iid,
+            note="Lengkapi SK Kepala Daerah dan data jumlah pengguna.",
+            items=[
+                RevisionItem(kind="indicator", key="1", note="SK Kepala Daerah"),
+                RevisionItem(kind="field", key="results", note="Sebutkan jumlah pengguna"),
+            ],
         )
         if target == Status.REVISION_REQUESTED:
             return iid
-        c.update_profile(op, iid, ProfilePatch(results="Sebanyak 2.150 warga terlayani pada "
-                                                       "tahun pertama penerapan."))
+        c.update_profile(
+            op,
+            iid,
+            ProfilePatch(results="Sebanyak 2.150 warga terlayani pada tahun pertama penerapan."),
+        )
         c.resubmit(op, iid, "SK dan data pengguna sudah dilengkapi.")
         if target == Status.RESUBMITTED:
             return iid
@@ -365,8 +442,7 @@ def _drive(
     c.approve(a, iid, "Layak ditetapkan.")
     if target == Status.APPROVED:
         return iid
-    c.establish(a, iid, sk_number=f"188/{rng.randint(100, 999)}/{year}",
-                sk_date=date(year, 1, 15))
+    c.establish(a, iid, sk_number=f"188/{rng.randint(100, 999)}/{year}", sk_date=date(year, 1, 15))
     c.publish(a, iid)
     if target == Status.ESTABLISHED:
         return iid

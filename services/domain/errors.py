@@ -91,3 +91,11 @@ class NotAllowed(DomainError):
 
 class ConflictOfInterest(NotAllowed):
     code = "conflict-of-interest"
+
+
+class AuthenticationRequired(DomainError):
+    code = "unauthenticated"
+    status = 401
+
+    def __init__(self, message: str = "Silakan masuk terlebih dahulu.") -> None:
+        super().__init__(message)

@@ -1,0 +1,143 @@
+"""SQL database for everything that is not the event log: read models, sessions, idempotency
+keys, inbox and task bookkeeping. PostgreSQL (psycopg 3 pool) or an SQLite file in embedded mode.
+
+Statements are written once with ``?`` placeholders; on PostgreSQL they become ``%s``. Keep SQL
+to the common subset (``INSERT … ON CONFLICT``, ``RETURNING``) so both dialects run the same text.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+from services.config import Settings
+
+_PLACEHOLDER = re.compile(r"\?")
+
+
+class Cursor(Protocol):
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
+    def executemany(self, sql: str, params: Sequence[Sequence[Any]]) -> Any: ...
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+
+
+class Tx:
+    """One transaction: ``execute``/``fetch*`` with ``?`` placeholders on either dialect."""
+
+    def __init__(self, conn: Any, dialect: str) -> None:
+        self.conn = conn
+        self.dialect = dialect
+        self.cursor = conn.cursor()
+
+    def _sql(self, sql: str) -> str:
+        return _PLACEHOLDER.sub("%s", sql) if self.dialect == "postgres" else sql
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Tx:
+        self.cursor.execute(self._sql(sql), tuple(params))
+        return self
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self.cursor.executemany(self._sql(sql), [tuple(r) for r in rows])
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        return self.cursor.fetchone()
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return list(self.cursor.fetchall())
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = self.execute(sql, params).fetchone()
+        return row[0] if row else None
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        self.execute(sql, params)
+        names = [d[0] for d in self.cursor.description or ()]
+        return [dict(zip(names, row, strict=True)) for row in self.cursor.fetchall()]
+
+
+class Database:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.dialect = "postgres" if settings.is_postgres else "sqlite"
+        self._local = threading.local()
+        self._pool: Any = None
+        if self.dialect == "postgres":
+            from psycopg_pool import ConnectionPool
+
+            self._pool = ConnectionPool(
+                settings.database_url,
+                min_size=1,
+                max_size=settings.pool_size,
+                open=True,
+                kwargs={"autocommit": False},
+                check=ConnectionPool.check_connection,
+            )
+        else:
+            settings.data_path.mkdir(parents=True, exist_ok=True)
+            self.path = str(settings.read_db_path)
+
+    # -- connections -------------------------------------------------------------------------
+
+    def _sqlite(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                self.path, timeout=30, isolation_level=None, check_same_thread=False
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        """Commit on success, roll back on any exception (nothing partial is kept)."""
+        if self._pool is not None:
+            with self._pool.connection() as conn, conn.transaction():
+                yield Tx(conn, self.dialect)
+            return
+        conn = self._sqlite()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield Tx(conn, self.dialect)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    @contextmanager
+    def connection(self) -> Iterator[Any]:
+        """A raw connection (psycopg or sqlite3) for COPY, LISTEN or advisory locks."""
+        if self._pool is not None:
+            with self._pool.connection() as conn:
+                yield conn
+        else:
+            yield self._sqlite()
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        with self.transaction() as tx:
+            return tx.rows(sql, params)
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        with self.transaction() as tx:
+            return tx.scalar(sql, params)
+
+    def execute_script(self, statements: Sequence[str]) -> None:
+        with self.transaction() as tx:
+            for statement in statements:
+                tx.execute(statement)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None

@@ -1,0 +1,32 @@
+"""The authenticated caller as route handlers see it (``request.user``)."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import msgspec
+
+from services.domain.actor import Actor, Role
+
+
+class Principal(msgspec.Struct, frozen=True, kw_only=True):
+    account_id: UUID | None
+    username: str
+    role: Role | None  # None: anonymous
+    organisation_id: UUID | None = None
+    full_name: str = ""
+
+    @property
+    def authenticated(self) -> bool:
+        return self.account_id is not None and self.role is not None
+
+    @property
+    def actor(self) -> Actor:
+        if self.role is None:
+            raise PermissionError("anonymous callers cannot act")
+        return Actor(
+            account_id=self.account_id, role=self.role, organisation_id=self.organisation_id
+        )
+
+
+ANONYMOUS = Principal(account_id=None, username="", role=None)

@@ -1,0 +1,104 @@
+"""Login, logout and the current account."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.datastructures import Cookie
+
+from services.commands import account_id_for
+from services.domain.organisation import Account
+from services.identity.auth import COOKIE, principal_for, token_from
+from services.identity.passwords import verify_password
+from services.identity.principal import Principal
+from services.store import NotFound
+from services.web.context import principal_of, runtime_of
+from services.web.problems import problem
+
+log = logging.getLogger("sirisma.auth")
+
+
+class LoginRequest(msgspec.Struct, forbid_unknown_fields=True):
+    username: str = msgspec.field()
+    password: str = msgspec.field()
+
+
+class AccountView(msgspec.Struct):
+    id: str
+    username: str
+    full_name: str
+    role: str
+    organisation_id: str | None
+
+
+class LoginResponse(msgspec.Struct):
+    token: str
+    expires_at: str
+    account: AccountView
+
+
+def account_view(p: Principal) -> AccountView:
+    return AccountView(
+        id=str(p.account_id),
+        username=p.username,
+        full_name=p.full_name,
+        role=str(p.role),
+        organisation_id=str(p.organisation_id) if p.organisation_id else None,
+    )
+
+
+@post("/api/auth/login", tags=["auth"], sync_to_thread=True, status_code=200, summary="Masuk")
+def login(request: Request[Any, Any, Any], data: LoginRequest) -> Response[LoginResponse]:
+    """Same answer, same work for a wrong password and an unknown account."""
+    runtime = runtime_of(request)
+    username = data.username.strip().lower()
+    account: Account | None
+    try:
+        account = runtime.store.load(Account, account_id_for(username)) if username else None
+    except (NotFound, ValueError):
+        account = None
+    ok = verify_password(account.password_hash if account else None, data.password)
+    principal = principal_for(runtime, account.id) if (ok and account) else None
+    if principal is None:
+        log.info("login failed", extra={"username": username, "path": request.url.path})
+        raise problem(401, "Nama pengguna atau kata sandi salah.", "invalid-credentials")
+    token, expires = runtime.sessions.issue(principal.account_id)
+    log.info("login", extra={"account": str(principal.account_id)})
+    return Response(
+        LoginResponse(token=token, expires_at=expires.isoformat(), account=account_view(principal)),
+        cookies=[
+            Cookie(
+                key=COOKIE,
+                value=token,
+                httponly=True,
+                samesite="lax",
+                secure=runtime.settings.https,
+                max_age=int(runtime.settings.token_ttl_hours * 3600),
+                path="/",
+            )
+        ],
+    )
+
+
+@post("/api/auth/logout", tags=["auth"], sync_to_thread=True, status_code=204, summary="Keluar")
+def logout(request: Request[Any, Any, Any]) -> Response[None]:
+    token, _ = token_from(request)
+    if token:
+        runtime_of(request).sessions.revoke(token)
+    return Response(
+        None, status_code=204, cookies=[Cookie(key=COOKIE, value="", max_age=0, path="/")]
+    )
+
+
+@get("/api/me", tags=["auth"], sync_to_thread=False, summary="Akun saya")
+def me(request: Request[Any, Any, Any]) -> AccountView:
+    principal = principal_of(request)
+    if not principal.authenticated:
+        raise problem(401, "Silakan masuk terlebih dahulu.", "unauthenticated")
+    return account_view(principal)
+
+
+route_handlers: list[Any] = [login, logout, me]

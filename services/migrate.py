@@ -1,0 +1,22 @@
+"""Schema for the non-event tables, collected from the modules that own them.
+
+Idempotent (``CREATE … IF NOT EXISTS``): run at start-up in the embedded mode and as the
+one-shot ``sirisma migrate`` in the distributed shape. The event tables are created by the
+eventsourcing recorders themselves.
+"""
+
+from __future__ import annotations
+
+from services.db import Database
+from services.identity import sessions
+
+
+def schema_statements() -> list[str]:
+    statements: list[str] = []
+    for module in (sessions,):
+        statements.extend(module.SCHEMA)
+    return statements
+
+
+def migrate(db: Database) -> None:
+    db.execute_script(schema_statements())

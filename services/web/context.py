@@ -1,0 +1,43 @@
+"""From an HTTP request to what the domain needs: the caller and a command ``Context``."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from uuid import uuid4
+
+from litestar import Request
+
+from services.domain.aggregate import Context
+from services.domain.errors import AuthenticationRequired
+from services.identity.principal import ANONYMOUS, Principal
+from services.runtime import Runtime
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
+
+
+def runtime_of(request: Request[Any, Any, Any]) -> Runtime:
+    return request.app.state.runtime  # type: ignore[no-any-return]
+
+
+def principal_of(request: Request[Any, Any, Any]) -> Principal:
+    user = request.scope.get("user")
+    return user if isinstance(user, Principal) else ANONYMOUS
+
+
+def correlation_id(request: Request[Any, Any, Any]) -> str:
+    """The caller's X-Correlation-ID (if sane) or one made for this request, kept in the scope."""
+    existing = request.scope.get("state", {}).get("correlation_id")
+    if existing:
+        return str(existing)
+    given = request.headers.get("x-correlation-id") or request.headers.get("x-request-id") or ""
+    value = given if _SAFE_ID.match(given) else uuid4().hex
+    request.scope.setdefault("state", {})["correlation_id"] = value
+    return value
+
+
+def command_context(request: Request[Any, Any, Any]) -> Context:
+    principal = principal_of(request)
+    if not principal.authenticated:
+        raise AuthenticationRequired()
+    return Context(actor=principal.actor, correlation_id=correlation_id(request))
