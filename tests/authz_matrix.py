@@ -1,0 +1,188 @@
+"""The authorisation matrix: for every served route, who may call it and who is refused.
+
+``tests/test_authorization_matrix.py`` reads the served OpenAPI document (``/schema/openapi.json``)
+and FAILS when a route (method + path template) has no entry in ``MATRIX`` below, or when an
+entry names a route that is not served. It then calls every entry once per caller kind against a
+seeded world and checks the answer. So: **every new HTTP route gets an entry here, in the
+section of its area** (add surgically; keep the sections so concurrent edits do not collide).
+
+Format
+------
+``MATRIX[(METHOD, "/path/{template}")] = Rule(expect=..., subject=..., body=..., ...)`` where the
+path template is spelled exactly as in the OpenAPI document (``{id}``, ``{doc_id}``, …).
+
+``expect`` maps every caller kind to an expected outcome; build it with ``expect(default,
+**overrides)`` or a preset. Caller kinds (all accounts are seeded, tokens sent as
+``Authorization: Bearer``, so CSRF never applies here):
+
+=====================  ==========================================================================
+``admin``              Bappeda Litbang administrator
+``reviewer``           Bappeda reviewer, ASSIGNED to the subject innovation (from under_review on)
+``reviewer_same_org``  a reviewer who belongs to the submitting organisation (org A): conflict of
+                       interest
+``operator``           operator of org A, the organisation that owns the subject innovation
+``operator_other_org`` operator of org B
+``auditor``            Inspektorat auditor
+``participant``        a Krenova participant (owner of the ``krenova`` subject only)
+``anonymous``          no credentials
+=====================  ==========================================================================
+
+Outcomes:
+
+``ALLOW``     authorisation let the request through: 2xx, 3xx, or a domain answer that comes
+              AFTER the policy (409 stale/illegal transition, 412, 422 rule violation, 428).
+              400/413/415 do NOT count as allowed: they mean the entry's ``body`` is invalid, so
+              the handler never ran. 401/403/404/405 and 5xx never count.
+``DENY``      401, 403 or 404 (use when which one is a detail of the route).
+``UNAUTH``    exactly 401 (anonymous caller on a route that needs an account).
+``FORBID``    exactly 403 (role may not do this).
+``HIDDEN``    exactly 404 (the caller may not even know the record exists: ids do not leak).
+``CONFLICT``  403 whose problem ``type`` ends with ``conflict-of-interest`` and whose ``detail``
+              says why.
+
+Subjects (``subject=``) name the seeded record that fills the path's main id (``{id}``,
+``{innovation_id}``, ``{account_id}``, …):
+
+- an innovation status of org A, e.g. ``"draft"``, ``"submitted"``, ``"under_review"``,
+  ``"revision_requested"``, ``"resubmitted"``, ``"scored"``, ``"approved"``, ``"rejected"``,
+  ``"established"``, ``"selected_for_iga"``, ``"reported_to_iga"``, ``"withdrawn"``,
+  ``"published"`` (established and published). Pick the status in which the command is LEGAL,
+  so that "allow" means success rather than a 409. From ``under_review`` on, ``reviewer`` is
+  assigned and every document is attached (blobs stored, so downloads work).
+- ``"krenova"``: a draft Krenova entry owned by ``participant``.
+- ``"account"``: a spare operator account of org A; ``"organisation"``: org A;
+  ``"call"``: the open annual call; ``None``: no subject.
+
+For unsafe methods (POST/PUT/PATCH/DELETE) every ALLOWED caller gets a FRESH subject, so one
+caller's success never changes what the next one sees; denied callers share one subject.
+Unsafe requests on an innovation subject carry ``If-Match: "<version>"`` and a fresh
+``Idempotency-Key``.
+
+Other path parameters are filled by name: ``{doc_id}`` → the subject's first live document,
+``{no}`` → ``1``, ``{call_id}`` → the open annual call, ``{organisation_id}`` → org A,
+``{account_id}`` → the spare account, ``{innovation_id}`` → the subject. Anything else must be
+given in ``params``.
+
+``body`` (JSON), ``files`` (multipart: ``{"file": ("a.pdf", b"%PDF-1.4 ...", "application/pdf")}``
+plus ``data`` for the form fields), ``query``, ``params`` and ``headers`` are either plain values
+or callables ``f(ctx) -> value`` with ``ctx`` a ``tests.test_authorization_matrix.Ctx``:
+``ctx.caller`` (kind), ``ctx.subject`` (id string or None), ``ctx.ids`` (dict: ``org_a``,
+``org_b``, ``bappeda``, ``call``, ``krenova_call``, ``account`` and one account id per caller
+kind), ``ctx.unique`` (fresh hex, for codes/usernames that must not repeat), ``ctx.runtime``,
+``ctx.world`` (``tests.factories.World``), ``ctx.documents`` (live document ids of the subject).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+ALLOW = "allow"
+DENY = "deny"
+UNAUTH = "401"
+FORBID = "403"
+HIDDEN = "404"
+CONFLICT = "conflict"
+OUTCOMES = frozenset({ALLOW, DENY, UNAUTH, FORBID, HIDDEN, CONFLICT})
+
+KINDS = (
+    "admin",
+    "reviewer",
+    "reviewer_same_org",
+    "operator",
+    "operator_other_org",
+    "auditor",
+    "participant",
+    "anonymous",
+)
+
+Value = Any  # a plain value or a callable taking the test's Ctx
+
+
+def expect(default: str, **by_kind: str) -> dict[str, str]:
+    """Every caller kind → ``default``, except the ones named."""
+    unknown = set(by_kind) - set(KINDS)
+    if unknown:
+        raise ValueError(f"unknown caller kinds: {sorted(unknown)}")
+    return {kind: by_kind.get(kind, default) for kind in KINDS}
+
+
+@dataclass(frozen=True)
+class Rule:
+    expect: Mapping[str, str]
+    subject: str | None = None
+    body: Value = None
+    files: Value = None
+    data: Value = None
+    query: Value = None
+    params: Mapping[str, Value] = field(default_factory=dict)
+    headers: Value = None
+    note: str = ""
+
+
+# Presets -----------------------------------------------------------------------------------
+
+PUBLIC = expect(ALLOW)
+SIGNED_IN = expect(ALLOW, anonymous=UNAUTH)
+ADMIN_ONLY = expect(FORBID, admin=ALLOW, anonymous=UNAUTH)
+STAFF_READ = expect(FORBID, admin=ALLOW, reviewer=ALLOW, reviewer_same_org=ALLOW, auditor=ALLOW,
+                    anonymous=UNAUTH)  # fmt: skip
+
+
+def _unique_org(ctx: Any) -> dict[str, str]:
+    return {"kind": "opd", "code": f"ORG-{ctx.unique}", "name": f"Organisasi Uji {ctx.unique}"}
+
+
+def _unique_account(ctx: Any) -> dict[str, Any]:
+    return {
+        "username": f"akun.{ctx.unique}",
+        "full_name": "Akun Uji",
+        "email": f"akun.{ctx.unique}@sragenkab.go.id",
+        "role": "operator",
+        "organisation_id": ctx.ids["org_a"],
+        "password": "kata-sandi-uji-123",
+    }
+
+
+def _login(ctx: Any) -> dict[str, str]:
+    return {"username": ctx.ids["login_username"], "password": ctx.ids["login_password"]}
+
+
+MATRIX: dict[tuple[str, str], Rule] = {}
+
+# --- identity (auth, organisations, accounts) ----------------------------------------------
+MATRIX.update(
+    {
+        ("POST", "/api/auth/login"): Rule(PUBLIC, body=_login),
+        ("POST", "/api/auth/logout"): Rule(PUBLIC, note="without a session it is a no-op"),
+        ("GET", "/api/me"): Rule(SIGNED_IN),
+        ("POST", "/api/organisations"): Rule(ADMIN_ONLY, body=_unique_org),
+        ("POST", "/api/accounts"): Rule(ADMIN_ONLY, body=_unique_account),
+        ("POST", "/api/accounts/{id}/disable"): Rule(
+            ADMIN_ONLY, subject="account", body={"reason": "pindah tugas"}
+        ),
+        ("POST", "/api/accounts/{id}/enable"): Rule(ADMIN_ONLY, subject="account"),
+        ("POST", "/api/accounts/{id}/role"): Rule(
+            ADMIN_ONLY, subject="account", body={"role": "reviewer"}
+        ),
+        ("POST", "/api/accounts/{id}/organisation"): Rule(
+            ADMIN_ONLY, subject="account", body=lambda ctx: {"organisation_id": ctx.ids["org_b"]}
+        ),
+        ("POST", "/api/accounts/{id}/reset-password"): Rule(
+            ADMIN_ONLY, subject="account", body={"password": "sandi-baru-uji-456"}
+        ),
+    }
+)
+
+# --- submission (innovations, documents, indicators, Krenova) ------------------------------
+
+# --- review (queue, verification, scoring, decisions, IGA) ---------------------------------
+
+# --- audit (history, state as of, trail, verify) -------------------------------------------
+
+# --- notification (inbox) ------------------------------------------------------------------
+
+# --- projections / read models (lists, dashboards, search, catalogue) ----------------------
+
+# --- web pages served under /api (none expected) -------------------------------------------
