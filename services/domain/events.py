@@ -9,6 +9,7 @@ breaking old records. To change an event's shape, raise ``class_version`` and ad
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -17,7 +18,9 @@ from eventsourcing.utils import register_topic
 
 from services.domain.actor import Actor, Role
 from services.domain.values import (
+    Award,
     CallKind,
+    CriterionScore,
     Document,
     IndicatorVerdict,
     OrganisationKind,
@@ -202,6 +205,42 @@ class StageAdvanced(InnovationEvent, frozen=True, kw_only=True):
 @innovation_event
 class Published(InnovationEvent, frozen=True, kw_only=True):
     pass
+
+
+# Krenova judging: administrative check, criterion scores, shortlist, winners.
+
+
+@innovation_event
+class AdministrationPassed(DecisionEvent, frozen=True, kw_only=True):
+    note: str = ""
+
+
+@innovation_event
+class AdministrationFailed(DecisionEvent, frozen=True, kw_only=True):
+    reason: str
+
+
+@innovation_event
+class KrenovaJudged(DecisionEvent, frozen=True, kw_only=True):
+    """One judge's scores on every Krenova criterion; ``total`` is weighted, 0–100."""
+
+    judge_id: UUID
+    scores: tuple[CriterionScore, ...]
+    total: Decimal
+
+
+@innovation_event
+class Shortlisted(DecisionEvent, frozen=True, kw_only=True):
+    rank: int  # place in the judges' ranking when shortlisted
+    mean_total: Decimal
+    note: str = ""
+
+
+@innovation_event
+class Awarded(DecisionEvent, frozen=True, kw_only=True):
+    award: Award
+    rank: int
+    note: str = ""
 
 
 # --- Call ---------------------------------------------------------------------------------------

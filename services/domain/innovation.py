@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from uuid import UUID
 
@@ -26,7 +27,10 @@ from services.domain.errors import (
     NotAllowed,
 )
 from services.domain.events import (
+    AdministrationFailed,
+    AdministrationPassed,
     Approved,
+    Awarded,
     DocumentAttached,
     DocumentRejected,
     DocumentRemoved,
@@ -34,6 +38,7 @@ from services.domain.events import (
     Established,
     Event,
     IndicatorClaimed,
+    KrenovaJudged,
     ProfileUpdated,
     Proposed,
     Published,
@@ -45,6 +50,7 @@ from services.domain.events import (
     RevisionRequested,
     Scored,
     SelectedForIGA,
+    Shortlisted,
     StageAdvanced,
     Submitted,
     Withdrawn,
@@ -53,7 +59,9 @@ from services.domain.lifecycle import Command, Status, next_status
 from services.domain.rubric import Rubric
 from services.domain.values import (
     STAGE_ORDER,
+    Award,
     CallKind,
+    CriterionScore,
     Document,
     IndicatorVerdict,
     Profile,
@@ -86,6 +94,11 @@ EVENT_COMMANDS: dict[type[Event], Command] = {
     ReportedToIGA: Command.REPORT_TO_IGA,
     StageAdvanced: Command.ADVANCE_STAGE,
     Published: Command.PUBLISH,
+    AdministrationPassed: Command.PASS_ADMINISTRATION,
+    AdministrationFailed: Command.FAIL_ADMINISTRATION,
+    KrenovaJudged: Command.JUDGE,
+    Shortlisted: Command.SHORTLIST,
+    Awarded: Command.AWARD,
 }
 
 FIELD_LABELS: dict[str, str] = {
@@ -135,6 +148,15 @@ class RevisionRound(msgspec.Struct, kw_only=True):
     response: str = ""
 
 
+class Judgement(msgspec.Struct, frozen=True, kw_only=True):
+    """One Krenova judge's latest scores and weighted total (0–100)."""
+
+    judge_id: UUID
+    scores: tuple[CriterionScore, ...]
+    total: Decimal
+    judged_at: str
+
+
 class Innovation(Aggregate):
     """State is plain attributes; ``to_state()`` gives the API/audit view as a msgspec Struct."""
 
@@ -163,6 +185,13 @@ class Innovation(Aggregate):
         self.published = False
         self.submitted_at: str | None = None
         self.status_changed_at: str | None = None
+        # Krenova judging.
+        self.administration: str | None = None  # "passed" | "failed"
+        self.administration_note = ""
+        self.judgements: dict[UUID, Judgement] = {}
+        self.shortlist_rank: int | None = None
+        self.award: Award | None = None
+        self.award_rank: int | None = None
 
     # ==== commands ==============================================================================
 
@@ -330,6 +359,7 @@ class Innovation(Aggregate):
 
     def score(self, ctx: Context, rubric: Rubric, verdicts: Sequence[IndicatorVerdict]) -> None:
         self._allow(ctx, Command.SCORE)
+        self._require_kind(CallKind.ANNUAL, "Usulan Krenova dinilai dengan kriteria Krenova.")
         self._require_assigned(ctx)
         seen: set[int] = set()
         for verdict in verdicts:
@@ -379,10 +409,12 @@ class Innovation(Aggregate):
 
     def select_for_iga(self, ctx: Context, year: int) -> None:
         self._allow(ctx, Command.SELECT_FOR_IGA)
+        self._require_kind(CallKind.ANNUAL, "Usulan Krenova tidak dilaporkan ke IGA.")
         self._record(ctx, SelectedForIGA, year=year, **self._seen())
 
     def report_to_iga(self, ctx: Context, *, year: int, report_id: UUID) -> None:
         self._allow(ctx, Command.REPORT_TO_IGA)
+        self._require_kind(CallKind.ANNUAL, "Usulan Krenova tidak dilaporkan ke IGA.")
         if self.iga_year is not None and year != self.iga_year:
             raise InvalidValue("year", f"Inovasi ini dipilih untuk IGA tahun {self.iga_year}.")
         self._record(ctx, ReportedToIGA, year=year, report_id=report_id, **self._seen())
@@ -402,7 +434,86 @@ class Innovation(Aggregate):
             raise InvalidValue("published", "Inovasi ini sudah dipublikasikan.")
         self._record(ctx, Published)
 
+    # ---- Krenova judging -----------------------------------------------------------------------
+
+    def pass_administration(self, ctx: Context, note: str = "") -> None:
+        """Seleksi administrasi: the entry meets the contest's formal requirements."""
+        self._allow(ctx, Command.PASS_ADMINISTRATION)
+        self._require_kind(CallKind.KRENOVA, "Seleksi administrasi hanya untuk usulan Krenova.")
+        if ctx.actor.role == Role.REVIEWER:
+            self._require_assigned(ctx)
+        if self.administration == "passed":
+            raise InvalidValue("administration", "Usulan ini sudah lulus seleksi administrasi.")
+        self._record(ctx, AdministrationPassed, note=note.strip(), **self._seen())
+
+    def fail_administration(self, ctx: Context, reason: str) -> None:
+        self._allow(ctx, Command.FAIL_ADMINISTRATION)
+        self._require_kind(CallKind.KRENOVA, "Seleksi administrasi hanya untuk usulan Krenova.")
+        if ctx.actor.role == Role.REVIEWER:
+            self._require_assigned(ctx)
+        if not reason.strip():
+            raise InvalidValue("reason", "Alasan gugur seleksi administrasi wajib diisi.")
+        self._record(ctx, AdministrationFailed, reason=reason.strip(), **self._seen())
+
+    def judge(self, ctx: Context, rubric: Rubric, scores: Sequence[CriterionScore]) -> None:
+        """A judge scores every Krenova criterion (0–100); a later scoring replaces theirs."""
+        self._allow(ctx, Command.JUDGE)
+        self._require_kind(CallKind.KRENOVA, "Penilaian Krenova hanya untuk usulan Krenova.")
+        if self.administration != "passed":
+            raise InvalidValue("administration", "Usulan belum lulus seleksi administrasi.")
+        self._require_assigned(ctx)
+        keys = [c.key for c in rubric.krenova_criteria]
+        given = [s.key for s in scores]
+        unknown = sorted(set(given) - set(keys))
+        if unknown:
+            raise InvalidValue("scores", f"Kriteria tidak dikenal: {', '.join(unknown)}.")
+        if len(given) != len(set(given)):
+            raise InvalidValue("scores", "Setiap kriteria hanya dinilai satu kali.")
+        missing = [c.label for c in rubric.krenova_criteria if c.key not in given]
+        if missing:
+            raise InvalidValue("scores", f"Kriteria belum dinilai: {', '.join(missing)}.")
+        for item in scores:
+            if not 0 <= item.score <= 100:
+                raise InvalidValue("score", "Nilai setiap kriteria harus antara 0 dan 100.")
+        ordered = tuple(sorted(scores, key=lambda s: keys.index(s.key)))
+        assert ctx.actor.account_id is not None
+        self._record(
+            ctx,
+            KrenovaJudged,
+            judge_id=ctx.actor.account_id,
+            scores=ordered,
+            total=krenova_total(rubric, ordered),
+            **self._seen(),
+        )
+
+    def shortlist(self, ctx: Context, *, rank: int, note: str = "") -> None:
+        self._allow(ctx, Command.SHORTLIST)
+        self._require_kind(CallKind.KRENOVA, "Nominasi hanya untuk usulan Krenova.")
+        if rank < 1:
+            raise InvalidValue("rank", "Peringkat nominasi dimulai dari 1.")
+        mean = self.krenova_mean()
+        assert mean is not None  # SCORED means at least one judgement
+        self._record(ctx, Shortlisted, rank=rank, mean_total=mean, note=note, **self._seen())
+
+    def award_prize(self, ctx: Context, *, award: Award, rank: int, note: str = "") -> None:
+        self._allow(ctx, Command.AWARD)
+        self._require_kind(CallKind.KRENOVA, "Penetapan pemenang hanya untuk usulan Krenova.")
+        if rank < 1:
+            raise InvalidValue("rank", "Peringkat pemenang dimulai dari 1.")
+        self._record(ctx, Awarded, award=award, rank=rank, note=note, **self._seen())
+
+    def krenova_mean(self) -> Decimal | None:
+        """The mean of the judges' weighted totals, 2 decimals (None before any judging)."""
+        if not self.judgements:
+            return None
+        total = sum((j.total for j in self.judgements.values()), Decimal(0))
+        return (total / len(self.judgements)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
     # ==== rules shared by commands ==============================================================
+
+    def _require_kind(self, kind: CallKind, message: str) -> None:
+        if self.call_kind != kind:
+            raise InvalidValue("call_kind", message)
 
     def _allow(self, ctx: Context, command: Command) -> Status:
         target = next_status(self.status, command, ctx.actor.role)
@@ -665,6 +776,29 @@ class Innovation(Aggregate):
     def _published(self, e: Published) -> None:
         self.published = True
 
+    @applies(AdministrationPassed)
+    def _administration_passed(self, e: AdministrationPassed) -> None:
+        self.administration, self.administration_note = "passed", e.note
+
+    @applies(AdministrationFailed)
+    def _administration_failed(self, e: AdministrationFailed) -> None:
+        self.administration, self.administration_note = "failed", e.reason
+        self.decision_reason = e.reason
+
+    @applies(KrenovaJudged)
+    def _krenova_judged(self, e: KrenovaJudged) -> None:
+        self.judgements[e.judge_id] = Judgement(
+            judge_id=e.judge_id, scores=e.scores, total=e.total, judged_at=e.timestamp.isoformat()
+        )
+
+    @applies(Shortlisted)
+    def _shortlisted(self, e: Shortlisted) -> None:
+        self.shortlist_rank = e.rank
+
+    @applies(Awarded)
+    def _awarded(self, e: Awarded) -> None:
+        self.award, self.award_rank = e.award, e.rank
+
     # ==== views =================================================================================
 
     def to_state(self, rubric: Rubric, call: Call | None) -> InnovationState:
@@ -712,6 +846,18 @@ class Innovation(Aggregate):
             created_on=self.created_on.isoformat() if self.created_on else None,
             modified_on=self.modified_on.isoformat() if self.modified_on else None,
             submitted_at=self.submitted_at,
+            krenova=self.krenova_judging() if self.call_kind == CallKind.KRENOVA else None,
+        )
+
+    def krenova_judging(self) -> KrenovaJudging:
+        return KrenovaJudging(
+            administration=self.administration,
+            administration_note=self.administration_note,
+            judgements=list(self.judgements.values()),
+            mean_total=self.krenova_mean(),
+            shortlist_rank=self.shortlist_rank,
+            award=self.award,
+            award_rank=self.award_rank,
         )
 
 
@@ -758,6 +904,26 @@ class InnovationState(msgspec.Struct, kw_only=True):
     created_on: str | None
     modified_on: str | None
     submitted_at: str | None
+    krenova: KrenovaJudging | None = None
+
+
+class KrenovaJudging(msgspec.Struct, kw_only=True):
+    """Where a Krenova entry stands in judging: administration, judges' scores, prizes."""
+
+    administration: str | None
+    administration_note: str
+    judgements: list[Judgement]
+    mean_total: Decimal | None
+    shortlist_rank: int | None
+    award: Award | None
+    award_rank: int | None
+
+
+def krenova_total(rubric: Rubric, scores: Sequence[CriterionScore]) -> Decimal:
+    """Σ weight% × score over the Krenova criteria: 0–100, rounded half up to 2 decimals."""
+    weights = {c.key: c.weight for c in rubric.krenova_criteria}
+    raw = sum((Decimal(weights[s.key] * s.score) for s in scores), Decimal(0)) / 100
+    return raw.quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
 def _empty_krenova() -> Any:

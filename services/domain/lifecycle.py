@@ -30,6 +30,8 @@ class Status(StrEnum):
     SELECTED_FOR_IGA = "selected_for_iga"
     REPORTED_TO_IGA = "reported_to_iga"
     WITHDRAWN = "withdrawn"
+    SHORTLISTED = "shortlisted"  # Krenova: nominated after judging
+    AWARDED = "awarded"  # Krenova: juara or harapan
 
 
 STATUS_LABELS: dict[str, str] = {
@@ -45,6 +47,8 @@ STATUS_LABELS: dict[str, str] = {
     Status.SELECTED_FOR_IGA: "Terpilih untuk IGA",
     Status.REPORTED_TO_IGA: "Dilaporkan ke Kemendagri",
     Status.WITHDRAWN: "Ditarik",
+    Status.SHORTLISTED: "Masuk Nominasi",
+    Status.AWARDED: "Pemenang",
     "published": "Dipublikasikan",
 }
 
@@ -69,6 +73,11 @@ class Command(StrEnum):
     REPORT_TO_IGA = "report_to_iga"
     ADVANCE_STAGE = "advance_stage"
     PUBLISH = "publish"
+    PASS_ADMINISTRATION = "pass_administration"
+    FAIL_ADMINISTRATION = "fail_administration"
+    JUDGE = "judge"
+    SHORTLIST = "shortlist"
+    AWARD = "award"
 
 
 COMMAND_LABELS: dict[str, str] = {
@@ -91,6 +100,11 @@ COMMAND_LABELS: dict[str, str] = {
     Command.REPORT_TO_IGA: "laporkan ke Kemendagri",
     Command.ADVANCE_STAGE: "naikkan tahapan",
     Command.PUBLISH: "publikasikan",
+    Command.PASS_ADMINISTRATION: "nyatakan lulus seleksi administrasi",
+    Command.FAIL_ADMINISTRATION: "nyatakan gugur seleksi administrasi",
+    Command.JUDGE: "nilai Krenova",
+    Command.SHORTLIST: "masukkan nominasi",
+    Command.AWARD: "tetapkan pemenang",
 }
 
 
@@ -143,9 +157,24 @@ def _rows() -> Iterable[Transition]:
         yield Transition(source, C.PUBLISH, ADMIN)
     for source in (S.DRAFT, S.REVISION_REQUESTED, *IN_REVIEW, *DECIDED):
         yield Transition(source, C.ADVANCE_STAGE, frozenset({R.OPERATOR, R.ADMIN}))
+    # Krenova judging (the aggregate refuses these on annual innovations).
+    for source in (S.SUBMITTED, S.UNDER_REVIEW, S.RESUBMITTED):
+        yield Transition(source, C.PASS_ADMINISTRATION, REVIEW_STAFF, S.UNDER_REVIEW)
+        yield Transition(source, C.FAIL_ADMINISTRATION, REVIEW_STAFF, S.REJECTED)
+    for source in (S.UNDER_REVIEW, S.RESUBMITTED):
+        yield Transition(source, C.JUDGE, REVIEWER, S.SCORED)
+    yield Transition(S.SCORED, C.JUDGE, REVIEWER)
+    yield Transition(S.SCORED, C.SHORTLIST, ADMIN, S.SHORTLISTED)
+    yield Transition(S.SHORTLISTED, C.AWARD, ADMIN, S.AWARDED)
+    yield Transition(S.AWARDED, C.PUBLISH, ADMIN)
 
 
 TRANSITIONS: tuple[Transition, ...] = tuple(_rows())
+#: Commands that only apply to one kind of call, so views can hide the others.
+KRENOVA_ONLY: frozenset[Command] = frozenset(
+    {C.PASS_ADMINISTRATION, C.FAIL_ADMINISTRATION, C.JUDGE, C.SHORTLIST, C.AWARD}
+)
+ANNUAL_ONLY: frozenset[Command] = frozenset({C.SCORE, C.SELECT_FOR_IGA, C.REPORT_TO_IGA})
 _INDEX: dict[tuple[Status, Command], Transition] = {(t.source, t.command): t for t in TRANSITIONS}
 assert len(_INDEX) == len(TRANSITIONS), "the lifecycle table has a duplicate row"
 

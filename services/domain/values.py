@@ -222,3 +222,21 @@ class IndicatorVerdict(msgspec.Struct, frozen=True, kw_only=True):
     no: int
     level: int
     note: str = ""
+
+
+class Award(StrEnum):
+    """Krenova prizes: juara (ranked winners) and harapan (honourable mentions)."""
+
+    JUARA = "juara"
+    HARAPAN = "harapan"
+
+
+AWARD_LABELS = {Award.JUARA: "Juara", Award.HARAPAN: "Harapan"}
+
+
+class CriterionScore(msgspec.Struct, frozen=True, kw_only=True):
+    """A Krenova judge's score (0–100) on one criterion of the year's Krenova rubric."""
+
+    key: str
+    score: int
+    note: str = ""
