@@ -8,7 +8,7 @@ username and code (UUID v5), so uniqueness is enforced by the event store itself
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
@@ -17,12 +17,15 @@ import msgspec
 from services.domain.actor import Role
 from services.domain.aggregate import Aggregate, Context
 from services.domain.call import Call
-from services.domain.errors import InvalidValue
+from services.domain.errors import DomainError, InvalidValue
 from services.domain.innovation import Innovation
+from services.domain.lifecycle import Status
 from services.domain.organisation import Account, Organisation
 from services.domain.rubric import Rubric, load_rubric
 from services.domain.values import (
+    Award,
     CallKind,
+    CriterionScore,
     Document,
     IndicatorVerdict,
     OrganisationKind,
@@ -53,6 +56,23 @@ class Outcome(msgspec.Struct, frozen=True):
 class Duplicate(InvalidValue):
     code = "duplicate"
     status = 409
+
+
+class BatchRefused(DomainError):
+    """A command over several innovations refused as a whole: ``items`` says why, per item."""
+
+    code = "batch-refused"
+
+    def __init__(self, failures: Sequence[tuple[UUID, DomainError]]) -> None:
+        statuses = {error.status for _, error in failures}
+        self.status = statuses.pop() if len(statuses) == 1 else 422
+        super().__init__(
+            f"{len(failures)} inovasi tidak dapat diproses; tidak ada yang dicatat.",
+            items=[
+                {"id": str(id), "code": e.code, "detail": e.message, **e.details}
+                for id, e in failures
+            ],
+        )
 
 
 class Commands:
@@ -431,3 +451,112 @@ class Commands:
         innovation = self._load_for_write(id, expected_version)
         innovation.report_to_iga(ctx, year=year, report_id=report_id)
         return self._save(innovation)
+
+    # -- several innovations in one atomic save (IGA report, Krenova shortlist and winners) --
+
+    def _load_many(
+        self, ids: Sequence[UUID], expected_versions: Mapping[UUID, int] | None
+    ) -> list[Innovation]:
+        if len(set(ids)) != len(ids):
+            raise InvalidValue("innovation_ids", "Daftar inovasi memuat id yang sama dua kali.")
+        if not ids:
+            raise InvalidValue("innovation_ids", "Pilih minimal satu inovasi.")
+        expected = expected_versions or {}
+        return [self._load_for_write(id, expected.get(id)) for id in ids]
+
+    def _decide_many(
+        self, innovations: Sequence[Innovation], decide: Callable[[Innovation], None]
+    ) -> list[Outcome]:
+        """Apply ``decide`` to each; if any refuses, raise BatchRefused and store nothing."""
+        failures: list[tuple[UUID, DomainError]] = []
+        for innovation in innovations:
+            try:
+                decide(innovation)
+            except DomainError as error:
+                failures.append((innovation.id, error))
+        if failures:
+            raise BatchRefused(failures)
+        counts = [len(i.pending_events) for i in innovations]
+        ids = self.store.save(*innovations)
+        outcomes, position = [], 0
+        for innovation, count in zip(innovations, counts, strict=True):
+            position += count
+            last = ids[position - 1] if count and ids else 0
+            outcomes.append(Outcome(innovation.id, innovation.version, last))
+        return outcomes
+
+    def report_iga(
+        self,
+        ctx: Context,
+        ids: Sequence[UUID],
+        *,
+        year: int,
+        report_id: UUID,
+        expected_versions: Mapping[UUID, int] | None = None,
+    ) -> list[Outcome]:
+        """Select (where not yet selected) and report every innovation of one IGA report."""
+
+        def decide(innovation: Innovation) -> None:
+            if innovation.status != Status.SELECTED_FOR_IGA:
+                innovation.select_for_iga(ctx, year)
+            innovation.report_to_iga(ctx, year=year, report_id=report_id)
+
+        return self._decide_many(self._load_many(ids, expected_versions), decide)
+
+    # -- innovation: Krenova judging ---------------------------------------------------------
+
+    def pass_administration(
+        self, ctx: Context, id: UUID, note: str = "", expected_version: int | None = None
+    ) -> Outcome:
+        innovation = self._load_for_write(id, expected_version)
+        innovation.pass_administration(ctx, note)
+        return self._save(innovation)
+
+    def fail_administration(
+        self, ctx: Context, id: UUID, reason: str, expected_version: int | None = None
+    ) -> Outcome:
+        innovation = self._load_for_write(id, expected_version)
+        innovation.fail_administration(ctx, reason)
+        return self._save(innovation)
+
+    def judge(
+        self,
+        ctx: Context,
+        id: UUID,
+        scores: Sequence[CriterionScore],
+        expected_version: int | None = None,
+    ) -> Outcome:
+        innovation = self._load_for_write(id, expected_version)
+        innovation.judge(ctx, self.rubric_for(innovation), scores)
+        return self._save(innovation)
+
+    def shortlist(
+        self,
+        ctx: Context,
+        ranks: Mapping[UUID, int],
+        note: str = "",
+        expected_versions: Mapping[UUID, int] | None = None,
+    ) -> list[Outcome]:
+        """Shortlist several Krenova entries at once, each with its place in the ranking."""
+        innovations = self._load_many(list(ranks), expected_versions)
+        return self._decide_many(
+            innovations, lambda i: i.shortlist(ctx, rank=ranks[i.id], note=note)
+        )
+
+    def award(
+        self,
+        ctx: Context,
+        awards: Mapping[UUID, tuple[Award, int]],
+        note: str = "",
+        expected_versions: Mapping[UUID, int] | None = None,
+    ) -> list[Outcome]:
+        """Announce Krenova winners (juara 1..n, harapan 1..n) in one atomic decision."""
+        if len(set(awards.values())) != len(awards):
+            raise InvalidValue("winners", "Setiap peringkat juara/harapan hanya untuk satu usulan.")
+        innovations = self._load_many(list(awards), expected_versions)
+
+        def decide(innovation: Innovation) -> None:
+            award, rank = awards[innovation.id]
+            innovation.award_prize(ctx, award=award, rank=rank, note=note)
+
+        return self._decide_many(innovations, decide)
