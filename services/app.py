@@ -21,11 +21,12 @@ from services.audit import routes as audit_routes
 from services.config import Settings, load_settings
 from services.identity import routes as identity_routes
 from services.identity.auth import TokenAuthenticationMiddleware
+from services.identity.denials import log_denied
 from services.notification import routes as notification_routes
 from services.review import routes as review_routes
 from services.runtime import Runtime
 from services.submission import routes as submission_routes
-from services.web import pages, problems
+from services.web import pages, problems, security
 
 # One line per bounded context: each module exposes ``route_handlers``.
 CONTEXTS = (
@@ -79,7 +80,16 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         route_handlers=handlers,
         state=State({"runtime": runtime}),
         plugins=[problems.plugin()],
-        middleware=[DefineMiddleware(TokenAuthenticationMiddleware)],
+        # Order matters: body limits first, then who is calling, then CSRF (services.web.security).
+        middleware=[
+            *security.outer_middleware(settings),
+            DefineMiddleware(TokenAuthenticationMiddleware),
+            *security.inner_middleware(settings),
+        ],
+        before_send=[security.add_security_headers],
+        after_exception=[log_denied],
+        stores=security.stores(settings),
+        request_max_body_size=security.upload_limit(settings),
         openapi_config=OpenAPIConfig(
             title="SI-RISMA API",
             version="0.1.0",

@@ -9,16 +9,25 @@ not found (404), so ids do not leak.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
+
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+from litestar.types import Guard
 
 from services.domain.actor import Role
 from services.domain.errors import AuthenticationRequired, ConflictOfInterest, NotAllowed
 from services.domain.lifecycle import TRANSITIONS, Command
-from services.identity.principal import Principal
+from services.identity.principal import ANONYMOUS, Principal
 from services.store import NotFound
 
 STAFF = frozenset({Role.REVIEWER, Role.ADMIN, Role.AUDITOR})
+
+
+class Hidden(NotFound):
+    """A record that exists but that the caller may not see: answered exactly like a missing one
+    (404, same message), and logged as a refusal by ``services.identity.denials``."""
 
 
 class InnovationLike(Protocol):
@@ -41,7 +50,7 @@ def can_view(principal: Principal, innovation: InnovationLike) -> bool:
 
 def ensure_view(principal: Principal, innovation: InnovationLike) -> None:
     if not can_view(principal, innovation):
-        raise NotFound("Inovasi", innovation.id)
+        raise Hidden("Inovasi", innovation.id)
 
 
 def roles_for(command: Command) -> frozenset[Role]:
@@ -91,3 +100,30 @@ def ensure_role(principal: Principal, *roles: Role) -> None:
             f"Halaman ini untuk peran {', '.join(str(r) for r in roles)}.",
             role=str(principal.role),
         )
+
+
+def _principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    user = connection.scope.get("user")
+    return user if isinstance(user, Principal) else ANONYMOUS
+
+
+def requires(*roles: Role) -> Guard:
+    """A Litestar guard: the caller must hold one of ``roles`` (401 anonymous, 403 otherwise).
+
+    Guards run before the body is parsed, so a refused caller learns nothing from validation.
+    With no roles given, any signed-in account passes.
+    """
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        principal = _principal(connection)
+        if roles:
+            ensure_role(principal, *roles)
+        elif not principal.authenticated:
+            raise AuthenticationRequired()
+
+    guard.__name__ = f"requires_{'_'.join(str(r) for r in roles) or 'account'}"
+    return guard
+
+
+admin_only = requires(Role.ADMIN)
+signed_in = requires()

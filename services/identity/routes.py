@@ -7,16 +7,20 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response, get, post
+from litestar.concurrency import sync_to_thread
 from litestar.datastructures import Cookie
 
 from services.commands import account_id_for
 from services.domain.organisation import Account
+from services.identity import admin
 from services.identity.auth import COOKIE, principal_for, token_from
 from services.identity.passwords import verify_password
 from services.identity.principal import Principal
+from services.runtime import Runtime
 from services.store import NotFound
 from services.web.context import principal_of, runtime_of
 from services.web.problems import problem
+from services.web.security import LOGIN_RATE_LIMIT, client_address, login_throttle
 
 log = logging.getLogger("sirisma.auth")
 
@@ -50,23 +54,56 @@ def account_view(p: Principal) -> AccountView:
     )
 
 
-@post("/api/auth/login", tags=["auth"], sync_to_thread=True, status_code=200, summary="Masuk")
-def login(request: Request[Any, Any, Any], data: LoginRequest) -> Response[LoginResponse]:
-    """Same answer, same work for a wrong password and an unknown account."""
-    runtime = runtime_of(request)
-    username = data.username.strip().lower()
+def _check_credentials(runtime: Runtime, username: str, password: str) -> Principal | None:
+    """One argon2 verification whether or not the account exists (see passwords.py)."""
     account: Account | None
     try:
         account = runtime.store.load(Account, account_id_for(username)) if username else None
     except (NotFound, ValueError):
         account = None
-    ok = verify_password(account.password_hash if account else None, data.password)
-    principal = principal_for(runtime, account.id) if (ok and account) else None
-    if principal is None:
-        log.info("login failed", extra={"username": username, "path": request.url.path})
+    ok = verify_password(account.password_hash if account else None, password)
+    return principal_for(runtime, account.id) if (ok and account) else None
+
+
+@post(
+    "/api/auth/login",
+    tags=["auth"],
+    status_code=200,
+    summary="Masuk",
+    middleware=[LOGIN_RATE_LIMIT.middleware],
+)
+async def login(request: Request[Any, Any, Any], data: LoginRequest) -> Response[LoginResponse]:
+    """Same answer, same work for a wrong password and an unknown account; throttled per
+    account name and per client address (services.web.security)."""
+    runtime = runtime_of(request)
+    username = data.username.strip().lower()[:128]
+    client = client_address(request)
+    throttle = login_throttle(request)
+    wait = await throttle.retry_after(username, client)
+    if wait is not None:
+        log.warning(
+            "login throttled",
+            extra={"username": username, "client": client, "route": request.url.path},
+        )
+        minutes = max(1, -(-wait // 60))
+        raise problem(
+            429,
+            f"Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam {minutes} menit.",
+            "too-many-attempts",
+            headers={"Retry-After": str(wait)},
+            retry_after=wait,
+        )
+    principal = await sync_to_thread(_check_credentials, runtime, username, data.password)
+    if principal is None or principal.account_id is None:
+        await throttle.failed(username, client)
+        log.info(
+            "login failed",
+            extra={"username": username, "client": client, "route": request.url.path},
+        )
         raise problem(401, "Nama pengguna atau kata sandi salah.", "invalid-credentials")
-    token, expires = runtime.sessions.issue(principal.account_id)
-    log.info("login", extra={"account": str(principal.account_id)})
+    await throttle.succeeded(username)
+    token, expires = await sync_to_thread(runtime.sessions.issue, principal.account_id)
+    log.info("login", extra={"account_id": str(principal.account_id), "client": client})
     return Response(
         LoginResponse(token=token, expires_at=expires.isoformat(), account=account_view(principal)),
         cookies=[
@@ -101,4 +138,4 @@ def me(request: Request[Any, Any, Any]) -> AccountView:
     return account_view(principal)
 
 
-route_handlers: list[Any] = [login, logout, me]
+route_handlers: list[Any] = [login, logout, me, *admin.route_handlers]
