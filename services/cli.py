@@ -51,6 +51,16 @@ def demo(force: bool) -> None:
         click.echo(summary)
 
 
+@main.command()
+def migrate() -> None:
+    """Create the event tables and every read-side table (idempotent; the one-shot `migrate`)."""
+    from services.runtime import Runtime
+
+    runtime = Runtime(load_settings())
+    runtime.close()
+    click.echo("Skema basis data siap.")
+
+
 @main.command("config")
 def show_config() -> None:
     """Print every SIRISMA_ setting with its current value."""

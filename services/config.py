@@ -35,6 +35,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     mail_from: str = "SI-RISMA <no-reply@sirisma.local>"
     log_json: bool = False
     demo: bool = False
+    service: str = "all"  # which HTTP routes this process serves: all | submission | review
 
     @property
     def embedded(self) -> bool:
