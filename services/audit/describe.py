@@ -26,7 +26,7 @@ from services.domain import events as ev
 from services.domain.actor import Role
 from services.domain.lifecycle import STATUS_LABELS, Status
 from services.domain.rubric import DOCUMENT_KIND_LABELS, Rubric, UnknownRubricYear, load_rubric
-from services.domain.values import STAGE_LABELS, Profile
+from services.domain.values import AWARD_LABELS, STAGE_LABELS, Profile
 
 __all__ = [
     "JAKARTA",
@@ -571,6 +571,65 @@ def _published(e: ev.Published, b: _Before) -> Described:
     )
 
 
+def _administration_passed(e: ev.AdministrationPassed, b: _Before) -> Described:
+    note = f" (catatan: {e.note})" if e.note else ""
+    return (
+        f"meluluskan seleksi administrasi {_title(b, e)}{note}{_seen(e)}",
+        [_change("administration", b.get("administration"), "passed", "Seleksi administrasi")],
+    )
+
+
+def _administration_failed(e: ev.AdministrationFailed, b: _Before) -> Described:
+    return (
+        f"menggugurkan {_title(b, e)} pada seleksi administrasi (alasan: {e.reason}){_seen(e)}",
+        [_change("administration", b.get("administration"), "failed", "Seleksi administrasi")],
+    )
+
+
+def _krenova_judged(e: ev.KrenovaJudged, b: _Before) -> Described:
+    previous = b.get("judgements", {}).get(e.judge_id) if b.known else None
+    old_scores = {s.key: s.score for s in previous.scores} if previous is not None else {}
+    changes = [
+        _change(
+            f"judgements.{e.judge_id}.{s.key}",
+            old_scores.get(s.key),
+            s.score,
+            f"Nilai juri: {s.key}",
+        )
+        for s in e.scores
+    ]
+    changes.append(
+        _change(
+            f"judgements.{e.judge_id}.total",
+            previous.total if previous is not None else None,
+            e.total,
+            "Nilai juri (tertimbang)",
+        )
+    )
+    return f"menilai {_title(b, e)} sebagai juri Krenova, total {e.total}{_seen(e)}", changes
+
+
+def _shortlisted(e: ev.Shortlisted, b: _Before) -> Described:
+    note = f" (catatan: {e.note})" if e.note else ""
+    return (
+        f"memasukkan {_title(b, e)} ke daftar nominasi peringkat {e.rank} "
+        f"(rata-rata nilai {e.mean_total}){note}{_seen(e)}",
+        [_change("shortlist_rank", b.get("shortlist_rank"), e.rank, "Peringkat nominasi")],
+    )
+
+
+def _awarded(e: ev.Awarded, b: _Before) -> Described:
+    label = AWARD_LABELS.get(e.award, str(e.award))
+    note = f" (catatan: {e.note})" if e.note else ""
+    return (
+        f"menetapkan {_title(b, e)} sebagai {label} {e.rank} Krenova{note}{_seen(e)}",
+        [
+            _change("award", b.get("award"), e.award, "Penghargaan"),
+            _change("award_rank", b.get("award_rank"), e.rank, "Peringkat penghargaan"),
+        ],
+    )
+
+
 def _call_opened(e: ev.CallOpened, b: _Before) -> Described:
     kind = "Krenova" if e.kind == "krenova" else "tahunan"
     changes = [
@@ -696,6 +755,11 @@ _HANDLERS: dict[type[ev.Event], Any] = {
     ev.ReportedToIGA: _reported,
     ev.StageAdvanced: _stage_advanced,
     ev.Published: _published,
+    ev.AdministrationPassed: _administration_passed,
+    ev.AdministrationFailed: _administration_failed,
+    ev.KrenovaJudged: _krenova_judged,
+    ev.Shortlisted: _shortlisted,
+    ev.Awarded: _awarded,
     ev.CallOpened: _call_opened,
     ev.DeadlineChanged: _deadline_changed,
     ev.OrganisationRegistered: _organisation_registered,
