@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from services.db import Database
 from services.identity import sessions
+from services.review import tables as review_tables
 
 
 def schema_statements() -> list[str]:
     statements: list[str] = []
-    for module in (sessions,):
+    for module in (sessions, review_tables):
         statements.extend(module.SCHEMA)
     return statements
 
