@@ -33,6 +33,8 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     smtp_user: str = ""
     smtp_password: str = ""
     mail_from: str = "SI-RISMA <no-reply@sirisma.local>"
+    smtp_timeout: int = 30  # seconds per SMTP conversation; also bounds the "sending" lease
+    task_redispatch_seconds: int = 300  # re-send a dispatched task not done after this long
     log_json: bool = False
     demo: bool = False
     service: str = "all"  # which HTTP routes this process serves: all | submission | review
