@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from services.config import documented_settings, load_settings
+from services.identity.cli import users
 
 
 @click.group()
@@ -71,6 +72,9 @@ def show_config() -> None:
         if "password" in name or "secret" in name:
             value = "***"
         click.echo(f"{variable}={value}  (default: {default if 'secret' not in name else '***'})")
+
+
+main.add_command(users)  # sirisma users add|disable|enable|set-role|reset-password
 
 
 if __name__ == "__main__":
