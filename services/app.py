@@ -27,6 +27,7 @@ from services.review import routes as review_routes
 from services.runtime import Runtime
 from services.submission import routes as submission_routes
 from services.web import pages, problems, security
+from services.web.idempotency import IdempotencyMiddleware
 
 # One line per bounded context: each module exposes ``route_handlers``.
 CONTEXTS = (
@@ -85,6 +86,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             *security.outer_middleware(settings),
             DefineMiddleware(TokenAuthenticationMiddleware),
             *security.inner_middleware(settings),
+            IdempotencyMiddleware(),  # after auth: keys are scoped per caller
         ],
         before_send=[security.add_security_headers],
         after_exception=[log_denied],

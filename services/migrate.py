@@ -10,11 +10,12 @@ from __future__ import annotations
 from services.db import Database
 from services.identity import sessions
 from services.review import tables as review_tables
+from services.web import idempotency
 
 
 def schema_statements() -> list[str]:
     statements: list[str] = []
-    for module in (sessions, review_tables):
+    for module in (sessions, review_tables, idempotency):
         statements.extend(module.SCHEMA)
     return statements
 

@@ -1,7 +1,356 @@
-"""HTTP routes of the submission context (mounted by services.app)."""
+"""HTTP routes of the submission context: calls, innovations, self-assessment, submit/withdraw.
+
+Every write goes through ``Commands`` (one event per command, optimistic concurrency); every
+route checks the caller with ``services.identity.policy`` before doing any work, so a refused
+request costs nothing and records nothing. The innovation and call lists are read models and
+live with the projections (``projections/routes.py``); the document routes are in
+``documents.py`` and Krenova registration in ``krenova.py``.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
-route_handlers: list[Any] = []
+from litestar import Request, Response, get, patch, post, put
+from litestar.params import FromPath, JSONBody
+
+from services.domain.actor import Role
+from services.domain.call import JAKARTA, Call
+from services.domain.errors import InvalidValue
+from services.domain.events import CallOpened
+from services.domain.lifecycle import Command
+from services.domain.organisation import Organisation
+from services.domain.values import CallKind, DocumentKind, OrganisationKind
+from services.identity.policy import ensure_role
+from services.identity.principal import Principal
+from services.runtime import Runtime
+from services.submission import documents, krenova
+from services.submission.common import (
+    TAG,
+    IfMatch,
+    command_response,
+    if_match,
+    innovation_view,
+    load_for_command,
+    load_visible,
+    now,
+    problems,
+    write_headers,
+)
+from services.submission.schemas import (
+    CallCreate,
+    CallView,
+    ClaimRequest,
+    InnovationView,
+    ProfilePatchInput,
+    ProposeRequest,
+    ResubmitRequest,
+    WithdrawRequest,
+    call_view,
+    patch_from,
+    profile_from,
+)
+from services.web.context import command_context, principal_of, runtime_of
+
+SUBMITTER_KINDS = frozenset({*(str(k) for k in OrganisationKind), "masyarakat"})
+
+# --- calls ----------------------------------------------------------------------------------
+
+
+def _zoned(moment: datetime) -> datetime:
+    """Times typed without a zone are meant in WIB (Asia/Jakarta)."""
+    return moment.replace(tzinfo=JAKARTA) if moment.tzinfo is None else moment
+
+
+@post(
+    "/api/calls",
+    tags=[TAG],
+    summary="Buka panggilan (admin)",
+    status_code=201,
+    sync_to_thread=True,
+    responses=problems(400, 401, 403, 409, 422),
+)
+def create_call(request: Request[Any, Any, Any], data: JSONBody[CallCreate]) -> Response[CallView]:
+    """Open a call (annual OPD obligation or the Krenova contest) with its deadline in WIB."""
+    principal = principal_of(request)
+    ensure_role(principal, Role.ADMIN)
+    ctx = command_context(request)
+    unknown = sorted(set(data.eligible_kinds) - SUBMITTER_KINDS)
+    if unknown or not data.eligible_kinds:
+        raise InvalidValue(
+            "eligible_kinds",
+            "Jenis pengusul harus salah satu dari: " + ", ".join(sorted(SUBMITTER_KINDS)) + ".",
+        )
+    kinds = {str(k) for k in DocumentKind}
+    if bad := sorted(set(data.required_documents) - kinds):
+        raise InvalidValue(
+            "required_documents",
+            f"Jenis dokumen tidak dikenal: {', '.join(bad)}. Pilihan: {', '.join(sorted(kinds))}.",
+        )
+    runtime = runtime_of(request)
+    outcome = runtime.commands.open_call(
+        ctx,
+        kind=data.kind,
+        title=data.title,
+        budget_year=data.budget_year,
+        opens_at=_zoned(data.opens_at),
+        deadline=_zoned(data.deadline),
+        eligible_kinds=data.eligible_kinds,
+        rubric_year=data.rubric_year,
+        required_documents=data.required_documents,
+        threshold=data.threshold,
+        description=data.description,
+    )
+    call = runtime.store.load(Call, outcome.id)
+    headers = write_headers(outcome.version, outcome.notification_id)
+    headers["Location"] = f"/api/calls/{outcome.id}"
+    return Response(
+        call_view(call, now(), outcome.notification_id), status_code=201, headers=headers
+    )
+
+
+@get(
+    "/api/calls/{id:uuid}",
+    tags=[TAG],
+    summary="Satu panggilan dengan hitung mundurnya",
+    sync_to_thread=True,
+    responses=problems(404),
+)
+def get_call(request: Request[Any, Any, Any], id: FromPath[UUID]) -> Response[CallView]:
+    """Public: the countdown (``remaining_seconds``) and the deadline in WIB, always current."""
+    call = runtime_of(request).store.load(Call, id)
+    return Response(call_view(call, now()), headers={"ETag": f'"{call.version}"'})
+
+
+def open_calls(runtime: Runtime, kind: CallKind, moment: datetime) -> list[Call]:
+    """Calls of this kind open at ``moment``, read from the log's CallOpened records."""
+    store = runtime.store
+    calls: list[Call] = []
+    start = 1
+    while True:
+        page = store.notifications(start, 500, topics=[CallOpened.TOPIC])
+        for notification in page:
+            call = store.load(Call, notification.originator_id)
+            if call.kind == kind and call.is_open(moment):
+                calls.append(call)
+        if len(page) < 500:
+            return calls
+        start = page[-1].id + 1
+
+
+def default_call(runtime: Runtime, principal: Principal) -> UUID:
+    """The one open call the caller would propose to; 422 naming the choices otherwise."""
+    if principal.role == Role.PARTICIPANT:
+        kind, submitter = CallKind.KRENOVA, "masyarakat"
+    else:
+        kind = CallKind.ANNUAL
+        org = runtime.store.load(Organisation, principal.organisation_id)  # type: ignore[arg-type]
+        submitter = str(org.kind)
+    candidates = [c for c in open_calls(runtime, kind, now()) if submitter in c.eligible_kinds]
+    if len(candidates) == 1:
+        return candidates[0].id
+    if not candidates:
+        raise InvalidValue(
+            "call_id",
+            "Tidak ada panggilan "
+            + ("Krenova" if kind == CallKind.KRENOVA else "inovasi tahunan")
+            + " yang sedang dibuka untuk Anda.",
+        )
+    raise InvalidValue(
+        "call_id",
+        "Ada beberapa panggilan terbuka; pilih salah satu: "
+        + "; ".join(f"{c.title} ({c.id})" for c in candidates),
+    )
+
+
+# --- innovations ----------------------------------------------------------------------------
+
+
+@post(
+    "/api/innovations",
+    tags=[TAG],
+    summary="Usulkan inovasi",
+    status_code=201,
+    sync_to_thread=True,
+    responses=problems(400, 401, 403, 409, 422),
+)
+def propose(
+    request: Request[Any, Any, Any], data: JSONBody[ProposeRequest]
+) -> Response[InnovationView]:
+    """Start a draft: operators in their organisation's annual call, participants in Krenova."""
+    principal = principal_of(request)
+    ensure_role(principal, Role.OPERATOR, Role.PARTICIPANT)
+    ctx = command_context(request)
+    runtime = runtime_of(request)
+    if data.call_id is None:
+        call_id = default_call(runtime, principal)
+    else:
+        call_id = data.call_id
+        if not runtime.store.exists(call_id):
+            raise InvalidValue("call_id", f"Panggilan {call_id} tidak ditemukan.")
+    profile = profile_from(data.profile)
+    if profile.krenova is not None and len(profile.krenova.members) > 5:
+        raise InvalidValue("krenova.members", "Kelompok Krenova paling banyak 5 orang.")
+    outcome = runtime.commands.propose(ctx, call_id=call_id, profile=profile)
+    return command_response(request, outcome, status_code=201)
+
+
+@get(
+    "/api/innovations/{id:uuid}",
+    tags=[TAG],
+    summary="Satu inovasi (selalu terkini)",
+    sync_to_thread=True,
+    responses=problems(404),
+)
+def get_innovation(request: Request[Any, Any, Any], id: FromPath[UUID]) -> Response[InnovationView]:
+    """Read from the event log, so it includes the caller's last write at once."""
+    runtime = runtime_of(request)
+    principal = principal_of(request)
+    innovation = load_visible(runtime, principal, id)
+    etag = f'"{innovation.version}"'
+    if request.headers.get("if-none-match", "").strip().removeprefix("W/") == etag:
+        return Response(None, status_code=304, headers={"ETag": etag})  # type: ignore[arg-type]
+    return Response(innovation_view(runtime, principal, innovation), headers={"ETag": etag})
+
+
+@patch(
+    "/api/innovations/{id:uuid}",
+    tags=[TAG],
+    summary="Ubah profil (If-Match wajib)",
+    sync_to_thread=True,
+    responses=problems(400, 401, 403, 404, 409, 422, 428),
+)
+def update_profile(
+    request: Request[Any, Any, Any],
+    id: FromPath[UUID],
+    data: JSONBody[ProfilePatchInput],
+    if_match_header: IfMatch = None,
+) -> Response[InnovationView]:
+    """Change only the fields sent; a stale If-Match is refused with the current version."""
+    runtime = runtime_of(request)
+    load_for_command(runtime, principal_of(request), id, Command.UPDATE_PROFILE)
+    expected = if_match(request, required=True)
+    outcome = runtime.commands.update_profile(
+        command_context(request), id, patch_from(data), expected_version=expected
+    )
+    return command_response(request, outcome)
+
+
+@put(
+    "/api/innovations/{id:uuid}/indicators/{no:int}",
+    tags=[TAG],
+    summary="Penilaian mandiri satu indikator",
+    sync_to_thread=True,
+    responses=problems(400, 401, 403, 404, 409, 422),
+)
+def claim_indicator(
+    request: Request[Any, Any, Any],
+    id: FromPath[UUID],
+    no: FromPath[int],
+    data: JSONBody[ClaimRequest],
+    if_match_header: IfMatch = None,
+) -> Response[InnovationView]:
+    """Claim a level with evidence documents; the answer shows score, completeness, what is
+    missing and what each missing item would gain."""
+    runtime = runtime_of(request)
+    load_for_command(runtime, principal_of(request), id, Command.CLAIM_INDICATOR)
+    outcome = runtime.commands.claim_indicator(
+        command_context(request),
+        id,
+        no=no,
+        level=data.level,
+        evidence=data.evidence,
+        note=data.note,
+        expected_version=if_match(request, required=False),
+    )
+    return command_response(request, outcome)
+
+
+@post(
+    "/api/innovations/{id:uuid}/submit",
+    tags=[TAG],
+    summary="Ajukan",
+    status_code=200,
+    sync_to_thread=True,
+    responses=problems(400, 401, 403, 404, 409, 422),
+)
+def submit(
+    request: Request[Any, Any, Any],
+    id: FromPath[UUID],
+    if_match_header: IfMatch = None,
+) -> Response[InnovationView]:
+    """Refused after the call's deadline (naming it, in WIB) or while anything is missing."""
+    runtime = runtime_of(request)
+    load_for_command(runtime, principal_of(request), id, Command.SUBMIT)
+    outcome = runtime.commands.submit(
+        command_context(request), id, expected_version=if_match(request, required=False)
+    )
+    return command_response(request, outcome)
+
+
+@post(
+    "/api/innovations/{id:uuid}/withdraw",
+    tags=[TAG],
+    summary="Tarik usulan",
+    status_code=200,
+    sync_to_thread=True,
+    responses=problems(400, 401, 403, 404, 409, 422),
+)
+def withdraw(
+    request: Request[Any, Any, Any],
+    id: FromPath[UUID],
+    data: JSONBody[WithdrawRequest | None] = None,
+    if_match_header: IfMatch = None,
+) -> Response[InnovationView]:
+    runtime = runtime_of(request)
+    load_for_command(runtime, principal_of(request), id, Command.WITHDRAW)
+    outcome = runtime.commands.withdraw(
+        command_context(request),
+        id,
+        reason=data.reason if data else "",
+        expected_version=if_match(request, required=False),
+    )
+    return command_response(request, outcome)
+
+
+@post(
+    "/api/innovations/{id:uuid}/resubmit",
+    tags=[TAG],
+    summary="Ajukan ulang setelah perbaikan",
+    status_code=200,
+    sync_to_thread=True,
+    responses=problems(400, 401, 403, 404, 409, 422),
+)
+def resubmit(
+    request: Request[Any, Any, Any],
+    id: FromPath[UUID],
+    data: JSONBody[ResubmitRequest | None] = None,
+    if_match_header: IfMatch = None,
+) -> Response[InnovationView]:
+    """Answer a revision request (allowed after the deadline: the revision loop must finish)."""
+    runtime = runtime_of(request)
+    load_for_command(runtime, principal_of(request), id, Command.RESUBMIT)
+    outcome = runtime.commands.resubmit(
+        command_context(request),
+        id,
+        note=data.note if data else "",
+        expected_version=if_match(request, required=False),
+    )
+    return command_response(request, outcome)
+
+
+route_handlers: list[Any] = [
+    create_call,
+    get_call,
+    propose,
+    get_innovation,
+    update_profile,
+    claim_indicator,
+    submit,
+    withdraw,
+    resubmit,
+    *documents.route_handlers,
+    *krenova.route_handlers,
+]

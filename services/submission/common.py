@@ -1,0 +1,218 @@
+"""What every submission route shares: loading what the caller may see, preconditions, views.
+
+A command route always answers with the record as it is right after the command (loaded at the
+version the command produced), its ``version`` and ``ETag``, and the ``notification_id`` the
+command wrote (also ``X-Notification-Id``), so the client can read its own write from a read
+model with ``?after=<notification_id>``.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+import msgspec
+from litestar import Request, Response
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import HeaderParameter
+
+from services.commands import Outcome
+from services.domain.actor import Role
+from services.domain.call import Call
+from services.domain.errors import DomainError
+from services.domain.innovation import Innovation
+from services.domain.lifecycle import Command, allowed_commands
+from services.domain.rubric import load_rubric
+from services.identity.policy import ensure_command, ensure_view
+from services.identity.principal import Principal
+from services.runtime import Runtime
+from services.store import NotFound
+from services.submission.blobs import BlobStore
+from services.submission.schemas import CallSummary, InnovationView, jakarta_iso
+from services.web.context import principal_of, runtime_of
+from services.web.problems import problem
+
+TAG = "submission"
+IfMatch = Annotated[
+    str | None,
+    HeaderParameter(
+        name="If-Match",
+        required=False,
+        description=(
+            'Versi yang Anda ubah, dari ETag respons terakhir (mis. "3"). Wajib untuk PATCH; '
+            "opsional untuk perintah lain (bila ada, versi usang ditolak dengan 409)."
+        ),
+    ),
+]
+_ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,12})"?\s*$')
+
+
+class Problem(msgspec.Struct, kw_only=True):
+    """RFC 9457 problem details (other members, e.g. ``errors``, may be present)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+
+
+_PROBLEM_TEXT = {
+    400: "Permintaan tidak valid (kolom salah atau hilang)",
+    401: "Perlu masuk",
+    403: "Peran atau organisasi Anda tidak berwenang",
+    404: "Tidak ditemukan (atau tidak terlihat oleh Anda)",
+    409: "Konflik: versi usang, status tidak mengizinkan, atau sudah ada",
+    413: "Berkas terlalu besar",
+    415: "Jenis berkas tidak didukung",
+    422: "Melanggar aturan (mis. batas waktu lewat, data belum lengkap)",
+    428: "Header If-Match wajib",
+}
+
+
+def problems(*codes: int) -> dict[int, ResponseSpec]:
+    """OpenAPI entries for the problem responses a route can give."""
+    return {
+        code: ResponseSpec(
+            data_container=Problem,
+            description=_PROBLEM_TEXT[code],
+            media_type="application/problem+json",
+            generate_examples=False,
+        )
+        for code in codes
+    }
+
+
+def blob_store(runtime: Runtime) -> BlobStore:
+    """The process's blob store (under ``SIRISMA_BLOB_DIR``), created on first use."""
+    blobs = runtime.extensions.get("blobs")
+    if blobs is None:
+        blobs = runtime.extensions.setdefault("blobs", BlobStore(runtime.settings.blob_path))
+    return blobs  # type: ignore[no-any-return]
+
+
+def if_match(request: Request[Any, Any, Any], *, required: bool) -> int | None:
+    """The version named by ``If-Match`` (``"5"``, ``W/"5"`` or ``5``); 428 when required."""
+    raw = request.headers.get("if-match")
+    if raw is None:
+        if required:
+            raise problem(
+                428,
+                'Sertakan header If-Match dengan versi yang Anda ubah (mis. If-Match: "3"), '
+                "agar perubahan orang lain tidak tertimpa.",
+                "if-match-required",
+            )
+        return None
+    match = _ETAG.match(raw)
+    if match is None:
+        raise problem(
+            400,
+            'If-Match harus berisi satu versi, mis. "3" (nilai ETag dari respons terakhir).',
+            "invalid-if-match",
+        )
+    return int(match.group(1))
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def load_innovation(runtime: Runtime, id: UUID, version: int | None = None) -> Innovation:
+    return runtime.store.load(Innovation, id, version)
+
+
+def load_visible(runtime: Runtime, principal: Principal, id: UUID) -> Innovation:
+    """The innovation if the caller may see it; 404 otherwise (ids do not leak)."""
+    innovation = load_innovation(runtime, id)
+    ensure_view(principal, innovation)
+    return innovation
+
+
+def load_for_command(
+    runtime: Runtime, principal: Principal, id: UUID, command: Command
+) -> Innovation:
+    """Loaded and checked by the policy (404 hidden, 403 role/scope) before any work is done."""
+    innovation = load_innovation(runtime, id)
+    ensure_command(principal, command, innovation)
+    return innovation
+
+
+def load_call(runtime: Runtime, call_id: UUID | None) -> Call | None:
+    if call_id is None:
+        return None
+    try:
+        return runtime.store.load(Call, call_id)
+    except NotFound:
+        return None
+
+
+def caller_commands(principal: Principal, innovation: Innovation) -> list[str]:
+    """What this caller may do next: the lifecycle table for the role, minus scoping refusals."""
+    if principal.role is None or principal.role == Role.SYSTEM:
+        return []
+    result = []
+    for command in allowed_commands(innovation.status, principal.role):
+        try:
+            ensure_command(principal, command, innovation)
+        except (DomainError, NotFound):
+            continue
+        result.append(str(command))
+    return result
+
+
+def innovation_view(
+    runtime: Runtime,
+    principal: Principal,
+    innovation: Innovation,
+    notification_id: int | None = None,
+) -> InnovationView:
+    call = load_call(runtime, innovation.call_id)
+    state = innovation.to_state(load_rubric(innovation.rubric_year), call)
+    moment = now()
+    summary = (
+        CallSummary(
+            id=call.id,
+            title=call.title,
+            kind=call.kind,
+            deadline=jakarta_iso(call.deadline),
+            deadline_text=_deadline_text(call),
+            remaining_seconds=int(call.remaining(moment).total_seconds()),
+            is_open=call.is_open(moment),
+        )
+        if call is not None
+        else None
+    )
+    return InnovationView(
+        **msgspec.structs.asdict(state),
+        allowed_commands=caller_commands(principal, innovation),
+        call=summary,
+        notification_id=notification_id,
+    )
+
+
+def _deadline_text(call: Call) -> str:
+    from services.domain.call import format_jakarta
+
+    return format_jakarta(call.deadline)
+
+
+def write_headers(version: int, notification_id: int | None) -> dict[str, str]:
+    headers = {"ETag": f'"{version}"'}
+    if notification_id is not None:
+        headers["X-Notification-Id"] = str(notification_id)
+    return headers
+
+
+def command_response(
+    request: Request[Any, Any, Any], outcome: Outcome, status_code: int = 200
+) -> Response[InnovationView]:
+    """The record exactly as this command left it (loaded at the outcome's version)."""
+    runtime = runtime_of(request)
+    principal = principal_of(request)
+    innovation = load_innovation(runtime, outcome.id, outcome.version)
+    view = innovation_view(runtime, principal, innovation, outcome.notification_id)
+    headers = write_headers(outcome.version, outcome.notification_id)
+    if status_code == 201:
+        headers["Location"] = f"/api/innovations/{outcome.id}"
+    return Response(view, status_code=status_code, headers=headers)

@@ -1,0 +1,342 @@
+"""Supporting documents: upload (streamed, sniffed, content-addressed), download, remove.
+
+Order of an upload, so that a refused upload costs nothing and leaves nothing:
+
+1. the caller, the status and ``If-Match`` are checked against the stored innovation (404/403/
+   409) before a byte of the body is read; an announced body past the limit is refused (413);
+2. the body streams into a temp file (413 at the first byte past the limit; 400 if malformed or
+   cut off; the temp file is removed on any error);
+3. the type is sniffed from the bytes (415), the form fields checked (400/422), and the domain's
+   own rule run on the loaded record (a dry run of ``attach_document``, never saved);
+4. only then is the blob kept under its SHA-256 key and the command recorded through ``Commands``.
+
+If step 4's command then loses a race (a concurrent change), the kept blob is unreferenced:
+``BlobStore.collect_garbage`` removes it after its grace period. No event ever names a blob that
+is not complete on disk. Removing or replacing a document keeps the old blob: history and the
+audit trail still show and serve it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Annotated, Any
+from uuid import UUID, uuid4
+
+from litestar import Request, Response, delete, get, post
+from litestar.concurrency import sync_to_thread
+from litestar.datastructures import ETag
+from litestar.exceptions import InternalServerException
+from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
+from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
+from litestar.params import FromPath, QueryParameter
+from litestar.response import File
+
+from services.domain.lifecycle import Command, next_status
+from services.domain.rubric import load_rubric
+from services.domain.values import Document, DocumentKind
+from services.store import ConcurrencyConflict
+from services.submission.blobs import MB, BlobStore
+from services.submission.common import (
+    TAG,
+    IfMatch,
+    blob_store,
+    command_response,
+    if_match,
+    innovation_view,
+    load_for_command,
+    load_innovation,
+    load_visible,
+    problems,
+    write_headers,
+)
+from services.submission.schemas import DocumentUploaded, InnovationView
+from services.submission.uploads import (
+    ALLOWED,
+    ALLOWED_TEXT,
+    IMAGE_TYPES,
+    INLINE_SAFE,
+    VIDEO_LINK_TYPE,
+    UploadForm,
+    read_upload_form,
+    safe_filename,
+    safe_url,
+    sniff,
+)
+from services.web.context import command_context, principal_of, runtime_of
+from services.web.problems import problem
+
+log = logging.getLogger("sirisma.submission")
+FORM_OVERHEAD = 64 * 1024  # room for the form's other fields and part headers
+
+
+@dataclass
+class UploadOperation(Operation):
+    """The multipart form in the OpenAPI document (the body is parsed by hand, streaming)."""
+
+    def __post_init__(self) -> None:
+        self.request_body = RequestBody(
+            required=True,
+            description=(
+                "Satu berkas (kolom `file`: PDF, JPEG, PNG, DOCX, XLSX atau MP4; jenis ditentukan "
+                "dari isi berkas) ATAU, untuk `kind=video`, satu tautan `url` tanpa berkas."
+            ),
+            content={
+                "multipart/form-data": OpenAPIMediaType(
+                    schema=Schema(
+                        type=OpenAPIType.OBJECT,
+                        required=["kind"],
+                        properties={
+                            "kind": Schema(
+                                type=OpenAPIType.STRING, enum=[str(k) for k in DocumentKind]
+                            ),
+                            "indicator": Schema(type=OpenAPIType.INTEGER, minimum=1, maximum=99),
+                            "replaces": Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.UUID),
+                            "url": Schema(type=OpenAPIType.STRING, max_length=2048),
+                            "file": Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY),
+                        },
+                    )
+                )
+            },
+        )
+
+
+def _field_error(field: str, message: str) -> Exception:
+    return problem(400, message, "validation", errors=[{"field": field, "message": message}])
+
+
+def build_document(form: UploadForm) -> Document:
+    """The document metadata from a parsed form; the file (if any) is still uncommitted."""
+    fields = form.fields
+    raw_kind = fields.get("kind", "")
+    if not raw_kind:
+        raise _field_error("kind", "Kolom 'kind' (jenis dokumen) wajib diisi.")
+    try:
+        kind = DocumentKind(raw_kind)
+    except ValueError:
+        raise _field_error(
+            "kind",
+            f"Jenis dokumen '{raw_kind[:40]}' tidak dikenal. Pilihan: "
+            + ", ".join(str(k) for k in DocumentKind)
+            + ".",
+        ) from None
+    indicator: int | None = None
+    if fields.get("indicator"):
+        try:
+            indicator = int(fields["indicator"])
+        except ValueError:
+            raise _field_error("indicator", "Kolom 'indicator' harus nomor indikator.") from None
+    replaces: UUID | None = None
+    if fields.get("replaces"):
+        try:
+            replaces = UUID(fields["replaces"])
+        except ValueError:
+            raise _field_error("replaces", "Kolom 'replaces' harus id dokumen.") from None
+    url = fields.get("url", "")
+    writer = form.writer
+    if writer is None:
+        if not url:
+            raise _field_error("file", "Kolom 'file' wajib diisi (atau 'url' untuk video).")
+        if kind != DocumentKind.VIDEO:
+            raise _field_error("url", "Tautan tanpa berkas hanya untuk dokumen jenis 'video'.")
+        link = safe_url(url)
+        return Document(
+            doc_id=uuid4(),
+            kind=kind,
+            name=link[:150],
+            content_type=VIDEO_LINK_TYPE,
+            size=0,
+            sha256="",
+            storage_key="",
+            indicator=indicator,
+            replaces=replaces,
+            url=link,
+        )
+    if url:
+        raise _field_error("url", "Kirim berkas atau tautan, tidak keduanya.")
+    mime = sniff(bytes(writer.head))
+    if mime is None:
+        raise problem(
+            415,
+            f"Jenis berkas tidak didukung. Yang diterima: {ALLOWED_TEXT} "
+            "(ditentukan dari isi berkas, bukan nama atau jenis yang dikirim).",
+            "unsupported-type",
+            allowed=sorted(ALLOWED),
+        )
+    if kind == DocumentKind.PHOTO and mime not in IMAGE_TYPES:
+        raise problem(422, "Dokumen jenis 'photo' harus gambar JPEG atau PNG.", "invalid-value")
+    if kind == DocumentKind.VIDEO and mime != "video/mp4":
+        raise problem(422, "Dokumen jenis 'video' harus MP4 atau tautan ('url').", "invalid-value")
+    sha = writer.sha256
+    return Document(
+        doc_id=uuid4(),
+        kind=kind,
+        name=safe_filename(form.filename, mime),
+        content_type=mime,
+        size=writer.size,
+        sha256=sha,
+        storage_key=BlobStore.key_for(sha),
+        indicator=indicator,
+        replaces=replaces,
+    )
+
+
+async def _stream(request: Request[Any, Any, Any]) -> Any:
+    """The request body; a client that goes away mid-upload is a 400, not a server error."""
+    try:
+        async for chunk in request.stream():
+            yield chunk
+    except InternalServerException as exc:
+        if "disconnect" in str(exc.detail):
+            raise problem(400, "Unggahan terputus sebelum selesai.", "upload-aborted") from exc
+        raise
+
+
+@post(
+    "/api/innovations/{id:uuid}/documents",
+    tags=[TAG],
+    summary="Unggah dokumen pendukung",
+    status_code=201,
+    request_max_body_size=None,  # enforced while streaming, per file (settings.max_upload_mb)
+    operation_class=UploadOperation,
+    responses=problems(400, 401, 403, 404, 409, 413, 415, 422),
+)
+async def upload_document(
+    request: Request[Any, Any, Any],
+    id: FromPath[UUID],
+    if_match_header: IfMatch = None,
+) -> Response[DocumentUploaded]:
+    """Multipart: ``kind``, ``indicator``?, ``replaces``? (keeps the old one in history), and
+    ``file`` — or ``url`` for a video link."""
+    runtime = runtime_of(request)
+    principal = principal_of(request)
+    ctx = command_context(request)
+    innovation = await sync_to_thread(
+        load_for_command, runtime, principal, id, Command.ATTACH_DOCUMENT
+    )
+    next_status(innovation.status, Command.ATTACH_DOCUMENT, ctx.actor.role)  # 409 before reading
+    expected = if_match(request, required=False)
+    if expected is not None and expected != innovation.version:
+        raise ConcurrencyConflict(id, expected + 1, innovation.version)
+    max_size = runtime.settings.max_upload_mb * MB
+    announced = request.headers.get("content-length", "")
+    if announced.isdigit() and int(announced) > max_size + FORM_OVERHEAD:
+        raise problem(
+            413,
+            f"Berkas melebihi batas {runtime.settings.max_upload_mb} MB.",
+            "too-large",
+            limit_bytes=max_size,
+        )
+    blobs = blob_store(runtime)
+    form = await read_upload_form(
+        request.headers.get("content-type", ""), _stream(request), blobs, max_size
+    )
+    try:
+        document = build_document(form)
+        # The domain's own rule on the loaded record (never saved): indicator, replaces, status.
+        innovation.attach_document(ctx, document, load_rubric(innovation.rubric_year))
+        if form.writer is not None:
+            await sync_to_thread(form.writer.commit)
+    finally:
+        form.abort()  # no-op after a commit
+    outcome = await sync_to_thread(runtime.commands.attach_document, ctx, id, document, expected)
+    return await sync_to_thread(_uploaded_response, request, outcome, document.doc_id)
+
+
+def _uploaded_response(
+    request: Request[Any, Any, Any], outcome: Any, doc_id: UUID
+) -> Response[DocumentUploaded]:
+    runtime = runtime_of(request)
+    innovation = load_innovation(runtime, outcome.id, outcome.version)
+    view = innovation_view(runtime, principal_of(request), innovation, outcome.notification_id)
+    document = next(d for d in view.documents if d.doc_id == doc_id)
+    headers = write_headers(outcome.version, outcome.notification_id)
+    headers["Location"] = f"/api/innovations/{outcome.id}/documents/{doc_id}"
+    return Response(
+        DocumentUploaded(
+            id=outcome.id,
+            version=outcome.version,
+            notification_id=outcome.notification_id,
+            document=document,
+            innovation=view,
+        ),
+        status_code=201,
+        headers=headers,
+    )
+
+
+@get(
+    "/api/innovations/{id:uuid}/documents/{doc_id:uuid}",
+    tags=[TAG],
+    summary="Unduh dokumen",
+    sync_to_thread=True,
+    media_type="application/octet-stream",
+    responses=problems(400, 404, 409),
+)
+def download_document(
+    request: Request[Any, Any, Any],
+    id: FromPath[UUID],
+    doc_id: FromPath[UUID],
+    disposition: Annotated[
+        str,
+        QueryParameter(
+            pattern="^(attachment|inline)$",
+            description="`inline` untuk pratinjau PDF/gambar/video; selain itu `attachment`.",
+        ),
+    ] = "attachment",
+) -> File:
+    """Anyone who may see the innovation may download its documents, including replaced and
+    removed ones (they stay in the record's history)."""
+    runtime = runtime_of(request)
+    innovation = load_visible(runtime, principal_of(request), id)
+    state = innovation.documents.get(doc_id)
+    if state is None:
+        raise problem(404, f"Dokumen {doc_id} tidak ditemukan.", "not-found")
+    doc = state.document
+    if not doc.storage_key:
+        raise problem(
+            409, "Dokumen ini berupa tautan video, bukan berkas.", "link-document", url=doc.url
+        )
+    blobs = blob_store(runtime)
+    if not blobs.exists(doc.storage_key):
+        log.error("blob missing", extra={"innovation": str(id), "doc": str(doc_id)})
+        raise problem(404, "Berkas dokumen tidak ditemukan di penyimpanan.", "blob-missing")
+    inline = disposition == "inline" and doc.content_type in INLINE_SAFE
+    return File(
+        path=blobs.path(doc.storage_key),
+        filename=doc.name,
+        media_type=doc.content_type,
+        content_disposition_type="inline" if inline else "attachment",
+        etag=ETag(value=doc.sha256),
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=0"},
+    )
+
+
+@delete(
+    "/api/innovations/{id:uuid}/documents/{doc_id:uuid}",
+    tags=[TAG],
+    summary="Hapus dokumen (tetap tercatat dalam riwayat)",
+    status_code=200,
+    sync_to_thread=True,
+    responses=problems(400, 401, 403, 404, 409, 422),
+)
+def remove_document(
+    request: Request[Any, Any, Any],
+    id: FromPath[UUID],
+    doc_id: FromPath[UUID],
+    reason: Annotated[str, QueryParameter(max_length=2000)] = "",
+    if_match_header: IfMatch = None,
+) -> Response[InnovationView]:
+    runtime = runtime_of(request)
+    load_for_command(runtime, principal_of(request), id, Command.REMOVE_DOCUMENT)
+    outcome = runtime.commands.remove_document(
+        command_context(request),
+        id,
+        doc_id,
+        reason=reason,
+        expected_version=if_match(request, required=False),
+    )
+    return command_response(request, outcome)
+
+
+route_handlers: list[Any] = [upload_document, download_document, remove_document]
