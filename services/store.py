@@ -92,7 +92,8 @@ class MsgspecMapper(Mapper[UUID]):
         cls = type(domain_event)
         class_version = getattr(cls, "class_version", 1)
         if class_version > 1:
-            state = msgspec.to_builtins(domain_event, decimal_format="string")
+            # to_builtins already renders Decimal as a string (it takes no decimal_format).
+            state = msgspec.to_builtins(domain_event)
             state["class_version"] = class_version
             data = _encoder.encode(state)
         else:

@@ -89,6 +89,8 @@ class Call(Aggregate):
         return call
 
     def change_deadline(self, ctx: Context, deadline: datetime, reason: str) -> None:
+        if deadline.tzinfo is None:
+            raise InvalidValue("deadline", "Waktu harus menyertakan zona waktu.")
         if deadline <= self.opens_at:
             raise InvalidValue("deadline", "Batas waktu harus setelah waktu pembukaan.")
         if not reason.strip():

@@ -251,7 +251,7 @@ class Innovation(Aggregate):
         if document.doc_id in self.documents:
             raise InvalidValue("doc_id", "Dokumen dengan id ini sudah ada.")
         if document.indicator is not None:
-            rubric.indicator(document.indicator)  # raises for an unknown indicator
+            _known_indicator(rubric, document.indicator)
         if document.replaces is not None:
             self._live_document(document.replaces)
         self._record(ctx, DocumentAttached, document=document)
@@ -273,7 +273,7 @@ class Innovation(Aggregate):
     ) -> None:
         """Self-assessment: claim a level (0 withdraws the claim) backed by attached documents."""
         self._allow(ctx, Command.CLAIM_INDICATOR)
-        rubric.indicator(no)
+        _known_indicator(rubric, no)
         if not 0 <= level <= 3:
             raise InvalidValue("level", "Level indikator harus 0, 1, 2 atau 3.")
         for doc_id in evidence:
@@ -363,7 +363,7 @@ class Innovation(Aggregate):
         self._require_assigned(ctx)
         seen: set[int] = set()
         for verdict in verdicts:
-            rubric.indicator(verdict.no)
+            _known_indicator(rubric, verdict.no)
             if not 0 <= verdict.level <= 3:
                 raise InvalidValue("level", "Level indikator harus 0, 1, 2 atau 3.")
             if verdict.no in seen:
@@ -861,7 +861,7 @@ class Innovation(Aggregate):
         )
 
 
-class DocumentView(Document, kw_only=True):
+class DocumentView(Document, frozen=True, kw_only=True):
     verdict: str = "pending"
     note: str = ""
     removed: bool = False
@@ -924,6 +924,14 @@ def krenova_total(rubric: Rubric, scores: Sequence[CriterionScore]) -> Decimal:
     weights = {c.key: c.weight for c in rubric.krenova_criteria}
     raw = sum((Decimal(weights[s.key] * s.score) for s in scores), Decimal(0)) / 100
     return raw.quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def _known_indicator(rubric: Rubric, no: int) -> None:
+    """An unknown indicator number is the user's mistake (a DomainError), not a server fault."""
+    if no not in {ind.no for ind in rubric.indicators}:
+        raise InvalidValue(
+            "indicator", f"Indikator {no} tidak ada dalam rubrik tahun {rubric.year}."
+        )
 
 
 def _empty_krenova() -> Any:
