@@ -27,6 +27,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import resolve_topic
 
+from services.audit.recorders import POSTGRES_RECORDER_TOPIC, SQLITE_RECORDER_TOPIC
 from services.config import Settings
 from services.domain.aggregate import Aggregate
 from services.domain.events import CATALOGUE, Event
@@ -136,6 +137,8 @@ def persistence_env(settings: Settings) -> dict[str, str]:
             "POSTGRES_MAX_OVERFLOW": str(settings.pool_size),
             "POSTGRES_PRE_PING": "y",
             "POSTGRES_CONNECT_TIMEOUT": "10",
+            # Every event is sealed into its stream's hash chain (services/audit/recorders.py).
+            "APPLICATION_RECORDER_TOPIC": POSTGRES_RECORDER_TOPIC,
         }
     if settings.database_url and not settings.database_url.startswith("sqlite"):
         raise ValueError(
@@ -155,6 +158,7 @@ def persistence_env(settings: Settings) -> dict[str, str]:
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": path if path != ":memory:" else "file::memory:?cache=shared",
         "SQLITE_LOCK_TIMEOUT": "10",
+        "APPLICATION_RECORDER_TOPIC": SQLITE_RECORDER_TOPIC,
     }
 
 

@@ -1,0 +1,465 @@
+"""Event recorders that seal every stored event into its stream's hash chain.
+
+Subclasses of eventsourcing's application recorders for SQLite and PostgreSQL, plugged in through
+the library's ``APPLICATION_RECORDER_TOPIC`` (see ``services.store.persistence_env``). Each insert
+of events also inserts one row per event into ``<events table>_chain`` — (stream id, version,
+notification id, event time, link hash, see ``services.audit.chain``) — in the SAME transaction,
+so an event is never stored without its link, nor a link without its event.
+
+Both tables are append-only: triggers raise on UPDATE, DELETE (and TRUNCATE on PostgreSQL). On
+PostgreSQL the deployment also runs the application under a role that was never granted UPDATE
+or DELETE (``grant_statements``); because the library's ``LOCK TABLE … IN EXCLUSIVE MODE``
+needs one of those privileges, inserts are serialised with a transaction-scoped advisory lock
+instead, which gives the same guarantee (notification ids commit in the order they are issued)
+to every writer, all of which go through this recorder.
+
+The recorders also answer the audit queries that need the chain table (timeline lookups by time,
+the verifier's joined pages), so SQL for both dialects stays in this one file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any, Protocol
+from uuid import UUID
+
+import msgspec
+from eventsourcing.persistence import ProgrammingError, StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+from psycopg.sql import SQL, Identifier, Literal
+
+from services.audit.chain import GENESIS, ChainRow, link_hash, seal
+
+APPEND_ONLY_MESSAGE = "SI-RISMA: catatan peristiwa hanya dapat ditambah (append-only)"
+
+
+class LinkRecord(msgspec.Struct, frozen=True, array_like=True):
+    """One stored event joined with its chain row (None fields: the chain row is missing)."""
+
+    notification_id: int
+    originator_id: UUID
+    originator_version: int
+    topic: str
+    state: bytes
+    hash: str | None
+    chain_notification_id: int | None
+    ts: int | None
+
+
+class ChainedRecorder(Protocol):
+    """What the audit services need from the recorder, on either database."""
+
+    events_table_name: str
+    chain_table_name: str
+
+    def chain_for(self, originator_id: UUID) -> list[ChainRow]: ...
+    def version_at(self, originator_id: UUID, at_micros: int) -> int: ...
+    def link_at(self, originator_id: UUID, version: int) -> str | None: ...
+    def link_page(self, after: int, limit: int) -> list[LinkRecord]: ...
+    def orphan_links(self, limit: int) -> list[ChainRow]: ...
+    def notification_bounds(
+        self, from_micros: int | None, to_micros: int | None
+    ) -> tuple[int, int] | None: ...
+
+
+def _uuid(value: Any) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))
+
+
+# ==== SQLite ====================================================================================
+
+
+class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
+    def __init__(self, datastore: SQLiteDatastore, events_table_name: str = "stored_events"):
+        self.chain_table_name = f"{events_table_name}_chain"
+        super().__init__(datastore, events_table_name)
+
+    def construct_create_table_statements(self) -> list[str]:
+        events, chain = self.events_table_name, self.chain_table_name
+        statements = super().construct_create_table_statements()
+        statements += [
+            f"CREATE TABLE IF NOT EXISTS {chain} ("
+            "originator_id TEXT NOT NULL, originator_version INTEGER NOT NULL, "
+            "notification_id INTEGER NOT NULL, ts INTEGER NOT NULL, hash TEXT NOT NULL, "
+            "PRIMARY KEY (originator_id, originator_version)) WITHOUT ROWID",
+            f"CREATE UNIQUE INDEX IF NOT EXISTS {chain}_nid ON {chain} (notification_id)",
+            f"CREATE INDEX IF NOT EXISTS {chain}_stream_ts ON {chain} (originator_id, ts)",
+            f"CREATE INDEX IF NOT EXISTS {chain}_ts ON {chain} (ts, notification_id)",
+        ]
+        for table in (events, chain):
+            for op in ("UPDATE", "DELETE"):
+                statements.append(
+                    f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table} "
+                    f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END"
+                )
+        return statements
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        # Events first: that takes the write lock before anything is read.
+        ids = super()._insert_events(c, stored_events, **kwargs)
+        assert ids is not None
+        batch = [
+            (_uuid(s.originator_id), s.originator_version, s.topic, s.state, nid)
+            for s, nid in zip(stored_events, ids, strict=True)
+        ]
+        rows = seal(batch, self._previous(c, batch))
+        c.executemany(
+            f"INSERT INTO {self.chain_table_name} VALUES (?,?,?,?,?)",
+            [
+                (r.originator_id.hex, r.originator_version, r.notification_id, r.ts, r.hash)
+                for r in rows
+            ],
+        )
+        return ids
+
+    def _previous(
+        self, c: SQLiteCursor, batch: list[tuple[UUID, int, str, bytes, int]]
+    ) -> dict[UUID, str]:
+        firsts: dict[UUID, int] = {}
+        for oid, version, *_ in batch:
+            firsts.setdefault(oid, version)
+        previous: dict[UUID, str] = {}
+        for oid, version in firsts.items():
+            if version == 1:
+                continue
+            c.execute(
+                f"SELECT hash FROM {self.chain_table_name} "
+                "WHERE originator_id=? AND originator_version=?",
+                (oid.hex, version - 1),
+            )
+            row = c.fetchone()
+            if row is not None:
+                previous[oid] = row[0]
+                continue
+            # A stream stored before the chain existed: chain it from its first event.
+            c.execute(
+                f"SELECT originator_version, topic, state FROM {self.events_table_name} "
+                "WHERE originator_id=? AND originator_version<? ORDER BY originator_version",
+                (oid.hex, version),
+            )
+            previous[oid] = _walk(oid, [(r[0], r[1], r[2]) for r in c.fetchall()])
+        return previous
+
+    # -- audit queries ---------------------------------------------------------------------------
+
+    def chain_for(self, originator_id: UUID) -> list[ChainRow]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT originator_version, notification_id, ts, hash "
+                f"FROM {self.chain_table_name} WHERE originator_id=? ORDER BY originator_version",
+                (originator_id.hex,),
+            )
+            return [ChainRow(originator_id, r[0], r[1], r[2], r[3]) for r in c.fetchall()]
+
+    def version_at(self, originator_id: UUID, at_micros: int) -> int:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT MAX(originator_version) FROM {self.chain_table_name} "
+                "WHERE originator_id=? AND ts<=?",
+                (originator_id.hex, at_micros),
+            )
+            row = c.fetchone()
+            return int(row[0] or 0)
+
+    def link_at(self, originator_id: UUID, version: int) -> str | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT hash FROM {self.chain_table_name} "
+                "WHERE originator_id=? AND originator_version=?",
+                (originator_id.hex, version),
+            )
+            row = c.fetchone()
+            return None if row is None else str(row[0])
+
+    def link_page(self, after: int, limit: int) -> list[LinkRecord]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT e.rowid, e.originator_id, e.originator_version, e.topic, e.state, "
+                f"h.hash, h.notification_id, h.ts FROM {self.events_table_name} e "
+                f"LEFT JOIN {self.chain_table_name} h ON h.originator_id=e.originator_id "
+                "AND h.originator_version=e.originator_version "
+                "WHERE e.rowid>? ORDER BY e.rowid LIMIT ?",
+                (after, limit),
+            )
+            return [
+                LinkRecord(r[0], UUID(r[1]), r[2], r[3], bytes(r[4]), r[5], r[6], r[7])
+                for r in c.fetchall()
+            ]
+
+    def orphan_links(self, limit: int) -> list[ChainRow]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT h.originator_id, h.originator_version, h.notification_id, h.ts, h.hash "
+                f"FROM {self.chain_table_name} h LEFT JOIN {self.events_table_name} e "
+                "ON e.originator_id=h.originator_id AND e.originator_version=h.originator_version "
+                "WHERE e.originator_id IS NULL ORDER BY h.notification_id LIMIT ?",
+                (limit,),
+            )
+            return [ChainRow(UUID(r[0]), r[1], r[2], r[3], r[4]) for r in c.fetchall()]
+
+    def notification_bounds(
+        self, from_micros: int | None, to_micros: int | None
+    ) -> tuple[int, int] | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT MIN(notification_id), MAX(notification_id) FROM {self.chain_table_name} "
+                "WHERE ts>=? AND ts<=?",
+                (
+                    from_micros if from_micros is not None else -(2**62),
+                    to_micros if to_micros is not None else 2**62,
+                ),
+            )
+            row = c.fetchone()
+            return None if row is None or row[0] is None else (int(row[0]), int(row[1]))
+
+
+# ==== PostgreSQL ================================================================================
+
+
+class ChainedPostgresRecorder(PostgresApplicationRecorder):
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
+        super().__init__(datastore, events_table_name=events_table_name)
+        if datastore.enable_db_functions:
+            raise ProgrammingError(
+                "ENABLE_DB_FUNCTIONS bypasses the hash chain; it must stay off for SI-RISMA"
+            )
+        self.chain_table_name = f"{events_table_name}_chain"
+        self.check_identifier_length(self.chain_table_name + "_stream_ts")
+        schema = Identifier(datastore.schema)
+        events, chain = Identifier(events_table_name), Identifier(self.chain_table_name)
+        guard = Identifier("sirisma_append_only")
+        key = int.from_bytes(
+            hashlib.sha256(f"{datastore.schema}.{events_table_name}".encode()).digest()[:8],
+            "big",
+            signed=True,
+        )
+        self.lock_table_statements = [
+            SQL("SET LOCAL lock_timeout = '{0}s'").format(datastore.lock_timeout),
+            SQL("DO $$BEGIN PERFORM pg_advisory_xact_lock({0}); END$$").format(Literal(key)),
+        ]
+        self.sql_create_statements += [
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {s}.{c} ("
+                "originator_id uuid NOT NULL, originator_version bigint NOT NULL, "
+                "notification_id bigint NOT NULL, ts bigint NOT NULL, hash text NOT NULL, "
+                "PRIMARY KEY (originator_id, originator_version))"
+            ).format(s=schema, c=chain),
+            SQL("CREATE UNIQUE INDEX IF NOT EXISTS {i} ON {s}.{c} (notification_id)").format(
+                i=Identifier(self.chain_table_name + "_nid"), s=schema, c=chain
+            ),
+            SQL("CREATE INDEX IF NOT EXISTS {i} ON {s}.{c} (originator_id, ts)").format(
+                i=Identifier(self.chain_table_name + "_stream_ts"), s=schema, c=chain
+            ),
+            SQL("CREATE INDEX IF NOT EXISTS {i} ON {s}.{c} (ts, notification_id)").format(
+                i=Identifier(self.chain_table_name + "_ts"), s=schema, c=chain
+            ),
+            SQL(
+                "CREATE OR REPLACE FUNCTION {s}.{g}() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$BEGIN RAISE EXCEPTION USING MESSAGE = {m} || ' (' || TG_OP || ' ' || "
+                "TG_TABLE_NAME || ')', ERRCODE = 'insufficient_privilege'; END$$"
+            ).format(s=schema, g=guard, m=Literal(APPEND_ONLY_MESSAGE)),
+        ]
+        for name, table in ((events_table_name, events), (self.chain_table_name, chain)):
+            self.sql_create_statements += [
+                SQL(
+                    "CREATE OR REPLACE TRIGGER {t} BEFORE UPDATE OR DELETE ON {s}.{tbl} "
+                    "FOR EACH ROW EXECUTE FUNCTION {s}.{g}()"
+                ).format(t=Identifier(name + "_append_only"), s=schema, tbl=table, g=guard),
+                SQL(
+                    "CREATE OR REPLACE TRIGGER {t} BEFORE TRUNCATE ON {s}.{tbl} "
+                    "FOR EACH STATEMENT EXECUTE FUNCTION {s}.{g}()"
+                ).format(t=Identifier(name + "_no_truncate"), s=schema, tbl=table, g=guard),
+            ]
+        self._schema, self._chain = schema, chain
+
+    def _fetch_ids_after_insert_events(
+        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        assert ids is not None
+        batch = [
+            (_uuid(s.originator_id), s.originator_version, s.topic, s.state, nid)
+            for s, nid in zip(stored_events, ids, strict=True)
+        ]
+        with curs.connection.cursor() as c:
+            rows = seal(batch, self._previous(c, batch))
+            c.executemany(
+                SQL(
+                    "INSERT INTO {s}.{c} (originator_id, originator_version, notification_id, "
+                    "ts, hash) VALUES (%s, %s, %s, %s, %s)"
+                ).format(s=self._schema, c=self._chain),
+                [tuple(msgspec.structs.astuple(r)) for r in rows],
+            )
+        return ids
+
+    def _previous(self, c: Any, batch: list[tuple[UUID, int, str, bytes, int]]) -> dict[UUID, str]:
+        firsts: dict[UUID, int] = {}
+        for oid, version, *_ in batch:
+            firsts.setdefault(oid, version)
+        wanted = [(oid, v - 1) for oid, v in firsts.items() if v > 1]
+        if not wanted:
+            return {}
+        c.execute(
+            SQL(
+                "SELECT h.originator_id, h.hash FROM {s}.{c} h "
+                "JOIN unnest(%s::uuid[], %s::bigint[]) AS w(oid, v) "
+                "ON h.originator_id = w.oid AND h.originator_version = w.v"
+            ).format(s=self._schema, c=self._chain),
+            ([w[0] for w in wanted], [w[1] for w in wanted]),
+        )
+        previous = {row["originator_id"]: row["hash"] for row in c.fetchall()}
+        for oid, before in wanted:
+            if oid not in previous:  # stored before the chain existed: chain from the start
+                c.execute(
+                    SQL(
+                        "SELECT originator_version, topic, state FROM {s}.{e} "
+                        "WHERE originator_id = %s AND originator_version <= %s "
+                        "ORDER BY originator_version"
+                    ).format(s=self._schema, e=Identifier(self.events_table_name)),
+                    (oid, before),
+                )
+                previous[oid] = _walk(
+                    oid,
+                    [
+                        (r["originator_version"], r["topic"], bytes(r["state"]))
+                        for r in c.fetchall()
+                    ],
+                )
+        return previous
+
+    # -- deployment ------------------------------------------------------------------------------
+
+    def grant_statements(self, app_role: str) -> list[Any]:
+        """Run as the owner: the app role may read and append, never change or remove."""
+        s, role = self._schema, Identifier(app_role)
+        events = Identifier(self.events_table_name)
+        seq = Identifier(f"{self.events_table_name}_notification_id_seq")
+        return [
+            SQL("GRANT USAGE ON SCHEMA {s} TO {r}").format(s=s, r=role),
+            SQL("REVOKE ALL ON {s}.{e}, {s}.{c} FROM {r}").format(
+                s=s, e=events, c=self._chain, r=role
+            ),
+            SQL("GRANT SELECT, INSERT ON {s}.{e}, {s}.{c} TO {r}").format(
+                s=s, e=events, c=self._chain, r=role
+            ),
+            SQL("GRANT USAGE, SELECT ON SEQUENCE {s}.{q} TO {r}").format(s=s, q=seq, r=role),
+        ]
+
+    # -- audit queries ---------------------------------------------------------------------------
+
+    def _rows(self, statement: Any, params: Sequence[Any]) -> list[dict[str, Any]]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, params, prepare=True)
+            return list(curs.fetchall())
+
+    def chain_for(self, originator_id: UUID) -> list[ChainRow]:
+        rows = self._rows(
+            SQL(
+                "SELECT originator_version, notification_id, ts, hash FROM {s}.{c} "
+                "WHERE originator_id = %s ORDER BY originator_version"
+            ).format(s=self._schema, c=self._chain),
+            (originator_id,),
+        )
+        return [
+            ChainRow(
+                originator_id, r["originator_version"], r["notification_id"], r["ts"], r["hash"]
+            )
+            for r in rows
+        ]
+
+    def version_at(self, originator_id: UUID, at_micros: int) -> int:
+        rows = self._rows(
+            SQL(
+                "SELECT MAX(originator_version) AS v FROM {s}.{c} "
+                "WHERE originator_id = %s AND ts <= %s"
+            ).format(s=self._schema, c=self._chain),
+            (originator_id, at_micros),
+        )
+        return int(rows[0]["v"] or 0)
+
+    def link_at(self, originator_id: UUID, version: int) -> str | None:
+        rows = self._rows(
+            SQL(
+                "SELECT hash FROM {s}.{c} WHERE originator_id = %s AND originator_version = %s"
+            ).format(s=self._schema, c=self._chain),
+            (originator_id, version),
+        )
+        return str(rows[0]["hash"]) if rows else None
+
+    def link_page(self, after: int, limit: int) -> list[LinkRecord]:
+        rows = self._rows(
+            SQL(
+                "SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, "
+                "e.state, h.hash, h.notification_id AS chain_nid, h.ts FROM {s}.{e} e "
+                "LEFT JOIN {s}.{c} h ON h.originator_id = e.originator_id "
+                "AND h.originator_version = e.originator_version "
+                "WHERE e.notification_id > %s ORDER BY e.notification_id LIMIT %s"
+            ).format(s=self._schema, e=Identifier(self.events_table_name), c=self._chain),
+            (after, limit),
+        )
+        return [
+            LinkRecord(
+                r["notification_id"],
+                r["originator_id"],
+                r["originator_version"],
+                r["topic"],
+                bytes(r["state"]),
+                r["hash"],
+                r["chain_nid"],
+                r["ts"],
+            )
+            for r in rows
+        ]
+
+    def orphan_links(self, limit: int) -> list[ChainRow]:
+        rows = self._rows(
+            SQL(
+                "SELECT h.* FROM {s}.{c} h LEFT JOIN {s}.{e} e "
+                "ON e.originator_id = h.originator_id "
+                "AND e.originator_version = h.originator_version "
+                "WHERE e.originator_id IS NULL ORDER BY h.notification_id LIMIT %s"
+            ).format(s=self._schema, c=self._chain, e=Identifier(self.events_table_name)),
+            (limit,),
+        )
+        return [
+            ChainRow(
+                r["originator_id"],
+                r["originator_version"],
+                r["notification_id"],
+                r["ts"],
+                r["hash"],
+            )
+            for r in rows
+        ]
+
+    def notification_bounds(
+        self, from_micros: int | None, to_micros: int | None
+    ) -> tuple[int, int] | None:
+        rows = self._rows(
+            SQL(
+                "SELECT MIN(notification_id) AS lo, MAX(notification_id) AS hi FROM {s}.{c} "
+                "WHERE ts >= %s AND ts <= %s"
+            ).format(s=self._schema, c=self._chain),
+            (
+                from_micros if from_micros is not None else -(2**62),
+                to_micros if to_micros is not None else 2**62,
+            ),
+        )
+        lo, hi = rows[0]["lo"], rows[0]["hi"]
+        return None if lo is None else (int(lo), int(hi))
+
+
+def _walk(oid: UUID, events: list[tuple[int, str, bytes]]) -> str:
+    """The link hash of a stream's last given event, chained from its first."""
+    h = GENESIS
+    for version, topic, state in events:
+        h = link_hash(h, oid, version, topic, state)
+    return h
+
+
+SQLITE_RECORDER_TOPIC = f"{__name__}:{ChainedSQLiteRecorder.__qualname__}"
+POSTGRES_RECORDER_TOPIC = f"{__name__}:{ChainedPostgresRecorder.__qualname__}"
