@@ -1,0 +1,176 @@
+"""Login, sessions and tokens: what an attacker learns, and how fast a credential stops working."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from services.identity import passwords
+from services.identity.auth import COOKIE
+from services.web.security import ACCOUNT_FAILURES, ADDRESS_FAILURES
+from tests.identity.conftest import PASSWORD, Api
+
+
+def _shape(response: Any) -> tuple[int, Any, str | None, str | None]:
+    return (
+        response.status_code,
+        response.json(),
+        response.headers.get("content-type"),
+        response.headers.get("set-cookie"),
+    )
+
+
+def test_wrong_password_and_unknown_account_get_the_same_answer_for_the_same_work(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    verifications: list[str] = []
+    real = passwords._hasher
+
+    class CountingHasher:
+        def verify(self, hash: str, password: str) -> bool:
+            verifications.append(hash)
+            return real.verify(hash, password)
+
+    monkeypatch.setattr(passwords, "_hasher", CountingHasher())
+    wrong = api.login("op.dukcapil", "bukan-sandinya")
+    unknown = api.login("tidak.ada.orangnya", "bukan-sandinya")
+
+    assert _shape(wrong) == _shape(unknown)
+    assert wrong.status_code == 401
+    assert wrong.json()["detail"] == "Nama pengguna atau kata sandi salah."
+    assert wrong.headers.get("set-cookie") is None
+    # One argon2 verification each: the unknown account is checked against the dummy hash.
+    assert len(verifications) == 2
+    assert verifications[1] == passwords._DUMMY_HASH
+
+
+def test_disabled_account_and_wrong_password_are_indistinguishable(api: Api) -> None:
+    admin = api.bearer("admin")
+    operator_id = str(api.world.operator.account_id)
+    assert api.client.post(f"/api/accounts/{operator_id}/disable", headers=admin).status_code == 200
+    disabled = api.login("op.dukcapil", PASSWORD)
+    wrong = api.login("op.dinkes", "bukan-sandinya")
+    assert _shape(disabled) == _shape(wrong)
+
+
+def test_sixth_rapid_failed_login_is_throttled_even_with_the_right_password(api: Api) -> None:
+    for _ in range(ACCOUNT_FAILURES):
+        assert api.login("op.dukcapil", "tebakan-salah").status_code == 401
+    sixth = api.login("op.dukcapil", PASSWORD)
+    assert sixth.status_code == 429
+    assert sixth.headers["content-type"].startswith("application/problem+json")
+    body = sixth.json()
+    assert body["type"].endswith("/too-many-attempts")
+    assert "Coba lagi" in body["detail"]
+    assert 0 < int(sixth.headers["retry-after"]) <= 15 * 60
+    # Throttling is per account name: an unknown name is throttled the same way (no oracle) ...
+    for _ in range(ACCOUNT_FAILURES):
+        api.login("tidak.ada.orangnya", "tebakan-salah")
+    assert api.login("tidak.ada.orangnya", "tebakan-salah").status_code == 429
+    # ... and a colleague behind the same address can still sign in.
+    assert api.login("op.dinkes", PASSWORD).status_code == 200
+
+
+def test_many_failures_from_one_address_throttle_every_account_name(api: Api) -> None:
+    names = [f"tebak.{i}" for i in range(ADDRESS_FAILURES)]
+    for name in names:
+        assert api.login(name, "tebakan-salah").status_code == 401
+    refused = api.login("op.dinkes", PASSWORD)
+    assert refused.status_code == 429
+    assert int(refused.headers["retry-after"]) > 0
+
+
+def test_successful_login_returns_token_and_sets_a_hardened_cookie(api: Api) -> None:
+    response = api.login("op.dukcapil")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["account"]["username"] == "op.dukcapil"
+    assert body["account"]["role"] == "operator"
+    assert len(body["token"]) >= 40
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith(f"{COOKIE}=")
+    assert "HttpOnly" in cookie
+    assert "SameSite=lax" in cookie or "SameSite=Lax" in cookie
+    assert "Secure" not in cookie  # served over plain HTTP in this test
+    me = api.client.get("/api/me", headers={"Authorization": f"Bearer {body['token']}"})
+    assert me.json()["username"] == "op.dukcapil"
+
+
+def test_cookie_is_secure_when_served_over_https(sqlite_settings: Any) -> None:
+    import msgspec
+
+    from tests.identity.conftest import _serve
+
+    settings = msgspec.structs.replace(sqlite_settings, https=True)
+    for api in _serve(settings):
+        cookie = api.login("op.dukcapil").headers["set-cookie"]
+        assert "Secure" in cookie
+
+
+def test_tokens_are_stored_only_as_hashes(api: Api) -> None:
+    token = api.token("op.dukcapil")
+    rows = api.runtime.db.rows("SELECT token_hash, account_id FROM auth_sessions")
+    assert rows and all(token not in str(row.values()) for row in rows)
+
+
+def test_disabled_accounts_token_is_refused_at_once(api_any: Api) -> None:
+    api = api_any
+    token = api.token("op.dukcapil")
+    headers = {"Authorization": f"Bearer {token}"}
+    assert api.client.get("/api/me", headers=headers).status_code == 200
+
+    operator_id = api.world.operator.account_id
+    disabled = api.client.post(
+        f"/api/accounts/{operator_id}/disable",
+        json={"reason": "pindah tugas"},
+        headers=api.bearer("admin"),
+    )
+    assert disabled.status_code == 200 and disabled.json()["disabled"] is True
+
+    assert api.client.get("/api/me", headers=headers).status_code == 401
+    assert api.runtime.sessions.resolve(token) is None  # revoked in the table too
+    # Enabling does not bring old sessions back: the person signs in again.
+    api.client.post(f"/api/accounts/{operator_id}/enable", headers=api.bearer("admin"))
+    assert api.client.get("/api/me", headers=headers).status_code == 401
+    assert api.login("op.dukcapil").status_code == 200
+
+
+def test_logout_revokes_the_token_and_clears_the_cookie(api_any: Api) -> None:
+    api = api_any
+    token = api.token("op.dukcapil")
+    headers = {"Authorization": f"Bearer {token}"}
+    response = api.client.post("/api/auth/logout", headers=headers)
+    assert response.status_code == 204
+    assert (
+        f'{COOKIE}=""' in response.headers["set-cookie"]
+        or "Max-Age=0" in response.headers["set-cookie"]
+    )
+    assert api.client.get("/api/me", headers=headers).status_code == 401
+
+
+def test_expired_token_is_refused(api: Api) -> None:
+    assert api.world.operator.account_id is not None
+    past = datetime.now(UTC) - timedelta(hours=api.runtime.settings.token_ttl_hours + 1)
+    token, _ = api.runtime.sessions.issue(api.world.operator.account_id, now=past)
+    response = api.client.get("/api/me", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+
+
+def test_role_change_applies_to_live_sessions_immediately(api: Api) -> None:
+    headers = api.bearer("op.dinkes")
+    assert api.client.get("/api/me", headers=headers).json()["role"] == "operator"
+    account_id = api.world.other_operator.account_id
+    api.client.post(
+        f"/api/accounts/{account_id}/role", json={"role": "auditor"}, headers=api.bearer("admin")
+    )
+    assert api.client.get("/api/me", headers=headers).json()["role"] == "auditor"
+
+
+def test_garbage_credentials_are_anonymous_not_errors(api: Api) -> None:
+    for header in ("Bearer ", "Bearer nonsense", "Basic YWRtaW46YWRtaW4="):
+        response = api.client.get("/api/me", headers={"Authorization": header})
+        assert response.status_code == 401
+    api.client.cookies.set(COOKIE, "forged")
+    assert api.client.get("/api/me").status_code == 401

@@ -1,0 +1,234 @@
+"""CSRF, security headers, body limits, scoping by organisation and the refusal log."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from litestar import Litestar, post
+from litestar.middleware import DefineMiddleware
+from litestar.testing import TestClient
+
+from services.config import load_settings
+from services.identity.auth import COOKIE
+from services.web import problems
+from services.web.security import (
+    CSRF_COOKIE,
+    CSRF_FIELD,
+    CSRF_HEADER,
+    JSON_MAX_BYTES,
+    MIB,
+    BodyLimitMiddleware,
+)
+from tests.identity.conftest import PASSWORD, Api
+
+NEW_ORG = {"kind": "opd", "code": "DISHUB", "name": "Dinas Perhubungan"}
+
+
+def _cookie_session(api: Api, username: str = "admin") -> str:
+    """Sign in the way a browser does: keep the cookies, fetch a page to get the CSRF cookie."""
+    api.client.cookies.clear()
+    response = api.client.post("/api/auth/login", json={"username": username, "password": PASSWORD})
+    assert response.status_code == 200
+    assert api.client.get("/api/me").status_code == 200  # cookie-authenticated
+    token = api.client.cookies.get(CSRF_COOKIE)
+    assert token
+    return token
+
+
+# --- CSRF ---------------------------------------------------------------------------------
+
+
+def test_cookie_authenticated_post_needs_the_csrf_token(api: Api) -> None:
+    token = _cookie_session(api)
+    before = api.runtime.store.max_notification_id()
+
+    refused = api.client.post("/api/organisations", json=NEW_ORG)
+    assert refused.status_code == 403
+    assert refused.json()["type"].endswith("/csrf")
+    forged = api.client.post("/api/organisations", json=NEW_ORG, headers={CSRF_HEADER: "f" * 128})
+    assert forged.status_code == 403
+    assert api.runtime.store.max_notification_id() == before  # nothing recorded
+
+    accepted = api.client.post("/api/organisations", json=NEW_ORG, headers={CSRF_HEADER: token})
+    assert accepted.status_code == 201, accepted.text
+
+
+def test_form_post_carries_the_token_as_a_hidden_field(api: Api) -> None:
+    token = _cookie_session(api, "op.dukcapil")
+    assert api.client.post("/api/auth/logout", data={"x": "1"}).status_code == 403
+    assert api.client.get("/api/me").status_code == 200  # the refused logout changed nothing
+    logout = api.client.post("/api/auth/logout", data={CSRF_FIELD: token})
+    assert logout.status_code == 204
+    assert api.client.get("/api/me").status_code == 401
+
+
+def test_bearer_requests_need_no_csrf_token(api: Api) -> None:
+    _cookie_session(api)  # a session cookie is present too, but the bearer is what authenticates
+    bearer = api.bearer("admin")
+    api.client.cookies.set(COOKIE, "whatever")
+    response = api.client.post("/api/organisations", json=NEW_ORG, headers=bearer)
+    assert response.status_code == 201
+
+
+def test_requests_without_a_session_need_no_csrf_token(api: Api) -> None:
+    api.client.cookies.clear()
+    assert api.login("op.dukcapil").status_code == 200
+    assert api.client.post("/api/auth/logout").status_code == 204
+
+
+def test_safe_requests_hand_out_the_csrf_cookie(api: Api) -> None:
+    api.client.cookies.clear()
+    response = api.client.get("/api/me")
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith(f"{CSRF_COOKIE}=") and "HttpOnly" in cookie and "SameSite" in cookie
+
+
+# --- security headers ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/api/me", "/health/live", "/tidak-ada", "/schema/openapi.json"])
+def test_every_response_carries_the_security_headers(api: Api, path: str) -> None:
+    headers = api.client.get(path).headers
+    csp = headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in csp
+    script_src = next(part for part in csp.split(";") if part.strip().startswith("script-src"))
+    assert "'unsafe-inline'" not in script_src and "'unsafe-eval'" not in script_src
+    assert headers["x-content-type-options"] == "nosniff"
+    assert headers["referrer-policy"] == "same-origin"
+    assert headers["x-frame-options"] == "DENY"
+
+
+def test_only_the_api_reference_may_load_its_viewer_from_the_cdn(api: Api) -> None:
+    assert "cdn.jsdelivr.net" in api.client.get("/schema").headers["content-security-policy"]
+    assert "cdn.jsdelivr.net" not in api.client.get("/api/me").headers["content-security-policy"]
+
+
+# --- body limits --------------------------------------------------------------------------
+
+
+def test_oversized_json_is_refused_and_changes_nothing(api: Api) -> None:
+    admin = api.bearer("admin")
+    before = api.runtime.store.max_notification_id()
+    big = {**NEW_ORG, "name": "x" * (JSON_MAX_BYTES + 10)}
+    response = api.client.post("/api/organisations", json=big, headers=admin)
+    assert response.status_code == 413
+    assert response.json()["type"].endswith("/too-large")
+    # Streamed without a Content-Length: refused while reading.
+    chunks = iter([b'{"kind": "opd", "code": "X", "name": "', b"x" * JSON_MAX_BYTES, b'"}'])
+    streamed = api.client.post(
+        "/api/organisations",
+        content=chunks,
+        headers={**admin, "content-type": "application/json"},
+    )
+    assert streamed.status_code == 413
+    assert api.runtime.store.max_notification_id() == before
+
+
+@pytest.fixture
+def upload_client(tmp_path: Any) -> Iterator[TestClient[Litestar]]:
+    """A bare app with the body limiter, to test the upload limit without a document route."""
+
+    @post("/upload", sync_to_thread=False, status_code=200)
+    async def upload(request: Any) -> dict[str, int]:
+        return {"bytes": len(await request.body())}
+
+    settings = load_settings(env={}, data_dir=str(tmp_path), max_upload_mb=2)
+    app = Litestar(
+        [upload],
+        middleware=[DefineMiddleware(BodyLimitMiddleware, settings=settings)],
+        plugins=[problems.plugin()],
+    )
+    with TestClient(app) as client:
+        yield client
+
+
+def test_uploads_may_be_larger_than_json_up_to_the_configured_limit(
+    upload_client: TestClient[Litestar],
+) -> None:
+    payload = b"%PDF-1.4\n" + b"0" * int(1.5 * MIB)
+    files = {"file": ("sk.pdf", payload, "application/pdf")}
+    assert upload_client.post("/upload", files=files).status_code == 200
+    as_json = upload_client.post(
+        "/upload", content=payload, headers={"content-type": "application/json"}
+    )
+    assert as_json.status_code == 413
+    too_big = {"file": ("sk.pdf", b"0" * (3 * MIB), "application/pdf")}
+    response = upload_client.post("/upload", files=too_big)
+    assert response.status_code == 413
+    assert "2 MB" in response.json()["detail"]
+
+
+# --- organisation scoping -----------------------------------------------------------------
+
+
+def test_operator_of_another_organisation_cannot_read_a_draft_even_by_id(api: Api) -> None:
+    draft = api.world.complete_draft()
+    own = api.client.get(f"/api/innovations/{draft}", headers=api.bearer("op.dukcapil"))
+    assert own.status_code == 200
+    other = api.client.get(f"/api/innovations/{draft}", headers=api.bearer("op.dinkes"))
+    missing = api.client.get(
+        "/api/innovations/00000000-0000-0000-0000-000000000000", headers=api.bearer("op.dinkes")
+    )
+    assert other.status_code == missing.status_code == 404  # not 403: the id does not leak
+    assert other.json()["type"] == missing.json()["type"]
+    assert other.json()["title"] == missing.json()["title"]
+    anonymous = api.client.get(f"/api/innovations/{draft}")
+    assert anonymous.status_code in (401, 404)
+
+
+# --- the refusal log ----------------------------------------------------------------------
+
+
+def _security_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == "sirisma.security"]
+
+
+def test_refusals_are_logged_with_account_route_and_reason(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    operator = api.bearer("op.dukcapil")
+    draft = api.world.complete_draft()
+    caplog.set_level(logging.INFO)
+    api.client.post("/api/accounts", json={"username": "x"}, headers=operator)
+    api.client.get(f"/api/innovations/{draft}", headers=api.bearer("op.dinkes"))
+    api.client.post("/api/organisations", json=NEW_ORG)
+
+    records = _security_records(caplog)
+    forbidden = next(r for r in records if getattr(r, "route", None) == "/api/accounts")
+    assert forbidden.status == 403  # type: ignore[attr-defined]
+    assert forbidden.account_id == str(api.world.operator.account_id)  # type: ignore[attr-defined]
+    assert forbidden.role == "operator"  # type: ignore[attr-defined]
+    assert forbidden.reason_code == "forbidden"  # type: ignore[attr-defined]
+    assert forbidden.method == "POST"  # type: ignore[attr-defined]
+    hidden = next(r for r in records if getattr(r, "reason_code", None) == "hidden")
+    assert hidden.status == 404  # type: ignore[attr-defined]
+    assert hidden.route == "/api/innovations/{id:uuid}"  # type: ignore[attr-defined]
+    assert hidden.account_id == str(api.world.other_operator.account_id)  # type: ignore[attr-defined]
+    anonymous = next(r for r in records if getattr(r, "route", None) == "/api/organisations")
+    assert anonymous.status == 401 and anonymous.account_id is None  # type: ignore[attr-defined]
+
+
+def test_logs_never_contain_a_password_or_a_token(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    token = api.token("op.dukcapil")
+    api.login("op.dukcapil", "rahasia-salah-123")
+    api.client.post(
+        "/api/accounts", json={"username": "x"}, headers={"Authorization": f"Bearer {token}"}
+    )
+    api.client.get("/api/me", headers={"Authorization": "Bearer token-palsu-rahasia"})
+    api.client.post(
+        f"/api/accounts/{api.world.reviewer.account_id}/reset-password",
+        json={"password": "sandi-rahasia-baru"},
+        headers=api.bearer("admin"),
+    )
+    secrets = (PASSWORD, "rahasia-salah-123", token, "token-palsu-rahasia", "sandi-rahasia-baru")
+    assert caplog.records
+    for record in caplog.records:
+        text = record.getMessage() + " " + repr(vars(record))
+        for secret in secrets:
+            assert secret not in text, f"{secret!r} leaked into log {record.name}"
