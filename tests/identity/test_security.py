@@ -232,3 +232,58 @@ def test_logs_never_contain_a_password_or_a_token(
         text = record.getMessage() + " " + repr(vars(record))
         for secret in secrets:
             assert secret not in text, f"{secret!r} leaked into log {record.name}"
+
+
+# --- throttling building blocks -----------------------------------------------------------
+
+
+def test_address_rate_limit_answers_with_problem_json_and_retry_after(tmp_path: Any) -> None:
+    """Litestar's limiter on the login route, its 429 in our shape (tiny limit, own app)."""
+    from litestar import get
+    from litestar.middleware.rate_limit import RateLimitConfig
+
+    from services.web.security import LoginRateLimitMiddleware
+
+    config = RateLimitConfig(rate_limit=("minute", 2), middleware_class=LoginRateLimitMiddleware)
+
+    @get("/limited", sync_to_thread=False, middleware=[config.middleware])
+    def limited() -> dict[str, str]:
+        return {"ok": "ya"}
+
+    with TestClient(Litestar([limited], plugins=[problems.plugin()])) as client:
+        assert [client.get("/limited").status_code for _ in range(2)] == [200, 200]
+        refused = client.get("/limited")
+    assert refused.status_code == 429
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert refused.json()["type"].endswith("/too-many-requests")
+    assert 0 < int(refused.headers["retry-after"]) <= 60
+
+
+def test_login_failures_are_shared_through_redis_between_processes(redis_url: str) -> None:
+    """Two services (or workers) with their own stores over one Redis see the same counts."""
+    import anyio
+
+    from services.web.security import (
+        ACCOUNT_FAILURES,
+        LOGIN_THROTTLE_STORE,
+        LoginThrottle,
+        stores,
+    )
+
+    settings = load_settings(env={}, redis_url=redis_url)
+
+    async def scenario() -> tuple[int | None, int | None, int | None]:
+        first = LoginThrottle(stores(settings)[LOGIN_THROTTLE_STORE])
+        second = LoginThrottle(stores(settings)[LOGIN_THROTTLE_STORE])
+        for _ in range(ACCOUNT_FAILURES):
+            await first.failed("op.dukcapil", "10.0.0.7")
+        seen_by_second = await second.retry_after("op.dukcapil", "10.0.0.8")
+        other_account = await second.retry_after("op.dinkes", "10.0.0.8")
+        await second.succeeded("op.dukcapil")
+        after_success = await first.retry_after("op.dukcapil", "10.0.0.9")
+        return seen_by_second, other_account, after_success
+
+    seen, other, after = anyio.run(scenario)
+    assert seen is not None and 0 < seen <= 15 * 60
+    assert other is None
+    assert after is None
