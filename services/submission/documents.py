@@ -269,11 +269,10 @@ def _uploaded_response(
     "/api/innovations/{id:uuid}/documents/{doc_id:uuid}",
     tags=[TAG],
     summary="Unduh dokumen",
-    sync_to_thread=True,
     media_type="application/octet-stream",
     responses=problems(400, 404, 409),
 )
-def download_document(
+async def download_document(
     request: Request[Any, Any, Any],
     id: FromPath[UUID],
     doc_id: FromPath[UUID],
@@ -286,9 +285,13 @@ def download_document(
     ] = "attachment",
 ) -> File:
     """Anyone who may see the innovation may download its documents, including replaced and
-    removed ones (they stay in the record's history)."""
+    removed ones (they stay in the record's history).
+
+    Async on purpose: Litestar 2.25 wraps a sync GET that shares its path with another method
+    twice for the thread pool, and the response then is a coroutine; the blocking load runs in
+    a worker thread here instead."""
     runtime = runtime_of(request)
-    innovation = load_visible(runtime, principal_of(request), id)
+    innovation = await sync_to_thread(load_visible, runtime, principal_of(request), id)
     state = innovation.documents.get(doc_id)
     if state is None:
         raise problem(404, f"Dokumen {doc_id} tidak ditemukan.", "not-found")

@@ -14,6 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Request, Response, get, patch, post, put
+from litestar.concurrency import sync_to_thread
 from litestar.params import FromPath, JSONBody
 
 from services.domain.actor import Role
@@ -115,12 +116,14 @@ def create_call(request: Request[Any, Any, Any], data: JSONBody[CallCreate]) -> 
     "/api/calls/{id:uuid}",
     tags=[TAG],
     summary="Satu panggilan dengan hitung mundurnya",
-    sync_to_thread=True,
     responses=problems(404),
 )
-def get_call(request: Request[Any, Any, Any], id: FromPath[UUID]) -> Response[CallView]:
-    """Public: the countdown (``remaining_seconds``) and the deadline in WIB, always current."""
-    call = runtime_of(request).store.load(Call, id)
+async def get_call(request: Request[Any, Any, Any], id: FromPath[UUID]) -> Response[CallView]:
+    """Public: the countdown (``remaining_seconds``) and the deadline in WIB, always current.
+
+    GET handlers here are async with the blocking part in a worker thread: Litestar 2.25 wraps
+    a ``sync_to_thread`` GET that shares its path with another method twice (a 500)."""
+    call = await sync_to_thread(runtime_of(request).store.load, Call, id)
     return Response(call_view(call, now()), headers={"ETag": f'"{call.version}"'})
 
 
@@ -201,11 +204,16 @@ def propose(
     "/api/innovations/{id:uuid}",
     tags=[TAG],
     summary="Satu inovasi (selalu terkini)",
-    sync_to_thread=True,
     responses=problems(404),
 )
-def get_innovation(request: Request[Any, Any, Any], id: FromPath[UUID]) -> Response[InnovationView]:
+async def get_innovation(
+    request: Request[Any, Any, Any], id: FromPath[UUID]
+) -> Response[InnovationView]:
     """Read from the event log, so it includes the caller's last write at once."""
+    return await sync_to_thread(_get_innovation, request, id)
+
+
+def _get_innovation(request: Request[Any, Any, Any], id: UUID) -> Response[InnovationView]:
     runtime = runtime_of(request)
     principal = principal_of(request)
     innovation = load_visible(runtime, principal, id)

@@ -78,6 +78,17 @@ def safe_filename(raw: str | None, content_type: str) -> str:
     return stem[: MAX_NAME - len(suffix)].rstrip(" .") + suffix
 
 
+def check_filename(raw: str) -> None:
+    """Refuse a name that tries to name a path (a browser sends only the base name)."""
+    if "/" in raw or "\\" in raw or raw.strip().strip(".") == "" and raw.strip() != "":
+        raise problem(
+            400,
+            "Nama berkas tidak boleh memuat folder atau '..' (kirim nama berkas saja).",
+            "invalid-filename",
+            field="file",
+        )
+
+
 def safe_url(raw: str) -> str:
     url = raw.strip()
     if not _URL.match(url):
@@ -141,6 +152,7 @@ async def read_upload_form(
             if event.filename is not None:
                 if event.name != "file":
                     raise problem(400, "Berkas harus dikirim pada kolom 'file'.", "validation")
+                check_filename(event.filename)
                 form.writer = blobs.writer(max_size)
                 form.filename = event.filename
                 form.client_type = event.content_type

@@ -81,11 +81,10 @@ class Api:
             )
             assert response.status_code == 200, response.text
             self.tokens[username] = response.json()["token"]
+            self.client.cookies.clear()  # API callers use the bearer token, not the cookie
         return {"Authorization": f"Bearer {self.tokens[username]}"}
 
-    def call(
-        self, method: str, url: str, as_: str | None = "op.dukcapil", **kwargs: Any
-    ) -> Any:
+    def call(self, method: str, url: str, as_: str | None = "op.dukcapil", **kwargs: Any) -> Any:
         headers = {**self.auth(as_), **kwargs.pop("headers", {})}
         return self.client.request(method, url, headers=headers, **kwargs)
 
