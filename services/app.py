@@ -80,7 +80,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     return Litestar(
         route_handlers=handlers,
         state=State({"runtime": runtime}),
-        plugins=[problems.plugin()],
+        # Pages: HTML error pages for browsers wrap the problem handlers, so order matters.
+        plugins=[problems.plugin(), pages.html_errors_plugin()],
+        template_config=pages.template_config(),
         # Order matters: body limits first, then who is calling, then CSRF (services.web.security).
         middleware=[
             *security.outer_middleware(settings),

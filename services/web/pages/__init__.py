@@ -1,7 +1,33 @@
-"""Server-rendered pages (mounted by services.app)."""
+"""Server-rendered pages in Bahasa Indonesia for every role (mounted by services.app).
+
+One module per audience; all page routes sit in one router that is left out of the OpenAPI
+document (they answer HTML, not the JSON API). ``template_config`` and ``html_errors_plugin`` are
+wired into the app by ``services.app``.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-route_handlers: list[Any] = []
+from litestar import Router
+
+from services.web.pages import audit, auth, dashboards, public, review, submission
+from services.web.pages.errors import html_errors_plugin
+from services.web.pages.rendering import static_files, template_config
+
+pages_router = Router(
+    path="/",
+    route_handlers=[
+        *public.route_handlers,
+        *auth.route_handlers,
+        *submission.route_handlers,
+        *review.route_handlers,
+        *audit.route_handlers,
+        *dashboards.route_handlers,
+    ],
+    include_in_schema=False,
+)
+
+route_handlers: list[Any] = [static_files(), pages_router]
+
+__all__ = ["html_errors_plugin", "route_handlers", "template_config"]

@@ -1,0 +1,257 @@
+"""What several pages need: loading a record the caller may see, names for ids, the buttons the
+lifecycle table allows, and turning a refused command into something a person can act on.
+
+Pages talk to the service layer (``Commands``, the store, the policy) directly, never to the
+JSON API, so the rules are the same ones the API enforces.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+import msgspec
+from litestar import Request
+
+from services.commands import Outcome
+from services.domain.actor import Role
+from services.domain.call import Call
+from services.domain.errors import DomainError
+from services.domain.innovation import Innovation, InnovationState
+from services.domain.lifecycle import Command, allowed_commands
+from services.domain.organisation import Account, Organisation
+from services.domain.rubric import Rubric, load_rubric
+from services.domain.values import CallKind
+from services.identity import policy
+from services.identity.principal import Principal
+from services.runtime import Runtime
+from services.store import ConcurrencyConflict, NotFound
+from services.web.context import command_context, principal_of, runtime_of
+from services.web.pages.rendering import render
+
+log = logging.getLogger("sirisma.web")
+T = TypeVar("T")
+
+KRENOVA_ONLY: frozenset[str] = frozenset(
+    {"pass_administration", "fail_administration", "judge", "shortlist", "award"}
+)
+ANNUAL_ONLY: frozenset[str] = frozenset({"score", "select_for_iga", "report_to_iga"})
+# Commands a reviewer may only give once assigned to the item.
+ASSIGNED_ONLY: frozenset[str] = frozenset(
+    {"verify_document", "request_revision", "score", "recommend", "judge"}
+)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def parse_uuid(value: str) -> UUID:
+    try:
+        return UUID(str(value))
+    except ValueError:
+        raise NotFound("Data", value) from None
+
+
+class Names:
+    """Display names for organisation and account ids, loaded once per request."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self._orgs: dict[UUID, Organisation | None] = {}
+        self._accounts: dict[UUID, Account | None] = {}
+
+    def organisation(self, id: UUID | None) -> Organisation | None:
+        if id is None:
+            return None
+        if id not in self._orgs:
+            try:
+                self._orgs[id] = self.runtime.store.load(Organisation, id)
+            except NotFound:
+                self._orgs[id] = None
+        return self._orgs[id]
+
+    def org_name(self, id: UUID | None) -> str:
+        org = self.organisation(id)
+        return org.name if org else "Masyarakat (Krenova)"
+
+    def account(self, id: UUID | None) -> Account | None:
+        if id is None:
+            return None
+        if id not in self._accounts:
+            try:
+                self._accounts[id] = self.runtime.store.load(Account, id)
+            except NotFound:
+                self._accounts[id] = None
+        return self._accounts[id]
+
+    def person(self, id: UUID | None) -> str:
+        account = self.account(id)
+        if account is None:
+            return "Sistem" if id is None else "akun tidak dikenal"
+        return account.full_name or account.username
+
+
+def load_visible(
+    request: Request[Any, Any, Any], id: UUID, version: int | None = None
+) -> Innovation:
+    """The innovation if this caller may see it; otherwise 404 (ids do not leak)."""
+    innovation = runtime_of(request).commands.innovation(id, version)
+    policy.ensure_view(principal_of(request), innovation)
+    return innovation
+
+
+def call_of(runtime: Runtime, innovation: Innovation) -> Call | None:
+    if innovation.call_id is None:
+        return None
+    try:
+        return runtime.store.load(Call, innovation.call_id)
+    except NotFound:
+        return None
+
+
+def rubric_of(innovation: Innovation) -> Rubric:
+    return load_rubric(innovation.rubric_year)
+
+
+def state_of(runtime: Runtime, innovation: Innovation) -> InnovationState:
+    return innovation.to_state(rubric_of(innovation), call_of(runtime, innovation))
+
+
+def may(principal: Principal, command: Command | str, innovation: Innovation) -> bool:
+    """Would the policy and the lifecycle table let this caller give this command now?"""
+    role = principal.role
+    if role is None:
+        return False
+    name = str(command)
+    if name in KRENOVA_ONLY and innovation.call_kind != CallKind.KRENOVA:
+        return False
+    if name in ANNUAL_ONLY and innovation.call_kind != CallKind.ANNUAL:
+        return False
+    if Command(name) not in allowed_commands(innovation.status, role):
+        return False
+    if (
+        role == Role.REVIEWER
+        and name in ASSIGNED_ONLY
+        and principal.account_id not in innovation.reviewers
+    ):
+        return False
+    try:
+        policy.ensure_command(principal, Command(name), innovation)
+    except (DomainError, NotFound):
+        return False
+    return True
+
+
+def allowed(principal: Principal, innovation: Innovation) -> set[str]:
+    if principal.role is None:
+        return set()
+    return {
+        str(c)
+        for c in allowed_commands(innovation.status, principal.role)
+        if may(principal, c, innovation)
+    }
+
+
+def guard(request: Request[Any, Any, Any], command: Command, innovation: Innovation) -> None:
+    """The policy's answer (404/403/conflict of interest) before a command is attempted."""
+    policy.ensure_command(principal_of(request), command, innovation)
+
+
+def settle(runtime: Runtime, outcome: Outcome | int | None) -> None:
+    """Read-your-writes: wait (bounded) until the read models include this command's events."""
+    notification_id = outcome.notification_id if isinstance(outcome, Outcome) else outcome
+    if not notification_id:
+        return
+    read_models = getattr(runtime, "read_models", None)
+    if read_models is None:
+        return
+    try:
+        read_models.wait_for(notification_id)
+    except Exception:  # a slow read model must not turn a stored command into an error page
+        log.warning("read models did not catch up", extra={"notification": notification_id})
+
+
+def version_of(data: dict[str, Any]) -> int | None:
+    """The version the form was rendered from (hidden field), for optimistic concurrency."""
+    raw = data.get("version")
+    if raw in (None, ""):
+        return None
+    try:
+        return int(str(raw))
+    except ValueError:
+        return None
+
+
+class Refusal(msgspec.Struct, frozen=True):
+    """A command the domain refused, as the page shows it."""
+
+    status: int
+    message: str
+    field: str = ""
+    missing: list[str] = msgspec.field(default_factory=list)
+
+
+def refusal(exc: DomainError) -> Refusal:
+    missing = [str(getattr(item, "label", item)) for item in (exc.details.get("missing") or [])]
+    return Refusal(
+        status=exc.status,
+        message=exc.message,
+        field=str(exc.details.get("field") or getattr(exc, "field", "") or ""),
+        missing=missing,
+    )
+
+
+def run_command(request: Request[Any, Any, Any], action: Callable[[Any], T]) -> T:
+    """Run ``action(ctx)`` with the caller's command context (who, correlation id, time)."""
+    return action(command_context(request))
+
+
+# ---------------------------------------------------------------------------------------------
+# stale forms: 409 with what changed
+
+
+def changes_since(runtime: Runtime, innovation_id: UUID, version: int) -> list[dict[str, Any]]:
+    """Each event after ``version``: who, when, a readable summary and field before → after."""
+    from services.audit.describe import describe_stream
+
+    names = Names(runtime)
+    events = runtime.store.events(innovation_id)
+    described: list[dict[str, Any]] = []
+    for event, line in describe_stream(events):
+        if event.originator_version <= version:
+            continue
+        described.append(
+            {
+                "version": event.originator_version,
+                "who": names.person(event.actor.account_id),
+                "when": event.timestamp,
+                "summary": line.summary,
+                "changes": [
+                    {"label": c.label, "before": c.before, "after": c.after} for c in line.changes
+                ],
+            }
+        )
+    return described
+
+
+def conflict_page(
+    request: Request[Any, Any, Any], innovation_id: UUID, exc: ConcurrencyConflict, back: str
+) -> Any:
+    runtime = runtime_of(request)
+    submitted = max(exc.attempted_version - 1, 0)
+    current = runtime.commands.innovation(innovation_id)
+    policy.ensure_view(principal_of(request), current)
+    return render(
+        request,
+        "conflict.html",
+        status_code=409,
+        innovation=current,
+        submitted_version=submitted,
+        current_version=exc.current_version,
+        changes=changes_since(runtime, innovation_id, submitted),
+        back=back,
+    )

@@ -1,0 +1,426 @@
+"""The innovation form: its sections, field labels, choices, and parsing with inline messages.
+
+A draft may leave anything empty (the domain allows it); what this module refuses is input that
+cannot be right whatever comes later: a date that is not a date, an implementation before the
+trial, a negative budget, a video link that is not a web address, more than five Krenova members.
+What is merely *missing* is shown as a hint next to the field ("wajib diisi sebelum diajukan"),
+from the same completeness check the domain uses to refuse a submission.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import msgspec
+
+from services.domain.innovation import FIELD_LABELS, MIN_DESIGN_WORDS, Innovation
+from services.domain.values import (
+    STAGE_LABELS,
+    Budget,
+    Design,
+    Initiator,
+    InnovationForm,
+    InnovationKind,
+    KrenovaEntry,
+    KrenovaField,
+    ParticipantCategory,
+    Profile,
+    ProfilePatch,
+    Stage,
+    Theme,
+)
+
+INITIATOR_LABELS = {
+    Initiator.KEPALA_DAERAH: "Kepala Daerah",
+    Initiator.DPRD: "Anggota DPRD",
+    Initiator.OPD: "Perangkat Daerah (OPD)",
+    Initiator.ASN: "ASN",
+    Initiator.MASYARAKAT: "Masyarakat",
+}
+KIND_LABELS = {InnovationKind.DIGITAL: "Digital", InnovationKind.NON_DIGITAL: "Non digital"}
+FORM_LABELS = {
+    InnovationForm.TATA_KELOLA: "Inovasi tata kelola pemerintahan daerah",
+    InnovationForm.PELAYANAN_PUBLIK: "Inovasi pelayanan publik",
+    InnovationForm.LAINNYA: "Inovasi daerah lainnya sesuai urusan pemerintahan",
+}
+THEME_LABELS = {
+    Theme.DIGITALISASI_LAYANAN: "Digitalisasi layanan pemerintahan",
+    Theme.PENANGGULANGAN_KEMISKINAN: "Penanggulangan kemiskinan",
+    Theme.KEMUDAHAN_INVESTASI: "Kemudahan investasi",
+    Theme.PRIORITAS_AKTUAL_PRESIDEN: "Prioritas aktual Presiden",
+    Theme.NON_TEMATIK: "Non tematik",
+}
+KRENOVA_FIELD_LABELS = {
+    KrenovaField.AGRIBISNIS_PANGAN: "Agribisnis dan pangan",
+    KrenovaField.ENERGI: "Energi",
+    KrenovaField.LINGKUNGAN: "Lingkungan",
+    KrenovaField.KELAUTAN: "Kelautan dan perikanan",
+    KrenovaField.KESEHATAN: "Kesehatan",
+    KrenovaField.PENDIDIKAN: "Pendidikan",
+    KrenovaField.REKAYASA_MANUFAKTUR: "Rekayasa dan manufaktur",
+    KrenovaField.TIK: "Teknologi informasi dan komunikasi",
+    KrenovaField.INDUSTRI_KREATIF: "Industri kreatif",
+    KrenovaField.SOSIAL: "Sosial dan budaya",
+}
+PARTICIPANT_LABELS = {
+    ParticipantCategory.UMUM: "Umum (perorangan)",
+    ParticipantCategory.PELAJAR: "Pelajar",
+    ParticipantCategory.MAHASISWA: "Mahasiswa",
+    ParticipantCategory.KELOMPOK: "Kelompok (maksimal 5 orang)",
+}
+
+
+class Field(msgspec.Struct, frozen=True, kw_only=True):
+    name: str  # dotted for nested parts: design.problem, budget.apbd_t0, krenova.field
+    label: str
+    kind: str = "text"  # text | textarea | select | date | money | lines | url
+    options: tuple[tuple[str, str], ...] = ()
+    help: str = ""
+    rows: int = 4
+
+    @property
+    def id(self) -> str:
+        return "f-" + self.name.replace(".", "-").replace("_", "-")
+
+
+class Section(msgspec.Struct, frozen=True, kw_only=True):
+    key: str
+    title: str
+    intro: str
+    fields: tuple[Field, ...]
+
+
+def _opts(labels: Mapping[Any, str]) -> tuple[tuple[str, str], ...]:
+    return tuple((str(k), v) for k, v in labels.items())
+
+
+ANNUAL_SECTIONS: tuple[Section, ...] = (
+    Section(
+        key="profil",
+        title="Profil inovasi",
+        intro="Identitas inovasi sesuai formulir Indeks Inovasi Daerah.",
+        fields=(
+            Field(name="title", label="Nama inovasi"),
+            Field(
+                name="stage", label="Tahapan inovasi", kind="select", options=_opts(STAGE_LABELS)
+            ),
+            Field(
+                name="initiator",
+                label="Inisiator inovasi",
+                kind="select",
+                options=_opts(INITIATOR_LABELS),
+            ),
+            Field(name="initiator_name", label="Nama inisiator"),
+            Field(name="kind", label="Jenis inovasi", kind="select", options=_opts(KIND_LABELS)),
+            Field(name="form", label="Bentuk inovasi", kind="select", options=_opts(FORM_LABELS)),
+            Field(name="theme", label="Tematik", kind="select", options=_opts(THEME_LABELS)),
+            Field(name="affair", label="Urusan pemerintahan (utama)"),
+            Field(
+                name="other_affairs",
+                label="Urusan beririsan",
+                kind="lines",
+                rows=3,
+                help="Satu urusan per baris (boleh dikosongkan).",
+            ),
+            Field(
+                name="trial_date",
+                label="Waktu uji coba",
+                kind="date",
+                help="Wajib untuk tahapan uji coba dan penerapan.",
+            ),
+            Field(
+                name="implementation_date",
+                label="Waktu penerapan",
+                kind="date",
+                help="Wajib untuk tahapan penerapan.",
+            ),
+        ),
+    ),
+    Section(
+        key="rancang-bangun",
+        title="Rancang bangun",
+        intro=f"Uraian rancang bangun minimal {MIN_DESIGN_WORDS} kata untuk seluruh bagian.",
+        fields=(
+            Field(name="design.legal_basis", label="Dasar hukum", kind="textarea"),
+            Field(name="design.problem", label="Permasalahan", kind="textarea"),
+            Field(name="design.strategic_issue", label="Isu strategis", kind="textarea"),
+            Field(name="design.method", label="Metode pembaharuan", kind="textarea"),
+            Field(name="design.novelty", label="Keunggulan dan kebaruan", kind="textarea"),
+            Field(name="design.how_it_works", label="Cara kerja", kind="textarea"),
+        ),
+    ),
+    Section(
+        key="hasil",
+        title="Tujuan, manfaat dan hasil",
+        intro="Apa yang ingin dicapai, siapa yang merasakan manfaatnya, dan hasil yang terukur.",
+        fields=(
+            Field(name="goals", label="Tujuan inovasi", kind="textarea", rows=3),
+            Field(name="benefits", label="Manfaat inovasi", kind="textarea", rows=3),
+            Field(
+                name="results",
+                label="Hasil inovasi",
+                kind="textarea",
+                rows=3,
+                help="Sebutkan angka: jumlah pengguna, waktu layanan, biaya yang dihemat.",
+            ),
+        ),
+    ),
+    Section(
+        key="anggaran",
+        title="Anggaran",
+        intro="Dukungan APBD menambah nilai indikator 3 (dukungan anggaran).",
+        fields=(
+            Field(name="budget.apbd_t0", label="APBD tahun berjalan (T-0), rupiah", kind="money"),
+            Field(name="budget.apbd_t1", label="APBD tahun lalu (T-1), rupiah", kind="money"),
+            Field(name="budget.apbd_t2", label="APBD dua tahun lalu (T-2), rupiah", kind="money"),
+            Field(
+                name="budget.other_sources", label="Sumber anggaran lain", kind="textarea", rows=2
+            ),
+        ),
+    ),
+)
+
+KRENOVA_SECTIONS: tuple[Section, ...] = (
+    Section(
+        key="krenova",
+        title="Formulir Krenova",
+        intro="Isian lomba Kreativitas dan Inovasi Masyarakat.",
+        fields=(
+            Field(name="title", label="Judul inovasi"),
+            Field(
+                name="krenova.field",
+                label="Bidang",
+                kind="select",
+                options=_opts(KRENOVA_FIELD_LABELS),
+            ),
+            Field(
+                name="krenova.participant_category",
+                label="Kategori peserta",
+                kind="select",
+                options=_opts(PARTICIPANT_LABELS),
+            ),
+            Field(name="krenova.abstract", label="Abstrak", kind="textarea"),
+            Field(name="krenova.advantages", label="Keunggulan", kind="textarea", rows=3),
+            Field(name="krenova.benefits", label="Manfaat", kind="textarea", rows=3),
+            Field(name="krenova.application", label="Penerapan", kind="textarea", rows=3),
+            Field(
+                name="krenova.video_url",
+                label="Tautan video",
+                kind="url",
+                help="Alamat video (misalnya YouTube), diawali https://",
+            ),
+            Field(
+                name="krenova.members",
+                label="Anggota kelompok",
+                kind="lines",
+                rows=5,
+                help="Satu nama per baris, paling banyak 5 orang.",
+            ),
+        ),
+    ),
+)
+
+
+def sections_for(innovation: Innovation) -> tuple[Section, ...]:
+    return KRENOVA_SECTIONS if str(innovation.call_kind) == "krenova" else ANNUAL_SECTIONS
+
+
+def section(innovation: Innovation, key: str) -> Section | None:
+    for s in sections_for(innovation):
+        if s.key == key:
+            return s
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# current values as form strings
+
+
+def _get(profile: Profile, name: str) -> Any:
+    head, _, tail = name.partition(".")
+    value = getattr(profile, head)
+    if tail:
+        value = getattr(value, tail) if value is not None else None
+    return value
+
+
+def as_text(value: Any, kind: str) -> str:
+    if value is None:
+        return ""
+    if kind == "lines":
+        return "\n".join(value)
+    if kind == "money" and isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value == value.to_integral() else str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def values_of(profile: Profile, sec: Section) -> dict[str, str]:
+    return {f.name: as_text(_get(profile, f.name), f.kind) for f in sec.fields}
+
+
+# ---------------------------------------------------------------------------------------------
+# parsing
+
+
+def _clean(raw: Any) -> str:
+    if isinstance(raw, list):
+        raw = raw[-1] if raw else ""
+    return str(raw if raw is not None else "").replace("\r\n", "\n").strip()
+
+
+def _parse_field(field: Field, raw: str) -> tuple[Any, str]:
+    """(value, error message or '')."""
+    if field.kind == "select":
+        if raw == "":
+            return None, ""
+        allowed = {k for k, _ in field.options}
+        return (raw, "") if raw in allowed else (None, "Pilihan tidak dikenal.")
+    if field.kind == "date":
+        if raw == "":
+            return None, ""
+        try:
+            value = date.fromisoformat(raw)
+        except ValueError:
+            return None, "Tanggal tidak valid (format TTTT-BB-HH)."
+        if not 1990 <= value.year <= 2100:
+            return None, "Tahun di luar rentang yang wajar."
+        return value, ""
+    if field.kind == "money":
+        if raw == "":
+            return None, ""
+        text = raw.replace("Rp", "").replace(" ", "").replace(".", "").replace(",", ".")
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:
+            return None, "Isi dengan angka rupiah, misalnya 150000000."
+        if not amount.is_finite() or amount < 0:
+            return None, "Anggaran tidak boleh negatif."
+        if amount > Decimal("1e15"):
+            return None, "Angka anggaran terlalu besar."
+        return amount, ""
+    if field.kind == "lines":
+        items = tuple(line.strip() for line in raw.split("\n") if line.strip())
+        if field.name == "krenova.members" and len(items) > 5:
+            return items, "Kelompok Krenova paling banyak 5 orang."
+        if any(len(item) > 200 for item in items):
+            return items, "Setiap baris paling banyak 200 karakter."
+        return items, ""
+    if field.kind == "url":
+        if raw and not raw.startswith(("https://", "http://")):
+            return raw, "Tautan harus diawali https:// atau http://"
+        return raw, ""
+    limit = 20_000 if field.kind == "textarea" else 300
+    if len(raw) > limit:
+        return raw, f"Paling banyak {limit} karakter."
+    if field.name == "title" and raw == "":
+        return raw, "Nama inovasi wajib diisi."
+    return raw, ""
+
+
+def parse(
+    sec: Section, data: Mapping[str, Any], profile: Profile
+) -> tuple[ProfilePatch | None, dict[str, str], dict[str, str]]:
+    """(patch or None when there are errors, errors by field, the submitted strings)."""
+    raw = {f.name: _clean(data.get(f.name)) for f in sec.fields}
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for f in sec.fields:
+        value, error = _parse_field(f, raw[f.name])
+        values[f.name] = value
+        if error:
+            errors[f.name] = error
+    trial = values.get("trial_date")
+    implemented = values.get("implementation_date")
+    if trial and implemented and implemented < trial:
+        errors["implementation_date"] = "Waktu penerapan tidak boleh sebelum waktu uji coba."
+    if errors:
+        return None, errors, raw
+    top: dict[str, Any] = {}
+    nested: dict[str, dict[str, Any]] = {}
+    for name, value in values.items():
+        head, _, tail = name.partition(".")
+        if tail:
+            nested.setdefault(head, {})[tail] = value if value is not None else _empty(tail)
+        else:
+            top[name] = "" if value is None and name in _TEXT_TOP else value
+    if "design" in nested:
+        top["design"] = msgspec.structs.replace(profile.design, **nested["design"])
+    if "budget" in nested:
+        top["budget"] = msgspec.structs.replace(profile.budget, **_budget(nested["budget"]))
+    if "krenova" in nested:
+        top["krenova"] = msgspec.structs.replace(
+            profile.krenova or KrenovaEntry(), **_krenova(nested["krenova"])
+        )
+    typed = msgspec.convert(msgspec.to_builtins(top), ProfilePatch)
+    changed = {k: v for k, v in typed.changed().items() if _get(profile, k) != v}
+    return ProfilePatch(**changed), {}, raw
+
+
+_TEXT_TOP = frozenset({"title", "initiator_name", "affair", "goals", "benefits", "results"})
+
+
+def _empty(name: str) -> Any:
+    return (
+        None if name in ("apbd_t0", "apbd_t1", "apbd_t2", "field", "participant_category") else ""
+    )
+
+
+def _budget(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v if v != "" else None) if k.startswith("apbd") else v for k, v in values.items()}
+
+
+def _krenova(values: dict[str, Any]) -> dict[str, Any]:
+    out = dict(values)
+    if "field" in out and out["field"] is not None:
+        out["field"] = KrenovaField(out["field"])
+    if "participant_category" in out and out["participant_category"] is not None:
+        out["participant_category"] = ParticipantCategory(out["participant_category"])
+    if "members" in out and out["members"] == "":
+        out["members"] = ()
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# hints: what is still missing before submission, per field
+
+
+def hints(innovation: Innovation) -> dict[str, str]:
+    checks = innovation.field_checks()
+    out: dict[str, str] = {}
+    for key, ok in checks.items():
+        if ok:
+            continue
+        if key == "design":
+            words = innovation.profile.design.word_count()
+            out["design"] = (
+                f"Rancang bangun baru {words} kata; minimal {MIN_DESIGN_WORDS} kata "
+                "sebelum diajukan."
+            )
+        else:
+            out[key] = f"{FIELD_LABELS.get(key, key)} wajib diisi sebelum diajukan."
+    return out
+
+
+def design_words(profile: Profile) -> int:
+    return profile.design.word_count()
+
+
+__all__ = [
+    "ANNUAL_SECTIONS",
+    "KRENOVA_SECTIONS",
+    "Budget",
+    "Design",
+    "Field",
+    "Section",
+    "Stage",
+    "hints",
+    "parse",
+    "section",
+    "sections_for",
+    "values_of",
+]

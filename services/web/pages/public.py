@@ -1,0 +1,223 @@
+"""Public pages: the home page with open calls and their countdowns, the catalogue of published
+innovations, one innovation's public page, and Krenova self-registration.
+
+Anonymous visitors only ever see published innovations (the policy's ``can_view``).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+
+from services.domain.errors import DomainError
+from services.domain.values import STAGE_LABELS
+from services.identity import policy
+from services.store import NotFound
+from services.web.context import principal_of, runtime_of
+from services.web.pages import queries
+from services.web.pages.common import Names, now, parse_uuid, rubric_of
+from services.web.pages.forms import FORM_LABELS, INITIATOR_LABELS, KIND_LABELS, THEME_LABELS
+from services.web.pages.rendering import HOME_FOR_ROLE, redirect, render
+
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+PAGE_SIZE = 20
+RECENTLY_CLOSED = timedelta(days=30)
+
+
+@get("/", sync_to_thread=True, name="page:home")
+def home(request: Request[Any, Any, Any]) -> Any:
+    runtime = runtime_of(request)
+    moment = now()
+    calls = [
+        c
+        for c in queries.calls(runtime)
+        if c.opens_at <= moment and c.deadline > moment - RECENTLY_CLOSED
+    ]
+    calls.sort(key=lambda c: (c.deadline <= moment, c.deadline))
+    published = queries.innovations(runtime, published=True)
+    principal = principal_of(request)
+    return render(
+        request,
+        "public/home.html",
+        calls=calls,
+        server_now=moment,
+        published_count=len(published),
+        latest=sorted(published, key=lambda i: i.modified_on or moment, reverse=True)[:6],
+        names=Names(runtime),
+        workplace=HOME_FOR_ROLE.get(str(principal.role), "") if principal.authenticated else "",
+    )
+
+
+def _matches(text: str, q: str) -> bool:
+    words = [w for w in re.split(r"\s+", q.lower()) if w]
+    return all(w in text for w in words)
+
+
+@get("/katalog", sync_to_thread=True, name="page:catalogue")
+def catalogue(
+    request: Request[Any, Any, Any],
+    q: str | None = None,
+    tahapan: str | None = None,
+    jenis: str | None = None,
+    tematik: str | None = None,
+    tahun: str | None = None,
+    halaman: int = 1,
+) -> Any:
+    runtime = runtime_of(request)
+    names = Names(runtime)
+    items = []
+    years: set[int] = set()
+    for innovation in queries.innovations(runtime, published=True):
+        p = innovation.profile
+        years.add(innovation.budget_year)
+        org = names.org_name(innovation.organisation_id)
+        if q and not _matches(f"{p.title} {org} {p.goals} {p.benefits} {p.affair}".lower(), q):
+            continue
+        if tahapan and str(p.stage) != tahapan:
+            continue
+        if jenis and str(p.kind) != jenis:
+            continue
+        if tematik and str(p.theme) != tematik:
+            continue
+        if tahun and str(innovation.budget_year) != tahun:
+            continue
+        items.append({"innovation": innovation, "organisation": org})
+    items.sort(key=lambda r: (r["innovation"].profile.title or "").lower())
+    pages = max(1, -(-len(items) // PAGE_SIZE))
+    page = min(max(halaman, 1), pages)
+    filters = {
+        "q": q or "",
+        "tahapan": tahapan or "",
+        "jenis": jenis or "",
+        "tematik": tematik or "",
+        "tahun": tahun or "",
+    }
+    template = (
+        "public/_catalogue_results.html"
+        if request.headers.get("hx-request")
+        else ("public/catalogue.html")
+    )
+    return render(
+        request,
+        template,
+        items=items[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
+        total=len(items),
+        page=page,
+        pages=pages,
+        filters=filters,
+        stages=STAGE_LABELS,
+        kinds=KIND_LABELS,
+        themes=THEME_LABELS,
+        years=sorted(years, reverse=True),
+    )
+
+
+@get("/katalog/{innovation_id:str}", sync_to_thread=True, name="page:public-innovation")
+def public_innovation(request: Request[Any, Any, Any], innovation_id: str) -> Any:
+    runtime = runtime_of(request)
+    innovation = runtime.commands.innovation(parse_uuid(innovation_id))
+    if not innovation.published:
+        raise NotFound("Inovasi", innovation.id)
+    policy.ensure_view(principal_of(request), innovation)
+    names = Names(runtime)
+    return render(
+        request,
+        "public/innovation.html",
+        innovation=innovation,
+        p=innovation.profile,
+        organisation=names.org_name(innovation.organisation_id),
+        score=innovation.scorecard(rubric_of(innovation)).verified_total,
+        labels={
+            "initiator": INITIATOR_LABELS,
+            "kind": KIND_LABELS,
+            "form": FORM_LABELS,
+            "theme": THEME_LABELS,
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Krenova registration
+
+REGISTRATION_FIELDS = ("name", "username", "email", "phone", "password", "password2", "members")
+REGISTRATION_MESSAGES = {
+    "username": "Nama pengguna 3–64 karakter: huruf kecil, angka, titik, garis bawah atau strip.",
+    "name": "Nama wajib diisi (paling banyak 200 karakter).",
+    "email": "Alamat surel tidak valid.",
+    "phone": "Nomor telepon 8–20 angka, boleh diawali +.",
+    "password": "Kata sandi minimal 8 karakter.",
+    "members": "Anggota kelompok paling banyak 5 orang.",
+}
+
+
+@get("/krenova/daftar", sync_to_thread=False, name="page:register")
+def register_page(request: Request[Any, Any, Any]) -> Any:
+    if principal_of(request).authenticated:
+        return redirect("/dasbor")
+    return render(
+        request,
+        "public/register.html",
+        values={k: "" for k in REGISTRATION_FIELDS},
+        errors={},
+        error="",
+    )
+
+
+@post("/krenova/daftar", sync_to_thread=True, name="page:register-submit", status_code=303)
+def register_submit(request: Request[Any, Any, Any], data: Form) -> Any:
+    from services.submission.krenova import register_participant
+    from services.submission.schemas import ParticipantRegistration
+
+    values = {k: str(data.get(k, "") or "").strip() for k in REGISTRATION_FIELDS}
+    values["password"] = str(data.get("password", "") or "")
+    values["password2"] = str(data.get("password2", "") or "")
+    members = [m.strip() for m in values["members"].splitlines() if m.strip()]
+    errors: dict[str, str] = {}
+    if values["password"] != values["password2"]:
+        errors["password2"] = "Kedua kata sandi tidak sama."
+    if len(members) > 5:
+        errors["members"] = REGISTRATION_MESSAGES["members"]
+    registration = None
+    try:
+        registration = msgspec.convert(
+            {
+                "username": values["username"].lower(),
+                "name": values["name"],
+                "email": values["email"],
+                "phone": values["phone"],
+                "password": values["password"],
+                "members": members,
+            },
+            ParticipantRegistration,
+        )
+    except msgspec.ValidationError as exc:
+        match = re.search(r"\$\.(\w+)", str(exc))
+        field = match.group(1) if match else "name"
+        errors.setdefault(field, REGISTRATION_MESSAGES.get(field, "Isian tidak valid."))
+    error = ""
+    if not errors and registration is not None:
+        try:
+            register_participant.fn(request, registration)
+        except DomainError as exc:
+            field = str(exc.details.get("field") or "")
+            if field == "id":
+                errors["username"] = "Nama pengguna ini sudah dipakai. Pilih nama lain."
+            elif field in REGISTRATION_FIELDS:
+                errors[field] = exc.message
+            else:
+                error = exc.message
+        else:
+            return redirect("/masuk", "terdaftar")
+    values["password"] = values["password2"] = ""
+    return render(
+        request, "public/register.html", status_code=422, values=values, errors=errors, error=error
+    )
+
+
+route_handlers: list[Any] = [home, catalogue, public_innovation, register_page, register_submit]

@@ -1,0 +1,688 @@
+"""Pages for the people who submit: OPD operators and Krenova participants.
+
+Dashboard of their innovations, a new draft, the form in sections with inline validation,
+documents with an upload progress bar, the self-assessment scorecard, and submit/resubmit with a
+confirmation. Every change goes through ``Commands`` with the version the form was rendered
+from, so a stale form gets a 409 page that shows what someone else changed.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Request, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+
+from services.domain import scoring
+from services.domain.actor import Role
+from services.domain.errors import DomainError, NotAllowed
+from services.domain.innovation import Innovation
+from services.domain.lifecycle import Command, Status
+from services.domain.rubric import DOCUMENT_KIND_LABELS
+from services.domain.values import CallKind, Profile
+from services.identity import policy
+from services.store import ConcurrencyConflict
+from services.web.context import principal_of, runtime_of
+from services.web.pages import forms, queries, uploads
+from services.web.pages.common import (
+    Names,
+    allowed,
+    call_of,
+    conflict_page,
+    guard,
+    load_visible,
+    now,
+    parse_uuid,
+    refusal,
+    rubric_of,
+    run_command,
+    settle,
+    version_of,
+)
+from services.web.pages.rendering import redirect, render
+
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+Multipart = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+
+SUBMITTERS = (Role.OPERATOR, Role.PARTICIPANT)
+
+
+def deadline_info(call: Any, moment: Any) -> dict[str, Any]:
+    if call is None:
+        return {"closed": True, "days": None, "deadline": None}
+    remaining = call.deadline - moment
+    return {
+        "closed": remaining <= timedelta(0),
+        "days": max(remaining.days, 0),
+        "deadline": call.deadline,
+    }
+
+
+def summary_row(runtime: Any, innovation: Innovation, names: Names, moment: Any) -> dict[str, Any]:
+    """One dashboard row: what an operator needs to know about an innovation at a glance."""
+    rubric = rubric_of(innovation)
+    call = call_of(runtime, innovation)
+    completeness = innovation.completeness(rubric, call)
+    card = innovation.scorecard(rubric)
+    revision = innovation.open_revision()
+    return {
+        "innovation": innovation,
+        "id": innovation.id,
+        "title": innovation.profile.title,
+        "status": str(innovation.status),
+        "published": innovation.published,
+        "completeness": completeness,
+        "claimed": card.claimed_total,
+        "verified": card.verified_total,
+        "max": card.max_total,
+        "revision": revision,
+        "call": call,
+        "deadline": deadline_info(call, moment),
+        "changed": innovation.modified_on,
+        "organisation": names.org_name(innovation.organisation_id),
+    }
+
+
+def workspace(request: Request[Any, Any, Any], innovation: Innovation, tab: str) -> dict[str, Any]:
+    """Context shared by the tabs of one innovation's pages."""
+    runtime = runtime_of(request)
+    principal = principal_of(request)
+    rubric = rubric_of(innovation)
+    call = call_of(runtime, innovation)
+    names = Names(runtime)
+    return {
+        "innovation": innovation,
+        "rubric": rubric,
+        "call": call,
+        "tab": tab,
+        "can": allowed(principal, innovation),
+        "completeness": innovation.completeness(rubric, call),
+        "scorecard": innovation.scorecard(rubric),
+        "organisation": names.org_name(innovation.organisation_id),
+        "names": names,
+        "deadline": deadline_info(call, now()),
+        "server_now": now(),
+        "revision": innovation.open_revision(),
+        "is_krenova": innovation.call_kind == CallKind.KRENOVA,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# dashboard and new drafts
+
+
+@get("/dasbor", sync_to_thread=True, name="page:dashboard")
+def dashboard(request: Request[Any, Any, Any]) -> Any:
+    principal = principal_of(request)
+    policy.ensure_role(principal, *SUBMITTERS)
+    runtime = runtime_of(request)
+    names = Names(runtime)
+    moment = now()
+    if principal.role == Role.OPERATOR:
+        found = queries.innovations(runtime, organisation_id=principal.organisation_id)
+    else:
+        found = queries.innovations(runtime, submitter_id=principal.account_id)
+    rows = [summary_row(runtime, i, names, moment) for i in found]
+    rows.sort(key=lambda r: r["changed"] or moment, reverse=True)
+    calls = [
+        c for c in queries.calls(runtime) if c.is_open(moment) and _eligible(principal, c, names)
+    ]
+    this_year = moment.year
+    proposed_this_year = any(
+        r["innovation"].budget_year == this_year and r["status"] != Status.WITHDRAWN for r in rows
+    )
+    return render(
+        request,
+        "submission/dashboard.html",
+        rows=rows,
+        calls=calls,
+        server_now=moment,
+        organisation=names.org_name(principal.organisation_id) if principal.organisation_id else "",
+        year=this_year,
+        proposed_this_year=proposed_this_year,
+    )
+
+
+def _eligible(principal: Any, call: Any, names: Names) -> bool:
+    if principal.role == Role.PARTICIPANT:
+        return "masyarakat" in call.eligible_kinds
+    org = names.organisation(principal.organisation_id)
+    return org is not None and str(org.kind) in call.eligible_kinds
+
+
+@get("/inovasi/baru", sync_to_thread=True, name="page:new")
+def new_page(request: Request[Any, Any, Any], call: str | None = None) -> Any:
+    principal = principal_of(request)
+    policy.ensure_role(principal, *SUBMITTERS)
+    runtime = runtime_of(request)
+    names = Names(runtime)
+    moment = now()
+    calls = [
+        c for c in queries.calls(runtime) if c.is_open(moment) and _eligible(principal, c, names)
+    ]
+    return render(
+        request,
+        "submission/new.html",
+        calls=calls,
+        selected=call or (str(calls[0].id) if len(calls) == 1 else ""),
+        title="",
+        errors={},
+        error="",
+        server_now=moment,
+    )
+
+
+@post("/inovasi/baru", sync_to_thread=True, name="page:new-submit", status_code=303)
+def new_submit(request: Request[Any, Any, Any], data: Form) -> Any:
+    principal = principal_of(request)
+    policy.ensure_role(principal, *SUBMITTERS)
+    runtime = runtime_of(request)
+    title = str(data.get("title", "")).strip()
+    call_raw = str(data.get("call_id", "")).strip()
+    errors: dict[str, str] = {}
+    if not title:
+        errors["title"] = "Nama inovasi wajib diisi."
+    elif len(title) > 300:
+        errors["title"] = "Nama inovasi paling banyak 300 karakter."
+    if not call_raw:
+        errors["call_id"] = "Pilih panggilan yang akan diikuti."
+    error = ""
+    if not errors:
+        try:
+            outcome = run_command(
+                request,
+                lambda ctx: runtime.commands.propose(
+                    ctx, call_id=parse_uuid(call_raw), profile=Profile(title=title)
+                ),
+            )
+        except DomainError as exc:
+            error = exc.message
+        else:
+            settle(runtime, outcome)
+            return redirect(f"/inovasi/{outcome.id}/isian", "diusulkan")
+    names = Names(runtime)
+    moment = now()
+    calls = [
+        c for c in queries.calls(runtime) if c.is_open(moment) and _eligible(principal, c, names)
+    ]
+    return render(
+        request,
+        "submission/new.html",
+        status_code=422,
+        calls=calls,
+        selected=call_raw,
+        title=title,
+        errors=errors,
+        error=error,
+        server_now=moment,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# one innovation: overview
+
+
+@get("/inovasi/{innovation_id:str}", sync_to_thread=True, name="page:innovation")
+def overview(request: Request[Any, Any, Any], innovation_id: str) -> Any:
+    principal = principal_of(request)
+    innovation = load_visible(request, parse_uuid(innovation_id))
+    if not principal.authenticated:
+        return redirect(f"/katalog/{innovation.id}")
+    context = workspace(request, innovation, "ringkasan")
+    return render(request, "submission/overview.html", **context)
+
+
+# ---------------------------------------------------------------------------------------------
+# the form in sections
+
+
+def _form_context(
+    request: Request[Any, Any, Any],
+    innovation: Innovation,
+    values: dict[str, dict[str, str]] | None = None,
+    errors: dict[str, str] | None = None,
+    active: str = "",
+    error: str = "",
+) -> dict[str, Any]:
+    sections = forms.sections_for(innovation)
+    current = {s.key: forms.values_of(innovation.profile, s) for s in sections}
+    if values:
+        current.update(values)
+    return {
+        **workspace(request, innovation, "isian"),
+        "sections": sections,
+        "values": current,
+        "errors": errors or {},
+        "hints": forms.hints(innovation),
+        "active": active,
+        "error": error,
+        "design_words": innovation.profile.design.word_count(),
+    }
+
+
+@get("/inovasi/{innovation_id:str}/isian", sync_to_thread=True, name="page:form")
+def form_page(request: Request[Any, Any, Any], innovation_id: str) -> Any:
+    innovation = load_visible(request, parse_uuid(innovation_id))
+    return render(request, "submission/form.html", **_form_context(request, innovation))
+
+
+@post(
+    "/inovasi/{innovation_id:str}/isian/{section_key:str}",
+    sync_to_thread=True,
+    name="page:form-save",
+    status_code=303,
+)
+def form_save(
+    request: Request[Any, Any, Any], innovation_id: str, section_key: str, data: Form
+) -> Any:
+    runtime = runtime_of(request)
+    innovation = load_visible(request, parse_uuid(innovation_id))
+    guard(request, Command.UPDATE_PROFILE, innovation)
+    sec = forms.section(innovation, section_key)
+    if sec is None:
+        raise NotAllowed("Bagian formulir tidak dikenal.")
+    expected = version_of(data)
+    patch, errors, raw = forms.parse(sec, data, innovation.profile)
+    if patch is None:
+        context = _form_context(request, innovation, {sec.key: raw}, errors, sec.key)
+        return render(request, "submission/form.html", status_code=422, **context)
+    if not patch.changed():
+        if expected is not None and expected != innovation.version:
+            exc = ConcurrencyConflict(innovation.id, expected + 1, innovation.version)
+            return conflict_page(request, innovation.id, exc, f"/inovasi/{innovation.id}/isian")
+        return redirect(f"/inovasi/{innovation.id}/isian#bagian-{sec.key}", "disimpan")
+    try:
+        outcome = run_command(
+            request,
+            lambda ctx: runtime.commands.update_profile(
+                ctx, innovation.id, patch, expected_version=expected
+            ),
+        )
+    except ConcurrencyConflict as exc:
+        return conflict_page(request, innovation.id, exc, f"/inovasi/{innovation.id}/isian")
+    except DomainError as exc:
+        problem = refusal(exc)
+        field_errors = {problem.field: problem.message} if problem.field else {}
+        context = _form_context(
+            request, innovation, {sec.key: raw}, field_errors, sec.key, problem.message
+        )
+        return render(request, "submission/form.html", status_code=problem.status, **context)
+    settle(runtime, outcome)
+    return redirect(f"/inovasi/{innovation.id}/isian#bagian-{sec.key}", "disimpan")
+
+
+@post(
+    "/inovasi/{innovation_id:str}/isian/{section_key:str}/periksa",
+    sync_to_thread=True,
+    name="page:form-check",
+    status_code=200,
+)
+def form_check(
+    request: Request[Any, Any, Any], innovation_id: str, section_key: str, data: Form
+) -> Any:
+    """HTMX: check one field as the user leaves it, without saving anything."""
+    innovation = load_visible(request, parse_uuid(innovation_id))
+    sec = forms.section(innovation, section_key)
+    if sec is None:
+        raise NotAllowed("Bagian formulir tidak dikenal.")
+    name = request.headers.get("hx-trigger-name", "")
+    field = next((f for f in sec.fields if f.name == name), None)
+    if field is None:
+        raise NotAllowed("Isian tidak dikenal.")
+    _, errors, raw = forms.parse(sec, data, innovation.profile)
+    words = None
+    if name.startswith("design."):
+        words = sum(len(raw.get(f.name, "").split()) for f in sec.fields)
+    return render(
+        request,
+        "submission/_field_message.html",
+        field=field,
+        error=errors.get(name, ""),
+        words=words,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# documents
+
+
+def _documents_context(
+    request: Request[Any, Any, Any], innovation: Innovation, error: str = ""
+) -> dict[str, Any]:
+    live = [d for d in innovation.documents.values() if not d.removed]
+    return {
+        **workspace(request, innovation, "dokumen"),
+        "documents": live,
+        "kinds": DOCUMENT_KIND_LABELS,
+        "upload_error": error,
+        "max_mb": runtime_of(request).settings.max_upload_mb,
+        "accept": uploads.ACCEPT,
+    }
+
+
+@get("/inovasi/{innovation_id:str}/dokumen", sync_to_thread=True, name="page:documents")
+def documents_page(request: Request[Any, Any, Any], innovation_id: str) -> Any:
+    innovation = load_visible(request, parse_uuid(innovation_id))
+    return render(request, "submission/documents.html", **_documents_context(request, innovation))
+
+
+@post(
+    "/inovasi/{innovation_id:str}/dokumen",
+    sync_to_thread=True,
+    name="page:upload",
+    status_code=303,
+)
+def upload(request: Request[Any, Any, Any], innovation_id: str, data: Multipart) -> Any:
+    runtime = runtime_of(request)
+    innovation = load_visible(request, parse_uuid(innovation_id))
+    guard(request, Command.ATTACH_DOCUMENT, innovation)
+    template = (
+        "submission/_documents_panel.html"
+        if request.headers.get("hx-request")
+        else ("submission/documents.html")
+    )
+    file = data.get("file")
+    kind = str(data.get("kind", "")).strip()
+    indicator_raw = str(data.get("indicator", "")).strip()
+    error = ""
+    if not isinstance(file, UploadFile) or not file.filename:
+        error = "Pilih berkas yang akan diunggah."
+    elif kind not in DOCUMENT_KIND_LABELS:
+        error = "Pilih jenis dokumen."
+    indicator: int | None = None
+    if not error and indicator_raw:
+        try:
+            indicator = int(indicator_raw)
+        except ValueError:
+            error = "Indikator tidak dikenal."
+    if error:
+        context = _documents_context(request, innovation, error)
+        return render(request, template, status_code=422, **context)
+    assert isinstance(file, UploadFile)
+    try:
+        outcome = uploads.attach(
+            request, innovation, file, kind=kind, indicator=indicator, expected=version_of(data)
+        )
+    except ConcurrencyConflict as exc:
+        return conflict_page(request, innovation.id, exc, f"/inovasi/{innovation.id}/dokumen")
+    except uploads.UploadRefused as exc:
+        context = _documents_context(request, innovation, exc.message)
+        return render(request, template, status_code=exc.status, **context)
+    except DomainError as exc:
+        context = _documents_context(request, innovation, exc.message)
+        return render(request, template, status_code=exc.status, **context)
+    settle(runtime, outcome)
+    if request.headers.get("hx-request"):
+        fresh = runtime.commands.innovation(innovation.id)
+        context = _documents_context(request, fresh)
+        return render(request, template, notice_text="Dokumen terunggah.", **context)
+    return redirect(f"/inovasi/{innovation.id}/dokumen", "diunggah")
+
+
+@post(
+    "/inovasi/{innovation_id:str}/dokumen/{doc_id:str}/hapus",
+    sync_to_thread=True,
+    name="page:remove-document",
+    status_code=303,
+)
+def remove_document(
+    request: Request[Any, Any, Any], innovation_id: str, doc_id: str, data: Form
+) -> Any:
+    runtime = runtime_of(request)
+    innovation = load_visible(request, parse_uuid(innovation_id))
+    guard(request, Command.REMOVE_DOCUMENT, innovation)
+    document_id = parse_uuid(doc_id)
+    try:
+        outcome = run_command(
+            request,
+            lambda ctx: runtime.commands.remove_document(
+                ctx,
+                innovation.id,
+                document_id,
+                reason=str(data.get("reason", "")).strip(),
+                expected_version=version_of(data),
+            ),
+        )
+    except ConcurrencyConflict as exc:
+        return conflict_page(request, innovation.id, exc, f"/inovasi/{innovation.id}/dokumen")
+    except DomainError as exc:
+        context = _documents_context(request, innovation, exc.message)
+        return render(request, "submission/documents.html", status_code=exc.status, **context)
+    settle(runtime, outcome)
+    return redirect(f"/inovasi/{innovation.id}/dokumen", "dihapus")
+
+
+# ---------------------------------------------------------------------------------------------
+# self-assessment
+
+
+def _assessment_context(
+    request: Request[Any, Any, Any],
+    innovation: Innovation,
+    errors: dict[int, str] | None = None,
+    error: str = "",
+) -> dict[str, Any]:
+    context = workspace(request, innovation, "penilaian")
+    rubric = context["rubric"]
+    card = context["scorecard"]
+    rows_by_no = {row.no: row for row in card.indicators}
+    recommendations = {
+        r.indicator: r for r in scoring.recommendations(rubric, innovation.indicator_inputs())
+    }
+    live = [d for d in innovation.documents.values() if not d.removed]
+    indicators = []
+    for ind in rubric.indicators:
+        claim = innovation.claims.get(ind.no)
+        evidence = innovation.evidence_for(ind.no)
+        indicators.append(
+            {
+                "indicator": ind,
+                "row": rows_by_no[ind.no],
+                "claim": claim,
+                "evidence": evidence,
+                "evidence_ids": {str(d.document.doc_id) for d in evidence},
+                "recommendation": recommendations.get(ind.no),
+                "no_evidence": bool(claim and claim.level and not evidence),
+            }
+        )
+    return {
+        **context,
+        "indicators": indicators,
+        "documents": live,
+        "errors": errors or {},
+        "error": error,
+    }
+
+
+@get("/inovasi/{innovation_id:str}/penilaian", sync_to_thread=True, name="page:assessment")
+def assessment_page(request: Request[Any, Any, Any], innovation_id: str) -> Any:
+    innovation = load_visible(request, parse_uuid(innovation_id))
+    return render(request, "submission/assessment.html", **_assessment_context(request, innovation))
+
+
+@post(
+    "/inovasi/{innovation_id:str}/penilaian",
+    sync_to_thread=True,
+    name="page:assessment-save",
+    status_code=303,
+)
+def assessment_save(request: Request[Any, Any, Any], innovation_id: str, data: Form) -> Any:
+    """Save every indicator whose level, evidence or note changed, one claim event each."""
+    runtime = runtime_of(request)
+    innovation = load_visible(request, parse_uuid(innovation_id))
+    guard(request, Command.CLAIM_INDICATOR, innovation)
+    rubric = rubric_of(innovation)
+    expected = version_of(data)
+    if expected is not None and expected != innovation.version:
+        exc = ConcurrencyConflict(innovation.id, expected + 1, innovation.version)
+        return conflict_page(request, innovation.id, exc, f"/inovasi/{innovation.id}/penilaian")
+    errors: dict[int, str] = {}
+    changes: list[tuple[int, int, list[UUID], str]] = []
+    live = {str(d.document.doc_id) for d in innovation.documents.values() if not d.removed}
+    for ind in rubric.indicators:
+        raw_level = data.get(f"level-{ind.no}")
+        if raw_level is None:
+            continue
+        try:
+            level = int(str(raw_level[-1] if isinstance(raw_level, list) else raw_level))
+        except ValueError:
+            errors[ind.no] = "Level tidak valid."
+            continue
+        chosen = data.get(f"evidence-{ind.no}") or []
+        chosen = chosen if isinstance(chosen, list) else [chosen]
+        evidence_ids = [UUID(str(x)) for x in chosen if str(x) in live]
+        note_raw = data.get(f"note-{ind.no}", "")
+        note = str(note_raw[-1] if isinstance(note_raw, list) else note_raw).strip()[:2000]
+        claim = innovation.claims.get(ind.no)
+        before = (claim.level, list(claim.evidence), claim.note) if claim else (0, [], "")
+        if (level, evidence_ids, note) == before or (level == 0 and claim is None):
+            continue
+        if level and not evidence_ids and not innovation.evidence_for(ind.no):
+            errors[ind.no] = "Pilih atau unggah bukti dukung: klaim tanpa bukti bernilai 0 poin."
+        changes.append((ind.no, level, evidence_ids, note))
+
+    def claim_all(ctx: Any) -> Any:
+        version, last = expected, None
+        for no, level, evidence_ids, note in changes:
+            last = runtime.commands.claim_indicator(
+                ctx,
+                innovation.id,
+                no=no,
+                level=level,
+                evidence=evidence_ids,
+                note=note,
+                expected_version=version,
+            )
+            version = last.version
+        return last
+
+    try:
+        outcome = run_command(request, claim_all)
+    except ConcurrencyConflict as exc:
+        return conflict_page(request, innovation.id, exc, f"/inovasi/{innovation.id}/penilaian")
+    except DomainError as exc:
+        fresh = runtime.commands.innovation(innovation.id)
+        context = _assessment_context(request, fresh, errors, exc.message)
+        return render(request, "submission/assessment.html", status_code=exc.status, **context)
+    settle(runtime, outcome)
+    if errors:
+        fresh = runtime.commands.innovation(innovation.id)
+        context = _assessment_context(request, fresh, errors)
+        return render(request, "submission/assessment.html", status_code=200, **context)
+    return redirect(f"/inovasi/{innovation.id}/penilaian", "diklaim")
+
+
+# ---------------------------------------------------------------------------------------------
+# submit, resubmit, withdraw
+
+
+def _submit_command(innovation: Innovation) -> Command:
+    return Command.RESUBMIT if innovation.status == Status.REVISION_REQUESTED else Command.SUBMIT
+
+
+@get("/inovasi/{innovation_id:str}/ajukan", sync_to_thread=True, name="page:submit")
+def submit_page(request: Request[Any, Any, Any], innovation_id: str) -> Any:
+    innovation = load_visible(request, parse_uuid(innovation_id))
+    command = _submit_command(innovation)
+    guard(request, command, innovation)
+    return render(
+        request,
+        "submission/submit.html",
+        command=str(command),
+        error="",
+        missing=[],
+        note="",
+        **workspace(request, innovation, "ajukan"),
+    )
+
+
+@post(
+    "/inovasi/{innovation_id:str}/ajukan",
+    sync_to_thread=True,
+    name="page:submit-confirm",
+    status_code=303,
+)
+def submit_confirm(request: Request[Any, Any, Any], innovation_id: str, data: Form) -> Any:
+    runtime = runtime_of(request)
+    innovation = load_visible(request, parse_uuid(innovation_id))
+    command = _submit_command(innovation)
+    guard(request, command, innovation)
+    expected = version_of(data)
+    note = str(data.get("note", "")).strip()[:2000]
+    try:
+        if command == Command.RESUBMIT:
+            outcome = run_command(
+                request,
+                lambda ctx: runtime.commands.resubmit(
+                    ctx, innovation.id, note, expected_version=expected
+                ),
+            )
+        else:
+            outcome = run_command(
+                request,
+                lambda ctx: runtime.commands.submit(ctx, innovation.id, expected_version=expected),
+            )
+    except ConcurrencyConflict as exc:
+        return conflict_page(request, innovation.id, exc, f"/inovasi/{innovation.id}/ajukan")
+    except DomainError as exc:
+        problem = refusal(exc)
+        return render(
+            request,
+            "submission/submit.html",
+            status_code=problem.status,
+            command=str(command),
+            error=problem.message if not problem.missing else "Inovasi belum lengkap.",
+            missing=problem.missing,
+            note=note,
+            **workspace(request, innovation, "ajukan"),
+        )
+    settle(runtime, outcome)
+    notice = "diajukan_ulang" if command == Command.RESUBMIT else "diajukan"
+    return redirect(f"/inovasi/{innovation.id}", notice)
+
+
+@post(
+    "/inovasi/{innovation_id:str}/tarik",
+    sync_to_thread=True,
+    name="page:withdraw",
+    status_code=303,
+)
+def withdraw(request: Request[Any, Any, Any], innovation_id: str, data: Form) -> Any:
+    runtime = runtime_of(request)
+    innovation = load_visible(request, parse_uuid(innovation_id))
+    guard(request, Command.WITHDRAW, innovation)
+    reason = str(data.get("reason", "")).strip()[:2000]
+    try:
+        outcome = run_command(
+            request,
+            lambda ctx: runtime.commands.withdraw(
+                ctx, innovation.id, reason, expected_version=version_of(data)
+            ),
+        )
+    except ConcurrencyConflict as exc:
+        return conflict_page(request, innovation.id, exc, f"/inovasi/{innovation.id}")
+    settle(runtime, outcome)
+    return redirect(f"/inovasi/{innovation.id}", "ditarik")
+
+
+route_handlers: list[Any] = [
+    dashboard,
+    new_page,
+    new_submit,
+    overview,
+    form_page,
+    form_save,
+    form_check,
+    documents_page,
+    upload,
+    remove_document,
+    assessment_page,
+    assessment_save,
+    submit_page,
+    submit_confirm,
+    withdraw,
+]

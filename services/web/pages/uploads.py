@@ -1,0 +1,79 @@
+"""A document uploaded from the documents page: same checks as the API's upload.
+
+The type is decided from the bytes (``services.submission.uploads.sniff``), never from the file
+name; the name is made safe by the same function the API uses; the bytes go into the shared blob
+store through a writer that stops at the size limit; only then is ``DocumentAttached`` recorded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import uuid4
+
+from litestar import Request
+from litestar.datastructures import UploadFile
+
+from services.commands import Outcome
+from services.domain.innovation import Innovation
+from services.domain.values import Document, DocumentKind
+from services.submission.blobs import MB, TooLarge
+from services.submission.common import blob_store
+from services.submission.uploads import ALLOWED, ALLOWED_TEXT, safe_filename, sniff
+from services.web.context import runtime_of
+from services.web.pages.common import run_command
+
+CHUNK = 256 * 1024
+ACCEPT = ",".join(sorted({f".{ext}" for ext in ALLOWED.values()} | set(ALLOWED)))
+
+
+class UploadRefused(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def attach(
+    request: Request[Any, Any, Any],
+    innovation: Innovation,
+    file: UploadFile,
+    *,
+    kind: str,
+    indicator: int | None,
+    expected: int | None,
+) -> Outcome:
+    runtime = runtime_of(request)
+    limit = runtime.settings.max_upload_mb * MB
+    blobs = blob_store(runtime)
+    with blobs.writer(limit) as writer:
+        try:
+            source = file.file
+            source.seek(0)
+            while chunk := source.read(CHUNK):
+                writer.write(chunk)
+        except TooLarge:
+            raise UploadRefused(
+                413, f"Berkas melebihi batas {runtime.settings.max_upload_mb} MB."
+            ) from None
+        if writer.size == 0:
+            raise UploadRefused(422, "Berkas kosong. Pilih berkas yang berisi dokumen.")
+        content_type = sniff(bytes(writer.head))
+        if content_type is None:
+            raise UploadRefused(415, f"Jenis berkas tidak didukung. Yang diterima: {ALLOWED_TEXT}.")
+        stored = writer.commit()
+    document = Document(
+        doc_id=uuid4(),
+        kind=DocumentKind(kind),
+        name=safe_filename(file.filename, content_type),
+        content_type=content_type,
+        size=stored.size,
+        sha256=stored.sha256,
+        storage_key=stored.key,
+        indicator=indicator,
+    )
+    return run_command(
+        request,
+        lambda ctx: runtime.commands.attach_document(
+            ctx, innovation.id, document, expected_version=expected
+        ),
+    )

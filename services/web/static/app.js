@@ -1,0 +1,85 @@
+/* Small enhancements on top of server-rendered pages; every page works without them. */
+(function () {
+  "use strict";
+
+  var csrfMeta = document.querySelector('meta[name="csrf-token"]');
+  var csrfHeader = document.querySelector('meta[name="csrf-header"]');
+
+  // HTMX requests carry the CSRF token as a header (forms carry it as a hidden field).
+  document.addEventListener("htmx:configRequest", function (evt) {
+    if (csrfMeta && csrfMeta.content) {
+      evt.detail.headers[(csrfHeader && csrfHeader.content) || "X-CSRFToken"] = csrfMeta.content;
+    }
+  });
+
+  // Upload progress: HTMX reports XHR upload progress; show it on the form's <progress>.
+  document.addEventListener("htmx:xhr:progress", function (evt) {
+    var form = evt.target.closest ? evt.target.closest("form[data-upload]") : null;
+    if (!form || !evt.detail.lengthComputable) return;
+    var bar = form.querySelector("progress");
+    var text = form.querySelector("[data-progress-text]");
+    var percent = Math.round((evt.detail.loaded / evt.detail.total) * 100);
+    if (bar) {
+      bar.hidden = false;
+      bar.value = percent;
+    }
+    if (text) {
+      text.hidden = false;
+      text.textContent = "Mengunggah… " + percent + "%";
+    }
+  });
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    var form = evt.target.closest ? evt.target.closest("form[data-upload]") : null;
+    if (!form) return;
+    var button = form.querySelector("button[type=submit]");
+    if (button) button.disabled = true;
+  });
+
+  // An HTMX request that failed without a fragment to show: say so instead of doing nothing.
+  document.addEventListener("htmx:responseError", function (evt) {
+    var status = evt.detail.xhr ? evt.detail.xhr.status : 0;
+    var message = "Permintaan gagal (" + status + "). Muat ulang halaman lalu coba lagi.";
+    try {
+      var doc = new DOMParser().parseFromString(evt.detail.xhr.responseText, "text/html");
+      var detail = doc.querySelector("[data-error-detail]");
+      if (detail && detail.textContent.trim()) message = detail.textContent.trim();
+    } catch (e) {
+      /* keep the generic message */
+    }
+    showToast(message);
+  });
+  document.addEventListener("htmx:sendError", function () {
+    showToast("Koneksi terputus. Periksa jaringan Anda lalu coba lagi.");
+  });
+
+  function showToast(message) {
+    var box = document.getElementById("toast");
+    if (!box) return;
+    box.textContent = message;
+    box.hidden = false;
+    window.setTimeout(function () {
+      box.hidden = true;
+    }, 8000);
+  }
+
+  // Forms that ask before doing something that cannot be undone (data-confirm="question").
+  document.addEventListener("submit", function (evt) {
+    var question = evt.target.getAttribute && evt.target.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) evt.preventDefault();
+  });
+
+  // Select-all checkbox for bulk actions (data-select-all="name of the checkboxes").
+  document.addEventListener("change", function (evt) {
+    var name = evt.target.getAttribute && evt.target.getAttribute("data-select-all");
+    if (!name) return;
+    var boxes = document.querySelectorAll('input[type=checkbox][name="' + name + '"]');
+    for (var i = 0; i < boxes.length; i++) boxes[i].checked = evt.target.checked;
+  });
+
+  // Auditor's time slider: show the chosen version's label while dragging.
+  document.addEventListener("input", function (evt) {
+    if (!evt.target.matches || !evt.target.matches("input[data-slider]")) return;
+    var out = document.getElementById(evt.target.getAttribute("aria-controls") + "-label");
+    if (out) out.textContent = "Versi " + evt.target.value;
+  });
+})();
