@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -67,6 +67,7 @@ class Call(Aggregate):
             raise InvalidValue("title", "Judul panggilan wajib diisi.")
         if opens_at.tzinfo is None or deadline.tzinfo is None:
             raise InvalidValue("deadline", "Waktu harus menyertakan zona waktu.")
+        opens_at, deadline = opens_at.astimezone(UTC), deadline.astimezone(UTC)  # stored in UTC
         if deadline <= opens_at:
             raise InvalidValue("deadline", "Batas waktu harus setelah waktu pembukaan.")
         if not 0 <= threshold <= 111:
@@ -91,6 +92,7 @@ class Call(Aggregate):
     def change_deadline(self, ctx: Context, deadline: datetime, reason: str) -> None:
         if deadline.tzinfo is None:
             raise InvalidValue("deadline", "Waktu harus menyertakan zona waktu.")
+        deadline = deadline.astimezone(UTC)
         if deadline <= self.opens_at:
             raise InvalidValue("deadline", "Batas waktu harus setelah waktu pembukaan.")
         if not reason.strip():

@@ -566,7 +566,14 @@ class Innovation(Aggregate):
         self, verified_levels: Mapping[int, int] | None = None
     ) -> list[scoring.IndicatorInput]:
         levels = self.verified_levels if verified_levels is None else verified_levels
-        numbers = sorted(set(self.claims) | set(levels))
+        # Indicators with uploaded evidence but no claim yet count too: the operator is told
+        # to pick a level, not that the evidence is missing.
+        tied = {
+            d.document.indicator
+            for d in self.documents.values()
+            if not d.removed and d.document.indicator is not None
+        }
+        numbers = sorted(set(self.claims) | set(levels) | tied)
         return [
             scoring.IndicatorInput(
                 no=no,
