@@ -39,6 +39,18 @@ CONTEXTS = (
     projection_routes,
     pages,
 )
+# The distributed shape runs two HTTP services from one image (SIRISMA_SERVICE); the proxy in
+# deploy/nginx.conf routes by path. Identity, read models and inbox are served by both.
+ONLY_IN = {"review": (review_routes, audit_routes), "submission": (submission_routes, pages)}
+
+
+def contexts_for(service: str) -> tuple[Any, ...]:
+    if service == "all":
+        return CONTEXTS
+    if service not in ONLY_IN:
+        raise ValueError(f"SIRISMA_SERVICE must be all, submission or review, not {service!r}")
+    excluded = {id(m) for name, mods in ONLY_IN.items() if name != service for m in mods}
+    return tuple(c for c in CONTEXTS if id(c) not in excluded)
 
 
 @get("/health/live", include_in_schema=False, sync_to_thread=False)
@@ -74,7 +86,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     settings = settings or (runtime.settings if runtime else load_settings())
     runtime = runtime or Runtime(settings)
     handlers: list[Any] = [live, ready]
-    for context in CONTEXTS:
+    for context in contexts_for(settings.service):
         handlers.extend(context.route_handlers)
 
     return Litestar(

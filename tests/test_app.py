@@ -1,0 +1,35 @@
+"""The one image serves as either HTTP service: SIRISMA_SERVICE picks the routes."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.app import contexts_for, create_app
+from services.config import load_settings
+
+
+def paths(service: str, tmp_path) -> set[str]:  # type: ignore[no-untyped-def]
+    settings = load_settings(env={}, data_dir=str(tmp_path / service), service=service)
+    app = create_app(settings)
+    try:
+        return {route.path for route in app.routes}
+    finally:
+        app.state.runtime.close()
+
+
+def test_submission_and_review_split_the_routes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    everything = paths("all", tmp_path)
+    submission = paths("submission", tmp_path)
+    review = paths("review", tmp_path)
+    assert "/api/innovations/{id:uuid}/submit" in submission
+    assert "/api/innovations/{id:uuid}/submit" not in review
+    assert "/api/innovations/{id:uuid}/approve" in review
+    assert "/api/innovations/{id:uuid}/approve" not in submission
+    for shared in ("/api/auth/login", "/api/me", "/health/ready"):
+        assert shared in submission and shared in review
+    assert submission | review == everything
+
+
+def test_unknown_service_is_refused() -> None:
+    with pytest.raises(ValueError, match="SIRISMA_SERVICE"):
+        contexts_for("billing")
