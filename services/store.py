@@ -209,7 +209,11 @@ class EventStore:
         return list(self.app.events.get(aggregate_id, gt=gt, lte=lte))  # type: ignore[arg-type]
 
     def load(self, cls: type[A], aggregate_id: UUID, version: int | None = None) -> A:
-        aggregate = cls.replay(self.events(aggregate_id, lte=version))
+        events = self.events(aggregate_id, lte=version)
+        if events and type(events[0]) not in cls._handlers:
+            # Another kind of aggregate has this id (account and organisation ids are public).
+            raise NotFound(cls.__name__, aggregate_id)
+        aggregate = cls.replay(events)
         if aggregate is None or not isinstance(aggregate, cls):
             raise NotFound(cls.__name__, aggregate_id)
         return aggregate

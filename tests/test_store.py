@@ -1,0 +1,351 @@
+"""The event store on a real database: optimistic concurrency, atomic saves, upcasting and the
+msgspec mapper's round trips, on the embedded SQLite file and on PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, ClassVar
+from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
+
+import msgspec
+import pytest
+from eventsourcing.persistence import StoredEvent
+
+from services.commands import Commands
+from services.config import Settings
+from services.domain.actor import Actor, Role
+from services.domain.aggregate import Context
+from services.domain.call import Call
+from services.domain.events import CATALOGUE, Event, Proposed, _topic
+from services.domain.innovation import Innovation
+from services.domain.organisation import Account, Organisation
+from services.domain.rubric import load_rubric
+from services.domain.values import Budget, CallKind, KrenovaEntry, ProfilePatch
+from services.store import ConcurrencyConflict, EventStore, MsgspecMapper, NotFound
+from tests.factories import World, complete_profile
+
+RUBRIC = load_rubric(2025)
+
+
+@pytest.fixture
+def postgres_store(postgres_settings: Settings) -> Iterator[EventStore]:
+    store = EventStore(postgres_settings)
+    yield store
+    store.close()
+
+
+# ==== concurrency ===============================================================================
+
+
+def race(*writers: Any) -> list[Any]:
+    """Run each writer in its own thread, released together by a barrier; return the results."""
+    barrier = threading.Barrier(len(writers))
+    results: list[Any] = [None] * len(writers)
+
+    def run(i: int) -> None:
+        barrier.wait(timeout=30)
+        try:
+            results[i] = writers[i]()
+        except Exception as exc:  # the conflict is the expected outcome for the loser
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(writers))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+        assert not thread.is_alive()
+    return results
+
+
+def test_two_concurrent_writers_exactly_one_wins(postgres_settings: Settings) -> None:
+    """Two processes (two stores, two pools) edit the same innovation from the same version."""
+    first, second = EventStore(postgres_settings), EventStore(postgres_settings)
+    try:
+        world = World(Commands(first))
+        op = world.ctx(world.operator)
+        iid = world.complete_draft()
+        for round_no in range(5):  # a few rounds, so the race is really run more than once
+            copies = [store.load(Innovation, iid) for store in (first, second)]
+            version = copies[0].version
+            assert copies[1].version == version
+            for who, copy in zip("AB", copies, strict=True):
+                copy.update_profile(op, ProfilePatch(goals=f"Tujuan {who}{round_no}"))
+                copy.update_profile(op, ProfilePatch(results=f"Hasil {who}{round_no}"))
+            events_before = len(first.events(iid))
+            max_before = first.max_notification_id()
+
+            a, b = copies
+            results = race(lambda a=a: first.save(a), lambda b=b: second.save(b))
+
+            winners = [i for i, r in enumerate(results) if isinstance(r, list)]
+            losers = [r for r in results if isinstance(r, ConcurrencyConflict)]
+            assert len(winners) == 1 and len(losers) == 1, results
+            conflict = losers[0]
+            assert conflict.aggregate_id == iid
+            assert conflict.attempted_version == version + 1
+            assert conflict.current_version == version + 2
+            assert f"versi saat ini {version + 2}" in str(conflict)
+            # Only the winner's two events are stored; none of the loser's. (On PostgreSQL the
+            # loser may have used up sequence numbers: notification ids can have gaps.)
+            assert len(first.events(iid)) == events_before + 2
+            new = list(first.notifications(max_before + 1, 10))
+            assert [n.id for n in new] == results[winners[0]]
+            assert first.max_notification_id() == new[-1].id
+            assert [(n.originator_id, n.originator_version) for n in new] == [
+                (iid, version + 1),
+                (iid, version + 2),
+            ]
+            stored = second.load(Innovation, iid)
+            who = "AB"[winners[0]]
+            assert (stored.profile.goals, stored.profile.results) == (
+                f"Tujuan {who}{round_no}",
+                f"Hasil {who}{round_no}",
+            )
+    finally:
+        first.close()
+        second.close()
+
+
+def test_concurrent_save_of_two_aggregates_is_all_or_nothing(postgres_store: EventStore) -> None:
+    """A writer saving X and Y together races a writer saving X alone: if X conflicts, Y's
+    event is not stored either."""
+    world = World(Commands(postgres_store))
+    op = world.ctx(world.operator)
+    x_id, y_id = world.complete_draft("Inovasi X"), world.complete_draft("Inovasi Y")
+    for round_no in range(5):
+        x_pair, y_pair = (
+            postgres_store.load(Innovation, x_id),
+            postgres_store.load(Innovation, y_id),
+        )
+        x_alone = postgres_store.load(Innovation, x_id)
+        y_version = y_pair.version
+        x_pair.update_profile(op, ProfilePatch(goals=f"pasangan {round_no}"))
+        y_pair.update_profile(op, ProfilePatch(goals=f"pasangan {round_no}"))
+        x_alone.update_profile(op, ProfilePatch(goals=f"sendiri {round_no}"))
+        max_before = postgres_store.max_notification_id()
+
+        pair, alone = race(
+            lambda x=x_pair, y=y_pair: postgres_store.save(x, y),
+            lambda x=x_alone: postgres_store.save(x),
+        )
+        new = list(postgres_store.notifications(max_before + 1, 10))
+
+        y_now = postgres_store.load(Innovation, y_id)
+        if isinstance(pair, ConcurrencyConflict):
+            assert isinstance(alone, list)
+            assert pair.aggregate_id == x_id
+            assert y_now.version == y_version  # nothing of the pair was stored
+            assert [(n.originator_id, n.id) for n in new] == [(x_id, alone[0])]
+        else:
+            assert isinstance(alone, ConcurrencyConflict)
+            assert len(pair) == 2
+            assert y_now.profile.goals == f"pasangan {round_no}"
+            assert [(n.originator_id, n.id) for n in new] == list(
+                zip((x_id, y_id), pair, strict=True)
+            )
+
+
+def test_stale_pair_conflicts_and_stores_neither(store: EventStore) -> None:
+    """Deterministic version of the above, on both databases: X is stale, Y is fine."""
+    world = World(Commands(store))
+    op = world.ctx(world.operator)
+    x_id, y_id = world.complete_draft("Inovasi X"), world.complete_draft("Inovasi Y")
+    stale_x, y = store.load(Innovation, x_id), store.load(Innovation, y_id)
+    world.commands.update_profile(op, x_id, ProfilePatch(goals="disimpan lebih dulu"))
+    stale_x.update_profile(op, ProfilePatch(goals="terlambat"))
+    y.update_profile(op, ProfilePatch(goals="ikut terlambat"))
+    y.update_profile(op, ProfilePatch(results="dua peristiwa"))
+    counts = (len(store.events(x_id)), len(store.events(y_id)), store.max_notification_id())
+    with pytest.raises(ConcurrencyConflict) as info:
+        store.save(y, stale_x)
+    assert info.value.aggregate_id == x_id
+    assert info.value.current_version == stale_x.version  # the other writer's version
+    assert info.value.attempted_version == stale_x.version
+    assert (len(store.events(x_id)), len(store.events(y_id)), store.max_notification_id()) == counts
+    assert store.load(Innovation, x_id).profile.goals == "disimpan lebih dulu"
+
+
+# ==== upcasting =================================================================================
+
+
+@_topic("test")
+class Noted(Event, frozen=True, kw_only=True):
+    """A test event now at version 2: v1 had ``note`` and no ``tags``."""
+
+    text: str
+    amount: Decimal
+    tags: tuple[str, ...]
+    class_version: ClassVar[int] = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["text"] = state.pop("note")
+        state["tags"] = ["dari-v1"]
+
+
+def test_an_old_class_version_is_read_back_through_the_upcaster(store: EventStore) -> None:
+    assert CATALOGUE[Noted.TOPIC] is Noted
+    stream = uuid4()
+    actor = Actor(uuid4(), Role.ADMIN, None)
+    v1_state = {
+        "originator_id": str(stream),
+        "originator_version": 1,
+        "timestamp": "2024-03-01T02:00:00Z",
+        "actor": {"account_id": str(actor.account_id), "role": "admin", "organisation_id": None},
+        "correlation_id": "lama",
+        "note": "catatan versi pertama",
+        "amount": "1500000.50",
+    }
+    store.recorder.insert_events(
+        [StoredEvent(stream, 1, Noted.TOPIC, msgspec.json.encode(v1_state))]
+    )
+    v2 = Noted(
+        originator_id=stream,
+        originator_version=2,
+        timestamp=datetime(2025, 1, 1, tzinfo=UTC),
+        actor=actor,
+        text="catatan versi kedua",
+        amount=Decimal("0.10"),
+        tags=("baru",),
+    )
+    stored_v2 = store.app.mapper.to_stored_event(v2)
+    assert msgspec.json.decode(stored_v2.state)["class_version"] == 2
+    store.recorder.insert_events([stored_v2])
+
+    old, new = store.events(stream)
+    assert isinstance(old, Noted)
+    assert (old.text, old.tags, old.amount) == (
+        "catatan versi pertama",
+        ("dari-v1",),
+        Decimal("1500000.50"),
+    )
+    assert old.timestamp == datetime(2024, 3, 1, 2, 0, tzinfo=UTC)
+    assert old.actor == actor
+    assert old.correlation_id == "lama"
+    assert new == v2  # a current record is not upcast again
+    assert str(new.amount) == "0.10"
+
+
+# ==== mapper round trips ========================================================================
+
+
+def test_uuid_datetime_decimal_and_nested_structs_round_trip(store: EventStore) -> None:
+    """What goes in comes out equal — types, precision and time zones included — on both DBs."""
+    jakarta = ZoneInfo("Asia/Jakarta")
+    now = datetime(2025, 6, 2, 9, 30, 15, 123456, tzinfo=jakarta)
+    admin = Actor(uuid4(), Role.ADMIN, uuid4())
+    call = Call.open(
+        Context(actor=admin, now=now - timedelta(days=1)),
+        uuid4(),
+        kind=CallKind.ANNUAL,
+        title="Inovasi Daerah 2025",
+        budget_year=2025,
+        opens_at=now - timedelta(days=1),
+        deadline=now + timedelta(days=1),
+        eligible_kinds=("opd",),
+        rubric_year=2025,
+    )
+    operator = Actor(uuid4(), Role.OPERATOR, uuid4())
+    budget = Budget(
+        apbd_t0=Decimal("1250000000.50"),
+        apbd_t1=Decimal("0.10"),
+        apbd_t2=Decimal("123456789012345678.99"),
+        other_sources="CSR",
+    )
+    profile = msgspec.structs.replace(
+        complete_profile(),
+        budget=budget,
+        other_affairs=("Kesehatan", "Sosial"),
+        krenova=KrenovaEntry(members=("Rina", "Agus")),
+    )
+    innovation = Innovation.propose(
+        Context(actor=operator, correlation_id="req-1", now=now),
+        uuid4(),
+        call=call,
+        organisation_id=operator.organisation_id,
+        submitter_kind="opd",
+        profile=profile,
+    )
+    innovation.update_profile(
+        Context(actor=operator, now=now + timedelta(minutes=1)),
+        ProfilePatch(budget=Budget(apbd_t0=Decimal("-0.00")), trial_date=None),
+    )
+    original = list(innovation.pending_events)
+    store.save(call, innovation)
+
+    events = store.events(innovation.id)
+    assert events == original
+    assert [msgspec.json.encode(e) for e in events] == [msgspec.json.encode(e) for e in original]
+    proposed = events[0]
+    assert isinstance(proposed, Proposed)
+    assert isinstance(proposed.originator_id, UUID) and proposed.originator_id == innovation.id
+    assert proposed.timestamp == now and proposed.timestamp.utcoffset() == timedelta(hours=7)
+    assert proposed.timestamp.microsecond == 123456
+    t0, t1, t2 = (
+        proposed.profile.budget.apbd_t0,
+        proposed.profile.budget.apbd_t1,
+        proposed.profile.budget.apbd_t2,
+    )
+    assert all(isinstance(v, Decimal) for v in (t0, t1, t2))
+    assert (str(t0), str(t1), str(t2)) == ("1250000000.50", "0.10", "123456789012345678.99")
+    assert proposed.profile.trial_date == date(2023, 3, 1)
+    assert proposed.profile.krenova == KrenovaEntry(members=("Rina", "Agus"))
+    # The patch keeps "set to None" apart from "not set".
+    patch = events[1].changes  # type: ignore[attr-defined]
+    assert patch.trial_date is None and patch.goals is msgspec.UNSET
+    loaded = store.load(Innovation, innovation.id)
+    assert loaded.profile.trial_date is None
+    assert msgspec.json.encode(loaded.to_state(RUBRIC, call)) == msgspec.json.encode(
+        innovation.to_state(RUBRIC, call)
+    )
+    assert store.load(Call, call.id).deadline == call.deadline
+
+
+def test_mapper_alone_round_trips_every_decimal_exactly() -> None:
+    mapper = MsgspecMapper()
+    for text in ("0", "0.01", "-12.340", "1E+3", "99999999999999999999.99"):
+        event = Noted(
+            originator_id=uuid4(),
+            originator_version=1,
+            timestamp=datetime(2025, 1, 1, tzinfo=UTC),
+            actor=Actor.system(),
+            text="x",
+            amount=Decimal(text),
+            tags=(),
+        )
+        back = mapper.to_domain_event(mapper.to_stored_event(event))
+        assert back == event and str(back.amount) == text
+
+
+# ==== loading ===================================================================================
+
+
+def test_load_refuses_unknown_ids_and_ids_of_another_kind(store: EventStore) -> None:
+    world = World(Commands(store))
+    with pytest.raises(NotFound):
+        store.load(Innovation, uuid4())
+    # Organisation and account ids are public (uuid5 of code / username): loading one of them
+    # as an innovation is "not found", not a server error.
+    for other in (world.opd_id, world.operator.account_id):
+        assert other is not None
+        with pytest.raises(NotFound):
+            store.load(Innovation, other)
+    assert store.load(Organisation, world.opd_id).code == "DISDUKCAPIL"
+    assert world.admin.account_id is not None
+    assert store.load(Account, world.admin.account_id).role == Role.ADMIN
+
+
+def test_load_at_a_past_version_and_read_notifications_in_order(store: EventStore) -> None:
+    world = World(Commands(store))
+    iid = world.complete_draft()
+    current = store.load(Innovation, iid)
+    first = store.load(Innovation, iid, version=1)
+    assert first.version == 1 and not first.documents
+    assert current.version == store.current_version(iid) > 1
+    ids = [n.id for n in store.iter_notifications(batch=7)]
+    assert ids == sorted(ids) and len(ids) == len(set(ids)) == store.max_notification_id()
