@@ -25,6 +25,22 @@ from tests.factories import World
 PASSWORD = "sandi-uji-2025"
 
 
+@pytest.fixture(scope="package", autouse=True)
+def cheap_argon2() -> Iterator[None]:
+    """Argon2 with minimal cost inside these tests: the same code paths (including the dummy
+    hash for unknown accounts, at the same cost as real ones) without seconds per login on CI.
+    Production keeps argon2-cffi's RFC 9106 defaults."""
+    from argon2 import PasswordHasher
+
+    from services.identity import passwords
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "_hasher", cheap)
+        patch.setattr(passwords, "_DUMMY_HASH", cheap.hash("sirisma-no-such-account"))
+        yield
+
+
 @dataclass
 class Api:
     client: TestClient[Litestar]
@@ -75,3 +91,30 @@ def api(sqlite_settings: Settings) -> Iterator[Api]:
 @pytest.fixture
 def api_any(settings: Settings) -> Iterator[Api]:
     yield from _serve(settings)
+
+
+@pytest.fixture(scope="module")
+def _module_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    from services.config import load_settings
+
+    settings = load_settings(env={}, data_dir=str(tmp_path_factory.mktemp("identity") / "data"))
+    yield from _serve(settings)
+
+
+@pytest.fixture
+def shared_api(_module_api: Api) -> Iterator[Api]:
+    """One app per module for tests that leave accounts as they found them; throttling
+    counters and cookies start empty for each test."""
+    from litestar.stores.base import Store
+
+    from services.web.security import LOGIN_THROTTLE_STORE, RATE_LIMIT_STORE
+
+    def reset() -> None:
+        _module_api.client.cookies.clear()
+        for name in (LOGIN_THROTTLE_STORE, RATE_LIMIT_STORE):
+            store: Store = _module_api.client.app.stores.get(name)
+            _module_api.client.blocking_portal.call(store.delete_all)
+
+    reset()
+    yield _module_api
+    reset()
