@@ -180,6 +180,21 @@ MATRIX.update(
 # --- review (queue, verification, scoring, decisions, IGA) ---------------------------------
 
 # --- audit (history, state as of, trail, verify) -------------------------------------------
+# Auditors and admins read everything; every other role is refused before any record is read.
+AUDIT_READ = expect(FORBID, admin=ALLOW, auditor=ALLOW, anonymous=UNAUTH)
+MATRIX.update(
+    {
+        ("GET", "/api/innovations/{id}/history"): Rule(AUDIT_READ, subject="scored"),
+        ("GET", "/api/innovations/{id}/state"): Rule(
+            AUDIT_READ, subject="scored", query={"version": 1}
+        ),
+        ("GET", "/api/innovations/{id}/diff"): Rule(
+            AUDIT_READ, subject="scored", query={"from": 1}
+        ),
+        ("GET", "/api/audit/verify"): Rule(AUDIT_READ),
+        ("GET", "/api/audit/trail"): Rule(AUDIT_READ, query={"format": "csv"}),
+    }
+)
 
 # --- notification (inbox) ------------------------------------------------------------------
 

@@ -1,7 +1,231 @@
-"""HTTP routes of the audit context (mounted by services.app)."""
+"""HTTP routes of the audit context (mounted by services.app).
+
+Auditors (and admins) read everything and change nothing: every route here is a GET guarded by
+``requires(AUDITOR, ADMIN)``; other roles get 403 before any record is touched.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import csv
+import io
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
 
-route_handlers: list[Any] = []
+import msgspec
+from litestar import Request, get
+from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.response import Stream
+
+from services.audit.history import (
+    DiffView,
+    HistoryView,
+    StateView,
+    TrailFilter,
+    diff,
+    history,
+    state_view,
+    trail,
+)
+from services.audit.integrity import Report, verify_store
+from services.audit.timeline import NotYetExisting, Timeline
+from services.commands import account_id_for
+from services.domain.actor import Role
+from services.domain.call import JAKARTA
+from services.identity.policy import requires
+from services.runtime import Runtime
+from services.web.context import runtime_of
+from services.web.problems import problem
+
+TAG = "audit"
+AUDIT = {
+    "tags": [TAG],
+    "guards": [requires(Role.AUDITOR, Role.ADMIN)],
+    "sync_to_thread": True,
+}
+
+
+def timeline_of(runtime: Runtime) -> Timeline:
+    """One Timeline per process (it owns the snapshot recorder and a small call cache)."""
+    timeline = runtime.extensions.get("audit.timeline")
+    if timeline is None:
+        timeline = runtime.extensions.setdefault("audit.timeline", Timeline(runtime.store))
+    return timeline  # type: ignore[no-any-return]
+
+
+def parse_moment(value: str, name: str) -> datetime:
+    """ISO 8601; a time without an offset is read as Asia/Jakarta (what users see)."""
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise problem(
+            400,
+            f"Parameter '{name}' harus berupa waktu ISO 8601, misalnya 2025-03-05T14:00:00+07:00.",
+            "validation",
+            errors=[{"field": name, "message": "format waktu tidak dikenal", "source": "query"}],
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=JAKARTA)
+
+
+def _version_or_time(timeline: Timeline, id: UUID, value: str, name: str) -> int:
+    """'12' is a version; anything else a moment, turned into the version in force then."""
+    text = value.strip()
+    if text.isdigit():
+        return int(text)
+    moment = parse_moment(text, name)
+    version = timeline.version_at(id, moment)
+    if version == 0:
+        raise NotYetExisting(id, moment)
+    return version
+
+
+@get("/api/innovations/{id:uuid}/history", summary="Riwayat lengkap inovasi (auditor)", **AUDIT)
+def innovation_history(request: Request[Any, Any, Any], id: FromPath[UUID]) -> HistoryView:
+    """Every event with actor, role, time (WIB), correlation id and field-level changes; each
+    decision links to the state its decider saw."""
+    runtime = runtime_of(request)
+    return history(runtime.store, timeline_of(runtime), id)
+
+
+@get("/api/innovations/{id:uuid}/state", summary="Keadaan inovasi pada suatu waktu", **AUDIT)
+def innovation_state(
+    request: Request[Any, Any, Any],
+    id: FromPath[UUID],
+    at: FromQuery[str | None] = None,
+    version: Annotated[int | None, QueryParameter(ge=1)] = None,
+) -> StateView:
+    """The full record rebuilt from the log, with score and completeness computed by the rubric
+    of the innovation's year. ``at`` (ISO time) or ``version``; neither gives the latest."""
+    runtime = runtime_of(request)
+    timeline = timeline_of(runtime)
+    if at is not None and version is not None:
+        raise problem(400, "Pilih salah satu: 'at' atau 'version', bukan keduanya.", "validation")
+    moment = parse_moment(at, "at") if at is not None else None
+    if moment is not None:
+        version = timeline.version_at(id, moment)
+        if version == 0:
+            if not runtime.store.exists(id):
+                raise problem(404, f"Inovasi {id} tidak ditemukan.", "not-found")
+            raise NotYetExisting(id, moment)
+    if version is None:
+        version = runtime.store.current_version(id)
+        if version == 0:
+            raise problem(404, f"Inovasi {id} tidak ditemukan.", "not-found")
+    return state_view(timeline, id, version, moment)
+
+
+@get("/api/innovations/{id:uuid}/diff", summary="Perbedaan dua versi atau waktu", **AUDIT)
+def innovation_diff(
+    request: Request[Any, Any, Any],
+    id: FromPath[UUID],
+    from_: Annotated[str, QueryParameter(name="from")],
+    to: FromQuery[str | None] = None,
+) -> DiffView:
+    """Field changes between two versions or times (``from``/``to``: a version number or an
+    ISO time; ``to`` defaults to the latest) and the events in between."""
+    runtime = runtime_of(request)
+    timeline = timeline_of(runtime)
+    current = runtime.store.current_version(id)
+    if current == 0:
+        raise problem(404, f"Inovasi {id} tidak ditemukan.", "not-found")
+    a = _version_or_time(timeline, id, from_, "from")
+    b = _version_or_time(timeline, id, to, "to") if to is not None else current
+    return diff(runtime.store, timeline, id, a, b)
+
+
+@get("/api/audit/verify", summary="Periksa keutuhan rantai hash seluruh log", **AUDIT)
+def audit_verify(request: Request[Any, Any, Any]) -> Report:
+    """Recomputes every link of every stream and the daily roots; reports the first broken link
+    (stream id, version and notification id) and up to 100 findings."""
+    return verify_store(runtime_of(request).store)
+
+
+CSV_COLUMNS = (
+    "notification_id",
+    "recorded_at",
+    "actor_id",
+    "actor_username",
+    "actor_role",
+    "correlation_id",
+    "stream_type",
+    "stream_id",
+    "version",
+    "event",
+    "summary",
+    "changes",
+)
+_json = msgspec.json.Encoder()
+
+
+def _csv_chunks(rows: Iterator[Any]) -> Iterator[bytes]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    yield ("\ufeff" + buffer.getvalue()).encode()  # BOM: spreadsheet programs read UTF-8
+    for row in rows:
+        buffer.seek(0)
+        buffer.truncate()
+        values = msgspec.to_builtins(row)
+        values["changes"] = _json.encode(row.changes).decode()
+        writer.writerow([values[c] if values[c] is not None else "" for c in CSV_COLUMNS])
+        yield buffer.getvalue().encode()
+
+
+def _json_chunks(rows: Iterator[Any]) -> Iterator[bytes]:
+    yield b"["
+    first = True
+    for row in rows:
+        yield (b"\n" if first else b",\n") + _json.encode(row)
+        first = False
+    yield b"\n]\n"
+
+
+@get("/api/audit/trail", summary="Jejak audit (CSV/JSON, dialirkan)", **AUDIT)
+def audit_trail(
+    request: Request[Any, Any, Any],
+    from_: Annotated[str | None, QueryParameter(name="from")] = None,
+    to: FromQuery[str | None] = None,
+    actor: FromQuery[str | None] = None,
+    innovation: FromQuery[UUID | None] = None,
+    format: FromQuery[Literal["csv", "json"]] = "json",
+) -> Stream:
+    """Every matching event described in Bahasa Indonesia, streamed in log order: the log is read
+    page by page, never loaded whole. ``actor`` is a username or an account id."""
+    runtime = runtime_of(request)
+    actor_id: UUID | None = None
+    if actor:
+        try:
+            actor_id = UUID(actor)
+        except ValueError:
+            actor_id = account_id_for(actor)
+    flt = TrailFilter(
+        start=parse_moment(from_, "from") if from_ else None,
+        end=parse_moment(to, "to") if to else None,
+        actor=actor_id,
+        innovation=innovation,
+    )
+    if flt.start and flt.end and flt.start > flt.end:
+        raise problem(400, "'from' harus sebelum 'to'.", "validation")
+    rows = trail(runtime.store, timeline_of(runtime), flt)
+    stamp = datetime.now(JAKARTA).strftime("%Y%m%d-%H%M%S")
+    if format == "csv":
+        return Stream(
+            _csv_chunks(rows),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="jejak-audit-{stamp}.csv"'},
+        )
+    return Stream(
+        _json_chunks(rows),
+        media_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="jejak-audit-{stamp}.json"'},
+    )
+
+
+route_handlers: list[Any] = [
+    innovation_history,
+    innovation_state,
+    innovation_diff,
+    audit_verify,
+    audit_trail,
+]

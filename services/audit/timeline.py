@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 from collections import OrderedDict
 from datetime import datetime
 from typing import Any, cast
@@ -60,6 +61,7 @@ class Timeline:
         self.chain = cast(ChainedRecorder, recorder)
         self.snapshots: AggregateRecorder = store.app.factory.aggregate_recorder("snapshots")
         self._calls: OrderedDict[tuple[UUID, int], Call] = OrderedDict()
+        self._lock = threading.Lock()  # one Timeline serves every request thread
 
     # -- versions and moments ----------------------------------------------------------------
 
@@ -79,7 +81,10 @@ class Timeline:
         for event in events:
             if aggregate is None:
                 aggregate = cls(event.originator_id)
-            aggregate.apply(event)
+            try:
+                aggregate.apply(event)
+            except TypeError:  # the id names another kind of stream (a call, an account…)
+                raise NotFound(cls.__name__, id) from None
             if self.snapshot_every and aggregate.version % self.snapshot_every == 0:
                 self._store_snapshot(aggregate)
         if aggregate is None or not isinstance(aggregate, cls):
@@ -138,15 +143,17 @@ class Timeline:
         """The call as it stood at ``moment`` (its deadline may have moved since)."""
         version = self.version_at(call_id, moment) if moment is not None else 0
         key = (call_id, version)
-        call = self._calls.get(key)
+        with self._lock:
+            call = self._calls.get(key)
         if call is None:
             try:
                 call = self.store.load(Call, call_id, version or None)
             except NotFound:
                 return None
-            self._calls[key] = call
-            if len(self._calls) > 256:
-                self._calls.popitem(last=False)
+            with self._lock:
+                self._calls[key] = call
+                if len(self._calls) > 256:
+                    self._calls.popitem(last=False)
         return call
 
     def state_of(self, innovation: Innovation) -> InnovationState:

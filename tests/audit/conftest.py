@@ -45,7 +45,9 @@ class LongHistory:
     rounds: int
 
 
-def record_states(world: World, target: int = 300) -> tuple[UUID, dict[int, InnovationState], int]:
+def record_states(
+    world: World, target: int = 300, min_rounds: int = 0
+) -> tuple[UUID, dict[int, InnovationState], int]:
     """Drive one innovation through ``target`` events, recording its state after each save."""
     c: Commands = world.commands
     states: dict[int, InnovationState] = {}
@@ -79,7 +81,7 @@ def record_states(world: World, target: int = 300) -> tuple[UUID, dict[int, Inno
     saved(c.assign_reviewer(admin, iid, world.reviewer.account_id))
 
     rounds = 0
-    while c.innovation(iid).version < target - 45:
+    while c.innovation(iid).version < target - 45 or rounds < min_rounds:
         rounds += 1
         saved(
             c.request_revision(
@@ -170,3 +172,55 @@ def seed_logins(world: World) -> dict[str, str]:
         "operator": "op.dukcapil",
         "reviewer": "rev.satu",
     }
+
+
+@dataclass
+class AuditApp:
+    client: Any
+    runtime: Any
+    world: World
+    innovation_id: UUID
+    states: dict[int, InnovationState]
+    logins: dict[str, str]
+    tokens: dict[str, str]
+
+    def headers(self, role: str) -> dict[str, str]:
+        if role not in self.tokens:
+            self.client.cookies.clear()
+            response = self.client.post(
+                "/api/auth/login", json={"username": self.logins[role], "password": PASSWORD}
+            )
+            assert response.status_code == 200, response.text
+            self.tokens[role] = response.json()["token"]
+            self.client.cookies.clear()  # bearer tokens only: no cookie session, no CSRF
+        return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+    def get(self, path: str, role: str = "auditor", **params: Any) -> Any:
+        return self.client.get(path, params=params or None, headers=self.headers(role))
+
+
+@pytest.fixture(scope="module")
+def audit_app(postgres_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuditApp]:
+    """The served app on PostgreSQL with a ~100-event innovation that went through 2+ rounds."""
+    from litestar.testing import TestClient
+
+    from services.app import create_app
+    from services.runtime import Runtime
+
+    settings, dbname = _settings_for(
+        "postgres", tmp_path_factory.mktemp("audit-app"), postgres_server
+    )
+    runtime = Runtime(settings, background=False)
+    served = False
+    try:
+        world = World(runtime.commands)
+        logins = seed_logins(world)
+        iid, states, _ = record_states(world, target=100, min_rounds=2)
+        served = True  # from here the app's shutdown closes the runtime
+        with TestClient(create_app(runtime=runtime)) as client:
+            yield AuditApp(client, runtime, world, iid, states, logins, {})
+    finally:
+        if not served:
+            runtime.close()
+        if dbname is not None:
+            postgres_server.drop_database(dbname)
