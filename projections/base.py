@@ -5,12 +5,30 @@ transaction and then records the new tracking position in that same transaction,
 never loses or doubles an event. ``suffix`` names shadow tables during a rebuild: the runner
 builds ``<table><suffix>`` from the whole log and swaps them in, so readers never see a
 half-built model.
+
+Rules for implementers (the runner relies on them):
+
+- ``schema(dialect, suffix)`` puts ``suffix`` in every table AND index name it creates
+  (``CREATE INDEX IF NOT EXISTS {table}{suffix}_by_x ON {table}{suffix} …``); after a swap the
+  runner renames them back (PostgreSQL) or recreates them from ``schema(dialect, "")`` (SQLite).
+- ``apply`` is a pure function of the events it is given and the rows already in its own
+  tables: no wall clock, no reads of other models' tables, no side effects outside ``tx``.
+  That is what makes a rebuild equal the live model, row for row.
+- Optional members, used when present:
+
+  ``topics: frozenset[str]`` — the event topics it wants (others are not even decoded for it);
+  absent or ``None`` means every event.
+
+  ``fold(tx, batch, suffix)`` / ``flush(tx, suffix)`` / ``discard()`` — the rebuild's fast
+  path: ``fold`` updates in-memory state (reading its rows once per key), ``flush`` writes every
+  changed row once, ``discard`` forgets in-memory state after a rolled-back transaction. When a
+  projection has them, ``apply`` must equal ``fold`` followed by ``flush``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import msgspec
 
@@ -37,3 +55,14 @@ class Projection(Protocol):
     def apply(self, tx: Tx, batch: Sequence[Envelope], suffix: str = "") -> None:
         """Apply a batch of events in order, inside ``tx``; write each row once per batch."""
         ...
+
+
+@runtime_checkable
+class Folding(Protocol):
+    """The optional fast path of a rebuild: fold many batches in memory, flush at checkpoints."""
+
+    def fold(self, tx: Tx, batch: Sequence[Envelope], suffix: str = "") -> None: ...
+
+    def flush(self, tx: Tx, suffix: str = "") -> None: ...
+
+    def discard(self) -> None: ...

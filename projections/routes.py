@@ -1,7 +1,439 @@
-"""HTTP routes of the read models (projections) (mounted by services.app)."""
+"""HTTP routes of the read models (mounted by services.app).
+
+Every route reads read-model tables only, scoped to the caller by ``services.identity.policy``.
+Read-your-writes: a command response carries the notification id it produced; a read with
+``?after=<notification id>`` (or the header ``X-After-Notification``) waits, at most
+``READ_WAIT_SECONDS``, until the read models it uses have applied that notification. Every
+answer says how fresh it is: ``X-Read-Position`` (the lowest position of the models read) and,
+when the wait ran out first, ``X-Read-Stale: true``.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Annotated, Any
+from uuid import UUID
 
-route_handlers: list[Any] = []
+from litestar import Request, get
+from litestar.params import Parameter
+from litestar.response import Response
+
+from projections import metrics as _metrics  # noqa: F401  (registers the lag gauges' hook)
+from projections import queries
+from projections.queries import QueryError
+from services.domain.actor import Role
+from services.domain.call import JAKARTA
+from services.identity.policy import STAFF, admin_only, requires, signed_in
+from services.web.context import principal_of, runtime_of
+from services.web.problems import problem
+
+READ_WAIT_SECONDS = 5.0
+AFTER_HEADER = "x-after-notification"
+
+Limit = Annotated[int, Parameter(ge=1, le=200, description="Jumlah baris per halaman.")]
+Offset = Annotated[int, Parameter(ge=0, description="Lewati sejumlah baris.")]
+After = Annotated[
+    int | None,
+    Parameter(
+        ge=0,
+        description="Tunggu (paling lama 5 detik) sampai model baca memuat notifikasi ini.",
+    ),
+]
+
+INNOVATION_MODELS = ("innovations", "directory")
+SEARCH_MODELS = ("innovations", "directory", "catalogue")
+
+
+def _after(request: Request[Any, Any, Any], after: int | None) -> int | None:
+    if after is not None:
+        return after
+    header = request.headers.get(AFTER_HEADER)
+    if header is None:
+        return None
+    try:
+        value = int(header)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise problem(400, "Header X-After-Notification harus bilangan bulat ≥ 0.", "validation")
+    return value
+
+
+def fresh(
+    request: Request[Any, Any, Any], after: int | None, models: Sequence[str]
+) -> dict[str, str]:
+    """Wait (bounded) for read-your-writes; the headers that say how fresh the answer is."""
+    runtime = runtime_of(request)
+    wanted = _after(request, after)
+    caught_up = True
+    if wanted is not None:
+        caught_up = runtime.read_models.wait_for(wanted, READ_WAIT_SECONDS, list(models))
+    position = min(runtime.read_models.positions(list(models)).values())
+    headers = {"X-Read-Position": str(position)}
+    if not caught_up:
+        headers["X-Read-Stale"] = "true"
+    return headers
+
+
+def _respond(
+    request: Request[Any, Any, Any], after: int | None, models: Sequence[str], build: Any
+) -> Response[Any]:
+    headers = fresh(request, after, models)
+    try:
+        body = build()
+    except QueryError as exc:
+        raise problem(
+            400, exc.message, "validation", errors=[{"field": exc.field, "message": exc.message}]
+        ) from None
+    return Response(body, headers=headers)
+
+
+def _statuses(status: str | None) -> list[str]:
+    return [s.strip() for s in status.split(",") if s.strip()] if status else []
+
+
+# --- innovations ----------------------------------------------------------------------------------
+
+
+@get(
+    "/api/innovations",
+    tags=["read models"],
+    summary="Daftar inovasi",
+    sync_to_thread=True,
+)
+def list_innovations(
+    request: Request[Any, Any, Any],
+    status: str | None = None,
+    organisation: UUID | None = None,
+    call: UUID | None = None,
+    year: int | None = None,
+    stage: str | None = None,
+    q: Annotated[str | None, Parameter(max_length=200)] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+    after: After = None,
+) -> Response[queries.Page]:
+    """Innovations the caller may see: staff all, operators their organisation's, participants
+    their own, anonymous callers published ones. ``status`` may list several (comma-separated);
+    ``q`` searches title and narrative (all words, word prefixes)."""
+    principal = principal_of(request)
+    runtime = runtime_of(request)
+    models = SEARCH_MODELS if q else INNOVATION_MODELS
+    return _respond(
+        request,
+        after,
+        models,
+        lambda: queries.list_innovations(
+            runtime.db,
+            principal,
+            status=_statuses(status),
+            organisation=organisation,
+            call=call,
+            year=year,
+            stage=stage,
+            q=q,
+            limit=limit,
+            offset=offset,
+        ),
+    )
+
+
+@get(
+    "/api/status-board",
+    tags=["read models"],
+    summary="Papan status inovasi organisasi",
+    guards=[signed_in],
+    sync_to_thread=True,
+)
+def status_board(
+    request: Request[Any, Any, Any],
+    organisation: UUID | None = None,
+    status: str | None = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    after: After = None,
+) -> Response[queries.StatusBoard]:
+    """An operator's own organisation (a participant: their own entries; staff: any
+    ``organisation``): status, completeness, what is missing, what the reviewer asked for,
+    score, and days to the call's deadline."""
+    principal = principal_of(request)
+    runtime = runtime_of(request)
+    submitter: UUID | None = None
+    if principal.role == Role.OPERATOR:
+        if organisation is not None and organisation != principal.organisation_id:
+            raise problem(
+                403, "Operator hanya dapat melihat papan status organisasinya sendiri.", "forbidden"
+            )
+        organisation = principal.organisation_id
+        if organisation is None:
+            raise problem(403, "Akun operator belum terikat organisasi.", "forbidden")
+    elif principal.role == Role.PARTICIPANT:
+        if organisation is not None:
+            raise problem(403, "Peserta hanya dapat melihat usulannya sendiri.", "forbidden")
+        submitter = principal.account_id
+    return _respond(
+        request,
+        after,
+        INNOVATION_MODELS,
+        lambda: queries.status_board(
+            runtime.db,
+            organisation_id=organisation,
+            submitter_id=submitter,
+            status=_statuses(status),
+            limit=limit,
+            offset=offset,
+        ),
+    )
+
+
+@get(
+    "/api/review/queue",
+    tags=["read models"],
+    summary="Antrean verifikasi",
+    guards=[requires(Role.REVIEWER, Role.ADMIN)],
+    sync_to_thread=True,
+)
+def review_queue(
+    request: Request[Any, Any, Any],
+    status: str | None = None,
+    organisation: UUID | None = None,
+    call: UUID | None = None,
+    reviewer: Annotated[
+        str | None, Parameter(description="me, id akun verifikator, atau none (belum ditugaskan)")
+    ] = None,
+    sla: Annotated[str | None, Parameter(description="ok, due atau breached")] = None,
+    kind: Annotated[str | None, Parameter(description="annual atau krenova")] = None,
+    sort: Annotated[
+        str, Parameter(description="age, score, completeness, submitted, organisation, title")
+    ] = "age",
+    order: Annotated[str, Parameter(pattern="^(asc|desc)$")] = "asc",
+    limit: Limit = 50,
+    offset: Offset = 0,
+    after: After = None,
+) -> Response[queries.Queue]:
+    """Items waiting for review work (submitted, under review, resubmitted, scored) with their
+    age in working days (Mon–Fri) and SLA state against ``SIRISMA_SLA_WORKING_DAYS``. Reviewers
+    never see their own organisation's innovations."""
+    principal = principal_of(request)
+    runtime = runtime_of(request)
+    return _respond(
+        request,
+        after,
+        INNOVATION_MODELS,
+        lambda: queries.review_queue(
+            runtime.db,
+            principal,
+            sla_working_days=runtime.settings.sla_working_days,
+            status=_statuses(status),
+            organisation=organisation,
+            call=call,
+            reviewer=reviewer,
+            sla=sla,
+            kind=kind,
+            sort=sort,
+            descending=order == "desc",
+            limit=limit,
+            offset=offset,
+        ),
+    )
+
+
+# --- dashboards -----------------------------------------------------------------------------------
+
+
+def _this_year() -> int:
+    return datetime.now(UTC).astimezone(JAKARTA).year
+
+
+@get(
+    "/api/dashboard/compliance",
+    tags=["read models"],
+    summary="Kepatuhan Perbup 87/2021 pasal 38",
+    guards=[requires(Role.ADMIN, Role.REVIEWER, Role.AUDITOR, Role.OPERATOR)],
+    sync_to_thread=True,
+)
+def compliance(
+    request: Request[Any, Any, Any],
+    year: Annotated[int | None, Parameter(ge=2000, le=2100)] = None,
+    which: Annotated[
+        str | None, Parameter(query="state", description="compliant, draft_only atau none")
+    ] = None,
+    kind: str | None = None,
+    after: After = None,
+) -> Response[queries.ComplianceReport]:
+    """Per organisation for a budget year: innovations by state, who has none, days left in the
+    year and to the annual call's deadline. Operators see their own organisation's row."""
+    principal = principal_of(request)
+    runtime = runtime_of(request)
+    organisation = None if principal.role in STAFF else principal.organisation_id
+    if principal.role == Role.OPERATOR and organisation is None:
+        raise problem(403, "Akun operator belum terikat organisasi.", "forbidden")
+    return _respond(
+        request,
+        after,
+        ("compliance", "directory"),
+        lambda: queries.compliance(
+            runtime.db, year or _this_year(), organisation_id=organisation, state=which, kind=kind
+        ),
+    )
+
+
+@get(
+    "/api/dashboard/index",
+    tags=["read models"],
+    summary="Peringkat kematangan dan estimasi Indeks Inovasi Daerah",
+    guards=[requires(Role.ADMIN, Role.REVIEWER, Role.AUDITOR)],
+    sync_to_thread=True,
+)
+def index_dashboard(
+    request: Request[Any, Any, Any],
+    year: Annotated[int | None, Parameter(ge=2000, le=2100)] = None,
+    spd: Annotated[
+        float | None,
+        Parameter(ge=0, description="Nilai SPD (aspek pemerintah daerah); bawaan 0 = belum diisi."),
+    ] = None,
+    limit: Limit = 20,
+    after: After = None,
+) -> Response[queries.IndexDashboard]:
+    """Maturity leaderboard of the year's innovations and the regency IID estimate with its band,
+    computed with the rubric year's parameters (``services.domain.scoring.regency_index``)."""
+    runtime = runtime_of(request)
+    return _respond(
+        request,
+        after,
+        INNOVATION_MODELS,
+        lambda: queries.index_dashboard(runtime.db, year or _this_year(), spd=spd, limit=limit),
+    )
+
+
+# --- public ---------------------------------------------------------------------------------------
+
+
+@get(
+    "/api/public/innovations",
+    tags=["public"],
+    summary="Katalog inovasi yang dipublikasikan",
+    sync_to_thread=True,
+)
+def public_innovations(
+    request: Request[Any, Any, Any],
+    q: Annotated[str | None, Parameter(max_length=200)] = None,
+    organisation: UUID | None = None,
+    year: int | None = None,
+    stage: str | None = None,
+    kind: str | None = None,
+    form: str | None = None,
+    theme: str | None = None,
+    call_kind: str | None = None,
+    limit: Limit = 24,
+    offset: Offset = 0,
+    after: After = None,
+) -> Response[queries.Page]:
+    """Published innovations for everyone, with full-text search (best matches first)."""
+    runtime = runtime_of(request)
+    return _respond(
+        request,
+        after,
+        ("catalogue", "directory"),
+        lambda: queries.public_catalogue(
+            runtime.db,
+            q=q,
+            organisation=organisation,
+            year=year,
+            stage=stage,
+            kind=kind,
+            form=form,
+            theme=theme,
+            call_kind=call_kind,
+            limit=limit,
+            offset=offset,
+        ),
+    )
+
+
+@get(
+    "/api/organisations",
+    tags=["read models"],
+    summary="Daftar organisasi",
+    sync_to_thread=True,
+)
+def organisations(
+    request: Request[Any, Any, Any],
+    kind: str | None = None,
+    q: Annotated[str | None, Parameter(max_length=100)] = None,
+    after: After = None,
+) -> Response[list[queries.OrganisationItem]]:
+    """Organisations (OPD, Puskesmas, BUMD, UPTD, Kecamatan): public names and codes."""
+    runtime = runtime_of(request)
+    return _respond(
+        request, after, ("directory",), lambda: queries.organisations(runtime.db, kind=kind, q=q)
+    )
+
+
+@get(
+    "/api/accounts",
+    tags=["read models"],
+    summary="Daftar akun",
+    guards=[admin_only],
+    sync_to_thread=True,
+)
+def accounts(
+    request: Request[Any, Any, Any],
+    role: str | None = None,
+    organisation: UUID | None = None,
+    disabled: bool | None = None,
+    q: Annotated[str | None, Parameter(max_length=100)] = None,
+    limit: Limit = 100,
+    offset: Offset = 0,
+    after: After = None,
+) -> Response[queries.Page]:
+    """Accounts with role, organisation and whether they are disabled (never password hashes)."""
+    runtime = runtime_of(request)
+    return _respond(
+        request,
+        after,
+        ("directory",),
+        lambda: queries.accounts(
+            runtime.db,
+            role=role,
+            organisation=organisation,
+            disabled=disabled,
+            q=q,
+            limit=limit,
+            offset=offset,
+        ),
+    )
+
+
+@get("/api/calls", tags=["read models"], summary="Daftar panggilan", sync_to_thread=True)
+def calls(
+    request: Request[Any, Any, Any],
+    kind: Annotated[str | None, Parameter(description="annual atau krenova")] = None,
+    year: int | None = None,
+    which: Annotated[
+        str | None, Parameter(query="state", description="upcoming, open atau closed")
+    ] = None,
+    after: After = None,
+) -> Response[list[queries.CallItem]]:
+    """Calls with their deadline in Asia/Jakarta and the seconds remaining (for countdowns)."""
+    runtime = runtime_of(request)
+    return _respond(
+        request,
+        after,
+        ("directory",),
+        lambda: queries.calls(runtime.db, kind=kind, year=year, state=which),
+    )
+
+
+route_handlers: list[Any] = [
+    list_innovations,
+    status_board,
+    review_queue,
+    compliance,
+    index_dashboard,
+    public_innovations,
+    organisations,
+    accounts,
+    calls,
+]

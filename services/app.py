@@ -17,6 +17,7 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.response import Response
 
 from projections import routes as projection_routes
+from services import metrics
 from services.audit import routes as audit_routes
 from services.config import Settings, load_settings
 from services.identity import routes as identity_routes
@@ -37,6 +38,7 @@ CONTEXTS = (
     audit_routes,
     notification_routes,
     projection_routes,
+    metrics,
     pages,
 )
 # The distributed shape runs two HTTP services from one image (SIRISMA_SERVICE); the proxy in

@@ -22,3 +22,10 @@ def schema_statements() -> list[str]:
 
 def migrate(db: Database) -> None:
     db.execute_script(schema_statements())
+    # Read models (projections/): tracking positions and every registered model's tables.
+    from projections.registry import schema_statements as read_model_statements
+
+    statements = read_model_statements(db.dialect)
+    if db.dialect == "postgres":  # serialise with runners creating the same tables
+        statements.insert(0, "SELECT pg_advisory_xact_lock(5151001)")
+    db.execute_script(statements)

@@ -1,0 +1,288 @@
+"""The catalogue read model: every innovation's public face, and the full-text search index.
+
+``rm_catalogue`` holds, per innovation, the fields the public catalogue shows (title, stage,
+kind, theme, affair, goals, benefits, results, the Krenova abstract, SK, verified score) plus the
+columns that scope who may find it (published, organisation, submitter). The public catalogue is
+its published rows; staff, operators and participants search the rows they may see.
+
+``rm_catalogue_fts`` is the search index: on PostgreSQL a ``tsvector`` (``simple`` configuration,
+title weighted above the body) with a GIN index; on SQLite an FTS5 table (``unicode61``,
+diacritics removed). Both index text folded by ``projections.text``. Its key ``doc_no`` is the
+notification id of the innovation's ``Proposed`` event: stable, and the same in every rebuild.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import msgspec
+
+from projections.base import Envelope
+from projections.compliance import STATUS_TOPICS
+from projections.sql import blob_type, pack, select_by_keys, ts, upsert
+from projections.state import KeyedState
+from projections.text import fold as fold_text
+from projections.text import tsvector
+from services.db import Tx
+from services.domain import events as ev
+from services.domain.innovation import EVENT_COMMANDS
+from services.domain.lifecycle import _INDEX, Status
+from services.domain.values import Profile, Stage
+
+CATALOGUE = "rm_catalogue"
+FTS = "rm_catalogue_fts"
+
+PROFILE_TOPICS = frozenset(
+    {
+        ev.Proposed.TOPIC,
+        ev.ProfileUpdated.TOPIC,
+        ev.StageAdvanced.TOPIC,
+        ev.Published.TOPIC,
+        ev.Approved.TOPIC,
+        ev.Established.TOPIC,
+        ev.Awarded.TOPIC,
+    }
+)
+
+
+class Entry(msgspec.Struct, kw_only=True):
+    id: str
+    doc_no: int
+    status: str = Status.DRAFT.value
+    published: bool = False
+    published_at: str | None = None
+    organisation_id: str | None = None
+    submitter_id: str | None = None
+    call_id: str | None = None
+    call_kind: str = "annual"
+    budget_year: int = 0
+    profile: Profile = Profile()
+    verified_score: int | None = None
+    sk_number: str = ""
+    sk_date: str | None = None
+    award: str | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+    text_changed: bool = True
+
+
+_entry = msgspec.msgpack.Decoder(Entry)
+
+COLUMNS = (
+    "id",
+    "doc_no",
+    "status",
+    "published",
+    "published_at",
+    "organisation_id",
+    "submitter_id",
+    "call_id",
+    "call_kind",
+    "budget_year",
+    "title",
+    "stage",
+    "kind",
+    "form",
+    "theme",
+    "affair",
+    "initiator",
+    "initiator_name",
+    "goals",
+    "benefits",
+    "results",
+    "abstract",
+    "verified_score",
+    "sk_number",
+    "sk_date",
+    "award",
+    "created_at",
+    "updated_at",
+    "fold",
+)
+_INTS = {"doc_no", "published", "budget_year", "verified_score"}
+
+
+def _s(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def search_text(p: Profile) -> tuple[str, str]:
+    """(title, body) as indexed: folded; the body joins every narrative field."""
+    parts = [p.affair, *p.other_affairs, p.initiator_name, p.goals, p.benefits, p.results]
+    parts += list(msgspec.structs.astuple(p.design))
+    if p.krenova is not None:
+        k = p.krenova
+        parts += [k.abstract, k.advantages, k.benefits, k.application]
+    return fold_text(p.title), fold_text(" ".join(x for x in parts if x))
+
+
+class CatalogueProjection:
+    name = "catalogue"
+    tables: tuple[str, ...] = (CATALOGUE, FTS)
+    topics = PROFILE_TOPICS | STATUS_TOPICS
+
+    def __init__(self, capacity: int = 0) -> None:
+        self.state: KeyedState[str, Entry] = KeyedState(self._load, capacity)
+
+    def schema(self, dialect: str, suffix: str = "") -> list[str]:
+        c, f = f"{CATALOGUE}{suffix}", f"{FTS}{suffix}"
+        cols = ", ".join(
+            f"{col} "
+            + (blob_type(dialect) if col == "fold" else "BIGINT" if col in _INTS else "TEXT")
+            + (" PRIMARY KEY" if col == "id" else "")
+            for col in COLUMNS
+        )
+        statements = [
+            f"CREATE TABLE IF NOT EXISTS {c} ({cols})",
+            f"CREATE UNIQUE INDEX IF NOT EXISTS {c}_by_doc ON {c} (doc_no)",
+            f"CREATE INDEX IF NOT EXISTS {c}_public ON {c} (published, published_at)",
+            f"CREATE INDEX IF NOT EXISTS {c}_by_org ON {c} (organisation_id)",
+        ]
+        if dialect == "postgres":
+            statements += [
+                f"CREATE TABLE IF NOT EXISTS {f} (doc_no BIGINT PRIMARY KEY, "
+                "document tsvector NOT NULL)",
+                f"CREATE INDEX IF NOT EXISTS {f}_gin ON {f} USING GIN (document)",
+            ]
+        else:
+            statements.append(
+                f"CREATE VIRTUAL TABLE IF NOT EXISTS {f} USING fts5(title, body, "
+                "tokenize = 'unicode61 remove_diacritics 2')"
+            )
+        return statements
+
+    @staticmethod
+    def _load(tx: Tx, keys: list[str], suffix: str) -> dict[str, Entry]:
+        rows = select_by_keys(tx, f"{CATALOGUE}{suffix}", ("id", "fold"), "id", keys)
+        return {r[0]: _entry.decode(bytes(r[1])) for r in rows}
+
+    def apply(self, tx: Tx, batch: Sequence[Envelope], suffix: str = "") -> None:
+        self.fold(tx, batch, suffix)
+        self.flush(tx, suffix)
+
+    def discard(self) -> None:
+        self.state.clear()
+
+    def fold(self, tx: Tx, batch: Sequence[Envelope], suffix: str = "") -> None:
+        created = {str(e.event.originator_id) for e in batch if e.topic == ev.Proposed.TOPIC}
+        self.state.load(
+            tx, [k for e in batch if (k := str(e.event.originator_id)) not in created], suffix
+        )
+        for env in batch:
+            event = env.event
+            key = str(event.originator_id)
+            when = ts(event.timestamp)
+            if isinstance(event, ev.Proposed):
+                entry = Entry(
+                    id=key,
+                    doc_no=env.notification_id,
+                    organisation_id=_s(event.organisation_id),
+                    submitter_id=_s(event.submitter_id),
+                    call_id=str(event.call_id),
+                    call_kind=str(event.call_kind),
+                    budget_year=event.budget_year,
+                    profile=event.profile,
+                    created_at=when,
+                )
+            else:
+                found = self.state.get(key)
+                if found is None:
+                    continue
+                entry = found
+                command = EVENT_COMMANDS.get(type(event))
+                if command is not None:
+                    row = _INDEX.get((Status(entry.status), command))
+                    if row is not None and row.target is not None:
+                        entry.status = row.target.value
+                _fold(entry, event, when)
+            entry.updated_at = when
+            self.state.put(key, entry)
+
+    def flush(self, tx: Tx, suffix: str = "") -> None:
+        dirty = self.state.take_dirty()
+        if not dirty:
+            return
+        texts: list[tuple[int, str, str, bool]] = []
+        for new in (True, False):
+            rows = []
+            for _, entry, is_new in dirty:
+                if is_new is not new:
+                    continue
+                if entry.text_changed:
+                    texts.append((entry.doc_no, *search_text(entry.profile), is_new))
+                    entry.text_changed = False
+                rows.append(_row(entry))
+            upsert(tx, f"{CATALOGUE}{suffix}", COLUMNS, ("id",), rows, new=new)
+        _index(tx, f"{FTS}{suffix}", texts)
+
+
+def _fold(entry: Entry, e: ev.Event, when: str | None) -> None:
+    if isinstance(e, ev.ProfileUpdated):
+        entry.profile = e.changes.apply_to(entry.profile)
+        entry.text_changed = True
+    elif isinstance(e, ev.StageAdvanced):
+        changes: dict[str, Any] = {"stage": e.to_stage}
+        if e.to_stage == Stage.UJI_COBA and entry.profile.trial_date is None:
+            changes["trial_date"] = e.on
+        if e.to_stage == Stage.PENERAPAN and entry.profile.implementation_date is None:
+            changes["implementation_date"] = e.on
+        entry.profile = msgspec.structs.replace(entry.profile, **changes)
+    elif isinstance(e, ev.Published):
+        entry.published, entry.published_at = True, when
+    elif isinstance(e, ev.Approved):
+        entry.verified_score = e.verified_score
+    elif isinstance(e, ev.Established):
+        entry.sk_number, entry.sk_date = e.sk_number, e.sk_date.isoformat()
+    elif isinstance(e, ev.Awarded):
+        entry.award = str(e.award)
+
+
+def _row(entry: Entry) -> tuple[Any, ...]:
+    p = entry.profile
+    return (
+        entry.id,
+        entry.doc_no,
+        entry.status,
+        int(entry.published),
+        entry.published_at,
+        entry.organisation_id,
+        entry.submitter_id,
+        entry.call_id,
+        entry.call_kind,
+        entry.budget_year,
+        p.title,
+        _s(p.stage),
+        _s(p.kind),
+        _s(p.form),
+        _s(p.theme),
+        p.affair,
+        _s(p.initiator),
+        p.initiator_name,
+        p.goals,
+        p.benefits,
+        p.results,
+        p.krenova.abstract if p.krenova is not None else "",
+        entry.verified_score,
+        entry.sk_number,
+        entry.sk_date,
+        entry.award,
+        entry.created_at,
+        entry.updated_at,
+        pack(entry),
+    )
+
+
+def _index(tx: Tx, fts: str, texts: list[tuple[int, str, str, bool]]) -> None:
+    """Write the search documents of changed entries (replacing older ones)."""
+    if not texts:
+        return
+    if tx.dialect == "postgres":
+        for new in (True, False):
+            rows = [(doc_no, tsvector(t, b)) for doc_no, t, b, is_new in texts if is_new is new]
+            upsert(tx, fts, ("doc_no", "document"), ("doc_no",), rows, new=new)
+        return
+    tx.executemany(f"DELETE FROM {fts} WHERE rowid = ?", [(t[0],) for t in texts if not t[3]])
+    tx.executemany(
+        f"INSERT INTO {fts} (rowid, title, body) VALUES (?, ?, ?)", [t[:3] for t in texts]
+    )

@@ -1,0 +1,712 @@
+"""The innovations read model: one row per innovation, for the OPD status board, the review
+queue, the innovation list and the maturity leaderboard.
+
+Each row carries what those screens show without touching the event log: status, the profile's
+headline fields, claimed and verified maturity score, completeness and the list of what is
+missing, what the reviewer asked for in an open revision, the assigned reviewers, and the times
+the queue's age and SLA are computed from.
+
+Speed: the state needed to recompute a row (documents, claims, verified levels, the profile) is
+kept per innovation in ``rm_innovation_fold`` as msgpack. A batch loads it once per touched
+innovation, folds the batch's events in memory, and writes each row once. The score and
+completeness come from ``services.domain.scoring`` (the same functions the aggregate uses), once
+per touched innovation per batch, and only when an event changed their inputs; identical inputs
+are memoised.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal
+from types import SimpleNamespace
+from typing import Any
+
+import msgspec
+
+from projections.base import Envelope
+from projections.sql import blob_type, pack, select_by_keys, to_json, ts, upsert
+from projections.state import KeyedState
+from services.db import Tx
+from services.domain import events as ev
+from services.domain import scoring
+from services.domain.innovation import EVENT_COMMANDS, FIELD_LABELS, Innovation
+from services.domain.lifecycle import _INDEX, Status
+from services.domain.rubric import UnknownRubricYear, load_rubric
+from services.domain.values import CallKind, Profile, Stage
+
+log = logging.getLogger("sirisma.projections.innovations")
+
+INNOVATIONS = "rm_innovations"
+FOLD = "rm_innovation_fold"
+CALLS = "rm_innovation_calls"
+
+#: Events that change what the score or completeness is computed from.
+SCORE_INPUTS = (
+    ev.Proposed,
+    ev.ProfileUpdated,
+    ev.DocumentAttached,
+    ev.DocumentRemoved,
+    ev.IndicatorClaimed,
+    ev.DocumentVerified,
+    ev.DocumentRejected,
+    ev.Scored,
+    ev.StageAdvanced,
+)
+
+
+class Doc(msgspec.Struct, array_like=True):
+    kind: str
+    indicator: int | None
+    verdict: str = "pending"
+    removed: bool = False
+
+
+class Claim(msgspec.Struct, array_like=True):
+    level: int
+    evidence: tuple[str, ...] = ()
+
+
+class Reviewer(msgspec.Struct):
+    id: str
+    name: str = ""
+
+
+class Revision(msgspec.Struct):
+    round: int
+    note: str
+    items: list[dict[str, str]]
+    requested_at: str | None
+    requested_by: str | None
+    resubmitted_at: str | None = None
+    response: str = ""
+
+
+class Fold(msgspec.Struct, kw_only=True):
+    """Everything a row is computed from; stored per innovation between batches."""
+
+    id: str
+    version: int = 0
+    status: str = Status.DRAFT.value
+    call_id: str | None = None
+    call_kind: str = CallKind.ANNUAL.value
+    organisation_id: str | None = None
+    submitter_id: str | None = None
+    budget_year: int = 0
+    rubric_year: int = 0
+    profile: Profile = Profile()
+    documents: dict[str, Doc] = {}
+    claims: dict[int, Claim] = {}
+    verified: dict[int, int] = {}
+    reviewers: list[Reviewer] = []
+    revision_round: int = 0
+    revision: Revision | None = None
+    recommendation: str | None = None
+    decision_reason: str = ""
+    approved_score: int | None = None
+    sk_number: str = ""
+    sk_date: str | None = None
+    iga_year: int | None = None
+    published: bool = False
+    published_at: str | None = None
+    administration: str | None = None
+    judgements: dict[str, str] = {}
+    shortlist_rank: int | None = None
+    award: str | None = None
+    award_rank: int | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+    status_changed_at: str | None = None
+    submitted_at: str | None = None
+    waiting_since: str | None = None
+    decided_at: str | None = None
+    last_event: str = ""
+    last_actor_id: str | None = None
+    # Derived values, recomputed only when ``stale``.
+    stale: bool = True
+    claimed_score: int | None = None
+    verified_score: int | None = None
+    max_score: int | None = None
+    completeness: int | None = None
+    missing: list[dict[str, Any]] = []
+
+
+_fold_decoder = msgspec.msgpack.Decoder(Fold)
+
+COLUMNS = (
+    "id",
+    "version",
+    "status",
+    "call_id",
+    "call_kind",
+    "organisation_id",
+    "submitter_id",
+    "budget_year",
+    "rubric_year",
+    "title",
+    "stage",
+    "kind",
+    "form",
+    "theme",
+    "affair",
+    "initiator",
+    "claimed_score",
+    "verified_score",
+    "max_score",
+    "completeness",
+    "missing",
+    "missing_count",
+    "documents_live",
+    "documents_pending",
+    "revision_round",
+    "revision",
+    "reviewers",
+    "recommendation",
+    "decision_reason",
+    "approved_score",
+    "sk_number",
+    "sk_date",
+    "iga_year",
+    "published",
+    "published_at",
+    "administration",
+    "krenova_score",
+    "award",
+    "award_rank",
+    "created_at",
+    "updated_at",
+    "status_changed_at",
+    "submitted_at",
+    "waiting_since",
+    "decided_at",
+    "last_event",
+    "last_actor_id",
+)
+_INT_COLUMNS = {
+    "version",
+    "budget_year",
+    "rubric_year",
+    "claimed_score",
+    "verified_score",
+    "max_score",
+    "completeness",
+    "missing_count",
+    "documents_live",
+    "documents_pending",
+    "revision_round",
+    "approved_score",
+    "iga_year",
+    "published",
+    "award_rank",
+}
+
+
+def _s(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+class InnovationsProjection:
+    name = "innovations"
+    tables: tuple[str, ...] = (INNOVATIONS, FOLD, CALLS)
+    topics = frozenset(
+        topic for topic in ev.CATALOGUE if topic.startswith("innovation.")
+    ) | frozenset({ev.CallOpened.TOPIC})
+
+    def __init__(self, capacity: int = 0) -> None:
+        self.state: KeyedState[str, Fold] = KeyedState(self._load, capacity)
+        self.calls: dict[str, tuple[str, ...]] = {}
+        self.new_calls: dict[str, tuple[Any, ...]] = {}
+        self._memo: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+
+    # -- schema ----------------------------------------------------------------------------------
+
+    def schema(self, dialect: str, suffix: str = "") -> list[str]:
+        cols = ",\n".join(
+            f"{c} {'BIGINT' if c in _INT_COLUMNS else 'TEXT'}"
+            + (" PRIMARY KEY" if c == "id" else "")
+            for c in COLUMNS
+        )
+        t = f"{INNOVATIONS}{suffix}"
+        return [
+            f"CREATE TABLE IF NOT EXISTS {t} (\n{cols}\n)",
+            f"CREATE INDEX IF NOT EXISTS {t}_by_org ON {t} (organisation_id, updated_at)",
+            f"CREATE INDEX IF NOT EXISTS {t}_by_status ON {t} (status, waiting_since)",
+            f"CREATE INDEX IF NOT EXISTS {t}_by_call ON {t} (call_id)",
+            f"CREATE INDEX IF NOT EXISTS {t}_by_year ON {t} (budget_year, verified_score)",
+            f"CREATE INDEX IF NOT EXISTS {t}_by_submitter ON {t} (submitter_id)",
+            f"CREATE TABLE IF NOT EXISTS {FOLD}{suffix} "
+            f"(id TEXT PRIMARY KEY, state {blob_type(dialect)} NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {CALLS}{suffix} (id TEXT PRIMARY KEY, kind TEXT, "
+            "budget_year BIGINT, rubric_year BIGINT, required_documents TEXT)",
+        ]
+
+    # -- the contract ----------------------------------------------------------------------------
+
+    def apply(self, tx: Tx, batch: Sequence[Envelope], suffix: str = "") -> None:
+        try:
+            self.fold(tx, batch, suffix)
+            self.flush(tx, suffix)
+        finally:
+            if self.state.capacity <= 0:
+                self.calls.clear()
+
+    def discard(self) -> None:
+        self.state.clear()
+        self.calls.clear()
+        self.new_calls.clear()
+
+    def fold(self, tx: Tx, batch: Sequence[Envelope], suffix: str = "") -> None:
+        created: set[str] = set()
+        touched: list[str] = []
+        for env in batch:
+            event = env.event
+            if isinstance(event, ev.CallOpened):
+                continue
+            key = str(event.originator_id)
+            if isinstance(event, ev.Proposed):
+                created.add(key)
+            elif key not in created:
+                touched.append(key)
+        self.state.load(tx, touched, suffix)
+        for env in batch:
+            event = env.event
+            if isinstance(event, ev.CallOpened):
+                required = tuple(event.required_documents)
+                key = str(event.originator_id)
+                self.calls[key] = required
+                self.new_calls[key] = (
+                    key,
+                    str(event.kind),
+                    event.budget_year,
+                    event.rubric_year,
+                    to_json(list(required)),
+                )
+                continue
+            self._fold_event(event)
+
+    def flush(self, tx: Tx, suffix: str = "") -> None:
+        if self.new_calls:
+            upsert(
+                tx,
+                f"{CALLS}{suffix}",
+                ("id", "kind", "budget_year", "rubric_year", "required_documents"),
+                ("id",),
+                list(self.new_calls.values()),
+            )
+            self.new_calls.clear()
+        dirty = self.state.take_dirty()
+        if not dirty:
+            return
+        self._load_calls(tx, {f.call_id for _, f, _ in dirty if f.call_id}, suffix)
+        new_rows: list[tuple[Any, ...]] = []
+        old_rows: list[tuple[Any, ...]] = []
+        new_folds: list[tuple[Any, ...]] = []
+        old_folds: list[tuple[Any, ...]] = []
+        for key, fold, is_new in dirty:
+            if fold.stale:
+                self._derive(fold)
+            (new_rows if is_new else old_rows).append(self._row(fold))
+            (new_folds if is_new else old_folds).append((key, pack(fold)))
+        table, fold_table = f"{INNOVATIONS}{suffix}", f"{FOLD}{suffix}"
+        upsert(tx, table, COLUMNS, ("id",), new_rows, new=True)
+        upsert(tx, table, COLUMNS, ("id",), old_rows)
+        upsert(tx, fold_table, ("id", "state"), ("id",), new_folds, new=True)
+        upsert(tx, fold_table, ("id", "state"), ("id",), old_folds)
+
+    # -- loading ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _load(tx: Tx, keys: list[str], suffix: str) -> dict[str, Fold]:
+        rows = select_by_keys(tx, f"{FOLD}{suffix}", ("id", "state"), "id", keys)
+        return {r[0]: _fold_decoder.decode(bytes(r[1])) for r in rows}
+
+    def _load_calls(self, tx: Tx, call_ids: set[str], suffix: str) -> None:
+        missing = [c for c in call_ids if c not in self.calls]
+        if not missing:
+            return
+        rows = select_by_keys(tx, f"{CALLS}{suffix}", ("id", "required_documents"), "id", missing)
+        for call_id, required in rows:
+            self.calls[call_id] = tuple(msgspec.json.decode(required or "[]"))
+
+    # -- folding ---------------------------------------------------------------------------------
+
+    def _fold_event(self, event: ev.Event) -> None:
+        key = str(event.originator_id)
+        if isinstance(event, ev.Proposed):
+            fold = Fold(
+                id=key,
+                call_id=str(event.call_id),
+                call_kind=str(event.call_kind),
+                organisation_id=_s(event.organisation_id),
+                submitter_id=_s(event.submitter_id),
+                budget_year=event.budget_year,
+                rubric_year=event.rubric_year,
+                profile=event.profile,
+                created_at=ts(event.timestamp),
+                status_changed_at=ts(event.timestamp),
+            )
+        else:
+            found = self.state.get(key)
+            if found is None:
+                log.warning("event %s for unknown innovation %s skipped", event.TOPIC, key)
+                return
+            fold = found
+        when = ts(event.timestamp)
+        previous = fold.status
+        command = EVENT_COMMANDS.get(type(event))
+        if command is not None:
+            row = _INDEX.get((Status(fold.status), command))
+            if row is None:
+                log.warning("%s cannot follow status %s (%s)", event.TOPIC, fold.status, key)
+            elif row.target is not None:
+                fold.status = row.target.value
+        if fold.status != previous:
+            fold.status_changed_at = when
+        handler = _HANDLERS.get(type(event))
+        if handler is not None:
+            handler(fold, event, when)
+        if isinstance(event, SCORE_INPUTS):
+            fold.stale = True
+        fold.version = event.originator_version
+        fold.updated_at = when
+        fold.last_event = type(event).__name__
+        fold.last_actor_id = _s(event.actor.account_id)
+        self.state.put(key, fold)
+
+    # -- derived values --------------------------------------------------------------------------
+
+    def _derive(self, fold: Fold) -> None:
+        """Score and completeness, via the domain's scoring functions (memoised on their inputs)."""
+        by_indicator: dict[int, list[Doc]] = {}
+        live_kinds: set[str] = set()
+        for doc in fold.documents.values():
+            if doc.removed:
+                continue
+            live_kinds.add(doc.kind)
+            if doc.indicator is not None:
+                by_indicator.setdefault(doc.indicator, []).append(doc)
+        inputs_key = []
+        for no in sorted(set(fold.claims) | set(fold.verified)):
+            claim = fold.claims.get(no)
+            docs = list(by_indicator.get(no, ()))
+            if claim:
+                seen = {id(d) for d in docs}
+                for doc_id in claim.evidence:
+                    evidence = fold.documents.get(doc_id)
+                    if evidence is not None and not evidence.removed and id(evidence) not in seen:
+                        docs.append(evidence)
+                        seen.add(id(evidence))
+            verdicts = {d.verdict for d in docs}
+            inputs_key.append(
+                (
+                    no,
+                    claim.level if claim else 0,
+                    fold.verified.get(no),
+                    bool(verdicts - {"rejected"}),
+                    "accepted" in verdicts,
+                    bool(verdicts),
+                )
+            )
+        checks = tuple(
+            Innovation.field_checks(
+                SimpleNamespace(profile=fold.profile, call_kind=CallKind(fold.call_kind))  # type: ignore[arg-type]
+            ).items()
+        )
+        required = self.calls.get(fold.call_id or "", ())
+        key = (
+            fold.rubric_year,
+            fold.call_kind,
+            tuple(inputs_key),
+            checks,
+            tuple(sorted(live_kinds)),
+            required,
+        )
+        result = self._memo.get(key)
+        if result is None:
+            result = _score(
+                fold.rubric_year, fold.call_kind, inputs_key, checks, live_kinds, required
+            )
+            if len(self._memo) > 50_000:
+                self._memo.clear()
+            self._memo[key] = result
+        (
+            fold.claimed_score,
+            fold.verified_score,
+            fold.max_score,
+            fold.completeness,
+            fold.missing,
+        ) = result
+        fold.stale = False
+
+    @staticmethod
+    def _row(fold: Fold) -> tuple[Any, ...]:
+        p = fold.profile
+        live = [d for d in fold.documents.values() if not d.removed]
+        open_revision = (
+            to_json(fold.revision)
+            if fold.revision is not None and fold.status == Status.REVISION_REQUESTED
+            else None
+        )
+        krenova = None
+        if fold.judgements:
+            mean = sum((Decimal(v) for v in fold.judgements.values()), Decimal(0)) / len(
+                fold.judgements
+            )
+            krenova = str(mean.quantize(Decimal("0.01"), ROUND_HALF_UP))
+        return (
+            fold.id,
+            fold.version,
+            fold.status,
+            fold.call_id,
+            fold.call_kind,
+            fold.organisation_id,
+            fold.submitter_id,
+            fold.budget_year,
+            fold.rubric_year,
+            p.title,
+            _s(p.stage),
+            _s(p.kind),
+            _s(p.form),
+            _s(p.theme),
+            p.affair,
+            _s(p.initiator),
+            fold.claimed_score,
+            fold.verified_score,
+            fold.max_score,
+            fold.completeness,
+            to_json(fold.missing),
+            len(fold.missing),
+            len(live),
+            sum(1 for d in live if d.verdict == "pending"),
+            fold.revision_round,
+            open_revision,
+            to_json(fold.reviewers),
+            fold.recommendation,
+            fold.decision_reason,
+            fold.approved_score,
+            fold.sk_number,
+            fold.sk_date,
+            fold.iga_year,
+            int(fold.published),
+            fold.published_at,
+            fold.administration,
+            krenova,
+            fold.award,
+            fold.award_rank,
+            fold.created_at,
+            fold.updated_at,
+            fold.status_changed_at,
+            fold.submitted_at,
+            fold.waiting_since,
+            fold.decided_at,
+            fold.last_event,
+            fold.last_actor_id,
+        )
+
+
+def _score(
+    rubric_year: int,
+    call_kind: str,
+    inputs_key: list[tuple[Any, ...]],
+    checks: tuple[tuple[str, bool], ...],
+    live_kinds: set[str],
+    required: tuple[str, ...],
+) -> tuple[Any, ...]:
+    """(claimed, verified, max, completeness %, missing items) from the reduced inputs.
+
+    Evidence is reduced to what the scoring rules read (is any item not rejected, is any item
+    accepted), represented by one evidence item of the matching verdict.
+    """
+    try:
+        rubric = load_rubric(rubric_year)
+    except UnknownRubricYear:
+        return (None, None, None, None, [])
+    known = {ind.no for ind in rubric.indicators}
+    inputs = []
+    for no, claimed, verified, live, accepted, any_evidence in inputs_key:
+        if no not in known:
+            continue
+        verdict = "accepted" if accepted else "pending" if live else "rejected"
+        evidence = (
+            (scoring.Evidence(doc_id="", name="", kind="", verdict=verdict),)  # type: ignore[arg-type]
+            if any_evidence
+            else ()
+        )
+        inputs.append(
+            scoring.IndicatorInput(
+                no=no, claimed_level=claimed, verified_level=verified, evidence=evidence
+            )
+        )
+    card = scoring.scorecard(rubric, inputs)
+    comp = scoring.completeness(
+        rubric,
+        fields=dict(checks),
+        field_labels=FIELD_LABELS,
+        present_document_kinds=live_kinds,
+        required_document_kinds=required,
+        inputs=inputs,
+        check_indicators=call_kind == CallKind.ANNUAL,
+    )
+    missing = [msgspec.to_builtins(m) for m in comp.missing]
+    return (card.claimed_total, card.verified_total, card.max_total, comp.percent, missing)
+
+
+# --- event handlers: only state changes, like the aggregate's apply methods ---------------------
+
+
+def _profile_updated(f: Fold, e: ev.ProfileUpdated, when: str | None) -> None:
+    f.profile = e.changes.apply_to(f.profile)
+
+
+def _document_attached(f: Fold, e: ev.DocumentAttached, when: str | None) -> None:
+    d = e.document
+    f.documents[str(d.doc_id)] = Doc(kind=str(d.kind), indicator=d.indicator)
+    if d.replaces is not None and str(d.replaces) in f.documents:
+        f.documents[str(d.replaces)].removed = True
+
+
+def _document_removed(f: Fold, e: ev.DocumentRemoved, when: str | None) -> None:
+    doc = f.documents.get(str(e.doc_id))
+    if doc is not None:
+        doc.removed = True
+
+
+def _indicator_claimed(f: Fold, e: ev.IndicatorClaimed, when: str | None) -> None:
+    if e.level == 0:
+        f.claims.pop(e.no, None)
+    else:
+        f.claims[e.no] = Claim(level=e.level, evidence=tuple(str(x) for x in e.evidence))
+
+
+def _submitted(f: Fold, e: ev.Submitted, when: str | None) -> None:
+    f.submitted_at = f.submitted_at or when
+    f.waiting_since = when
+
+
+def _withdrawn(f: Fold, e: ev.Withdrawn, when: str | None) -> None:
+    f.decision_reason = e.reason
+    f.decided_at = when
+
+
+def _reviewer_assigned(f: Fold, e: ev.ReviewerAssigned, when: str | None) -> None:
+    f.reviewers.append(Reviewer(id=str(e.reviewer_id), name=e.reviewer_name))
+
+
+def _document_checked(
+    f: Fold, e: ev.DocumentVerified | ev.DocumentRejected, when: str | None
+) -> None:
+    doc = f.documents.get(str(e.doc_id))
+    if doc is not None:
+        doc.verdict = "accepted" if isinstance(e, ev.DocumentVerified) else "rejected"
+
+
+def _revision_requested(f: Fold, e: ev.RevisionRequested, when: str | None) -> None:
+    f.revision_round = e.round
+    f.revision = Revision(
+        round=e.round,
+        note=e.note,
+        items=[{"kind": i.kind, "key": i.key, "note": i.note} for i in e.items],
+        requested_at=when,
+        requested_by=_s(e.actor.account_id),
+    )
+
+
+def _resubmitted(f: Fold, e: ev.Resubmitted, when: str | None) -> None:
+    if f.revision is not None:
+        f.revision.resubmitted_at = when
+        f.revision.response = e.note
+    f.waiting_since = when
+
+
+def _scored(f: Fold, e: ev.Scored, when: str | None) -> None:
+    for verdict in e.indicators:
+        f.verified[verdict.no] = verdict.level
+
+
+def _recommended(f: Fold, e: ev.Recommended, when: str | None) -> None:
+    f.recommendation = e.recommendation
+
+
+def _approved(f: Fold, e: ev.Approved, when: str | None) -> None:
+    f.decision_reason = e.note
+    f.approved_score = e.verified_score
+    f.decided_at = when
+
+
+def _rejected(f: Fold, e: ev.Rejected, when: str | None) -> None:
+    f.decision_reason = e.reason
+    f.decided_at = when
+
+
+def _established(f: Fold, e: ev.Established, when: str | None) -> None:
+    f.sk_number, f.sk_date = e.sk_number, e.sk_date.isoformat()
+
+
+def _iga(f: Fold, e: ev.SelectedForIGA | ev.ReportedToIGA, when: str | None) -> None:
+    f.iga_year = e.year
+
+
+def _stage_advanced(f: Fold, e: ev.StageAdvanced, when: str | None) -> None:
+    changes: dict[str, Any] = {"stage": e.to_stage}
+    if e.to_stage == Stage.UJI_COBA and f.profile.trial_date is None:
+        changes["trial_date"] = e.on
+    if e.to_stage == Stage.PENERAPAN and f.profile.implementation_date is None:
+        changes["implementation_date"] = e.on
+    f.profile = msgspec.structs.replace(f.profile, **changes)
+
+
+def _published(f: Fold, e: ev.Published, when: str | None) -> None:
+    f.published = True
+    f.published_at = when
+
+
+def _administration(
+    f: Fold, e: ev.AdministrationPassed | ev.AdministrationFailed, when: str | None
+) -> None:
+    if isinstance(e, ev.AdministrationPassed):
+        f.administration = "passed"
+    else:
+        f.administration = "failed"
+        f.decision_reason = e.reason
+        f.decided_at = when
+
+
+def _judged(f: Fold, e: ev.KrenovaJudged, when: str | None) -> None:
+    f.judgements[str(e.judge_id)] = str(e.total)
+
+
+def _shortlisted(f: Fold, e: ev.Shortlisted, when: str | None) -> None:
+    f.shortlist_rank = e.rank
+
+
+def _awarded(f: Fold, e: ev.Awarded, when: str | None) -> None:
+    f.award, f.award_rank = str(e.award), e.rank
+
+
+_HANDLERS: dict[type[ev.Event], Any] = {
+    ev.ProfileUpdated: _profile_updated,
+    ev.DocumentAttached: _document_attached,
+    ev.DocumentRemoved: _document_removed,
+    ev.IndicatorClaimed: _indicator_claimed,
+    ev.Submitted: _submitted,
+    ev.Withdrawn: _withdrawn,
+    ev.ReviewerAssigned: _reviewer_assigned,
+    ev.DocumentVerified: _document_checked,
+    ev.DocumentRejected: _document_checked,
+    ev.RevisionRequested: _revision_requested,
+    ev.Resubmitted: _resubmitted,
+    ev.Scored: _scored,
+    ev.Recommended: _recommended,
+    ev.Approved: _approved,
+    ev.Rejected: _rejected,
+    ev.Established: _established,
+    ev.SelectedForIGA: _iga,
+    ev.ReportedToIGA: _iga,
+    ev.StageAdvanced: _stage_advanced,
+    ev.Published: _published,
+    ev.AdministrationPassed: _administration,
+    ev.AdministrationFailed: _administration,
+    ev.KrenovaJudged: _judged,
+    ev.Shortlisted: _shortlisted,
+    ev.Awarded: _awarded,
+}

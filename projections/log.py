@@ -1,0 +1,113 @@
+"""Reading the notification log for projections: raw pages, decoded once, shared by all models.
+
+On PostgreSQL the events table lives in the same database as the read models, so pages are read
+with one plain query per page over the caller's connection, in binary (no dict rows, no hex
+decoding of ``bytea``); on SQLite they come from the library's recorder. Each page is decoded
+once with msgspec, only for the topics some model wants, and handed to every model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+from projections.base import Envelope
+from services.store import EventStore, decode_event
+
+RawRow = tuple[int, str, bytes]
+
+
+class _Stamp(msgspec.Struct):
+    timestamp: datetime
+
+
+_stamp = msgspec.json.Decoder(_Stamp)
+
+
+class DecodeError(RuntimeError):
+    """A stored event could not be decoded: the log is never skipped over silently."""
+
+
+class EventLog:
+    def __init__(self, store: EventStore) -> None:
+        self.store = store
+        self.recorder = store.recorder
+        self.postgres = store.settings.is_postgres
+        if self.postgres:
+            schema = self.recorder.datastore.schema  # type: ignore[attr-defined]
+            self.table = f"{schema}.{self.recorder.events_table_name}"  # type: ignore[attr-defined]
+            self.channel: str = self.recorder.channel_name  # type: ignore[attr-defined]
+        else:
+            self.table = self.recorder.events_table_name  # type: ignore[attr-defined]
+            self.channel = ""
+
+    def read(self, after: int, limit: int, conn: Any = None) -> list[RawRow]:
+        """Up to ``limit`` notifications with id > ``after``, in log order."""
+        if self.postgres and conn is not None:
+            cur = conn.execute(
+                f"SELECT notification_id, topic, state FROM {self.table} "
+                "WHERE notification_id > %s ORDER BY notification_id LIMIT %s",
+                (after, limit),
+                binary=True,
+            )
+            return cur.fetchall()  # type: ignore[no-any-return]
+        page = self.recorder.select_notifications(after, limit, inclusive_of_start=False)
+        return [(n.id, n.topic, n.state) for n in page]
+
+    def head(self, conn: Any = None) -> int:
+        if self.postgres and conn is not None:
+            row = conn.execute(f"SELECT max(notification_id) FROM {self.table}").fetchone()
+            return int(row[0] or 0)
+        return int(self.recorder.max_notification_id() or 0)
+
+    def time_after(self, position: int, conn: Any = None) -> datetime | None:
+        """When the first event after ``position`` happened (None when there is none)."""
+        rows = self.read(position, 1, conn)
+        return _stamp.decode(rows[0][2]).timestamp if rows else None
+
+
+class Decoder:
+    """Decodes raw pages into envelopes, once per event, for the topics some model wants.
+
+    With ``until``, events stamped after it are left out, and so is everything later in the same
+    stream (a stream is never applied with a hole in it, even if clocks disagreed slightly).
+    """
+
+    def __init__(self, topics: frozenset[str] | None, until: datetime | None = None) -> None:
+        self.topics = topics
+        self.until = until
+        self._cut: set[UUID] = set()
+
+    def decode(self, rows: Iterable[RawRow]) -> list[Envelope]:
+        topics, until, cut = self.topics, self.until, self._cut
+        out: list[Envelope] = []
+        for nid, topic, state in rows:
+            if topics is not None and topic not in topics:
+                continue
+            try:
+                event = decode_event(topic, bytes(state))
+            except Exception as exc:
+                raise DecodeError(f"notification {nid} ({topic}) cannot be decoded: {exc}") from exc
+            if until is not None:
+                if event.originator_id in cut:
+                    continue
+                if event.timestamp > until:
+                    cut.add(event.originator_id)
+                    continue
+            out.append(Envelope(notification_id=nid, topic=topic, event=event))
+        return out
+
+
+def union_topics(projections: Sequence[Any]) -> frozenset[str] | None:
+    """Every topic the models want; None when one of them wants everything."""
+    wanted: set[str] = set()
+    for projection in projections:
+        topics = getattr(projection, "topics", None)
+        if topics is None:
+            return None
+        wanted |= set(topics)
+    return frozenset(wanted)

@@ -1,0 +1,1132 @@
+"""Queries over the read models: what the status board, queue, dashboards and catalogue show.
+
+Used by the JSON routes (``projections.routes``) and the web pages alike. Every function reads
+read-model tables only (never the event log), takes the caller's scope as plain arguments, and
+computes the time-dependent parts (age in working days, SLA, days to a deadline) from ``now`` at
+query time, so the read models themselves stay pure functions of the log.
+
+Times are stored in UTC and returned as ISO 8601 in Asia/Jakarta.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+from projections.sql import parse_ts
+from projections.text import fts5_query, pg_tsquery, terms
+from services.domain import scoring
+from services.domain.actor import Role
+from services.domain.call import JAKARTA, format_jakarta
+from services.domain.lifecycle import STATUS_LABELS, Status
+from services.domain.rubric import available_years, load_rubric
+from services.identity import policy
+from services.identity.principal import Principal
+
+#: The SPD (government-unit aspect of the IID) until it is recorded as data: an input to the
+#: estimate, overridable per request with ``?spd=``. 0 means "not entered": the estimate then
+#: shows what the innovations alone contribute.
+DEFAULT_SPD = 0.0
+
+QUEUE_STATUSES = (Status.SUBMITTED, Status.UNDER_REVIEW, Status.RESUBMITTED, Status.SCORED)
+DECIDED = (
+    Status.APPROVED,
+    Status.ESTABLISHED,
+    Status.SELECTED_FOR_IGA,
+    Status.REPORTED_TO_IGA,
+)
+MAX_QUEUE = 5_000
+
+_json = msgspec.json.Decoder()
+
+
+class QueryError(ValueError):
+    """A filter value the caller got wrong; routes answer 400 with ``field``."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+# --- shared -------------------------------------------------------------------------------------
+
+
+def jakarta(value: str | None) -> str | None:
+    moment = parse_ts(value)
+    return moment.astimezone(JAKARTA).isoformat() if moment else None
+
+
+def jakarta_date(value: str | None) -> date | None:
+    moment = parse_ts(value)
+    return moment.astimezone(JAKARTA).date() if moment else None
+
+
+def working_days(start: date, end: date) -> int:
+    """Monday–Friday days from ``start`` (exclusive of it) up to ``end`` (inclusive): the age of
+    something that arrived on ``start`` as seen on ``end``. National holidays are not known."""
+    if end <= start:
+        return 0
+    days = (end - start).days
+    weeks, rest = divmod(days, 7)
+    count = weeks * 5
+    weekday = start.weekday()
+    for i in range(1, rest + 1):
+        if (weekday + i) % 7 < 5:
+            count += 1
+    return count
+
+
+def add_working_days(start: date, days: int) -> date:
+    current = start
+    while days > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            days -= 1
+    return current
+
+
+def status_label(status: str) -> str:
+    return STATUS_LABELS.get(status, status)
+
+
+def _placeholders(values: Sequence[Any]) -> str:
+    return ", ".join("?" * len(values))
+
+
+def search_clause(dialect: str, query: str, column: str = "c.doc_no") -> tuple[str, list[Any]]:
+    """A WHERE fragment matching catalogue rows (``column`` = doc_no) against the query words."""
+    words = terms(query)
+    if not words:
+        return "", []
+    if dialect == "postgres":
+        return (
+            f"{column} IN (SELECT doc_no FROM rm_catalogue_fts "
+            "WHERE document @@ to_tsquery('simple', ?))",
+            [pg_tsquery(words)],
+        )
+    return (
+        f"{column} IN (SELECT rowid FROM rm_catalogue_fts WHERE rm_catalogue_fts MATCH ?)",
+        [fts5_query(words)],
+    )
+
+
+def _rank_expression(dialect: str, query: str) -> tuple[str, list[Any]]:
+    words = terms(query)
+    if dialect == "postgres":
+        return (
+            "(SELECT ts_rank(f.document, to_tsquery('simple', ?)) FROM rm_catalogue_fts f "
+            "WHERE f.doc_no = c.doc_no)",
+            [pg_tsquery(words)],
+        )
+    return (
+        "(SELECT bm25(rm_catalogue_fts, 10.0, 1.0) * -1 FROM rm_catalogue_fts "
+        "WHERE rm_catalogue_fts MATCH ? AND rowid = c.doc_no)",
+        [fts5_query(words)],
+    )
+
+
+class Page(msgspec.Struct):
+    items: list[Any]
+    total: int
+    limit: int
+    offset: int
+
+
+# --- innovations (list) -------------------------------------------------------------------------
+
+
+class InnovationItem(msgspec.Struct):
+    id: UUID
+    title: str
+    status: str
+    status_label: str
+    stage: str | None
+    kind: str | None
+    form: str | None
+    theme: str | None
+    call_kind: str
+    budget_year: int
+    organisation_id: UUID | None
+    organisation_name: str | None
+    submitter_id: UUID | None
+    call_id: UUID | None
+    call_title: str | None
+    claimed_score: int | None
+    verified_score: int | None
+    max_score: int | None
+    completeness: int | None
+    missing_count: int
+    published: bool
+    version: int
+    updated_at: str | None
+    status_changed_at: str | None
+
+    # policy.InnovationLike: the route re-checks every row with policy.can_view.
+
+
+def _scope(principal: Principal) -> tuple[str, list[Any]]:
+    """The SQL form of who may list what (``policy.can_view``, narrowed for lists): staff all,
+    operators their organisation's, participants their own, anonymous callers published ones."""
+    role = principal.role
+    if role in policy.STAFF:
+        return "1 = 1", []
+    if role == Role.OPERATOR:
+        if principal.organisation_id is None:
+            return "1 = 0", []
+        return "i.organisation_id = ?", [str(principal.organisation_id)]
+    if role == Role.PARTICIPANT:
+        return "i.submitter_id = ?", [str(principal.account_id)]
+    return "i.published = 1", []
+
+
+def list_innovations(
+    db: Any,
+    principal: Principal,
+    *,
+    status: Sequence[str] = (),
+    organisation: UUID | None = None,
+    call: UUID | None = None,
+    year: int | None = None,
+    stage: str | None = None,
+    q: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page:
+    where, params = _scope(principal)
+    clauses: list[str] = [where]
+    args: list[Any] = list(params)
+    if status:
+        unknown = [s for s in status if s not in {x.value for x in Status}]
+        if unknown:
+            raise QueryError("status", f"Status tidak dikenal: {', '.join(unknown)}.")
+        clauses.append(f"i.status IN ({_placeholders(status)})")
+        args += list(status)
+    for column, value in (
+        ("i.organisation_id", organisation),
+        ("i.call_id", call),
+        ("i.budget_year", year),
+        ("i.stage", stage),
+    ):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            args.append(str(value) if isinstance(value, UUID) else value)
+    if q:
+        fragment, extra = search_clause(
+            db.dialect, q, "(SELECT c.doc_no FROM rm_catalogue c WHERE c.id = i.id)"
+        )
+        if fragment:
+            clauses.append(fragment)
+            args += extra
+    condition = " AND ".join(clauses)
+    total = db.scalar(f"SELECT count(*) FROM rm_innovations i WHERE {condition}", args)
+    rows = db.rows(
+        "SELECT i.*, o.name AS organisation_name, k.title AS call_title "
+        "FROM rm_innovations i "
+        "LEFT JOIN rm_organisations o ON o.id = i.organisation_id "
+        "LEFT JOIN rm_calls k ON k.id = i.call_id "
+        f"WHERE {condition} ORDER BY i.updated_at DESC, i.id LIMIT ? OFFSET ?",
+        [*args, limit, offset],
+    )
+    items = [_innovation_item(r) for r in rows]
+    visible = [i for i in items if policy.can_view(principal, _Viewable(i))]
+    return Page(items=visible, total=int(total or 0), limit=limit, offset=offset)
+
+
+class _Viewable:
+    """An item in the shape ``policy.can_view`` reads."""
+
+    def __init__(self, item: InnovationItem) -> None:
+        self.id = item.id
+        self.organisation_id = item.organisation_id
+        self.submitter_id = item.submitter_id
+        self.published = item.published
+
+
+def _uuid(value: Any) -> UUID | None:
+    return UUID(value) if value else None
+
+
+def _innovation_item(r: dict[str, Any]) -> InnovationItem:
+    return InnovationItem(
+        id=UUID(r["id"]),
+        title=r["title"] or "",
+        status=r["status"],
+        status_label=status_label(r["status"]),
+        stage=r["stage"],
+        kind=r["kind"],
+        form=r["form"],
+        theme=r["theme"],
+        call_kind=r["call_kind"],
+        budget_year=int(r["budget_year"] or 0),
+        organisation_id=_uuid(r["organisation_id"]),
+        organisation_name=r.get("organisation_name"),
+        submitter_id=_uuid(r["submitter_id"]),
+        call_id=_uuid(r["call_id"]),
+        call_title=r.get("call_title"),
+        claimed_score=r["claimed_score"],
+        verified_score=r["verified_score"],
+        max_score=r["max_score"],
+        completeness=r["completeness"],
+        missing_count=int(r["missing_count"] or 0),
+        published=bool(r["published"]),
+        version=int(r["version"]),
+        updated_at=jakarta(r["updated_at"]),
+        status_changed_at=jakarta(r["status_changed_at"]),
+    )
+
+
+# --- status board ---------------------------------------------------------------------------------
+
+
+class CallDeadline(msgspec.Struct):
+    id: UUID
+    title: str
+    deadline: str | None  # ISO 8601, Asia/Jakarta
+    deadline_label: str | None  # "31 Desember 2026 23.59 WIB"
+    days_to_deadline: int | None  # calendar days in Jakarta; negative once passed
+    remaining_seconds: int
+    closed: bool
+
+
+class BoardItem(msgspec.Struct):
+    id: UUID
+    title: str
+    status: str
+    status_label: str
+    stage: str | None
+    call_kind: str
+    organisation_id: UUID | None
+    submitter_id: UUID | None
+    last_change: str | None
+    updated_at: str | None
+    claimed_score: int | None
+    verified_score: int | None
+    max_score: int | None
+    completeness: int | None
+    missing: list[dict[str, Any]]
+    revision: dict[str, Any] | None  # what the reviewer asked for, while a revision is open
+    reviewers: list[dict[str, Any]]
+    published: bool
+    version: int
+    call: CallDeadline | None
+
+
+class StatusBoard(msgspec.Struct):
+    organisation_id: UUID | None
+    organisation_name: str | None
+    counts: dict[str, int]
+    items: list[BoardItem]
+    total: int
+    limit: int
+    offset: int
+
+
+def deadline_of(row: dict[str, Any], now: datetime) -> CallDeadline | None:
+    if not row.get("call_deadline"):
+        return None
+    deadline = parse_ts(row["call_deadline"])
+    assert deadline is not None
+    remaining = int(max((deadline - now).total_seconds(), 0))
+    return CallDeadline(
+        id=UUID(row["call_id"]),
+        title=row.get("call_title") or "",
+        deadline=deadline.astimezone(JAKARTA).isoformat(),
+        deadline_label=format_jakarta(deadline),
+        days_to_deadline=(
+            deadline.astimezone(JAKARTA).date() - now.astimezone(JAKARTA).date()
+        ).days,
+        remaining_seconds=remaining,
+        closed=now >= deadline,
+    )
+
+
+def status_board(
+    db: Any,
+    *,
+    organisation_id: UUID | None = None,
+    submitter_id: UUID | None = None,
+    status: Sequence[str] = (),
+    now: datetime | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> StatusBoard:
+    """Each innovation of one organisation (or one participant): where it stands, what is
+    missing, what the reviewer asked for, and how long until the call closes."""
+    now = now or datetime.now(UTC)
+    clauses: list[str] = []
+    args: list[Any] = []
+    if organisation_id is not None:
+        clauses.append("i.organisation_id = ?")
+        args.append(str(organisation_id))
+    if submitter_id is not None:
+        clauses.append("i.submitter_id = ?")
+        args.append(str(submitter_id))
+    condition = " AND ".join(clauses) or "1 = 1"
+    counts = {
+        r["status"]: int(r["n"])
+        for r in db.rows(
+            f"SELECT i.status, count(*) AS n FROM rm_innovations i WHERE {condition} "
+            "GROUP BY i.status",
+            args,
+        )
+    }
+    if status:
+        clauses.append(f"i.status IN ({_placeholders(status)})")
+        args += list(status)
+        condition = " AND ".join(clauses)
+    total = db.scalar(f"SELECT count(*) FROM rm_innovations i WHERE {condition}", args)
+    rows = db.rows(
+        "SELECT i.*, k.title AS call_title, k.deadline AS call_deadline FROM rm_innovations i "
+        "LEFT JOIN rm_calls k ON k.id = i.call_id "
+        f"WHERE {condition} ORDER BY i.updated_at DESC, i.id LIMIT ? OFFSET ?",
+        [*args, limit, offset],
+    )
+    name = None
+    if organisation_id is not None:
+        name = db.scalar("SELECT name FROM rm_organisations WHERE id = ?", (str(organisation_id),))
+    items = [
+        BoardItem(
+            id=UUID(r["id"]),
+            title=r["title"] or "",
+            status=r["status"],
+            status_label=status_label(r["status"]),
+            stage=r["stage"],
+            call_kind=r["call_kind"],
+            organisation_id=_uuid(r["organisation_id"]),
+            submitter_id=_uuid(r["submitter_id"]),
+            last_change=jakarta(r["status_changed_at"]),
+            updated_at=jakarta(r["updated_at"]),
+            claimed_score=r["claimed_score"],
+            verified_score=r["verified_score"],
+            max_score=r["max_score"],
+            completeness=r["completeness"],
+            missing=_json.decode(r["missing"] or "[]"),
+            revision=_json.decode(r["revision"]) if r["revision"] else None,
+            reviewers=_json.decode(r["reviewers"] or "[]"),
+            published=bool(r["published"]),
+            version=int(r["version"]),
+            call=deadline_of(r, now),
+        )
+        for r in rows
+    ]
+    return StatusBoard(
+        organisation_id=organisation_id,
+        organisation_name=name,
+        counts=counts,
+        items=items,
+        total=int(total or 0),
+        limit=limit,
+        offset=offset,
+    )
+
+
+# --- review queue ---------------------------------------------------------------------------------
+
+
+class QueueItem(msgspec.Struct):
+    id: UUID
+    title: str
+    status: str
+    status_label: str
+    call_kind: str
+    organisation_id: UUID | None
+    organisation_name: str | None
+    call_id: UUID | None
+    call_title: str | None
+    claimed_score: int | None
+    verified_score: int | None
+    completeness: int | None
+    missing_count: int
+    documents_pending: int
+    reviewers: list[dict[str, Any]]
+    revision_round: int
+    submitted_at: str | None
+    waiting_since: str | None
+    age_working_days: int
+    sla_due: str | None  # the date the SLA runs out (Asia/Jakarta)
+    sla_state: str  # ok | due | breached
+    version: int
+
+
+class Queue(msgspec.Struct):
+    items: list[QueueItem]
+    total: int
+    limit: int
+    offset: int
+    sla_working_days: int
+    counts: dict[str, int]  # by SLA state, over the whole filtered queue
+
+
+QUEUE_SORTS = {
+    "age": lambda i: (i.waiting_since or "", str(i.id)),
+    "score": lambda i: (i.claimed_score or 0, str(i.id)),
+    "completeness": lambda i: (i.completeness or 0, str(i.id)),
+    "submitted": lambda i: (i.submitted_at or "", str(i.id)),
+    "organisation": lambda i: ((i.organisation_name or "").lower(), str(i.id)),
+    "title": lambda i: (i.title.lower(), str(i.id)),
+}
+SLA_STATES = ("ok", "due", "breached")
+
+
+def review_queue(
+    db: Any,
+    principal: Principal,
+    *,
+    sla_working_days: int,
+    status: Sequence[str] = (),
+    organisation: UUID | None = None,
+    call: UUID | None = None,
+    reviewer: str | None = None,
+    sla: str | None = None,
+    kind: str | None = None,
+    sort: str = "age",
+    descending: bool = False,
+    now: datetime | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Queue:
+    """Innovations waiting for review work, oldest first by default.
+
+    Reviewers never see their own organisation's innovations (conflict of interest).
+    ``reviewer``: ``me``, an account id, or ``none`` (not assigned yet).
+    """
+    now = now or datetime.now(UTC)
+    if sort not in QUEUE_SORTS:
+        raise QueryError("sort", f"Urutan harus salah satu dari: {', '.join(QUEUE_SORTS)}.")
+    if sla is not None and sla not in SLA_STATES:
+        raise QueryError("sla", f"Status SLA harus salah satu dari: {', '.join(SLA_STATES)}.")
+    wanted = list(status) or [s.value for s in QUEUE_STATUSES]
+    if set(wanted) - {s.value for s in QUEUE_STATUSES}:
+        raise QueryError(
+            "status",
+            "Antrean hanya memuat status: " + ", ".join(s.value for s in QUEUE_STATUSES) + ".",
+        )
+    clauses = [f"i.status IN ({_placeholders(wanted)})"]
+    args: list[Any] = list(wanted)
+    if principal.role == Role.REVIEWER and principal.organisation_id is not None:
+        clauses.append("(i.organisation_id IS NULL OR i.organisation_id <> ?)")
+        args.append(str(principal.organisation_id))
+    for column, value in (
+        ("i.organisation_id", organisation),
+        ("i.call_id", call),
+        ("i.call_kind", kind),
+    ):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            args.append(str(value))
+    if reviewer == "none":
+        clauses.append("i.reviewers = '[]'")
+    elif reviewer is not None:
+        who = principal.account_id if reviewer == "me" else _parse_uuid(reviewer, "reviewer")
+        clauses.append("i.reviewers LIKE ?")
+        args.append(f'%"{who}"%')
+    rows = db.rows(
+        "SELECT i.*, o.name AS organisation_name, k.title AS call_title FROM rm_innovations i "
+        "LEFT JOIN rm_organisations o ON o.id = i.organisation_id "
+        "LEFT JOIN rm_calls k ON k.id = i.call_id "
+        f"WHERE {' AND '.join(clauses)} ORDER BY i.waiting_since, i.id LIMIT ?",
+        [*args, MAX_QUEUE],
+    )
+    today = now.astimezone(JAKARTA).date()
+    items = []
+    for r in rows:
+        since = jakarta_date(r["waiting_since"])
+        age = working_days(since, today) if since else 0
+        state = "breached" if age > sla_working_days else "due" if age == sla_working_days else "ok"
+        items.append(
+            QueueItem(
+                id=UUID(r["id"]),
+                title=r["title"] or "",
+                status=r["status"],
+                status_label=status_label(r["status"]),
+                call_kind=r["call_kind"],
+                organisation_id=_uuid(r["organisation_id"]),
+                organisation_name=r["organisation_name"],
+                call_id=_uuid(r["call_id"]),
+                call_title=r["call_title"],
+                claimed_score=r["claimed_score"],
+                verified_score=r["verified_score"],
+                completeness=r["completeness"],
+                missing_count=int(r["missing_count"] or 0),
+                documents_pending=int(r["documents_pending"] or 0),
+                reviewers=_json.decode(r["reviewers"] or "[]"),
+                revision_round=int(r["revision_round"] or 0),
+                submitted_at=jakarta(r["submitted_at"]),
+                waiting_since=jakarta(r["waiting_since"]),
+                age_working_days=age,
+                sla_due=add_working_days(since, sla_working_days).isoformat() if since else None,
+                sla_state=state,
+                version=int(r["version"]),
+            )
+        )
+    counts = dict(Counter(i.sla_state for i in items))
+    if sla is not None:
+        items = [i for i in items if i.sla_state == sla]
+    items.sort(key=QUEUE_SORTS[sort], reverse=descending)
+    return Queue(
+        items=items[offset : offset + limit],
+        total=len(items),
+        limit=limit,
+        offset=offset,
+        sla_working_days=sla_working_days,
+        counts={s: counts.get(s, 0) for s in SLA_STATES},
+    )
+
+
+def _parse_uuid(value: str, field: str) -> UUID:
+    try:
+        return UUID(value)
+    except ValueError:
+        raise QueryError(field, f"'{value}' bukan id yang valid.") from None
+
+
+# --- compliance (Perbup 87/2021 art. 38) ----------------------------------------------------------
+
+COMPLIANCE_LABELS = {
+    "compliant": "Sudah mengajukan inovasi",
+    "draft_only": "Baru draf, belum diajukan",
+    "none": "Belum ada inovasi",
+}
+
+
+class ComplianceRow(msgspec.Struct):
+    organisation_id: UUID
+    code: str
+    name: str
+    kind: str
+    state: str
+    state_label: str
+    submitted: int  # in review + approved + rejected: proposed to Bappeda, not withdrawn
+    drafts: int
+    in_review: int
+    approved: int
+    rejected: int
+    withdrawn: int
+    first_submitted_at: str | None
+    last_activity_at: str | None
+
+
+class ComplianceReport(msgspec.Struct):
+    year: int
+    rule: str
+    organisations: int
+    compliant: int
+    draft_only: int
+    none: int
+    percent_compliant: float
+    days_remaining_in_year: int
+    calls: list[CallDeadline]
+    rows: list[ComplianceRow]
+
+
+def compliance(
+    db: Any,
+    year: int,
+    *,
+    organisation_id: UUID | None = None,
+    state: str | None = None,
+    kind: str | None = None,
+    now: datetime | None = None,
+) -> ComplianceReport:
+    now = now or datetime.now(UTC)
+    if state is not None and state not in COMPLIANCE_LABELS:
+        raise QueryError("state", f"Status harus salah satu dari: {', '.join(COMPLIANCE_LABELS)}.")
+    clauses: list[str] = ["1 = 1"]
+    args: list[Any] = [year]
+    if organisation_id is not None:
+        clauses.append("o.id = ?")
+        args.append(str(organisation_id))
+    if kind is not None:
+        clauses.append("o.kind = ?")
+        args.append(kind)
+    rows = db.rows(
+        "SELECT o.id, o.code, o.name, o.kind, s.drafts, s.in_review, s.approved, s.rejected, "
+        "s.withdrawn, s.first_submitted_at, s.last_activity_at FROM rm_compliance_orgs o "
+        "LEFT JOIN rm_compliance s ON s.organisation_id = o.id AND s.budget_year = ? "
+        f"WHERE {' AND '.join(clauses)} ORDER BY o.name, o.id",
+        args,
+    )
+    report_rows = []
+    for r in rows:
+        counts = {
+            k: int(r[k] or 0) for k in ("drafts", "in_review", "approved", "rejected", "withdrawn")
+        }
+        submitted = counts["in_review"] + counts["approved"] + counts["rejected"]
+        row_state = "compliant" if submitted else "draft_only" if counts["drafts"] else "none"
+        report_rows.append(
+            ComplianceRow(
+                organisation_id=UUID(r["id"]),
+                code=r["code"] or "",
+                name=r["name"] or "",
+                kind=r["kind"] or "",
+                state=row_state,
+                state_label=COMPLIANCE_LABELS[row_state],
+                submitted=submitted,
+                first_submitted_at=jakarta(r["first_submitted_at"]),
+                last_activity_at=jakarta(r["last_activity_at"]),
+                **counts,
+            )
+        )
+    tally = Counter(r.state for r in report_rows)
+    if state is not None:
+        report_rows = [r for r in report_rows if r.state == state]
+    total = sum(tally.values())
+    today = now.astimezone(JAKARTA).date()
+    calls = [
+        d
+        for r in db.rows(
+            "SELECT id AS call_id, title AS call_title, deadline AS call_deadline FROM rm_calls "
+            "WHERE budget_year = ? AND kind = 'annual' ORDER BY deadline",
+            (year,),
+        )
+        if (d := deadline_of(r, now)) is not None
+    ]
+    return ComplianceReport(
+        year=year,
+        rule="Perbup Sragen 87/2021 pasal 38: minimal satu inovasi satu OPD dalam satu tahun",
+        organisations=total,
+        compliant=tally["compliant"],
+        draft_only=tally["draft_only"],
+        none=tally["none"],
+        percent_compliant=round(tally["compliant"] * 100 / total, 1) if total else 0.0,
+        days_remaining_in_year=max((date(year, 12, 31) - today).days + 1, 0),
+        calls=calls,
+        rows=report_rows,
+    )
+
+
+# --- maturity leaderboard and regency index -------------------------------------------------------
+
+
+class LeaderboardEntry(msgspec.Struct):
+    rank: int
+    id: UUID
+    title: str
+    organisation_id: UUID | None
+    organisation_name: str | None
+    status: str
+    status_label: str
+    stage: str | None
+    verified_score: int | None
+    claimed_score: int | None
+    max_score: int | None
+
+
+class OrganisationScore(msgspec.Struct):
+    organisation_id: UUID
+    organisation_name: str | None
+    innovations: int
+    approved: int
+    best_score: int
+    average_score: float
+
+
+class IndexDashboard(msgspec.Struct):
+    year: int
+    rubric_year: int
+    spd: float
+    spd_source: str  # "default" | "request"
+    selected: scoring.IndexEstimate  # from the innovations selected/reported for IGA this year
+    potential: scoring.IndexEstimate  # if every approved innovation of the year were reported
+    by_status: dict[str, int]
+    by_stage: dict[str, int]
+    maturity_histogram: dict[str, int]  # verified score bands of submitted innovations
+    leaderboard: list[LeaderboardEntry]
+    organisations: list[OrganisationScore]
+
+
+def rubric_year_for(db: Any, year: int) -> int:
+    """The rubric the year's innovations are scored with (its calls say), else the nearest file."""
+    found = db.rows(
+        "SELECT rubric_year, count(*) AS n FROM rm_innovations WHERE budget_year = ? "
+        "AND call_kind = 'annual' GROUP BY rubric_year ORDER BY n DESC, rubric_year DESC",
+        (year,),
+    )
+    years = available_years()
+    if found and int(found[0]["rubric_year"]) in years:
+        return int(found[0]["rubric_year"])
+    if year in years:
+        return year
+    earlier = [y for y in years if y <= year]
+    return max(earlier) if earlier else min(years)
+
+
+def index_dashboard(
+    db: Any, year: int, *, spd: float | None = None, limit: int = 20
+) -> IndexDashboard:
+    rubric = load_rubric(rubric_year_for(db, year))
+    spd_value = DEFAULT_SPD if spd is None else spd
+    if not 0 <= spd_value <= rubric.index.spd_max:
+        raise QueryError("spd", f"SPD harus antara 0 dan {rubric.index.spd_max:g}.")
+    top = rubric.max_score
+
+    def scores(sql: str, params: Sequence[Any]) -> list[float]:
+        return [min(float(r["verified_score"] or 0), top) for r in db.rows(sql, params)]
+
+    selected = scores(
+        "SELECT verified_score FROM rm_innovations WHERE iga_year = ? AND call_kind = 'annual' "
+        "AND status IN (?, ?)",
+        (year, Status.SELECTED_FOR_IGA.value, Status.REPORTED_TO_IGA.value),
+    )
+    potential = scores(
+        "SELECT verified_score FROM rm_innovations WHERE budget_year = ? AND call_kind = 'annual' "
+        f"AND status IN ({_placeholders(DECIDED)})",
+        (year, *[s.value for s in DECIDED]),
+    )
+    rows = db.rows(
+        "SELECT i.id, i.title, i.status, i.stage, i.organisation_id, i.verified_score, "
+        "i.claimed_score, i.max_score, o.name AS organisation_name FROM rm_innovations i "
+        "LEFT JOIN rm_organisations o ON o.id = i.organisation_id "
+        "WHERE i.budget_year = ? AND i.call_kind = 'annual'",
+        (year,),
+    )
+    by_status = Counter(r["status"] for r in rows)
+    by_stage = Counter(r["stage"] or "belum_diisi" for r in rows)
+    counted = [r for r in rows if r["status"] not in (Status.DRAFT, Status.WITHDRAWN)]
+    histogram: dict[str, int] = {}
+    step = max(top // 5, 1)
+    for low in range(0, top + 1, step):
+        high = min(low + step - 1, top)
+        histogram[f"{low}-{high}"] = sum(
+            1 for r in counted if low <= min(r["verified_score"] or 0, top) <= high
+        )
+    ranked = sorted(
+        counted,
+        key=lambda r: (
+            -(r["verified_score"] or 0),
+            -(r["claimed_score"] or 0),
+            r["title"] or "",
+            r["id"],
+        ),
+    )
+    leaderboard = [
+        LeaderboardEntry(
+            rank=n,
+            id=UUID(r["id"]),
+            title=r["title"] or "",
+            organisation_id=_uuid(r["organisation_id"]),
+            organisation_name=r["organisation_name"],
+            status=r["status"],
+            status_label=status_label(r["status"]),
+            stage=r["stage"],
+            verified_score=r["verified_score"],
+            claimed_score=r["claimed_score"],
+            max_score=r["max_score"],
+        )
+        for n, r in enumerate(ranked[:limit], start=1)
+    ]
+    per_org: dict[str, list[dict[str, Any]]] = {}
+    for r in counted:
+        if r["organisation_id"]:
+            per_org.setdefault(r["organisation_id"], []).append(r)
+    organisations = []
+    for org_id, items in per_org.items():
+        approved = [i for i in items if i["status"] in DECIDED]
+        verified = [i["verified_score"] or 0 for i in approved]
+        organisations.append(
+            OrganisationScore(
+                organisation_id=UUID(org_id),
+                organisation_name=items[0]["organisation_name"],
+                innovations=len(items),
+                approved=len(approved),
+                best_score=max((i["verified_score"] or 0 for i in items), default=0),
+                average_score=round(sum(verified) / len(verified), 1) if verified else 0.0,
+            )
+        )
+    organisations.sort(key=lambda o: (-o.best_score, -o.approved, o.organisation_name or ""))
+    return IndexDashboard(
+        year=year,
+        rubric_year=rubric.year,
+        spd=spd_value,
+        spd_source="default" if spd is None else "request",
+        selected=scoring.regency_index(rubric, selected, spd_value),
+        potential=scoring.regency_index(rubric, potential, spd_value),
+        by_status=dict(by_status),
+        by_stage=dict(by_stage),
+        maturity_histogram=histogram,
+        leaderboard=leaderboard,
+        organisations=organisations,
+    )
+
+
+# --- public catalogue -----------------------------------------------------------------------------
+
+
+class CatalogueItem(msgspec.Struct):
+    id: UUID
+    title: str
+    organisation_id: UUID | None
+    organisation_name: str | None
+    call_kind: str
+    budget_year: int
+    stage: str | None
+    kind: str | None
+    form: str | None
+    theme: str | None
+    affair: str
+    initiator: str | None
+    goals: str
+    benefits: str
+    results: str
+    abstract: str
+    verified_score: int | None
+    sk_number: str
+    sk_date: str | None
+    award: str | None
+    published_at: str | None
+
+
+def public_catalogue(
+    db: Any,
+    *,
+    q: str | None = None,
+    organisation: UUID | None = None,
+    year: int | None = None,
+    stage: str | None = None,
+    kind: str | None = None,
+    form: str | None = None,
+    theme: str | None = None,
+    call_kind: str | None = None,
+    limit: int = 24,
+    offset: int = 0,
+) -> Page:
+    """Published innovations only, whatever the filters; with ``q``, best matches first."""
+    clauses: list[str] = ["c.published = 1"]
+    args: list[Any] = []
+    for column, value in (
+        ("c.organisation_id", organisation),
+        ("c.budget_year", year),
+        ("c.stage", stage),
+        ("c.kind", kind),
+        ("c.form", form),
+        ("c.theme", theme),
+        ("c.call_kind", call_kind),
+    ):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            args.append(str(value) if isinstance(value, UUID) else value)
+    order: str = "c.published_at DESC, c.id"
+    order_args: list[Any] = []
+    if q:
+        fragment, extra = search_clause(db.dialect, q)
+        if fragment:
+            clauses.append(fragment)
+            args += extra
+            rank, order_args = _rank_expression(db.dialect, q)
+            order = f"{rank} DESC, c.published_at DESC, c.id"
+    condition = " AND ".join(clauses)
+    total = db.scalar(f"SELECT count(*) FROM rm_catalogue c WHERE {condition}", args)
+    rows = db.rows(
+        "SELECT c.*, o.name AS organisation_name FROM rm_catalogue c "
+        "LEFT JOIN rm_organisations o ON o.id = c.organisation_id "
+        f"WHERE {condition} ORDER BY {order} LIMIT ? OFFSET ?",
+        [*args, *order_args, limit, offset],
+    )
+    items = [
+        CatalogueItem(
+            id=UUID(r["id"]),
+            title=r["title"] or "",
+            organisation_id=_uuid(r["organisation_id"]),
+            organisation_name=r["organisation_name"],
+            call_kind=r["call_kind"],
+            budget_year=int(r["budget_year"] or 0),
+            stage=r["stage"],
+            kind=r["kind"],
+            form=r["form"],
+            theme=r["theme"],
+            affair=r["affair"] or "",
+            initiator=r["initiator"],
+            goals=r["goals"] or "",
+            benefits=r["benefits"] or "",
+            results=r["results"] or "",
+            abstract=r["abstract"] or "",
+            verified_score=r["verified_score"],
+            sk_number=r["sk_number"] or "",
+            sk_date=r["sk_date"],
+            award=r["award"],
+            published_at=jakarta(r["published_at"]),
+        )
+        for r in rows
+    ]
+    return Page(items=items, total=int(total or 0), limit=limit, offset=offset)
+
+
+# --- directory -----------------------------------------------------------------------------------
+
+
+class OrganisationItem(msgspec.Struct):
+    id: UUID
+    code: str
+    name: str
+    kind: str
+    registered_at: str | None
+
+
+def organisations(
+    db: Any, *, kind: str | None = None, q: str | None = None
+) -> list[OrganisationItem]:
+    clauses: list[str] = ["1 = 1"]
+    args: list[Any] = []
+    if kind:
+        clauses.append("kind = ?")
+        args.append(kind)
+    if q:
+        clauses.append("(lower(name) LIKE ? OR lower(code) LIKE ?)")
+        args += [f"%{q.lower()}%"] * 2
+    rows = db.rows(
+        f"SELECT * FROM rm_organisations WHERE {' AND '.join(clauses)} ORDER BY name, id", args
+    )
+    return [
+        OrganisationItem(
+            id=UUID(r["id"]),
+            code=r["code"] or "",
+            name=r["name"] or "",
+            kind=r["kind"] or "",
+            registered_at=jakarta(r["registered_at"]),
+        )
+        for r in rows
+    ]
+
+
+class AccountItem(msgspec.Struct):
+    id: UUID
+    username: str
+    full_name: str
+    email: str
+    phone: str
+    role: str
+    organisation_id: UUID | None
+    organisation_name: str | None
+    disabled: bool
+    members: list[str]
+    created_at: str | None
+    updated_at: str | None
+
+
+def accounts(
+    db: Any,
+    *,
+    role: str | None = None,
+    organisation: UUID | None = None,
+    disabled: bool | None = None,
+    q: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> Page:
+    clauses: list[str] = ["1 = 1"]
+    args: list[Any] = []
+    if role:
+        clauses.append("a.role = ?")
+        args.append(role)
+    if organisation is not None:
+        clauses.append("a.organisation_id = ?")
+        args.append(str(organisation))
+    if disabled is not None:
+        clauses.append("a.disabled = ?")
+        args.append(int(disabled))
+    if q:
+        clauses.append("(lower(a.username) LIKE ? OR lower(a.full_name) LIKE ?)")
+        args += [f"%{q.lower()}%"] * 2
+    condition = " AND ".join(clauses)
+    total = db.scalar(f"SELECT count(*) FROM rm_accounts a WHERE {condition}", args)
+    rows = db.rows(
+        "SELECT a.*, o.name AS organisation_name FROM rm_accounts a "
+        "LEFT JOIN rm_organisations o ON o.id = a.organisation_id "
+        f"WHERE {condition} ORDER BY a.username LIMIT ? OFFSET ?",
+        [*args, limit, offset],
+    )
+    items = [
+        AccountItem(
+            id=UUID(r["id"]),
+            username=r["username"] or "",
+            full_name=r["full_name"] or "",
+            email=r["email"] or "",
+            phone=r["phone"] or "",
+            role=r["role"] or "",
+            organisation_id=_uuid(r["organisation_id"]),
+            organisation_name=r["organisation_name"],
+            disabled=bool(r["disabled"]),
+            members=_json.decode(r["members"] or "[]"),
+            created_at=jakarta(r["created_at"]),
+            updated_at=jakarta(r["updated_at"]),
+        )
+        for r in rows
+    ]
+    return Page(items=items, total=int(total or 0), limit=limit, offset=offset)
+
+
+class CallItem(msgspec.Struct):
+    id: UUID
+    kind: str
+    title: str
+    budget_year: int
+    opens_at: str | None
+    deadline: str | None
+    deadline_label: str | None
+    state: str  # upcoming | open | closed
+    remaining_seconds: int  # until the deadline; 0 once closed
+    days_to_deadline: int | None
+    eligible_kinds: list[str]
+    rubric_year: int
+    required_documents: list[str]
+    threshold: int
+    description: str
+
+
+def calls(
+    db: Any,
+    *,
+    kind: str | None = None,
+    year: int | None = None,
+    state: str | None = None,
+    now: datetime | None = None,
+) -> list[CallItem]:
+    now = now or datetime.now(UTC)
+    if state is not None and state not in ("upcoming", "open", "closed"):
+        raise QueryError("state", "Status panggilan harus upcoming, open atau closed.")
+    clauses: list[str] = ["1 = 1"]
+    args: list[Any] = []
+    if kind:
+        clauses.append("kind = ?")
+        args.append(kind)
+    if year is not None:
+        clauses.append("budget_year = ?")
+        args.append(year)
+    out = []
+    for r in db.rows(
+        f"SELECT * FROM rm_calls WHERE {' AND '.join(clauses)} ORDER BY deadline, id", args
+    ):
+        opens, deadline = parse_ts(r["opens_at"]), parse_ts(r["deadline"])
+        if opens is None or deadline is None:
+            continue
+        call_state = "upcoming" if now < opens else "open" if now < deadline else "closed"
+        if state is not None and call_state != state:
+            continue
+        out.append(
+            CallItem(
+                id=UUID(r["id"]),
+                kind=r["kind"],
+                title=r["title"] or "",
+                budget_year=int(r["budget_year"]),
+                opens_at=opens.astimezone(JAKARTA).isoformat(),
+                deadline=deadline.astimezone(JAKARTA).isoformat(),
+                deadline_label=format_jakarta(deadline),
+                state=call_state,
+                remaining_seconds=int(max((deadline - now).total_seconds(), 0)),
+                days_to_deadline=(
+                    deadline.astimezone(JAKARTA).date() - now.astimezone(JAKARTA).date()
+                ).days,
+                eligible_kinds=_json.decode(r["eligible_kinds"] or "[]"),
+                rubric_year=int(r["rubric_year"]),
+                required_documents=_json.decode(r["required_documents"] or "[]"),
+                threshold=int(r["threshold"] or 0),
+                description=r["description"] or "",
+            )
+        )
+    return out

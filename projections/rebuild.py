@@ -1,0 +1,419 @@
+"""Rebuild read models from the whole log into shadow tables, then swap them in.
+
+Readers never see a half-built model: everything is written to ``<table>__rebuild`` and the swap
+(drop the live tables, rename the shadow ones, move the tracking position) is one transaction per
+model. Before it, that transaction locks the model's tracking row and applies whatever arrived
+meanwhile, so a live runner working on the same model simply finds its position moved and carries
+on from the rebuilt tables.
+
+Speed: one pass over the log feeds every model being rebuilt (each page read once — by a reader
+thread on PostgreSQL, so reading overlaps folding — and decoded once). Models with the ``fold`` /
+``flush`` fast path keep their per-key state in memory across pages and write each changed row
+once per checkpoint (COPY on PostgreSQL for new rows). A checkpoint (every ``checkpoint_events``
+notifications) commits the shadow rows with the shadow's tracking position, so a rebuild that is
+killed resumes from its last checkpoint instead of starting over.
+
+``until`` builds the models as they stood at a past moment (events stamped later are left out);
+``schema`` builds into another PostgreSQL schema (or SQLite file) instead of the live tables, e.g.
+``sirisma rebuild --until 2025-12-31T23:59:59+07:00 --into audit_2025``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from projections import registry, tracking
+from projections.base import Envelope, Folding, Projection
+from projections.log import Decoder, EventLog, RawRow, union_topics
+from projections.runner import owner_id
+from projections.target import Session, Target
+from services.config import Settings
+from services.db import Tx
+from services.store import EventStore
+
+log = logging.getLogger("sirisma.projections.rebuild")
+
+SHADOW = "__rebuild"
+PAGE = 5_000
+CHECKPOINT = 100_000
+CAPACITY = 50_000
+
+Progress = Callable[[int, int], None]
+
+
+class RebuildBusy(RuntimeError):
+    pass
+
+
+class ModelReport(msgspec.Struct):
+    name: str
+    position: int
+    applied: int
+    resumed_from: int
+
+
+class RebuildReport(msgspec.Struct):
+    models: list[ModelReport]
+    notifications: int
+    seconds: float
+    rate: float  # notifications per second over the whole run
+    position: int
+    until: str | None
+    schema: str | None
+
+
+class _Job:
+    def __init__(self, projection: Projection, start: int) -> None:
+        self.projection = projection
+        self.name = projection.name
+        topics = getattr(projection, "topics", None)
+        self.topics: frozenset[str] | None = frozenset(topics) if topics is not None else None
+        self.folding = isinstance(projection, Folding)
+        self.start = start
+        self.position = start
+        self.applied = 0
+        self.event_time: datetime | None = None
+
+    def take(self, envelopes: list[Envelope]) -> list[Envelope]:
+        return [
+            e
+            for e in envelopes
+            if e.notification_id > self.position and (self.topics is None or e.topic in self.topics)
+        ]
+
+
+def rebuild(
+    settings: Settings,
+    names: Sequence[str] | None = None,
+    until: datetime | None = None,
+    schema: str | None = None,
+    *,
+    store: EventStore | None = None,
+    page_size: int = PAGE,
+    checkpoint_events: int = CHECKPOINT,
+    capacity: int = CAPACITY,
+    progress: Progress | None = None,
+    lock_timeout: float = 120.0,
+) -> RebuildReport:
+    """Rebuild the named read models (all when none are named); see the module docstring."""
+    if until is not None and until.tzinfo is None:
+        raise ValueError("until must carry a time zone")
+    target = Target(settings, schema)
+    own_store = store is None
+    store = store or EventStore(settings)
+    projections = registry.select(names, capacity)
+    event_log = EventLog(store)
+    owner = f"rebuild {owner_id()}"
+    started = time.monotonic()
+    session = target.connect()
+    try:
+        _lock(session, [p.name for p in projections], lock_timeout)
+        jobs = _prepare(session, projections, until)
+        decoder = Decoder(union_topics(projections), until)
+        head = event_log.head(session.conn if event_log.postgres else None)
+        first = min(j.position for j in jobs)
+        total = max(head - first, 0)
+        done = 0
+        if progress:
+            progress(0, total)
+        pages = _pages(event_log, target, first, page_size)
+        try:
+            more = True
+            while more:
+                with session.transaction() as tx:
+                    count = 0
+                    more = False
+                    for rows in pages:
+                        _feed(tx, jobs, decoder.decode(rows), rows[-1][0])
+                        count += len(rows)
+                        done += len(rows)
+                        if progress:
+                            progress(done, max(total, done))
+                        if count >= checkpoint_events:
+                            more = True
+                            break
+                    _checkpoint(tx, jobs, owner, until)
+        except BaseException:
+            for job in jobs:
+                _discard(job.projection)
+            raise
+        finally:
+            pages.close()
+        _build_indexes(session, jobs)
+        for job in jobs:
+            _swap(session, event_log, decoder, job, page_size, owner, until)
+        seconds = time.monotonic() - started
+        return RebuildReport(
+            models=[ModelReport(j.name, j.position, j.applied, j.start) for j in jobs],
+            notifications=done,
+            seconds=round(seconds, 3),
+            rate=round(done / seconds, 1) if seconds > 0 else 0.0,
+            position=max((j.position for j in jobs), default=0),
+            until=until.isoformat() if until else None,
+            schema=schema,
+        )
+    finally:
+        session.close()
+        if own_store:
+            store.close()
+
+
+# --- steps ------------------------------------------------------------------------------------
+
+
+def _lock(session: Session, names: list[str], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    for name in names:
+        while not session.try_lock(f"rebuild:{name}"):
+            if time.monotonic() >= deadline:
+                raise RebuildBusy(f"Model baca '{name}' sedang dibangun ulang oleh proses lain.")
+            time.sleep(0.2)
+
+
+def _exists(tx: Tx, table: str) -> bool:
+    if tx.dialect == "postgres":
+        return tx.scalar("SELECT to_regclass(?)", (table,)) is not None
+    return tx.scalar("SELECT count(*) FROM sqlite_master WHERE name = ?", (table,)) > 0
+
+
+def _drop(tx: Tx, tables: Sequence[str]) -> None:
+    for table in tables:
+        tx.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _prepare(session: Session, projections: list[Projection], until: datetime | None) -> list[_Job]:
+    """Resume each model's shadow from its last checkpoint, or start it empty."""
+    jobs: list[_Job] = []
+    with session.transaction() as tx:
+        for statement in tracking.SCHEMA:
+            tx.execute(statement)
+        found = tracking.read(tx)
+        for projection in projections:
+            shadow = projection.name + SHADOW
+            position = found.get(shadow)
+            resumable = (
+                position is not None
+                and until is None
+                and position.until is None
+                and all(_exists(tx, f"{t}{SHADOW}") for t in projection.tables)
+            )
+            if resumable and position is not None:
+                start = position.position
+                log.info("rebuild of %s resumes from %d", projection.name, start)
+            else:
+                start = 0
+                _drop(tx, [f"{t}{SHADOW}" for t in projection.tables])
+                tracking.remove(tx, shadow)
+                tracking.lock(tx, shadow)
+                tracking.advance(tx, shadow, 0, event_time=None, owner="rebuild", until=until)
+            for statement in projection.schema(tx.dialect, SHADOW):
+                if not _deferred(statement):
+                    tx.execute(statement)
+            jobs.append(_Job(projection, start))
+    return jobs
+
+
+def _deferred(statement: str) -> bool:
+    """Plain secondary indexes are built once the shadow is full (faster than row by row).
+    Unique indexes are created up front: an ``ON CONFLICT`` may rely on them."""
+    return statement.lstrip().upper().startswith("CREATE INDEX")
+
+
+def _build_indexes(session: Session, jobs: list[_Job]) -> None:
+    with session.transaction() as tx:
+        for job in jobs:
+            for statement in job.projection.schema(tx.dialect, SHADOW):
+                if _deferred(statement):
+                    tx.execute(statement)
+
+
+def _feed(tx: Tx, jobs: list[_Job], envelopes: list[Envelope], last: int) -> None:
+    for job in jobs:
+        if last <= job.position:
+            continue
+        mine = job.take(envelopes)
+        if mine:
+            if job.folding:
+                job.projection.fold(tx, mine, SHADOW)  # type: ignore[attr-defined]
+            else:
+                job.projection.apply(tx, mine, SHADOW)
+            job.applied += len(mine)
+            job.event_time = mine[-1].event.timestamp
+        job.position = last
+
+
+def _checkpoint(tx: Tx, jobs: list[_Job], owner: str, until: datetime | None) -> None:
+    for job in jobs:
+        if job.folding:
+            job.projection.flush(tx, SHADOW)  # type: ignore[attr-defined]
+        tracking.lock(tx, job.name + SHADOW)
+        tracking.advance(
+            tx, job.name + SHADOW, job.position, event_time=job.event_time, owner=owner, until=until
+        )
+
+
+def _swap(
+    session: Session,
+    event_log: EventLog,
+    decoder: Decoder,
+    job: _Job,
+    page_size: int,
+    owner: str,
+    until: datetime | None,
+) -> None:
+    """Catch the shadow up under the live tracking row's lock, then put it in place."""
+    projection = job.projection
+    conn = session.conn if event_log.postgres else None
+    try:
+        with session.transaction() as tx:
+            tracking.lock(tx, projection.name)
+            while True:
+                rows = event_log.read(job.position, page_size, conn)
+                if not rows:
+                    break
+                mine = job.take(decoder.decode(rows))
+                if mine:
+                    projection.apply(tx, mine, SHADOW)
+                    job.applied += len(mine)
+                    job.event_time = mine[-1].event.timestamp
+                job.position = rows[-1][0]
+            if job.folding:
+                projection.flush(tx, SHADOW)  # type: ignore[attr-defined]
+            _drop(tx, projection.tables)
+            for table in projection.tables:
+                tx.execute(f"ALTER TABLE {table}{SHADOW} RENAME TO {table}")
+            _rename_indexes(tx, projection)
+            tracking.advance(
+                tx,
+                projection.name,
+                job.position,
+                event_time=job.event_time,
+                owner=owner,
+                until=until,
+            )
+            tracking.remove(tx, projection.name + SHADOW)
+    except BaseException:
+        _discard(projection)
+        raise
+    _discard(projection)
+    log.info("read model %s rebuilt up to %d", projection.name, job.position)
+
+
+def _rename_indexes(tx: Tx, projection: Projection) -> None:
+    """Give the swapped tables' indexes their live names (and create any that are missing)."""
+    for table in projection.tables:
+        if tx.dialect == "postgres":
+            names = [
+                r[0]
+                for r in tx.execute(
+                    "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() "
+                    "AND tablename = ?",
+                    (table,),
+                ).fetchall()
+            ]
+            for name in names:
+                if SHADOW in name:
+                    tx.execute(f"ALTER INDEX {name} RENAME TO {name.replace(SHADOW, '')}")
+        else:
+            names = [
+                r[0]
+                for r in tx.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                    "AND sql IS NOT NULL",
+                    (table,),
+                ).fetchall()
+            ]
+            for name in names:
+                if SHADOW in name:
+                    tx.execute(f"DROP INDEX {name}")
+    for statement in projection.schema(tx.dialect, ""):
+        tx.execute(statement)
+
+
+def _discard(projection: Projection) -> None:
+    discard = getattr(projection, "discard", None)
+    if discard is not None:
+        discard()
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+class _Pages:
+    """The log's pages from ``after`` to its current end, read ahead in a thread on PostgreSQL."""
+
+    def __init__(self, event_log: EventLog, target: Target, after: int, size: int) -> None:
+        self.event_log, self.target, self.after, self.size = event_log, target, after, size
+        self._stop = threading.Event()
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=4)
+        self._thread: threading.Thread | None = None
+        self._iter = self._generate()
+
+    def __iter__(self) -> Iterator[list[RawRow]]:
+        return self
+
+    def __next__(self) -> list[RawRow]:
+        return next(self._iter)
+
+    def _generate(self) -> Iterator[list[RawRow]]:
+        if not self.event_log.postgres:
+            position = self.after
+            while True:
+                rows = self.event_log.read(position, self.size)
+                if not rows:
+                    return
+                yield rows
+                position = rows[-1][0]
+                if len(rows) < self.size:
+                    return
+        self._thread = threading.Thread(target=self._read, name="sirisma-rebuild-read", daemon=True)
+        self._thread.start()
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def _read(self) -> None:
+        import psycopg
+
+        try:
+            with psycopg.connect(self.target.settings.database_url, autocommit=True) as conn:
+                position = self.after
+                while not self._stop.is_set():
+                    rows = self.event_log.read(position, self.size, conn)
+                    if rows:
+                        self._put(rows)
+                        position = rows[-1][0]
+                    if len(rows) < self.size:
+                        break
+        except BaseException as exc:  # handed to the consumer, which raises it
+            self._put(exc)
+            return
+        self._put(None)
+
+    def _put(self, item: Any) -> None:
+        while not self._stop.is_set():
+            with contextlib.suppress(queue.Full):
+                self._queue.put(item, timeout=0.2)
+                return
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+
+def _pages(event_log: EventLog, target: Target, after: int, size: int) -> _Pages:
+    return _Pages(event_log, target, after, size)

@@ -1,0 +1,423 @@
+"""The projection runner: follows the notification log and keeps every read model up to date.
+
+How it stays exactly-once and available:
+
+- **Batches.** One page of the log (``batch_size`` notifications, a few hundred) is read and
+  decoded once, then applied to each read model in one transaction per model, which also moves
+  that model's tracking position (``projections.tracking``). A crash before the commit loses the
+  whole batch, a crash after it loses nothing: the next start continues from the position.
+- **Compare-and-set.** The transaction locks the model's tracking row and checks it still holds
+  the position the batch was read after; if another writer (a rebuild's swap, a runner that took
+  over) moved it, the batch is dropped and re-read. An event is never applied twice, whatever
+  the timing.
+- **One active runner per model.** A runner applies a model only while it holds that model's
+  lock (PostgreSQL advisory lock on its own connection; ``flock`` on SQLite). Other runners wait
+  as hot standbys and retry the lock every ``lock_retry`` seconds; the lock dies with its
+  connection, so a killed or disconnected runner is replaced within about that long.
+- **Wake-up.** On PostgreSQL the event store NOTIFYs its channel in every insert transaction
+  (eventsourcing 9.5's recorder does it; no trigger needed); a listener thread wakes the runner.
+  Polling every ``poll_interval`` seconds is the fallback, and the only mechanism on SQLite, where
+  readers waiting for their own write also nudge the runner.
+- **Reconnects.** Any connection error closes everything, releases the locks (the connection is
+  gone) and starts over after a growing pause (0.5 s … 10 s): a database restart is survived
+  without intervention. An error inside one model's ``apply`` only pauses that model.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from projections import registry, tracking
+from projections.base import Envelope, Projection
+from projections.log import Decoder, EventLog, union_topics
+from projections.target import Session, Target
+from services.config import Settings
+from services.store import EventStore
+
+log = logging.getLogger("sirisma.projections")
+
+DEFAULT_BATCH = 500
+
+
+def owner_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class _Moved(Exception):
+    def __init__(self, position: int) -> None:
+        self.position = position
+
+
+class Model:
+    """A read model as one runner sees it: owned or not, and where it stands."""
+
+    def __init__(self, projection: Projection) -> None:
+        self.projection = projection
+        self.name = projection.name
+        topics = getattr(projection, "topics", None)
+        self.topics: frozenset[str] | None = frozenset(topics) if topics is not None else None
+        self.owned = False
+        self.position = 0
+        self.failures = 0
+        self.paused_until = 0.0
+        self.last_error: str | None = None
+
+    def discard(self) -> None:
+        discard = getattr(self.projection, "discard", None)
+        if discard is not None:
+            discard()
+
+    def wants(self, env: Envelope) -> bool:
+        return self.topics is None or env.topic in self.topics
+
+
+def _is_disconnect(session: Session, exc: BaseException) -> bool:
+    if session.dialect == "postgres":
+        import psycopg
+
+        return bool(
+            session.conn.closed
+            or session.conn.broken
+            or isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError))
+        )
+    return isinstance(exc, sqlite3.OperationalError) and "locked" not in str(exc)
+
+
+class Runner:
+    def __init__(
+        self,
+        settings: Settings,
+        projections: Sequence[Projection] | None = None,
+        *,
+        store: EventStore | None = None,
+        schema: str | None = None,
+        batch_size: int = DEFAULT_BATCH,
+        poll_interval: float | None = None,
+        lock_retry: float = 1.0,
+        owner: str | None = None,
+        on_batch: Callable[[str, int], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.target = Target(settings, schema)
+        self._own_store = store is None
+        self.store = store or EventStore(settings)
+        self.log = EventLog(self.store)
+        self.models = [Model(p) for p in (projections or registry.all_projections())]
+        self.decoder = Decoder(union_topics([m.projection for m in self.models]))
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval or (2.0 if self.target.dialect == "postgres" else 0.2)
+        self.lock_retry = lock_retry
+        self.owner = owner or owner_id()
+        self.on_batch = on_batch
+        self._wake = threading.Event()
+        self._cond = threading.Condition()
+        self._next_lock_try = 0.0
+        self.connected = False
+
+    # -- public ----------------------------------------------------------------------------------
+
+    @property
+    def names(self) -> list[str]:
+        return [m.name for m in self.models]
+
+    def owned(self) -> list[str]:
+        return [m.name for m in self.models if m.owned]
+
+    def positions(self) -> dict[str, int]:
+        with self._cond:
+            return {m.name: m.position for m in self.models if m.owned}
+
+    def nudge(self) -> None:
+        """Look at the log now (a reader is waiting for its own write)."""
+        self._wake.set()
+
+    def wait_for(self, notification_id: int, timeout: float, names: Sequence[str]) -> bool:
+        """Until every named model (owned here) applied ``notification_id``; False on timeout."""
+        deadline = time.monotonic() + max(0.0, timeout)
+        wanted = [m for m in self.models if m.name in set(names)]
+        self.nudge()
+        with self._cond:
+            while True:
+                if all(m.owned and m.position >= notification_id for m in wanted):
+                    return True
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._cond.wait(min(remaining, 0.1))
+
+    def run(self, stop: threading.Event) -> None:
+        """Follow the log until ``stop`` is set, surviving database restarts."""
+        backoff = 0.5
+        while not stop.is_set():
+            session: Session | None = None
+            listener: _Listener | None = None
+            try:
+                session = self.target.connect()
+                self._prepare(session)
+                self.connected = True
+                if self.log.postgres:
+                    listener = _Listener(self.target, self.log.channel, self._wake, stop)
+                backoff = 0.5
+                while not stop.is_set():
+                    self._acquire(session)
+                    self._wake.clear()
+                    if self._step(session) == 0:
+                        idle = self.poll_interval if self.owned() else self.lock_retry
+                        self._wake.wait(idle)
+            except Exception as exc:
+                self.connected = False
+                if stop.is_set():
+                    break
+                log.warning(
+                    "projection runner stopped by %s: %s; reconnecting in %.1fs",
+                    type(exc).__name__,
+                    exc,
+                    backoff,
+                )
+                stop.wait(backoff)
+                backoff = min(backoff * 2, 10.0)
+            finally:
+                self._release_all()
+                if listener is not None:
+                    listener.close()
+                if session is not None:
+                    session.close()
+        self.connected = False
+
+    def catch_up(self, timeout: float = 60.0) -> int:
+        """Apply everything in the log now (waiting up to ``timeout`` for the locks); return the
+        number of notifications read. For the CLI's ``--once``, tests and benchmarks."""
+        session = self.target.connect()
+        total = 0
+        try:
+            self._prepare(session)
+            deadline = time.monotonic() + timeout
+            while True:
+                self._next_lock_try = 0.0
+                self._acquire(session)
+                if len(self.owned()) == len(self.models):
+                    break
+                if time.monotonic() >= deadline:
+                    missing = sorted(set(self.names) - set(self.owned()))
+                    raise TimeoutError(f"read models held by another runner: {missing}")
+                time.sleep(0.1)
+            while True:
+                applied = self._step(session)
+                if applied == 0:
+                    return total
+                total += applied
+        finally:
+            self._release_all()
+            session.close()
+
+    def close(self) -> None:
+        if self._own_store:
+            self.store.close()
+
+    # -- internals -------------------------------------------------------------------------------
+
+    def _prepare(self, session: Session) -> None:
+        with session.transaction() as tx:
+            if session.dialect == "postgres":
+                tx.execute("SELECT pg_advisory_xact_lock(?)", (5_151_001,))
+            for statement in registry.schema_statements(
+                session.dialect, [m.projection for m in self.models]
+            ):
+                tx.execute(statement)
+
+    def _acquire(self, session: Session) -> None:
+        now = time.monotonic()
+        if now < self._next_lock_try or all(m.owned for m in self.models):
+            return
+        self._next_lock_try = now + self.lock_retry
+        for model in self.models:
+            if model.owned or not session.try_lock(model.name):
+                continue
+            with session.transaction() as tx:
+                position = tracking.lock(tx, model.name)
+            model.discard()
+            with self._cond:
+                model.position, model.owned = position, True
+            log.info(
+                "read model %s: active in %s from position %d", model.name, self.owner, position
+            )
+
+    def _release_all(self) -> None:
+        with self._cond:
+            for model in self.models:
+                if model.owned:
+                    model.owned = False
+                    model.discard()
+            self._cond.notify_all()
+
+    def _step(self, session: Session) -> int:
+        """Apply one page of the log to every model this runner owns; 0 when there is nothing."""
+        now = time.monotonic()
+        active = [m for m in self.models if m.owned and m.paused_until <= now]
+        if not active:
+            return 0
+        start = min(m.position for m in active)
+        rows = self.log.read(start, self.batch_size, session.conn)
+        if not rows:
+            return 0
+        last = rows[-1][0]
+        envelopes = self.decoder.decode(rows)
+        for model in active:
+            if last <= model.position:
+                continue
+            mine = [e for e in envelopes if e.notification_id > model.position and model.wants(e)]
+            self._apply(session, model, mine, last)
+        return len(rows)
+
+    def _apply(self, session: Session, model: Model, batch: list[Envelope], last: int) -> None:
+        try:
+            with session.transaction() as tx:
+                current = tracking.lock(tx, model.name)
+                if current != model.position:
+                    raise _Moved(current)
+                if batch:
+                    model.projection.apply(tx, batch, "")
+                event_time: datetime | None = batch[-1].event.timestamp if batch else None
+                tracking.advance(tx, model.name, last, event_time=event_time, owner=self.owner)
+        except _Moved as moved:
+            log.info(
+                "read model %s moved to %d by another writer (was %d); re-reading",
+                model.name,
+                moved.position,
+                model.position,
+            )
+            model.discard()
+            with self._cond:
+                model.position = moved.position
+            return
+        except Exception as exc:
+            model.discard()
+            if _is_disconnect(session, exc):
+                raise
+            model.failures += 1
+            model.last_error = f"{type(exc).__name__}: {exc}"
+            pause = min(0.5 * 2**model.failures, 30.0)
+            model.paused_until = time.monotonic() + pause
+            log.exception(
+                "read model %s failed at notifications %d..%d; paused %.1fs",
+                model.name,
+                model.position + 1,
+                last,
+                pause,
+            )
+            return
+        model.failures, model.last_error = 0, None
+        with self._cond:
+            model.position = last
+            self._cond.notify_all()
+        if self.on_batch is not None:
+            self.on_batch(model.name, last)
+
+
+class _Listener:
+    """LISTEN on the event store's channel in a thread; every NOTIFY wakes the runner."""
+
+    def __init__(
+        self, target: Target, channel: str, wake: threading.Event, stop: threading.Event
+    ) -> None:
+        self.target, self.channel, self.wake, self.stop = target, channel, wake, stop
+        self._closed = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="sirisma-listen", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        import psycopg
+
+        while not (self.stop.is_set() or self._closed.is_set()):
+            try:
+                with psycopg.connect(
+                    self.target.settings.database_url, autocommit=True, connect_timeout=10
+                ) as conn:
+                    conn.execute(f'LISTEN "{self.channel}"')
+                    self.wake.set()  # anything committed before LISTEN is seen by a step
+                    while not (self.stop.is_set() or self._closed.is_set()):
+                        for _ in conn.notifies(timeout=1.0, stop_after=1):
+                            self.wake.set()
+            except Exception as exc:
+                log.debug("listener reconnecting after %s", exc)
+                self._closed.wait(1.0)
+
+    def close(self) -> None:
+        self._closed.set()
+        self.thread.join(timeout=5)
+
+
+# --- the runtime's view: read-your-writes and status ---------------------------------------------
+
+
+class ReadModels:
+    """What HTTP handlers use (``runtime.read_models``): wait for a write, report positions.
+
+    In the embedded mode it also runs a ``Runner`` in a background thread of this process.
+    """
+
+    def __init__(self, settings: Settings, db: Any, store: EventStore) -> None:
+        self.settings = settings
+        self.db = db
+        self.store = store
+        self.names = registry.names()
+        self.runner: Runner | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self, **options: Any) -> Runner:
+        """Run the projections in a background thread until ``stop()``."""
+        if self.runner is None:
+            self.runner = Runner(self.settings, store=self.store, **options)
+            self._stop.clear()
+            self._thread = threading.Thread(
+                target=self.runner.run, args=(self._stop,), name="sirisma-projections", daemon=True
+            )
+            self._thread.start()
+        return self.runner
+
+    def stop(self, timeout: float = 15.0) -> None:
+        self._stop.set()
+        if self.runner is not None:
+            self.runner.nudge()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self._thread = None
+        self.runner = None
+
+    def positions(self, names: Sequence[str] | None = None) -> dict[str, int]:
+        rows = self.db.rows(f"SELECT name, position FROM {tracking.TABLE}")
+        found = {r["name"]: int(r["position"]) for r in rows}
+        return {n: found.get(n, 0) for n in (names or self.names)}
+
+    def wait_for(
+        self, notification_id: int, timeout: float = 5.0, names: Sequence[str] | None = None
+    ) -> bool:
+        """Bounded read-your-writes: True once every named read model (all by default) has
+        applied ``notification_id``; False when ``timeout`` seconds pass first."""
+        wanted = list(names or self.names)
+        timeout = min(max(timeout, 0.0), 60.0)
+        runner = self.runner
+        if runner is not None and set(wanted) <= set(runner.owned()):
+            return runner.wait_for(notification_id, timeout, wanted)
+        if runner is not None:
+            runner.nudge()
+        deadline = time.monotonic() + timeout
+        pause = 0.005
+        while True:
+            positions = self.positions(wanted)
+            if all(positions[n] >= notification_id for n in wanted):
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
+            pause = min(pause * 2, 0.05)

@@ -1,0 +1,153 @@
+"""Small SQL helpers shared by the read models: timestamps, keyed loads, and bulk writes.
+
+Read models are written once per batch, so the writes are the hot path of a rebuild. ``upsert``
+picks the fastest way each dialect offers: ``executemany`` of one ``INSERT … ON CONFLICT``
+statement (SQLite in-process; PostgreSQL pipelines it), and on PostgreSQL, for large batches,
+``COPY`` into the table (rows known to be new) or into a session temp table that is merged with
+one ``INSERT … SELECT … ON CONFLICT`` (rows that may exist).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import msgspec
+
+from services.db import Tx
+
+T = TypeVar("T")
+
+#: Above this many rows, PostgreSQL writes go through COPY.
+COPY_THRESHOLD = 200
+#: SQLite's default limit on bound parameters is 32766; stay far below it.
+CHUNK = 500
+
+_json = msgspec.json.Encoder()
+_pack = msgspec.msgpack.Encoder()
+
+
+def ts(moment: datetime | None) -> str | None:
+    """A UTC timestamp as fixed-width ISO text, so text order is time order on both dialects."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_ts(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def to_json(value: Any) -> str:
+    return _json.encode(value).decode()
+
+
+def pack(value: Any) -> bytes:
+    return _pack.encode(value)
+
+
+def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def table(name: str, suffix: str) -> str:
+    return f"{name}{suffix}"
+
+
+def select_by_keys(
+    tx: Tx, sql_table: str, columns: Sequence[str], key: str, keys: Iterable[Any]
+) -> list[tuple[Any, ...]]:
+    """Rows whose ``key`` is one of ``keys``: one query per chunk (``= ANY`` on PostgreSQL)."""
+    wanted = list(keys)
+    if not wanted:
+        return []
+    cols = ", ".join(columns)
+    if tx.dialect == "postgres":
+        return tx.execute(
+            f"SELECT {cols} FROM {sql_table} WHERE {key} = ANY(?)", (wanted,)
+        ).fetchall()
+    rows: list[tuple[Any, ...]] = []
+    for part in chunks(wanted):
+        marks = ", ".join("?" * len(part))
+        rows.extend(
+            tx.execute(f"SELECT {cols} FROM {sql_table} WHERE {key} IN ({marks})", part).fetchall()
+        )
+    return rows
+
+
+def upsert(
+    tx: Tx,
+    sql_table: str,
+    columns: Sequence[str],
+    keys: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    new: bool = False,
+) -> None:
+    """Insert or replace ``rows`` (each row at most once per call).
+
+    ``new=True`` promises that no row exists yet (a rebuild's first write of a key), which lets
+    PostgreSQL COPY straight into the table.
+    """
+    if not rows:
+        return
+    cols = ", ".join(columns)
+    updates = [c for c in columns if c not in keys]
+    conflict = (
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+        + ", ".join(f"{c} = excluded.{c}" for c in updates)
+        if updates
+        else f"ON CONFLICT ({', '.join(keys)}) DO NOTHING"
+    )
+    if tx.dialect == "postgres" and len(rows) >= COPY_THRESHOLD:
+        if new:
+            copy_rows(tx, sql_table, columns, rows)
+            return
+        stage = _stage(tx, sql_table)
+        copy_rows(tx, stage, columns, rows)
+        tx.execute(f"INSERT INTO {sql_table} ({cols}) SELECT {cols} FROM {stage} {conflict}")
+        tx.execute(f"TRUNCATE {stage}")
+        return
+    marks = ", ".join("?" * len(columns))
+    tx.executemany(f"INSERT INTO {sql_table} ({cols}) VALUES ({marks}) {conflict}", rows)
+
+
+def copy_rows(
+    tx: Tx, sql_table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """PostgreSQL COPY … FROM STDIN of Python values (text format, adapted by psycopg)."""
+    with tx.cursor.copy(f"COPY {sql_table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def _stage(tx: Tx, sql_table: str) -> str:
+    """A per-session temp table shaped like ``sql_table``, emptied at every commit."""
+    stage = f"stage_{sql_table}"
+    tx.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {sql_table} INCLUDING DEFAULTS) "
+        "ON COMMIT DELETE ROWS"
+    )
+    return stage
+
+
+def delete_by_keys(tx: Tx, sql_table: str, key: str, keys: Iterable[Any]) -> None:
+    wanted = list(keys)
+    if not wanted:
+        return
+    if tx.dialect == "postgres":
+        tx.execute(f"DELETE FROM {sql_table} WHERE {key} = ANY(?)", (wanted,))
+        return
+    for part in chunks(wanted):
+        marks = ", ".join("?" * len(part))
+        tx.execute(f"DELETE FROM {sql_table} WHERE {key} IN ({marks})", part)
+
+
+def blob_type(dialect: str) -> str:
+    return "BYTEA" if dialect == "postgres" else "BLOB"

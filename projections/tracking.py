@@ -1,0 +1,79 @@
+"""Tracking positions: how far each read model has applied the notification log.
+
+The position is written in the same transaction as the read model's rows. Before applying a
+batch, the writer locks the model's row (``FOR UPDATE`` on PostgreSQL; SQLite's write
+transactions are exclusive) and checks that the position is still the one the batch was read
+after. So even two writers that both believe they own a model can never apply an event twice:
+the second one finds the position moved and re-reads instead.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import msgspec
+
+from projections.sql import ts
+from services.db import Tx
+
+TABLE = "projection_tracking"
+
+SCHEMA = [
+    f"""CREATE TABLE IF NOT EXISTS {TABLE} (
+        name TEXT PRIMARY KEY,
+        position BIGINT NOT NULL DEFAULT 0,
+        event_time TEXT,
+        updated_at TEXT,
+        owner TEXT,
+        until TEXT
+    )"""
+]
+
+
+class Position(msgspec.Struct, frozen=True):
+    name: str
+    position: int
+    event_time: str | None
+    updated_at: str | None
+    owner: str | None
+    until: str | None
+
+
+def lock(tx: Tx, name: str) -> int:
+    """The model's position, locked for this transaction (the row is created at 0 if missing)."""
+    tx.execute(
+        f"INSERT INTO {TABLE} (name, position) VALUES (?, 0) ON CONFLICT (name) DO NOTHING",
+        (name,),
+    )
+    suffix = " FOR UPDATE" if tx.dialect == "postgres" else ""
+    return int(tx.scalar(f"SELECT position FROM {TABLE} WHERE name = ?{suffix}", (name,)))
+
+
+def advance(
+    tx: Tx,
+    name: str,
+    position: int,
+    *,
+    event_time: datetime | None,
+    owner: str,
+    until: datetime | None = None,
+) -> None:
+    tx.execute(
+        f"UPDATE {TABLE} SET position = ?, event_time = COALESCE(?, event_time), "
+        "updated_at = ?, owner = ?, until = ? WHERE name = ?",
+        (position, ts(event_time), ts(datetime.now(UTC)), owner, ts(until), name),
+    )
+
+
+def read(tx: Tx, names: list[str] | None = None) -> dict[str, Position]:
+    rows = tx.execute(
+        f"SELECT name, position, event_time, updated_at, owner, until FROM {TABLE}"
+    ).fetchall()
+    found = {r[0]: Position(r[0], int(r[1]), r[2], r[3], r[4], r[5]) for r in rows}
+    if names is None:
+        return found
+    return {n: found[n] for n in names if n in found}
+
+
+def remove(tx: Tx, name: str) -> None:
+    tx.execute(f"DELETE FROM {TABLE} WHERE name = ?", (name,))
