@@ -175,6 +175,17 @@ def settle(runtime: Runtime, outcome: Outcome | int | None) -> None:
         log.warning("read models did not catch up", extra={"notification": notification_id})
 
 
+def revision_items(innovation: Innovation) -> list[dict[str, str]]:
+    """The open revision round's items as the operator reads them (label and the note)."""
+    from services.review.views import item_label
+
+    revision = innovation.open_revision()
+    if revision is None:
+        return []
+    rubric = rubric_of(innovation)
+    return [{"label": item_label(i, innovation, rubric), "note": i.note} for i in revision.items]
+
+
 def version_of(data: dict[str, Any]) -> int | None:
     """The version the form was rendered from (hidden field), for optimistic concurrency."""
     raw = data.get("version")

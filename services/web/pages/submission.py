@@ -38,6 +38,7 @@ from services.web.pages.common import (
     now,
     parse_uuid,
     refusal,
+    revision_items,
     rubric_of,
     run_command,
     settle,
@@ -80,6 +81,7 @@ def summary_row(runtime: Any, innovation: Innovation, names: Names, moment: Any)
         "verified": card.verified_total,
         "max": card.max_total,
         "revision": revision,
+        "revision_items": revision_items(innovation),
         "call": call,
         "deadline": deadline_info(call, moment),
         "changed": innovation.modified_on,
@@ -107,6 +109,7 @@ def workspace(request: Request[Any, Any, Any], innovation: Innovation, tab: str)
         "deadline": deadline_info(call, now()),
         "server_now": now(),
         "revision": innovation.open_revision(),
+        "revision_items": revision_items(innovation),
         "is_krenova": innovation.call_kind == CallKind.KRENOVA,
     }
 
