@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from services.audit.cli import audit as audit_cli
 from services.config import documented_settings, load_settings
 from services.identity.cli import users
 
@@ -75,6 +76,7 @@ def show_config() -> None:
 
 
 main.add_command(users)  # sirisma users add|disable|enable|set-role|reset-password
+main.add_command(audit_cli)  # sirisma audit verify [--bundle|--against] | export | grant
 
 
 if __name__ == "__main__":
