@@ -5,13 +5,17 @@ from __future__ import annotations
 import click
 
 from services.audit.cli import audit as audit_cli
-from services.config import documented_settings, load_settings
+from services.config import ConfigError, documented_settings, load_settings, shown_value
 from services.identity.cli import users
 
 
 @click.group()
 def main() -> None:
     """SI-RISMA: inovasi daerah dari usulan sampai laporan IGA."""
+    try:  # a malformed SIRISMA_* value: one plain line naming it, not a traceback
+        load_settings()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @main.command()
@@ -24,7 +28,7 @@ def serve(host: str | None, port: int | None, demo: bool, workers: int) -> None:
     import uvicorn
 
     settings = load_settings()
-    if demo:
+    if demo or settings.demo:  # SIRISMA_DEMO=true does what --demo does (containers)
         from services.demo import seed_if_empty
 
         seed_if_empty(settings)
@@ -69,10 +73,8 @@ def show_config() -> None:
     settings = load_settings()
     for variable, default in documented_settings():
         name = variable.removeprefix("SIRISMA_").lower()
-        value = getattr(settings, name)
-        if "password" in name or "secret" in name:
-            value = "***"
-        click.echo(f"{variable}={value}  (default: {default if 'secret' not in name else '***'})")
+        value = shown_value(name, getattr(settings, name))
+        click.echo(f"{variable}={value}  (default: {shown_value(name, default)})")
 
 
 main.add_command(users)  # sirisma users add|disable|enable|set-role|reset-password

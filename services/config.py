@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import msgspec
 
@@ -64,16 +65,53 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         return self.data_path / "readmodels.sqlite3"
 
 
+class ConfigError(ValueError):
+    """A malformed ``SIRISMA_*`` value; the message names the variable so it can be fixed."""
+
+
+_BOOL_WORDS = {"yes": "true", "on": "true", "no": "false", "off": "false"}
+_DEFAULTS = Settings()
+
+
 def load_settings(env: dict[str, str] | None = None, **overrides: object) -> Settings:
-    """Read ``SIRISMA_<FIELD>`` for every field; unknown or malformed values fail loudly."""
+    """Read ``SIRISMA_<FIELD>`` for every field; malformed values fail loudly, naming the
+    variable. An empty value for a number or a flag means "use the default", as compose files
+    write ``SIRISMA_SMTP_PORT: ${SIRISMA_SMTP_PORT:-}``."""
     source = os.environ if env is None else env
     raw: dict[str, object] = {}
     for name in Settings.__struct_fields__:
         value = source.get(PREFIX + name.upper())
-        if value is not None:
-            raw[name] = value
+        if value is None:
+            continue
+        default = getattr(_DEFAULTS, name)
+        if not isinstance(default, str):
+            value = value.strip()
+            if not value:
+                continue
+        if isinstance(default, bool):
+            value = _BOOL_WORDS.get(value.lower(), value)
+        raw[name] = value
     raw.update(overrides)
-    return msgspec.convert(raw, Settings, strict=False)
+    try:
+        return msgspec.convert(raw, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        detail, _, path = str(exc).partition(" - at `$.")
+        name = path.rstrip("`")
+        raise ConfigError(f"{PREFIX}{name.upper()}={raw.get(name)!r}: {detail}") from None
+
+
+def shown_value(name: str, value: object) -> str:
+    """A setting as it may be printed or logged: secrets masked, and URL passwords too."""
+    text = "" if value is None else str(value)
+    if "password" in name or "secret" in name:
+        return "***" if text else ""
+    if name.endswith("_url") and "@" in text:
+        parts = urlsplit(text)
+        userinfo, _, hostport = parts.netloc.rpartition("@")
+        if ":" in userinfo:
+            netloc = f"{userinfo.split(':', 1)[0]}:***@{hostport}"
+            return urlunsplit(parts._replace(netloc=netloc))
+    return text
 
 
 def documented_settings() -> list[tuple[str, str]]:
