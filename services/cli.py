@@ -7,6 +7,8 @@ import click
 from services.audit.cli import audit as audit_cli
 from services.config import ConfigError, documented_settings, load_settings, shown_value
 from services.identity.cli import users
+from services.notification import cli as notification_cli
+from projections import cli as projection_cli
 
 
 @click.group()
@@ -79,6 +81,14 @@ def show_config() -> None:
 
 main.add_command(users)  # sirisma users add|disable|enable|set-role|reset-password
 main.add_command(audit_cli)  # sirisma audit verify [--bundle|--against] | export | grant
+
+# sirisma relay | worker | beat | dead-letters list|retry | digests seal|verify | notifications
+for _command in notification_cli.COMMANDS:
+    main.add_command(_command)
+
+# sirisma project | rebuild [NAME…] [--until --into] | projections status|verify
+for _command in projection_cli.COMMANDS:
+    main.add_command(_command)
 
 
 if __name__ == "__main__":

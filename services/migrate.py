@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from services.db import Database
 from services.identity import sessions
+from services.notification import schema as notification_schema
 from services.review import tables as review_tables
 from services.web import idempotency
 
 
 def schema_statements() -> list[str]:
     statements: list[str] = []
-    for module in (sessions, review_tables, idempotency):
+    for module in (sessions, review_tables, idempotency, notification_schema):
         statements.extend(module.SCHEMA)
     return statements
 

@@ -19,7 +19,8 @@ from services.store import EventStore
 
 
 class Runtime:
-    def __init__(self, settings: Settings | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, *, background: bool = True) -> None:
+        """``background=False``: no in-process runners (workers, CLI tools, one-shot scripts)."""
         self.settings = settings or load_settings()
         self.store = EventStore(self.settings)
         self.commands = Commands(self.store)
@@ -28,6 +29,19 @@ class Runtime:
         migrate(self.db)
         self.sessions = SessionStore(self.db, timedelta(hours=self.settings.token_ttl_hours))
         self._on_close: list[Callable[[], Any]] = []
+        # Read models: ``read_models.wait_for(notification_id, timeout)`` for read-your-writes;
+        # in the embedded mode the projection runner runs in a thread of this process.
+        from projections.runner import ReadModels
+
+        self.read_models = ReadModels(self.settings, self.db, self.store)
+        if background and self.settings.embedded:
+            self.read_models.start()
+            self.on_close(self.read_models.stop)
+        if background and not self.settings.redis_url:
+            # Embedded mode: no broker, so relay + notification tasks run in a thread here.
+            from services.notification.embedded import start_embedded
+
+            start_embedded(self)
 
     def on_close(self, callback: Callable[[], Any]) -> None:
         """Register cleanup (a background runner's stop, a pool's close), run in reverse order."""

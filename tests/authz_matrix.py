@@ -198,6 +198,38 @@ MATRIX.update(
 
 # --- notification (inbox) ------------------------------------------------------------------
 
+
+def _own_notification(ctx: Any) -> str:
+    """A message in the caller's own inbox (anonymous: someone else's; it gets 401 anyway)."""
+    from tests.notification.helpers import inbox_item
+
+    return inbox_item(ctx.runtime, ctx.ids.get(ctx.caller) or ctx.ids["admin"])
+
+
+def _dead_letter(ctx: Any) -> str:
+    from tests.notification.helpers import dead_letter
+
+    return dead_letter(ctx.runtime)
+
+
+MATRIX.update(
+    {
+        ("GET", "/api/me/notifications"): Rule(SIGNED_IN),
+        ("POST", "/api/me/notifications/{notification_id}/read"): Rule(
+            SIGNED_IN, params={"notification_id": _own_notification}
+        ),
+        ("POST", "/api/me/notifications/read-all"): Rule(SIGNED_IN),
+        ("GET", "/api/admin/dead-letters"): Rule(ADMIN_ONLY),
+        ("POST", "/api/admin/dead-letters/{dead_letter_id}/retry"): Rule(
+            ADMIN_ONLY, params={"dead_letter_id": _dead_letter}
+        ),
+        ("GET", "/api/admin/notifications/status"): Rule(ADMIN_ONLY),
+        ("GET", "/api/audit/digests"): Rule(
+            expect(FORBID, admin=ALLOW, auditor=ALLOW, anonymous=UNAUTH)
+        ),
+    }
+)
+
 # --- projections / read models (lists, dashboards, search, catalogue) ----------------------
 
 # --- web pages served under /api (none expected) -------------------------------------------

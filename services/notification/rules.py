@@ -1,0 +1,246 @@
+"""Who is told what, for each event: the notification rules as one readable table.
+
+``plan_event`` turns one event of the log into ``Planned`` side effects: an audit-trail record
+for every event, and for the events people care about one message per recipient and channel.
+Recipients are resolved from the relay's directory *as of this event* (see ``directory``):
+
+=======================  ===========================================  ==========================
+event                    recipients                                   kind
+=======================  ===========================================  ==========================
+Submitted                admins (new submission to assign)            submission_received
+RevisionRequested        the organisation's operators                 revision_requested
+Approved / Rejected      the organisation's operators                 approved / rejected
+Established              the organisation's operators                 established
+ReportedToIGA            the organisation's operators                 reported_to_iga
+ReviewerAssigned         the assigned reviewer                        reviewer_assigned
+Resubmitted              the assigned reviewers (admins if none)      resubmitted
+Withdrawn                the assigned reviewers                       withdrawn
+any status change of a   the participant who submitted it             the specific kind above,
+Krenova entry                                                         else entry_status_changed
+=======================  ===========================================  ==========================
+
+For a Krenova entry (no organisation) "the organisation's operators" is the participant. The
+actor is never told about their own action, except the participant's submission receipt.
+Reminders and escalations come from ``schedules``; they use the same ``Planned`` shape.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from services.db import Tx
+from services.domain import events as ev
+from services.domain.actor import Role
+from services.domain.call import MONTHS, format_jakarta
+from services.domain.lifecycle import STATUS_LABELS
+from services.notification import directory
+from services.notification.directory import InnovationRow, Recipient
+from services.notification.schema import stamp
+
+INAPP = "inapp"
+EMAIL = "email"
+AUDIT = "audit"
+CHANNELS = (INAPP, EMAIL, AUDIT)
+
+# Events whose news goes to the submitting organisation (or the Krenova participant).
+TO_SUBMITTER: dict[type[ev.Event], str] = {
+    ev.RevisionRequested: "revision_requested",
+    ev.Approved: "approved",
+    ev.Rejected: "rejected",
+    ev.Established: "established",
+    ev.ReportedToIGA: "reported_to_iga",
+}
+
+KINDS = (
+    "submission_received",
+    "submission_confirmed",
+    "reviewer_assigned",
+    "resubmitted",
+    "withdrawn",
+    "revision_requested",
+    "approved",
+    "rejected",
+    "established",
+    "reported_to_iga",
+    "entry_status_changed",
+    "deadline_reminder",
+    "compliance_reminder",
+    "sla_reviewer",
+    "sla_admin",
+)
+
+
+class Planned(msgspec.Struct, frozen=True, kw_only=True):
+    """One side effect to perform once: the outbox row's key and what the task needs."""
+
+    source_key: str  # what it is about: "event:<notification id>" or a reminder's key
+    recipient_id: str  # account id; "" for the audit record
+    channel: str  # inapp | email | audit
+    kind: str
+    payload: dict[str, Any]
+    notification_id: int | None = None
+    occurred_at: str | None = None
+
+
+def event_source(notification_id: int) -> str:
+    return f"event:{notification_id}"
+
+
+def fan_out(
+    source_key: str,
+    kind: str,
+    recipients: list[Recipient],
+    params: dict[str, Any],
+    *,
+    email: bool,
+    notification_id: int | None = None,
+    occurred_at: str | None = None,
+) -> list[Planned]:
+    """One in-app message per recipient, plus an email where SMTP is set up and they have one."""
+    planned: list[Planned] = []
+    for r in recipients:
+        payload = {
+            "kind": kind,
+            "params": params,
+            "recipient": {"name": r.full_name or r.username, "email": r.email, "role": r.role},
+        }
+        channels = [INAPP] + ([EMAIL] if email and r.email else [])
+        for channel in channels:
+            planned.append(
+                Planned(
+                    source_key=source_key,
+                    recipient_id=r.account_id,
+                    channel=channel,
+                    kind=kind,
+                    payload=payload,
+                    notification_id=notification_id,
+                    occurred_at=occurred_at,
+                )
+            )
+    return planned
+
+
+def _fmt_date(value: Any) -> str:
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def _params(tx: Tx, e: ev.InnovationEvent, row: InnovationRow) -> dict[str, Any]:
+    call = directory.call(tx, row.call_id)
+    params: dict[str, Any] = {
+        "innovation_id": row.innovation_id,
+        "call_id": row.call_id,
+        "title": row.title,
+        "organisation": directory.organisation_name(tx, row.organisation_id),
+        "call": call["title"] if call else "",
+        "krenova": row.call_kind == "krenova",
+        "actor": directory.display_name(tx, e.actor.account_id),
+        "status": row.status,
+        "status_label": STATUS_LABELS.get(row.status, row.status),
+        "when": format_jakarta(e.timestamp),
+        "note": "",
+    }
+    match e:
+        case ev.RevisionRequested():
+            params["note"] = e.note
+            params["round"] = e.round
+            params["revision_items"] = [f"{i.key}: {i.note}" if i.note else i.key for i in e.items]
+        case ev.Approved():
+            params["note"] = e.note
+            params["score"] = e.verified_score
+        case ev.Rejected():
+            params["note"] = e.reason
+        case ev.Established():
+            params["sk_number"] = e.sk_number
+            params["sk_date"] = _fmt_date(e.sk_date)
+        case ev.ReportedToIGA():
+            params["year"] = e.year
+        case ev.Resubmitted():
+            params["note"] = e.note
+            params["round"] = e.round
+        case ev.Withdrawn():
+            params["note"] = e.reason
+        case _:
+            note = getattr(e, "note", None) or getattr(e, "reason", None)
+            if isinstance(note, str) and note:
+                params["note"] = note
+    return params
+
+
+def _submitters(tx: Tx, row: InnovationRow) -> list[Recipient]:
+    """The organisation's operators, or the participant for a Krenova entry."""
+    if row.organisation_id is not None:
+        return directory.operators(tx, row.organisation_id)
+    participant = directory.account(tx, row.submitter_id)
+    return [participant] if participant else []
+
+
+def _reviewers(tx: Tx, row: InnovationRow) -> list[Recipient]:
+    found = [directory.account(tx, r) for r in row.reviewers]
+    return [r for r in found if r is not None and r.role == Role.REVIEWER]
+
+
+def recipients_for(
+    tx: Tx, e: ev.InnovationEvent, before: InnovationRow | None, after: InnovationRow
+) -> list[tuple[str, list[Recipient]]]:
+    """(kind, recipients) pairs for an innovation event, most specific first."""
+    out: list[tuple[str, list[Recipient]]] = []
+    if isinstance(e, ev.Submitted):
+        out.append(("submission_received", directory.admins(tx)))
+        if after.organisation_id is None:
+            out.append(("submission_confirmed", _submitters(tx, after)))
+    elif type(e) in TO_SUBMITTER:
+        out.append((TO_SUBMITTER[type(e)], _submitters(tx, after)))
+    elif isinstance(e, ev.ReviewerAssigned):
+        assigned = directory.account(tx, str(e.reviewer_id))
+        out.append(("reviewer_assigned", [assigned] if assigned else []))
+    elif isinstance(e, ev.Resubmitted):
+        out.append(("resubmitted", _reviewers(tx, after) or directory.admins(tx)))
+    elif isinstance(e, ev.Withdrawn):
+        out.append(("withdrawn", _reviewers(tx, after)))
+    status_changed = before is not None and before.status != after.status
+    if after.organisation_id is None and status_changed:
+        out.append(("entry_status_changed", _submitters(tx, after)))
+    return out
+
+
+def plan_event(tx: Tx, notification_id: int, event: ev.Event, *, email: bool) -> list[Planned]:
+    """Fold the event into the directory and plan its side effects (audit record first)."""
+    occurred = stamp(event.timestamp)
+    source = event_source(notification_id)
+    planned = [
+        Planned(
+            source_key=source,
+            recipient_id="",
+            channel=AUDIT,
+            kind="audit",
+            payload={"topic": event.TOPIC},
+            notification_id=notification_id,
+            occurred_at=occurred,
+        )
+    ]
+    before, after = directory.apply(tx, event)
+    if not isinstance(event, ev.InnovationEvent) or after is None:
+        return planned
+    seen: set[str] = set()
+    actor = str(event.actor.account_id) if event.actor.account_id else None
+    params = _params(tx, event, after)
+    for kind, recipients in recipients_for(tx, event, before, after):
+        chosen = [
+            r
+            for r in recipients
+            if r.account_id not in seen
+            and (r.account_id != actor or kind == "submission_confirmed")
+        ]
+        seen.update(r.account_id for r in chosen)
+        planned += fan_out(
+            source,
+            kind,
+            chosen,
+            params,
+            email=email,
+            notification_id=notification_id,
+            occurred_at=occurred,
+        )
+    return planned

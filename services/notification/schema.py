@@ -1,0 +1,175 @@
+"""Tables of the notification context (run by ``services.migrate``), and how times are stored.
+
+* ``notification_tracking``: the relay's position in the notification log.
+* ``notification_accounts|organisations|calls|innovations``: the relay's own small picture of the
+  world (who is operator of what, open calls, what waits in review), folded from the log in the
+  same transaction as the relay's position, so recipients are resolved exactly as of the event.
+* ``notification_outbox``: one row per side effect, keyed by (source, recipient, channel). The
+  primary key is what makes every side effect happen once: the relay inserts with ``ON CONFLICT DO
+  NOTHING``; the row's ``state`` says whether the task still has to run (pending / dispatched),
+  has run (done) or gave up (dead). For email it is also the idempotency record of the SMTP send
+  (``email_state`` sending → sent).
+* ``notification_inbox``: the in-app channel, unique per (source, recipient).
+* ``notification_dead_letters``: tasks that exhausted their retries, for admins and the CLI.
+* ``notification_audit_records`` / ``notification_audit_digests``: the audit-trail worker's
+  human-readable record of every event and the daily HMAC-signed hash chain over it.
+
+Times are TEXT in one fixed UTC format (``stamp``), so they compare correctly as strings on both
+SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+STAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+def stamp(moment: datetime) -> str:
+    """A UTC timestamp as sortable text: '2025-03-05T07:03:22.000000Z'."""
+    return moment.astimezone(UTC).strftime(STAMP_FORMAT)
+
+
+def parse_stamp(text: str) -> datetime:
+    return datetime.strptime(text, STAMP_FORMAT).replace(tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+SCHEMA = [
+    """CREATE TABLE IF NOT EXISTS notification_tracking (
+        name TEXT PRIMARY KEY,
+        position BIGINT NOT NULL DEFAULT 0,
+        last_event_at TEXT,
+        broker_run_id TEXT,
+        updated_at TEXT NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS notification_accounts (
+        account_id TEXT PRIMARY KEY,
+        username TEXT NOT NULL,
+        full_name TEXT NOT NULL,
+        email TEXT NOT NULL,
+        role TEXT NOT NULL,
+        organisation_id TEXT,
+        disabled INTEGER NOT NULL DEFAULT 0
+    )""",
+    "CREATE INDEX IF NOT EXISTS notification_accounts_role "
+    "ON notification_accounts (role, organisation_id)",
+    """CREATE TABLE IF NOT EXISTS notification_organisations (
+        organisation_id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        code TEXT NOT NULL,
+        name TEXT NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS notification_calls (
+        call_id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        title TEXT NOT NULL,
+        budget_year INTEGER NOT NULL,
+        opens_at TEXT NOT NULL,
+        deadline TEXT NOT NULL,
+        eligible_kinds TEXT NOT NULL
+    )""",
+    """CREATE TABLE IF NOT EXISTS notification_innovations (
+        innovation_id TEXT PRIMARY KEY,
+        call_id TEXT,
+        call_kind TEXT NOT NULL,
+        organisation_id TEXT,
+        submitter_id TEXT,
+        title TEXT NOT NULL,
+        status TEXT NOT NULL,
+        budget_year INTEGER NOT NULL,
+        reviewers TEXT NOT NULL DEFAULT '[]',
+        review_since TEXT,
+        submitted_at TEXT
+    )""",
+    "CREATE INDEX IF NOT EXISTS notification_innovations_call "
+    "ON notification_innovations (call_id, organisation_id)",
+    "CREATE INDEX IF NOT EXISTS notification_innovations_status "
+    "ON notification_innovations (status)",
+    """CREATE TABLE IF NOT EXISTS notification_outbox (
+        source_key TEXT NOT NULL,
+        recipient_id TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        notification_id BIGINT,
+        occurred_at TEXT,
+        payload TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending',
+        created_at TEXT NOT NULL,
+        dispatched_at TEXT,
+        dispatches INTEGER NOT NULL DEFAULT 0,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT,
+        email_state TEXT,
+        sending_at TEXT,
+        sent_at TEXT,
+        message_id TEXT,
+        completed_at TEXT,
+        last_error TEXT,
+        PRIMARY KEY (source_key, recipient_id, channel)
+    )""",
+    "CREATE INDEX IF NOT EXISTS notification_outbox_open "
+    "ON notification_outbox (state, dispatched_at)",
+    "CREATE INDEX IF NOT EXISTS notification_outbox_event ON notification_outbox (notification_id)",
+    """CREATE TABLE IF NOT EXISTS notification_inbox (
+        id TEXT PRIMARY KEY,
+        source_key TEXT NOT NULL,
+        recipient_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        title TEXT NOT NULL,
+        body TEXT NOT NULL,
+        innovation_id TEXT,
+        call_id TEXT,
+        notification_id BIGINT,
+        created_at TEXT NOT NULL,
+        read_at TEXT,
+        UNIQUE (source_key, recipient_id)
+    )""",
+    "CREATE INDEX IF NOT EXISTS notification_inbox_recipient "
+    "ON notification_inbox (recipient_id, created_at)",
+    """CREATE TABLE IF NOT EXISTS notification_dead_letters (
+        id TEXT PRIMARY KEY,
+        task TEXT NOT NULL,
+        source_key TEXT,
+        recipient_id TEXT,
+        channel TEXT,
+        args TEXT NOT NULL,
+        error TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        failed_at TEXT NOT NULL,
+        retried_at TEXT,
+        retried_by TEXT
+    )""",
+    "CREATE INDEX IF NOT EXISTS notification_dead_letters_open "
+    "ON notification_dead_letters (retried_at, failed_at)",
+    """CREATE TABLE IF NOT EXISTS notification_audit_records (
+        notification_id BIGINT PRIMARY KEY,
+        day TEXT NOT NULL,
+        originator_id TEXT NOT NULL,
+        originator_version INTEGER NOT NULL,
+        topic TEXT NOT NULL,
+        actor_id TEXT,
+        actor_role TEXT NOT NULL,
+        actor_name TEXT,
+        occurred_at TEXT NOT NULL,
+        correlation_id TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        changes TEXT NOT NULL,
+        recorded_at TEXT NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS notification_audit_records_day "
+    "ON notification_audit_records (day, notification_id)",
+    """CREATE TABLE IF NOT EXISTS notification_audit_digests (
+        day TEXT PRIMARY KEY,
+        record_count INTEGER NOT NULL,
+        first_notification_id BIGINT,
+        last_notification_id BIGINT,
+        records_hash TEXT NOT NULL,
+        previous_digest TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        sealed_at TEXT NOT NULL
+    )""",
+]

@@ -1,0 +1,222 @@
+"""Who is told what, planned from the log and delivered by the task code, on SQLite and PostgreSQL.
+
+These tests drive the embedded runner's rounds in the test thread (``drain``), so they exercise the
+relay's planning, the outbox and the in-app/audit tasks without processes; the Celery path has its
+own tests in ``test_distributed.py``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from uuid import uuid4
+
+import msgspec
+
+from services.config import Settings
+from services.domain.values import RevisionItem
+from services.notification import delivery, outbox, relay
+from services.notification.outbox import Key
+from services.runtime import Runtime
+from tests.notification.conftest import NotifyWorld, drain
+
+
+def inbox(runtime: Runtime) -> Counter[tuple[str, str]]:
+    """(username, kind) → how many in-app messages."""
+    rows = runtime.db.rows(
+        "SELECT a.username, i.kind FROM notification_inbox i "
+        "JOIN notification_accounts a ON a.account_id = i.recipient_id"
+    )
+    return Counter((r["username"], r["kind"]) for r in rows)
+
+
+def lifecycle(world: NotifyWorld) -> object:
+    c = world.commands
+    op, rev, rev2, admin = (
+        world.ctx(world.operator),
+        world.ctx(world.reviewer),
+        world.ctx(world.reviewer2),
+        world.ctx(world.admin),
+    )
+    iid = world.complete_draft()
+    c.submit(op, iid)
+    c.assign_reviewer(admin, iid, world.reviewer.account_id)
+    c.request_revision(
+        rev, iid, note="Lengkapi SK", items=[RevisionItem(kind="indicator", key="1", note="SK")]
+    )
+    c.resubmit(op, iid, note="Sudah")
+    for doc in list(c.innovation(iid).documents.values()):
+        c.verify_document(rev, iid, doc.document.doc_id, accepted=True)
+    c.score(rev, iid, world.verdicts(3))
+    c.assign_reviewer(admin, iid, world.reviewer2.account_id)
+    c.score(rev2, iid, world.verdicts(3))
+    c.approve(admin, iid, note="layak")
+    c.establish(admin, iid, sk_number="188/12/2025", sk_date=date(2025, 10, 1))
+    c.select_for_iga(admin, iid, 2025)
+    c.report_to_iga(admin, iid, year=2025, report_id=uuid4())
+    return iid
+
+
+def test_each_event_reaches_exactly_the_people_it_concerns(quiet_runtime: Runtime) -> None:
+    world = NotifyWorld(quiet_runtime)
+    lifecycle(world)
+    drain(quiet_runtime)
+    assert inbox(quiet_runtime) == Counter(
+        {
+            ("admin", "submission_received"): 1,
+            ("rev.satu", "reviewer_assigned"): 1,
+            ("rev.satu", "resubmitted"): 1,
+            ("rev.dua", "reviewer_assigned"): 1,
+            ("op.dukcapil", "revision_requested"): 1,
+            ("op.dukcapil", "approved"): 1,
+            ("op.dukcapil", "established"): 1,
+            ("op.dukcapil", "reported_to_iga"): 1,
+        }
+    )
+    # The other organisation's operator and the conflicted reviewer hear nothing.
+    texts = quiet_runtime.db.rows(
+        "SELECT title, body FROM notification_inbox WHERE kind = 'revision_requested'"
+    )[0]
+    assert texts["title"] == "Perlu perbaikan: Si Cepat Adminduk"
+    assert "Lengkapi SK" in texts["body"] and "Rev Satu" in texts["body"]
+    established = quiet_runtime.db.rows(
+        "SELECT body FROM notification_inbox WHERE kind = 'established'"
+    )[0]
+    assert "188/12/2025" in established["body"] and "1 Oktober 2025" in established["body"]
+
+
+def test_every_event_gets_one_audit_record_in_bahasa_indonesia(quiet_runtime: Runtime) -> None:
+    world = NotifyWorld(quiet_runtime)
+    iid = lifecycle(world)
+    drain(quiet_runtime)
+    head = quiet_runtime.store.max_notification_id()
+    records = quiet_runtime.db.rows(
+        "SELECT notification_id, originator_id, topic, actor_name, summary, changes "
+        "FROM notification_audit_records ORDER BY notification_id"
+    )
+    assert [r["notification_id"] for r in records] == list(range(1, head + 1))
+    approved = next(r for r in records if r["topic"] == "innovation.Approved")
+    assert approved["originator_id"] == str(iid)
+    assert approved["actor_name"] == "admin"
+    assert approved["summary"].startswith("Admin admin")
+    assert '"after":"approved"' in approved["changes"].replace(" ", "")
+    account = next(r for r in records if r["topic"] == "account.AccountCreated")
+    assert "argon2" not in account["summary"] + account["changes"]  # hashes are never described
+    assert outbox.stats(quiet_runtime.db).done == quiet_runtime.db.scalar(
+        "SELECT COUNT(*) FROM notification_outbox"
+    )
+
+
+def test_replaying_the_log_and_redelivering_tasks_changes_nothing(quiet_runtime: Runtime) -> None:
+    world = NotifyWorld(quiet_runtime)
+    lifecycle(world)
+    drain(quiet_runtime)
+    before_inbox = inbox(quiet_runtime)
+    before_rows = quiet_runtime.db.scalar("SELECT COUNT(*) FROM notification_outbox")
+    audit_rows = quiet_runtime.db.scalar("SELECT COUNT(*) FROM notification_audit_records")
+    # The relay plans the whole log again from scratch ...
+    relay.replan(quiet_runtime)
+    assert relay.plan_batch(quiet_runtime) > 0
+    # ... and every task is delivered once more (a redelivery after a worker crash).
+    keys = quiet_runtime.db.rows(
+        "SELECT source_key, recipient_id, channel FROM notification_outbox"
+    )
+    with quiet_runtime.db.transaction() as tx:
+        tx.execute("UPDATE notification_outbox SET state = 'dispatched'")
+    outcomes = {
+        delivery.execute(quiet_runtime, Key(k["source_key"], k["recipient_id"], k["channel"]))
+        for k in keys
+    }
+    assert outcomes == {"done"}
+    assert quiet_runtime.db.scalar("SELECT COUNT(*) FROM notification_outbox") == before_rows
+    assert inbox(quiet_runtime) == before_inbox
+    assert quiet_runtime.db.scalar("SELECT COUNT(*) FROM notification_audit_records") == audit_rows
+
+
+def test_krenova_participant_follows_their_entry(quiet_runtime: Runtime) -> None:
+    world = NotifyWorld(quiet_runtime)
+    c = world.commands
+    me, admin, rev = world.ctx(world.participant), world.ctx(world.admin), world.ctx(world.reviewer)
+    entry = world.krenova_entry()
+    c.submit(me, entry)
+    c.assign_reviewer(admin, entry, world.reviewer.account_id)
+    c.request_revision(rev, entry, note="Lengkapi abstrak")
+    c.resubmit(me, entry)
+    c.fail_administration(admin, entry, reason="Bukan karya sendiri")
+    drain(quiet_runtime)
+    got = inbox(quiet_runtime)
+    assert got[("peserta.satu", "submission_confirmed")] == 1
+    assert got[("peserta.satu", "revision_requested")] == 1
+    # Assignment (→ Dalam Verifikasi) and the failed administration (→ Ditolak) are status
+    # changes made by others; the participant's own resubmission is not news to them.
+    assert got[("peserta.satu", "entry_status_changed")] == 2
+    assert got[("admin", "submission_received")] == 1
+    assert got[("rev.satu", "resubmitted")] == 1
+    statuses = [
+        r["title"]
+        for r in quiet_runtime.db.rows(
+            "SELECT title FROM notification_inbox WHERE kind = 'entry_status_changed' "
+            "ORDER BY notification_id"
+        )
+    ]
+    assert statuses == [
+        "Status usulan Krenova Anda: Dalam Verifikasi",
+        "Status usulan Krenova Anda: Ditolak",
+    ]
+
+
+def test_recipients_are_resolved_as_of_the_event(quiet_runtime: Runtime) -> None:
+    """A disabled operator is skipped; an operator who joins later is not told about the past."""
+    world = NotifyWorld(quiet_runtime)
+    c = world.commands
+    op, admin, rev = world.ctx(world.operator), world.ctx(world.admin), world.ctx(world.reviewer)
+    system = world.ctx(world.admin)
+    iid = world.complete_draft()
+    c.submit(op, iid)
+    c.assign_reviewer(admin, iid, world.reviewer.account_id)
+    c.request_revision(rev, iid, note="Putaran satu")
+    late = world._account(system, "op.baru", world.operator.role, world.opd_id)
+    c.disable_account(system, world.operator.account_id, reason="mutasi")
+    c.resubmit(world.ctx(late), iid)
+    c.request_revision(rev, iid, note="Putaran dua")
+    drain(quiet_runtime)
+    rows = quiet_runtime.db.rows(
+        "SELECT a.username, i.body FROM notification_inbox i JOIN notification_accounts a "
+        "ON a.account_id = i.recipient_id WHERE i.kind = 'revision_requested' ORDER BY a.username"
+    )
+    assert [(r["username"], "Putaran dua" in r["body"]) for r in rows] == [
+        ("op.baru", True),
+        ("op.dukcapil", False),
+    ]
+
+
+def test_email_is_planned_only_with_smtp_and_an_address(quiet_runtime: Runtime) -> None:
+    world = NotifyWorld(quiet_runtime)
+    c = world.commands
+    system = world.ctx(world.admin)
+    c.create_account(
+        system,
+        username="admin.tanpa.surel",
+        full_name="Admin Tanpa Surel",
+        email="",
+        role=world.admin.role,
+        organisation_id=world.bappeda_id,
+        password_hash="x",
+    )
+    iid = world.complete_draft()
+    c.submit(world.ctx(world.operator), iid)
+    smtp_settings: Settings = msgspec.structs.replace(quiet_runtime.settings, smtp_host="127.0.0.1")
+    with_smtp = Runtime(smtp_settings, background=False)
+    try:
+        relay.plan_batch(with_smtp)
+        rows = with_smtp.db.rows(
+            "SELECT a.username, o.channel FROM notification_outbox o JOIN notification_accounts a "
+            "ON a.account_id = o.recipient_id WHERE o.kind = 'submission_received'"
+        )
+    finally:
+        with_smtp.close()
+    assert sorted((r["username"], r["channel"]) for r in rows) == [
+        ("admin", "email"),
+        ("admin", "inapp"),
+        ("admin.tanpa.surel", "inapp"),
+    ]
