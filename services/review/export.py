@@ -15,7 +15,7 @@ import re
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import IO, Any
 from uuid import UUID
@@ -258,7 +258,8 @@ def xlsx_bytes(report: Report) -> bytes:
     from openpyxl.styles import Alignment, Font
     from openpyxl.writer.excel import ExcelWriter
 
-    created = report.created_at.astimezone(JAKARTA).replace(tzinfo=None)
+    # Document properties are UTC (W3CDTF with "Z"), to the second, as Excel writes them.
+    created = report.created_at.astimezone(UTC).replace(tzinfo=None, microsecond=0)
     wb = Workbook()
     wb.properties.creator = "SI-RISMA"
     wb.properties.lastModifiedBy = "SI-RISMA"
