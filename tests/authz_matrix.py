@@ -178,6 +178,127 @@ MATRIX.update(
 # --- submission (innovations, documents, indicators, Krenova) ------------------------------
 
 # --- review (queue, verification, scoring, decisions, IGA) ---------------------------------
+# Commands on one innovation go through ``ensure_command``: a caller who may not see the record
+# gets 404 (ids do not leak), a role the lifecycle table never allows gets 403, a reviewer of the
+# submitting organisation gets 403 conflict-of-interest. Annual subjects answer Krenova commands
+# with 422 (a domain answer after the policy: allowed).
+REVIEW_ADMIN_CMD = expect(
+    FORBID, admin=ALLOW, operator_other_org=HIDDEN, participant=HIDDEN, anonymous=HIDDEN
+)
+REVIEWER_CMD = expect(
+    FORBID,
+    reviewer=ALLOW,
+    reviewer_same_org=CONFLICT,
+    operator_other_org=HIDDEN,
+    participant=HIDDEN,
+    anonymous=HIDDEN,
+)
+REVIEW_STAFF_CMD = {**REVIEWER_CMD, "admin": ALLOW}
+REVIEW_VIEW = {**REVIEW_STAFF_CMD, "auditor": ALLOW}
+STAGE_CMD = {**REVIEW_ADMIN_CMD, "operator": ALLOW}
+IGA_READ = expect(FORBID, admin=ALLOW, auditor=ALLOW, anonymous=UNAUTH)
+_LEVEL_3 = {"indicators": [{"no": no, "level": 3} for no in (1, 2, 17, 18, 20)]}
+
+
+def _one(ctx: Any) -> dict[str, Any]:
+    return {"innovation_ids": [ctx.subject], "reviewer": "rev.dua"}
+
+
+def _iga_selection(ctx: Any) -> dict[str, Any]:
+    return {"year": 2025, "innovation_ids": [ctx.subject]}
+
+
+def _report_of(ctx: Any) -> str:
+    """The report the subject (reported_to_iga) was filed in; rebuilt from its events."""
+    from uuid import UUID
+
+    return str(ctx.runtime.commands.innovation(UUID(ctx.subject)).iga_report_id)
+
+
+def _krenova_call(ctx: Any) -> str:
+    return str(ctx.ids["krenova_call"])
+
+
+MATRIX.update(
+    {
+        ("POST", "/api/innovations/{id}/assign"): Rule(
+            REVIEW_ADMIN_CMD, subject="submitted", body={"reviewer": "rev.dua"}
+        ),
+        ("POST", "/api/review/assignments"): Rule(ADMIN_ONLY, subject="submitted", body=_one),
+        ("POST", "/api/innovations/{id}/documents/{doc_id}/verify"): Rule(
+            REVIEWER_CMD, subject="under_review", body={"accepted": True, "note": "sah"}
+        ),
+        ("POST", "/api/innovations/{id}/request-revision"): Rule(
+            REVIEW_STAFF_CMD,
+            subject="under_review",
+            body={"note": "Lengkapi SK", "items": [{"kind": "indicator", "key": "1"}]},
+        ),
+        ("POST", "/api/innovations/{id}/score"): Rule(
+            REVIEWER_CMD, subject="under_review", body=_LEVEL_3
+        ),
+        ("POST", "/api/innovations/{id}/recommend"): Rule(
+            REVIEWER_CMD, subject="scored", body={"recommendation": "approve"}
+        ),
+        ("POST", "/api/innovations/{id}/approve"): Rule(
+            REVIEW_ADMIN_CMD, subject="scored", body={"note": "layak"}
+        ),
+        ("POST", "/api/innovations/{id}/reject"): Rule(
+            REVIEW_ADMIN_CMD, subject="scored", body={"reason": "Bukti manfaat belum cukup"}
+        ),
+        ("POST", "/api/innovations/{id}/establish"): Rule(
+            REVIEW_ADMIN_CMD,
+            subject="approved",
+            body={"sk_number": "188/9/2025", "sk_date": "2025-10-01"},
+        ),
+        ("POST", "/api/innovations/{id}/publish"): Rule(REVIEW_ADMIN_CMD, subject="established"),
+        ("POST", "/api/innovations/{id}/advance-stage"): Rule(
+            STAGE_CMD,
+            subject="scored",
+            body={"to_stage": "penerapan", "on": "2025-06-01"},
+            note="the subject is already in penerapan: a 422 after the policy",
+        ),
+        ("GET", "/api/innovations/{id}/review"): Rule(REVIEW_VIEW, subject="under_review"),
+        ("POST", "/api/innovations/{id}/administration"): Rule(
+            REVIEW_STAFF_CMD, subject="under_review", body={"passed": True}
+        ),
+        ("POST", "/api/innovations/{id}/judge"): Rule(
+            REVIEWER_CMD,
+            subject="under_review",
+            body={"scores": [{"key": "kebaharuan", "score": 80}]},
+        ),
+        ("GET", "/api/krenova/calls/{call_id}/ranking"): Rule(
+            STAFF_READ, params={"call_id": _krenova_call}
+        ),
+        ("POST", "/api/krenova/calls/{call_id}/shortlist"): Rule(
+            ADMIN_ONLY, params={"call_id": _krenova_call}, body={"top": 1}
+        ),
+        ("POST", "/api/krenova/calls/{call_id}/winners"): Rule(
+            ADMIN_ONLY,
+            subject="krenova",
+            params={"call_id": _krenova_call},
+            body=lambda ctx: {
+                "winners": [{"innovation_id": ctx.subject, "award": "juara", "rank": 1}]
+            },
+        ),
+        ("POST", "/api/iga/reports/preview"): Rule(
+            ADMIN_ONLY, subject="approved", body=_iga_selection
+        ),
+        ("POST", "/api/iga/reports"): Rule(ADMIN_ONLY, subject="approved", body=_iga_selection),
+        ("GET", "/api/iga/reports"): Rule(IGA_READ),
+        ("GET", "/api/iga/reports/{report_id}"): Rule(
+            IGA_READ, subject="reported_to_iga", params={"report_id": _report_of}
+        ),
+        ("GET", "/api/iga/reports/{report_id}/export.xlsx"): Rule(
+            IGA_READ, subject="reported_to_iga", params={"report_id": _report_of}
+        ),
+        ("GET", "/api/iga/reports/{report_id}/export.csv"): Rule(
+            IGA_READ, subject="reported_to_iga", params={"report_id": _report_of}
+        ),
+        ("GET", "/api/iga/reports/{report_id}/evidence.zip"): Rule(
+            IGA_READ, subject="reported_to_iga", params={"report_id": _report_of}
+        ),
+    }
+)
 
 # --- audit (history, state as of, trail, verify) -------------------------------------------
 # Auditors and admins read everything; every other role is refused before any record is read.
