@@ -27,7 +27,13 @@ from litestar import Request, Response, delete, get, post
 from litestar.concurrency import sync_to_thread
 from litestar.datastructures import ETag
 from litestar.exceptions import InternalServerException
-from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
+from litestar.openapi.spec import (
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    Operation,
+    RequestBody,
+    Schema,
+)
 from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
 from litestar.params import FromPath, QueryParameter
 from litestar.response import File
@@ -99,6 +105,23 @@ class UploadOperation(Operation):
                 )
             },
         )
+
+
+@dataclass
+class DownloadOperation(Operation):
+    """A download answers with the document's own (sniffed) type, one of ``ALLOWED``."""
+
+    def __post_init__(self) -> None:
+        if self.responses is not None and "200" in self.responses:
+            self.responses["200"] = OpenAPIResponse(
+                description="Isi dokumen, dengan Content-Disposition dan nama berkas yang aman.",
+                content={
+                    mime: OpenAPIMediaType(
+                        schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+                    )
+                    for mime in sorted(ALLOWED)
+                },
+            )
 
 
 def _field_error(field: str, message: str) -> Exception:
@@ -270,6 +293,7 @@ def _uploaded_response(
     tags=[TAG],
     summary="Unduh dokumen",
     media_type="application/octet-stream",
+    operation_class=DownloadOperation,
     responses=problems(400, 404, 409),
 )
 async def download_document(
@@ -320,10 +344,19 @@ async def download_document(
     tags=[TAG],
     summary="Hapus dokumen (tetap tercatat dalam riwayat)",
     status_code=200,
-    sync_to_thread=True,
     responses=problems(400, 401, 403, 404, 409, 422),
 )
-def remove_document(
+async def remove_document(
+    request: Request[Any, Any, Any],
+    id: FromPath[UUID],
+    doc_id: FromPath[UUID],
+    reason: Annotated[str, QueryParameter(max_length=2000)] = "",
+    if_match_header: IfMatch = None,
+) -> Response[InnovationView]:
+    return await sync_to_thread(_remove_document, request, id, doc_id, reason, if_match_header)
+
+
+def _remove_document(
     request: Request[Any, Any, Any],
     id: FromPath[UUID],
     doc_id: FromPath[UUID],

@@ -70,10 +70,15 @@ def _zoned(moment: datetime) -> datetime:
     tags=[TAG],
     summary="Buka panggilan (admin)",
     status_code=201,
-    sync_to_thread=True,
     responses=problems(400, 401, 403, 409, 422),
 )
-def create_call(request: Request[Any, Any, Any], data: JSONBody[CallCreate]) -> Response[CallView]:
+async def create_call(
+    request: Request[Any, Any, Any], data: JSONBody[CallCreate]
+) -> Response[CallView]:
+    return await sync_to_thread(_create_call, request, data)
+
+
+def _create_call(request: Request[Any, Any, Any], data: JSONBody[CallCreate]) -> Response[CallView]:
     """Open a call (annual OPD obligation or the Krenova contest) with its deadline in WIB."""
     principal = principal_of(request)
     ensure_role(principal, Role.ADMIN)
@@ -176,10 +181,15 @@ def default_call(runtime: Runtime, principal: Principal) -> UUID:
     tags=[TAG],
     summary="Usulkan inovasi",
     status_code=201,
-    sync_to_thread=True,
     responses=problems(400, 401, 403, 409, 422),
 )
-def propose(
+async def propose(
+    request: Request[Any, Any, Any], data: JSONBody[ProposeRequest]
+) -> Response[InnovationView]:
+    return await sync_to_thread(_propose, request, data)
+
+
+def _propose(
     request: Request[Any, Any, Any], data: JSONBody[ProposeRequest]
 ) -> Response[InnovationView]:
     """Start a draft: operators in their organisation's annual call, participants in Krenova."""
@@ -227,10 +237,18 @@ def _get_innovation(request: Request[Any, Any, Any], id: UUID) -> Response[Innov
     "/api/innovations/{id:uuid}",
     tags=[TAG],
     summary="Ubah profil (If-Match wajib)",
-    sync_to_thread=True,
     responses=problems(400, 401, 403, 404, 409, 422, 428),
 )
-def update_profile(
+async def update_profile(
+    request: Request[Any, Any, Any],
+    id: FromPath[UUID],
+    data: JSONBody[ProfilePatchInput],
+    if_match_header: IfMatch = None,
+) -> Response[InnovationView]:
+    return await sync_to_thread(_update_profile, request, id, data, if_match_header)
+
+
+def _update_profile(
     request: Request[Any, Any, Any],
     id: FromPath[UUID],
     data: JSONBody[ProfilePatchInput],
@@ -250,10 +268,19 @@ def update_profile(
     "/api/innovations/{id:uuid}/indicators/{no:int}",
     tags=[TAG],
     summary="Penilaian mandiri satu indikator",
-    sync_to_thread=True,
     responses=problems(400, 401, 403, 404, 409, 422),
 )
-def claim_indicator(
+async def claim_indicator(
+    request: Request[Any, Any, Any],
+    id: FromPath[UUID],
+    no: FromPath[int],
+    data: JSONBody[ClaimRequest],
+    if_match_header: IfMatch = None,
+) -> Response[InnovationView]:
+    return await sync_to_thread(_claim_indicator, request, id, no, data, if_match_header)
+
+
+def _claim_indicator(
     request: Request[Any, Any, Any],
     id: FromPath[UUID],
     no: FromPath[int],
@@ -281,10 +308,17 @@ def claim_indicator(
     tags=[TAG],
     summary="Ajukan",
     status_code=200,
-    sync_to_thread=True,
     responses=problems(400, 401, 403, 404, 409, 422),
 )
-def submit(
+async def submit(
+    request: Request[Any, Any, Any],
+    id: FromPath[UUID],
+    if_match_header: IfMatch = None,
+) -> Response[InnovationView]:
+    return await sync_to_thread(_submit, request, id, if_match_header)
+
+
+def _submit(
     request: Request[Any, Any, Any],
     id: FromPath[UUID],
     if_match_header: IfMatch = None,
@@ -303,10 +337,18 @@ def submit(
     tags=[TAG],
     summary="Tarik usulan",
     status_code=200,
-    sync_to_thread=True,
     responses=problems(400, 401, 403, 404, 409, 422),
 )
-def withdraw(
+async def withdraw(
+    request: Request[Any, Any, Any],
+    id: FromPath[UUID],
+    data: JSONBody[WithdrawRequest | None] = None,
+    if_match_header: IfMatch = None,
+) -> Response[InnovationView]:
+    return await sync_to_thread(_withdraw, request, id, data, if_match_header)
+
+
+def _withdraw(
     request: Request[Any, Any, Any],
     id: FromPath[UUID],
     data: JSONBody[WithdrawRequest | None] = None,
@@ -328,10 +370,18 @@ def withdraw(
     tags=[TAG],
     summary="Ajukan ulang setelah perbaikan",
     status_code=200,
-    sync_to_thread=True,
     responses=problems(400, 401, 403, 404, 409, 422),
 )
-def resubmit(
+async def resubmit(
+    request: Request[Any, Any, Any],
+    id: FromPath[UUID],
+    data: JSONBody[ResubmitRequest | None] = None,
+    if_match_header: IfMatch = None,
+) -> Response[InnovationView]:
+    return await sync_to_thread(_resubmit, request, id, data, if_match_header)
+
+
+def _resubmit(
     request: Request[Any, Any, Any],
     id: FromPath[UUID],
     data: JSONBody[ResubmitRequest | None] = None,

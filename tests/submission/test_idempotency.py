@@ -73,7 +73,8 @@ def test_multipart_repeat_matches_despite_a_new_boundary(api: Api) -> None:
         body = (
             (
                 f'--{boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\nsk\r\n'
-                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="sk.pdf"\r\n'
+                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+                'filename="sk.pdf"\r\n'
                 "Content-Type: application/pdf\r\n\r\n"
             ).encode()
             + content
