@@ -12,10 +12,9 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-ROW = 26  # px per bar row
-LABEL_WIDTH = 220
+ROW = 40  # px per bar row: the label on one line, the bar under it
+WIDTH = 360  # close to a phone's width, so 13px text stays readable when scaled
 BAR_WIDTH = 300
-VALUE_WIDTH = 60
 
 
 def _num(value: float) -> str:
@@ -35,33 +34,28 @@ def bar_chart(
     unit: str = "",
     alt: bool = False,
 ) -> Markup:
-    """Horizontal bars, one row per (label, value); the description lists every value."""
+    """One row per (label, value): the label above its bar, the value after the bar."""
     if not items:
         return Markup('<p class="muted">{}</p>').format(f"{title}: belum ada data.")
     top = max((v for _, v in items), default=0) or 1
-    width = LABEL_WIDTH + BAR_WIDTH + VALUE_WIDTH
-    height = ROW * len(items) + 8
+    height = ROW * len(items) + 4
     described = "; ".join(f"{label}: {_num(value)}{unit}" for label, value in items)
     parts = [
-        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" '
         f'aria-labelledby="{chart_id}-t {chart_id}-d" preserveAspectRatio="xMinYMin meet">',
         f'<title id="{chart_id}-t">{escape(title)}</title>',
         f'<desc id="{chart_id}-d">{escape(described)}</desc>',
-        f'<line class="axis" x1="{LABEL_WIDTH}" y1="0" x2="{LABEL_WIDTH}" y2="{height}"/>',
     ]
     for index, (label, value) in enumerate(items):
-        y = index * ROW + 4
+        y = index * ROW
         length = 0 if value <= 0 else max(2.0, value / top * BAR_WIDTH)
+        parts.append(f'<text x="0" y="{y + 14}">{escape(_clip(label, 52))}</text>')
         parts.append(
-            f'<text x="{LABEL_WIDTH - 6}" y="{y + 15}" text-anchor="end">'
-            f"{escape(_clip(label))}</text>"
+            f'<rect class="bar{" alt" if alt else ""}" x="0" y="{y + 19}" '
+            f'width="{length:.1f}" height="14" rx="2"/>'
         )
         parts.append(
-            f'<rect class="bar{" alt" if alt else ""}" x="{LABEL_WIDTH}" y="{y + 2}" '
-            f'width="{length:.1f}" height="{ROW - 8}" rx="2"/>'
-        )
-        parts.append(
-            f'<text class="value" x="{LABEL_WIDTH + length + 6:.1f}" y="{y + 15}">'
+            f'<text class="value" x="{length + 5:.1f}" y="{y + 31}">'
             f"{escape(_num(value))}{escape(unit)}</text>"
         )
     parts.append("</svg>")
@@ -94,7 +88,7 @@ def gauge(
     bands: Sequence[tuple[str, float, float]] = (),
 ) -> Markup:
     """A horizontal scale 0..maximum with the value marked and the bands named under it."""
-    width, height, left, span = 420, 70, 10, 400
+    width, height, left, span = WIDTH, 70, 4, WIDTH - 12
     share = 0 if maximum <= 0 else min(max(value / maximum, 0), 1)
     described = f"{_num(value)} dari {_num(maximum)}" + "".join(
         f"; {name} {_num(low)}–{_num(high)}" for name, low, high in bands
@@ -108,14 +102,12 @@ def gauge(
         f'<rect class="gauge-fill" x="{left}" y="10" width="{span * share:.1f}" height="18" '
         'rx="4"/>',
     ]
-    for name, low, _high in bands:
-        if maximum <= 0 or low <= 0:
+    for _name, low, _high in bands:
+        if maximum <= 0 or low < 1:
             continue
         x = left + span * min(low / maximum, 1)
         parts.append(f'<line class="axis" x1="{x:.1f}" y1="6" x2="{x:.1f}" y2="32"/>')
-        parts.append(
-            f'<text x="{x + 3:.1f}" y="46">{escape(_clip(name, 18))} ≥ {escape(_num(low))}</text>'
-        )
+        parts.append(f'<text x="{x:.1f}" y="46" text-anchor="middle">{escape(_num(low))}</text>')
     parts.append(
         f'<text class="value" x="{left}" y="64">{escape(_num(value))} / {escape(_num(maximum))}'
         "</text>"

@@ -178,6 +178,9 @@ class SessionCSRFMiddleware(CSRFMiddleware):
             RequestEncodingType.URL_ENCODED,
             RequestEncodingType.MULTI_PART,
         }:
+            # Read the raw body first: Litestar caches it in the connection state, so the
+            # handler can still parse or stream it (parsing the form alone would drain it).
+            await request.body()
             value = (await request.form()).get(CSRF_FIELD)
             token = value if isinstance(value, str) else None
         cookie = request.cookies.get(self.config.cookie_name)

@@ -205,24 +205,22 @@ def audit_home(
     principal = principal_of(request)
     policy.ensure_role(principal, *AUDITORS)
     runtime = runtime_of(request)
-    names = Names(runtime)
-    rows = []
-    for innovation in queries.innovations(runtime):
-        org = names.org_name(innovation.organisation_id)
-        if q and q.lower() not in f"{innovation.profile.title} {org}".lower():
-            continue
-        if status and str(innovation.status) != status:
-            continue
-        rows.append({"innovation": innovation, "organisation": org})
-    rows.sort(key=lambda r: r["innovation"].modified_on or now(), reverse=True)
+    statuses = [s for s in STATUS_LABELS if s != "published"]
+    page = queries.innovations(
+        runtime,
+        principal,
+        status=[status] if status in statuses else [],
+        q=(q or "").strip()[:200] or None,
+        limit=200,
+    )
     return render(
         request,
         "audit/home.html",
-        rows=rows[:200],
-        total=len(rows),
+        rows=page.items,
+        total=page.total,
         q=q or "",
         status=status or "",
-        statuses=[s for s in STATUS_LABELS if s != "published"],
+        statuses=statuses,
         today=now().date().isoformat(),
     )
 

@@ -16,19 +16,16 @@ from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 
-from services.domain import scoring
 from services.domain.actor import Role
 from services.domain.errors import DomainError
-from services.domain.events import OrganisationRegistered
 from services.domain.lifecycle import STATUS_LABELS, Status
-from services.domain.organisation import Organisation
-from services.domain.rubric import available_years, load_rubric
-from services.domain.values import STAGE_LABELS, CallKind
+from services.domain.rubric import load_rubric
+from services.domain.values import STAGE_LABELS
 from services.identity import policy
 from services.web import charts
 from services.web.context import principal_of, runtime_of
 from services.web.pages import queries
-from services.web.pages.common import Names, now, parse_uuid, rubric_of, run_command, settle
+from services.web.pages.common import now, parse_uuid, run_command, settle
 from services.web.pages.rendering import render
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -50,45 +47,40 @@ def _year(raw: str | None, default: int) -> int:
     return default
 
 
-def organisations(runtime: Any) -> list[Organisation]:
-    found = []
-    for id in queries._ids(runtime, OrganisationRegistered.TOPIC):
-        found.append(runtime.store.load(Organisation, id))
-    return sorted(found, key=lambda o: o.name)
-
-
 @get("/kepatuhan", sync_to_thread=True, name="page:compliance")
-def compliance(request: Request[Any, Any, Any], tahun: str | None = None) -> Any:
+def compliance(
+    request: Request[Any, Any, Any], tahun: str | None = None, keadaan: str | None = None
+) -> Any:
     policy.ensure_role(principal_of(request), *COMPLIANCE_ROLES)
     runtime = runtime_of(request)
     moment = now()
     year = _year(tahun, moment.year)
-    counts: Counter[Any] = Counter()
-    for innovation in queries.innovations(runtime):
-        if (
-            innovation.budget_year == year
-            and innovation.status not in NOT_COUNTED
-            and innovation.call_kind == CallKind.ANNUAL
-        ):
-            counts[innovation.organisation_id] += 1
-    annual = [
-        c for c in queries.calls(runtime) if c.kind == CallKind.ANNUAL and c.budget_year == year
-    ]
-    deadline = max((c.deadline for c in annual), default=None)
-    days_left = max((deadline - moment).days, 0) if deadline else None
-    rows = [{"organisation": org, "count": counts.get(org.id, 0)} for org in organisations(runtime)]
-    missing = [r for r in rows if r["count"] == 0]
+    report = queries.compliance(runtime, year)
+    rows = report.rows
+    if keadaan in ("compliant", "draft_only", "none"):
+        rows = [r for r in rows if r.state == keadaan]
+    order = {"none": 0, "draft_only": 1, "compliant": 2}
     return render(
         request,
         "dashboards/compliance.html",
         year=year,
-        rows=sorted(rows, key=lambda r: (r["count"] > 0, r["organisation"].name)),
-        missing=len(missing),
-        complied=len(rows) - len(missing),
-        deadline=deadline,
-        days_left=days_left,
+        report=report,
+        rows=sorted(rows, key=lambda r: (order.get(r.state, 3), r.name)),
+        state=keadaan or "",
         years=list(range(moment.year, moment.year - 4, -1)),
     )
+
+
+def _spd(raw: str | None, maximum: float) -> tuple[float | None, str]:
+    if raw is None or raw.strip() == "":
+        return None, ""
+    try:
+        value = float(raw.replace(",", "."))
+    except ValueError:
+        value = -1
+    if not 0 <= value <= maximum:
+        return None, f"Nilai SPD harus angka 0–{maximum:g}."
+    return value, ""
 
 
 @get("/dasbor-daerah", sync_to_thread=True, name="page:regency")
@@ -97,73 +89,57 @@ def regency(
 ) -> Any:
     policy.ensure_role(principal_of(request), *DASHBOARD_ROLES)
     runtime = runtime_of(request)
-    names = Names(runtime)
     moment = now()
     year = _year(tahun, moment.year)
-    found = [i for i in queries.innovations(runtime) if i.budget_year == year]
-    by_status = Counter(str(i.status) for i in found)
-    by_stage = Counter(str(i.profile.stage) if i.profile.stage else "" for i in found)
-    by_org = Counter(names.org_name(i.organisation_id) for i in found)
-    maturity = [
-        float(i.scorecard(rubric_of(i)).verified_total) for i in found if i.status in DECIDED
-    ]
-    selected = [
-        float(i.scorecard(rubric_of(i)).verified_total) for i in found if i.status in SELECTED
-    ]
-    rubric_year = year if year in available_years() else max(available_years())
-    rubric = load_rubric(rubric_year)
-    spd_error = ""
-    try:
-        spd_value = float((spd or "0").replace(",", "."))
-        if not 0 <= spd_value <= rubric.index.spd_max:
-            raise ValueError
-    except ValueError:
-        spd_error = f"Nilai SPD harus angka 0–{rubric.index.spd_max:g}."
-        spd_value = 0.0
-    estimate = scoring.regency_index(rubric, selected, spd_value)
-    bands = [(b.name, b.min, b.max) for b in rubric.index.bands]
+    rubric = load_rubric(queries.rm.rubric_year_for(runtime.db, year))
+    spd_value, spd_error = _spd(spd, rubric.index.spd_max)
+    board = queries.index_dashboard(runtime, year, spd_value)
+    bands = [(b.name, b.min, b.max) for b in rubric.index.bands if b.min > 0]
+    stage_labels = {**{str(k): v for k, v in STAGE_LABELS.items()}, "belum_diisi": "Belum diisi"}
+    total = sum(board.by_status.values())
     charts_ = {
         "status": charts.bar_chart(
-            [(STATUS_LABELS.get(s, s), n) for s, n in by_status.most_common()],
+            [(STATUS_LABELS.get(s, s), n) for s, n in Counter(board.by_status).most_common()],
             title=f"Inovasi per status, tahun {year}",
             chart_id="c-status",
         ),
         "stage": charts.bar_chart(
-            [(STAGE_LABELS.get(s, "Belum diisi"), n) for s, n in by_stage.most_common()],  # type: ignore[call-overload]
+            [(stage_labels.get(s, s), n) for s, n in Counter(board.by_stage).most_common()],
             title=f"Inovasi per tahapan, tahun {year}",
             chart_id="c-stage",
         ),
         "organisation": charts.bar_chart(
-            by_org.most_common(15),
+            [
+                (o.organisation_name or "—", o.innovations)
+                for o in sorted(board.organisations, key=lambda o: -o.innovations)[:15]
+            ],
             title=f"Organisasi dengan inovasi terbanyak, tahun {year}",
             chart_id="c-org",
         ),
-        "maturity": charts.histogram(
-            maturity,
-            edges=[0, 20, 40, 60, 80, 100, rubric.max_score],
-            title="Sebaran nilai kematangan terverifikasi (inovasi yang disetujui)",
+        "maturity": charts.bar_chart(
+            list(board.maturity_histogram.items()),
+            title="Sebaran nilai kematangan terverifikasi (inovasi yang sudah diajukan)",
             chart_id="c-maturity",
+            alt=True,
         ),
         "index": charts.gauge(
-            estimate.value,
+            board.selected.value,
             100,
             title=f"Perkiraan Indeks Inovasi Daerah {year}",
             chart_id="c-index",
-            bands=[b for b in bands if b[1] > 0],
+            bands=bands,
         ),
     }
     return render(
         request,
         "dashboards/regency.html",
         year=year,
-        total=len(found),
+        total=total,
+        board=board,
         charts=charts_,
-        estimate=estimate,
         rubric=rubric,
-        spd=spd or "0",
+        spd=spd or "",
         spd_error=spd_error,
-        selected=len(selected),
-        decided=len(maturity),
         years=list(range(moment.year, moment.year - 4, -1)),
     )
 
@@ -185,20 +161,17 @@ def _reports(runtime: Any) -> Any:
     )
 
 
-def _candidates(runtime: Any, year: int) -> list[dict[str, Any]]:
-    names = Names(runtime)
-    rows = []
-    for innovation in queries.innovations(runtime, statuses=[Status.APPROVED, Status.ESTABLISHED]):
-        if innovation.budget_year != year:
-            continue
-        rows.append(
-            {
-                "innovation": innovation,
-                "organisation": names.org_name(innovation.organisation_id),
-                "score": innovation.scorecard(rubric_of(innovation)).verified_total,
-            }
-        )
-    return sorted(rows, key=lambda r: -r["score"])
+def _candidates(request: Request[Any, Any, Any], year: int) -> list[Any]:
+    """Approved or established annual innovations of the year, best verified score first."""
+    page = queries.innovations(
+        runtime_of(request),
+        principal_of(request),
+        status=[str(Status.APPROVED), str(Status.ESTABLISHED)],
+        year=year,
+        limit=200,
+    )
+    items = [i for i in page.items if i.call_kind == "annual"]
+    return sorted(items, key=lambda i: -(i.verified_score or 0))
 
 
 def _iga_page(
@@ -216,7 +189,7 @@ def _iga_page(
         "dashboards/iga.html",
         status_code=status_code,
         year=year,
-        candidates=_candidates(runtime, year),
+        candidates=_candidates(request, year),
         selection=selection,
         chosen=set(chosen or []),
         error=error,

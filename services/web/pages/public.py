@@ -40,23 +40,17 @@ def home(request: Request[Any, Any, Any]) -> Any:
         if c.opens_at <= moment and c.deadline > moment - RECENTLY_CLOSED
     ]
     calls.sort(key=lambda c: (c.deadline <= moment, c.deadline))
-    published = queries.innovations(runtime, published=True)
+    latest = queries.catalogue(runtime, limit=6)
     principal = principal_of(request)
     return render(
         request,
         "public/home.html",
         calls=calls,
         server_now=moment,
-        published_count=len(published),
-        latest=sorted(published, key=lambda i: i.modified_on or moment, reverse=True)[:6],
-        names=Names(runtime),
+        published_count=latest.total,
+        latest=latest.items,
         workplace=HOME_FOR_ROLE.get(str(principal.role), "") if principal.authenticated else "",
     )
-
-
-def _matches(text: str, q: str) -> bool:
-    words = [w for w in re.split(r"\s+", q.lower()) if w]
-    return all(w in text for w in words)
 
 
 @get("/katalog", sync_to_thread=True, name="page:catalogue")
@@ -67,54 +61,43 @@ def catalogue(
     jenis: str | None = None,
     tematik: str | None = None,
     tahun: str | None = None,
-    halaman: int = 1,
+    halaman: str | None = None,
 ) -> Any:
     runtime = runtime_of(request)
-    names = Names(runtime)
-    items = []
-    years: set[int] = set()
-    for innovation in queries.innovations(runtime, published=True):
-        p = innovation.profile
-        years.add(innovation.budget_year)
-        org = names.org_name(innovation.organisation_id)
-        if q and not _matches(f"{p.title} {org} {p.goals} {p.benefits} {p.affair}".lower(), q):
-            continue
-        if tahapan and str(p.stage) != tahapan:
-            continue
-        if jenis and str(p.kind) != jenis:
-            continue
-        if tematik and str(p.theme) != tematik:
-            continue
-        if tahun and str(innovation.budget_year) != tahun:
-            continue
-        items.append({"innovation": innovation, "organisation": org})
-    items.sort(key=lambda r: (r["innovation"].profile.title or "").lower())
-    pages = max(1, -(-len(items) // PAGE_SIZE))
-    page = min(max(halaman, 1), pages)
     filters = {
-        "q": q or "",
-        "tahapan": tahapan or "",
-        "jenis": jenis or "",
-        "tematik": tematik or "",
-        "tahun": tahun or "",
+        "q": (q or "").strip()[:200],
+        "tahapan": tahapan if tahapan in STAGE_LABELS else "",
+        "jenis": jenis if jenis in KIND_LABELS else "",
+        "tematik": tematik if tematik in THEME_LABELS else "",
+        "tahun": tahun if tahun and tahun.isdigit() else "",
     }
-    template = (
-        "public/_catalogue_results.html"
-        if request.headers.get("hx-request")
-        else ("public/catalogue.html")
+    wanted = int(halaman) if halaman and halaman.isdigit() else 1
+    page = max(wanted, 1)
+    result = queries.catalogue(
+        runtime,
+        q=filters["q"] or None,
+        stage=filters["tahapan"] or None,
+        kind=filters["jenis"] or None,
+        theme=filters["tematik"] or None,
+        year=int(filters["tahun"]) if filters["tahun"] else None,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
     )
+    pages = max(1, -(-result.total // PAGE_SIZE))
+    this_year = now().year
+    hx = request.headers.get("hx-request") == "true"
     return render(
         request,
-        template,
-        items=items[(page - 1) * PAGE_SIZE : page * PAGE_SIZE],
-        total=len(items),
-        page=page,
+        "public/_catalogue_results.html" if hx else "public/catalogue.html",
+        items=result.items,
+        total=result.total,
+        page=min(page, pages),
         pages=pages,
         filters=filters,
-        stages=STAGE_LABELS,
-        kinds=KIND_LABELS,
-        themes=THEME_LABELS,
-        years=sorted(years, reverse=True),
+        stages={str(k): v for k, v in STAGE_LABELS.items()},
+        kinds={str(k): v for k, v in KIND_LABELS.items()},
+        themes={str(k): v for k, v in THEME_LABELS.items()},
+        years=list(range(this_year, this_year - 5, -1)),
     )
 
 

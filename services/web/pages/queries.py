@@ -1,74 +1,108 @@
-"""The lists the pages show: calls and innovations, filtered for a page.
+"""The lists the pages show, read from the read models (``projections.queries``).
 
-Temporary shape: reads the event log's notifications by topic and folds the aggregates. The
-read models in ``projections/`` replace each function here as they land; the pages only use
-these functions, so swapping the source touches this module alone.
+Pages never scan the event log for a list: calls, status boards, the review queue, compliance,
+the dashboard, the catalogue and the account directory all come from the projections' query
+layer, scoped to the caller there. After a command a page waits (bounded) for the read models
+to include it (``common.settle``), so the next list already shows the change.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
 from uuid import UUID
 
-from services.domain.call import Call
-from services.domain.events import CallOpened, Proposed
-from services.domain.innovation import Innovation
+import msgspec
+
+from projections import queries as rm
+from services.domain.innovation import FIELD_LABELS
+from services.domain.rubric import DOCUMENT_KIND_LABELS
+from services.identity.principal import Principal
 from services.runtime import Runtime
-from services.store import NotFound
-
-PAGE = 500
 
 
-def _ids(runtime: Runtime, topic: str) -> list[UUID]:
-    store = runtime.store
-    ids: list[UUID] = []
-    start = 1
-    while True:
-        page = store.notifications(start, PAGE, topics=[topic])
-        if not page:
-            break
-        ids.extend(n.originator_id for n in page)
-        if len(page) < PAGE:
-            break
-        start = page[-1].id + 1
-    return list(dict.fromkeys(ids))
+class CallView(msgspec.Struct, frozen=True, kw_only=True):
+    """A call as the pages use it: real datetimes, so the countdown can compute from them."""
+
+    id: UUID
+    kind: str
+    title: str
+    budget_year: int
+    opens_at: datetime
+    deadline: datetime
+    state: str
+    eligible_kinds: tuple[str, ...]
+    description: str
+
+    def is_open(self, now: datetime) -> bool:
+        return self.opens_at <= now < self.deadline
 
 
-def calls(runtime: Runtime) -> list[Call]:
-    found: list[Call] = []
-    for id in _ids(runtime, CallOpened.TOPIC):
-        try:
-            found.append(runtime.store.load(Call, id))
-        except NotFound:
-            continue
-    return sorted(found, key=lambda c: c.deadline)
+def calls(runtime: Runtime, *, state: str | None = None, kind: str | None = None) -> list[CallView]:
+    return [
+        CallView(
+            id=c.id,
+            kind=c.kind,
+            title=c.title,
+            budget_year=c.budget_year,
+            opens_at=datetime.fromisoformat(c.opens_at or ""),
+            deadline=datetime.fromisoformat(c.deadline or ""),
+            state=c.state,
+            eligible_kinds=tuple(c.eligible_kinds),
+            description=c.description,
+        )
+        for c in rm.calls(runtime.db, state=state, kind=kind)
+    ]
 
 
-def innovations(
-    runtime: Runtime,
-    *,
-    organisation_id: UUID | None = None,
-    submitter_id: UUID | None = None,
-    statuses: Iterable[str] | None = None,
-    published: bool | None = None,
-    call_id: UUID | None = None,
-) -> list[Innovation]:
-    wanted = set(statuses) if statuses is not None else None
-    found: list[Innovation] = []
-    for id in _ids(runtime, Proposed.TOPIC):
-        try:
-            innovation = runtime.store.load(Innovation, id)
-        except NotFound:
-            continue
-        if organisation_id is not None and innovation.organisation_id != organisation_id:
-            continue
-        if submitter_id is not None and innovation.submitter_id != submitter_id:
-            continue
-        if wanted is not None and str(innovation.status) not in wanted:
-            continue
-        if published is not None and innovation.published != published:
-            continue
-        if call_id is not None and innovation.call_id != call_id:
-            continue
-        found.append(innovation)
-    return found
+def status_board(runtime: Runtime, principal: Principal) -> rm.StatusBoard:
+    if principal.role is not None and str(principal.role) == "participant":
+        return rm.status_board(runtime.db, submitter_id=principal.account_id, limit=200)
+    return rm.status_board(runtime.db, organisation_id=principal.organisation_id, limit=200)
+
+
+def review_queue(runtime: Runtime, principal: Principal, **filters: Any) -> rm.Queue:
+    return rm.review_queue(
+        runtime.db,
+        principal,
+        sla_working_days=runtime.settings.sla_working_days,
+        limit=200,
+        **filters,
+    )
+
+
+def compliance(runtime: Runtime, year: int) -> rm.ComplianceReport:
+    return rm.compliance(runtime.db, year)
+
+
+def index_dashboard(runtime: Runtime, year: int, spd: float | None) -> rm.IndexDashboard:
+    return rm.index_dashboard(runtime.db, year, spd=spd)
+
+
+def catalogue(runtime: Runtime, **filters: Any) -> rm.Page:
+    return rm.public_catalogue(runtime.db, **filters)
+
+
+def innovations(runtime: Runtime, principal: Principal, **filters: Any) -> rm.Page:
+    return rm.list_innovations(runtime.db, principal, **filters)
+
+
+def reviewers(runtime: Runtime) -> list[rm.AccountItem]:
+    """Active reviewer accounts, for the assignment forms."""
+    page = rm.accounts(runtime.db, role="reviewer", disabled=False, limit=200)
+    return sorted(page.items, key=lambda a: a.full_name or a.username)
+
+
+def revision_item_label(item: dict[str, str]) -> str:
+    """A revision item from the read model as the operator reads it."""
+    kind, key = item.get("kind", ""), item.get("key", "")
+    if kind == "field":
+        return FIELD_LABELS.get(key, key)
+    if kind == "indicator":
+        return f"Indikator {key}"
+    if key in DOCUMENT_KIND_LABELS:
+        return f"Dokumen {DOCUMENT_KIND_LABELS[key]}"
+    return "Dokumen yang diunggah"
+
+
+QueryError = rm.QueryError

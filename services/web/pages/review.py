@@ -7,8 +7,9 @@ lifecycle table and the policy allow them for this caller; the command itself st
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date
 from typing import Annotated, Any
+from uuid import UUID
 
 from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
@@ -18,7 +19,6 @@ from services.domain.actor import Role
 from services.domain.errors import DomainError, InvalidValue, NotAllowed
 from services.domain.innovation import FIELD_LABELS, Innovation
 from services.domain.lifecycle import Command, Status
-from services.domain.organisation import Account
 from services.domain.rubric import DOCUMENT_KIND_LABELS
 from services.domain.values import CriterionScore, IndicatorVerdict, RevisionItem, Stage
 from services.identity import policy
@@ -32,7 +32,6 @@ from services.web.pages.common import (
     conflict_page,
     guard,
     load_visible,
-    now,
     parse_uuid,
     rubric_of,
     run_command,
@@ -44,33 +43,15 @@ from services.web.pages.rendering import redirect, render
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 STAFF = (Role.REVIEWER, Role.ADMIN)
-QUEUE_STATUSES = (
-    Status.SUBMITTED,
-    Status.UNDER_REVIEW,
-    Status.RESUBMITTED,
-    Status.SCORED,
-    Status.REVISION_REQUESTED,
-)
-SORTS = {
-    "umur": "Paling lama menunggu",
-    "nilai": "Nilai klaim tertinggi",
-    "kelengkapan": "Kelengkapan terendah",
-    "organisasi": "Organisasi (A–Z)",
+QUEUE_STATUSES = (Status.SUBMITTED, Status.UNDER_REVIEW, Status.RESUBMITTED, Status.SCORED)
+# Page sort key → (label, read-model sort, descending).
+SORTS: dict[str, tuple[str, str, bool]] = {
+    "umur": ("Paling lama menunggu", "age", False),
+    "nilai": ("Nilai klaim tertinggi", "score", True),
+    "kelengkapan": ("Kelengkapan terendah", "completeness", False),
+    "organisasi": ("Organisasi (A–Z)", "organisation", False),
 }
-
-
-def working_days(start: datetime, end: datetime) -> int:
-    """Whole working days (Monday–Friday) from ``start`` to ``end``."""
-    if end <= start:
-        return 0
-    days = 0
-    day = start.date()
-    last = end.date()
-    while day < last:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            days += 1
-    return days
+SLA_LABELS = {"ok": "Dalam batas", "due": "Jatuh tempo hari ini", "breached": "Lewat batas"}
 
 
 def _listify(value: Any) -> list[str]:
@@ -86,16 +67,11 @@ def _first(value: Any, default: str = "") -> str:
     return items[-1].strip() if items else default
 
 
-def reviewers(runtime: Any) -> list[Account]:
-    """Active reviewer accounts, for assignment forms."""
-    from services.domain.events import AccountCreated
-
-    found: list[Account] = []
-    for id in queries._ids(runtime, AccountCreated.TOPIC):
-        account = runtime.store.load(Account, id)
-        if account.role == Role.REVIEWER and not account.disabled:
-            found.append(account)
-    return sorted(found, key=lambda a: a.full_name or a.username)
+def _uuid_or_none(value: str | None) -> UUID | None:
+    try:
+        return UUID(value) if value else None
+    except ValueError:
+        return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -108,88 +84,50 @@ def queue(
     status: str | None = None,
     organisasi: str | None = None,
     petugas: str | None = None,
+    sla: str | None = None,
     q: str | None = None,
     urut: str | None = None,
 ) -> Any:
     principal = principal_of(request)
     policy.ensure_role(principal, *STAFF)
     runtime = runtime_of(request)
-    names = Names(runtime)
-    moment = now()
-    sla = runtime.settings.sla_working_days
-    wanted = (
-        [status]
-        if status in {str(s) for s in QUEUE_STATUSES}
-        else [str(s) for s in QUEUE_STATUSES if s != Status.REVISION_REQUESTED]
-    )
-    rows = []
-    organisations: dict[str, str] = {}
-    for innovation in queries.innovations(runtime, statuses=wanted):
-        org_name = names.org_name(innovation.organisation_id)
-        organisations[str(innovation.organisation_id)] = org_name
-        if organisasi and str(innovation.organisation_id) != organisasi:
-            continue
-        mine = principal.account_id in innovation.reviewers
-        if petugas == "saya" and not mine:
-            continue
-        if petugas == "belum" and innovation.reviewers:
-            continue
-        title = innovation.profile.title
-        if q and q.lower() not in f"{title} {org_name}".lower():
-            continue
-        rubric = rubric_of(innovation)
-        call = call_of(runtime, innovation)
-        waiting_since = datetime.fromisoformat(
-            innovation.status_changed_at or innovation.submitted_at or moment.isoformat()
-        )
-        age = working_days(waiting_since, moment)
-        rows.append(
-            {
-                "innovation": innovation,
-                "title": title,
-                "organisation": org_name,
-                "call": call,
-                "claimed": innovation.scorecard(rubric).claimed_total,
-                "completeness": innovation.completeness(rubric, call).percent,
-                "reviewers": [names.person(r) for r in innovation.reviewers],
-                "age": age,
-                "breach": age > sla and innovation.status != Status.REVISION_REQUESTED,
-                "conflict": principal.role == Role.REVIEWER
-                and principal.organisation_id is not None
-                and principal.organisation_id == innovation.organisation_id,
-                "mine": mine,
-            }
-        )
     order = urut if urut in SORTS else "umur"
-    if order == "umur":
-        rows.sort(key=lambda r: -r["age"])
-    elif order == "nilai":
-        rows.sort(key=lambda r: -r["claimed"])
-    elif order == "kelengkapan":
-        rows.sort(key=lambda r: r["completeness"])
-    else:
-        rows.sort(key=lambda r: r["organisation"])
+    _, sort, descending = SORTS[order]
+    statuses = [str(s) for s in QUEUE_STATUSES]
+    result = queries.review_queue(
+        runtime,
+        principal,
+        status=[status] if status in statuses else [],
+        organisation=_uuid_or_none(organisasi),
+        reviewer={"saya": "me", "belum": "none"}.get(petugas or ""),
+        sla=sla if sla in SLA_LABELS else None,
+        sort=sort,
+        descending=descending,
+    )
+    rows = result.items
+    if q:
+        needle = q.strip().lower()
+        rows = [r for r in rows if needle in f"{r.title} {r.organisation_name or ''}".lower()]
     filters = {
         "status": status or "",
         "organisasi": organisasi or "",
         "petugas": petugas or "",
+        "sla": sla or "",
         "q": q or "",
         "urut": order,
     }
     context = {
         "rows": rows,
+        "queue": result,
         "filters": filters,
-        "sorts": SORTS,
-        "statuses": [str(s) for s in QUEUE_STATUSES],
-        "organisations": sorted(organisations.items(), key=lambda kv: kv[1]),
-        "reviewer_accounts": reviewers(runtime) if principal.role == Role.ADMIN else [],
-        "sla": sla,
-        "breaches": sum(1 for r in rows if r["breach"]),
+        "sorts": {k: v[0] for k, v in SORTS.items()},
+        "sla_labels": SLA_LABELS,
+        "statuses": statuses,
+        "organisations": [(str(o.id), o.name) for o in queries.rm.organisations(runtime.db)],
+        "reviewer_accounts": queries.reviewers(runtime) if principal.role == Role.ADMIN else [],
     }
-    template = (
-        "review/_queue_table.html" if request.headers.get("hx-request") else ("review/queue.html")
-    )
-    return render(request, template, **context)
+    hx = request.headers.get("hx-request") == "true"
+    return render(request, "review/_queue_table.html" if hx else "review/queue.html", **context)
 
 
 @post("/verifikasi/tugaskan", sync_to_thread=True, name="page:assign-bulk", status_code=303)
@@ -254,7 +192,7 @@ def review_context(
         "my_levels": my_levels,
         "is_krenova": str(innovation.call_kind) == "krenova",
         "assigned": principal.account_id in innovation.reviewers,
-        "reviewer_accounts": reviewers(runtime) if principal.role == Role.ADMIN else [],
+        "reviewer_accounts": queries.reviewers(runtime) if principal.role == Role.ADMIN else [],
         "field_labels": FIELD_LABELS,
         "kind_labels": DOCUMENT_KIND_LABELS,
         "missing": missing,

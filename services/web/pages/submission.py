@@ -25,7 +25,7 @@ from services.domain.lifecycle import Command, Status
 from services.domain.rubric import DOCUMENT_KIND_LABELS
 from services.domain.values import CallKind, Profile
 from services.identity import policy
-from services.store import ConcurrencyConflict
+from services.store import ConcurrencyConflict, NotFound
 from services.web.context import principal_of, runtime_of
 from services.web.pages import forms, queries, uploads
 from services.web.pages.common import (
@@ -60,32 +60,6 @@ def deadline_info(call: Any, moment: Any) -> dict[str, Any]:
         "closed": remaining <= timedelta(0),
         "days": max(remaining.days, 0),
         "deadline": call.deadline,
-    }
-
-
-def summary_row(runtime: Any, innovation: Innovation, names: Names, moment: Any) -> dict[str, Any]:
-    """One dashboard row: what an operator needs to know about an innovation at a glance."""
-    rubric = rubric_of(innovation)
-    call = call_of(runtime, innovation)
-    completeness = innovation.completeness(rubric, call)
-    card = innovation.scorecard(rubric)
-    revision = innovation.open_revision()
-    return {
-        "innovation": innovation,
-        "id": innovation.id,
-        "title": innovation.profile.title,
-        "status": str(innovation.status),
-        "published": innovation.published,
-        "completeness": completeness,
-        "claimed": card.claimed_total,
-        "verified": card.verified_total,
-        "max": card.max_total,
-        "revision": revision,
-        "revision_items": revision_items(innovation),
-        "call": call,
-        "deadline": deadline_info(call, moment),
-        "changed": innovation.modified_on,
-        "organisation": names.org_name(innovation.organisation_id),
     }
 
 
@@ -125,29 +99,34 @@ def dashboard(request: Request[Any, Any, Any]) -> Any:
     runtime = runtime_of(request)
     names = Names(runtime)
     moment = now()
-    if principal.role == Role.OPERATOR:
-        found = queries.innovations(runtime, organisation_id=principal.organisation_id)
-    else:
-        found = queries.innovations(runtime, submitter_id=principal.account_id)
-    rows = [summary_row(runtime, i, names, moment) for i in found]
-    rows.sort(key=lambda r: r["changed"] or moment, reverse=True)
-    calls = [
-        c for c in queries.calls(runtime) if c.is_open(moment) and _eligible(principal, c, names)
-    ]
-    this_year = moment.year
-    proposed_this_year = any(
-        r["innovation"].budget_year == this_year and r["status"] != Status.WITHDRAWN for r in rows
-    )
+    board = queries.status_board(runtime, principal)
+    standing = None
+    if principal.role == Role.OPERATOR and principal.organisation_id is not None:
+        report = queries.compliance(runtime, moment.year)
+        standing = next(
+            (r for r in report.rows if r.organisation_id == principal.organisation_id), None
+        )
     return render(
         request,
         "submission/dashboard.html",
-        rows=rows,
-        calls=calls,
+        board=board,
+        rows=board.items,
+        item_label=queries.revision_item_label,
+        calls=open_calls_for(runtime, principal, names, moment),
         server_now=moment,
         organisation=names.org_name(principal.organisation_id) if principal.organisation_id else "",
-        year=this_year,
-        proposed_this_year=proposed_this_year,
+        year=moment.year,
+        standing=standing,
     )
+
+
+def open_calls_for(runtime: Any, principal: Any, names: Names, moment: Any) -> list[Any]:
+    """Open calls this caller may propose to (participants: Krenova; OPDs: by their kind)."""
+    return [
+        c
+        for c in queries.calls(runtime, state="open")
+        if c.is_open(moment) and _eligible(principal, c, names)
+    ]
 
 
 def _eligible(principal: Any, call: Any, names: Names) -> bool:
@@ -162,11 +141,8 @@ def new_page(request: Request[Any, Any, Any], call: str | None = None) -> Any:
     principal = principal_of(request)
     policy.ensure_role(principal, *SUBMITTERS)
     runtime = runtime_of(request)
-    names = Names(runtime)
     moment = now()
-    calls = [
-        c for c in queries.calls(runtime) if c.is_open(moment) and _eligible(principal, c, names)
-    ]
+    calls = open_calls_for(runtime, principal, Names(runtime), moment)
     return render(
         request,
         "submission/new.html",
@@ -204,19 +180,17 @@ def new_submit(request: Request[Any, Any, Any], data: Form) -> Any:
             )
         except DomainError as exc:
             error = exc.message
+        except NotFound:
+            errors["call_id"] = "Panggilan tidak ditemukan."
         else:
             settle(runtime, outcome)
             return redirect(f"/inovasi/{outcome.id}/isian", "diusulkan")
-    names = Names(runtime)
     moment = now()
-    calls = [
-        c for c in queries.calls(runtime) if c.is_open(moment) and _eligible(principal, c, names)
-    ]
     return render(
         request,
         "submission/new.html",
         status_code=422,
-        calls=calls,
+        calls=open_calls_for(runtime, principal, Names(runtime), moment),
         selected=call_raw,
         title=title,
         errors=errors,
