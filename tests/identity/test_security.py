@@ -303,3 +303,40 @@ def test_login_failures_are_shared_through_redis_between_processes(redis_url: st
     assert seen is not None and 0 < seen <= 15 * 60
     assert other is None
     assert after is None
+
+
+def test_form_token_check_leaves_the_body_for_a_streaming_handler(tmp_path: Any) -> None:
+    """A browser upload carrying the token as a form field: the CSRF check reads the form, the
+    handler still streams every byte (as the document upload route does)."""
+    from litestar import get
+
+    from services.web.security import SessionCSRFMiddleware, csrf_config
+
+    @get("/form", sync_to_thread=False)
+    def form_page() -> dict[str, str]:
+        return {}
+
+    @post("/stream", status_code=200)
+    async def stream(request: Any) -> dict[str, int]:
+        import anyio
+
+        with anyio.fail_after(10):  # a drained body would wait forever: fail instead
+            return {"bytes": sum([len(chunk) async for chunk in request.stream()])}
+
+    settings = load_settings(env={}, data_dir=str(tmp_path))
+    app = Litestar(
+        [form_page, stream],
+        middleware=[DefineMiddleware(SessionCSRFMiddleware, config=csrf_config(settings))],
+        plugins=[problems.plugin()],
+    )
+    with TestClient(app) as client:
+        client.get("/form")
+        token = client.cookies.get(CSRF_COOKIE)
+        client.cookies.set(COOKIE, "sesi-browser")
+        payload = b"%PDF-1.4\n" + b"1" * 300_000
+        files = {"file": ("sk.pdf", payload, "application/pdf")}
+        refused = client.post("/stream", files=files)
+        accepted = client.post("/stream", files=files, data={CSRF_FIELD: token})
+    assert refused.status_code == 403
+    assert accepted.status_code == 200
+    assert accepted.json()["bytes"] > len(payload)  # the whole multipart body, file included
