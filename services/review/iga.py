@@ -317,7 +317,7 @@ class IGAReports:
         loaded = [
             (item, self.store.load(Innovation, item.innovation_id, item.version)) for item in items
         ]
-        orgs = {
+        orgs: dict[UUID | None, Organisation | None] = {
             i.organisation_id: as_of(self.store, Organisation, i.organisation_id, created_at)
             for _, i in loaded
             if i.organisation_id
@@ -357,15 +357,14 @@ class IGAReports:
         )
 
     def _file(self, record: ReportRecord) -> list[StoredFile]:
-        """Write the index row and the generated files (idempotent: a rebuild writes the same)."""
+        """Write the index row and the generated files. Idempotent: the content is a function
+        of the events, so a concurrent rebuild of the same report writes the same and yields."""
         files = self._generate(record)
         with self.db.transaction() as tx:
-            tx.execute("DELETE FROM iga_report_files WHERE report_id = ?", (str(record.report_id),))
-            tx.execute("DELETE FROM iga_reports WHERE report_id = ?", (str(record.report_id),))
             tx.execute(
                 "INSERT INTO iga_reports (report_id, year, created_at, created_by, "
                 "created_by_name, notification_id, items, warnings) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (report_id) DO NOTHING",
                 (
                     str(record.report_id),
                     record.year,
@@ -379,7 +378,7 @@ class IGAReports:
             )
             tx.executemany(
                 "INSERT INTO iga_report_files (report_id, name, content_type, sha256, size, "
-                "content) VALUES (?, ?, ?, ?, ?, ?)",
+                "content) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (report_id, name) DO NOTHING",
                 [
                     (str(record.report_id), f.name, f.content_type, f.sha256, f.size, f.content)
                     for f in files
@@ -417,7 +416,13 @@ class IGAReports:
         self._file(record)
         return record
 
-    def list(self, year: int | None = None) -> list[ReportRecord]:
+    def reports(self, year: int | None = None) -> list[ReportRecord]:
+        """Every report in the log, newest first; reports recorded without this service (the
+        demo seed, a lost index) are filed on the way."""
+        known = {row["report_id"] for row in self.db.rows("SELECT report_id FROM iga_reports")}
+        for report_id, events in self._reported().items():
+            if str(report_id) not in known:
+                self._file(self._record_of(report_id, events))
         if year is None:
             rows = self.db.rows("SELECT * FROM iga_reports ORDER BY created_at DESC")
         else:
@@ -445,24 +450,29 @@ class IGAReports:
             for r in rows
         }
 
-    def _rebuild(self, report_id: UUID) -> ReportRecord | None:
-        """Find the report's events in the log (the index is disposable)."""
-        found: list[ReportedToIGA] = []
-        notification_id = 0
+    def _reported(
+        self, report_id: UUID | None = None
+    ) -> dict[UUID, list[tuple[int, ReportedToIGA]]]:
+        """ReportedToIGA events in the log by report (with their notification ids)."""
+        found: dict[UUID, list[tuple[int, ReportedToIGA]]] = {}
         position = 0
         while True:
             page = self.store.notifications(position + 1, 500, topics=[ReportedToIGA.TOPIC])
             for n in page:
                 event = decode_event(n.topic, n.state)
-                if isinstance(event, ReportedToIGA) and event.report_id == report_id:
-                    found.append(event)
-                    notification_id = max(notification_id, n.id)
+                if isinstance(event, ReportedToIGA) and report_id in (None, event.report_id):
+                    found.setdefault(event.report_id, []).append((n.id, event))
             if len(page) < 500:
-                break
+                return found
             position = page[-1].id
-        if not found:
-            return None
-        first = found[0]
+
+    def _rebuild(self, report_id: UUID) -> ReportRecord | None:
+        """Find the report's events in the log (the index is disposable)."""
+        events = self._reported(report_id).get(report_id)
+        return self._record_of(report_id, events) if events else None
+
+    def _record_of(self, report_id: UUID, events: list[tuple[int, ReportedToIGA]]) -> ReportRecord:
+        first = events[0][1]
         return self._record(
             report_id,
             first.year,
@@ -470,9 +480,9 @@ class IGAReports:
             first.actor.account_id,
             [
                 ReportItem(innovation_id=e.originator_id, version=e.originator_version)
-                for e in found
+                for _, e in events
             ],
-            notification_id,
+            max(n for n, _ in events),
         )
 
     # ---- report content ----------------------------------------------------------------------

@@ -870,7 +870,7 @@ def _list_reports(runtime: Runtime, year: int | None) -> list[IGAReportSummary]:
             count=len(r.items),
             url=f"/api/iga/reports/{r.report_id}",
         )
-        for r in _iga(runtime).list(year)
+        for r in _iga(runtime).reports(year)
     ]
 
 

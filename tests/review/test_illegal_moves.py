@@ -365,3 +365,20 @@ def test_a_repeated_idempotency_key_returns_the_first_answer(
     assert r.max_notification_id() == after_first
     # Without the key, the second approve is what it is: illegal.
     refused(r, lambda: r.post(f"/api/innovations/{iid}/approve", "admin", {}), 409, "")
+
+
+def test_the_view_offers_only_what_the_caller_may_do(
+    regency: Regency, items: dict[str, UUID]
+) -> None:
+    r = regency
+    iid = items["under_review"]
+    assigned = r.review(iid, "rev.satu")["allowed_commands"]
+    assert {"verify_document", "score", "request_revision"} <= set(assigned)
+    assert "judge" not in assigned and "approve" not in assigned
+    assert r.review(iid, "rev.dua")["allowed_commands"] == []  # not assigned
+    admin = r.review(iid, "admin")["allowed_commands"]
+    assert "assign_reviewer" in admin and "pass_administration" not in admin
+    assert r.review(iid, "auditor")["allowed_commands"] == []
+    for who, status in (("op.dinkes", 403), ("op.dlh", 404), ("peserta.0", 404)):
+        assert r.get(f"/api/innovations/{iid}/review", who).status_code == status, who
+    assert r.client.get(f"/api/innovations/{iid}/review").status_code == 404
