@@ -172,10 +172,93 @@ MATRIX.update(
         ("POST", "/api/accounts/{id}/reset-password"): Rule(
             ADMIN_ONLY, subject="account", body={"password": "sandi-baru-uji-456"}
         ),
+        # The directory lists (served by projections/routes.py from the directory read model).
+        ("GET", "/api/accounts"): Rule(ADMIN_ONLY, note="usernames, roles, disabled flags"),
+        ("GET", "/api/organisations"): Rule(
+            PUBLIC, note="names and codes only: the public catalogue filters by organisation"
+        ),
+        ("GET", "/api/calls"): Rule(PUBLIC, note="the public sees calls and their countdowns"),
     }
 )
 
 # --- submission (innovations, documents, indicators, Krenova) ------------------------------
+# Innovation commands go through ``ensure_command`` before anything else (anonymous callers
+# included): hidden → 404, a role the table never allows → 403. A 422 (incomplete, deadline)
+# comes after the policy and counts as allowed.
+SUBMITTER_CMD = expect(
+    FORBID, operator=ALLOW, operator_other_org=HIDDEN, participant=HIDDEN, anonymous=HIDDEN
+)
+INNOVATION_VIEW = expect(ALLOW, operator_other_org=HIDDEN, participant=HIDDEN, anonymous=HIDDEN)
+PROPOSERS = expect(
+    FORBID, operator=ALLOW, operator_other_org=ALLOW, participant=ALLOW, anonymous=UNAUTH
+)
+_MATRIX_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def _new_call(ctx: Any) -> dict[str, Any]:
+    return {
+        "kind": "annual",
+        "title": f"Panggilan Uji {ctx.unique}",
+        "budget_year": 2026,
+        "opens_at": "2026-01-02T08:00:00+07:00",
+        "deadline": "2026-12-31T23:59:00+07:00",
+        "eligible_kinds": ["opd"],
+        "rubric_year": 2025,
+    }
+
+
+def _participant(ctx: Any) -> dict[str, Any]:
+    return {
+        "username": f"peserta.{ctx.unique}",
+        "name": "Peserta Uji",
+        "email": f"peserta.{ctx.unique}@contoh.id",
+        "phone": "081234567890",
+        "password": "sandi-peserta-uji",
+        "members": ["Anggota Satu"],
+    }
+
+
+MATRIX.update(
+    {
+        ("POST", "/api/calls"): Rule(ADMIN_ONLY, body=_new_call),
+        ("GET", "/api/calls/{id}"): Rule(PUBLIC, subject="call"),
+        ("POST", "/api/innovations"): Rule(
+            PROPOSERS,
+            body={"profile": {"title": "Usulan Uji Matriks"}},
+            note="no call_id: the caller's open annual call, or Krenova for a participant",
+        ),
+        ("GET", "/api/innovations/{id}"): Rule(INNOVATION_VIEW, subject="draft"),
+        ("PATCH", "/api/innovations/{id}"): Rule(
+            SUBMITTER_CMD, subject="draft", body={"goals": "Tujuan uji matriks"}
+        ),
+        ("POST", "/api/innovations/{id}/documents"): Rule(
+            SUBMITTER_CMD,
+            subject="draft",
+            files={"file": ("sk.pdf", _MATRIX_PDF, "application/pdf")},
+            data={"kind": "sk", "indicator": "1"},
+        ),
+        ("GET", "/api/innovations/{id}/documents/{doc_id}"): Rule(
+            INNOVATION_VIEW, subject="under_review"
+        ),
+        ("DELETE", "/api/innovations/{id}/documents/{doc_id}"): Rule(
+            SUBMITTER_CMD, subject="revision_requested", query={"reason": "salah unggah"}
+        ),
+        ("PUT", "/api/innovations/{id}/indicators/{no}"): Rule(
+            SUBMITTER_CMD, subject="draft", body={"level": 1, "note": "uji"}
+        ),
+        ("POST", "/api/innovations/{id}/submit"): Rule(SUBMITTER_CMD, subject="draft"),
+        ("POST", "/api/innovations/{id}/withdraw"): Rule(
+            SUBMITTER_CMD, subject="draft", body={"reason": "digabung"}
+        ),
+        ("POST", "/api/innovations/{id}/resubmit"): Rule(
+            SUBMITTER_CMD, subject="revision_requested", body={"note": "sudah diperbaiki"}
+        ),
+        ("POST", "/api/krenova/participants"): Rule(PUBLIC, body=_participant),
+    }
+)
 
 # --- review (queue, verification, scoring, decisions, IGA) ---------------------------------
 # Commands on one innovation go through ``ensure_command``: a caller who may not see the record
