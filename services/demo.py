@@ -16,6 +16,7 @@ from services.commands import Commands, account_id_for, organisation_id_for
 from services.config import Settings
 from services.domain.actor import Actor, Role
 from services.domain.aggregate import Context
+from services.domain.call import JAKARTA
 from services.domain.lifecycle import Status
 from services.domain.values import (
     CallKind,
@@ -268,7 +269,7 @@ def _seed(runtime: Runtime) -> str:
     def ctx(actor: Actor) -> Context:
         return Context(actor=actor, correlation_id=f"demo-{uuid4().hex[:8]}", now=now)
 
-    year = now.astimezone().year
+    year = now.astimezone(JAKARTA).year  # the regency's budget year, not the server's zone
     annual = c.open_call(
         ctx(admin),
         kind=CallKind.ANNUAL,
