@@ -48,6 +48,14 @@ class LinkRecord(msgspec.Struct, frozen=True, array_like=True):
     ts: int | None
 
 
+class ReplayRows(msgspec.Struct, frozen=True):
+    """Everything state-as-of needs, fetched in one round trip (see ``replay_rows``)."""
+
+    snapshot: tuple[int, bytes, str | None] | None  # version, stored bytes, chain link now
+    events: list[tuple[int, str, bytes]]  # (version, topic, state) after the snapshot, ≤ lte
+    call_version: int | None  # the call's version at that moment (None: not asked / none)
+
+
 class ChainedRecorder(Protocol):
     """What the audit services need from the recorder, on either database."""
 
@@ -57,6 +65,9 @@ class ChainedRecorder(Protocol):
     def chain_for(self, originator_id: UUID) -> list[ChainRow]: ...
     def version_at(self, originator_id: UUID, at_micros: int) -> int: ...
     def link_at(self, originator_id: UUID, version: int) -> str | None: ...
+    def replay_rows(
+        self, originator_id: UUID, lte: int | None, snapshot_table: str, call_id: UUID | None
+    ) -> ReplayRows: ...
     def link_page(self, after: int, limit: int) -> list[LinkRecord]: ...
     def orphan_links(self, limit: int) -> list[ChainRow]: ...
     def notification_bounds(
@@ -174,6 +185,41 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             )
             row = c.fetchone()
             return None if row is None else str(row[0])
+
+    def replay_rows(
+        self, originator_id: UUID, lte: int | None, snapshot_table: str, call_id: UUID | None
+    ) -> ReplayRows:
+        oid, top = originator_id.hex, lte if lte is not None else 2**62
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT s.originator_version, s.state, h.hash FROM {snapshot_table} s "
+                f"LEFT JOIN {self.chain_table_name} h ON h.originator_id=s.originator_id "
+                "AND h.originator_version=s.originator_version "
+                "WHERE s.originator_id=? AND s.originator_version<=? "
+                "ORDER BY s.originator_version DESC LIMIT 1",
+                (oid, top),
+            )
+            row = c.fetchone()
+            snapshot = (int(row[0]), bytes(row[1]), row[2]) if row else None
+            c.execute(
+                f"SELECT originator_version, topic, state FROM {self.events_table_name} "
+                "WHERE originator_id=? AND originator_version>? AND originator_version<=? "
+                "ORDER BY originator_version",
+                (oid, snapshot[0] if snapshot else 0, top),
+            )
+            events = [(int(r[0]), str(r[1]), bytes(r[2])) for r in c.fetchall()]
+            call_version = None
+            if call_id is not None:
+                c.execute(
+                    f"SELECT MAX(originator_version) FROM {self.chain_table_name} "
+                    "WHERE originator_id=? AND ts<=(SELECT ts FROM "
+                    f"{self.chain_table_name} WHERE originator_id=? AND originator_version<=? "
+                    "ORDER BY originator_version DESC LIMIT 1)",
+                    (call_id.hex, oid, top),
+                )
+                found = c.fetchone()
+                call_version = int(found[0]) if found and found[0] is not None else None
+        return ReplayRows(snapshot, events, call_version)
 
     def link_page(self, after: int, limit: int) -> list[LinkRecord]:
         with self.datastore.transaction(commit=False) as c:
@@ -351,7 +397,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
 
     # -- audit queries ---------------------------------------------------------------------------
 
-    def _rows(self, statement: Any, params: Sequence[Any]) -> list[dict[str, Any]]:
+    def _rows(self, statement: Any, params: Any) -> list[dict[str, Any]]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(statement, params, prepare=True)
             return list(curs.fetchall())
@@ -389,6 +435,48 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             (originator_id, version),
         )
         return str(rows[0]["hash"]) if rows else None
+
+    def replay_rows(
+        self, originator_id: UUID, lte: int | None, snapshot_table: str, call_id: UUID | None
+    ) -> ReplayRows:
+        """One statement, one round trip: the nearest snapshot with the chain link at its version,
+        the events after it, and the call's version at the moment of ``lte``."""
+        statement = SQL(
+            "WITH s AS (SELECT originator_version AS v, state FROM {s}.{snap} "
+            "  WHERE originator_id = %(id)s AND originator_version <= %(lte)s "
+            "  ORDER BY originator_version DESC LIMIT 1) "
+            "SELECT 0 AS kind, s.v AS version, NULL::text AS topic, s.state, h.hash "
+            "  FROM s LEFT JOIN {s}.{c} h "
+            "  ON h.originator_id = %(id)s AND h.originator_version = s.v "
+            "UNION ALL "
+            "SELECT 1, e.originator_version, e.topic, e.state, NULL FROM {s}.{e} e "
+            "  WHERE e.originator_id = %(id)s AND e.originator_version <= %(lte)s "
+            "  AND e.originator_version > COALESCE((SELECT v FROM s), 0) "
+            "UNION ALL "
+            "SELECT 2, MAX(k.originator_version), NULL, NULL, NULL FROM {s}.{c} k "
+            "  WHERE %(call)s::uuid IS NOT NULL AND k.originator_id = %(call)s::uuid "
+            "  AND k.ts <= (SELECT ts FROM {s}.{c} WHERE originator_id = %(id)s "
+            "    AND originator_version <= %(lte)s ORDER BY originator_version DESC LIMIT 1) "
+            "ORDER BY kind, version"
+        ).format(
+            s=self._schema,
+            snap=Identifier(snapshot_table),
+            c=self._chain,
+            e=Identifier(self.events_table_name),
+        )
+        rows = self._rows(
+            statement,
+            {"id": originator_id, "lte": lte if lte is not None else 2**62, "call": call_id},
+        )
+        snapshot, events, call_version = None, [], None
+        for r in rows:
+            if r["kind"] == 0:
+                snapshot = (int(r["version"]), bytes(r["state"]), r["hash"])
+            elif r["kind"] == 1:
+                events.append((int(r["version"]), str(r["topic"]), bytes(r["state"])))
+            elif r["version"] is not None:
+                call_version = int(r["version"])
+        return ReplayRows(snapshot, events, call_version)
 
     def link_page(self, after: int, limit: int) -> list[LinkRecord]:
         rows = self._rows(

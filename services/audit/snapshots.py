@@ -8,10 +8,11 @@ used only when all of these still hold, otherwise the stream is replayed from it
 - the chain link of the snapshot's version is the one stored now: a rewritten chain is never
   papered over by an old snapshot.
 
-The codec is a small tagged JSON encoding of the aggregate's attributes (structs, enums, UUIDs,
-dates, decimals, dicts with non-string keys, tuples). It only ever constructs classes from
-``services.domain``, so a forged snapshot row cannot make the process import or run anything else
-(which is why this is not pickle).
+The codec is a small tagged JSON encoding of the aggregate's attributes (enums, UUIDs, dates,
+decimals, dicts with non-string keys, tuples); msgspec Structs are stored as plain builtins and
+restored by ``msgspec.convert`` from their own type annotations. It only ever constructs classes
+from ``services.domain``, so a forged snapshot row cannot make the process import or run anything
+else (which is why this is not pickle).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ def _qualname(cls: type) -> str:
     return f"{cls.__module__}:{cls.__qualname__}"
 
 
+@functools.cache
 def _resolve(name: str) -> Any:
     module_name, _, qual = name.partition(":")
     if not module_name.startswith(_ALLOWED):
@@ -75,10 +77,8 @@ def encode_value(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, msgspec.Struct):
-        return {
-            "$s": _qualname(type(value)),
-            "f": {f: encode_value(getattr(value, f)) for f in value.__struct_fields__},
-        }
+        # Struct fields are fully typed: msgspec restores them (in C) from plain builtins.
+        return {"$s": _qualname(type(value)), "v": msgspec.to_builtins(value)}
     if isinstance(value, UUID):
         return {"$u": str(value)}
     if isinstance(value, datetime):
@@ -111,8 +111,7 @@ def decode_value(data: Any) -> Any:
     if tag == "$e":
         return _resolve(payload)(data["v"])
     if tag == "$s":
-        cls = _resolve(payload)
-        return cls(**{k: decode_value(v) for k, v in data["f"].items()})
+        return msgspec.convert(data["v"], _resolve(payload))
     if rest:
         raise ValueError(f"malformed snapshot value: {data!r}")
     if tag == "$u":

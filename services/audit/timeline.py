@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
+import msgspec
 from eventsourcing.persistence import AggregateRecorder, IntegrityError, StoredEvent
 
 from services.audit import snapshots
@@ -28,7 +29,7 @@ from services.domain.aggregate import Aggregate
 from services.domain.call import Call
 from services.domain.innovation import Innovation, InnovationState
 from services.domain.rubric import load_rubric
-from services.store import EventStore, NotFound
+from services.store import EventStore, NotFound, decode_event
 
 log = logging.getLogger("sirisma.audit")
 
@@ -60,6 +61,8 @@ class Timeline:
             raise TypeError("the event store's recorder does not keep the hash chain")
         self.chain = cast(ChainedRecorder, recorder)
         self.snapshots: AggregateRecorder = store.app.factory.aggregate_recorder("snapshots")
+        self._snapshot_table: str = self.snapshots.events_table_name  # type: ignore[attr-defined]
+        self._call_ids: dict[UUID, UUID] = {}  # innovation → its call (never changes)
         self._calls: OrderedDict[tuple[UUID, int], Call] = OrderedDict()
         self._lock = threading.Lock()  # one Timeline serves every request thread
 
@@ -73,12 +76,32 @@ class Timeline:
 
     def load(self, cls: type[Aggregate], id: UUID, version: int | None = None) -> Any:
         """``cls`` at ``version`` (None: latest), via the nearest snapshot."""
+        return self._fold(cls, id, version)[0]
+
+    def innovation(self, id: UUID, version: int | None = None) -> Innovation:
+        return cast(Innovation, self.load(Innovation, id, version))
+
+    def _fold(
+        self, cls: type[Aggregate], id: UUID, version: int | None, call_id: UUID | None = None
+    ) -> tuple[Any, int | None]:
+        """(aggregate at ``version``, the call's version then if ``call_id`` was given)."""
         aggregate: Aggregate | None = None
-        start = 0
+        call_version: int | None = None
+        raw: list[tuple[int, str, bytes]]
         if self.snapshot_every:
-            aggregate, start = self._snapshot(cls, id, version)
-        events = self.store.events(id, gt=start or None, lte=version)
-        for event in events:
+            rows = self.chain.replay_rows(id, version, self._snapshot_table, call_id)
+            call_version = rows.call_version
+            aggregate, _ = self._usable(cls, id, rows.snapshot)
+            if rows.snapshot is not None and aggregate is None:  # unusable: from the start
+                stored = self.store.recorder.select_events(id, lte=version)
+                raw = [(e.originator_version, e.topic, e.state) for e in stored]
+            else:
+                raw = rows.events
+        else:
+            stored = self.store.recorder.select_events(id, lte=version)
+            raw = [(e.originator_version, e.topic, e.state) for e in stored]
+        for _, topic, state in raw:
+            event = decode_event(topic, state)
             if aggregate is None:
                 aggregate = cls(event.originator_id)
             try:
@@ -91,30 +114,33 @@ class Timeline:
             raise NotFound(cls.__name__, id)
         if version is not None and aggregate.version != version:
             raise VersionNotFound(id, version, aggregate.version)
-        return aggregate
-
-    def innovation(self, id: UUID, version: int | None = None) -> Innovation:
-        return cast(Innovation, self.load(Innovation, id, version))
+        return aggregate, call_version
 
     def _snapshot(
         self, cls: type[Aggregate], id: UUID, version: int | None
     ) -> tuple[Aggregate | None, int]:
-        found = self.snapshots.select_events(id, lte=version, desc=True, limit=1)
-        if not found or found[0].topic != SNAPSHOT_TOPIC:
+        """The nearest usable snapshot at or before ``version`` (None, 0 if there is none)."""
+        rows = self.chain.replay_rows(id, version, self._snapshot_table, None)
+        return self._usable(cls, id, rows.snapshot)
+
+    def _usable(
+        self, cls: type[Aggregate], id: UUID, found: tuple[int, bytes, str | None] | None
+    ) -> tuple[Aggregate | None, int]:
+        if found is None:
             return None, 0
-        stored = found[0]
+        at, data, link_now = found
         try:
-            restored = snapshots.restore(stored.state, cls)
-        except (ValueError, TypeError, KeyError) as exc:
-            log.warning("unusable snapshot %s@%s: %s", id, stored.originator_version, exc)
+            restored = snapshots.restore(data, cls)
+        except (ValueError, TypeError, KeyError, msgspec.MsgspecError) as exc:
+            log.warning("unusable snapshot %s@%s: %s", id, at, exc)
             return None, 0
         if restored is None:
             return None, 0
         aggregate, link = restored
-        if self.chain.link_at(id, stored.originator_version) != link:
-            log.warning("snapshot %s@%s no longer matches the chain", id, stored.originator_version)
+        if link_now != link:
+            log.warning("snapshot %s@%s no longer matches the chain", id, at)
             return None, 0
-        return aggregate, stored.originator_version
+        return aggregate, at
 
     def _store_snapshot(self, aggregate: Aggregate) -> None:
         link = self.chain.link_at(aggregate.id, aggregate.version)
@@ -142,6 +168,9 @@ class Timeline:
     def call_at(self, call_id: UUID, moment: datetime | None) -> Call | None:
         """The call as it stood at ``moment`` (its deadline may have moved since)."""
         version = self.version_at(call_id, moment) if moment is not None else 0
+        return self._call(call_id, version)
+
+    def _call(self, call_id: UUID, version: int) -> Call | None:
         key = (call_id, version)
         with self._lock:
             call = self._calls.get(key)
@@ -163,7 +192,19 @@ class Timeline:
         return innovation.to_state(rubric, call)
 
     def state_at(self, id: UUID, version: int) -> InnovationState:
-        return self.state_of(self.innovation(id, version))
+        """One round trip for the snapshot, the events after it and the call's version."""
+        known_call = self._call_ids.get(id)
+        aggregate, call_version = self._fold(Innovation, id, version, known_call)
+        innovation = cast(Innovation, aggregate)
+        if innovation.call_id is not None and known_call is None:
+            with self._lock:
+                if len(self._call_ids) > 10_000:
+                    self._call_ids.clear()
+                self._call_ids[id] = innovation.call_id
+        if innovation.call_id is not None and call_version is not None:
+            call = self._call(innovation.call_id, call_version)
+            return innovation.to_state(load_rubric(innovation.rubric_year), call)
+        return self.state_of(innovation)
 
     def state_at_time(self, id: UUID, at: datetime) -> InnovationState:
         version = self.version_at(id, at)

@@ -56,7 +56,7 @@ def test_snapshots_are_ignored_when_they_no_longer_fit(
 
 def test_a_forged_snapshot_cannot_name_classes_outside_the_domain() -> None:
     with pytest.raises(ValueError, match="outside the domain"):
-        snapshots.decode_value({"$s": "os:system", "f": {}})
+        snapshots.decode_value({"$s": "os:system", "v": {}})
 
 
 def test_state_as_of_time_and_missing_versions(long_history: LongHistory) -> None:
