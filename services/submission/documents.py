@@ -233,10 +233,10 @@ async def upload_document(
     ``file`` — or ``url`` for a video link."""
     runtime = runtime_of(request)
     principal = principal_of(request)
-    ctx = command_context(request)
     innovation = await sync_to_thread(
         load_for_command, runtime, principal, id, Command.ATTACH_DOCUMENT
     )
+    ctx = command_context(request)
     next_status(innovation.status, Command.ATTACH_DOCUMENT, ctx.actor.role)  # 409 before reading
     expected = if_match(request, required=False)
     if expected is not None and expected != innovation.version:

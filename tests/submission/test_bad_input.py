@@ -244,4 +244,4 @@ def test_anonymous_and_wrong_role_writes_are_refused(api: Api, draft: str) -> No
             api.call("POST", "/api/innovations", as_="rev.satu", json={"profile": {"title": "X"}}),
             403,
         )
-        assert_problem(api.upload(draft, as_=None), 401)
+        assert_problem(api.upload(draft, as_=None), 404)  # ids do not leak to anonymous
