@@ -91,7 +91,7 @@ def _record(request: Request[Any, Any, Any], outcome: Outcome) -> AccountRecord:
     )
 
 
-ADMIN = {"tags": ["admin"], "guards": [admin_only], "sync_to_thread": True}
+ADMIN: dict[str, Any] = {"tags": ["admin"], "guards": [admin_only], "sync_to_thread": True}
 
 
 @post("/api/organisations", status_code=201, summary="Daftarkan organisasi", **ADMIN)

@@ -58,7 +58,7 @@ from litestar.middleware.csrf import CSRFMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig, RateLimitMiddleware
 from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
 from litestar.utils.scope.state import ScopeState
 
 from services.config import Settings
@@ -165,7 +165,7 @@ class SessionCSRFMiddleware(CSRFMiddleware):
     """
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in self.config.safe_methods:
+        if scope["type"] != "http" or scope.get("method", "GET") in self.config.safe_methods:
             await super().__call__(scope, receive, send)
             return
         request: Request[Any, Any, Any] = scope["litestar_app"].request_class(scope, receive)
@@ -249,11 +249,11 @@ class BodyLimitMiddleware:
                 break
         received = 0
 
-        async def limited_receive() -> Message:
+        async def limited_receive() -> ReceiveMessage:
             nonlocal received
             message = await receive()
             if message["type"] == "http.request":
-                received += len(message.get("body", b""))
+                received += len(message.get("body", b""))  # type: ignore[arg-type]
                 if received > limit:
                     raise _too_large(limit)
             return message
