@@ -317,6 +317,9 @@ def regency(postgres_server: Any, tmp_path_factory: pytest.TempPathFactory) -> I
     served = False
     try:
         seeded = _seed(runtime)
+        # The projector, in a thread as the embedded mode runs it: the queue is a read model.
+        runtime.read_models.start()
+        runtime.on_close(runtime.read_models.stop)
         served = True  # from here the app's shutdown closes the runtime
         with TestClient(create_app(runtime=runtime)) as client:
             yield Regency(client=client, runtime=runtime, **seeded)

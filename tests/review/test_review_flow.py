@@ -73,6 +73,20 @@ def test_thirty_innovations_from_queue_to_iga_report(regency: Regency, seeded: l
     r, ids = regency, seeded
     reviewers = {name: actor.account_id for name, actor in r.reviewers.items()}
 
+    # --- the queue: all thirty waiting, none assigned ------------------------------------------
+    queue = r.get(
+        f"/api/review/queue?call={r.call_id}&limit=100&after={r.max_notification_id()}", "admin"
+    )
+    assert queue.status_code == 200, queue.text
+    assert "x-read-stale" not in queue.headers
+    waiting = {item["id"]: item for item in queue.json()["items"]}
+    assert set(waiting) == {str(i) for i in ids}
+    for k, iid in enumerate(ids):
+        assert waiting[str(iid)]["status"] == "submitted"
+        assert waiting[str(iid)]["reviewers"] == []
+        assert waiting[str(iid)]["claimed_score"] == total(claimed(k))
+    assert len({item["organisation_id"] for item in waiting.values()}) == 10
+
     # --- bulk assignment: round-robin across two Bappeda reviewers --------------------------
     response = r.post(
         "/api/review/assignments",
@@ -89,6 +103,13 @@ def test_thirty_innovations_from_queue_to_iga_report(regency: Regency, seeded: l
         assert item["reviewer_id"] == str(reviewers[expected])
         primary[k] = expected
     assert int(response.headers["x-notification-id"]) == r.max_notification_id()
+    after = response.headers["x-notification-id"]
+    mine = r.get(f"/api/review/queue?reviewer=me&limit=100&after={after}", "rev.satu").json()
+    assert {item["id"] for item in mine["items"]} == {
+        str(ids[k]) for k in range(N) if primary[k] == "rev.satu"
+    }
+    unassigned = r.get(f"/api/review/queue?reviewer=none&call={r.call_id}", "admin").json()
+    assert unassigned["total"] == 0
 
     # A reviewer from the first organisation: its three items are refused with the reason.
     before = r.max_notification_id()
