@@ -7,7 +7,8 @@ Security headers (``add_security_headers``, a ``before_send`` hook, so it also c
 answers that never reach a route): ``Content-Security-Policy`` (``CSP``: scripts only from this
 origin, no inline script, no framing), ``X-Content-Type-Options: nosniff``,
 ``Referrer-Policy: same-origin``, ``X-Frame-Options: DENY`` (older browsers),
-``Permissions-Policy`` and, over HTTPS, ``Strict-Transport-Security``. Two documented relaxations:
+``Permissions-Policy`` and, over HTTPS (or with ``SIRISMA_HTTPS`` behind a TLS proxy),
+``Strict-Transport-Security``. Two documented relaxations:
 inline ``style`` is allowed (progress bars and htmx's indicator styles use it; inline styles
 cannot run code), and the API reference under ``/schema`` may load Scalar from jsDelivr.
 
@@ -133,8 +134,17 @@ def add_security_headers(message: Message, scope: Scope) -> None:
     for name, value in STATIC_HEADERS.items():
         if name not in headers:
             headers[name] = value
-    if scope.get("scheme") == "https" and "strict-transport-security" not in headers:
+    if _served_over_https(scope) and "strict-transport-security" not in headers:
         headers["strict-transport-security"] = "max-age=31536000; includeSubDomains"
+
+
+def _served_over_https(scope: Scope) -> bool:
+    """HTTPS at this process, or (SIRISMA_HTTPS) at the proxy in front of it."""
+    if scope.get("scheme") == "https":
+        return True
+    app = scope.get("litestar_app")
+    runtime = getattr(getattr(app, "state", None), "runtime", None)
+    return bool(getattr(getattr(runtime, "settings", None), "https", False))
 
 
 # --- CSRF ---------------------------------------------------------------------------------

@@ -98,15 +98,22 @@ def test_successful_login_returns_token_and_sets_a_hardened_cookie(api: Api) -> 
     assert me.json()["username"] == "op.dukcapil"
 
 
-def test_cookie_is_secure_when_served_over_https(sqlite_settings: Any) -> None:
+def test_behind_https_cookies_are_secure_and_hsts_is_sent(api: Api, sqlite_settings: Any) -> None:
     import msgspec
 
     from tests.identity.conftest import _serve
 
-    settings = msgspec.structs.replace(sqlite_settings, https=True)
-    for api in _serve(settings):
-        cookie = api.login("op.dukcapil").headers["set-cookie"]
-        assert "Secure" in cookie
+    assert "strict-transport-security" not in api.client.get("/api/me").headers
+    settings = msgspec.structs.replace(
+        sqlite_settings, https=True, data_dir=sqlite_settings.data_dir + "-tls"
+    )
+    for served in _serve(settings):
+        response = served.login("op.dukcapil")
+        assert "Secure" in response.headers["set-cookie"]
+        assert response.headers["strict-transport-security"].startswith("max-age=")
+        served.client.cookies.clear()
+        csrf_cookie = served.client.get("/api/me").headers["set-cookie"]
+        assert csrf_cookie.startswith("sirisma_csrf=") and "Secure" in csrf_cookie
 
 
 def test_tokens_are_stored_only_as_hashes(api: Api) -> None:
