@@ -108,6 +108,15 @@ class Commands:
     def rubric_for(self, innovation: Innovation) -> Rubric:
         return load_rubric(innovation.rubric_year)
 
+    def _require_organisation(self, organisation_id: UUID | None) -> None:
+        """The id must be an organisation's (any stored id would pass a mere existence check)."""
+        if organisation_id is None:
+            return
+        try:
+            self.organisation(organisation_id)
+        except NotFound:
+            raise InvalidValue("organisation_id", "Organisasi tidak ditemukan.") from None
+
     def _load_for_write(self, id: UUID, expected_version: int | None) -> Innovation:
         innovation = self.innovation(id)
         if expected_version is not None and expected_version != innovation.version:
@@ -137,8 +146,7 @@ class Commands:
         phone: str = "",
         members: tuple[str, ...] = (),
     ) -> Outcome:
-        if organisation_id is not None and not self.store.exists(organisation_id):
-            raise InvalidValue("organisation_id", "Organisasi tidak ditemukan.")
+        self._require_organisation(organisation_id)
         account = Account.create(
             ctx,
             account_id_for(username),
@@ -161,8 +169,7 @@ class Commands:
     def change_account_organisation(
         self, ctx: Context, account_id: UUID, organisation_id: UUID | None
     ) -> Outcome:
-        if organisation_id is not None and not self.store.exists(organisation_id):
-            raise InvalidValue("organisation_id", "Organisasi tidak ditemukan.")
+        self._require_organisation(organisation_id)
         account = self.account(account_id)
         account.change_organisation(ctx, organisation_id)
         return self._save(account)

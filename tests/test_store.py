@@ -20,6 +20,7 @@ from services.config import Settings
 from services.domain.actor import Actor, Role
 from services.domain.aggregate import Context
 from services.domain.call import Call
+from services.domain.errors import InvalidValue
 from services.domain.events import CATALOGUE, Event, Proposed, _topic
 from services.domain.innovation import Innovation
 from services.domain.organisation import Account, Organisation
@@ -349,3 +350,28 @@ def test_load_at_a_past_version_and_read_notifications_in_order(store: EventStor
     assert current.version == store.current_version(iid) > 1
     ids = [n.id for n in store.iter_notifications(batch=7)]
     assert ids == sorted(ids) and len(ids) == len(set(ids)) == store.max_notification_id()
+
+
+def test_an_account_binds_only_to_an_organisation_id(store: EventStore) -> None:
+    """Any stored id exists; only an organisation's id may be an account's organisation."""
+    world = World(Commands(store))
+    system = Context(actor=Actor.system(), now=world.now)
+    assert world.admin.account_id is not None
+    for wrong in (world.admin.account_id, world.call_id, uuid4()):
+        before = store.max_notification_id()
+        with pytest.raises(InvalidValue) as info:
+            world.commands.create_account(
+                system,
+                username="op.palsu",
+                full_name="Operator Palsu",
+                email="op@sragenkab.go.id",
+                role=Role.OPERATOR,
+                organisation_id=wrong,
+                password_hash="x",
+            )
+        assert info.value.field == "organisation_id"
+        with pytest.raises(InvalidValue):
+            world.commands.change_account_organisation(system, world.admin.account_id, wrong)
+        assert store.max_notification_id() == before
+    world.commands.change_account_organisation(system, world.admin.account_id, world.opd_id)
+    assert store.load(Account, world.admin.account_id).organisation_id == world.opd_id
