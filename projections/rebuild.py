@@ -194,8 +194,7 @@ def _prepare(session: Session, projections: list[Projection], until: datetime | 
     """Resume each model's shadow from its last checkpoint, or start it empty."""
     jobs: list[_Job] = []
     with session.transaction() as tx:
-        for statement in tracking.SCHEMA:
-            tx.execute(statement)
+        tracking.ensure_schema(tx)
         found = tracking.read(tx)
         for projection in projections:
             shadow = projection.name + SHADOW
@@ -275,6 +274,7 @@ def _swap(
     conn = session.conn if event_log.postgres else None
     try:
         with session.transaction() as tx:
+            tracking.ensure_schema(tx)  # also keeps concurrent migrations out of the swap
             tracking.lock(tx, projection.name)
             while True:
                 rows = event_log.read(job.position, page_size, conn)

@@ -227,12 +227,9 @@ class Runner:
 
     def _prepare(self, session: Session) -> None:
         with session.transaction() as tx:
-            if session.dialect == "postgres":
-                tx.execute("SELECT pg_advisory_xact_lock(?)", (5_151_001,))
-            for statement in registry.schema_statements(
-                session.dialect, [m.projection for m in self.models]
-            ):
-                tx.execute(statement)
+            tracking.ensure_schema(
+                tx, registry.schema_statements(session.dialect, [m.projection for m in self.models])
+            )
 
     def _acquire(self, session: Session) -> None:
         now = time.monotonic()

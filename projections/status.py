@@ -78,8 +78,7 @@ def status(
     session = Target(settings, schema).connect()
     try:
         with session.transaction() as tx:
-            for statement in tracking.SCHEMA:
-                tx.execute(statement)
+            tracking.ensure_schema(tx)
             positions = tracking.read(tx)
         return compute(positions, EventLog(store), list(names or registry.names()))
     finally:

@@ -30,6 +30,19 @@ SCHEMA = [
 ]
 
 
+#: Transaction-level advisory lock taken before creating read-model tables on PostgreSQL:
+#: concurrent ``CREATE TABLE IF NOT EXISTS`` of the same table can otherwise fail.
+SCHEMA_LOCK = 5_151_001
+
+
+def ensure_schema(tx: Tx, statements: list[str] | None = None) -> None:
+    """Create the tracking table (and ``statements``), serialised with other processes."""
+    if tx.dialect == "postgres":
+        tx.execute("SELECT pg_advisory_xact_lock(?)", (SCHEMA_LOCK,))
+    for statement in [*SCHEMA, *(statements or [])]:
+        tx.execute(statement)
+
+
 class Position(msgspec.Struct, frozen=True):
     name: str
     position: int

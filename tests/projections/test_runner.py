@@ -1,0 +1,191 @@
+"""The runner on real PostgreSQL: woken by NOTIFY, survives a database restart, never applies a
+stale batch, and lets a rebuild swap in while it keeps working."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from projections import tracking
+from projections.rebuild import rebuild
+from projections.runner import ReadModels, Runner
+from projections.status import status
+from projections.target import Target
+from services.commands import Commands
+from services.config import Settings
+from services.db import Database
+from services.store import EventStore
+from tests.factories import World, complete_profile
+from tests.projections.conftest import assert_equal_to_rebuild, catch_up
+from tests.servers import PostgresServer
+
+
+def positions(settings: Settings) -> dict[str, int]:
+    session = Target(settings).connect()
+    try:
+        with session.transaction() as tx:
+            tracking.ensure_schema(tx)
+            return {n: p.position for n, p in tracking.read(tx).items()}
+    finally:
+        session.close()
+
+
+def wait_applied(settings: Settings, notification_id: int, timeout: float = 30.0) -> bool:
+    """Poll the tracking table (never nudging the runner) until every model has the id."""
+    deadline = time.monotonic() + timeout
+    names = ("directory", "innovations", "catalogue", "compliance")
+    while time.monotonic() < deadline:
+        found = positions(settings)
+        if all(found.get(n, 0) >= notification_id for n in names):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@contextmanager
+def running(settings: Settings, store: EventStore, **options: object) -> Iterator[Runner]:
+    runner = Runner(settings, store=store, **options)  # type: ignore[arg-type]
+    stop = threading.Event()
+    thread = threading.Thread(target=runner.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        yield runner
+    finally:
+        stop.set()
+        runner.nudge()
+        thread.join(timeout=30)
+        assert not thread.is_alive()
+
+
+def test_notify_wakes_the_runner_without_polling(postgres_settings: Settings) -> None:
+    """With polling set to two minutes, only the event store's NOTIFY can bring the new event in
+    within the bounded wait."""
+    store = EventStore(postgres_settings)
+    try:
+        world = World(Commands(store))
+        with running(postgres_settings, store, poll_interval=120.0, lock_retry=0.1):
+            assert wait_applied(postgres_settings, store.max_notification_id())
+            time.sleep(0.3)  # the runner is now idle, waiting for a wake-up
+            outcome = world.commands.propose(
+                world.ctx(world.operator), call_id=world.call_id, profile=complete_profile()
+            )
+            assert wait_applied(postgres_settings, outcome.notification_id, timeout=20)
+    finally:
+        store.close()
+
+
+def test_runner_reconnects_after_a_database_restart(
+    postgres_server: PostgresServer, postgres_settings: Settings
+) -> None:
+    store = EventStore(postgres_settings)
+    try:
+        world = World(Commands(store))
+        with running(postgres_settings, store, poll_interval=0.5, lock_retry=0.2) as runner:
+            assert wait_applied(postgres_settings, store.max_notification_id())
+            postgres_server.restart()
+            iid = world.complete_draft("Setelah Restart")
+            outcome = world.commands.submit(world.ctx(world.operator), iid)
+            assert wait_applied(postgres_settings, outcome.notification_id, timeout=60)
+            assert runner.owned() == runner.names
+        assert_equal_to_rebuild(postgres_settings, store)
+    finally:
+        store.close()
+
+
+def test_a_stale_batch_is_refused_and_reread(settings: Settings, store: EventStore) -> None:
+    """Compare-and-set: a writer whose idea of the position is behind the database's applies
+    nothing; it re-reads from the real position (so no event is applied twice)."""
+    world = World(Commands(store))
+    catch_up(settings, store)
+    before = positions(settings)["innovations"]
+    world.complete_draft("Sesudah")
+    stale = Runner(settings, store=store)
+    session = stale.target.connect()
+    try:
+        for model in stale.models:
+            model.owned, model.position = True, before - 5  # five events "not yet applied"
+        stale._step(session)  # noqa: SLF001 - the unit under test
+        assert all(m.position == before for m in stale.models)  # moved back to the truth
+        assert positions(settings)["innovations"] == before
+        while stale._step(session):  # noqa: SLF001
+            pass
+    finally:
+        session.close()
+    assert positions(settings)["innovations"] == store.max_notification_id()
+    assert_equal_to_rebuild(settings, store)
+
+
+def test_rebuild_swaps_in_while_a_live_runner_and_writers_work(postgres_settings: Settings) -> None:
+    store = EventStore(postgres_settings)
+    try:
+        world = World(Commands(store))
+        for n in range(5):
+            world.complete_draft(f"Awal {n}")
+        stop_writing = threading.Event()
+        errors: list[BaseException] = []
+
+        def write() -> None:
+            n = 0
+            try:
+                while not stop_writing.is_set() and n < 60:
+                    iid = world.complete_draft(f"Bersamaan {n}")
+                    world.commands.submit(world.ctx(world.operator), iid)
+                    n += 1
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+
+        with running(postgres_settings, store, poll_interval=0.2, lock_retry=0.2):
+            writer = threading.Thread(target=write)
+            writer.start()
+            try:
+                for _ in range(2):
+                    rebuild(postgres_settings, store=store, page_size=50, checkpoint_events=120)
+            finally:
+                stop_writing.set()
+                writer.join(timeout=60)
+            assert not errors
+            assert wait_applied(postgres_settings, store.max_notification_id())
+        assert_equal_to_rebuild(postgres_settings, store)
+    finally:
+        store.close()
+
+
+def test_read_your_writes_wait_is_bounded(postgres_settings: Settings) -> None:
+    store = EventStore(postgres_settings)
+    db = Database(postgres_settings)
+    try:
+        world = World(Commands(store))
+        read_models = ReadModels(postgres_settings, db, store)
+        head = store.max_notification_id()
+        catch_up(postgres_settings, store)
+        assert read_models.wait_for(head, timeout=1.0)
+        outcome = world.commands.propose(
+            world.ctx(world.operator), call_id=world.call_id, profile=complete_profile()
+        )
+        started = time.monotonic()
+        assert not read_models.wait_for(outcome.notification_id, timeout=0.3)  # nobody applies it
+        assert time.monotonic() - started < 10  # bounded (generous: never hangs)
+        runner = read_models.start(poll_interval=0.2)
+        assert runner is read_models.runner
+        try:
+            assert read_models.wait_for(outcome.notification_id, timeout=20)
+        finally:
+            read_models.stop()
+    finally:
+        db.close()
+        store.close()
+
+
+def test_status_reports_position_and_lag(settings: Settings, store: EventStore) -> None:
+    World(Commands(store))
+    head = store.max_notification_id()
+    behind = {s.name: s for s in status(settings, store=store)}
+    assert behind["innovations"].lag_events == head
+    assert behind["innovations"].lag_seconds >= 0
+    catch_up(settings, store)
+    caught = {s.name: s for s in status(settings, store=store)}
+    assert all(s.position == head and s.lag_events == 0 for s in caught.values())
+    assert all(s.lag_seconds == 0 for s in caught.values())
+    assert caught["directory"].owner
