@@ -76,7 +76,7 @@ class Fingerprint:
     client (with a new random boundary) has the same fingerprint.
     """
 
-    def __init__(self, scope: Scope) -> None:
+    def __init__(self, scope: Any) -> None:
         headers = _headers(scope)
         content_type = headers.get("content-type", "")
         media, _, params = content_type.partition(";")
@@ -110,11 +110,11 @@ class Fingerprint:
         return self.digest.hexdigest()
 
 
-def _headers(scope: Scope) -> dict[str, str]:
+def _headers(scope: Any) -> dict[str, str]:
     return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
 
 
-def _owner(scope: Scope) -> str:
+def _owner(scope: Any) -> str:
     user = scope.get("user")
     account_id = getattr(user, "account_id", None)
     return f"account:{account_id}" if account_id else "anonymous"
@@ -215,7 +215,8 @@ class IdempotencyMiddleware(ASGIMiddleware):
         self._last_purge = 0.0
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        if scope["method"] not in self.methods:
+        http: Any = scope  # an HTTP scope (``scopes`` excludes the others)
+        if http["method"] not in self.methods:
             await next_app(scope, receive, send)
             return
         key = _headers(scope).get(HEADER)
@@ -231,7 +232,7 @@ class IdempotencyMiddleware(ASGIMiddleware):
         runtime = scope["app"].state.runtime
         keys = KeyStore(runtime.db)
         owner = _owner(scope)
-        method, path = scope["method"], scope["path"]
+        method, path = http["method"], http["path"]
         limit = self.max_body or (runtime.settings.max_upload_mb + 1) * 1024 * 1024
         await self._maybe_purge(keys)
 
@@ -296,7 +297,7 @@ class IdempotencyMiddleware(ASGIMiddleware):
         fingerprint = Fingerprint(scope)
         state: dict[str, Any] = {"status": 500, "headers": [], "body": bytearray()}
 
-        async def receive_hashing() -> Message:
+        async def receive_hashing() -> Any:
             message = await receive()
             if message["type"] == "http.request" and not fingerprint.complete:
                 fingerprint.update(message.get("body", b""))
@@ -375,11 +376,11 @@ async def _drain(
             return
 
 
-def _replay_receive(fingerprint: Fingerprint, kept: bytearray) -> Receive:
+def _replay_receive(fingerprint: Fingerprint, kept: bytearray) -> Any:
     """The already-read body, handed to the handler when the first request freed the key. A body
     too large to have been kept gets a clear 409 asking the client to send it again."""
 
-    async def receive() -> Message:
+    async def receive() -> Any:
         if fingerprint.size > len(kept):
             raise problem(
                 409,

@@ -15,6 +15,7 @@ from uuid import UUID
 
 import msgspec
 from litestar import Request, get
+from litestar.params import FromPath, FromQuery
 
 from services.audit.describe import PROFILE_LABELS, describe_stream
 from services.domain.actor import Role
@@ -200,7 +201,9 @@ def _int(value: str | None) -> int | None:
 
 @get("/audit", sync_to_thread=True, name="page:audit")
 def audit_home(
-    request: Request[Any, Any, Any], q: str | None = None, status: str | None = None
+    request: Request[Any, Any, Any],
+    q: FromQuery[str | None] = None,
+    status: FromQuery[str | None] = None,
 ) -> Any:
     principal = principal_of(request)
     policy.ensure_role(principal, *AUDITORS)
@@ -226,7 +229,11 @@ def audit_home(
 
 
 @get("/audit/inovasi/{innovation_id:str}", sync_to_thread=True, name="page:timeline")
-def timeline(request: Request[Any, Any, Any], innovation_id: str, versi: str | None = None) -> Any:
+def timeline(
+    request: Request[Any, Any, Any],
+    innovation_id: FromPath[str],
+    versi: FromQuery[str | None] = None,
+) -> Any:
     policy.ensure_role(principal_of(request), *AUDITORS)
     history = History(request, parse_uuid(innovation_id))
     version = history.clamp(_int(versi))
@@ -244,9 +251,9 @@ def timeline(request: Request[Any, Any, Any], innovation_id: str, versi: str | N
 @get("/audit/inovasi/{innovation_id:str}/selisih", sync_to_thread=True, name="page:diff")
 def version_diff(
     request: Request[Any, Any, Any],
-    innovation_id: str,
-    dari: str | None = None,
-    ke: str | None = None,
+    innovation_id: FromPath[str],
+    dari: FromQuery[str | None] = None,
+    ke: FromQuery[str | None] = None,
 ) -> Any:
     policy.ensure_role(principal_of(request), *AUDITORS)
     history = History(request, parse_uuid(innovation_id))

@@ -12,10 +12,11 @@ from typing import Annotated, Any
 from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException
-from litestar.params import Body
+from litestar.params import Body, FromQuery
 
 from services.identity import routes as identity_routes
 from services.web.context import principal_of
+from services.web.pages.common import call_handler
 from services.web.pages.rendering import HOME_FOR_ROLE, redirect, render
 from services.web.security import LOGIN_RATE_LIMIT
 
@@ -30,7 +31,7 @@ def safe_next(value: str | None) -> str:
 
 
 @get("/masuk", sync_to_thread=False, name="page:login")
-def login_page(request: Request[Any, Any, Any], next: str | None = None) -> Any:
+def login_page(request: Request[Any, Any, Any], next: FromQuery[str | None] = None) -> Any:
     principal = principal_of(request)
     if principal.authenticated:
         return redirect(safe_next(next) or HOME_FOR_ROLE.get(str(principal.role), "/"))
@@ -57,8 +58,10 @@ async def login_submit(request: Request[Any, Any, Any], data: Form) -> Any:
             error="Isi nama pengguna dan kata sandi.",
         )
     try:
-        api_response: Response[Any] = await identity_routes.login.fn(
-            request, identity_routes.LoginRequest(username=username, password=password)
+        api_response: Response[Any] = await call_handler(
+            identity_routes.login,
+            request,
+            identity_routes.LoginRequest(username=username, password=password),
         )
     except HTTPException as exc:
         status = exc.status_code
@@ -81,9 +84,9 @@ async def login_submit(request: Request[Any, Any, Any], data: Form) -> Any:
     return response
 
 
-@post("/keluar", sync_to_thread=True, name="page:logout", status_code=303)
-def logout_submit(request: Request[Any, Any, Any]) -> Any:
-    api_response: Response[Any] = identity_routes.logout.fn(request)
+@post("/keluar", name="page:logout", status_code=303)
+async def logout_submit(request: Request[Any, Any, Any]) -> Any:
+    api_response: Response[Any] = await call_handler(identity_routes.logout, request)
     response = redirect("/", "keluar")
     response.cookies.extend(api_response.cookies)
     return response

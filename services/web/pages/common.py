@@ -7,6 +7,7 @@ JSON API, so the rules are the same ones the API enforces.
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -214,6 +215,15 @@ def refusal(exc: DomainError) -> Refusal:
         field=str(exc.details.get("field") or getattr(exc, "field", "") or ""),
         missing=missing,
     )
+
+
+async def call_handler(handler: Any, *args: Any) -> Any:
+    """Run another context's route handler function (sync or async) from a page handler, so a
+    page does exactly what the API route does (its checks, its throttling, its events)."""
+    result = handler.fn(*args)
+    if inspect.isawaitable(result):
+        result = await result
+    return result
 
 
 def run_command(request: Request[Any, Any, Any], action: Callable[[Any], T]) -> T:

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromQuery
 
 from services.domain.actor import Role
 from services.domain.errors import DomainError
@@ -49,7 +49,9 @@ def _year(raw: str | None, default: int) -> int:
 
 @get("/kepatuhan", sync_to_thread=True, name="page:compliance")
 def compliance(
-    request: Request[Any, Any, Any], tahun: str | None = None, keadaan: str | None = None
+    request: Request[Any, Any, Any],
+    tahun: FromQuery[str | None] = None,
+    keadaan: FromQuery[str | None] = None,
 ) -> Any:
     policy.ensure_role(principal_of(request), *COMPLIANCE_ROLES)
     runtime = runtime_of(request)
@@ -85,7 +87,9 @@ def _spd(raw: str | None, maximum: float) -> tuple[float | None, str]:
 
 @get("/dasbor-daerah", sync_to_thread=True, name="page:regency")
 def regency(
-    request: Request[Any, Any, Any], tahun: str | None = None, spd: str | None = None
+    request: Request[Any, Any, Any],
+    tahun: FromQuery[str | None] = None,
+    spd: FromQuery[str | None] = None,
 ) -> Any:
     policy.ensure_role(principal_of(request), *DASHBOARD_ROLES)
     runtime = runtime_of(request)
@@ -199,7 +203,7 @@ def _iga_page(
 
 
 @get("/iga", sync_to_thread=True, name="page:iga")
-def iga(request: Request[Any, Any, Any], tahun: str | None = None) -> Any:
+def iga(request: Request[Any, Any, Any], tahun: FromQuery[str | None] = None) -> Any:
     policy.ensure_role(principal_of(request), Role.ADMIN)
     return _iga_page(request, _year(tahun, now().year))
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromPath, FromQuery
 
 from services.domain.errors import DomainError
 from services.domain.values import STAGE_LABELS
@@ -21,7 +21,7 @@ from services.identity import policy
 from services.store import NotFound
 from services.web.context import principal_of, runtime_of
 from services.web.pages import queries
-from services.web.pages.common import Names, now, parse_uuid, rubric_of
+from services.web.pages.common import Names, call_handler, now, parse_uuid, rubric_of
 from services.web.pages.forms import FORM_LABELS, INITIATOR_LABELS, KIND_LABELS, THEME_LABELS
 from services.web.pages.rendering import HOME_FOR_ROLE, redirect, render
 
@@ -56,12 +56,12 @@ def home(request: Request[Any, Any, Any]) -> Any:
 @get("/katalog", sync_to_thread=True, name="page:catalogue")
 def catalogue(
     request: Request[Any, Any, Any],
-    q: str | None = None,
-    tahapan: str | None = None,
-    jenis: str | None = None,
-    tematik: str | None = None,
-    tahun: str | None = None,
-    halaman: str | None = None,
+    q: FromQuery[str | None] = None,
+    tahapan: FromQuery[str | None] = None,
+    jenis: FromQuery[str | None] = None,
+    tematik: FromQuery[str | None] = None,
+    tahun: FromQuery[str | None] = None,
+    halaman: FromQuery[str | None] = None,
 ) -> Any:
     runtime = runtime_of(request)
     filters = {
@@ -102,7 +102,7 @@ def catalogue(
 
 
 @get("/katalog/{innovation_id:str}", sync_to_thread=True, name="page:public-innovation")
-def public_innovation(request: Request[Any, Any, Any], innovation_id: str) -> Any:
+def public_innovation(request: Request[Any, Any, Any], innovation_id: FromPath[str]) -> Any:
     runtime = runtime_of(request)
     innovation = runtime.commands.innovation(parse_uuid(innovation_id))
     if not innovation.published:
@@ -152,8 +152,8 @@ def register_page(request: Request[Any, Any, Any]) -> Any:
     )
 
 
-@post("/krenova/daftar", sync_to_thread=True, name="page:register-submit", status_code=303)
-def register_submit(request: Request[Any, Any, Any], data: Form) -> Any:
+@post("/krenova/daftar", name="page:register-submit", status_code=303)
+async def register_submit(request: Request[Any, Any, Any], data: Form) -> Any:
     from services.submission.krenova import register_participant
     from services.submission.schemas import ParticipantRegistration
 
@@ -186,7 +186,7 @@ def register_submit(request: Request[Any, Any, Any], data: Form) -> Any:
     error = ""
     if not errors and registration is not None:
         try:
-            register_participant.fn(request, registration)
+            await call_handler(register_participant, request, registration)
         except DomainError as exc:
             field = str(exc.details.get("field") or "")
             if field == "id":

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromPath, FromQuery
 
 from services.domain.actor import Role
 from services.domain.errors import DomainError, InvalidValue, NotAllowed
@@ -81,12 +81,12 @@ def _uuid_or_none(value: str | None) -> UUID | None:
 @get("/verifikasi", sync_to_thread=True, name="page:queue")
 def queue(
     request: Request[Any, Any, Any],
-    status: str | None = None,
-    organisasi: str | None = None,
-    petugas: str | None = None,
-    sla: str | None = None,
-    q: str | None = None,
-    urut: str | None = None,
+    status: FromQuery[str | None] = None,
+    organisasi: FromQuery[str | None] = None,
+    petugas: FromQuery[str | None] = None,
+    sla: FromQuery[str | None] = None,
+    q: FromQuery[str | None] = None,
+    urut: FromQuery[str | None] = None,
 ) -> Any:
     principal = principal_of(request)
     policy.ensure_role(principal, *STAFF)
@@ -204,7 +204,7 @@ def review_context(
 
 
 @get("/verifikasi/{innovation_id:str}", sync_to_thread=True, name="page:review")
-def review_page(request: Request[Any, Any, Any], innovation_id: str) -> Any:
+def review_page(request: Request[Any, Any, Any], innovation_id: FromPath[str]) -> Any:
     policy.ensure_role(principal_of(request), Role.REVIEWER, Role.ADMIN, Role.AUDITOR)
     innovation = load_visible(request, parse_uuid(innovation_id))
     return render(request, "review/review.html", **review_context(request, innovation))
@@ -212,7 +212,7 @@ def review_page(request: Request[Any, Any, Any], innovation_id: str) -> Any:
 
 def _command_post(
     request: Request[Any, Any, Any],
-    innovation_id: str,
+    innovation_id: FromPath[str],
     command: Command,
     data: dict[str, Any],
     action: Any,
@@ -242,7 +242,7 @@ def _command_post(
     status_code=303,
 )
 def verify_document(
-    request: Request[Any, Any, Any], innovation_id: str, doc_id: str, data: Form
+    request: Request[Any, Any, Any], innovation_id: FromPath[str], doc_id: FromPath[str], data: Form
 ) -> Any:
     runtime = runtime_of(request)
     accepted = _first(data.get("verdict")) == "terima"
@@ -266,7 +266,9 @@ def verify_document(
     name="page:request-revision",
     status_code=303,
 )
-def request_revision(request: Request[Any, Any, Any], innovation_id: str, data: Form) -> Any:
+def request_revision(
+    request: Request[Any, Any, Any], innovation_id: FromPath[str], data: Form
+) -> Any:
     from services.review.revision import check_items
 
     runtime = runtime_of(request)
@@ -294,7 +296,7 @@ def request_revision(request: Request[Any, Any, Any], innovation_id: str, data: 
     name="page:score",
     status_code=303,
 )
-def score(request: Request[Any, Any, Any], innovation_id: str, data: Form) -> Any:
+def score(request: Request[Any, Any, Any], innovation_id: FromPath[str], data: Form) -> Any:
     runtime = runtime_of(request)
 
     def action(ctx: Any, innovation: Innovation, version: int | None) -> Any:
@@ -320,7 +322,7 @@ def score(request: Request[Any, Any, Any], innovation_id: str, data: Form) -> An
     name="page:judge",
     status_code=303,
 )
-def judge(request: Request[Any, Any, Any], innovation_id: str, data: Form) -> Any:
+def judge(request: Request[Any, Any, Any], innovation_id: FromPath[str], data: Form) -> Any:
     """Krenova: one judge's scores (0–100) on every criterion of the year's Krenova rubric."""
     runtime = runtime_of(request)
 
@@ -360,7 +362,7 @@ DECISIONS = {
     name="page:decide",
     status_code=303,
 )
-def decide(request: Request[Any, Any, Any], innovation_id: str, data: Form) -> Any:
+def decide(request: Request[Any, Any, Any], innovation_id: FromPath[str], data: Form) -> Any:
     runtime = runtime_of(request)
     c = runtime.commands
     name = _first(data.get("action"))

@@ -15,7 +15,7 @@ from uuid import UUID
 from litestar import Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromPath, FromQuery
 
 from services.domain import scoring
 from services.domain.actor import Role
@@ -137,7 +137,7 @@ def _eligible(principal: Any, call: Any, names: Names) -> bool:
 
 
 @get("/inovasi/baru", sync_to_thread=True, name="page:new")
-def new_page(request: Request[Any, Any, Any], call: str | None = None) -> Any:
+def new_page(request: Request[Any, Any, Any], call: FromQuery[str | None] = None) -> Any:
     principal = principal_of(request)
     policy.ensure_role(principal, *SUBMITTERS)
     runtime = runtime_of(request)
@@ -204,7 +204,7 @@ def new_submit(request: Request[Any, Any, Any], data: Form) -> Any:
 
 
 @get("/inovasi/{innovation_id:str}", sync_to_thread=True, name="page:innovation")
-def overview(request: Request[Any, Any, Any], innovation_id: str) -> Any:
+def overview(request: Request[Any, Any, Any], innovation_id: FromPath[str]) -> Any:
     principal = principal_of(request)
     innovation = load_visible(request, parse_uuid(innovation_id))
     if not principal.authenticated:
@@ -242,7 +242,7 @@ def _form_context(
 
 
 @get("/inovasi/{innovation_id:str}/isian", sync_to_thread=True, name="page:form")
-def form_page(request: Request[Any, Any, Any], innovation_id: str) -> Any:
+def form_page(request: Request[Any, Any, Any], innovation_id: FromPath[str]) -> Any:
     innovation = load_visible(request, parse_uuid(innovation_id))
     return render(request, "submission/form.html", **_form_context(request, innovation))
 
@@ -254,7 +254,10 @@ def form_page(request: Request[Any, Any, Any], innovation_id: str) -> Any:
     status_code=303,
 )
 def form_save(
-    request: Request[Any, Any, Any], innovation_id: str, section_key: str, data: Form
+    request: Request[Any, Any, Any],
+    innovation_id: FromPath[str],
+    section_key: FromPath[str],
+    data: Form,
 ) -> Any:
     runtime = runtime_of(request)
     innovation = load_visible(request, parse_uuid(innovation_id))
@@ -299,7 +302,10 @@ def form_save(
     status_code=200,
 )
 def form_check(
-    request: Request[Any, Any, Any], innovation_id: str, section_key: str, data: Form
+    request: Request[Any, Any, Any],
+    innovation_id: FromPath[str],
+    section_key: FromPath[str],
+    data: Form,
 ) -> Any:
     """HTMX: check one field as the user leaves it, without saving anything."""
     innovation = load_visible(request, parse_uuid(innovation_id))
@@ -342,7 +348,7 @@ def _documents_context(
 
 
 @get("/inovasi/{innovation_id:str}/dokumen", sync_to_thread=True, name="page:documents")
-def documents_page(request: Request[Any, Any, Any], innovation_id: str) -> Any:
+def documents_page(request: Request[Any, Any, Any], innovation_id: FromPath[str]) -> Any:
     innovation = load_visible(request, parse_uuid(innovation_id))
     return render(request, "submission/documents.html", **_documents_context(request, innovation))
 
@@ -353,7 +359,7 @@ def documents_page(request: Request[Any, Any, Any], innovation_id: str) -> Any:
     name="page:upload",
     status_code=303,
 )
-def upload(request: Request[Any, Any, Any], innovation_id: str, data: Multipart) -> Any:
+def upload(request: Request[Any, Any, Any], innovation_id: FromPath[str], data: Multipart) -> Any:
     runtime = runtime_of(request)
     innovation = load_visible(request, parse_uuid(innovation_id))
     guard(request, Command.ATTACH_DOCUMENT, innovation)
@@ -407,7 +413,7 @@ def upload(request: Request[Any, Any, Any], innovation_id: str, data: Multipart)
     status_code=303,
 )
 def remove_document(
-    request: Request[Any, Any, Any], innovation_id: str, doc_id: str, data: Form
+    request: Request[Any, Any, Any], innovation_id: FromPath[str], doc_id: FromPath[str], data: Form
 ) -> Any:
     runtime = runtime_of(request)
     innovation = load_visible(request, parse_uuid(innovation_id))
@@ -476,7 +482,7 @@ def _assessment_context(
 
 
 @get("/inovasi/{innovation_id:str}/penilaian", sync_to_thread=True, name="page:assessment")
-def assessment_page(request: Request[Any, Any, Any], innovation_id: str) -> Any:
+def assessment_page(request: Request[Any, Any, Any], innovation_id: FromPath[str]) -> Any:
     innovation = load_visible(request, parse_uuid(innovation_id))
     return render(request, "submission/assessment.html", **_assessment_context(request, innovation))
 
@@ -487,7 +493,9 @@ def assessment_page(request: Request[Any, Any, Any], innovation_id: str) -> Any:
     name="page:assessment-save",
     status_code=303,
 )
-def assessment_save(request: Request[Any, Any, Any], innovation_id: str, data: Form) -> Any:
+def assessment_save(
+    request: Request[Any, Any, Any], innovation_id: FromPath[str], data: Form
+) -> Any:
     """Save every indicator whose level, evidence or note changed, one claim event each."""
     runtime = runtime_of(request)
     innovation = load_visible(request, parse_uuid(innovation_id))
@@ -562,7 +570,7 @@ def _submit_command(innovation: Innovation) -> Command:
 
 
 @get("/inovasi/{innovation_id:str}/ajukan", sync_to_thread=True, name="page:submit")
-def submit_page(request: Request[Any, Any, Any], innovation_id: str) -> Any:
+def submit_page(request: Request[Any, Any, Any], innovation_id: FromPath[str]) -> Any:
     innovation = load_visible(request, parse_uuid(innovation_id))
     command = _submit_command(innovation)
     guard(request, command, innovation)
@@ -583,7 +591,9 @@ def submit_page(request: Request[Any, Any, Any], innovation_id: str) -> Any:
     name="page:submit-confirm",
     status_code=303,
 )
-def submit_confirm(request: Request[Any, Any, Any], innovation_id: str, data: Form) -> Any:
+def submit_confirm(
+    request: Request[Any, Any, Any], innovation_id: FromPath[str], data: Form
+) -> Any:
     runtime = runtime_of(request)
     innovation = load_visible(request, parse_uuid(innovation_id))
     command = _submit_command(innovation)
@@ -628,7 +638,7 @@ def submit_confirm(request: Request[Any, Any, Any], innovation_id: str, data: Fo
     name="page:withdraw",
     status_code=303,
 )
-def withdraw(request: Request[Any, Any, Any], innovation_id: str, data: Form) -> Any:
+def withdraw(request: Request[Any, Any, Any], innovation_id: FromPath[str], data: Form) -> Any:
     runtime = runtime_of(request)
     innovation = load_visible(request, parse_uuid(innovation_id))
     guard(request, Command.WITHDRAW, innovation)

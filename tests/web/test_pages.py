@@ -1,0 +1,310 @@
+"""The pages over HTTP without a browser: authorisation, error pages, stale forms, validation.
+
+Every refused action is checked to leave the event log unchanged (its last notification id).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from services.domain.values import Profile, ProfilePatch
+from tests.factories import complete_profile
+from tests.web.world import MINIMAL_PDF, PASSWORD, WebWorld
+
+HTML = {"accept": "text/html"}
+
+
+def _token(html: str) -> str:
+    match = re.search(r'name="_csrf_token" value="([^"]+)"', html)
+    assert match, "page has no CSRF field"
+    return match.group(1)
+
+
+def login(client: Any, username: str, password: str = PASSWORD) -> str:
+    """Log in through the login page; return the CSRF token for the next forms."""
+    client.cookies.clear()
+    page = client.get("/masuk", headers=HTML)
+    response = client.post(
+        "/masuk",
+        data={"username": username, "password": password, "_csrf_token": _token(page.text)},
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    return _token(client.get("/", headers=HTML).text)
+
+
+def last_event(world: WebWorld) -> int:
+    return world.runtime.store.max_notification_id()
+
+
+def test_browsers_get_error_pages_and_programs_get_problem_json(client: Any) -> None:
+    client.cookies.clear()
+    page = client.get("/tidak-ada", headers=HTML)
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    assert "Tidak ditemukan" in page.text and 'lang="id"' in page.text
+
+    for headers in ({}, {"accept": "application/json"}):
+        api = client.get("/tidak-ada", headers=headers)
+        assert api.status_code == 404
+        assert api.headers["content-type"].startswith("application/problem+json")
+    api = client.get("/api/tidak-ada", headers=HTML)  # the API answers JSON even to a browser
+    assert api.headers["content-type"].startswith("application/problem+json")
+
+
+def test_signed_out_visitor_is_sent_to_login_and_back(client: Any) -> None:
+    client.cookies.clear()
+    response = client.get("/dasbor", headers=HTML, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/masuk?next=/dasbor"
+
+
+def test_login_failure_is_the_same_for_a_wrong_password_and_an_unknown_account(
+    client: Any,
+) -> None:
+    answers = []
+    for username, password in (("op.dukcapil", "salah-sandi-123"), ("tidak.ada", "salah-123")):
+        client.cookies.clear()
+        token = _token(client.get("/masuk", headers=HTML).text)
+        response = client.post(
+            "/masuk",
+            data={"username": username, "password": password, "_csrf_token": token},
+            headers=HTML,
+        )
+        answers.append(
+            (response.status_code, "Nama pengguna atau kata sandi salah." in response.text)
+        )
+    assert answers == [(401, True), (401, True)]
+
+
+def test_role_and_scope_refusals(client: Any, web_world: WebWorld) -> None:
+    other = web_world.runtime.commands.propose(
+        web_world.ctx(web_world.other_operator),
+        call_id=web_world.call_id,
+        profile=complete_profile("Milik Dinkes"),
+    ).id
+    login(client, "op.dukcapil")
+    forbidden = client.get("/verifikasi", headers=HTML)
+    assert forbidden.status_code == 403
+    assert "Tidak diizinkan" in forbidden.text
+    hidden = client.get(f"/inovasi/{other}", headers=HTML)  # another organisation's draft
+    assert hidden.status_code == 404
+    assert client.get(f"/katalog/{other}", headers=HTML).status_code == 404  # not published
+
+
+def test_a_form_without_the_csrf_token_is_refused(client: Any, web_world: WebWorld) -> None:
+    login(client, "op.dukcapil")
+    before = last_event(web_world)
+    response = client.post(
+        "/inovasi/baru",
+        data={"title": "Tanpa token", "call_id": str(web_world.call_id)},
+        headers=HTML,
+    )
+    assert response.status_code == 403
+    assert "CSRF" in response.text
+    assert last_event(web_world) == before
+
+
+def test_stale_form_gets_409_showing_what_someone_else_changed(
+    client: Any, web_world: WebWorld
+) -> None:
+    iid = web_world.complete_draft("Judul Lama")
+    token = login(client, "op.dukcapil")
+    form = client.get(f"/inovasi/{iid}/isian", headers=HTML)
+    version = int(re.search(r'name="version" value="(\d+)"', form.text).group(1))  # type: ignore[union-attr]
+    # A colleague saves first.
+    web_world.runtime.commands.update_profile(
+        web_world.ctx(web_world.operator), iid, ProfilePatch(title="Judul Baru Rekan")
+    )
+    before = last_event(web_world)
+    response = client.post(
+        f"/inovasi/{iid}/isian/hasil",
+        data={
+            "_csrf_token": token,
+            "version": str(version),
+            "goals": "Tujuan saya",
+            "benefits": "Manfaat saya",
+            "results": "Hasil saya",
+        },
+        headers=HTML,
+    )
+    assert response.status_code == 409
+    text = response.text
+    assert "Data telah diubah oleh pengguna lain" in text
+    assert "Nama inovasi" in text and "Judul Lama" in text and "Judul Baru Rekan" in text
+    assert last_event(web_world) == before  # nothing of the stale form was stored
+    assert web_world.runtime.commands.innovation(iid).profile.goals != "Tujuan saya"
+
+
+def test_invalid_input_is_shown_next_to_the_field_and_changes_nothing(
+    client: Any, web_world: WebWorld
+) -> None:
+    iid = web_world.complete_draft("Tanggal Terbalik")
+    token = login(client, "op.dukcapil")
+    version = web_world.runtime.commands.innovation(iid).version
+    before = last_event(web_world)
+    response = client.post(
+        f"/inovasi/{iid}/isian/profil",
+        data={
+            "_csrf_token": token,
+            "version": str(version),
+            "title": "Tanggal Terbalik",
+            "trial_date": "2024-05-01",
+            "implementation_date": "2023-01-01",
+        },
+        headers=HTML,
+    )
+    assert response.status_code == 422
+    assert "Waktu penerapan tidak boleh sebelum waktu uji coba." in response.text
+    assert re.search(r'id="f-implementation-date"[^>]*aria-invalid="true"', response.text)
+    assert last_event(web_world) == before
+
+    check = client.post(
+        f"/inovasi/{iid}/isian/anggaran/periksa",
+        data={"budget.apbd_t0": "-5"},
+        headers={
+            **HTML,
+            "hx-request": "true",
+            "hx-trigger-name": "budget.apbd_t0",
+            "x-csrf-token": token,
+        },
+    )
+    assert check.status_code == 200
+    assert "Anggaran tidak boleh negatif." in check.text
+    assert "<html" not in check.text  # a fragment for HTMX, not a page
+
+
+def test_incomplete_submission_lists_what_is_missing(client: Any, web_world: WebWorld) -> None:
+    c = web_world.runtime.commands
+    iid = c.propose(
+        web_world.ctx(web_world.operator),
+        call_id=web_world.call_id,
+        profile=Profile(title="Kosong"),
+    ).id
+    token = login(client, "op.dukcapil")
+    before = last_event(web_world)
+    response = client.post(
+        f"/inovasi/{iid}/ajukan",
+        data={"_csrf_token": token, "version": str(c.innovation(iid).version)},
+        headers=HTML,
+    )
+    assert response.status_code == 422
+    assert "Inovasi belum lengkap." in response.text
+    assert "Rancang bangun (minimal 300 kata)" in response.text
+    assert last_event(web_world) == before
+
+
+def test_upload_checks_the_bytes_not_the_name(client: Any, web_world: WebWorld) -> None:
+    iid = web_world.complete_draft("Unggah Palsu")
+    token = login(client, "op.dukcapil")
+    version = web_world.runtime.commands.innovation(iid).version
+    before = last_event(web_world)
+    refused = client.post(
+        f"/inovasi/{iid}/dokumen",
+        data={"_csrf_token": token, "version": str(version), "kind": "sk"},
+        files={"file": ("sk.pdf", b"MZ\x90\x00 not a pdf at all", "application/pdf")},
+        headers=HTML,
+    )
+    assert refused.status_code == 415
+    assert "Jenis berkas tidak didukung" in refused.text
+    assert last_event(web_world) == before
+
+    accepted = client.post(
+        f"/inovasi/{iid}/dokumen",
+        data={"_csrf_token": token, "version": str(version), "kind": "sop", "indicator": "5"},
+        files={"file": ("../../SOP layanan.pdf", MINIMAL_PDF, "application/octet-stream")},
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert accepted.status_code == 303
+    documents = web_world.runtime.commands.innovation(iid).documents.values()
+    names = {d.document.name: d.document for d in documents}
+    assert names["SOP layanan.pdf"].content_type == "application/pdf"
+    assert names["SOP layanan.pdf"].indicator == 5
+
+
+def test_krenova_registration_then_login(client: Any, web_world: WebWorld) -> None:
+    client.cookies.clear()
+    token = _token(client.get("/krenova/daftar", headers=HTML).text)
+    form = {
+        "_csrf_token": token,
+        "name": "Dewi Lestari",
+        "username": "dewi.lestari",
+        "email": "dewi@example.id",
+        "phone": "081234567890",
+        "password": "sandi-krenova-1",
+        "password2": "sandi-krenova-1",
+        "members": "Dewi Lestari\nAgus Salim",
+    }
+    mismatch = client.post(
+        "/krenova/daftar", data={**form, "password2": "lain"}, headers=HTML, follow_redirects=False
+    )
+    assert mismatch.status_code == 422 and "Kedua kata sandi tidak sama." in mismatch.text
+    created = client.post("/krenova/daftar", data=form, headers=HTML, follow_redirects=False)
+    assert created.status_code == 303
+    assert created.headers["location"] == "/masuk?pesan=terdaftar"
+    again = client.post("/krenova/daftar", data=form, headers=HTML, follow_redirects=False)
+    assert again.status_code == 422 and "sudah dipakai" in again.text
+    login(client, "dewi.lestari", "sandi-krenova-1")
+    assert client.get("/dasbor", headers=HTML).status_code == 200
+
+
+def test_published_innovations_are_public_and_searchable(client: Any, web_world: WebWorld) -> None:
+    published = web_world.published("Sapa Warga Digital")
+    web_world.runtime.read_models.wait_for(last_event(web_world), 10)
+    client.cookies.clear()
+    found = client.get("/katalog", params={"q": "sapa warga"}, headers=HTML)
+    assert found.status_code == 200 and "Sapa Warga Digital" in found.text
+    missing = client.get("/katalog", params={"q": "tidakadasamasekali"}, headers=HTML)
+    assert "Sapa Warga Digital" not in missing.text
+    page = client.get(f"/katalog/{published}", headers=HTML)
+    assert page.status_code == 200 and "188/1/2025" in page.text
+
+
+@pytest.mark.parametrize("mode", ["satu", "bergilir"])
+def test_bulk_assignment_reports_each_item(client: Any, web_world: WebWorld, mode: str) -> None:
+    first = web_world.submitted(f"Antre Pertama {mode}")
+    second = web_world.submitted(f"Antre Kedua {mode}")
+    web_world.runtime.read_models.wait_for(last_event(web_world), 10)
+    token = login(client, "admin")
+    queue = client.get("/verifikasi", headers=HTML)
+    assert f"Antre Pertama {mode}" in queue.text
+    response = client.post(
+        "/verifikasi/tugaskan",
+        data={
+            "_csrf_token": token,
+            "innovation": [str(first), str(second)],
+            "reviewer": [str(web_world.reviewer.account_id)],
+            "mode": mode,
+        },
+        headers=HTML,
+    )
+    assert response.status_code == 200
+    assert "2 dari 2 inovasi ditugaskan" in response.text
+    for iid in (first, second):
+        assert web_world.reviewer.account_id in web_world.runtime.commands.innovation(iid).reviewers
+
+
+def test_audit_timeline_shows_any_version_and_diffs(client: Any, web_world: WebWorld) -> None:
+    iid = web_world.scored("Jejak Audit")
+    login(client, "auditor")
+    latest = client.get(f"/audit/inovasi/{iid}", headers=HTML)
+    version = web_world.runtime.commands.innovation(iid).version
+    assert f"Versi {version} dari {version}" in latest.text
+    partial = client.get(
+        f"/audit/inovasi/{iid}", params={"versi": "1"}, headers={**HTML, "hx-request": "true"}
+    )
+    assert "Versi 1 dari" in partial.text and "<html" not in partial.text
+    assert "Draf" in partial.text
+    clamped = client.get(f"/audit/inovasi/{iid}", params={"versi": "9999"}, headers=HTML)
+    assert f"Versi {version} dari {version}" in clamped.text
+    diff = client.get(
+        f"/audit/inovasi/{iid}/selisih", params={"dari": "1", "ke": str(version)}, headers=HTML
+    )
+    assert diff.status_code == 200 and "Nilai terverifikasi" in diff.text
+    login(client, "op.dukcapil")
+    assert client.get(f"/audit/inovasi/{iid}", headers=HTML).status_code == 403
