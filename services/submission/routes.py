@@ -140,7 +140,7 @@ def open_calls(runtime: Runtime, kind: CallKind, moment: datetime) -> list[Call]
     while True:
         page = store.notifications(start, 500, topics=[CallOpened.TOPIC])
         for notification in page:
-            call = store.load(Call, notification.originator_id)
+            call = store.load(Call, UUID(str(notification.originator_id)))
             if call.kind == kind and call.is_open(moment):
                 calls.append(call)
         if len(page) < 500:

@@ -156,3 +156,31 @@ def test_invalid_key_is_400(api: Api) -> None:
     assert response.status_code == 400
     assert response.json()["type"].endswith("/invalid-idempotency-key")
     assert api.max_notification_id() == mark
+
+
+def test_embedded_sqlite_mode_replays_too(sqlite_settings: Any) -> None:
+    """The same table and claim work on the embedded default (SQLite)."""
+    from litestar.testing import TestClient
+
+    from services.app import create_app
+
+    body = {
+        "username": "peserta.sqlite",
+        "name": "Peserta SQLite",
+        "email": "sqlite@contoh.id",
+        "phone": "081234567890",
+        "password": "sandi-sqlite-2025",
+    }
+    with TestClient(create_app(sqlite_settings)) as client:
+        store = client.app.state.runtime.store
+        headers = key()
+        first = client.post("/api/krenova/participants", json=body, headers=headers)
+        mark = store.max_notification_id()
+        second = client.post("/api/krenova/participants", json=body, headers=headers)
+        other = client.post(
+            "/api/krenova/participants", json={**body, "name": "Lain"}, headers=headers
+        )
+        assert first.status_code == second.status_code == 201
+        assert second.json() == first.json()
+        assert other.status_code == 422
+        assert store.max_notification_id() == mark
