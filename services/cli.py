@@ -8,6 +8,7 @@ from services.audit.cli import audit as audit_cli
 from services.config import ConfigError, documented_settings, load_settings, shown_value
 from services.identity.cli import users
 from services.notification import cli as notification_cli
+from services.submission.cli import blobs as blobs_cli
 from projections import cli as projection_cli
 
 
@@ -81,6 +82,7 @@ def show_config() -> None:
 
 main.add_command(users)  # sirisma users add|disable|enable|set-role|reset-password
 main.add_command(audit_cli)  # sirisma audit verify [--bundle|--against] | export | grant
+main.add_command(blobs_cli)  # sirisma blobs orphans | gc [--grace-hours]
 
 # sirisma relay | worker | beat | dead-letters list|retry | digests seal|verify | notifications
 for _command in notification_cli.COMMANDS:

@@ -138,3 +138,15 @@ def test_an_abandoned_upload_leaves_no_event_and_no_blob(api: Api) -> None:
     assert b"upload-aborted" in body
     assert (api.max_notification_id(), blobs.keys()) == before
     assert blobs.temp_files() == []
+
+
+def test_referenced_keys_come_from_the_log(api: Api) -> None:
+    from services.submission.cli import referenced_keys
+
+    iid = api.propose("Kunci Terpakai")["id"]
+    up = api.upload(iid)
+    assert up.status_code == 201
+    key = up.json()["document"]["storage_key"]
+    keys = referenced_keys(api.runtime.store)
+    assert key in keys
+    assert set(blob_store(api.runtime).orphans(keys)).isdisjoint(keys)
