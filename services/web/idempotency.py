@@ -18,14 +18,17 @@ Semantics (the client's side of the contract)
       headers ``Content-Type``, ``ETag``, ``Location``, ``X-Notification-Id``, plus
       ``Idempotent-Replayed: true``. Nothing runs, nothing is recorded.
     * Same key, different request → 422 ``idempotency-key-reused``.
-    * Only successful (< 400) responses are remembered. An error (every 4xx/5xx of this API
-      changes nothing) frees the key, so the corrected request may be sent with the same key.
+    * Only successful (< 400) responses are remembered. A 4xx changes nothing in this API, so it
+      frees the key and the corrected request may be sent with the same key. A 5xx frees it too:
+      whether the command was recorded is then unknown here as well, so a client should re-read
+      the record (its ``version``) before trying again.
     * Concurrency: the key is claimed with a row ``INSERT … ON CONFLICT DO NOTHING`` on the
       primary key (owner, key) BEFORE the handler runs, so two concurrent requests can never both
       execute. The one that loses WAITS (polling, up to ``wait_seconds``, 10 s) for the first to
       finish and then replays its response; if the first is still running after that, it gets
-      409 ``idempotency-in-progress`` with ``Retry-After: 1``. A claim older than ``lease`` (5 min)
-      is considered abandoned (the process died mid-request) and may be taken over.
+      409 ``idempotency-in-progress`` with ``Retry-After: 1``. A claim older than ``lease`` (30 min,
+      longer than a slow 20 MB upload) is considered abandoned (the process died mid-request)
+      and may be taken over.
 """
 
 from __future__ import annotations
@@ -203,7 +206,7 @@ class IdempotencyMiddleware(ASGIMiddleware):
         self,
         methods: tuple[str, ...] = ("POST",),
         wait_seconds: float = 10.0,
-        lease: timedelta = timedelta(minutes=5),
+        lease: timedelta = timedelta(minutes=30),
         retention: timedelta = timedelta(hours=24),
         max_body: int | None = None,
     ) -> None:
