@@ -295,7 +295,12 @@ ROLE_PAGES: dict[str, list[str]] = {
         "/kepatuhan",
         "/dasbor-daerah",
     ],
-    "auditor": ["/audit", "/audit/inovasi/{published}", "/audit/inovasi/{published}/selisih"],
+    "auditor": [
+        "/audit",
+        "/audit/integritas",
+        "/audit/inovasi/{published}",
+        "/audit/inovasi/{published}/selisih",
+    ],
     "peserta": ["/dasbor", "/inovasi/baru"],
 }
 

@@ -6,10 +6,12 @@ Every refused action is checked to leave the event log unchanged (its last notif
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 import pytest
 
+from services.domain.call import JAKARTA
 from services.domain.values import Profile, ProfilePatch
 from tests.factories import complete_profile
 from tests.web.world import MINIMAL_PDF, PASSWORD, WebWorld
@@ -308,3 +310,31 @@ def test_audit_timeline_shows_any_version_and_diffs(client: Any, web_world: WebW
     assert diff.status_code == 200 and "Nilai terverifikasi" in diff.text
     login(client, "op.dukcapil")
     assert client.get(f"/audit/inovasi/{iid}", headers=HTML).status_code == 403
+
+
+def test_auditor_checks_integrity_and_exports_whole_days(client: Any, web_world: WebWorld) -> None:
+    web_world.submitted("Untuk Ekspor")
+    login(client, "auditor")
+    report = client.get("/audit/integritas", headers=HTML)
+    assert report.status_code == 200 and "Utuh." in report.text
+
+    export = client.get(
+        "/audit/ekspor",
+        params={"dari": "2025-01-01", "sampai": "2025-01-31", "format": "csv"},
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert export.status_code == 303
+    location = export.headers["location"]
+    assert location.startswith("/api/audit/trail?")
+    assert "from=2025-01-01T00%3A00%3A00%2B07%3A00" in location
+    assert "to=2025-01-31T23%3A59%3A59.999999%2B07%3A00" in location
+    today = datetime.now(JAKARTA).date().isoformat()
+    csv = client.get("/audit/ekspor", params={"sampai": today, "format": "csv"}, headers=HTML)
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    assert "Untuk Ekspor" in csv.text
+    backwards = client.get(
+        "/audit/ekspor", params={"dari": "2025-02-01", "sampai": "2025-01-01"}, headers=HTML
+    )
+    assert backwards.status_code == 422
+    assert "Tanggal awal harus sebelum tanggal akhir." in backwards.text

@@ -7,27 +7,29 @@ that moment. Each step's field-level changes come from the audit context's ``des
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from enum import Enum
 from typing import Any
+from urllib.parse import urlencode
 from uuid import UUID
 
 import msgspec
 from litestar import Request, get
 from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect
 
-from services.audit.describe import PROFILE_LABELS, describe_stream
+from services.audit.describe import PROFILE_LABELS
 from services.domain.actor import Role
-from services.domain.events import Event
-from services.domain.innovation import Innovation, InnovationState
+from services.domain.call import JAKARTA
+from services.domain.errors import InvalidValue
+from services.domain.innovation import InnovationState
 from services.domain.lifecycle import STATUS_LABELS
 from services.domain.rubric import DOCUMENT_KIND_LABELS
 from services.identity import policy
-from services.store import NotFound
 from services.web.context import principal_of, runtime_of
 from services.web.pages import queries
-from services.web.pages.common import Names, call_of, now, parse_uuid, rubric_of
+from services.web.pages.common import Names, now, parse_uuid
 from services.web.pages.rendering import render
 
 AUDITORS = (Role.AUDITOR, Role.ADMIN)
@@ -109,7 +111,8 @@ def label_for(key: str, state: InnovationState | None = None) -> str:
     return key
 
 
-def diff(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+def compare(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    """The labelled fields whose value differs between two flattened states."""
     rows = []
     for key in dict.fromkeys([*before, *after]):
         old, new = before.get(key), after.get(key)
@@ -121,34 +124,35 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 class History:
-    """One innovation's stream, described once, with the state at any version on demand."""
+    """One innovation's history as the audit context describes it, with the state at any
+    version rebuilt by the audit timeline (snapshots for long streams, the call as it stood)."""
 
     def __init__(self, request: Request[Any, Any, Any], innovation_id: UUID) -> None:
+        from services.audit.history import history
+        from services.audit.routes import timeline_of
+
         self.runtime = runtime_of(request)
         self.names = Names(self.runtime)
-        self.events: list[Event] = self.runtime.store.events(innovation_id)
-        if not self.events:
-            raise NotFound("Inovasi", innovation_id)
-        current = Innovation.replay(self.events)
-        assert current is not None
+        current = self.runtime.commands.innovation(innovation_id)
         policy.ensure_view(principal_of(request), current)
         self.current = current
-        people = {e.actor.account_id for e in self.events if e.actor.account_id}
-        who = {p: self.names.person(p) for p in people if p is not None}
+        self.timeline = timeline_of(self.runtime)
+        view = history(self.runtime.store, self.timeline, innovation_id)
         self.lines = [
             {
-                "version": event.originator_version,
-                "when": event.timestamp,
-                "who": who.get(event.actor.account_id, "Sistem")
-                if event.actor.account_id
-                else "Sistem",
-                "role": str(event.actor.role),
-                "event": type(event).__name__,
-                "correlation_id": event.correlation_id,
-                "summary": line.summary,
-                "changes": line.changes,
+                "version": entry.version,
+                "when": entry.recorded_at,
+                "who": entry.actor.full_name or entry.actor.username or "Sistem",
+                "role": entry.actor.role,
+                "role_label": entry.actor.role_label,
+                "event": entry.event,
+                "correlation_id": entry.correlation_id,
+                "summary": entry.summary,
+                "changes": entry.changes,
+                "link_hash": entry.link_hash,
+                "decision": entry.decision,
             }
-            for event, line in describe_stream(self.events, who)
+            for entry in view.entries
         ]
 
     @property
@@ -160,22 +164,14 @@ class History:
             return self.latest
         return min(max(version, 1), self.latest)
 
-    def innovation_at(self, version: int) -> Innovation:
-        aggregate = Innovation.replay(self.events[:version])
-        assert aggregate is not None
-        return aggregate
-
     def state_at(self, version: int) -> InnovationState:
-        innovation = self.innovation_at(version)
-        return innovation.to_state(rubric_of(innovation), call_of(self.runtime, innovation))
+        from services.audit.history import state_view
 
-    def flat_at(self, version: int) -> dict[str, Any]:
-        return flatten(self.state_at(version), self.names)
+        return state_view(self.timeline, self.current.id, version).state
 
     def as_of(self, version: int) -> dict[str, Any]:
         state = self.state_at(version)
         flat = flatten(state, self.names)
-        previous = self.flat_at(version - 1) if version > 1 else {}
         return {
             "version": version,
             "line": self.lines[version - 1],
@@ -189,7 +185,7 @@ class History:
             "indicators": [
                 (k.split(".", 1)[1], v) for k, v in flat.items() if k.startswith("indicator.")
             ],
-            "changed": diff(previous, flat),
+            "changed": self.lines[version - 1]["changes"],
         }
 
 
@@ -255,23 +251,63 @@ def version_diff(
     dari: FromQuery[str | None] = None,
     ke: FromQuery[str | None] = None,
 ) -> Any:
+    from services.audit.history import diff
+
     policy.ensure_role(principal_of(request), *AUDITORS)
     history = History(request, parse_uuid(innovation_id))
     to_version = history.clamp(_int(ke))
     from_version = history.clamp(_int(dari) or max(to_version - 1, 1))
-    if from_version > to_version:
-        from_version, to_version = to_version, from_version
-    rows = diff(history.flat_at(from_version), history.flat_at(to_version))
+    view = diff(
+        history.runtime.store, history.timeline, history.current.id, from_version, to_version
+    )
+    before = flatten(history.state_at(view.from_.version), history.names)
+    after = flatten(history.state_at(view.to.version), history.names)
     return render(
         request,
         "audit/diff.html",
         history=history,
         innovation=history.current,
-        from_version=from_version,
-        to_version=to_version,
-        rows=rows,
-        between=history.lines[from_version:to_version],
+        from_version=view.from_.version,
+        to_version=view.to.version,
+        rows=compare(before, after),
+        technical=view.changes,
+        between=view.events,
     )
 
 
-route_handlers: list[Any] = [audit_home, timeline, version_diff]
+@get("/audit/integritas", sync_to_thread=True, name="page:integrity")
+def integrity(request: Request[Any, Any, Any]) -> Any:
+    """Recompute the whole hash chain now and show the result (and the first broken link)."""
+    from services.audit.integrity import verify_store
+
+    policy.ensure_role(principal_of(request), *AUDITORS)
+    report = verify_store(runtime_of(request).store)
+    return render(request, "audit/integrity.html", report=report)
+
+
+@get("/audit/ekspor", sync_to_thread=False, name="page:trail-export")
+def trail_export(
+    request: Request[Any, Any, Any],
+    dari: FromQuery[str | None] = None,
+    sampai: FromQuery[str | None] = None,
+    format: FromQuery[str | None] = None,
+) -> Any:
+    """The export form's dates are whole days in WIB: from 00.00 of the first to the end of the
+    last, handed to the streaming audit-trail API."""
+    policy.ensure_role(principal_of(request), *AUDITORS)
+    params: dict[str, str] = {"format": "csv" if format != "json" else "json"}
+    try:
+        start = date.fromisoformat(dari) if dari else None
+        end = date.fromisoformat(sampai) if sampai else None
+    except ValueError:
+        raise InvalidValue("dari", "Tanggal ekspor tidak valid.") from None
+    if start and end and start > end:
+        raise InvalidValue("dari", "Tanggal awal harus sebelum tanggal akhir.")
+    if start:
+        params["from"] = datetime.combine(start, time.min, JAKARTA).isoformat()
+    if end:
+        params["to"] = datetime.combine(end, time.max, JAKARTA).isoformat()
+    return Redirect(path="/api/audit/trail?" + urlencode(params), status_code=303)
+
+
+route_handlers: list[Any] = [audit_home, timeline, version_diff, integrity, trail_export]
