@@ -3,6 +3,7 @@ made through the same code paths the relay and the workers use."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from uuid import uuid4
 
@@ -46,3 +47,33 @@ def dead_letter(runtime: Any) -> str:
     )
     assert letter is not None
     return letter
+
+
+def lifecycle(world: Any) -> Any:
+    """An innovation from draft to the IGA report, with one revision round and two reviewers."""
+    from services.domain.values import RevisionItem
+
+    c = world.commands
+    op, rev, rev2, admin = (
+        world.ctx(world.operator),
+        world.ctx(world.reviewer),
+        world.ctx(world.reviewer2),
+        world.ctx(world.admin),
+    )
+    iid = world.complete_draft()
+    c.submit(op, iid)
+    c.assign_reviewer(admin, iid, world.reviewer.account_id)
+    c.request_revision(
+        rev, iid, note="Lengkapi SK", items=[RevisionItem(kind="indicator", key="1", note="SK")]
+    )
+    c.resubmit(op, iid, note="Sudah")
+    for doc in list(c.innovation(iid).documents.values()):
+        c.verify_document(rev, iid, doc.document.doc_id, accepted=True)
+    c.score(rev, iid, world.verdicts(3))
+    c.assign_reviewer(admin, iid, world.reviewer2.account_id)
+    c.score(rev2, iid, world.verdicts(3))
+    c.approve(admin, iid, note="layak")
+    c.establish(admin, iid, sk_number="188/12/2025", sk_date=date(2025, 10, 1))
+    c.select_for_iga(admin, iid, 2025)
+    c.report_to_iga(admin, iid, year=2025, report_id=uuid4())
+    return iid

@@ -8,17 +8,15 @@ own tests in ``test_distributed.py``.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
-from uuid import uuid4
 
 import msgspec
 
 from services.config import Settings
-from services.domain.values import RevisionItem
 from services.notification import delivery, outbox, relay
 from services.notification.outbox import Key
 from services.runtime import Runtime
 from tests.notification.conftest import NotifyWorld, drain
+from tests.notification.helpers import lifecycle
 
 
 def inbox(runtime: Runtime) -> Counter[tuple[str, str]]:
@@ -28,33 +26,6 @@ def inbox(runtime: Runtime) -> Counter[tuple[str, str]]:
         "JOIN notification_accounts a ON a.account_id = i.recipient_id"
     )
     return Counter((r["username"], r["kind"]) for r in rows)
-
-
-def lifecycle(world: NotifyWorld) -> object:
-    c = world.commands
-    op, rev, rev2, admin = (
-        world.ctx(world.operator),
-        world.ctx(world.reviewer),
-        world.ctx(world.reviewer2),
-        world.ctx(world.admin),
-    )
-    iid = world.complete_draft()
-    c.submit(op, iid)
-    c.assign_reviewer(admin, iid, world.reviewer.account_id)
-    c.request_revision(
-        rev, iid, note="Lengkapi SK", items=[RevisionItem(kind="indicator", key="1", note="SK")]
-    )
-    c.resubmit(op, iid, note="Sudah")
-    for doc in list(c.innovation(iid).documents.values()):
-        c.verify_document(rev, iid, doc.document.doc_id, accepted=True)
-    c.score(rev, iid, world.verdicts(3))
-    c.assign_reviewer(admin, iid, world.reviewer2.account_id)
-    c.score(rev2, iid, world.verdicts(3))
-    c.approve(admin, iid, note="layak")
-    c.establish(admin, iid, sk_number="188/12/2025", sk_date=date(2025, 10, 1))
-    c.select_for_iga(admin, iid, 2025)
-    c.report_to_iga(admin, iid, year=2025, report_id=uuid4())
-    return iid
 
 
 def test_each_event_reaches_exactly_the_people_it_concerns(quiet_runtime: Runtime) -> None:
