@@ -215,3 +215,53 @@ def test_sqlite_edit_is_reported_and_triggers_refuse(sqlite_settings: Settings) 
         assert (first.kind, first.originator_version, first.notification_id) == ("altered", 2, nid)
     finally:
         store.close()
+
+
+def test_concurrent_writers_and_multi_stream_saves_keep_the_chain_whole(
+    store: EventStore,
+) -> None:
+    """Several threads save at once (one of them several streams in one transaction)."""
+    import threading
+
+    from services.domain.values import ProfilePatch
+
+    world = World(Commands(store))
+    ids = [world.complete_draft(f"Inovasi {i}") for i in range(4)]
+    errors: list[BaseException] = []
+
+    def edit(iid: UUID) -> None:
+        try:
+            for k in range(10):
+                world.commands.update_profile(
+                    world.ctx(world.operator), iid, ProfilePatch(goals=f"Tujuan {k}")
+                )
+        except BaseException as exc:  # reported below, never swallowed
+            errors.append(exc)
+
+    def edit_two_at_once() -> None:
+        try:
+            for k in range(5):
+                a, b = world.commands.innovation(ids[0]), world.commands.innovation(ids[1])
+                ctx = world.ctx(world.operator)
+                a.update_profile(ctx, ProfilePatch(results=f"Hasil A{k}"))
+                b.update_profile(ctx, ProfilePatch(results=f"Hasil B{k}"))
+                try:
+                    store.save(a, b)
+                except Exception as exc:  # a clash with the single-stream writers is fine
+                    if type(exc).__name__ != "ConcurrencyConflict":
+                        raise
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=edit, args=(iid,)) for iid in ids[2:]]
+    threads.append(threading.Thread(target=edit_two_at_once))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors
+    report = verify_store(store)
+    assert report.ok, report.message
+    for iid in ids:
+        events = store.recorder.select_events(iid)
+        assert len(store.recorder.chain_for(iid)) == len(events)
