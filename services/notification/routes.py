@@ -23,6 +23,7 @@ from services.domain.errors import AuthenticationRequired
 from services.identity.policy import ensure_role
 from services.identity.principal import Principal
 from services.notification import inbox, operations, outbox
+from services.notification import metrics as _metrics  # noqa: F401  (registers the gauges)
 from services.notification.audit_trail import DigestReport, verify
 from services.notification.inbox import NotificationPage, NotificationView
 from services.notification.outbox import DeadLetter

@@ -51,9 +51,10 @@ def test_worker_sigkill_and_redis_restart_during_a_burst(
 
     # The worker is busy and holds unacknowledged messages: kill it there, without warning.
     wait_until(
-        lambda: rt.db.scalar("SELECT COUNT(*) FROM notification_outbox WHERE state = 'done'")
-        >= 30
-        and redis.hlen("unacked") > 0,
+        lambda: (
+            rt.db.scalar("SELECT COUNT(*) FROM notification_outbox WHERE state = 'done'") >= 30
+            and redis.hlen("unacked") > 0
+        ),
         timeout=60,
         interval=0.02,
         what="the worker to hold tasks",

@@ -169,3 +169,13 @@ def test_status_and_audit_digests_for_the_people_who_run_and_audit_it(api: Api) 
     assert (
         api.client.get("/api/admin/notifications/status", headers=api.headers("auditor.satu"))
     ).status_code == 403
+
+
+def test_metrics_show_the_outbox_and_dead_letters(api: Api) -> None:
+    from tests.notification.helpers import dead_letter
+
+    dead_letter(api.runtime)
+    text = api.client.get("/metrics").text
+    assert "sirisma_notification_dead_letters 1.0" in text
+    assert 'sirisma_notification_outbox{state="dead"} 1.0' in text
+    assert "sirisma_notification_relay_lag_events" in text
