@@ -85,6 +85,7 @@ def seed(store: EventStore, events: int) -> tuple[uuid.UUID, int]:
         save()
     innovation.submit(op, call, rubric)
     save()
+    assert world.reviewer.account_id is not None
     reviewer = c.account(world.reviewer.account_id)
     innovation.assign_reviewer(
         admin,
@@ -164,7 +165,8 @@ def run(database_url: str, events: int, samples: int, snapshot_every: int) -> Re
         timeline.state_at(iid, final)  # first touch writes the snapshots (a one-off per stream)
         measure(timeline, iid, versions[:20])  # warm caches and prepared statements
         timings = measure(timeline, iid, versions)
-        baseline = measure(Timeline(store, snapshot_every=0), iid, versions[: max(20, samples // 10)])
+        plain = Timeline(store, snapshot_every=0)
+        baseline = measure(plain, iid, versions[: max(20, samples // 10)])
         return Result(
             events=final,
             samples=samples,

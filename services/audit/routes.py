@@ -39,7 +39,7 @@ from services.web.context import runtime_of
 from services.web.problems import problem
 
 TAG = "audit"
-AUDIT = {
+AUDIT: dict[str, Any] = {
     "tags": [TAG],
     "guards": [requires(Role.AUDITOR, Role.ADMIN)],
     "sync_to_thread": True,

@@ -60,14 +60,25 @@ def _resolve(name: str) -> Any:
     return obj
 
 
-@functools.cache
 def fingerprint(cls: type) -> str:
     """Changes whenever the aggregate's code (or its base's) changes."""
+    return _fingerprint(_qualname(cls))
+
+
+@functools.cache
+def _fingerprint(name: str) -> str:
+    cls = _resolve(name)
     digest = hashlib.sha256()
     for klass in cls.__mro__:
         module = sys.modules.get(klass.__module__)
-        if module is not None and klass.__module__.startswith(_ALLOWED):
+        if module is None or not klass.__module__.startswith(_ALLOWED):
+            continue
+        try:
             digest.update(inspect.getsource(module).encode())
+        except (OSError, TypeError):  # no source shipped: the bytecode of the class's methods
+            for name, attr in sorted(vars(klass).items()):
+                code = getattr(attr, "__code__", None)
+                digest.update(name.encode() + (code.co_code if code is not None else b""))
     return digest.hexdigest()[:16]
 
 
