@@ -25,6 +25,7 @@ from playwright.sync_api import expect
 
 from services.domain.innovation import Innovation
 from services.domain.lifecycle import Status
+from services.domain.values import ProfilePatch
 from tests.factories import complete_profile, words
 from tests.web.world import MINIMAL_PDF, WebWorld
 
@@ -146,6 +147,7 @@ def test_operator_to_approval_and_audit(
     admin.check("10-queue-bulk-assignment")
     admin.page.get_by_role("button", name="Tugaskan").click()
     expect(admin.page.locator("table")).to_contain_text("Ditugaskan")
+    admin.check("10b-assignment-result")
 
     # --- reviewer requests a revision --------------------------------------------------------
     reviewer = open_session("reviewer")
@@ -198,9 +200,26 @@ def test_operator_to_approval_and_audit(
     expect(admin.page.locator(".badge").first).to_have_text("Disetujui")
     admin.check("15-approved")
 
+    approved = web_world.runtime.store.load(Innovation, _uuid(innovation_id))
+    assert approved.status == Status.APPROVED
+    assert approved.scorecard(_rubric()).verified_total > 0
+
+    # --- admin: IGA report builder, check first, then report and download -------------------
+    admin.goto("/iga")
+    admin.page.get_by_label("Pilih Layanan Adminduk Keliling Desa").check()
+    admin.page.get_by_role("button", name="Periksa pilihan").click()
+    expect(admin.page.get_by_role("heading", name="Hasil pemeriksaan pilihan")).to_be_visible()
+    admin.check("15b-iga-check")
+    admin.page.get_by_role("button", name="Laporkan ke Kemendagri").click()
+    expect(admin.page.get_by_role("heading", level=1)).to_contain_text("dibuat")
+    admin.check("15c-iga-reported")
+    href = admin.page.get_by_role("link", name="Unduh XLSX").get_attribute("href")
+    download = admin.page.request.get(admin.base_url + str(href))
+    assert download.status == 200
+    assert download.body()[:2] == b"PK"  # an XLSX is a zip
+
     stored = web_world.runtime.store.load(Innovation, _uuid(innovation_id))
-    assert stored.status == Status.APPROVED
-    assert stored.scorecard(_rubric()).verified_total > 0
+    assert stored.status == Status.REPORTED_TO_IGA
 
     # --- auditor: timeline and the time slider ---------------------------------------------
     auditor = open_session("auditor")
@@ -305,6 +324,14 @@ ROLE_PAGES: dict[str, list[str]] = {
 }
 
 
+# Pages a role is refused or that do not exist: the error page itself must be accessible too.
+EXPECTED_STATUS = {
+    ("anonymous", "/tidak-ada"): 404,
+    ("op.dukcapil", "/inovasi/{other}"): 404,
+    ("op.dukcapil", "/verifikasi"): 403,
+}
+
+
 @pytest.fixture(scope="module")
 def sweep_records(web_world: WebWorld) -> dict[str, str]:
     other = web_world.runtime.commands.propose(
@@ -331,6 +358,28 @@ def test_every_page_is_accessible(
         session.login(role)
     for template in ROLE_PAGES[role]:
         path = template.format(**sweep_records)
-        session.goto(path)
+        response = session.goto(path)
+        assert response.status == EXPECTED_STATUS.get((role, template), 200), path
         step = f"axe-{role}-{path}"
         session.check(step)
+
+
+def test_stale_form_shows_what_changed(open_session: Any, web_world: WebWorld) -> None:
+    iid = web_world.complete_draft("Formulir Basi")
+    operator = open_session("operator-stale")
+    operator.login("op.dukcapil")
+    operator.goto(f"/inovasi/{iid}/isian")
+    # A colleague saves the same innovation while this form is open.
+    web_world.runtime.commands.update_profile(
+        web_world.ctx(web_world.operator), iid, ProfilePatch(goals="Tujuan versi rekan kerja")
+    )
+    section = _section(operator.page, "Tujuan, manfaat dan hasil")
+    section.get_by_label("Manfaat inovasi").fill("Manfaat versi saya")
+    section.get_by_role("button", name="Simpan bagian ini").click()
+    expect(operator.page.get_by_role("heading", level=1)).to_have_text(
+        "Data telah diubah oleh pengguna lain"
+    )
+    expect(operator.page.locator("main")).to_contain_text("Tujuan versi rekan kerja")
+    expect(operator.page.locator("main")).to_contain_text("Manfaat versi saya")  # not lost
+    operator.check("30-stale-form-conflict")
+    assert web_world.runtime.commands.innovation(iid).profile.benefits != "Manfaat versi saya"

@@ -338,3 +338,31 @@ def test_auditor_checks_integrity_and_exports_whole_days(client: Any, web_world:
     )
     assert backwards.status_code == 422
     assert "Tanggal awal harus sebelum tanggal akhir." in backwards.text
+
+
+def test_an_unexpected_error_is_a_plain_500_page_for_people_and_problem_json_for_programs(
+    tmp_path: Any,
+) -> None:
+    from litestar import Litestar, get
+    from litestar.testing import TestClient
+
+    from services.web import pages, problems
+
+    @get(["/rusak", "/api/rusak"], sync_to_thread=False)
+    def broken() -> str:
+        raise RuntimeError("bug")
+
+    app = Litestar(
+        route_handlers=[broken],
+        plugins=[problems.plugin(), pages.html_errors_plugin()],
+        template_config=pages.template_config(),
+    )
+    with TestClient(app) as test_client:
+        page = test_client.get("/rusak", headers=HTML)
+        assert page.status_code == 500
+        assert page.headers["content-type"].startswith("text/html")
+        assert "Kesalahan server" in page.text and "bug" not in page.text
+        api = test_client.get("/api/rusak", headers=HTML)
+        assert api.status_code == 500
+        assert api.headers["content-type"].startswith("application/problem+json")
+        assert api.json()["detail"] == "Terjadi kesalahan pada server."

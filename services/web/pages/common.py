@@ -241,8 +241,9 @@ def changes_since(runtime: Runtime, innovation_id: UUID, version: int) -> list[d
 
     names = Names(runtime)
     events = runtime.store.events(innovation_id)
+    who = {e.actor.account_id: names.person(e.actor.account_id) for e in events}
     described: list[dict[str, Any]] = []
-    for event, line in describe_stream(events):
+    for event, line in describe_stream(events, {k: v for k, v in who.items() if k}):
         if event.originator_version <= version:
             continue
         described.append(
@@ -260,8 +261,14 @@ def changes_since(runtime: Runtime, innovation_id: UUID, version: int) -> list[d
 
 
 def conflict_page(
-    request: Request[Any, Any, Any], innovation_id: UUID, exc: ConcurrencyConflict, back: str
+    request: Request[Any, Any, Any],
+    innovation_id: UUID,
+    exc: ConcurrencyConflict,
+    back: str,
+    unsaved: list[tuple[str, str]] | None = None,
 ) -> Any:
+    """409: nothing was saved; show who changed what since the form was opened, and what the
+    user had typed (so it can be entered again on the fresh version)."""
     runtime = runtime_of(request)
     submitted = max(exc.attempted_version - 1, 0)
     current = runtime.commands.innovation(innovation_id)
@@ -275,4 +282,5 @@ def conflict_page(
         current_version=exc.current_version,
         changes=changes_since(runtime, innovation_id, submitted),
         back=back,
+        unsaved=unsaved or [],
     )

@@ -197,7 +197,7 @@ def _iga_page(
         selection=selection,
         chosen=set(chosen or []),
         error=error,
-        reports=reports.list(year),
+        reports=reports.reports(year),
         years=list(range(now().year, now().year - 4, -1)),
     )
 

@@ -283,7 +283,10 @@ def form_save(
             ),
         )
     except ConcurrencyConflict as exc:
-        return conflict_page(request, innovation.id, exc, f"/inovasi/{innovation.id}/isian")
+        unsaved = [(f.label, raw[f.name]) for f in sec.fields if raw.get(f.name)]
+        return conflict_page(
+            request, innovation.id, exc, f"/inovasi/{innovation.id}/isian", unsaved
+        )
     except DomainError as exc:
         problem = refusal(exc)
         field_errors = {problem.field: problem.message} if problem.field else {}
