@@ -22,7 +22,10 @@ Rules for implementers (the runner relies on them):
   ``fold(tx, batch, suffix)`` / ``flush(tx, suffix)`` / ``discard()`` — the rebuild's fast
   path: ``fold`` updates in-memory state (reading its rows once per key), ``flush`` writes every
   changed row once, ``discard`` forgets in-memory state after a rolled-back transaction. When a
-  projection has them, ``apply`` must equal ``fold`` followed by ``flush``.
+  projection has them, ``apply`` must equal ``fold`` followed by ``flush``. If ``flush`` takes a
+  ``final`` keyword, a rebuild passes ``final=False`` at intermediate checkpoints: the
+  projection may then save only what it needs to resume, as long as the final flush completes
+  every row.
 """
 
 from __future__ import annotations
@@ -37,11 +40,15 @@ from services.domain.events import Event
 
 
 class Envelope(msgspec.Struct, frozen=True):
-    """One event as read from the notification log: its position and the decoded event."""
+    """One event as read from the notification log: its position and the decoded event.
+
+    ``key`` is ``str(event.originator_id)``, computed once per event for every model (the
+    runner fills it; it is the id most read models key their rows by)."""
 
     notification_id: int
     topic: str
     event: Event
+    key: str = ""
 
 
 class Projection(Protocol):

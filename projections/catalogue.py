@@ -165,13 +165,11 @@ class CatalogueProjection:
         self.state.clear()
 
     def fold(self, tx: Tx, batch: Sequence[Envelope], suffix: str = "") -> None:
-        created = {str(e.event.originator_id) for e in batch if e.topic == ev.Proposed.TOPIC}
-        self.state.load(
-            tx, [k for e in batch if (k := str(e.event.originator_id)) not in created], suffix
-        )
-        for env in batch:
+        keys = [e.key or str(e.event.originator_id) for e in batch]
+        created = {k for k, e in zip(keys, batch, strict=True) if e.topic == ev.Proposed.TOPIC}
+        self.state.load(tx, [k for k in keys if k not in created], suffix)
+        for key, env in zip(keys, batch, strict=True):
             event = env.event
-            key = str(event.originator_id)
             when = ts(event.timestamp)
             if isinstance(event, ev.Proposed):
                 entry = Entry(
@@ -192,7 +190,7 @@ class CatalogueProjection:
                 entry = found
                 command = EVENT_COMMANDS.get(type(event))
                 if command is not None:
-                    row = _INDEX.get((Status(entry.status), command))
+                    row = _INDEX.get((entry.status, command))  # type: ignore[arg-type]
                     if row is not None and row.target is not None:
                         entry.status = row.target.value
                 _fold(entry, event, when)

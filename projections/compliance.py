@@ -120,23 +120,27 @@ class ComplianceProjection:
         self.touched_orgs.clear()
 
     def fold(self, tx: Tx, batch: Sequence[Envelope], suffix: str = "") -> None:
+        keys = [e.key or str(e.event.originator_id) for e in batch]
         self.items.load(
             tx,
             [
-                str(e.event.originator_id)
-                for e in batch
+                k
+                for k, e in zip(keys, batch, strict=True)
                 if e.topic in STATUS_TOPICS and e.topic != ev.Proposed.TOPIC
             ],
             suffix,
         )
         self.orgs.load(
             tx,
-            [str(e.event.originator_id) for e in batch if e.topic == ev.OrganisationRenamed.TOPIC],
+            [
+                k
+                for k, e in zip(keys, batch, strict=True)
+                if e.topic == ev.OrganisationRenamed.TOPIC
+            ],
             suffix,
         )
-        for env in batch:
+        for key, env in zip(keys, batch, strict=True):
             event = env.event
-            key = str(event.originator_id)
             when = ts(event.timestamp)
             if isinstance(event, ev.OrganisationRegistered):
                 self.orgs.put(
@@ -174,7 +178,7 @@ class ComplianceProjection:
                 command = EVENT_COMMANDS.get(type(event))
                 if found is None or command is None:
                     continue
-                row = _INDEX.get((Status(found["status"]), command))
+                row = _INDEX.get((found["status"], command))  # type: ignore[arg-type]
                 if row is None or row.target is None:
                     continue
                 found["status"] = row.target.value

@@ -121,7 +121,7 @@ class Fold(msgspec.Struct, kw_only=True):
     waiting_since: str | None = None
     decided_at: str | None = None
     last_event: str = ""
-    last_actor_id: str | None = None
+    last_actor_id: Any = None  # str once stored; the UUID itself while folding
     # Derived values, recomputed only when ``stale``.
     stale: bool = True
     claimed_score: int | None = None
@@ -132,6 +132,7 @@ class Fold(msgspec.Struct, kw_only=True):
 
 
 _fold_decoder = msgspec.msgpack.Decoder(Fold)
+_FOLD_COLUMNS = ("id", "state", "row_stale")
 
 COLUMNS = (
     "id",
@@ -217,6 +218,8 @@ class InnovationsProjection:
         self.calls: dict[str, tuple[str, ...]] = {}
         self.new_calls: dict[str, tuple[Any, ...]] = {}
         self._memo: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self._stale_rows: set[str] = set()  # suffixes flushed with final=False since
+        self._checked: set[str] = set()  # suffixes whose stale rows were looked for
 
     # -- schema ----------------------------------------------------------------------------------
 
@@ -234,8 +237,10 @@ class InnovationsProjection:
             f"CREATE INDEX IF NOT EXISTS {t}_by_call ON {t} (call_id)",
             f"CREATE INDEX IF NOT EXISTS {t}_by_year ON {t} (budget_year, verified_score)",
             f"CREATE INDEX IF NOT EXISTS {t}_by_submitter ON {t} (submitter_id)",
-            f"CREATE TABLE IF NOT EXISTS {FOLD}{suffix} "
-            f"(id TEXT PRIMARY KEY, state {blob_type(dialect)} NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {FOLD}{suffix} (id TEXT PRIMARY KEY, "
+            f"state {blob_type(dialect)} NOT NULL, row_stale BIGINT NOT NULL DEFAULT 0)",
+            f"CREATE INDEX IF NOT EXISTS {FOLD}{suffix}_stale ON {FOLD}{suffix} (id) "
+            "WHERE row_stale = 1",
             f"CREATE TABLE IF NOT EXISTS {CALLS}{suffix} (id TEXT PRIMARY KEY, kind TEXT, "
             "budget_year BIGINT, rubric_year BIGINT, required_documents TEXT)",
         ]
@@ -254,6 +259,7 @@ class InnovationsProjection:
         self.state.clear()
         self.calls.clear()
         self.new_calls.clear()
+        self._checked.clear()
 
     def fold(self, tx: Tx, batch: Sequence[Envelope], suffix: str = "") -> None:
         created: set[str] = set()
@@ -262,7 +268,7 @@ class InnovationsProjection:
             event = env.event
             if isinstance(event, ev.CallOpened):
                 continue
-            key = str(event.originator_id)
+            key = env.key or str(event.originator_id)
             if isinstance(event, ev.Proposed):
                 created.add(key)
             elif key not in created:
@@ -272,7 +278,7 @@ class InnovationsProjection:
             event = env.event
             if isinstance(event, ev.CallOpened):
                 required = tuple(event.required_documents)
-                key = str(event.originator_id)
+                key = env.key or str(event.originator_id)
                 self.calls[key] = required
                 self.new_calls[key] = (
                     key,
@@ -282,9 +288,12 @@ class InnovationsProjection:
                     to_json(list(required)),
                 )
                 continue
-            self._fold_event(event)
+            self._fold_event(env.key or str(event.originator_id), event)
 
-    def flush(self, tx: Tx, suffix: str = "") -> None:
+    def flush(self, tx: Tx, suffix: str = "", final: bool = True) -> None:
+        """Write changed state. ``final=False`` (a rebuild's intermediate checkpoint) writes only
+        the fold state, marked ``row_stale``: rows are derived once, at the final flush, instead
+        of once per checkpoint. A final flush derives every row still marked stale."""
         if self.new_calls:
             upsert(
                 tx,
@@ -295,6 +304,21 @@ class InnovationsProjection:
             )
             self.new_calls.clear()
         dirty = self.state.take_dirty()
+        fold_table = f"{FOLD}{suffix}"
+        if not final:
+            self._stale_rows.add(suffix)
+            for new in (True, False):
+                folds = [(k, pack(f), 1) for k, f, n in dirty if n is new]
+                upsert(tx, fold_table, _FOLD_COLUMNS, ("id",), folds, new=new)
+            return
+        if suffix in self._stale_rows or suffix not in self._checked:
+            done = {k for k, _, _ in dirty}
+            rows = tx.execute(f"SELECT id, state FROM {fold_table} WHERE row_stale = 1").fetchall()
+            dirty += [
+                (r[0], _fold_decoder.decode(bytes(r[1])), False) for r in rows if r[0] not in done
+            ]
+            self._stale_rows.discard(suffix)
+            self._checked.add(suffix)
         if not dirty:
             return
         self._load_calls(tx, {f.call_id for _, f, _ in dirty if f.call_id}, suffix)
@@ -306,12 +330,12 @@ class InnovationsProjection:
             if fold.stale:
                 self._derive(fold)
             (new_rows if is_new else old_rows).append(self._row(fold))
-            (new_folds if is_new else old_folds).append((key, pack(fold)))
-        table, fold_table = f"{INNOVATIONS}{suffix}", f"{FOLD}{suffix}"
+            (new_folds if is_new else old_folds).append((key, pack(fold), 0))
+        table = f"{INNOVATIONS}{suffix}"
         upsert(tx, table, COLUMNS, ("id",), new_rows, new=True)
         upsert(tx, table, COLUMNS, ("id",), old_rows)
-        upsert(tx, fold_table, ("id", "state"), ("id",), new_folds, new=True)
-        upsert(tx, fold_table, ("id", "state"), ("id",), old_folds)
+        upsert(tx, fold_table, _FOLD_COLUMNS, ("id",), new_folds, new=True)
+        upsert(tx, fold_table, _FOLD_COLUMNS, ("id",), old_folds)
 
     # -- loading ---------------------------------------------------------------------------------
 
@@ -330,8 +354,7 @@ class InnovationsProjection:
 
     # -- folding ---------------------------------------------------------------------------------
 
-    def _fold_event(self, event: ev.Event) -> None:
-        key = str(event.originator_id)
+    def _fold_event(self, key: str, event: ev.Event) -> None:
         if isinstance(event, ev.Proposed):
             fold = Fold(
                 id=key,
@@ -355,7 +378,7 @@ class InnovationsProjection:
         previous = fold.status
         command = EVENT_COMMANDS.get(type(event))
         if command is not None:
-            row = _INDEX.get((Status(fold.status), command))
+            row = _INDEX.get((fold.status, command))  # type: ignore[arg-type]
             if row is None:
                 log.warning("%s cannot follow status %s (%s)", event.TOPIC, fold.status, key)
             elif row.target is not None:
@@ -370,7 +393,7 @@ class InnovationsProjection:
         fold.version = event.originator_version
         fold.updated_at = when
         fold.last_event = type(event).__name__
-        fold.last_actor_id = _s(event.actor.account_id)
+        fold.last_actor_id = event.actor.account_id  # a UUID until written (encoded as text)
         self.state.put(key, fold)
 
     # -- derived values --------------------------------------------------------------------------
@@ -500,7 +523,7 @@ class InnovationsProjection:
             fold.waiting_since,
             fold.decided_at,
             fold.last_event,
-            fold.last_actor_id,
+            _s(fold.last_actor_id),
         )
 
 

@@ -98,7 +98,11 @@ class Decoder:
                 if event.timestamp > until:
                     cut.add(event.originator_id)
                     continue
-            out.append(Envelope(notification_id=nid, topic=topic, event=event))
+            out.append(
+                Envelope(
+                    notification_id=nid, topic=topic, event=event, key=str(event.originator_id)
+                )
+            )
         return out
 
 

@@ -21,6 +21,8 @@ killed resumes from its last checkpoint instead of starting over.
 from __future__ import annotations
 
 import contextlib
+import gc
+import inspect
 import logging
 import queue
 import threading
@@ -78,6 +80,7 @@ class _Job:
         topics = getattr(projection, "topics", None)
         self.topics: frozenset[str] | None = frozenset(topics) if topics is not None else None
         self.folding = isinstance(projection, Folding)
+        self.lazy = self.folding and "final" in inspect.signature(projection.flush).parameters  # type: ignore[attr-defined]
         self.start = start
         self.position = start
         self.applied = 0
@@ -126,6 +129,8 @@ def rebuild(
         if progress:
             progress(0, total)
         pages = _pages(event_log, target, first, page_size)
+        collecting = gc.isenabled()
+        gc.disable()  # millions of short-lived objects, no cycles: collect at checkpoints only
         try:
             more = True
             while more:
@@ -141,13 +146,16 @@ def rebuild(
                         if count >= checkpoint_events:
                             more = True
                             break
-                    _checkpoint(tx, jobs, owner, until)
+                    _checkpoint(tx, jobs, owner, until, final=not more)
+                gc.collect(1)
         except BaseException:
             for job in jobs:
                 _discard(job.projection)
             raise
         finally:
             pages.close()
+            if collecting:
+                gc.enable()
         _build_indexes(session, jobs)
         for job in jobs:
             _swap(session, event_log, decoder, job, page_size, owner, until)
@@ -203,6 +211,7 @@ def _prepare(session: Session, projections: list[Projection], until: datetime | 
                 position is not None
                 and until is None
                 and position.until is None
+                and position.signature == tracking.signature(projection, tx.dialect)
                 and all(_exists(tx, f"{t}{SHADOW}") for t in projection.tables)
             )
             if resumable and position is not None:
@@ -213,7 +222,15 @@ def _prepare(session: Session, projections: list[Projection], until: datetime | 
                 _drop(tx, [f"{t}{SHADOW}" for t in projection.tables])
                 tracking.remove(tx, shadow)
                 tracking.lock(tx, shadow)
-                tracking.advance(tx, shadow, 0, event_time=None, owner="rebuild", until=until)
+                tracking.advance(
+                    tx,
+                    shadow,
+                    0,
+                    event_time=None,
+                    owner="rebuild",
+                    until=until,
+                    signature=tracking.signature(projection, tx.dialect),
+                )
             for statement in projection.schema(tx.dialect, SHADOW):
                 if not _deferred(statement):
                     tx.execute(statement)
@@ -250,10 +267,13 @@ def _feed(tx: Tx, jobs: list[_Job], envelopes: list[Envelope], last: int) -> Non
         job.position = last
 
 
-def _checkpoint(tx: Tx, jobs: list[_Job], owner: str, until: datetime | None) -> None:
+def _checkpoint(tx: Tx, jobs: list[_Job], owner: str, until: datetime | None, final: bool) -> None:
     for job in jobs:
         if job.folding:
-            job.projection.flush(tx, SHADOW)  # type: ignore[attr-defined]
+            if job.lazy:
+                job.projection.flush(tx, SHADOW, final=final)  # type: ignore[attr-defined]
+            else:
+                job.projection.flush(tx, SHADOW)  # type: ignore[attr-defined]
         tracking.lock(tx, job.name + SHADOW)
         tracking.advance(
             tx, job.name + SHADOW, job.position, event_time=job.event_time, owner=owner, until=until
@@ -299,6 +319,7 @@ def _swap(
                 event_time=job.event_time,
                 owner=owner,
                 until=until,
+                signature=tracking.signature(projection, tx.dialect),
             )
             tracking.remove(tx, projection.name + SHADOW)
     except BaseException:

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Request, get
-from litestar.params import Parameter
+from litestar.params import FromQuery, QueryParameter
 from litestar.response import Response
 
 from projections import metrics as _metrics  # noqa: F401  (registers the lag gauges' hook)
@@ -31,11 +31,11 @@ from services.web.problems import problem
 READ_WAIT_SECONDS = 5.0
 AFTER_HEADER = "x-after-notification"
 
-Limit = Annotated[int, Parameter(ge=1, le=200, description="Jumlah baris per halaman.")]
-Offset = Annotated[int, Parameter(ge=0, description="Lewati sejumlah baris.")]
+Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Jumlah baris per halaman.")]
+Offset = Annotated[int, QueryParameter(ge=0, description="Lewati sejumlah baris.")]
 After = Annotated[
     int | None,
-    Parameter(
+    QueryParameter(
         ge=0,
         description="Tunggu (paling lama 5 detik) sampai model baca memuat notifikasi ini.",
     ),
@@ -104,12 +104,12 @@ def _statuses(status: str | None) -> list[str]:
 )
 def list_innovations(
     request: Request[Any, Any, Any],
-    status: str | None = None,
-    organisation: UUID | None = None,
-    call: UUID | None = None,
-    year: int | None = None,
-    stage: str | None = None,
-    q: Annotated[str | None, Parameter(max_length=200)] = None,
+    status: FromQuery[str | None] = None,
+    organisation: FromQuery[UUID | None] = None,
+    call: FromQuery[UUID | None] = None,
+    year: FromQuery[int | None] = None,
+    stage: FromQuery[str | None] = None,
+    q: Annotated[str | None, QueryParameter(max_length=200)] = None,
     limit: Limit = 50,
     offset: Offset = 0,
     after: After = None,
@@ -148,8 +148,8 @@ def list_innovations(
 )
 def status_board(
     request: Request[Any, Any, Any],
-    organisation: UUID | None = None,
-    status: str | None = None,
+    organisation: FromQuery[UUID | None] = None,
+    status: FromQuery[str | None] = None,
     limit: Limit = 100,
     offset: Offset = 0,
     after: After = None,
@@ -196,18 +196,19 @@ def status_board(
 )
 def review_queue(
     request: Request[Any, Any, Any],
-    status: str | None = None,
-    organisation: UUID | None = None,
-    call: UUID | None = None,
+    status: FromQuery[str | None] = None,
+    organisation: FromQuery[UUID | None] = None,
+    call: FromQuery[UUID | None] = None,
     reviewer: Annotated[
-        str | None, Parameter(description="me, id akun verifikator, atau none (belum ditugaskan)")
+        str | None,
+        QueryParameter(description="me, id akun verifikator, atau none (belum ditugaskan)"),
     ] = None,
-    sla: Annotated[str | None, Parameter(description="ok, due atau breached")] = None,
-    kind: Annotated[str | None, Parameter(description="annual atau krenova")] = None,
+    sla: Annotated[str | None, QueryParameter(description="ok, due atau breached")] = None,
+    kind: Annotated[str | None, QueryParameter(description="annual atau krenova")] = None,
     sort: Annotated[
-        str, Parameter(description="age, score, completeness, submitted, organisation, title")
+        str, QueryParameter(description="age, score, completeness, submitted, organisation, title")
     ] = "age",
-    order: Annotated[str, Parameter(pattern="^(asc|desc)$")] = "asc",
+    order: Annotated[str, QueryParameter(pattern="^(asc|desc)$")] = "asc",
     limit: Limit = 50,
     offset: Offset = 0,
     after: After = None,
@@ -255,11 +256,11 @@ def _this_year() -> int:
 )
 def compliance(
     request: Request[Any, Any, Any],
-    year: Annotated[int | None, Parameter(ge=2000, le=2100)] = None,
+    year: Annotated[int | None, QueryParameter(ge=2000, le=2100)] = None,
     which: Annotated[
-        str | None, Parameter(query="state", description="compliant, draft_only atau none")
+        str | None, QueryParameter(name="state", description="compliant, draft_only atau none")
     ] = None,
-    kind: str | None = None,
+    kind: FromQuery[str | None] = None,
     after: After = None,
 ) -> Response[queries.ComplianceReport]:
     """Per organisation for a budget year: innovations by state, who has none, days left in the
@@ -288,10 +289,12 @@ def compliance(
 )
 def index_dashboard(
     request: Request[Any, Any, Any],
-    year: Annotated[int | None, Parameter(ge=2000, le=2100)] = None,
+    year: Annotated[int | None, QueryParameter(ge=2000, le=2100)] = None,
     spd: Annotated[
         float | None,
-        Parameter(ge=0, description="Nilai SPD (aspek pemerintah daerah); bawaan 0 = belum diisi."),
+        QueryParameter(
+            ge=0, description="Nilai SPD (aspek pemerintah daerah); bawaan 0 = belum diisi."
+        ),
     ] = None,
     limit: Limit = 20,
     after: After = None,
@@ -318,14 +321,14 @@ def index_dashboard(
 )
 def public_innovations(
     request: Request[Any, Any, Any],
-    q: Annotated[str | None, Parameter(max_length=200)] = None,
-    organisation: UUID | None = None,
-    year: int | None = None,
-    stage: str | None = None,
-    kind: str | None = None,
-    form: str | None = None,
-    theme: str | None = None,
-    call_kind: str | None = None,
+    q: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    organisation: FromQuery[UUID | None] = None,
+    year: FromQuery[int | None] = None,
+    stage: FromQuery[str | None] = None,
+    kind: FromQuery[str | None] = None,
+    form: FromQuery[str | None] = None,
+    theme: FromQuery[str | None] = None,
+    call_kind: FromQuery[str | None] = None,
     limit: Limit = 24,
     offset: Offset = 0,
     after: After = None,
@@ -360,8 +363,8 @@ def public_innovations(
 )
 def organisations(
     request: Request[Any, Any, Any],
-    kind: str | None = None,
-    q: Annotated[str | None, Parameter(max_length=100)] = None,
+    kind: FromQuery[str | None] = None,
+    q: Annotated[str | None, QueryParameter(max_length=100)] = None,
     after: After = None,
 ) -> Response[list[queries.OrganisationItem]]:
     """Organisations (OPD, Puskesmas, BUMD, UPTD, Kecamatan): public names and codes."""
@@ -380,10 +383,10 @@ def organisations(
 )
 def accounts(
     request: Request[Any, Any, Any],
-    role: str | None = None,
-    organisation: UUID | None = None,
-    disabled: bool | None = None,
-    q: Annotated[str | None, Parameter(max_length=100)] = None,
+    role: FromQuery[str | None] = None,
+    organisation: FromQuery[UUID | None] = None,
+    disabled: FromQuery[bool | None] = None,
+    q: Annotated[str | None, QueryParameter(max_length=100)] = None,
     limit: Limit = 100,
     offset: Offset = 0,
     after: After = None,
@@ -409,10 +412,10 @@ def accounts(
 @get("/api/calls", tags=["read models"], summary="Daftar panggilan", sync_to_thread=True)
 def calls(
     request: Request[Any, Any, Any],
-    kind: Annotated[str | None, Parameter(description="annual atau krenova")] = None,
-    year: int | None = None,
+    kind: Annotated[str | None, QueryParameter(description="annual atau krenova")] = None,
+    year: FromQuery[int | None] = None,
     which: Annotated[
-        str | None, Parameter(query="state", description="upcoming, open atau closed")
+        str | None, QueryParameter(name="state", description="upcoming, open atau closed")
     ] = None,
     after: After = None,
 ) -> Response[list[queries.CallItem]]:

@@ -2,9 +2,10 @@
 
 How it stays exactly-once and available:
 
-- **Batches.** One page of the log (``batch_size`` notifications, a few hundred) is read and
-  decoded once, then applied to each read model in one transaction per model, which also moves
-  that model's tracking position (``projections.tracking``). A crash before the commit loses the
+- **Batches.** One page of the log (``batch_size`` notifications, a few hundred; up to
+  ``max_batch`` while far behind) is read and decoded once, then applied to each read model in
+  one transaction per model, which also moves that model's tracking position
+  (``projections.tracking``). A crash before the commit loses the
   whole batch, a crash after it loses nothing: the next start continues from the position.
 - **Compare-and-set.** The transaction locks the model's tracking row and checks it still holds
   the position the batch was read after; if another writer (a rebuild's swap, a runner that took
@@ -101,6 +102,7 @@ class Runner:
         store: EventStore | None = None,
         schema: str | None = None,
         batch_size: int = DEFAULT_BATCH,
+        max_batch: int = 4 * DEFAULT_BATCH,
         poll_interval: float | None = None,
         lock_retry: float = 1.0,
         owner: str | None = None,
@@ -114,6 +116,8 @@ class Runner:
         self.models = [Model(p) for p in (projections or registry.all_projections())]
         self.decoder = Decoder(union_topics([m.projection for m in self.models]))
         self.batch_size = batch_size
+        self.max_batch = max(batch_size, max_batch)
+        self._page = batch_size
         self.poll_interval = poll_interval or (2.0 if self.target.dialect == "postgres" else 0.2)
         self.lock_retry = lock_retry
         self.owner = owner or owner_id()
@@ -239,14 +243,43 @@ class Runner:
         for model in self.models:
             if model.owned or not session.try_lock(model.name):
                 continue
-            with session.transaction() as tx:
-                position = tracking.lock(tx, model.name)
+            position = self._check_shape(session, model)
             model.discard()
             with self._cond:
                 model.position, model.owned = position, True
             log.info(
                 "read model %s: active in %s from position %d", model.name, self.owner, position
             )
+
+    def _check_shape(self, session: Session, model: Model) -> int:
+        """The model's position, after rebuilding it if its tables or ``version`` changed since
+        it was built (the stored signature differs): old rows never meet new code."""
+        expected = tracking.signature(model.projection, session.dialect)
+        with session.transaction() as tx:
+            position = tracking.lock(tx, model.name)
+            stored = tracking.read(tx, [model.name])[model.name].signature
+            if stored == expected:
+                return position
+            if position == 0:  # nothing applied yet: recreate the tables, no rebuild needed
+                for table in model.projection.tables:
+                    tx.execute(f"DROP TABLE IF EXISTS {table}")
+                for statement in model.projection.schema(session.dialect, ""):
+                    tx.execute(statement)
+                tracking.advance(
+                    tx, model.name, 0, event_time=None, owner=self.owner, signature=expected
+                )
+                return 0
+        from projections.rebuild import rebuild
+
+        log.warning(
+            "read model %s was built by another version (%s, now %s): rebuilding it",
+            model.name,
+            stored,
+            expected,
+        )
+        rebuild(self.settings, [model.name], schema=self.target.schema, store=self.store)
+        with session.transaction() as tx:
+            return tracking.lock(tx, model.name)
 
     def _release_all(self) -> None:
         with self._cond:
@@ -263,7 +296,12 @@ class Runner:
         if not active:
             return 0
         start = min(m.position for m in active)
-        rows = self.log.read(start, self.batch_size, session.conn)
+        rows = self.log.read(start, self._page, session.conn)
+        # Far behind (a full page): read bigger pages, so each touched row is written once for
+        # more events; back to ``batch_size`` as soon as the log is caught up.
+        self._page = (
+            min(self._page * 2, self.max_batch) if len(rows) == self._page else self.batch_size
+        )
         if not rows:
             return 0
         last = rows[-1][0]

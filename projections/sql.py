@@ -32,9 +32,9 @@ def ts(moment: datetime | None) -> str | None:
     """A UTC timestamp as fixed-width ISO text, so text order is time order on both dialects."""
     if moment is None:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if moment.tzinfo is not UTC:  # decoded event times already are UTC: skip the conversion
+        moment = (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment).astimezone(UTC)
+    return moment.isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def parse_ts(value: str | None) -> datetime | None:

@@ -9,7 +9,9 @@ the second one finds the position moved and re-reads instead.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
+from typing import Any
 
 import msgspec
 
@@ -25,7 +27,8 @@ SCHEMA = [
         event_time TEXT,
         updated_at TEXT,
         owner TEXT,
-        until TEXT
+        until TEXT,
+        signature TEXT
     )"""
 ]
 
@@ -39,8 +42,29 @@ def ensure_schema(tx: Tx, statements: list[str] | None = None) -> None:
     """Create the tracking table (and ``statements``), serialised with other processes."""
     if tx.dialect == "postgres":
         tx.execute("SELECT pg_advisory_xact_lock(?)", (SCHEMA_LOCK,))
-    for statement in [*SCHEMA, *(statements or [])]:
+    tx.execute(SCHEMA[0])
+    _add_signature_column(tx)
+    for statement in statements or []:
         tx.execute(statement)
+
+
+def _add_signature_column(tx: Tx) -> None:
+    """Tracking tables created before ``signature`` existed get the column."""
+    if tx.dialect == "postgres":
+        tx.execute(f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS signature TEXT")
+        return
+    columns = [r[1] for r in tx.execute(f"PRAGMA table_info({TABLE})").fetchall()]
+    if "signature" not in columns:
+        tx.execute(f"ALTER TABLE {TABLE} ADD COLUMN signature TEXT")
+
+
+def signature(projection: Any, dialect: str) -> str:
+    """What a model's stored shape is checked against: its table definitions and ``version``.
+    Change either and the runner rebuilds the model (through shadow tables) before using it."""
+    text = (
+        "\n".join(projection.schema(dialect, "")) + f"\nversion={getattr(projection, 'version', 1)}"
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 class Position(msgspec.Struct, frozen=True):
@@ -50,6 +74,7 @@ class Position(msgspec.Struct, frozen=True):
     updated_at: str | None
     owner: str | None
     until: str | None
+    signature: str | None = None
 
 
 def lock(tx: Tx, name: str) -> int:
@@ -70,19 +95,20 @@ def advance(
     event_time: datetime | None,
     owner: str,
     until: datetime | None = None,
+    signature: str | None = None,
 ) -> None:
     tx.execute(
         f"UPDATE {TABLE} SET position = ?, event_time = COALESCE(?, event_time), "
-        "updated_at = ?, owner = ?, until = ? WHERE name = ?",
-        (position, ts(event_time), ts(datetime.now(UTC)), owner, ts(until), name),
+        "updated_at = ?, owner = ?, until = ?, signature = COALESCE(?, signature) WHERE name = ?",
+        (position, ts(event_time), ts(datetime.now(UTC)), owner, ts(until), signature, name),
     )
 
 
 def read(tx: Tx, names: list[str] | None = None) -> dict[str, Position]:
     rows = tx.execute(
-        f"SELECT name, position, event_time, updated_at, owner, until FROM {TABLE}"
+        f"SELECT name, position, event_time, updated_at, owner, until, signature FROM {TABLE}"
     ).fetchall()
-    found = {r[0]: Position(r[0], int(r[1]), r[2], r[3], r[4], r[5]) for r in rows}
+    found = {r[0]: Position(r[0], int(r[1]), r[2], r[3], r[4], r[5], r[6]) for r in rows}
     if names is None:
         return found
     return {n: found[n] for n in names if n in found}

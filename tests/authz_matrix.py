@@ -435,5 +435,28 @@ MATRIX.update(
 )
 
 # --- projections / read models (lists, dashboards, search, catalogue) ----------------------
+# Lists never 404: what a caller may see is narrowed by scope (tests/projections/test_routes.py
+# checks the scoping itself); the matrix checks who may call at all.
+MATRIX.update(
+    {
+        ("GET", "/api/innovations"): Rule(
+            PUBLIC, note="staff all, operators own org, participants own, anonymous published"
+        ),
+        ("GET", "/api/status-board"): Rule(SIGNED_IN, note="operator: own org; participant: own"),
+        ("GET", "/api/review/queue"): Rule(
+            expect(FORBID, admin=ALLOW, reviewer=ALLOW, reviewer_same_org=ALLOW, anonymous=UNAUTH),
+            note="a reviewer's own organisation's items are left out of the queue",
+        ),
+        ("GET", "/api/dashboard/compliance"): Rule(
+            expect(ALLOW, participant=FORBID, anonymous=UNAUTH), note="operators: own org row"
+        ),
+        ("GET", "/api/dashboard/index"): Rule(STAFF_READ),
+        ("GET", "/api/public/innovations"): Rule(PUBLIC),
+        ("GET", "/api/organisations"): Rule(PUBLIC),
+        ("GET", "/api/accounts"): Rule(ADMIN_ONLY),
+        ("GET", "/api/calls"): Rule(PUBLIC),
+        ("GET", "/metrics"): Rule(PUBLIC, note="Prometheus scrapes without credentials"),
+    }
+)
 
 # --- web pages served under /api (none expected) -------------------------------------------

@@ -176,7 +176,7 @@ def test_small_batches_give_the_same_models_as_a_rebuild(
     try:
         world = World(Commands(store))
         scenario(world)
-        applied = catch_up(sqlite_settings, store, batch_size=batch_size)
+        applied = catch_up(sqlite_settings, store, batch_size=batch_size, max_batch=batch_size)
         assert applied == store.max_notification_id()
         assert_equal_to_rebuild(sqlite_settings, store)
     finally:
@@ -188,7 +188,7 @@ def test_seeded_season_matches_the_aggregates(settings: Settings, store: EventSt
     aggregate's, and the models equal a rebuild (done with pages and checkpoints)."""
     world = World(Commands(store))
     seeded = seed_events(world, 2_500, random.Random(7))
-    catch_up(settings, store, batch_size=97)
+    catch_up(settings, store, batch_size=97, max_batch=97)
     found = rows(settings, "SELECT id FROM rm_innovations")
     assert len(found) == seeded.innovations
     for row in random.Random(3).sample(found, 60):
