@@ -157,25 +157,16 @@ def grant(app_role: str) -> None:
     notification id sequence and the snapshot table). PostgreSQL only.
     """
     import psycopg
-    from psycopg.sql import SQL, Identifier
 
     from services.store import EventStore
 
     settings = load_settings()
     if not settings.is_postgres:
         raise click.ClickException("Hanya untuk PostgreSQL (SIRISMA_DATABASE_URL).")
-    store = EventStore(settings)
+    store = EventStore(settings)  # as the owner: creates the tables and triggers if needed
     try:
         recorder: Any = store.recorder
         statements = recorder.grant_statements(app_role)
-        snapshots = store.app.factory.aggregate_recorder("snapshots")
-        statements.append(
-            SQL("GRANT SELECT, INSERT ON {s}.{t} TO {r}").format(
-                s=Identifier(recorder.datastore.schema),
-                t=Identifier(snapshots.events_table_name),  # type: ignore[attr-defined]
-                r=Identifier(app_role),
-            )
-        )
     finally:
         store.close()
     with psycopg.connect(settings.database_url, autocommit=True) as conn, conn.transaction():

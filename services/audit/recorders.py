@@ -26,8 +26,17 @@ from uuid import UUID
 
 import msgspec
 from eventsourcing.persistence import ProgrammingError, StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+from eventsourcing.postgres import (
+    PostgresAggregateRecorder,
+    PostgresApplicationRecorder,
+    PostgresDatastore,
+)
+from eventsourcing.sqlite import (
+    SQLiteAggregateRecorder,
+    SQLiteApplicationRecorder,
+    SQLiteCursor,
+    SQLiteDatastore,
+)
 from psycopg.sql import SQL, Identifier, Literal
 
 from services.audit.chain import GENESIS, ChainRow, link_hash, seal
@@ -75,6 +84,11 @@ class ChainedRecorder(Protocol):
     ) -> tuple[int, int] | None: ...
 
 
+def snapshot_table(events_table_name: str) -> str:
+    """The table eventsourcing's factory names for the "snapshots" purpose, next to the events."""
+    return events_table_name.removesuffix("_events") + "_snapshots"
+
+
 def _uuid(value: Any) -> UUID:
     return value if isinstance(value, UUID) else UUID(str(value))
 
@@ -106,6 +120,12 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
                     f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END"
                 )
         return statements
+
+    def create_table(self) -> None:
+        """Also the snapshot table, so whoever creates the schema (the owner) creates it."""
+        super().create_table()
+        snapshots = snapshot_table(self.events_table_name)
+        SQLiteAggregateRecorder(self.datastore, snapshots).create_table()
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -322,6 +342,13 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             ]
         self._schema, self._chain = schema, chain
 
+    def create_table(self) -> None:
+        """Also the snapshot table, so whoever creates the schema (the owner) creates it."""
+        super().create_table()
+        PostgresAggregateRecorder(
+            self.datastore, events_table_name=snapshot_table(self.events_table_name)
+        ).create_table()
+
     def _fetch_ids_after_insert_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
@@ -393,6 +420,10 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
                 s=s, e=events, c=self._chain, r=role
             ),
             SQL("GRANT USAGE, SELECT ON SEQUENCE {s}.{q} TO {r}").format(s=s, q=seq, r=role),
+            # Snapshots are a cache the app writes while reading history.
+            SQL("GRANT SELECT, INSERT ON {s}.{t} TO {r}").format(
+                s=s, t=Identifier(snapshot_table(self.events_table_name)), r=role
+            ),
         ]
 
     # -- audit queries ---------------------------------------------------------------------------
