@@ -20,7 +20,7 @@ How it stays exactly-once and available:
   Polling every ``poll_interval`` seconds is the fallback, and the only mechanism on SQLite, where
   readers waiting for their own write also nudge the runner.
 - **Reconnects.** Any connection error closes everything, releases the locks (the connection is
-  gone) and starts over after a growing pause (0.5 s … 10 s): a database restart is survived
+  gone) and starts over after a growing pause (0.25 s … 5 s): a database restart is survived
   without intervention. An error inside one model's ``apply`` only pauses that model.
 """
 
@@ -160,7 +160,7 @@ class Runner:
 
     def run(self, stop: threading.Event) -> None:
         """Follow the log until ``stop`` is set, surviving database restarts."""
-        backoff = 0.5
+        backoff = 0.25
         while not stop.is_set():
             session: Session | None = None
             listener: _Listener | None = None
@@ -170,7 +170,7 @@ class Runner:
                 self.connected = True
                 if self.log.postgres:
                     listener = _Listener(self.target, self.log.channel, self._wake, stop)
-                backoff = 0.5
+                backoff = 0.25
                 while not stop.is_set():
                     self._acquire(session)
                     self._wake.clear()
@@ -188,7 +188,7 @@ class Runner:
                     backoff,
                 )
                 stop.wait(backoff)
-                backoff = min(backoff * 2, 10.0)
+                backoff = min(backoff * 2, 5.0)
             finally:
                 self._release_all()
                 if listener is not None:
@@ -277,7 +277,12 @@ class Runner:
             stored,
             expected,
         )
-        rebuild(self.settings, [model.name], schema=self.target.schema, store=self.store)
+        rebuild(
+            self.settings,
+            schema=self.target.schema,
+            store=self.store,
+            projections=[model.projection],
+        )
         with session.transaction() as tx:
             return tracking.lock(tx, model.name)
 

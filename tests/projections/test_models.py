@@ -313,3 +313,33 @@ def test_working_days_count_monday_to_friday() -> None:
     assert working_days(date(2025, 6, 7), date(2025, 6, 8)) == 0  # Saturday → Sunday
     assert add_working_days(date(2025, 6, 6), 1) == date(2025, 6, 9)
     assert add_working_days(monday, 5) == date(2025, 6, 9)
+
+
+def test_a_model_built_by_other_code_is_rebuilt_before_use(sqlite_settings: Settings) -> None:
+    """The stored signature (tables + ``version``) no longer matches: the runner rebuilds the
+    model through shadow tables before following the log with it."""
+    from projections import tracking
+    from projections.innovations import InnovationsProjection
+    from projections.runner import Runner
+
+    store = EventStore(sqlite_settings)
+    try:
+        world = World(Commands(store))
+        ids = scenario(world)
+        catch_up(sqlite_settings, store)
+        db = Database(sqlite_settings)
+        try:
+            db.execute_script(["DELETE FROM rm_innovations"])  # rows the new code would not trust
+
+            class NextVersion(InnovationsProjection):
+                version = 2
+
+            Runner(sqlite_settings, [NextVersion()], store=store).catch_up()
+            assert len(db.rows("SELECT id FROM rm_innovations")) == len(ids)
+            stored = db.rows("SELECT signature FROM projection_tracking WHERE name = 'innovations'")
+            assert stored[0]["signature"] == tracking.signature(NextVersion(), "sqlite")
+            assert stored[0]["signature"] != tracking.signature(InnovationsProjection(), "sqlite")
+        finally:
+            db.close()
+    finally:
+        store.close()
