@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import datetime, timedelta
 
 from services.notification import audit_trail, delivery, outbox, relay, schedules
@@ -18,6 +19,8 @@ from services.notification.delivery import MAX_RETRIES, TRANSIENT_ERRORS, Busy, 
 from services.notification.schema import utcnow
 
 log = logging.getLogger("sirisma.notification.embedded")
+BATCH = 500
+IDLE_CHECK = 5.0  # seconds between outbox checks when nothing seems to be happening
 
 
 def backoff(attempts: int) -> timedelta:
@@ -37,6 +40,10 @@ class EmbeddedRunner:
         self.poll_interval = poll_interval
         self.schedule_interval = schedule_interval
         self._next_scan: datetime | None = None
+        self._planned_head: int | None = None
+        self._busy = True
+        self._poked = False
+        self._next_idle_check = 0.0
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -78,13 +85,32 @@ class EmbeddedRunner:
         audit_trail.seal(self.rt, moment)
 
     def step(self, now: datetime | None = None) -> int:
-        """Plan, scan when due, execute: returns the work done (0 = idle)."""
+        """Plan, scan when due, execute: returns the work done (0 = idle).
+
+        An idle round costs one look at the log's head; the outbox is read when something was
+        planned, the last round did work, someone called ``wake()``, or every
+        ``IDLE_CHECK`` (deferred retries, rows put back by a dead-letter retry).
+        """
         moment = now or utcnow()
-        work = relay.plan_batch(self.rt)
-        if self._next_scan is None or moment >= self._next_scan:
+        head = self.rt.store.max_notification_id()
+        planned = 0
+        if head != self._planned_head:
+            planned = relay.plan_batch(self.rt, BATCH)
+            if planned < BATCH:  # caught up with the log as it was when we looked
+                self._planned_head = head
+        if self._planned_head == head and (self._next_scan is None or moment >= self._next_scan):
+            # Scans read the relay's directory, so they wait until it has caught up.
             self._next_scan = moment + self.schedule_interval
             self.scan(moment)
-        return work + self.execute_due(moment)
+            self._busy = True
+        clock = time.monotonic()
+        if planned or self._busy or self._poked or clock >= self._next_idle_check:
+            self._poked = False
+            self._next_idle_check = clock + IDLE_CHECK
+            done = self.execute_due(moment)
+            self._busy = done > 0
+            return planned + done
+        return planned
 
     # -- the thread --------------------------------------------------------------------------
 
@@ -107,7 +133,8 @@ class EmbeddedRunner:
         self._thread.start()
 
     def wake(self) -> None:
-        """Look at the log now rather than at the next poll."""
+        """Look at the log and the outbox now rather than at the next poll."""
+        self._poked = True
         self._wake.set()
 
     def stop(self, timeout: float = 30.0) -> None:

@@ -22,7 +22,12 @@ def retry(rt: Services, letter_id: str, by: str) -> DeadLetter | None:
     broker again, or run right here in the embedded mode.
     """
     letter = outbox.retry_dead_letter(rt.db, letter_id, by)
-    if letter is None or letter.source_key is not None:
+    if letter is None:
+        return None
+    if letter.source_key is not None:
+        runner = getattr(rt, "extensions", {}).get("notifications")
+        if runner is not None:  # embedded: pick it up now, not at the next idle check
+            runner.wake()
         return letter
     if rt.settings.redis_url:
         from services.notification.celery_app import make_app

@@ -84,7 +84,7 @@ def test_worker_sigkill_and_redis_restart_during_a_burst(
     assert stats.dead == 0 and stats.dead_letters_open == 0
 
     # Every expected in-app message exactly once, and nothing else.
-    expected = Counter()
+    expected: Counter[tuple[str, str, str]] = Counter()
     for iid in created:
         expected[(str(iid), "submission_received", "admin")] += 1
         expected[(str(iid), "reviewer_assigned", "rev.satu")] += 1

@@ -153,7 +153,7 @@ def test_perbup_reminder_once_a_month_to_organisations_without_an_innovation(
     ]
     params = ladder[0][3]
     assert params["year"] == 2025
-    assert [c["title"] for c in params["calls"]] == ["Inovasi Daerah 2025"]  # type: ignore[union-attr]
+    assert [c["title"] for c in params["calls"]] == ["Inovasi Daerah 2025"]  # type: ignore[attr-defined]
     drain(quiet_runtime)
     title = quiet_runtime.db.scalar(
         "SELECT title FROM notification_inbox WHERE kind = 'compliance_reminder' LIMIT 1"
