@@ -188,16 +188,23 @@ def verify_digests() -> None:
 
 
 @click.command("notifications")
-def notifications_status() -> None:
-    """Relay position and lag, outbox counts and open dead letters."""
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Periksa tidak ada yang tertahan (exit 1 bila ada tugas terbuka/audit hilang).",
+)
+def notifications_status(check: bool) -> None:
+    """Relay position and lag, outbox counts and open dead letters (--check: anything in limbo?)."""
     from services.notification import operations
 
     rt = _runtime()
     try:
-        status = operations.status(rt)
+        result: Any = operations.check(rt) if check else operations.status(rt)
     finally:
         rt.close()
-    click.echo(json.dumps(msgspec.to_builtins(status), indent=2, ensure_ascii=False))
+    click.echo(json.dumps(msgspec.to_builtins(result), indent=2, ensure_ascii=False))
+    if check and not result.ok:
+        raise SystemExit(1)
 
 
 COMMANDS: list[click.Command] = [

@@ -82,6 +82,10 @@ def test_worker_sigkill_and_redis_restart_during_a_burst(
 
     stats = wait_until(settled, timeout=240, interval=0.5, what="the system to settle")
     assert stats.dead == 0 and stats.dead_letters_open == 0
+    from services.notification.operations import check
+
+    limbo = check(rt)
+    assert limbo.ok, limbo
 
     # Every expected in-app message exactly once, and nothing else.
     expected: Counter[tuple[str, str, str]] = Counter()

@@ -76,6 +76,14 @@ def test_every_event_gets_one_audit_record_in_bahasa_indonesia(quiet_runtime: Ru
     assert outbox.stats(quiet_runtime.db).done == quiet_runtime.db.scalar(
         "SELECT COUNT(*) FROM notification_outbox"
     )
+    from services.notification.operations import check
+
+    assert check(quiet_runtime, chunk=7).ok  # chunked comparison of the log and the records
+    with quiet_runtime.db.transaction() as tx:
+        tx.execute("DELETE FROM notification_audit_records WHERE notification_id IN (3, 9)")
+    report = check(quiet_runtime, chunk=7)
+    assert not report.ok
+    assert report.events_without_audit_record == 2 and report.first_missing_audit == [3, 9]
 
 
 def test_replaying_the_log_and_redelivering_tasks_changes_nothing(quiet_runtime: Runtime) -> None:
