@@ -28,6 +28,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     sla_working_days: int = 5
     score_margin: int = 10
     pool_size: int = 10
+    group_commit: bool = True  # PostgreSQL: concurrent saves share one commit (group_commit.py)
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_tls: bool = False

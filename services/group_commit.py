@@ -1,0 +1,250 @@
+"""Group commit for the PostgreSQL event recorder: many concurrent commands, one transaction.
+
+Why: the library's recorder keeps notification ids gap-free *in commit order* (what projections
+rely on: a reader that has seen id N never later finds a committed id < N) by serialising every
+insert transaction behind one lock (``LOCK TABLE … EXCLUSIVE``, or the audit recorder's
+transaction-scoped advisory lock). Each writer then holds that lock for its own round trips and
+commit, so throughput stops at one commit at a time however many writers there are.
+
+How: ``insert_events`` (called by ``Application.save`` in a request thread) queues the command's
+stored events and waits. One committer thread per process takes everything queued, and writes it
+in ONE transaction under the SAME lock:
+
+1. take the lock (so commit order = id order still holds against every other process) and
+   ``NOTIFY`` the channel once;
+2. one query finds which (stream, version) pairs already exist; a command that would collide
+   with the log, or with an earlier command of the same group, fails alone with the library's
+   ``IntegrityError`` (the store turns it into ``ConcurrencyConflict`` for its caller);
+3. the accepted commands' events go in with one multi-row insert, in queue order, under a
+   SAVEPOINT; the recorder's ``_fetch_ids_after_insert_events`` hook seals them into the hash
+   chain (``services.audit.recorders``) in the same transaction. Should that insert still fail
+   on a constraint (a writer that bypassed the lock), the group falls back to one SAVEPOINT per
+   command, so again only the offending command fails;
+4. commit, then wake each caller with its own notification ids.
+
+Each command's events stay contiguous and in order, streams chain exactly as they would one
+command at a time (the chain lookup for a stream's previous link sees earlier commands of the
+group inside the transaction), and a group is bounded (``MAX_GROUP_COMMANDS``,
+``MAX_GROUP_EVENTS``) so one commit never grows without limit. A caller alone waits for exactly
+one commit, as before; callers that arrive while a commit is in flight share the next one.
+
+The committer thread starts on the first write and stops after ``IDLE_SECONDS`` without any,
+and a forked child (uvicorn workers) starts its own.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import psycopg
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    PersistenceError,
+    StoredEvent,
+)
+from eventsourcing.postgres import (
+    PostgresAggregateRecorder,
+    PostgresApplicationRecorder,
+    PostgresDatastore,
+)
+from eventsourcing.utils import retry
+from psycopg.sql import SQL, Identifier
+
+from services.audit.recorders import ChainedPostgresRecorder
+
+MAX_GROUP_COMMANDS = 512
+MAX_GROUP_EVENTS = 20_000
+IDLE_SECONDS = 2.0
+
+
+class _Request:
+    __slots__ = ("done", "error", "events", "ids")
+
+    def __init__(self, events: Sequence[StoredEvent]) -> None:
+        self.events = events
+        self.done = threading.Event()
+        self.ids: list[int] | None = None
+        self.error: BaseException | None = None
+
+
+class GroupCommit:
+    """Mixin for a ``PostgresApplicationRecorder`` (subclass): concurrent inserts share commits.
+
+    Everything the base recorder does per insert (lock statements, NOTIFY, the insert itself,
+    and its ``_fetch_ids_after_insert_events`` hook) is reused; only the transaction around them
+    is shared by the commands of a group.
+    """
+
+    datastore: PostgresDatastore
+    events_table_name: str
+
+    def _group_init(self) -> None:
+        self._gc_pid = os.getpid()
+        self._gc_lock = threading.Lock()
+        self._gc_queue: queue.SimpleQueue[_Request] = queue.SimpleQueue()
+        self._gc_thread: threading.Thread | None = None
+        self.groups_committed = 0  # for tests and benchmarks: how many transactions were used
+        self.in_flight = 0  # commands in the group being committed now
+        oid_type = Identifier(self.datastore.originator_id_type)
+        self._existing_statement = SQL(
+            "SELECT e.originator_id, e.originator_version FROM {s}.{t} e "
+            "JOIN unnest(%s::{o}[], %s::bigint[]) AS w(oid, v) "
+            "ON e.originator_id = w.oid AND e.originator_version = w.v"
+        ).format(
+            s=Identifier(self.datastore.schema), t=Identifier(self.events_table_name), o=oid_type
+        )
+
+    # -- the caller's side ---------------------------------------------------------------------
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        if kwargs.get("tracking") is not None:
+            raise PersistenceError("group commit records application events only (no tracking)")
+        if not stored_events:
+            return []
+        request = _Request(stored_events)
+        with self._gc_lock:
+            if self._gc_pid != os.getpid():  # forked: the parent's thread and queue are not ours
+                self._gc_pid = os.getpid()
+                self._gc_queue = queue.SimpleQueue()
+                self._gc_thread = None
+            self._gc_queue.put(request)
+            if self._gc_thread is None:
+                self._gc_thread = threading.Thread(
+                    target=self._committer, name="sirisma-group-commit", daemon=True
+                )
+                self._gc_thread.start()
+        request.done.wait()
+        if request.error is not None:
+            raise request.error
+        return request.ids
+
+    # -- the committer thread ------------------------------------------------------------------
+
+    def _committer(self) -> None:
+        q = self._gc_queue
+        while True:
+            try:
+                first = q.get(timeout=IDLE_SECONDS)
+            except queue.Empty:
+                with self._gc_lock:
+                    if q.empty():
+                        self._gc_thread = None
+                        return
+                continue
+            group, events = [first], len(first.events)
+            while len(group) < MAX_GROUP_COMMANDS and events < MAX_GROUP_EVENTS:
+                try:
+                    request = q.get_nowait()
+                except queue.Empty:
+                    break
+                group.append(request)
+                events += len(request.events)
+            self.in_flight = len(group)
+            try:
+                self._commit_group(group)
+            except BaseException as exc:  # the whole group failed: every caller hears why
+                for request in group:
+                    if not request.done.is_set():
+                        request.error = exc
+                        request.done.set()
+            else:
+                for request in group:
+                    request.done.set()
+            finally:
+                self.in_flight = 0
+
+    def _commit_group(self, group: list[_Request]) -> None:
+        pending: list[_Request] = []
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+            self._lock_table(curs)  # type: ignore[attr-defined]
+            self._notify_channel(curs)  # type: ignore[attr-defined]
+            pending = self._refuse_conflicts(curs, group)
+            if pending:
+                try:
+                    with conn.transaction():
+                        self._insert_many(curs, pending)
+                except psycopg.IntegrityError:
+                    for request in pending:  # rare: someone wrote without the lock
+                        try:
+                            with conn.transaction():
+                                self._insert_many(curs, [request])
+                        except psycopg.IntegrityError as exc:
+                            request.ids = None
+                            request.error = IntegrityError(str(exc))
+        self.groups_committed += 1
+        for request in pending:
+            if request.error is None and request.ids is None:  # pragma: no cover - defensive
+                request.error = PersistenceError("notification ids were not returned")
+
+    def _refuse_conflicts(self, curs: Any, group: list[_Request]) -> list[_Request]:
+        """Fail (alone) each command whose (stream, version) pairs exist or are taken earlier
+        in the group; return the others, in queue order."""
+        oids: list[Any] = []
+        versions: list[int] = []
+        for request in group:
+            for e in request.events:
+                oids.append(e.originator_id)
+                versions.append(e.originator_version)
+        curs.execute(self._existing_statement, (oids, versions), prepare=True)
+        taken = {(str(r["originator_id"]), int(r["originator_version"])) for r in curs.fetchall()}
+        accepted: list[_Request] = []
+        for request in group:
+            keys = [(str(e.originator_id), e.originator_version) for e in request.events]
+            clash = next((k for k in keys if k in taken), None)
+            if clash is None and len(set(keys)) != len(keys):
+                clash = next(k for k in keys if keys.count(k) > 1)
+            if clash is not None:
+                request.error = IntegrityError(
+                    f"duplicate key value violates unique constraint: (originator_id, "
+                    f"originator_version)=({clash[0]}, {clash[1]}) already exists"
+                )
+                continue
+            taken.update(keys)
+            accepted.append(request)
+        return accepted
+
+    def _insert_many(self, curs: Any, requests: list[_Request]) -> None:
+        events = [e for r in requests for e in r.events]
+        # The aggregate recorder's plain insert (the application recorder's version would take
+        # the lock and NOTIFY again); RETURNING notification_id is part of the statement.
+        PostgresAggregateRecorder._insert_stored_events(self, curs, events)  # type: ignore[arg-type]
+        ids = list(self._fetch_ids_after_insert_events(curs, events) or [])  # type: ignore[attr-defined]
+        if len(ids) != len(events):
+            raise PersistenceError(f"expected {len(events)} notification ids, got {len(ids)}")
+        position = 0
+        for request in requests:
+            count = len(request.events)
+            request.ids = ids[position : position + count]
+            position += count
+
+
+class GroupCommitPostgresRecorder(GroupCommit, PostgresApplicationRecorder):
+    """The library's recorder with group commit (what the library's own test cases run on)."""
+
+    def __init__(
+        self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"
+    ) -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        self._group_init()
+
+
+class GroupCommitChainedRecorder(GroupCommit, ChainedPostgresRecorder):
+    """SI-RISMA's recorder on PostgreSQL: the audit hash chain, written with group commit."""
+
+    def __init__(
+        self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"
+    ) -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        self._group_init()
+
+
+GROUP_COMMIT_RECORDER_TOPIC = f"{__name__}:{GroupCommitChainedRecorder.__qualname__}"

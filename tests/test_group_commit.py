@@ -1,0 +1,337 @@
+"""Group commit (services/group_commit.py) on real PostgreSQL.
+
+The library's own recorder test cases run against the group-commit recorder (insert/select,
+notification ids, IntegrityError on a duplicate, concurrent writers and readers, LISTEN/NOTIFY
+subscription, non-interleaving ids). Then SI-RISMA's chained recorder: commands queued while a
+commit is held up share one transaction; a conflicting command fails alone (the store's caller
+gets ConcurrencyConflict); the hash chain verifies after concurrent group commits.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import unquote, urlparse
+from uuid import UUID, uuid4
+
+import psycopg
+import pytest
+from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.tests.persistence import (
+    ApplicationRecorderTestCase,
+    NonInterleavingNotificationIDsBaseCase,
+)
+
+from services.group_commit import (
+    GroupCommitChainedRecorder,
+    GroupCommitPostgresRecorder,
+    _Request,
+)
+
+
+def datastore_for(url: str) -> PostgresDatastore:
+    u = urlparse(url)
+    return PostgresDatastore(
+        dbname=u.path.lstrip("/"),
+        host=u.hostname or "127.0.0.1",
+        port=u.port or 5432,
+        user=unquote(u.username or "postgres"),
+        password=unquote(u.password or ""),
+        pool_size=4,
+        max_overflow=8,
+    )
+
+
+class _OnFreshDatabase:
+    """unittest-style cases get a fresh database from the session's PostgreSQL fixture."""
+
+    url: str
+    datastore: PostgresDatastore
+
+    @pytest.fixture(autouse=True)
+    def _database(self, postgres_url: str) -> Iterator[None]:
+        self.url = postgres_url
+        self.datastore = datastore_for(postgres_url)
+        yield
+        self.datastore.close()
+
+
+# ---- the library's own test cases -------------------------------------------------------------
+
+
+class TestLibraryApplicationRecorderCases(_OnFreshDatabase, ApplicationRecorderTestCase):
+    def create_recorder(self) -> GroupCommitPostgresRecorder:
+        recorder = GroupCommitPostgresRecorder(self.datastore)
+        recorder.create_table()
+        return recorder
+
+    def test_insert_subscribe(self) -> None:
+        self.optional_test_insert_subscribe()
+
+
+class TestLibraryNonInterleavingCase(_OnFreshDatabase, NonInterleavingNotificationIDsBaseCase):
+    def create_recorder(self) -> GroupCommitPostgresRecorder:
+        recorder = GroupCommitPostgresRecorder(self.datastore)
+        recorder.create_table()
+        return recorder
+
+
+def _event(oid: UUID, version: int, topic: str = "innovation.ProfileUpdated") -> StoredEvent:
+    """A stored event as the mapper writes it: JSON carrying its own timestamp (the chain's ts)."""
+    state = json.dumps(
+        {"originator_id": str(oid), "originator_version": version,
+         "timestamp": datetime.now(UTC).isoformat(), "n": version}
+    ).encode()  # fmt: skip
+    return StoredEvent(originator_id=oid, originator_version=version, topic=topic, state=state)
+
+
+class TestChainedNonInterleavingCase(_OnFreshDatabase, NonInterleavingNotificationIDsBaseCase):
+    """The same race on SI-RISMA's recorder, with events the chain can seal (versions from 1)."""
+
+    def create_recorder(self) -> GroupCommitChainedRecorder:
+        recorder = GroupCommitChainedRecorder(self.datastore)
+        recorder.create_table()
+        return recorder
+
+    def create_stack(self, originator_id: UUID | str) -> Sequence[StoredEvent]:
+        assert isinstance(originator_id, UUID)
+        return [_event(originator_id, v) for v in range(1, self.insert_num + 1)]
+
+
+# ---- SI-RISMA's chained recorder with group commit ----------------------------------------------
+
+
+@pytest.fixture
+def chained(postgres_url: str) -> Iterator[GroupCommitChainedRecorder]:
+    datastore = datastore_for(postgres_url)
+    recorder = GroupCommitChainedRecorder(datastore)
+    recorder.create_table()
+    yield recorder
+    datastore.close()
+
+
+def _lock_key(recorder: GroupCommitChainedRecorder) -> str:
+    statement = recorder.lock_table_statements[1]
+    with recorder.datastore.get_connection() as conn:
+        text = statement.as_string(conn)
+    return text.split("pg_advisory_xact_lock(")[1].split(")")[0]
+
+
+def _hold_writers_back(url: str, key: str) -> psycopg.Connection[Any]:
+    """Another session holds the writers' lock: the committer waits on its first group while
+    every later command queues up behind it."""
+    conn = psycopg.connect(url)
+    conn.execute(f"SELECT pg_advisory_xact_lock({key})")
+    return conn
+
+
+def _wait_until(predicate: Any, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(0.01)
+
+
+def _run_concurrently(
+    recorder: GroupCommitChainedRecorder, url: str, commands: list[list[StoredEvent]]
+) -> tuple[list[Any], int]:
+    """Insert every command from its own thread while the lock is held, then release it.
+
+    Returns each command's outcome (ids or the exception) and how many transactions were used."""
+    before = recorder.groups_committed
+    holder = _hold_writers_back(url, _lock_key(recorder))
+    outcomes: list[Any] = [None] * len(commands)
+
+    def insert(i: int) -> None:
+        try:
+            outcomes[i] = recorder.insert_events(commands[i])
+        except Exception as exc:
+            outcomes[i] = exc
+
+    threads = [threading.Thread(target=insert, args=(i,)) for i in range(len(commands))]
+    for t in threads:
+        t.start()
+    # The committer took the first command(s) and waits for the lock; the rest are queued.
+    _wait_until(
+        lambda: (
+            recorder.in_flight > 0
+            and recorder.in_flight + recorder._gc_queue.qsize() == len(commands)
+        )
+    )
+    holder.rollback()
+    holder.close()
+    for t in threads:
+        t.join(30)
+        assert not t.is_alive()
+    return outcomes, recorder.groups_committed - before
+
+
+def test_queued_commands_share_one_transaction_and_a_conflict_fails_alone(
+    chained: GroupCommitChainedRecorder, postgres_url: str
+) -> None:
+    existing = uuid4()
+    chained.insert_events([_event(existing, 1), _event(existing, 2)])
+    shared = uuid4()
+    streams = [uuid4() for _ in range(20)]
+    commands: list[list[StoredEvent]] = [[_event(s, 1), _event(s, 2)] for s in streams]
+    commands.insert(5, [_event(existing, 2)])  # already in the log
+    commands.insert(8, [_event(shared, 1)])  # wins: first in the group
+    commands.insert(12, [_event(shared, 1), _event(shared, 2)])  # loses to the one above
+    commands.insert(15, [_event(existing, 3)])  # the stream's real next version: fine
+
+    outcomes, transactions = _run_concurrently(chained, postgres_url, commands)
+
+    # Whatever order the threads queued in: the duplicate of a stored version fails, and of the
+    # two commands racing for the shared stream's first version, exactly one fails; alone.
+    failed = {i for i, o in enumerate(outcomes) if isinstance(o, IntegrityError)}
+    assert all(isinstance(o, list) for i, o in enumerate(outcomes) if i not in failed)
+    assert 5 in failed and len(failed & {8, 12}) == 1 and len(failed) == 2
+    assert transactions == 2  # the first command(s) alone, then all the queued ones together
+
+    # Winners got their own ids, contiguous per command, all distinct.
+    ids = [i for o in outcomes if isinstance(o, list) for i in o]
+    assert (
+        len(ids) == len(set(ids)) == sum(len(c) for i, c in enumerate(commands) if i not in failed)
+    )
+    for o in outcomes:
+        if isinstance(o, list):
+            assert o == list(range(o[0], o[0] + len(o)))
+    notifications = chained.select_notifications(start=None, limit=1000)
+    assert [n.id for n in notifications] == sorted(n.id for n in notifications)
+    stored = {(n.originator_id, n.originator_version) for n in notifications}
+    for s in streams:
+        assert {(s, 1), (s, 2)} <= stored
+    assert (existing, 3) in stored
+    _assert_chain_whole(chained)
+
+
+def test_a_constraint_missed_by_the_check_falls_back_to_one_savepoint_per_command(
+    postgres_url: str,
+) -> None:
+    """If the bulk insert still hits a duplicate (a writer that bypassed the lock), the group
+    is retried command by command: only the duplicate fails."""
+
+    class Unchecked(GroupCommitChainedRecorder):
+        def _refuse_conflicts(self, curs: Any, group: list[_Request]) -> list[_Request]:
+            return list(group)
+
+    datastore = datastore_for(postgres_url)
+    try:
+        recorder = Unchecked(datastore)
+        recorder.create_table()
+        taken = uuid4()
+        recorder.insert_events([_event(taken, 1)])
+        streams = [uuid4() for _ in range(6)]
+        commands = [[_event(s, 1)] for s in streams]
+        commands.insert(3, [_event(taken, 1)])
+        outcomes, transactions = _run_concurrently(recorder, postgres_url, commands)  # type: ignore[arg-type]
+        assert transactions == 2
+        assert isinstance(outcomes[3], IntegrityError)
+        assert all(isinstance(o, list) and len(o) == 1 for i, o in enumerate(outcomes) if i != 3)
+        _assert_chain_whole(recorder)  # type: ignore[arg-type]
+    finally:
+        datastore.close()
+
+
+def test_the_store_reports_a_lost_race_as_a_concurrency_conflict(postgres_settings: Any) -> None:
+    """Through EventStore (the app's path, group commit by default): two writers of the same
+    version of one innovation at once, one wins, the other gets ConcurrencyConflict."""
+    from services.commands import Commands
+    from services.domain.values import ProfilePatch
+    from services.store import ConcurrencyConflict, EventStore
+    from tests.factories import World
+
+    store = EventStore(postgres_settings)
+    try:
+        assert isinstance(store.recorder, GroupCommitChainedRecorder)
+        world = World(Commands(store))
+        iid = world.complete_draft()
+        c = world.commands
+        first, second = c.innovation(iid), c.innovation(iid)
+        first.update_profile(world.ctx(world.operator), ProfilePatch(goals="Tujuan A"))
+        second.update_profile(world.ctx(world.operator), ProfilePatch(goals="Tujuan B"))
+        results: list[Any] = [None, None]
+        barrier = threading.Barrier(2)
+
+        def save(i: int, aggregate: Any) -> None:
+            barrier.wait()
+            try:
+                results[i] = store.save(aggregate)
+            except Exception as exc:
+                results[i] = exc
+
+        threads = [
+            threading.Thread(target=save, args=(i, a)) for i, a in enumerate((first, second))
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        conflicts = [r for r in results if isinstance(r, ConcurrencyConflict)]
+        assert len(conflicts) == 1
+        assert conflicts[0].current_version == first.version
+        assert c.innovation(iid).version == first.version
+        from services.audit.integrity import verify_store
+
+        assert verify_store(store).ok
+    finally:
+        store.close()
+
+
+def test_concurrent_writers_keep_the_hash_chain_whole(chained: GroupCommitChainedRecorder) -> None:
+    """Many threads appending to a few shared streams (retrying lost races) and to their own."""
+    shared = [uuid4() for _ in range(4)]
+    errors: list[BaseException] = []
+
+    def writer(n: int) -> None:
+        own = uuid4()
+        try:
+            for v in range(1, 16):
+                chained.insert_events([_event(own, v)])
+                stream = shared[(n + v) % len(shared)]
+                for _ in range(200):
+                    current = max(
+                        (
+                            e.originator_version
+                            for e in chained.select_events(stream, desc=True, limit=1)
+                        ),
+                        default=0,
+                    )
+                    try:
+                        chained.insert_events([_event(stream, current + 1)])
+                        break
+                    except IntegrityError:
+                        continue
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors
+    assert chained.groups_committed < 12 * 15 * 2  # some commits were shared
+    _assert_chain_whole(chained)
+
+
+def _assert_chain_whole(recorder: GroupCommitChainedRecorder) -> None:
+    from services.audit.integrity import Verifier
+
+    verifier = Verifier()
+    position = 0
+    while True:
+        page = recorder.link_page(position, 1000)
+        for rec in page:
+            verifier.feed(rec)
+        if len(page) < 1000:
+            break
+        position = page[-1].notification_id
+    report = verifier.report()
+    assert report.ok, report.message
+    assert report.events > 0
