@@ -306,11 +306,18 @@ ROLE_PAGES: dict[str, list[str]] = {
         "/inovasi/{other}",
         "/verifikasi",
     ],
-    "verifikator": ["/verifikasi", "/verifikasi/{review}", "/dasbor-daerah"],
+    "verifikator": [
+        "/verifikasi",
+        "/verifikasi/{review}",
+        "/verifikasi/{krenova}",
+        "/krenova/penjurian",
+        "/dasbor-daerah",
+    ],
     "admin": [
         "/verifikasi",
         "/verifikasi/{scored}",
         "/iga",
+        "/krenova/penjurian",
         "/kepatuhan",
         "/dasbor-daerah",
     ],
@@ -320,7 +327,7 @@ ROLE_PAGES: dict[str, list[str]] = {
         "/audit/inovasi/{published}",
         "/audit/inovasi/{published}/selisih",
     ],
-    "peserta": ["/dasbor", "/inovasi/baru"],
+    "peserta": ["/dasbor", "/inovasi/baru", "/inovasi/{krenova}", "/inovasi/{krenova}/isian"],
 }
 
 
@@ -339,7 +346,14 @@ def sweep_records(web_world: WebWorld) -> dict[str, str]:
         call_id=web_world.call_id,
         profile=complete_profile("Inovasi Dinkes"),
     ).id
-    return {
+    c = web_world.runtime.commands
+    krenova = web_world.krenova_draft(web_world.krenova_call(datetime.now(UTC) + timedelta(days=3)))
+    c.submit(web_world.ctx(web_world.participant), krenova)
+    assert web_world.reviewer.account_id is not None
+    c.assign_reviewer(web_world.ctx(web_world.admin), krenova, web_world.reviewer.account_id)
+    c.pass_administration(web_world.ctx(web_world.admin), krenova, "lengkap")
+    records = {
+        "krenova": str(krenova),
         "draft": str(web_world.complete_draft("Draf Sapu Bersih")),
         "revision": str(web_world.revision_requested("Perlu Perbaikan Uji")),
         "review": str(web_world.under_review("Dalam Verifikasi Uji")),
@@ -347,6 +361,8 @@ def sweep_records(web_world: WebWorld) -> dict[str, str]:
         "published": str(web_world.published("Terpublikasi Uji")),
         "other": str(other),
     }
+    web_world.runtime.read_models.wait_for(web_world.runtime.store.max_notification_id(), 10)
+    return records
 
 
 @pytest.mark.parametrize("role", list(ROLE_PAGES))

@@ -366,3 +366,68 @@ def test_an_unexpected_error_is_a_plain_500_page_for_people_and_problem_json_for
         assert api.status_code == 500
         assert api.headers["content-type"].startswith("application/problem+json")
         assert api.json()["detail"] == "Terjadi kesalahan pada server."
+
+
+def test_krenova_judging_from_administration_to_winner(client: Any, web_world: WebWorld) -> None:
+    from datetime import UTC, timedelta
+
+    c = web_world.runtime.commands
+    call_id = web_world.krenova_call(datetime.now(UTC) + timedelta(days=5))
+    entry = web_world.krenova_draft(call_id)
+    c.submit(web_world.ctx(web_world.participant), entry)
+    assert web_world.reviewer.account_id is not None
+    c.assign_reviewer(web_world.ctx(web_world.admin), entry, web_world.reviewer.account_id)
+
+    token = login(client, "admin")
+    passed = client.post(
+        f"/verifikasi/{entry}/keputusan",
+        data={
+            "_csrf_token": token,
+            "version": str(c.innovation(entry).version),
+            "action": "pass_administration",
+            "note": "Berkas lengkap",
+        },
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert passed.status_code == 303
+
+    token = login(client, "verifikator")
+    page = client.get(f"/verifikasi/{entry}", headers=HTML)
+    assert "Nilai juri (0–100 per kriteria)" in page.text
+    criteria = re.findall(r'name="(criterion-[a-z_]+)"', page.text)
+    assert criteria
+    judged = client.post(
+        f"/verifikasi/{entry}/penjurian",
+        data={
+            "_csrf_token": token,
+            "version": str(c.innovation(entry).version),
+            **{name: "80" for name in criteria},
+        },
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert judged.status_code == 303
+    assert str(c.innovation(entry).status) == "scored"
+
+    token = login(client, "admin")
+    board = client.get("/krenova/penjurian", params={"panggilan": str(call_id)}, headers=HTML)
+    assert "Alat Pengering Gabah Tenaga Surya" in board.text and "80" in board.text
+    shortlisted = client.post(
+        f"/krenova/penjurian/{call_id}/nominasi",
+        data={"_csrf_token": token, "top": "1"},
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert shortlisted.status_code == 303
+    assert str(c.innovation(entry).status) == "shortlisted"
+    awarded = client.post(
+        f"/krenova/penjurian/{call_id}/pemenang",
+        data={"_csrf_token": token, f"award-{entry}": "juara", f"rank-{entry}": "1"},
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert awarded.status_code == 303
+    assert str(c.innovation(entry).status) == "awarded"
+    final = client.get("/krenova/penjurian", params={"panggilan": str(call_id)}, headers=HTML)
+    assert "Juara 1" in final.text

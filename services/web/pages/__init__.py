@@ -11,7 +11,7 @@ from typing import Any
 
 from litestar import Router
 
-from services.web.pages import audit, auth, dashboards, public, review, submission
+from services.web.pages import audit, auth, dashboards, krenova, public, review, submission
 from services.web.pages.errors import html_errors_plugin
 from services.web.pages.rendering import static_files, template_config
 
@@ -24,6 +24,7 @@ pages_router = Router(
         *review.route_handlers,
         *audit.route_handlers,
         *dashboards.route_handlers,
+        *krenova.route_handlers,
     ],
     include_in_schema=False,
 )

@@ -105,11 +105,16 @@ def navigation(principal: Principal) -> list[tuple[str, str]]:
     elif role == Role.PARTICIPANT:
         items[1:1] = [("/dasbor", "Usulan Saya"), ("/inovasi/baru", "Ikut Krenova")]
     elif role == Role.REVIEWER:
-        items[1:1] = [("/verifikasi", "Antrean Verifikasi"), ("/dasbor-daerah", "Dasbor Daerah")]
+        items[1:1] = [
+            ("/verifikasi", "Antrean Verifikasi"),
+            ("/krenova/penjurian", "Penjurian Krenova"),
+            ("/dasbor-daerah", "Dasbor Daerah"),
+        ]
     elif role == Role.ADMIN:
         items[1:1] = [
             ("/verifikasi", "Antrean"),
             ("/iga", "Laporan IGA"),
+            ("/krenova/penjurian", "Krenova"),
             ("/kepatuhan", "Kepatuhan"),
             ("/dasbor-daerah", "Dasbor Daerah"),
         ]
