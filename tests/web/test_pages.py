@@ -431,3 +431,25 @@ def test_krenova_judging_from_administration_to_winner(client: Any, web_world: W
     assert str(c.innovation(entry).status) == "awarded"
     final = client.get("/krenova/penjurian", params={"panggilan": str(call_id)}, headers=HTML)
     assert "Juara 1" in final.text
+
+
+def test_login_returns_to_the_page_asked_for_but_never_to_another_site(client: Any) -> None:
+    for wanted, landing in (("/kepatuhan", "/kepatuhan"), ("//contoh.jahat/", "/verifikasi")):
+        client.cookies.clear()
+        token = _token(client.get("/masuk", params={"next": wanted}, headers=HTML).text)
+        response = client.post(
+            "/masuk",
+            data={"username": "admin", "password": PASSWORD, "_csrf_token": token, "next": wanted},
+            headers=HTML,
+            follow_redirects=False,
+        )
+        assert response.status_code == 303
+        assert response.headers["location"].split("?")[0] == landing
+
+
+def test_logout_ends_the_session(client: Any) -> None:
+    token = login(client, "op.dukcapil")
+    assert client.get("/dasbor", headers=HTML).status_code == 200
+    out = client.post("/keluar", data={"_csrf_token": token}, headers=HTML, follow_redirects=False)
+    assert out.status_code == 303
+    assert client.get("/dasbor", headers=HTML, follow_redirects=False).status_code == 303
