@@ -358,6 +358,54 @@ def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
 # --- wiring -------------------------------------------------------------------------------
 
 
+class FallbackStore(Store):
+    """Redis-shared counters that fall back to this process's memory while Redis is down.
+
+    A Redis outage must only delay notifications, never lock civil servants out of logging in;
+    during the outage throttling still works, per process.
+    """
+
+    def __init__(self, primary: Store, name: str) -> None:
+        self.primary = primary
+        self.fallback = MemoryStore()
+        self.name = name
+
+    async def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await getattr(self.primary, method)(*args, **kwargs)
+        except (OSError, ConnectionError, TimeoutError) as exc:
+            log.warning(
+                "throttle store unavailable, using memory",
+                extra={"store": self.name, "error": type(exc).__name__},
+            )
+        except Exception as exc:  # redis-py raises its own ConnectionError subclasses
+            if "redis" not in type(exc).__module__:
+                raise
+            log.warning(
+                "throttle store unavailable, using memory",
+                extra={"store": self.name, "error": type(exc).__name__},
+            )
+        return await getattr(self.fallback, method)(*args, **kwargs)
+
+    async def set(self, key: str, value: str | bytes, expires_in: Any = None) -> None:
+        await self._call("set", key, value, expires_in=expires_in)
+
+    async def get(self, key: str, renew_for: Any = None) -> bytes | None:
+        return await self._call("get", key, renew_for=renew_for)  # type: ignore[no-any-return]
+
+    async def delete(self, key: str) -> None:
+        await self._call("delete", key)
+
+    async def delete_all(self) -> None:
+        await self._call("delete_all")
+
+    async def exists(self, key: str) -> bool:
+        return await self._call("exists", key)  # type: ignore[no-any-return]
+
+    async def expires_in(self, key: str) -> int | None:
+        return await self._call("expires_in", key)  # type: ignore[no-any-return]
+
+
 def stores(settings: Settings) -> dict[str, Store]:
     """Throttle counters: shared through Redis when configured, else in this process."""
     if settings.redis_url:
@@ -365,8 +413,8 @@ def stores(settings: Settings) -> dict[str, Store]:
 
         root = RedisStore.with_client(url=settings.redis_url, namespace="sirisma")
         return {
-            RATE_LIMIT_STORE: root.with_namespace(RATE_LIMIT_STORE),
-            LOGIN_THROTTLE_STORE: root.with_namespace(LOGIN_THROTTLE_STORE),
+            RATE_LIMIT_STORE: FallbackStore(root.with_namespace(RATE_LIMIT_STORE), "rate"),
+            LOGIN_THROTTLE_STORE: FallbackStore(root.with_namespace(LOGIN_THROTTLE_STORE), "login"),
         }
     return {RATE_LIMIT_STORE: MemoryStore(), LOGIN_THROTTLE_STORE: MemoryStore()}
 

@@ -305,6 +305,34 @@ def test_login_failures_are_shared_through_redis_between_processes(redis_url: st
     assert after is None
 
 
+def test_throttle_keeps_counting_in_memory_while_redis_is_down(redis_server: Any) -> None:
+    """A Redis outage must not lock anyone out: counters fall back to this process's memory."""
+    import anyio
+
+    from services.web.security import ACCOUNT_FAILURES, LOGIN_THROTTLE_STORE, LoginThrottle, stores
+
+    if not redis_server.managed:
+        import pytest
+
+        pytest.skip("needs a Redis this test may stop")
+    settings = load_settings(env={}, redis_url=redis_server.url)
+    throttle = LoginThrottle(stores(settings)[LOGIN_THROTTLE_STORE])
+    redis_server.stop()
+    try:
+
+        async def scenario() -> tuple[int | None, int | None]:
+            before = await throttle.retry_after("op.dukcapil", "10.0.0.7")
+            for _ in range(ACCOUNT_FAILURES):
+                await throttle.failed("op.dukcapil", "10.0.0.7")
+            return before, await throttle.retry_after("op.dukcapil", "10.0.0.7")
+
+        before, after = anyio.run(scenario)
+    finally:
+        redis_server.start()
+    assert before is None
+    assert after is not None and after > 0
+
+
 def test_form_token_check_leaves_the_body_for_a_streaming_handler(tmp_path: Any) -> None:
     """A browser upload carrying the token as a form field: the CSRF check reads the form, the
     handler still streams every byte (as the document upload route does)."""
