@@ -256,7 +256,7 @@ def test_countdown_closes_and_late_submit_is_refused(
     participant.login("peserta")
     # The call opens now and closes a few seconds from now: created after login so the
     # slow part (password hashing) does not eat the window.
-    call_id = web_world.krenova_call(datetime.now(UTC) + timedelta(seconds=8))
+    call_id = web_world.krenova_call(datetime.now(UTC) + timedelta(seconds=12))
     entry = web_world.krenova_draft(call_id)
 
     participant.goto(f"/inovasi/{entry}/ajukan")
@@ -268,7 +268,7 @@ def test_countdown_closes_and_late_submit_is_refused(
     participant.shot("20-countdown-running")
 
     # No reload: the page's own script switches to "Ditutup" when the deadline passes.
-    expect(countdown.locator("[data-closed]")).to_be_visible(timeout=20_000)
+    expect(countdown.locator("[data-closed]")).to_be_visible(timeout=30_000)
     expect(countdown.locator("[data-running]")).to_be_hidden()
     participant.shot("21-countdown-closed")
 
@@ -399,3 +399,25 @@ def test_stale_form_shows_what_changed(open_session: Any, web_world: WebWorld) -
     expect(operator.page.locator("main")).to_contain_text("Manfaat versi saya")  # not lost
     operator.check("30-stale-form-conflict")
     assert web_world.runtime.commands.innovation(iid).profile.benefits != "Manfaat versi saya"
+
+
+def test_search_and_queue_filters_update_in_place(
+    open_session: Any, sweep_records: dict[str, str]
+) -> None:
+    visitor = open_session("visitor")
+    visitor.goto("/katalog")
+    visitor.page.get_by_role("searchbox", name="Cari").fill("terpublikasi")
+    expect(visitor.page).to_have_url(re.compile(r"q=terpublikasi"))  # pushed by HTMX, no reload
+    expect(visitor.page.locator("#results")).to_contain_text("Terpublikasi Uji")
+    visitor.page.get_by_role("searchbox", name="Cari").fill("tidakadahasilnya")
+    expect(visitor.page.locator("#results")).to_contain_text("Tidak ada inovasi yang cocok")
+    visitor.check("40-catalogue-search")
+
+    admin = open_session("admin-filters")
+    admin.login("admin")
+    admin.page.get_by_label("Petugas").select_option("belum")
+    expect(admin.page).to_have_url(re.compile(r"petugas=belum"))
+    expect(admin.page.locator("#queue")).not_to_contain_text("Dalam Verifikasi Uji")
+    admin.page.get_by_label("Petugas").select_option("")
+    expect(admin.page.locator("#queue")).to_contain_text("Dalam Verifikasi Uji")
+    admin.check("41-queue-filter")
