@@ -1,0 +1,1266 @@
+"""SI-RISMA benchmarks: every number next to a baseline measured in the same run.
+
+Run through ``bench/run`` (it installs ``wrk`` when missing); ``--quick`` is a tiny smoke run.
+The suite starts its own PostgreSQL and Redis (``tests/servers.py``: loopback, durability off,
+removed at exit), seeds a season with ``bench/datagen.py``, and runs:
+
+1. write path — commands/s and p50/p99 through HTTP (uvicorn on loopback, ``wrk``) at 1, 8 and
+   32 clients; baseline: raw psycopg inserting the same rows, one transaction per command. Also
+   the store alone (``EventStore.save``) with group commit and with one lock per save;
+2. projection rebuild of the whole log — events/s; baselines: the library's ``ProjectionRunner``
+   with an equivalent simple projection, and reading the log with ``select_notifications``;
+3. live lag at 200 commands/s — commit → read model (the runner on LISTEN/NOTIFY);
+4. read routes under load (status board, review queue, search) with ``wrk``; baseline: the same
+   server's ``/health/live`` (the HTTP floor);
+5. auditor — state as of a version of a 1,000-event stream (``bench/audit_state_as_of.py``);
+6. memory — peak RSS of the HTTP worker processes and of the projector during the rebuild.
+
+Results go to ``docs/benchmarks.md`` (``--out``) with the machine, versions and the command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import re
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = Path(__file__).resolve().parent
+for path in (str(ROOT), str(BENCH)):
+    if path not in sys.path:
+        sys.path.insert(0, path)
+
+import datagen  # noqa: E402
+import msgspec  # noqa: E402
+import psycopg  # noqa: E402
+
+from services.config import Settings, load_settings  # noqa: E402
+
+# ---- results ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Section:
+    title: str
+    intro: str
+    header: list[str]
+    rows: list[list[str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def markdown(self) -> str:
+        lines = [f"## {self.title}", "", self.intro, ""]
+        lines.append("| " + " | ".join(self.header) + " |")
+        lines.append("|" + "|".join("---" for _ in self.header) + "|")
+        lines += ["| " + " | ".join(r) + " |" for r in self.rows]
+        if self.notes:
+            lines.append("")
+            lines += [f"- {n}" for n in self.notes]
+        return "\n".join(lines) + "\n"
+
+    def console(self) -> str:
+        widths = [
+            max(len(h), *(len(r[i]) for r in self.rows)) if self.rows else len(h)
+            for i, h in enumerate(self.header)
+        ]
+        out = [f"\n== {self.title}"]
+        out.append("  " + "  ".join(h.ljust(w) for h, w in zip(self.header, widths, strict=True)))
+        for r in self.rows:
+            out.append("  " + "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
+        out += [f"  * {n}" for n in self.notes]
+        return "\n".join(out)
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def ms(value: float) -> str:
+    return f"{value:.1f} ms" if value >= 10 else f"{value:.2f} ms"
+
+
+def rate(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def ratio(value: float, base: float) -> str:
+    return f"{value / base:.2f}×" if base else "–"
+
+
+def log(message: str) -> None:
+    print(f"[{datetime.now().strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+# ---- scales -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Scale:
+    name: str
+    regencies: int
+    per_regency: int
+    load_seconds: float  # per wrk / client step
+    baseline_seconds: float  # library runner, bounded
+    lag_seconds: float
+    audit_events: int
+    audit_samples: int
+
+
+SCALES = {
+    "quick": Scale("quick", 1, 40, 1.0, 1.0, 2.0, 120, 40),
+    "regency": Scale("regency", 1, 600, 8.0, 10.0, 15.0, 1000, 300),
+    "national": Scale("national", 50, 600, 10.0, 15.0, 20.0, 1000, 500),
+}
+
+
+# ---- environment --------------------------------------------------------------------------------
+
+
+def _cmd(args: list[str]) -> str:
+    try:
+        out = subprocess.run(args, capture_output=True, text=True, timeout=20, check=False)
+        return (out.stdout or out.stderr).strip().splitlines()[0]
+    except (OSError, IndexError, subprocess.SubprocessError):
+        return "?"
+
+
+def machine() -> dict[str, str]:
+    cpu = "?"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem = "?"
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f"{kb / 1024 / 1024:.1f} GiB"
+    os_name = platform.platform()
+    with contextlib.suppress(OSError):
+        for line in Path("/etc/os-release").read_text().splitlines():
+            if line.startswith("PRETTY_NAME="):
+                os_name = line.split("=", 1)[1].strip('"')
+    from importlib.metadata import version
+
+    from tests.servers import find_postgres_bin
+
+    def v(name: str) -> str:
+        try:
+            return version(name)
+        except Exception:
+            return "?"
+
+    return {
+        "CPU": f"{cpu} × {os.cpu_count()} (logical)",
+        "memory": mem,
+        "OS": f"{os_name}, kernel {platform.release()}",
+        "Python": platform.python_version(),
+        "PostgreSQL": _cmd([find_postgres_bin("postgres"), "--version"]),
+        "Redis": _cmd(["redis-server", "--version"]),
+        "wrk": _cmd(["wrk", "--version"]) if shutil.which("wrk") else "not installed",
+        "eventsourcing": v("eventsourcing"),
+        "litestar": v("litestar"),
+        "uvicorn": v("uvicorn"),
+        "psycopg": v("psycopg"),
+        "msgspec": v("msgspec"),
+        "commit": _cmd(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"]),
+    }
+
+
+# ---- 1. write path ------------------------------------------------------------------------------
+
+
+@dataclass
+class Writer:
+    """One benchmark client: an operator, its token, and a fresh draft of its own."""
+
+    username: str
+    account_id: uuid.UUID
+    organisation_id: uuid.UUID
+    innovation_id: uuid.UUID
+    token: str = ""
+
+
+def prepare_writers(settings: Settings, regency: datagen.Regency, count: int) -> list[Writer]:
+    """A second call wave is opened in the first regency and ``count`` operators of distinct
+    organisations each propose one draft: each client writes to its own stream (no conflicts)."""
+    from services.commands import Commands
+    from services.domain.aggregate import Context
+    from services.domain.values import CallKind
+    from services.store import EventStore
+    from tests.factories import complete_profile
+
+    store = EventStore(settings)
+    try:
+        commands = Commands(store)
+        now = datetime.now(UTC)
+        assert regency.admin is not None
+        admin = Context(actor=regency.admin, correlation_id="bench-writers", now=now)
+        call_id = commands.open_call(
+            admin,
+            kind=CallKind.ANNUAL,
+            title=f"Inovasi Daerah gelombang 2 — {regency.name}",
+            budget_year=now.year,
+            opens_at=now - timedelta(days=1),
+            deadline=now + timedelta(days=60),
+            eligible_kinds=("opd", "puskesmas", "bumd", "uptd", "kecamatan"),
+            rubric_year=datagen.RUBRIC_YEAR,
+            required_documents=("sk",),
+        ).id
+        writers = []
+        orgs = list(regency.operators.items())
+        for i in range(count):
+            org, actor = orgs[i % len(orgs)]
+            ctx = Context(actor=actor, correlation_id="bench-writers", now=datetime.now(UTC))
+            iid = commands.propose(
+                ctx, call_id=call_id, profile=complete_profile(f"Inovasi uji beban {i + 1}")
+            ).id
+            assert actor.account_id is not None
+            writers.append(Writer(regency.operator_names[org], actor.account_id, org, iid))
+        return writers
+    finally:
+        store.close()
+
+
+def issue_token(settings: Settings, account_id: uuid.UUID) -> str:
+    from services.db import Database
+    from services.identity.sessions import SessionStore
+
+    db = Database(settings)
+    try:
+        return SessionStore(db, timedelta(hours=12)).issue(account_id)[0]
+    finally:
+        db.close()
+
+
+def raw_baseline(url: str, clients: int, seconds: float, state: bytes) -> tuple[float, list[float]]:
+    """Raw psycopg: per command one transaction inserting one event row and its chain row."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS bench_raw_events (LIKE sirisma_events INCLUDING ALL)"
+        )
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS bench_raw_chain (LIKE sirisma_events_chain INCLUDING ALL)"
+        )
+        conn.execute("TRUNCATE bench_raw_events, bench_raw_chain")
+    stop = threading.Event()
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    counts = [0] * clients
+    link = "0" * 64
+
+    def client(i: int) -> None:
+        oid = uuid.uuid4()
+        with psycopg.connect(url) as conn:
+            version = 0
+            while not stop.is_set():
+                version += 1
+                started = time.perf_counter()
+                nid = conn.execute(
+                    "INSERT INTO bench_raw_events (originator_id, originator_version, topic, "
+                    "state) VALUES (%s, %s, %s, %s) RETURNING notification_id",
+                    (oid, version, "innovation.IndicatorClaimed", state),
+                ).fetchone()[0]  # type: ignore[index]
+                conn.execute(
+                    "INSERT INTO bench_raw_chain VALUES (%s, %s, %s, %s, %s)",
+                    (oid, version, nid, 0, link),
+                )
+                conn.commit()
+                latencies[i].append((time.perf_counter() - started) * 1000)
+                counts[i] += 1
+
+    return _timed(clients, seconds, client, stop, counts, latencies)
+
+
+def _timed(
+    clients: int,
+    seconds: float,
+    target: Callable[[int], None],
+    stop: threading.Event,
+    counts: list[int],
+    latencies: list[list[float]],
+) -> tuple[float, list[float]]:
+    threads = [threading.Thread(target=target, args=(i,), daemon=True) for i in range(clients)]
+    for t in threads:
+        t.start()
+    time.sleep(min(1.0, seconds / 4))  # warm-up, not counted
+    base = sum(counts)
+    marks = [len(x) for x in latencies]
+    started = time.perf_counter()
+    time.sleep(seconds)
+    done = sum(counts) - base
+    elapsed = time.perf_counter() - started
+    stop.set()
+    for t in threads:
+        t.join(30)
+    lat = [v for x, m in zip(latencies, marks, strict=True) for v in x[m:]]
+    return done / elapsed, lat
+
+
+def store_rate(
+    settings: Settings, writers: list[Writer], clients: int, seconds: float
+) -> tuple[float, list[float], int]:
+    """``EventStore.save`` alone: each thread claims an indicator on its own draft and saves."""
+    from services.domain.actor import Actor, Role
+    from services.domain.aggregate import Context
+    from services.domain.innovation import Innovation
+    from services.domain.rubric import load_rubric
+    from services.store import EventStore
+
+    store = EventStore(settings)
+    rubric = load_rubric(datagen.RUBRIC_YEAR)
+    stop = threading.Event()
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    counts = [0] * clients
+
+    def client(i: int) -> None:
+        w = writers[i]
+        actor = Actor(
+            account_id=w.account_id, role=Role.OPERATOR, organisation_id=w.organisation_id
+        )
+        innovation = store.load(Innovation, w.innovation_id)
+        n = 0
+        while not stop.is_set():
+            n += 1
+            innovation.claim_indicator(
+                Context(actor=actor, correlation_id="bench"), rubric, no=n % 20 + 1, level=n % 3 + 1
+            )
+            started = time.perf_counter()
+            store.save(innovation)
+            latencies[i].append((time.perf_counter() - started) * 1000)
+            counts[i] += 1
+
+    try:
+        before = getattr(store.recorder, "groups_committed", None)
+        result = _timed(clients, seconds, client, stop, counts, latencies)
+        after = getattr(store.recorder, "groups_committed", None)
+        groups = (after - before) if before is not None and after is not None else 0
+        return result[0], result[1], groups
+    finally:
+        store.close()
+
+
+WRK_WRITE = """
+-- one wrk thread per client, one connection each: every client claims indicators on its own
+-- draft with its own operator's token (PUT /api/innovations/{id}/indicators/{no}).
+SPECS = {%(specs)s}
+local counter = 0
+function setup(thread)
+  counter = counter + 1
+  thread:set("id", counter)
+end
+function init(args)
+  spec = SPECS[id]
+  n = 0
+end
+function request()
+  n = n + 1
+  local path = "/api/innovations/" .. spec[2] .. "/indicators/" .. ((n %% 20) + 1)
+  local body = '{"level": ' .. ((n %% 3) + 1) .. ', "note": "klaim uji beban"}'
+  return wrk.format("PUT", path, {["Authorization"] = "Bearer " .. spec[1],
+    ["Content-Type"] = "application/json"}, body)
+end
+"""
+
+
+@dataclass
+class WrkResult:
+    rps: float
+    p50: float
+    p99: float
+    requests: int
+    errors: int
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def _ms(text: str) -> float:
+    match = re.match(r"([\d.]+)(us|ms|s|m)", text.strip())
+    if not match:
+        return float("nan")
+    return float(match.group(1)) * _UNITS[match.group(2)]
+
+
+def wrk(
+    url: str,
+    seconds: float,
+    threads: int,
+    connections: int,
+    script: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> WrkResult:
+    args = [
+        "wrk",
+        "--latency",
+        "-t",
+        str(threads),
+        "-c",
+        str(connections),
+        "-d",
+        f"{max(1, round(seconds))}s",
+        "--timeout",
+        "10s",
+    ]
+    for k, v in (headers or {}).items():
+        args += ["-H", f"{k}: {v}"]
+    tmp = None
+    if script is not None:
+        tmp = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)  # noqa: SIM115
+        tmp.write(script)
+        tmp.close()
+        args += ["-s", tmp.name]
+    args.append(url)
+    try:
+        out = subprocess.run(args, capture_output=True, text=True, timeout=seconds + 60, check=True)
+    finally:
+        if tmp is not None:
+            os.unlink(tmp.name)
+    text = out.stdout
+    p50 = _ms(re.search(r"\s50%\s+(\S+)", text).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"\s99%\s+(\S+)", text).group(1))  # type: ignore[union-attr]
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))  # type: ignore[union-attr]
+    requests = int(re.search(r"(\d+) requests in", text).group(1))  # type: ignore[union-attr]
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
+    sock = re.search(r"Socket errors:.*?timeout (\d+)", text)
+    errors = (int(bad.group(1)) if bad else 0) + (int(sock.group(1)) if sock else 0)
+    return WrkResult(rps, p50, p99, requests, errors)
+
+
+# ---- HTTP server --------------------------------------------------------------------------------
+
+
+class Server:
+    """``uvicorn services.app:create_app --factory`` with N workers on a loopback port."""
+
+    def __init__(self, settings: Settings, workers: int) -> None:
+        from tests.servers import free_port
+
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SIRISMA_")}
+        env.update(
+            SIRISMA_DATABASE_URL=settings.database_url,
+            SIRISMA_REDIS_URL=settings.redis_url,
+            SIRISMA_DATA_DIR=settings.data_dir,
+            SIRISMA_POOL_SIZE="20",
+            PYTHONPATH=str(ROOT),
+        )
+        self.log = open(Path(settings.data_dir) / "uvicorn.log", "ab")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "services.app:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(workers),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 120
+        while True:
+            with (
+                contextlib.suppress(OSError),
+                urllib.request.urlopen(self.base + "/health/ready", timeout=2) as r,
+            ):
+                if r.status == 200:
+                    break
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"uvicorn did not start (see {self.log.name})")
+            time.sleep(0.2)
+        time.sleep(1.0 if workers > 1 else 0.2)  # let every worker come up
+
+    def workers(self) -> list[int]:
+        pids: list[int] = []
+        with contextlib.suppress(OSError):
+            for task in Path(f"/proc/{self.process.pid}/task").iterdir():
+                text = (task / "children").read_text().split()
+                pids += [int(p) for p in text]
+        return pids or [self.process.pid]
+
+    def peak_rss_mb(self) -> list[float]:
+        return [_vm(pid, "VmHWM") for pid in self.workers()]
+
+    def close(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+        self.log.close()
+
+
+def _vm(pid: int, key: str) -> float:
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+# ---- 2. projections -----------------------------------------------------------------------------
+
+
+def raw_log_read(settings: Settings, seconds: float, page: int = 5000) -> tuple[float, int]:
+    """The library's ``select_notifications``, page after page, from the start of the log."""
+    from services.store import EventStore
+
+    store = EventStore(settings)
+    try:
+        position, read = 0, 0
+        started = time.perf_counter()
+        while time.perf_counter() - started < seconds:
+            rows = store.recorder.select_notifications(position, page, inclusive_of_start=False)
+            if not rows:
+                break
+            read += len(rows)
+            position = rows[-1].id
+        return read / (time.perf_counter() - started), read
+    finally:
+        store.close()
+
+
+REBUILD_CHILD = """
+import json, resource, sys
+sys.path.insert(0, {root!r})
+from projections.rebuild import rebuild
+from services.config import load_settings
+settings = load_settings(env={{}}, data_dir={data!r}, database_url={url!r})
+report = rebuild(settings)
+print(json.dumps({{"notifications": report.notifications, "seconds": report.seconds,
+    "rate": report.rate, "models": [m.name for m in report.models],
+    "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+
+def rebuild_child(settings: Settings) -> dict[str, Any]:
+    """``projections.rebuild.rebuild`` of every read model in a child process (its peak RSS)."""
+    code = REBUILD_CHILD.format(root=str(ROOT), data=settings.data_dir, url=settings.database_url)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"rebuild failed:\n{out.stderr[-4000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def library_runner_rate(settings: Settings, seconds: float) -> tuple[float, int]:
+    """eventsourcing's ``ProjectionRunner`` with an equivalent simple projection (latest topic
+    and event count per stream, upserted), one event per transaction with its tracking row."""
+    from eventsourcing.persistence import Tracking
+    from eventsourcing.postgres import PostgresTrackingRecorder
+    from eventsourcing.projection import Projection as LibraryProjection
+    from eventsourcing.projection import ProjectionRunner
+    from psycopg.sql import SQL
+
+    from services.store import SirismaApplication, persistence_env
+
+    class StatusView(PostgresTrackingRecorder):
+        def __init__(self, datastore: Any, **kwargs: Any) -> None:
+            super().__init__(datastore, **kwargs)
+            self.sql_create_statements.append(
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS bench_library_view (originator_id uuid "
+                    "PRIMARY KEY, topic text NOT NULL, events int NOT NULL)"
+                )
+            )
+
+        def record(self, originator_id: Any, topic: str, tracking: Tracking) -> None:
+            with self.datastore.transaction(commit=True) as curs:
+                curs.execute(
+                    "INSERT INTO bench_library_view VALUES (%s, %s, 1) ON CONFLICT "
+                    "(originator_id) DO UPDATE SET topic = EXCLUDED.topic, "
+                    "events = bench_library_view.events + 1",
+                    (originator_id, topic),
+                    prepare=True,
+                )
+                self._insert_tracking(curs, tracking)
+
+    class BenchLibraryProjection(LibraryProjection[StatusView]):
+        name = "benchlib"
+
+        def process_event(self, domain_event: Any, tracking: Tracking) -> None:  # type: ignore[override]
+            self.view.record(domain_event.originator_id, domain_event.TOPIC, tracking)
+
+    env = {**persistence_env(settings), "CREATE_TABLE": "y"}
+    runner = ProjectionRunner(
+        application_class=SirismaApplication,
+        projection_class=BenchLibraryProjection,
+        view_class=StatusView,
+        env=env,
+    )
+    with runner:
+        time.sleep(min(1.0, seconds / 4))
+        start = runner.view.max_tracking_id(runner.app_name) or 0
+        started = time.perf_counter()
+        time.sleep(seconds)
+        done = (runner.view.max_tracking_id(runner.app_name) or 0) - start
+        elapsed = time.perf_counter() - started
+    return done / elapsed, done
+
+
+PROJECTOR_CHILD = """
+# What `sirisma project` runs: the runner following the log (LISTEN/NOTIFY), until SIGTERM.
+import signal, threading
+from projections.runner import Runner
+from services.config import load_settings
+stop = threading.Event()
+signal.signal(signal.SIGTERM, lambda *_: stop.set())
+runner = Runner(load_settings())
+try:
+    runner.run(stop)
+finally:
+    runner.close()
+"""
+
+# ---- 3. live lag --------------------------------------------------------------------------------
+
+
+def live_lag(
+    settings: Settings, writers: list[Writer], per_second: float, seconds: float
+) -> dict[str, tuple[float, float, int]]:
+    """Commands at a steady rate through ``Commands`` (the real command path); a watcher polls
+    every read model's tracking position (written in the same transaction as its rows) and
+    records when each command's notification id is covered."""
+    from projections import tracking
+    from services.commands import Commands
+    from services.domain.actor import Actor, Role
+    from services.domain.aggregate import Context
+    from services.store import EventStore
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SIRISMA_")}
+    env.update(
+        SIRISMA_DATABASE_URL=settings.database_url,
+        SIRISMA_REDIS_URL=settings.redis_url,
+        SIRISMA_DATA_DIR=settings.data_dir,
+        PYTHONPATH=str(ROOT),
+    )
+    projector = subprocess.Popen(
+        [sys.executable, "-c", PROJECTOR_CHILD],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    store = EventStore(settings)
+    commands = Commands(store)
+    sent: list[tuple[int, float]] = []
+    seen: dict[str, dict[int, float]] = {}
+    stop_watch = threading.Event()
+    sent_lock = threading.Lock()
+    try:
+        with psycopg.connect(settings.database_url, autocommit=True) as conn:
+            deadline = time.monotonic() + 300
+            head = store.max_notification_id()
+            while True:  # the projector is up and caught up
+                rows = conn.execute(f"SELECT name, position FROM {tracking.TABLE}").fetchall()
+                if rows and min(r[1] for r in rows) >= head:
+                    break
+                if projector.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("projector did not catch up")
+                time.sleep(0.2)
+            names = [r[0] for r in rows if not r[0].endswith("__rebuild")]
+
+        def watch() -> None:
+            unmarked: dict[str, list[tuple[int, float]]] = {n: [] for n in names}
+            consumed = 0
+            give_up = float("inf")
+            with psycopg.connect(settings.database_url, autocommit=True) as conn:
+                while True:
+                    with sent_lock:
+                        new = sent[consumed:]
+                    consumed += len(new)
+                    for n in names:
+                        unmarked[n].extend(new)
+                    rows = conn.execute(
+                        f"SELECT name, position FROM {tracking.TABLE}", prepare=True
+                    ).fetchall()
+                    now = time.perf_counter()
+                    positions = {r[0]: r[1] for r in rows}
+                    for n in names:
+                        position = positions.get(n, 0)
+                        marks = seen.setdefault(n, {})
+                        keep = []
+                        for nid, t in unmarked[n]:
+                            if nid <= position:
+                                marks[nid] = now
+                            else:
+                                keep.append((nid, t))
+                        unmarked[n] = keep
+                    if stop_watch.is_set():
+                        give_up = min(give_up, now + 10)
+                        if consumed == len(sent) and not any(unmarked.values()) or now > give_up:
+                            return
+                    time.sleep(0.001)
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        clients = 4
+        interval = clients / per_second
+
+        def client(i: int) -> None:
+            w = writers[i]
+            actor = Actor(w.account_id, Role.OPERATOR, w.organisation_id)
+            next_at = time.perf_counter() + i * interval / clients
+            n = 0
+            while next_at < stop_at:
+                pause = next_at - time.perf_counter()
+                if pause > 0:
+                    time.sleep(pause)
+                n += 1
+                outcome = commands.claim_indicator(
+                    Context(actor=actor, correlation_id="bench-lag"),
+                    w.innovation_id,
+                    no=n % 20 + 1,
+                    level=n % 3 + 1,
+                )
+                committed = time.perf_counter()
+                with sent_lock:
+                    sent.append((outcome.notification_id, committed))
+                next_at += interval
+
+        stop_at = time.perf_counter() + seconds
+        threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        stop_watch.set()
+        watcher.join(15)
+        result: dict[str, tuple[float, float, int]] = {}
+        for name in names:
+            marks = seen.get(name, {})
+            lags = [(marks[nid] - t) * 1000 for nid, t in sent if nid in marks]
+            missing = sum(1 for nid, _ in sent if nid not in marks)
+            result[name] = (pct(lags, 50), pct(lags, 99), missing)
+        result["_sent"] = (len(sent) / seconds, 0.0, len(sent))
+        return result
+    finally:
+        store.close()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(projector.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            projector.wait(20)
+
+
+# ---- the run ------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def servers() -> Iterator[tuple[str, str]]:
+    from tests.servers import start_postgres, start_redis
+
+    pg = start_postgres()
+    redis = start_redis()
+    try:
+        name = f"bench_{uuid.uuid4().hex[:10]}"
+        url = pg.create_database(name)
+        yield url, redis.url
+    finally:
+        redis.close()
+        pg.close()
+
+
+def run(args: argparse.Namespace) -> list[Section]:
+    scale = SCALES[args.scale]
+    if args.regencies:
+        scale.regencies = args.regencies
+    sections: list[Section] = []
+    started = time.perf_counter()
+    load_start = os.getloadavg()
+    data_dir = tempfile.mkdtemp(prefix="sirisma-bench-")
+    with servers() as (url, redis_url):
+        settings = load_settings(env={}, data_dir=data_dir, database_url=url, redis_url=redis_url)
+        from services.runtime import Runtime
+        from services.store import EventStore
+
+        # -- data ----------------------------------------------------------------------------
+        log(f"generating {scale.regencies} regency/ies × {scale.per_regency} innovations")
+        store = EventStore(settings)
+        regions: list[datagen.Regency] = []
+        original = datagen.setup_regencies
+
+        def keep(*a: Any, **k: Any) -> list[datagen.Regency]:
+            regions.extend(original(*a, **k))
+            return regions
+
+        datagen.setup_regencies = keep  # type: ignore[assignment]
+        try:
+            summary = datagen.generate(
+                store,
+                scale.regencies,
+                scale.per_regency,
+                progress=lambda name, n: log(f"  {name:<12} {n:>9,} events"),
+            )
+        finally:
+            datagen.setup_regencies = original  # type: ignore[assignment]
+        verified = ""
+        if args.verify or summary.events <= 100_000:
+            log("verifying the hash chain (sirisma audit verify)")
+            t = time.perf_counter()
+            report = datagen.verify(store)
+            verified = f"{report.message} ({time.perf_counter() - t:.0f} s)"
+            if not report.ok:
+                raise SystemExit(f"generated log does not verify: {report.message}")
+        store.close()
+        sections.append(
+            Section(
+                "Data",
+                f"Seeded with `bench/datagen.py` (seed 2026) through the real aggregates, mapper "
+                f"and "
+                f"recorder (hash chain included), {summary.seconds:.0f} s "
+                f"({summary.events / max(summary.seconds, 0.1):,.0f} events/s).",
+                ["regencies", "organisations", "accounts", "innovations", "events"],
+                [
+                    [
+                        str(summary.regencies),
+                        f"{summary.organisations:,}",
+                        f"{summary.accounts:,}",
+                        f"{summary.innovations:,}",
+                        f"{summary.events:,}",
+                    ]
+                ],
+                notes=[
+                    "statuses: " + ", ".join(f"{k} {v:,}" for k, v in summary.statuses.items()),
+                    "stages: " + ", ".join(f"{k} {v:,}" for k, v in summary.stages.items()),
+                    *([f"hash chain: {verified}"] if verified else []),
+                ],
+            )
+        )
+        Runtime(settings, background=False).close()  # read-side tables, sessions (migrate)
+
+        # -- 2. projections ------------------------------------------------------------------
+        log("raw log read (select_notifications)")
+        raw_rate, raw_read = raw_log_read(settings, 60.0 if scale.name != "quick" else 5.0)
+        log(f"  {raw_rate:,.0f} notifications/s")
+        log("rebuild of every read model (child process)")
+        rebuilt = rebuild_child(settings)
+        log(f"  {rebuilt['rate']:,.0f} events/s, peak RSS {rebuilt['maxrss_mb']:.0f} MB")
+        log("library ProjectionRunner (bounded)")
+        lib_rate, lib_done = library_runner_rate(settings, scale.baseline_seconds)
+        log(f"  {lib_rate:,.0f} events/s")
+        sections.append(
+            Section(
+                "Projection rebuild",
+                f"`projections.rebuild.rebuild()` of every read model "
+                f"({', '.join(rebuilt['models'])}) from the whole log of "
+                f"{rebuilt['notifications']:,} events, into shadow tables and swapped in. "
+                f"Target ≥ 50,000 events/s.",
+                ["what", "events/s", "events", "ratio of rebuild to it"],
+                [
+                    [
+                        "SI-RISMA rebuild (all read models)",
+                        rate(rebuilt["rate"]),
+                        f"{rebuilt['notifications']:,}",
+                        "1.00×",
+                    ],
+                    [
+                        "library `ProjectionRunner`, one simple projection (bounded "
+                        f"{scale.baseline_seconds:.0f} s)",
+                        rate(lib_rate),
+                        f"{lib_done:,}",
+                        ratio(rebuilt["rate"], lib_rate),
+                    ],
+                    [
+                        "reading the log: `select_notifications` pages of 5,000, no decoding",
+                        rate(raw_rate),
+                        f"{raw_read:,}",
+                        ratio(rebuilt["rate"], raw_rate),
+                    ],
+                ],
+                notes=[
+                    f"target ≥ 50,000 events/s: {'met' if rebuilt['rate'] >= 50_000 else 'MISSED'}"
+                ],
+            )
+        )
+
+        # -- HTTP ----------------------------------------------------------------------------
+        writers = prepare_writers(settings, regions[0], 32)
+        for w in writers:
+            w.token = issue_token(settings, w.account_id)
+        reviewer = regions[0].reviewers[0][0]
+        admin = regions[0].admin
+        assert reviewer.account_id is not None and admin is not None
+        assert admin.account_id is not None
+        reviewer_token = issue_token(settings, reviewer.account_id)
+        admin_token = issue_token(settings, admin.account_id)
+        from services.commands import organisation_id_for
+
+        dinkes = organisation_id_for(f"{regions[0].code}-DINKES")  # an OPD: several innovations
+        operator_token = issue_token(settings, regions[0].operators[dinkes].account_id)  # type: ignore[arg-type]
+        log("starting uvicorn (2 workers)")
+        server = Server(settings, workers=2)
+        try:
+            # -- 4. read routes ---------------------------------------------------------------
+            secs = scale.load_seconds
+            log("read routes under load (wrk)")
+            floor = wrk(server.base + "/health/live", secs, 2, 16)
+            read_rows = [
+                [
+                    "`/health/live` (HTTP floor, no database)",
+                    rate(floor.rps),
+                    ms(floor.p50),
+                    ms(floor.p99),
+                    str(floor.errors),
+                    "1.00×",
+                ]
+            ]
+            routes = [
+                ("status board (operator)", "/api/status-board", operator_token),
+                ("review queue (reviewer)", "/api/review/queue", reviewer_token),
+                (
+                    "search `q=stunting` (admin, every innovation)",
+                    "/api/innovations?q=stunting",
+                    admin_token,
+                ),
+                (
+                    "search `q=layanan desa` (admin)",
+                    "/api/innovations?q=layanan%20desa",
+                    admin_token,
+                ),
+            ]
+            read_results: dict[str, WrkResult] = {}
+            for label, path, token in routes:
+                with urllib.request.urlopen(
+                    urllib.request.Request(
+                        server.base + path, headers={"Authorization": f"Bearer {token}"}
+                    ),
+                    timeout=30,
+                ) as r:
+                    assert r.status == 200, (path, r.status)
+                res = wrk(
+                    server.base + path, secs, 2, 16, headers={"Authorization": f"Bearer {token}"}
+                )
+                read_results[label] = res
+                log(f"  {label}: {res.rps:,.0f} req/s p50 {res.p50:.2f} p99 {res.p99:.2f}")
+                read_rows.append(
+                    [
+                        label,
+                        rate(res.rps),
+                        ms(res.p50),
+                        ms(res.p99),
+                        str(res.errors),
+                        ratio(res.rps, floor.rps),
+                    ]
+                )
+            sections.append(
+                Section(
+                    "Read routes under load",
+                    f"`wrk` on loopback, 2 threads × 16 connections, {secs:.0f} s per route, "
+                    f"against uvicorn with 2 workers, {summary.innovations:,} innovations in the "
+                    "read models. Baseline: the same server's `/health/live`.",
+                    ["route", "req/s", "p50", "p99", "errors", "throughput vs floor"],
+                    read_rows,
+                )
+            )
+
+            # -- 1. write path ----------------------------------------------------------------
+            log("write path")
+            from services.domain.actor import Actor, Role
+            from services.domain.aggregate import Context
+            from services.domain.innovation import Innovation
+            from services.domain.rubric import load_rubric
+            from services.store import MsgspecMapper
+
+            probe_store = EventStore(settings)
+            probe = probe_store.load(Innovation, writers[0].innovation_id)
+            probe.claim_indicator(
+                Context(
+                    actor=Actor(writers[0].account_id, Role.OPERATOR, writers[0].organisation_id)
+                ),
+                load_rubric(datagen.RUBRIC_YEAR),
+                no=3,
+                level=2,
+                note="klaim uji beban",
+            )
+            state = MsgspecMapper().to_stored_event(probe.pending_events[0]).state
+            probe_store.close()
+            write_rows = []
+            store_rows = []
+            lock_settings = msgspec.structs.replace(settings, group_commit=False)
+            for clients in (1, 8, 32):
+                raw_rps, raw_lat = raw_baseline(url, clients, secs, state)
+                spec = ", ".join(f'{{"{w.token}", "{w.innovation_id}"}}' for w in writers[:clients])
+                res = wrk(
+                    server.base + "/", secs, clients, clients, script=WRK_WRITE % {"specs": spec}
+                )
+                grp_rps, grp_lat, groups = store_rate(settings, writers, clients, secs)
+                lck_rps, lck_lat, _ = store_rate(lock_settings, writers, clients, secs)
+                log(
+                    f"  {clients:>2} clients: HTTP {res.rps:,.0f}/s (errors {res.errors}), raw "
+                    f"{raw_rps:,.0f}/s, store group {grp_rps:,.0f}/s, store lock {lck_rps:,.0f}/s"
+                )
+                write_rows.append(
+                    [
+                        str(clients),
+                        rate(res.rps),
+                        ms(res.p50),
+                        ms(res.p99),
+                        str(res.errors),
+                        rate(raw_rps),
+                        ms(pct(raw_lat, 50)),
+                        ms(pct(raw_lat, 99)),
+                        f"{res.rps / raw_rps * 100:.0f} %",
+                    ]
+                )
+                store_rows.append(
+                    [
+                        str(clients),
+                        rate(grp_rps),
+                        ms(pct(grp_lat, 50)),
+                        ms(pct(grp_lat, 99)),
+                        f"{grp_rps * secs / max(groups, 1):.1f}" if groups else "–",
+                        rate(lck_rps),
+                        ms(pct(lck_lat, 99)),
+                        f"{grp_rps / raw_rps * 100:.0f} %",
+                        f"{lck_rps / raw_rps * 100:.0f} %",
+                    ]
+                )
+            at8 = next(r for r in write_rows if r[0] == "8")
+            sections.append(
+                Section(
+                    "Write path through HTTP",
+                    "Each client is an operator claiming indicators on its own draft: "
+                    "`PUT /api/innovations/{id}/indicators/{no}` (token check, policy, load, "
+                    "decide, save with the hash chain, the record returned as it now stands), "
+                    f"`wrk` with one thread and one connection per client, {secs:.0f} s per "
+                    "step, uvicorn with 2 workers, group commit on. Baseline: raw psycopg "
+                    "inserting the same rows (the event and its chain row), one transaction "
+                    "per command, the same number of client threads. Target: ≥ 50 % of raw "
+                    "at 8 clients.",
+                    [
+                        "clients",
+                        "commands/s",
+                        "p50",
+                        "p99",
+                        "errors",
+                        "raw rows/s",
+                        "raw p50",
+                        "raw p99",
+                        "HTTP / raw",
+                    ],
+                    write_rows,
+                    notes=[
+                        f"at 8 clients: {at8[-1]} of raw — target ≥ 50 %: "
+                        f"{'met' if float(at8[-1].split()[0]) >= 50 else 'MISSED'}"
+                    ],
+                )
+            )
+            sections.append(
+                Section(
+                    "Write path: the store alone",
+                    "`EventStore.save` of one new event per command (an indicator claim on the "
+                    "client's own draft, decided in memory), client threads in one process, "
+                    "no HTTP: with group commit (the default on PostgreSQL) and with the "
+                    "previous recorder that takes the writers' lock once per save.",
+                    [
+                        "clients",
+                        "group commit /s",
+                        "p50",
+                        "p99",
+                        "commands per commit",
+                        "lock per save /s",
+                        "p99",
+                        "group / raw",
+                        "lock / raw",
+                    ],
+                    store_rows,
+                )
+            )
+
+            # -- 3. live lag ------------------------------------------------------------------
+            log("live lag at 200 commands/s")
+            lags = live_lag(settings, writers, 200.0, scale.lag_seconds)
+            sent_rate, _, sent = lags.pop("_sent")
+            lag_rows = [
+                [
+                    name,
+                    ms(p50),
+                    ms(p99),
+                    str(missing),
+                    "met" if p99 < 250 else "MISSED",
+                ]
+                for name, (p50, p99, missing) in sorted(lags.items())
+            ]
+            sections.append(
+                Section(
+                    "Live lag",
+                    f"{sent:,} commands at {sent_rate:.0f}/s for {scale.lag_seconds:.0f} s "
+                    "through `Commands` (4 paced threads), `sirisma project` running as its own "
+                    "process on LISTEN/NOTIFY. Lag: from the command's commit to the moment the "
+                    "read model's tracking position (committed in the same transaction as its "
+                    "rows) covers its notification id, polled every millisecond. Target: "
+                    "p99 < 250 ms.",
+                    ["read model", "p50", "p99", "not seen", "target"],
+                    lag_rows,
+                )
+            )
+            rss = server.peak_rss_mb()
+        finally:
+            server.close()
+
+        # -- 5. auditor ------------------------------------------------------------------------
+        log("auditor: state as of a version")
+        import audit_state_as_of
+
+        audit = audit_state_as_of.run(url, scale.audit_events, scale.audit_samples, 50)
+        sections.append(
+            Section(
+                "Auditor: state as of a version",
+                f"`bench/audit_state_as_of.py`: one innovation with {audit.events:,} events "
+                f"(saved one command per transaction); {audit.samples} random versions, "
+                "each the full state (snapshot ≤ N with its chain link checked, replay, "
+                "scorecard against the call as it then stood). Baseline: the same without "
+                "snapshots (full replay). Target: p95 < 20 ms on PostgreSQL.",
+                ["what", "p50", "p95", "p99", "target"],
+                [
+                    [
+                        "state as of a version (snapshots every 50)",
+                        ms(audit.p50_ms),
+                        ms(audit.p95_ms),
+                        ms(audit.p99_ms),
+                        "met" if audit.passed else "MISSED",
+                    ],
+                    [
+                        "baseline: full replay",
+                        "–",
+                        ms(audit.no_snapshot_p95_ms),
+                        "–",
+                        ratio(audit.no_snapshot_p95_ms, audit.p95_ms) + " slower",
+                    ],
+                ],
+            )
+        )
+
+        # -- 6. memory ---------------------------------------------------------------------------
+        sections.append(
+            Section(
+                "Memory",
+                "Peak resident set size (VmHWM / ru_maxrss).",
+                ["process", "peak RSS"],
+                [
+                    *[
+                        [f"HTTP worker {i + 1} (after the read and write runs)", f"{m:.0f} MB"]
+                        for i, m in enumerate(rss)
+                    ],
+                    [
+                        f"projector during the rebuild of {rebuilt['notifications']:,} events",
+                        f"{rebuilt['maxrss_mb']:.0f} MB",
+                    ],
+                ],
+            )
+        )
+    log(f"done in {time.perf_counter() - started:.0f} s")
+    load_end = os.getloadavg()
+    sections.append(
+        Section(
+            "Run",
+            "Load average (1/5/15 min) of the whole machine when the run started and ended: "
+            "whatever else runs on it shares the cores with the servers and the clients.",
+            ["scale", "wall time", "load average at start", "at end"],
+            [
+                [
+                    scale.name,
+                    f"{time.perf_counter() - started:.0f} s",
+                    " / ".join(f"{x:.1f}" for x in load_start),
+                    " / ".join(f"{x:.1f}" for x in load_end),
+                ]
+            ],
+        )
+    )
+    return sections
+
+
+def write_report(path: Path, sections: list[Section], argv: list[str], scale: str) -> None:
+    info = machine()
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `bench/run` — do not edit by hand; run it again. Every figure is measured "
+        "in the same run as its baseline, on the machine below. PostgreSQL and Redis are the "
+        "suite's own throwaway servers on loopback (`tests/servers.py`: fsync, "
+        "synchronous_commit and full_page_writes off), so write figures measure CPU and "
+        "locking, not disk flushes; with durable commits group commit gains more, since one "
+        "flush then serves a whole group.",
+        "",
+        f"Generated {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}, scale `{scale}`.",
+        "",
+        "Reproduce:",
+        "",
+        "```",
+        "bench/run " + " ".join(argv),
+        "```",
+        "",
+        "## Machine and versions",
+        "",
+        "| | |",
+        "|---|---|",
+        *[f"| {k} | {v} |" for k, v in info.items()],
+        "",
+    ]
+    lines += [s.markdown() for s in sections]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines))
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(description="SI-RISMA benchmarks (see bench/suite.py)")
+    parser.add_argument("--quick", action="store_true", help="tiny scale, seconds per step")
+    parser.add_argument("--scale", choices=sorted(SCALES), default="national")
+    parser.add_argument("--regencies", type=int, default=0, help="override the scale's count")
+    parser.add_argument("--verify", action="store_true", help="verify the chain at any size")
+    parser.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"))
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.scale = "quick"
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed (bench/run installs it: apt-get install wrk)")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (4096, 4096))
+    sections = run(args)
+    for s in sections:
+        print(s.console())
+    write_report(Path(args.out), sections, argv, args.scale)
+    print(f"\nwritten to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

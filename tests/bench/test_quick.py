@@ -1,0 +1,80 @@
+"""``bench/run --quick`` end to end at a tiny scale, so the benchmarks cannot rot unnoticed.
+
+Runs the real script (its own PostgreSQL and Redis, uvicorn, wrk, the projector process) and
+checks the report it writes: every section, every baseline, every ratio. No timing is asserted:
+numbers on a shared CI machine mean nothing; that the suite still runs and reports does.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> str:
+    out = tmp_path_factory.mktemp("bench") / "benchmarks.md"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SIRISMA_")}
+    result = subprocess.run(
+        [str(ROOT / "bench" / "run"), "--quick", "--out", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return out.read_text()
+
+
+def test_every_benchmark_reports_with_its_baseline(report: str) -> None:
+    for title in (
+        "## Data",
+        "## Projection rebuild",
+        "## Read routes under load",
+        "## Write path through HTTP",
+        "## Write path: the store alone",
+        "## Live lag",
+        "## Auditor: state as of a version",
+        "## Memory",
+        "## Machine and versions",
+    ):
+        assert title in report
+    assert "library `ProjectionRunner`" in report
+    assert "`select_notifications`" in report
+    assert "`/health/live` (HTTP floor" in report
+    assert "bench/run --quick" in report  # how to reproduce
+
+
+def test_the_generated_log_verifies_and_every_command_succeeded(report: str) -> None:
+    assert "hash chain: Rantai utuh" in report
+    write = report.split("## Write path through HTTP")[1].split("##")[0]
+    rows = [r for r in write.splitlines() if re.match(r"\| (1|8|32) \|", r)]
+    assert len(rows) == 3
+    for row in rows:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert cells[4] == "0", f"HTTP errors in the write run: {row}"
+        assert cells[-1].endswith("%")
+    lag = report.split("## Live lag")[1].split("##")[0]
+    for model in ("innovations", "directory"):
+        row = next(r for r in lag.splitlines() if r.startswith(f"| {model} |"))
+        assert row.split("|")[4].strip() == "0", f"commands never seen by {model}: {row}"
+
+
+def test_read_routes_answered_without_errors(report: str) -> None:
+    section = report.split("## Read routes under load")[1].split("##")[0]
+    rows = [r for r in section.splitlines() if r.startswith("| ") and "route" not in r]
+    assert len(rows) == 5
+    for row in rows:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert cells[4] == "0", row
+        assert cells[5].endswith("×")
