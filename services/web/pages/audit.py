@@ -233,7 +233,7 @@ def timeline(
     policy.ensure_role(principal_of(request), *AUDITORS)
     history = History(request, parse_uuid(innovation_id))
     version = history.clamp(_int(versi))
-    context = {
+    context: dict[str, Any] = {
         "history": history,
         "innovation": history.current,
         "organisation": history.names.org_name(history.current.organisation_id),

@@ -95,7 +95,7 @@ def _wrap(handler: Callable[..., Response[Any]]) -> Callable[..., Response[Any]]
         response = handler(request, exc)
         if not wants_html(request):
             return response
-        return error_page(request, response.status_code, _problem_of(response))
+        return error_page(request, response.status_code or 500, _problem_of(response))
 
     return handle
 

@@ -116,7 +116,7 @@ def queue(
         "q": q or "",
         "urut": order,
     }
-    context = {
+    context: dict[str, Any] = {
         "rows": rows,
         "queue": result,
         "filters": filters,
