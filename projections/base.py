@@ -42,13 +42,15 @@ from services.domain.events import Event
 class Envelope(msgspec.Struct, frozen=True):
     """One event as read from the notification log: its position and the decoded event.
 
-    ``key`` is ``str(event.originator_id)``, computed once per event for every model (the
-    runner fills it; it is the id most read models key their rows by)."""
+    ``key`` is ``str(event.originator_id)`` and ``time`` the event's timestamp as fixed-width
+    UTC text (``projections.sql.ts``), computed once per event for every model (the runner fills
+    them; most read models key their rows by the one and stamp them with the other)."""
 
     notification_id: int
     topic: str
     event: Event
     key: str = ""
+    time: str = ""
 
 
 class Projection(Protocol):

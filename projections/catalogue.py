@@ -20,7 +20,7 @@ import msgspec
 
 from projections.base import Envelope
 from projections.compliance import STATUS_TOPICS
-from projections.sql import blob_type, pack, select_by_keys, ts, upsert
+from projections.sql import FLUSH_CHUNK, blob_type, chunks, pack, select_by_keys, ts, upsert
 from projections.state import KeyedState
 from projections.text import fold as fold_text
 from projections.text import tsvector
@@ -46,7 +46,7 @@ PROFILE_TOPICS = frozenset(
 )
 
 
-class Entry(msgspec.Struct, kw_only=True):
+class Entry(msgspec.Struct, kw_only=True, omit_defaults=True):
     id: str
     doc_no: int
     status: str = Status.DRAFT.value
@@ -65,11 +65,14 @@ class Entry(msgspec.Struct, kw_only=True):
     created_at: str | None = None
     updated_at: str | None = None
     text_changed: bool = True
+    profile_changed: bool = True
 
 
 _entry = msgspec.msgpack.Decoder(Entry)
+_profile = msgspec.msgpack.Decoder(Profile)
+_NO_PROFILE = Profile()
 
-COLUMNS = (
+STATE_COLUMNS = (
     "id",
     "doc_no",
     "status",
@@ -80,6 +83,16 @@ COLUMNS = (
     "call_id",
     "call_kind",
     "budget_year",
+    "verified_score",
+    "sk_number",
+    "sk_date",
+    "award",
+    "created_at",
+    "updated_at",
+    "fold",
+)
+#: Written only when the profile changed (most events change the status, not the profile).
+PROFILE_COLUMNS = (
     "title",
     "stage",
     "kind",
@@ -92,14 +105,10 @@ COLUMNS = (
     "benefits",
     "results",
     "abstract",
-    "verified_score",
-    "sk_number",
-    "sk_date",
-    "award",
-    "created_at",
-    "updated_at",
-    "fold",
+    "profile",
 )
+COLUMNS = STATE_COLUMNS + PROFILE_COLUMNS
+_BLOBS = {"fold", "profile"}
 _INTS = {"doc_no", "published", "budget_year", "verified_score"}
 
 
@@ -129,7 +138,7 @@ class CatalogueProjection:
         c, f = f"{CATALOGUE}{suffix}", f"{FTS}{suffix}"
         cols = ", ".join(
             f"{col} "
-            + (blob_type(dialect) if col == "fold" else "BIGINT" if col in _INTS else "TEXT")
+            + (blob_type(dialect) if col in _BLOBS else "BIGINT" if col in _INTS else "TEXT")
             + (" PRIMARY KEY" if col == "id" else "")
             for col in COLUMNS
         )
@@ -154,8 +163,14 @@ class CatalogueProjection:
 
     @staticmethod
     def _load(tx: Tx, keys: list[str], suffix: str) -> dict[str, Entry]:
-        rows = select_by_keys(tx, f"{CATALOGUE}{suffix}", ("id", "fold"), "id", keys)
-        return {r[0]: _entry.decode(bytes(r[1])) for r in rows}
+        rows = select_by_keys(tx, f"{CATALOGUE}{suffix}", ("id", "fold", "profile"), "id", keys)
+        found = {}
+        for key, state, profile in rows:
+            entry = _entry.decode(bytes(state))
+            entry.profile = _profile.decode(bytes(profile))
+            entry.profile_changed = entry.text_changed = False
+            found[key] = entry
+        return found
 
     def apply(self, tx: Tx, batch: Sequence[Envelope], suffix: str = "") -> None:
         self.fold(tx, batch, suffix)
@@ -170,7 +185,7 @@ class CatalogueProjection:
         self.state.load(tx, [k for k in keys if k not in created], suffix)
         for key, env in zip(keys, batch, strict=True):
             event = env.event
-            when = ts(event.timestamp)
+            when = env.time or ts(event.timestamp)
             if isinstance(event, ev.Proposed):
                 entry = Entry(
                     id=key,
@@ -201,24 +216,29 @@ class CatalogueProjection:
         dirty = self.state.take_dirty()
         if not dirty:
             return
-        texts: list[tuple[int, str, str, bool]] = []
-        for new in (True, False):
-            rows = []
-            for _, entry, is_new in dirty:
-                if is_new is not new:
-                    continue
-                if entry.text_changed:
-                    texts.append((entry.doc_no, *search_text(entry.profile), is_new))
-                    entry.text_changed = False
-                rows.append(_row(entry))
-            upsert(tx, f"{CATALOGUE}{suffix}", COLUMNS, ("id",), rows, new=new)
-        _index(tx, f"{FTS}{suffix}", texts)
+        for part in chunks(dirty, FLUSH_CHUNK):  # bounded memory when a rebuild writes all
+            _write(tx, suffix, part)
+
+
+def _write(tx: Tx, suffix: str, dirty: Sequence[tuple[str, Entry, bool]]) -> None:
+    texts: list[tuple[int, str, str, bool]] = []
+    groups: dict[tuple[bool, bool], list[tuple[Any, ...]]] = {}
+    for _, entry, is_new in dirty:
+        if entry.text_changed:
+            texts.append((entry.doc_no, *search_text(entry.profile), is_new))
+        with_profile = is_new or entry.profile_changed
+        entry.text_changed = entry.profile_changed = False
+        groups.setdefault((is_new, with_profile), []).append(_row(entry, with_profile))
+    for (is_new, with_profile), rows in groups.items():
+        columns = COLUMNS if with_profile else STATE_COLUMNS
+        upsert(tx, f"{CATALOGUE}{suffix}", columns, ("id",), rows, new=is_new)
+    _index(tx, f"{FTS}{suffix}", texts)
 
 
 def _fold(entry: Entry, e: ev.Event, when: str | None) -> None:
     if isinstance(e, ev.ProfileUpdated):
         entry.profile = e.changes.apply_to(entry.profile)
-        entry.text_changed = True
+        entry.text_changed = entry.profile_changed = True
     elif isinstance(e, ev.StageAdvanced):
         changes: dict[str, Any] = {"stage": e.to_stage}
         if e.to_stage == Stage.UJI_COBA and entry.profile.trial_date is None:
@@ -226,6 +246,7 @@ def _fold(entry: Entry, e: ev.Event, when: str | None) -> None:
         if e.to_stage == Stage.PENERAPAN and entry.profile.implementation_date is None:
             changes["implementation_date"] = e.on
         entry.profile = msgspec.structs.replace(entry.profile, **changes)
+        entry.profile_changed = True
     elif isinstance(e, ev.Published):
         entry.published, entry.published_at = True, when
     elif isinstance(e, ev.Approved):
@@ -236,9 +257,8 @@ def _fold(entry: Entry, e: ev.Event, when: str | None) -> None:
         entry.award = str(e.award)
 
 
-def _row(entry: Entry) -> tuple[Any, ...]:
-    p = entry.profile
-    return (
+def _row(entry: Entry, with_profile: bool) -> tuple[Any, ...]:
+    state = (
         entry.id,
         entry.doc_no,
         entry.status,
@@ -249,6 +269,18 @@ def _row(entry: Entry) -> tuple[Any, ...]:
         entry.call_id,
         entry.call_kind,
         entry.budget_year,
+        entry.verified_score,
+        entry.sk_number,
+        entry.sk_date,
+        entry.award,
+        entry.created_at,
+        entry.updated_at,
+        pack(msgspec.structs.replace(entry, profile=_NO_PROFILE)),
+    )
+    if not with_profile:
+        return state
+    p = entry.profile
+    return state + (
         p.title,
         _s(p.stage),
         _s(p.kind),
@@ -261,13 +293,7 @@ def _row(entry: Entry) -> tuple[Any, ...]:
         p.benefits,
         p.results,
         p.krenova.abstract if p.krenova is not None else "",
-        entry.verified_score,
-        entry.sk_number,
-        entry.sk_date,
-        entry.award,
-        entry.created_at,
-        entry.updated_at,
-        pack(entry),
+        pack(p),
     )
 
 

@@ -141,7 +141,7 @@ class ComplianceProjection:
         )
         for key, env in zip(keys, batch, strict=True):
             event = env.event
-            when = ts(event.timestamp)
+            when = env.time or ts(event.timestamp)
             if isinstance(event, ev.OrganisationRegistered):
                 self.orgs.put(
                     key,

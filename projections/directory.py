@@ -130,7 +130,7 @@ class DirectoryProjection:
             state = self.states[table]
             event = env.event
             key = str(event.originator_id)
-            when = ts(event.timestamp)
+            when = env.time or ts(event.timestamp)
             row = state.get(key)
             if row is None:
                 row = dict.fromkeys(_COLUMNS[table])

@@ -7,7 +7,8 @@ missing, what the reviewer asked for in an open revision, the assigned reviewers
 the queue's age and SLA are computed from.
 
 Speed: the state needed to recompute a row (documents, claims, verified levels, the profile) is
-kept per innovation in ``rm_innovation_fold`` as msgpack. A batch loads it once per touched
+kept per innovation in ``rm_innovation_fold`` as msgpack (the profile in its own column, written
+only when it changes). A batch loads it once per touched
 innovation, folds the batch's events in memory, and writes each row once. The score and
 completeness come from ``services.domain.scoring`` (the same functions the aggregate uses), once
 per touched innovation per batch, and only when an event changed their inputs; identical inputs
@@ -25,7 +26,16 @@ from typing import Any
 import msgspec
 
 from projections.base import Envelope
-from projections.sql import blob_type, pack, select_by_keys, to_json, ts, upsert
+from projections.sql import (
+    FLUSH_CHUNK,
+    blob_type,
+    chunks,
+    pack,
+    select_by_keys,
+    to_json,
+    ts,
+    upsert,
+)
 from projections.state import KeyedState
 from services.db import Tx
 from services.domain import events as ev
@@ -41,6 +51,8 @@ INNOVATIONS = "rm_innovations"
 FOLD = "rm_innovation_fold"
 CALLS = "rm_innovation_calls"
 
+#: Events that change the profile.
+PROFILE_EVENTS = (ev.Proposed, ev.ProfileUpdated, ev.StageAdvanced)
 #: Events that change what the score or completeness is computed from.
 SCORE_INPUTS = (
     ev.Proposed,
@@ -82,7 +94,7 @@ class Revision(msgspec.Struct):
     response: str = ""
 
 
-class Fold(msgspec.Struct, kw_only=True):
+class Fold(msgspec.Struct, kw_only=True, omit_defaults=True):
     """Everything a row is computed from; stored per innovation between batches."""
 
     id: str
@@ -122,7 +134,9 @@ class Fold(msgspec.Struct, kw_only=True):
     decided_at: str | None = None
     last_event: str = ""
     last_actor_id: Any = None  # str once stored; the UUID itself while folding
-    # Derived values, recomputed only when ``stale``.
+    # Bookkeeping: derived values are recomputed only when ``stale``; the profile (the bulk of
+    # the state: the design narrative) is stored in its own column, rewritten only when changed.
+    profile_changed: bool = True
     stale: bool = True
     claimed_score: int | None = None
     verified_score: int | None = None
@@ -132,7 +146,36 @@ class Fold(msgspec.Struct, kw_only=True):
 
 
 _fold_decoder = msgspec.msgpack.Decoder(Fold)
-_FOLD_COLUMNS = ("id", "state", "row_stale")
+_profile_decoder = msgspec.msgpack.Decoder(Profile)
+_FOLD_COLUMNS = ("id", "state", "profile", "row_stale")
+_FOLD_COLUMNS_KEEP_PROFILE = ("id", "state", "row_stale")
+_NO_PROFILE = Profile()
+
+
+def _decode_fold(state: Any, profile: Any) -> Fold:
+    fold = _fold_decoder.decode(bytes(state))
+    fold.profile = _profile_decoder.decode(bytes(profile))
+    fold.profile_changed = False
+    return fold
+
+
+def _write_folds(
+    tx: Tx, table: str, dirty: Sequence[tuple[str, Fold, bool]], row_stale: int
+) -> None:
+    """Each fold once; its profile only if it changed since it was last written."""
+    groups: dict[tuple[bool, bool], list[tuple[Any, ...]]] = {}
+    for key, fold, is_new in dirty:
+        with_profile = is_new or fold.profile_changed
+        state = pack(msgspec.structs.replace(fold, profile=_NO_PROFILE, profile_changed=False))
+        row = (
+            (key, state, pack(fold.profile), row_stale) if with_profile else (key, state, row_stale)
+        )
+        groups.setdefault((is_new, with_profile), []).append(row)
+        fold.profile_changed = False
+    for (is_new, with_profile), rows in groups.items():
+        columns = _FOLD_COLUMNS if with_profile else _FOLD_COLUMNS_KEEP_PROFILE
+        upsert(tx, table, columns, ("id",), rows, new=is_new)
+
 
 COLUMNS = (
     "id",
@@ -238,7 +281,8 @@ class InnovationsProjection:
             f"CREATE INDEX IF NOT EXISTS {t}_by_year ON {t} (budget_year, verified_score)",
             f"CREATE INDEX IF NOT EXISTS {t}_by_submitter ON {t} (submitter_id)",
             f"CREATE TABLE IF NOT EXISTS {FOLD}{suffix} (id TEXT PRIMARY KEY, "
-            f"state {blob_type(dialect)} NOT NULL, row_stale BIGINT NOT NULL DEFAULT 0)",
+            f"state {blob_type(dialect)} NOT NULL, profile {blob_type(dialect)}, "
+            "row_stale BIGINT NOT NULL DEFAULT 0)",
             f"CREATE INDEX IF NOT EXISTS {FOLD}{suffix}_stale ON {FOLD}{suffix} (id) "
             "WHERE row_stale = 1",
             f"CREATE TABLE IF NOT EXISTS {CALLS}{suffix} (id TEXT PRIMARY KEY, kind TEXT, "
@@ -288,7 +332,9 @@ class InnovationsProjection:
                     to_json(list(required)),
                 )
                 continue
-            self._fold_event(env.key or str(event.originator_id), event)
+            self._fold_event(
+                env.key or str(event.originator_id), event, env.time or ts(event.timestamp)
+            )
 
     def flush(self, tx: Tx, suffix: str = "", final: bool = True) -> None:
         """Write changed state. ``final=False`` (a rebuild's intermediate checkpoint) writes only
@@ -307,42 +353,46 @@ class InnovationsProjection:
         fold_table = f"{FOLD}{suffix}"
         if not final:
             self._stale_rows.add(suffix)
-            for new in (True, False):
-                folds = [(k, pack(f), 1) for k, f, n in dirty if n is new]
-                upsert(tx, fold_table, _FOLD_COLUMNS, ("id",), folds, new=new)
+            for part in chunks(dirty, FLUSH_CHUNK):
+                _write_folds(tx, fold_table, part, row_stale=1)
             return
+        stale: list[str] = []
         if suffix in self._stale_rows or suffix not in self._checked:
             done = {k for k, _, _ in dirty}
-            rows = tx.execute(f"SELECT id, state FROM {fold_table} WHERE row_stale = 1").fetchall()
-            dirty += [
-                (r[0], _fold_decoder.decode(bytes(r[1])), False) for r in rows if r[0] not in done
+            stale = [
+                r[0]
+                for r in tx.execute(f"SELECT id FROM {fold_table} WHERE row_stale = 1").fetchall()
+                if r[0] not in done
             ]
             self._stale_rows.discard(suffix)
             self._checked.add(suffix)
-        if not dirty:
-            return
-        self._load_calls(tx, {f.call_id for _, f, _ in dirty if f.call_id}, suffix)
+        # In chunks, so a rebuild's final flush of every innovation stays small in memory.
+        for part in chunks(dirty, FLUSH_CHUNK):
+            self._write_rows(tx, part, suffix)
+        for ids in chunks(stale, FLUSH_CHUNK):
+            self._write_rows(
+                tx, [(k, f, False) for k, f in self._load(tx, list(ids), suffix).items()], suffix
+            )
+
+    def _write_rows(self, tx: Tx, part: Sequence[tuple[str, Fold, bool]], suffix: str) -> None:
+        self._load_calls(tx, {f.call_id for _, f, _ in part if f.call_id}, suffix)
         new_rows: list[tuple[Any, ...]] = []
         old_rows: list[tuple[Any, ...]] = []
-        new_folds: list[tuple[Any, ...]] = []
-        old_folds: list[tuple[Any, ...]] = []
-        for key, fold, is_new in dirty:
+        for _, fold, is_new in part:
             if fold.stale:
                 self._derive(fold)
             (new_rows if is_new else old_rows).append(self._row(fold))
-            (new_folds if is_new else old_folds).append((key, pack(fold), 0))
         table = f"{INNOVATIONS}{suffix}"
         upsert(tx, table, COLUMNS, ("id",), new_rows, new=True)
         upsert(tx, table, COLUMNS, ("id",), old_rows)
-        upsert(tx, fold_table, _FOLD_COLUMNS, ("id",), new_folds, new=True)
-        upsert(tx, fold_table, _FOLD_COLUMNS, ("id",), old_folds)
+        _write_folds(tx, f"{FOLD}{suffix}", part, row_stale=0)
 
     # -- loading ---------------------------------------------------------------------------------
 
     @staticmethod
     def _load(tx: Tx, keys: list[str], suffix: str) -> dict[str, Fold]:
-        rows = select_by_keys(tx, f"{FOLD}{suffix}", ("id", "state"), "id", keys)
-        return {r[0]: _fold_decoder.decode(bytes(r[1])) for r in rows}
+        rows = select_by_keys(tx, f"{FOLD}{suffix}", ("id", "state", "profile"), "id", keys)
+        return {r[0]: _decode_fold(r[1], r[2]) for r in rows}
 
     def _load_calls(self, tx: Tx, call_ids: set[str], suffix: str) -> None:
         missing = [c for c in call_ids if c not in self.calls]
@@ -354,7 +404,7 @@ class InnovationsProjection:
 
     # -- folding ---------------------------------------------------------------------------------
 
-    def _fold_event(self, key: str, event: ev.Event) -> None:
+    def _fold_event(self, key: str, event: ev.Event, when: str | None) -> None:
         if isinstance(event, ev.Proposed):
             fold = Fold(
                 id=key,
@@ -365,8 +415,8 @@ class InnovationsProjection:
                 budget_year=event.budget_year,
                 rubric_year=event.rubric_year,
                 profile=event.profile,
-                created_at=ts(event.timestamp),
-                status_changed_at=ts(event.timestamp),
+                created_at=when,
+                status_changed_at=when,
             )
         else:
             found = self.state.get(key)
@@ -374,7 +424,6 @@ class InnovationsProjection:
                 log.warning("event %s for unknown innovation %s skipped", event.TOPIC, key)
                 return
             fold = found
-        when = ts(event.timestamp)
         previous = fold.status
         command = EVENT_COMMANDS.get(type(event))
         if command is not None:
@@ -390,6 +439,8 @@ class InnovationsProjection:
             handler(fold, event, when)
         if isinstance(event, SCORE_INPUTS):
             fold.stale = True
+        if isinstance(event, PROFILE_EVENTS):
+            fold.profile_changed = True
         fold.version = event.originator_version
         fold.updated_at = when
         fold.last_event = type(event).__name__

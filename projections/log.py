@@ -16,6 +16,7 @@ from uuid import UUID
 import msgspec
 
 from projections.base import Envelope
+from projections.sql import ts
 from services.store import EventStore, decode_event
 
 RawRow = tuple[int, str, bytes]
@@ -100,7 +101,11 @@ class Decoder:
                     continue
             out.append(
                 Envelope(
-                    notification_id=nid, topic=topic, event=event, key=str(event.originator_id)
+                    notification_id=nid,
+                    topic=topic,
+                    event=event,
+                    key=str(event.originator_id),
+                    time=ts(event.timestamp) or "",
                 )
             )
         return out

@@ -47,7 +47,7 @@ log = logging.getLogger("sirisma.projections.rebuild")
 SHADOW = "__rebuild"
 PAGE = 5_000
 CHECKPOINT = 100_000
-CAPACITY = 50_000
+CAPACITY = 20_000
 
 Progress = Callable[[int, int], None]
 

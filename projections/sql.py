@@ -23,6 +23,8 @@ T = TypeVar("T")
 COPY_THRESHOLD = 200
 #: SQLite's default limit on bound parameters is 32766; stay far below it.
 CHUNK = 500
+#: Rows built and written at a time by a flush: bounds memory when a rebuild writes everything.
+FLUSH_CHUNK = 2_000
 
 _json = msgspec.json.Encoder()
 _pack = msgspec.msgpack.Encoder()
