@@ -24,6 +24,7 @@ from services.identity import routes as identity_routes
 from services.identity.auth import TokenAuthenticationMiddleware
 from services.identity.denials import log_denied
 from services.notification import routes as notification_routes
+from services.ops import health, http, instrument, logs
 from services.review import routes as review_routes
 from services.runtime import Runtime
 from services.submission import routes as submission_routes
@@ -78,15 +79,18 @@ def ready(state: State) -> Response[dict[str, Any]]:
         except Exception as exc:
             checks[name] = f"error: {type(exc).__name__}"
     healthy = all(v == "ok" for v in checks.values())
-    return Response(
-        {"status": "ok" if healthy else "unavailable", "checks": checks},
-        status_code=200 if healthy else 503,
-    )
+    optional = health.optional_checks(runtime)  # Redis: reported, degrades but never 503
+    checks.update(optional)
+    status = "unavailable" if not healthy else "ok"
+    if healthy and any(v != "ok" for v in optional.values()):
+        status = "degraded"
+    return Response({"status": status, "checks": checks}, status_code=200 if healthy else 503)
 
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Litestar:
     settings = settings or (runtime.settings if runtime else load_settings())
     runtime = runtime or Runtime(settings)
+    instrument.instrument(runtime.commands)  # sirisma_commands_total by command and outcome
     handlers: list[Any] = [live, ready]
     for context in contexts_for(settings.service):
         handlers.extend(context.route_handlers)
@@ -99,13 +103,15 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         template_config=pages.template_config(),
         # Order matters: body limits first, then who is calling, then CSRF (services.web.security).
         middleware=[
+            http.RequestMiddleware(),  # outermost: correlation id, request metrics, access log
             *security.outer_middleware(settings),
             DefineMiddleware(TokenAuthenticationMiddleware),
             *security.inner_middleware(settings),
             IdempotencyMiddleware(),  # after auth: keys are scoped per caller
         ],
-        before_send=[security.add_security_headers],
+        before_send=[security.add_security_headers, http.add_correlation_header],
         after_exception=[log_denied],
+        logging_config=logs.litestar_config(),  # one format for every line (services.ops.logs)
         stores=security.stores(settings),
         request_max_body_size=security.upload_limit(settings),
         openapi_config=OpenAPIConfig(

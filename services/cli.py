@@ -2,23 +2,41 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+
 import click
 
+from projections import cli as projection_cli
 from services.audit.cli import audit as audit_cli
 from services.config import ConfigError, documented_settings, load_settings, shown_value
 from services.identity.cli import users
 from services.notification import cli as notification_cli
+from services.ops.cluster import cluster as cluster_cli
 from services.submission.cli import blobs as blobs_cli
-from projections import cli as projection_cli
+
+# Long-running processes get the operations log set-up (JSON with SIRISMA_LOG_JSON, correlation
+# ids); one-shot commands keep plain output. `serve` configures uvicorn's workers itself.
+SERVICE_LOGS = {"project": "projector", "relay": "relay", "worker": "worker", "beat": "beat"}
 
 
 @click.group()
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """SI-RISMA: inovasi daerah dari usulan sampai laporan IGA."""
     try:  # a malformed SIRISMA_* value: one plain line naming it, not a traceback
-        load_settings()
+        settings = load_settings()
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
+    service = SERVICE_LOGS.get(ctx.invoked_subcommand or "")
+    if service:
+        from services.ops import logs
+
+        logs.configure(settings, service)
+        if service in ("worker", "beat"):
+            from services.ops import tasks
+
+            tasks.install(service)  # correlation ids and task metrics in Celery
 
 
 @main.command()
@@ -31,10 +49,20 @@ def serve(host: str | None, port: int | None, demo: bool, workers: int) -> None:
     import uvicorn
 
     settings = load_settings()
+    from services.ops import logs
+
+    service = settings.service if settings.service != "all" else "http"
+    logs.configure(settings, service)
     if demo or settings.demo:  # SIRISMA_DEMO=true does what --demo does (containers)
         from services.demo import seed_if_empty
 
         seed_if_empty(settings)
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # N processes behind one port: /metrics must merge them (services/metrics.py).
+        folder = settings.data_path / f"metrics-{port or settings.port}"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
     uvicorn.run(
         "services.app:create_app",
         factory=True,
@@ -42,7 +70,9 @@ def serve(host: str | None, port: int | None, demo: bool, workers: int) -> None:
         port=port or settings.port,
         workers=workers,
         log_level="info",
-        timeout_graceful_shutdown=20,
+        log_config=logs.uvicorn_config(settings, service),
+        access_log=False,  # services.ops.http logs each request with its correlation id
+        timeout_graceful_shutdown=20,  # SIGTERM: in-flight requests finish (up to 20 s)
     )
 
 
@@ -83,6 +113,7 @@ def show_config() -> None:
 main.add_command(users)  # sirisma users add|disable|enable|set-role|reset-password
 main.add_command(audit_cli)  # sirisma audit verify [--bundle|--against] | export | grant
 main.add_command(blobs_cli)  # sirisma blobs orphans | gc [--grace-hours]
+main.add_command(cluster_cli)  # sirisma cluster: the distributed shape on one machine
 
 # sirisma relay | worker | beat | dead-letters list|retry | digests seal|verify | notifications
 for _command in notification_cli.COMMANDS:

@@ -40,6 +40,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     log_json: bool = False
     demo: bool = False
     service: str = "all"  # which HTTP routes this process serves: all | submission | review
+    metrics_port: int = 0  # Celery workers serve /metrics (task counts) on this port; 0 = off
 
     @property
     def embedded(self) -> bool:

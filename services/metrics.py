@@ -23,11 +23,67 @@ from typing import Any
 
 from litestar import Request, get
 from litestar.response import Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
 
 log = logging.getLogger("sirisma.metrics")
 
 REGISTRY = CollectorRegistry(auto_describe=True)
+
+# -- process metrics, counted where things happen (services/ops) ---------------------------------
+# HTTP: services.ops.http.RequestMiddleware; route is the path template, never the raw path.
+HTTP_REQUESTS = Counter(
+    "sirisma_http_requests",
+    "HTTP requests answered, by method, route template and status.",
+    ["method", "route", "status"],
+    registry=REGISTRY,
+)
+HTTP_LATENCY = Histogram(
+    "sirisma_http_request_duration_seconds",
+    "Time from the request reaching the app to the end of its response.",
+    ["method", "route"],
+    registry=REGISTRY,
+)
+HTTP_IN_PROGRESS = Gauge(
+    "sirisma_http_requests_in_progress",
+    "HTTP requests being handled right now.",
+    ["method"],
+    registry=REGISTRY,
+    multiprocess_mode="livesum",
+)
+# Commands: services.ops.instrument; outcome is ok | conflict | refused | error.
+COMMANDS = Counter(
+    "sirisma_commands",
+    "Commands handled, by command and outcome.",
+    ["command", "outcome"],
+    registry=REGISTRY,
+)
+CONFLICTS = Counter(
+    "sirisma_command_conflicts",
+    "Commands refused for a stale version (optimistic concurrency), by command.",
+    ["command"],
+    registry=REGISTRY,
+)
+# Celery tasks: services.ops.tasks, in the worker processes (served on SIRISMA_METRICS_PORT);
+# outcome is succeeded | retry | dead_letter (retries exhausted, recorded as a dead letter).
+TASKS = Counter(
+    "sirisma_tasks",
+    "Celery tasks finished, by task and outcome.",
+    ["task", "outcome"],
+    registry=REGISTRY,
+)
+TASK_LATENCY = Histogram(
+    "sirisma_task_duration_seconds",
+    "Run time of Celery tasks, by task.",
+    ["task"],
+    registry=REGISTRY,
+)
 
 Hook = Callable[[Any], None]
 _hooks: list[Hook] = []

@@ -22,20 +22,14 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import ctypes
-import glob
 import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
-import sys
 import tempfile
 import threading
-import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,6 +39,14 @@ import psycopg
 import redis
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
+
+from services.ops.servers import RunAs as _RunAs  # shared with `sirisma cluster`
+from services.ops.servers import ServerError, free_port, initdb, log_tail, unprivileged_user
+from services.ops.servers import find_postgres_bin as _find_postgres_bin
+from services.ops.servers import parent_death_signal as _parent_death_signal
+from services.ops.servers import pid_alive as _pid_alive
+from services.ops.servers import stop_process as _stop_process
+from services.ops.servers import wait_until as _wait_until
 
 POSTGRES_URL_ENV = "SIRISMA_TEST_POSTGRES_URL"
 REDIS_URL_ENV = "SIRISMA_TEST_REDIS_URL"
@@ -65,112 +67,13 @@ POSTGRES_SETTINGS = {
 }
 
 
-class ServerError(RuntimeError):
-    """A test server could not be found, started, or stopped."""
-
-
-class NotManaged(ServerError):
+class NotManaged(ServerError):  # ServerError: a server could not be found, started or stopped
     """The server comes from an environment variable; this session cannot stop or restart it."""
 
 
 # --------------------------------------------------------------------------------------------
 # Small helpers
 # --------------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def log_tail(path: Path, lines: int = 40) -> str:
-    try:
-        text = path.read_text(errors="replace")
-    except OSError as exc:
-        return f"(no log at {path}: {exc})"
-    tail = text.splitlines()[-lines:]
-    return "\n".join(tail) if tail else "(log is empty)"
-
-
-def _parent_death_signal(sig: int) -> Callable[[], None] | None:
-    """A preexec_fn that makes the child receive ``sig`` when this process dies (Linux only)."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-    pr_set_pdeathsig = 1
-
-    def preexec() -> None:
-        prctl(pr_set_pdeathsig, int(sig), 0, 0, 0)
-
-    return preexec
-
-
-@dataclass(frozen=True)
-class _RunAs:
-    """subprocess arguments that run a child as ``account`` (or unchanged when None)."""
-
-    account: pwd.struct_passwd | None
-
-    @property
-    def user(self) -> int | None:
-        return None if self.account is None else self.account.pw_uid
-
-    @property
-    def group(self) -> int | None:
-        return None if self.account is None else self.account.pw_gid
-
-    @property
-    def extra_groups(self) -> list[int] | None:
-        return None if self.account is None else []
-
-
-def _wait_until(
-    ready: Callable[[], bool],
-    *,
-    what: str,
-    timeout: float,
-    process: subprocess.Popen[bytes] | None,
-    log: Path | None,
-) -> None:
-    """Poll ``ready`` until it returns True; fail fast if ``process`` exits meanwhile."""
-    deadline = time.monotonic() + timeout
-    last_error: BaseException | None = None
-    while True:
-        if process is not None and process.poll() is not None:
-            raise ServerError(
-                f"{what} exited with code {process.returncode} while starting.\n"
-                + (f"--- {log} (tail) ---\n{log_tail(log)}" if log else "")
-            )
-        try:
-            if ready():
-                return
-        except Exception as exc:  # noqa: BLE001 - any failure here just means "not yet"
-            last_error = exc
-        if time.monotonic() > deadline:
-            raise ServerError(
-                f"{what} was not ready after {timeout:.0f}s (last error: {last_error!r}).\n"
-                + (f"--- {log} (tail) ---\n{log_tail(log)}" if log else "")
-            )
-        time.sleep(0.1)
-
-
-def _stop_process(process: subprocess.Popen[bytes], first: int, timeout: float) -> None:
-    """Send ``first``, wait, then SIGKILL; always reaps the process."""
-    if process.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        process.send_signal(first)
-    try:
-        process.wait(timeout)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            process.kill()
-        process.wait(10)
 
 
 def _make_base_dir(prefix: str, root: str | None = None) -> Path:
@@ -185,16 +88,6 @@ def _make_base_dir(prefix: str, root: str | None = None) -> Path:
     base_dir = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
     (base_dir / "owner.pid").write_text(str(os.getpid()))
     return base_dir
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 # Everything started in this process, stopped at exit if the fixtures did not get to it.
@@ -224,39 +117,19 @@ def _close_all() -> None:
 
 def find_postgres_bin(name: str) -> str:
     """Path of a PostgreSQL server binary: PATH first, then the newest /usr/lib/postgresql/*/bin."""
-    found = shutil.which(name)
-    if found:
-        return found
-
-    def version(path: str) -> tuple[int, ...]:
-        part = Path(path).parent.parent.name
-        return tuple(int(p) for p in part.split(".") if p.isdigit())
-
-    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), key=version, reverse=True)
-    if candidates:
-        return candidates[0]
-    raise ServerError(
-        f"PostgreSQL binary {name!r} not found on PATH or under /usr/lib/postgresql/*/bin. "
-        f"Install PostgreSQL (Debian: apt-get install postgresql) or set {POSTGRES_URL_ENV}."
-    )
+    try:
+        return _find_postgres_bin(name)
+    except ServerError as exc:
+        raise ServerError(f"{exc} Or set {POSTGRES_URL_ENV}.") from None
 
 
 def _unprivileged_user() -> pwd.struct_passwd | None:
     """The user to run PostgreSQL as when we are root; None when we are not root."""
-    if os.geteuid() != 0:
-        return None
-    with contextlib.suppress(KeyError):
-        return pwd.getpwnam(UNPRIVILEGED_USER)
-    useradd = shutil.which("useradd") or "/usr/sbin/useradd"
-    with contextlib.suppress(OSError):
-        subprocess.run(
-            [useradd, "--system", "--user-group", "--no-create-home",
-             "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", UNPRIVILEGED_USER],
-            check=False, capture_output=True, timeout=30,
-        )  # fmt: skip
-    with contextlib.suppress(KeyError):
-        return pwd.getpwnam(UNPRIVILEGED_USER)  # created now, or by a concurrent worker
-    return pwd.getpwnam("nobody")
+    return unprivileged_user(UNPRIVILEGED_USER)
+
+
+def _initdb(base_dir: Path, runas: _RunAs, env: dict[str, str]) -> None:
+    initdb(base_dir / "data", runas, env)
 
 
 def _build_postgres_url(params: dict[str, Any]) -> str:
@@ -453,20 +326,6 @@ class PostgresServer:
         # Reap the postmaster; if pg_ctl could not stop it, signal it directly.
         _stop_process(process, signal.SIGQUIT if mode == "immediate" else signal.SIGINT, timeout)
         self._process = None
-
-
-def _initdb(base_dir: Path, runas: _RunAs, env: dict[str, str]) -> None:
-    initdb = find_postgres_bin("initdb")
-    data_dir = base_dir / "data"
-    result = subprocess.run(
-        [initdb, "-D", str(data_dir), "-U", "postgres", "--auth=trust",
-         "--encoding=UTF8", "--locale=C", "--no-sync", "--no-instructions"],
-        stdin=subprocess.DEVNULL, capture_output=True, text=True, cwd=base_dir, env=env,
-        timeout=120, check=False,
-        user=runas.user, group=runas.group, extra_groups=runas.extra_groups,
-    )  # fmt: skip
-    if result.returncode != 0:
-        raise ServerError(f"initdb failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
 
 
 def _configure(base_dir: Path, port: int) -> None:

@@ -1,0 +1,109 @@
+"""Per-request operations: correlation id, request metrics and one access-log line.
+
+``RequestMiddleware`` is the outermost middleware of the app (``services/app.py``). For each
+HTTP request it
+
+* fixes the correlation id (the caller's ``X-Correlation-ID``/``X-Request-ID`` when sane, else a
+  new one; ``services.web.context.correlation_id`` keeps the rule) before anything else runs, so
+  authentication refusals, the command's events and every log line of the request carry it;
+* counts the request by method, route template and status and times it
+  (``sirisma_http_requests_total``, ``sirisma_http_request_duration_seconds``) and tracks the
+  requests in flight (``sirisma_http_requests_in_progress``);
+* writes one log line: method, path, route, status, duration.
+
+Litestar's own ``PrometheusMiddleware`` is not used: it registers on prometheus_client's global
+registry rather than ``services.metrics.REGISTRY`` and labels a request whose exception passes
+through the middleware stack (a refusal raised by the authentication middleware) as status 200.
+
+``add_correlation_header`` (a ``before_send`` hook) returns the id as ``X-Correlation-ID`` on
+every response, error responses included.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from litestar import Request
+from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from services import metrics
+from services.ops.logs import CORRELATION
+from services.web.context import correlation_id
+
+log = logging.getLogger("sirisma.http")
+HEADER = "x-correlation-id"
+QUIET_PATHS = ("/health/", "/metrics", "/static/")  # probes and scrapes: logged at DEBUG
+
+
+def _status_of(exc: BaseException) -> int:
+    for name in ("status_code", "status"):
+        value = getattr(exc, name, None)
+        if isinstance(value, int) and 100 <= value < 600:
+            return value
+    return 500
+
+
+class RequestMiddleware(ASGIMiddleware):
+    scopes = (ScopeType.HTTP,)
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        request: Request[Any, Any, Any] = Request(scope)
+        cid = correlation_id(request)  # stored in the scope state for the command context
+        token = CORRELATION.set(cid)
+        method = scope.get("method", "GET")
+        route = scope.get("path_template") or "unmatched"
+        status = 500
+        started = time.perf_counter()
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        in_progress = metrics.HTTP_IN_PROGRESS.labels(method=method)
+        in_progress.inc()
+        try:
+            await next_app(scope, receive, send_wrapper)
+        except BaseException as exc:
+            status = _status_of(exc)
+            raise
+        finally:
+            elapsed = time.perf_counter() - started
+            in_progress.dec()
+            metrics.HTTP_REQUESTS.labels(method=method, route=route, status=str(status)).inc()
+            metrics.HTTP_LATENCY.labels(method=method, route=route).observe(elapsed)
+            path = scope.get("path", "")
+            quiet = path.startswith(QUIET_PATHS) and status < 500
+            log.log(
+                logging.DEBUG if quiet else logging.INFO,
+                "%s %s %d %.1fms",
+                method,
+                path,
+                status,
+                elapsed * 1000,
+                extra={
+                    "method": method,
+                    "path": path,
+                    "route": route,
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 1),
+                },
+            )
+            CORRELATION.reset(token)
+
+
+def add_correlation_header(message: Message, scope: Scope) -> None:
+    """``before_send`` hook: echo the request's correlation id to the caller."""
+    if message["type"] != "http.response.start":
+        return
+    cid = scope.get("state", {}).get("correlation_id")
+    if cid:
+        headers = MutableScopeHeaders.from_message(message)  # type: ignore[arg-type]
+        if HEADER not in headers:
+            headers[HEADER] = str(cid)
