@@ -21,8 +21,8 @@ from services.commands import Outcome
 from services.domain.actor import Role
 from services.domain.call import Call
 from services.domain.errors import DomainError
-from services.domain.innovation import Innovation, InnovationState
-from services.domain.lifecycle import Command, allowed_commands
+from services.domain.innovation import Innovation
+from services.domain.lifecycle import ANNUAL_ONLY, KRENOVA_ONLY, Command, allowed_commands
 from services.domain.organisation import Account, Organisation
 from services.domain.rubric import Rubric, load_rubric
 from services.domain.values import CallKind
@@ -36,10 +36,6 @@ from services.web.pages.rendering import render
 log = logging.getLogger("sirisma.web")
 T = TypeVar("T")
 
-KRENOVA_ONLY: frozenset[str] = frozenset(
-    {"pass_administration", "fail_administration", "judge", "shortlist", "award"}
-)
-ANNUAL_ONLY: frozenset[str] = frozenset({"score", "select_for_iga", "report_to_iga"})
 # Commands a reviewer may only give once assigned to the item.
 ASSIGNED_ONLY: frozenset[str] = frozenset(
     {"verify_document", "request_revision", "score", "recommend", "judge"}
@@ -118,19 +114,15 @@ def rubric_of(innovation: Innovation) -> Rubric:
     return load_rubric(innovation.rubric_year)
 
 
-def state_of(runtime: Runtime, innovation: Innovation) -> InnovationState:
-    return innovation.to_state(rubric_of(innovation), call_of(runtime, innovation))
-
-
 def may(principal: Principal, command: Command | str, innovation: Innovation) -> bool:
     """Would the policy and the lifecycle table let this caller give this command now?"""
     role = principal.role
     if role is None:
         return False
     name = str(command)
-    if name in KRENOVA_ONLY and innovation.call_kind != CallKind.KRENOVA:
+    if name in {str(c) for c in KRENOVA_ONLY} and innovation.call_kind != CallKind.KRENOVA:
         return False
-    if name in ANNUAL_ONLY and innovation.call_kind != CallKind.ANNUAL:
+    if name in {str(c) for c in ANNUAL_ONLY} and innovation.call_kind != CallKind.ANNUAL:
         return False
     if Command(name) not in allowed_commands(innovation.status, role):
         return False
