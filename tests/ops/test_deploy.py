@@ -1,0 +1,141 @@
+"""The deployment files agree with the code: compose.yaml is valid Compose, runs real `sirisma`
+commands with real settings, the cluster runs the same commands, and the proxy's path map sends
+each route to the service that mounts it."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tomllib
+import uuid
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+import yaml
+
+from services.app import create_app
+from services.cli import main
+from services.config import Settings, load_settings
+from services.ops.cluster import COMMANDS
+from tests.ops.routing import NginxRoutes
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = ROOT / "compose.yaml"
+NGINX = ROOT / "deploy" / "nginx.conf"
+SETTING = re.compile(r"\bSIRISMA_[A-Z0-9_]+\b")
+
+
+def compose() -> dict[str, Any]:
+    return yaml.safe_load(COMPOSE.read_text())  # type: ignore[no-any-return]
+
+
+def app_services() -> dict[str, dict[str, Any]]:
+    """The services that run the project's image (every other one is postgres, redis, nginx)."""
+    return {
+        name: spec
+        for name, spec in compose()["services"].items()
+        if spec.get("image", "").startswith("sirisma")
+    }
+
+
+def test_compose_file_validates_against_the_compose_specification() -> None:
+    checker = Path(sys.executable).with_name("check-jsonschema")
+    result = subprocess.run(
+        [str(checker), "--builtin-schema", "vendor.compose-spec", str(COMPOSE)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_image_entry_point_is_the_sirisma_command() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert re.search(r'^ENTRYPOINT \["sirisma"\]$', dockerfile, re.M)
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["sirisma"] == "services.cli:main"
+
+
+def resolve(argv: list[str]) -> click.Command:
+    """Parse ``sirisma <argv>`` with click's command tree, as the container would (without
+    running it): an unknown command or option raises a UsageError."""
+    ctx = click.Context(main, info_name="sirisma")
+    name, command, rest = main.resolve_command(ctx, list(argv))
+    assert command is not None and name is not None
+    with command.make_context(name, list(rest), parent=ctx):
+        return command
+
+
+def test_every_service_command_is_a_real_sirisma_command() -> None:
+    services = app_services()
+    assert set(services) >= {"migrate", "submission", "review", "projector", "relay", "worker"}
+    assert "beat" in services
+    for name, spec in services.items():
+        command = spec["command"]
+        resolved = resolve(command)
+        assert resolved.name == command[0], name
+    # A command that does not exist is refused by the same check.
+    with pytest.raises(click.UsageError):
+        resolve(["serv"])
+    with pytest.raises(click.UsageError):
+        resolve(["serve", "--worker", "2"])
+
+
+def test_the_cluster_runs_the_commands_compose_runs() -> None:
+    services = app_services()
+    for name, argv in COMMANDS.items():
+        assert name in services, name
+        assert services[name]["command"][0] == argv[0], name
+        resolve(argv)
+    assert set(COMMANDS) == set(services)
+
+
+def test_every_sirisma_variable_in_compose_and_the_image_is_a_setting() -> None:
+    fields = {f"SIRISMA_{name.upper()}" for name in Settings.__struct_fields__}
+    for path in (COMPOSE, ROOT / "Dockerfile"):
+        used = set(SETTING.findall(path.read_text()))
+        assert used, path
+        assert used <= fields, f"{path.name}: {sorted(used - fields)} are not settings"
+    for name, spec in app_services().items():
+        env = spec["environment"]
+        assert env["SIRISMA_DATABASE_URL"].startswith("postgresql://"), name
+        assert env["SIRISMA_REDIS_URL"].startswith("redis://"), name
+        load_settings(env={k: str(v) for k, v in env.items() if "${" not in str(v)})
+    http = {n: s for n, s in app_services().items() if s["command"][0] == "serve"}
+    assert {s["environment"]["SIRISMA_SERVICE"] for s in http.values()} == {"submission", "review"}
+    for spec in http.values():
+        assert "/health/ready" in " ".join(spec["healthcheck"]["test"])
+
+
+def sample_path(template: str) -> str:
+    """A concrete path for a route template (``{id:uuid}`` → a uuid)."""
+
+    def value(match: re.Match[str]) -> str:
+        kind = match.group(2) or "str"
+        return {"uuid": str(uuid.uuid4()), "int": "7"}.get(kind, "contoh")
+
+    return re.sub(r"\{(\w+)(?::(\w+))?\}", value, template)
+
+
+def routes(tmp_path: Path, service: str) -> set[str]:
+    settings = load_settings(env={}, data_dir=str(tmp_path / service), service=service)
+    app = create_app(settings)
+    try:
+        return {route.path for route in app.routes}
+    finally:
+        app.state.runtime.close()
+
+
+def test_the_proxy_sends_every_route_to_the_service_that_mounts_it(tmp_path: Path) -> None:
+    nginx = NginxRoutes.parse(NGINX)
+    submission, review = routes(tmp_path, "submission"), routes(tmp_path, "review")
+    only_review, only_submission = review - submission, submission - review
+    assert only_review and only_submission
+    for template in only_review:
+        assert nginx.service_for(sample_path(template)) == "review", template
+    for template in only_submission:
+        assert nginx.service_for(sample_path(template)) == "submission", template
+    # Routes both mount (login, read models, inbox, health) may go either way; the default is
+    # the submission service, so a browser's whole session stays on one service.
+    assert nginx.service_for("/api/auth/login") == "submission"
