@@ -453,3 +453,38 @@ def test_logout_ends_the_session(client: Any) -> None:
     out = client.post("/keluar", data={"_csrf_token": token}, headers=HTML, follow_redirects=False)
     assert out.status_code == 303
     assert client.get("/dasbor", headers=HTML, follow_redirects=False).status_code == 303
+
+
+def test_video_links_photo_types_and_replacing_a_document(client: Any, web_world: WebWorld) -> None:
+    c = web_world.runtime.commands
+    iid = web_world.complete_draft("Dokumen Beragam")
+    token = login(client, "op.dukcapil")
+
+    def post(**fields: Any) -> Any:
+        files = fields.pop("files", None)
+        data = {"_csrf_token": token, "version": str(c.innovation(iid).version), **fields}
+        return client.post(
+            f"/inovasi/{iid}/dokumen", data=data, files=files, headers=HTML, follow_redirects=False
+        )
+
+    before = last_event(web_world)
+    photo = post(kind="photo", files={"file": ("foto.pdf", MINIMAL_PDF, "application/pdf")})
+    assert photo.status_code == 422 and "harus gambar JPEG atau PNG" in photo.text
+    not_video = post(kind="sk", url="https://youtu.be/abc")
+    assert not_video.status_code == 422 and "hanya untuk dokumen jenis Video" in not_video.text
+    assert last_event(web_world) == before
+
+    assert post(kind="video", url="https://youtu.be/sirisma").status_code == 303
+    links = [d.document for d in c.innovation(iid).documents.values() if d.document.url]
+    assert [d.url for d in links] == ["https://youtu.be/sirisma"]
+
+    old = next(d.document for d in c.innovation(iid).documents.values() if d.document.kind == "sk")
+    replaced = post(
+        kind="sk",
+        replaces=str(old.doc_id),
+        files={"file": ("SK baru.pdf", MINIMAL_PDF + b"v2", "application/pdf")},
+    )
+    assert replaced.status_code == 303
+    documents = c.innovation(iid).documents
+    assert documents[old.doc_id].removed  # the old version stays in history, not in the list
+    assert any(d.document.replaces == old.doc_id for d in documents.values())

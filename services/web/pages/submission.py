@@ -372,26 +372,39 @@ def upload(request: Request[Any, Any, Any], innovation_id: FromPath[str], data: 
         else ("submission/documents.html")
     )
     file = data.get("file")
-    kind = str(data.get("kind", "")).strip()
-    indicator_raw = str(data.get("indicator", "")).strip()
-    error = ""
     if not isinstance(file, UploadFile) or not file.filename:
-        error = "Pilih berkas yang akan diunggah."
-    elif kind not in DOCUMENT_KIND_LABELS:
+        file = None
+    kind = str(data.get("kind", "")).strip()
+    url = str(data.get("url", "") or "").strip()
+    indicator_raw = str(data.get("indicator", "")).strip()
+    replaces_raw = str(data.get("replaces", "")).strip()
+    error = ""
+    if kind not in DOCUMENT_KIND_LABELS:
         error = "Pilih jenis dokumen."
+    elif file is None and not url:
+        error = "Pilih berkas yang akan diunggah (atau isi tautan untuk video)."
     indicator: int | None = None
+    replaces = None
     if not error and indicator_raw:
         try:
             indicator = int(indicator_raw)
         except ValueError:
             error = "Indikator tidak dikenal."
+    if not error and replaces_raw:
+        replaces = parse_uuid(replaces_raw)
     if error:
         context = _documents_context(request, innovation, error)
         return render(request, template, status_code=422, **context)
-    assert isinstance(file, UploadFile)
     try:
         outcome = uploads.attach(
-            request, innovation, file, kind=kind, indicator=indicator, expected=version_of(data)
+            request,
+            innovation,
+            file,
+            kind=kind,
+            indicator=indicator,
+            expected=version_of(data),
+            url=url,
+            replaces=replaces,
         )
     except ConcurrencyConflict as exc:
         return conflict_page(request, innovation.id, exc, f"/inovasi/{innovation.id}/dokumen")

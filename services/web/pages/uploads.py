@@ -8,7 +8,7 @@ store through a writer that stops at the size limit; only then is ``DocumentAtta
 from __future__ import annotations
 
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from litestar import Request
 from litestar.datastructures import UploadFile
@@ -18,7 +18,15 @@ from services.domain.innovation import Innovation
 from services.domain.values import Document, DocumentKind
 from services.submission.blobs import MB, TooLarge
 from services.submission.common import blob_store
-from services.submission.uploads import ALLOWED, ALLOWED_TEXT, safe_filename, sniff
+from services.submission.uploads import (
+    ALLOWED,
+    ALLOWED_TEXT,
+    IMAGE_TYPES,
+    VIDEO_LINK_TYPE,
+    safe_filename,
+    safe_url,
+    sniff,
+)
 from services.web.context import runtime_of
 from services.web.pages.common import run_command
 
@@ -33,16 +41,52 @@ class UploadRefused(Exception):
         self.message = message
 
 
+def link_document(kind: str, url: str, indicator: int | None, replaces: UUID | None) -> Document:
+    """A video given as a web address: recorded as a link, no bytes stored."""
+    from litestar.plugins.problem_details import ProblemDetailsException
+
+    if kind != DocumentKind.VIDEO:
+        raise UploadRefused(422, "Tautan tanpa berkas hanya untuk dokumen jenis Video.")
+    try:
+        link = safe_url(url)
+    except ProblemDetailsException as exc:
+        raise UploadRefused(422, str(exc.detail)) from None
+    return Document(
+        doc_id=uuid4(),
+        kind=DocumentKind.VIDEO,
+        name=link[:150],
+        content_type=VIDEO_LINK_TYPE,
+        size=0,
+        sha256="",
+        storage_key="",
+        indicator=indicator,
+        replaces=replaces,
+        url=link,
+    )
+
+
 def attach(
     request: Request[Any, Any, Any],
     innovation: Innovation,
-    file: UploadFile,
+    file: UploadFile | None,
     *,
     kind: str,
     indicator: int | None,
     expected: int | None,
+    url: str = "",
+    replaces: UUID | None = None,
 ) -> Outcome:
     runtime = runtime_of(request)
+    if file is None:
+        document = link_document(kind, url, indicator, replaces)
+        return run_command(
+            request,
+            lambda ctx: runtime.commands.attach_document(
+                ctx, innovation.id, document, expected_version=expected
+            ),
+        )
+    if url:
+        raise UploadRefused(422, "Kirim berkas atau tautan, tidak keduanya.")
     limit = runtime.settings.max_upload_mb * MB
     blobs = blob_store(runtime)
     with blobs.writer(limit) as writer:
@@ -60,6 +104,10 @@ def attach(
         content_type = sniff(bytes(writer.head))
         if content_type is None:
             raise UploadRefused(415, f"Jenis berkas tidak didukung. Yang diterima: {ALLOWED_TEXT}.")
+        if kind == DocumentKind.PHOTO and content_type not in IMAGE_TYPES:
+            raise UploadRefused(422, "Dokumen jenis Foto harus gambar JPEG atau PNG.")
+        if kind == DocumentKind.VIDEO and content_type != "video/mp4":
+            raise UploadRefused(422, "Dokumen jenis Video harus berkas MP4 atau tautan.")
         stored = writer.commit()
     document = Document(
         doc_id=uuid4(),
@@ -70,6 +118,7 @@ def attach(
         sha256=stored.sha256,
         storage_key=stored.key,
         indicator=indicator,
+        replaces=replaces,
     )
     return run_command(
         request,
