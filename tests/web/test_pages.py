@@ -488,3 +488,47 @@ def test_video_links_photo_types_and_replacing_a_document(client: Any, web_world
     documents = c.innovation(iid).documents
     assert documents[old.doc_id].removed  # the old version stays in history, not in the list
     assert any(d.document.replaces == old.doc_id for d in documents.values())
+
+
+def test_decisions_on_the_review_page(client: Any, web_world: WebWorld) -> None:
+    c = web_world.runtime.commands
+    iid = web_world.scored("Keputusan Uji")
+    token = login(client, "admin")
+
+    def decide(action: str, **fields: str) -> Any:
+        data = {"_csrf_token": token, "version": str(c.innovation(iid).version), "action": action}
+        return client.post(
+            f"/verifikasi/{iid}/keputusan",
+            data={**data, **fields},
+            headers=HTML,
+            follow_redirects=False,
+        )
+
+    before = last_event(web_world)
+    refused = decide("reject", note="  ")
+    assert refused.status_code == 422 and "Alasan penolakan wajib diisi." in refused.text
+    assert last_event(web_world) == before
+    too_early = decide("establish", sk_number="188/9/2025", sk_date="2025-10-01")
+    assert too_early.status_code == 409 and "tidak diizinkan" in too_early.text
+    assert decide("approve", note="Layak").status_code == 303
+    assert decide("establish", sk_number="188/9/2025", sk_date="2025-10-01").status_code == 303
+    assert decide("publish").status_code == 303
+    innovation = c.innovation(iid)
+    assert str(innovation.status) == "established" and innovation.published
+    assert innovation.sk_number == "188/9/2025"
+
+
+def test_operator_withdraws_a_draft(client: Any, web_world: WebWorld) -> None:
+    c = web_world.runtime.commands
+    iid = web_world.complete_draft("Ditarik Saja")
+    token = login(client, "op.dukcapil")
+    response = client.post(
+        f"/inovasi/{iid}/tarik",
+        data={"_csrf_token": token, "version": str(c.innovation(iid).version), "reason": "Ganda"},
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert str(c.innovation(iid).status) == "withdrawn"
+    page = client.get(f"/inovasi/{iid}", headers=HTML)
+    assert "Ditarik" in page.text and "Tarik inovasi ini" not in page.text
