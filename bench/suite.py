@@ -193,18 +193,27 @@ def machine() -> dict[str, str]:
 
 @dataclass
 class Writer:
-    """One benchmark client: an operator, its token, and a fresh draft of its own."""
+    """One benchmark client: an operator, its token, and fresh drafts of its own.
+
+    A client cycles through its drafts, so streams stay the length of real ones (a few dozen
+    events) instead of one stream growing by every command of the run."""
 
     username: str
     account_id: uuid.UUID
     organisation_id: uuid.UUID
-    innovation_id: uuid.UUID
+    innovation_ids: list[uuid.UUID]
     token: str = ""
 
+    @property
+    def innovation_id(self) -> uuid.UUID:
+        return self.innovation_ids[0]
 
-def prepare_writers(settings: Settings, regency: datagen.Regency, count: int) -> list[Writer]:
+
+def prepare_writers(
+    settings: Settings, regency: datagen.Regency, count: int, drafts: int
+) -> list[Writer]:
     """A second call wave is opened in the first regency and ``count`` operators of distinct
-    organisations each propose one draft: each client writes to its own stream (no conflicts)."""
+    organisations each propose ``drafts`` drafts: a client writes only to its own streams."""
     from services.commands import Commands
     from services.domain.aggregate import Context
     from services.domain.values import CallKind
@@ -233,11 +242,14 @@ def prepare_writers(settings: Settings, regency: datagen.Regency, count: int) ->
         for i in range(count):
             org, actor = orgs[i % len(orgs)]
             ctx = Context(actor=actor, correlation_id="bench-writers", now=datetime.now(UTC))
-            iid = commands.propose(
-                ctx, call_id=call_id, profile=complete_profile(f"Inovasi uji beban {i + 1}")
-            ).id
+            ids = [
+                commands.propose(
+                    ctx, call_id=call_id, profile=complete_profile(f"Inovasi uji beban {i}.{k}")
+                ).id
+                for k in range(drafts)
+            ]
             assert actor.account_id is not None
-            writers.append(Writer(regency.operator_names[org], actor.account_id, org, iid))
+            writers.append(Writer(regency.operator_names[org], actor.account_id, org, ids))
         return writers
     finally:
         store.close()
@@ -320,7 +332,9 @@ def _timed(
 def store_rate(
     settings: Settings, writers: list[Writer], clients: int, seconds: float
 ) -> tuple[float, list[float], int]:
-    """``EventStore.save`` alone: each thread claims an indicator on its own draft and saves."""
+    """``EventStore.save`` alone: each thread claims an indicator on its own draft and saves.
+
+    Returns commands/s, latencies and commands per commit (group commit only)."""
     from services.domain.actor import Actor, Role
     from services.domain.aggregate import Context
     from services.domain.innovation import Innovation
@@ -332,13 +346,16 @@ def store_rate(
     stop = threading.Event()
     latencies: list[list[float]] = [[] for _ in range(clients)]
     counts = [0] * clients
+    total = [0]
 
     def client(i: int) -> None:
         w = writers[i]
         actor = Actor(
             account_id=w.account_id, role=Role.OPERATOR, organisation_id=w.organisation_id
         )
-        innovation = store.load(Innovation, w.innovation_id)
+        # The last draft is the store runs' own: HTTP requests still in flight after a wrk run
+        # never touch it.
+        innovation = store.load(Innovation, w.innovation_ids[-1])
         n = 0
         while not stop.is_set():
             n += 1
@@ -349,13 +366,14 @@ def store_rate(
             store.save(innovation)
             latencies[i].append((time.perf_counter() - started) * 1000)
             counts[i] += 1
+            total[0] += 1
 
     try:
         before = getattr(store.recorder, "groups_committed", None)
         result = _timed(clients, seconds, client, stop, counts, latencies)
         after = getattr(store.recorder, "groups_committed", None)
         groups = (after - before) if before is not None and after is not None else 0
-        return result[0], result[1], groups
+        return result[0], result[1], (total[0] / groups if groups else 0.0)
     finally:
         store.close()
 
@@ -375,7 +393,9 @@ function init(args)
 end
 function request()
   n = n + 1
-  local path = "/api/innovations/" .. spec[2] .. "/indicators/" .. ((n %% 20) + 1)
+  local ids = spec[2]  -- the last draft is left to the store-only runs
+  local path = "/api/innovations/" .. ids[(n %% (#ids - 1)) + 1] .. "/indicators/"
+    .. ((n %% 19) + 1)
   local body = '{"level": ' .. ((n %% 3) + 1) .. ', "note": "klaim uji beban"}'
   return wrk.format("PUT", path, {["Authorization"] = "Bearer " .. spec[1],
     ["Content-Type"] = "application/json"}, body)
@@ -489,6 +509,7 @@ class Server:
             stdout=self.log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_dies_with_us(),
         )
         deadline = time.monotonic() + 120
         while True:
@@ -512,7 +533,13 @@ class Server:
         return pids or [self.process.pid]
 
     def peak_rss_mb(self) -> list[float]:
-        return [_vm(pid, "VmHWM") for pid in self.workers()]
+        """Of the worker processes (not multiprocessing's resource tracker)."""
+        pids = []
+        for pid in self.workers():
+            with contextlib.suppress(OSError):
+                if b"resource_tracker" not in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    pids.append(pid)
+        return [_vm(pid, "VmHWM") for pid in pids]
 
     def close(self) -> None:
         with contextlib.suppress(ProcessLookupError):
@@ -524,6 +551,13 @@ class Server:
                 os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(10)
         self.log.close()
+
+
+def _dies_with_us() -> Callable[[], None] | None:
+    """Children get SIGTERM if this process dies, however it dies (Linux)."""
+    from tests.servers import _parent_death_signal
+
+    return _parent_death_signal(signal.SIGTERM)
 
 
 def _vm(pid: int, key: str) -> float:
@@ -573,7 +607,12 @@ def rebuild_child(settings: Settings) -> dict[str, Any]:
     """``projections.rebuild.rebuild`` of every read model in a child process (its peak RSS)."""
     code = REBUILD_CHILD.format(root=str(ROOT), data=settings.data_dir, url=settings.database_url)
     out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+        preexec_fn=_dies_with_us(),
     )
     if out.returncode != 0:
         raise RuntimeError(f"rebuild failed:\n{out.stderr[-4000:]}")
@@ -678,6 +717,7 @@ def live_lag(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
+        preexec_fn=_dies_with_us(),
     )
     store = EventStore(settings)
     commands = Commands(store)
@@ -740,14 +780,14 @@ def live_lag(
             actor = Actor(w.account_id, Role.OPERATOR, w.organisation_id)
             next_at = time.perf_counter() + i * interval / clients
             n = 0
-            while next_at < stop_at:
+            while next_at < stop_at and time.perf_counter() < stop_at:
                 pause = next_at - time.perf_counter()
                 if pause > 0:
                     time.sleep(pause)
                 n += 1
                 outcome = commands.claim_indicator(
                     Context(actor=actor, correlation_id="bench-lag"),
-                    w.innovation_id,
+                    w.innovation_ids[n % (len(w.innovation_ids) - 1)],
                     no=n % 20 + 1,
                     level=n % 3 + 1,
                 )
@@ -756,12 +796,14 @@ def live_lag(
                     sent.append((outcome.notification_id, committed))
                 next_at += interval
 
-        stop_at = time.perf_counter() + seconds
+        began = time.perf_counter()
+        stop_at = began + seconds
         threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
+        seconds = time.perf_counter() - began
         stop_watch.set()
         watcher.join(15)
         result: dict[str, tuple[float, float, int]] = {}
@@ -912,7 +954,7 @@ def run(args: argparse.Namespace) -> list[Section]:
         )
 
         # -- HTTP ----------------------------------------------------------------------------
-        writers = prepare_writers(settings, regions[0], 32)
+        writers = prepare_writers(settings, regions[0], 32, 2 if scale.name == "quick" else 16)
         for w in writers:
             w.token = issue_token(settings, w.account_id)
         reviewer = regions[0].reviewers[0][0]
@@ -1017,10 +1059,14 @@ def run(args: argparse.Namespace) -> list[Section]:
             lock_settings = msgspec.structs.replace(settings, group_commit=False)
             for clients in (1, 8, 32):
                 raw_rps, raw_lat = raw_baseline(url, clients, secs, state)
-                spec = ", ".join(f'{{"{w.token}", "{w.innovation_id}"}}' for w in writers[:clients])
+                spec = ", ".join(
+                    '{"' + w.token + '", {' + ", ".join(f'"{i}"' for i in w.innovation_ids) + "}}"
+                    for w in writers[:clients]
+                )
                 res = wrk(
                     server.base + "/", secs, clients, clients, script=WRK_WRITE % {"specs": spec}
                 )
+                time.sleep(2.0)  # requests still in flight when wrk stopped finish first
                 grp_rps, grp_lat, groups = store_rate(settings, writers, clients, secs)
                 lck_rps, lck_lat, _ = store_rate(lock_settings, writers, clients, secs)
                 log(
@@ -1046,7 +1092,7 @@ def run(args: argparse.Namespace) -> list[Section]:
                         rate(grp_rps),
                         ms(pct(grp_lat, 50)),
                         ms(pct(grp_lat, 99)),
-                        f"{grp_rps * secs / max(groups, 1):.1f}" if groups else "–",
+                        f"{groups:.1f}" if groups else "–",
                         rate(lck_rps),
                         ms(pct(lck_lat, 99)),
                         f"{grp_rps / raw_rps * 100:.0f} %",
@@ -1254,6 +1300,8 @@ def main(argv: list[str] | None = None) -> int:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (bench/run installs it: apt-get install wrk)")
     resource.setrlimit(resource.RLIMIT_NOFILE, (4096, 4096))
+    # SIGTERM unwinds like Ctrl-C, so the servers and children are stopped by their finally/atexit.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     sections = run(args)
     for s in sections:
         print(s.console())

@@ -7,8 +7,10 @@ transaction-scoped advisory lock). Each writer then holds that lock for its own 
 commit, so throughput stops at one commit at a time however many writers there are.
 
 How: ``insert_events`` (called by ``Application.save`` in a request thread) queues the command's
-stored events and waits. One committer thread per process takes everything queued, and writes it
-in ONE transaction under the SAME lock:
+stored events. If no commit is in progress in this process, the caller leads: it takes everything
+queued (its own command first) and writes it in ONE transaction under the SAME lock; callers
+that arrive meanwhile wait, and when the leader is done it hands the lead to the first of them,
+whose next commit carries all of them:
 
 1. take the lock (so commit order = id order still holds against every other process) and
    ``NOTIFY`` the channel once;
@@ -25,18 +27,16 @@ in ONE transaction under the SAME lock:
 Each command's events stay contiguous and in order, streams chain exactly as they would one
 command at a time (the chain lookup for a stream's previous link sees earlier commands of the
 group inside the transaction), and a group is bounded (``MAX_GROUP_COMMANDS``,
-``MAX_GROUP_EVENTS``) so one commit never grows without limit. A caller alone waits for exactly
-one commit, as before; callers that arrive while a commit is in flight share the next one.
-
-The committer thread starts on the first write and stops after ``IDLE_SECONDS`` without any,
-and a forked child (uvicorn workers) starts its own.
+``MAX_GROUP_EVENTS``) so one commit never grows without limit. A caller alone commits in its own
+thread exactly as before (no hand-off to another thread); callers that arrive while a commit is
+in flight share the next one. A forked child (uvicorn workers) starts with an empty queue.
 """
 
 from __future__ import annotations
 
 import os
-import queue
 import threading
+from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
@@ -60,15 +60,15 @@ from services.audit.recorders import ChainedPostgresRecorder
 
 MAX_GROUP_COMMANDS = 512
 MAX_GROUP_EVENTS = 20_000
-IDLE_SECONDS = 2.0
 
 
 class _Request:
-    __slots__ = ("done", "error", "events", "ids")
+    __slots__ = ("done", "error", "events", "ids", "wake")
 
     def __init__(self, events: Sequence[StoredEvent]) -> None:
         self.events = events
-        self.done = threading.Event()
+        self.wake = threading.Event()  # set when done, or when handed the lead
+        self.done = False
         self.ids: list[int] | None = None
         self.error: BaseException | None = None
 
@@ -87,8 +87,8 @@ class GroupCommit:
     def _group_init(self) -> None:
         self._gc_pid = os.getpid()
         self._gc_lock = threading.Lock()
-        self._gc_queue: queue.SimpleQueue[_Request] = queue.SimpleQueue()
-        self._gc_thread: threading.Thread | None = None
+        self._gc_queue: deque[_Request] = deque()
+        self._gc_leading = False
         self.groups_committed = 0  # for tests and benchmarks: how many transactions were used
         self.in_flight = 0  # commands in the group being committed now
         oid_type = Identifier(self.datastore.originator_id_type)
@@ -100,7 +100,10 @@ class GroupCommit:
             s=Identifier(self.datastore.schema), t=Identifier(self.events_table_name), o=oid_type
         )
 
-    # -- the caller's side ---------------------------------------------------------------------
+    @property
+    def queued(self) -> int:
+        """Commands waiting for the next commit (for tests and benchmarks)."""
+        return len(self._gc_queue)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(
@@ -112,55 +115,51 @@ class GroupCommit:
             return []
         request = _Request(stored_events)
         with self._gc_lock:
-            if self._gc_pid != os.getpid():  # forked: the parent's thread and queue are not ours
+            if self._gc_pid != os.getpid():  # forked: the parent's queue and leader are not ours
                 self._gc_pid = os.getpid()
-                self._gc_queue = queue.SimpleQueue()
-                self._gc_thread = None
-            self._gc_queue.put(request)
-            if self._gc_thread is None:
-                self._gc_thread = threading.Thread(
-                    target=self._committer, name="sirisma-group-commit", daemon=True
-                )
-                self._gc_thread.start()
-        request.done.wait()
+                self._gc_queue = deque()
+                self._gc_leading = False
+            self._gc_queue.append(request)
+            lead = not self._gc_leading
+            self._gc_leading = True
+        if not lead:
+            request.wake.wait()
+        if not request.done:  # leading now: this request heads the queue
+            self._lead()
         if request.error is not None:
             raise request.error
         return request.ids
 
-    # -- the committer thread ------------------------------------------------------------------
-
-    def _committer(self) -> None:
-        q = self._gc_queue
-        while True:
-            try:
-                first = q.get(timeout=IDLE_SECONDS)
-            except queue.Empty:
-                with self._gc_lock:
-                    if q.empty():
-                        self._gc_thread = None
-                        return
-                continue
-            group, events = [first], len(first.events)
-            while len(group) < MAX_GROUP_COMMANDS and events < MAX_GROUP_EVENTS:
-                try:
-                    request = q.get_nowait()
-                except queue.Empty:
-                    break
+    def _lead(self) -> None:
+        """Commit one group (the head of the queue and whatever queued behind it), then pass
+        the lead to the next waiting caller, or give it up."""
+        with self._gc_lock:
+            group: list[_Request] = []
+            events = 0
+            while self._gc_queue and (
+                not group or (len(group) < MAX_GROUP_COMMANDS and events < MAX_GROUP_EVENTS)
+            ):
+                request = self._gc_queue.popleft()
                 group.append(request)
                 events += len(request.events)
             self.in_flight = len(group)
-            try:
-                self._commit_group(group)
-            except BaseException as exc:  # the whole group failed: every caller hears why
-                for request in group:
-                    if not request.done.is_set():
-                        request.error = exc
-                        request.done.set()
-            else:
-                for request in group:
-                    request.done.set()
-            finally:
-                self.in_flight = 0
+        try:
+            self._commit_group(group)
+        except BaseException as exc:  # the whole group failed: every caller hears why
+            for request in group:
+                request.error = exc
+            if not isinstance(exc, Exception):
+                raise
+        finally:
+            self.in_flight = 0
+            for request in group:
+                request.done = True
+                request.wake.set()
+            with self._gc_lock:
+                if self._gc_queue:
+                    self._gc_queue[0].wake.set()  # its thread leads the next commit
+                else:
+                    self._gc_leading = False
 
     def _commit_group(self, group: list[_Request]) -> None:
         pending: list[_Request] = []

@@ -123,7 +123,7 @@ def _lock_key(recorder: GroupCommitChainedRecorder) -> str:
 
 
 def _hold_writers_back(url: str, key: str) -> psycopg.Connection[Any]:
-    """Another session holds the writers' lock: the committer waits on its first group while
+    """Another session holds the writers' lock: the leader waits on its first group while
     every later command queues up behind it."""
     conn = psycopg.connect(url)
     conn.execute(f"SELECT pg_advisory_xact_lock({key})")
@@ -156,12 +156,9 @@ def _run_concurrently(
     threads = [threading.Thread(target=insert, args=(i,)) for i in range(len(commands))]
     for t in threads:
         t.start()
-    # The committer took the first command(s) and waits for the lock; the rest are queued.
+    # The leader took the first command(s) and waits for the lock; the rest are queued.
     _wait_until(
-        lambda: (
-            recorder.in_flight > 0
-            and recorder.in_flight + recorder._gc_queue.qsize() == len(commands)
-        )
+        lambda: recorder.in_flight > 0 and recorder.in_flight + recorder.queued == len(commands)
     )
     holder.rollback()
     holder.close()
