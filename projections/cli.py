@@ -101,11 +101,18 @@ def project(names: tuple[str, ...], once: bool, batch: int, metrics_port: int | 
     "--into", "schema", default=None, help="Bangun ke skema lain, bukan model baca aktif."
 )
 @click.option(
-    "--checkpoint", default=100_000, show_default=True, help="Notifikasi per titik simpan."
+    "--checkpoint",
+    type=int,
+    default=None,
+    help="Titik simpan tiap sekian notifikasi (bawaan: tiap 30 dtk kerja; SQLite 2 dtk).",
 )
 @click.option("--quiet", is_flag=True, help="Tanpa bilah kemajuan.")
 def rebuild_command(
-    names: tuple[str, ...], until: str | None, schema: str | None, checkpoint: int, quiet: bool
+    names: tuple[str, ...],
+    until: str | None,
+    schema: str | None,
+    checkpoint: int | None,
+    quiet: bool,
 ) -> None:
     """Rebuild read models from the whole log into shadow tables, then swap them in.
 

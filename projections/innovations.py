@@ -42,7 +42,7 @@ from services.domain import events as ev
 from services.domain import scoring
 from services.domain.innovation import EVENT_COMMANDS, FIELD_LABELS, Innovation
 from services.domain.lifecycle import _INDEX, Status
-from services.domain.rubric import UnknownRubricYear, load_rubric
+from services.domain.rubric import Rubric, UnknownRubricYear, load_rubric
 from services.domain.values import CallKind, Profile, Stage
 
 log = logging.getLogger("sirisma.projections.innovations")
@@ -260,7 +260,8 @@ class InnovationsProjection:
         self.state: KeyedState[str, Fold] = KeyedState(self._load, capacity)
         self.calls: dict[str, tuple[str, ...]] = {}
         self.new_calls: dict[str, tuple[Any, ...]] = {}
-        self._memo: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self._points: dict[tuple[Any, ...], tuple[int, int]] = {}
+        self._completeness: dict[tuple[Any, ...], tuple[int, list[dict[str, Any]]]] = {}
         self._stale_rows: set[str] = set()  # suffixes flushed with final=False since
         self._checked: set[str] = set()  # suffixes whose stale rows were looked for
 
@@ -486,30 +487,43 @@ class InnovationsProjection:
                 SimpleNamespace(profile=fold.profile, call_kind=CallKind(fold.call_kind))  # type: ignore[arg-type]
             ).items()
         )
+        try:
+            rubric = load_rubric(fold.rubric_year)
+        except UnknownRubricYear:
+            fold.claimed_score = fold.verified_score = fold.max_score = fold.completeness = None
+            fold.missing, fold.stale = [], False
+            return
+        known, mandatory = _indicator_sets(rubric)
+        claimed = verified = 0
+        for item in inputs_key:
+            if item[0] in known:
+                points = self._points.get((rubric.year, item))
+                if points is None:
+                    points = self._points[(rubric.year, item)] = _points(rubric, item)
+                claimed += points[0]
+                verified += points[1]
         required = self.calls.get(fold.call_id or "", ())
         key = (
-            fold.rubric_year,
+            rubric.year,
             fold.call_kind,
-            tuple(inputs_key),
             checks,
-            tuple(sorted(live_kinds)),
+            tuple(kind in live_kinds for kind in required),
             required,
+            tuple(i for i in inputs_key if i[0] in mandatory),
         )
-        result = self._memo.get(key)
-        if result is None:
-            result = _score(
-                fold.rubric_year, fold.call_kind, inputs_key, checks, live_kinds, required
+        found = self._completeness.get(key)
+        if found is None:
+            if len(self._completeness) > 50_000:
+                self._completeness.clear()
+            found = self._completeness[key] = _completeness(
+                rubric, fold.call_kind, key[5], checks, live_kinds, required
             )
-            if len(self._memo) > 50_000:
-                self._memo.clear()
-            self._memo[key] = result
-        (
-            fold.claimed_score,
-            fold.verified_score,
-            fold.max_score,
-            fold.completeness,
-            fold.missing,
-        ) = result
+        fold.claimed_score, fold.verified_score, fold.max_score = (
+            claimed,
+            verified,
+            rubric.max_score,
+        )
+        fold.completeness, fold.missing = found
         fold.stale = False
 
     @staticmethod
@@ -578,28 +592,15 @@ class InnovationsProjection:
         )
 
 
-def _score(
-    rubric_year: int,
-    call_kind: str,
-    inputs_key: list[tuple[Any, ...]],
-    checks: tuple[tuple[str, bool], ...],
-    live_kinds: set[str],
-    required: tuple[str, ...],
-) -> tuple[Any, ...]:
-    """(claimed, verified, max, completeness %, missing items) from the reduced inputs.
+def _inputs(
+    inputs_key: Sequence[tuple[Any, ...]],
+) -> list[scoring.IndicatorInput]:
+    """Scoring inputs from the reduced per-indicator keys.
 
     Evidence is reduced to what the scoring rules read (is any item not rejected, is any item
-    accepted), represented by one evidence item of the matching verdict.
-    """
-    try:
-        rubric = load_rubric(rubric_year)
-    except UnknownRubricYear:
-        return (None, None, None, None, [])
-    known = {ind.no for ind in rubric.indicators}
+    accepted), represented by one evidence item of the matching verdict."""
     inputs = []
     for no, claimed, verified, live, accepted, any_evidence in inputs_key:
-        if no not in known:
-            continue
         verdict = "accepted" if accepted else "pending" if live else "rejected"
         evidence = (
             (scoring.Evidence(doc_id="", name="", kind="", verdict=verdict),)  # type: ignore[arg-type]
@@ -611,18 +612,50 @@ def _score(
                 no=no, claimed_level=claimed, verified_level=verified, evidence=evidence
             )
         )
-    card = scoring.scorecard(rubric, inputs)
+    return inputs
+
+
+def _points(rubric: Rubric, item: tuple[Any, ...]) -> tuple[int, int]:
+    """(claimed, verified) points of one indicator. The maturity score is the sum over the
+    indicators (``scoring.scorecard``), so one indicator at a time gives the same total, and
+    the few distinct (indicator, levels, evidence) combinations are memoised."""
+    card = scoring.scorecard(rubric, _inputs([item]))
+    return card.claimed_total, card.verified_total
+
+
+def _completeness(
+    rubric: Rubric,
+    call_kind: str,
+    mandatory_inputs: Sequence[tuple[Any, ...]],
+    checks: tuple[tuple[str, bool], ...],
+    live_kinds: set[str],
+    required: tuple[str, ...],
+) -> tuple[int, list[dict[str, Any]]]:
+    """(percent, missing items) from ``scoring.completeness``, which reads only the fields, the
+    required document kinds and the mandatory indicators (so that is all the memo keys on)."""
     comp = scoring.completeness(
         rubric,
         fields=dict(checks),
         field_labels=FIELD_LABELS,
-        present_document_kinds=live_kinds,
+        present_document_kinds=live_kinds & set(required),
         required_document_kinds=required,
-        inputs=inputs,
+        inputs=_inputs(mandatory_inputs),
         check_indicators=call_kind == CallKind.ANNUAL,
     )
-    missing = [msgspec.to_builtins(m) for m in comp.missing]
-    return (card.claimed_total, card.verified_total, card.max_total, comp.percent, missing)
+    return comp.percent, [msgspec.to_builtins(m) for m in comp.missing]
+
+
+_SETS: dict[int, tuple[frozenset[int], frozenset[int]]] = {}
+
+
+def _indicator_sets(rubric: Rubric) -> tuple[frozenset[int], frozenset[int]]:
+    found = _SETS.get(rubric.year)
+    if found is None:
+        found = _SETS[rubric.year] = (
+            frozenset(i.no for i in rubric.indicators),
+            frozenset(rubric.mandatory),
+        )
+    return found
 
 
 # --- event handlers: only state changes, like the aggregate's apply methods ---------------------

@@ -9,9 +9,11 @@ on from the rebuilt tables.
 Speed: one pass over the log feeds every model being rebuilt (each page read once — by a reader
 thread on PostgreSQL, so reading overlaps folding — and decoded once). Models with the ``fold`` /
 ``flush`` fast path keep their per-key state in memory across pages and write each changed row
-once per checkpoint (COPY on PostgreSQL for new rows). A checkpoint (every ``checkpoint_events``
-notifications) commits the shadow rows with the shadow's tracking position, so a rebuild that is
-killed resumes from its last checkpoint instead of starting over.
+once per checkpoint (COPY on PostgreSQL for new rows). A checkpoint (every ``checkpoint_seconds``
+of work, 30 s on PostgreSQL and 2 s on SQLite, or every ``checkpoint_events`` notifications)
+commits the shadow rows with the shadow's tracking position, so a rebuild that is killed resumes
+from its last checkpoint instead of starting over. Rows changed again after a checkpoint are
+written again, so checkpoints are few: a rebuild that fits between two writes each row once.
 
 ``until`` builds the models as they stood at a past moment (events stamped later are left out);
 ``schema`` builds into another PostgreSQL schema (or SQLite file) instead of the live tables, e.g.
@@ -46,7 +48,7 @@ log = logging.getLogger("sirisma.projections.rebuild")
 
 SHADOW = "__rebuild"
 PAGE = 5_000
-CHECKPOINT = 100_000
+CHECKPOINT_SECONDS = {"postgres": 30.0, "sqlite": 2.0}  # SQLite: short write transactions
 CAPACITY = 20_000
 
 Progress = Callable[[int, int], None]
@@ -102,7 +104,8 @@ def rebuild(
     *,
     store: EventStore | None = None,
     page_size: int = PAGE,
-    checkpoint_events: int = CHECKPOINT,
+    checkpoint_events: int | None = None,
+    checkpoint_seconds: float | None = None,
     capacity: int = CAPACITY,
     progress: Progress | None = None,
     lock_timeout: float = 120.0,
@@ -133,11 +136,13 @@ def rebuild(
         if progress:
             progress(0, total)
         pages = _pages(event_log, target, first, page_size)
+        every = checkpoint_seconds or CHECKPOINT_SECONDS[target.dialect]
         collecting = gc.isenabled()
         gc.disable()  # millions of short-lived objects, no cycles: collect at checkpoints only
         try:
             more = True
             while more:
+                folding = time.monotonic()
                 with session.transaction() as tx:
                     count = 0
                     more = False
@@ -147,11 +152,22 @@ def rebuild(
                         done += len(rows)
                         if progress:
                             progress(done, max(total, done))
-                        if count >= checkpoint_events:
+                        if (checkpoint_events and count >= checkpoint_events) or (
+                            time.monotonic() - folding >= every
+                        ):
                             more = True
                             break
+                    flushing = time.monotonic()
                     _checkpoint(tx, jobs, owner, until, final=not more)
+                committed = time.monotonic()
                 gc.collect(1)
+                log.info(
+                    "rebuild checkpoint at %d: %d notifications folded in %.2fs, written in %.2fs",
+                    done,
+                    count,
+                    flushing - folding,
+                    committed - flushing,
+                )
         except BaseException:
             for job in jobs:
                 _discard(job.projection)
@@ -160,9 +176,16 @@ def rebuild(
             pages.close()
             if collecting:
                 gc.enable()
+        indexing = time.monotonic()
         _build_indexes(session, jobs)
+        swapping = time.monotonic()
         for job in jobs:
             _swap(session, event_log, decoder, job, page_size, owner, until)
+        log.info(
+            "rebuild: indexes built in %.2fs, swapped in %.2fs",
+            swapping - indexing,
+            time.monotonic() - swapping,
+        )
         seconds = time.monotonic() - started
         return RebuildReport(
             models=[ModelReport(j.name, j.position, j.applied, j.start) for j in jobs],

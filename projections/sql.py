@@ -120,13 +120,37 @@ def upsert(
     tx.executemany(f"INSERT INTO {sql_table} ({cols}) VALUES ({marks}) {conflict}", rows)
 
 
+_BINARY_TYPES = {"text", "bigint", "integer", "bytea", "smallint", "boolean"}
+_types: dict[tuple[str, tuple[str, ...]], list[str] | None] = {}
+
+
 def copy_rows(
     tx: Tx, sql_table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> None:
-    """PostgreSQL COPY … FROM STDIN of Python values (text format, adapted by psycopg)."""
-    with tx.cursor.copy(f"COPY {sql_table} ({', '.join(columns)}) FROM STDIN") as copy:
+    """PostgreSQL COPY … FROM STDIN of Python values: binary when every column has a type
+    psycopg dumps in binary (no escaping of ``bytea`` as hex text), text otherwise."""
+    types = _column_types(tx, sql_table, tuple(columns))
+    binary = " (FORMAT BINARY)" if types is not None else ""
+    with tx.cursor.copy(f"COPY {sql_table} ({', '.join(columns)}) FROM STDIN{binary}") as copy:
+        if types is not None:
+            copy.set_types(types)
         for row in rows:
             copy.write_row(row)
+
+
+def _column_types(tx: Tx, sql_table: str, columns: tuple[str, ...]) -> list[str] | None:
+    key = (sql_table, columns)
+    if key not in _types:
+        found = dict(
+            tx.execute(
+                "SELECT a.attname, format_type(a.atttypid, NULL) FROM pg_attribute a "
+                "WHERE a.attrelid = to_regclass(?) AND a.attnum > 0 AND NOT a.attisdropped",
+                (sql_table,),
+            ).fetchall()
+        )
+        types = [found.get(c, "") for c in columns]
+        _types[key] = types if all(t in _BINARY_TYPES for t in types) else None
+    return _types[key]
 
 
 def _stage(tx: Tx, sql_table: str) -> str:
