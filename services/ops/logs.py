@@ -125,6 +125,7 @@ def configure(settings: Settings, service: str, level: int = logging.INFO) -> No
     handler.addFilter(ContextFilter(service))
     root.addHandler(handler)
     root.setLevel(level)
+    logging.captureWarnings(True)  # warnings become log lines too (py.warnings), not raw stderr
 
 
 def uvicorn_config(settings: Settings, service: str) -> dict[str, Any]:
