@@ -1,8 +1,9 @@
 """Fixtures for the page tests: a seeded app, a real HTTP server, and Debian's Chromium.
 
-* ``web_world``: a Runtime on a temporary data folder (embedded SQLite, the default shape) with
-  ``WebWorld`` seeded through the command handlers; module-scoped, so each test module starts
-  from a clean regency.
+* ``web_world``: a Runtime with ``WebWorld`` seeded through the command handlers, once on the
+  embedded SQLite default and once on a fresh PostgreSQL database; module-scoped, so each test
+  module starts from a clean regency. The browser module keeps to SQLite (the single-command
+  start a person runs), the HTTP page tests run on both.
 * ``client``: Litestar's TestClient on that runtime (fast tests without a browser).
 * ``live_server``: the same app served by uvicorn on a free loopback port in a thread.
 * ``browser``: Playwright driving ``/usr/bin/chromium`` headless (never a downloaded browser);
@@ -19,6 +20,7 @@ import shutil
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -48,17 +50,33 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="module")
-def web_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebWorld]:
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def web_world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[WebWorld]:
+    """The regency on the embedded SQLite default and on a fresh PostgreSQL database."""
     from services.config import load_settings
     from services.runtime import Runtime
 
     data = tmp_path_factory.mktemp("web-data")
-    runtime = Runtime(load_settings(env={}, data_dir=str(data)))
+    server, name, database_url = None, "", ""
+    if request.param == "postgres":
+        server = request.getfixturevalue("postgres_server")
+        server.ensure_running()
+        name = f"web_{uuid.uuid4().hex[:12]}"
+        database_url = server.create_database(name)
+    runtime = Runtime(load_settings(env={}, data_dir=str(data), database_url=database_url))
+    if database_url:  # the distributed shape runs `sirisma project`; here, a thread does
+        runtime.read_models.start()
+        runtime.on_close(runtime.read_models.stop)
     try:
         yield WebWorld(runtime)
     finally:
         runtime.close()
+        if server is not None:
+            server.drop_database(name)
 
 
 @pytest.fixture(scope="module")

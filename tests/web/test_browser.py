@@ -16,6 +16,7 @@ Each step is screenshotted under ``test-artifacts/web/``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,20 @@ DESIGN_FIELDS = (
     "Keunggulan dan kebaruan",
     "Cara kerja",
 )
+
+
+@pytest.fixture(scope="module")
+def web_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebWorld]:
+    """The browser tests run the embedded default (SQLite), as ``sirisma serve`` does."""
+    from services.config import load_settings
+    from services.runtime import Runtime
+
+    data = tmp_path_factory.mktemp("browser-data")
+    runtime = Runtime(load_settings(env={}, data_dir=str(data)))
+    try:
+        yield WebWorld(runtime)
+    finally:
+        runtime.close()
 
 
 def _innovation_id(url: str) -> str:
