@@ -154,6 +154,11 @@ def guard(request: Request[Any, Any, Any], command: Command, innovation: Innovat
     policy.ensure_command(principal_of(request), command, innovation)
 
 
+# The read models the pages list from; a page waits for these only, at most SETTLE_SECONDS.
+PAGE_MODELS = ("directory", "innovations", "catalogue", "compliance")
+SETTLE_SECONDS = 5.0
+
+
 def settle(runtime: Runtime, outcome: Outcome | int | None) -> None:
     """Read-your-writes: wait (bounded) until the read models include this command's events."""
     notification_id = outcome.notification_id if isinstance(outcome, Outcome) else outcome
@@ -163,7 +168,8 @@ def settle(runtime: Runtime, outcome: Outcome | int | None) -> None:
     if read_models is None:
         return
     try:
-        read_models.wait_for(notification_id)
+        if not read_models.wait_for(notification_id, SETTLE_SECONDS, PAGE_MODELS):
+            log.info("read models still behind", extra={"notification": notification_id})
     except Exception:  # a slow read model must not turn a stored command into an error page
         log.warning("read models did not catch up", extra={"notification": notification_id})
 
