@@ -13,6 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from prometheus_client.parser import text_string_to_metric_families
+
 from services.config import Settings
 from services.ops.cluster import sirisma_command
 from services.ops.servers import log_tail, parent_death_signal
@@ -113,3 +115,16 @@ class Sirisma:
         except subprocess.TimeoutExpired:
             self.signal(signal.SIGKILL)
             self.wait(10)
+
+
+def samples(text: str) -> list[tuple[str, dict[str, str], float]]:
+    return [
+        (s.name, s.labels, s.value)
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    ]
+
+
+def value(text: str, name: str, **labels: str) -> float:
+    """Sum of the samples of ``name`` whose labels include ``labels``."""
+    return sum(v for n, lab, v in samples(text) if n == name and labels.items() <= lab.items())

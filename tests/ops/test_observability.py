@@ -18,7 +18,6 @@ from typing import Any
 
 import httpx
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from services.commands import account_id_for
 from services.config import Settings, load_settings
@@ -29,7 +28,7 @@ from services.ops.servers import free_port
 from services.runtime import Runtime
 from services.store import decode_event
 from tests.factories import World, complete_profile
-from tests.ops.procs import Sirisma, settings_env, wait_for
+from tests.ops.procs import Sirisma, settings_env, value, wait_for
 from tests.servers import PostgresServer, RedisServer
 
 PASSWORD = "sandi-operasi-2025"
@@ -126,19 +125,6 @@ def stack(
             proc.stop()
         runtime.close()
         postgres_server.drop_database(name)
-
-
-def samples(text: str) -> list[tuple[str, dict[str, str], float]]:
-    return [
-        (s.name, s.labels, s.value)
-        for family in text_string_to_metric_families(text)
-        for s in family.samples
-    ]
-
-
-def value(text: str, name: str, **labels: str) -> float:
-    """Sum of the samples of ``name`` whose labels include ``labels``."""
-    return sum(v for n, lab, v in samples(text) if n == name and labels.items() <= lab.items())
 
 
 def test_a_correlation_id_goes_from_the_request_to_the_event_and_the_celery_task(
