@@ -379,6 +379,11 @@ def test_krenova_judging_from_administration_to_winner(client: Any, web_world: W
     c.assign_reviewer(web_world.ctx(web_world.admin), entry, web_world.reviewer.account_id)
 
     token = login(client, "admin")
+    web_world.runtime.read_models.wait_for(last_event(web_world), 10)
+    krenova_queue = client.get("/verifikasi", params={"jenis": "krenova"}, headers=HTML)
+    assert "Alat Pengering Gabah Tenaga Surya" in krenova_queue.text
+    annual_queue = client.get("/verifikasi", params={"jenis": "annual"}, headers=HTML)
+    assert "Alat Pengering Gabah Tenaga Surya" not in annual_queue.text
     passed = client.post(
         f"/verifikasi/{entry}/keputusan",
         data={

@@ -85,6 +85,7 @@ def queue(
     organisasi: FromQuery[str | None] = None,
     petugas: FromQuery[str | None] = None,
     sla: FromQuery[str | None] = None,
+    jenis: FromQuery[str | None] = None,
     q: FromQuery[str | None] = None,
     urut: FromQuery[str | None] = None,
 ) -> Any:
@@ -101,6 +102,7 @@ def queue(
         organisation=_uuid_or_none(organisasi),
         reviewer={"saya": "me", "belum": "none"}.get(petugas or ""),
         sla=sla if sla in SLA_LABELS else None,
+        kind=jenis if jenis in ("annual", "krenova") else None,
         sort=sort,
         descending=descending,
     )
@@ -113,6 +115,7 @@ def queue(
         "organisasi": organisasi or "",
         "petugas": petugas or "",
         "sla": sla or "",
+        "jenis": jenis or "",
         "q": q or "",
         "urut": order,
     }
