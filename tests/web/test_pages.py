@@ -178,6 +178,12 @@ def test_invalid_input_is_shown_next_to_the_field_and_changes_nothing(
     assert check.status_code == 200
     assert "Anggaran tidak boleh negatif." in check.text
     assert "<html" not in check.text  # a fragment for HTMX, not a page
+    emptied = client.post(
+        f"/inovasi/{iid}/isian/hasil/periksa",
+        data={"goals": "", "benefits": "Manfaat", "results": "Hasil"},
+        headers={**HTML, "hx-request": "true", "hx-trigger-name": "goals", "x-csrf-token": token},
+    )
+    assert "Tujuan inovasi wajib diisi sebelum diajukan." in emptied.text
 
 
 def test_incomplete_submission_lists_what_is_missing(client: Any, web_world: WebWorld) -> None:

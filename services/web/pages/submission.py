@@ -8,6 +8,7 @@ from, so a stale form gets a 409 page that shows what someone else changed.
 
 from __future__ import annotations
 
+import copy
 from datetime import timedelta
 from typing import Annotated, Any
 from uuid import UUID
@@ -319,15 +320,23 @@ def form_check(
     field = next((f for f in sec.fields if f.name == name), None)
     if field is None:
         raise NotAllowed("Isian tidak dikenal.")
-    _, errors, raw = forms.parse(sec, data, innovation.profile)
+    patch, errors, raw = forms.parse(sec, data, innovation.profile)
     words = None
     if name.startswith("design."):
         words = sum(len(raw.get(f.name, "").split()) for f in sec.fields)
+    hint = ""
+    if patch is not None:
+        # What the domain's completeness check would say once this section is saved.
+        draft = copy.copy(innovation)
+        draft.profile = patch.apply_to(innovation.profile)
+        hint = forms.hints(draft).get(name, "")
     return render(
         request,
         "submission/_field_message.html",
         field=field,
         error=errors.get(name, ""),
+        hint=hint,
+        filled=bool(raw.get(name)),
         words=words,
     )
 
