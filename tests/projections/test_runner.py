@@ -85,8 +85,14 @@ def test_runner_reconnects_after_a_database_restart(
         with running(postgres_settings, store, poll_interval=0.5, lock_retry=0.2) as runner:
             assert wait_applied(postgres_settings, store.max_notification_id())
             postgres_server.restart()
-            iid = world.complete_draft("Setelah Restart")
-            outcome = world.commands.submit(world.ctx(world.operator), iid)
+            # Writes through a fresh store: this test is about the runner's reconnection.
+            writer = EventStore(postgres_settings)
+            try:
+                world.commands = Commands(writer)
+                iid = world.complete_draft("Setelah Restart")
+                outcome = world.commands.submit(world.ctx(world.operator), iid)
+            finally:
+                writer.close()
             assert wait_applied(postgres_settings, outcome.notification_id, timeout=60)
             assert runner.owned() == runner.names
         assert_equal_to_rebuild(postgres_settings, store)
