@@ -58,10 +58,6 @@ def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
         yield items[start : start + size]
 
 
-def table(name: str, suffix: str) -> str:
-    return f"{name}{suffix}"
-
-
 def select_by_keys(
     tx: Tx, sql_table: str, columns: Sequence[str], key: str, keys: Iterable[Any]
 ) -> list[tuple[Any, ...]]:
@@ -161,18 +157,6 @@ def _stage(tx: Tx, sql_table: str) -> str:
         "ON COMMIT DELETE ROWS"
     )
     return stage
-
-
-def delete_by_keys(tx: Tx, sql_table: str, key: str, keys: Iterable[Any]) -> None:
-    wanted = list(keys)
-    if not wanted:
-        return
-    if tx.dialect == "postgres":
-        tx.execute(f"DELETE FROM {sql_table} WHERE {key} = ANY(?)", (wanted,))
-        return
-    for part in chunks(wanted):
-        marks = ", ".join("?" * len(part))
-        tx.execute(f"DELETE FROM {sql_table} WHERE {key} IN ({marks})", part)
 
 
 def blob_type(dialect: str) -> str:

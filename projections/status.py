@@ -13,7 +13,6 @@ import msgspec
 
 from projections import registry, tracking
 from projections.log import EventLog
-from projections.sql import parse_ts
 from projections.target import Target
 from services.config import Settings
 from services.store import EventStore
@@ -85,7 +84,3 @@ def status(
         session.close()
         if own_store:
             store.close()
-
-
-def parse_time(value: str | None) -> datetime | None:
-    return parse_ts(value)
