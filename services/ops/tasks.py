@@ -54,6 +54,7 @@ def install(service: str = "worker") -> None:
     signals.task_retry.connect(_retry, weak=False)
     signals.task_failure.connect(_failure, weak=False)
     signals.worker_ready.connect(_serve_metrics, weak=False)
+    signals.worker_shutting_down.connect(_shutting_down, weak=False)
 
 
 _service = "worker"
@@ -153,3 +154,13 @@ def _serve_metrics(**_: Any) -> None:
 
     start_http_server(settings.metrics_port, addr=settings.host, registry=metrics.REGISTRY)
     log.info("metrics on %s:%d/metrics", settings.host, settings.metrics_port)
+
+
+def _shutting_down(sender: Any = None, sig: Any = None, how: str = "", **_: Any) -> None:
+    with _lock:
+        running = len(_started)
+    log.info(
+        "worker %s: %s shutdown on %s, %d task(s) running finish first",
+        sender, how.lower(), sig, running,
+        extra={"shutdown": how.lower(), "running_tasks": running},
+    )  # fmt: skip

@@ -69,3 +69,77 @@ def test_sigterm_lets_the_request_in_flight_finish(tmp_path: Path) -> None:
     ]  # fmt: skip
     assert answered and answered[0] > shutting
     assert ("uvicorn.error", "Application shutdown complete.") in messages[answered[0] :]
+
+
+class HeldSmtp:
+    """An SMTP server that accepts a message only when told to: the delivery task that talks to
+    it stays in flight as long as the test wants."""
+
+    def __init__(self) -> None:
+        self.arrived = threading.Event()
+        self.release = threading.Event()
+        self.messages: list[bytes] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        import asyncio
+
+        self.arrived.set()
+        await asyncio.get_running_loop().run_in_executor(None, self.release.wait, 120)
+        self.messages.append(envelope.content)
+        return "250 Message accepted for delivery"
+
+
+def test_sigterm_lets_the_worker_finish_the_task_in_flight(
+    postgres_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    from aiosmtpd.controller import Controller
+
+    from services.runtime import Runtime
+    from tests.factories import World
+
+    smtp = HeldSmtp()
+    controller = Controller(smtp, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings = load_settings(
+        env={}, data_dir=str(tmp_path / "data"), database_url=postgres_url, redis_url=redis_url,
+        smtp_host="127.0.0.1", smtp_port=controller.port, log_json=True, pool_size=4,
+    )  # fmt: skip
+    runtime = Runtime(settings, background=False)
+    env = settings_env(settings)
+    relay = Sirisma("relay", ["relay", "--poll", "0.2"], env, tmp_path)
+    worker = Sirisma(
+        "worker", ["worker", "--concurrency", "2", "--without-gossip", "--without-mingle"],
+        env, tmp_path,
+    )  # fmt: skip
+    try:
+        world = World(runtime.commands)
+        iid = world.complete_draft()
+        runtime.commands.submit(world.ctx(world.operator), iid)  # the admin gets an email
+        relay.start()
+        worker.start()
+        wait_for(
+            lambda: worker.check_alive() or smtp.arrived.is_set(),
+            timeout=90,
+            what="the email task to reach the mail server",
+        )
+        worker.signal(signal.SIGTERM)
+
+        def shutting_down() -> bool:
+            text = worker.stderr_path.read_text()
+            return "warm shutdown" in text
+
+        wait_for(shutting_down, timeout=30, what="the worker to begin its warm shutdown")
+        assert worker.alive()  # still there: it waits for the task
+        smtp.release.set()
+        assert worker.wait(60) == 0
+        row = runtime.db.rows(
+            "SELECT state, email_state FROM notification_outbox WHERE channel = 'email'"
+        )
+        assert row == [{"state": "done", "email_state": "sent"}]
+        assert len(smtp.messages) == 1
+    finally:
+        smtp.release.set()
+        worker.stop()
+        relay.stop()
+        runtime.close()
+        controller.stop()
