@@ -27,7 +27,12 @@ from services.config import Settings
 
 CORRELATION: ContextVar[str | None] = ContextVar("sirisma_correlation_id", default=None)
 
-_RECORD_FIELDS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+# Attributes every record has, and uvicorn's ANSI-coloured copy of the message: not extras.
+_RECORD_FIELDS = frozenset(vars(logging.makeLogRecord({}))) | {
+    "message",
+    "asctime",
+    "color_message",
+}
 _OURS = "_sirisma_handler"
 
 
