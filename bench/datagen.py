@@ -426,7 +426,7 @@ def _plan(
     documents: list[tuple[int | None, DocumentKind]] = [
         (no, DocumentKind.SK if no == 1 else DocumentKind.REPORT) for no in MANDATORY
     ]
-    for no in rng.sample(OPTIONAL, rng.randint(0, 3)):
+    for no in rng.sample(OPTIONAL, rng.randint(0, 4)):
         documents.append((no, DocumentKind.BUDGET if no == 3 else DocumentKind.REPORT))
     submits = rng.random() < 0.88
     roll = rng.random()
@@ -444,7 +444,7 @@ def _plan(
         innovation=innovation,
         regency=regency,
         operator=operator,
-        edits=rng.randint(2, 6),
+        edits=rng.randint(2, 7),
         documents=documents,
         submits=submits,
         withdraws=not submits and rng.random() < 0.3,
