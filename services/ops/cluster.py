@@ -61,6 +61,9 @@ OWN_SETTINGS = (
 )  # fmt: skip
 POSTGRES_USER = "sirisma"  # the system account PostgreSQL runs as when we are root
 DATABASE = "sirisma"
+# Seconds a process gets to stop after SIGTERM before SIGKILL: uvicorn drains requests for up to
+# 20 s, a worker finishes its running tasks (an SMTP conversation may take SIRISMA_SMTP_TIMEOUT).
+STOP_TIMEOUTS = {"submission": 30.0, "review": 30.0, "worker": 60.0}
 MAX_BACKOFF = 30.0
 STABLE_AFTER = 60.0  # a process that ran this long starts again without delay
 
@@ -337,9 +340,7 @@ class Cluster:
             env=self.app_env(**env),
             log_path=self.logs / f"{name}.log",
             stop_signal=signal.SIGTERM,
-            stop_timeout={"worker": 60.0, "http": 30.0}.get(
-                "http" if role in ("submission", "review") else role, 20.0
-            ),
+            stop_timeout=STOP_TIMEOUTS.get(role, 20.0),
             group=group,
             cwd=self.run_dir,
         )
@@ -403,10 +404,12 @@ class Cluster:
             base.start()
             try:
                 assert base.ready is not None
-                wait_until(base.ready, what=base.name, timeout=timeout, process=base.popen,
-                           log=base.log_path)  # fmt: skip
+                wait_until(self._or_stopping(base.ready), what=base.name, timeout=timeout,
+                           process=base.popen, log=base.log_path)  # fmt: skip
             except ServerError as exc:
                 raise ClusterError(str(exc)) from None
+            if self.stopping.is_set():
+                return
         self._create_database()
         self.write_state()
         self._one_shot("migrate", COMMANDS["migrate"])
@@ -421,12 +424,18 @@ class Cluster:
             if proc.ready is None or proc.group > 0:
                 continue
             try:
-                wait_until(proc.ready, what=proc.name, timeout=max(deadline - time.monotonic(), 1),
-                           process=proc.popen, log=proc.log_path)  # fmt: skip
+                wait_until(self._or_stopping(proc.ready), what=proc.name,
+                           timeout=max(deadline - time.monotonic(), 1), process=proc.popen,
+                           log=proc.log_path)  # fmt: skip
             except ServerError as exc:
                 raise ClusterError(str(exc)) from None
+            if self.stopping.is_set():  # Ctrl-C while starting
+                return
         self.ready = True
         self.write_state()
+
+    def _or_stopping(self, ready: Callable[[], bool]) -> Callable[[], bool]:
+        return lambda: self.stopping.is_set() or ready()
 
     def supervise(self) -> None:
         """Restart whatever exits, until ``stopping`` is set. Runs in the main thread: children
