@@ -14,6 +14,7 @@ to a command is recorded (innovation id, version, notification id) for the check
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import random
 import threading
@@ -143,9 +144,10 @@ class User(threading.Thread):
         """A state-changing request: 2xx is recorded; anything else abandons this work."""
         response = self.request(method, path, idempotent=method == "POST", **kwargs)
         if response.status_code >= 300:
-            self.ledger.refuse(
-                f"{self.username} {name} {response.status_code} {response.text[:200]}"
-            )
+            kind = ""
+            with contextlib.suppress(Exception):
+                kind = str(response.json().get("type", "")).rsplit("/", 1)[-1]
+            self.ledger.refuse(f"{name} {response.status_code} {kind}".strip())
             raise GiveUp(f"{name}: {response.status_code}")
         body = response.json()
         innovation_id = iid or body["id"]
@@ -191,7 +193,7 @@ class User(threading.Thread):
         except GiveUp:
             self.ledger.count("abandoned")
         except Exception as exc:  # a bug in the test itself must show
-            self.ledger.refuse(f"{self.username} crashed: {exc!r}")
+            self.ledger.refuse(f"crashed {self.username}: {exc!r}")
         finally:
             self.client.close()
 
