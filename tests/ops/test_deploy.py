@@ -139,3 +139,22 @@ def test_the_proxy_sends_every_route_to_the_service_that_mounts_it(tmp_path: Pat
     # Routes both mount (login, read models, inbox, health) may go either way; the default is
     # the submission service, so a browser's whole session stays on one service.
     assert nginx.service_for("/api/auth/login") == "submission"
+
+
+def test_health_checks_probe_the_port_each_process_serves() -> None:
+    defaults = load_settings(env={})
+    for name, spec in app_services().items():
+        if "healthcheck" not in spec:
+            continue
+        probe = " ".join(spec["healthcheck"]["test"])
+        (port,) = re.findall(r"127\.0\.0\.1:(\d+)/", probe)
+        command, env = spec["command"], spec.get("environment", {})
+        if command[0] == "serve":
+            served = int(env.get("SIRISMA_PORT", defaults.port))
+        elif "--metrics-port" in command:
+            served = int(command[command.index("--metrics-port") + 1])
+        else:
+            served = int(env.get("SIRISMA_METRICS_PORT", 0))
+        assert int(port) == served, name
+    checked = {n for n, s in app_services().items() if "healthcheck" in s}
+    assert checked >= {"submission", "review", "projector", "worker"}
