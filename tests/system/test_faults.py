@@ -23,6 +23,7 @@ import contextlib
 import json
 import os
 import queue
+import shutil
 import signal
 import subprocess
 import time
@@ -148,6 +149,8 @@ class RunningCluster:
         return self.process.wait(timeout)
 
     def close(self) -> None:
+        """Stop the cluster if the test did not, and remove its PostgreSQL data (also when the
+        cluster kept it outside the run folder, where its server user can reach it)."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
@@ -160,6 +163,10 @@ class RunningCluster:
             for proc in self.state()["processes"].values():
                 if proc["pid"] and pid_alive(proc["pid"]):
                     os.kill(proc["pid"], signal.SIGKILL)
+        postgres = self.run_dir / "postgres"  # the logs stay, for a failure's post-mortem
+        shutil.rmtree(postgres.resolve(), ignore_errors=True)
+        with contextlib.suppress(OSError):
+            postgres.unlink()
 
 
 @pytest.fixture(scope="module")
