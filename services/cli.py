@@ -33,10 +33,12 @@ def main(ctx: click.Context) -> None:
         from services.ops import logs
 
         logs.configure(settings, service)
+        ctx.call_on_close(logs.unconfigure)  # scoped to this command (CliRunner in tests)
         if service in ("worker", "beat"):
             from services.ops import tasks
 
             tasks.install(service)  # correlation ids and task metrics in Celery
+            ctx.call_on_close(tasks.uninstall)
 
 
 @main.command()

@@ -133,6 +133,15 @@ def configure(settings: Settings, service: str, level: int = logging.INFO) -> No
     logging.captureWarnings(True)  # warnings become log lines too (py.warnings), not raw stderr
 
 
+def unconfigure() -> None:
+    """Undo ``configure`` (when the command that asked for it ends, e.g. inside a test run)."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, _OURS, False):
+            root.removeHandler(handler)
+    logging.captureWarnings(False)
+
+
 def uvicorn_config(settings: Settings, service: str) -> dict[str, Any]:
     """uvicorn's ``log_config``: applied in every worker process it starts, so each one logs
     in the same format. uvicorn's own access log is off: ``services.ops.http`` writes one line

@@ -40,6 +40,19 @@ _started: dict[str, tuple[float, Any]] = {}  # task id → (start, context token
 _lock = threading.Lock()
 
 
+def _receivers() -> list[tuple[Any, Any]]:
+    return [
+        (signals.setup_logging, _setup_logging),
+        (signals.task_prerun, _prerun),
+        (signals.task_postrun, _postrun),
+        (signals.task_success, _success),
+        (signals.task_retry, _retry),
+        (signals.task_failure, _failure),
+        (signals.worker_ready, _serve_metrics),
+        (signals.worker_shutting_down, _shutting_down),
+    ]
+
+
 def install(service: str = "worker") -> None:
     """Connect the receivers (once per process)."""
     global _installed, _service
@@ -47,14 +60,18 @@ def install(service: str = "worker") -> None:
     if _installed:
         return
     _installed = True
-    signals.setup_logging.connect(_setup_logging, weak=False)
-    signals.task_prerun.connect(_prerun, weak=False)
-    signals.task_postrun.connect(_postrun, weak=False)
-    signals.task_success.connect(_success, weak=False)
-    signals.task_retry.connect(_retry, weak=False)
-    signals.task_failure.connect(_failure, weak=False)
-    signals.worker_ready.connect(_serve_metrics, weak=False)
-    signals.worker_shutting_down.connect(_shutting_down, weak=False)
+    for signal, receiver in _receivers():
+        signal.connect(receiver, weak=False)
+
+
+def uninstall() -> None:
+    """Disconnect them again (when the command that installed them ends)."""
+    global _installed
+    if not _installed:
+        return
+    _installed = False
+    for signal, receiver in _receivers():
+        signal.disconnect(receiver)
 
 
 _service = "worker"
