@@ -24,6 +24,9 @@ whose next commit carries all of them:
    command, so again only the offending command fails;
 4. commit, then wake each caller with its own notification ids.
 
+A group of one command skips steps 2–3's check and savepoint: lock, NOTIFY and insert go in one
+pipelined round trip, exactly like the library's recorder, and a duplicate fails it alone.
+
 Each command's events stay contiguous and in order, streams chain exactly as they would one
 command at a time (the chain lookup for a stream's previous link sees earlier commands of the
 group inside the transaction), and a group is bounded (``MAX_GROUP_COMMANDS``,
@@ -60,6 +63,10 @@ from services.audit.recorders import ChainedPostgresRecorder
 
 MAX_GROUP_COMMANDS = 512
 MAX_GROUP_EVENTS = 20_000
+
+
+class _RollBack(Exception):
+    """Roll the transaction back quietly: its only command failed and already says why."""
 
 
 class _Request:
@@ -163,30 +170,56 @@ class GroupCommit:
 
     def _commit_group(self, group: list[_Request]) -> None:
         pending: list[_Request] = []
-        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
-            self._lock_table(curs)  # type: ignore[attr-defined]
-            self._notify_channel(curs)  # type: ignore[attr-defined]
-            pending = self._refuse_conflicts(curs, group)
-            if pending:
-                try:
-                    with conn.transaction():
-                        self._insert_many(curs, pending)
-                except psycopg.IntegrityError:
-                    for request in pending:  # rare: someone wrote without the lock
+        try:
+            with (
+                self.datastore.get_connection() as conn,
+                conn.transaction(),
+                conn.cursor() as curs,
+            ):
+                if len(group) == 1:  # alone: lock, NOTIFY and insert in one round trip
+                    try:
+                        with conn.pipeline():
+                            self._lock_table(curs)  # type: ignore[attr-defined]
+                            self._notify_channel(curs)  # type: ignore[attr-defined]
+                            self._insert(curs, group)
+                    except psycopg.IntegrityError as exc:
+                        group[0].error = IntegrityError(str(exc))
+                        raise _RollBack from exc
+                    pending = group
+                    self._assign_ids(curs, group)
+                else:
+                    # One round trip: the writers' lock, NOTIFY and which pairs already exist.
+                    with conn.pipeline():
+                        self._lock_table(curs)  # type: ignore[attr-defined]
+                        self._notify_channel(curs)  # type: ignore[attr-defined]
+                        self._select_existing(curs, group)
+                    pending = self._refuse_conflicts(curs, group)
+                    if len(pending) == 1:  # alone in the transaction: no savepoint needed
+                        try:
+                            self._insert_many(curs, pending)
+                        except psycopg.IntegrityError as exc:  # someone wrote without the lock
+                            pending[0].ids, pending[0].error = None, IntegrityError(str(exc))
+                            raise _RollBack from exc
+                    elif pending:
                         try:
                             with conn.transaction():
-                                self._insert_many(curs, [request])
-                        except psycopg.IntegrityError as exc:
-                            request.ids = None
-                            request.error = IntegrityError(str(exc))
+                                self._insert_many(curs, pending)
+                        except psycopg.IntegrityError:
+                            for request in pending:  # rare: someone wrote without the lock
+                                try:
+                                    with conn.transaction():
+                                        self._insert_many(curs, [request])
+                                except psycopg.IntegrityError as exc:
+                                    request.ids = None
+                                    request.error = IntegrityError(str(exc))
+        except _RollBack:
+            pass
         self.groups_committed += 1
         for request in pending:
             if request.error is None and request.ids is None:  # pragma: no cover - defensive
                 request.error = PersistenceError("notification ids were not returned")
 
-    def _refuse_conflicts(self, curs: Any, group: list[_Request]) -> list[_Request]:
-        """Fail (alone) each command whose (stream, version) pairs exist or are taken earlier
-        in the group; return the others, in queue order."""
+    def _select_existing(self, curs: Any, group: list[_Request]) -> None:
         oids: list[Any] = []
         versions: list[int] = []
         for request in group:
@@ -194,6 +227,11 @@ class GroupCommit:
                 oids.append(e.originator_id)
                 versions.append(e.originator_version)
         curs.execute(self._existing_statement, (oids, versions), prepare=True)
+
+    def _refuse_conflicts(self, curs: Any, group: list[_Request]) -> list[_Request]:
+        """Fail (alone) each command whose (stream, version) pairs exist (the rows of
+        ``_select_existing`` on ``curs``) or are taken earlier in the group; return the others,
+        in queue order."""
         taken = {(str(r["originator_id"]), int(r["originator_version"])) for r in curs.fetchall()}
         accepted: list[_Request] = []
         for request in group:
@@ -212,10 +250,18 @@ class GroupCommit:
         return accepted
 
     def _insert_many(self, curs: Any, requests: list[_Request]) -> None:
-        events = [e for r in requests for e in r.events]
+        self._insert(curs, requests)
+        self._assign_ids(curs, requests)
+
+    def _insert(self, curs: Any, requests: list[_Request]) -> None:
         # The aggregate recorder's plain insert (the application recorder's version would take
         # the lock and NOTIFY again); RETURNING notification_id is part of the statement.
+        events = [e for r in requests for e in r.events]
         PostgresAggregateRecorder._insert_stored_events(self, curs, events)  # type: ignore[arg-type]
+
+    def _assign_ids(self, curs: Any, requests: list[_Request]) -> None:
+        """The inserted rows' ids, through the recorder's hook (which seals the hash chain)."""
+        events = [e for r in requests for e in r.events]
         ids = list(self._fetch_ids_after_insert_events(curs, events) or [])  # type: ignore[attr-defined]
         if len(ids) != len(events):
             raise PersistenceError(f"expected {len(events)} notification ids, got {len(ids)}")

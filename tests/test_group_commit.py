@@ -226,6 +226,10 @@ def test_a_constraint_missed_by_the_check_falls_back_to_one_savepoint_per_comman
         streams = [uuid4() for _ in range(6)]
         commands = [[_event(s, 1)] for s in streams]
         commands.insert(3, [_event(taken, 1)])
+        # Alone in its transaction, the duplicate fails and the transaction rolls back whole.
+        with pytest.raises(IntegrityError):
+            recorder.insert_events([_event(taken, 1)])
+        assert [n.originator_id for n in recorder.select_notifications(None, 10)] == [taken]
         outcomes, transactions = _run_concurrently(recorder, postgres_url, commands)  # type: ignore[arg-type]
         assert transactions == 2
         assert isinstance(outcomes[3], IntegrityError)
