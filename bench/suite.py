@@ -105,7 +105,19 @@ def rate(value: float) -> str:
 
 
 def ratio(value: float, base: float) -> str:
-    return f"{value / base:.2f}×" if base else "–"
+    if not base:
+        return "–"
+    r = value / base
+    return f"{r:.2f}×" if r >= 0.1 else f"{r:.3f}×"
+
+
+TARGETS: list[list[str]] = []  # (benchmark, target, measured, verdict), filled during the run
+
+
+def target(what: str, goal: str, measured: str, met: bool) -> str:
+    verdict = "met" if met else "MISSED"
+    TARGETS.append([what, goal, measured, verdict])
+    return verdict
 
 
 def log(message: str) -> None:
@@ -599,7 +611,8 @@ settings = load_settings(env={{}}, data_dir={data!r}, database_url={url!r})
 report = rebuild(settings)
 print(json.dumps({{"notifications": report.notifications, "seconds": report.seconds,
     "rate": report.rate, "models": [m.name for m in report.models],
-    "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+    "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "cpu_seconds": sum(resource.getrusage(resource.RUSAGE_SELF)[:2])}}))
 """
 
 
@@ -948,7 +961,19 @@ def run(args: argparse.Namespace) -> list[Section]:
                     ],
                 ],
                 notes=[
-                    f"target ≥ 50,000 events/s: {'met' if rebuilt['rate'] >= 50_000 else 'MISSED'}"
+                    "target ≥ 50,000 events/s: "
+                    + target(
+                        "projection rebuild",
+                        "≥ 50,000 events/s",
+                        f"{rebuilt['rate']:,.0f} events/s",
+                        rebuilt["rate"] >= 50_000,
+                    ),
+                    f"the rebuild process used {rebuilt['cpu_seconds']:.0f} s of CPU in "
+                    f"{rebuilt['seconds']:.0f} s: "
+                    f"{rebuilt['notifications'] / max(rebuilt['cpu_seconds'], 0.001):,.0f} events "
+                    "per CPU-second of the projector (its Python: decoding and folding). "
+                    "Well under one CPU-second per second means it waited for PostgreSQL or "
+                    "for a core shared with other work (see the load average under Run).",
                 ],
             )
         )
@@ -999,6 +1024,7 @@ def run(args: argparse.Namespace) -> list[Section]:
                 ),
             ]
             read_results: dict[str, WrkResult] = {}
+            totals: dict[str, Any] = {}
             for label, path, token in routes:
                 with urllib.request.urlopen(
                     urllib.request.Request(
@@ -1007,6 +1033,8 @@ def run(args: argparse.Namespace) -> list[Section]:
                     timeout=30,
                 ) as r:
                     assert r.status == 200, (path, r.status)
+                    body = json.loads(r.read())
+                totals[label] = body.get("total") if isinstance(body, dict) else None
                 res = wrk(
                     server.base + path, secs, 2, 16, headers={"Authorization": f"Bearer {token}"}
                 )
@@ -1030,6 +1058,13 @@ def run(args: argparse.Namespace) -> list[Section]:
                     "read models. Baseline: the same server's `/health/live`.",
                     ["route", "req/s", "p50", "p99", "errors", "throughput vs floor"],
                     read_rows,
+                    notes=[
+                        "rows behind each answer (`total` of the first page): "
+                        + "; ".join(f"{k}: {v:,}" for k, v in totals.items() if v is not None),
+                        "One deployment normally serves one regency: at the national scale a "
+                        "reviewer's queue and an admin's search span all 50 regencies, so these "
+                        "two routes are measured far beyond their everyday size.",
+                    ],
                 )
             )
 
@@ -1125,7 +1160,12 @@ def run(args: argparse.Namespace) -> list[Section]:
                     write_rows,
                     notes=[
                         f"at 8 clients: {at8[-1]} of raw — target ≥ 50 %: "
-                        f"{'met' if float(at8[-1].split()[0]) >= 50 else 'MISSED'}",
+                        + target(
+                            "write path over HTTP, 8 clients",
+                            "≥ 50 % of raw psycopg",
+                            f"{at8[1]} commands/s = {at8[-1]} of {at8[5]} rows/s",
+                            float(at8[-1].split()[0]) >= 50,
+                        ),
                         "Why the gap: the raw baseline is two INSERTs and a COMMIT from a tight "
                         "loop. One write request is Python work on the same 2 cores as "
                         "PostgreSQL and the load generator: middleware (security headers, "
@@ -1176,7 +1216,12 @@ def run(args: argparse.Namespace) -> list[Section]:
                     ms(p50),
                     ms(p99),
                     str(missing),
-                    "met" if p99 < 250 else "MISSED",
+                    target(
+                        f"live lag, read model `{name}`",
+                        "p99 < 250 ms at 200 commands/s",
+                        f"p99 {ms(p99)}",
+                        p99 < 250,
+                    ),
                 ]
                 for name, (p50, p99, missing) in sorted(lags.items())
             ]
@@ -1217,7 +1262,12 @@ def run(args: argparse.Namespace) -> list[Section]:
                         ms(audit.p50_ms),
                         ms(audit.p95_ms),
                         ms(audit.p99_ms),
-                        "met" if audit.passed else "MISSED",
+                        target(
+                            f"auditor: state as of a version ({audit.events:,}-event stream)",
+                            "p95 < 20 ms",
+                            f"p95 {ms(audit.p95_ms)}",
+                            audit.passed,
+                        ),
                     ],
                     [
                         "baseline: full replay",
@@ -1296,6 +1346,17 @@ def write_report(path: Path, sections: list[Section], argv: list[str], scale: st
         *[f"| {k} | {v} |" for k, v in info.items()],
         "",
     ]
+    if TARGETS:
+        lines += [
+            "## Targets",
+            "",
+            "| benchmark | target | measured | verdict |",
+            "|---|---|---|---|",
+            *[f"| {' | '.join(t)} |" for t in TARGETS],
+            "",
+            "Where a target is missed, the section below says what the time goes to.",
+            "",
+        ]
     lines += [s.markdown() for s in sections]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines))
