@@ -27,10 +27,14 @@ whose next commit carries all of them:
 A group of one command skips steps 2–3's check and savepoint: lock, NOTIFY and insert go in one
 pipelined round trip, exactly like the library's recorder, and a duplicate fails it alone.
 
-Each command's events stay contiguous and in order, streams chain exactly as they would one
-command at a time (the chain lookup for a stream's previous link sees earlier commands of the
-group inside the transaction), and a group is bounded (``MAX_GROUP_COMMANDS``,
-``MAX_GROUP_EVENTS``) so one commit never grows without limit. A caller alone commits in its own
+Groups never run concurrently: one leader per process at a time, and every process's groups
+(and the plain recorder's single saves) queue for the same lock, under which each stream's
+previous link is read. So a stream never sits in two groups in flight, and two commands of one
+group that write the same version are caught by step 2. Each command's events stay contiguous
+and in order, streams chain exactly as they would one command at a time (the lookup of a
+stream's previous link sees earlier commands of the group inside the transaction), and a group
+is bounded (``MAX_GROUP_COMMANDS``, ``MAX_GROUP_EVENTS``) so one commit never grows without
+limit. A caller alone commits in its own
 thread exactly as before (no hand-off to another thread); callers that arrive while a commit is
 in flight share the next one. A forked child (uvicorn workers) starts with an empty queue.
 """
