@@ -220,6 +220,15 @@ class Writer:
     def innovation_id(self) -> uuid.UUID:
         return self.innovation_ids[0]
 
+    def part(self, index: int) -> list[uuid.UUID]:
+        """The drafts of one run (``PARTS`` runs share them out; the last draft is the store
+        runs'): a request still in flight when its run ended never meets the next run."""
+        size = (len(self.innovation_ids) - 1) // PARTS
+        return self.innovation_ids[index * size : (index + 1) * size]
+
+
+PARTS = 4  # HTTP at 1, 8 and 32 clients, then the live-lag run
+
 
 def prepare_writers(
     settings: Settings, regency: datagen.Regency, count: int, drafts: int
@@ -405,8 +414,8 @@ function init(args)
 end
 function request()
   n = n + 1
-  local ids = spec[2]  -- the last draft is left to the store-only runs
-  local path = "/api/innovations/" .. ids[(n %% (#ids - 1)) + 1] .. "/indicators/"
+  local ids = spec[2]  -- this run's own drafts
+  local path = "/api/innovations/" .. ids[(n %% #ids) + 1] .. "/indicators/"
     .. ((n %% 19) + 1)
   local body = '{"level": ' .. ((n %% 3) + 1) .. ', "note": "klaim uji beban"}'
   return wrk.format("PUT", path, {["Authorization"] = "Bearer " .. spec[1],
@@ -800,7 +809,7 @@ def live_lag(
                 n += 1
                 outcome = commands.claim_indicator(
                     Context(actor=actor, correlation_id="bench-lag"),
-                    w.innovation_ids[n % (len(w.innovation_ids) - 1)],
+                    w.part(3)[n % len(w.part(3))],
                     no=n % 20 + 1,
                     level=n % 3 + 1,
                 )
@@ -979,7 +988,8 @@ def run(args: argparse.Namespace) -> list[Section]:
         )
 
         # -- HTTP ----------------------------------------------------------------------------
-        writers = prepare_writers(settings, regions[0], 32, 2 if scale.name == "quick" else 16)
+        per_run = 1 if scale.name == "quick" else 4
+        writers = prepare_writers(settings, regions[0], 32, PARTS * per_run + 1)
         for w in writers:
             w.token = issue_token(settings, w.account_id)
         reviewer = regions[0].reviewers[0][0]
@@ -1092,10 +1102,10 @@ def run(args: argparse.Namespace) -> list[Section]:
             write_rows = []
             store_rows = []
             lock_settings = msgspec.structs.replace(settings, group_commit=False)
-            for clients in (1, 8, 32):
+            for level, clients in enumerate((1, 8, 32)):
                 raw_rps, raw_lat = raw_baseline(url, clients, secs, state)
                 spec = ", ".join(
-                    '{"' + w.token + '", {' + ", ".join(f'"{i}"' for i in w.innovation_ids) + "}}"
+                    '{"' + w.token + '", {' + ", ".join(f'"{i}"' for i in w.part(level)) + "}}"
                     for w in writers[:clients]
                 )
                 res = wrk(
