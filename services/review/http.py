@@ -8,14 +8,11 @@ Every write names the version it acted on when the client sends ``If-Match`` (a 
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 from uuid import UUID
 
-import msgspec
 from litestar import Request
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import HeaderParameter
 
 from services.domain.actor import Role
 from services.domain.errors import ConflictOfInterest
@@ -24,53 +21,28 @@ from services.domain.lifecycle import Command
 from services.identity.policy import ensure_command, ensure_role, ensure_view
 from services.identity.principal import Principal
 from services.runtime import Runtime
-from services.submission.blobs import BlobStore
-from services.web.problems import problem
+from services.web.http import PROBLEM_TEXT, if_match_header, parse_version, problem_specs
+from services.web.http import write_headers as _write_headers
 
 TAG = "review"
 IfMatch = Annotated[
     str | None,
-    HeaderParameter(
-        name="If-Match",
-        required=False,
-        description=(
-            'Versi yang Anda periksa, dari ETag respons terakhir (mis. "7"). Bila dikirim dan '
-            "sudah usang, perintah ditolak dengan 409 beserta versi terkini."
-        ),
+    if_match_header(
+        'Versi yang Anda periksa, dari ETag respons terakhir (mis. "7"). Bila dikirim dan '
+        "sudah usang, perintah ditolak dengan 409 beserta versi terkini."
     ),
 ]
-_ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,12})"?\s*$')
-
-
-class Problem(msgspec.Struct, kw_only=True):
-    """RFC 9457 problem details (other members, e.g. ``errors`` or ``items``, may be present)."""
-
-    type: str
-    title: str
-    status: int
-    detail: str
-
 
 _PROBLEM_TEXT = {
-    400: "Permintaan tidak valid (kolom salah atau hilang)",
-    401: "Perlu masuk",
+    **PROBLEM_TEXT,
     403: "Peran tidak berwenang atau konflik kepentingan",
-    404: "Tidak ditemukan (atau tidak terlihat oleh Anda)",
     409: "Konflik: versi usang atau status tidak mengizinkan perintah ini",
     422: "Melanggar aturan (mis. alasan kosong, indikator tidak dikenal)",
 }
 
 
 def problems(*codes: int) -> dict[int, ResponseSpec]:
-    return {
-        code: ResponseSpec(
-            data_container=Problem,
-            description=_PROBLEM_TEXT[code],
-            media_type="application/problem+json",
-            generate_examples=False,
-        )
-        for code in codes
-    }
+    return problem_specs(_PROBLEM_TEXT, codes)
 
 
 WRITE_PROBLEMS = problems(400, 401, 403, 404, 409, 422)
@@ -81,31 +53,12 @@ def if_match(request: Request[Any, Any, Any]) -> int | None:
     raw = request.headers.get("if-match")
     if raw is None or raw.strip() == "*":
         return None
-    match = _ETAG.match(raw)
-    if match is None:
-        raise problem(
-            400,
-            'If-Match harus berisi satu versi, mis. "3" (nilai ETag dari respons terakhir).',
-            "invalid-if-match",
-        )
-    return int(match.group(1))
+    return parse_version(raw)
 
 
 def write_headers(version: int | None, notification_id: int | None) -> dict[str, str]:
-    headers = {}
-    if version is not None:
-        headers["ETag"] = f'"{version}"'
-    if notification_id:
-        headers["X-Notification-Id"] = str(notification_id)
-    return headers
-
-
-def blob_store(runtime: Runtime) -> BlobStore:
-    """The process's blob store, shared with the submission context through the runtime."""
-    blobs = runtime.extensions.get("blobs")
-    if blobs is None:
-        blobs = runtime.extensions.setdefault("blobs", BlobStore(runtime.settings.blob_path))
-    return blobs  # type: ignore[no-any-return]
+    """As everywhere, except that no notification (0) sends no ``X-Notification-Id``."""
+    return _write_headers(version, notification_id or None)
 
 
 def load_for_command(

@@ -36,7 +36,6 @@ from services.review.http import (
     TAG,
     WRITE_PROBLEMS,
     IfMatch,
-    blob_store,
     if_match,
     load_for_command,
     load_for_review,
@@ -46,6 +45,7 @@ from services.review.http import (
 from services.review.iga import IGAReports, Issue, ReportRecord, Selection
 from services.review.revision import check_items
 from services.runtime import Runtime
+from services.submission.blobs import blob_store
 from services.web.context import command_context, principal_of, runtime_of
 from services.web.problems import problem
 

@@ -17,9 +17,12 @@ import time
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
+
+if TYPE_CHECKING:
+    from services.runtime import Runtime
 
 CHUNK = 1024 * 1024
 MB = 1024 * 1024
@@ -172,3 +175,12 @@ class BlobStore:
             if tmp.stat().st_mtime < cutoff:
                 tmp.unlink(missing_ok=True)
         return removed
+
+
+def blob_store(runtime: Runtime) -> BlobStore:
+    """The process's blob store (under ``SIRISMA_BLOB_DIR``), created on first use and shared
+    by the submission and review contexts through the runtime."""
+    blobs = runtime.extensions.get("blobs")
+    if blobs is None:
+        blobs = runtime.extensions.setdefault("blobs", BlobStore(runtime.settings.blob_path))
+    return blobs  # type: ignore[no-any-return]

@@ -8,7 +8,6 @@ model with ``?after=<notification_id>``.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -16,11 +15,10 @@ from uuid import UUID
 import msgspec
 from litestar import Request, Response
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import HeaderParameter
 
 from services.commands import Outcome
 from services.domain.actor import Role
-from services.domain.call import Call
+from services.domain.call import Call, format_jakarta
 from services.domain.errors import DomainError
 from services.domain.innovation import Innovation
 from services.domain.lifecycle import Command, allowed_commands
@@ -29,40 +27,29 @@ from services.identity.policy import ensure_command, ensure_view
 from services.identity.principal import Principal
 from services.runtime import Runtime
 from services.store import NotFound
-from services.submission.blobs import BlobStore
 from services.submission.schemas import CallSummary, InnovationView, jakarta_iso
 from services.web.context import principal_of, runtime_of
+from services.web.http import (
+    PROBLEM_TEXT,
+    if_match_header,
+    parse_version,
+    problem_specs,
+    write_headers,
+)
 from services.web.problems import problem
 
 TAG = "submission"
 IfMatch = Annotated[
     str | None,
-    HeaderParameter(
-        name="If-Match",
-        required=False,
-        description=(
-            'Versi yang Anda ubah, dari ETag respons terakhir (mis. "3"). Wajib untuk PATCH; '
-            "opsional untuk perintah lain (bila ada, versi usang ditolak dengan 409)."
-        ),
+    if_match_header(
+        'Versi yang Anda ubah, dari ETag respons terakhir (mis. "3"). Wajib untuk PATCH; '
+        "opsional untuk perintah lain (bila ada, versi usang ditolak dengan 409)."
     ),
 ]
-_ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,12})"?\s*$')
-
-
-class Problem(msgspec.Struct, kw_only=True):
-    """RFC 9457 problem details (other members, e.g. ``errors``, may be present)."""
-
-    type: str
-    title: str
-    status: int
-    detail: str
-
 
 _PROBLEM_TEXT = {
-    400: "Permintaan tidak valid (kolom salah atau hilang)",
-    401: "Perlu masuk",
+    **PROBLEM_TEXT,
     403: "Peran atau organisasi Anda tidak berwenang",
-    404: "Tidak ditemukan (atau tidak terlihat oleh Anda)",
     409: "Konflik: versi usang, status tidak mengizinkan, atau sudah ada",
     413: "Berkas terlalu besar",
     415: "Jenis berkas tidak didukung",
@@ -73,23 +60,7 @@ _PROBLEM_TEXT = {
 
 def problems(*codes: int) -> dict[int, ResponseSpec]:
     """OpenAPI entries for the problem responses a route can give."""
-    return {
-        code: ResponseSpec(
-            data_container=Problem,
-            description=_PROBLEM_TEXT[code],
-            media_type="application/problem+json",
-            generate_examples=False,
-        )
-        for code in codes
-    }
-
-
-def blob_store(runtime: Runtime) -> BlobStore:
-    """The process's blob store (under ``SIRISMA_BLOB_DIR``), created on first use."""
-    blobs = runtime.extensions.get("blobs")
-    if blobs is None:
-        blobs = runtime.extensions.setdefault("blobs", BlobStore(runtime.settings.blob_path))
-    return blobs  # type: ignore[no-any-return]
+    return problem_specs(_PROBLEM_TEXT, codes)
 
 
 def if_match(request: Request[Any, Any, Any], *, required: bool) -> int | None:
@@ -104,14 +75,7 @@ def if_match(request: Request[Any, Any, Any], *, required: bool) -> int | None:
                 "if-match-required",
             )
         return None
-    match = _ETAG.match(raw)
-    if match is None:
-        raise problem(
-            400,
-            'If-Match harus berisi satu versi, mis. "3" (nilai ETag dari respons terakhir).',
-            "invalid-if-match",
-        )
-    return int(match.group(1))
+    return parse_version(raw)
 
 
 def now() -> datetime:
@@ -176,7 +140,7 @@ def innovation_view(
             title=call.title,
             kind=call.kind,
             deadline=jakarta_iso(call.deadline),
-            deadline_text=_deadline_text(call),
+            deadline_text=format_jakarta(call.deadline),
             remaining_seconds=int(call.remaining(moment).total_seconds()),
             is_open=call.is_open(moment),
         )
@@ -189,19 +153,6 @@ def innovation_view(
         call=summary,
         notification_id=notification_id,
     )
-
-
-def _deadline_text(call: Call) -> str:
-    from services.domain.call import format_jakarta
-
-    return format_jakarta(call.deadline)
-
-
-def write_headers(version: int, notification_id: int | None) -> dict[str, str]:
-    headers = {"ETag": f'"{version}"'}
-    if notification_id is not None:
-        headers["X-Notification-Id"] = str(notification_id)
-    return headers
 
 
 def command_response(

@@ -42,11 +42,10 @@ from services.domain.lifecycle import Command, next_status
 from services.domain.rubric import load_rubric
 from services.domain.values import Document, DocumentKind
 from services.store import ConcurrencyConflict
-from services.submission.blobs import MB, BlobStore
+from services.submission.blobs import MB, BlobStore, blob_store
 from services.submission.common import (
     TAG,
     IfMatch,
-    blob_store,
     command_response,
     if_match,
     innovation_view,
@@ -54,7 +53,6 @@ from services.submission.common import (
     load_innovation,
     load_visible,
     problems,
-    write_headers,
 )
 from services.submission.schemas import DocumentUploaded, InnovationView
 from services.submission.uploads import (
@@ -70,6 +68,7 @@ from services.submission.uploads import (
     sniff,
 )
 from services.web.context import command_context, principal_of, runtime_of
+from services.web.http import write_headers
 from services.web.problems import problem
 
 log = logging.getLogger("sirisma.submission")

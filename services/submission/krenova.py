@@ -20,9 +20,10 @@ from services.domain.actor import Actor, Role
 from services.domain.aggregate import Context
 from services.domain.errors import InvalidValue
 from services.identity.passwords import hash_password
-from services.submission.common import TAG, problems, write_headers
+from services.submission.common import TAG, problems
 from services.submission.schemas import ParticipantRegistration, ParticipantView
 from services.web.context import correlation_id, runtime_of
+from services.web.http import write_headers
 
 
 @post(

@@ -38,7 +38,6 @@ from services.submission.common import (
     load_visible,
     now,
     problems,
-    write_headers,
 )
 from services.submission.schemas import (
     CallCreate,
@@ -54,6 +53,7 @@ from services.submission.schemas import (
     profile_from,
 )
 from services.web.context import command_context, principal_of, runtime_of
+from services.web.http import write_headers
 
 SUBMITTER_KINDS = frozenset({*(str(k) for k in OrganisationKind), "masyarakat"})
 

@@ -26,7 +26,7 @@ from services.domain.values import (
 )
 from services.identity.passwords import hash_password
 from services.runtime import Runtime
-from services.submission.common import blob_store
+from services.submission.blobs import blob_store
 from tests.factories import MANDATORY, complete_profile
 
 PASSWORD = "sandi-uji-web-2025"

@@ -154,7 +154,7 @@ def regency(
 
 def _reports(runtime: Any) -> Any:
     from services.review.iga import IGAReports
-    from services.submission.common import blob_store
+    from services.submission.blobs import blob_store
 
     return IGAReports(
         runtime.store,

@@ -16,8 +16,7 @@ from litestar.datastructures import UploadFile
 from services.commands import Outcome
 from services.domain.innovation import Innovation
 from services.domain.values import Document, DocumentKind
-from services.submission.blobs import MB, TooLarge
-from services.submission.common import blob_store
+from services.submission.blobs import MB, TooLarge, blob_store
 from services.submission.uploads import (
     ALLOWED,
     ALLOWED_TEXT,
