@@ -18,12 +18,12 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 import msgspec
 
 from services.domain import events as ev
 from services.domain.actor import Role
+from services.domain.call import JAKARTA, format_jakarta
 from services.domain.lifecycle import STATUS_LABELS, Status
 from services.domain.rubric import DOCUMENT_KIND_LABELS, Rubric, UnknownRubricYear, load_rubric
 from services.domain.values import AWARD_LABELS, STAGE_LABELS, Profile
@@ -38,7 +38,6 @@ __all__ = [
     "jakarta_time",
 ]
 
-JAKARTA = ZoneInfo("Asia/Jakarta")
 _MONTHS = (
     "Januari",
     "Februari",
@@ -120,8 +119,7 @@ class AuditLine(msgspec.Struct, frozen=True, kw_only=True):
 
 def jakarta_time(moment: datetime) -> str:
     """'5 Maret 2025 14.03.22 WIB': seconds matter when an auditor orders decisions."""
-    local = moment.astimezone(JAKARTA)
-    return f"{local.day} {_MONTHS[local.month - 1]} {local.year} {local:%H.%M.%S} WIB"
+    return format_jakarta(moment, seconds=True)
 
 
 def _plain(value: Any) -> Any:

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 import msgspec
 
@@ -27,14 +26,13 @@ from services.audit.describe import (
 )
 from services.audit.timeline import Timeline
 from services.domain import events as ev
-from services.domain.call import Call
+from services.domain.call import JAKARTA, Call
 from services.domain.innovation import Innovation, InnovationState
 from services.domain.lifecycle import STATUS_LABELS
 from services.domain.organisation import Account, Organisation
 from services.domain.values import RevisionItem
 from services.store import EventStore, NotFound, decode_event
 
-JAKARTA = ZoneInfo("Asia/Jakarta")
 AGGREGATES: dict[str, type[Any]] = {
     "innovation": Innovation,
     "call": Call,

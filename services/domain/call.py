@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -28,10 +28,20 @@ MONTHS = (
 )
 
 
-def format_jakarta(moment: datetime) -> str:
-    """'31 Desember 2026 23.59 WIB': how deadlines are shown to users."""
+def format_jakarta(moment: datetime, *, seconds: bool = False) -> str:
+    """'31 Desember 2026 23.59 WIB': how deadlines are shown to users.
+
+    ``seconds=True`` gives '5 Maret 2025 14.03.22 WIB', for the audit trail, where seconds
+    matter when an auditor orders decisions.
+    """
     local = moment.astimezone(JAKARTA)
-    return f"{local.day} {MONTHS[local.month - 1]} {local.year} {local:%H.%M} WIB"
+    clock = f"{local:%H.%M.%S}" if seconds else f"{local:%H.%M}"
+    return f"{format_date(local.date())} {clock} WIB"
+
+
+def format_date(day: date) -> str:
+    """'1 Maret 2023': a calendar date as users read it."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 class Call(Aggregate):

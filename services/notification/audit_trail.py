@@ -24,11 +24,11 @@ import logging
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import msgspec
 
 from services.db import Database, Tx
+from services.domain.call import JAKARTA
 from services.notification.delivery import Services
 from services.notification.outbox import DONE
 from services.notification.relay import Tracking
@@ -36,7 +36,6 @@ from services.notification.rules import AUDIT
 from services.notification.schema import parse_stamp, stamp, utcnow
 
 log = logging.getLogger("sirisma.notification.audit")
-JAKARTA = ZoneInfo("Asia/Jakarta")
 GRACE = timedelta(minutes=5)  # events stamped just before midnight may commit just after
 GENESIS = ""
 

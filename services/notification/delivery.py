@@ -24,7 +24,6 @@ import time
 from datetime import timedelta
 from typing import Any, Protocol
 from uuid import UUID, uuid4
-from zoneinfo import ZoneInfo
 
 import msgspec
 import psycopg
@@ -33,7 +32,7 @@ import psycopg_pool
 from services.config import Settings
 from services.db import Database
 from services.domain.aggregate import Aggregate
-from services.domain.call import Call
+from services.domain.call import JAKARTA, Call
 from services.domain.events import Event
 from services.domain.innovation import Innovation
 from services.domain.organisation import Account, Organisation
@@ -45,7 +44,6 @@ from services.notification.schema import parse_stamp, stamp, utcnow
 from services.store import EventStore, decode_event
 
 log = logging.getLogger("sirisma.notification")
-JAKARTA = ZoneInfo("Asia/Jakarta")
 
 
 class Busy(Exception):

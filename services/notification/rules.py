@@ -33,7 +33,7 @@ import msgspec
 from services.db import Tx
 from services.domain import events as ev
 from services.domain.actor import Role
-from services.domain.call import MONTHS, format_jakarta
+from services.domain.call import format_date, format_jakarta
 from services.domain.lifecycle import STATUS_LABELS
 from services.notification import directory
 from services.notification.directory import InnovationRow, Recipient
@@ -123,7 +123,7 @@ def fan_out(
 
 
 def _fmt_date(value: Any) -> str:
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+    return format_date(value)
 
 
 def _params(tx: Tx, e: ev.InnovationEvent, row: InnovationRow) -> dict[str, Any]:

@@ -26,17 +26,15 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from services.db import Tx
-from services.domain.call import format_jakarta
+from services.domain.call import JAKARTA, format_date, format_jakarta
 from services.domain.lifecycle import STATUS_LABELS, Status
 from services.notification import directory, outbox
 from services.notification.delivery import Services
 from services.notification.rules import Planned, fan_out
 from services.notification.schema import parse_stamp, utcnow
 
-JAKARTA = ZoneInfo("Asia/Jakarta")
 LADDER = (7, 3, 1, 0)  # days before the deadline
 ESCALATE_AFTER = 2  # working days after the reviewer was reminded, the admins are told
 OFFICE_HOURS_START = time(7, 0)
@@ -69,9 +67,7 @@ def working_days_between(start: date, end: date) -> int:
 
 
 def _format_date(day: date) -> str:
-    from services.domain.call import MONTHS
-
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+    return format_date(day)
 
 
 # ==== deadline ladder ===========================================================================

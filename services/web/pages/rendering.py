@@ -26,7 +26,7 @@ from litestar.template.config import TemplateConfig
 from markupsafe import Markup
 
 from services.domain.actor import Role
-from services.domain.call import JAKARTA, MONTHS, format_jakarta
+from services.domain.call import JAKARTA, format_date, format_jakarta
 from services.domain.lifecycle import COMMAND_LABELS, STATUS_LABELS
 from services.domain.rubric import DOCUMENT_KIND_LABELS
 from services.domain.values import STAGE_LABELS
@@ -153,7 +153,7 @@ def tanggal(value: Any) -> str:
         value = value.astimezone(JAKARTA).date()
     if not isinstance(value, date):
         value = date.fromisoformat(str(value)[:10])
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+    return format_date(value)
 
 
 def rupiah(value: Any) -> str:
