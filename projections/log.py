@@ -82,9 +82,12 @@ class Decoder:
         self.topics = topics
         self.until = until
         self._cut: set[UUID] = set()
+        self._keys: dict[int, str] = {}  # UUID.int → str(UUID): a stream's events share it
 
     def decode(self, rows: Iterable[RawRow]) -> list[Envelope]:
-        topics, until, cut = self.topics, self.until, self._cut
+        topics, until, cut, keys = self.topics, self.until, self._cut, self._keys
+        if len(keys) > 500_000:
+            keys.clear()
         out: list[Envelope] = []
         for nid, topic, state in rows:
             if topics is not None and topic not in topics:
@@ -99,12 +102,16 @@ class Decoder:
                 if event.timestamp > until:
                     cut.add(event.originator_id)
                     continue
+            stream = event.originator_id
+            key = keys.get(stream.int)
+            if key is None:
+                key = keys[stream.int] = str(stream)
             out.append(
                 Envelope(
                     notification_id=nid,
                     topic=topic,
                     event=event,
-                    key=str(event.originator_id),
+                    key=key,
                     time=ts(event.timestamp) or "",
                 )
             )

@@ -89,10 +89,13 @@ class _Job:
         self.event_time: datetime | None = None
 
     def take(self, envelopes: list[Envelope]) -> list[Envelope]:
+        position, topics = self.position, self.topics
+        if envelopes and envelopes[0].notification_id > position:  # the usual case
+            return envelopes if topics is None else [e for e in envelopes if e.topic in topics]
         return [
             e
             for e in envelopes
-            if e.notification_id > self.position and (self.topics is None or e.topic in self.topics)
+            if e.notification_id > position and (topics is None or e.topic in topics)
         ]
 
 
@@ -273,6 +276,8 @@ def _deferred(statement: str) -> bool:
 
 def _build_indexes(session: Session, jobs: list[_Job]) -> None:
     with session.transaction() as tx:
+        if tx.dialect == "postgres":  # sorts and GIN builds in memory rather than on disk
+            tx.execute("SET LOCAL maintenance_work_mem = '256MB'")
         for job in jobs:
             for statement in job.projection.schema(tx.dialect, SHADOW):
                 if _deferred(statement):
