@@ -195,3 +195,42 @@ def test_status_reports_position_and_lag(settings: Settings, store: EventStore) 
     assert all(s.position == head and s.lag_events == 0 for s in caught.values())
     assert all(s.lag_seconds == 0 for s in caught.values())
     assert caught["directory"].owner
+
+
+def test_sqlite_runners_elect_one_active_and_hand_over(sqlite_settings: Settings) -> None:
+    """The embedded mode's lock (flock): of two runners one applies; when it stops, the other
+    takes over."""
+    store = EventStore(sqlite_settings)
+    runners = [Runner(sqlite_settings, store=store, lock_retry=0.1) for _ in range(2)]
+    stops = [threading.Event(), threading.Event()]
+    threads = [
+        threading.Thread(target=r.run, args=(s,), daemon=True)
+        for r, s in zip(runners, stops, strict=True)
+    ]
+    try:
+        world = World(Commands(store))
+        threads[0].start()
+        assert wait_applied(sqlite_settings, store.max_notification_id())
+        threads[1].start()
+        time.sleep(0.5)
+        assert runners[0].owned() == runners[0].names and runners[1].owned() == []
+        outcome = world.commands.submit(world.ctx(world.operator), world.complete_draft("Giliran"))
+        assert wait_applied(sqlite_settings, outcome.notification_id)
+        assert runners[1].owned() == []
+
+        stops[0].set()  # the active runner stops; the standby takes over
+        runners[0].nudge()
+        threads[0].join(timeout=30)
+        outcome = world.commands.submit(
+            world.ctx(world.operator), world.complete_draft("Pengganti")
+        )
+        assert wait_applied(sqlite_settings, outcome.notification_id)
+        assert runners[1].owned() == runners[1].names
+        assert_equal_to_rebuild(sqlite_settings, store)
+    finally:
+        for runner, stop, thread in zip(runners, stops, threads, strict=True):
+            stop.set()
+            runner.nudge()
+            if thread.is_alive():
+                thread.join(timeout=30)
+        store.close()
