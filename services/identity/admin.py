@@ -12,6 +12,7 @@ from uuid import UUID
 
 import msgspec
 from litestar import Request, post
+from litestar.params import FromPath, JSONBody
 
 from services.commands import Outcome
 from services.domain.actor import Role
@@ -96,7 +97,7 @@ ADMIN: dict[str, Any] = {"tags": ["admin"], "guards": [admin_only], "sync_to_thr
 
 @post("/api/organisations", status_code=201, summary="Daftarkan organisasi", **ADMIN)
 def create_organisation(
-    request: Request[Any, Any, Any], data: OrganisationCreate
+    request: Request[Any, Any, Any], data: JSONBody[OrganisationCreate]
 ) -> OrganisationView:
     outcome = _admin(request).register_organisation(
         command_context(request), kind=data.kind, code=data.code, name=data.name
@@ -108,7 +109,7 @@ def create_organisation(
 
 
 @post("/api/accounts", status_code=201, summary="Buat akun", **ADMIN)
-def create_account(request: Request[Any, Any, Any], data: AccountCreate) -> AccountRecord:
+def create_account(request: Request[Any, Any, Any], data: JSONBody[AccountCreate]) -> AccountRecord:
     outcome = _admin(request).create(
         command_context(request),
         username=data.username,
@@ -124,7 +125,9 @@ def create_account(request: Request[Any, Any, Any], data: AccountCreate) -> Acco
 
 @post("/api/accounts/{id:uuid}/disable", status_code=200, summary="Nonaktifkan akun", **ADMIN)
 def disable_account(
-    request: Request[Any, Any, Any], id: UUID, data: DisableRequest | None = None
+    request: Request[Any, Any, Any],
+    id: FromPath[UUID],
+    data: JSONBody[DisableRequest | None] = None,
 ) -> AccountRecord:
     """The account's sessions are revoked at once; its history stays."""
     reason = data.reason if data else ""
@@ -132,12 +135,14 @@ def disable_account(
 
 
 @post("/api/accounts/{id:uuid}/enable", status_code=200, summary="Aktifkan akun", **ADMIN)
-def enable_account(request: Request[Any, Any, Any], id: UUID) -> AccountRecord:
+def enable_account(request: Request[Any, Any, Any], id: FromPath[UUID]) -> AccountRecord:
     return _record(request, _admin(request).enable(command_context(request), id))
 
 
 @post("/api/accounts/{id:uuid}/role", status_code=200, summary="Ubah peran akun", **ADMIN)
-def change_role(request: Request[Any, Any, Any], id: UUID, data: RoleChange) -> AccountRecord:
+def change_role(
+    request: Request[Any, Any, Any], id: FromPath[UUID], data: JSONBody[RoleChange]
+) -> AccountRecord:
     return _record(request, _admin(request).set_role(command_context(request), id, data.role))
 
 
@@ -148,7 +153,7 @@ def change_role(request: Request[Any, Any, Any], id: UUID, data: RoleChange) -> 
     **ADMIN,
 )
 def change_organisation(
-    request: Request[Any, Any, Any], id: UUID, data: OrganisationAssignment
+    request: Request[Any, Any, Any], id: FromPath[UUID], data: JSONBody[OrganisationAssignment]
 ) -> AccountRecord:
     outcome = _admin(request).set_organisation(command_context(request), id, data.organisation_id)
     return _record(request, outcome)
@@ -161,7 +166,7 @@ def change_organisation(
     **ADMIN,
 )
 def reset_password(
-    request: Request[Any, Any, Any], id: UUID, data: PasswordResetRequest
+    request: Request[Any, Any, Any], id: FromPath[UUID], data: JSONBody[PasswordResetRequest]
 ) -> AccountRecord:
     """The new password replaces the old one and every session of the account ends."""
     outcome = _admin(request).reset_password(command_context(request), id, data.password)

@@ -9,6 +9,7 @@ import msgspec
 from litestar import Request, Response, get, post
 from litestar.concurrency import sync_to_thread
 from litestar.datastructures import Cookie
+from litestar.params import JSONBody
 
 from services.commands import account_id_for
 from services.domain.organisation import Account
@@ -72,7 +73,9 @@ def _check_credentials(runtime: Runtime, username: str, password: str) -> Princi
     summary="Masuk",
     middleware=[LOGIN_RATE_LIMIT.middleware],
 )
-async def login(request: Request[Any, Any, Any], data: LoginRequest) -> Response[LoginResponse]:
+async def login(
+    request: Request[Any, Any, Any], data: JSONBody[LoginRequest]
+) -> Response[LoginResponse]:
     """Same answer, same work for a wrong password and an unknown account; throttled per
     account name and per client address (services.web.security)."""
     runtime = runtime_of(request)

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, get, post
-from litestar.params import Parameter
+from litestar.params import FromPath, Parameter
 
 from services.domain.actor import Role
 from services.domain.errors import AuthenticationRequired
@@ -74,7 +74,7 @@ def my_notifications(
     sync_to_thread=True,
     status_code=200,
 )
-def mark_read(request: Request[Any, Any, Any], notification_id: str) -> NotificationView:
+def mark_read(request: Request[Any, Any, Any], notification_id: FromPath[str]) -> NotificationView:
     principal = _signed_in(request)
     view = inbox.mark_read(runtime_of(request).db, str(principal.account_id), notification_id)
     if view is None:
@@ -122,7 +122,7 @@ def list_dead_letters(
     sync_to_thread=True,
     status_code=202,
 )
-def retry_dead_letter(request: Request[Any, Any, Any], dead_letter_id: str) -> DeadLetter:
+def retry_dead_letter(request: Request[Any, Any, Any], dead_letter_id: FromPath[str]) -> DeadLetter:
     principal = principal_of(request)
     ensure_role(principal, Role.ADMIN)
     letter = operations.retry(runtime_of(request), dead_letter_id, principal.username)

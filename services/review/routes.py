@@ -19,7 +19,7 @@ from uuid import UUID
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.concurrency import sync_to_thread
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Stream
 from msgspec import Meta
 
@@ -854,7 +854,7 @@ def _create_report(
     responses=problems(401, 403),
 )
 async def iga_list(
-    request: Request[Any, Any, Any], year: int | None = None
+    request: Request[Any, Any, Any], year: FromQuery[int | None] = None
 ) -> list[IGAReportSummary]:
     ensure_role(principal_of(request), Role.ADMIN, Role.AUDITOR)
     return await sync_to_thread(_list_reports, runtime_of(request), year)

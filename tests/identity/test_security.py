@@ -8,7 +8,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
-from litestar import Litestar, post
+from litestar import Litestar, Request, post
 from litestar.middleware import DefineMiddleware
 from litestar.testing import TestClient
 
@@ -147,8 +147,8 @@ def test_oversized_json_is_refused_and_changes_nothing(api: Api) -> None:
 def upload_client(tmp_path: Any) -> Iterator[TestClient[Litestar]]:
     """A bare app with the body limiter, to test the upload limit without a document route."""
 
-    @post("/upload", sync_to_thread=False, status_code=200)
-    async def upload(request: Any) -> dict[str, int]:
+    @post("/upload", status_code=200)
+    async def upload(request: Request[Any, Any, Any]) -> dict[str, int]:
         return {"bytes": len(await request.body())}
 
     settings = load_settings(env={}, data_dir=str(tmp_path), max_upload_mb=2)
@@ -345,7 +345,7 @@ def test_form_token_check_leaves_the_body_for_a_streaming_handler(tmp_path: Any)
         return {}
 
     @post("/stream", status_code=200)
-    async def stream(request: Any) -> dict[str, int]:
+    async def stream(request: Request[Any, Any, Any]) -> dict[str, int]:
         import anyio
 
         with anyio.fail_after(10):  # a drained body would wait forever: fail instead
