@@ -38,20 +38,6 @@ __all__ = [
     "jakarta_time",
 ]
 
-_MONTHS = (
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
-)
 
 ROLE_LABELS: dict[str, str] = {
     Role.OPERATOR: "Operator",

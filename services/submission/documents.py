@@ -60,12 +60,12 @@ from services.submission.uploads import (
     ALLOWED_TEXT,
     IMAGE_TYPES,
     INLINE_SAFE,
-    VIDEO_LINK_TYPE,
     UploadForm,
     read_upload_form,
     safe_filename,
     safe_url,
     sniff,
+    video_link,
 )
 from services.web.context import command_context, principal_of, runtime_of
 from services.web.http import write_headers
@@ -161,19 +161,7 @@ def build_document(form: UploadForm) -> Document:
             raise _field_error("file", "Kolom 'file' wajib diisi (atau 'url' untuk video).")
         if kind != DocumentKind.VIDEO:
             raise _field_error("url", "Tautan tanpa berkas hanya untuk dokumen jenis 'video'.")
-        link = safe_url(url)
-        return Document(
-            doc_id=uuid4(),
-            kind=kind,
-            name=link[:150],
-            content_type=VIDEO_LINK_TYPE,
-            size=0,
-            sha256="",
-            storage_key="",
-            indicator=indicator,
-            replaces=replaces,
-            url=link,
-        )
+        return video_link(safe_url(url), indicator, replaces)
     if url:
         raise _field_error("url", "Kirim berkas atau tautan, tidak keduanya.")
     mime = sniff(bytes(writer.head))

@@ -17,11 +17,13 @@ import re
 import unicodedata
 from collections.abc import AsyncIterator
 from typing import Any
+from uuid import UUID, uuid4
 
 import filetype
 import msgspec
 from multipart import MultipartSegment, ParserError, ParserLimitReached, PushMultipartParser
 
+from services.domain.values import Document, DocumentKind
 from services.submission.blobs import MB, BlobStore, TooLarge
 from services.web.problems import problem
 
@@ -112,6 +114,22 @@ class UploadForm(msgspec.Struct, kw_only=True):
     def abort(self) -> None:
         if self.writer is not None:
             self.writer.abort()
+
+
+def video_link(link: str, indicator: int | None, replaces: UUID | None) -> Document:
+    """A video given as an already checked web address: recorded as a link, no bytes stored."""
+    return Document(
+        doc_id=uuid4(),
+        kind=DocumentKind.VIDEO,
+        name=link[:150],
+        content_type=VIDEO_LINK_TYPE,
+        size=0,
+        sha256="",
+        storage_key="",
+        indicator=indicator,
+        replaces=replaces,
+        url=link,
+    )
 
 
 def _boundary(content_type_header: str) -> bytes:

@@ -21,10 +21,10 @@ from services.submission.uploads import (
     ALLOWED,
     ALLOWED_TEXT,
     IMAGE_TYPES,
-    VIDEO_LINK_TYPE,
     safe_filename,
     safe_url,
     sniff,
+    video_link,
 )
 from services.web.context import runtime_of
 from services.web.pages.common import run_command
@@ -50,18 +50,7 @@ def link_document(kind: str, url: str, indicator: int | None, replaces: UUID | N
         link = safe_url(url)
     except ProblemDetailsException as exc:
         raise UploadRefused(422, str(exc.detail)) from None
-    return Document(
-        doc_id=uuid4(),
-        kind=DocumentKind.VIDEO,
-        name=link[:150],
-        content_type=VIDEO_LINK_TYPE,
-        size=0,
-        sha256="",
-        storage_key="",
-        indicator=indicator,
-        replaces=replaces,
-        url=link,
-    )
+    return video_link(link, indicator, replaces)
 
 
 def attach(
