@@ -173,6 +173,9 @@ class GroupCommit:
                     self._gc_leading = False
 
     def _commit_group(self, group: list[_Request]) -> None:
+        if len(group) == 1:
+            self._commit_alone(group[0])
+            return
         pending: list[_Request] = []
         try:
             with (
@@ -180,48 +183,56 @@ class GroupCommit:
                 conn.transaction(),
                 conn.cursor() as curs,
             ):
-                if len(group) == 1:  # alone: lock, NOTIFY and insert in one round trip
+                # One round trip: the writers' lock, NOTIFY and which pairs already exist.
+                with conn.pipeline():
+                    self._lock_table(curs)  # type: ignore[attr-defined]
+                    self._notify_channel(curs)  # type: ignore[attr-defined]
+                    self._select_existing(curs, group)
+                pending = self._refuse_conflicts(curs, group)
+                if len(pending) == 1:  # alone in the transaction: no savepoint needed
                     try:
-                        with conn.pipeline():
-                            self._lock_table(curs)  # type: ignore[attr-defined]
-                            self._notify_channel(curs)  # type: ignore[attr-defined]
-                            self._insert(curs, group)
-                    except psycopg.IntegrityError as exc:
-                        group[0].error = IntegrityError(str(exc))
+                        self._insert_many(curs, pending)
+                    except psycopg.IntegrityError as exc:  # someone wrote without the lock
+                        pending[0].ids, pending[0].error = None, IntegrityError(str(exc))
                         raise _RollBack from exc
-                    pending = group
-                    self._assign_ids(curs, group)
-                else:
-                    # One round trip: the writers' lock, NOTIFY and which pairs already exist.
-                    with conn.pipeline():
-                        self._lock_table(curs)  # type: ignore[attr-defined]
-                        self._notify_channel(curs)  # type: ignore[attr-defined]
-                        self._select_existing(curs, group)
-                    pending = self._refuse_conflicts(curs, group)
-                    if len(pending) == 1:  # alone in the transaction: no savepoint needed
-                        try:
+                elif pending:
+                    try:
+                        with conn.transaction():
                             self._insert_many(curs, pending)
-                        except psycopg.IntegrityError as exc:  # someone wrote without the lock
-                            pending[0].ids, pending[0].error = None, IntegrityError(str(exc))
-                            raise _RollBack from exc
-                    elif pending:
-                        try:
-                            with conn.transaction():
-                                self._insert_many(curs, pending)
-                        except psycopg.IntegrityError:
-                            for request in pending:  # rare: someone wrote without the lock
-                                try:
-                                    with conn.transaction():
-                                        self._insert_many(curs, [request])
-                                except psycopg.IntegrityError as exc:
-                                    request.ids = None
-                                    request.error = IntegrityError(str(exc))
+                    except psycopg.IntegrityError:
+                        for request in pending:  # rare: someone wrote without the lock
+                            try:
+                                with conn.transaction():
+                                    self._insert_many(curs, [request])
+                            except psycopg.IntegrityError as exc:
+                                request.ids = None
+                                request.error = IntegrityError(str(exc))
         except _RollBack:
             pass
         self.groups_committed += 1
         for request in pending:
             if request.error is None and request.ids is None:  # pragma: no cover - defensive
                 request.error = PersistenceError("notification ids were not returned")
+
+    def _commit_alone(self, request: _Request) -> None:
+        """A group of one: lock, NOTIFY and insert pipelined in one round trip, the chain and
+        the commit pipelined too, exactly as the library's recorder does a single insert."""
+        error: Exception | None = None
+        with self.datastore.get_connection() as conn:
+            with conn.pipeline() as pipeline, conn.transaction(), conn.cursor() as curs:
+                try:
+                    self._lock_table(curs)  # type: ignore[attr-defined]
+                    self._notify_channel(curs)  # type: ignore[attr-defined]
+                    self._insert(curs, [request])
+                    pipeline.sync()  # a duplicate raises here, not at commit
+                    self._assign_ids(curs, [request])
+                except Exception as exc:  # raised after the pipeline exits (no warning)
+                    error = exc
+            if isinstance(error, psycopg.IntegrityError):
+                request.ids, request.error = None, IntegrityError(str(error))
+            elif error is not None:
+                raise error
+        self.groups_committed += 1
 
     def _select_existing(self, curs: Any, group: list[_Request]) -> None:
         oids: list[Any] = []
