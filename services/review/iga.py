@@ -18,7 +18,7 @@ import hashlib
 import logging
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID, uuid4
 
 import msgspec
@@ -36,7 +36,10 @@ from services.domain.rubric import load_rubric
 from services.domain.values import CallKind, Stage
 from services.review import export
 from services.store import EventStore, NotFound, decode_event
-from services.submission.blobs import BlobStore
+from services.submission.blobs import BlobStore, blob_store
+
+if TYPE_CHECKING:
+    from services.runtime import Runtime
 
 log = logging.getLogger("sirisma.review.iga")
 A = TypeVar("A", bound=Aggregate)
@@ -128,6 +131,17 @@ class IGAReports:
         self.db = db
         self.blobs = blobs
         self.margin = margin
+
+    @classmethod
+    def of(cls, runtime: Runtime) -> IGAReports:
+        """Wired to the process's store, commands, database, blob store and score margin."""
+        return cls(
+            runtime.store,
+            runtime.commands,
+            runtime.db,
+            blob_store(runtime),
+            runtime.settings.score_margin,
+        )
 
     # ---- selection check ---------------------------------------------------------------------
 

@@ -45,7 +45,6 @@ from services.review.http import (
 from services.review.iga import IGAReports, Issue, ReportRecord, Selection
 from services.review.revision import check_items
 from services.runtime import Runtime
-from services.submission.blobs import blob_store
 from services.web.context import command_context, principal_of, runtime_of
 from services.web.problems import problem
 
@@ -278,13 +277,7 @@ def _batch(outcomes: list[Outcome], runtime: Runtime) -> Response[BatchResult]:
 
 
 def _iga(runtime: Runtime) -> IGAReports:
-    return IGAReports(
-        runtime.store,
-        runtime.commands,
-        runtime.db,
-        blob_store(runtime),
-        runtime.settings.score_margin,
-    )
+    return IGAReports.of(runtime)
 
 
 # ==== assignment ===============================================================================

@@ -154,15 +154,8 @@ def regency(
 
 def _reports(runtime: Any) -> Any:
     from services.review.iga import IGAReports
-    from services.submission.blobs import blob_store
 
-    return IGAReports(
-        runtime.store,
-        runtime.commands,
-        runtime.db,
-        blob_store(runtime),
-        runtime.settings.score_margin,
-    )
+    return IGAReports.of(runtime)
 
 
 def _candidates(request: Request[Any, Any, Any], year: int) -> list[Any]:
