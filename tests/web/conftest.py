@@ -122,8 +122,10 @@ def live_server(web_app: Any) -> Iterator[str]:
         thread.join(timeout=15)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Module-scoped: Playwright's sync API runs an event loop in this thread until it stops, and
+    tests collected after the browser module call asyncio/anyio.run themselves."""
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=10_000)  # CI runs on 2 busy cores: be patient, but bounded
