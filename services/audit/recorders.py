@@ -342,6 +342,12 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             ]
         self._schema, self._chain = schema, chain
 
+    def _create_table(self, curs: Any) -> None:
+        """Serialise schema set-up across processes: services starting together (the cluster,
+        compose replicas) would otherwise deadlock on the triggers' table locks."""
+        curs.execute("SELECT pg_advisory_xact_lock(hashtext('sirisma-schema'))", prepare=False)
+        super()._create_table(curs)
+
     def create_table(self) -> None:
         """Also the snapshot table, so whoever creates the schema (the owner) creates it."""
         super().create_table()
