@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -151,9 +152,8 @@ def measure(timeline: Timeline, iid: uuid.UUID, versions: list[int]) -> list[flo
 
 
 def run(database_url: str, events: int, samples: int, snapshot_every: int) -> Result:
-    settings = load_settings(
-        env={}, data_dir=tempfile.mkdtemp(prefix="sirisma-bench-"), database_url=database_url
-    )
+    scratch = tempfile.mkdtemp(prefix="sirisma-bench-")  # unused on PostgreSQL; removed after
+    settings = load_settings(env={}, data_dir=scratch, database_url=database_url)
     store = EventStore(settings)
     try:
         started = time.perf_counter()
@@ -181,6 +181,7 @@ def run(database_url: str, events: int, samples: int, snapshot_every: int) -> Re
         )
     finally:
         store.close()
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:

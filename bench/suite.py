@@ -111,6 +111,7 @@ def ratio(value: float, base: float) -> str:
     return f"{r:.2f}×" if r >= 0.1 else f"{r:.3f}×"
 
 
+SCRATCH: list[str] = []  # folders removed after a successful run (kept for a failed one's logs)
 TARGETS: list[list[str]] = []  # (benchmark, target, measured, verdict), filled during the run
 
 
@@ -922,6 +923,7 @@ def run(args: argparse.Namespace) -> list[Section]:
     started = time.perf_counter()
     load_start = os.getloadavg()
     data_dir = tempfile.mkdtemp(prefix="sirisma-bench-")
+    SCRATCH.append(data_dir)
     with servers() as (url, redis_url):
         settings = load_settings(env={}, data_dir=data_dir, database_url=url, redis_url=redis_url)
         from services.runtime import Runtime
@@ -1503,7 +1505,13 @@ def main(argv: list[str] | None = None) -> int:
     resource.setrlimit(resource.RLIMIT_NOFILE, (4096, 4096))
     # SIGTERM unwinds like Ctrl-C, so the servers and children are stopped by their finally/atexit.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    sections = run(args)
+    try:
+        sections = run(args)
+    except BaseException:
+        print(f"logs (uvicorn.log) kept in: {', '.join(SCRATCH)}", file=sys.stderr)
+        raise
+    for folder in SCRATCH:
+        shutil.rmtree(folder, ignore_errors=True)
     for s in sections:
         print(s.console())
     write_report(Path(args.out), sections, argv, args.scale)
