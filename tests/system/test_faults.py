@@ -172,7 +172,7 @@ class RunningCluster:
             postgres.unlink()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # per attempt: a rerun starts from a fresh cluster, not the failed one's data
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningCluster]:
     folder = tmp_path_factory.mktemp("system")
     port = free_port()
