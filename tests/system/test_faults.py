@@ -416,7 +416,10 @@ def recover_and_check(
         r["notification_id"]
         for r in runtime.db.rows("SELECT notification_id FROM notification_audit_records")
     )
-    assert set(audit) == set(range(1, head + 1)) and set(audit.values()) == {1}
+    # Notification ids on PostgreSQL can have gaps (a refused or killed transaction still used
+    # its sequence number), so compare with the ids the log really holds.
+    logged = {n.id for n in runtime.store.iter_notifications(stop=head)}
+    assert set(audit) == logged and set(audit.values()) == {1}
     operators = {
         str(org): [str(account_id_for(u)) for u in users]
         for org, users in _operators_by_org().items()
