@@ -76,13 +76,30 @@ class Database:
                 max_size=settings.pool_size,
                 open=True,
                 kwargs={"autocommit": False},
-                check=ConnectionPool.check_connection,
+                check=self._check_connection,
             )
         else:
             settings.data_path.mkdir(parents=True, exist_ok=True)
             self.path = str(settings.read_db_path)
 
     # -- connections -------------------------------------------------------------------------
+
+    def _check_connection(self, conn: Any) -> None:
+        """The pool runs this on every connection it hands out, so one that a PostgreSQL restart
+        killed is replaced instead of failing the caller's first statement.
+
+        One dead connection means the server went away and every idle one is dead too. The pool
+        waits 1 s, 2 s, 4 s… between failed checks, so finding them one by one would stall a
+        caller for seconds (ten of them: past the 30 s pool timeout); ``pool.check()`` instead
+        discards all the dead idle connections at once and opens new ones.
+        """
+        from psycopg_pool import ConnectionPool
+
+        try:
+            ConnectionPool.check_connection(conn)
+        except Exception:
+            self._pool.check()
+            raise
 
     def _sqlite(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
