@@ -29,6 +29,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     score_margin: int = 10
     pool_size: int = 10
     group_commit: bool = True  # PostgreSQL: concurrent saves share one commit (group_commit.py)
+    stream_cache_events: int = 50_000  # decoded events kept per process for loads; 0 = off
     smtp_host: str = ""
     smtp_port: int = 25
     smtp_tls: bool = False

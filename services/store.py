@@ -10,6 +10,8 @@ Persistence is chosen by ``SIRISMA_DATABASE_URL``: unset → one SQLite file und
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from functools import cache
 from typing import Any, TypeVar
@@ -166,6 +168,49 @@ def persistence_env(settings: Settings) -> dict[str, str]:
     }
 
 
+class StreamCache:
+    """The decoded events of recently loaded streams, so a load reads only what is new.
+
+    Stored events never change (the log is append-only: triggers and the app role refuse
+    UPDATE and DELETE), so a cached prefix of a stream stays true; every load of the latest
+    version still asks the log for the events after it, so writes by other processes are
+    seen at once. Bounded by the number of events held, least recently used out first.
+    """
+
+    def __init__(self, max_events: int) -> None:
+        self.max_events = max_events
+        self._streams: OrderedDict[UUID, tuple[Event, ...]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, id: UUID) -> tuple[Event, ...]:
+        with self._lock:
+            events = self._streams.get(id, ())
+            if events:
+                self._streams.move_to_end(id)
+            return events
+
+    def extend(self, id: UUID, events: Sequence[Event]) -> None:
+        """Add events that directly follow what is held (anything else is ignored)."""
+        if not events or self.max_events <= 0:
+            return
+        with self._lock:
+            held = self._streams.get(id, ())
+            if events[0].originator_version != len(held) + 1:
+                return  # not contiguous with what is held (a concurrent load got there first)
+            self._streams[id] = (*held, *events)
+            self._streams.move_to_end(id)
+            self._size += len(events)
+            while self._size > self.max_events and self._streams:
+                _, dropped = self._streams.popitem(last=False)
+                self._size -= len(dropped)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._streams.clear()
+            self._size = 0
+
+
 class SirismaApplication(Application[UUID]):
     name = APP_NAME
 
@@ -180,6 +225,7 @@ class EventStore:
         self.settings = settings
         self.app = SirismaApplication(env={**persistence_env(settings), **(env or {})})
         self.recorder = self.app.recorder
+        self.cache = StreamCache(settings.stream_cache_events)
 
     def close(self) -> None:
         self.app.close()
@@ -203,6 +249,8 @@ class EventStore:
                             aggregate.id, events[0].originator_version, current
                         ) from None
             raise
+        for aggregate, events in pending:
+            self.cache.extend(aggregate.id, events)
         return [r.notification.id for r in recordings]
 
     # -- read --------------------------------------------------------------------------------
@@ -213,7 +261,15 @@ class EventStore:
         return list(self.app.events.get(aggregate_id, gt=gt, lte=lte))  # type: ignore[arg-type]
 
     def load(self, cls: type[A], aggregate_id: UUID, version: int | None = None) -> A:
-        events = self.events(aggregate_id, lte=version)
+        """The aggregate at ``version`` (None: the latest), from the cached prefix of its
+        stream plus whatever the log holds after it."""
+        held = self.cache.get(aggregate_id)
+        if version is not None and version <= len(held):
+            events: Sequence[Event] = held[:version]
+        else:
+            newer = self.events(aggregate_id, gt=len(held) or None, lte=version)
+            self.cache.extend(aggregate_id, newer)
+            events = (*held, *newer)
         if events and type(events[0]) not in cls._handlers:
             # Another kind of aggregate has this id (account and organisation ids are public).
             raise NotFound(cls.__name__, aggregate_id)

@@ -375,3 +375,64 @@ def test_an_account_binds_only_to_an_organisation_id(store: EventStore) -> None:
         assert store.max_notification_id() == before
     world.commands.change_account_organisation(system, world.admin.account_id, world.opd_id)
     assert store.load(Account, world.admin.account_id).organisation_id == world.opd_id
+
+
+# ==== the stream cache ==========================================================================
+
+
+def test_a_load_sees_what_another_process_wrote_after_it_cached_the_stream(
+    settings: Settings,
+) -> None:
+    """Two stores on one log (two HTTP workers): each keeps its own cache, and a load of the
+    latest version still asks the log for newer events, so neither serves stale state."""
+    first, second = EventStore(settings), EventStore(settings)
+    try:
+        world = World(Commands(first))
+        iid = world.complete_draft()
+        before = second.load(Innovation, iid)  # cached in the second store now
+        Commands(first).claim_indicator(world.ctx(world.operator), iid, no=1, level=2)
+        after = second.load(Innovation, iid)
+        assert after.version == before.version + 1
+        assert after.claims[1].level == 2
+        # A past version comes from the cache alone and is exactly the state then.
+        assert second.load(Innovation, iid, before.version).claims == before.claims
+        replayed = Innovation.replay(second.events(iid))
+        assert replayed is not None and replayed.version == after.version
+    finally:
+        first.close()
+        second.close()
+
+
+def test_the_cache_holds_no_event_of_a_refused_save(store: EventStore) -> None:
+    world = World(Commands(store))
+    iid = world.complete_draft()
+    mine, theirs = store.load(Innovation, iid), store.load(Innovation, iid)
+    ctx = world.ctx(world.operator)
+    mine.claim_indicator(ctx, RUBRIC, no=1, level=1)
+    theirs.claim_indicator(ctx, RUBRIC, no=1, level=3)
+    store.save(theirs)
+    with pytest.raises(ConcurrencyConflict):
+        store.save(mine)
+    assert store.load(Innovation, iid).claims[1].level == 3
+    assert len(store.cache.get(iid)) == theirs.version
+
+
+def test_the_cache_is_bounded_and_a_store_without_it_loads_the_same(
+    settings: Settings,
+) -> None:
+    small = EventStore(msgspec.structs.replace(settings, stream_cache_events=12))
+    off = EventStore(msgspec.structs.replace(settings, stream_cache_events=0))
+    try:
+        world = World(Commands(small))
+        ids = [world.complete_draft(f"Inovasi {n}") for n in range(3)]
+        for iid in ids:
+            cached, uncached = small.load(Innovation, iid), off.load(Innovation, iid)
+            assert msgspec.to_builtins(cached.to_state(RUBRIC, None)) == msgspec.to_builtins(
+                uncached.to_state(RUBRIC, None)
+            )
+        held = sum(len(small.cache.get(i)) for i in ids)
+        assert 0 < held <= 12
+        assert off.cache.get(ids[0]) == ()
+    finally:
+        small.close()
+        off.close()
