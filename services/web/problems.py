@@ -1,13 +1,17 @@
 """RFC 9457 problem responses for every error the API can give, in one place.
 
 Domain errors keep their Indonesian message as ``detail`` and their slug as ``type``; a stale
-write gets 409 with the current version; schema errors list each field.
+write gets 409 with the current version; schema errors list each field; a database that cannot be
+reached (a PostgreSQL restart or outage) gets 503 with ``Retry-After``.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+import psycopg
+from eventsourcing.persistence import OperationalError as EventStoreOperationalError
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.plugins.problem_details import (
     ProblemDetailsConfig,
@@ -19,7 +23,10 @@ from services.domain.errors import DomainError
 from services.domain.rubric import UnknownRubricYear
 from services.store import ConcurrencyConflict, NotFound
 
+log = logging.getLogger("sirisma.web")
+
 TYPE_BASE = "https://sirisma.local/problems/"
+RETRY_AFTER_UNAVAILABLE = "5"  # seconds; a PostgreSQL restart takes a few
 
 TITLES = {
     400: "Permintaan tidak valid",
@@ -110,6 +117,21 @@ def from_rubric(exc: UnknownRubricYear) -> ProblemDetailsException:
     return problem(422, str(exc), "unknown-rubric-year")
 
 
+def from_database_unavailable(exc: Exception) -> ProblemDetailsException:
+    """PostgreSQL could not be reached or dropped the connection (``psycopg.OperationalError``,
+    including the pool's ``PoolTimeout``; the event store's ``OperationalError``): a 503 the
+    client may retry after ``Retry-After``, not a 500 with a traceback. As with any 5xx, a write
+    that lost its connection while committing has an unknown outcome: the client re-reads the
+    record (its version) before repeating a command (services/web/idempotency.py)."""
+    log.warning("database unavailable: %s: %s", type(exc).__name__, str(exc).strip()[:200])
+    return problem(
+        503,
+        "Basis data sedang tidak dapat dihubungi. Coba lagi beberapa saat lagi.",
+        "database-unavailable",
+        headers={"Retry-After": RETRY_AFTER_UNAVAILABLE},
+    )
+
+
 def plugin() -> ProblemDetailsPlugin:
     return ProblemDetailsPlugin(
         ProblemDetailsConfig(
@@ -122,6 +144,8 @@ def plugin() -> ProblemDetailsPlugin:
                 ValidationException: from_validation,
                 UnknownRubricYear: from_rubric,
                 HTTPException: from_http,
+                psycopg.OperationalError: from_database_unavailable,
+                EventStoreOperationalError: from_database_unavailable,
             },
         )
     )
