@@ -34,6 +34,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from services import metrics
 from services.ops.logs import CORRELATION
 from services.web.context import correlation_id
+from services.web.problems import UNAVAILABLE
 
 log = logging.getLogger("sirisma.http")
 HEADER = "x-correlation-id"
@@ -41,6 +42,10 @@ QUIET_PATHS = ("/health/", "/metrics", "/static/")  # probes and scrapes: logged
 
 
 def _status_of(exc: BaseException) -> int:
+    """The status the app's exception handlers answer ``exc`` with (they run outside this
+    middleware when ``exc`` comes from another middleware, e.g. the session lookup)."""
+    if isinstance(exc, UNAVAILABLE):
+        return 503
     for name in ("status_code", "status"):
         value = getattr(exc, name, None)
         if isinstance(value, int) and 100 <= value < 600:
@@ -58,12 +63,13 @@ class RequestMiddleware(ASGIMiddleware):
         method = scope.get("method", "GET")
         route = scope.get("path_template") or "unmatched"
         status = 500
+        responded = False
         started = time.perf_counter()
 
         async def send_wrapper(message: Message) -> None:
-            nonlocal status
+            nonlocal status, responded
             if message["type"] == "http.response.start":
-                status = int(message["status"])
+                status, responded = int(message["status"]), True
             await send(message)
 
         in_progress = metrics.HTTP_IN_PROGRESS.labels(method=method)
@@ -71,7 +77,8 @@ class RequestMiddleware(ASGIMiddleware):
         try:
             await next_app(scope, receive, send_wrapper)
         except BaseException as exc:
-            status = _status_of(exc)
+            if not responded:  # else the caller already has its status, whatever failed after
+                status = _status_of(exc)
             raise
         finally:
             elapsed = time.perf_counter() - started

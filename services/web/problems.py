@@ -27,6 +27,8 @@ log = logging.getLogger("sirisma.web")
 
 TYPE_BASE = "https://sirisma.local/problems/"
 RETRY_AFTER_UNAVAILABLE = "5"  # seconds; a PostgreSQL restart takes a few
+# The database cannot be reached: 503 (also how services.ops.http counts them).
+UNAVAILABLE: tuple[type[Exception], ...] = (psycopg.OperationalError, EventStoreOperationalError)
 
 TITLES = {
     400: "Permintaan tidak valid",
@@ -144,8 +146,7 @@ def plugin() -> ProblemDetailsPlugin:
                 ValidationException: from_validation,
                 UnknownRubricYear: from_rubric,
                 HTTPException: from_http,
-                psycopg.OperationalError: from_database_unavailable,
-                EventStoreOperationalError: from_database_unavailable,
+                **dict.fromkeys(UNAVAILABLE, from_database_unavailable),
             },
         )
     )

@@ -9,6 +9,8 @@ pool's ``PoolTimeout``) to the 503.
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from services.config import Settings
@@ -23,7 +25,7 @@ def settings(postgres_settings: Settings) -> Settings:
 
 
 def test_a_postgres_outage_answers_503_problem_and_the_app_recovers(
-    api_any: Api, postgres_server: PostgresServer
+    api_any: Api, postgres_server: PostgresServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     if not postgres_server.managed:
         pytest.skip("server comes from an environment variable; cannot stop it")
@@ -35,6 +37,8 @@ def test_a_postgres_outage_answers_503_problem_and_the_app_recovers(
     waited = pool.timeout
     pool.timeout = 2.0
     postgres_server.stop()
+    caplog.set_level(logging.INFO, logger="sirisma.http")
+    caplog.clear()
     try:
         for method, path, sent in (
             ("GET", "/api/me", headers),  # the session lookup fails
@@ -49,6 +53,10 @@ def test_a_postgres_outage_answers_503_problem_and_the_app_recovers(
             assert body["status"] == 503
             assert body["type"].endswith("/database-unavailable")
             assert body["detail"]
+            # The access log and request metrics count what the client got, not a 500.
+            (line,) = [r for r in caplog.records if r.name == "sirisma.http" and r.path == path]
+            assert line.status == 503
+            caplog.clear()
     finally:
         postgres_server.start()
         pool.timeout = waited
