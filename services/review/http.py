@@ -1,4 +1,4 @@
-"""What the review routes share: preconditions, the caller's checks, write responses.
+"""What the review routes share: preconditions, the caller's checks, commands, write responses.
 
 Every write names the version it acted on when the client sends ``If-Match`` (a stale one gets
 409 with the current version and records nothing) and answers with ``version``, ``ETag`` and
@@ -8,21 +8,26 @@ Every write names the version it acted on when the client sends ``If-Match`` (a 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Request
+from litestar import Request, Response
 from litestar.openapi.datastructures import ResponseSpec
 
+from services.commands import Outcome
 from services.domain.actor import Role
 from services.domain.errors import ConflictOfInterest
 from services.domain.innovation import Innovation
 from services.domain.lifecycle import Command
-from services.identity.policy import ensure_command, ensure_role, ensure_view
+from services.identity.policy import ensure_role, ensure_view
 from services.identity.principal import Principal
+from services.review import views
 from services.runtime import Runtime
+from services.web.context import principal_of, runtime_of
 from services.web.http import PROBLEM_TEXT, if_match_header, parse_version, problem_specs
 from services.web.http import write_headers as _write_headers
+from services.web.innovation_command import Checked, innovation_command
 
 TAG = "review"
 IfMatch = Annotated[
@@ -61,13 +66,37 @@ def write_headers(version: int | None, notification_id: int | None) -> dict[str,
     return _write_headers(version, notification_id or None)
 
 
-def load_for_command(
-    runtime: Runtime, principal: Principal, id: UUID, command: Command
-) -> Innovation:
-    """Checked by the policy (404 hidden, 403 role, 403 conflict of interest) before any work."""
-    innovation = runtime.store.load(Innovation, id)
-    ensure_command(principal, command, innovation)
-    return innovation
+def review_response(
+    request: Request[Any, Any, Any], outcome: Outcome, status_code: int = 200
+) -> Response[views.ReviewView]:
+    """The review view exactly as this command left it (loaded at the outcome's version)."""
+    runtime = runtime_of(request)
+    innovation = runtime.store.load(Innovation, outcome.id, outcome.version)
+    view = views.build(
+        runtime.store,
+        innovation,
+        principal_of(request),
+        runtime.settings.score_margin,
+        outcome.notification_id,
+    )
+    return Response(
+        view,
+        status_code=status_code,
+        headers=write_headers(outcome.version, outcome.notification_id),
+    )
+
+
+def review_command(
+    request: Request[Any, Any, Any],
+    id: UUID,
+    command: Command,
+    run: Callable[[Checked], Outcome],
+    respond: Callable[[Request[Any, Any, Any], Outcome], Response[Any]] = review_response,
+) -> Response[Any]:
+    """A command on one innovation: the policy check (404 hidden, 403 role, 403 conflict of
+    interest) before any work, then ``run`` (the command, with ``If-Match``'s version), then
+    the record as the command left it (the review view unless the route says otherwise)."""
+    return innovation_command(request, id, command, run, read_version=if_match, respond=respond)
 
 
 def load_for_review(runtime: Runtime, principal: Principal, id: UUID) -> Innovation:

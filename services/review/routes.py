@@ -36,16 +36,16 @@ from services.review.http import (
     TAG,
     WRITE_PROBLEMS,
     IfMatch,
-    if_match,
-    load_for_command,
     load_for_review,
     problems,
+    review_command,
     write_headers,
 )
 from services.review.iga import IGAReports, Issue, ReportRecord, Selection
 from services.review.revision import check_items
 from services.runtime import Runtime
 from services.web.context import command_context, principal_of, runtime_of
+from services.web.innovation_command import Checked
 from services.web.problems import problem
 
 log = logging.getLogger("sirisma.review")
@@ -237,26 +237,6 @@ class IGAReportSummary(msgspec.Struct, kw_only=True):
 # ==== helpers ==================================================================================
 
 
-def _review_response(
-    request: Request[Any, Any, Any], outcome: Outcome, status_code: int = 200
-) -> Response[views.ReviewView]:
-    """The review view exactly as this command left it (loaded at the outcome's version)."""
-    runtime = runtime_of(request)
-    innovation = runtime.store.load(Innovation, outcome.id, outcome.version)
-    view = views.build(
-        runtime.store,
-        innovation,
-        principal_of(request),
-        runtime.settings.score_margin,
-        outcome.notification_id,
-    )
-    return Response(
-        view,
-        status_code=status_code,
-        headers=write_headers(outcome.version, outcome.notification_id),
-    )
-
-
 def _batch(outcomes: list[Outcome], runtime: Runtime) -> Response[BatchResult]:
     items = []
     for o in outcomes:
@@ -298,13 +278,14 @@ def assign(
     if_match_header: IfMatch = None,
 ) -> Response[views.ReviewView]:
     """Refused with the reason when the reviewer belongs to the submitting organisation."""
-    runtime = runtime_of(request)
-    load_for_command(runtime, principal_of(request), id, Command.ASSIGN_REVIEWER)
-    reviewer = assignment.resolve_reviewer(runtime.commands, data.reviewer)
-    outcome = runtime.commands.assign_reviewer(
-        command_context(request), id, reviewer.id, expected_version=if_match(request)
-    )
-    return _review_response(request, outcome)
+
+    def run(c: Checked) -> Outcome:
+        reviewer = assignment.resolve_reviewer(c.commands, data.reviewer)
+        return c.commands.assign_reviewer(
+            c.ctx, id, reviewer.id, expected_version=c.expected_version
+        )
+
+    return review_command(request, id, Command.ASSIGN_REVIEWER, run)
 
 
 @post(
@@ -361,17 +342,19 @@ def verify_document(
     if_match_header: IfMatch = None,
 ) -> Response[views.ReviewView]:
     """Only accepted evidence counts towards an indicator's verified level."""
-    runtime = runtime_of(request)
-    load_for_command(runtime, principal_of(request), id, Command.VERIFY_DOCUMENT)
-    outcome = runtime.commands.verify_document(
-        command_context(request),
+    return review_command(
+        request,
         id,
-        doc_id,
-        accepted=data.accepted,
-        note=data.note.strip(),
-        expected_version=if_match(request),
+        Command.VERIFY_DOCUMENT,
+        lambda c: c.commands.verify_document(
+            c.ctx,
+            id,
+            doc_id,
+            accepted=data.accepted,
+            note=data.note.strip(),
+            expected_version=c.expected_version,
+        ),
     )
-    return _review_response(request, outcome)
 
 
 @post(
@@ -390,18 +373,17 @@ def request_revision(
 ) -> Response[views.ReviewView]:
     """Each item names a field, a document (id or kind) or an indicator of this innovation, so
     the operator sees exactly what to fix; any number of rounds."""
-    runtime = runtime_of(request)
-    innovation = load_for_command(runtime, principal_of(request), id, Command.REQUEST_REVISION)
-    items = [RevisionItem(kind=i.kind, key=i.key.strip(), note=i.note.strip()) for i in data.items]
-    check_items(innovation, load_rubric(innovation.rubric_year), items)
-    outcome = runtime.commands.request_revision(
-        command_context(request),
-        id,
-        note=data.note,
-        items=items,
-        expected_version=if_match(request),
-    )
-    return _review_response(request, outcome)
+
+    def run(c: Checked) -> Outcome:
+        items = [
+            RevisionItem(kind=i.kind, key=i.key.strip(), note=i.note.strip()) for i in data.items
+        ]
+        check_items(c.innovation, load_rubric(c.innovation.rubric_year), items)
+        return c.commands.request_revision(
+            c.ctx, id, note=data.note, items=items, expected_version=c.expected_version
+        )
+
+    return review_command(request, id, Command.REQUEST_REVISION, run)
 
 
 # ==== scoring and decisions ====================================================================
@@ -422,13 +404,12 @@ def score(
     if_match_header: IfMatch = None,
 ) -> Response[views.ReviewView]:
     """A second reviewer may score too: the view shows both totals and their difference."""
-    runtime = runtime_of(request)
-    load_for_command(runtime, principal_of(request), id, Command.SCORE)
-    verdicts = [IndicatorVerdict(no=i.no, level=i.level, note=i.note) for i in data.indicators]
-    outcome = runtime.commands.score(
-        command_context(request), id, verdicts, expected_version=if_match(request)
-    )
-    return _review_response(request, outcome)
+
+    def run(c: Checked) -> Outcome:
+        verdicts = [IndicatorVerdict(no=i.no, level=i.level, note=i.note) for i in data.indicators]
+        return c.commands.score(c.ctx, id, verdicts, expected_version=c.expected_version)
+
+    return review_command(request, id, Command.SCORE, run)
 
 
 @post(
@@ -445,16 +426,18 @@ def recommend(
     data: JSONBody[RecommendRequest],
     if_match_header: IfMatch = None,
 ) -> Response[views.ReviewView]:
-    runtime = runtime_of(request)
-    load_for_command(runtime, principal_of(request), id, Command.RECOMMEND)
-    outcome = runtime.commands.recommend(
-        command_context(request),
+    return review_command(
+        request,
         id,
-        recommendation=data.recommendation,
-        note=data.note.strip(),
-        expected_version=if_match(request),
+        Command.RECOMMEND,
+        lambda c: c.commands.recommend(
+            c.ctx,
+            id,
+            recommendation=data.recommendation,
+            note=data.note.strip(),
+            expected_version=c.expected_version,
+        ),
     )
-    return _review_response(request, outcome)
 
 
 @post(
@@ -471,15 +454,14 @@ def approve(
     data: JSONBody[ApproveRequest | None] = None,
     if_match_header: IfMatch = None,
 ) -> Response[views.ReviewView]:
-    runtime = runtime_of(request)
-    load_for_command(runtime, principal_of(request), id, Command.APPROVE)
-    outcome = runtime.commands.approve(
-        command_context(request),
+    return review_command(
+        request,
         id,
-        note=data.note.strip() if data else "",
-        expected_version=if_match(request),
+        Command.APPROVE,
+        lambda c: c.commands.approve(
+            c.ctx, id, note=data.note.strip() if data else "", expected_version=c.expected_version
+        ),
     )
-    return _review_response(request, outcome)
 
 
 @post(
@@ -496,12 +478,12 @@ def reject(
     data: JSONBody[RejectRequest],
     if_match_header: IfMatch = None,
 ) -> Response[views.ReviewView]:
-    runtime = runtime_of(request)
-    load_for_command(runtime, principal_of(request), id, Command.REJECT)
-    outcome = runtime.commands.reject(
-        command_context(request), id, data.reason, expected_version=if_match(request)
+    return review_command(
+        request,
+        id,
+        Command.REJECT,
+        lambda c: c.commands.reject(c.ctx, id, data.reason, expected_version=c.expected_version),
     )
-    return _review_response(request, outcome)
 
 
 @post(
@@ -518,16 +500,18 @@ def establish(
     data: JSONBody[EstablishRequest],
     if_match_header: IfMatch = None,
 ) -> Response[views.ReviewView]:
-    runtime = runtime_of(request)
-    load_for_command(runtime, principal_of(request), id, Command.ESTABLISH)
-    outcome = runtime.commands.establish(
-        command_context(request),
+    return review_command(
+        request,
         id,
-        sk_number=data.sk_number,
-        sk_date=data.sk_date,
-        expected_version=if_match(request),
+        Command.ESTABLISH,
+        lambda c: c.commands.establish(
+            c.ctx,
+            id,
+            sk_number=data.sk_number,
+            sk_date=data.sk_date,
+            expected_version=c.expected_version,
+        ),
     )
-    return _review_response(request, outcome)
 
 
 @post(
@@ -541,12 +525,12 @@ def establish(
 def publish(
     request: Request[Any, Any, Any], id: FromPath[UUID], if_match_header: IfMatch = None
 ) -> Response[views.ReviewView]:
-    runtime = runtime_of(request)
-    load_for_command(runtime, principal_of(request), id, Command.PUBLISH)
-    outcome = runtime.commands.publish(
-        command_context(request), id, expected_version=if_match(request)
+    return review_command(
+        request,
+        id,
+        Command.PUBLISH,
+        lambda c: c.commands.publish(c.ctx, id, expected_version=c.expected_version),
     )
-    return _review_response(request, outcome)
 
 
 @post(
@@ -564,16 +548,20 @@ def advance_stage(
     if_match_header: IfMatch = None,
 ) -> Response[StageView]:
     """The date fills the trial or implementation date when it is still empty."""
-    runtime = runtime_of(request)
-    load_for_command(runtime, principal_of(request), id, Command.ADVANCE_STAGE)
-    outcome = runtime.commands.advance_stage(
-        command_context(request),
+    return review_command(
+        request,
         id,
-        to_stage=data.to_stage,
-        on=data.on,
-        expected_version=if_match(request),
+        Command.ADVANCE_STAGE,
+        lambda c: c.commands.advance_stage(
+            c.ctx, id, to_stage=data.to_stage, on=data.on, expected_version=c.expected_version
+        ),
+        respond=_stage_response,
     )
-    innovation = runtime.store.load(Innovation, outcome.id, outcome.version)
+
+
+def _stage_response(request: Request[Any, Any, Any], outcome: Outcome) -> Response[StageView]:
+    """The stage and its dates as the command left them."""
+    innovation = runtime_of(request).store.load(Innovation, outcome.id, outcome.version)
     profile = innovation.profile
     return Response(
         StageView(
@@ -626,19 +614,17 @@ def administration(
     data: JSONBody[AdministrationRequest],
     if_match_header: IfMatch = None,
 ) -> Response[views.ReviewView]:
-    runtime = runtime_of(request)
+    def run(c: Checked) -> Outcome:
+        if data.passed:
+            return c.commands.pass_administration(
+                c.ctx, id, data.note.strip(), expected_version=c.expected_version
+            )
+        return c.commands.fail_administration(
+            c.ctx, id, data.note, expected_version=c.expected_version
+        )
+
     command = Command.PASS_ADMINISTRATION if data.passed else Command.FAIL_ADMINISTRATION
-    load_for_command(runtime, principal_of(request), id, command)
-    ctx, expected = command_context(request), if_match(request)
-    if data.passed:
-        outcome = runtime.commands.pass_administration(
-            ctx, id, data.note.strip(), expected_version=expected
-        )
-    else:
-        outcome = runtime.commands.fail_administration(
-            ctx, id, data.note, expected_version=expected
-        )
-    return _review_response(request, outcome)
+    return review_command(request, id, command, run)
 
 
 @post(
@@ -656,13 +642,12 @@ def judge(
     if_match_header: IfMatch = None,
 ) -> Response[views.ReviewView]:
     """Every criterion of the year's Krenova rubric, once; the total is weighted (0–100)."""
-    runtime = runtime_of(request)
-    load_for_command(runtime, principal_of(request), id, Command.JUDGE)
-    scores = [CriterionScore(key=s.key, score=s.score, note=s.note) for s in data.scores]
-    outcome = runtime.commands.judge(
-        command_context(request), id, scores, expected_version=if_match(request)
-    )
-    return _review_response(request, outcome)
+
+    def run(c: Checked) -> Outcome:
+        scores = [CriterionScore(key=s.key, score=s.score, note=s.note) for s in data.scores]
+        return c.commands.judge(c.ctx, id, scores, expected_version=c.expected_version)
+
+    return review_command(request, id, Command.JUDGE, run)
 
 
 @get(
