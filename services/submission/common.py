@@ -8,7 +8,9 @@ model with ``?after=<notification_id>``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -36,6 +38,7 @@ from services.web.http import (
     problem_specs,
     write_headers,
 )
+from services.web.innovation_command import Checked, innovation_command
 from services.web.problems import problem
 
 TAG = "submission"
@@ -90,15 +93,6 @@ def load_visible(runtime: Runtime, principal: Principal, id: UUID) -> Innovation
     """The innovation if the caller may see it; 404 otherwise (ids do not leak)."""
     innovation = load_innovation(runtime, id)
     ensure_view(principal, innovation)
-    return innovation
-
-
-def load_for_command(
-    runtime: Runtime, principal: Principal, id: UUID, command: Command
-) -> Innovation:
-    """Loaded and checked by the policy (404 hidden, 403 role/scope) before any work is done."""
-    innovation = load_innovation(runtime, id)
-    ensure_command(principal, command, innovation)
     return innovation
 
 
@@ -167,3 +161,23 @@ def command_response(
     if status_code == 201:
         headers["Location"] = f"/api/innovations/{outcome.id}"
     return Response(view, status_code=status_code, headers=headers)
+
+
+def submission_command(
+    request: Request[Any, Any, Any],
+    id: UUID,
+    command: Command,
+    run: Callable[[Checked], Outcome],
+    *,
+    if_match_required: bool = False,
+) -> Response[InnovationView]:
+    """A command on one innovation: the policy check before any work, then ``run`` (the command,
+    with ``If-Match``'s version), then the record as the command left it."""
+    return innovation_command(
+        request,
+        id,
+        command,
+        run,
+        read_version=partial(if_match, required=if_match_required),
+        respond=command_response,
+    )

@@ -46,13 +46,12 @@ from services.submission.blobs import MB, BlobStore, blob_store
 from services.submission.common import (
     TAG,
     IfMatch,
-    command_response,
     if_match,
     innovation_view,
-    load_for_command,
     load_innovation,
     load_visible,
     problems,
+    submission_command,
 )
 from services.submission.schemas import DocumentUploaded, InnovationView
 from services.submission.uploads import (
@@ -69,6 +68,7 @@ from services.submission.uploads import (
 )
 from services.web.context import command_context, principal_of, runtime_of
 from services.web.http import write_headers
+from services.web.innovation_command import load_for_command
 from services.web.problems import problem
 
 log = logging.getLogger("sirisma.submission")
@@ -340,26 +340,17 @@ async def remove_document(
     reason: Annotated[str, QueryParameter(max_length=2000)] = "",
     if_match_header: IfMatch = None,
 ) -> Response[InnovationView]:
-    return await sync_to_thread(_remove_document, request, id, doc_id, reason, if_match_header)
-
-
-def _remove_document(
-    request: Request[Any, Any, Any],
-    id: FromPath[UUID],
-    doc_id: FromPath[UUID],
-    reason: Annotated[str, QueryParameter(max_length=2000)] = "",
-    if_match_header: IfMatch = None,
-) -> Response[InnovationView]:
-    runtime = runtime_of(request)
-    load_for_command(runtime, principal_of(request), id, Command.REMOVE_DOCUMENT)
-    outcome = runtime.commands.remove_document(
-        command_context(request),
+    """Async (the work in a worker thread) for the reason given at ``download_document``: the path
+    is shared with GET."""
+    return await sync_to_thread(
+        submission_command,
+        request,
         id,
-        doc_id,
-        reason=reason,
-        expected_version=if_match(request, required=False),
+        Command.REMOVE_DOCUMENT,
+        lambda c: c.commands.remove_document(
+            c.ctx, id, doc_id, reason=reason, expected_version=c.expected_version
+        ),
     )
-    return command_response(request, outcome)
 
 
 route_handlers: list[Any] = [upload_document, download_document, remove_document]

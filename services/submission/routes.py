@@ -32,12 +32,11 @@ from services.submission.common import (
     TAG,
     IfMatch,
     command_response,
-    if_match,
     innovation_view,
-    load_for_command,
     load_visible,
     now,
     problems,
+    submission_command,
 )
 from services.submission.schemas import (
     CallCreate,
@@ -126,8 +125,10 @@ def _create_call(request: Request[Any, Any, Any], data: JSONBody[CallCreate]) ->
 async def get_call(request: Request[Any, Any, Any], id: FromPath[UUID]) -> Response[CallView]:
     """Public: the countdown (``remaining_seconds``) and the deadline in WIB, always current.
 
-    GET handlers here are async with the blocking part in a worker thread: Litestar 2.25 wraps
-    a ``sync_to_thread`` GET that shares its path with another method twice (a 500)."""
+    Handlers on a path served by more than one method are async here, with the blocking part in
+    a worker thread: Litestar 2.25 registers a handler again for each handler added later on its
+    path, and wraps a ``sync_to_thread`` one for the thread pool each time (a 500 when it returns
+    a ``Response``), whatever the method. Handlers alone on their path use ``sync_to_thread``."""
     call = await sync_to_thread(runtime_of(request).store.load, Call, id)
     return Response(call_view(call, now()), headers={"ETag": f'"{call.version}"'})
 
@@ -245,42 +246,30 @@ async def update_profile(
     data: JSONBody[ProfilePatchInput],
     if_match_header: IfMatch = None,
 ) -> Response[InnovationView]:
-    return await sync_to_thread(_update_profile, request, id, data, if_match_header)
+    """Change only the fields sent; a stale If-Match is refused with the current version.
 
-
-def _update_profile(
-    request: Request[Any, Any, Any],
-    id: FromPath[UUID],
-    data: JSONBody[ProfilePatchInput],
-    if_match_header: IfMatch = None,
-) -> Response[InnovationView]:
-    """Change only the fields sent; a stale If-Match is refused with the current version."""
-    runtime = runtime_of(request)
-    load_for_command(runtime, principal_of(request), id, Command.UPDATE_PROFILE)
-    expected = if_match(request, required=True)
-    outcome = runtime.commands.update_profile(
-        command_context(request), id, patch_from(data), expected_version=expected
+    Async (the work in a worker thread) for the reason given at ``get_call``: the path is shared
+    with GET."""
+    return await sync_to_thread(
+        submission_command,
+        request,
+        id,
+        Command.UPDATE_PROFILE,
+        lambda c: c.commands.update_profile(
+            c.ctx, id, patch_from(data), expected_version=c.expected_version
+        ),
+        if_match_required=True,
     )
-    return command_response(request, outcome)
 
 
 @put(
     "/api/innovations/{id:uuid}/indicators/{no:int}",
     tags=[TAG],
     summary="Penilaian mandiri satu indikator",
+    sync_to_thread=True,
     responses=problems(400, 401, 403, 404, 409, 422),
 )
-async def claim_indicator(
-    request: Request[Any, Any, Any],
-    id: FromPath[UUID],
-    no: FromPath[int],
-    data: JSONBody[ClaimRequest],
-    if_match_header: IfMatch = None,
-) -> Response[InnovationView]:
-    return await sync_to_thread(_claim_indicator, request, id, no, data, if_match_header)
-
-
-def _claim_indicator(
+def claim_indicator(
     request: Request[Any, Any, Any],
     id: FromPath[UUID],
     no: FromPath[int],
@@ -289,18 +278,20 @@ def _claim_indicator(
 ) -> Response[InnovationView]:
     """Claim a level with evidence documents; the answer shows score, completeness, what is
     missing and what each missing item would gain."""
-    runtime = runtime_of(request)
-    load_for_command(runtime, principal_of(request), id, Command.CLAIM_INDICATOR)
-    outcome = runtime.commands.claim_indicator(
-        command_context(request),
+    return submission_command(
+        request,
         id,
-        no=no,
-        level=data.level,
-        evidence=data.evidence,
-        note=data.note,
-        expected_version=if_match(request, required=False),
+        Command.CLAIM_INDICATOR,
+        lambda c: c.commands.claim_indicator(
+            c.ctx,
+            id,
+            no=no,
+            level=data.level,
+            evidence=data.evidence,
+            note=data.note,
+            expected_version=c.expected_version,
+        ),
     )
-    return command_response(request, outcome)
 
 
 @post(
@@ -308,28 +299,21 @@ def _claim_indicator(
     tags=[TAG],
     summary="Ajukan",
     status_code=200,
+    sync_to_thread=True,
     responses=problems(400, 401, 403, 404, 409, 422),
 )
-async def submit(
-    request: Request[Any, Any, Any],
-    id: FromPath[UUID],
-    if_match_header: IfMatch = None,
-) -> Response[InnovationView]:
-    return await sync_to_thread(_submit, request, id, if_match_header)
-
-
-def _submit(
+def submit(
     request: Request[Any, Any, Any],
     id: FromPath[UUID],
     if_match_header: IfMatch = None,
 ) -> Response[InnovationView]:
     """Refused after the call's deadline (naming it, in WIB) or while anything is missing."""
-    runtime = runtime_of(request)
-    load_for_command(runtime, principal_of(request), id, Command.SUBMIT)
-    outcome = runtime.commands.submit(
-        command_context(request), id, expected_version=if_match(request, required=False)
+    return submission_command(
+        request,
+        id,
+        Command.SUBMIT,
+        lambda c: c.commands.submit(c.ctx, id, expected_version=c.expected_version),
     )
-    return command_response(request, outcome)
 
 
 @post(
@@ -337,32 +321,23 @@ def _submit(
     tags=[TAG],
     summary="Tarik usulan",
     status_code=200,
+    sync_to_thread=True,
     responses=problems(400, 401, 403, 404, 409, 422),
 )
-async def withdraw(
+def withdraw(
     request: Request[Any, Any, Any],
     id: FromPath[UUID],
     data: JSONBody[WithdrawRequest | None] = None,
     if_match_header: IfMatch = None,
 ) -> Response[InnovationView]:
-    return await sync_to_thread(_withdraw, request, id, data, if_match_header)
-
-
-def _withdraw(
-    request: Request[Any, Any, Any],
-    id: FromPath[UUID],
-    data: JSONBody[WithdrawRequest | None] = None,
-    if_match_header: IfMatch = None,
-) -> Response[InnovationView]:
-    runtime = runtime_of(request)
-    load_for_command(runtime, principal_of(request), id, Command.WITHDRAW)
-    outcome = runtime.commands.withdraw(
-        command_context(request),
+    return submission_command(
+        request,
         id,
-        reason=data.reason if data else "",
-        expected_version=if_match(request, required=False),
+        Command.WITHDRAW,
+        lambda c: c.commands.withdraw(
+            c.ctx, id, reason=data.reason if data else "", expected_version=c.expected_version
+        ),
     )
-    return command_response(request, outcome)
 
 
 @post(
@@ -370,33 +345,24 @@ def _withdraw(
     tags=[TAG],
     summary="Ajukan ulang setelah perbaikan",
     status_code=200,
+    sync_to_thread=True,
     responses=problems(400, 401, 403, 404, 409, 422),
 )
-async def resubmit(
-    request: Request[Any, Any, Any],
-    id: FromPath[UUID],
-    data: JSONBody[ResubmitRequest | None] = None,
-    if_match_header: IfMatch = None,
-) -> Response[InnovationView]:
-    return await sync_to_thread(_resubmit, request, id, data, if_match_header)
-
-
-def _resubmit(
+def resubmit(
     request: Request[Any, Any, Any],
     id: FromPath[UUID],
     data: JSONBody[ResubmitRequest | None] = None,
     if_match_header: IfMatch = None,
 ) -> Response[InnovationView]:
     """Answer a revision request (allowed after the deadline: the revision loop must finish)."""
-    runtime = runtime_of(request)
-    load_for_command(runtime, principal_of(request), id, Command.RESUBMIT)
-    outcome = runtime.commands.resubmit(
-        command_context(request),
+    return submission_command(
+        request,
         id,
-        note=data.note if data else "",
-        expected_version=if_match(request, required=False),
+        Command.RESUBMIT,
+        lambda c: c.commands.resubmit(
+            c.ctx, id, note=data.note if data else "", expected_version=c.expected_version
+        ),
     )
-    return command_response(request, outcome)
 
 
 route_handlers: list[Any] = [
