@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, post
-from litestar.concurrency import sync_to_thread
 from litestar.params import JSONBody
 
 from services.commands import account_id_for
@@ -31,15 +30,10 @@ from services.web.http import write_headers
     tags=[TAG, "krenova"],
     summary="Daftar sebagai peserta Krenova",
     status_code=201,
+    sync_to_thread=True,
     responses=problems(400, 409, 422),
 )
-async def register_participant(
-    request: Request[Any, Any, Any], data: JSONBody[ParticipantRegistration]
-) -> Response[ParticipantView]:
-    return await sync_to_thread(_register_participant, request, data)
-
-
-def _register_participant(
+def register_participant(
     request: Request[Any, Any, Any], data: JSONBody[ParticipantRegistration]
 ) -> Response[ParticipantView]:
     """Name, e-mail, phone, password and up to five group members; then log in to propose."""
