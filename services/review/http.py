@@ -51,6 +51,14 @@ def problems(*codes: int) -> dict[int, ResponseSpec]:
 
 
 WRITE_PROBLEMS = problems(400, 401, 403, 404, 409, 422)
+# What the decorator of a command route says besides its path and summary. ``sync_to_thread``
+# only suits a path served by one method (see ``services.submission.routes.get_call``).
+COMMAND_ROUTE: dict[str, Any] = {
+    "tags": [TAG],
+    "status_code": 200,
+    "sync_to_thread": True,
+    "responses": WRITE_PROBLEMS,
+}
 
 
 def if_match(request: Request[Any, Any, Any]) -> int | None:

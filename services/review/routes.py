@@ -33,8 +33,8 @@ from services.domain.values import CriterionScore, IndicatorVerdict, RevisionIte
 from services.identity.policy import ensure_role
 from services.review import assignment, export, krenova, views
 from services.review.http import (
+    COMMAND_ROUTE,
     TAG,
-    WRITE_PROBLEMS,
     IfMatch,
     load_for_review,
     problems,
@@ -263,14 +263,7 @@ def _iga(runtime: Runtime) -> IGAReports:
 # ==== assignment ===============================================================================
 
 
-@post(
-    "/api/innovations/{id:uuid}/assign",
-    tags=[TAG],
-    summary="Tugaskan verifikator (admin)",
-    status_code=200,
-    sync_to_thread=True,
-    responses=WRITE_PROBLEMS,
-)
+@post("/api/innovations/{id:uuid}/assign", summary="Tugaskan verifikator (admin)", **COMMAND_ROUTE)
 def assign(
     request: Request[Any, Any, Any],
     id: FromPath[UUID],
@@ -328,11 +321,8 @@ def bulk_assign(
 
 @post(
     "/api/innovations/{id:uuid}/documents/{doc_id:uuid}/verify",
-    tags=[TAG],
     summary="Verifikasi dokumen: terima, atau tolak dengan catatan",
-    status_code=200,
-    sync_to_thread=True,
-    responses=WRITE_PROBLEMS,
+    **COMMAND_ROUTE,
 )
 def verify_document(
     request: Request[Any, Any, Any],
@@ -359,11 +349,8 @@ def verify_document(
 
 @post(
     "/api/innovations/{id:uuid}/request-revision",
-    tags=[TAG],
     summary="Minta perbaikan: catatan dan butir yang harus diperbaiki",
-    status_code=200,
-    sync_to_thread=True,
-    responses=WRITE_PROBLEMS,
+    **COMMAND_ROUTE,
 )
 def request_revision(
     request: Request[Any, Any, Any],
@@ -391,11 +378,8 @@ def request_revision(
 
 @post(
     "/api/innovations/{id:uuid}/score",
-    tags=[TAG],
     summary="Nilai indikator (level terverifikasi per indikator)",
-    status_code=200,
-    sync_to_thread=True,
-    responses=WRITE_PROBLEMS,
+    **COMMAND_ROUTE,
 )
 def score(
     request: Request[Any, Any, Any],
@@ -414,11 +398,8 @@ def score(
 
 @post(
     "/api/innovations/{id:uuid}/recommend",
-    tags=[TAG],
     summary="Rekomendasi verifikator: setujui atau tolak",
-    status_code=200,
-    sync_to_thread=True,
-    responses=WRITE_PROBLEMS,
+    **COMMAND_ROUTE,
 )
 def recommend(
     request: Request[Any, Any, Any],
@@ -442,11 +423,8 @@ def recommend(
 
 @post(
     "/api/innovations/{id:uuid}/approve",
-    tags=[TAG],
     summary="Setujui (admin), setelah dinilai",
-    status_code=200,
-    sync_to_thread=True,
-    responses=WRITE_PROBLEMS,
+    **COMMAND_ROUTE,
 )
 def approve(
     request: Request[Any, Any, Any],
@@ -464,14 +442,7 @@ def approve(
     )
 
 
-@post(
-    "/api/innovations/{id:uuid}/reject",
-    tags=[TAG],
-    summary="Tolak (admin) dengan alasan",
-    status_code=200,
-    sync_to_thread=True,
-    responses=WRITE_PROBLEMS,
-)
+@post("/api/innovations/{id:uuid}/reject", summary="Tolak (admin) dengan alasan", **COMMAND_ROUTE)
 def reject(
     request: Request[Any, Any, Any],
     id: FromPath[UUID],
@@ -488,11 +459,8 @@ def reject(
 
 @post(
     "/api/innovations/{id:uuid}/establish",
-    tags=[TAG],
     summary="Tetapkan dengan nomor dan tanggal SK (admin)",
-    status_code=200,
-    sync_to_thread=True,
-    responses=WRITE_PROBLEMS,
+    **COMMAND_ROUTE,
 )
 def establish(
     request: Request[Any, Any, Any],
@@ -516,11 +484,8 @@ def establish(
 
 @post(
     "/api/innovations/{id:uuid}/publish",
-    tags=[TAG],
     summary="Publikasikan ke katalog publik (admin)",
-    status_code=200,
-    sync_to_thread=True,
-    responses=WRITE_PROBLEMS,
+    **COMMAND_ROUTE,
 )
 def publish(
     request: Request[Any, Any, Any], id: FromPath[UUID], if_match_header: IfMatch = None
@@ -535,11 +500,8 @@ def publish(
 
 @post(
     "/api/innovations/{id:uuid}/advance-stage",
-    tags=[TAG],
     summary="Naikkan tahapan: inisiatif → uji coba → penerapan, dengan tanggal",
-    status_code=200,
-    sync_to_thread=True,
-    responses=WRITE_PROBLEMS,
+    **COMMAND_ROUTE,
 )
 def advance_stage(
     request: Request[Any, Any, Any],
@@ -602,11 +564,8 @@ def review_view(request: Request[Any, Any, Any], id: FromPath[UUID]) -> Response
 
 @post(
     "/api/innovations/{id:uuid}/administration",
-    tags=[TAG],
     summary="Seleksi administrasi Krenova: lulus, atau gugur dengan alasan",
-    status_code=200,
-    sync_to_thread=True,
-    responses=WRITE_PROBLEMS,
+    **COMMAND_ROUTE,
 )
 def administration(
     request: Request[Any, Any, Any],
@@ -629,11 +588,8 @@ def administration(
 
 @post(
     "/api/innovations/{id:uuid}/judge",
-    tags=[TAG],
     summary="Nilai juri Krenova per kriteria (0–100)",
-    status_code=200,
-    sync_to_thread=True,
-    responses=WRITE_PROBLEMS,
+    **COMMAND_ROUTE,
 )
 def judge(
     request: Request[Any, Any, Any],
@@ -664,11 +620,8 @@ def krenova_ranking(request: Request[Any, Any, Any], call_id: FromPath[UUID]) ->
 
 @post(
     "/api/krenova/calls/{call_id:uuid}/shortlist",
-    tags=[TAG],
     summary="Nominasi Krenova (admin)",
-    status_code=200,
-    sync_to_thread=True,
-    responses=WRITE_PROBLEMS,
+    **COMMAND_ROUTE,
 )
 def krenova_shortlist(
     request: Request[Any, Any, Any], call_id: FromPath[UUID], data: JSONBody[ShortlistRequest]
@@ -690,11 +643,8 @@ def krenova_shortlist(
 
 @post(
     "/api/krenova/calls/{call_id:uuid}/winners",
-    tags=[TAG],
     summary="Tetapkan pemenang Krenova: juara dan harapan (admin)",
-    status_code=200,
-    sync_to_thread=True,
-    responses=WRITE_PROBLEMS,
+    **COMMAND_ROUTE,
 )
 def krenova_winners(
     request: Request[Any, Any, Any], call_id: FromPath[UUID], data: JSONBody[WinnersRequest]

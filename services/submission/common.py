@@ -66,6 +66,16 @@ def problems(*codes: int) -> dict[int, ResponseSpec]:
     return problem_specs(_PROBLEM_TEXT, codes)
 
 
+# What the decorator of a command route on one innovation says besides its path and summary.
+# ``sync_to_thread`` only suits a path served by one method (see ``routes.get_call``).
+COMMAND_ROUTE: dict[str, Any] = {
+    "tags": [TAG],
+    "status_code": 200,
+    "sync_to_thread": True,
+    "responses": problems(400, 401, 403, 404, 409, 422),
+}
+
+
 def if_match(request: Request[Any, Any, Any], *, required: bool) -> int | None:
     """The version named by ``If-Match`` (``"5"``, ``W/"5"`` or ``5``); 428 when required."""
     raw = request.headers.get("if-match")

@@ -29,6 +29,7 @@ from services.identity.principal import Principal
 from services.runtime import Runtime
 from services.submission import documents, krenova
 from services.submission.common import (
+    COMMAND_ROUTE,
     TAG,
     IfMatch,
     command_response,
@@ -264,10 +265,8 @@ async def update_profile(
 
 @put(
     "/api/innovations/{id:uuid}/indicators/{no:int}",
-    tags=[TAG],
     summary="Penilaian mandiri satu indikator",
-    sync_to_thread=True,
-    responses=problems(400, 401, 403, 404, 409, 422),
+    **COMMAND_ROUTE,
 )
 def claim_indicator(
     request: Request[Any, Any, Any],
@@ -294,14 +293,7 @@ def claim_indicator(
     )
 
 
-@post(
-    "/api/innovations/{id:uuid}/submit",
-    tags=[TAG],
-    summary="Ajukan",
-    status_code=200,
-    sync_to_thread=True,
-    responses=problems(400, 401, 403, 404, 409, 422),
-)
+@post("/api/innovations/{id:uuid}/submit", summary="Ajukan", **COMMAND_ROUTE)
 def submit(
     request: Request[Any, Any, Any],
     id: FromPath[UUID],
@@ -316,14 +308,7 @@ def submit(
     )
 
 
-@post(
-    "/api/innovations/{id:uuid}/withdraw",
-    tags=[TAG],
-    summary="Tarik usulan",
-    status_code=200,
-    sync_to_thread=True,
-    responses=problems(400, 401, 403, 404, 409, 422),
-)
+@post("/api/innovations/{id:uuid}/withdraw", summary="Tarik usulan", **COMMAND_ROUTE)
 def withdraw(
     request: Request[Any, Any, Any],
     id: FromPath[UUID],
@@ -341,12 +326,7 @@ def withdraw(
 
 
 @post(
-    "/api/innovations/{id:uuid}/resubmit",
-    tags=[TAG],
-    summary="Ajukan ulang setelah perbaikan",
-    status_code=200,
-    sync_to_thread=True,
-    responses=problems(400, 401, 403, 404, 409, 422),
+    "/api/innovations/{id:uuid}/resubmit", summary="Ajukan ulang setelah perbaikan", **COMMAND_ROUTE
 )
 def resubmit(
     request: Request[Any, Any, Any],
