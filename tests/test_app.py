@@ -33,3 +33,28 @@ def test_submission_and_review_split_the_routes(tmp_path) -> None:  # type: igno
 def test_unknown_service_is_refused() -> None:
     with pytest.raises(ValueError, match="SIRISMA_SERVICE"):
         contexts_for("billing")
+
+
+@pytest.mark.parametrize("service", ["all", "submission", "review"])
+def test_no_handler_goes_through_the_thread_pool_twice(service: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Litestar 2.25 registers a path's handlers again each time another method joins the path,
+    and wraps a ``sync_to_thread=True`` handler for the thread pool once more each time: two
+    thread hops per request, and a handler returning a ``Response`` then answers 500. Handlers
+    on a path with several methods must be ``async`` (handing their work to a thread
+    themselves)."""
+    from litestar.utils.sync import AsyncCallable
+
+    settings = load_settings(env={}, data_dir=str(tmp_path / service), service=service)
+    app = create_app(settings)
+    try:
+        twice = []
+        for route in app.routes:
+            for handler in getattr(route, "route_handlers", []):
+                fn, depth = handler.fn, 0
+                while isinstance(fn, AsyncCallable):
+                    depth, fn = depth + 1, fn.func
+                if depth > 1:
+                    twice.append(f"{sorted(handler.http_methods)} {route.path}")
+        assert twice == []
+    finally:
+        app.state.runtime.close()

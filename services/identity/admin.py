@@ -12,6 +12,7 @@ from uuid import UUID
 
 import msgspec
 from litestar import Request, post
+from litestar.concurrency import sync_to_thread
 from litestar.params import FromPath, JSONBody
 
 from services.commands import Outcome
@@ -95,32 +96,46 @@ def _record(request: Request[Any, Any, Any], outcome: Outcome) -> AccountRecord:
 ADMIN: dict[str, Any] = {"tags": ["admin"], "guards": [admin_only], "sync_to_thread": True}
 
 
-@post("/api/organisations", status_code=201, summary="Daftarkan organisasi", **ADMIN)
-def create_organisation(
+# /api/organisations and /api/accounts also have a GET (projections/routes.py): handlers on a
+# shared path are async and hand their work to a thread themselves (Litestar 2.25 would wrap a
+# ``sync_to_thread`` handler there twice; tests/test_app.py checks).
+SHARED_PATH = {k: v for k, v in ADMIN.items() if k != "sync_to_thread"}
+
+
+@post("/api/organisations", status_code=201, summary="Daftarkan organisasi", **SHARED_PATH)
+async def create_organisation(
     request: Request[Any, Any, Any], data: JSONBody[OrganisationCreate]
 ) -> OrganisationView:
-    outcome = _admin(request).register_organisation(
-        command_context(request), kind=data.kind, code=data.code, name=data.name
-    )
-    org = runtime_of(request).store.load(Organisation, outcome.id)
-    return OrganisationView(
-        id=org.id, kind=org.kind, code=org.code, name=org.name, version=org.version
-    )
+    def register() -> OrganisationView:
+        outcome = _admin(request).register_organisation(
+            command_context(request), kind=data.kind, code=data.code, name=data.name
+        )
+        org = runtime_of(request).store.load(Organisation, outcome.id)
+        return OrganisationView(
+            id=org.id, kind=org.kind, code=org.code, name=org.name, version=org.version
+        )
+
+    return await sync_to_thread(register)
 
 
-@post("/api/accounts", status_code=201, summary="Buat akun", **ADMIN)
-def create_account(request: Request[Any, Any, Any], data: JSONBody[AccountCreate]) -> AccountRecord:
-    outcome = _admin(request).create(
-        command_context(request),
-        username=data.username,
-        full_name=data.full_name,
-        email=data.email,
-        role=data.role,
-        organisation_id=data.organisation_id,
-        password=data.password,
-        phone=data.phone,
-    )
-    return _record(request, outcome)
+@post("/api/accounts", status_code=201, summary="Buat akun", **SHARED_PATH)
+async def create_account(
+    request: Request[Any, Any, Any], data: JSONBody[AccountCreate]
+) -> AccountRecord:
+    def create() -> AccountRecord:
+        outcome = _admin(request).create(
+            command_context(request),
+            username=data.username,
+            full_name=data.full_name,
+            email=data.email,
+            role=data.role,
+            organisation_id=data.organisation_id,
+            password=data.password,
+            phone=data.phone,
+        )
+        return _record(request, outcome)
+
+    return await sync_to_thread(create)
 
 
 @post("/api/accounts/{id:uuid}/disable", status_code=200, summary="Nonaktifkan akun", **ADMIN)
