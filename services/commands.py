@@ -8,7 +8,9 @@ username and code (UUID v5), so uniqueness is enforced by the event store itself
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
@@ -75,6 +77,11 @@ class BatchRefused(DomainError):
         )
 
 
+# Innovations a caller loaded (and checked) just before giving a command on them: see
+# ``Commands.starting_from``. Context-local, so concurrent requests never see each other's.
+_LOADED: ContextVar[dict[UUID, Innovation] | None] = ContextVar("sirisma_loaded", default=None)
+
+
 class Commands:
     """The application service used by HTTP routes, the CLI and the demo seeder alike."""
 
@@ -117,8 +124,21 @@ class Commands:
         except NotFound:
             raise InvalidValue("organisation_id", "Organisasi tidak ditemukan.") from None
 
+    @contextmanager
+    def starting_from(self, innovation: Innovation) -> Iterator[None]:
+        """Commands given inside start from this just-loaded innovation instead of reading its
+        stream again (a route's policy check and its command then read the log once). Used
+        once: a second command on it inside loads afresh. A write that happened in between
+        still fails the save with ConcurrencyConflict, as any stale load does."""
+        token = _LOADED.set({innovation.id: innovation})
+        try:
+            yield
+        finally:
+            _LOADED.reset(token)
+
     def _load_for_write(self, id: UUID, expected_version: int | None) -> Innovation:
-        innovation = self.innovation(id)
+        loaded = _LOADED.get()
+        innovation = (loaded.pop(id, None) if loaded else None) or self.innovation(id)
         if expected_version is not None and expected_version != innovation.version:
             raise ConcurrencyConflict(id, expected_version + 1, innovation.version)
         return innovation

@@ -76,5 +76,6 @@ def innovation_command(
     """Policy check before any work, then the command, then the record as the command left it."""
     runtime = runtime_of(request)
     innovation = load_for_command(runtime, principal_of(request), id, command)
-    outcome = run(Checked(request, innovation, runtime.commands, read_version))
+    with runtime.commands.starting_from(innovation):  # the command does not read it again
+        outcome = run(Checked(request, innovation, runtime.commands, read_version))
     return respond(request, outcome)
