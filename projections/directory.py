@@ -23,7 +23,9 @@ CALLS = "rm_calls"
 Row = dict[str, Any]
 
 _COLUMNS: dict[str, tuple[str, ...]] = {
-    ORGANISATIONS: ("id", "kind", "code", "name", "registered_at", "updated_at"),
+    # ``name_sort``: the name lower-cased by Python, what lists sort by (SQL's lower() folds only
+    # ASCII on PostgreSQL with the C locale and on SQLite).
+    ORGANISATIONS: ("id", "kind", "code", "name", "registered_at", "updated_at", "name_sort"),
     ACCOUNTS: (
         "id",
         "username",
@@ -137,6 +139,8 @@ class DirectoryProjection:
                 row["id"] = key
             _fold(row, event, when)
             row["updated_at"] = when
+            if table == ORGANISATIONS:
+                row["name_sort"] = (row["name"] or "").lower()
             state.put(key, row)
 
     def flush(self, tx: Tx, suffix: str = "") -> None:

@@ -98,6 +98,7 @@ class Fold(msgspec.Struct, kw_only=True, omit_defaults=True):
     """Everything a row is computed from; stored per innovation between batches."""
 
     id: str
+    doc_no: int = 0  # the notification id of its ``Proposed`` event (the search index's key)
     version: int = 0
     status: str = Status.DRAFT.value
     call_id: str | None = None
@@ -225,8 +226,11 @@ COLUMNS = (
     "decided_at",
     "last_event",
     "last_actor_id",
+    "doc_no",
+    "title_sort",
 )
 _INT_COLUMNS = {
+    "doc_no",
     "version",
     "budget_year",
     "rubric_year",
@@ -277,10 +281,16 @@ class InnovationsProjection:
         return [
             f"CREATE TABLE IF NOT EXISTS {t} (\n{cols}\n)",
             f"CREATE INDEX IF NOT EXISTS {t}_by_org ON {t} (organisation_id, updated_at)",
-            f"CREATE INDEX IF NOT EXISTS {t}_by_status ON {t} (status, waiting_since)",
+            # The review queue: filtered by status, counted by SLA state (waiting_since) and the
+            # reviewer's own organisation, paged by age, from the index alone.
+            f"CREATE INDEX IF NOT EXISTS {t}_by_status ON {t} "
+            "(status, waiting_since, organisation_id, id)",
             f"CREATE INDEX IF NOT EXISTS {t}_by_call ON {t} (call_id)",
             f"CREATE INDEX IF NOT EXISTS {t}_by_year ON {t} (budget_year, verified_score)",
             f"CREATE INDEX IF NOT EXISTS {t}_by_submitter ON {t} (submitter_id)",
+            f"CREATE INDEX IF NOT EXISTS {t}_by_updated ON {t} (updated_at)",
+            # Search: the index's matches joined by doc_no, paged by updated_at (covering).
+            f"CREATE INDEX IF NOT EXISTS {t}_by_doc ON {t} (doc_no, updated_at, id)",
             f"CREATE TABLE IF NOT EXISTS {FOLD}{suffix} (id TEXT PRIMARY KEY, "
             f"state {blob_type(dialect)} NOT NULL, profile {blob_type(dialect)}, "
             "row_stale BIGINT NOT NULL DEFAULT 0)",
@@ -334,7 +344,10 @@ class InnovationsProjection:
                 )
                 continue
             self._fold_event(
-                env.key or str(event.originator_id), event, env.time or ts(event.timestamp)
+                env.key or str(event.originator_id),
+                event,
+                env.time or ts(event.timestamp),
+                env.notification_id,
             )
 
     def flush(self, tx: Tx, suffix: str = "", final: bool = True) -> None:
@@ -405,10 +418,11 @@ class InnovationsProjection:
 
     # -- folding ---------------------------------------------------------------------------------
 
-    def _fold_event(self, key: str, event: ev.Event, when: str | None) -> None:
+    def _fold_event(self, key: str, event: ev.Event, when: str | None, doc_no: int) -> None:
         if isinstance(event, ev.Proposed):
             fold = Fold(
                 id=key,
+                doc_no=doc_no,
                 call_id=str(event.call_id),
                 call_kind=str(event.call_kind),
                 organisation_id=_s(event.organisation_id),
@@ -589,6 +603,8 @@ class InnovationsProjection:
             fold.decided_at,
             fold.last_event,
             _s(fold.last_actor_id),
+            fold.doc_no,
+            (p.title or "").lower(),  # the queue's title order: Python's lower(), both dialects
         )
 
 
