@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
 import msgspec
 
-from projections.sql import parse_ts
+from projections.sql import parse_ts, ts
 from projections.text import fts5_query, pg_tsquery, terms
 from services.domain import scoring
 from services.domain.actor import Role
@@ -40,7 +40,6 @@ DECIDED = (
     Status.SELECTED_FOR_IGA,
     Status.REPORTED_TO_IGA,
 )
-MAX_QUEUE = 5_000
 
 _json = msgspec.json.Decoder()
 
@@ -217,20 +216,24 @@ def list_innovations(
             clauses.append(f"{column} = ?")
             args.append(str(value) if isinstance(value, UUID) else value)
     if q:
-        fragment, extra = search_clause(
-            db.dialect, q, "(SELECT c.doc_no FROM rm_catalogue c WHERE c.id = i.id)"
-        )
+        # The row's own ``doc_no`` (its Proposed event's notification id, the catalogue's and
+        # the search index's key): a semi-join with the index, not a subquery per innovation.
+        fragment, extra = search_clause(db.dialect, q, "i.doc_no")
         if fragment:
             clauses.append(fragment)
             args += extra
     condition = " AND ".join(clauses)
     total = db.scalar(f"SELECT count(*) FROM rm_innovations i WHERE {condition}", args)
+    # The page's ids first (narrow rows, from the indexes), then only their rows joined: a plan
+    # made for any search words (a prepared statement's) never joins every match.
     rows = db.rows(
-        "SELECT i.*, o.name AS organisation_name, k.title AS call_title "
-        "FROM rm_innovations i "
+        "SELECT i.*, o.name AS organisation_name, k.title AS call_title FROM ("
+        f"SELECT i.id AS page_id, i.updated_at AS sort_key FROM rm_innovations i WHERE {condition} "
+        "ORDER BY i.updated_at DESC, i.id LIMIT ? OFFSET ?) p "
+        "JOIN rm_innovations i ON i.id = p.page_id "
         "LEFT JOIN rm_organisations o ON o.id = i.organisation_id "
         "LEFT JOIN rm_calls k ON k.id = i.call_id "
-        f"WHERE {condition} ORDER BY i.updated_at DESC, i.id LIMIT ? OFFSET ?",
+        "ORDER BY p.sort_key DESC, p.page_id",
         [*args, limit, offset],
     )
     items = [_innovation_item(r) for r in rows]
@@ -463,15 +466,81 @@ class Queue(msgspec.Struct):
     counts: dict[str, int]  # by SLA state, over the whole filtered queue
 
 
-QUEUE_SORTS = {
-    "age": lambda i: (i.waiting_since or "", str(i.id)),
-    "score": lambda i: (i.claimed_score or 0, str(i.id)),
-    "completeness": lambda i: (i.completeness or 0, str(i.id)),
-    "submitted": lambda i: (i.submitted_at or "", str(i.id)),
-    "organisation": lambda i: ((i.organisation_name or "").lower(), str(i.id)),
-    "title": lambda i: (i.title.lower(), str(i.id)),
+#: How the queue sorts: an SQL key (then the id, in the same direction) and whether it is text.
+#: The keys are the ones the queue always sorted by: missing values first ('' / 0), text in code
+#: point order (``COLLATE "C"`` on PostgreSQL, whatever the database's locale; SQLite compares
+#: bytes), titles and organisation names lower-cased by Python when the read models are written
+#: (``title_sort``, ``name_sort``: SQL's lower() folds only ASCII).
+QUEUE_SORTS: dict[str, tuple[str, bool]] = {
+    "age": ("COALESCE(i.waiting_since, '')", True),
+    "score": ("COALESCE(i.claimed_score, 0)", False),
+    "completeness": ("COALESCE(i.completeness, 0)", False),
+    "submitted": ("COALESCE(i.submitted_at, '')", True),
+    "organisation": ("COALESCE(o.name_sort, '')", True),
+    "title": ("COALESCE(i.title_sort, '')", True),
 }
 SLA_STATES = ("ok", "due", "breached")
+
+_QUEUE_COLUMNS = (
+    "i.id, i.title, i.status, i.call_kind, i.organisation_id, i.call_id, i.claimed_score, "
+    "i.verified_score, i.completeness, i.missing_count, i.documents_pending, i.reviewers, "
+    "i.revision_round, i.submitted_at, i.waiting_since, i.version, "
+    "o.name AS organisation_name, k.title AS call_title"
+)
+
+
+def sla_state(age_working_days: int, sla_working_days: int) -> str:
+    """The queue's SLA rule: an item waiting longer than the SLA (in working days) is
+    ``breached``, on its last day ``due``, else ``ok``."""
+    if age_working_days > sla_working_days:
+        return "breached"
+    return "due" if age_working_days == sla_working_days else "ok"
+
+
+def sla_ranges(today: date, sla_working_days: int) -> dict[str, tuple[date | None, date | None]]:
+    """Which waiting-since dates (Asia/Jakarta) are in which SLA state on ``today``: per state
+    ``(first, end)``, ``first`` included, ``end`` excluded, ``None`` unbounded; a state no date
+    is in is absent. Found by walking back from today with ``working_days`` and ``sla_state``
+    (the rule stays there): age only grows as the date goes back, so each state is one range,
+    and dates from today on (age 0) share today's state."""
+    ranges: dict[str, tuple[date | None, date | None]] = {}
+    current, end, day = sla_state(0, sla_working_days), None, today
+    while current != "breached":
+        before = day - timedelta(days=1)
+        state = sla_state(working_days(before, today), sla_working_days)
+        if state != current:
+            ranges[current] = (day, end)
+            current, end = state, day
+        day = before
+    ranges["breached"] = (None, end)
+    return ranges
+
+
+def _day_starts(day: date) -> str:
+    """The stored (UTC text) form of the first moment of ``day`` in Jakarta."""
+    return ts(datetime.combine(day, time(), tzinfo=JAKARTA)) or ""
+
+
+def _sla_condition(
+    ranges: dict[str, tuple[date | None, date | None]], state: str
+) -> tuple[str, list[Any]]:
+    """The SQL condition for rows in SLA ``state``: a range of ``waiting_since`` (stored UTC
+    text, fixed width, so text order is time order); rows without it have age 0."""
+    if state not in ranges:
+        return "1 = 0", []
+    first, end = ranges[state]
+    parts: list[str] = []
+    args: list[Any] = []
+    if first is not None:
+        parts.append("i.waiting_since >= ?")
+        args.append(_day_starts(first))
+    if end is not None:
+        parts.append("i.waiting_since < ?")
+        args.append(_day_starts(end))
+    condition = " AND ".join(parts) or "1 = 1"
+    if end is None:  # the range holds today: also the rows that have no waiting_since
+        condition = f"({condition} OR i.waiting_since IS NULL)"
+    return f"({condition})", args
 
 
 def review_queue(
@@ -495,6 +564,9 @@ def review_queue(
 
     Reviewers never see their own organisation's innovations (conflict of interest).
     ``reviewer``: ``me``, an account id, or ``none`` (not assigned yet).
+
+    Filtered, counted, sorted and paged in SQL; only the page's rows are read. The SLA state
+    depends on ``now``: it is turned into ranges of ``waiting_since`` (``sla_ranges``).
     """
     now = now or datetime.now(UTC)
     if sort not in QUEUE_SORTS:
@@ -526,19 +598,44 @@ def review_queue(
         who = principal.account_id if reviewer == "me" else _parse_uuid(reviewer, "reviewer")
         clauses.append("i.reviewers LIKE ?")
         args.append(f'%"{who}"%')
+    today = now.astimezone(JAKARTA).date()
+    ranges = sla_ranges(today, sla_working_days)
+    sums: list[str] = []
+    sum_args: list[Any] = []
+    for state in SLA_STATES:
+        condition, extra = _sla_condition(ranges, state)
+        sums.append(f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END) AS {state}")
+        sum_args += extra
+    where = " AND ".join(clauses)
+    found = db.rows(
+        f"SELECT {', '.join(sums)} FROM rm_innovations i WHERE {where}", [*sum_args, *args]
+    )
+    counts = {s: int(found[0][s] or 0) if found else 0 for s in SLA_STATES}
+    if sla is not None:
+        condition, extra = _sla_condition(ranges, sla)
+        clauses.append(condition)
+        args += extra
+    key, text = QUEUE_SORTS[sort]
+    collate = ' COLLATE "C"' if db.dialect == "postgres" else ""
+    direction = " DESC" if descending else ""
+    # The page's ids first (from the index when sorted by age), then only their rows joined.
+    names = ""
+    if sort == "organisation":
+        names = "LEFT JOIN rm_organisations o ON o.id = i.organisation_id "
     rows = db.rows(
-        "SELECT i.*, o.name AS organisation_name, k.title AS call_title FROM rm_innovations i "
+        f"SELECT {_QUEUE_COLUMNS} FROM (SELECT i.id AS page_id, {key} AS sort_key "
+        f"FROM rm_innovations i {names}WHERE {' AND '.join(clauses)} "
+        f"ORDER BY {key}{collate if text else ''}{direction}, i.id{collate}{direction} "
+        "LIMIT ? OFFSET ?) p JOIN rm_innovations i ON i.id = p.page_id "
         "LEFT JOIN rm_organisations o ON o.id = i.organisation_id "
         "LEFT JOIN rm_calls k ON k.id = i.call_id "
-        f"WHERE {' AND '.join(clauses)} ORDER BY i.waiting_since, i.id LIMIT ?",
-        [*args, MAX_QUEUE],
+        f"ORDER BY p.sort_key{collate if text else ''}{direction}, p.page_id{collate}{direction}",
+        [*args, limit, offset],
     )
-    today = now.astimezone(JAKARTA).date()
     items = []
     for r in rows:
         since = jakarta_date(r["waiting_since"])
         age = working_days(since, today) if since else 0
-        state = "breached" if age > sla_working_days else "due" if age == sla_working_days else "ok"
         items.append(
             QueueItem(
                 id=UUID(r["id"]),
@@ -561,21 +658,17 @@ def review_queue(
                 waiting_since=jakarta(r["waiting_since"]),
                 age_working_days=age,
                 sla_due=add_working_days(since, sla_working_days).isoformat() if since else None,
-                sla_state=state,
+                sla_state=sla_state(age, sla_working_days),
                 version=int(r["version"]),
             )
         )
-    counts = dict(Counter(i.sla_state for i in items))
-    if sla is not None:
-        items = [i for i in items if i.sla_state == sla]
-    items.sort(key=QUEUE_SORTS[sort], reverse=descending)
     return Queue(
-        items=items[offset : offset + limit],
-        total=len(items),
+        items=items,
+        total=counts[sla] if sla is not None else sum(counts.values()),
         limit=limit,
         offset=offset,
         sla_working_days=sla_working_days,
-        counts={s: counts.get(s, 0) for s in SLA_STATES},
+        counts=counts,
     )
 
 
