@@ -98,6 +98,12 @@ def _placeholders(values: Sequence[Any]) -> str:
     return ", ".join("?" * len(values))
 
 
+def _page(limit: int, offset: int) -> str:
+    """``LIMIT … OFFSET …`` with the numbers written in (integers: nothing to escape), so the
+    plan a prepared statement settles on still knows a page is small and joins only its rows."""
+    return f"LIMIT {int(limit)} OFFSET {int(offset)}"
+
+
 def search_clause(dialect: str, query: str, column: str = "c.doc_no") -> tuple[str, list[Any]]:
     """A WHERE fragment matching catalogue rows (``column`` = doc_no) against the query words."""
     words = terms(query)
@@ -215,6 +221,7 @@ def list_innovations(
         if value is not None:
             clauses.append(f"{column} = ?")
             args.append(str(value) if isinstance(value, UUID) else value)
+    searching = False
     if q:
         # The row's own ``doc_no`` (its Proposed event's notification id, the catalogue's and
         # the search index's key): a semi-join with the index, not a subquery per innovation.
@@ -222,20 +229,42 @@ def list_innovations(
         if fragment:
             clauses.append(fragment)
             args += extra
+            searching = True
     condition = " AND ".join(clauses)
-    total = db.scalar(f"SELECT count(*) FROM rm_innovations i WHERE {condition}", args)
-    # The page's ids first (narrow rows, from the indexes), then only their rows joined: a plan
-    # made for any search words (a prepared statement's) never joins every match.
-    rows = db.rows(
-        "SELECT i.*, o.name AS organisation_name, k.title AS call_title FROM ("
-        f"SELECT i.id AS page_id, i.updated_at AS sort_key FROM rm_innovations i WHERE {condition} "
-        "ORDER BY i.updated_at DESC, i.id LIMIT ? OFFSET ?) p "
+    # The page's ids first (narrow rows, from the indexes), then only their rows joined.
+    page = (
+        "SELECT {}i.*, o.name AS organisation_name, k.title AS call_title FROM ({}) p "
         "JOIN rm_innovations i ON i.id = p.page_id "
         "LEFT JOIN rm_organisations o ON o.id = i.organisation_id "
         "LEFT JOIN rm_calls k ON k.id = i.call_id "
-        "ORDER BY p.sort_key DESC, p.page_id",
-        [*args, limit, offset],
+        "ORDER BY p.sort_key DESC, p.page_id"
     )
+    total = None
+    if searching:
+        # The matches are found once, then counted and paged: a search matching most
+        # innovations reads the index once, whatever plan a prepared statement settled on.
+        rows = db.rows(
+            f"WITH m AS (SELECT i.id, i.updated_at FROM rm_innovations i WHERE {condition}) "
+            + page.format(
+                "(SELECT count(*) FROM m) AS matches, ",
+                "SELECT m.id AS page_id, m.updated_at AS sort_key FROM m "
+                f"ORDER BY m.updated_at DESC, m.id {_page(limit, offset)}",
+            ),
+            args,
+        )
+        if rows or offset == 0:
+            total = rows[0]["matches"] if rows else 0
+    else:
+        rows = db.rows(
+            page.format(
+                "",
+                "SELECT i.id AS page_id, i.updated_at AS sort_key FROM rm_innovations i "
+                f"WHERE {condition} ORDER BY i.updated_at DESC, i.id {_page(limit, offset)}",
+            ),
+            args,
+        )
+    if total is None:
+        total = db.scalar(f"SELECT count(*) FROM rm_innovations i WHERE {condition}", args)
     items = [_innovation_item(r) for r in rows]
     visible = [i for i in items if policy.can_view(principal, _Viewable(i))]
     return Page(items=visible, total=int(total or 0), limit=limit, offset=offset)
@@ -626,11 +655,11 @@ def review_queue(
         f"SELECT {_QUEUE_COLUMNS} FROM (SELECT i.id AS page_id, {key} AS sort_key "
         f"FROM rm_innovations i {names}WHERE {' AND '.join(clauses)} "
         f"ORDER BY {key}{collate if text else ''}{direction}, i.id{collate}{direction} "
-        "LIMIT ? OFFSET ?) p JOIN rm_innovations i ON i.id = p.page_id "
+        f"{_page(limit, offset)}) p JOIN rm_innovations i ON i.id = p.page_id "
         "LEFT JOIN rm_organisations o ON o.id = i.organisation_id "
         "LEFT JOIN rm_calls k ON k.id = i.call_id "
         f"ORDER BY p.sort_key{collate if text else ''}{direction}, p.page_id{collate}{direction}",
-        [*args, limit, offset],
+        args,
     )
     items = []
     for r in rows:
