@@ -275,6 +275,9 @@ def _deferred(statement: str) -> bool:
 
 
 def _build_indexes(session: Session, jobs: list[_Job]) -> None:
+    """The indexes left out while feeding, then fresh planner statistics: the swapped-in tables
+    are new to PostgreSQL, whose plans without statistics (until autovacuum gets round to them)
+    made the review queue and search several times slower just after a rebuild."""
     with session.transaction() as tx:
         if tx.dialect == "postgres":  # sorts and GIN builds in memory rather than on disk
             tx.execute("SET LOCAL maintenance_work_mem = '256MB'")
@@ -282,6 +285,10 @@ def _build_indexes(session: Session, jobs: list[_Job]) -> None:
             for statement in job.projection.schema(tx.dialect, SHADOW):
                 if _deferred(statement):
                     tx.execute(statement)
+        if tx.dialect == "postgres":  # SQLite: after the swap (its statistics go by name)
+            for job in jobs:
+                for table in job.projection.tables:
+                    tx.execute(f"ANALYZE {table}{SHADOW}")
 
 
 def _feed(tx: Tx, jobs: list[_Job], envelopes: list[Envelope], last: int) -> None:
@@ -344,6 +351,9 @@ def _swap(
             for table in projection.tables:
                 tx.execute(f"ALTER TABLE {table}{SHADOW} RENAME TO {table}")
             _rename_indexes(tx, projection)
+            if tx.dialect == "sqlite":
+                for table in projection.tables:
+                    tx.execute(f"ANALYZE {table}")
             tracking.advance(
                 tx,
                 projection.name,
