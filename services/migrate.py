@@ -1,6 +1,7 @@
 """Schema for the non-event tables, collected from the modules that own them.
 
-Idempotent (``CREATE … IF NOT EXISTS``): run at start-up in the embedded mode and as the
+Idempotent (``CREATE … IF NOT EXISTS``, then each module's ``upgrade`` adds columns that a
+table created by an earlier version lacks): run at start-up in the embedded mode and as the
 one-shot ``sirisma migrate`` in the distributed shape. The event tables are created by the
 eventsourcing recorders themselves.
 """
@@ -13,16 +14,24 @@ from services.notification import schema as notification_schema
 from services.review import tables as review_tables
 from services.web import idempotency
 
+MODULES = (sessions, review_tables, idempotency, notification_schema)
+
 
 def schema_statements() -> list[str]:
     statements: list[str] = []
-    for module in (sessions, review_tables, idempotency, notification_schema):
+    for module in MODULES:
         statements.extend(module.SCHEMA)
     return statements
 
 
 def migrate(db: Database) -> None:
     db.execute_script(schema_statements())
+    # Tables an earlier version created get the columns added since: a module's ``upgrade(tx)``.
+    with db.transaction() as tx:
+        for module in MODULES:
+            upgrade = getattr(module, "upgrade", None)
+            if upgrade is not None:
+                upgrade(tx)
     # Read models (projections/): tracking positions and every registered model's tables.
     from projections.registry import schema_statements as read_model_statements
 

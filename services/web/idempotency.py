@@ -26,9 +26,31 @@ Semantics (the client's side of the contract)
       primary key (owner, key) BEFORE the handler runs, so two concurrent requests can never both
       execute. The one that loses WAITS (polling, up to ``wait_seconds``, 10 s) for the first to
       finish and then replays its response; if the first is still running after that, it gets
-      409 ``idempotency-in-progress`` with ``Retry-After: 1``. A claim older than ``lease`` (30 min,
-      longer than a slow 20 MB upload) is considered abandoned (the process died mid-request)
-      and may be taken over.
+      409 ``idempotency-in-progress`` ("the earlier request is still running") with a
+      ``Retry-After`` of the seconds until that claim would count as abandoned if its process had
+      died (at least 1): a retry then either replays the answer or runs the request itself.
+    * Abandoned claims (heartbeat lease): while the request runs, the process holding the claim
+      refreshes its ``heartbeat_at`` every ``heartbeat`` seconds (5 s; a task beside the handler,
+      stopped when the request ends, however it ends). A claim whose heartbeat is older than
+      ``stale_after`` (20 s) belongs to a process that died mid-request (or to a request whose
+      release failed, e.g. during a PostgreSQL restart) and is taken over by the next request
+      with the key, which then runs. So a slow 20 MB upload keeps its key for as long as its
+      process is alive, and a dead process's key frees itself within ~20 s. A refresh that fails
+      (database briefly unreachable) is logged and tried again; it never fails the request.
+    * Takeover is atomic: one transaction deletes the claim only if it is still stale and then
+      inserts the new one, so of two requests taking over the same claim exactly one runs (the
+      other waits for it). Every claim carries a random ``claim_token``; the heartbeat, the
+      stored answer and the release of a request only touch the row with its own token, so a
+      request that lost its claim (its heartbeat could not be written for ``stale_after``) can
+      neither refresh, overwrite nor free the claim of the request that took over. Staleness
+      compares timestamps written by the application hosts: their clocks must agree to well
+      within ``stale_after - heartbeat`` (NTP). A database outage longer than that can let a
+      repeat take over a request that is still running; keep ``stale_after`` well above the
+      longest expected outage.
+    * Tables created by a version without heartbeats get the ``heartbeat_at`` and
+      ``claim_token`` columns at start-up (``upgrade``, run by ``services.migrate``). A claim
+      written without a heartbeat (by that earlier version) keeps the old rule: abandoned after
+      ``LEGACY_LEASE`` (30 min) from its creation.
 """
 
 from __future__ import annotations
@@ -36,7 +58,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
+import math
 import re
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -45,13 +70,20 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.db import Database
+from services.db import Database, Tx
 from services.web.problems import problem
+
+log = logging.getLogger("sirisma.web")
 
 HEADER = "idempotency-key"
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 REPLAYED_HEADERS = frozenset({"content-type", "etag", "location", "x-notification-id"})
 MAX_STORED_BODY = 4 * 1024 * 1024
+HEARTBEAT = timedelta(seconds=5)
+STALE_AFTER = timedelta(seconds=20)
+#: A running claim without a heartbeat (written by a version before heartbeats) is abandoned
+#: after this long from its creation, as that version promised.
+LEGACY_LEASE = timedelta(minutes=30)
 
 SCHEMA = [
     """CREATE TABLE IF NOT EXISTS idempotency_keys (
@@ -66,10 +98,41 @@ SCHEMA = [
         body TEXT,
         created_at TEXT NOT NULL,
         completed_at TEXT,
+        heartbeat_at TEXT,
+        claim_token TEXT,
         PRIMARY KEY (owner, idem_key)
     )""",
     "CREATE INDEX IF NOT EXISTS idempotency_keys_created ON idempotency_keys (created_at)",
 ]
+
+#: Columns added after the table was first released, with their SQL types.
+ADDED_COLUMNS = (("heartbeat_at", "TEXT"), ("claim_token", "TEXT"))
+
+
+def upgrade(tx: Tx) -> None:
+    """Give a table created by an earlier version the columns added since (both dialects).
+
+    The catalogue is read first, so an up-to-date table is not ALTERed (on PostgreSQL that would
+    take an exclusive lock at every start); ``IF NOT EXISTS`` covers two processes upgrading at
+    the same time.
+    """
+    if tx.dialect == "postgres":
+        present = {
+            row[0]
+            for row in tx.execute(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND table_name = 'idempotency_keys'"
+            ).fetchall()
+        }
+    else:
+        present = {row[1] for row in tx.execute("PRAGMA table_info(idempotency_keys)").fetchall()}
+    for name, kind in ADDED_COLUMNS:
+        if name in present:
+            continue
+        if tx.dialect == "postgres":
+            tx.execute(f"ALTER TABLE idempotency_keys ADD COLUMN IF NOT EXISTS {name} {kind}")
+        else:
+            tx.execute(f"ALTER TABLE idempotency_keys ADD COLUMN {name} {kind}")
 
 
 class Fingerprint:
@@ -127,77 +190,136 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _stamp(moment: datetime) -> str:
+    """Fixed-width ISO 8601 (always with microseconds), so text order is time order."""
+    return moment.isoformat(timespec="microseconds")
+
+
 class KeyStore:
-    """The ``idempotency_keys`` table: claim, complete, release, look up, purge."""
+    """The ``idempotency_keys`` table: claim, refresh, complete, release, look up, purge.
 
-    def __init__(self, db: Database) -> None:
+    ``stale_after``: a running claim whose heartbeat is older than this is abandoned.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        stale_after: timedelta = STALE_AFTER,
+        legacy_lease: timedelta = LEGACY_LEASE,
+    ) -> None:
         self.db = db
+        self.stale_after = stale_after
+        self.legacy_lease = legacy_lease
 
-    def claim(self, owner: str, key: str, method: str, path: str, lease: timedelta) -> bool:
+    def claim(self, owner: str, key: str, method: str, path: str) -> str | None:
+        """Claim the key, taking over an abandoned claim; the new claim's token, or ``None`` if
+        somebody else holds it (running and heartbeating, or done)."""
         now = _now()
+        token = uuid.uuid4().hex
         with self.db.transaction() as tx:
+            # Compare-and-delete: only a claim that is still stale at this moment goes (on
+            # PostgreSQL a concurrent taker waits for this row's lock, then finds it gone and
+            # the new claim in its place; SQLite runs one writer at a time).
             tx.execute(
                 "DELETE FROM idempotency_keys WHERE owner = ? AND idem_key = ? "
-                "AND state = 'running' AND created_at < ?",
-                (owner, key, (now - lease).isoformat()),
+                "AND state = 'running' AND ("
+                "(heartbeat_at IS NOT NULL AND heartbeat_at < ?) "
+                "OR (heartbeat_at IS NULL AND created_at < ?))",
+                (
+                    owner,
+                    key,
+                    _stamp(now - self.stale_after),
+                    _stamp(now - self.legacy_lease),
+                ),
             )
             tx.execute(
-                "INSERT INTO idempotency_keys (owner, idem_key, method, path, state, created_at) "
-                "VALUES (?, ?, ?, ?, 'running', ?) ON CONFLICT (owner, idem_key) DO NOTHING",
-                (owner, key, method, path, now.isoformat()),
+                "INSERT INTO idempotency_keys "
+                "(owner, idem_key, method, path, state, created_at, heartbeat_at, claim_token) "
+                "VALUES (?, ?, ?, ?, 'running', ?, ?, ?) ON CONFLICT (owner, idem_key) DO NOTHING",
+                (owner, key, method, path, _stamp(now), _stamp(now), token),
+            )
+            return token if tx.cursor.rowcount == 1 else None
+
+    def refresh(self, owner: str, key: str, token: str) -> bool:
+        """The heartbeat: ``False`` if the claim is no longer this request's (done, freed, or
+        taken over after its heartbeat went stale)."""
+        with self.db.transaction() as tx:
+            tx.execute(
+                "UPDATE idempotency_keys SET heartbeat_at = ? WHERE owner = ? AND idem_key = ? "
+                "AND state = 'running' AND claim_token = ?",
+                (_stamp(_now()), owner, key, token),
             )
             return bool(tx.cursor.rowcount == 1)
 
     def get(self, owner: str, key: str) -> dict[str, Any] | None:
         rows = self.db.rows(
-            "SELECT state, fingerprint, status, headers, body FROM idempotency_keys "
-            "WHERE owner = ? AND idem_key = ?",
+            "SELECT state, fingerprint, status, headers, body, created_at, heartbeat_at "
+            "FROM idempotency_keys WHERE owner = ? AND idem_key = ?",
             (owner, key),
         )
         return rows[0] if rows else None
+
+    def stale_in(self, row: dict[str, Any], now: datetime | None = None) -> float:
+        """Seconds until the running claim ``row`` counts as abandoned (≤ 0: it does)."""
+        if row.get("heartbeat_at"):
+            since, limit = row["heartbeat_at"], self.stale_after
+        else:
+            since, limit = row["created_at"], self.legacy_lease
+        moment = datetime.fromisoformat(since)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return (moment + limit - (now or _now())).total_seconds()
 
     def complete(
         self,
         owner: str,
         key: str,
+        token: str,
         fingerprint: str,
         status: int,
         headers: list[tuple[str, str]],
         body: bytes,
-    ) -> None:
+    ) -> bool:
+        """Store the answer; ``False`` if the claim was no longer this request's."""
         with self.db.transaction() as tx:
             tx.execute(
                 "UPDATE idempotency_keys SET state = 'done', fingerprint = ?, status = ?, "
-                "headers = ?, body = ?, completed_at = ? WHERE owner = ? AND idem_key = ?",
+                "headers = ?, body = ?, completed_at = ? "
+                "WHERE owner = ? AND idem_key = ? AND state = 'running' AND claim_token = ?",
                 (
                     fingerprint,
                     status,
                     json.dumps(headers),
                     base64.b64encode(body).decode("ascii"),
-                    _now().isoformat(),
+                    _stamp(_now()),
                     owner,
                     key,
+                    token,
                 ),
             )
+            return bool(tx.cursor.rowcount == 1)
 
-    def release(self, owner: str, key: str) -> None:
+    def release(self, owner: str, key: str, token: str) -> bool:
         with self.db.transaction() as tx:
             tx.execute(
                 "DELETE FROM idempotency_keys WHERE owner = ? AND idem_key = ? "
-                "AND state = 'running'",
-                (owner, key),
+                "AND state = 'running' AND claim_token = ?",
+                (owner, key, token),
             )
+            return bool(tx.cursor.rowcount == 1)
 
     def purge(self, older_than: timedelta) -> int:
         with self.db.transaction() as tx:
             tx.execute(
                 "DELETE FROM idempotency_keys WHERE created_at < ?",
-                ((_now() - older_than).isoformat(),),
+                (_stamp(_now() - older_than),),
             )
             return int(tx.cursor.rowcount or 0)
 
 
 class IdempotencyMiddleware(ASGIMiddleware):
+    """``heartbeat``/``stale_after``: see "Abandoned claims" in the module docstring."""
+
     scopes = (ScopeType.HTTP,)
     exclude_opt_key = "skip_idempotency"
     exclude_path_pattern = (r"^/api/auth/",)
@@ -206,13 +328,17 @@ class IdempotencyMiddleware(ASGIMiddleware):
         self,
         methods: tuple[str, ...] = ("POST",),
         wait_seconds: float = 10.0,
-        lease: timedelta = timedelta(minutes=30),
+        heartbeat: timedelta = HEARTBEAT,
+        stale_after: timedelta = STALE_AFTER,
         retention: timedelta = timedelta(hours=24),
         max_body: int | None = None,
     ) -> None:
+        if heartbeat >= stale_after:
+            raise ValueError("heartbeat must be (well) shorter than stale_after")
         self.methods = frozenset(m.upper() for m in methods)
         self.wait_seconds = wait_seconds
-        self.lease = lease
+        self.heartbeat = heartbeat
+        self.stale_after = stale_after
         self.retention = retention
         self.max_body = max_body
         self._last_purge = 0.0
@@ -233,14 +359,15 @@ class IdempotencyMiddleware(ASGIMiddleware):
                 "invalid-idempotency-key",
             )
         runtime = scope["app"].state.runtime
-        keys = KeyStore(runtime.db)
+        keys = KeyStore(runtime.db, stale_after=self.stale_after)
         owner = _owner(scope)
         method, path = http["method"], http["path"]
         limit = self.max_body or (runtime.settings.max_upload_mb + 1) * 1024 * 1024
         await self._maybe_purge(keys)
 
-        if await anyio.to_thread.run_sync(keys.claim, owner, key, method, path, self.lease):
-            await self._execute(scope, receive, send, next_app, keys, owner, key, limit)
+        token = await anyio.to_thread.run_sync(keys.claim, owner, key, method, path)
+        if token is not None:
+            await self._execute(scope, receive, send, next_app, keys, owner, key, token, limit)
             return
 
         # Somebody (an earlier or a concurrent request) holds the key: compare, wait, replay.
@@ -252,8 +379,13 @@ class IdempotencyMiddleware(ASGIMiddleware):
         delay = 0.02
         while True:
             row = await anyio.to_thread.run_sync(keys.get, owner, key)
-            if row is None:  # the first one failed and freed the key: run this one instead
-                if await anyio.to_thread.run_sync(keys.claim, owner, key, method, path, self.lease):
+            if row is None or (row["state"] == "running" and keys.stale_in(row) <= 0):
+                # The first one failed and freed the key, or its process died (no heartbeat):
+                # run this one instead, unless another waiter got there first.
+                token = await anyio.to_thread.run_sync(keys.claim, owner, key, method, path)
+                if token is not None:
+                    if row is not None:
+                        log.info("Idempotency-Key claim abandoned (no heartbeat), taken over")
                     await self._execute(
                         scope,
                         _replay_receive(fingerprint, kept),
@@ -262,11 +394,11 @@ class IdempotencyMiddleware(ASGIMiddleware):
                         keys,
                         owner,
                         key,
+                        token,
                         limit,
                     )
                     return
-                continue
-            if row["state"] == "done":
+            elif row["state"] == "done":
                 if row["fingerprint"] != mine:
                     raise problem(
                         422,
@@ -277,14 +409,55 @@ class IdempotencyMiddleware(ASGIMiddleware):
                 await _replay(send, row)
                 return
             if anyio.current_time() >= deadline:
-                raise problem(
-                    409,
-                    "Permintaan dengan Idempotency-Key ini masih diproses. Coba lagi sebentar.",
-                    "idempotency-in-progress",
-                    headers={"Retry-After": "1"},
-                )
+                raise self._in_progress(keys, row)
             await anyio.sleep(delay)
             delay = min(delay * 2, 0.25)
+
+    def _in_progress(self, keys: KeyStore, row: dict[str, Any] | None) -> Exception:
+        """409 for a claim still running (and heartbeating) after ``wait_seconds``. By the time
+        it would count as abandoned, a retry gets an answer either way: the replay, or (its
+        process died) a run of its own."""
+        alive_for = keys.stale_in(row) if row is not None and row["state"] == "running" else 0
+        retry_after = max(1, math.ceil(alive_for))
+        return problem(
+            409,
+            "Permintaan sebelumnya dengan Idempotency-Key ini masih berjalan. "
+            f"Coba lagi dalam {retry_after} detik dengan kunci yang sama.",
+            "idempotency-in-progress",
+            headers={"Retry-After": str(retry_after)},
+            retry_after=retry_after,
+        )
+
+    async def _heartbeat(self, keys: KeyStore, owner: str, key: str, token: str) -> None:
+        """Refresh the claim every ``heartbeat`` seconds until cancelled; never raises."""
+        interval = self.heartbeat.total_seconds()
+        failing = False
+        while True:
+            await anyio.sleep(interval)
+            try:
+                # abandon_on_cancel: the request's end does not wait for a refresh stuck on an
+                # unreachable database (its late UPDATE is fenced by the token).
+                mine = await anyio.to_thread.run_sync(
+                    keys.refresh, owner, key, token, abandon_on_cancel=True
+                )
+            except Exception as exc:  # the database is briefly unreachable: keep trying
+                log.warning(
+                    "Idempotency-Key heartbeat failed (%s: %s); retrying in %.1f s",
+                    type(exc).__name__,
+                    exc,
+                    interval,
+                )
+                failing = True
+                continue
+            if failing:
+                log.info("Idempotency-Key heartbeat written again")
+                failing = False
+            if not mine:
+                log.warning(
+                    "Idempotency-Key claim lost while its request runs (its heartbeat went "
+                    "stale and another request took it over); the two may both execute"
+                )
+                return
 
     async def _execute(
         self,
@@ -295,6 +468,7 @@ class IdempotencyMiddleware(ASGIMiddleware):
         keys: KeyStore,
         owner: str,
         key: str,
+        token: str,
         limit: int,
     ) -> None:
         fingerprint = Fingerprint(scope)
@@ -321,8 +495,7 @@ class IdempotencyMiddleware(ASGIMiddleware):
                     body.extend(message.get("body", b""))
             await send(message)
 
-        stored = False
-        try:
+        async def run_and_store() -> bool:
             await next_app(scope, receive_hashing, send_capturing)
             status, headers = state["status"], state["headers"]
             storable = (
@@ -330,24 +503,53 @@ class IdempotencyMiddleware(ASGIMiddleware):
                 and len(state["body"]) <= MAX_STORED_BODY
                 and not any(name == "set-cookie" for name, _ in headers)
             )
-            if storable:
-                if not fingerprint.complete:
-                    await _drain(receive, fingerprint, limit)
-                kept = [(n, v) for n, v in headers if n in REPLAYED_HEADERS]
-                await anyio.to_thread.run_sync(
-                    keys.complete,
-                    owner,
-                    key,
-                    fingerprint.hexdigest(),
-                    status,
-                    kept,
-                    bytes(state["body"]),
-                )
-                stored = True
+            if not storable:
+                return False
+            if not fingerprint.complete:
+                await _drain(receive, fingerprint, limit)
+            kept = [(n, v) for n, v in headers if n in REPLAYED_HEADERS]
+            if not await anyio.to_thread.run_sync(
+                keys.complete,
+                owner,
+                key,
+                token,
+                fingerprint.hexdigest(),
+                status,
+                kept,
+                bytes(state["body"]),
+            ):
+                log.warning("Idempotency-Key claim lost before the answer was stored")
+            return True
+
+        stored = False
+        error: Exception | None = None
+        try:
+            # The heartbeat runs beside the request and stops when it ends, however it ends. An
+            # exception is carried out of the task group by hand (a task group would wrap it in
+            # an ExceptionGroup, which the problem handlers do not recognise).
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(self._heartbeat, keys, owner, key, token)
+                try:
+                    stored = await run_and_store()
+                except Exception as exc:
+                    error = exc
+                finally:
+                    tasks.cancel_scope.cancel()
+            if error is not None:
+                raise error
         finally:
             if not stored:
                 with anyio.CancelScope(shield=True):
-                    await anyio.to_thread.run_sync(keys.release, owner, key)
+                    try:
+                        await anyio.to_thread.run_sync(keys.release, owner, key, token)
+                    except Exception as exc:  # the claim frees itself once its heartbeat is stale
+                        log.warning(
+                            "Idempotency-Key release failed (%s: %s); the key frees itself "
+                            "within %.0f s",
+                            type(exc).__name__,
+                            exc,
+                            self.stale_after.total_seconds(),
+                        )
 
     async def _maybe_purge(self, keys: KeyStore) -> None:
         now = anyio.current_time()
