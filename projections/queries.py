@@ -121,17 +121,32 @@ def search_clause(dialect: str, query: str, column: str = "c.doc_no") -> tuple[s
     )
 
 
-def _rank_expression(dialect: str, query: str) -> tuple[str, list[Any]]:
-    words = terms(query)
+def _public_matches(dialect: str, words: list[str], filters: list[str]) -> tuple[str, list[Any]]:
+    """``SELECT id, published_at, relevance``: the published catalogue rows matching every query
+    word and ``filters`` (conditions on ``c``, their ``rm_catalogue`` row), found once through the
+    search index and ranked in the same pass (higher ``relevance`` is better).
+
+    PostgreSQL ranks with ``ts_rank`` and reads ``id`` and ``published_at`` from the index rows,
+    joining ``rm_catalogue`` only when a filter needs it; SQLite ranks with FTS5's ``bm25`` (title
+    weighted 10 to the body's 1, negated) and joins each match through a covering index."""
     if dialect == "postgres":
-        return (
-            "(SELECT ts_rank(f.document, to_tsquery('simple', ?)) FROM rm_catalogue_fts f "
-            "WHERE f.doc_no = c.doc_no)",
-            [pg_tsquery(words)],
+        tsquery = pg_tsquery(words)
+        source = "rm_catalogue_fts f"
+        if filters:
+            source += " JOIN rm_catalogue c ON c.doc_no = f.doc_no"
+        where = " AND ".join(
+            ["f.document @@ to_tsquery('simple', ?)", "f.published_at IS NOT NULL", *filters]
         )
+        return (
+            "SELECT f.id, f.published_at, ts_rank(f.document, to_tsquery('simple', ?)) "
+            f"AS relevance FROM {source} WHERE {where}",
+            [tsquery, tsquery],
+        )
+    where = " AND ".join(["rm_catalogue_fts MATCH ?", "c.published = 1", *filters])
     return (
-        "(SELECT bm25(rm_catalogue_fts, 10.0, 1.0) * -1 FROM rm_catalogue_fts "
-        "WHERE rm_catalogue_fts MATCH ? AND rowid = c.doc_no)",
+        "SELECT c.id, c.published_at, bm25(rm_catalogue_fts, 10.0, 1.0) * -1 AS relevance "
+        "FROM rm_catalogue_fts JOIN rm_catalogue c ON c.doc_no = rm_catalogue_fts.rowid "
+        f"WHERE {where}",
         [fts5_query(words)],
     )
 
@@ -1004,6 +1019,34 @@ class CatalogueItem(msgspec.Struct):
     published_at: str | None
 
 
+#: What a catalogue item shows (not the folded state and profile blobs).
+_CATALOGUE_COLUMNS = ", ".join(
+    f"c.{column}"
+    for column in (
+        "id",
+        "title",
+        "organisation_id",
+        "call_kind",
+        "budget_year",
+        "stage",
+        "kind",
+        "form",
+        "theme",
+        "affair",
+        "initiator",
+        "goals",
+        "benefits",
+        "results",
+        "abstract",
+        "verified_score",
+        "sk_number",
+        "sk_date",
+        "award",
+        "published_at",
+    )
+)
+
+
 def public_catalogue(
     db: Any,
     *,
@@ -1018,8 +1061,13 @@ def public_catalogue(
     limit: int = 24,
     offset: int = 0,
 ) -> Page:
-    """Published innovations only, whatever the filters; with ``q``, best matches first."""
-    clauses: list[str] = ["c.published = 1"]
+    """Published innovations only, whatever the filters; with ``q``, best matches first (then
+    the latest published, then by id).
+
+    With ``q`` the matches are found once through the search index, ranked, counted and paged
+    in one statement; without it the page comes from the (published, published_at) index. Only
+    the page's rows are joined with their organisation and read into Python."""
+    filters: list[str] = []
     args: list[Any] = []
     for column, value in (
         ("c.organisation_id", organisation),
@@ -1031,25 +1079,46 @@ def public_catalogue(
         ("c.call_kind", call_kind),
     ):
         if value is not None:
-            clauses.append(f"{column} = ?")
+            filters.append(f"{column} = ?")
             args.append(str(value) if isinstance(value, UUID) else value)
-    order: str = "c.published_at DESC, c.id"
-    order_args: list[Any] = []
-    if q:
-        fragment, extra = search_clause(db.dialect, q)
-        if fragment:
-            clauses.append(fragment)
-            args += extra
-            rank, order_args = _rank_expression(db.dialect, q)
-            order = f"{rank} DESC, c.published_at DESC, c.id"
-    condition = " AND ".join(clauses)
-    total = db.scalar(f"SELECT count(*) FROM rm_catalogue c WHERE {condition}", args)
-    rows = db.rows(
-        "SELECT c.*, o.name AS organisation_name FROM rm_catalogue c "
+    # The page's ids first, in order; then only their rows, with their organisation's name.
+    page = (
+        f"SELECT {{}}{_CATALOGUE_COLUMNS}, o.name AS organisation_name FROM ({{}}) p "
+        "JOIN rm_catalogue c ON c.id = p.page_id "
         "LEFT JOIN rm_organisations o ON o.id = c.organisation_id "
-        f"WHERE {condition} ORDER BY {order} LIMIT ? OFFSET ?",
-        [*args, *order_args, limit, offset],
+        "ORDER BY {}"
     )
+    words = terms(q) if q else []
+    if words:
+        matches, params = _public_matches(db.dialect, words, filters)
+        # Every match ranked in the one pass that finds it (a CTE read twice is materialised on
+        # both dialects), then counted and paged: the index is read once whatever the page.
+        rows = db.rows(
+            f"WITH m AS ({matches}) "
+            + page.format(
+                "(SELECT count(*) FROM m) AS matches, ",
+                "SELECT m.id AS page_id, m.published_at AS published, m.relevance FROM m "
+                f"ORDER BY m.relevance DESC, m.published_at DESC, m.id {_page(limit, offset)}",
+                "p.relevance DESC, p.published DESC, p.page_id",
+            ),
+            [*params, *args],
+        )
+        if rows or offset == 0:
+            total = rows[0]["matches"] if rows else 0
+        else:  # past the last page
+            total = db.scalar(f"SELECT count(*) FROM ({matches}) m", [*params, *args])
+    else:
+        condition = " AND ".join(["c.published = 1", *filters])
+        rows = db.rows(
+            page.format(
+                "",
+                "SELECT c.id AS page_id, c.published_at AS published FROM rm_catalogue c "
+                f"WHERE {condition} ORDER BY c.published_at DESC, c.id {_page(limit, offset)}",
+                "p.published DESC, p.page_id",
+            ),
+            args,
+        )
+        total = db.scalar(f"SELECT count(*) FROM rm_catalogue c WHERE {condition}", args)
     items = [
         CatalogueItem(
             id=UUID(r["id"]),

@@ -1,7 +1,7 @@
-"""The review queue and the innovation search at more than a handful of rows, on SQLite and
-PostgreSQL: filtered, counted, sorted and paged in SQL, with the answers a plain Python
-computation over every row gives (the way the queue used to be computed), and only the page's
-rows read."""
+"""The review queue, the innovation search and the public catalogue search at more than a
+handful of rows, on SQLite and PostgreSQL: filtered, counted, sorted and paged in SQL, with the
+answers a plain Python computation over every row gives (the way the queue used to be computed),
+and only the page's rows read."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
+import msgspec
 import pytest
 
 from projections import queries
@@ -22,11 +23,17 @@ from services.domain.actor import Actor, Role
 from services.domain.aggregate import Context
 from services.domain.innovation import Innovation
 from services.domain.rubric import load_rubric
-from services.domain.values import DocumentKind, OrganisationKind, RevisionItem
+from services.domain.values import (
+    DocumentKind,
+    InnovationKind,
+    OrganisationKind,
+    RevisionItem,
+    Theme,
+)
 from services.identity.principal import Principal
 from services.store import EventStore
 from tests.factories import MANDATORY, World, complete_profile, document
-from tests.projections.conftest import catch_up
+from tests.projections.conftest import assert_equal_to_rebuild, catch_up
 
 #: The season's clock: the call is open from BASE - 30 days to BASE + 30 days.
 BASE = datetime(2025, 6, 20, 3, 0, tzinfo=UTC)  # a Friday, 10.00 in Jakarta
@@ -376,5 +383,237 @@ def test_search_counts_and_pages_many_matches_in_sql(settings: Settings, store: 
             for r in rows
             if r["organisation_id"] == str(world.other_opd_id) and "Desa" in r["title"]
         )
+    finally:
+        db.close()
+
+
+# --- public catalogue -------------------------------------------------------------------------
+
+#: (title, goals) of the catalogue set. Every body also holds the factory profile's narrative
+#: (``warga``, ``antrean``, ``layanan`` …). Every fourth title gets its serial appended; the
+#: others are identical documents, so their ranks tie and the publication time, then the id,
+#: decide.
+CATALOGUE_TEMPLATES = (
+    ("Layanan Desa Terpadu", "Layanan desa bagi warga."),
+    ("Posyandu Remaja", "Layanan kesehatan remaja di desa."),
+    ("Café Literasi Desa", "Ruang baca warga."),
+    ("Sistem Antrean Puskesmas", "Antrean daring; layanan lebih cepat."),
+    ("Layanan Keliling Layanan", "Mobil keliling ke desa."),
+    ("Bank Sampah", "Sampah jadi tabungan."),
+)
+CATALOGUE_QUERIES = (
+    "layanan",
+    "layanan desa",
+    "Desa",
+    "warga",  # every document
+    "cafe",  # folded: matches "Café"
+    "Café lit",
+    "lay",  # a prefix
+    "antrean puskesmas",
+    "sampah tabungan",
+    "tidakada",
+    "!!!",  # no words: the catalogue's own order
+    None,
+)
+
+
+def _search_words(text: str) -> set[str]:
+    from projections.text import fold, words
+
+    return set(words(fold(text)))
+
+
+def seed_catalogue(world: World, rng: random.Random) -> dict[UUID, dict[str, Any]]:
+    """110 innovations over two organisations, two kinds and three themes: published at six
+    moments (so publication times tie), approved and waiting to be published, approved only,
+    in review, or drafts. Returns each one's searchable words and filtered fields."""
+    c = world.commands
+    call = c.call(world.call_id)
+    rubric = load_rubric(call.rubric_year)
+    review = BASE - timedelta(days=15)
+    reviewer = Context(actor=world.reviewer, now=review)
+    admin = Context(actor=world.admin, now=review)
+    reviewer_id = world.reviewer.account_id
+    assert reviewer_id is not None
+    themes = (Theme.DIGITALISASI_LAYANAN, Theme.NON_TEMATIK, Theme.PENANGGULANGAN_KEMISKINAN)
+    made: dict[UUID, dict[str, Any]] = {}
+    for n in range(110):
+        op = world.operator if n % 3 else world.other_operator
+        title, goals = CATALOGUE_TEMPLATES[n % len(CATALOGUE_TEMPLATES)]
+        if n % 4 == 0:
+            title = f"{title} {n}"
+        profile = msgspec.structs.replace(
+            complete_profile(title),
+            goals=goals,
+            kind=InnovationKind.DIGITAL if n % 2 else InnovationKind.NON_DIGITAL,
+            theme=themes[n % 3],
+        )
+        body = [profile.affair, profile.initiator_name, goals, profile.benefits, profile.results]
+        body += list(msgspec.structs.astuple(profile.design))
+        ctx = Context(actor=op, now=BASE - timedelta(days=20, minutes=n))
+        i = Innovation.propose(
+            ctx,
+            uuid4(),
+            call=call,
+            organisation_id=op.organisation_id,
+            submitter_kind="opd",
+            profile=profile,
+        )
+        for no in MANDATORY:
+            doc = document(DocumentKind.SK if no == 1 else DocumentKind.REPORT, indicator=no)
+            i.attach_document(ctx, doc, rubric)
+            i.claim_indicator(ctx, rubric, no=no, level=3, evidence=[doc.doc_id])
+        fate = rng.random()
+        if fate > 0.1:
+            i.submit(Context(actor=op, now=BASE - timedelta(days=19)), call, rubric)
+        if fate > 0.2:
+            i.assign_reviewer(
+                admin,
+                reviewer_id=reviewer_id,
+                reviewer_organisation_id=world.bappeda_id,
+                reviewer_name="Rev Satu",
+            )
+            i.score(reviewer, rubric, world.verdicts(rng.choice((1, 2, 3))))
+            i.approve(admin, rubric)
+        made[i.id] = {
+            "aggregate": i,
+            "title": _search_words(title),
+            "body": _search_words(" ".join(body)),
+            "organisation_id": str(op.organisation_id),
+            "kind": str(profile.kind),
+            "theme": str(profile.theme),
+            # Approved ones are published, some now, some in a later batch.
+            "publish_at": BASE - timedelta(days=10, hours=rng.randrange(6)) if fate > 0.3 else None,
+            "published_at": None,
+        }
+    publish(world, made, lambda n: n % 2 == 0)
+    return made
+
+
+def publish(world: World, made: dict[UUID, dict[str, Any]], which: Any) -> None:
+    """Publish the ``which(n)``-th of the innovations still waiting, at their publication time,
+    and save every innovation touched since the last save."""
+    waiting = [r for r in made.values() if r["publish_at"] and r["published_at"] is None]
+    for n, row in enumerate(waiting):
+        if which(n):
+            row["aggregate"].publish(Context(actor=world.admin, now=row["publish_at"]))
+            row["published_at"] = row["publish_at"]
+    world.commands.store.save(*(r["aggregate"] for r in made.values()))
+
+
+def _relevance(db: Database, doc_no: int, words: list[str]) -> float:
+    """One document's rank for the query, asked of the search index for that document alone
+    (as the catalogue did row by row before): ts_rank on PostgreSQL, bm25 negated on SQLite."""
+    from projections.text import fts5_query, pg_tsquery
+
+    if db.dialect == "postgres":
+        sql = (
+            "SELECT ts_rank(document, to_tsquery('simple', ?)) FROM rm_catalogue_fts "
+            "WHERE doc_no = ?"
+        )
+        return float(db.scalar(sql, [pg_tsquery(words), doc_no]))
+    sql = (
+        "SELECT bm25(rm_catalogue_fts, 10.0, 1.0) * -1 FROM rm_catalogue_fts "
+        "WHERE rm_catalogue_fts MATCH ? AND rowid = ?"
+    )
+    return float(db.scalar(sql, [fts5_query(words), doc_no]))
+
+
+def expected_catalogue(
+    db: Database, made: dict[UUID, dict[str, Any]], q: str | None, **f: Any
+) -> list[tuple[UUID, float, datetime]]:
+    """The public catalogue computed in Python: published innovations that pass the filters and
+    hold every query word as the prefix of a title or body word; with words, by relevance (each
+    document's rank asked of the index alone), then latest published, then id. Returns (id,
+    rank, published_at) in order."""
+    from projections.text import terms
+
+    doc_nos = {r["id"]: r["doc_no"] for r in db.rows("SELECT id, doc_no FROM rm_catalogue")}
+    words = terms(q) if q else []
+    wanted = {
+        "organisation_id": str(f["organisation"]) if "organisation" in f else None,
+        "kind": f.get("kind"),
+        "theme": f.get("theme"),
+    }
+    found = []
+    for iid, row in made.items():
+        if row["published_at"] is None:
+            continue
+        if any(value is not None and row[key] != value for key, value in wanted.items()):
+            continue
+        if f.get("year", 2025) != 2025 or f.get("call_kind", "annual") != "annual":
+            continue
+        vocabulary = row["title"] | row["body"]
+        if not all(any(w.startswith(x) for w in vocabulary) for x in words):
+            continue
+        rank = _relevance(db, doc_nos[str(iid)], words) if words else 0.0
+        found.append((iid, rank, row["published_at"]))
+    found.sort(key=lambda r: str(r[0]))  # id ascending breaks the remaining ties
+    found.sort(key=lambda r: (r[1], r[2]), reverse=True)  # best rank, then latest publication
+    return found
+
+
+def test_public_catalogue_ranks_counts_and_pages_like_python(
+    settings: Settings, store: EventStore
+) -> None:
+    """Totals, order (relevance, then publication time, then id) and pages of the public
+    catalogue search over a generated set, against the same search computed in Python; only
+    the page's rows reach Python. Half the published innovations are published after the search
+    index holds them (PostgreSQL's index rows carry the publication time)."""
+    world = World(Commands(store), now=BASE)
+    made = seed_catalogue(world, random.Random(7))
+    catch_up(settings, store)
+    publish(world, made, lambda n: True)  # the rest, after they were indexed
+    catch_up(settings, store)
+    assert_equal_to_rebuild(settings, store)
+    db = Target(settings).database()
+    try:
+        published = [r for r in made.values() if r["published_at"] is not None]
+        assert 50 < len(published) < len(made)
+        filters: list[dict[str, Any]] = [
+            {},
+            {"organisation": world.other_opd_id},
+            {"kind": "digital", "theme": "non_tematik"},
+            {"year": 2025, "call_kind": "annual"},
+            {"year": 2024},
+        ]
+        ties = Counter[str]()
+        for q in CATALOGUE_QUERIES:
+            for f in filters:
+                expected = expected_catalogue(db, made, q, **f)
+                for a, b in zip(expected, expected[1:], strict=False):
+                    ties["rank"] += a[1] > b[1]
+                    ties["published"] += a[1] == b[1] and a[2] > b[2]
+                    ties["id"] += a[1:] == b[1:]
+                order = [e[0] for e in expected]
+                for limit in (7, 100):
+                    found: list[UUID] = []
+                    for offset in range(0, len(order) + limit, limit):
+                        spy = Spy(db)
+                        page = queries.public_catalogue(spy, q=q, limit=limit, offset=offset, **f)
+                        assert page.total == len(order), (q, f, limit, offset)
+                        assert (page.limit, page.offset) == (limit, offset)
+                        assert max(spy.returned) <= limit, spy.returned
+                        found += [i.id for i in page.items]
+                    assert found == order, (q, f, limit)
+                beyond = queries.public_catalogue(db, q=q, offset=len(order) + 3, **f)
+                assert (beyond.items, beyond.total) == ([], len(order))
+        # Each key of the order decides somewhere: the rank, the publication time, the id.
+        assert min(ties.values()) > 0, ties
+        # A title match outranks a match in the body only.
+        for q in ("layanan", "desa", "antrean"):
+            titled = [made[e[0]]["title"] for e in expected_catalogue(db, made, q)]
+            hits = [any(w.startswith(q) for w in t) for t in titled]
+            assert any(hits) and not all(hits) and hits == sorted(hits, reverse=True), q
+        assert queries.public_catalogue(db, q="warga").total == len(published)
+        # The items carry the catalogue row and their organisation's name.
+        page = queries.public_catalogue(db, q="desa", organisation=world.opd_id, limit=5)
+        assert len(page.items) == 5
+        for item in page.items:
+            assert item.organisation_name == "Dinas Dukcapil"
+            assert "desa" in _search_words(item.title) | made[item.id]["body"]
+            assert item.published_at is not None
+            assert datetime.fromisoformat(item.published_at) == made[item.id]["published_at"]
+            assert (item.kind, item.theme) == (made[item.id]["kind"], made[item.id]["theme"])
     finally:
         db.close()
