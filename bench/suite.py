@@ -384,7 +384,7 @@ def _timed(
 
 def store_rate(
     settings: Settings, writers: list[Writer], clients: int, seconds: float
-) -> tuple[float, list[float], int]:
+) -> tuple[float, list[float], float]:
     """``EventStore.save`` alone: each thread claims an indicator on its own draft and saves.
 
     Returns commands/s, latencies and commands per commit (group commit only)."""
@@ -712,7 +712,7 @@ def library_runner_rate(settings: Settings, seconds: float) -> tuple[float, int]
                 SQL(
                     "CREATE TABLE IF NOT EXISTS bench_library_view (originator_id uuid "
                     "PRIMARY KEY, topic text NOT NULL, events int NOT NULL)"
-                )
+                ).format()
             )
 
         def record(self, originator_id: Any, topic: str, tracking: Tracking) -> None:
@@ -1132,22 +1132,24 @@ def run(args: argparse.Namespace) -> list[Section]:
                     admin_token,
                     search("layanan desa"),
                 ),
+                (
+                    "public catalogue `q=layanan desa` (anyone, ranked)",
+                    "/api/public/innovations?q=layanan%20desa",
+                    None,
+                    lambda db: queries.public_catalogue(db, q="layanan desa"),
+                ),
             ]
             read_results: dict[str, WrkResult] = {}
             totals: dict[str, Any] = {}
             for label, path, token, query in routes:
+                auth = {"Authorization": f"Bearer {token}"} if token else {}
                 with urllib.request.urlopen(
-                    urllib.request.Request(
-                        server.base + path, headers={"Authorization": f"Bearer {token}"}
-                    ),
-                    timeout=30,
+                    urllib.request.Request(server.base + path, headers=auth), timeout=30
                 ) as r:
                     assert r.status == 200, (path, r.status)
                     body = json.loads(r.read())
                 totals[label] = body.get("total") if isinstance(body, dict) else None
-                res = wrk(
-                    server.base + path, secs, 2, 16, headers={"Authorization": f"Bearer {token}"}
-                )
+                res = wrk(server.base + path, secs, 2, 16, headers=auth)
                 read_results[label] = res
                 alone = query_alone(settings, query, 5 if scale.name == "quick" else 15)
                 log(
