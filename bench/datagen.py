@@ -538,6 +538,14 @@ def generate(
             )
             p.innovation.update_profile(ctx(p.operator, when()), patch)
 
+    def attach_as_evidence(p: Plan, when: Callable[[], datetime], doc: Document) -> None:
+        """A replacement file, claimed again as its indicator's evidence (at level 3)."""
+        p.innovation.attach_document(ctx(p.operator, when()), doc, rubric)
+        if doc.indicator is not None:
+            p.innovation.claim_indicator(
+                ctx(p.operator, when()), rubric, no=doc.indicator, level=3, evidence=[doc.doc_id]
+            )
+
     def documents(p: Plan, when: Callable[[], datetime]) -> None:
         inn = p.innovation
         for no, kind in p.documents:
@@ -552,15 +560,7 @@ def generate(
             inn.remove_document(ctx(p.operator, when()), victim, "Salah unggah berkas")
             original = inn.documents[victim].document
             doc = _document(ids, rng, original.kind, original.indicator)
-            inn.attach_document(ctx(p.operator, when()), doc, rubric)
-            if original.indicator is not None:
-                inn.claim_indicator(
-                    ctx(p.operator, when()),
-                    rubric,
-                    no=original.indicator,
-                    level=3,
-                    evidence=[doc.doc_id],
-                )
+            attach_as_evidence(p, when, doc)
 
     def submit(p: Plan, when: Callable[[], datetime]) -> None:
         assert p.regency.call is not None
@@ -631,15 +631,7 @@ def generate(
                 doc = msgspec.structs.replace(
                     _document(ids, rng, old.kind, old.indicator), replaces=doc_id
                 )
-                inn.attach_document(ctx(p.operator, when()), doc, rubric)
-                if old.indicator is not None:
-                    inn.claim_indicator(
-                        ctx(p.operator, when()),
-                        rubric,
-                        no=old.indicator,
-                        level=3,
-                        evidence=[doc.doc_id],
-                    )
+                attach_as_evidence(p, when, doc)
             inn.resubmit(ctx(p.operator, when()), p.regency.call, rubric, note="Sudah diperbaiki")
             _verify_pending(p, when, reject_share=0.1 if p.revisions > round_no else 0.0)
 

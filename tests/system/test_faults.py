@@ -29,7 +29,7 @@ import subprocess
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,7 @@ from services.ops.cluster import read_state, sirisma_command
 from services.ops.servers import free_port, log_tail, parent_death_signal, pid_alive
 from services.runtime import Runtime
 from services.store import decode_event
+from tests.ops.procs import wait_for
 from tests.ops.routing import NginxRoutes
 from tests.system.load import Admin, Desk, Ledger, Operator, Reviewer, User
 
@@ -61,20 +62,6 @@ PASSWORD = "sandi-sistem-2025"
 OPDS = ("DISDUKCAPIL", "DINKES", "DISDIK", "DINSOS", "DPMPTSP", "DISKOMINFO", "DLH")
 REVIEWERS = ("rev.satu", "rev.dua", "rev.tiga", "rev.empat")
 ADMINS = ("admin.satu", "admin.dua")
-
-
-def wait_for(predicate: Callable[[], Any], *, timeout: float, what: str, every: float = 0.2) -> Any:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        try:
-            last = predicate()
-            if last:
-                return last
-        except Exception as exc:  # noqa: BLE001 - not yet
-            last = exc
-        time.sleep(every)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what} (last: {last!r})")
 
 
 # ============================================================================================
