@@ -25,6 +25,7 @@ def referenced_keys(store: EventStore) -> set[str]:
         page = store.notifications(start, 1000, topics=[DocumentAttached.TOPIC])
         for notification in page:
             event = store.app.mapper.to_domain_event(notification)
+            assert isinstance(event, DocumentAttached)  # the topic filter says so
             if event.document.storage_key:
                 keys.add(event.document.storage_key)
         if len(page) < 1000:
