@@ -18,20 +18,17 @@ from uuid import UUID
 
 import msgspec
 
+from projections.regency import IndexInputs, Rescore, index_inputs, resolve_rules
 from projections.sql import parse_ts, ts
 from projections.text import fts5_query, pg_tsquery, terms
-from services.domain import scoring
+from services.domain import regency_index
 from services.domain.actor import Role
 from services.domain.call import JAKARTA, format_jakarta
+from services.domain.index_rules import IndexRules, UnknownIndexYear
 from services.domain.lifecycle import STATUS_LABELS, Status
-from services.domain.rubric import available_years, load_rubric
+from services.domain.rubric import available_years
 from services.identity import policy
 from services.identity.principal import Principal
-
-#: The SPD (government-unit aspect of the IID) until it is recorded as data: an input to the
-#: estimate, overridable per request with ``?spd=``. 0 means "not entered": the estimate then
-#: shows what the innovations alone contribute.
-DEFAULT_SPD = 0.0
 
 QUEUE_STATUSES = (Status.SUBMITTED, Status.UNDER_REVIEW, Status.RESUBMITTED, Status.SCORED)
 DECIDED = (
@@ -866,16 +863,64 @@ class OrganisationScore(msgspec.Struct):
 
 class IndexDashboard(msgspec.Struct):
     year: int
-    rubric_year: int
-    spd: float
-    spd_source: str  # "default" | "request"
-    selected: scoring.IndexEstimate  # from the innovations selected/reported for IGA this year
-    potential: scoring.IndexEstimate  # if every approved innovation of the year were reported
+    index_year: int  # the year file whose rules apply (``rubric`` what-if or the nearest year)
+    rubric_year: int  # the SID rubric the maturity scores are taken under
+    what_if: bool  # True when ``rubric`` asked for another year's rules
+    spd_source: str  # "sheet" (the SPD sheet) | "request" (explicit ``spd`` what-if) | "none"
+    index: regency_index.RegencyIndex  # the reported innovations, klaim and terverifikasi
+    potential: regency_index.IndexView  # if every approved innovation of the year were reported
+    innovations: list[regency_index.InnovationInput]  # reported: the ids in n are in index
+    rules: IndexRules
     by_status: dict[str, int]
     by_stage: dict[str, int]
     maturity_histogram: dict[str, int]  # verified score bands of submitted innovations
     leaderboard: list[LeaderboardEntry]
     organisations: list[OrganisationScore]
+
+
+class IndexPlan(msgspec.Struct):
+    year: int
+    index_year: int
+    rubric_year: int
+    what_if: bool
+    spd_source: str
+    plan: regency_index.Plan
+
+
+def _index_setup(
+    db: Any, year: int, rubric: int | None, spd: float | None, rescore: Rescore | None
+) -> tuple[IndexInputs, str]:
+    try:
+        rules = resolve_rules(year, rubric)
+    except UnknownIndexYear as exc:
+        years = ", ".join(map(str, exc.available))
+        message = f"Aturan indeks tahun {exc.year} tidak ada; tersedia: {years}."
+        raise QueryError("rubric", message) from None
+    if spd is not None and not 0 <= spd <= rules.spd_max:
+        raise QueryError("spd", f"SPD harus antara 0 dan {rules.spd_max:g}.")
+    inputs = index_inputs(db, year, rules, rescore)
+    return inputs, "request" if spd is not None else inputs.spd_source
+
+
+def index_plan(
+    db: Any,
+    year: int,
+    *,
+    rubric: int | None = None,
+    spd: float | None = None,
+    rescore: Rescore | None = None,
+) -> IndexPlan:
+    """Which of the year's innovations to report to maximise the verified index."""
+    inputs, source = _index_setup(db, year, rubric, spd, rescore)
+    rules = inputs.rules
+    return IndexPlan(
+        year=year,
+        index_year=rules.year,
+        rubric_year=rules.sid_rubric_year,
+        what_if=rubric is not None,
+        spd_source=source,
+        plan=regency_index.plan_report(rules, inputs.spd, inputs.candidates, spd_total=spd),
+    )
 
 
 def rubric_year_for(db: Any, year: int) -> int:
@@ -895,27 +940,21 @@ def rubric_year_for(db: Any, year: int) -> int:
 
 
 def index_dashboard(
-    db: Any, year: int, *, spd: float | None = None, limit: int = 20
+    db: Any,
+    year: int,
+    *,
+    spd: float | None = None,
+    limit: int = 20,
+    rubric: int | None = None,
+    rescore: Rescore | None = None,
 ) -> IndexDashboard:
-    rubric = load_rubric(rubric_year_for(db, year))
-    spd_value = DEFAULT_SPD if spd is None else spd
-    if not 0 <= spd_value <= rubric.index.spd_max:
-        raise QueryError("spd", f"SPD harus antara 0 dan {rubric.index.spd_max:g}.")
-    top = rubric.max_score
-
-    def scores(sql: str, params: Sequence[Any]) -> list[float]:
-        return [min(float(r["verified_score"] or 0), top) for r in db.rows(sql, params)]
-
-    selected = scores(
-        "SELECT verified_score FROM rm_innovations WHERE iga_year = ? AND call_kind = 'annual' "
-        "AND status IN (?, ?)",
-        (year, Status.SELECTED_FOR_IGA.value, Status.REPORTED_TO_IGA.value),
-    )
-    potential = scores(
-        "SELECT verified_score FROM rm_innovations WHERE budget_year = ? AND call_kind = 'annual' "
-        f"AND status IN ({_placeholders(DECIDED)})",
-        (year, *[s.value for s in DECIDED]),
-    )
+    """The regency index as the ministry computes it (``services.domain.regency_index``) with
+    the year's rules, or another year's (``rubric``, what-if); ``spd`` overrides the SPD sheet."""
+    inputs, source = _index_setup(db, year, rubric, spd, rescore)
+    rules = inputs.rules
+    top = int(rules.sid_max)
+    index = regency_index.compute_index(rules, inputs.spd, inputs.reported, spd_total=spd)
+    potential = regency_index.compute_index(rules, inputs.spd, inputs.candidates, spd_total=spd)
     rows = db.rows(
         "SELECT i.id, i.title, i.status, i.stage, i.organisation_id, i.verified_score, "
         "i.claimed_score, i.max_score, o.name AS organisation_name FROM rm_innovations i "
@@ -979,11 +1018,14 @@ def index_dashboard(
     organisations.sort(key=lambda o: (-o.best_score, -o.approved, o.organisation_name or ""))
     return IndexDashboard(
         year=year,
-        rubric_year=rubric.year,
-        spd=spd_value,
-        spd_source="default" if spd is None else "request",
-        selected=scoring.regency_index(rubric, selected, spd_value),
-        potential=scoring.regency_index(rubric, potential, spd_value),
+        index_year=rules.year,
+        rubric_year=rules.sid_rubric_year,
+        what_if=rubric is not None,
+        spd_source=source,
+        index=index,
+        potential=potential.verified,
+        innovations=inputs.reported,
+        rules=rules,
         by_status=dict(by_status),
         by_stage=dict(by_stage),
         maturity_histogram=histogram,

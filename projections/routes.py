@@ -22,8 +22,10 @@ from litestar.response import Response
 from projections import metrics as _metrics  # noqa: F401  (registers the lag gauges' hook)
 from projections import queries
 from projections.queries import QueryError
+from projections.regency import Rescore
 from services.domain.actor import Role
 from services.domain.call import JAKARTA
+from services.domain.rubric import load_rubric
 from services.identity.policy import STAFF, admin_only, requires, signed_in
 from services.web.context import principal_of, runtime_of
 from services.web.problems import problem
@@ -280,33 +282,92 @@ def compliance(
     )
 
 
+def _rescore(runtime: Any) -> Rescore:
+    """Re-scores one innovation from its levels under another rubric year (what-if)."""
+
+    def rescore(innovation_id: str, year: int) -> tuple[float, float]:
+        card = runtime.commands.innovation(UUID(innovation_id)).scorecard(load_rubric(year))
+        return float(card.claimed_total), float(card.verified_total)
+
+    return rescore
+
+
+RubricYear = Annotated[
+    int | None,
+    QueryParameter(
+        ge=2000,
+        le=2100,
+        description="Hitung dengan aturan tahun lain (what-if), mis. 2026.",
+    ),
+]
+SpdWhatIf = Annotated[
+    float | None,
+    QueryParameter(
+        ge=0,
+        le=1000,
+        description="Nilai SPD what-if yang menggantikan lembar SPD; bawaan: lembar SPD tahun itu.",
+    ),
+]
+
+
 @get(
     "/api/dashboard/index",
     tags=["read models"],
-    summary="Peringkat kematangan dan estimasi Indeks Inovasi Daerah",
+    summary="Indeks Inovasi Daerah (klaim dan terverifikasi) dan peringkat kematangan",
     guards=[requires(Role.ADMIN, Role.REVIEWER, Role.AUDITOR)],
     sync_to_thread=True,
 )
 def index_dashboard(
     request: Request[Any, Any, Any],
     year: Annotated[int | None, QueryParameter(ge=2000, le=2100)] = None,
-    spd: Annotated[
-        float | None,
-        QueryParameter(
-            ge=0, description="Nilai SPD (aspek pemerintah daerah); bawaan 0 = belum diisi."
-        ),
-    ] = None,
+    rubric: RubricYear = None,
+    spd: SpdWhatIf = None,
     limit: Limit = 20,
     after: After = None,
 ) -> Response[queries.IndexDashboard]:
-    """Maturity leaderboard of the year's innovations and the regency IID estimate with its band,
-    computed with the rubric year's parameters (``services.domain.scoring.regency_index``)."""
+    """The regency index as Kemendagri computes it, "klaim" and "terverifikasi": SPD, SID over
+    MAX(k, n), the count score and its urusan gate, total, band and the innovations in n, with
+    the year file's rules (``services/domain/index_years``) or another year's (``rubric``)."""
     runtime = runtime_of(request)
     return _respond(
         request,
         after,
         INNOVATION_MODELS,
-        lambda: queries.index_dashboard(runtime.db, year or _this_year(), spd=spd, limit=limit),
+        lambda: queries.index_dashboard(
+            runtime.db,
+            year or _this_year(),
+            spd=spd,
+            limit=limit,
+            rubric=rubric,
+            rescore=_rescore(runtime),
+        ),
+    )
+
+
+@get(
+    "/api/dashboard/index/plan",
+    tags=["read models"],
+    summary="Perencana laporan IGA: inovasi mana yang dilaporkan agar indeks tertinggi",
+    guards=[requires(Role.ADMIN, Role.REVIEWER, Role.AUDITOR)],
+    sync_to_thread=True,
+)
+def index_plan(
+    request: Request[Any, Any, Any],
+    year: Annotated[int | None, QueryParameter(ge=2000, le=2100)] = None,
+    rubric: RubricYear = None,
+    spd: SpdWhatIf = None,
+    after: After = None,
+) -> Response[queries.IndexPlan]:
+    """The subset of the year's approved or reported innovations that maximises the verified
+    index, and for each innovation the index with and without it."""
+    runtime = runtime_of(request)
+    return _respond(
+        request,
+        after,
+        INNOVATION_MODELS,
+        lambda: queries.index_plan(
+            runtime.db, year or _this_year(), rubric=rubric, spd=spd, rescore=_rescore(runtime)
+        ),
     )
 
 
@@ -435,6 +496,7 @@ route_handlers: list[Any] = [
     review_queue,
     compliance,
     index_dashboard,
+    index_plan,
     public_innovations,
     organisations,
     accounts,

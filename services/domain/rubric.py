@@ -1,8 +1,9 @@
 """The maturity rubric (nilai kematangan) as versioned, per-year data.
 
-The IID guideline changes from year to year (indicator names, index divisor, bands, the
-innovation-count factor), so the rubric lives in ``services/domain/rubrics/<year>.json`` and this
-module only gives it a type. Adding a year means adding a file; no code changes.
+The IID guideline changes from year to year (indicator names and level wording), so the rubric
+lives in ``services/domain/rubrics/<year>.json`` and this module only gives it a type. Adding a
+year means adding a file; no code changes. The regency-index rules of a year (divisor, count
+score, bands, SPD) are in ``services/domain/index_rules.py``.
 
 Pure: the only I/O is reading those packaged files through ``importlib.resources``.
 """
@@ -20,8 +21,6 @@ __all__ = [
     "DOCUMENT_KIND_LABELS",
     "LEVELS",
     "Band",
-    "CountScore",
-    "IndexParams",
     "Indicator",
     "KrenovaCriterion",
     "Level",
@@ -101,35 +100,12 @@ class Indicator(msgspec.Struct, frozen=True):
         raise ValueError(f"indicator {self.no} has no level {level}")
 
 
-class CountScore(msgspec.Struct, frozen=True):
-    """One step of the innovation-count ladder: from ``min_count`` innovations, ``score``."""
-
-    min_count: int
-    score: int
-
-
 class Band(msgspec.Struct, frozen=True):
     """An index band (predikat), inclusive on both ends, values at 2 decimals."""
 
     name: str
     min: float
     max: float
-
-
-class IndexParams(msgspec.Struct, frozen=True):
-    """The regency-index parameters of a year (see ``services.domain.scoring``)."""
-
-    spd_max: float
-    sid_min_divisor: int
-    innovation_count_score: tuple[CountScore, ...]
-    count_score_max: int
-    bands: tuple[Band, ...]
-    count_score_note: str = ""
-
-    def count_score(self, innovations: int) -> int:
-        """Score for the number of innovations reported: the highest step reached, else 0."""
-        reached = [s.score for s in self.innovation_count_score if innovations >= s.min_count]
-        return min(max(reached, default=0), self.count_score_max)
 
 
 class KrenovaCriterion(msgspec.Struct, frozen=True):
@@ -141,11 +117,10 @@ class KrenovaCriterion(msgspec.Struct, frozen=True):
 
 
 class Rubric(msgspec.Struct, frozen=True):
-    """A year's rubric: the 20 indicators, the index parameters and the Krenova criteria."""
+    """A year's rubric: the 20 indicators and the Krenova criteria."""
 
     year: int
     indicators: tuple[Indicator, ...]
-    index: IndexParams
     krenova_criteria: tuple[KrenovaCriterion, ...]
     source: str = ""
 

@@ -1,4 +1,4 @@
-"""Maturity scoring, completeness, recommendations and the regency index — pure functions.
+"""Maturity scoring, completeness and recommendations of one innovation — pure functions.
 
 Everything here is a function of a :class:`~services.domain.rubric.Rubric` (per-year data) and
 plain values; nothing reads the event log or the clock, so the same inputs give the same score
@@ -15,23 +15,12 @@ Per-innovation maturity (nilai kematangan)
     The maturity score is the sum over the rubric's indicators (maximum 111 for the 20 IID
     indicators, whose weights sum to 37).
 
-Regency index (Indeks Inovasi Daerah), our reading of the 2023 guideline
-    ::
-
-        SID      = Σ maturity of the n selected innovations ÷ max(sid_min_divisor, n)
-                   + count_score(n)                      (ladder from the year's data)
-        maximum  = spd_max + rubric.max_score + count_score_max     (2023: 63 + 111 + 10)
-        IID      = (SPD + SID) ÷ maximum × 100, rounded to 2 decimals
-        band     = the year's band containing IID        (0 → "Tidak Dapat Dinilai")
-
-    SPD is the government-unit aspect, entered once a year (0..spd_max). The divisor, the
-    innovation-count ladder and the bands are per-year settings in the rubric files, never
-    constants here.
+The regency index is ``services.domain.regency_index``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping
 from typing import Literal
 
 import msgspec
@@ -42,16 +31,13 @@ __all__ = [
     "DOCUMENT_KIND_LABELS",
     "Completeness",
     "Evidence",
-    "IndexEstimate",
     "IndicatorInput",
     "IndicatorScore",
     "MissingItem",
     "Recommendation",
     "Scorecard",
-    "band_for",
     "completeness",
     "recommendations",
-    "regency_index",
     "scorecard",
 ]
 
@@ -127,19 +113,6 @@ class Recommendation(msgspec.Struct, frozen=True):
     gain_next: int
     points_available: int
     message: str
-
-
-class IndexEstimate(msgspec.Struct, frozen=True):
-    """A regency-level IID estimate from the selected innovations and the year's SPD."""
-
-    year: int
-    innovations: int
-    spd: float
-    sid: float
-    count_score: int
-    maximum: float
-    value: float
-    band: str
 
 
 # --------------------------------------------------------------------------- helpers
@@ -308,40 +281,3 @@ def recommendations(rubric: Rubric, inputs: Iterable[IndicatorInput]) -> list[Re
         )
     recs.sort(key=lambda r: (-r.points_available, -r.gain_next, r.indicator))  # gain_next = weight
     return recs
-
-
-# --------------------------------------------------------------------------- regency index
-
-
-def band_for(rubric: Rubric, value: float) -> str:
-    """The year's band for an index value (compared at 2 decimals, bounds inclusive)."""
-    v = round(value, 2)
-    for band in rubric.index.bands:
-        if band.min <= v <= band.max:
-            return band.name
-    raise ValueError(f"index value {value} falls in no band of rubric {rubric.year}")
-
-
-def regency_index(rubric: Rubric, maturity_scores: Sequence[float], spd: float) -> IndexEstimate:
-    """The regency IID estimate; formulas in the module docstring, parameters per year."""
-    params = rubric.index
-    if not 0 <= spd <= params.spd_max:
-        raise ValueError(f"SPD {spd} outside 0..{params.spd_max}")
-    for score in maturity_scores:
-        if not 0 <= score <= rubric.max_score:
-            raise ValueError(f"maturity score {score} outside 0..{rubric.max_score}")
-    n = len(maturity_scores)
-    count_score = params.count_score(n)
-    sid = sum(maturity_scores) / max(params.sid_min_divisor, n) + count_score
-    maximum = params.spd_max + rubric.max_score + params.count_score_max
-    value = round((spd + sid) / maximum * 100, 2)
-    return IndexEstimate(
-        year=rubric.year,
-        innovations=n,
-        spd=spd,
-        sid=sid,
-        count_score=count_score,
-        maximum=float(maximum),
-        value=value,
-        band=band_for(rubric, value),
-    )

@@ -62,32 +62,6 @@ def test_later_years_rename_indicators_4_and_15():
 
 
 @pytest.mark.parametrize("year", YEARS)
-def test_index_parameters(year):
-    params = load_rubric(year).index
-    assert params.spd_max == 63
-    assert params.sid_min_divisor == 10
-    assert [b.name for b in params.bands] == [
-        "Sangat Inovatif",
-        "Inovatif",
-        "Kurang Inovatif",
-        "Tidak Dapat Dinilai",
-    ]
-    ladder = params.innovation_count_score
-    assert [s.min_count for s in ladder] == sorted(s.min_count for s in ladder)
-    assert max(s.score for s in ladder) == params.count_score_max
-
-
-def test_count_score_ladder():
-    params = load_rubric(2023).index
-    assert params.count_score(0) == 0
-    assert params.count_score(1) == 1
-    assert params.count_score(2) == 1
-    assert params.count_score(10) == 5
-    assert params.count_score(30) == 10
-    assert params.count_score(500) == 10
-
-
-@pytest.mark.parametrize("year", YEARS)
 def test_krenova_criteria(year):
     criteria = {c.key: c.weight for c in load_rubric(year).krenova_criteria}
     assert criteria == {

@@ -1,4 +1,4 @@
-"""Scoring rules: claimed vs verified points, completeness, recommendations, regency index."""
+"""Scoring rules: claimed vs verified points, completeness, recommendations."""
 
 import pytest
 from hypothesis import given
@@ -8,10 +8,8 @@ from services.domain.rubric import load_rubric
 from services.domain.scoring import (
     Evidence,
     IndicatorInput,
-    band_for,
     completeness,
     recommendations,
-    regency_index,
     scorecard,
 )
 
@@ -224,64 +222,3 @@ def test_no_recommendations_when_everything_at_level_3():
 
 
 # --------------------------------------------------------------------------- regency index
-
-
-@pytest.mark.parametrize(
-    ("value", "band"),
-    [
-        (100, "Sangat Inovatif"),
-        (60.01, "Sangat Inovatif"),
-        (60.00, "Inovatif"),
-        (35.00, "Inovatif"),
-        (34.99, "Kurang Inovatif"),
-        (0.01, "Kurang Inovatif"),
-        (0, "Tidak Dapat Dinilai"),
-    ],
-)
-def test_band_boundaries(value, band):
-    assert band_for(RUBRIC, value) == band
-
-
-def test_band_outside_range_is_refused():
-    with pytest.raises(ValueError):
-        band_for(RUBRIC, 100.5)
-
-
-def test_regency_index_by_hand():
-    # 3 innovations (100 + 80 + 60 = 240) < divisor 10 → 240 / 10 = 24; count score for 3 = 2
-    # SID = 26; maximum = 63 + 111 + 10 = 184; IID = (40 + 26) / 184 × 100 = 35.869… → 35.87
-    est = regency_index(RUBRIC, [100, 80, 60], spd=40)
-    assert est.innovations == 3
-    assert est.count_score == 2
-    assert est.sid == pytest.approx(26)
-    assert est.maximum == 184
-    assert est.value == 35.87
-    assert est.band == "Inovatif"
-    assert est.year == 2023
-
-
-def test_regency_index_divides_by_n_above_the_minimum():
-    # 12 innovations of 111 → 1332 / 12 = 111; count score for 12 = 5; SID = 116
-    est = regency_index(RUBRIC, [111] * 12, spd=63)
-    assert est.sid == pytest.approx(116)
-    assert est.value == round((63 + 116) / 184 * 100, 2)
-    assert est.band == "Sangat Inovatif"
-
-
-def test_regency_index_maximum_is_100():
-    est = regency_index(RUBRIC, [111] * 30, spd=63)
-    assert est.value == 100
-    assert est.band == "Sangat Inovatif"
-
-
-def test_regency_index_nothing_is_tidak_dapat_dinilai():
-    est = regency_index(RUBRIC, [], spd=0)
-    assert est.value == 0
-    assert est.band == "Tidak Dapat Dinilai"
-
-
-def test_regency_index_refuses_out_of_range_inputs():
-    with pytest.raises(ValueError):
-        regency_index(RUBRIC, [50], spd=64)
-    with pytest.raises(ValueError):
-        regency_index(RUBRIC, [112], spd=10)

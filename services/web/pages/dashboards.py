@@ -3,7 +3,8 @@ IGA report builder.
 
 Compliance answers "which organisations have no innovation this budget year, and how long is
 left"; the dashboard shows innovations by status, stage and organisation, the maturity
-distribution and the regency IID estimate with its band (``services.domain.scoring``).
+distribution and the regency index as the ministry computes it, with the report planner and
+another year's rules as a what-if (``services.domain.regency_index``).
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromQuery
 
+from projections.regency import resolve_rules
 from services.domain.actor import Role
 from services.domain.errors import DomainError
+from services.domain.index_rules import available_years as index_years
 from services.domain.lifecycle import STATUS_LABELS, Status
-from services.domain.rubric import load_rubric
 from services.domain.values import STAGE_LABELS
 from services.identity import policy
 from services.web import charts
@@ -74,6 +76,7 @@ def compliance(
 
 
 def _spd(raw: str | None, maximum: float) -> tuple[float | None, str]:
+    """The optional what-if SPD total; empty means "use the SPD sheet"."""
     if raw is None or raw.strip() == "":
         return None, ""
     try:
@@ -85,20 +88,30 @@ def _spd(raw: str | None, maximum: float) -> tuple[float | None, str]:
     return value, ""
 
 
+def _rubric(raw: str | None) -> int | None:
+    """The what-if rules year from the selector; unknown years fall back to the year's own."""
+    if raw and raw.isdigit() and int(raw) in index_years():
+        return int(raw)
+    return None
+
+
 @get("/dasbor-daerah", sync_to_thread=True, name="page:regency")
 def regency(
     request: Request[Any, Any, Any],
     tahun: FromQuery[str | None] = None,
     spd: FromQuery[str | None] = None,
+    rubrik: FromQuery[str | None] = None,
 ) -> Any:
     policy.ensure_role(principal_of(request), *DASHBOARD_ROLES)
     runtime = runtime_of(request)
     moment = now()
     year = _year(tahun, moment.year)
-    rubric = load_rubric(queries.rm.rubric_year_for(runtime.db, year))
-    spd_value, spd_error = _spd(spd, rubric.index.spd_max)
-    board = queries.index_dashboard(runtime, year, spd_value)
-    bands = [(b.name, b.min, b.max) for b in rubric.index.bands if b.min > 0]
+    what_if = _rubric(rubrik)
+    rules = resolve_rules(year, what_if)
+    spd_value, spd_error = _spd(spd, rules.spd_max)
+    board = queries.index_dashboard(runtime, year, spd_value, what_if)
+    plan = queries.index_plan(runtime, year, spd_value, what_if)
+    bands = [(b.name, b.min, b.max) for b in rules.bands if b.min > 0]
     stage_labels = {**{str(k): v for k, v in STAGE_LABELS.items()}, "belum_diisi": "Belum diisi"}
     total = sum(board.by_status.values())
     charts_ = {
@@ -127,7 +140,7 @@ def regency(
             alt=True,
         ),
         "index": charts.gauge(
-            board.selected.value,
+            board.index.verified.value,
             100,
             title=f"Perkiraan Indeks Inovasi Daerah {year}",
             chart_id="c-index",
@@ -141,7 +154,11 @@ def regency(
         total=total,
         board=board,
         charts=charts_,
-        rubric=rubric,
+        rules=rules,
+        plan=plan.plan,
+        titles={i.id: i.title for i in board.innovations},
+        rubric_years=index_years(),
+        what_if=what_if,
         spd=spd or "",
         spd_error=spd_error,
         years=list(range(moment.year, moment.year - 4, -1)),
