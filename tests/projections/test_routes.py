@@ -177,14 +177,15 @@ def test_index_dashboard_estimates_the_regency_index(api: Api, ids: dict[str, An
     response = api.get("/api/dashboard/index?year=2025&spd=40", "admin")
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["rubric_year"] == 2025 and body["spd"] == 40 and body["spd_source"] == "request"
-    assert body["selected"]["innovations"] == 1
-    assert body["selected"]["band"]
+    assert body["rubric_year"] == 2025 and body["spd_source"] == "request"
+    assert body["index"]["verified"]["spd_score"] == 40
+    assert body["index"]["claimed"]["n"] == 1
+    assert body["index"]["verified"]["band"]
     assert body["leaderboard"][0]["id"] == str(ids["published"])
     assert body["leaderboard"][0]["verified_score"] == 42
     assert body["organisations"][0]["organisation_name"] == "Dinas Dukcapil"
     default = api.get("/api/dashboard/index?year=2025", "auditor").json()
-    assert default["spd"] == 0 and default["spd_source"] == "default"
+    assert default["spd_source"] == "none" and default["index"]["verified"]["spd_score"] == 0
     assert api.get("/api/dashboard/index?year=2025&spd=1000", "admin").status_code == 400
     assert api.get("/api/dashboard/index", "op.dukcapil").status_code == 403
 
