@@ -543,3 +543,25 @@ def test_operator_withdraws_a_draft(client: Any, web_world: WebWorld) -> None:
     assert str(c.innovation(iid).status) == "withdrawn"
     page = client.get(f"/inovasi/{iid}", headers=HTML)
     assert "Ditarik" in page.text and "Tarik inovasi ini" not in page.text
+
+
+def test_regency_dashboard_shows_every_component_and_labels_estimates(
+    client: Any, web_world: WebWorld
+) -> None:
+    login(client, "admin")
+    page = client.get("/dasbor-daerah", params={"tahun": "2025"}, headers=HTML)
+    assert page.status_code == 200, page.text
+    text = page.text
+    for label in ("SPD (satuan pemerintah daerah)", "SID: Σ", "Skor jumlah inovasi", "Predikat"):
+        assert label in text
+    assert "SPD belum diisi" in text  # no SPD sheet recorded: said so, not a silent 0
+    assert "perkiraan" in text  # 2025 bands, divisor and SPD rows are unconfirmed
+    assert "Perencana laporan IGA" in text
+    what_if = client.get(
+        "/dasbor-daerah", params={"tahun": "2025", "rubrik": "2026", "spd": "40"}, headers=HTML
+    )
+    assert what_if.status_code == 200
+    assert "Simulasi: dihitung dengan aturan tahun 2026" in what_if.text
+    assert "MAX(12," in what_if.text and "syarat 5 dari 6 urusan pelayanan dasar" in what_if.text
+    bad = client.get("/dasbor-daerah", params={"tahun": "2025", "spd": "99"}, headers=HTML)
+    assert bad.status_code == 200 and "Nilai SPD harus angka 0–63" in bad.text
