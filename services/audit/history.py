@@ -30,6 +30,7 @@ from services.domain.call import JAKARTA, Call
 from services.domain.innovation import Innovation, InnovationState
 from services.domain.lifecycle import STATUS_LABELS
 from services.domain.organisation import Account, Organisation
+from services.domain.rubric import Rubric
 from services.domain.values import RevisionItem
 from services.store import EventStore, NotFound, decode_event
 
@@ -271,8 +272,13 @@ def _decision(innovation_id: UUID, event: ev.Event) -> DecisionView | None:
 
 
 def state_view(
-    timeline: Timeline, innovation_id: UUID, version: int, requested_at: datetime | None = None
+    timeline: Timeline,
+    innovation_id: UUID,
+    version: int,
+    requested_at: datetime | None = None,
+    rubric: Rubric | None = None,
 ) -> StateView:
+    """The state at ``version``; ``rubric`` (what-if) scores it under another year's rubric."""
     innovation = timeline.innovation(innovation_id, version)
     moment = innovation.modified_on
     return StateView(
@@ -281,8 +287,8 @@ def state_view(
         requested_at=local_iso(requested_at) if requested_at else None,
         recorded_at=local_iso(moment) if moment else None,
         recorded_at_label=jakarta_time(moment) if moment else None,
-        rubric_year=innovation.rubric_year,
-        state=timeline.state_of(innovation),
+        rubric_year=innovation.rubric_year if rubric is None else rubric.year,
+        state=timeline.state_of(innovation, rubric),
     )
 
 

@@ -37,6 +37,7 @@ from services.identity.policy import requires
 from services.runtime import Runtime
 from services.web.context import runtime_of
 from services.web.problems import problem
+from services.web.what_if import what_if_rubric
 
 TAG = "audit"
 AUDIT: dict[str, Any] = {
@@ -94,10 +95,13 @@ def innovation_state(
     id: FromPath[UUID],
     at: FromQuery[str | None] = None,
     version: Annotated[int | None, QueryParameter(ge=1)] = None,
+    rubric: Annotated[int | None, QueryParameter(ge=2000, le=2100)] = None,
 ) -> StateView:
     """The full record rebuilt from the log, with score and completeness computed by the rubric
-    of the innovation's year. ``at`` (ISO time) or ``version``; neither gives the latest."""
+    of the innovation's year, or by another year's (``rubric``, what-if). ``at`` (ISO time) or
+    ``version``; neither gives the latest."""
     runtime = runtime_of(request)
+    what_if = what_if_rubric(rubric)
     timeline = timeline_of(runtime)
     if at is not None and version is not None:
         raise problem(400, "Pilih salah satu: 'at' atau 'version', bukan keduanya.", "validation")
@@ -112,7 +116,7 @@ def innovation_state(
         version = runtime.store.current_version(id)
         if version == 0:
             raise problem(404, f"Inovasi {id} tidak ditemukan.", "not-found")
-    return state_view(timeline, id, version, moment)
+    return state_view(timeline, id, version, moment, what_if)
 
 
 @get("/api/innovations/{id:uuid}/diff", summary="Perbedaan dua versi atau waktu", **AUDIT)

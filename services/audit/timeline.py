@@ -28,7 +28,7 @@ from services.audit.recorders import ChainedRecorder
 from services.domain.aggregate import Aggregate
 from services.domain.call import Call
 from services.domain.innovation import Innovation, InnovationState
-from services.domain.rubric import load_rubric
+from services.domain.rubric import Rubric, load_rubric
 from services.store import EventStore, NotFound, decode_event
 
 log = logging.getLogger("sirisma.audit")
@@ -185,8 +185,8 @@ class Timeline:
                     self._calls.popitem(last=False)
         return call
 
-    def state_of(self, innovation: Innovation) -> InnovationState:
-        rubric = load_rubric(innovation.rubric_year)
+    def state_of(self, innovation: Innovation, rubric: Rubric | None = None) -> InnovationState:
+        rubric = rubric or load_rubric(innovation.rubric_year)
         call_id, moment = innovation.call_id, innovation.modified_on
         call = self.call_at(call_id, moment) if call_id is not None else None
         return innovation.to_state(rubric, call)

@@ -24,7 +24,7 @@ from services.domain.call import Call, format_jakarta
 from services.domain.errors import DomainError
 from services.domain.innovation import Innovation
 from services.domain.lifecycle import Command, allowed_commands
-from services.domain.rubric import load_rubric
+from services.domain.rubric import Rubric, load_rubric
 from services.identity.policy import ensure_command, ensure_view
 from services.identity.principal import Principal
 from services.runtime import Runtime
@@ -134,9 +134,11 @@ def innovation_view(
     principal: Principal,
     innovation: Innovation,
     notification_id: int | None = None,
+    rubric: Rubric | None = None,
 ) -> InnovationView:
+    """``rubric`` (what-if) scores the innovation under another year's rubric."""
     call = load_call(runtime, innovation.call_id)
-    state = innovation.to_state(load_rubric(innovation.rubric_year), call)
+    state = innovation.to_state(rubric or load_rubric(innovation.rubric_year), call)
     moment = now()
     summary = (
         CallSummary(

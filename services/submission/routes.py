@@ -10,12 +10,12 @@ live with the projections (``projections/routes.py``); the document routes are i
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Request, Response, get, patch, post, put
 from litestar.concurrency import sync_to_thread
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from services.domain.actor import Role
 from services.domain.call import JAKARTA, Call
@@ -54,6 +54,7 @@ from services.submission.schemas import (
 )
 from services.web.context import command_context, principal_of, runtime_of
 from services.web.http import write_headers
+from services.web.what_if import what_if_rubric
 
 SUBMITTER_KINDS = frozenset({*(str(k) for k in OrganisationKind), "masyarakat"})
 
@@ -219,20 +220,30 @@ def _propose(
     responses=problems(404),
 )
 async def get_innovation(
-    request: Request[Any, Any, Any], id: FromPath[UUID]
+    request: Request[Any, Any, Any],
+    id: FromPath[UUID],
+    rubric: Annotated[
+        int | None,
+        QueryParameter(ge=2000, le=2100, description="Nilai dengan rubrik tahun lain (what-if)."),
+    ] = None,
 ) -> Response[InnovationView]:
-    """Read from the event log, so it includes the caller's last write at once."""
-    return await sync_to_thread(_get_innovation, request, id)
+    """Read from the event log, so it includes the caller's last write at once; ``rubric``
+    scores it under another year's rubric (what-if)."""
+    return await sync_to_thread(_get_innovation, request, id, rubric)
 
 
-def _get_innovation(request: Request[Any, Any, Any], id: UUID) -> Response[InnovationView]:
+def _get_innovation(
+    request: Request[Any, Any, Any], id: UUID, rubric: int | None = None
+) -> Response[InnovationView]:
     runtime = runtime_of(request)
     principal = principal_of(request)
+    what_if = what_if_rubric(rubric)
     innovation = load_visible(runtime, principal, id)
-    etag = f'"{innovation.version}"'
+    etag = f'"{innovation.version}"' if rubric is None else f'"{innovation.version}-r{rubric}"'
     if request.headers.get("if-none-match", "").strip().removeprefix("W/") == etag:
         return Response(None, status_code=304, headers={"ETag": etag})  # type: ignore[arg-type]
-    return Response(innovation_view(runtime, principal, innovation), headers={"ETag": etag})
+    view = innovation_view(runtime, principal, innovation, rubric=what_if)
+    return Response(view, headers={"ETag": etag})
 
 
 @patch(

@@ -133,3 +133,21 @@ def test_plan_reports_every_innovation_that_raises_the_index(
     weakest = next(i for i in plan["items"] if i["id"] == str(ids["i11"]))
     assert weakest["include"] and weakest["value_without"] < weakest["value_with"] == 41.99
     assert api.get("/api/dashboard/index/plan", "op.dukcapil").status_code == 403
+
+
+def test_state_and_scorecard_under_another_years_rubric(api: Api, ids: dict[str, UUID]) -> None:
+    iid = ids["i00"]
+    own = api.get(f"/api/innovations/{iid}", "admin").json()
+    assert own["scorecard"]["rubric_year"] == 2025
+    what_if = api.get(f"/api/innovations/{iid}?rubric=2026", "admin")
+    assert what_if.status_code == 200, what_if.text
+    card = what_if.json()["scorecard"]
+    assert card["rubric_year"] == 2026 and card["verified_total"] == 95  # same weights in 2026
+    assert what_if.headers["etag"] != api.get(f"/api/innovations/{iid}", "admin").headers["etag"]
+    state = api.get(f"/api/innovations/{iid}/state?rubric=2026", "auditor")
+    assert state.status_code == 200, state.text
+    assert state.json()["rubric_year"] == 2026
+    assert state.json()["state"]["scorecard"]["rubric_year"] == 2026
+    for url in (f"/api/innovations/{iid}?rubric=2019", f"/api/innovations/{iid}/state?rubric=2019"):
+        bad = api.get(url, "auditor" if "state" in url else "admin")
+        assert bad.status_code == 400 and "tersedia" in bad.json()["detail"]
