@@ -451,6 +451,7 @@ MATRIX.update(
             expect(ALLOW, participant=FORBID, anonymous=UNAUTH), note="operators: own org row"
         ),
         ("GET", "/api/dashboard/index"): Rule(STAFF_READ),
+        ("GET", "/api/dashboard/index/plan"): Rule(STAFF_READ),
         ("GET", "/api/public/innovations"): Rule(PUBLIC),
         ("GET", "/api/organisations"): Rule(PUBLIC),
         ("GET", "/api/accounts"): Rule(ADMIN_ONLY),
