@@ -565,3 +565,16 @@ def test_regency_dashboard_shows_every_component_and_labels_estimates(
     assert "MAX(12," in what_if.text and "syarat 5 dari 6 urusan pelayanan dasar" in what_if.text
     bad = client.get("/dasbor-daerah", params={"tahun": "2025", "spd": "99"}, headers=HTML)
     assert bad.status_code == 200 and "Nilai SPD harus angka 0–63" in bad.text
+
+
+def test_assessment_page_shows_the_score_under_another_years_rubric(
+    client: Any, web_world: WebWorld
+) -> None:
+    iid = web_world.complete_draft("Simulasi Rubrik")
+    login(client, "op.dukcapil")
+    page = client.get(f"/inovasi/{iid}/penilaian", params={"rubrik": "2026"}, headers=HTML)
+    assert page.status_code == 200, page.text
+    assert "Dengan rubrik 2026: klaim" in page.text
+    assert "Indikator 18 Kemanfaatan inovasi" in page.text  # 2026 wording: 1–200 beneficiaries
+    plain = client.get(f"/inovasi/{iid}/penilaian", params={"rubrik": "1999"}, headers=HTML)
+    assert plain.status_code == 200 and "Dengan rubrik" not in plain.text

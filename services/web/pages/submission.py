@@ -23,7 +23,8 @@ from services.domain.actor import Role
 from services.domain.errors import DomainError, NotAllowed
 from services.domain.innovation import Innovation
 from services.domain.lifecycle import Command, Status
-from services.domain.rubric import DOCUMENT_KIND_LABELS
+from services.domain.rubric import DOCUMENT_KIND_LABELS, load_rubric
+from services.domain.rubric import available_years as rubric_years
 from services.domain.values import CallKind, Profile
 from services.identity import policy
 from services.store import ConcurrencyConflict, NotFound
@@ -506,10 +507,35 @@ def _assessment_context(
     }
 
 
+def _what_if(innovation: Innovation, raw: str | None) -> dict[str, Any]:
+    """The scorecard under another year's rubric (``?rubrik=``), and the indicators whose level
+    wording changes there, so an operator sees next year's rules coming."""
+    years = rubric_years()
+    if not raw or not raw.isdigit() or int(raw) not in years:
+        return {"what_if": None, "rubric_years": years}
+    other = load_rubric(int(raw))
+    own = load_rubric(innovation.rubric_year)
+    changed = [
+        ind
+        for ind in other.indicators
+        if [lv.description for lv in ind.levels]
+        != [lv.description for lv in own.indicator(ind.no).levels]
+    ]
+    return {
+        "what_if": {"rubric": other, "card": innovation.scorecard(other), "changed": changed},
+        "rubric_years": years,
+    }
+
+
 @get("/inovasi/{innovation_id:str}/penilaian", sync_to_thread=True, name="page:assessment")
-def assessment_page(request: Request[Any, Any, Any], innovation_id: FromPath[str]) -> Any:
+def assessment_page(
+    request: Request[Any, Any, Any],
+    innovation_id: FromPath[str],
+    rubrik: FromQuery[str | None] = None,
+) -> Any:
     innovation = load_visible(request, parse_uuid(innovation_id))
-    return render(request, "submission/assessment.html", **_assessment_context(request, innovation))
+    context = {**_assessment_context(request, innovation), **_what_if(innovation, rubrik)}
+    return render(request, "submission/assessment.html", **context)
 
 
 @post(
