@@ -217,7 +217,7 @@ def _propose(
     "/api/innovations/{id:uuid}",
     tags=[TAG],
     summary="Satu inovasi (selalu terkini)",
-    responses=problems(404),
+    responses=problems(400, 404),
 )
 async def get_innovation(
     request: Request[Any, Any, Any],
