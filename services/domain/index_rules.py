@@ -36,6 +36,8 @@ __all__ = [
     "UrusanRef",
     "available_years",
     "band_for",
+    "design_min_words",
+    "nearest_year",
     "rules_for",
     "spd_row_level",
 ]
@@ -195,12 +197,17 @@ def _check(rules: IndexRules, year: int) -> IndexRules:
 
 def available_years() -> list[int]:
     """Years with an index file, ascending; discovered from the package data."""
+    return list(_years())
+
+
+@functools.cache
+def _years() -> tuple[int, ...]:
     years = []
     for entry in resources.files(_PACKAGE).iterdir():
         match = _YEAR_FILE.match(entry.name)
         if match:
             years.append(int(match.group(1)))
-    return sorted(years)
+    return tuple(sorted(years))
 
 
 @functools.cache
@@ -219,6 +226,12 @@ def nearest_year(year: int) -> int:
         return year
     earlier = [y for y in years if y <= year]
     return max(earlier) if earlier else min(years)
+
+
+@functools.cache
+def design_min_words(year: int) -> int:
+    """Words the rancang bangun needs under the rules of ``year`` (a rubric or index year)."""
+    return rules_for(nearest_year(year)).design_min_words
 
 
 def _figure(row: SpdRow, raw: Mapping[str, float]) -> float:

@@ -55,6 +55,8 @@ from services.domain.events import (
     Submitted,
     Withdrawn,
 )
+from services.domain.index_rules import available_years as index_years
+from services.domain.index_rules import design_min_words
 from services.domain.lifecycle import Command, Status, next_status
 from services.domain.rubric import Rubric
 from services.domain.values import (
@@ -70,7 +72,9 @@ from services.domain.values import (
     Stage,
 )
 
-MIN_DESIGN_WORDS = 300
+#: The rancang bangun word minimum of the latest year file, for texts that name no year; the
+#: checks use the innovation's own year (``index_rules.design_min_words``).
+MIN_DESIGN_WORDS = design_min_words(max(index_years()))
 
 # Which command each event is the outcome of: apply() reads the target status from the table.
 EVENT_COMMANDS: dict[type[Event], Command] = {
@@ -626,7 +630,7 @@ class Innovation(Aggregate):
             "form": p.form is not None,
             "theme": p.theme is not None,
             "affair": bool(p.affair.strip()),
-            "design": p.design.word_count() >= MIN_DESIGN_WORDS,
+            "design": p.design.word_count() >= design_min_words(self.rubric_year),
             "goals": bool(p.goals.strip()),
             "benefits": bool(p.benefits.strip()),
             "results": bool(p.results.strip()),
@@ -643,7 +647,10 @@ class Innovation(Aggregate):
         return scoring.completeness(
             rubric,
             fields=self.field_checks(),
-            field_labels=FIELD_LABELS,
+            field_labels={
+                **FIELD_LABELS,
+                "design": f"Rancang bangun (minimal {design_min_words(self.rubric_year)} kata)",
+            },
             present_document_kinds=live_kinds,
             required_document_kinds=required,
             inputs=self.indicator_inputs(),

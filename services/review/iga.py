@@ -2,7 +2,8 @@
 
 An admin picks approved innovations for a year. ``check`` says, per innovation, what blocks it
 (an error: rejected, already reported, Krenova, missing evidence files) and what deserves a second
-look (a warning: below the call's threshold, applied more than two years ago, not in penerapan,
+look (a warning: below the call's threshold, applied outside the eligibility window of the
+year's index file (``services/domain/index_years``), not in penerapan,
 no SK, two reviewers far apart). ``create`` records SelectedForIGA and ReportedToIGA for all of
 them in one atomic save and files the report under its id.
 
@@ -29,6 +30,7 @@ from services.domain.aggregate import Aggregate, Context
 from services.domain.call import JAKARTA, Call
 from services.domain.errors import DomainError, InvalidValue
 from services.domain.events import ReportedToIGA
+from services.domain.index_rules import nearest_year, rules_for
 from services.domain.innovation import Innovation
 from services.domain.lifecycle import STATUS_LABELS, Status
 from services.domain.organisation import Account, Organisation
@@ -111,13 +113,6 @@ FILES = {"xlsx": export.XLSX_TYPE, "csv": export.CSV_TYPE}
 def as_of(store: EventStore, cls: type[A], id: UUID, moment: datetime) -> A | None:
     """The aggregate as it stood at ``moment`` (None if it did not exist yet)."""
     return cls.replay(e for e in store.events(id) if e.timestamp <= moment)
-
-
-def two_years_before(day: date) -> date:
-    try:
-        return day.replace(year=day.year - 2)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - 2, day=28)
 
 
 class IGAReports:
@@ -250,14 +245,27 @@ class IGAReports:
             warnings.append(
                 Issue(code="no-implementation-date", message="Waktu penerapan belum diisi.")
             )
-        elif profile.implementation_date < two_years_before(today):
-            warnings.append(
-                Issue(
-                    code="applied-long-ago",
-                    message=f"Diterapkan {profile.implementation_date:%d-%m-%Y}, lebih dari "
-                    "dua tahun yang lalu.",
+        else:
+            window = rules_for(nearest_year(year)).eligibility
+            applied = profile.implementation_date
+            if applied < window.first_applied_from:
+                warnings.append(
+                    Issue(
+                        code="applied-long-ago",
+                        message=f"Diterapkan {applied:%d-%m-%Y}, sebelum rentang IGA {year} "
+                        f"({window.first_applied_from:%d-%m-%Y} s.d. "
+                        f"{window.first_applied_to:%d-%m-%Y}).",
+                    )
                 )
-            )
+            elif applied > window.first_applied_to:
+                warnings.append(
+                    Issue(
+                        code="applied-after-window",
+                        message=f"Diterapkan {applied:%d-%m-%Y}, sesudah rentang IGA {year} "
+                        f"({window.first_applied_from:%d-%m-%Y} s.d. "
+                        f"{window.first_applied_to:%d-%m-%Y}).",
+                    )
+                )
         if profile.stage != Stage.PENERAPAN:
             warnings.append(
                 Issue(code="not-implemented", message="Tahapan inovasi belum penerapan.")

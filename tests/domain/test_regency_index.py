@@ -283,3 +283,13 @@ def test_planner_keeps_the_gate() -> None:
     assert plan.best.gate.met and len(plan.chosen) == 35
     without = next(i for i in plan.items if i.id == "w1.01")
     assert without.value_without < plan.best.value  # dropping it loses the gate
+
+
+def test_design_word_minimum_is_read_from_the_year_file() -> None:
+    from services.domain.index_rules import design_min_words
+
+    for year in available_years():
+        assert design_min_words(year) == rules_for(year).design_min_words == 300
+    assert design_min_words(2030) == rules_for(2026).design_min_words  # nearest earlier file
+    assert rules_for(2026).is_estimate("design_min_words") is False
+    assert rules_for(2023).is_estimate("design_min_words")

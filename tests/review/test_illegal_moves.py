@@ -382,3 +382,21 @@ def test_the_view_offers_only_what_the_caller_may_do(
     for who, status in (("op.dinkes", 403), ("op.dlh", 404), ("peserta.0", 404)):
         assert r.get(f"/api/innovations/{iid}/review", who).status_code == status, who
     assert r.client.get(f"/api/innovations/{iid}/review").status_code == 404
+
+
+def test_iga_eligibility_window_comes_from_the_year_file(
+    regency: Regency, items: dict[str, UUID]
+) -> None:
+    """Implemented 1 Sep 2023: inside 2025's window (2023–2024), before 2026's (2024–2025, also
+    used for 2027 until a 2027 file exists), after 2023's (2021–2022)."""
+    approved = str(items["approved"])
+
+    def codes(year: int) -> set[str]:
+        body = {"year": year, "innovation_ids": [approved]}
+        response = regency.post("/api/iga/reports/preview", "admin", body)
+        assert response.status_code == 200, response.text
+        return {w["code"] for w in response.json()["items"][0]["warnings"]}
+
+    assert not codes(2025) & {"applied-long-ago", "applied-after-window"}
+    assert "applied-long-ago" in codes(2027)
+    assert "applied-after-window" in codes(2023)

@@ -16,6 +16,7 @@ from typing import Any
 
 import msgspec
 
+from services.domain.index_rules import design_min_words
 from services.domain.innovation import FIELD_LABELS, MIN_DESIGN_WORDS, Innovation
 from services.domain.values import (
     STAGE_LABELS,
@@ -398,7 +399,8 @@ def hints(innovation: Innovation) -> dict[str, str]:
         if key == "design":
             words = innovation.profile.design.word_count()
             out["design"] = (
-                f"Rancang bangun baru {words} kata; minimal {MIN_DESIGN_WORDS} kata "
+                f"Rancang bangun baru {words} kata; minimal "
+                f"{design_min_words(innovation.rubric_year)} kata "
                 "sebelum diajukan."
             )
         else:
