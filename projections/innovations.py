@@ -40,7 +40,7 @@ from projections.state import KeyedState
 from services.db import Tx
 from services.domain import events as ev
 from services.domain import scoring
-from services.domain.innovation import EVENT_COMMANDS, FIELD_LABELS, Innovation
+from services.domain.innovation import EVENT_COMMANDS, Innovation, field_labels
 from services.domain.lifecycle import _INDEX, Status
 from services.domain.rubric import Rubric, UnknownRubricYear, load_rubric
 from services.domain.values import CallKind, Profile, Stage
@@ -498,7 +498,11 @@ class InnovationsProjection:
             )
         checks = tuple(
             Innovation.field_checks(
-                SimpleNamespace(profile=fold.profile, call_kind=CallKind(fold.call_kind))  # type: ignore[arg-type]
+                SimpleNamespace(  # type: ignore[arg-type]
+                    profile=fold.profile,
+                    call_kind=CallKind(fold.call_kind),
+                    rubric_year=fold.rubric_year,
+                )
             ).items()
         )
         try:
@@ -652,7 +656,7 @@ def _completeness(
     comp = scoring.completeness(
         rubric,
         fields=dict(checks),
-        field_labels=FIELD_LABELS,
+        field_labels=field_labels(rubric.year),
         present_document_kinds=live_kinds & set(required),
         required_document_kinds=required,
         inputs=_inputs(mandatory_inputs),

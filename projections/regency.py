@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
+from uuid import UUID
 
 import msgspec
 
@@ -25,6 +26,7 @@ __all__ = [
     "IndexInputs",
     "Rescore",
     "index_inputs",
+    "rescorer",
     "resolve_rules",
     "urusan_code",
 ]
@@ -39,6 +41,16 @@ _CODE = re.compile(r"^\s*(\d\.\d{2})\b")
 
 #: Re-scores one innovation under another rubric year: (id, rubric year) → (claimed, verified).
 Rescore = Callable[[str, int], tuple[float, float]]
+
+
+def rescorer(commands: Any) -> Rescore:
+    """Re-scores from the innovation's own levels (its aggregate) under another rubric year."""
+
+    def rescore(innovation_id: str, year: int) -> tuple[float, float]:
+        card = commands.innovation(UUID(innovation_id)).scorecard(load_rubric(year))
+        return float(card.claimed_total), float(card.verified_total)
+
+    return rescore
 
 
 class IndexInputs(msgspec.Struct):

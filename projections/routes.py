@@ -22,10 +22,9 @@ from litestar.response import Response
 from projections import metrics as _metrics  # noqa: F401  (registers the lag gauges' hook)
 from projections import queries
 from projections.queries import QueryError
-from projections.regency import Rescore
+from projections.regency import rescorer
 from services.domain.actor import Role
 from services.domain.call import JAKARTA
-from services.domain.rubric import load_rubric
 from services.identity.policy import STAFF, admin_only, requires, signed_in
 from services.web.context import principal_of, runtime_of
 from services.web.problems import problem
@@ -282,16 +281,6 @@ def compliance(
     )
 
 
-def _rescore(runtime: Any) -> Rescore:
-    """Re-scores one innovation from its levels under another rubric year (what-if)."""
-
-    def rescore(innovation_id: str, year: int) -> tuple[float, float]:
-        card = runtime.commands.innovation(UUID(innovation_id)).scorecard(load_rubric(year))
-        return float(card.claimed_total), float(card.verified_total)
-
-    return rescore
-
-
 RubricYear = Annotated[
     int | None,
     QueryParameter(
@@ -339,7 +328,7 @@ def index_dashboard(
             spd=spd,
             limit=limit,
             rubric=rubric,
-            rescore=_rescore(runtime),
+            rescore=rescorer(runtime.commands),
         ),
     )
 
@@ -366,7 +355,11 @@ def index_plan(
         after,
         INNOVATION_MODELS,
         lambda: queries.index_plan(
-            runtime.db, year or _this_year(), rubric=rubric, spd=spd, rescore=_rescore(runtime)
+            runtime.db,
+            year or _this_year(),
+            rubric=rubric,
+            spd=spd,
+            rescore=rescorer(runtime.commands),
         ),
     )
 

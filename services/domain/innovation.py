@@ -129,6 +129,14 @@ FIELD_LABELS: dict[str, str] = {
 }
 
 
+def field_labels(rubric_year: int) -> dict[str, str]:
+    """FIELD_LABELS with the design minimum of the innovation's year (index_years file)."""
+    return {
+        **FIELD_LABELS,
+        "design": f"Rancang bangun (minimal {design_min_words(rubric_year)} kata)",
+    }
+
+
 class DocumentState(msgspec.Struct, kw_only=True):
     document: Document
     verdict: str = "pending"  # pending | accepted | rejected
@@ -647,10 +655,7 @@ class Innovation(Aggregate):
         return scoring.completeness(
             rubric,
             fields=self.field_checks(),
-            field_labels={
-                **FIELD_LABELS,
-                "design": f"Rancang bangun (minimal {design_min_words(self.rubric_year)} kata)",
-            },
+            field_labels=field_labels(self.rubric_year),
             present_document_kinds=live_kinds,
             required_document_kinds=required,
             inputs=self.indicator_inputs(),

@@ -151,3 +151,19 @@ def test_state_and_scorecard_under_another_years_rubric(api: Api, ids: dict[str,
     for url in (f"/api/innovations/{iid}?rubric=2019", f"/api/innovations/{iid}/state?rubric=2019"):
         bad = api.get(url, "auditor" if "state" in url else "admin")
         assert bad.status_code == 400 and "tersedia" in bad.json()["detail"]
+
+
+def test_scores_are_recomputed_when_the_target_rubric_weighs_differently(
+    api: Api, ids: dict[str, UUID], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from projections import regency
+    from services.domain.index_rules import rules_for
+
+    assert regency.rescorer(api.commands)(str(ids["i00"]), 2026) == (100.0, 95.0)
+    monkeypatch.setattr(regency, "_same_weights", lambda a, b: False)  # as a future rubric would
+    inputs = regency.index_inputs(
+        api.runtime.db, 2025, rules_for(2026), lambda iid, year: (11.0, 10.0)
+    )
+    assert {i.verified_score for i in inputs.reported} == {10.0}
+    with pytest.raises(ValueError):
+        regency.index_inputs(api.runtime.db, 2025, rules_for(2026), None)

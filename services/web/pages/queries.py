@@ -15,6 +15,7 @@ from uuid import UUID
 import msgspec
 
 from projections import queries as rm
+from projections.regency import rescorer
 from services.domain.innovation import FIELD_LABELS
 from services.domain.rubric import DOCUMENT_KIND_LABELS
 from services.identity.principal import Principal
@@ -75,26 +76,20 @@ def compliance(runtime: Runtime, year: int) -> rm.ComplianceReport:
     return rm.compliance(runtime.db, year)
 
 
-def _rescore(runtime: Runtime) -> Any:
-    from services.domain.rubric import load_rubric
-
-    def rescore(innovation_id: str, year: int) -> tuple[float, float]:
-        card = runtime.commands.innovation(UUID(innovation_id)).scorecard(load_rubric(year))
-        return float(card.claimed_total), float(card.verified_total)
-
-    return rescore
-
-
 def index_dashboard(
     runtime: Runtime, year: int, spd: float | None, rubric: int | None = None
 ) -> rm.IndexDashboard:
-    return rm.index_dashboard(runtime.db, year, spd=spd, rubric=rubric, rescore=_rescore(runtime))
+    return rm.index_dashboard(
+        runtime.db, year, spd=spd, rubric=rubric, rescore=rescorer(runtime.commands)
+    )
 
 
 def index_plan(
     runtime: Runtime, year: int, spd: float | None, rubric: int | None = None
 ) -> rm.IndexPlan:
-    return rm.index_plan(runtime.db, year, spd=spd, rubric=rubric, rescore=_rescore(runtime))
+    return rm.index_plan(
+        runtime.db, year, spd=spd, rubric=rubric, rescore=rescorer(runtime.commands)
+    )
 
 
 def catalogue(runtime: Runtime, **filters: Any) -> rm.Page:
