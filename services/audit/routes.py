@@ -35,6 +35,7 @@ from services.domain.actor import Role
 from services.domain.call import JAKARTA
 from services.identity.policy import requires
 from services.runtime import Runtime
+from services.spreadsheet import csv_row
 from services.web.context import runtime_of
 from services.web.problems import problem
 
@@ -159,6 +160,7 @@ _json = msgspec.json.Encoder()
 
 
 def _csv_chunks(rows: Iterator[Any]) -> Iterator[bytes]:
+    """Text a spreadsheet would run as a formula (a title, a username, a note) is neutralised."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
@@ -168,7 +170,7 @@ def _csv_chunks(rows: Iterator[Any]) -> Iterator[bytes]:
         buffer.truncate()
         values = msgspec.to_builtins(row)
         values["changes"] = _json.encode(row.changes).decode()
-        writer.writerow([values[c] if values[c] is not None else "" for c in CSV_COLUMNS])
+        writer.writerow(csv_row(values[c] for c in CSV_COLUMNS))
         yield buffer.getvalue().encode()
 
 
