@@ -188,7 +188,17 @@ MATRIX.update(
 SUBMITTER_CMD = expect(
     FORBID, operator=ALLOW, operator_other_org=HIDDEN, participant=HIDDEN, anonymous=HIDDEN
 )
-INNOVATION_VIEW = expect(ALLOW, operator_other_org=HIDDEN, participant=HIDDEN, anonymous=HIDDEN)
+# The internal record (and its documents): staff and the owning organisation; a reviewer of the
+# owning organisation is conflicted (403 with the reason, as on /review and /verifikasi/{id});
+# outsiders get 404 until it is published, then only its public face (tests/submission/
+# test_public_view.py).
+INNOVATION_VIEW = expect(
+    ALLOW,
+    reviewer_same_org=CONFLICT,
+    operator_other_org=HIDDEN,
+    participant=HIDDEN,
+    anonymous=HIDDEN,
+)
 PROPOSERS = expect(
     FORBID, operator=ALLOW, operator_other_org=ALLOW, participant=ALLOW, anonymous=UNAUTH
 )

@@ -208,6 +208,15 @@ class Document(msgspec.Struct, frozen=True, kw_only=True):
     indicator: int | None = None
     replaces: UUID | None = None
     url: str = ""  # for video links: no bytes are stored
+    # On the public face of a published innovation (catalogue, anonymous API, downloads). Set by
+    # the uploader; recorded with the attachment; older records without it are not public.
+    public: bool = False
+
+
+#: Kinds public unless the uploader says otherwise: the innovation video is made to be shown
+#: (the IID form asks for a publicly viewable video). Everything else (SK, SOP, budget files,
+#: reports, photos that may show citizens) stays internal unless marked public.
+PUBLIC_BY_DEFAULT: frozenset[DocumentKind] = frozenset({DocumentKind.VIDEO})
 
 
 class RevisionItem(msgspec.Struct, frozen=True, kw_only=True):

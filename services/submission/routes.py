@@ -24,7 +24,7 @@ from services.domain.events import CallOpened
 from services.domain.lifecycle import Command
 from services.domain.organisation import Organisation
 from services.domain.values import CallKind, DocumentKind, OrganisationKind
-from services.identity.policy import ensure_role
+from services.identity.policy import ensure_role, record_or_public
 from services.identity.principal import Principal
 from services.runtime import Runtime
 from services.submission import documents, krenova
@@ -34,11 +34,12 @@ from services.submission.common import (
     IfMatch,
     command_response,
     innovation_view,
-    load_visible,
+    load_innovation,
     now,
     problems,
     submission_command,
 )
+from services.submission.public import PublicInnovationView, public_view
 from services.submission.schemas import (
     CallCreate,
     CallView,
@@ -216,22 +217,32 @@ def _propose(
     "/api/innovations/{id:uuid}",
     tags=[TAG],
     summary="Satu inovasi (selalu terkini)",
-    responses=problems(404),
+    responses=problems(403, 404),
 )
 async def get_innovation(
     request: Request[Any, Any, Any], id: FromPath[UUID]
-) -> Response[InnovationView]:
-    """Read from the event log, so it includes the caller's last write at once."""
+) -> Response[InnovationView | PublicInnovationView]:
+    """Read from the event log, so it includes the caller's last write at once.
+
+    Staff and the owning organisation get the full record; everyone else (anonymous callers
+    included) the public face of a published innovation (``"view": "public"``, what
+    ``/katalog/{id}`` shows), and 404 for any other. A reviewer of the innovation's own
+    organisation gets 403 (conflict of interest) instead of its internal record."""
     return await sync_to_thread(_get_innovation, request, id)
 
 
-def _get_innovation(request: Request[Any, Any, Any], id: UUID) -> Response[InnovationView]:
+def _get_innovation(
+    request: Request[Any, Any, Any], id: UUID
+) -> Response[InnovationView | PublicInnovationView]:
     runtime = runtime_of(request)
     principal = principal_of(request)
-    innovation = load_visible(runtime, principal, id)
-    etag = f'"{innovation.version}"'
+    innovation = load_innovation(runtime, id)
+    internal = record_or_public(principal, innovation)
+    etag = f'"{innovation.version}"' if internal else f'"{innovation.version}-public"'
     if request.headers.get("if-none-match", "").strip().removeprefix("W/") == etag:
         return Response(None, status_code=304, headers={"ETag": etag})  # type: ignore[arg-type]
+    if not internal:
+        return Response(public_view(runtime.store, innovation), headers={"ETag": etag})
     return Response(innovation_view(runtime, principal, innovation), headers={"ETag": etag})
 
 

@@ -23,7 +23,7 @@ import filetype
 import msgspec
 from multipart import MultipartSegment, ParserError, ParserLimitReached, PushMultipartParser
 
-from services.domain.values import Document, DocumentKind
+from services.domain.values import PUBLIC_BY_DEFAULT, Document, DocumentKind
 from services.submission.blobs import MB, BlobStore, TooLarge
 from services.web.problems import problem
 
@@ -116,7 +116,26 @@ class UploadForm(msgspec.Struct, kw_only=True):
             self.writer.abort()
 
 
-def video_link(link: str, indicator: int | None, replaces: UUID | None) -> Document:
+PUBLIC_YES = frozenset({"true", "1", "ya", "on"})
+PUBLIC_NO = frozenset({"false", "0", "tidak", "off"})
+
+
+def public_mark(raw: str | None, kind: DocumentKind) -> bool | None:
+    """The form's ``public`` field: absent or empty → the kind's default
+    (``PUBLIC_BY_DEFAULT``); true/1/ya/on or false/0/tidak/off; anything else None (invalid)."""
+    value = (raw or "").strip().lower()
+    if not value:
+        return kind in PUBLIC_BY_DEFAULT
+    if value in PUBLIC_YES:
+        return True
+    if value in PUBLIC_NO:
+        return False
+    return None
+
+
+def video_link(
+    link: str, indicator: int | None, replaces: UUID | None, public: bool = True
+) -> Document:
     """A video given as an already checked web address: recorded as a link, no bytes stored."""
     return Document(
         doc_id=uuid4(),
@@ -129,6 +148,7 @@ def video_link(link: str, indicator: int | None, replaces: UUID | None) -> Docum
         indicator=indicator,
         replaces=replaces,
         url=link,
+        public=public,
     )
 
 

@@ -31,6 +31,7 @@ from services.web.pages.common import (
     call_of,
     conflict_page,
     guard,
+    load_record,
     load_visible,
     parse_uuid,
     rubric_of,
@@ -208,8 +209,9 @@ def review_context(
 
 @get("/verifikasi/{innovation_id:str}", sync_to_thread=True, name="page:review")
 def review_page(request: Request[Any, Any, Any], innovation_id: FromPath[str]) -> Any:
-    policy.ensure_role(principal_of(request), Role.REVIEWER, Role.ADMIN, Role.AUDITOR)
-    innovation = load_visible(request, parse_uuid(innovation_id))
+    principal = principal_of(request)
+    policy.ensure_role(principal, Role.REVIEWER, Role.ADMIN, Role.AUDITOR)
+    innovation = load_record(request, parse_uuid(innovation_id))  # 403 if conflicted
     return render(request, "review/review.html", **review_context(request, innovation))
 
 

@@ -35,6 +35,7 @@ from services.web.pages.common import (
     call_of,
     conflict_page,
     guard,
+    load_record,
     load_visible,
     now,
     parse_uuid,
@@ -208,8 +209,9 @@ def new_submit(request: Request[Any, Any, Any], data: Form) -> Any:
 def overview(request: Request[Any, Any, Any], innovation_id: FromPath[str]) -> Any:
     principal = principal_of(request)
     innovation = load_visible(request, parse_uuid(innovation_id))
-    if not principal.authenticated:
-        return redirect(f"/katalog/{innovation.id}")
+    if innovation.published and not policy.sees_record(principal, innovation):
+        return redirect(f"/katalog/{innovation.id}")  # the public face, for everyone else
+    policy.ensure_record(principal, innovation)
     context = workspace(request, innovation, "ringkasan")
     return render(request, "submission/overview.html", **context)
 
@@ -244,7 +246,7 @@ def _form_context(
 
 @get("/inovasi/{innovation_id:str}/isian", sync_to_thread=True, name="page:form")
 def form_page(request: Request[Any, Any, Any], innovation_id: FromPath[str]) -> Any:
-    innovation = load_visible(request, parse_uuid(innovation_id))
+    innovation = load_record(request, parse_uuid(innovation_id))
     return render(request, "submission/form.html", **_form_context(request, innovation))
 
 
@@ -361,7 +363,7 @@ def _documents_context(
 
 @get("/inovasi/{innovation_id:str}/dokumen", sync_to_thread=True, name="page:documents")
 def documents_page(request: Request[Any, Any, Any], innovation_id: FromPath[str]) -> Any:
-    innovation = load_visible(request, parse_uuid(innovation_id))
+    innovation = load_record(request, parse_uuid(innovation_id))
     return render(request, "submission/documents.html", **_documents_context(request, innovation))
 
 
@@ -508,7 +510,7 @@ def _assessment_context(
 
 @get("/inovasi/{innovation_id:str}/penilaian", sync_to_thread=True, name="page:assessment")
 def assessment_page(request: Request[Any, Any, Any], innovation_id: FromPath[str]) -> Any:
-    innovation = load_visible(request, parse_uuid(innovation_id))
+    innovation = load_record(request, parse_uuid(innovation_id))
     return render(request, "submission/assessment.html", **_assessment_context(request, innovation))
 
 
@@ -596,7 +598,7 @@ def _submit_command(innovation: Innovation) -> Command:
 
 @get("/inovasi/{innovation_id:str}/ajukan", sync_to_thread=True, name="page:submit")
 def submit_page(request: Request[Any, Any, Any], innovation_id: FromPath[str]) -> Any:
-    innovation = load_visible(request, parse_uuid(innovation_id))
+    innovation = load_record(request, parse_uuid(innovation_id))
     command = _submit_command(innovation)
     guard(request, command, innovation)
     return render(
