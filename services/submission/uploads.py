@@ -43,7 +43,7 @@ VIDEO_LINK_TYPE = "text/uri-list"
 MAX_NAME = 150
 MAX_FIELD = 4096
 MAX_PARTS = 12
-FORM_FIELDS = frozenset({"kind", "indicator", "replaces", "url", "file"})
+FORM_FIELDS = frozenset({"kind", "indicator", "replaces", "url", "public", "file"})
 _RESERVED = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 _SPACES = re.compile(r"\s+")
 _URL = re.compile(r"^https?://[^\s<>\"'\x00-\x1f\x7f]{3,2040}$", re.IGNORECASE)
@@ -262,7 +262,7 @@ def _check_field(name: str, form: UploadForm, texts: dict[str, bytearray]) -> No
         raise problem(
             400,
             f"Kolom '{name}' tidak dikenal. Kolom yang diterima: kind, indicator, replaces, "
-            "url, file.",
+            "url, public, file.",
             "validation",
             field=name,
         )

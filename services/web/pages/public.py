@@ -19,6 +19,7 @@ from services.domain.errors import DomainError
 from services.domain.values import STAGE_LABELS
 from services.identity import policy
 from services.store import NotFound
+from services.submission.public import public_view
 from services.web.context import principal_of, runtime_of
 from services.web.pages import queries
 from services.web.pages.common import Names, call_handler, now, parse_uuid, rubric_of
@@ -116,6 +117,7 @@ def public_innovation(request: Request[Any, Any, Any], innovation_id: FromPath[s
         p=innovation.profile,
         organisation=names.org_name(innovation.organisation_id),
         score=innovation.scorecard(rubric_of(innovation)).verified_total,
+        documents=public_view(runtime.store, innovation).documents,  # only those marked public
         labels={
             "initiator": INITIATOR_LABELS,
             "kind": KIND_LABELS,
