@@ -466,6 +466,30 @@ def test_logout_ends_the_session(client: Any) -> None:
     assert client.get("/dasbor", headers=HTML, follow_redirects=False).status_code == 303
 
 
+def test_the_upload_form_sets_the_public_mark(client: Any, web_world: WebWorld) -> None:
+    """Issue 15 item 8: a document is public only when marked so (video by default)."""
+    c = web_world.runtime.commands
+    iid = web_world.complete_draft("Dokumen Publik")
+    token = login(client, "op.dukcapil")
+
+    def post(**fields: Any) -> Any:
+        files = fields.pop("files", None)
+        data = {"_csrf_token": token, "version": str(c.innovation(iid).version), **fields}
+        return client.post(
+            f"/inovasi/{iid}/dokumen", data=data, files=files, headers=HTML, follow_redirects=False
+        )
+
+    pdf = {"file": ("umum.pdf", MINIMAL_PDF, "application/pdf")}
+    assert post(kind="report", public="ya", files=pdf).status_code == 303
+    assert post(kind="budget", files={"file": ("dpa.pdf", MINIMAL_PDF, "x/y")}).status_code == 303
+    assert post(kind="video", url="https://youtu.be/publik").status_code == 303
+    refused = post(kind="sop", public="mungkin", files=pdf)
+    assert refused.status_code == 422 and "katalog publik" in refused.text
+    marks = {d.document.name: d.document.public for d in c.innovation(iid).documents.values()}
+    assert marks["umum.pdf"] is True and marks["dpa.pdf"] is False
+    assert marks["https://youtu.be/publik"] is True
+
+
 def test_video_links_photo_types_and_replacing_a_document(client: Any, web_world: WebWorld) -> None:
     c = web_world.runtime.commands
     iid = web_world.complete_draft("Dokumen Beragam")

@@ -24,9 +24,10 @@ from services.domain.errors import DomainError, NotAllowed
 from services.domain.innovation import Innovation
 from services.domain.lifecycle import Command, Status
 from services.domain.rubric import DOCUMENT_KIND_LABELS
-from services.domain.values import CallKind, Profile
+from services.domain.values import CallKind, DocumentKind, Profile
 from services.identity import policy
 from services.store import ConcurrencyConflict, NotFound
+from services.submission.uploads import public_mark
 from services.web.context import principal_of, runtime_of
 from services.web.pages import forms, queries, uploads
 from services.web.pages.common import (
@@ -389,9 +390,12 @@ def upload(request: Request[Any, Any, Any], innovation_id: FromPath[str], data: 
     url = str(data.get("url", "") or "").strip()
     indicator_raw = str(data.get("indicator", "")).strip()
     replaces_raw = str(data.get("replaces", "")).strip()
+    public_raw = str(data.get("public", "") or "").strip()
     error = ""
     if kind not in DOCUMENT_KIND_LABELS:
         error = "Pilih jenis dokumen."
+    elif public_mark(public_raw, DocumentKind(kind)) is None:
+        error = "Pilihan tampil di katalog publik tidak dikenal."
     elif file is None and not url:
         error = "Pilih berkas yang akan diunggah (atau isi tautan untuk video)."
     indicator: int | None = None
@@ -416,6 +420,7 @@ def upload(request: Request[Any, Any, Any], innovation_id: FromPath[str], data: 
             expected=version_of(data),
             url=url,
             replaces=replaces,
+            public=bool(public_mark(public_raw, DocumentKind(kind))),
         )
     except ConcurrencyConflict as exc:
         return conflict_page(request, innovation.id, exc, f"/inovasi/{innovation.id}/dokumen")

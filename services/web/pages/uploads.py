@@ -40,7 +40,9 @@ class UploadRefused(Exception):
         self.message = message
 
 
-def link_document(kind: str, url: str, indicator: int | None, replaces: UUID | None) -> Document:
+def link_document(
+    kind: str, url: str, indicator: int | None, replaces: UUID | None, public: bool = True
+) -> Document:
     """A video given as a web address: recorded as a link, no bytes stored."""
     from litestar.plugins.problem_details import ProblemDetailsException
 
@@ -50,7 +52,7 @@ def link_document(kind: str, url: str, indicator: int | None, replaces: UUID | N
         link = safe_url(url)
     except ProblemDetailsException as exc:
         raise UploadRefused(422, str(exc.detail)) from None
-    return video_link(link, indicator, replaces)
+    return video_link(link, indicator, replaces, public)
 
 
 def attach(
@@ -63,10 +65,11 @@ def attach(
     expected: int | None,
     url: str = "",
     replaces: UUID | None = None,
+    public: bool = False,
 ) -> Outcome:
     runtime = runtime_of(request)
     if file is None:
-        document = link_document(kind, url, indicator, replaces)
+        document = link_document(kind, url, indicator, replaces, public)
         return run_command(
             request,
             lambda ctx: runtime.commands.attach_document(
@@ -107,6 +110,7 @@ def attach(
         storage_key=stored.key,
         indicator=indicator,
         replaces=replaces,
+        public=public,
     )
     return run_command(
         request,
