@@ -279,7 +279,7 @@ def conflict_page(
     runtime = runtime_of(request)
     submitted = max(exc.attempted_version - 1, 0)
     current = runtime.commands.innovation(innovation_id)
-    policy.ensure_view(principal_of(request), current)
+    policy.ensure_record(principal_of(request), current)  # it shows the record's changes
     return render(
         request,
         "conflict.html",
