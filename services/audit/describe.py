@@ -364,11 +364,18 @@ def _document_attached(e: ev.DocumentAttached, b: _Before) -> Described:
         _change(
             f"documents.{d.doc_id}",
             None,
-            {"name": d.name, "kind": d.kind, "sha256": d.sha256, "size": d.size},
+            {
+                "name": d.name,
+                "kind": d.kind,
+                "sha256": d.sha256,
+                "size": d.size,
+                "public": d.public,
+            },
             label=f"Dokumen {kind}",
         )
     ]
-    text = f"mengunggah dokumen '{d.name}' ({kind}){target} pada {_title(b, e)}"
+    shown = ", terbuka untuk umum" if d.public else ""
+    text = f"mengunggah dokumen '{d.name}' ({kind}){target}{shown} pada {_title(b, e)}"
     if d.replaces is not None:
         changes.append(
             _change(f"documents.{d.replaces}.removed", False, True, label="Dokumen diganti")
