@@ -40,6 +40,7 @@ from projections.base import Envelope, Folding, Projection
 from projections.log import Decoder, EventLog, RawRow, union_topics
 from projections.runner import owner_id
 from projections.target import Session, Target
+from services import quarantine
 from services.config import Settings
 from services.db import Tx
 from services.store import EventStore
@@ -354,6 +355,7 @@ def _swap(
             if tx.dialect == "sqlite":
                 for table in projection.tables:
                     tx.execute(f"ANALYZE {table}")
+            quarantine.forget(tx, projection.name)  # every event is in the rebuilt tables
             tracking.advance(
                 tx,
                 projection.name,
