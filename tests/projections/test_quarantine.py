@@ -9,13 +9,9 @@ fixed.
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID, uuid4
 
 import pytest
-from eventsourcing.persistence import StoredEvent
 
 from projections import quarantine as requeue
 from projections.catalogue import CatalogueProjection
@@ -28,33 +24,7 @@ from services.config import Settings
 from services.domain import events as ev
 from services.store import EventStore
 from tests.factories import World
-
-
-def poison_proposal(store: EventStore) -> tuple[int, UUID]:
-    """A copy of a stored proposal for a new stream, its title holding a NUL character."""
-    proposed = next(n for n in store.notifications(1, 10_000) if n.topic == ev.Proposed.TOPIC)
-    state = json.loads(proposed.state)
-    oid = uuid4()
-    state["originator_id"] = str(oid)
-    state["timestamp"] = datetime.now(UTC).isoformat()
-    state["profile"]["title"] = "Inovasi\u0000Racun"
-    ids = store.recorder.insert_events(
-        [StoredEvent(oid, 1, ev.Proposed.TOPIC, json.dumps(state).encode())]
-    )
-    assert ids is not None
-    return ids[0], oid
-
-
-def undecodable(store: EventStore) -> int:
-    """A known topic every innovation model wants, with a state no event class decodes."""
-    oid = uuid4()
-    state = {"originator_id": str(oid), "originator_version": 1,
-             "timestamp": datetime.now(UTC).isoformat(), "bukan": "peristiwa"}  # fmt: skip
-    ids = store.recorder.insert_events(
-        [StoredEvent(oid, 1, ev.Submitted.TOPIC, json.dumps(state).encode())]
-    )
-    assert ids is not None
-    return ids[0]
+from tests.poison import poison_proposal, undecodable
 
 
 def quarantined(settings: Settings) -> set[tuple[str, int]]:
