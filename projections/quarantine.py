@@ -78,7 +78,10 @@ def _retry_one(
             if not found:
                 raise LookupError(f"read model {item.follower} does not exist any more")
             projection = found[0]
-            envelopes = Decoder(None).decode(rows)
+            topics = getattr(projection, "topics", None)
+            envelopes = [
+                e for e in Decoder(None).decode(rows) if topics is None or e.topic in topics
+            ]
             try:
                 with session.transaction() as tx:
                     tracking.lock(tx, projection.name)
