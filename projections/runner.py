@@ -55,6 +55,7 @@ log = logging.getLogger("sirisma.projections")
 
 DEFAULT_BATCH = 500
 DEFAULT_ATTEMPTS = 5  # tries of one event (after its batch failed) before it is quarantined
+RETRY_PAUSE = 0.5  # seconds; doubled after each failed try of one event (1, 2, 4, 8 s)
 
 
 def owner_id() -> str:
@@ -119,8 +120,8 @@ class Runner:
         lock_retry: float = 1.0,
         owner: str | None = None,
         on_batch: Callable[[str, int], None] | None = None,
-        attempts: int = DEFAULT_ATTEMPTS,
-        retry_pause: float = 0.5,
+        attempts: int | None = None,
+        retry_pause: float | None = None,
     ) -> None:
         self.settings = settings
         self.target = Target(settings, schema)
@@ -136,8 +137,8 @@ class Runner:
         self.lock_retry = lock_retry
         self.owner = owner or owner_id()
         self.on_batch = on_batch
-        self.attempts = max(1, attempts)
-        self.retry_pause = retry_pause
+        self.attempts = max(1, attempts or DEFAULT_ATTEMPTS)
+        self.retry_pause = RETRY_PAUSE if retry_pause is None else retry_pause
         self._wake = threading.Event()
         self._cond = threading.Condition()
         self._next_lock_try = 0.0
