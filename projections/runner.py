@@ -445,6 +445,10 @@ class Runner:
             if _is_disconnect(session, exc):
                 raise
             model.last_error = quarantine.error_text(exc)
+            if isinstance(exc, sqlite3.OperationalError):  # "locked": busy, not poison
+                model.paused_until = time.monotonic() + 1.0
+                log.warning("read model %s: %s; trying again", model.name, exc)
+                return False
             if len(batch) > 1:  # which event? one per transaction from here to ``last``
                 model.isolate_until = last
                 log.warning(

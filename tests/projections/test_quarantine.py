@@ -137,3 +137,22 @@ def test_the_quarantine_is_counted_on_metrics(settings: Settings, store: EventSt
     assert 'sirisma_projection_quarantined_events{model="innovations"} 1.0' in text
     assert 'sirisma_projection_quarantined_events{model="catalogue"} 0.0' in text
     assert "sirisma_relay_quarantined_events 1.0" in text
+
+
+def test_a_rebuild_leaves_an_undecodable_event_in_quarantine(
+    settings: Settings, store: EventStore
+) -> None:
+    """Before: the rebuild (also the runner's automatic one after an upgrade) raised on it."""
+    from projections.rebuild import rebuild
+
+    world = World(Commands(store))
+    world.complete_draft("Satu")
+    bad = undecodable(store)
+    world.complete_draft("Dua")
+    report = rebuild(settings, store=store)
+    assert report.position == store.max_notification_id()
+    wanting = {
+        m.name for m in Runner(settings, store=store).models if m.wants_topic(ev.Submitted.TOPIC)
+    }
+    assert quarantined(settings) == {(name, bad) for name in wanting}
+    assert {"Satu", "Dua"} <= titles(settings)
