@@ -300,7 +300,7 @@ class Runner:
                     tx, model.name, 0, event_time=None, owner=self.owner, signature=expected
                 )
                 return 0
-        from projections.rebuild import rebuild
+        from projections.rebuild import RebuildBusy, rebuild
 
         log.warning(
             "read model %s was built by another version (%s, now %s): rebuilding it",
@@ -308,12 +308,35 @@ class Runner:
             stored,
             expected,
         )
-        rebuild(
-            self.settings,
-            schema=self.target.schema,
-            store=self.store,
-            projections=[model.projection],
-        )
+        try:
+            rebuild(
+                self.settings,
+                schema=self.target.schema,
+                store=self.store,
+                projections=[model.projection],
+            )
+        except RebuildBusy:
+            raise
+        except Exception as exc:
+            if _is_disconnect(session, exc):
+                raise
+            # A rebuild stops on a poison event; this runner does not: start the model over
+            # here, where a failing event is quarantined (it is incomplete until caught up).
+            log.exception(
+                "read model %s: rebuild failed; applying the log from the start instead",
+                model.name,
+            )
+            with session.transaction() as tx:
+                tracking.lock(tx, model.name)
+                for table in model.projection.tables:
+                    tx.execute(f"DROP TABLE IF EXISTS {table}")
+                for statement in model.projection.schema(session.dialect, ""):
+                    tx.execute(statement)
+                quarantine.forget(tx, model.name)
+                tracking.advance(
+                    tx, model.name, 0, event_time=None, owner=self.owner, signature=expected
+                )
+            return 0
         with session.transaction() as tx:
             return tracking.lock(tx, model.name)
 

@@ -156,3 +156,28 @@ def test_a_rebuild_leaves_an_undecodable_event_in_quarantine(
     }
     assert quarantined(settings) == {(name, bad) for name in wanting}
     assert {"Satu", "Dua"} <= titles(settings)
+
+
+def test_a_model_whose_automatic_rebuild_meets_poison_is_built_by_the_runner(
+    postgres_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After an upgrade (a new ``version``) the runner rebuilds the model; the rebuild stops on
+    the NUL, so the runner applies the log itself, quarantining it, instead of never starting."""
+    from projections.innovations import InnovationsProjection
+
+    store = EventStore(postgres_settings)
+    try:
+        world = World(Commands(store))
+        world.complete_draft("Sebelum Racun")
+        nul, _ = poison_proposal(store)
+        world.complete_draft("Sesudah Racun")
+        Runner(postgres_settings, store=store, attempts=2, retry_pause=0.0).catch_up()
+        monkeypatch.setattr(InnovationsProjection, "version", 99, raising=False)
+        runner = Runner(postgres_settings, store=store, attempts=2, retry_pause=0.0)
+        runner.catch_up(timeout=30)
+        head = store.max_notification_id()
+        assert all(p == head for p in runner.positions().values())
+        assert ("innovations", nul) in quarantined(postgres_settings)
+        assert {"Sebelum Racun", "Sesudah Racun"} <= titles(postgres_settings)
+    finally:
+        store.close()
