@@ -6,9 +6,10 @@ a read model, or the notification relay's planning — in one transaction that a
 from quarantine; one that still fails stays, with the new error. The follower's tracking row is
 locked first, so a retry never interleaves with a batch of the running follower.
 
-The event is applied after the events that followed it in the log: a read model then holds that
-stream as the event, applied late, makes it (which for most events, each setting fields of its
-own stream, is what it would have been).
+The event is applied after the events that followed it in the log, so the stream ends as that
+late event leaves it; for most events (each sets fields of its own stream) that is what it would
+have been, but not always: ``sirisma rebuild`` of the model gives the exact result once every
+event can be applied.
 """
 
 from __future__ import annotations

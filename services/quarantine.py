@@ -16,7 +16,6 @@ sends nothing for it). The admin page and ``sirisma projections status`` say so.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 import msgspec
 
@@ -121,6 +120,6 @@ def counts(tx: Tx) -> dict[str, int]:
     return {str(r[0]): int(r[1]) for r in rows}
 
 
-def ensure_schema(tx: Any) -> None:
+def ensure_schema(tx: Tx) -> None:
     for statement in SCHEMA:
         tx.execute(statement)
