@@ -17,6 +17,7 @@ from projections.compliance import ComplianceProjection
 from projections.directory import DirectoryProjection
 from projections.innovations import InnovationsProjection
 from projections.tracking import SCHEMA as TRACKING_SCHEMA
+from services.quarantine import SCHEMA as QUARANTINE_SCHEMA
 
 Factory = Callable[..., Projection]
 
@@ -73,7 +74,7 @@ def names() -> list[str]:
 
 def schema_statements(dialect: str, projections: Iterable[Any] | None = None) -> list[str]:
     """Tracking table plus every read model's tables: what ``migrate`` creates."""
-    statements = list(TRACKING_SCHEMA)
+    statements = [*TRACKING_SCHEMA, *QUARANTINE_SCHEMA]
     for projection in projections if projections is not None else all_projections():
         statements.extend(projection.schema(dialect, ""))
     return statements

@@ -15,13 +15,15 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Request, get
-from litestar.params import FromQuery, QueryParameter
+from litestar import Request, get, post
+from litestar.params import FromQuery, Parameter, QueryParameter
 from litestar.response import Response
 
 from projections import metrics as _metrics  # noqa: F401  (registers the lag gauges' hook)
+from projections import quarantine as requeue
 from projections import queries
 from projections.queries import QueryError
+from services import quarantine
 from services.domain.actor import Role
 from services.domain.call import JAKARTA
 from services.identity.policy import STAFF, admin_only, requires, signed_in
@@ -429,7 +431,48 @@ def calls(
     )
 
 
+# --- quarantine (issue 15, item 1b): events a read model or the relay skipped ------------------
+
+
+@get(
+    "/api/admin/quarantine",
+    tags=["read models"],
+    summary="Peristiwa dikarantina (dilewati model baca atau relai)",
+    guards=[admin_only],
+    sync_to_thread=True,
+)
+def list_quarantine(request: Request[Any, Any, Any]) -> list[quarantine.Item]:
+    """Events a follower of the log gave up on after bounded retries, with the error. The
+    follower is inconsistent for that one stream until the event is retried successfully."""
+    return requeue.pending(runtime_of(request).settings)
+
+
+@post(
+    "/api/admin/quarantine/{follower:str}/{notification_id:int}/retry",
+    tags=["read models"],
+    summary="Terapkan ulang peristiwa yang dikarantina",
+    guards=[admin_only],
+    sync_to_thread=True,
+    status_code=200,
+)
+def retry_quarantined(
+    request: Request[Any, Any, Any],
+    follower: Annotated[str, Parameter(max_length=100)],
+    notification_id: Annotated[int, Parameter(ge=1)],
+) -> quarantine.RetryOutcome:
+    """Apply the event again; it leaves quarantine when that succeeds (``released``)."""
+    runtime = runtime_of(request)
+    outcomes = requeue.retry(
+        runtime.settings, [follower], notification_id=notification_id, store=runtime.store
+    )
+    if not outcomes:
+        raise problem(404, "Peristiwa itu tidak ada dalam karantina.", "not-found")
+    return outcomes[0]
+
+
 route_handlers: list[Any] = [
+    list_quarantine,
+    retry_quarantined,
     list_innovations,
     status_board,
     review_queue,

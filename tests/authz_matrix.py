@@ -426,8 +426,28 @@ def _dead_letter(ctx: Any) -> str:
     return dead_letter(ctx.runtime)
 
 
+def _quarantined(ctx: Any) -> int:
+    """An event quarantined for the innovations read model (as the runner records it)."""
+    from projections import tracking
+    from projections.target import Target
+    from services import quarantine
+
+    session = Target(ctx.runtime.settings).connect()
+    try:
+        with session.transaction() as tx:
+            tracking.ensure_schema(tx)
+            quarantine.record(tx, "innovations", 1, "t", None, "galat", 5)
+    finally:
+        session.close()
+    return 1
+
+
 MATRIX.update(
     {
+        ("GET", "/api/admin/quarantine"): Rule(ADMIN_ONLY),
+        ("POST", "/api/admin/quarantine/{follower}/{notification_id}/retry"): Rule(
+            ADMIN_ONLY, params={"follower": "innovations", "notification_id": _quarantined}
+        ),
         ("GET", "/api/me/notifications"): Rule(SIGNED_IN),
         ("POST", "/api/me/notifications/{notification_id}/read"): Rule(
             SIGNED_IN, params={"notification_id": _own_notification}

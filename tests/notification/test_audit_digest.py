@@ -16,6 +16,7 @@ from services.notification import audit_trail, outbox
 from services.notification.audit_trail import verify
 from services.runtime import Runtime
 from tests.notification.conftest import NotifyWorld, drain, settings_env
+from tests.notification.helpers import bypass_append_only
 
 WIB = ZoneInfo("Asia/Jakarta")
 NOW = datetime(2025, 3, 6, 9, 0, tzinfo=WIB).astimezone(UTC)  # Thursday 6 March, 09.00 WIB
@@ -83,6 +84,7 @@ def test_tampering_with_a_sealed_day_is_reported_with_its_day(
     drain(quiet_runtime)
     audit_trail.seal(quiet_runtime, NOW)
     with quiet_runtime.db.transaction() as tx:
+        bypass_append_only(tx)
         tx.execute(tamper)
     report = verify(quiet_runtime.db, quiet_runtime.settings.secret_key)
     assert not report.ok
@@ -95,6 +97,7 @@ def test_rewriting_a_digest_needs_the_secret_key(quiet_runtime: Runtime) -> None
     drain(quiet_runtime)
     audit_trail.seal(quiet_runtime, NOW)
     with quiet_runtime.db.transaction() as tx:
+        bypass_append_only(tx)
         tx.execute(
             "UPDATE notification_audit_records SET summary = 'diubah' WHERE notification_id = 1"
         )
@@ -124,6 +127,7 @@ def test_a_day_with_unfinished_audit_work_is_not_sealed(quiet_runtime: Runtime) 
         ("innovation.Submitted",),
     )[0]["notification_id"]
     with quiet_runtime.db.transaction() as tx:
+        bypass_append_only(tx)
         tx.execute("DELETE FROM notification_audit_records WHERE notification_id = ?", (submitted,))
     key = outbox.Key(f"event:{submitted}", "", "audit")
     with quiet_runtime.db.transaction() as tx:
@@ -158,6 +162,7 @@ def test_cli_verify_exits_non_zero_on_tampering(sqlite_settings: Settings) -> No
     runtime = Runtime(sqlite_settings, background=False)
     try:
         with runtime.db.transaction() as tx:
+            bypass_append_only(tx)
             tx.execute(
                 "UPDATE notification_audit_records SET summary = 'x' WHERE day = '2025-03-03'"
             )
@@ -166,3 +171,21 @@ def test_cli_verify_exits_non_zero_on_tampering(sqlite_settings: Settings) -> No
     broken = CliRunner().invoke(main, ["digests", "verify"], env=env)
     assert broken.exit_code == 1
     assert '"first_broken_day": "2025-03-03"' in broken.output
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "UPDATE notification_audit_records SET summary = 'diubah' WHERE notification_id = 1",
+        "DELETE FROM notification_audit_records WHERE notification_id = 1",
+    ],
+    ids=["update", "delete"],
+)
+def test_audit_records_are_append_only(quiet_runtime: Runtime, change: str) -> None:
+    seeded(quiet_runtime)
+    drain(quiet_runtime)
+    before = quiet_runtime.db.rows("SELECT * FROM notification_audit_records ORDER BY 1")
+    assert before
+    with pytest.raises(Exception, match="append-only"), quiet_runtime.db.transaction() as tx:
+        tx.execute(change)
+    assert quiet_runtime.db.rows("SELECT * FROM notification_audit_records ORDER BY 1") == before

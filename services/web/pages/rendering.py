@@ -117,6 +117,7 @@ def navigation(principal: Principal) -> list[tuple[str, str]]:
             ("/krenova/penjurian", "Krenova"),
             ("/kepatuhan", "Kepatuhan"),
             ("/dasbor-daerah", "Dasbor Daerah"),
+            ("/karantina", "Karantina"),
         ]
     elif role == Role.AUDITOR:
         items[1:1] = [
