@@ -28,7 +28,7 @@ from services.ops import health, http, instrument, logs
 from services.review import routes as review_routes
 from services.runtime import Runtime
 from services.submission import routes as submission_routes
-from services.web import pages, problems, security
+from services.web import input_guard, pages, problems, security
 from services.web.idempotency import IdempotencyMiddleware
 
 # One line per bounded context: each module exposes ``route_handlers``.
@@ -109,6 +109,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             *security.inner_middleware(settings),
             IdempotencyMiddleware(),  # after auth: keys are scoped per caller
         ],
+        before_request=input_guard.check_request,  # 401 and bad text before any body is read
         before_send=[security.add_security_headers, http.add_correlation_header],
         after_exception=[log_denied],
         logging_config=logs.litestar_config(),  # one format for every line (services.ops.logs)
