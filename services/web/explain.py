@@ -74,7 +74,8 @@ def _length(kind: str, op: str, n: str) -> str:
     unit = {"str": "karakter", "array": "butir", "object": "kolom"}.get(kind, "")
     if kind == "str" and op == ">=" and n == "1":
         return "wajib diisi (tidak boleh kosong)."
-    return f"{'paling panjang' if kind == 'str' and '<' in op else BOUNDS[op]} {_n(n)} {unit}."
+    most = "paling panjang" if kind == "str" else "paling banyak"
+    return f"{most if '<' in op else 'paling sedikit'} {_n(n)} {unit}."
 
 
 RULES: list[tuple[re.Pattern[str], Callable[[re.Match[str], str, str], Explained]]] = [
