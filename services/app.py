@@ -15,6 +15,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.response import Response
+from litestar.routes import HTTPRoute
 
 from projections import routes as projection_routes
 from services import metrics
@@ -95,7 +96,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     for context in contexts_for(settings.service):
         handlers.extend(context.route_handlers)
 
-    return Litestar(
+    app = Litestar(
         route_handlers=handlers,
         state=State({"runtime": runtime}),
         # Pages: HTML error pages for browsers wrap the problem handlers, so order matters.
@@ -125,3 +126,20 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         on_shutdown=[runtime.close],
         debug=False,
     )
+    allow_every_method(app)
+    return app
+
+
+def allow_every_method(app: Litestar) -> None:
+    """Litestar builds a path's automatic OPTIONS handler with the first handler registered for
+    it and keeps it when more handlers join the path, so ``Allow`` listed too few methods (GET
+    missing from ``/api/innovations``). Point each such handler at the route it now serves."""
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for handler in route.route_handlers:
+            fn = handler.fn
+            if getattr(fn, "__name__", "") == "options_handler" and fn.__closure__:
+                for cell in fn.__closure__:
+                    if isinstance(cell.cell_contents, HTTPRoute):
+                        cell.cell_contents = route

@@ -223,7 +223,7 @@ def audit_trail(
     if format == "csv":
         return Stream(
             _csv_chunks(rows),
-            media_type="text/csv; charset=utf-8",
+            media_type="text/csv",  # Litestar adds "; charset=utf-8" to text/*
             headers={"Content-Disposition": f'attachment; filename="jejak-audit-{stamp}.csv"'},
         )
     return Stream(

@@ -844,7 +844,9 @@ def _file_response(request: Request[Any, Any, Any], report_id: UUID, name: str) 
     }
     if request.headers.get("if-none-match", "").strip().removeprefix("W/") == etag:
         return Response(b"", status_code=304, headers=headers)
-    return Response(stored.content, media_type=stored.content_type, headers=headers)
+    # Litestar adds "; charset=utf-8" to text/* itself: the stored type's parameters would double it
+    media_type = stored.content_type.partition(";")[0].strip()
+    return Response(stored.content, media_type=media_type, headers=headers)
 
 
 @get(
@@ -865,7 +867,7 @@ def iga_xlsx(request: Request[Any, Any, Any], report_id: FromPath[UUID]) -> Resp
     tags=[TAG],
     summary="Unduh laporan IGA (CSV)",
     sync_to_thread=True,
-    media_type=export.CSV_TYPE,
+    media_type="text/csv",
     responses=problems(401, 403, 404),
 )
 def iga_csv(request: Request[Any, Any, Any], report_id: FromPath[UUID]) -> Response[bytes]:

@@ -46,8 +46,9 @@ PAGE_MAX = 100_000  # ``halaman`` on the catalogue page
 # needs more than 5) is refused with 400; JSON bodies are at most 1 MB and uploads at most
 # ``SIRISMA_MAX_UPLOAD_MB`` (services/web/security.py).
 
-# C0 and C1 controls except tab (\x09) and newline (\x0a), and lone surrogates.
-FORBIDDEN_CHARS = "\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff"
+# C0 and C1 controls except tab (\x09) and newline (\x0a), and lone surrogates; written as regex
+# escapes so the pattern is ASCII (the OpenAPI document is UTF-8 and cannot hold a surrogate).
+FORBIDDEN_CHARS = r"\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff"
 CLEAN_PATTERN = f"^[^{FORBIDDEN_CHARS}]*$"
 _FORBIDDEN = re.compile(f"[{FORBIDDEN_CHARS}]")
 
