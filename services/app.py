@@ -29,7 +29,7 @@ from services.ops import health, http, instrument, logs
 from services.review import routes as review_routes
 from services.runtime import Runtime
 from services.submission import routes as submission_routes
-from services.web import input_guard, pages, problems, security
+from services.web import input_guard, openapi, pages, problems, security
 from services.web.idempotency import IdempotencyMiddleware
 
 # One line per bounded context: each module exposes ``route_handlers``.
@@ -127,6 +127,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         debug=False,
     )
     allow_every_method(app)
+    openapi.install(app)  # securitySchemes, problem answers, headers (services/web/openapi.py)
     return app
 
 
