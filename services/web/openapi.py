@@ -109,12 +109,59 @@ def finish(document: OpenAPI, app: Litestar) -> OpenAPI:
         if name in strict:
             schema.additional_properties = False
     anonymous = _anonymous_paths(app)
+    bounds = _parameter_bounds(app)
     for path, item in (document.paths or {}).items():
         for method in ("get", "put", "post", "delete", "patch"):
             operation = getattr(item, method, None)
             if operation is not None:
                 _operation(path, method, operation, public=(method, path) in anonymous)
+                _restore_bounds(operation, bounds.get((method, path), {}))
     return document
+
+
+# Litestar leaves out a bound that is 0 (``ge=0`` on ``after``): the handlers' own bounds are
+# written back into the parameter's schema.
+_BOUND_NAMES = {
+    "ge": "minimum",
+    "le": "maximum",
+    "gt": "exclusive_minimum",
+    "lt": "exclusive_maximum",
+    "min_length": "min_length",
+    "max_length": "max_length",
+}
+
+
+def _parameter_bounds(app: Litestar) -> dict[tuple[str, str], dict[str, dict[str, Any]]]:
+    found: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for handler in route.route_handlers:
+            for name, field in handler.parsed_fn_signature.parameters.items():
+                definition = field.kwarg_definition
+                if definition is None:
+                    continue
+                given = {
+                    target: getattr(definition, source, None)
+                    for source, target in _BOUND_NAMES.items()
+                    if getattr(definition, source, None) is not None
+                }
+                if given:
+                    public_name = getattr(definition, "query", None) or name
+                    for method in handler.http_methods:
+                        key = (method.lower(), route.path_format)
+                        found.setdefault(key, {})[public_name] = given
+    return found
+
+
+def _restore_bounds(operation: Any, bounds: dict[str, dict[str, Any]]) -> None:
+    for parameter in operation.parameters or []:
+        wanted = bounds.get(getattr(parameter, "name", ""))
+        schema = getattr(parameter, "schema", None)
+        if wanted and schema is not None:
+            for attribute, value in wanted.items():
+                if getattr(schema, attribute, None) is None:
+                    setattr(schema, attribute, value)
 
 
 def _operation(path: str, method: str, operation: Any, public: bool) -> None:
