@@ -115,7 +115,13 @@ def render(runtime: Any) -> bytes:
     return generate_latest(REGISTRY)
 
 
-@get("/metrics", include_in_schema=True, sync_to_thread=True, tags=["operations"])
+@get(
+    "/metrics",
+    include_in_schema=True,
+    sync_to_thread=True,
+    tags=["operations"],
+    media_type="text/plain",  # Prometheus text exposition (the schema says so)
+)
 def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Prometheus text exposition of this process's metrics (read-model lag included)."""
     # Litestar adds "; charset=utf-8" to text/* itself; the constant already has it

@@ -184,11 +184,13 @@ def _operation(path: str, method: str, operation: Any, public: bool) -> None:
         if operation.request_body is not None:
             codes.add(413)
     if path == "/api/auth/login":
-        codes.add(429)
+        codes |= {401, 429}
     problem_ref = Reference(ref="#/components/schemas/Problem")
     for code in codes:
         responses.setdefault(str(code), OpenAPIResponse(description=PROBLEM_TEXT[code]))
     for code, response in responses.items():
+        if isinstance(response, OpenAPIResponse) and code == "204":
+            response.content = None  # "No Content": Litestar documents the handler's JSON type
         if isinstance(response, OpenAPIResponse) and code.isdigit() and int(code) >= 400:
             response.content = {"application/problem+json": OpenAPIMediaType(schema=problem_ref)}
             if code == "400" and "validation" in (response.description or "").lower():
