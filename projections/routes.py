@@ -10,6 +10,7 @@ when the wait ran out first, ``X-Read-Stale: true``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -24,6 +25,8 @@ from projections import queries
 from projections.queries import QueryError
 from services.domain.actor import Role
 from services.domain.call import JAKARTA
+from services.domain.lifecycle import Status
+from services.domain.values import CallKind, OrganisationKind
 from services.identity.policy import STAFF, admin_only, requires, signed_in
 from services.web import limits
 from services.web.context import principal_of, runtime_of
@@ -40,6 +43,25 @@ Year = Annotated[int | None, QueryParameter(ge=limits.YEAR_MIN, le=limits.YEAR_M
 Text = Annotated[
     str | None, QueryParameter(max_length=limits.QUERY_TEXT_MAX, pattern=limits.CLEAN_PATTERN)
 ]
+
+
+def one_of(values: Any, description: str = "") -> Any:
+    """A query parameter that must be one of ``values`` (enforced; an ``enum`` in the schema)."""
+    names = [str(getattr(v, "value", v)) for v in values]
+    return QueryParameter(
+        pattern=f"^({'|'.join(re.escape(n) for n in names)})$",
+        schema_extra={"enum": names},
+        description=description or None,
+    )
+
+
+def list_of(values: Any, description: str = "") -> Any:
+    """A comma-separated list of ``values`` (enforced by a pattern the schema states)."""
+    alt = "|".join(re.escape(str(getattr(v, "value", v))) for v in values)
+    return QueryParameter(pattern=f"^(|({alt})(,({alt}))*)$", description=description or None)
+
+
+Statuses = Annotated[str | None, list_of(Status, "Satu atau beberapa status, dipisah koma.")]
 After = Annotated[
     int | None,
     QueryParameter(
@@ -112,7 +134,7 @@ def _statuses(status: str | None) -> list[str]:
 )
 def list_innovations(
     request: Request[Any, Any, Any],
-    status: Text = None,
+    status: Statuses = None,
     organisation: FromQuery[UUID | None] = None,
     call: FromQuery[UUID | None] = None,
     year: Year = None,
@@ -157,7 +179,7 @@ def list_innovations(
 def status_board(
     request: Request[Any, Any, Any],
     organisation: FromQuery[UUID | None] = None,
-    status: Text = None,
+    status: Statuses = None,
     limit: Limit = 100,
     offset: Offset = 0,
     after: After = None,
@@ -204,7 +226,7 @@ def status_board(
 )
 def review_queue(
     request: Request[Any, Any, Any],
-    status: Text = None,
+    status: Statuses = None,
     organisation: FromQuery[UUID | None] = None,
     call: FromQuery[UUID | None] = None,
     reviewer: Annotated[
@@ -214,19 +236,9 @@ def review_queue(
             description="me, id akun verifikator, atau none (belum ditugaskan)",
         ),
     ] = None,
-    sla: Annotated[
-        str | None, QueryParameter(max_length=limits.CODE_MAX, description="ok, due atau breached")
-    ] = None,
-    kind: Annotated[
-        str | None, QueryParameter(max_length=limits.CODE_MAX, description="annual atau krenova")
-    ] = None,
-    sort: Annotated[
-        str,
-        QueryParameter(
-            max_length=limits.CODE_MAX,
-            description="age, score, completeness, submitted, organisation, title",
-        ),
-    ] = "age",
+    sla: Annotated[str | None, one_of(queries.SLA_STATES)] = None,
+    kind: Annotated[str | None, one_of(CallKind)] = None,
+    sort: Annotated[str, one_of(queries.QUEUE_SORTS)] = "age",
     order: Annotated[str, QueryParameter(pattern="^(asc|desc)$")] = "asc",
     limit: Limit = 50,
     offset: Offset = 0,
@@ -279,7 +291,9 @@ def compliance(
     which: Annotated[
         str | None,
         QueryParameter(
-            name="state", max_length=limits.CODE_MAX, description="compliant, draft_only atau none"
+            name="state",
+            pattern=f"^({'|'.join(queries.COMPLIANCE_LABELS)})$",
+            schema_extra={"enum": list(queries.COMPLIANCE_LABELS)},
         ),
     ] = None,
     kind: Text = None,
@@ -387,7 +401,7 @@ def public_innovations(
 )
 def organisations(
     request: Request[Any, Any, Any],
-    kind: Text = None,
+    kind: Annotated[str | None, one_of(OrganisationKind)] = None,
     q: Annotated[str | None, QueryParameter(max_length=100, pattern=limits.CLEAN_PATTERN)] = None,
     after: After = None,
 ) -> Response[list[queries.OrganisationItem]]:
@@ -436,14 +450,14 @@ def accounts(
 @get("/api/calls", tags=["read models"], summary="Daftar panggilan", sync_to_thread=True)
 def calls(
     request: Request[Any, Any, Any],
-    kind: Annotated[
-        str | None, QueryParameter(max_length=limits.CODE_MAX, description="annual atau krenova")
-    ] = None,
+    kind: Annotated[str | None, one_of(CallKind)] = None,
     year: Year = None,
     which: Annotated[
         str | None,
         QueryParameter(
-            name="state", max_length=limits.CODE_MAX, description="upcoming, open atau closed"
+            name="state",
+            pattern="^(upcoming|open|closed)$",
+            schema_extra={"enum": ["upcoming", "open", "closed"]},
         ),
     ] = None,
     after: After = None,
