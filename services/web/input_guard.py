@@ -3,12 +3,12 @@
 * An anonymous write to the API is 401 before its body is looked at: the caller learns to sign
   in, not how to shape a body it may not send. Handlers anonymous callers may write to say so
   with ``opt={"anonymous": True}`` (login, logout, the Krenova registration).
-* Every query parameter and every HTML-form or multipart field (names and values) is checked for
-  control characters and lone surrogates (services/web/limits.py): 422 naming the field. JSON
-  bodies are checked by msgspec through the annotated types in limits.py instead; the streaming
-  upload route checks its own fields (services/submission/uploads.py).
+* Every query parameter, text path parameter and HTML-form or multipart field (names and
+  values) is checked for control characters and lone surrogates (services/web/limits.py): 422
+  naming the field. JSON bodies are checked by msgspec through the annotated types in limits.py
+  instead; the streaming upload route checks its own fields (services/submission/uploads.py).
 * The route being served is remembered, so a schema error can list an enum's allowed values
-  (services/web/problems.py).
+  (services/web/explain.py).
 """
 
 from __future__ import annotations
@@ -59,6 +59,9 @@ async def check_request(request: Request[Any, Any, Any]) -> None:
         raise AuthenticationRequired()
     for name, value in request.query_params.multi_items():
         check_text(name, value, QUERY_VALUE_MAX)
+    for name, value in request.path_params.items():
+        if isinstance(value, str):
+            check_text(name, value, QUERY_VALUE_MAX)
     signature = getattr(handler, "parsed_fn_signature", None)
     if (
         signature is not None

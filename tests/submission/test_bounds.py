@@ -81,6 +81,12 @@ def test_control_characters_in_a_query_string_are_422_naming_the_parameter(
     assert body["field"] == query.split("=")[0]
 
 
+def test_control_characters_in_a_path_parameter_are_422(api: Api) -> None:
+    response = api.call("POST", "/api/me/notifications/ab%00c/read", as_="admin")
+    body = assert_problem(response, 422, "invalid-text")
+    assert body["field"] == "notification_id"
+
+
 def test_control_characters_in_a_multipart_field_are_422(api: Api, draft: dict[str, Any]) -> None:
     with nothing_recorded(api):
         response = api.call(
