@@ -10,6 +10,7 @@ when the wait ran out first, ``X-Read-Stale: true``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -26,7 +27,10 @@ from projections.queries import QueryError
 from services import quarantine
 from services.domain.actor import Role
 from services.domain.call import JAKARTA
+from services.domain.lifecycle import Status
+from services.domain.values import CallKind, OrganisationKind
 from services.identity.policy import STAFF, admin_only, requires, signed_in
+from services.web import limits
 from services.web.context import principal_of, runtime_of
 from services.web.problems import problem
 
@@ -34,11 +38,37 @@ READ_WAIT_SECONDS = 5.0
 AFTER_HEADER = "x-after-notification"
 
 Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Jumlah baris per halaman.")]
-Offset = Annotated[int, QueryParameter(ge=0, description="Lewati sejumlah baris.")]
+Offset = Annotated[
+    int, QueryParameter(ge=0, le=limits.OFFSET_MAX, description="Lewati sejumlah baris.")
+]
+Year = Annotated[int | None, QueryParameter(ge=limits.YEAR_MIN, le=limits.YEAR_MAX)]
+Text = Annotated[
+    str | None, QueryParameter(max_length=limits.QUERY_TEXT_MAX, pattern=limits.CLEAN_PATTERN)
+]
+
+
+def one_of(values: Any, description: str = "") -> Any:
+    """A query parameter that must be one of ``values`` (enforced; an ``enum`` in the schema)."""
+    names = [str(getattr(v, "value", v)) for v in values]
+    return QueryParameter(
+        pattern=f"^({'|'.join(re.escape(n) for n in names)})$",
+        schema_extra={"enum": names},
+        description=description or None,
+    )
+
+
+def list_of(values: Any, description: str = "") -> Any:
+    """A comma-separated list of ``values`` (enforced by a pattern the schema states)."""
+    alt = "|".join(re.escape(str(getattr(v, "value", v))) for v in values)
+    return QueryParameter(pattern=f"^(|({alt})(,({alt}))*)$", description=description or None)
+
+
+Statuses = Annotated[str | None, list_of(Status, "Satu atau beberapa status, dipisah koma.")]
 After = Annotated[
     int | None,
     QueryParameter(
         ge=0,
+        le=limits.POSITION_MAX,
         description="Tunggu (paling lama 5 detik) sampai model baca memuat notifikasi ini.",
     ),
 ]
@@ -54,10 +84,10 @@ def _after(request: Request[Any, Any, Any], after: int | None) -> int | None:
     if header is None:
         return None
     try:
-        value = int(header)
+        value = int(header) if len(header) <= 20 else -1
     except ValueError:
         value = -1
-    if value < 0:
+    if not 0 <= value <= limits.POSITION_MAX:
         raise problem(400, "Header X-After-Notification harus bilangan bulat ≥ 0.", "validation")
     return value
 
@@ -106,12 +136,12 @@ def _statuses(status: str | None) -> list[str]:
 )
 def list_innovations(
     request: Request[Any, Any, Any],
-    status: FromQuery[str | None] = None,
+    status: Statuses = None,
     organisation: FromQuery[UUID | None] = None,
     call: FromQuery[UUID | None] = None,
-    year: FromQuery[int | None] = None,
-    stage: FromQuery[str | None] = None,
-    q: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    year: Year = None,
+    stage: Text = None,
+    q: Annotated[str | None, QueryParameter(max_length=limits.QUERY_TEXT_MAX)] = None,
     limit: Limit = 50,
     offset: Offset = 0,
     after: After = None,
@@ -151,7 +181,7 @@ def list_innovations(
 def status_board(
     request: Request[Any, Any, Any],
     organisation: FromQuery[UUID | None] = None,
-    status: FromQuery[str | None] = None,
+    status: Statuses = None,
     limit: Limit = 100,
     offset: Offset = 0,
     after: After = None,
@@ -198,18 +228,19 @@ def status_board(
 )
 def review_queue(
     request: Request[Any, Any, Any],
-    status: FromQuery[str | None] = None,
+    status: Statuses = None,
     organisation: FromQuery[UUID | None] = None,
     call: FromQuery[UUID | None] = None,
     reviewer: Annotated[
         str | None,
-        QueryParameter(description="me, id akun verifikator, atau none (belum ditugaskan)"),
+        QueryParameter(
+            max_length=limits.CODE_MAX,
+            description="me, id akun verifikator, atau none (belum ditugaskan)",
+        ),
     ] = None,
-    sla: Annotated[str | None, QueryParameter(description="ok, due atau breached")] = None,
-    kind: Annotated[str | None, QueryParameter(description="annual atau krenova")] = None,
-    sort: Annotated[
-        str, QueryParameter(description="age, score, completeness, submitted, organisation, title")
-    ] = "age",
+    sla: Annotated[str | None, one_of(queries.SLA_STATES)] = None,
+    kind: Annotated[str | None, one_of(CallKind)] = None,
+    sort: Annotated[str, one_of(queries.QUEUE_SORTS)] = "age",
     order: Annotated[str, QueryParameter(pattern="^(asc|desc)$")] = "asc",
     limit: Limit = 50,
     offset: Offset = 0,
@@ -258,11 +289,16 @@ def _this_year() -> int:
 )
 def compliance(
     request: Request[Any, Any, Any],
-    year: Annotated[int | None, QueryParameter(ge=2000, le=2100)] = None,
+    year: Year = None,
     which: Annotated[
-        str | None, QueryParameter(name="state", description="compliant, draft_only atau none")
+        str | None,
+        QueryParameter(
+            name="state",
+            pattern=f"^({'|'.join(queries.COMPLIANCE_LABELS)})$",
+            schema_extra={"enum": list(queries.COMPLIANCE_LABELS)},
+        ),
     ] = None,
-    kind: FromQuery[str | None] = None,
+    kind: Text = None,
     after: After = None,
 ) -> Response[queries.ComplianceReport]:
     """Per organisation for a budget year: innovations by state, who has none, days left in the
@@ -291,11 +327,13 @@ def compliance(
 )
 def index_dashboard(
     request: Request[Any, Any, Any],
-    year: Annotated[int | None, QueryParameter(ge=2000, le=2100)] = None,
+    year: Year = None,
     spd: Annotated[
         float | None,
         QueryParameter(
-            ge=0, description="Nilai SPD (aspek pemerintah daerah); bawaan 0 = belum diisi."
+            ge=0,
+            le=1_000_000,
+            description="Nilai SPD (aspek pemerintah daerah); bawaan 0 = belum diisi.",
         ),
     ] = None,
     limit: Limit = 20,
@@ -323,14 +361,14 @@ def index_dashboard(
 )
 def public_innovations(
     request: Request[Any, Any, Any],
-    q: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    q: Annotated[str | None, QueryParameter(max_length=limits.QUERY_TEXT_MAX)] = None,
     organisation: FromQuery[UUID | None] = None,
-    year: FromQuery[int | None] = None,
-    stage: FromQuery[str | None] = None,
-    kind: FromQuery[str | None] = None,
-    form: FromQuery[str | None] = None,
-    theme: FromQuery[str | None] = None,
-    call_kind: FromQuery[str | None] = None,
+    year: Year = None,
+    stage: Text = None,
+    kind: Text = None,
+    form: Text = None,
+    theme: Text = None,
+    call_kind: Text = None,
     limit: Limit = 24,
     offset: Offset = 0,
     after: After = None,
@@ -365,8 +403,8 @@ def public_innovations(
 )
 def organisations(
     request: Request[Any, Any, Any],
-    kind: FromQuery[str | None] = None,
-    q: Annotated[str | None, QueryParameter(max_length=100)] = None,
+    kind: Annotated[str | None, one_of(OrganisationKind)] = None,
+    q: Annotated[str | None, QueryParameter(max_length=100, pattern=limits.CLEAN_PATTERN)] = None,
     after: After = None,
 ) -> Response[list[queries.OrganisationItem]]:
     """Organisations (OPD, Puskesmas, BUMD, UPTD, Kecamatan): public names and codes."""
@@ -385,10 +423,10 @@ def organisations(
 )
 def accounts(
     request: Request[Any, Any, Any],
-    role: FromQuery[str | None] = None,
+    role: Text = None,
     organisation: FromQuery[UUID | None] = None,
     disabled: FromQuery[bool | None] = None,
-    q: Annotated[str | None, QueryParameter(max_length=100)] = None,
+    q: Annotated[str | None, QueryParameter(max_length=100, pattern=limits.CLEAN_PATTERN)] = None,
     limit: Limit = 100,
     offset: Offset = 0,
     after: After = None,
@@ -414,10 +452,15 @@ def accounts(
 @get("/api/calls", tags=["read models"], summary="Daftar panggilan", sync_to_thread=True)
 def calls(
     request: Request[Any, Any, Any],
-    kind: Annotated[str | None, QueryParameter(description="annual atau krenova")] = None,
-    year: FromQuery[int | None] = None,
+    kind: Annotated[str | None, one_of(CallKind)] = None,
+    year: Year = None,
     which: Annotated[
-        str | None, QueryParameter(name="state", description="upcoming, open atau closed")
+        str | None,
+        QueryParameter(
+            name="state",
+            pattern="^(upcoming|open|closed)$",
+            schema_extra={"enum": ["upcoming", "open", "closed"]},
+        ),
     ] = None,
     after: After = None,
 ) -> Response[list[queries.CallItem]]:

@@ -15,6 +15,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.response import Response
+from litestar.routes import HTTPRoute
 
 from projections import routes as projection_routes
 from services import metrics
@@ -28,7 +29,7 @@ from services.ops import health, http, instrument, logs
 from services.review import routes as review_routes
 from services.runtime import Runtime
 from services.submission import routes as submission_routes
-from services.web import pages, problems, security
+from services.web import input_guard, openapi, pages, problems, security
 from services.web.idempotency import IdempotencyMiddleware
 
 # One line per bounded context: each module exposes ``route_handlers``.
@@ -95,7 +96,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     for context in contexts_for(settings.service):
         handlers.extend(context.route_handlers)
 
-    return Litestar(
+    app = Litestar(
         route_handlers=handlers,
         state=State({"runtime": runtime}),
         # Pages: HTML error pages for browsers wrap the problem handlers, so order matters.
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             *security.inner_middleware(settings),
             IdempotencyMiddleware(),  # after auth: keys are scoped per caller
         ],
+        before_request=input_guard.check_request,  # 401 and bad text before any body is read
         before_send=[security.add_security_headers, http.add_correlation_header],
         after_exception=[log_denied],
         logging_config=logs.litestar_config(),  # one format for every line (services.ops.logs)
@@ -124,3 +126,21 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         on_shutdown=[runtime.close],
         debug=False,
     )
+    allow_every_method(app)
+    openapi.install(app)  # securitySchemes, problem answers, headers (services/web/openapi.py)
+    return app
+
+
+def allow_every_method(app: Litestar) -> None:
+    """Litestar builds a path's automatic OPTIONS handler with the first handler registered for
+    it and keeps it when more handlers join the path, so ``Allow`` listed too few methods (GET
+    missing from ``/api/innovations``). Point each such handler at the route it now serves."""
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for handler in route.route_handlers:
+            fn = handler.fn
+            if getattr(fn, "__name__", "") == "options_handler" and fn.__closure__:
+                for cell in fn.__closure__:
+                    if isinstance(cell.cell_contents, HTTPRoute):
+                        cell.cell_contents = route

@@ -182,11 +182,12 @@ MATRIX.update(
 )
 
 # --- submission (innovations, documents, indicators, Krenova) ------------------------------
-# Innovation commands go through ``ensure_command`` before anything else (anonymous callers
-# included): hidden → 404, a role the table never allows → 403. A 422 (incomplete, deadline)
+# Innovation commands go through ``ensure_command`` before anything else: hidden → 404, a role
+# the table never allows → 403. An anonymous write is 401 before its body or its id is looked at
+# (services/web/input_guard.py), so ids do not leak either way. A 422 (incomplete, deadline)
 # comes after the policy and counts as allowed.
 SUBMITTER_CMD = expect(
-    FORBID, operator=ALLOW, operator_other_org=HIDDEN, participant=HIDDEN, anonymous=HIDDEN
+    FORBID, operator=ALLOW, operator_other_org=HIDDEN, participant=HIDDEN, anonymous=UNAUTH
 )
 # The internal record (and its documents): staff and the owning organisation; a reviewer of the
 # owning organisation is conflicted (403 with the reason, as on /review and /verifikasi/{id});
@@ -276,7 +277,7 @@ MATRIX.update(
 # submitting organisation gets 403 conflict-of-interest. Annual subjects answer Krenova commands
 # with 422 (a domain answer after the policy: allowed).
 REVIEW_ADMIN_CMD = expect(
-    FORBID, admin=ALLOW, operator_other_org=HIDDEN, participant=HIDDEN, anonymous=HIDDEN
+    FORBID, admin=ALLOW, operator_other_org=HIDDEN, participant=HIDDEN, anonymous=UNAUTH
 )
 REVIEWER_CMD = expect(
     FORBID,
@@ -284,10 +285,10 @@ REVIEWER_CMD = expect(
     reviewer_same_org=CONFLICT,
     operator_other_org=HIDDEN,
     participant=HIDDEN,
-    anonymous=HIDDEN,
+    anonymous=UNAUTH,  # an anonymous write is 401 before anything is looked up
 )
 REVIEW_STAFF_CMD = {**REVIEWER_CMD, "admin": ALLOW}
-REVIEW_VIEW = {**REVIEW_STAFF_CMD, "auditor": ALLOW}
+REVIEW_VIEW = {**REVIEW_STAFF_CMD, "auditor": ALLOW, "anonymous": HIDDEN}
 STAGE_CMD = {**REVIEW_ADMIN_CMD, "operator": ALLOW}
 IGA_READ = expect(FORBID, admin=ALLOW, auditor=ALLOW, anonymous=UNAUTH)
 _LEVEL_3 = {"indicators": [{"no": no, "level": 3} for no in (1, 2, 17, 18, 20)]}

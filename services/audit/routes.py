@@ -36,6 +36,7 @@ from services.domain.call import JAKARTA
 from services.identity.policy import requires
 from services.runtime import Runtime
 from services.spreadsheet import csv_row
+from services.web import limits
 from services.web.context import runtime_of
 from services.web.problems import problem
 
@@ -81,6 +82,14 @@ def _version_or_time(timeline: Timeline, id: UUID, value: str, name: str) -> int
     return version
 
 
+# ``from``/``to``/``at``: ISO 8601 times (a date alone is read as its start, in WIB).
+ISO_TIME_SCHEMA: dict[str, Any] = {
+    "max_length": 40,
+    "description": "Waktu ISO 8601, mis. 2025-12-31T23:59:00+07:00 (tanggal saja juga boleh).",
+}
+ISO_TIME = QueryParameter(**ISO_TIME_SCHEMA)
+
+
 @get("/api/innovations/{id:uuid}/history", summary="Riwayat lengkap inovasi (auditor)", **AUDIT)
 def innovation_history(request: Request[Any, Any, Any], id: FromPath[UUID]) -> HistoryView:
     """Every event with actor, role, time (WIB), correlation id and field-level changes; each
@@ -93,8 +102,8 @@ def innovation_history(request: Request[Any, Any, Any], id: FromPath[UUID]) -> H
 def innovation_state(
     request: Request[Any, Any, Any],
     id: FromPath[UUID],
-    at: FromQuery[str | None] = None,
-    version: Annotated[int | None, QueryParameter(ge=1)] = None,
+    at: Annotated[str | None, ISO_TIME] = None,
+    version: Annotated[int | None, QueryParameter(ge=1, le=limits.POSITION_MAX)] = None,
 ) -> StateView:
     """The full record rebuilt from the log, with score and completeness computed by the rubric
     of the innovation's year. ``at`` (ISO time) or ``version``; neither gives the latest."""
@@ -120,8 +129,8 @@ def innovation_state(
 def innovation_diff(
     request: Request[Any, Any, Any],
     id: FromPath[UUID],
-    from_: Annotated[str, QueryParameter(name="from")],
-    to: FromQuery[str | None] = None,
+    from_: Annotated[str, QueryParameter(name="from", max_length=limits.CODE_MAX)],
+    to: Annotated[str | None, QueryParameter(max_length=limits.CODE_MAX)] = None,
 ) -> DiffView:
     """Field changes between two versions or times (``from``/``to``: a version number or an
     ISO time; ``to`` defaults to the latest) and the events in between."""
@@ -186,9 +195,11 @@ def _json_chunks(rows: Iterator[Any]) -> Iterator[bytes]:
 @get("/api/audit/trail", summary="Jejak audit (CSV/JSON, dialirkan)", **AUDIT)
 def audit_trail(
     request: Request[Any, Any, Any],
-    from_: Annotated[str | None, QueryParameter(name="from")] = None,
-    to: FromQuery[str | None] = None,
-    actor: FromQuery[str | None] = None,
+    from_: Annotated[str | None, QueryParameter(name="from", **ISO_TIME_SCHEMA)] = None,
+    to: Annotated[str | None, ISO_TIME] = None,
+    actor: Annotated[
+        str | None, QueryParameter(max_length=limits.CODE_MAX, pattern=limits.CLEAN_PATTERN)
+    ] = None,
     innovation: FromQuery[UUID | None] = None,
     format: FromQuery[Literal["csv", "json"]] = "json",
 ) -> Stream:
@@ -214,7 +225,7 @@ def audit_trail(
     if format == "csv":
         return Stream(
             _csv_chunks(rows),
-            media_type="text/csv; charset=utf-8",
+            media_type="text/csv",  # Litestar adds "; charset=utf-8" to text/*
             headers={"Content-Disposition": f'attachment; filename="jejak-audit-{stamp}.csv"'},
         )
     return Stream(

@@ -20,6 +20,7 @@ from services.identity.principal import Principal
 from services.runtime import Runtime
 from services.store import NotFound
 from services.web.context import principal_of, runtime_of
+from services.web.limits import Code, Password
 from services.web.problems import problem
 from services.web.security import LOGIN_RATE_LIMIT, client_address, login_throttle
 
@@ -27,8 +28,8 @@ log = logging.getLogger("sirisma.auth")
 
 
 class LoginRequest(msgspec.Struct, forbid_unknown_fields=True):
-    username: str = msgspec.field()
-    password: str = msgspec.field()
+    username: Code = msgspec.field()
+    password: Password = msgspec.field()
 
 
 class AccountView(msgspec.Struct):
@@ -72,6 +73,7 @@ def _check_credentials(runtime: Runtime, username: str, password: str) -> Princi
     status_code=200,
     summary="Masuk",
     middleware=[LOGIN_RATE_LIMIT.middleware],
+    opt={"anonymous": True},  # services/web/input_guard.py
 )
 async def login(
     request: Request[Any, Any, Any], data: JSONBody[LoginRequest]
@@ -123,7 +125,14 @@ async def login(
     )
 
 
-@post("/api/auth/logout", tags=["auth"], sync_to_thread=True, status_code=204, summary="Keluar")
+@post(
+    "/api/auth/logout",
+    tags=["auth"],
+    sync_to_thread=True,
+    status_code=204,
+    summary="Keluar",
+    opt={"anonymous": True},  # services/web/input_guard.py
+)
 def logout(request: Request[Any, Any, Any]) -> Response[None]:
     token, _ = token_from(request)
     if token:

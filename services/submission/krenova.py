@@ -32,6 +32,7 @@ from services.web.http import write_headers
     status_code=201,
     sync_to_thread=True,
     responses=problems(400, 409, 422),
+    opt={"anonymous": True},  # services/web/input_guard.py
 )
 def register_participant(
     request: Request[Any, Any, Any], data: JSONBody[ParticipantRegistration]

@@ -25,6 +25,7 @@ from multipart import MultipartSegment, ParserError, ParserLimitReached, PushMul
 
 from services.domain.values import PUBLIC_BY_DEFAULT, Document, DocumentKind
 from services.submission.blobs import MB, BlobStore, TooLarge
+from services.web.input_guard import check_text
 from services.web.problems import problem
 
 ALLOWED: dict[str, str] = {
@@ -81,7 +82,9 @@ def safe_filename(raw: str | None, content_type: str) -> str:
 
 
 def check_filename(raw: str) -> None:
-    """Refuse a name that tries to name a path (a browser sends only the base name)."""
+    """Refuse a name that tries to name a path (a browser sends only the base name) or holds
+    control characters (services/web/limits.py); anything else odd in it is cleaned."""
+    check_text("file", raw, MAX_NAME * 4)
     if "/" in raw or "\\" in raw or raw.strip().strip(".") == "" and raw.strip() != "":
         raise problem(
             400,
@@ -248,9 +251,14 @@ async def read_upload_form(
         raise
     try:
         form.fields = {name: bytes(value).decode("utf-8").strip() for name, value in texts.items()}
+        for name, value in form.fields.items():
+            check_text(name, value, MAX_FIELD)
     except UnicodeDecodeError as exc:
         form.abort()
         raise problem(400, "Kolom teks harus UTF-8.", "invalid-multipart") from exc
+    except BaseException:
+        form.abort()
+        raise
     if form.writer is not None and form.writer.size == 0:
         form.abort()  # a browser sends an empty file part when no file was chosen
         form.writer, form.filename, form.client_type = None, None, None

@@ -261,6 +261,35 @@ def test_krenova_registration_then_login(client: Any, web_world: WebWorld) -> No
     assert client.get("/dasbor", headers=HTML).status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("name", "Dewi\x00Lestari"), ("members", "Dewi\nAgus\x1b[31m"), ("nama\x00", "x")],
+)
+def test_a_form_field_with_a_control_character_is_refused_and_records_nothing(
+    client: Any, web_world: WebWorld, field: str, value: str
+) -> None:
+    """A NUL in a form field would stop every follower on PostgreSQL: refused before the handler
+    (422 page naming the field), whatever the field; the textarea's CRLF is not refused."""
+    client.cookies.clear()
+    token = _token(client.get("/krenova/daftar", headers=HTML).text)
+    form = {
+        "_csrf_token": token,
+        "name": "Dewi Lestari",
+        "username": "dewi.kendali",
+        "email": "dewi.kendali@example.id",
+        "phone": "081234567890",
+        "password": "sandi-krenova-1",
+        "password2": "sandi-krenova-1",
+        "members": "Dewi Lestari\r\nAgus Salim",
+        field: value,
+    }
+    before = last_event(web_world)
+    refused = client.post("/krenova/daftar", data=form, headers=HTML, follow_redirects=False)
+    assert refused.status_code == 422, refused.text
+    assert "karakter kendali" in refused.text and "<html" in refused.text.lower()
+    assert last_event(web_world) == before
+
+
 def test_published_innovations_are_public_and_searchable(client: Any, web_world: WebWorld) -> None:
     published = web_world.published("Sapa Warga Digital")
     web_world.runtime.read_models.wait_for(last_event(web_world), 10)

@@ -22,7 +22,7 @@ from services.domain.lifecycle import STATUS_LABELS, Status
 from services.domain.rubric import load_rubric
 from services.domain.values import STAGE_LABELS
 from services.identity import policy
-from services.web import charts
+from services.web import charts, limits
 from services.web.context import principal_of, runtime_of
 from services.web.pages import queries
 from services.web.pages.common import now, parse_uuid, run_command, settle
@@ -42,8 +42,8 @@ DECIDED = frozenset(
 
 
 def _year(raw: str | None, default: int) -> int:
-    if raw and raw.isdigit() and 2000 <= int(raw) <= 2100:
-        return int(raw)
+    if (year := limits.page_int(raw, limits.YEAR_MIN, limits.YEAR_MAX)) is not None:
+        return year
     return default
 
 

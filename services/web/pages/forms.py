@@ -32,6 +32,7 @@ from services.domain.values import (
     Stage,
     Theme,
 )
+from services.web import limits
 
 INITIATOR_LABELS = {
     Initiator.KEPALA_DAERAH: "Kepala Daerah",
@@ -307,14 +308,21 @@ def _parse_field(field: Field, raw: str) -> tuple[Any, str]:
         items = tuple(line.strip() for line in raw.split("\n") if line.strip())
         if field.name == "krenova.members" and len(items) > 5:
             return items, "Kelompok Krenova paling banyak 5 orang."
-        if any(len(item) > 200 for item in items):
-            return items, "Setiap baris paling banyak 200 karakter."
+        if len(items) > limits.LIST_MAX:
+            return items, f"Paling banyak {limits.LIST_MAX} baris."
+        if any(len(item) > limits.NAME_MAX for item in items):
+            return items, f"Setiap baris paling banyak {limits.NAME_MAX} karakter."
         return items, ""
     if field.kind == "url":
         if raw and not raw.startswith(("https://", "http://")):
             return raw, "Tautan harus diawali https:// atau http://"
+        if len(raw) > limits.URL_MAX:
+            return raw, f"Tautan paling banyak {limits.URL_MAX} karakter."
         return raw, ""
-    limit = 20_000 if field.kind == "textarea" else 300
+    if field.kind == "textarea":
+        limit = limits.TEXT_MAX
+    else:
+        limit = limits.TITLE_MAX if field.name == "title" else limits.NAME_MAX
     if len(raw) > limit:
         return raw, f"Paling banyak {limit} karakter."
     if field.name == "title" and raw == "":

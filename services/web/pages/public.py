@@ -20,6 +20,7 @@ from services.domain.values import STAGE_LABELS
 from services.identity import policy
 from services.store import NotFound
 from services.submission.public import public_view
+from services.web import limits
 from services.web.context import principal_of, runtime_of
 from services.web.pages import queries
 from services.web.pages.common import Names, call_handler, now, parse_uuid, rubric_of
@@ -65,15 +66,17 @@ def catalogue(
     halaman: FromQuery[str | None] = None,
 ) -> Any:
     runtime = runtime_of(request)
+    year = limits.page_int(tahun, limits.YEAR_MIN, limits.YEAR_MAX)
     filters = {
         "q": (q or "").strip()[:200],
         "tahapan": tahapan if tahapan in STAGE_LABELS else "",
         "jenis": jenis if jenis in KIND_LABELS else "",
         "tematik": tematik if tematik in THEME_LABELS else "",
-        "tahun": tahun if tahun and tahun.isdigit() else "",
+        "tahun": str(year)
+        if (year := limits.page_int(tahun, limits.YEAR_MIN, limits.YEAR_MAX))
+        else "",
     }
-    wanted = int(halaman) if halaman and halaman.isdigit() else 1
-    page = max(wanted, 1)
+    page = limits.page_int(halaman, 1, limits.PAGE_MAX) or 1
     result = queries.catalogue(
         runtime,
         q=filters["q"] or None,

@@ -23,6 +23,7 @@ from services.domain.rubric import DOCUMENT_KIND_LABELS
 from services.domain.values import CriterionScore, IndicatorVerdict, RevisionItem, Stage
 from services.identity import policy
 from services.store import ConcurrencyConflict
+from services.web import limits
 from services.web.context import principal_of, runtime_of
 from services.web.pages import queries
 from services.web.pages.common import (
@@ -402,9 +403,10 @@ def decide(request: Request[Any, Any, Any], innovation_id: FromPath[str], data: 
             )
         if command == Command.SELECT_FOR_IGA:
             year = _first(data.get("year")) or str(innovation.budget_year)
-            if not year.isdigit():
+            iga_year = limits.page_int(year, limits.YEAR_MIN, limits.YEAR_MAX)
+            if iga_year is None:
                 raise InvalidValue("year", "Tahun IGA tidak valid.")
-            return c.select_for_iga(ctx, iid, int(year), expected_version=version)
+            return c.select_for_iga(ctx, iid, iga_year, expected_version=version)
         if command == Command.ASSIGN_REVIEWER:
             return c.assign_reviewer(
                 ctx, iid, parse_uuid(_first(data.get("reviewer"))), expected_version=version

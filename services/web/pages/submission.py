@@ -28,6 +28,7 @@ from services.domain.values import CallKind, DocumentKind, Profile
 from services.identity import policy
 from services.store import ConcurrencyConflict, NotFound
 from services.submission.uploads import public_mark
+from services.web import limits
 from services.web.context import principal_of, runtime_of
 from services.web.pages import forms, queries, uploads
 from services.web.pages.common import (
@@ -168,8 +169,8 @@ def new_submit(request: Request[Any, Any, Any], data: Form) -> Any:
     errors: dict[str, str] = {}
     if not title:
         errors["title"] = "Nama inovasi wajib diisi."
-    elif len(title) > 300:
-        errors["title"] = "Nama inovasi paling banyak 300 karakter."
+    elif len(title) > limits.TITLE_MAX:
+        errors["title"] = f"Nama inovasi paling banyak {limits.TITLE_MAX} karakter."
     if not call_raw:
         errors["call_id"] = "Pilih panggilan yang akan diikuti."
     error = ""
