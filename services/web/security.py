@@ -36,12 +36,13 @@ may be up to ``SIRISMA_MAX_UPLOAD_MB`` (plus form overhead); every other body (J
 declared.
 
 Login throttling: at most ``LOGIN_RATE`` login requests per minute per client address
-(Litestar's ``RateLimitMiddleware``, on the login route only), and failed logins counted per
-account name and per client address in a Litestar store (``login_throttle``: in memory in the
-embedded mode, Redis when ``SIRISMA_REDIS_URL`` is set, so every worker shares the counts). After
-``ACCOUNT_FAILURES`` failures for one name (or ``ADDRESS_FAILURES`` from one address) within
-``FAILURE_WINDOW_SECONDS``, further attempts get 429 problem JSON with ``Retry-After`` until the
-window passes, whether the password is right or not and whether the account exists or not.
+(Litestar's ``RateLimitMiddleware`` keyed by the connection's address, never by a header the
+client writes), and failed logins counted by ``LoginThrottle`` in a Litestar store
+(``login_throttle``: in memory in the embedded mode, Redis when ``SIRISMA_REDIS_URL`` is set, so
+every worker shares the counts). Failures slow the caller down with a doubling wait (429 problem
+JSON with ``Retry-After``) instead of locking the account: an anonymous guesser cannot lock a
+real user out, and a user's browser that signed in before (``sirisma_device`` cookie) is counted
+on its own.
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ import logging
 import math
 import re
 import secrets
+import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -86,9 +89,16 @@ FORM_LOGIN_PATHS = frozenset({"/masuk"})  # login forms: checked even without a 
 
 LOGIN_PATH = "/api/auth/login"
 LOGIN_RATE = 30  # login requests per minute per client address, successful or not
-ACCOUNT_FAILURES = 5
-ADDRESS_FAILURES = 20
-FAILURE_WINDOW_SECONDS = 15 * 60
+# Failures that cost nothing, per key (LoginThrottle); each one past these doubles the wait.
+PAIR_FAILURES = 5  # one user name from one address
+ADDRESS_FAILURES = 20  # any user names from one address
+ACCOUNT_FAILURES = 10  # one user name from anywhere, unless from a known device
+DEVICE_FAILURES = 5  # one user name from a browser that signed in as it before
+DELAY_BASE_SECONDS = 30
+MAX_DELAY_SECONDS = 15 * 60
+FAILURE_WINDOW_SECONDS = 15 * 60  # a key is forgotten this long after its wait ends
+DEVICE_COOKIE = "sirisma_device"
+DEVICE_COOKIE_DAYS = 180
 LOGIN_THROTTLE_STORE = "login_throttle"
 RATE_LIMIT_STORE = "rate_limit"
 
@@ -438,38 +448,108 @@ def _client(scope: Scope) -> str:
 
 
 class LoginThrottle:
-    """Counts failed logins per account name and per client address in a Litestar store.
+    """Failed logins counted per key in a Litestar store; past a key's free failures, each new
+    failure doubles the wait before that key may try again (30 s, 1 min, 2 min … 15 min).
 
-    The counter's expiry is renewed by every failure, so a sustained guessing run stays locked
-    out; a successful login clears its account's counter (not the address's).
+    A caller is counted under (user name, address), address, and user name; a caller that
+    shows a known-device cookie for that user name (``DEVICE_COOKIE``, set by a successful
+    login) is counted under (user name, device) only. So a stranger's failures slow the
+    stranger, and a user's own device always gets its own chances. An attempt refused with 429
+    is not a failure: waiting is the only way on. A key is forgotten ``FAILURE_WINDOW_SECONDS``
+    after its wait ends; a successful login clears its pair or device key (never the user
+    name's, which a distributed guesser would otherwise reset).
     """
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
         self.store = store
+        self.clock = clock
         self._lock = anyio.Lock()
 
     @staticmethod
-    def _keys(username: str, client: str) -> list[tuple[str, int]]:
-        return [(f"account:{username}", ACCOUNT_FAILURES), (f"address:{client}", ADDRESS_FAILURES)]
+    def keys(username: str, client: str, device: str | None = None) -> list[tuple[str, int]]:
+        if device:
+            return [(f"device:{username}:{device}", DEVICE_FAILURES)]
+        return [
+            (f"pair:{username}|{client}", PAIR_FAILURES),
+            (f"address:{client}", ADDRESS_FAILURES),
+            (f"account:{username}", ACCOUNT_FAILURES),
+        ]
 
-    async def retry_after(self, username: str, client: str) -> int | None:
-        """Seconds until this name/address may try again, or None when not throttled."""
+    @staticmethod
+    def delay(failures: int, free: int) -> int:
+        """Seconds to wait after ``failures`` failures when ``free`` of them cost nothing."""
+        if failures < free:
+            return 0
+        return int(min(MAX_DELAY_SECONDS, DELAY_BASE_SECONDS * 2 ** min(failures - free, 16)))
+
+    async def _read(self, key: str) -> tuple[int, float]:
+        raw = await self.store.get(key)
+        if raw is None:
+            return 0, 0.0
+        count, _, last = (raw.decode() if isinstance(raw, bytes) else str(raw)).partition(":")
+        try:
+            return int(count), float(last or 0)
+        except ValueError:
+            return 0, 0.0
+
+    async def retry_after(
+        self, username: str, client: str, device: str | None = None
+    ) -> int | None:
+        """Seconds until this caller may try again, or None when it may try now."""
+        now = self.clock()
         waits = []
-        for key, limit in self._keys(username, client):
-            raw = await self.store.get(key)
-            if raw is not None and int(raw) >= limit:
-                waits.append(await self.store.expires_in(key) or FAILURE_WINDOW_SECONDS)
+        for key, free in self.keys(username, client, device):
+            count, last = await self._read(key)
+            wait = last + self.delay(count, free) - now
+            if wait > 0:
+                waits.append(math.ceil(wait))
         return max(waits) if waits else None
 
-    async def failed(self, username: str, client: str) -> None:
+    async def failed(self, username: str, client: str, device: str | None = None) -> None:
         async with self._lock:
-            for key, _ in self._keys(username, client):
-                raw = await self.store.get(key)
-                count = int(raw) + 1 if raw is not None else 1
-                await self.store.set(key, str(count), expires_in=FAILURE_WINDOW_SECONDS)
+            now = self.clock()
+            for key, free in self.keys(username, client, device):
+                count, _ = await self._read(key)
+                count += 1
+                keep = FAILURE_WINDOW_SECONDS + self.delay(count, free)
+                await self.store.set(key, f"{count}:{now:.3f}", expires_in=keep)
 
-    async def succeeded(self, username: str) -> None:
-        await self.store.delete(f"account:{username}")
+    async def succeeded(self, username: str, client: str, device: str | None = None) -> None:
+        await self.store.delete(f"pair:{username}|{client}")
+        if device:
+            await self.store.delete(f"device:{username}:{device}")
+
+
+def device_cookie_value(secret: str, username: str, device: str | None = None) -> str:
+    """``<device id>.<HMAC of user name and device id>``: proof this browser signed in as this
+    user before; worthless for any other user name and unforgeable without the secret key."""
+    device = device or secrets.token_urlsafe(16)
+    mac = hmac.new(secret.encode(), f"device\x00{username}\x00{device}".encode(), hashlib.sha256)
+    return f"{device}.{mac.hexdigest()}"
+
+
+def known_device(
+    connection: ASGIConnection[Any, Any, Any, Any], secret: str, username: str
+) -> str | None:
+    """The device id when the request shows a valid known-device cookie for ``username``."""
+    value = connection.cookies.get(DEVICE_COOKIE, "")
+    device, _, _mac = value.partition(".")
+    if not device or len(value) > 200:
+        return None
+    expected = device_cookie_value(secret, username, device)
+    return device if hmac.compare_digest(value, expected) else None
+
+
+def device_cookie(secret: str, username: str, device: str | None, https: bool) -> Cookie:
+    return Cookie(
+        key=DEVICE_COOKIE,
+        value=device_cookie_value(secret, username, device),
+        max_age=DEVICE_COOKIE_DAYS * 24 * 3600,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=https,
+    )
 
 
 def login_throttle(connection: ASGIConnection[Any, Any, Any, Any]) -> LoginThrottle:

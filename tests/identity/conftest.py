@@ -70,7 +70,9 @@ class Api:
         return self.runtime.store.events(aggregate_id)
 
 
-def _serve(settings: Settings) -> Iterator[Api]:
+def _serve(settings: Settings, wrap: Any = None) -> Iterator[Api]:
+    """``wrap``: an ASGI middleware around the app (e.g. uvicorn's proxy headers, so a test
+    can speak from several client addresses)."""
     runtime = Runtime(settings)
     world = World(runtime.commands)
     system = Context(actor=Actor.system())
@@ -79,13 +81,22 @@ def _serve(settings: Settings) -> Iterator[Api]:
     for actor in (world.admin, world.operator, world.other_operator, world.reviewer):
         assert actor.account_id is not None
         runtime.commands.reset_password(system, actor.account_id, hashed)
-    with TestClient(create_app(runtime=runtime)) as client:
+    app: Any = create_app(runtime=runtime)
+    with TestClient(wrap(app) if wrap else app) as client:
         yield Api(client=client, runtime=runtime, world=world, auditor=auditor)
 
 
 @pytest.fixture
 def api(sqlite_settings: Settings) -> Iterator[Api]:
     yield from _serve(sqlite_settings)
+
+
+@pytest.fixture
+def proxied_api(sqlite_settings: Settings) -> Iterator[Api]:
+    """Behind a proxy the test trusts: ``X-Forwarded-For`` picks each request's client address."""
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    yield from _serve(sqlite_settings, lambda app: ProxyHeadersMiddleware(app, trusted_hosts="*"))
 
 
 @pytest.fixture

@@ -292,8 +292,8 @@ def test_login_failures_are_shared_through_redis_between_processes(redis_url: st
     import anyio
 
     from services.web.security import (
-        ACCOUNT_FAILURES,
         LOGIN_THROTTLE_STORE,
+        PAIR_FAILURES,
         LoginThrottle,
         stores,
     )
@@ -303,12 +303,12 @@ def test_login_failures_are_shared_through_redis_between_processes(redis_url: st
     async def scenario() -> tuple[int | None, int | None, int | None]:
         first = LoginThrottle(stores(settings)[LOGIN_THROTTLE_STORE])
         second = LoginThrottle(stores(settings)[LOGIN_THROTTLE_STORE])
-        for _ in range(ACCOUNT_FAILURES):
+        for _ in range(PAIR_FAILURES):
             await first.failed("op.dukcapil", "10.0.0.7")
-        seen_by_second = await second.retry_after("op.dukcapil", "10.0.0.8")
+        seen_by_second = await second.retry_after("op.dukcapil", "10.0.0.7")
         other_account = await second.retry_after("op.dinkes", "10.0.0.8")
-        await second.succeeded("op.dukcapil")
-        after_success = await first.retry_after("op.dukcapil", "10.0.0.9")
+        await second.succeeded("op.dukcapil", "10.0.0.7")
+        after_success = await first.retry_after("op.dukcapil", "10.0.0.7")
         return seen_by_second, other_account, after_success
 
     seen, other, after = anyio.run(scenario)
@@ -321,7 +321,7 @@ def test_throttle_keeps_counting_in_memory_while_redis_is_down(redis_server: Any
     """A Redis outage must not lock anyone out: counters fall back to this process's memory."""
     import anyio
 
-    from services.web.security import ACCOUNT_FAILURES, LOGIN_THROTTLE_STORE, LoginThrottle, stores
+    from services.web.security import LOGIN_THROTTLE_STORE, PAIR_FAILURES, LoginThrottle, stores
 
     if not redis_server.managed:
         import pytest
@@ -334,7 +334,7 @@ def test_throttle_keeps_counting_in_memory_while_redis_is_down(redis_server: Any
 
         async def scenario() -> tuple[int | None, int | None]:
             before = await throttle.retry_after("op.dukcapil", "10.0.0.7")
-            for _ in range(ACCOUNT_FAILURES):
+            for _ in range(PAIR_FAILURES):
                 await throttle.failed("op.dukcapil", "10.0.0.7")
             return before, await throttle.retry_after("op.dukcapil", "10.0.0.7")
 
