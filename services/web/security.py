@@ -89,6 +89,7 @@ FORM_LOGIN_PATHS = frozenset({"/masuk"})  # login forms: checked even without a 
 
 LOGIN_PATH = "/api/auth/login"
 LOGIN_RATE = 30  # login requests per minute per client address, successful or not
+REGISTRATION_RATE = 10  # Krenova self-registrations per hour per client address (API and page)
 # Failures that cost nothing, per key (LoginThrottle); each one past these doubles the wait.
 PAIR_FAILURES = 5  # one user name from one address
 ADDRESS_FAILURES = 20  # any user names from one address
@@ -417,6 +418,8 @@ class BodyLimitMiddleware:
 class LoginRateLimitMiddleware(RateLimitMiddleware):
     """Litestar's per-address limiter; its 429 gets Indonesian problem JSON and Retry-After."""
 
+    message = "Terlalu banyak percobaan masuk dari alamat ini. Coba lagi sebentar lagi."
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             await super().__call__(scope, receive, send)
@@ -424,20 +427,35 @@ class LoginRateLimitMiddleware(RateLimitMiddleware):
             headers = dict(exc.headers or {})
             retry = headers.get(self.config.rate_limit_reset_header_key, "60")
             log.warning(
-                "login rate limited",
-                extra={"client": _client(scope), "route": LOGIN_PATH, "reason": "address-rate"},
+                "rate limited",
+                extra={
+                    "client": _client(scope),
+                    "route": scope.get("path", ""),
+                    "reason": "address-rate",
+                },
             )
             raise problem(
                 429,
-                "Terlalu banyak percobaan masuk dari alamat ini. Coba lagi sebentar lagi.",
+                self.message,
                 "too-many-requests",
                 headers={**headers, "Retry-After": retry},
             ) from None
 
 
+class RegistrationRateLimitMiddleware(LoginRateLimitMiddleware):
+    """Krenova self-registration: each one costs an argon2 hash and an account."""
+
+    message = "Terlalu banyak pendaftaran dari alamat ini. Coba lagi nanti."
+
+
 LOGIN_RATE_LIMIT = RateLimitConfig(
     rate_limit=("minute", LOGIN_RATE),
     middleware_class=LoginRateLimitMiddleware,
+    store=RATE_LIMIT_STORE,
+)
+REGISTRATION_RATE_LIMIT = RateLimitConfig(
+    rate_limit=("hour", REGISTRATION_RATE),
+    middleware_class=RegistrationRateLimitMiddleware,
     store=RATE_LIMIT_STORE,
 )
 

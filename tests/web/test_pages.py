@@ -265,7 +265,7 @@ def test_krenova_registration_then_login(client: Any, web_world: WebWorld) -> No
     assert created.status_code == 303
     assert created.headers["location"] == "/masuk?pesan=terdaftar"
     again = client.post("/krenova/daftar", data=form, headers=HTML, follow_redirects=False)
-    assert again.status_code == 422 and "sudah dipakai" in again.text
+    assert again.status_code == 422 and "tidak tersedia" in again.text
     login(client, "dewi.lestari", "sandi-krenova-1")
     assert client.get("/dasbor", headers=HTML).status_code == 200
 
