@@ -9,8 +9,9 @@ origin, no inline script, no framing), ``X-Content-Type-Options: nosniff``,
 ``Referrer-Policy: same-origin``, ``X-Frame-Options: DENY`` (older browsers),
 ``Permissions-Policy`` and, over HTTPS (or with ``SIRISMA_HTTPS`` behind a TLS proxy),
 ``Strict-Transport-Security``. Two documented relaxations:
-inline ``style`` is allowed (progress bars and htmx's indicator styles use it; inline styles
-cannot run code), and the API reference under ``/schema`` may load Scalar from jsDelivr.
+inline ``style`` is allowed (progress bars, htmx's indicator styles and the vendored API
+reference's injected stylesheet use it; inline styles cannot run code). The API reference under
+``/schema`` runs under this same policy (services.web.api_docs).
 
 CSRF (``SessionCSRFMiddleware``): a token bound to the session, applied where a forged request
 could ride on ambient credentials, i.e. a request that carries the session cookie and no
@@ -117,19 +118,6 @@ CSP = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
-SCHEMA_CSP = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self' https://cdn.jsdelivr.net",
-        "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.scalar.com",
-        "img-src 'self' data: https:",
-        "font-src 'self' data: https://cdn.jsdelivr.net https://fonts.scalar.com",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
 STATIC_HEADERS = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "same-origin",
@@ -147,9 +135,8 @@ def add_security_headers(message: Message, scope: Scope) -> None:
     if message["type"] != "http.response.start":
         return
     headers = MutableScopeHeaders.from_message(message)  # type: ignore[arg-type]
-    path = scope.get("path", "")
     if "content-security-policy" not in headers:
-        headers["content-security-policy"] = SCHEMA_CSP if path.startswith("/schema") else CSP
+        headers["content-security-policy"] = CSP
     for name, value in STATIC_HEADERS.items():
         if name not in headers:
             headers[name] = value

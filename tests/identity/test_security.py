@@ -129,9 +129,15 @@ def test_every_response_carries_the_security_headers(api: Api) -> None:
         assert headers["x-frame-options"] == "DENY"
 
 
-def test_only_the_api_reference_may_load_its_viewer_from_the_cdn(api: Api) -> None:
-    assert "cdn.jsdelivr.net" in api.client.get("/schema").headers["content-security-policy"]
-    assert "cdn.jsdelivr.net" not in api.client.get("/api/me").headers["content-security-policy"]
+def test_the_api_reference_is_served_from_this_origin_under_the_normal_csp(api: Api) -> None:
+    """Before: Scalar came unpinned from jsDelivr and /schema had a wider CSP for it."""
+    from services.web.security import CSP
+
+    page = api.client.get("/schema")
+    assert page.headers["content-security-policy"] == CSP
+    assert "https://" not in page.text and "<script>" not in page.text  # no CDN, no inline
+    scripts = re.findall(r'<script src="([^"]+)"></script>', page.text)
+    assert scripts and all(api.client.get(src).status_code == 200 for src in scripts)
 
 
 # --- body limits --------------------------------------------------------------------------
