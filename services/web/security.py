@@ -216,6 +216,8 @@ class SessionCSRFMiddleware:
             state.csrf_token = csrf_token_bound_to(self.settings.secret_key, binding)
             await self.app(scope, receive, send)
             return
+        expected = csrf_token_bound_to(self.settings.secret_key, binding) if binding else ""
+        state.csrf_token = expected  # a form shown again after this request carries it
         path = scope.get("path", "")
         if path == LOGIN_PATH:
             if _media_type(connection) != "application/json":
@@ -229,20 +231,18 @@ class SessionCSRFMiddleware:
         if not (is_cookie_authenticated(connection) or path in FORM_LOGIN_PATHS):
             await self.app(scope, receive, send)
             return
-        expected = csrf_token_bound_to(self.settings.secret_key, binding) if binding else ""
         token = connection.headers.get(CSRF_HEADER)
         replay: list[bytes] = []
         more = True
         if not token:
             token, replay, more = await _token_from_body(connection, receive)
-        if not (token and expected and hmac.compare_digest(token, expected)):
+        if not (token and expected and hmac.compare_digest(token.encode(), expected.encode())):
             raise problem(
                 403,
                 "Token keamanan formulir (CSRF) tidak ada atau tidak cocok. "
                 "Muat ulang halaman lalu coba lagi.",
                 "csrf",
             )
-        state.csrf_token = expected
         await self.app(scope, _replaying(replay, more, receive) if replay else receive, send)
 
     def _setting_cookie(self, send: Send, visitor: str) -> Send:

@@ -73,6 +73,11 @@ def test_cookie_authenticated_post_needs_the_csrf_token(api: Api) -> None:
     assert forged.status_code == 403
     assert api.runtime.store.max_notification_id() == before  # nothing recorded
 
+    odd = api.client.post(
+        "/api/organisations", json=new_org(), headers={CSRF_HEADER: "é".encode("latin-1") * 64}
+    )
+    assert odd.status_code == 403  # not a server error
+
     accepted = api.client.post("/api/organisations", json=new_org(), headers={CSRF_HEADER: token})
     assert accepted.status_code == 201, accepted.text
 
