@@ -49,8 +49,8 @@ class Api:
     auditor: Actor
 
     def login(self, username: str, password: str = PASSWORD) -> Any:
-        """A login as a fresh API client does it: no cookies kept from earlier calls (a browser
-        that already holds a session must send the CSRF token, see test_security)."""
+        """A login as a fresh API client does it: no cookies kept from earlier calls (so each
+        test's cookie-authenticated requests start from the session it creates)."""
         self.client.cookies.clear()
         response = self.client.post(
             "/api/auth/login", json={"username": username, "password": password}
