@@ -20,6 +20,7 @@ from services.identity.principal import Principal
 from services.runtime import Runtime
 from services.store import NotFound
 from services.web.context import principal_of, runtime_of
+from services.web.http import PROBLEM_TEXT, problem_specs
 from services.web.problems import problem
 from services.web.security import (
     LOGIN_RATE_LIMIT,
@@ -72,12 +73,21 @@ def _check_credentials(runtime: Runtime, username: str, password: str) -> Princi
     return principal_for(runtime, account.id) if (ok and account) else None
 
 
+LOGIN_PROBLEMS = {
+    **PROBLEM_TEXT,
+    401: "Nama pengguna atau kata sandi salah",
+    415: "Isi harus application/json",
+    429: "Terlalu banyak percobaan; lihat Retry-After",
+}
+
+
 @post(
     "/api/auth/login",
     tags=["auth"],
     status_code=200,
     summary="Masuk",
     middleware=[LOGIN_RATE_LIMIT.middleware],
+    responses=problem_specs(LOGIN_PROBLEMS, (400, 401, 415, 429)),
 )
 async def login(
     request: Request[Any, Any, Any], data: JSONBody[LoginRequest]
