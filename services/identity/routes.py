@@ -17,18 +17,13 @@ from services.identity import admin
 from services.identity.auth import COOKIE, principal_for, token_from
 from services.identity.passwords import verify_password
 from services.identity.principal import Principal
+from services.identity.throttle import client_address, device_cookie, known_device, login_throttle
 from services.runtime import Runtime
 from services.store import NotFound
 from services.web.context import principal_of, runtime_of
 from services.web.http import PROBLEM_TEXT, problem_specs
 from services.web.problems import problem
-from services.web.security import (
-    LOGIN_RATE_LIMIT,
-    client_address,
-    device_cookie,
-    known_device,
-    login_throttle,
-)
+from services.web.security import LOGIN_RATE_LIMIT
 
 log = logging.getLogger("sirisma.auth")
 

@@ -10,7 +10,7 @@ import pytest
 
 from services.identity import passwords
 from services.identity.auth import COOKIE
-from services.web.security import (
+from services.identity.throttle import (
     ACCOUNT_FAILURES,
     ADDRESS_FAILURES,
     DELAY_BASE_SECONDS,

@@ -302,12 +302,8 @@ def test_login_failures_are_shared_through_redis_between_processes(redis_url: st
     """Two services (or workers) with their own stores over one Redis see the same counts."""
     import anyio
 
-    from services.web.security import (
-        LOGIN_THROTTLE_STORE,
-        PAIR_FAILURES,
-        LoginThrottle,
-        stores,
-    )
+    from services.identity.throttle import LOGIN_THROTTLE_STORE, PAIR_FAILURES, LoginThrottle
+    from services.web.security import stores
 
     settings = load_settings(env={}, redis_url=redis_url)
 
@@ -332,7 +328,8 @@ def test_throttle_keeps_counting_in_memory_while_redis_is_down(redis_server: Any
     """A Redis outage must not lock anyone out: counters fall back to this process's memory."""
     import anyio
 
-    from services.web.security import LOGIN_THROTTLE_STORE, PAIR_FAILURES, LoginThrottle, stores
+    from services.identity.throttle import LOGIN_THROTTLE_STORE, PAIR_FAILURES, LoginThrottle
+    from services.web.security import stores
 
     if not redis_server.managed:
         import pytest

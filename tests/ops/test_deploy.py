@@ -22,9 +22,9 @@ import yaml
 from services.app import create_app
 from services.cli import main
 from services.config import Settings, load_settings
+from services.identity.throttle import ADDRESS_FAILURES
 from services.ops.cluster import COMMANDS, Cluster, Options
 from services.ops.servers import free_port
-from services.web.security import ADDRESS_FAILURES
 from tests.ops.procs import Sirisma, settings_env, wait_for
 from tests.ops.routing import NginxRoutes
 
