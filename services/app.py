@@ -13,7 +13,6 @@ from litestar import Litestar, get
 from litestar.datastructures import State
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.response import Response
 from litestar.routes import HTTPRoute
 
@@ -29,7 +28,7 @@ from services.ops import health, http, instrument, logs
 from services.review import routes as review_routes
 from services.runtime import Runtime
 from services.submission import routes as submission_routes
-from services.web import input_guard, openapi, pages, problems, security
+from services.web import api_docs, input_guard, openapi, pages, problems, security
 from services.web.idempotency import IdempotencyMiddleware
 
 # One line per bounded context: each module exposes ``route_handlers``.
@@ -92,7 +91,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     settings = settings or (runtime.settings if runtime else load_settings())
     runtime = runtime or Runtime(settings)
     instrument.instrument(runtime.commands)  # sirisma_commands_total by command and outcome
-    handlers: list[Any] = [live, ready]
+    handlers: list[Any] = [live, ready, api_docs.assets_router()]
     for context in contexts_for(settings.service):
         handlers.extend(context.route_handlers)
 
@@ -121,7 +120,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             version="0.1.0",
             description="Sistem Informasi Riset Inovasi Pemerintah dan Masyarakat",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[api_docs.OfflineScalarRenderPlugin()],  # vendored, offline
         ),
         on_shutdown=[runtime.close],
         debug=False,

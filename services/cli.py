@@ -74,6 +74,11 @@ def serve(host: str | None, port: int | None, demo: bool, workers: int) -> None:
         log_level="info",
         log_config=logs.uvicorn_config(settings, service),
         access_log=False,  # services.ops.http logs each request with its correlation id
+        # The client's address (login throttles) comes from X-Forwarded-For only when the
+        # connection is from the proxy in SIRISMA_TRUSTED_PROXIES; uvicorn then takes the
+        # rightmost address no trusted proxy wrote. Without it, FORWARDED_ALLOW_IPS is ignored.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or "",
         timeout_graceful_shutdown=20,  # SIGTERM: in-flight requests finish (up to 20 s)
     )
 

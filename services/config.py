@@ -23,6 +23,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     port: int = 8000
     secret_key: str = "dev-only-change-me-0123456789abcdef"
     https: bool = False
+    # Addresses (IPs or CIDR networks, comma-separated) of the reverse proxy whose
+    # X-Forwarded-For/-Proto uvicorn believes; empty → none (the address is the connection's).
+    trusted_proxies: str = ""
     max_upload_mb: int = 20
     token_ttl_hours: int = 12
     sla_working_days: int = 5

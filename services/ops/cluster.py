@@ -227,12 +227,15 @@ class Cluster:
     def app_env(self, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k not in OWN_SETTINGS}
         env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        env.pop("FORWARDED_ALLOW_IPS", None)
         env.update(
             SIRISMA_DATABASE_URL=self.database_url,
             SIRISMA_REDIS_URL=self.redis_url,
             SIRISMA_DATA_DIR=str(self.data_dir),
             SIRISMA_BLOB_DIR=str(self.data_dir / "blobs"),
             SIRISMA_HOST="127.0.0.1",
+            # No proxy in this shape: clients connect directly, so no X-Forwarded-For is believed.
+            SIRISMA_TRUSTED_PROXIES="",
             SIRISMA_SECRET_KEY=self.secret_key(),
             SIRISMA_LOG_JSON="true" if self.options.log_json else "false",
             PYTHONUNBUFFERED="1",

@@ -174,6 +174,7 @@ async def read_upload_form(
     stream: AsyncIterator[bytes],
     blobs: BlobStore,
     max_size: int,
+    extra_fields: frozenset[str] = frozenset(),
 ) -> UploadForm:
     """Parse the body as it streams in; the file goes to a temp blob, never into memory.
 
@@ -189,7 +190,7 @@ async def read_upload_form(
     def handle(event: MultipartSegment | bytes | bytearray | None) -> None:
         if isinstance(event, MultipartSegment):
             current[0] = event
-            _check_field(event.name, form, texts)
+            _check_field(event.name, form, texts, extra_fields)
             if event.filename is not None:
                 if event.name != "file":
                     raise problem(400, "Berkas harus dikirim pada kolom 'file'.", "validation")
@@ -265,8 +266,10 @@ async def read_upload_form(
     return form
 
 
-def _check_field(name: str, form: UploadForm, texts: dict[str, bytearray]) -> None:
-    if name not in FORM_FIELDS:
+def _check_field(
+    name: str, form: UploadForm, texts: dict[str, bytearray], extra: frozenset[str]
+) -> None:
+    if name not in FORM_FIELDS and name not in extra:
         raise problem(
             400,
             f"Kolom '{name}' tidak dikenal. Kolom yang diterima: kind, indicator, replaces, "

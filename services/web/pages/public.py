@@ -26,6 +26,7 @@ from services.web.pages import queries
 from services.web.pages.common import Names, call_handler, now, parse_uuid, rubric_of
 from services.web.pages.forms import FORM_LABELS, INITIATOR_LABELS, KIND_LABELS, THEME_LABELS
 from services.web.pages.rendering import HOME_FOR_ROLE, redirect, render
+from services.web.security import REGISTRATION_RATE_LIMIT
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 PAGE_SIZE = 20
@@ -157,7 +158,12 @@ def register_page(request: Request[Any, Any, Any]) -> Any:
     )
 
 
-@post("/krenova/daftar", name="page:register-submit", status_code=303)
+@post(
+    "/krenova/daftar",
+    name="page:register-submit",
+    status_code=303,
+    middleware=[REGISTRATION_RATE_LIMIT.middleware],
+)
 async def register_submit(request: Request[Any, Any, Any], data: Form) -> Any:
     from services.submission.krenova import register_participant
     from services.submission.schemas import ParticipantRegistration

@@ -14,8 +14,9 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Request, get, post
-from litestar.datastructures import UploadFile
+from litestar.concurrency import sync_to_thread
 from litestar.enums import RequestEncodingType
+from litestar.exceptions import HTTPException
 from litestar.params import Body, FromPath, FromQuery
 
 from services.domain import scoring
@@ -51,7 +52,6 @@ from services.web.pages.common import (
 from services.web.pages.rendering import redirect, render
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
-Multipart = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 
 SUBMITTERS = (Role.OPERATOR, Role.PARTICIPANT)
 
@@ -369,35 +369,51 @@ def documents_page(request: Request[Any, Any, Any], innovation_id: FromPath[str]
     return render(request, "submission/documents.html", **_documents_context(request, innovation))
 
 
-@post(
-    "/inovasi/{innovation_id:str}/dokumen",
-    sync_to_thread=True,
-    name="page:upload",
-    status_code=303,
-)
-def upload(request: Request[Any, Any, Any], innovation_id: FromPath[str], data: Multipart) -> Any:
-    runtime = runtime_of(request)
-    innovation = load_visible(request, parse_uuid(innovation_id))
+@post("/inovasi/{innovation_id:str}/dokumen", name="page:upload", status_code=303)
+async def upload(request: Request[Any, Any, Any], innovation_id: FromPath[str]) -> Any:
+    """Streams the file into the blob store as the API's upload does (never into memory)."""
+    innovation = await sync_to_thread(load_visible, request, parse_uuid(innovation_id))
     guard(request, Command.ATTACH_DOCUMENT, innovation)
-    template = (
-        "submission/_documents_panel.html"
-        if request.headers.get("hx-request")
-        else ("submission/documents.html")
-    )
-    file = data.get("file")
-    if not isinstance(file, UploadFile) or not file.filename:
-        file = None
-    kind = str(data.get("kind", "")).strip()
-    url = str(data.get("url", "") or "").strip()
-    indicator_raw = str(data.get("indicator", "")).strip()
-    replaces_raw = str(data.get("replaces", "")).strip()
-    public_raw = str(data.get("public", "") or "").strip()
+    try:
+        form = await uploads.read_form(request)
+    except HTTPException as exc:
+        message = str(exc.detail or "Unggahan tidak dapat dibaca.")
+        return await sync_to_thread(_upload_refused, request, innovation, exc.status_code, message)
+    try:
+        return await sync_to_thread(_attach_uploaded, request, innovation, form)
+    finally:
+        form.abort()  # no-op after a commit
+
+
+def _upload_template(request: Request[Any, Any, Any]) -> str:
+    if request.headers.get("hx-request"):
+        return "submission/_documents_panel.html"
+    return "submission/documents.html"
+
+
+def _upload_refused(
+    request: Request[Any, Any, Any], innovation: Innovation, status: int, message: str
+) -> Any:
+    context = _documents_context(request, innovation, message)
+    return render(request, _upload_template(request), status_code=status, **context)
+
+
+def _attach_uploaded(
+    request: Request[Any, Any, Any], innovation: Innovation, form: uploads.UploadForm
+) -> Any:
+    runtime = runtime_of(request)
+    data = form.fields
+    kind = data.get("kind", "")
+    url = data.get("url", "")
+    indicator_raw = data.get("indicator", "")
+    replaces_raw = data.get("replaces", "")
+    public_raw = data.get("public", "")
     error = ""
     if kind not in DOCUMENT_KIND_LABELS:
         error = "Pilih jenis dokumen."
     elif public_mark(public_raw, DocumentKind(kind)) is None:
         error = "Pilihan tampil di katalog publik tidak dikenal."
-    elif file is None and not url:
+    elif form.writer is None and not url:
         error = "Pilih berkas yang akan diunggah (atau isi tautan untuk video)."
     indicator: int | None = None
     replaces = None
@@ -409,13 +425,12 @@ def upload(request: Request[Any, Any, Any], innovation_id: FromPath[str], data: 
     if not error and replaces_raw:
         replaces = parse_uuid(replaces_raw)
     if error:
-        context = _documents_context(request, innovation, error)
-        return render(request, template, status_code=422, **context)
+        return _upload_refused(request, innovation, 422, error)
     try:
         outcome = uploads.attach(
             request,
             innovation,
-            file,
+            form,
             kind=kind,
             indicator=indicator,
             expected=version_of(data),
@@ -425,17 +440,16 @@ def upload(request: Request[Any, Any, Any], innovation_id: FromPath[str], data: 
         )
     except ConcurrencyConflict as exc:
         return conflict_page(request, innovation.id, exc, f"/inovasi/{innovation.id}/dokumen")
-    except uploads.UploadRefused as exc:
-        context = _documents_context(request, innovation, exc.message)
-        return render(request, template, status_code=exc.status, **context)
-    except DomainError as exc:
-        context = _documents_context(request, innovation, exc.message)
-        return render(request, template, status_code=exc.status, **context)
+    except (uploads.UploadRefused, DomainError) as exc:
+        status = exc.status
+        return _upload_refused(request, innovation, status, exc.message)
     settle(runtime, outcome)
     if request.headers.get("hx-request"):
         fresh = runtime.commands.innovation(innovation.id)
         context = _documents_context(request, fresh)
-        return render(request, template, notice_text="Dokumen terunggah.", **context)
+        return render(
+            request, _upload_template(request), notice_text="Dokumen terunggah.", **context
+        )
     return redirect(f"/inovasi/{innovation.id}/dokumen", "diunggah")
 
 
