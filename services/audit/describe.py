@@ -426,8 +426,9 @@ def _reviewer_assigned(e: ev.ReviewerAssigned, b: _Before) -> Described:
     )
 
 
-def _seen(e: ev.DecisionEvent) -> str:
-    return f" [berdasarkan versi {e.seen_version}, rubrik {e.rubric_year}]"
+def _seen(e: ev.DecisionEvent | ev.SeenEvent) -> str:
+    rubric = f"rubrik {e.rubric_year}" if e.rubric_year is not None else "rubrik usulan"
+    return f" [berdasarkan versi {e.seen_version}, {rubric}]"
 
 
 def _document_checked(e: ev.DocumentVerified | ev.DocumentRejected, b: _Before) -> Described:
@@ -510,7 +511,8 @@ def _rejected(e: ev.Rejected, b: _Before) -> Described:
 
 def _established(e: ev.Established, b: _Before) -> Described:
     return (
-        f"menetapkan {_title(b, e)} dengan SK nomor {e.sk_number} tanggal {e.sk_date:%d-%m-%Y}",
+        f"menetapkan {_title(b, e)} dengan SK nomor {e.sk_number} tanggal {e.sk_date:%d-%m-%Y}"
+        f"{_seen(e)}",
         [
             _change("sk_number", b.get("sk_number") or None, e.sk_number, "Nomor SK"),
             _change("sk_date", b.get("sk_date"), e.sk_date, "Tanggal SK"),
@@ -550,7 +552,7 @@ def _stage_advanced(e: ev.StageAdvanced, b: _Before) -> Described:
 
 def _published(e: ev.Published, b: _Before) -> Described:
     return (
-        f"mempublikasikan {_title(b, e)} di portal publik",
+        f"mempublikasikan {_title(b, e)} di portal publik{_seen(e)}",
         [_change("published", False if b.known else None, True, "Dipublikasikan")],
     )
 

@@ -77,6 +77,25 @@ class DecisionEvent(InnovationEvent, frozen=True, kw_only=True):
     rubric_year: int
 
 
+class SeenEvent(InnovationEvent, frozen=True, kw_only=True):
+    """Establish and publish record what the decider saw, like every other decision.
+
+    Stored before class_version 2 without either field: the version seen is exactly the one
+    before the event (the aggregate records ``self.version`` at that moment), so the upcast
+    restores it; the rubric year was not recorded then (``None``; it is the innovation's, fixed
+    when it was proposed).
+    """
+
+    seen_version: int
+    rubric_year: int | None = None
+
+    class_version: ClassVar[int] = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state.setdefault("seen_version", int(state["originator_version"]) - 1)
+
+
 @innovation_event
 class Proposed(InnovationEvent, frozen=True, kw_only=True):
     call_id: UUID
@@ -179,7 +198,7 @@ class Rejected(DecisionEvent, frozen=True, kw_only=True):
 
 
 @innovation_event
-class Established(InnovationEvent, frozen=True, kw_only=True):
+class Established(SeenEvent, frozen=True, kw_only=True):
     sk_number: str
     sk_date: date
 
@@ -203,7 +222,7 @@ class StageAdvanced(InnovationEvent, frozen=True, kw_only=True):
 
 
 @innovation_event
-class Published(InnovationEvent, frozen=True, kw_only=True):
+class Published(SeenEvent, frozen=True, kw_only=True):
     pass
 
 
