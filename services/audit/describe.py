@@ -719,6 +719,14 @@ def _password_reset(e: ev.PasswordReset, b: _Before) -> Described:
     return f"mengatur ulang kata sandi {_account_name(b, e)}", []
 
 
+def _signing_key_activated(e: ev.SigningKeyActivated, b: _Before) -> Described:
+    return (
+        f"mengaktifkan kunci penanda tangan audit {e.key_id[:16]}… "
+        f"(berlaku sejak {jakarta_time(e.valid_from)})",
+        [_change("signing_key", None, e.key_id, "Kunci penanda tangan")],
+    )
+
+
 _HANDLERS: dict[type[ev.Event], Any] = {
     ev.Proposed: _proposed,
     ev.ProfileUpdated: _profile_updated,
@@ -756,6 +764,7 @@ _HANDLERS: dict[type[ev.Event], Any] = {
     ev.AccountDisabled: _account_disabled,
     ev.AccountEnabled: _account_enabled,
     ev.PasswordReset: _password_reset,
+    ev.SigningKeyActivated: _signing_key_activated,
 }
 
 

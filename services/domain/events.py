@@ -61,6 +61,7 @@ innovation_event = _topic("innovation")
 call_event = _topic("call")
 organisation_event = _topic("organisation")
 account_event = _topic("account")
+audit_event = _topic("audit")
 
 
 # --- Innovation ---------------------------------------------------------------------------------
@@ -344,3 +345,16 @@ class PasswordReset(Event, frozen=True, kw_only=True):
 
 def topic_of(event: Event | type[Event]) -> str:
     return event.TOPIC
+
+
+# --- Audit signing keys ---------------------------------------------------------------------------
+
+
+@audit_event
+class SigningKeyActivated(Event, frozen=True, kw_only=True):
+    """The server signs audit roots with this Ed25519 key from ``valid_from`` on (a rotation
+    is the next activation), so a verifier knows which key signed what."""
+
+    key_id: str  # sha256 of the raw 32-byte public key, hex
+    public_key: str  # the raw public key, hex
+    valid_from: datetime

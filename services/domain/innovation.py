@@ -405,9 +405,7 @@ class Innovation(Aggregate):
         self._allow(ctx, Command.ESTABLISH)
         if not sk_number.strip():
             raise InvalidValue("sk_number", "Nomor SK wajib diisi.")
-        self._record(
-            ctx, Established, sk_number=sk_number.strip(), sk_date=sk_date, **self._seen()
-        )
+        self._record(ctx, Established, sk_number=sk_number.strip(), sk_date=sk_date, **self._seen())
 
     def select_for_iga(self, ctx: Context, year: int) -> None:
         self._allow(ctx, Command.SELECT_FOR_IGA)
