@@ -142,9 +142,7 @@ def verify(
             except SigningKeyMissing:
                 signer = None
             keys = (
-                {key_id_of(pinned): pinned}
-                if pinned is not None
-                else trusted_keys(store, signer)
+                {key_id_of(pinned): pinned} if pinned is not None else trusted_keys(store, signer)
             )
             inputs = live_inputs(db, keys)
         live = verify_store(store, anchors, inputs)

@@ -276,6 +276,18 @@ class SealChecker:
             previous_day = str(p.get("day"))
         for s in self.seals:
             self._check_seal(s, roots)
+        for finding in self.findings:  # an event's day: the day root whose range holds it
+            nid = finding.get("notification_id")
+            if nid is not None and "day" not in finding:
+                for s in days:
+                    p = s["p"]
+                    if (
+                        int(p.get("after_notification_id", 0))
+                        < nid
+                        <= int(p.get("last_notification_id", 0))
+                    ):
+                        finding["day"] = p.get("day")
+                        break
         first = self.first_event_break or (self.findings[0] if self.findings else None)
         ok = self.total == 0
         checkpoints = [s for s in self.seals if s["p"].get("kind") == "checkpoint"]
