@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -178,25 +180,27 @@ def write_bundle(
         files[name] = FileEntry(sha256=hashlib.sha256(data).hexdigest(), size=len(data))
 
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        with (
-            zf.open(EVENTS_FILE, "w", force_zip64=True) as member,
-            zf.open(standalone.INDEX, "w", force_zip64=True) as index_member,
-        ):
-            sink, index = _Hashing(member), _Hashing(index_member)
-            for rec in _records(store, upto):
-                verifier.feed(rec)
-                first = first or rec.notification_id
-                last = rec.notification_id
-                line = _line_for(rec)
-                sink.write(line)
-                index.write(hashlib.sha256(line).hexdigest().encode() + b"\n")
-                if blobs is not None and rec.topic == DOCUMENT_ATTACHED:
-                    doc = _attached.decode(rec.state)
-                    if not doc.document.url and (
-                        evidence_for is None or doc.originator_id in evidence_for
-                    ):
-                        wanted[doc.document.sha256] = doc.document.storage_key
-            files[EVENTS_FILE] = sink.entry()
+        # The index is spooled aside: a zip takes one member written at a time.
+        with tempfile.TemporaryFile() as spool:
+            with zf.open(EVENTS_FILE, "w", force_zip64=True) as member:
+                sink, index = _Hashing(member), _Hashing(spool)  # type: ignore[arg-type]
+                for rec in _records(store, upto):
+                    verifier.feed(rec)
+                    first = first or rec.notification_id
+                    last = rec.notification_id
+                    line = _line_for(rec)
+                    sink.write(line)
+                    index.write(hashlib.sha256(line).hexdigest().encode() + b"\n")
+                    if blobs is not None and rec.topic == DOCUMENT_ATTACHED:
+                        doc = _attached.decode(rec.state)
+                        if not doc.document.url and (
+                            evidence_for is None or doc.originator_id in evidence_for
+                        ):
+                            wanted[doc.document.sha256] = doc.document.storage_key
+                files[EVENTS_FILE] = sink.entry()
+            spool.seek(0)
+            with zf.open(standalone.INDEX, "w", force_zip64=True) as index_member:
+                shutil.copyfileobj(spool, index_member)
             files[standalone.INDEX] = index.entry()
         for orphan in chained(store).orphan_links(MAX_LISTED):
             verifier.orphan(
