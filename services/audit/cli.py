@@ -120,7 +120,7 @@ def verify(
         sys.exit(0 if report.ok and report.log_intact else (2 if report.ok else 1))
 
     from services.audit.integrity import SealInputs, verify_store
-    from services.audit.seals import live_inputs, trusted_keys
+    from services.audit.seals import ensure_schema, live_inputs, trusted_keys
     from services.db import Database
     from services.store import EventStore
 
@@ -128,6 +128,7 @@ def verify(
     store = EventStore(settings)
     db = Database(settings)
     try:
+        ensure_schema(db)
         if against is not None:
             try:
                 seals, sealed, keys, anchors = seals_from(against, pinned)
