@@ -666,7 +666,7 @@ def _check_log(zf: zipfile.ZipFile, manifest: dict[str, Any], key: bytes, result
                     )
                 last[oid], versions[oid] = link, version
                 checker.feed(nid, oid, version, fields["topic"], link)
-    except (ValueError, KeyError, TypeError, *READ_ERRORS) as exc:
+    except READ_ERRORS as exc:
         result.check("events", False, f"{EVENTS} tidak terbaca: {exc}")
         return
     report = checker.finish()
