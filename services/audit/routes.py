@@ -142,7 +142,11 @@ def innovation_diff(
 def audit_verify(request: Request[Any, Any, Any]) -> Report:
     """Recomputes every link of every stream and the daily roots; reports the first broken link
     (stream id, version and notification id) and up to 100 findings."""
-    runtime = runtime_of(request)
+    return live_report(runtime_of(request))
+
+
+def live_report(runtime: Runtime) -> Report:
+    """The live log's chain, held to the server's signed day roots and checkpoints."""
     try:
         signer = signer_of(runtime.settings, runtime.extensions)
     except SigningKeyMissing:

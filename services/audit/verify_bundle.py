@@ -503,12 +503,14 @@ def verify(path: str, pinned: bytes | None = None) -> dict[str, Any]:
                 "PERINGATAN: tidak ada kunci publik yang dipatok; bundel hanya diperiksa terhadap "
                 f"kuncinya sendiri ({key_id_of(bundle_key)}). Patok kunci dengan --public-key.",
             )
-        elif bundle_key != pinned:
+        else:
             result.check(
                 "pinned_key",
-                False,
-                f"Bundel ditandatangani kunci {key_id_of(bundle_key)}, bukan kunci yang dipatok "
-                f"{key_id_of(pinned)}.",
+                bundle_key == pinned,
+                f"Bundel ditandatangani kunci yang dipatok ({key_id_of(pinned)})."
+                if bundle_key == pinned
+                else f"Bundel ditandatangani kunci {key_id_of(bundle_key)}, bukan kunci yang "
+                f"dipatok {key_id_of(pinned)}.",
             )
         digest, tail = _prefix_sha256(path, size)
         file_ok = tail.startswith(COMMENT_PREFIX) and signature_ok(
