@@ -49,7 +49,7 @@ from services.store import EventStore
 
 FORMAT = standalone.BUNDLE_FORMAT
 EVENTS_FILE = standalone.EVENTS
-DOCUMENT_ATTACHED = "innovation.DocumentAttached"
+DOCUMENT_ATTACHED = standalone.DOCUMENT_ATTACHED
 
 
 class FileEntry(msgspec.Struct, frozen=True, kw_only=True):

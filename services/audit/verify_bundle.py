@@ -43,6 +43,7 @@ EVENTS, INDEX, SEALS, LINKS, KEYS = (
     "keys.json",
 )
 STATE_MARKER = b',"state":'
+DOCUMENT_ATTACHED = "innovation.DocumentAttached"
 MAX_LISTED = 100
 # Reading a damaged member of an untrusted archive can raise nearly anything (bad CRC, inflate
 # errors, truncation, an unknown compression method): every such failure is a failed check.
@@ -428,6 +429,7 @@ class Result:
         self.seals: dict[str, Any] | None = None
         self.first_change: dict[str, Any] | None = None
         self.manifest: dict[str, Any] | None = None
+        self.documents: set[str] = set()  # sha256 of every document an event attached
 
     def check(self, name: str, ok: bool, detail: str) -> bool:
         self.checks.append({"name": name, "ok": ok, "detail": detail})
@@ -668,6 +670,9 @@ def _check_log(zf: zipfile.ZipFile, manifest: dict[str, Any], key: bytes, result
                     )
                 last[oid], versions[oid] = link, version
                 checker.feed(nid, oid, version, fields["topic"], link)
+                if fields["topic"] == DOCUMENT_ATTACHED and state[:1] == b"{":
+                    document = json.loads(state).get("document") or {}
+                    result.documents.add(str(document.get("sha256")))
     except READ_ERRORS as exc:
         result.check("events", False, f"{EVENTS} tidak terbaca: {exc}")
         return
@@ -710,14 +715,15 @@ def _check_evidence(zf: zipfile.ZipFile, names: set[str], result: Result) -> Non
         except READ_ERRORS:
             wrong.append(name)
             continue
-        if h.hexdigest() != name.removeprefix("evidence/"):
+        sha = name.removeprefix("evidence/")
+        if h.hexdigest() != sha or sha not in result.documents:
             wrong.append(name)
     result.check(
         "evidence",
         not wrong,
-        f"{len(evidence)} berkas bukti cocok dengan hash di peristiwa."
+        f"{len(evidence)} berkas bukti cocok dengan hash yang dicatat peristiwa DocumentAttached."
         if not wrong
-        else f"Berkas bukti tidak cocok dengan hashnya: {wrong[:5]}",
+        else f"Berkas bukti tidak cocok dengan hashnya atau tidak dirujuk peristiwa: {wrong[:5]}",
     )
 
 
