@@ -36,7 +36,7 @@ from uuid import UUID
 
 import msgspec
 
-from services.audit.chain import GENESIS, JAKARTA, from_micros, jakarta_day
+from services.audit.chain import GENESIS, JAKARTA, from_micros, jakarta_day, link_hash
 from services.audit.integrity import SealInputs
 from services.audit.keys import Signer, key_history, record_activation
 from services.audit.recorders import LinkRecord
@@ -102,7 +102,7 @@ class Seal(msgspec.Struct, frozen=True, kw_only=True):
     created_at: str
 
 
-# ==== recomputing links from the stored events =================================================
+# ==== links recomputed from the stored events ==================================================
 
 
 class Linked(msgspec.Struct, frozen=True, array_like=True):
@@ -110,31 +110,8 @@ class Linked(msgspec.Struct, frozen=True, array_like=True):
     originator_id: UUID
     originator_version: int
     topic: str
-    link: str  # recomputed from the stored bytes, never read from the chain table
+    link: str  # recomputed from the stored bytes (only the link before a range is a chain row)
     ts: int | None  # event time (UTC micros), None when unreadable
-
-
-class Recomputer:
-    """Recomputes every link from the stored events alone (genesis → each stream's head)."""
-
-    def __init__(self) -> None:
-        from services.audit.chain import link_hash
-
-        self._hash = link_hash
-        self.last: dict[UUID, str] = {}
-
-    def feed(self, rec: LinkRecord, ts: int | None) -> Linked:
-        link = self._hash(
-            self.last.get(rec.originator_id, GENESIS),
-            rec.originator_id,
-            rec.originator_version,
-            rec.topic,
-            rec.state,
-        )
-        self.last[rec.originator_id] = link
-        return Linked(
-            rec.notification_id, rec.originator_id, rec.originator_version, rec.topic, link, ts
-        )
 
 
 def _event_ts(rec: LinkRecord) -> int | None:
@@ -144,22 +121,6 @@ def _event_ts(rec: LinkRecord) -> int | None:
         return to_micros(event_time(rec.state))
     except (msgspec.DecodeError, msgspec.ValidationError):
         return None
-
-
-def recomputed(store: EventStore) -> Iterator[Linked]:
-    """Every stored event in notification order with its link recomputed from its bytes."""
-    from services.audit.integrity import PAGE, chained
-
-    recorder = chained(store)
-    again = Recomputer()
-    position = 0
-    while True:
-        page = recorder.link_page(position, PAGE)
-        for rec in page:
-            yield again.feed(rec, _event_ts(rec))
-        if len(page) < PAGE:
-            return
-        position = page[-1].notification_id
 
 
 # ==== sealing ==================================================================================
@@ -252,7 +213,31 @@ def _store(tx: Tx, seal: Seal, links: Sequence[tuple[int, str]]) -> None:
 
 
 def _pending(store: EventStore, after: int) -> list[Linked]:
-    return [linked for linked in recomputed(store) if linked.notification_id > after]
+    """The events after ``after`` with their links recomputed from their stored bytes.
+
+    Only the log since the last day root is read: a stream's link just before it is taken from
+    its chain row. That is safe because verification never trusts it: it recomputes every link
+    from genesis, so a row rewritten before sealing fails the older day root that covers it.
+    """
+    from services.audit.integrity import PAGE, chained
+
+    recorder = chained(store)
+    boundary: dict[UUID, str] = {}
+    out: list[Linked] = []
+    position = after
+    while True:
+        page = recorder.link_page(position, PAGE)
+        for rec in page:
+            oid, version = rec.originator_id, rec.originator_version
+            if oid not in boundary:
+                prev = recorder.link_at(oid, version - 1) if version > 1 else None
+                boundary[oid] = prev or GENESIS
+            link = link_hash(boundary[oid], oid, version, rec.topic, rec.state)
+            boundary[oid] = link
+            out.append(Linked(rec.notification_id, oid, version, rec.topic, link, _event_ts(rec)))
+        if len(page) < PAGE:
+            return out
+        position = page[-1].notification_id
 
 
 def seal_days(
