@@ -191,7 +191,8 @@ def _store(tx: Tx, seal: Seal, links: Sequence[tuple[int, str]]) -> None:
     tx.execute(
         "INSERT INTO audit_seals (seal_id, kind, day, after_notification_id, "
         "last_notification_id, root, key_id, payload, signature, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (seal_id) DO NOTHING",  # a second beat sealing the same day: first one wins
         (
             seal.seal_id,
             seal.kind,
