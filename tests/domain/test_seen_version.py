@@ -67,3 +67,30 @@ def test_establish_and_publish_stored_without_the_fields_still_load(store: Event
     assert isinstance(published, Published)
     assert (published.seen_version, published.rubric_year) == (version, None)
     assert store.load(Innovation, iid).published
+
+    from services.audit.history import history
+    from services.audit.timeline import Timeline
+
+    entry = history(store, Timeline(store), iid).entries[-1]
+    assert entry.decision is not None  # decided on the innovation's rubric, fixed at proposal
+    assert (entry.decision.seen_version, entry.decision.rubric_year) == (version, 2025)
+    assert f"berdasarkan versi {version}, rubrik usulan" in entry.summary
+
+
+def test_the_history_links_establish_and_publish_to_the_version_seen(store: EventStore) -> None:
+    from services.audit.history import history
+    from services.audit.timeline import Timeline
+
+    world = World(Commands(store))
+    iid = _approved(world)
+    admin = world.ctx(world.admin)
+    world.commands.establish(admin, iid, sk_number="188/3/2025", sk_date=date(2025, 10, 3))
+    world.commands.publish(admin, iid)
+    *_, established, published = history(store, Timeline(store), iid).entries
+    for entry in (established, published):
+        assert entry.decision is not None
+        assert (entry.decision.seen_version, entry.decision.rubric_year) == (
+            entry.version - 1,
+            2025,
+        )
+        assert f"berdasarkan versi {entry.version - 1}, rubrik 2025" in entry.summary
