@@ -14,16 +14,15 @@ valid from), before its first signature: a rotation is simply the next activatio
 
 from __future__ import annotations
 
-import hashlib
 import os
 from datetime import UTC, datetime
 from pathlib import Path
 from uuid import UUID, uuid5
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from services.audit.verify_bundle import key_id_of
 from services.config import Settings
 from services.domain.actor import Actor
 from services.domain.aggregate import Aggregate, Context, applies
@@ -36,11 +35,6 @@ KEYS_STREAM = uuid5(UUID("6f1d3c1e-9a43-4c55-a8c8-0f3b7c3b2a11"), "sirisma-audit
 
 class SigningKeyMissing(Exception):
     """The signing key is missing or unreadable; the message says how to fix it."""
-
-
-def key_id_of(public: Ed25519PublicKey | bytes) -> str:
-    raw = public if isinstance(public, bytes) else raw_public(public)
-    return hashlib.sha256(raw).hexdigest()
 
 
 def raw_public(public: Ed25519PublicKey) -> bytes:
@@ -63,28 +57,6 @@ class Signer:
         return self.public.public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         ).decode()
-
-
-def verify(public_raw: bytes, data: bytes, signature_hex: str) -> bool:
-    try:
-        Ed25519PublicKey.from_public_bytes(public_raw).verify(bytes.fromhex(signature_hex), data)
-    except (InvalidSignature, ValueError):
-        return False
-    return True
-
-
-def load_public(text: str) -> bytes:
-    """A pinned public key: PEM (SubjectPublicKeyInfo) or 64 hex characters; raw bytes back."""
-    text = text.strip()
-    if text.startswith("-----BEGIN"):
-        key = serialization.load_pem_public_key(text.encode())
-        if not isinstance(key, Ed25519PublicKey):
-            raise ValueError("bukan kunci publik Ed25519")
-        return raw_public(key)
-    raw = bytes.fromhex(text)
-    if len(raw) != 32:
-        raise ValueError("kunci publik Ed25519 harus 32 bait (64 karakter heksadesimal)")
-    return raw
 
 
 def key_path(settings: Settings) -> Path:

@@ -27,7 +27,6 @@ root, not trusted on their own.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
@@ -40,10 +39,11 @@ from services.audit.chain import GENESIS, JAKARTA, from_micros, jakarta_day, lin
 from services.audit.integrity import SealInputs
 from services.audit.keys import Signer, key_history, record_activation
 from services.audit.recorders import LinkRecord
+from services.audit.verify_bundle import SEAL_FORMAT, links_digest, seal_root
 from services.db import Database, Tx
 from services.store import EventStore
 
-FORMAT = "sirisma-audit-root/1"
+FORMAT = SEAL_FORMAT
 GRACE = timedelta(minutes=5)  # events stamped just before midnight may commit just after
 MAX_LISTED = 100
 LINKS_PAGE = 5000
@@ -67,20 +67,6 @@ SCHEMA = [
         link TEXT NOT NULL
     )""",
 ]
-
-
-def links_digest(links: Sequence[str]) -> str:
-    h = hashlib.sha256()
-    for link in links:
-        h.update(link.encode("ascii"))
-    return h.hexdigest()
-
-
-def seal_root(
-    previous_root: str, kind: str, day: str, after: int, last: int, events: int, digest: str
-) -> str:
-    text = f"{previous_root}\n{kind}\n{day}\n{after}\n{last}\n{events}\n{digest}"
-    return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
 def canonical(payload: dict[str, Any]) -> bytes:
