@@ -54,9 +54,15 @@ class Signer:
         return self.private.sign(data).hex()
 
     def public_pem(self) -> str:
-        return self.public.public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        ).decode()
+        return public_pem(self.public_raw)
+
+
+def public_pem(public_raw: bytes) -> str:
+    return (
+        Ed25519PublicKey.from_public_bytes(public_raw)
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
 
 
 def key_path(settings: Settings) -> Path:

@@ -31,7 +31,7 @@ from services.audit.history import (
     trail,
 )
 from services.audit.integrity import Report, verify_store
-from services.audit.keys import SigningKeyMissing, key_history, signer_of
+from services.audit.keys import SigningKeyMissing, key_history, public_pem, signer_of
 from services.audit.seals import Seal, all_seals, checkpoint, live_inputs, trusted_keys
 from services.audit.timeline import NotYetExisting, Timeline
 from services.commands import account_id_for
@@ -186,11 +186,28 @@ def audit_public_key(request: Request[Any, Any, Any]) -> PublicKeyView:
     """Public: verifying needs only this key, and it cannot sign. Pin it (or its ``key_id``)
     from a trusted channel; a signature by any other key then fails."""
     runtime = runtime_of(request)
-    signer = _signer(runtime)
     history = [
         KeyView(key_id=k.key_id, valid_from=k.valid_from.isoformat(), public_key=k.public_key)
         for k in key_history(runtime.store)
     ]
+    try:
+        signer = signer_of(runtime.settings, runtime.extensions)
+    except SigningKeyMissing:
+        if not history:
+            raise problem(
+                503, "Belum ada kunci penanda tangan audit yang aktif.", "signing-key-missing"
+            ) from None
+        # This process holds no private key (only the signing worker needs it): the key the
+        # log last recorded as activated is the one in use.
+        current = history[-1]
+        raw = bytes.fromhex(current.public_key)
+        return PublicKeyView(
+            algorithm="Ed25519",
+            key_id=current.key_id,
+            public_key=current.public_key,
+            public_key_pem=public_pem(raw),
+            history=history,
+        )
     return PublicKeyView(
         algorithm="Ed25519",
         key_id=signer.key_id,

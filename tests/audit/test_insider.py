@@ -151,3 +151,23 @@ def test_seal_days_signs_nothing_twice(rejected: Rejected) -> None:
     signer = load_signer(rt.settings)
     first = seal_days(rt.store, rt.db, signer)
     assert first and seal_days(rt.store, rt.db, signer) == []
+
+
+def test_a_process_without_the_private_key_publishes_the_activated_one(
+    rejected: Rejected, tmp_path: Path
+) -> None:
+    rt = rejected.app.runtime
+    signer = load_signer(rt.settings)
+    checkpoint(rt.store, rt.db, signer)  # records the key's activation in the log
+    rt.extensions.pop("audit.signer", None)
+    rt.settings = msgspec.structs.replace(
+        rt.settings, signing_key_file=str(tmp_path / "tidak-ada.pem")
+    )
+    key = rejected.app.client.get("/api/audit/public-key")
+    assert key.status_code == 200, key.text
+    assert (key.json()["key_id"], key.json()["public_key"]) == (
+        signer.key_id,
+        signer.public_raw.hex(),
+    )
+    assert key.json()["public_key_pem"] == signer.public_pem()
+    assert rejected.app.get("/api/audit/verify").json()["ok"]  # seals checked by the log's keys
