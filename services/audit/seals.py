@@ -28,8 +28,10 @@ root, not trusted on their own.
 from __future__ import annotations
 
 import json
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import accumulate
 from typing import Any
 from uuid import UUID
 
@@ -243,17 +245,24 @@ def seal_days(
         if not stamped:
             return []
         day, previous = date.fromisoformat(jakarta_day(from_micros(min(stamped)))), GENESIS
+    # The highest notification id among events stamped before a moment: events sorted by time,
+    # with a running maximum of their ids (one sort, then a bisection per day).
+    by_time = sorted((p.ts, p.notification_id) for p in pending if p.ts is not None)
+    stamps = [t for t, _ in by_time]
+    highest = list(accumulate((nid for _, nid in by_time), max))
+    nids = [p.notification_id for p in pending]
     made: list[tuple[Seal, list[tuple[int, str]]]] = []
+    start = 0  # pending[start:] is not sealed yet (pending is in notification order)
     while _end_of(day) + GRACE <= moment:
-        end = _micros(_end_of(day))
-        ends = [p.notification_id for p in pending if p.ts is not None and p.ts < end]
-        upto = max([after, *ends])
-        covered = [p for p in pending if after < p.notification_id <= upto]
+        before = bisect_left(stamps, _micros(_end_of(day)))
+        upto = max(after, highest[before - 1]) if before else after
+        stop = bisect_right(nids, upto, lo=start)
+        covered = pending[start:stop]
         if not made:
             record_activation(store, signer, moment)
         seal, links = _make(signer, "day", day.isoformat(), after, previous, covered, moment)
         made.append((seal, links))
-        pending = [p for p in pending if p.notification_id > upto]
+        start = stop
         after, previous = upto, seal.root
         day += timedelta(days=1)
     if made:

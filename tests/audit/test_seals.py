@@ -151,3 +151,25 @@ def test_days_are_calendar_days_in_wib(store: EventStore, db: Database, signer: 
     sealed = seal_days(store, db, signer, now=datetime(2025, 3, 2, 0, 0, tzinfo=UTC))
     assert [s.day for s in sealed] == ["2025-03-01"]
     assert date.fromisoformat(sealed[0].day) == late.astimezone(JAKARTA).date()
+
+
+def test_a_late_commit_stamped_earlier_extends_its_day(
+    store: EventStore, db: Database, signer: Signer
+) -> None:
+    """Ranges follow the log: a day ends at the last event stamped on it, so an event committed
+    in between (stamped the day after) is sealed with it; nothing is left out or sealed twice."""
+    d1 = datetime(2025, 3, 3, 3, 0, tzinfo=UTC)  # 10.00 WIB
+    world = World(Commands(store), now=d1)
+    iid = world.complete_draft()
+    first_day_end = store.max_notification_id()
+    ahead = Context(actor=world.operator, now=d1 + timedelta(days=2))  # a clock running ahead
+    world.commands.update_profile(ahead, iid, ProfilePatch(goals="dari jam yang maju"))
+    behind = Context(actor=world.operator, now=d1 + timedelta(days=1))
+    world.commands.update_profile(behind, iid, ProfilePatch(goals="hari kedua"))
+    sealed = seal_days(store, db, signer, now=d1 + timedelta(days=3))
+    assert [(s.day, s.after_notification_id, s.last_notification_id) for s in sealed] == [
+        ("2025-03-03", 0, first_day_end),
+        ("2025-03-04", first_day_end, first_day_end + 2),
+        ("2025-03-05", first_day_end + 2, first_day_end + 2),
+    ]
+    assert verify_store(store, seals=live_inputs(db, trusted_keys(store, signer))).ok
