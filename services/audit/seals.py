@@ -37,7 +37,15 @@ from uuid import UUID
 
 import msgspec
 
-from services.audit.chain import GENESIS, JAKARTA, from_micros, jakarta_day, link_hash
+from services.audit.chain import (
+    GENESIS,
+    JAKARTA,
+    event_time,
+    from_micros,
+    jakarta_day,
+    link_hash,
+    to_micros,
+)
 from services.audit.integrity import SealInputs
 from services.audit.keys import Signer, key_history, record_activation
 from services.audit.recorders import LinkRecord
@@ -103,8 +111,6 @@ class Linked(msgspec.Struct, frozen=True, array_like=True):
 
 
 def _event_ts(rec: LinkRecord) -> int | None:
-    from services.audit.chain import event_time, to_micros
-
     try:
         return to_micros(event_time(rec.state))
     except (msgspec.DecodeError, msgspec.ValidationError):
@@ -116,12 +122,6 @@ def _event_ts(rec: LinkRecord) -> int | None:
 
 def _end_of(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=JAKARTA)
-
-
-def _micros(moment: datetime) -> int:
-    from services.audit.chain import to_micros
-
-    return to_micros(moment)
 
 
 def last_day_seal(tx: Tx) -> Seal | None:
@@ -254,7 +254,7 @@ def seal_days(
     made: list[tuple[Seal, list[tuple[int, str]]]] = []
     start = 0  # pending[start:] is not sealed yet (pending is in notification order)
     while _end_of(day) + GRACE <= moment:
-        before = bisect_left(stamps, _micros(_end_of(day)))
+        before = bisect_left(stamps, to_micros(_end_of(day)))
         upto = max(after, highest[before - 1]) if before else after
         stop = bisect_right(nids, upto, lo=start)
         covered = pending[start:stop]
