@@ -164,7 +164,11 @@ def verify(
                 f"bertanda tangan; tercakup sampai notifikasi {live.seals.sealed_through}"
             )
         if against is not None:
-            click.echo(f"  {live.anchors_checked} akar harian dibandingkan dengan {against}")
+            held = live.seals.seals_checked if live.seals is not None else 0
+            click.echo(
+                f"  {held} segel bertanda tangan dan {live.anchors_checked} akar harian dari "
+                f"{against} dibandingkan dengan log sekarang"
+            )
         _print_break(live.first_break)
     sys.exit(0 if live.ok else 1)
 

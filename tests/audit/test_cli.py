@@ -69,6 +69,12 @@ def test_verify_export_and_offline_bundle_check(tmp_path: Path) -> None:
     pinned = ["audit", "verify", "--bundle", str(bundle2), "--public-key"]
     result = runner.invoke(main, [*pinned, public_hex])
     assert result.exit_code == 0, result.output
+    # A bundle made today already pins today: its signed checkpoint is held to the live log.
+    against = runner.invoke(
+        main, ["audit", "verify", "--against", str(bundle2), "--public-key", public_hex]
+    )
+    assert against.exit_code == 0, against.output
+    assert "2 segel bertanda tangan dan 0 akar harian" in against.output  # 2 bundles, 2 points
     other = tmp_path / "lain.pem"
     assert runner.invoke(main, ["audit", "keygen", "--out", str(other)]).exit_code == 0
     other_public = tmp_path / "lain.pub"
