@@ -22,6 +22,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     host: str = "127.0.0.1"
     port: int = 8000
     secret_key: str = "dev-only-change-me-0123456789abcdef"
+    # Ed25519 key that signs the audit day roots, checkpoints and bundles (never the session
+    # key): a PEM file (empty → <data_dir>/audit-signing-key.pem, created on first use in
+    # embedded/demo mode), or the PEM itself in SIRISMA_SIGNING_SECRET_KEY.
+    signing_key_file: str = ""
+    signing_secret_key: str = ""
     https: bool = False
     # Addresses (IPs or CIDR networks, comma-separated) of the reverse proxy whose
     # X-Forwarded-For/-Proto uvicorn believes; empty → none (the address is the connection's).

@@ -8,13 +8,14 @@ eventsourcing recorders themselves.
 
 from __future__ import annotations
 
+from services.audit import seals
 from services.db import Database
 from services.identity import sessions
 from services.notification import schema as notification_schema
 from services.review import tables as review_tables
 from services.web import idempotency
 
-MODULES = (sessions, review_tables, idempotency, notification_schema)
+MODULES = (sessions, review_tables, idempotency, notification_schema, seals)
 
 
 def schema_statements() -> list[str]:

@@ -408,6 +408,13 @@ MATRIX.update(
         ),
         ("GET", "/api/audit/verify"): Rule(AUDIT_READ),
         ("GET", "/api/audit/trail"): Rule(AUDIT_READ, query={"format": "csv"}),
+        ("GET", "/api/audit/roots"): Rule(AUDIT_READ),
+        ("POST", "/api/audit/checkpoints"): Rule(
+            AUDIT_READ, note="a signed checkpoint is derived, not a change of the log"
+        ),
+        ("GET", "/api/audit/public-key"): Rule(
+            PUBLIC, note="verifying needs only the public key, and it cannot sign"
+        ),
     }
 )
 

@@ -433,8 +433,9 @@ def _reviewer_assigned(e: ev.ReviewerAssigned, b: _Before) -> Described:
     )
 
 
-def _seen(e: ev.DecisionEvent) -> str:
-    return f" [berdasarkan versi {e.seen_version}, rubrik {e.rubric_year}]"
+def _seen(e: ev.DecisionEvent | ev.SeenEvent) -> str:
+    rubric = f"rubrik {e.rubric_year}" if e.rubric_year is not None else "rubrik usulan"
+    return f" [berdasarkan versi {e.seen_version}, {rubric}]"
 
 
 def _document_checked(e: ev.DocumentVerified | ev.DocumentRejected, b: _Before) -> Described:
@@ -517,7 +518,8 @@ def _rejected(e: ev.Rejected, b: _Before) -> Described:
 
 def _established(e: ev.Established, b: _Before) -> Described:
     return (
-        f"menetapkan {_title(b, e)} dengan SK nomor {e.sk_number} tanggal {e.sk_date:%d-%m-%Y}",
+        f"menetapkan {_title(b, e)} dengan SK nomor {e.sk_number} tanggal {e.sk_date:%d-%m-%Y}"
+        f"{_seen(e)}",
         [
             _change("sk_number", b.get("sk_number") or None, e.sk_number, "Nomor SK"),
             _change("sk_date", b.get("sk_date"), e.sk_date, "Tanggal SK"),
@@ -557,7 +559,7 @@ def _stage_advanced(e: ev.StageAdvanced, b: _Before) -> Described:
 
 def _published(e: ev.Published, b: _Before) -> Described:
     return (
-        f"mempublikasikan {_title(b, e)} di portal publik",
+        f"mempublikasikan {_title(b, e)} di portal publik{_seen(e)}",
         [_change("published", False if b.known else None, True, "Dipublikasikan")],
     )
 
@@ -724,6 +726,14 @@ def _password_reset(e: ev.PasswordReset, b: _Before) -> Described:
     return f"mengatur ulang kata sandi {_account_name(b, e)}", []
 
 
+def _signing_key_activated(e: ev.SigningKeyActivated, b: _Before) -> Described:
+    return (
+        f"mengaktifkan kunci penanda tangan audit {e.key_id[:16]}… "
+        f"(berlaku sejak {jakarta_time(e.valid_from)})",
+        [_change("signing_key", None, e.key_id, "Kunci penanda tangan")],
+    )
+
+
 _HANDLERS: dict[type[ev.Event], Any] = {
     ev.Proposed: _proposed,
     ev.ProfileUpdated: _profile_updated,
@@ -761,6 +771,7 @@ _HANDLERS: dict[type[ev.Event], Any] = {
     ev.AccountDisabled: _account_disabled,
     ev.AccountEnabled: _account_enabled,
     ev.PasswordReset: _password_reset,
+    ev.SigningKeyActivated: _signing_key_activated,
 }
 
 

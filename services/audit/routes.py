@@ -1,7 +1,9 @@
 """HTTP routes of the audit context (mounted by services.app).
 
-Auditors (and admins) read everything and change nothing: every route here is a GET guarded by
-``requires(AUDITOR, ADMIN)``; other roles get 403 before any record is touched.
+Auditors (and admins) read everything and change nothing: every route here is guarded by
+``requires(AUDITOR, ADMIN)`` (other roles get 403 before any record is touched), except the
+public key, which is public. The one POST signs a checkpoint: a derived, signed record, not a
+change of the log.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import msgspec
-from litestar import Request, get
+from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Stream
 
@@ -29,6 +31,8 @@ from services.audit.history import (
     trail,
 )
 from services.audit.integrity import Report, verify_store
+from services.audit.keys import SigningKeyMissing, key_history, public_pem, signer_of
+from services.audit.seals import Seal, all_seals, checkpoint, live_inputs, trusted_keys
 from services.audit.timeline import NotYetExisting, Timeline
 from services.commands import account_id_for
 from services.domain.actor import Role
@@ -148,7 +152,111 @@ def innovation_diff(
 def audit_verify(request: Request[Any, Any, Any]) -> Report:
     """Recomputes every link of every stream and the daily roots; reports the first broken link
     (stream id, version and notification id) and up to 100 findings."""
-    return verify_store(runtime_of(request).store)
+    return live_report(runtime_of(request))
+
+
+def live_report(runtime: Runtime) -> Report:
+    """The live log's chain, held to the server's signed day roots and checkpoints."""
+    try:
+        signer = signer_of(runtime.settings, runtime.extensions)
+    except SigningKeyMissing:
+        signer = None  # the keys the log records as activated still check the seals
+    keys = trusted_keys(runtime.store, signer)
+    return verify_store(runtime.store, seals=live_inputs(runtime.db, keys))
+
+
+class KeyView(msgspec.Struct, frozen=True, kw_only=True):
+    key_id: str  # sha256 of the raw public key: the fingerprint auditors pin
+    valid_from: str
+    public_key: str  # raw Ed25519 public key, hex
+
+
+class PublicKeyView(msgspec.Struct, frozen=True, kw_only=True):
+    algorithm: str
+    key_id: str
+    public_key: str
+    public_key_pem: str
+    history: list[KeyView]  # every key the log records as activated, oldest first
+
+
+def _signer(runtime: Runtime) -> Any:
+    try:
+        return signer_of(runtime.settings, runtime.extensions)
+    except SigningKeyMissing as exc:
+        raise problem(503, str(exc), "signing-key-missing") from None
+
+
+@get(
+    "/api/audit/public-key",
+    summary="Kunci publik Ed25519 penanda tangan audit (untuk dipatok pemeriksa)",
+    tags=[TAG],
+    sync_to_thread=True,
+)
+def audit_public_key(request: Request[Any, Any, Any]) -> PublicKeyView:
+    """Public: verifying needs only this key, and it cannot sign. Pin it (or its ``key_id``)
+    from a trusted channel; a signature by any other key then fails."""
+    runtime = runtime_of(request)
+    history = [
+        KeyView(key_id=k.key_id, valid_from=k.valid_from.isoformat(), public_key=k.public_key)
+        for k in key_history(runtime.store)
+    ]
+    try:
+        signer = signer_of(runtime.settings, runtime.extensions)
+    except SigningKeyMissing:
+        if not history:
+            raise problem(
+                503, "Belum ada kunci penanda tangan audit yang aktif.", "signing-key-missing"
+            ) from None
+        # This process holds no private key (only the signing worker needs it): the key the
+        # log last recorded as activated is the one in use.
+        current = history[-1]
+        raw = bytes.fromhex(current.public_key)
+        return PublicKeyView(
+            algorithm="Ed25519",
+            key_id=current.key_id,
+            public_key=current.public_key,
+            public_key_pem=public_pem(raw),
+            history=history,
+        )
+    return PublicKeyView(
+        algorithm="Ed25519",
+        key_id=signer.key_id,
+        public_key=signer.public_raw.hex(),
+        public_key_pem=signer.public_pem(),
+        history=history,
+    )
+
+
+class SealsView(msgspec.Struct, frozen=True, kw_only=True):
+    key_id: str | None
+    seals: list[Seal]  # newest first
+
+
+@get("/api/audit/roots", summary="Akar harian dan titik periksa bertanda tangan", **AUDIT)
+def audit_roots(
+    request: Request[Any, Any, Any],
+    limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 60,
+) -> SealsView:
+    """The signed day roots and checkpoints, newest first: each ``payload`` is the signed text."""
+    runtime = runtime_of(request)
+    try:
+        key_id: str | None = signer_of(runtime.settings, runtime.extensions).key_id
+    except SigningKeyMissing:
+        key_id = None
+    return SealsView(key_id=key_id, seals=list(reversed(all_seals(runtime.db)))[:limit])
+
+
+@post(
+    "/api/audit/checkpoints",
+    summary="Buat titik periksa bertanda tangan atas log sampai sekarang",
+    status_code=201,
+    **AUDIT,
+)
+def audit_checkpoint(request: Request[Any, Any, Any]) -> Seal:
+    """Signs a root over every event since the last day root, up to the log's last event now,
+    so what an auditor takes away today is verifiable today."""
+    runtime = runtime_of(request)
+    return checkpoint(runtime.store, runtime.db, _signer(runtime))
 
 
 CSV_COLUMNS = (
@@ -241,4 +349,7 @@ route_handlers: list[Any] = [
     innovation_diff,
     audit_verify,
     audit_trail,
+    audit_public_key,
+    audit_roots,
+    audit_checkpoint,
 ]

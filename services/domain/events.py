@@ -61,6 +61,7 @@ innovation_event = _topic("innovation")
 call_event = _topic("call")
 organisation_event = _topic("organisation")
 account_event = _topic("account")
+audit_event = _topic("audit")
 
 
 # --- Innovation ---------------------------------------------------------------------------------
@@ -75,6 +76,25 @@ class DecisionEvent(InnovationEvent, frozen=True, kw_only=True):
 
     seen_version: int
     rubric_year: int
+
+
+class SeenEvent(InnovationEvent, frozen=True, kw_only=True):
+    """Establish and publish record what the decider saw, like every other decision.
+
+    Stored before class_version 2 without either field: the version seen is exactly the one
+    before the event (the aggregate records ``self.version`` at that moment), so the upcast
+    restores it; the rubric year was not recorded then (``None``; it is the innovation's, fixed
+    when it was proposed).
+    """
+
+    seen_version: int
+    rubric_year: int | None = None
+
+    class_version: ClassVar[int] = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state.setdefault("seen_version", int(state["originator_version"]) - 1)
 
 
 @innovation_event
@@ -179,7 +199,7 @@ class Rejected(DecisionEvent, frozen=True, kw_only=True):
 
 
 @innovation_event
-class Established(InnovationEvent, frozen=True, kw_only=True):
+class Established(SeenEvent, frozen=True, kw_only=True):
     sk_number: str
     sk_date: date
 
@@ -203,7 +223,7 @@ class StageAdvanced(InnovationEvent, frozen=True, kw_only=True):
 
 
 @innovation_event
-class Published(InnovationEvent, frozen=True, kw_only=True):
+class Published(SeenEvent, frozen=True, kw_only=True):
     pass
 
 
@@ -325,3 +345,16 @@ class PasswordReset(Event, frozen=True, kw_only=True):
 
 def topic_of(event: Event | type[Event]) -> str:
     return event.TOPIC
+
+
+# --- Audit signing keys ---------------------------------------------------------------------------
+
+
+@audit_event
+class SigningKeyActivated(Event, frozen=True, kw_only=True):
+    """The server signs audit roots with this Ed25519 key from ``valid_from`` on (a rotation
+    is the next activation), so a verifier knows which key signed what."""
+
+    key_id: str  # sha256 of the raw 32-byte public key, hex
+    public_key: str  # the raw public key, hex
+    valid_from: datetime

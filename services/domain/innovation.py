@@ -405,7 +405,7 @@ class Innovation(Aggregate):
         self._allow(ctx, Command.ESTABLISH)
         if not sk_number.strip():
             raise InvalidValue("sk_number", "Nomor SK wajib diisi.")
-        self._record(ctx, Established, sk_number=sk_number.strip(), sk_date=sk_date)
+        self._record(ctx, Established, sk_number=sk_number.strip(), sk_date=sk_date, **self._seen())
 
     def select_for_iga(self, ctx: Context, year: int) -> None:
         self._allow(ctx, Command.SELECT_FOR_IGA)
@@ -432,7 +432,7 @@ class Innovation(Aggregate):
         self._allow(ctx, Command.PUBLISH)
         if self.published:
             raise InvalidValue("published", "Inovasi ini sudah dipublikasikan.")
-        self._record(ctx, Published)
+        self._record(ctx, Published, **self._seen())
 
     # ---- Krenova judging -----------------------------------------------------------------------
 

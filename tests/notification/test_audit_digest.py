@@ -37,13 +37,14 @@ def seeded(runtime: Runtime) -> NotifyWorld:
 def test_complete_days_are_sealed_in_a_chain_that_verifies(quiet_runtime: Runtime) -> None:
     seeded(quiet_runtime)
     drain(quiet_runtime)
+    # (Sealing also signs the event chain's days; a first signing key is recorded as an event.)
+    head = quiet_runtime.store.max_notification_id()
     assert audit_trail.seal(quiet_runtime, NOW) == ["2025-03-03", "2025-03-04", "2025-03-05"]
     assert audit_trail.seal(quiet_runtime, NOW) == []  # already sealed; today is not over
     rows = quiet_runtime.db.rows(
         "SELECT day, record_count, previous_digest, digest FROM notification_audit_digests "
         "ORDER BY day"
     )
-    head = quiet_runtime.store.max_notification_id()
     assert [r["record_count"] for r in rows] == [head - 2, 2, 0]
     assert rows[0]["previous_digest"] == ""
     assert rows[1]["previous_digest"] == rows[0]["digest"]
