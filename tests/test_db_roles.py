@@ -162,3 +162,55 @@ def test_owner_statements_are_the_audit_tables_only() -> None:
     owned = [s for s in schema_statements() if is_owner_statement(s)]
     assert owned and all("notification_audit_" in s for s in owned)
     assert not any(is_owner_statement(s) for s in ("CREATE TABLE auth_sessions (x int)",))
+
+
+def test_compose_init_script_makes_the_roles_migrate_and_the_app_expect(
+    postgres_server: Any, tmp_path: Path
+) -> None:
+    """deploy/postgres-init/10-roles.sh (compose's first start) run by psql as the image runs
+    it, then `sirisma migrate` with compose's two URLs: the log belongs to the owner."""
+    import os
+    import subprocess
+
+    from services.ops.servers import find_postgres_bin
+
+    name = f"init_{uuid.uuid4().hex[:8]}"
+    url = postgres_server.create_database(name)
+    parts = urlsplit(url)
+    script = Path(__file__).resolve().parents[1] / "deploy" / "postgres-init" / "10-roles.sh"
+    env = {
+        **os.environ,
+        "PATH": f"{Path(find_postgres_bin('psql')).parent}:{os.environ['PATH']}",
+        "PGHOST": parts.hostname or "127.0.0.1",
+        "PGPORT": str(parts.port or 5432),
+        "PGPASSWORD": parts.password or "",
+        "POSTGRES_USER": parts.username or "postgres",
+        "POSTGRES_DB": name,
+        "POSTGRES_OWNER_PASSWORD": "pemilik-uji",
+        "POSTGRES_APP_PASSWORD": "aplikasi-uji",
+    }
+    try:
+        done = subprocess.run(
+            ["sh", str(script)], env=env, capture_output=True, text=True, timeout=60, check=False
+        )
+        assert done.returncode == 0, done.stderr
+        migrated = CliRunner(
+            env={
+                "SIRISMA_DATABASE_URL": as_role(url, "sirisma_app", "aplikasi-uji"),
+                "SIRISMA_MIGRATE_DATABASE_URL": as_role(url, "sirisma_owner", "pemilik-uji"),
+                "SIRISMA_DATA_DIR": str(tmp_path),
+            }
+        ).invoke(main, ["migrate"])
+        assert migrated.exit_code == 0, (migrated.output, migrated.exception)
+        with psycopg.connect(url) as conn:
+            owner = conn.execute(
+                "SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = 'sirisma_events'"
+            ).fetchone()[0]  # type: ignore[index]
+            assert owner == "sirisma_owner"
+    finally:
+        postgres_server.drop_database(name)
+        with psycopg.connect(postgres_server.url_for("postgres"), autocommit=True) as conn:
+            for role in ("sirisma_app", "sirisma_owner"):
+                if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
+                    conn.execute(f'DROP OWNED BY "{role}" CASCADE')
+                    conn.execute(f'DROP ROLE "{role}"')
