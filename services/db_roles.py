@@ -77,8 +77,7 @@ def create_role_statements(
         )
         statements.append(
             SQL(
-                "ALTER ROLE {r} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION "
-                "NOBYPASSRLS"
+                "ALTER ROLE {r} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"
             ).format(r=name)
         )
         if password:
