@@ -16,7 +16,8 @@ whenever one changes; tools and the system test read it).
 
 PostgreSQL listens on 127.0.0.1 only, with trust authentication: a development and test shape,
 not a production one. As in compose, ``migrate`` runs as the owner role and every service as the
-app role (services/db_roles.py), which may only read and append to the event log. As root, PostgreSQL runs as the unprivileged system user ``sirisma``.
+app role (services/db_roles.py), which may only read and append to the event log. As root,
+PostgreSQL runs as the unprivileged system user ``sirisma``.
 """
 
 from __future__ import annotations
@@ -57,7 +58,8 @@ COMMANDS: dict[str, list[str]] = {
 }
 # Variables the cluster sets itself; any other SIRISMA_* of the caller (SMTP, SLA …) passes on.
 OWN_SETTINGS = (
-    "SIRISMA_DATABASE_URL", "SIRISMA_MIGRATE_DATABASE_URL", "SIRISMA_REDIS_URL", "SIRISMA_DATA_DIR", "SIRISMA_BLOB_DIR",
+    "SIRISMA_DATABASE_URL", "SIRISMA_MIGRATE_DATABASE_URL", "SIRISMA_REDIS_URL",
+    "SIRISMA_DATA_DIR", "SIRISMA_BLOB_DIR",
     "SIRISMA_HOST", "SIRISMA_PORT", "SIRISMA_SERVICE", "SIRISMA_METRICS_PORT", "SIRISMA_LOG_JSON",
 )  # fmt: skip
 POSTGRES_USER = "sirisma"  # the system account PostgreSQL runs as when we are root

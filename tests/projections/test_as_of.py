@@ -119,9 +119,7 @@ def test_the_queue_as_of_a_past_day_shows_what_waited_then(past: Past) -> None:
     assert titles(past.get(f"/api/review/queue?as_of={past.day(1)}")) == {"Inovasi Pertama"}
     models.keep = 2
     past.get(f"/api/dashboard/compliance?as_of={past.day(2)}").raise_for_status()
-    assert set(models.built()) == {
-        as_of.schema_for(past.day0 + timedelta(days=n)) for n in (5, 2)
-    }
+    assert set(models.built()) == {as_of.schema_for(past.day0 + timedelta(days=n)) for n in (5, 2)}
     # A schema dropped under a cached pool (another process's bound) is built again.
     models.drop(as_of.schema_for(past.day0 + timedelta(days=2)))
     assert titles(past.get(f"/api/review/queue?as_of={past.day(2)}")) == {"Inovasi Pertama"}
