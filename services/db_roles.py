@@ -23,7 +23,7 @@ import re
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from psycopg.sql import SQL, Composable, Identifier, Literal
+from psycopg.sql import SQL, Composed, Identifier, Literal
 
 from services.config import Settings
 
@@ -63,10 +63,10 @@ def create_role_statements(
     app: str,
     owner_password: str | None = None,
     app_password: str | None = None,
-) -> list[Composable]:
+) -> list[SQL | Composed]:
     """Run once by a superuser (``sirisma db roles``; compose's init script does the same):
     both roles, neither a superuser; the owner owns the database and its ``public`` schema."""
-    statements: list[Composable] = []
+    statements: list[SQL | Composed] = []
     for role, password in ((owner, owner_password), (app, app_password)):
         name = Identifier(role)
         statements.append(
@@ -94,11 +94,11 @@ def create_role_statements(
     return statements
 
 
-def grant_statements(recorder: Any, database: str, app: str) -> list[Composable]:
+def grant_statements(recorder: Any, database: str, app: str) -> list[SQL | Composed]:
     """Run by ``migrate`` as the owner: the right to create schemas (its own, and read models
     as of a past date), and SELECT/INSERT (never more) on the log and the audit tables."""
     role = Identifier(app)
-    statements: list[Composable] = [
+    statements: list[SQL | Composed] = [
         SQL("GRANT CONNECT, TEMPORARY, CREATE ON DATABASE {d} TO {r}").format(
             d=Identifier(database), r=role
         ),
