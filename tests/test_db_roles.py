@@ -123,6 +123,14 @@ def test_the_app_runs_as_the_app_role_which_cannot_rewrite_the_record(
             mine = web.get("/api/innovations")
             assert mine.status_code == 200, mine.text
             assert "Si Cepat Adminduk" in mine.text
+        # The app role may build read models as of a past moment into a schema of its own.
+        from datetime import UTC, datetime
+
+        from projections.as_of import AsOfModels
+        from projections.rebuild import rebuild
+
+        rebuild(settings, until=datetime.now(UTC), schema="asof_20000101", store=runtime.store)
+        assert AsOfModels(settings, runtime.store).built() == ["asof_20000101"]
     finally:
         runtime.close()
 
