@@ -27,18 +27,15 @@ def schema_statements() -> list[str]:
     return statements
 
 
-def migrate(db: Database, *, owner_db: Database | None = None) -> None:
+def migrate(db: Database) -> None:
     """Every non-event table. Statements about the owner's tables (``db_roles.OWNER_TABLES``)
-    run on ``owner_db``; without one, on ``db`` unless those tables belong to another role (a
-    service running as the app role of a split deployment: ``sirisma migrate`` did them)."""
+    are skipped when those tables belong to another role: this is the app role of a split
+    deployment, and ``sirisma migrate`` made them as the owner (``migrate_as_owner``)."""
     from services.db_roles import is_owner_statement
 
     statements = schema_statements()
-    owned = [s for s in statements if is_owner_statement(s)]
-    if owner_db is not None:
-        owner_db.execute_script(owned)
-    elif not _owned_by_another_role(db):
-        db.execute_script(owned)
+    if not _owned_by_another_role(db):
+        db.execute_script([s for s in statements if is_owner_statement(s)])
     db.execute_script([s for s in statements if not is_owner_statement(s)])
     # Tables an earlier version created get the columns added since: a module's ``upgrade(tx)``.
     with db.transaction() as tx:
