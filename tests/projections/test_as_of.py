@@ -175,3 +175,36 @@ def test_pages_show_the_date_they_are_as_of(past: Past) -> None:
     refused = past.get("/kepatuhan?per=2099-01-01")
     assert refused.status_code == 400
     assert "belum lewat" in refused.text
+
+
+def test_a_day_prebuilt_with_the_cli_is_reused(past: Past) -> None:
+    """`sirisma rebuild --until <end of day WIB> --into asof_YYYYMMDD` (README) is what the
+    routes would build, so they use it as it is."""
+    from click.testing import CliRunner
+
+    from services.cli import main
+
+    settings = past.runtime.settings
+    day = past.day0 + timedelta(days=1)
+    schema = as_of.schema_for(day)
+    env = {"SIRISMA_DATABASE_URL": settings.database_url, "SIRISMA_DATA_DIR": settings.data_dir}
+    until = f"{day.isoformat()}T23:59:59.999999+07:00"
+    built = CliRunner(env=env).invoke(
+        main, ["rebuild", "--until", until, "--into", schema, "--quiet"]
+    )
+    assert built.exit_code == 0, built.output
+    models = as_of.of(past.runtime)
+    assert models.built() == [schema]
+    before = built_at(settings, schema)
+    assert titles(past.get(f"/api/review/queue?as_of={day.isoformat()}")) == {"Inovasi Pertama"}
+    assert built_at(settings, schema) == before  # not built again
+
+
+def built_at(settings: Settings, schema: str) -> Any:
+    from projections.target import Target
+
+    session = Target(settings, schema).connect()
+    try:
+        return session.rows("SELECT max(updated_at) FROM projection_tracking")[0][0]
+    finally:
+        session.close()
