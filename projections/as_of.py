@@ -19,6 +19,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from time import monotonic, sleep
 from typing import Any, TypeVar
 
 import msgspec
@@ -40,6 +41,15 @@ T = TypeVar("T")
 
 PREFIX = "asof_"
 KEEP = 8  # schemas kept; each is a full copy of the read models
+BUILD_WAIT = 300.0  # seconds to wait for another process building the same day
+
+
+class AsOfBusy(RuntimeError):
+    """Another process is building that day and did not finish within ``BUILD_WAIT``."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 class AsOfError(ValueError):
@@ -124,12 +134,31 @@ class AsOfModels:
                 self._pools.move_to_end(schema)
                 return pool
             if not self._complete(schema, day):
-                self._evict(keep=self.keep - 1)
-                log.info("building read models as of %s into %s", day, schema)
-                rebuild(self.settings, until=end_of_day(day), schema=schema, store=self.store)
+                self._build(schema, day)
             small = msgspec.structs.replace(self.settings, pool_size=2)
             pool = self._pools[schema] = Target(small, schema).database()
             return pool
+
+    def _build(self, schema: str, day: date) -> None:
+        """Build under a lock shared by every process, so a day asked for by two services at
+        once is built once (the second finds it complete)."""
+        guard = Target(self.settings).connect()
+        try:
+            deadline = monotonic() + BUILD_WAIT
+            while not guard.try_lock(f"as-of:{schema}"):
+                if monotonic() > deadline:
+                    raise AsOfBusy(
+                        f"Data per {day.isoformat()} sedang dibangun proses lain; coba lagi "
+                        "sebentar lagi."
+                    )
+                sleep(0.5)
+            if self._complete(schema, day):
+                return
+            self._evict(keep=self.keep - 1)
+            log.info("building read models as of %s into %s", day, schema)
+            rebuild(self.settings, until=end_of_day(day), schema=schema, store=self.store)
+        finally:
+            guard.close()
 
     def forget(self, schema: str) -> None:
         with self._lock:

@@ -133,6 +133,8 @@ def _respond_as_of(
     moment = as_of_models.end_of_day(day)
     try:
         body = as_of_models.of(runtime).run(day, lambda db: query(db, moment))
+    except as_of_models.AsOfBusy as exc:
+        raise problem(503, exc.message, "busy", headers={"Retry-After": "30"}) from None
     except QueryError as exc:
         raise problem(
             400, exc.message, "validation", errors=[{"field": exc.field, "message": exc.message}]

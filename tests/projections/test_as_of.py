@@ -208,3 +208,26 @@ def built_at(settings: Settings, schema: str) -> Any:
         return session.rows("SELECT max(updated_at) FROM projection_tracking")[0][0]
     finally:
         session.close()
+
+
+def test_a_day_another_process_is_building_is_built_once(
+    past: Past, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The build lock is shared by processes: while another holds it the answer is 503 with
+    Retry-After (nothing built twice); once it is free the day is built."""
+    from projections.target import Target
+
+    monkeypatch.setattr(as_of, "BUILD_WAIT", 0.5)
+    day = past.day0 + timedelta(days=2)
+    other = Target(past.runtime.settings).connect()
+    try:
+        assert other.try_lock(f"as-of:{as_of.schema_for(day)}")
+        busy = past.get(f"/api/review/queue?as_of={day.isoformat()}")
+        assert busy.status_code == 503, busy.text
+        assert busy.headers["retry-after"] == "30"
+        assert "sedang dibangun" in busy.json()["detail"]
+        page = past.get(f"/kepatuhan?per={day.isoformat()}")
+        assert page.status_code == 503
+    finally:
+        other.close()
+    assert titles(past.get(f"/api/review/queue?as_of={day.isoformat()}")) == {"Inovasi Pertama"}

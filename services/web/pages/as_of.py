@@ -57,9 +57,12 @@ def page_as_of(request: Request[Any, Any, Any], raw: str | None) -> tuple[Any, A
         return runtime, view
     try:
         day = found.check(models.parse_day(raw))
+        db = found.database(day)
     except models.AsOfError as exc:
         raise problem(400, exc.message, "validation") from None
-    return _Runtime(runtime, found.database(day)), msgspec.structs.replace(view, day=day)
+    except models.AsOfBusy as exc:
+        raise problem(503, exc.message, "busy", headers={"Retry-After": "30"}) from None
+    return _Runtime(runtime, db), msgspec.structs.replace(view, day=day)
 
 
 def moment(view: AsOfView | None) -> datetime | None:
