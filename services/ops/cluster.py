@@ -348,6 +348,15 @@ class Cluster:
         ) as conn, conn.transaction():  # fmt: skip
             for statement in create_role_statements(DATABASE, OWNER_ROLE, APP_ROLE):
                 conn.execute(statement)
+            row = conn.execute(
+                "SELECT pg_get_userbyid(relowner) FROM pg_class "
+                "WHERE oid = to_regclass('public.sirisma_events')"
+            ).fetchone()
+        if row is not None and row[0] != OWNER_ROLE:
+            raise ClusterError(
+                f"Folder {self.run_dir} dibuat versi lama (log peristiwa milik {row[0]}, bukan "
+                f"{OWNER_ROLE}); pakai --run-dir lain atau hapus folder itu."
+            )
 
     # ---- the application's processes -------------------------------------------------------
 
