@@ -11,8 +11,8 @@ when the wait ran out first, ``X-Read-Stale: true``.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -20,6 +20,7 @@ from litestar import Request, get, post
 from litestar.params import FromQuery, Parameter, QueryParameter
 from litestar.response import Response
 
+from projections import as_of as as_of_models
 from projections import metrics as _metrics  # noqa: F401  (registers the lag gauges' hook)
 from projections import quarantine as requeue
 from projections import queries
@@ -73,6 +74,15 @@ After = Annotated[
     ),
 ]
 
+AsOf = Annotated[
+    str | None,
+    QueryParameter(
+        max_length=10,
+        description="Data per tanggal ini (TTTT-BB-HH, akhir hari WIB), dibangun dari log; "
+        "khusus verifikator, admin dan auditor.",
+    ),
+]
+
 INNOVATION_MODELS = ("innovations", "directory")
 SEARCH_MODELS = ("innovations", "directory", "catalogue")
 
@@ -119,6 +129,49 @@ def _respond(
             400, exc.message, "validation", errors=[{"field": exc.field, "message": exc.message}]
         ) from None
     return Response(body, headers=headers)
+
+
+def as_of_day(request: Request[Any, Any, Any], raw: str | None) -> date | None:
+    """The validated ``as_of`` date, for staff only: a past state can show what has since been
+    withdrawn or unpublished, and every new date costs a rebuild from the log."""
+    if raw is None or raw == "":
+        return None
+    if principal_of(request).role not in STAFF:
+        raise problem(
+            403,
+            "Data per tanggal lampau hanya untuk verifikator, admin dan auditor.",
+            "forbidden",
+        )
+    try:
+        return as_of_models.of(runtime_of(request)).check(as_of_models.parse_day(raw))
+    except as_of_models.AsOfError as exc:
+        raise problem(
+            400, exc.message, "validation", errors=[{"field": "as_of", "message": exc.message}]
+        ) from None
+
+
+def _respond_as_of(
+    request: Request[Any, Any, Any],
+    day: date | None,
+    after: int | None,
+    models: Sequence[str],
+    query: Callable[[Any, datetime | None], Any],
+) -> Response[Any]:
+    """``query(db, now)`` on the live read models, or on those as of ``day`` (``now`` then is
+    the end of that day, so ages and deadlines are as they were); ``X-As-Of`` says which."""
+    runtime = runtime_of(request)
+    if day is None:
+        return _respond(request, after, models, lambda: query(runtime.db, None))
+    moment = as_of_models.end_of_day(day)
+    try:
+        body = as_of_models.of(runtime).run(day, lambda db: query(db, moment))
+    except as_of_models.AsOfBusy as exc:
+        raise problem(503, exc.message, "busy", headers={"Retry-After": "30"}) from None
+    except QueryError as exc:
+        raise problem(
+            400, exc.message, "validation", errors=[{"field": exc.field, "message": exc.message}]
+        ) from None
+    return Response(body, headers={"X-As-Of": day.isoformat()})
 
 
 def _statuses(status: str | None) -> list[str]:
@@ -223,7 +276,7 @@ def status_board(
     "/api/review/queue",
     tags=["read models"],
     summary="Antrean verifikasi",
-    guards=[requires(Role.REVIEWER, Role.ADMIN)],
+    guards=[requires(Role.REVIEWER, Role.ADMIN, Role.AUDITOR)],
     sync_to_thread=True,
 )
 def review_queue(
@@ -245,19 +298,22 @@ def review_queue(
     limit: Limit = 50,
     offset: Offset = 0,
     after: After = None,
+    as_of: AsOf = None,
 ) -> Response[queries.Queue]:
     """Items waiting for review work (submitted, under review, resubmitted, scored) with their
     age in working days (Mon–Fri) and SLA state against ``SIRISMA_SLA_WORKING_DAYS``. Reviewers
     never see their own organisation's innovations."""
     principal = principal_of(request)
     runtime = runtime_of(request)
-    return _respond(
+    return _respond_as_of(
         request,
+        as_of_day(request, as_of),
         after,
         INNOVATION_MODELS,
-        lambda: queries.review_queue(
-            runtime.db,
+        lambda db, now: queries.review_queue(
+            db,
             principal,
+            now=now,
             sla_working_days=runtime.settings.sla_working_days,
             status=_statuses(status),
             organisation=organisation,
@@ -300,20 +356,27 @@ def compliance(
     ] = None,
     kind: Text = None,
     after: After = None,
+    as_of: AsOf = None,
 ) -> Response[queries.ComplianceReport]:
     """Per organisation for a budget year: innovations by state, who has none, days left in the
     year and to the annual call's deadline. Operators see their own organisation's row."""
     principal = principal_of(request)
-    runtime = runtime_of(request)
     organisation = None if principal.role in STAFF else principal.organisation_id
     if principal.role == Role.OPERATOR and organisation is None:
         raise problem(403, "Akun operator belum terikat organisasi.", "forbidden")
-    return _respond(
+    day = as_of_day(request, as_of)
+    return _respond_as_of(
         request,
+        day,
         after,
         ("compliance", "directory"),
-        lambda: queries.compliance(
-            runtime.db, year or _this_year(), organisation_id=organisation, state=which, kind=kind
+        lambda db, now: queries.compliance(
+            db,
+            year or (day.year if day else _this_year()),
+            organisation_id=organisation,
+            state=which,
+            kind=kind,
+            now=now,
         ),
     )
 
@@ -338,15 +401,19 @@ def index_dashboard(
     ] = None,
     limit: Limit = 20,
     after: After = None,
+    as_of: AsOf = None,
 ) -> Response[queries.IndexDashboard]:
     """Maturity leaderboard of the year's innovations and the regency IID estimate with its band,
     computed with the rubric year's parameters (``services.domain.scoring.regency_index``)."""
-    runtime = runtime_of(request)
-    return _respond(
+    day = as_of_day(request, as_of)
+    return _respond_as_of(
         request,
+        day,
         after,
         INNOVATION_MODELS,
-        lambda: queries.index_dashboard(runtime.db, year or _this_year(), spd=spd, limit=limit),
+        lambda db, _now: queries.index_dashboard(
+            db, year or (day.year if day else _this_year()), spd=spd, limit=limit
+        ),
     )
 
 
@@ -372,15 +439,17 @@ def public_innovations(
     limit: Limit = 24,
     offset: Offset = 0,
     after: After = None,
+    as_of: AsOf = None,
 ) -> Response[queries.Page]:
-    """Published innovations for everyone, with full-text search (best matches first)."""
-    runtime = runtime_of(request)
-    return _respond(
+    """Published innovations for everyone, with full-text search (best matches first);
+    ``as_of``: as published at the end of that day (staff only)."""
+    return _respond_as_of(
         request,
+        as_of_day(request, as_of),
         after,
         ("catalogue", "directory"),
-        lambda: queries.public_catalogue(
-            runtime.db,
+        lambda db, _now: queries.public_catalogue(
+            db,
             q=q,
             organisation=organisation,
             year=year,

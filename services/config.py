@@ -16,6 +16,7 @@ PREFIX = "SIRISMA_"
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     database_url: str = ""  # empty → SQLite files under data_dir (embedded mode)
+    migrate_database_url: str = ""  # owner role for `sirisma migrate`; empty → database_url
     data_dir: str = "data"
     blob_dir: str = ""  # empty → <data_dir>/blobs
     redis_url: str = ""  # empty → notification tasks run in-process

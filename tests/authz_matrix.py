@@ -482,8 +482,15 @@ MATRIX.update(
         ),
         ("GET", "/api/status-board"): Rule(SIGNED_IN, note="operator: own org; participant: own"),
         ("GET", "/api/review/queue"): Rule(
-            expect(FORBID, admin=ALLOW, reviewer=ALLOW, reviewer_same_org=ALLOW, anonymous=UNAUTH),
-            note="a reviewer's own organisation's items are left out of the queue",
+            expect(
+                FORBID,
+                admin=ALLOW,
+                reviewer=ALLOW,
+                reviewer_same_org=ALLOW,
+                auditor=ALLOW,
+                anonymous=UNAUTH,
+            ),
+            note="a reviewer's own organisation's items are left out; auditors read it",
         ),
         ("GET", "/api/dashboard/compliance"): Rule(
             expect(ALLOW, participant=FORBID, anonymous=UNAUTH), note="operators: own org row"

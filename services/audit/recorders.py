@@ -356,7 +356,14 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         super()._create_table(curs)
 
     def create_table(self) -> None:
-        """Also the snapshot table, so whoever creates the schema (the owner) creates it."""
+        """Also the snapshot table, so whoever creates the schema (the owner) creates it.
+
+        Nothing at all when the event table exists and belongs to another role: that is the
+        app role of a split deployment (services/db_roles.py), which may not run DDL on the
+        owner's tables; ``sirisma migrate`` (as the owner) keeps them up to date instead.
+        """
+        if self.owned_by_another_role():
+            return
         super().create_table()
         PostgresAggregateRecorder(
             self.datastore, events_table_name=snapshot_table(self.events_table_name)
@@ -391,6 +398,17 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             if error is not None:
                 raise error
         return ids
+
+    def owned_by_another_role(self) -> bool:
+        """Whether the event table exists and its owner is not the connected role."""
+        rows = self._rows(
+            SQL(
+                "SELECT pg_get_userbyid(relowner) <> current_user AS other FROM pg_class "
+                "WHERE oid = to_regclass(%s)"
+            ),
+            (f"{self.datastore.schema}.{self.events_table_name}",),
+        )
+        return bool(rows and rows[0]["other"])
 
     def _fetch_ids_after_insert_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any

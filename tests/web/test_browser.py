@@ -340,6 +340,7 @@ ROLE_PAGES: dict[str, list[str]] = {
     ],
     "auditor": [
         "/audit",
+        "/verifikasi",
         "/audit/integritas",
         "/audit/inovasi/{published}",
         "/audit/inovasi/{published}/selisih",

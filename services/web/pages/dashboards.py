@@ -25,6 +25,8 @@ from services.identity import policy
 from services.web import charts, limits
 from services.web.context import principal_of, runtime_of
 from services.web.pages import queries
+from services.web.pages.as_of import moment as as_of_moment
+from services.web.pages.as_of import page_as_of
 from services.web.pages.common import now, parse_uuid, run_command, settle
 from services.web.pages.rendering import render
 
@@ -52,12 +54,13 @@ def compliance(
     request: Request[Any, Any, Any],
     tahun: FromQuery[str | None] = None,
     keadaan: FromQuery[str | None] = None,
+    per: FromQuery[str | None] = None,
 ) -> Any:
     policy.ensure_role(principal_of(request), *COMPLIANCE_ROLES)
-    runtime = runtime_of(request)
+    runtime, as_of = page_as_of(request, per)
     moment = now()
-    year = _year(tahun, moment.year)
-    report = queries.compliance(runtime, year)
+    year = _year(tahun, as_of.day.year if as_of and as_of.day else moment.year)
+    report = queries.compliance(runtime, year, now=as_of_moment(as_of))
     rows = report.rows
     if keadaan in ("compliant", "draft_only", "none"):
         rows = [r for r in rows if r.state == keadaan]
@@ -70,6 +73,7 @@ def compliance(
         rows=sorted(rows, key=lambda r: (order.get(r.state, 3), r.name)),
         state=keadaan or "",
         years=list(range(moment.year, moment.year - 4, -1)),
+        as_of=as_of,
     )
 
 
@@ -90,11 +94,12 @@ def regency(
     request: Request[Any, Any, Any],
     tahun: FromQuery[str | None] = None,
     spd: FromQuery[str | None] = None,
+    per: FromQuery[str | None] = None,
 ) -> Any:
     policy.ensure_role(principal_of(request), *DASHBOARD_ROLES)
-    runtime = runtime_of(request)
+    runtime, as_of = page_as_of(request, per)
     moment = now()
-    year = _year(tahun, moment.year)
+    year = _year(tahun, as_of.day.year if as_of and as_of.day else moment.year)
     rubric = load_rubric(queries.rm.rubric_year_for(runtime.db, year))
     spd_value, spd_error = _spd(spd, rubric.index.spd_max)
     board = queries.index_dashboard(runtime, year, spd_value)
@@ -145,6 +150,7 @@ def regency(
         spd=spd or "",
         spd_error=spd_error,
         years=list(range(moment.year, moment.year - 4, -1)),
+        as_of=as_of,
     )
 
 

@@ -23,6 +23,7 @@ from services.submission.public import public_view
 from services.web import limits
 from services.web.context import principal_of, runtime_of
 from services.web.pages import queries
+from services.web.pages.as_of import page_as_of
 from services.web.pages.common import Names, call_handler, now, parse_uuid, rubric_of
 from services.web.pages.forms import FORM_LABELS, INITIATOR_LABELS, KIND_LABELS, THEME_LABELS
 from services.web.pages.rendering import HOME_FOR_ROLE, redirect, render
@@ -65,9 +66,9 @@ def catalogue(
     tematik: FromQuery[str | None] = None,
     tahun: FromQuery[str | None] = None,
     halaman: FromQuery[str | None] = None,
+    per: FromQuery[str | None] = None,
 ) -> Any:
-    runtime = runtime_of(request)
-    year = limits.page_int(tahun, limits.YEAR_MIN, limits.YEAR_MAX)
+    runtime, as_of = page_as_of(request, per)
     filters = {
         "q": (q or "").strip()[:200],
         "tahapan": tahapan if tahapan in STAGE_LABELS else "",
@@ -103,6 +104,7 @@ def catalogue(
         kinds={str(k): v for k, v in KIND_LABELS.items()},
         themes={str(k): v for k, v in THEME_LABELS.items()},
         years=list(range(this_year, this_year - 5, -1)),
+        as_of=as_of,
     )
 
 

@@ -122,6 +122,7 @@ def navigation(principal: Principal) -> list[tuple[str, str]]:
     elif role == Role.AUDITOR:
         items[1:1] = [
             ("/audit", "Audit"),
+            ("/verifikasi", "Antrean"),
             ("/kepatuhan", "Kepatuhan"),
             ("/dasbor-daerah", "Dasbor Daerah"),
         ]

@@ -26,6 +26,8 @@ from services.store import ConcurrencyConflict
 from services.web import limits
 from services.web.context import principal_of, runtime_of
 from services.web.pages import queries
+from services.web.pages.as_of import moment as as_of_moment
+from services.web.pages.as_of import page_as_of
 from services.web.pages.common import (
     Names,
     allowed,
@@ -90,10 +92,11 @@ def queue(
     jenis: FromQuery[str | None] = None,
     q: FromQuery[str | None] = None,
     urut: FromQuery[str | None] = None,
+    per: FromQuery[str | None] = None,
 ) -> Any:
     principal = principal_of(request)
-    policy.ensure_role(principal, *STAFF)
-    runtime = runtime_of(request)
+    policy.ensure_role(principal, *STAFF, Role.AUDITOR)  # auditors read it (no assigning)
+    runtime, as_of = page_as_of(request, per)
     order = urut if urut in SORTS else "umur"
     _, sort, descending = SORTS[order]
     statuses = [str(s) for s in QUEUE_STATUSES]
@@ -107,6 +110,7 @@ def queue(
         kind=jenis if jenis in ("annual", "krenova") else None,
         sort=sort,
         descending=descending,
+        now=as_of_moment(as_of),
     )
     rows = result.items
     if q:
@@ -130,6 +134,7 @@ def queue(
         "statuses": statuses,
         "organisations": [(str(o.id), o.name) for o in queries.rm.organisations(runtime.db)],
         "reviewer_accounts": queries.reviewers(runtime) if principal.role == Role.ADMIN else [],
+        "as_of": as_of,
     }
     hx = request.headers.get("hx-request") == "true"
     return render(request, "review/_queue_table.html" if hx else "review/queue.html", **context)
