@@ -23,6 +23,7 @@ from services.config import Settings, load_settings
 from services.identity import routes as identity_routes
 from services.identity.auth import TokenAuthenticationMiddleware
 from services.identity.denials import log_denied
+from services.iga import routes as iga_routes
 from services.notification import routes as notification_routes
 from services.ops import health, http, instrument, logs
 from services.review import routes as review_routes
@@ -39,6 +40,7 @@ CONTEXTS = (
     audit_routes,
     notification_routes,
     projection_routes,
+    iga_routes,
     metrics,
     pages,
 )

@@ -164,6 +164,42 @@ PARAGRAPH = (
 )
 
 
+# The main urusan (services/domain/reference/urusan.json) of each demo organisation's work, and
+# overlapping urusan for a few innovations.
+ORG_URUSAN: dict[str, str] = {
+    "DISDUKCAPIL": "2.12",
+    "DINKES": "1.02",
+    "PKM-SRAGEN": "1.02",
+    "PKM-GEMOLONG": "1.02",
+    "RSUD": "1.02",
+    "DPMPTSP": "2.18",
+    "DINSOS": "1.06",
+    "DISPERTAN": "3.27",
+    "DISKOMINFO": "2.16",
+    "BPKPD": "5.02",
+    "DLH": "2.11",
+    "DISHUB": "2.15",
+    "PDAM": "1.03",
+    "DISDIK": "1.01",
+    "KEC-GEMOLONG": "fungsi_lain",
+    "DISKOPUKM": "2.17",
+    "BPBD": "1.05",
+    "DP3AKB": "2.08",
+    "DISNAKER": "2.07",
+    "DKP": "2.09",
+    "DISARPUS": "2.23",
+}
+OTHER_URUSAN: dict[str, tuple[str, ...]] = {
+    "Gerakan Cegah Stunting Desa": ("2.09", "2.13"),
+    "Data Terpadu Kemiskinan Desa": ("2.12",),
+    "Bank Sampah Sekolah": ("1.01",),
+}
+
+
+def _urusan(title: str) -> str:
+    return next(ORG_URUSAN[code] for code, t, _ in TITLES if t == title)
+
+
 def _text(words: int, seed: int) -> str:
     base = PARAGRAPH.split()
     return " ".join(base[(i + seed) % len(base)] for i in range(words))
@@ -182,7 +218,8 @@ def _profile(title: str, theme: Theme, rng: random.Random) -> Profile:
         else InnovationKind.NON_DIGITAL,
         form=rng.choice([InnovationForm.PELAYANAN_PUBLIK, InnovationForm.TATA_KELOLA]),
         theme=theme,
-        affair="Pelayanan publik",
+        urusan=_urusan(title),
+        urusan_lain=OTHER_URUSAN.get(title, ()),
         trial_date=trial if stage != Stage.INISIATIF else None,
         implementation_date=trial + timedelta(days=120) if stage == Stage.PENERAPAN else None,
         design=Design(

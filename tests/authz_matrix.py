@@ -459,4 +459,11 @@ MATRIX.update(
     }
 )
 
+# --- IGA follow-up: urusan reference, ministry verdicts, carry-forward, SPD sheet ----------
+MATRIX.update(
+    {
+        ("GET", "/api/reference/urusan"): Rule(PUBLIC, note="reference data for every form"),
+    }
+)
+
 # --- web pages served under /api (none expected) -------------------------------------------

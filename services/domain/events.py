@@ -86,11 +86,41 @@ class Proposed(InnovationEvent, frozen=True, kw_only=True):
     budget_year: int
     rubric_year: int
     profile: Profile
+    carried_from: UUID | None = None  # "bawa ke tahun berikutnya": the earlier year's record
+
+    class_version: ClassVar[int] = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """Free-text urusan became codes (issue 18): see ``urusan.upcast``."""
+        _upcast_urusan(state["profile"])
 
 
 @innovation_event
 class ProfileUpdated(InnovationEvent, frozen=True, kw_only=True):
     changes: ProfilePatch
+
+    class_version: ClassVar[int] = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        _upcast_urusan(state["changes"])
+
+
+def _upcast_urusan(profile: dict[str, Any]) -> None:
+    """Replace ``affair``/``other_affairs`` (free text) by codes, keeping what fits no code."""
+    from services.domain import urusan
+
+    has_main, has_others = "affair" in profile, "other_affairs" in profile
+    main = profile.pop("affair", "") or ""
+    others = profile.pop("other_affairs", ()) or ()
+    fields = urusan.upcast(main, others)
+    if has_main:
+        profile["urusan"] = fields["urusan"]
+        profile["urusan_unmatched"] = fields["urusan_unmatched"]
+    if has_others:
+        profile["urusan_lain"] = fields["urusan_lain"]
+        profile["urusan_lain_unmatched"] = fields["urusan_lain_unmatched"]
 
 
 @innovation_event

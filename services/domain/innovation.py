@@ -16,7 +16,7 @@ from uuid import UUID
 
 import msgspec
 
-from services.domain import scoring
+from services.domain import scoring, urusan
 from services.domain.actor import Role
 from services.domain.aggregate import Aggregate, Context, applies
 from services.domain.call import Call
@@ -109,7 +109,7 @@ FIELD_LABELS: dict[str, str] = {
     "kind": "Jenis inovasi",
     "form": "Bentuk inovasi",
     "theme": "Tematik",
-    "affair": "Urusan pemerintahan",
+    "urusan": "Urusan pemerintahan (utama)",
     "trial_date": "Waktu uji coba",
     "implementation_date": "Waktu penerapan",
     "design": f"Rancang bangun (minimal {MIN_DESIGN_WORDS} kata)",
@@ -221,6 +221,9 @@ class Innovation(Aggregate):
             raise InvalidValue("title", "Nama inovasi wajib diisi.")
         if call.kind == CallKind.KRENOVA and profile.krenova is None:
             profile = msgspec.structs.replace(profile, krenova=_empty_krenova())
+        _check_urusan(profile.urusan, profile.urusan_lain)
+        if profile.urusan_unmatched or profile.urusan_lain_unmatched:
+            raise InvalidValue("urusan", _UNMATCHED_READ_ONLY)
         innovation = cls(id)
         innovation._record(
             ctx,
@@ -240,6 +243,17 @@ class Innovation(Aggregate):
         changes = {k: v for k, v in patch.changed().items() if getattr(self.profile, k) != v}
         if "title" in changes and not str(changes["title"]).strip():
             raise InvalidValue("title", "Nama inovasi wajib diisi.")
+        if changes.get("urusan_unmatched") or changes.get("urusan_lain_unmatched"):
+            raise InvalidValue("urusan", _UNMATCHED_READ_ONLY)
+        if "urusan" in changes or "urusan_lain" in changes:
+            main = changes.get("urusan", self.profile.urusan)
+            others = changes.get("urusan_lain", self.profile.urusan_lain)
+            _check_urusan(main, others)
+            # Picking a code settles the old free text it replaces ("perlu dipilih ulang").
+            if "urusan" in changes and self.profile.urusan_unmatched:
+                changes["urusan_unmatched"] = ""
+            if "urusan_lain" in changes and self.profile.urusan_lain_unmatched:
+                changes["urusan_lain_unmatched"] = ()
         krenova = changes.get("krenova")
         if krenova is not None and len(krenova.members) > 5:
             raise InvalidValue("krenova.members", "Kelompok Krenova paling banyak 5 orang.")
@@ -625,7 +639,7 @@ class Innovation(Aggregate):
             "kind": p.kind is not None,
             "form": p.form is not None,
             "theme": p.theme is not None,
-            "affair": bool(p.affair.strip()),
+            "urusan": bool(p.urusan),
             "design": p.design.word_count() >= MIN_DESIGN_WORDS,
             "goals": bool(p.goals.strip()),
             "benefits": bool(p.benefits.strip()),
@@ -938,6 +952,28 @@ def _known_indicator(rubric: Rubric, no: int) -> None:
     if no not in {ind.no for ind in rubric.indicators}:
         raise InvalidValue(
             "indicator", f"Indikator {no} tidak ada dalam rubrik tahun {rubric.year}."
+        )
+
+
+_UNMATCHED_READ_ONLY = (
+    "Teks urusan lama hanya berasal dari data lama; pilih kode urusan dari daftar urusan."
+)
+
+
+def _check_urusan(main: str, others: Sequence[str]) -> None:
+    """Codes from the fixed list only; the main urusan is not repeated among the others."""
+    if main and not urusan.is_known(main):
+        raise InvalidValue("urusan", f"Kode urusan '{main}' tidak ada dalam daftar urusan.")
+    unknown = [code for code in others if not urusan.is_known(code)]
+    if unknown:
+        raise InvalidValue(
+            "urusan_lain", f"Kode urusan tidak ada dalam daftar urusan: {', '.join(unknown)}."
+        )
+    if len(set(others)) != len(others):
+        raise InvalidValue("urusan_lain", "Urusan beririsan tidak boleh berulang.")
+    if main and main in others:
+        raise InvalidValue(
+            "urusan_lain", "Urusan utama tidak perlu diulang sebagai urusan beririsan."
         )
 
 

@@ -189,6 +189,17 @@ def kind_label(value: Any) -> str:
     return DOCUMENT_KIND_LABELS.get(str(value), str(value))
 
 
+def urusan_text(profile: Any) -> str:
+    """Main and overlapping urusan as labels; old text that fits no code says so."""
+    from services.domain import urusan
+
+    main = urusan.text(profile.urusan, profile.urusan_unmatched)
+    others = urusan.texts(profile.urusan_lain, profile.urusan_lain_unmatched)
+    if not others:
+        return main or "—"
+    return f"{main or '—'} (beririsan: {'; '.join(others)})"
+
+
 def filesize(value: Any) -> str:
     size = int(value or 0)
     if size < 1024:
@@ -238,6 +249,7 @@ def environment() -> Environment:
         status_label=status_label,
         stage_label=stage_label,
         kind_label=kind_label,
+        urusan_text=urusan_text,
         filesize=filesize,
         iso=iso,
     )

@@ -1,0 +1,78 @@
+"""Pages and routes of the IGA follow-up: urusan choices on the form (issue 18)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tests.web.test_pages import HTML, last_event, login
+from tests.web.world import WebWorld
+
+
+def test_the_urusan_reference_is_public(client: Any) -> None:
+    client.cookies.clear()
+    response = client.get("/api/reference/urusan")
+    assert response.status_code == 200
+    items = response.json()
+    assert len(items) == 38
+    assert items[1] == {
+        "code": "1.02",
+        "name": "Kesehatan",
+        "group": "wajib pelayanan dasar",
+        "no": 2,
+    }
+
+
+def test_the_form_offers_a_main_urusan_and_checkboxes_for_the_others(
+    client: Any, web_world: WebWorld
+) -> None:
+    iid = web_world.complete_draft("Urusan Dipilih")
+    token = login(client, "op.dukcapil")
+    page = client.get(f"/inovasi/{iid}/isian", headers=HTML)
+    select = re.search(r'<select id="f-urusan" name="urusan".*?</select>', page.text, re.S)
+    assert select is not None
+    assert len(re.findall(r"<option value=\"[^\"]+\"", select.group(0))) == 38
+    assert re.search(r'<option value="2.12" selected>2.12 Administrasi', select.group(0))
+    assert page.text.count('type="checkbox" name="urusan_lain"') == 38
+
+    innovation = web_world.runtime.commands.innovation(iid)
+    fields = {
+        "_csrf_token": token,
+        "version": str(innovation.version),
+        "title": "Urusan Dipilih",
+        "stage": "penerapan",
+        "initiator": "opd",
+        "initiator_name": "Kepala Dinas",
+        "kind": "digital",
+        "form": "pelayanan_publik",
+        "theme": "digitalisasi_layanan",
+        "urusan": "2.12",
+        "trial_date": "2023-03-01",
+        "implementation_date": "2023-09-01",
+    }
+    saved = client.post(
+        f"/inovasi/{iid}/isian/profil",
+        data={**fields, "urusan_lain": ["1.02", "1.06"]},
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text
+    assert web_world.runtime.commands.innovation(iid).profile.urusan_lain == ("1.02", "1.06")
+
+    before = last_event(web_world)
+    version = web_world.runtime.commands.innovation(iid).version
+    refused = client.post(
+        f"/inovasi/{iid}/isian/profil",
+        data={**fields, "version": str(version), "urusan_lain": ["1.02", "9.99"]},
+        headers=HTML,
+    )
+    assert refused.status_code == 422
+    assert "Pilihan tidak dikenal." in refused.text
+    repeated = client.post(
+        f"/inovasi/{iid}/isian/profil",
+        data={**fields, "version": str(version), "urusan_lain": ["2.12"]},
+        headers=HTML,
+    )
+    assert repeated.status_code == 422
+    assert "Urusan utama tidak perlu dicentang lagi" in repeated.text
+    assert last_event(web_world) == before
