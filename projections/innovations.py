@@ -814,7 +814,12 @@ def _awarded(f: Fold, e: ev.Awarded, when: str | None) -> None:
     f.award, f.award_rank = str(e.award), e.rank
 
 
+def _ministry_verdict(f: Fold, e: ev.MinistryVerdictRecorded, when: str | None) -> None:
+    f.ministry_verdict = str(e.verdict)
+
+
 _HANDLERS: dict[type[ev.Event], Any] = {
+    ev.MinistryVerdictRecorded: _ministry_verdict,
     ev.ProfileUpdated: _profile_updated,
     ev.DocumentAttached: _document_attached,
     ev.DocumentRemoved: _document_removed,

@@ -463,6 +463,29 @@ MATRIX.update(
 MATRIX.update(
     {
         ("GET", "/api/reference/urusan"): Rule(PUBLIC, note="reference data for every form"),
+        ("POST", "/api/innovations/{id}/ministry-verdict"): Rule(
+            REVIEW_ADMIN_CMD,
+            subject="reported_to_iga",
+            body={"year": 2025, "verdict": "accepted"},
+        ),
+        ("POST", "/api/innovations/{id}/carry-forward"): Rule(
+            STAGE_CMD,
+            subject="reported_to_iga",
+            body={},
+            note="no 2026 call is open in the matrix world: the allowed callers get 422",
+        ),
+        ("POST", "/api/iga/verdicts/import"): Rule(
+            ADMIN_ONLY,
+            subject="reported_to_iga",
+            files=lambda ctx: {
+                "file": (
+                    "keputusan.csv",
+                    f"id,keputusan\n{ctx.subject},diterima\n".encode(),
+                    "text/csv",
+                )
+            },
+            data={"year": "2025", "mode": "preview"},
+        ),
     }
 )
 

@@ -338,6 +338,30 @@ def _title(b: _Before, event: ev.Event) -> str:
     return f"inovasi '{title}'" if title else f"inovasi {_short(event.originator_id)}"
 
 
+def _ministry_verdict(e: ev.MinistryVerdictRecorded, b: _Before) -> Described:
+    from services.domain.ministry import VERDICT_LABELS
+
+    how = "dari berkas unduhan Kemendagri" if e.source == "import" else "secara manual"
+    text = f"mencatat keputusan Kemendagri atas {_title(b, e)} untuk IGA {e.year}: "
+    text += VERDICT_LABELS.get(e.verdict, str(e.verdict))
+    if e.reason:
+        text += f" (alasan: {e.reason})"
+    if e.note:
+        text += f" ({e.note})"
+    if e.decided_on is not None:
+        text += f", tanggal {e.decided_on:%d-%m-%Y}"
+    return f"{text}, dicatat {how}", [
+        _change("ministry_verdict", b.get("ministry_verdict"), e.verdict, "Keputusan Kemendagri")
+    ]
+
+
+def _carried_forward(e: ev.CarriedForward, b: _Before) -> Described:
+    return (
+        f"membawa {_title(b, e)} ke tahun {e.to_year} sebagai draf baru {_short(e.to_id)}",
+        [_change("carried_to", None, str(e.to_id), f"Dibawa ke tahun {e.to_year}")],
+    )
+
+
 def _proposed(e: ev.Proposed, b: _Before) -> Described:
     profile = {
         name: getattr(e.profile, name)
@@ -346,6 +370,8 @@ def _proposed(e: ev.Proposed, b: _Before) -> Described:
     }
     changes = _profile_changes(None, profile)
     kind = "Krenova" if e.call_kind == "krenova" else f"tahun anggaran {e.budget_year}"
+    if e.carried_from is not None:
+        kind += f", dibawa dari {_short(e.carried_from)}, keikutsertaan ke-{e.entry_no}"
     return (
         f"mengusulkan inovasi '{e.profile.title}' ({kind}, rubrik {e.rubric_year})",
         changes,
@@ -746,6 +772,8 @@ _HANDLERS: dict[type[ev.Event], Any] = {
     ev.KrenovaJudged: _krenova_judged,
     ev.Shortlisted: _shortlisted,
     ev.Awarded: _awarded,
+    ev.MinistryVerdictRecorded: _ministry_verdict,
+    ev.CarriedForward: _carried_forward,
     ev.CallOpened: _call_opened,
     ev.DeadlineChanged: _deadline_changed,
     ev.OrganisationRegistered: _organisation_registered,

@@ -17,6 +17,7 @@ import msgspec
 from eventsourcing.utils import register_topic
 
 from services.domain.actor import Actor, Role
+from services.domain.ministry import MinistryVerdict
 from services.domain.values import (
     Award,
     CallKind,
@@ -87,6 +88,7 @@ class Proposed(InnovationEvent, frozen=True, kw_only=True):
     rubric_year: int
     profile: Profile
     carried_from: UUID | None = None  # "bawa ke tahun berikutnya": the earlier year's record
+    entry_no: int = 1  # which yearly entry of the same innovation this is (1 = the original)
 
     class_version: ClassVar[int] = 2
 
@@ -223,6 +225,30 @@ class SelectedForIGA(DecisionEvent, frozen=True, kw_only=True):
 class ReportedToIGA(DecisionEvent, frozen=True, kw_only=True):
     year: int
     report_id: UUID
+
+
+@innovation_event
+class MinistryVerdictRecorded(InnovationEvent, frozen=True, kw_only=True):
+    """What Kemendagri decided on a reported innovation, entered by hand or imported from the
+    file the Bappeda downloads (``source``/``import_id`` say which)."""
+
+    year: int
+    verdict: MinistryVerdict
+    reason: str = ""  # required for ``rejected``
+    note: str = ""  # e.g. the award's name, the visit's date and team
+    decided_on: date | None = None
+    source: str = "manual"  # "manual" | "import"
+    import_id: UUID | None = None
+
+
+@innovation_event
+class CarriedForward(InnovationEvent, frozen=True, kw_only=True):
+    """ "Bawa ke tahun berikutnya": this record was copied into ``to_id``, a draft of a later
+    year's call (whose ``Proposed.carried_from`` points back here)."""
+
+    to_id: UUID
+    to_year: int
+    call_id: UUID
 
 
 @innovation_event
