@@ -28,6 +28,7 @@ from services.notification import routes as notification_routes
 from services.ops import health, http, instrument, logs
 from services.review import routes as review_routes
 from services.runtime import Runtime
+from services.spd import routes as spd_routes
 from services.submission import routes as submission_routes
 from services.web import pages, problems, security
 from services.web.idempotency import IdempotencyMiddleware
@@ -41,6 +42,7 @@ CONTEXTS = (
     notification_routes,
     projection_routes,
     iga_routes,
+    spd_routes,
     metrics,
     pages,
 )

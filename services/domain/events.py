@@ -28,6 +28,7 @@ from services.domain.values import (
     Profile,
     ProfilePatch,
     RevisionItem,
+    SpdValues,
     Stage,
 )
 
@@ -297,6 +298,71 @@ class Awarded(DecisionEvent, frozen=True, kw_only=True):
     award: Award
     rank: int
     note: str = ""
+
+
+# --- SPD sheet (one stream per assessment year: the regency's own profile) --------------------
+
+
+class SpdEvent(Event, frozen=True, kw_only=True):
+    pass
+
+
+spd_event = _topic("spd")
+
+
+@spd_event
+class SpdSheetOpened(SpdEvent, frozen=True, kw_only=True):
+    year: int
+
+
+@spd_event
+class SpdRowAssigned(SpdEvent, frozen=True, kw_only=True):
+    """Which organisation owns (fills and proves) the row."""
+
+    row_no: str
+    organisation_id: UUID | None
+
+
+@spd_event
+class SpdRowFilled(SpdEvent, frozen=True, kw_only=True):
+    """Raw values entered; ``level`` and ``figure`` are what they earned by the year's rules."""
+
+    row_no: str
+    values: SpdValues
+    level: int
+    figure: Decimal | None = None
+    note: str = ""
+
+
+@spd_event
+class SpdEvidenceAttached(SpdEvent, frozen=True, kw_only=True):
+    row_no: str
+    document: Document
+
+
+@spd_event
+class SpdEvidenceRemoved(SpdEvent, frozen=True, kw_only=True):
+    row_no: str
+    doc_id: UUID
+    reason: str = ""
+
+
+@spd_event
+class SpdRowSubmitted(SpdEvent, frozen=True, kw_only=True):
+    row_no: str
+    level: int
+
+
+@spd_event
+class SpdRowVerified(SpdEvent, frozen=True, kw_only=True):
+    """Bappeda's check of a submitted row: accepted at ``level``, or returned (level 0) with
+    the reason. ``seen_revision`` is the row's revision the verifier looked at."""
+
+    row_no: str
+    accepted: bool
+    level: int
+    note: str = ""
+    seen_revision: int
 
 
 # --- Call ---------------------------------------------------------------------------------------

@@ -216,6 +216,16 @@ class Document(msgspec.Struct, frozen=True, kw_only=True):
     url: str = ""  # for video links: no bytes are stored
 
 
+class SpdValues(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """Raw values of one SPD row as the owning organisation enters them: T-1 and T-2 figures,
+    a count, or the chosen option (only what the row's kind needs; see services/spd/rows.py)."""
+
+    t1: Decimal | None = None
+    t2: Decimal | None = None
+    value: Decimal | None = None
+    choice: str | None = None
+
+
 class RevisionItem(msgspec.Struct, frozen=True, kw_only=True):
     """One thing the reviewer asks to be fixed: a field, a document or an indicator."""
 
