@@ -22,9 +22,10 @@ from msgspec import Meta
 from services.commands import Outcome
 from services.domain.values import SpdValues
 from services.identity.policy import SPD_FILL, SPD_READ, SPD_VERIFY
-from services.review.http import IfMatch, if_match, problems, write_headers
+from services.review.http import IfMatch, if_match, write_headers
 from services.spd.service import RowView, SheetView, SpdCommands, row_of, sheet_view
 from services.submission.blobs import MB, blob_store
+from services.submission.common import problems
 from services.submission.documents import FORM_OVERHEAD, _stream, build_document
 from services.submission.uploads import INLINE_SAFE, read_upload_form
 from services.web.context import command_context, runtime_of
@@ -33,7 +34,7 @@ from services.web.problems import problem
 TAG = "spd"
 Year = Annotated[int, Meta(ge=2000, le=2100)]
 RowNo = Annotated[str, Meta(pattern=r"^[0-9]{1,2}[a-z]?$")]
-Number = Annotated[Decimal, Meta(ge=-1_000_000_000_000_000, le=1_000_000_000_000_000)]
+Number = Decimal  # bounded and checked finite by the sheet (msgspec has no bounds on Decimal)
 
 
 class ValuesInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -12,6 +12,7 @@ their own organisation), auditors read. The row definitions and levels come from
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -39,6 +40,9 @@ STATUS_LABELS = {
     "diterima": "Diterima Bappeda",
     "ditolak": "Dikembalikan",
 }
+
+
+LIMIT = Decimal(10) ** 15
 
 
 def sheet_id(year: int) -> UUID:
@@ -112,6 +116,10 @@ class SpdSheet(Aggregate):
                 + ", ".join(o.key for o in row.options)
                 + ".",
             )
+        for name in ("t1", "t2", "value"):
+            number = getattr(values, name)
+            if number is not None and (not number.is_finite() or abs(number) > LIMIT):
+                raise InvalidValue(name, "Isi dengan angka biasa (paling besar 10^15).")
         if row.kind == "count" and values.value is not None and values.value < 0:
             raise InvalidValue("value", "Jumlah tidak boleh negatif.")
         state = self.row(row.no)
