@@ -76,3 +76,28 @@ def test_the_form_offers_a_main_urusan_and_checkboxes_for_the_others(
     assert repeated.status_code == 422
     assert "Urusan utama tidak perlu dicentang lagi" in repeated.text
     assert last_event(web_world) == before
+
+
+def test_the_spd_page_shows_completeness_and_open_points_per_row(
+    client: Any, web_world: WebWorld
+) -> None:
+    from decimal import Decimal
+
+    from services.domain.aggregate import Context
+    from services.domain.values import SpdValues
+    from services.spd.service import SpdCommands
+
+    spd = SpdCommands(web_world.runtime.store)
+    admin = Context(actor=web_world.admin)
+    spd.fill(admin, 2026, "11b", SpdValues(t1=Decimal("72.5")), assign=True, owner=web_world.opd_id)
+    login(client, "op.dukcapil")
+    page = client.get("/spd/2026", headers=HTML)
+    assert page.status_code == 200
+    assert 'id="spd-completeness">0%' in page.text
+    assert page.text.count('<tr id="baris-') == 20
+    own = re.search(r'<tr id="baris-11b" class="own">(.*?)</tr>', page.text, re.S)
+    assert own is not None  # the organisation's own row, listed first
+    assert page.text.index('id="baris-11b"') < page.text.index('id="baris-1"')
+    assert "Unggah bukti dukung" in own.group(1) and ">0,75<" in own.group(1)  # 0.75 × (3 − 2)
+    login(client, "peserta")
+    assert client.get("/spd/2026", headers=HTML).status_code == 403

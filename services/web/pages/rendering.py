@@ -101,7 +101,11 @@ def navigation(principal: Principal) -> list[tuple[str, str]]:
     if role is None:
         items.append(("/krenova/daftar", "Daftar Krenova"))
     elif role == Role.OPERATOR:
-        items[1:1] = [("/dasbor", "Inovasi Kami"), ("/inovasi/baru", "Usulkan Inovasi")]
+        items[1:1] = [
+            ("/dasbor", "Inovasi Kami"),
+            ("/inovasi/baru", "Usulkan Inovasi"),
+            ("/spd", "Lembar SPD"),
+        ]
     elif role == Role.PARTICIPANT:
         items[1:1] = [("/dasbor", "Usulan Saya"), ("/inovasi/baru", "Ikut Krenova")]
     elif role == Role.REVIEWER:
@@ -116,6 +120,7 @@ def navigation(principal: Principal) -> list[tuple[str, str]]:
             ("/iga", "Laporan IGA"),
             ("/krenova/penjurian", "Krenova"),
             ("/kepatuhan", "Kepatuhan"),
+            ("/spd", "Lembar SPD"),
             ("/dasbor-daerah", "Dasbor Daerah"),
         ]
     elif role == Role.AUDITOR:
