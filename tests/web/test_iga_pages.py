@@ -101,3 +101,90 @@ def test_the_spd_page_shows_completeness_and_open_points_per_row(
     assert "Unggah bukti dukung" in own.group(1) and ">0,75<" in own.group(1)  # 0.75 × (3 − 2)
     login(client, "peserta")
     assert client.get("/spd/2026", headers=HTML).status_code == 403
+
+
+def test_verdict_by_hand_on_the_review_page_then_carry_forward_from_the_overview(
+    client: Any, web_world: WebWorld
+) -> None:
+    """Last in the module: it opens next year's call."""
+    from datetime import timedelta
+    from uuid import uuid4
+
+    from services.domain.ministry import eligibility_window
+    from services.domain.values import CallKind, IndicatorVerdict, ProfilePatch
+    from tests.factories import MANDATORY
+
+    w, c = web_world, web_world.runtime.commands
+    iid = w.complete_draft("Dibawa Lewat Halaman")
+    year = c.innovation(iid).budget_year + 1
+    window = eligibility_window(year)
+    c.update_profile(
+        w.ctx(w.operator),
+        iid,
+        ProfilePatch(trial_date=window.start, implementation_date=window.start + timedelta(30)),
+    )
+    c.submit(w.ctx(w.operator), iid)
+    assert w.reviewer.account_id is not None
+    c.assign_reviewer(w.ctx(w.admin), iid, w.reviewer.account_id)
+    for state in list(c.innovation(iid).documents.values()):
+        c.verify_document(w.ctx(w.reviewer), iid, state.document.doc_id, accepted=True)
+    c.score(w.ctx(w.reviewer), iid, [IndicatorVerdict(no=no, level=3) for no in MANDATORY])
+    c.approve(w.ctx(w.admin), iid)
+    c.select_for_iga(w.ctx(w.admin), iid, 2025)
+    c.report_to_iga(w.ctx(w.admin), iid, year=2025, report_id=uuid4())
+
+    token = login(client, "admin")
+    page = client.get(f"/verifikasi/{iid}", headers=HTML)
+    assert 'name="action" value="record_ministry_verdict"' in page.text
+    version = c.innovation(iid).version
+    saved = client.post(
+        f"/verifikasi/{iid}/keputusan",
+        data={
+            "_csrf_token": token,
+            "version": str(version),
+            "action": "record_ministry_verdict",
+            "verdict": "accepted",
+            "note": "",
+            "reason": "",
+        },
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text
+    assert c.innovation(iid).ministry_verdict == "accepted"
+    assert "Diterima Kemendagri" in client.get(f"/verifikasi/{iid}", headers=HTML).text
+
+    token = login(client, "op.dukcapil")
+    overview = client.get(f"/inovasi/{iid}", headers=HTML)
+    assert "Bawa ke tahun berikutnya" in overview.text
+    before = last_event(w)
+    version = c.innovation(iid).version
+    refused = client.post(
+        f"/inovasi/{iid}/bawa",
+        data={"_csrf_token": token, "version": str(version)},
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert refused.status_code == 422
+    assert f"Belum ada panggilan inovasi tahun {year}" in refused.text
+    assert last_event(w) == before
+    c.open_call(
+        w.ctx(w.admin),
+        kind=CallKind.ANNUAL,
+        title=f"Inovasi Daerah {year}",
+        budget_year=year,
+        opens_at=w.now - timedelta(days=1),
+        deadline=w.now + timedelta(days=60),
+        eligible_kinds=("opd",),
+        rubric_year=2025,
+    )
+    carried = client.post(
+        f"/inovasi/{iid}/bawa",
+        data={"_csrf_token": token, "version": str(version)},
+        headers=HTML,
+        follow_redirects=False,
+    )
+    assert carried.status_code == 303, carried.text
+    draft = carried.headers["location"].split("/inovasi/")[1].split("?")[0]
+    page = client.get(f"/inovasi/{draft}", headers=HTML)
+    assert "Keikutsertaan ke-2" in page.text and f'href="/inovasi/{iid}"' in page.text

@@ -82,6 +82,7 @@ NOTICES: dict[str, str] = {
     "diputuskan": "Keputusan tersimpan.",
     "terdaftar": "Pendaftaran berhasil. Silakan masuk dengan akun baru Anda.",
     "laporan": "Laporan IGA telah dibuat.",
+    "dibawa": "Draf tahun berikutnya dibuat dari inovasi ini; periksa dan lengkapi isiannya.",
 }
 
 # Where each role starts after logging in.
