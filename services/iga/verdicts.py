@@ -261,3 +261,32 @@ def _check_row(
         source="import",
         import_id=import_id,
     )
+
+
+class VerdictLine(msgspec.Struct, kw_only=True):
+    innovation_id: str
+    title: str
+    verdict: str | None
+    label: str
+
+
+def year_summary(db: Database, year: int) -> tuple[dict[str, int], list[VerdictLine]]:
+    """The reported innovations of ``year`` with their latest ministry verdict (read model):
+    counts per verdict (``none`` = nothing recorded yet) and the list, for the IGA page."""
+    with db.transaction() as tx:
+        rows = tx.execute(
+            "SELECT id, title, ministry_verdict FROM rm_innovations "
+            "WHERE iga_year = ? AND status = 'reported_to_iga' ORDER BY title_sort, id",
+            (year,),
+        ).fetchall()
+    counts: dict[str, int] = {}
+    lines = []
+    for id, title, verdict in rows:
+        counts[verdict or "none"] = counts.get(verdict or "none", 0) + 1
+        label = (
+            VERDICT_LABELS.get(verdict, "Belum ada keputusan") if verdict else "Belum ada keputusan"
+        )
+        lines.append(
+            VerdictLine(innovation_id=str(id), title=title or "", verdict=verdict, label=label)
+        )
+    return counts, lines

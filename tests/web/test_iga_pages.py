@@ -153,6 +153,9 @@ def test_verdict_by_hand_on_the_review_page_then_carry_forward_from_the_overview
     assert saved.status_code == 303, saved.text
     assert c.innovation(iid).ministry_verdict == "accepted"
     assert "Diterima Kemendagri" in client.get(f"/verifikasi/{iid}", headers=HTML).text
+    summary = client.get("/iga?tahun=2025", headers=HTML).text  # the IGA page counts verdicts
+    assert "Diterima Kemendagri: <strong>1</strong>" in summary
+    assert "Dibawa Lewat Halaman</a>: Diterima Kemendagri" in summary
 
     token = login(client, "op.dukcapil")
     overview = client.get(f"/inovasi/{iid}", headers=HTML)
