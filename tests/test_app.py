@@ -58,3 +58,18 @@ def test_no_handler_goes_through_the_thread_pool_twice(service: str, tmp_path) -
         assert twice == []
     finally:
         app.state.runtime.close()
+
+
+def test_every_response_hook_runs_on_the_event_loop(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A plain-function ``before_send`` hook is run in the thread pool by Litestar: two hooks cost
+    four thread hops on every response (``/health/live`` took 1.2 ms instead of 0.2 ms). They do
+    no I/O, so they are ``async``."""
+    from litestar.utils.sync import AsyncCallable
+
+    settings = load_settings(env={}, data_dir=str(tmp_path / "hooks"), service="all")
+    app = create_app(settings)
+    try:
+        assert app.before_send
+        assert [h for h in app.before_send if isinstance(h, AsyncCallable)] == []
+    finally:
+        app.state.runtime.close()

@@ -105,7 +105,7 @@ class RequestMiddleware(ASGIMiddleware):
             CORRELATION.reset(token)
 
 
-def add_correlation_header(message: Message, scope: Scope) -> None:
+async def add_correlation_header(message: Message, scope: Scope) -> None:
     """``before_send`` hook: echo the request's correlation id to the caller."""
     if message["type"] != "http.response.start":
         return

@@ -123,7 +123,7 @@ STATIC_HEADERS = {
 # --- security headers ---------------------------------------------------------------------
 
 
-def add_security_headers(message: Message, scope: Scope) -> None:
+async def add_security_headers(message: Message, scope: Scope) -> None:
     """``before_send`` hook: every HTTP response gets the headers (a handler's own CSP wins)."""
     if message["type"] != "http.response.start":
         return
