@@ -23,10 +23,12 @@ from services.config import Settings, load_settings
 from services.identity import routes as identity_routes
 from services.identity.auth import TokenAuthenticationMiddleware
 from services.identity.denials import log_denied
+from services.iga import routes as iga_routes
 from services.notification import routes as notification_routes
 from services.ops import health, http, instrument, logs
 from services.review import routes as review_routes
 from services.runtime import Runtime
+from services.spd import routes as spd_routes
 from services.submission import routes as submission_routes
 from services.web import api_docs, input_guard, openapi, pages, problems, security
 from services.web.idempotency import IdempotencyMiddleware
@@ -39,6 +41,8 @@ CONTEXTS = (
     audit_routes,
     notification_routes,
     projection_routes,
+    iga_routes,
+    spd_routes,
     metrics,
     pages,
 )

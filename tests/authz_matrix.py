@@ -504,4 +504,123 @@ MATRIX.update(
     }
 )
 
+# --- IGA follow-up: urusan reference, ministry verdicts, carry-forward, SPD sheet ----------
+MATRIX.update(
+    {
+        ("GET", "/api/reference/urusan"): Rule(PUBLIC, note="reference data for every form"),
+        ("POST", "/api/innovations/{id}/ministry-verdict"): Rule(
+            REVIEW_ADMIN_CMD,
+            subject="reported_to_iga",
+            body={"year": 2025, "verdict": "accepted"},
+        ),
+        ("POST", "/api/innovations/{id}/carry-forward"): Rule(
+            STAGE_CMD,
+            subject="reported_to_iga",
+            body={},
+            note="no 2026 call is open in the matrix world: the allowed callers get 422",
+        ),
+        ("POST", "/api/iga/verdicts/import"): Rule(
+            ADMIN_ONLY,
+            subject="reported_to_iga",
+            files=lambda ctx: {
+                "file": (
+                    "keputusan.csv",
+                    f"id,keputusan\n{ctx.subject},diterima\n".encode(),
+                    "text/csv",
+                )
+            },
+            data={"year": "2025", "mode": "preview"},
+        ),
+    }
+)
+
+SPD_OWNER_CMD = expect(FORBID, admin=ALLOW, operator=ALLOW, anonymous=UNAUTH)
+SPD_YEAR = 2026
+
+
+def _spd_admin(ctx: Any) -> Any:
+    from services.domain.aggregate import Context
+
+    return Context(actor=ctx.world.admin)
+
+
+def _spd_row_of_org_a(ctx: Any) -> str:
+    """Row 14 (RIPJ PID) owned by org A, so org A's operator may fill it."""
+    from uuid import UUID
+
+    from services.domain.values import SpdValues
+    from services.spd.service import SpdCommands
+
+    spd = SpdCommands(ctx.runtime.store)
+    sheet = spd.load(SPD_YEAR)
+    if sheet is None or sheet.row("14").owner is None:
+        spd.fill(
+            _spd_admin(ctx),
+            SPD_YEAR,
+            "14",
+            SpdValues(choice="draf"),
+            assign=True,
+            owner=UUID(ctx.ids["org_a"]),
+        )
+    return "14"
+
+
+def _spd_evidence(ctx: Any) -> str:
+    """A stored evidence file on row 15, attached by the admin."""
+    from uuid import uuid4
+
+    from services.domain.values import Document, DocumentKind
+    from services.spd.service import SpdCommands
+    from services.submission.blobs import BlobStore
+
+    stored = BlobStore(ctx.runtime.settings.blob_path).put_bytes(_MATRIX_PDF)
+    doc = Document(
+        doc_id=uuid4(),
+        kind=DocumentKind.REPORT,
+        name="laporan-haki.pdf",
+        content_type="application/pdf",
+        size=stored.size,
+        sha256=stored.sha256,
+        storage_key=stored.key,
+    )
+    SpdCommands(ctx.runtime.store).attach(_spd_admin(ctx), SPD_YEAR, "15", doc)
+    return str(doc.doc_id)
+
+
+_SPD_ROW = {"year": SPD_YEAR, "no": _spd_row_of_org_a}
+MATRIX.update(
+    {
+        ("GET", "/api/spd/{year}"): Rule(
+            expect(ALLOW, participant=FORBID, anonymous=UNAUTH), params={"year": SPD_YEAR}
+        ),
+        ("PUT", "/api/spd/{year}/indicators/{no}"): Rule(
+            SPD_OWNER_CMD,
+            params=_SPD_ROW,
+            body={"values": {"choice": "disepakati"}},
+            note="another organisation's operator: the row is not theirs (403)",
+        ),
+        ("POST", "/api/spd/{year}/indicators/{no}/evidence"): Rule(
+            SPD_OWNER_CMD,
+            params=_SPD_ROW,
+            files={"file": ("ripj.pdf", _MATRIX_PDF, "application/pdf")},
+            data={"kind": "perkada"},
+        ),
+        ("GET", "/api/spd/{year}/indicators/{no}/evidence/{doc_id}"): Rule(
+            expect(ALLOW, participant=FORBID, anonymous=UNAUTH),
+            params={"year": SPD_YEAR, "no": "15", "doc_id": _spd_evidence},
+        ),
+        ("POST", "/api/spd/{year}/indicators/{no}/submit"): Rule(
+            SPD_OWNER_CMD, params=_SPD_ROW, note="a row without evidence is a 422 (allowed)"
+        ),
+        ("POST", "/api/spd/{year}/indicators/{no}/verify"): Rule(
+            expect(
+                FORBID, admin=ALLOW, reviewer=ALLOW, reviewer_same_org=CONFLICT, anonymous=UNAUTH
+            ),
+            params=_SPD_ROW,
+            body={"accepted": True},
+            note="row 14 belongs to org A: its own reviewer is refused as a conflict",
+        ),
+    }
+)
+
 # --- web pages served under /api (none expected) -------------------------------------------

@@ -185,3 +185,9 @@ def requires(*roles: Role) -> Guard:
 
 admin_only = requires(Role.ADMIN)
 signed_in = requires()
+
+# The SPD sheet (services/spd): Bappeda staff, auditors and the organisations owning rows read
+# it; owners and the admin fill rows (which row is the sheet's own rule); Bappeda verifies.
+SPD_READ = requires(Role.ADMIN, Role.REVIEWER, Role.AUDITOR, Role.OPERATOR)
+SPD_FILL = requires(Role.ADMIN, Role.OPERATOR)
+SPD_VERIFY = requires(Role.ADMIN, Role.REVIEWER)

@@ -22,6 +22,7 @@ from uuid import UUID
 
 import msgspec
 
+from services.domain import urusan
 from services.domain.call import JAKARTA, format_jakarta
 from services.domain.values import STAGE_LABELS, Profile
 from services.spreadsheet import csv_row, xlsx_row
@@ -118,8 +119,11 @@ PROFILE_COLUMNS: tuple[tuple[str, Callable[[ReportRow], Any]], ...] = (
     ("Jenis inovasi", lambda r: _label(KIND_LABELS, r.profile.kind)),
     ("Bentuk inovasi", lambda r: _label(FORM_LABELS, r.profile.form)),
     ("Tematik", lambda r: _label(THEME_LABELS, r.profile.theme)),
-    ("Urusan pemerintahan", lambda r: r.profile.affair),
-    ("Urusan beririsan", lambda r: "; ".join(r.profile.other_affairs)),
+    ("Urusan pemerintahan", lambda r: urusan.text(r.profile.urusan, r.profile.urusan_unmatched)),
+    (
+        "Urusan beririsan",
+        lambda r: "; ".join(urusan.texts(r.profile.urusan_lain, r.profile.urusan_lain_unmatched)),
+    ),
     ("Waktu uji coba", lambda r: r.profile.trial_date),
     ("Waktu penerapan", lambda r: r.profile.implementation_date),
     ("Dasar hukum", lambda r: r.profile.design.legal_basis),

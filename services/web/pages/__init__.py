@@ -19,6 +19,7 @@ from services.web.pages import (
     ops,
     public,
     review,
+    spd,
     submission,
 )
 from services.web.pages.errors import html_errors_plugin
@@ -35,6 +36,7 @@ pages_router = Router(
         *dashboards.route_handlers,
         *krenova.route_handlers,
         *ops.route_handlers,
+        *spd.route_handlers,
     ],
     include_in_schema=False,
 )

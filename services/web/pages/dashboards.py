@@ -19,9 +19,11 @@ from litestar.params import Body, FromQuery
 from services.domain.actor import Role
 from services.domain.errors import DomainError
 from services.domain.lifecycle import STATUS_LABELS, Status
+from services.domain.ministry import VERDICT_LABELS
 from services.domain.rubric import load_rubric
 from services.domain.values import STAGE_LABELS
 from services.identity import policy
+from services.iga import verdicts
 from services.web import charts, limits
 from services.web.context import principal_of, runtime_of
 from services.web.pages import queries
@@ -187,9 +189,13 @@ def _iga_page(
 ) -> Any:
     runtime = runtime_of(request)
     reports = _reports(runtime)
+    verdict_counts, verdict_lines = verdicts.year_summary(runtime.db, year)
     return render(
         request,
         "dashboards/iga.html",
+        verdict_counts=verdict_counts,
+        verdict_lines=verdict_lines,
+        verdict_labels=VERDICT_LABELS,
         status_code=status_code,
         year=year,
         candidates=_candidates(request, year),

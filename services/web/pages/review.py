@@ -19,6 +19,7 @@ from services.domain.actor import Role
 from services.domain.errors import DomainError, InvalidValue, NotAllowed
 from services.domain.innovation import FIELD_LABELS, Innovation
 from services.domain.lifecycle import Command, Status
+from services.domain.ministry import VERDICT_LABELS, MinistryVerdict
 from services.domain.rubric import DOCUMENT_KIND_LABELS
 from services.domain.values import CriterionScore, IndicatorVerdict, RevisionItem, Stage
 from services.identity import policy
@@ -210,6 +211,7 @@ def review_context(
         "today": date.today().isoformat(),
         "stages": [(str(s), s) for s in Stage],
         "criteria": rubric.krenova_criteria,
+        "verdict_labels": VERDICT_LABELS,
     }
 
 
@@ -364,6 +366,7 @@ DECISIONS = {
     "advance_stage": Command.ADVANCE_STAGE,
     "pass_administration": Command.PASS_ADMINISTRATION,
     "fail_administration": Command.FAIL_ADMINISTRATION,
+    "record_ministry_verdict": Command.RECORD_MINISTRY_VERDICT,
 }
 
 
@@ -425,6 +428,21 @@ def decide(request: Request[Any, Any, Any], innovation_id: FromPath[str], data: 
                 iid,
                 to_stage=Stage(stage),
                 on=_date(_first(data.get("on")), "on"),
+                expected_version=version,
+            )
+        if command == Command.RECORD_MINISTRY_VERDICT:
+            verdict = _first(data.get("verdict"))
+            if verdict not in {str(v) for v in MinistryVerdict}:
+                raise InvalidValue("verdict", "Pilih keputusan Kemendagri.")
+            decided = _first(data.get("decided_on"))
+            return c.record_ministry_verdict(
+                ctx,
+                iid,
+                year=innovation.iga_year or innovation.budget_year,
+                verdict=MinistryVerdict(verdict),
+                reason=_first(data.get("reason"))[:4000],
+                note=note,
+                decided_on=_date(decided, "decided_on") if decided else None,
                 expected_version=version,
             )
         if command == Command.PASS_ADMINISTRATION:

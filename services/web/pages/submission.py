@@ -703,7 +703,32 @@ def withdraw(request: Request[Any, Any, Any], innovation_id: FromPath[str], data
     return redirect(f"/inovasi/{innovation.id}", "ditarik")
 
 
+@post(
+    "/inovasi/{innovation_id:str}/bawa",
+    sync_to_thread=True,
+    name="page:carry-forward",
+    status_code=303,
+)
+def carry_forward(request: Request[Any, Any, Any], innovation_id: FromPath[str], data: Form) -> Any:
+    """ "Bawa ke tahun berikutnya": a linked draft in the next year's open call."""
+    runtime = runtime_of(request)
+    innovation = load_visible(request, parse_uuid(innovation_id))
+    guard(request, Command.CARRY_FORWARD, innovation)
+    try:
+        draft = run_command(
+            request,
+            lambda ctx: runtime.commands.carry_forward(
+                ctx, innovation.id, expected_version=version_of(data)
+            )[0],
+        )
+    except ConcurrencyConflict as exc:
+        return conflict_page(request, innovation.id, exc, f"/inovasi/{innovation.id}")
+    settle(runtime, draft)
+    return redirect(f"/inovasi/{draft.id}", "dibawa")
+
+
 route_handlers: list[Any] = [
+    carry_forward,
     dashboard,
     new_page,
     new_submit,
