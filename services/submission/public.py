@@ -45,7 +45,8 @@ class PublicProfile(msgspec.Struct, kw_only=True):
     kind: InnovationKind | None
     form: InnovationForm | None
     theme: Theme | None
-    affair: str
+    urusan: str
+    urusan_lain: tuple[str, ...]
     trial_date: date | None
     implementation_date: date | None
     goals: str
@@ -111,7 +112,8 @@ def public_view(store: EventStore, innovation: Innovation) -> PublicInnovationVi
             kind=p.kind,
             form=p.form,
             theme=p.theme,
-            affair=p.affair,
+            urusan=p.urusan,
+            urusan_lain=p.urusan_lain,
             trial_date=p.trial_date,
             implementation_date=p.implementation_date,
             goals=p.goals,
