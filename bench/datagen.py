@@ -207,6 +207,8 @@ PARAGRAPH = (
 _WORDS = PARAGRAPH.split()
 _TEXTS = [" ".join(_WORDS[(i + s) % len(_WORDS)] for i in range(60)) for s in range(16)]
 THEMES = list(Theme)
+# Main urusan codes: the six basic-service urusan weighted in, as a regency's list tends to be.
+URUSAN_CODES = ["1.01", "1.02", "1.03", "1.04", "1.05", "1.06", "1.02", "2.12", "2.16", "3.27"]
 
 
 class Summary(msgspec.Struct):
@@ -374,7 +376,8 @@ def _profile(rng: random.Random, serial: int) -> Profile:
         kind=rng.choice(list(InnovationKind)),
         form=rng.choice([InnovationForm.PELAYANAN_PUBLIK, InnovationForm.TATA_KELOLA]),
         theme=theme,
-        affair=rng.choice(["Kesehatan", "Pendidikan", "Administrasi Kependudukan", "Sosial"]),
+        # Valid codes (services/domain/reference/urusan.json), mostly the six basic-service urusan.
+        urusan=rng.choice(URUSAN_CODES),
         trial_date=trial if stage != Stage.INISIATIF else None,
         implementation_date=trial + timedelta(days=120) if stage == Stage.PENERAPAN else None,
         design=Design(

@@ -32,6 +32,7 @@ from projections.text import fold as fold_text
 from projections.text import tsvector
 from services.db import Tx
 from services.domain import events as ev
+from services.domain import urusan
 from services.domain.innovation import EVENT_COMMANDS
 from services.domain.lifecycle import _INDEX, Status
 from services.domain.values import Profile, Stage
@@ -125,7 +126,12 @@ def _s(value: Any) -> str | None:
 
 def search_text(p: Profile) -> tuple[str, str]:
     """(title, body) as indexed: folded; the body joins every narrative field."""
-    parts = [p.affair, *p.other_affairs, p.initiator_name, p.goals, p.benefits, p.results]
+    parts = [
+        urusan.text(p.urusan, p.urusan_unmatched),
+        *urusan.texts(p.urusan_lain, p.urusan_lain_unmatched),
+        p.initiator_name,
+    ]
+    parts += [p.goals, p.benefits, p.results]
     parts += list(msgspec.structs.astuple(p.design))
     if p.krenova is not None:
         k = p.krenova
@@ -303,7 +309,7 @@ def _row(entry: Entry, with_profile: bool) -> tuple[Any, ...]:
         _s(p.kind),
         _s(p.form),
         _s(p.theme),
-        p.affair,
+        urusan.text(p.urusan, p.urusan_unmatched),  # the column keeps its name: a label now
         _s(p.initiator),
         p.initiator_name,
         p.goals,

@@ -190,12 +190,15 @@ def status_command(schema: str | None, as_json: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from projections.quarantine import pending
     from projections.status import status
 
-    rows = status(load_settings(), schema=schema)
+    settings = load_settings()
+    rows = status(settings, schema=schema)
     if as_json:
         click.echo(msgspec.json.encode(rows).decode())
         return
+    held = pending(settings) if not schema else []
     table = Table(title="Model baca" + (f" (skema {schema})" if schema else ""))
     for heading in (
         "model",
@@ -205,6 +208,7 @@ def status_command(schema: str | None, as_json: bool) -> None:
         "detik",
         "diperbarui",
         "pelaksana",
+        "karantina",
     ):
         table.add_column(heading)
     for s in rows:
@@ -216,8 +220,51 @@ def status_command(schema: str | None, as_json: bool) -> None:
             f"{s.lag_seconds:.1f}",
             s.updated_at or "-",
             s.owner or "-",
+            str(s.quarantined),
         )
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    if held:
+        quarantined = Table(
+            title="Peristiwa dikarantina (dilewati; model itu tidak konsisten untuk aliran "
+            "peristiwa tersebut sampai dicoba ulang: sirisma projections retry-quarantined)"
+        )
+        for heading in ("pengikut", "notifikasi", "topik", "aliran", "galat", "sejak"):
+            quarantined.add_column(heading)
+        for item in held:
+            quarantined.add_row(
+                item.follower,
+                str(item.notification_id),
+                item.topic,
+                item.originator_id or "-",
+                item.retry_error or item.error,
+                item.quarantined_at,
+            )
+        console.print(quarantined)
+
+
+@projections_group.command("retry-quarantined")
+@click.option(
+    "--follower", "followers", multiple=True, help="Hanya model baca ini, atau 'relay' (berulang)."
+)
+@click.option("--notification", type=int, default=None, help="Hanya notifikasi ini.")
+def retry_quarantined_command(followers: tuple[str, ...], notification: int | None) -> None:
+    """Apply quarantined events again (after the cause was fixed); those that succeed leave
+    quarantine, the others stay with their new error. Exits 1 if any still fails."""
+    from projections.quarantine import retry
+
+    _logging()
+    outcomes = retry(load_settings(), list(followers) or None, notification_id=notification)
+    if not outcomes:
+        click.echo("Tidak ada peristiwa dalam karantina.")
+        return
+    for o in outcomes:
+        if o.released:
+            click.echo(f"{o.follower} #{o.notification_id}: berhasil diterapkan, keluar karantina")
+        else:
+            click.echo(f"{o.follower} #{o.notification_id}: masih gagal: {o.error}")
+    if not all(o.released for o in outcomes):
+        raise SystemExit(1)
 
 
 @projections_group.command("verify")

@@ -120,6 +120,7 @@ class Fold(msgspec.Struct, kw_only=True, omit_defaults=True):
     sk_number: str = ""
     sk_date: str | None = None
     iga_year: int | None = None
+    ministry_verdict: str | None = None  # the latest Kemendagri verdict code (MinistryVerdict)
     published: bool = False
     published_at: str | None = None
     administration: str | None = None
@@ -193,7 +194,10 @@ COLUMNS = (
     "kind",
     "form",
     "theme",
-    "affair",
+    "urusan",
+    "urusan_lain",
+    "urusan_unmatched",
+    "ministry_verdict",
     "initiator",
     "claimed_score",
     "verified_score",
@@ -574,7 +578,11 @@ class InnovationsProjection:
             _s(p.kind),
             _s(p.form),
             _s(p.theme),
-            p.affair,
+            p.urusan,
+            to_json(list(p.urusan_lain)),
+            # The old free text that fits no code: shown as "perlu dipilih ulang".
+            to_json([t for t in (p.urusan_unmatched, *p.urusan_lain_unmatched) if t]),
+            fold.ministry_verdict,
             _s(p.initiator),
             fold.claimed_score,
             fold.verified_score,
@@ -810,7 +818,12 @@ def _awarded(f: Fold, e: ev.Awarded, when: str | None) -> None:
     f.award, f.award_rank = str(e.award), e.rank
 
 
+def _ministry_verdict(f: Fold, e: ev.MinistryVerdictRecorded, when: str | None) -> None:
+    f.ministry_verdict = str(e.verdict)
+
+
 _HANDLERS: dict[type[ev.Event], Any] = {
+    ev.MinistryVerdictRecorded: _ministry_verdict,
     ev.ProfileUpdated: _profile_updated,
     ev.DocumentAttached: _document_attached,
     ev.DocumentRemoved: _document_removed,

@@ -84,7 +84,12 @@ class Decoder:
         self._cut: set[UUID] = set()
         self._keys: dict[int, str] = {}  # UUID.int → str(UUID): a stream's events share it
 
-    def decode(self, rows: Iterable[RawRow]) -> list[Envelope]:
+    def decode(
+        self, rows: Iterable[RawRow], undecodable: dict[int, tuple[str, str]] | None = None
+    ) -> list[Envelope]:
+        """The wanted events of ``rows``. One that cannot be decoded raises ``DecodeError``,
+        unless ``undecodable`` is given: then it is noted there (id → topic, error) and left
+        out, for the runner to quarantine (a follower never stops on one event)."""
         topics, until, cut, keys = self.topics, self.until, self._cut, self._keys
         if len(keys) > 500_000:
             keys.clear()
@@ -95,7 +100,11 @@ class Decoder:
             try:
                 event = decode_event(topic, bytes(state))
             except Exception as exc:
-                raise DecodeError(f"notification {nid} ({topic}) cannot be decoded: {exc}") from exc
+                message = f"notification {nid} ({topic}) cannot be decoded: {exc}"
+                if undecodable is None:
+                    raise DecodeError(message) from exc
+                undecodable[nid] = (topic, f"DecodeError: {message}")
+                continue
             if until is not None:
                 if event.originator_id in cut:
                     continue

@@ -10,6 +10,7 @@ from prometheus_client import Gauge
 from projections import tracking
 from projections.log import EventLog
 from projections.status import ModelStatus, compute
+from services import quarantine
 from services.metrics import REGISTRY, before_scrape
 
 log = logging.getLogger("sirisma.projections")
@@ -35,6 +36,19 @@ POSITION = Gauge(
     registry=REGISTRY,
     multiprocess_mode="mostrecent",
 )
+QUARANTINED = Gauge(
+    "sirisma_projection_quarantined_events",
+    "Events the read model skipped after failing on them (quarantine), not yet retried.",
+    ["model"],
+    registry=REGISTRY,
+    multiprocess_mode="mostrecent",
+)
+RELAY_QUARANTINED = Gauge(
+    "sirisma_relay_quarantined_events",
+    "Events the notification relay skipped after failing on them (quarantine), not yet retried.",
+    registry=REGISTRY,
+    multiprocess_mode="mostrecent",
+)
 HEAD = Gauge(
     "sirisma_event_log_head",
     "Highest notification id in the event log.",
@@ -47,11 +61,16 @@ def runtime_status(runtime: Any) -> list[ModelStatus]:
     """Status of every read model, from the runtime's own database and store."""
     with runtime.db.transaction() as tx:
         positions = tracking.read(tx)
-    return compute(positions, EventLog(runtime.store), runtime.read_models.names)
+        counts = quarantine.counts(tx)
+    return compute(
+        positions, EventLog(runtime.store), runtime.read_models.names, quarantined=counts
+    )
 
 
-def publish(statuses: list[ModelStatus]) -> None:
+def publish(statuses: list[ModelStatus], relay_quarantined: int = 0) -> None:
+    RELAY_QUARANTINED.set(relay_quarantined)
     for s in statuses:
+        QUARANTINED.labels(model=s.name).set(s.quarantined)
         LAG_EVENTS.labels(model=s.name).set(s.lag_events)
         LAG_SECONDS.labels(model=s.name).set(s.lag_seconds)
         POSITION.labels(model=s.name).set(s.position)
@@ -61,4 +80,6 @@ def publish(statuses: list[ModelStatus]) -> None:
 
 @before_scrape
 def refresh_lag(runtime: Any) -> None:
-    publish(runtime_status(runtime))
+    with runtime.db.transaction() as tx:
+        relay_count = quarantine.counts(tx).get(quarantine.RELAY, 0)
+    publish(runtime_status(runtime), relay_count)

@@ -40,6 +40,7 @@ from projections.base import Envelope, Folding, Projection
 from projections.log import Decoder, EventLog, RawRow, union_topics
 from projections.runner import owner_id
 from projections.target import Session, Target
+from services import quarantine
 from services.config import Settings
 from services.db import Tx
 from services.store import EventStore
@@ -132,6 +133,7 @@ def rebuild(
         _lock(session, [p.name for p in projections], lock_timeout)
         jobs = _prepare(session, projections, until)
         decoder = Decoder(union_topics(projections), until)
+        skipped: dict[int, tuple[str, str]] = {}  # undecodable: quarantined, never a halt
         head = event_log.head(session.conn if event_log.postgres else None)
         first = min(j.position for j in jobs)
         total = max(head - first, 0)
@@ -150,7 +152,7 @@ def rebuild(
                     count = 0
                     more = False
                     for rows in pages:
-                        _feed(tx, jobs, decoder.decode(rows), rows[-1][0])
+                        _feed(tx, jobs, decoder.decode(rows, skipped), rows[-1][0])
                         count += len(rows)
                         done += len(rows)
                         if progress:
@@ -183,7 +185,7 @@ def rebuild(
         _build_indexes(session, jobs)
         swapping = time.monotonic()
         for job in jobs:
-            _swap(session, event_log, decoder, job, page_size, owner, until)
+            _swap(session, event_log, decoder, job, page_size, owner, until, skipped)
         log.info(
             "rebuild: indexes built in %.2fs, swapped in %.2fs",
             swapping - indexing,
@@ -327,8 +329,10 @@ def _swap(
     page_size: int,
     owner: str,
     until: datetime | None,
+    skipped: dict[int, tuple[str, str]],
 ) -> None:
-    """Catch the shadow up under the live tracking row's lock, then put it in place."""
+    """Catch the shadow up under the live tracking row's lock, then put it in place; events
+    that could not be decoded are left out and quarantined for the model instead."""
     projection = job.projection
     conn = session.conn if event_log.postgres else None
     try:
@@ -339,7 +343,7 @@ def _swap(
                 rows = event_log.read(job.position, page_size, conn)
                 if not rows:
                     break
-                mine = job.take(decoder.decode(rows))
+                mine = job.take(decoder.decode(rows, skipped))
                 if mine:
                     projection.apply(tx, mine, SHADOW)
                     job.applied += len(mine)
@@ -354,6 +358,10 @@ def _swap(
             if tx.dialect == "sqlite":
                 for table in projection.tables:
                     tx.execute(f"ANALYZE {table}")
+            quarantine.forget(tx, projection.name)  # every other event is in the new tables
+            for nid, (topic, error) in sorted(skipped.items()):
+                if job.start < nid <= job.position and (job.topics is None or topic in job.topics):
+                    quarantine.record(tx, projection.name, nid, topic, None, error, 1)
             tracking.advance(
                 tx,
                 projection.name,

@@ -32,7 +32,7 @@ __all__ = [
 ]
 
 #: The SPD sheet read model (row per year × SPD row with claimed and verified level).
-SPD_SHEET_TABLE = "rm_spd_sheet"
+SPD_SHEET_TABLE = "rm_spd_rows"  # projections/spd.py (the SPD sheet, issue 18 item 2)
 
 REPORTED = (Status.SELECTED_FOR_IGA.value, Status.REPORTED_TO_IGA.value)
 DECIDED = (Status.APPROVED.value, Status.ESTABLISHED.value, *REPORTED)
@@ -69,7 +69,7 @@ def resolve_rules(year: int, rubric: int | None) -> IndexRules:
 def urusan_code(row: Mapping[str, Any], rules: IndexRules) -> str | None:
     """The urusan utama as a code: a code column if the read model has one, else a code or a
     basic-service urusan name at the start of the free-text field."""
-    for key in ("urusan_code", "affair_code", "urusan_main"):
+    for key in ("urusan",):  # rm_innovations.urusan: the main urusan code
         if row.get(key):
             return str(row[key])
     text = str(row.get("affair") or "")

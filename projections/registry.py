@@ -16,7 +16,9 @@ from projections.catalogue import CatalogueProjection
 from projections.compliance import ComplianceProjection
 from projections.directory import DirectoryProjection
 from projections.innovations import InnovationsProjection
+from projections.spd import SpdRowsProjection
 from projections.tracking import SCHEMA as TRACKING_SCHEMA
+from services.quarantine import SCHEMA as QUARANTINE_SCHEMA
 
 Factory = Callable[..., Projection]
 
@@ -25,6 +27,7 @@ FACTORIES: list[Factory] = [
     InnovationsProjection,
     CatalogueProjection,
     ComplianceProjection,
+    SpdRowsProjection,
     # Other contexts append their read models here (audit trail, notification inbox, ...).
 ]
 
@@ -73,7 +76,7 @@ def names() -> list[str]:
 
 def schema_statements(dialect: str, projections: Iterable[Any] | None = None) -> list[str]:
     """Tracking table plus every read model's tables: what ``migrate`` creates."""
-    statements = list(TRACKING_SCHEMA)
+    statements = [*TRACKING_SCHEMA, *QUARANTINE_SCHEMA]
     for projection in projections if projections is not None else all_projections():
         statements.extend(projection.schema(dialect, ""))
     return statements

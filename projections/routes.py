@@ -10,22 +10,29 @@ when the wait ran out first, ``X-Read-Stale: true``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC, datetime
+import re
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Request, get
-from litestar.params import FromQuery, QueryParameter
+from litestar import Request, get, post
+from litestar.params import FromQuery, Parameter, QueryParameter
 from litestar.response import Response
 
+from projections import as_of as as_of_models
 from projections import metrics as _metrics  # noqa: F401  (registers the lag gauges' hook)
+from projections import quarantine as requeue
 from projections import queries
 from projections.queries import QueryError
 from projections.regency import rescorer
+from services import quarantine
 from services.domain.actor import Role
 from services.domain.call import JAKARTA
+from services.domain.lifecycle import Status
+from services.domain.values import CallKind, OrganisationKind
 from services.identity.policy import STAFF, admin_only, requires, signed_in
+from services.web import limits
 from services.web.context import principal_of, runtime_of
 from services.web.problems import problem
 
@@ -33,12 +40,47 @@ READ_WAIT_SECONDS = 5.0
 AFTER_HEADER = "x-after-notification"
 
 Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Jumlah baris per halaman.")]
-Offset = Annotated[int, QueryParameter(ge=0, description="Lewati sejumlah baris.")]
+Offset = Annotated[
+    int, QueryParameter(ge=0, le=limits.OFFSET_MAX, description="Lewati sejumlah baris.")
+]
+Year = Annotated[int | None, QueryParameter(ge=limits.YEAR_MIN, le=limits.YEAR_MAX)]
+Text = Annotated[
+    str | None, QueryParameter(max_length=limits.QUERY_TEXT_MAX, pattern=limits.CLEAN_PATTERN)
+]
+
+
+def one_of(values: Any, description: str = "") -> Any:
+    """A query parameter that must be one of ``values`` (enforced; an ``enum`` in the schema)."""
+    names = [str(getattr(v, "value", v)) for v in values]
+    return QueryParameter(
+        pattern=f"^({'|'.join(re.escape(n) for n in names)})$",
+        schema_extra={"enum": names},
+        description=description or None,
+    )
+
+
+def list_of(values: Any, description: str = "") -> Any:
+    """A comma-separated list of ``values`` (enforced by a pattern the schema states)."""
+    alt = "|".join(re.escape(str(getattr(v, "value", v))) for v in values)
+    return QueryParameter(pattern=f"^(|({alt})(,({alt}))*)$", description=description or None)
+
+
+Statuses = Annotated[str | None, list_of(Status, "Satu atau beberapa status, dipisah koma.")]
 After = Annotated[
     int | None,
     QueryParameter(
         ge=0,
+        le=limits.POSITION_MAX,
         description="Tunggu (paling lama 5 detik) sampai model baca memuat notifikasi ini.",
+    ),
+]
+
+AsOf = Annotated[
+    str | None,
+    QueryParameter(
+        max_length=10,
+        description="Data per tanggal ini (TTTT-BB-HH, akhir hari WIB), dibangun dari log; "
+        "khusus verifikator, admin dan auditor.",
     ),
 ]
 
@@ -53,10 +95,10 @@ def _after(request: Request[Any, Any, Any], after: int | None) -> int | None:
     if header is None:
         return None
     try:
-        value = int(header)
+        value = int(header) if len(header) <= 20 else -1
     except ValueError:
         value = -1
-    if value < 0:
+    if not 0 <= value <= limits.POSITION_MAX:
         raise problem(400, "Header X-After-Notification harus bilangan bulat ≥ 0.", "validation")
     return value
 
@@ -90,6 +132,49 @@ def _respond(
     return Response(body, headers=headers)
 
 
+def as_of_day(request: Request[Any, Any, Any], raw: str | None) -> date | None:
+    """The validated ``as_of`` date, for staff only: a past state can show what has since been
+    withdrawn or unpublished, and every new date costs a rebuild from the log."""
+    if raw is None or raw == "":
+        return None
+    if principal_of(request).role not in STAFF:
+        raise problem(
+            403,
+            "Data per tanggal lampau hanya untuk verifikator, admin dan auditor.",
+            "forbidden",
+        )
+    try:
+        return as_of_models.of(runtime_of(request)).check(as_of_models.parse_day(raw))
+    except as_of_models.AsOfError as exc:
+        raise problem(
+            400, exc.message, "validation", errors=[{"field": "as_of", "message": exc.message}]
+        ) from None
+
+
+def _respond_as_of(
+    request: Request[Any, Any, Any],
+    day: date | None,
+    after: int | None,
+    models: Sequence[str],
+    query: Callable[[Any, datetime | None], Any],
+) -> Response[Any]:
+    """``query(db, now)`` on the live read models, or on those as of ``day`` (``now`` then is
+    the end of that day, so ages and deadlines are as they were); ``X-As-Of`` says which."""
+    runtime = runtime_of(request)
+    if day is None:
+        return _respond(request, after, models, lambda: query(runtime.db, None))
+    moment = as_of_models.end_of_day(day)
+    try:
+        body = as_of_models.of(runtime).run(day, lambda db: query(db, moment))
+    except as_of_models.AsOfBusy as exc:
+        raise problem(503, exc.message, "busy", headers={"Retry-After": "30"}) from None
+    except QueryError as exc:
+        raise problem(
+            400, exc.message, "validation", errors=[{"field": exc.field, "message": exc.message}]
+        ) from None
+    return Response(body, headers={"X-As-Of": day.isoformat()})
+
+
 def _statuses(status: str | None) -> list[str]:
     return [s.strip() for s in status.split(",") if s.strip()] if status else []
 
@@ -105,12 +190,12 @@ def _statuses(status: str | None) -> list[str]:
 )
 def list_innovations(
     request: Request[Any, Any, Any],
-    status: FromQuery[str | None] = None,
+    status: Statuses = None,
     organisation: FromQuery[UUID | None] = None,
     call: FromQuery[UUID | None] = None,
-    year: FromQuery[int | None] = None,
-    stage: FromQuery[str | None] = None,
-    q: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    year: Year = None,
+    stage: Text = None,
+    q: Annotated[str | None, QueryParameter(max_length=limits.QUERY_TEXT_MAX)] = None,
     limit: Limit = 50,
     offset: Offset = 0,
     after: After = None,
@@ -150,7 +235,7 @@ def list_innovations(
 def status_board(
     request: Request[Any, Any, Any],
     organisation: FromQuery[UUID | None] = None,
-    status: FromQuery[str | None] = None,
+    status: Statuses = None,
     limit: Limit = 100,
     offset: Offset = 0,
     after: After = None,
@@ -192,40 +277,44 @@ def status_board(
     "/api/review/queue",
     tags=["read models"],
     summary="Antrean verifikasi",
-    guards=[requires(Role.REVIEWER, Role.ADMIN)],
+    guards=[requires(Role.REVIEWER, Role.ADMIN, Role.AUDITOR)],
     sync_to_thread=True,
 )
 def review_queue(
     request: Request[Any, Any, Any],
-    status: FromQuery[str | None] = None,
+    status: Statuses = None,
     organisation: FromQuery[UUID | None] = None,
     call: FromQuery[UUID | None] = None,
     reviewer: Annotated[
         str | None,
-        QueryParameter(description="me, id akun verifikator, atau none (belum ditugaskan)"),
+        QueryParameter(
+            max_length=limits.CODE_MAX,
+            description="me, id akun verifikator, atau none (belum ditugaskan)",
+        ),
     ] = None,
-    sla: Annotated[str | None, QueryParameter(description="ok, due atau breached")] = None,
-    kind: Annotated[str | None, QueryParameter(description="annual atau krenova")] = None,
-    sort: Annotated[
-        str, QueryParameter(description="age, score, completeness, submitted, organisation, title")
-    ] = "age",
+    sla: Annotated[str | None, one_of(queries.SLA_STATES)] = None,
+    kind: Annotated[str | None, one_of(CallKind)] = None,
+    sort: Annotated[str, one_of(queries.QUEUE_SORTS)] = "age",
     order: Annotated[str, QueryParameter(pattern="^(asc|desc)$")] = "asc",
     limit: Limit = 50,
     offset: Offset = 0,
     after: After = None,
+    as_of: AsOf = None,
 ) -> Response[queries.Queue]:
     """Items waiting for review work (submitted, under review, resubmitted, scored) with their
     age in working days (Mon–Fri) and SLA state against ``SIRISMA_SLA_WORKING_DAYS``. Reviewers
     never see their own organisation's innovations."""
     principal = principal_of(request)
     runtime = runtime_of(request)
-    return _respond(
+    return _respond_as_of(
         request,
+        as_of_day(request, as_of),
         after,
         INNOVATION_MODELS,
-        lambda: queries.review_queue(
-            runtime.db,
+        lambda db, now: queries.review_queue(
+            db,
             principal,
+            now=now,
             sla_working_days=runtime.settings.sla_working_days,
             status=_statuses(status),
             organisation=organisation,
@@ -257,26 +346,38 @@ def _this_year() -> int:
 )
 def compliance(
     request: Request[Any, Any, Any],
-    year: Annotated[int | None, QueryParameter(ge=2000, le=2100)] = None,
+    year: Year = None,
     which: Annotated[
-        str | None, QueryParameter(name="state", description="compliant, draft_only atau none")
+        str | None,
+        QueryParameter(
+            name="state",
+            pattern=f"^({'|'.join(queries.COMPLIANCE_LABELS)})$",
+            schema_extra={"enum": list(queries.COMPLIANCE_LABELS)},
+        ),
     ] = None,
-    kind: FromQuery[str | None] = None,
+    kind: Text = None,
     after: After = None,
+    as_of: AsOf = None,
 ) -> Response[queries.ComplianceReport]:
     """Per organisation for a budget year: innovations by state, who has none, days left in the
     year and to the annual call's deadline. Operators see their own organisation's row."""
     principal = principal_of(request)
-    runtime = runtime_of(request)
     organisation = None if principal.role in STAFF else principal.organisation_id
     if principal.role == Role.OPERATOR and organisation is None:
         raise problem(403, "Akun operator belum terikat organisasi.", "forbidden")
-    return _respond(
+    day = as_of_day(request, as_of)
+    return _respond_as_of(
         request,
+        day,
         after,
         ("compliance", "directory"),
-        lambda: queries.compliance(
-            runtime.db, year or _this_year(), organisation_id=organisation, state=which, kind=kind
+        lambda db, now: queries.compliance(
+            db,
+            year or (day.year if day else _this_year()),
+            organisation_id=organisation,
+            state=which,
+            kind=kind,
+            now=now,
         ),
     )
 
@@ -308,23 +409,26 @@ SpdWhatIf = Annotated[
 )
 def index_dashboard(
     request: Request[Any, Any, Any],
-    year: Annotated[int | None, QueryParameter(ge=2000, le=2100)] = None,
+    year: Year = None,
     rubric: RubricYear = None,
     spd: SpdWhatIf = None,
     limit: Limit = 20,
     after: After = None,
+    as_of: AsOf = None,
 ) -> Response[queries.IndexDashboard]:
     """The regency index as Kemendagri computes it, "klaim" and "terverifikasi": SPD, SID over
     MAX(k, n), the count score and its urusan gate, total, band and the innovations in n, with
     the year file's rules (``services/domain/index_years``) or another year's (``rubric``)."""
     runtime = runtime_of(request)
-    return _respond(
+    day = as_of_day(request, as_of)
+    return _respond_as_of(
         request,
+        day,
         after,
         INNOVATION_MODELS,
-        lambda: queries.index_dashboard(
-            runtime.db,
-            year or _this_year(),
+        lambda db, _now: queries.index_dashboard(
+            db,
+            year or (day.year if day else _this_year()),
             spd=spd,
             limit=limit,
             rubric=rubric,
@@ -375,26 +479,28 @@ def index_plan(
 )
 def public_innovations(
     request: Request[Any, Any, Any],
-    q: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    q: Annotated[str | None, QueryParameter(max_length=limits.QUERY_TEXT_MAX)] = None,
     organisation: FromQuery[UUID | None] = None,
-    year: FromQuery[int | None] = None,
-    stage: FromQuery[str | None] = None,
-    kind: FromQuery[str | None] = None,
-    form: FromQuery[str | None] = None,
-    theme: FromQuery[str | None] = None,
-    call_kind: FromQuery[str | None] = None,
+    year: Year = None,
+    stage: Text = None,
+    kind: Text = None,
+    form: Text = None,
+    theme: Text = None,
+    call_kind: Text = None,
     limit: Limit = 24,
     offset: Offset = 0,
     after: After = None,
+    as_of: AsOf = None,
 ) -> Response[queries.Page]:
-    """Published innovations for everyone, with full-text search (best matches first)."""
-    runtime = runtime_of(request)
-    return _respond(
+    """Published innovations for everyone, with full-text search (best matches first);
+    ``as_of``: as published at the end of that day (staff only)."""
+    return _respond_as_of(
         request,
+        as_of_day(request, as_of),
         after,
         ("catalogue", "directory"),
-        lambda: queries.public_catalogue(
-            runtime.db,
+        lambda db, _now: queries.public_catalogue(
+            db,
             q=q,
             organisation=organisation,
             year=year,
@@ -417,8 +523,8 @@ def public_innovations(
 )
 def organisations(
     request: Request[Any, Any, Any],
-    kind: FromQuery[str | None] = None,
-    q: Annotated[str | None, QueryParameter(max_length=100)] = None,
+    kind: Annotated[str | None, one_of(OrganisationKind)] = None,
+    q: Annotated[str | None, QueryParameter(max_length=100, pattern=limits.CLEAN_PATTERN)] = None,
     after: After = None,
 ) -> Response[list[queries.OrganisationItem]]:
     """Organisations (OPD, Puskesmas, BUMD, UPTD, Kecamatan): public names and codes."""
@@ -437,10 +543,10 @@ def organisations(
 )
 def accounts(
     request: Request[Any, Any, Any],
-    role: FromQuery[str | None] = None,
+    role: Text = None,
     organisation: FromQuery[UUID | None] = None,
     disabled: FromQuery[bool | None] = None,
-    q: Annotated[str | None, QueryParameter(max_length=100)] = None,
+    q: Annotated[str | None, QueryParameter(max_length=100, pattern=limits.CLEAN_PATTERN)] = None,
     limit: Limit = 100,
     offset: Offset = 0,
     after: After = None,
@@ -466,10 +572,15 @@ def accounts(
 @get("/api/calls", tags=["read models"], summary="Daftar panggilan", sync_to_thread=True)
 def calls(
     request: Request[Any, Any, Any],
-    kind: Annotated[str | None, QueryParameter(description="annual atau krenova")] = None,
-    year: FromQuery[int | None] = None,
+    kind: Annotated[str | None, one_of(CallKind)] = None,
+    year: Year = None,
     which: Annotated[
-        str | None, QueryParameter(name="state", description="upcoming, open atau closed")
+        str | None,
+        QueryParameter(
+            name="state",
+            pattern="^(upcoming|open|closed)$",
+            schema_extra={"enum": ["upcoming", "open", "closed"]},
+        ),
     ] = None,
     after: After = None,
 ) -> Response[list[queries.CallItem]]:
@@ -483,7 +594,48 @@ def calls(
     )
 
 
+# --- quarantine (issue 15, item 1b): events a read model or the relay skipped ------------------
+
+
+@get(
+    "/api/admin/quarantine",
+    tags=["read models"],
+    summary="Peristiwa dikarantina (dilewati model baca atau relai)",
+    guards=[admin_only],
+    sync_to_thread=True,
+)
+def list_quarantine(request: Request[Any, Any, Any]) -> list[quarantine.Item]:
+    """Events a follower of the log gave up on after bounded retries, with the error. The
+    follower is inconsistent for that one stream until the event is retried successfully."""
+    return requeue.pending(runtime_of(request).settings)
+
+
+@post(
+    "/api/admin/quarantine/{follower:str}/{notification_id:int}/retry",
+    tags=["read models"],
+    summary="Terapkan ulang peristiwa yang dikarantina",
+    guards=[admin_only],
+    sync_to_thread=True,
+    status_code=200,
+)
+def retry_quarantined(
+    request: Request[Any, Any, Any],
+    follower: Annotated[str, Parameter(max_length=100)],
+    notification_id: Annotated[int, Parameter(ge=1)],
+) -> quarantine.RetryOutcome:
+    """Apply the event again; it leaves quarantine when that succeeds (``released``)."""
+    runtime = runtime_of(request)
+    outcomes = requeue.retry(
+        runtime.settings, [follower], notification_id=notification_id, store=runtime.store
+    )
+    if not outcomes:
+        raise problem(404, "Peristiwa itu tidak ada dalam karantina.", "not-found")
+    return outcomes[0]
+
+
 route_handlers: list[Any] = [
+    list_quarantine,
+    retry_quarantined,
     list_innovations,
     status_board,
     review_queue,

@@ -22,6 +22,12 @@ How it stays exactly-once and available:
 - **Reconnects.** Any connection error closes everything, releases the locks (the connection is
   gone) and starts over after a growing pause (0.25 s … 5 s): a database restart is survived
   without intervention. An error inside one model's ``apply`` only pauses that model.
+- **Poison events.** No single event may halt a model. When a batch fails, the model applies
+  that stretch of the log one event per transaction, to find the culprit; an event that fails
+  ``attempts`` times in a row (pausing 2×``retry_pause``, 4×, … between tries), or that cannot
+  be decoded at all, is recorded in quarantine (``services.quarantine``) in the transaction
+  that moves the model's position past it, and the model goes on. ``sirisma projections
+  retry-quarantined`` applies it later (``projections.quarantine``).
 """
 
 from __future__ import annotations
@@ -41,12 +47,15 @@ from projections import registry, tracking
 from projections.base import Envelope, Projection
 from projections.log import Decoder, EventLog, union_topics
 from projections.target import Session, Target
+from services import quarantine
 from services.config import Settings
 from services.store import EventStore
 
 log = logging.getLogger("sirisma.projections")
 
 DEFAULT_BATCH = 500
+DEFAULT_ATTEMPTS = 5  # tries of one event (after its batch failed) before it is quarantined
+RETRY_PAUSE = 0.5  # seconds; doubled after each failed try of one event (1, 2, 4, 8 s)
 
 
 def owner_id() -> str:
@@ -71,6 +80,7 @@ class Model:
         self.failures = 0
         self.paused_until = 0.0
         self.last_error: str | None = None
+        self.isolate_until = 0  # after a failed batch: one event per transaction up to here
 
     def discard(self) -> None:
         discard = getattr(self.projection, "discard", None)
@@ -78,7 +88,10 @@ class Model:
             discard()
 
     def wants(self, env: Envelope) -> bool:
-        return self.topics is None or env.topic in self.topics
+        return self.wants_topic(env.topic)
+
+    def wants_topic(self, topic: str) -> bool:
+        return self.topics is None or topic in self.topics
 
 
 def _is_disconnect(session: Session, exc: BaseException) -> bool:
@@ -107,6 +120,8 @@ class Runner:
         lock_retry: float = 1.0,
         owner: str | None = None,
         on_batch: Callable[[str, int], None] | None = None,
+        attempts: int | None = None,
+        retry_pause: float | None = None,
     ) -> None:
         self.settings = settings
         self.target = Target(settings, schema)
@@ -122,6 +137,8 @@ class Runner:
         self.lock_retry = lock_retry
         self.owner = owner or owner_id()
         self.on_batch = on_batch
+        self.attempts = max(1, attempts or DEFAULT_ATTEMPTS)
+        self.retry_pause = RETRY_PAUSE if retry_pause is None else retry_pause
         self._wake = threading.Event()
         self._cond = threading.Condition()
         self._next_lock_try = 0.0
@@ -216,9 +233,15 @@ class Runner:
                 time.sleep(0.1)
             while True:
                 applied = self._step(session)
-                if applied == 0:
-                    return total
                 total += applied
+                if applied:
+                    continue
+                # A model paused after a failure is waited for: bounded tries end in success
+                # or quarantine, so this always ends.
+                paused = [m.paused_until for m in self.models if m.owned and m.failures]
+                if not paused:
+                    return total
+                time.sleep(max(0.0, min(paused) - time.monotonic()))
         finally:
             self._release_all()
             session.close()
@@ -243,7 +266,15 @@ class Runner:
         for model in self.models:
             if model.owned or not session.try_lock(model.name):
                 continue
-            position = self._check_shape(session, model)
+            try:
+                position = self._check_shape(session, model)
+            except Exception as exc:  # e.g. its rebuild failed: the other models go on
+                if _is_disconnect(session, exc):
+                    raise
+                session.unlock(model.name)
+                model.last_error = quarantine.error_text(exc)
+                log.exception("read model %s cannot start; trying again later", model.name)
+                continue
             model.discard()
             with self._cond:
                 model.position, model.owned = position, True
@@ -269,7 +300,7 @@ class Runner:
                     tx, model.name, 0, event_time=None, owner=self.owner, signature=expected
                 )
                 return 0
-        from projections.rebuild import rebuild
+        from projections.rebuild import RebuildBusy, rebuild
 
         log.warning(
             "read model %s was built by another version (%s, now %s): rebuilding it",
@@ -277,12 +308,35 @@ class Runner:
             stored,
             expected,
         )
-        rebuild(
-            self.settings,
-            schema=self.target.schema,
-            store=self.store,
-            projections=[model.projection],
-        )
+        try:
+            rebuild(
+                self.settings,
+                schema=self.target.schema,
+                store=self.store,
+                projections=[model.projection],
+            )
+        except RebuildBusy:
+            raise
+        except Exception as exc:
+            if _is_disconnect(session, exc):
+                raise
+            # A rebuild stops on a poison event; this runner does not: start the model over
+            # here, where a failing event is quarantined (it is incomplete until caught up).
+            log.exception(
+                "read model %s: rebuild failed; applying the log from the start instead",
+                model.name,
+            )
+            with session.transaction() as tx:
+                tracking.lock(tx, model.name)
+                for table in model.projection.tables:
+                    tx.execute(f"DROP TABLE IF EXISTS {table}")
+                for statement in model.projection.schema(session.dialect, ""):
+                    tx.execute(statement)
+                quarantine.forget(tx, model.name)
+                tracking.advance(
+                    tx, model.name, 0, event_time=None, owner=self.owner, signature=expected
+                )
+            return 0
         with session.transaction() as tx:
             return tracking.lock(tx, model.name)
 
@@ -310,15 +364,85 @@ class Runner:
         if not rows:
             return 0
         last = rows[-1][0]
-        envelopes = self.decoder.decode(rows)
+        undecodable: dict[int, tuple[str, str]] = {}
+        envelopes = self.decoder.decode(rows, undecodable)
         for model in active:
             if last <= model.position:
                 continue
             mine = [e for e in envelopes if e.notification_id > model.position and model.wants(e)]
-            self._apply(session, model, mine, last)
+            poison = [
+                nid
+                for nid, (topic, _) in sorted(undecodable.items())
+                if nid > model.position and model.wants_topic(topic)
+            ]
+            upto = last
+            if poison:  # apply what comes before it, then quarantine it (retrying cannot help)
+                if poison[0] == model.position + 1:
+                    topic, error = undecodable[poison[0]]
+                    self._quarantine(session, model, poison[0], topic, None, error, 1)
+                    continue
+                upto = poison[0] - 1
+                mine = [e for e in mine if e.notification_id <= upto]
+            if model.isolate_until > model.position:
+                self._isolate(session, model, mine, upto)
+            else:
+                self._apply(session, model, mine, upto)
         return len(rows)
 
-    def _apply(self, session: Session, model: Model, batch: list[Envelope], last: int) -> None:
+    def _isolate(self, session: Session, model: Model, batch: list[Envelope], last: int) -> None:
+        """After a failed batch: one event per transaction up to ``model.isolate_until``, so
+        the event that fails is found and every other one is applied."""
+        upto = min(last, model.isolate_until)
+        for env in batch:
+            if env.notification_id > upto:
+                break
+            if not self._apply(session, model, [env], env.notification_id):
+                return
+        if model.position < upto:
+            self._apply(session, model, [], upto)
+
+    def _quarantine(
+        self,
+        session: Session,
+        model: Model,
+        notification_id: int,
+        topic: str,
+        originator_id: str | None,
+        error: str,
+        attempts: int,
+    ) -> None:
+        """Record the event as quarantined and move the model past it, in one transaction."""
+        try:
+            with session.transaction() as tx:
+                current = tracking.lock(tx, model.name)
+                if current != model.position:
+                    raise _Moved(current)
+                quarantine.record(
+                    tx, model.name, notification_id, topic, originator_id, error, attempts
+                )
+                tracking.advance(tx, model.name, notification_id, event_time=None, owner=self.owner)
+        except _Moved as moved:
+            model.discard()
+            with self._cond:
+                model.position = moved.position
+            return
+        log.error(
+            "read model %s: notification %d (%s) quarantined after %d attempt(s): %s",
+            model.name,
+            notification_id,
+            topic,
+            attempts,
+            error,
+        )
+        model.failures, model.last_error, model.paused_until = 0, None, 0.0
+        with self._cond:
+            model.position = notification_id
+            self._cond.notify_all()
+        if self.on_batch is not None:
+            self.on_batch(model.name, notification_id)
+
+    def _apply(self, session: Session, model: Model, batch: list[Envelope], last: int) -> bool:
+        """Apply ``batch`` and move the position to ``last``; False when it did not happen."""
         try:
             with session.transaction() as tx:
                 current = tracking.lock(tx, model.name)
@@ -338,14 +462,40 @@ class Runner:
             model.discard()
             with self._cond:
                 model.position = moved.position
-            return
+            return False
         except Exception as exc:
             model.discard()
             if _is_disconnect(session, exc):
                 raise
+            model.last_error = quarantine.error_text(exc)
+            if isinstance(exc, sqlite3.OperationalError):  # "locked": busy, not poison
+                model.paused_until = time.monotonic() + 1.0
+                log.warning("read model %s: %s; trying again", model.name, exc)
+                return False
+            if len(batch) > 1:  # which event? one per transaction from here to ``last``
+                model.isolate_until = last
+                log.warning(
+                    "read model %s failed at notifications %d..%d (%s); applying them one by one",
+                    model.name,
+                    model.position + 1,
+                    last,
+                    model.last_error,
+                )
+                return False
             model.failures += 1
-            model.last_error = f"{type(exc).__name__}: {exc}"
-            pause = min(0.5 * 2**model.failures, 30.0)
+            if batch and model.failures >= self.attempts:
+                env = batch[0]
+                self._quarantine(
+                    session,
+                    model,
+                    env.notification_id,
+                    env.topic,
+                    env.key or str(env.event.originator_id),
+                    model.last_error,
+                    model.failures,
+                )
+                return False
+            pause = min(self.retry_pause * 2**model.failures, 30.0)
             model.paused_until = time.monotonic() + pause
             log.exception(
                 "read model %s failed at notifications %d..%d; paused %.1fs",
@@ -354,13 +504,14 @@ class Runner:
                 last,
                 pause,
             )
-            return
+            return False
         model.failures, model.last_error = 0, None
         with self._cond:
             model.position = last
             self._cond.notify_all()
         if self.on_batch is not None:
             self.on_batch(model.name, last)
+        return True
 
 
 class _Listener:

@@ -14,6 +14,7 @@ import msgspec
 from projections import registry, tracking
 from projections.log import EventLog
 from projections.target import Target
+from services import quarantine
 from services.config import Settings
 from services.store import EventStore
 
@@ -28,6 +29,7 @@ class ModelStatus(msgspec.Struct):
     updated_at: str | None
     owner: str | None
     until: str | None
+    quarantined: int = 0  # events it skipped (services.quarantine) until they are retried
 
 
 def compute(
@@ -35,6 +37,7 @@ def compute(
     event_log: EventLog,
     names: Sequence[str],
     now: datetime | None = None,
+    quarantined: dict[str, int] | None = None,
 ) -> list[ModelStatus]:
     now = now or datetime.now(UTC)
     head = event_log.head()
@@ -60,6 +63,7 @@ def compute(
                 updated_at=found.updated_at if found else None,
                 owner=found.owner if found else None,
                 until=found.until if found else None,
+                quarantined=(quarantined or {}).get(name, 0),
             )
         )
     return out
@@ -79,7 +83,10 @@ def status(
         with session.transaction() as tx:
             tracking.ensure_schema(tx)
             positions = tracking.read(tx)
-        return compute(positions, EventLog(store), list(names or registry.names()))
+            counts = quarantine.counts(tx)
+        return compute(
+            positions, EventLog(store), list(names or registry.names()), quarantined=counts
+        )
     finally:
         session.close()
         if own_store:

@@ -16,6 +16,7 @@ from typing import Any
 import msgspec
 
 from projections.sql import ts
+from services import quarantine
 from services.db import Tx
 
 TABLE = "projection_tracking"
@@ -43,6 +44,7 @@ def ensure_schema(tx: Tx, statements: list[str] | None = None) -> None:
     if tx.dialect == "postgres":
         tx.execute("SELECT pg_advisory_xact_lock(?)", (SCHEMA_LOCK,))
     tx.execute(SCHEMA[0])
+    quarantine.ensure_schema(tx)
     _add_signature_column(tx)
     for statement in statements or []:
         tx.execute(statement)

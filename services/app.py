@@ -13,8 +13,8 @@ from litestar import Litestar, get
 from litestar.datastructures import State
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.response import Response
+from litestar.routes import HTTPRoute
 
 from projections import routes as projection_routes
 from services import metrics
@@ -23,12 +23,14 @@ from services.config import Settings, load_settings
 from services.identity import routes as identity_routes
 from services.identity.auth import TokenAuthenticationMiddleware
 from services.identity.denials import log_denied
+from services.iga import routes as iga_routes
 from services.notification import routes as notification_routes
 from services.ops import health, http, instrument, logs
 from services.review import routes as review_routes
 from services.runtime import Runtime
+from services.spd import routes as spd_routes
 from services.submission import routes as submission_routes
-from services.web import pages, problems, security
+from services.web import api_docs, input_guard, openapi, pages, problems, security
 from services.web.idempotency import IdempotencyMiddleware
 
 # One line per bounded context: each module exposes ``route_handlers``.
@@ -39,6 +41,8 @@ CONTEXTS = (
     audit_routes,
     notification_routes,
     projection_routes,
+    iga_routes,
+    spd_routes,
     metrics,
     pages,
 )
@@ -91,11 +95,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     settings = settings or (runtime.settings if runtime else load_settings())
     runtime = runtime or Runtime(settings)
     instrument.instrument(runtime.commands)  # sirisma_commands_total by command and outcome
-    handlers: list[Any] = [live, ready]
+    handlers: list[Any] = [live, ready, api_docs.assets_router()]
     for context in contexts_for(settings.service):
         handlers.extend(context.route_handlers)
 
-    return Litestar(
+    app = Litestar(
         route_handlers=handlers,
         state=State({"runtime": runtime}),
         # Pages: HTML error pages for browsers wrap the problem handlers, so order matters.
@@ -109,6 +113,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             *security.inner_middleware(settings),
             IdempotencyMiddleware(),  # after auth: keys are scoped per caller
         ],
+        before_request=input_guard.check_request,  # 401 and bad text before any body is read
         before_send=[security.add_security_headers, http.add_correlation_header],
         after_exception=[log_denied],
         logging_config=logs.litestar_config(),  # one format for every line (services.ops.logs)
@@ -119,8 +124,26 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             version="0.1.0",
             description="Sistem Informasi Riset Inovasi Pemerintah dan Masyarakat",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[api_docs.OfflineScalarRenderPlugin()],  # vendored, offline
         ),
         on_shutdown=[runtime.close],
         debug=False,
     )
+    allow_every_method(app)
+    openapi.install(app)  # securitySchemes, problem answers, headers (services/web/openapi.py)
+    return app
+
+
+def allow_every_method(app: Litestar) -> None:
+    """Litestar builds a path's automatic OPTIONS handler with the first handler registered for
+    it and keeps it when more handlers join the path, so ``Allow`` listed too few methods (GET
+    missing from ``/api/innovations``). Point each such handler at the route it now serves."""
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for handler in route.route_handlers:
+            fn = handler.fn
+            if getattr(fn, "__name__", "") == "options_handler" and fn.__closure__:
+                for cell in fn.__closure__:
+                    if isinstance(cell.cell_contents, HTTPRoute):
+                        cell.cell_contents = route

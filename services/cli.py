@@ -74,6 +74,11 @@ def serve(host: str | None, port: int | None, demo: bool, workers: int) -> None:
         log_level="info",
         log_config=logs.uvicorn_config(settings, service),
         access_log=False,  # services.ops.http logs each request with its correlation id
+        # The client's address (login throttles) comes from X-Forwarded-For only when the
+        # connection is from the proxy in SIRISMA_TRUSTED_PROXIES; uvicorn then takes the
+        # rightmost address no trusted proxy wrote. Without it, FORWARDED_ALLOW_IPS is ignored.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or "",
         timeout_graceful_shutdown=20,  # SIGTERM: in-flight requests finish (up to 20 s)
     )
 
@@ -94,12 +99,58 @@ def demo(force: bool) -> None:
 
 @main.command()
 def migrate() -> None:
-    """Create the event tables and every read-side table (idempotent; the one-shot `migrate`)."""
+    """Create the event tables and every read-side table (idempotent; the one-shot `migrate`).
+
+    With SIRISMA_MIGRATE_DATABASE_URL (the owner role) the log and audit tables are made and
+    granted as the owner, the rest as the app role of SIRISMA_DATABASE_URL (services/db_roles.py).
+    """
+    from services import db_roles
+    from services.migrate import migrate_as_owner
     from services.runtime import Runtime
 
-    runtime = Runtime(load_settings())
+    settings = load_settings()
+    if db_roles.split(settings):
+        migrate_as_owner(settings)
+    runtime = Runtime(settings, background=False)
     runtime.close()
     click.echo("Skema basis data siap.")
+
+
+@main.group("db")
+def db_group() -> None:
+    """PostgreSQL roles for a least-privilege deployment (services/db_roles.py)."""
+
+
+@db_group.command("roles")
+@click.option("--owner", default="sirisma_owner", show_default=True, help="Peran pemilik skema.")
+@click.option("--app", default="sirisma_app", show_default=True, help="Peran aplikasi.")
+@click.option("--owner-password", envvar="PGOWNERPASSWORD", default=None, help="Kata sandi.")
+@click.option("--app-password", envvar="PGAPPPASSWORD", default=None, help="Kata sandi.")
+def db_roles_command(
+    owner: str, app: str, owner_password: str | None, app_password: str | None
+) -> None:
+    """Run as a superuser (SIRISMA_DATABASE_URL): create the owner and app roles and give the
+    owner the database. Then run `sirisma migrate` with SIRISMA_MIGRATE_DATABASE_URL (owner)
+    and SIRISMA_DATABASE_URL (app)."""
+    import psycopg
+
+    from services.db_roles import create_role_statements
+
+    settings = load_settings()
+    if not settings.is_postgres:
+        raise click.ClickException("Hanya untuk PostgreSQL (SIRISMA_DATABASE_URL).")
+    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        database = conn.execute("SELECT current_database()").fetchone()[0]  # type: ignore[index]
+        with conn.transaction():
+            for statement in create_role_statements(
+                database, owner, app, owner_password, app_password
+            ):
+                conn.execute(statement)
+    click.echo(
+        f"Peran {owner} (pemilik basis data {database}) dan {app} (aplikasi) siap. "
+        "Jalankan `sirisma migrate` dengan SIRISMA_MIGRATE_DATABASE_URL sebagai "
+        f"{owner} dan SIRISMA_DATABASE_URL sebagai {app}."
+    )
 
 
 @main.command("config")

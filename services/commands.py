@@ -16,12 +16,15 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 import msgspec
 
+from services.domain import ministry
 from services.domain.actor import Role
 from services.domain.aggregate import Aggregate, Context
 from services.domain.call import Call
 from services.domain.errors import DomainError, InvalidValue
+from services.domain.events import CallOpened
 from services.domain.innovation import Innovation
 from services.domain.lifecycle import Status
+from services.domain.ministry import MinistryVerdict
 from services.domain.organisation import Account, Organisation
 from services.domain.rubric import Rubric, load_rubric
 from services.domain.values import (
@@ -458,6 +461,89 @@ class Commands:
         innovation = self._load_for_write(id, expected_version)
         innovation.advance_stage(ctx, to_stage=to_stage, on=on)
         return self._save(innovation)
+
+    def record_ministry_verdict(
+        self,
+        ctx: Context,
+        id: UUID,
+        *,
+        year: int,
+        verdict: MinistryVerdict,
+        reason: str = "",
+        note: str = "",
+        decided_on: date | None = None,
+        expected_version: int | None = None,
+    ) -> Outcome:
+        innovation = self._load_for_write(id, expected_version)
+        innovation.record_ministry_verdict(
+            ctx, year=year, verdict=verdict, reason=reason, note=note, decided_on=decided_on
+        )
+        return self._save(innovation)
+
+    def carry_forward(
+        self,
+        ctx: Context,
+        id: UUID,
+        *,
+        call_id: UUID | None = None,
+        to_id: UUID | None = None,
+        expected_version: int | None = None,
+    ) -> tuple[Outcome, Outcome]:
+        """ "Bawa ke tahun berikutnya": (the new draft, the source), saved atomically. Without
+        ``call_id`` the target is the one open annual call of the next budget year."""
+        source = self._load_for_write(id, expected_version)
+        org = self.organisation(source.organisation_id) if source.organisation_id else None
+        kind = str(org.kind) if org is not None else ""
+        call = self.call(call_id) if call_id else self._next_year_call(source, kind, ctx)
+        draft = source.carry_forward(
+            ctx,
+            to_id=to_id or uuid4(),
+            call=call,
+            submitter_kind=kind,
+            rubric=load_rubric(call.rubric_year),
+            window=ministry.eligibility_window(call.budget_year),
+            max_entries=ministry.max_entries(),
+        )
+        ids = self.store.save(draft, source)
+        by_id = dict.fromkeys((draft.id, source.id), 0)
+        # The notification ids come in save order: the draft's events, then the source's.
+        by_id[draft.id] = ids[len(ids) - 2] if len(ids) >= 2 else 0
+        by_id[source.id] = ids[-1] if ids else 0
+        return (
+            Outcome(draft.id, draft.version, by_id[draft.id]),
+            Outcome(source.id, source.version, by_id[source.id]),
+        )
+
+    def _next_year_call(self, source: Innovation, kind: str, ctx: Context) -> Call:
+        year = source.budget_year + 1
+        calls = [
+            c
+            for c in self.open_calls(CallKind.ANNUAL, ctx.timestamp())
+            if c.budget_year == year and (not kind or kind in c.eligible_kinds)
+        ]
+        if len(calls) != 1:
+            raise InvalidValue(
+                "call_id",
+                f"Belum ada panggilan inovasi tahun {year} yang dibuka untuk organisasi ini."
+                if not calls
+                else "Ada beberapa panggilan terbuka; sebutkan call_id: "
+                + "; ".join(f"{c.title} ({c.id})" for c in calls),
+            )
+        return calls[0]
+
+    def open_calls(self, kind: CallKind, moment: datetime) -> list[Call]:
+        """Calls of this kind open at ``moment``, read from the log's CallOpened records."""
+        calls: list[Call] = []
+        start = 1
+        while True:
+            page = self.store.notifications(start, 500, topics=[CallOpened.TOPIC])
+            for notification in page:
+                call = self.call(UUID(str(notification.originator_id)))
+                if call.kind == kind and call.is_open(moment):
+                    calls.append(call)
+            if len(page) < 500:
+                return calls
+            start = page[-1].id + 1
 
     def select_for_iga(
         self, ctx: Context, id: UUID, year: int, expected_version: int | None = None

@@ -16,13 +16,22 @@ PREFIX = "SIRISMA_"
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True):
     database_url: str = ""  # empty → SQLite files under data_dir (embedded mode)
+    migrate_database_url: str = ""  # owner role for `sirisma migrate`; empty → database_url
     data_dir: str = "data"
     blob_dir: str = ""  # empty → <data_dir>/blobs
     redis_url: str = ""  # empty → notification tasks run in-process
     host: str = "127.0.0.1"
     port: int = 8000
     secret_key: str = "dev-only-change-me-0123456789abcdef"
+    # Ed25519 key that signs the audit day roots, checkpoints and bundles (never the session
+    # key): a PEM file (empty → <data_dir>/audit-signing-key.pem, created on first use in
+    # embedded/demo mode), or the PEM itself in SIRISMA_SIGNING_SECRET_KEY.
+    signing_key_file: str = ""
+    signing_secret_key: str = ""
     https: bool = False
+    # Addresses (IPs or CIDR networks, comma-separated) of the reverse proxy whose
+    # X-Forwarded-For/-Proto uvicorn believes; empty → none (the address is the connection's).
+    trusted_proxies: str = ""
     max_upload_mb: int = 20
     token_ttl_hours: int = 12
     sla_working_days: int = 5

@@ -11,6 +11,7 @@ import functools
 import random
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from uuid import UUID, uuid4
 
 from services.commands import Commands, account_id_for, organisation_id_for
@@ -19,6 +20,7 @@ from services.domain.actor import Actor, Role
 from services.domain.aggregate import Context
 from services.domain.call import JAKARTA
 from services.domain.lifecycle import Status
+from services.domain.ministry import MinistryVerdict
 from services.domain.values import (
     CallKind,
     Design,
@@ -35,11 +37,14 @@ from services.domain.values import (
     Profile,
     ProfilePatch,
     RevisionItem,
+    SpdValues,
     Stage,
     Theme,
 )
 from services.identity.passwords import hash_password
 from services.runtime import Runtime
+from services.spd import rows as spd_rows
+from services.spd.service import SpdCommands
 from services.submission.blobs import BlobStore
 
 ORGANISATIONS: list[tuple[OrganisationKind, str, str]] = [
@@ -184,6 +189,14 @@ PARAGRAPH = (
 )
 
 
+# Overlapping urusan (services/domain/reference/urusan.json) for a few innovations.
+OTHER_URUSAN: dict[str, tuple[str, ...]] = {
+    "Gerakan Cegah Stunting Desa": ("2.09", "2.13"),
+    "Data Terpadu Kemiskinan Desa": ("2.12",),
+    "Bank Sampah Sekolah": ("1.01",),
+}
+
+
 def _text(words: int, seed: int) -> str:
     base = PARAGRAPH.split()
     return " ".join(base[(i + seed) % len(base)] for i in range(words))
@@ -202,7 +215,8 @@ def _profile(title: str, theme: Theme, affair: str, rng: random.Random) -> Profi
         else InnovationKind.NON_DIGITAL,
         form=rng.choice([InnovationForm.PELAYANAN_PUBLIK, InnovationForm.TATA_KELOLA]),
         theme=theme,
-        affair=f"{affair} {URUSAN[affair]}",
+        urusan=affair,
+        urusan_lain=OTHER_URUSAN.get(title, ()),
         trial_date=trial if stage != Stage.INISIATIF else None,
         implementation_date=trial + timedelta(days=120) if stage == Stage.PENERAPAN else None,
         design=Design(
@@ -364,6 +378,7 @@ def _seed(runtime: Runtime) -> str:
             year,
         )
         counts[str(c.innovation(iid).status)] = counts.get(str(c.innovation(iid).status), 0) + 1
+    _seed_spd(runtime, blobs, admin, year)
 
     participant = actors["peserta"]
     entry = c.propose(
@@ -480,4 +495,32 @@ def _drive(
     if target == Status.SELECTED_FOR_IGA:
         return iid
     c.report_to_iga(a, iid, year=year, report_id=uuid4())
+    # What Kemendagri decided on it (by hand here; a real Bappeda imports the download).
+    c.record_ministry_verdict(a, iid, year=year, verdict=MinistryVerdict.ACCEPTED)
     return iid
+
+
+# The demo SPD sheet: a few rows owned, filled and some verified, the rest still open.
+SPD_DEMO: list[tuple[str, str, SpdValues, str]] = [
+    ("4", "BAPPEDA", SpdValues(t1=Decimal("38500000"), t2=Decimal("36900000")), "verified"),
+    ("5b", "BAPPEDA", SpdValues(t1=Decimal("4.12")), "verified"),
+    ("7", "BPKPD", SpdValues(t1=Decimal("412000000000"), t2=Decimal("371000000000")), "submitted"),
+    ("8", "INSPEKTORAT", SpdValues(choice="wtp"), "filled"),
+    ("3", "DPMPTSP", SpdValues(), "assigned"),
+]
+
+
+def _seed_spd(runtime: Runtime, blobs: BlobStore, admin: Actor, year: int) -> None:
+    if year not in spd_rows.known_years():
+        return  # no SPD catalogue for this year yet
+    spd = SpdCommands(runtime.store)
+    reviewer = Context(actor=admin, correlation_id="demo-seed")
+    for no, org_code, values, stage in SPD_DEMO:
+        ctx = Context(actor=admin, correlation_id="demo-seed")
+        spd.fill(ctx, year, no, values, assign=True, owner=organisation_id_for(org_code))
+        if stage in ("assigned", "filled"):
+            continue
+        spd.attach(ctx, year, no, _document(DocumentKind.REPORT, None, f"SPD {year} {no}", blobs))
+        spd.submit(ctx, year, no)
+        if stage == "verified":
+            spd.verify(reviewer, year, no, accepted=True, note="")

@@ -20,8 +20,9 @@ whose next commit carries all of them:
 3. the accepted commands' events go in with one multi-row insert, in queue order, under a
    SAVEPOINT; the recorder's ``_fetch_ids_after_insert_events`` hook seals them into the hash
    chain (``services.audit.recorders``) in the same transaction. Should that insert still fail
-   on a constraint (a writer that bypassed the lock), the group falls back to one SAVEPOINT per
-   command, so again only the offending command fails;
+   (a constraint a writer that bypassed the lock broke, a state the chain cannot seal), the
+   group falls back to one SAVEPOINT per command, so only the offending command fails, with
+   its own error; only a lost connection fails the whole group;
 4. commit, then wake each caller with its own notification ids.
 
 A group of one command skips steps 2–3's check and savepoint: lock, NOTIFY and insert go in one
@@ -71,6 +72,15 @@ MAX_GROUP_EVENTS = 20_000
 
 class _RollBack(Exception):
     """Roll the transaction back quietly: its only command failed and already says why."""
+
+
+_CONNECTION_LOST = (psycopg.OperationalError, psycopg.InterfaceError)
+
+
+def _alone(exc: Exception) -> Exception:
+    """What the one failing command's caller hears: the library's IntegrityError for a
+    duplicate (the store turns it into a concurrency conflict), otherwise the error itself."""
+    return IntegrityError(str(exc)) if isinstance(exc, psycopg.IntegrityError) else exc
 
 
 class _Request:
@@ -192,21 +202,25 @@ class GroupCommit:
                 if len(pending) == 1:  # alone in the transaction: no savepoint needed
                     try:
                         self._insert_many(curs, pending)
-                    except psycopg.IntegrityError as exc:  # someone wrote without the lock
-                        pending[0].ids, pending[0].error = None, IntegrityError(str(exc))
+                    except Exception as exc:  # a duplicate, a seal that failed, ...
+                        pending[0].ids, pending[0].error = None, _alone(exc)
                         raise _RollBack from exc
                 elif pending:
                     try:
                         with conn.transaction():
                             self._insert_many(curs, pending)
-                    except psycopg.IntegrityError:
-                        for request in pending:  # rare: someone wrote without the lock
+                    except _CONNECTION_LOST:
+                        raise
+                    except Exception:
+                        for request in pending:  # one SAVEPOINT each: the culprit fails alone
                             try:
                                 with conn.transaction():
                                     self._insert_many(curs, [request])
-                            except psycopg.IntegrityError as exc:
+                            except _CONNECTION_LOST:
+                                raise
+                            except Exception as exc:
                                 request.ids = None
-                                request.error = IntegrityError(str(exc))
+                                request.error = _alone(exc)
         except _RollBack:
             pass
         self.groups_committed += 1
@@ -228,6 +242,8 @@ class GroupCommit:
                     self._assign_ids(curs, [request])
                 except Exception as exc:  # raised after the pipeline exits (no warning)
                     error = exc
+                if error is not None:  # whatever failed (the chain's seal too): roll back
+                    raise psycopg.Rollback
             if isinstance(error, psycopg.IntegrityError):
                 request.ids, request.error = None, IntegrityError(str(error))
             elif error is not None:

@@ -115,10 +115,18 @@ def render(runtime: Any) -> bytes:
     return generate_latest(REGISTRY)
 
 
-@get("/metrics", include_in_schema=True, sync_to_thread=True, tags=["operations"])
+@get(
+    "/metrics",
+    include_in_schema=True,
+    sync_to_thread=True,
+    tags=["operations"],
+    media_type="text/plain",  # Prometheus text exposition (the schema says so)
+)
 def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Prometheus text exposition of this process's metrics (read-model lag included)."""
-    return Response(render(request.app.state.runtime), media_type=CONTENT_TYPE_LATEST)
+    # Litestar adds "; charset=utf-8" to text/* itself; the constant already has it
+    media_type = CONTENT_TYPE_LATEST.replace("; charset=utf-8", "")
+    return Response(render(request.app.state.runtime), media_type=media_type)
 
 
 def serve(port: int, runtime: Any, host: str = "0.0.0.0", every: float = 5.0) -> threading.Thread:

@@ -8,13 +8,17 @@ eventsourcing recorders themselves.
 
 from __future__ import annotations
 
+from psycopg.sql import SQL, Identifier
+
+from services.audit import seals
+from services.config import Settings
 from services.db import Database
 from services.identity import sessions
 from services.notification import schema as notification_schema
 from services.review import tables as review_tables
 from services.web import idempotency
 
-MODULES = (sessions, review_tables, idempotency, notification_schema)
+MODULES = (sessions, review_tables, idempotency, notification_schema, seals)
 
 
 def schema_statements() -> list[str]:
@@ -25,7 +29,15 @@ def schema_statements() -> list[str]:
 
 
 def migrate(db: Database) -> None:
-    db.execute_script(schema_statements())
+    """Every non-event table. Statements about the owner's tables (``db_roles.OWNER_TABLES``)
+    are skipped when those tables belong to another role: this is the app role of a split
+    deployment, and ``sirisma migrate`` made them as the owner (``migrate_as_owner``)."""
+    from services.db_roles import is_owner_statement
+
+    statements = schema_statements()
+    if not _owned_by_another_role(db):
+        db.execute_script([s for s in statements if is_owner_statement(s)])
+    db.execute_script([s for s in statements if not is_owner_statement(s)])
     # Tables an earlier version created get the columns added since: a module's ``upgrade(tx)``.
     with db.transaction() as tx:
         for module in MODULES:
@@ -39,3 +51,43 @@ def migrate(db: Database) -> None:
     if db.dialect == "postgres":  # serialise with runners creating the same tables
         statements.insert(0, "SELECT pg_advisory_xact_lock(5151001)")
     db.execute_script(statements)
+
+
+def _owned_by_another_role(db: Database) -> bool:
+    if db.dialect != "postgres":
+        return False
+    from services.db_roles import OWNER_TABLES
+
+    return bool(
+        db.scalar(
+            "SELECT bool_or(pg_get_userbyid(relowner) <> current_user) FROM pg_class "
+            "WHERE oid = to_regclass(?)",
+            (f"public.{OWNER_TABLES[0]}",),
+        )
+    )
+
+
+def migrate_as_owner(settings: Settings) -> None:
+    """``sirisma migrate`` in the split shape (services/db_roles.py): the event log and the
+    audit tables as the owner, grants to the app role, then the app role's own tables."""
+    import psycopg
+
+    from services import db_roles
+    from services.store import EventStore
+
+    owner_settings = db_roles.owner_settings(settings)
+    app = db_roles.url_user(settings.database_url)
+    store = EventStore(owner_settings)  # creates the event, chain and snapshot tables
+    owner_db = Database(owner_settings)
+    try:
+        owner_db.execute_script([s for s in schema_statements() if db_roles.is_owner_statement(s)])
+        with psycopg.connect(owner_settings.database_url, autocommit=True) as conn:
+            database = conn.execute("SELECT current_database()").fetchone()[0]  # type: ignore[index]
+            with conn.transaction():
+                for statement in db_roles.grant_statements(store.recorder, database, app):
+                    conn.execute(statement)
+    finally:
+        owner_db.close()
+        store.close()
+    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        conn.execute(SQL("CREATE SCHEMA IF NOT EXISTS {s}").format(s=Identifier(app)))

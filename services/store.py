@@ -21,6 +21,7 @@ from uuid import UUID
 import msgspec
 from eventsourcing.application import Application
 from eventsourcing.persistence import (
+    InfrastructureFactory,
     IntegrityError,
     Mapper,
     Notification,
@@ -58,6 +59,17 @@ class NotFound(Exception):
         super().__init__(f"{kind} {id} tidak ditemukan.")
         self.kind = kind
         self.id = id
+
+
+class UnsupportedMapperOption(ValueError):
+    """The library's compression or encryption was asked for; SI-RISMA's mapper does neither."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"{name} tidak didukung: peristiwa SI-RISMA disimpan sebagai JSON msgspec tanpa "
+            "kompresi atau enkripsi (rantai hash dan verifikator membaca JSON itu)"
+        )
+        self.name = name
 
 
 class MsgspecTranscoder(Transcoder):
@@ -215,6 +227,11 @@ class SirismaApplication(Application[UUID]):
     name = APP_NAME
 
     def construct_mapper(self) -> Mapper[UUID]:
+        """The msgspec mapper. It neither compresses nor encrypts, so an environment asking for
+        either is refused here rather than silently storing plain JSON."""
+        for name in (InfrastructureFactory.COMPRESSOR_TOPIC, InfrastructureFactory.CIPHER_TOPIC):
+            if self.env.get(name):
+                raise UnsupportedMapperOption(name)
         return MsgspecMapper()
 
 

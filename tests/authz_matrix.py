@@ -182,13 +182,24 @@ MATRIX.update(
 )
 
 # --- submission (innovations, documents, indicators, Krenova) ------------------------------
-# Innovation commands go through ``ensure_command`` before anything else (anonymous callers
-# included): hidden → 404, a role the table never allows → 403. A 422 (incomplete, deadline)
+# Innovation commands go through ``ensure_command`` before anything else: hidden → 404, a role
+# the table never allows → 403. An anonymous write is 401 before its body or its id is looked at
+# (services/web/input_guard.py), so ids do not leak either way. A 422 (incomplete, deadline)
 # comes after the policy and counts as allowed.
 SUBMITTER_CMD = expect(
-    FORBID, operator=ALLOW, operator_other_org=HIDDEN, participant=HIDDEN, anonymous=HIDDEN
+    FORBID, operator=ALLOW, operator_other_org=HIDDEN, participant=HIDDEN, anonymous=UNAUTH
 )
-INNOVATION_VIEW = expect(ALLOW, operator_other_org=HIDDEN, participant=HIDDEN, anonymous=HIDDEN)
+# The internal record (and its documents): staff and the owning organisation; a reviewer of the
+# owning organisation is conflicted (403 with the reason, as on /review and /verifikasi/{id});
+# outsiders get 404 until it is published, then only its public face (tests/submission/
+# test_public_view.py).
+INNOVATION_VIEW = expect(
+    ALLOW,
+    reviewer_same_org=CONFLICT,
+    operator_other_org=HIDDEN,
+    participant=HIDDEN,
+    anonymous=HIDDEN,
+)
 PROPOSERS = expect(
     FORBID, operator=ALLOW, operator_other_org=ALLOW, participant=ALLOW, anonymous=UNAUTH
 )
@@ -266,7 +277,7 @@ MATRIX.update(
 # submitting organisation gets 403 conflict-of-interest. Annual subjects answer Krenova commands
 # with 422 (a domain answer after the policy: allowed).
 REVIEW_ADMIN_CMD = expect(
-    FORBID, admin=ALLOW, operator_other_org=HIDDEN, participant=HIDDEN, anonymous=HIDDEN
+    FORBID, admin=ALLOW, operator_other_org=HIDDEN, participant=HIDDEN, anonymous=UNAUTH
 )
 REVIEWER_CMD = expect(
     FORBID,
@@ -274,10 +285,10 @@ REVIEWER_CMD = expect(
     reviewer_same_org=CONFLICT,
     operator_other_org=HIDDEN,
     participant=HIDDEN,
-    anonymous=HIDDEN,
+    anonymous=UNAUTH,  # an anonymous write is 401 before anything is looked up
 )
 REVIEW_STAFF_CMD = {**REVIEWER_CMD, "admin": ALLOW}
-REVIEW_VIEW = {**REVIEW_STAFF_CMD, "auditor": ALLOW}
+REVIEW_VIEW = {**REVIEW_STAFF_CMD, "auditor": ALLOW, "anonymous": HIDDEN}
 STAGE_CMD = {**REVIEW_ADMIN_CMD, "operator": ALLOW}
 IGA_READ = expect(FORBID, admin=ALLOW, auditor=ALLOW, anonymous=UNAUTH)
 _LEVEL_3 = {"indicators": [{"no": no, "level": 3} for no in (1, 2, 17, 18, 20)]}
@@ -397,6 +408,13 @@ MATRIX.update(
         ),
         ("GET", "/api/audit/verify"): Rule(AUDIT_READ),
         ("GET", "/api/audit/trail"): Rule(AUDIT_READ, query={"format": "csv"}),
+        ("GET", "/api/audit/roots"): Rule(AUDIT_READ),
+        ("POST", "/api/audit/checkpoints"): Rule(
+            AUDIT_READ, note="a signed checkpoint is derived, not a change of the log"
+        ),
+        ("GET", "/api/audit/public-key"): Rule(
+            PUBLIC, note="verifying needs only the public key, and it cannot sign"
+        ),
     }
 )
 
@@ -416,8 +434,28 @@ def _dead_letter(ctx: Any) -> str:
     return dead_letter(ctx.runtime)
 
 
+def _quarantined(ctx: Any) -> int:
+    """An event quarantined for the innovations read model (as the runner records it)."""
+    from projections import tracking
+    from projections.target import Target
+    from services import quarantine
+
+    session = Target(ctx.runtime.settings).connect()
+    try:
+        with session.transaction() as tx:
+            tracking.ensure_schema(tx)
+            quarantine.record(tx, "innovations", 1, "t", None, "galat", 5)
+    finally:
+        session.close()
+    return 1
+
+
 MATRIX.update(
     {
+        ("GET", "/api/admin/quarantine"): Rule(ADMIN_ONLY),
+        ("POST", "/api/admin/quarantine/{follower}/{notification_id}/retry"): Rule(
+            ADMIN_ONLY, params={"follower": "innovations", "notification_id": _quarantined}
+        ),
         ("GET", "/api/me/notifications"): Rule(SIGNED_IN),
         ("POST", "/api/me/notifications/{notification_id}/read"): Rule(
             SIGNED_IN, params={"notification_id": _own_notification}
@@ -444,8 +482,15 @@ MATRIX.update(
         ),
         ("GET", "/api/status-board"): Rule(SIGNED_IN, note="operator: own org; participant: own"),
         ("GET", "/api/review/queue"): Rule(
-            expect(FORBID, admin=ALLOW, reviewer=ALLOW, reviewer_same_org=ALLOW, anonymous=UNAUTH),
-            note="a reviewer's own organisation's items are left out of the queue",
+            expect(
+                FORBID,
+                admin=ALLOW,
+                reviewer=ALLOW,
+                reviewer_same_org=ALLOW,
+                auditor=ALLOW,
+                anonymous=UNAUTH,
+            ),
+            note="a reviewer's own organisation's items are left out; auditors read it",
         ),
         ("GET", "/api/dashboard/compliance"): Rule(
             expect(ALLOW, participant=FORBID, anonymous=UNAUTH), note="operators: own org row"
@@ -457,6 +502,125 @@ MATRIX.update(
         ("GET", "/api/accounts"): Rule(ADMIN_ONLY),
         ("GET", "/api/calls"): Rule(PUBLIC),
         ("GET", "/metrics"): Rule(PUBLIC, note="Prometheus scrapes without credentials"),
+    }
+)
+
+# --- IGA follow-up: urusan reference, ministry verdicts, carry-forward, SPD sheet ----------
+MATRIX.update(
+    {
+        ("GET", "/api/reference/urusan"): Rule(PUBLIC, note="reference data for every form"),
+        ("POST", "/api/innovations/{id}/ministry-verdict"): Rule(
+            REVIEW_ADMIN_CMD,
+            subject="reported_to_iga",
+            body={"year": 2025, "verdict": "accepted"},
+        ),
+        ("POST", "/api/innovations/{id}/carry-forward"): Rule(
+            STAGE_CMD,
+            subject="reported_to_iga",
+            body={},
+            note="no 2026 call is open in the matrix world: the allowed callers get 422",
+        ),
+        ("POST", "/api/iga/verdicts/import"): Rule(
+            ADMIN_ONLY,
+            subject="reported_to_iga",
+            files=lambda ctx: {
+                "file": (
+                    "keputusan.csv",
+                    f"id,keputusan\n{ctx.subject},diterima\n".encode(),
+                    "text/csv",
+                )
+            },
+            data={"year": "2025", "mode": "preview"},
+        ),
+    }
+)
+
+SPD_OWNER_CMD = expect(FORBID, admin=ALLOW, operator=ALLOW, anonymous=UNAUTH)
+SPD_YEAR = 2026
+
+
+def _spd_admin(ctx: Any) -> Any:
+    from services.domain.aggregate import Context
+
+    return Context(actor=ctx.world.admin)
+
+
+def _spd_row_of_org_a(ctx: Any) -> str:
+    """Row 14 (RIPJ PID) owned by org A, so org A's operator may fill it."""
+    from uuid import UUID
+
+    from services.domain.values import SpdValues
+    from services.spd.service import SpdCommands
+
+    spd = SpdCommands(ctx.runtime.store)
+    sheet = spd.load(SPD_YEAR)
+    if sheet is None or sheet.row("14").owner is None:
+        spd.fill(
+            _spd_admin(ctx),
+            SPD_YEAR,
+            "14",
+            SpdValues(choice="draf"),
+            assign=True,
+            owner=UUID(ctx.ids["org_a"]),
+        )
+    return "14"
+
+
+def _spd_evidence(ctx: Any) -> str:
+    """A stored evidence file on row 15, attached by the admin."""
+    from uuid import uuid4
+
+    from services.domain.values import Document, DocumentKind
+    from services.spd.service import SpdCommands
+    from services.submission.blobs import BlobStore
+
+    stored = BlobStore(ctx.runtime.settings.blob_path).put_bytes(_MATRIX_PDF)
+    doc = Document(
+        doc_id=uuid4(),
+        kind=DocumentKind.REPORT,
+        name="laporan-haki.pdf",
+        content_type="application/pdf",
+        size=stored.size,
+        sha256=stored.sha256,
+        storage_key=stored.key,
+    )
+    SpdCommands(ctx.runtime.store).attach(_spd_admin(ctx), SPD_YEAR, "15", doc)
+    return str(doc.doc_id)
+
+
+_SPD_ROW = {"year": SPD_YEAR, "no": _spd_row_of_org_a}
+MATRIX.update(
+    {
+        ("GET", "/api/spd/{year}"): Rule(
+            expect(ALLOW, participant=FORBID, anonymous=UNAUTH), params={"year": SPD_YEAR}
+        ),
+        ("PUT", "/api/spd/{year}/indicators/{no}"): Rule(
+            SPD_OWNER_CMD,
+            params=_SPD_ROW,
+            body={"values": {"choice": "disepakati"}},
+            note="another organisation's operator: the row is not theirs (403)",
+        ),
+        ("POST", "/api/spd/{year}/indicators/{no}/evidence"): Rule(
+            SPD_OWNER_CMD,
+            params=_SPD_ROW,
+            files={"file": ("ripj.pdf", _MATRIX_PDF, "application/pdf")},
+            data={"kind": "perkada"},
+        ),
+        ("GET", "/api/spd/{year}/indicators/{no}/evidence/{doc_id}"): Rule(
+            expect(ALLOW, participant=FORBID, anonymous=UNAUTH),
+            params={"year": SPD_YEAR, "no": "15", "doc_id": _spd_evidence},
+        ),
+        ("POST", "/api/spd/{year}/indicators/{no}/submit"): Rule(
+            SPD_OWNER_CMD, params=_SPD_ROW, note="a row without evidence is a 422 (allowed)"
+        ),
+        ("POST", "/api/spd/{year}/indicators/{no}/verify"): Rule(
+            expect(
+                FORBID, admin=ALLOW, reviewer=ALLOW, reviewer_same_org=CONFLICT, anonymous=UNAUTH
+            ),
+            params=_SPD_ROW,
+            body={"accepted": True},
+            note="row 14 belongs to org A: its own reviewer is refused as a conflict",
+        ),
     }
 )
 

@@ -21,12 +21,13 @@ from uuid import UUID, uuid4
 import psycopg
 import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent
-from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.tests.persistence import (
     ApplicationRecorderTestCase,
     NonInterleavingNotificationIDsBaseCase,
 )
 
+from services.audit.recorders import ChainedPostgresRecorder
 from services.group_commit import (
     GroupCommitChainedRecorder,
     GroupCommitPostgresRecorder,
@@ -336,3 +337,116 @@ def _assert_chain_whole(recorder: GroupCommitChainedRecorder) -> None:
     report = verifier.report()
     assert report.ok, report.message
     assert report.events > 0
+
+
+# ---- atomicity: any failure inside the transaction stores nothing (issue 15, item 11) ---------
+
+
+def _naive(oid: UUID, version: int) -> StoredEvent:
+    """An event the chain cannot seal: its timestamp has no time zone."""
+    state = json.dumps(
+        {"originator_id": str(oid), "originator_version": version,
+         "timestamp": datetime.now().isoformat()}  # noqa: DTZ005 - naive on purpose
+    ).encode()  # fmt: skip
+    return StoredEvent(oid, version, "innovation.ProfileUpdated", state)
+
+
+def _undecodable(oid: UUID, version: int) -> StoredEvent:
+    return StoredEvent(oid, version, "innovation.ProfileUpdated", b"\xff not json")
+
+
+class _SealSkipped(ChainedPostgresRecorder):
+    """SI-RISMA's PostgreSQL insert path (its own ``insert_events``, lock, append-only triggers)
+    with the library's plain id hook, so the library's cases (whose states are not JSON) run on
+    it unchanged."""
+
+    _fetch_ids_after_insert_events = PostgresApplicationRecorder._fetch_ids_after_insert_events  # type: ignore[assignment]
+
+
+class TestChainedInsertPathLibraryCases(_OnFreshDatabase, ApplicationRecorderTestCase):
+    def create_recorder(self) -> ChainedPostgresRecorder:
+        recorder = _SealSkipped(self.datastore)
+        recorder.create_table()
+        return recorder
+
+    def test_insert_subscribe(self) -> None:
+        self.optional_test_insert_subscribe()
+
+
+class TestPlainChainedNonInterleavingCase(_OnFreshDatabase, NonInterleavingNotificationIDsBaseCase):
+    """The race on the chained recorder without group commit (``SIRISMA_GROUP_COMMIT=0``)."""
+
+    def create_recorder(self) -> ChainedPostgresRecorder:
+        recorder = ChainedPostgresRecorder(self.datastore)
+        recorder.create_table()
+        return recorder
+
+    def create_stack(self, originator_id: UUID | str) -> Sequence[StoredEvent]:
+        assert isinstance(originator_id, UUID)
+        return [_event(originator_id, v) for v in range(1, self.insert_num + 1)]
+
+
+@pytest.mark.parametrize("bad", [_naive, _undecodable], ids=["naive-timestamp", "undecodable"])
+@pytest.mark.parametrize("kind", ["plain", "group-commit"])
+def test_a_failure_while_sealing_the_chain_stores_nothing(
+    postgres_url: str, kind: str, bad: Any
+) -> None:
+    """The library re-raised such an error after its transaction had committed: the event was
+    stored without its chain link while the caller heard the write failed."""
+    datastore = datastore_for(postgres_url)
+    try:
+        cls = ChainedPostgresRecorder if kind == "plain" else GroupCommitChainedRecorder
+        recorder = cls(datastore)
+        recorder.create_table()
+        good = uuid4()
+        recorder.insert_events([_event(good, 1)])
+        poisoned = uuid4()
+        with pytest.raises(Exception) as raised:
+            recorder.insert_events([_event(poisoned, 1), bad(poisoned, 2)])
+        assert not isinstance(raised.value, IntegrityError)
+        stored = recorder.select_notifications(None, 10)
+        assert [(n.originator_id, n.originator_version) for n in stored] == [(good, 1)]
+        assert recorder.orphan_links(10) == []
+        _assert_chain_whole(recorder)  # type: ignore[arg-type]
+        # The recorder still works, and the next event takes the next id.
+        ids = recorder.insert_events([_event(poisoned, 1)])
+        assert ids is not None and len(ids) == 1
+        _assert_chain_whole(recorder)  # type: ignore[arg-type]
+    finally:
+        datastore.close()
+
+
+def test_a_command_failing_with_another_error_in_a_group_fails_alone(
+    chained: GroupCommitChainedRecorder, postgres_url: str
+) -> None:
+    """A command the chain cannot seal, queued with others: it gets its own error, every other
+    command of the group commits."""
+    streams = [uuid4() for _ in range(8)]
+    commands: list[list[StoredEvent]] = [[_event(s, 1), _event(s, 2)] for s in streams]
+    bad_stream = uuid4()
+    commands.insert(4, [_event(bad_stream, 1), _naive(bad_stream, 2)])
+    commands.insert(7, [_undecodable(uuid4(), 1)])
+
+    outcomes, _ = _run_concurrently(chained, postgres_url, commands)
+
+    failed = {i for i, o in enumerate(outcomes) if isinstance(o, Exception)}
+    assert failed == {4, 7}
+    assert not any(isinstance(outcomes[i], IntegrityError) for i in failed)
+    stored = {
+        (n.originator_id, n.originator_version) for n in chained.select_notifications(None, 100)
+    }
+    assert stored == {(s, v) for s in streams for v in (1, 2)}
+    _assert_chain_whole(chained)
+
+
+def test_the_mapper_refuses_compression_and_encryption(tmp_path: Any) -> None:
+    from services.config import Settings
+    from services.store import EventStore, UnsupportedMapperOption
+
+    settings = Settings(data_dir=str(tmp_path))
+    for name, topic in (
+        ("COMPRESSOR_TOPIC", "eventsourcing.compressor:ZlibCompressor"),
+        ("CIPHER_TOPIC", "eventsourcing.cipher:AESCipher"),
+    ):
+        with pytest.raises(UnsupportedMapperOption):
+            EventStore(settings, env={name: topic})

@@ -261,7 +261,7 @@ def test_uuid_datetime_decimal_and_nested_structs_round_trip(store: EventStore) 
     profile = msgspec.structs.replace(
         complete_profile(),
         budget=budget,
-        other_affairs=("Kesehatan", "Sosial"),
+        urusan_lain=("1.02", "1.06"),
         krenova=KrenovaEntry(members=("Rina", "Agus")),
     )
     innovation = Innovation.propose(

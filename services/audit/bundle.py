@@ -1,24 +1,32 @@
-"""Signed export bundles of the whole event log, verifiable offline.
+"""Ed25519-signed export bundles of the whole event log, verifiable offline by anyone.
 
-``write_bundle`` streams the log page by page into a zip:
+``write_bundle`` first signs a checkpoint (``seals.py``: the log up to its last event, chained to
+the last day root), then streams the log page by page into a zip:
 
 - ``events.jsonl``: one stored event per line (notification id, stream id, version, topic, time,
-  link hash and the stored state exactly as recorded, so every link can be recomputed);
+  link hash and, always last, the stored state exactly as recorded);
+- ``events.index``: sha256 of each line of events.jsonl, so a changed line is named;
+- ``seals.jsonl`` / ``sealed-links.txt``: every signed day root and checkpoint of the server,
+  and the links they sealed;
+- ``keys.json``: the signing key and every key the log records as activated;
 - ``rubrics/<year>.json``: the scoring rubrics in force, byte for byte;
-- ``BACA-SAYA.txt``: what the bundle is and how to check it;
-- ``manifest.json``: sha256 and size of every file, event counts, the daily roots and the head
-  root, and the live verification result at export time;
-- ``manifest.sig``: HMAC-SHA256 of ``manifest.json`` with the deployment's ``SIRISMA_SECRET_KEY``.
+- ``evidence/<sha256>`` (on request): the documents whose hashes the events name;
+- ``verify_bundle.py``: the standalone verifier (stdlib + ``cryptography``);
+- ``BACA-SAYA.txt``: every formula, in Bahasa Indonesia;
+- ``manifest.json`` (sha256 and size of every file, counts, daily roots, the checkpoint, the
+  verification at export time, the public key) and ``manifest.sig`` (Ed25519 over it).
 
-On top of that the zip's archive comment holds an HMAC-SHA256 over every byte of the file before
-it, so changing ANY byte (content, zip headers, timestamps) fails verification, while the manifest
-says which part changed. ``verify_bundle`` needs only the file and the key: no database.
+The zip's archive comment holds an Ed25519 signature over the sha256 of every byte before it,
+so changing ANY byte fails verification, while the manifest says which part changed. Verifying
+needs the public key only: whoever checks a bundle can never sign one.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
+import json
+import shutil
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -29,35 +37,19 @@ from uuid import UUID
 
 import msgspec
 
-from services.audit.chain import DayRoot, from_micros, jakarta_day, to_micros
-from services.audit.integrity import MAX_LISTED, PAGE, Report, Verifier, chained
+from services.audit import verify_bundle as standalone
+from services.audit.chain import DayRoot, from_micros, jakarta_day
+from services.audit.integrity import MAX_LISTED, PAGE, Verifier, chained
+from services.audit.keys import Signer, key_history
+from services.audit.readme import bundle_readme
 from services.audit.recorders import LinkRecord
+from services.audit.seals import all_seals, checkpoint, sealed_links
+from services.db import Database
 from services.store import EventStore
 
-FORMAT = "sirisma-audit-bundle/1"
-COMMENT_PREFIX = b"SIRISMA-HMAC-SHA256:"
-COMMENT_LEN = len(COMMENT_PREFIX) + 64
-EVENTS_FILE = "events.jsonl"
-README = """\
-Bundel audit SI-RISMA
-=====================
-
-Isi:
-- events.jsonl   : seluruh peristiwa (satu baris satu peristiwa) persis seperti tersimpan,
-                   termasuk hash rantai tiap peristiwa.
-- rubrics/*.json : rubrik penilaian per tahun yang berlaku.
-- manifest.json  : sha256 setiap berkas, jumlah peristiwa, akar harian dan akar terakhir (head),
-                   serta hasil pemeriksaan integritas saat ekspor.
-- manifest.sig   : tanda tangan HMAC-SHA256 atas manifest.json.
-- komentar zip   : tanda tangan HMAC-SHA256 atas seluruh berkas zip (perubahan satu bait pun
-                   akan terdeteksi).
-
-Pemeriksaan (tanpa basis data):
-    sirisma audit verify --bundle <berkas.zip>
-dengan SIRISMA_SECRET_KEY yang sama dengan saat ekspor (atau --key-file).
-
-Rumus hash rantai: lihat services/audit/chain.py.
-"""
+FORMAT = standalone.BUNDLE_FORMAT
+EVENTS_FILE = standalone.EVENTS
+DOCUMENT_ATTACHED = standalone.DOCUMENT_ATTACHED
 
 
 class FileEntry(msgspec.Struct, frozen=True, kw_only=True):
@@ -75,43 +67,25 @@ class Manifest(msgspec.Struct, kw_only=True):
     last_notification_id: int
     head: str
     days: list[DayRoot]
+    checkpoint: dict[str, Any]
+    key_id: str
+    public_key: str
+    evidence: dict[str, Any]
     files: dict[str, FileEntry]
     verification: dict[str, Any]
-    signature: dict[str, str]
 
 
 class Line(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """One events.jsonl line; ``state`` is last so the verifier can cut its bytes verbatim."""
+
     notification_id: int
     originator_id: UUID
     originator_version: int
     topic: str
     recorded_at: str | None
     hash: str | None
-    state: msgspec.Raw  # the stored bytes verbatim (JSON null when they are not JSON)
     state_hex: str | None = None  # only when the stored bytes are not JSON
-
-
-class Check(msgspec.Struct, frozen=True, kw_only=True):
-    name: str
-    ok: bool
-    detail: str
-
-
-class BundleReport(msgspec.Struct, kw_only=True):
-    ok: bool  # the bundle is authentic and unmodified, and agrees with itself
-    log_intact: bool | None  # the exported log had no broken link (None: not checked)
-    checks: list[Check]
-    message: str
-    manifest: Manifest | None = None
-    chain: Report | None = None
-
-
-def key_id(key: bytes) -> str:
-    return hashlib.sha256(b"sirisma-key-id:" + key).hexdigest()[:16]
-
-
-def _mac(key: bytes, data: bytes) -> str:
-    return hmac.new(key, data, hashlib.sha256).hexdigest()
+    state: msgspec.Raw  # the stored bytes verbatim (JSON null when they are not JSON)
 
 
 class _Hashing:
@@ -151,47 +125,120 @@ def _line_for(rec: LinkRecord) -> bytes:
     return _line.encode(line) + b"\n"
 
 
-def _records(store: EventStore) -> Iterator[LinkRecord]:
+def _records(store: EventStore, upto: int) -> Iterator[LinkRecord]:
     recorder = chained(store)
     position = 0
     while True:
         page = recorder.link_page(position, PAGE)
-        yield from page
+        for rec in page:
+            if rec.notification_id > upto:
+                return
+            yield rec
         if len(page) < PAGE:
             return
         position = page[-1].notification_id
 
 
-def write_bundle(store: EventStore, out: Path, key: bytes) -> Manifest:
-    """Write the signed bundle to ``out`` (streamed; memory does not grow with the log)."""
+class _Document(msgspec.Struct):
+    sha256: str
+    storage_key: str
+    url: str = ""
+
+
+class _Attached(msgspec.Struct):
+    originator_id: UUID
+    document: _Document
+
+
+_attached = msgspec.json.Decoder(_Attached)
+
+
+def write_bundle(
+    store: EventStore,
+    db: Database,
+    out: Path,
+    signer: Signer,
+    *,
+    blobs: Any = None,
+    evidence_for: set[UUID] | None = None,
+) -> Manifest:
+    """Write the signed bundle to ``out`` (streamed; memory does not grow with the log).
+
+    ``blobs`` (a BlobStore) adds the evidence files: of every innovation, or only of those in
+    ``evidence_for``.
+    """
+    point = checkpoint(store, db, signer)
+    upto = point.last_notification_id
     verifier = Verifier()
     files: dict[str, FileEntry] = {}
+    wanted: dict[str, str] = {}  # sha256 → storage key
     first = last = 0
     out.parent.mkdir(parents=True, exist_ok=True)
+
+    def put(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
+        zf.writestr(name, data)
+        files[name] = FileEntry(sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        with zf.open(EVENTS_FILE, "w", force_zip64=True) as member:
-            sink = _Hashing(member)
-            for rec in _records(store):
-                verifier.feed(rec)
-                first = first or rec.notification_id
-                last = rec.notification_id
-                sink.write(_line_for(rec))
-            files[EVENTS_FILE] = sink.entry()
+        # The index is spooled aside: a zip takes one member written at a time.
+        with tempfile.TemporaryFile() as spool:
+            with zf.open(EVENTS_FILE, "w", force_zip64=True) as member:
+                sink, index = _Hashing(member), _Hashing(spool)  # type: ignore[arg-type]
+                for rec in _records(store, upto):
+                    verifier.feed(rec)
+                    first = first or rec.notification_id
+                    last = rec.notification_id
+                    line = _line_for(rec)
+                    sink.write(line)
+                    index.write(hashlib.sha256(line).hexdigest().encode() + b"\n")
+                    if blobs is not None and rec.topic == DOCUMENT_ATTACHED:
+                        doc = _attached.decode(rec.state)
+                        if not doc.document.url and (
+                            evidence_for is None or doc.originator_id in evidence_for
+                        ):
+                            wanted[doc.document.sha256] = doc.document.storage_key
+                files[EVENTS_FILE] = sink.entry()
+            spool.seek(0)
+            with zf.open(standalone.INDEX, "w", force_zip64=True) as index_member:
+                shutil.copyfileobj(spool, index_member)
+            files[standalone.INDEX] = index.entry()
         for orphan in chained(store).orphan_links(MAX_LISTED):
             verifier.orphan(
                 orphan.originator_id, orphan.originator_version, orphan.notification_id, orphan.hash
             )
+        seals = [s for s in all_seals(db) if s.last_notification_id <= upto]
+        put(zf, standalone.SEALS, b"".join(msgspec.json.encode(s) + b"\n" for s in seals))
+        links = "".join(f"{nid} {link}\n" for nid, link in sealed_links(db) if nid <= upto)
+        put(zf, standalone.LINKS, links.encode())
+        history = [
+            {"key_id": k.key_id, "public_key": k.public_key, "valid_from": k.valid_from.isoformat()}
+            for k in key_history(store)
+        ]
+        keys_doc = {
+            "signing_key": {"key_id": signer.key_id, "public_key": signer.public_raw.hex()},
+            "public_key_pem": signer.public_pem(),
+            "history": history,
+        }
+        put(zf, standalone.KEYS, json.dumps(keys_doc, indent=2).encode())
         for entry in sorted(resources.files("services.domain.rubrics").iterdir(), key=str):
             if entry.name.endswith(".json"):
-                data = entry.read_bytes()
-                name = f"rubrics/{entry.name}"
-                zf.writestr(name, data)
-                files[name] = FileEntry(sha256=hashlib.sha256(data).hexdigest(), size=len(data))
-        readme = README.encode()
-        zf.writestr("BACA-SAYA.txt", readme)
-        files["BACA-SAYA.txt"] = FileEntry(
-            sha256=hashlib.sha256(readme).hexdigest(), size=len(readme)
+                put(zf, f"rubrics/{entry.name}", entry.read_bytes())
+        missing: list[str] = []
+        for sha in sorted(wanted):
+            if not blobs.exists(wanted[sha]):
+                missing.append(sha)
+                continue
+            with zf.open(f"evidence/{sha}", "w", force_zip64=True) as member:
+                blob = _Hashing(member)
+                for chunk in blobs.open(wanted[sha]):
+                    blob.write(chunk)
+            files[f"evidence/{sha}"] = blob.entry()
+        put(
+            zf,
+            "verify_bundle.py",
+            resources.files("services.audit").joinpath("verify_bundle.py").read_bytes(),
         )
+        put(zf, "BACA-SAYA.txt", bundle_readme(signer.key_id).encode())
         report = verifier.report()
         manifest = Manifest(
             format=FORMAT,
@@ -203,6 +250,16 @@ def write_bundle(store: EventStore, out: Path, key: bytes) -> Manifest:
             last_notification_id=last,
             head=report.head,
             days=report.days,
+            checkpoint={"seal_id": point.seal_id, "root": point.root, "day": point.day},
+            key_id=signer.key_id,
+            public_key=signer.public_raw.hex(),
+            evidence={
+                "included": len(wanted) - len(missing),
+                "missing": missing,
+                "scope": "semua" if evidence_for is None else sorted(str(i) for i in evidence_for),
+            }
+            if blobs is not None
+            else {"included": 0, "missing": [], "scope": "tidak diminta"},
             files=files,
             verification={
                 "ok": report.ok,
@@ -210,172 +267,66 @@ def write_bundle(store: EventStore, out: Path, key: bytes) -> Manifest:
                 "first_break": msgspec.to_builtins(report.first_break),
                 "message": report.message,
             },
-            signature={"alg": "HMAC-SHA256", "key_id": key_id(key)},
         )
         manifest_bytes = msgspec.json.format(msgspec.json.encode(manifest), indent=2)
         zf.writestr("manifest.json", manifest_bytes)
-        sig = {"alg": "HMAC-SHA256", "key_id": key_id(key), "mac": _mac(key, manifest_bytes)}
+        sig = {"alg": "Ed25519", "key_id": signer.key_id, "signature": signer.sign(manifest_bytes)}
         zf.writestr("manifest.sig", msgspec.json.encode(sig))
-        zf.comment = COMMENT_PREFIX + b"0" * 64  # placeholder, replaced below
-    _seal_file(out, key)
+        zf.comment = standalone.COMMENT_PREFIX + b"0" * 128  # placeholder, replaced below
+    _seal_file(out, signer)
     return manifest
 
 
-def _file_mac(path: Path, key: bytes) -> tuple[str, bytes]:
-    """(HMAC over everything but the trailing comment, the trailing comment bytes)."""
+def _seal_file(path: Path, signer: Signer) -> None:
     size = path.stat().st_size
-    mac = hmac.new(key, digestmod=hashlib.sha256)
-    with path.open("rb") as f:
-        remaining = size - COMMENT_LEN
-        while remaining > 0:
-            chunk = f.read(min(1 << 20, remaining))
-            if not chunk:
-                break
-            mac.update(chunk)
-            remaining -= len(chunk)
-        tail = f.read(COMMENT_LEN)
-    return mac.hexdigest(), tail
-
-
-def _seal_file(path: Path, key: bytes) -> None:
-    digest, _ = _file_mac(path, key)
+    digest, _ = standalone._prefix_sha256(str(path), size)
+    signature = signer.sign(standalone.file_message(digest))
     with path.open("r+b") as f:
-        f.seek(-COMMENT_LEN, 2)
-        f.write(COMMENT_PREFIX + digest.encode())
+        f.seek(-standalone.COMMENT_LEN, 2)
+        f.write(standalone.COMMENT_PREFIX + signature.encode("ascii"))
 
 
 # ==== offline verification =====================================================================
 
 
-def verify_bundle(path: Path, key: bytes) -> BundleReport:
-    """Check a bundle with only the file and the key: signatures, file hashes, every link."""
-    checks: list[Check] = []
-
-    def check(name: str, ok: bool, detail: str) -> bool:
-        checks.append(Check(name=name, ok=ok, detail=detail))
-        return ok
-
-    def done(manifest: Manifest | None = None, chain: Report | None = None) -> BundleReport:
-        ok = all(c.ok for c in checks)
-        failed = [c for c in checks if not c.ok]
-        if not ok:
-            message = f"Bundel TIDAK utuh: {failed[0].detail}"
-        elif chain is not None and not chain.ok:
-            message = f"Bundel utuh, tetapi log yang diekspor memuat rantai putus: {chain.message}"
-        else:
-            message = "Bundel utuh: tanda tangan, berkas, rantai dan akar harian cocok."
-        return BundleReport(
-            ok=ok,
-            log_intact=chain.ok if chain is not None else None,
-            checks=checks,
-            message=message,
-            manifest=manifest,
-            chain=chain,
-        )
-
-    if path.stat().st_size <= COMMENT_LEN:
-        check("file", False, "Berkas terlalu kecil untuk sebuah bundel.")
-        return done()
-    digest, tail = _file_mac(path, key)
-    check(
-        "file_signature",
-        hmac.compare_digest(tail, COMMENT_PREFIX + digest.encode()),
-        "Tanda tangan seluruh berkas cocok."
-        if tail == COMMENT_PREFIX + digest.encode()
-        else "Tanda tangan seluruh berkas tidak cocok (berkas diubah atau kunci berbeda).",
-    )
-    try:
-        with zipfile.ZipFile(path) as zf:
-            return _verify_members(zf, key, check, done)
-    except Exception as exc:  # untrusted input: any failure to read it is a failed check
-        check("archive", False, f"Arsip rusak: {exc}")
-        return done()
+class BundleReport(msgspec.Struct, kw_only=True):
+    ok: bool  # authentic (pinned key), unmodified, and agrees with what was signed
+    log_intact: bool | None  # the exported log had no broken link (None: not checked)
+    message: str
+    first_change: dict[str, Any] | None
+    checks: list[dict[str, Any]]
+    chain: dict[str, Any] | None
+    seals: dict[str, Any] | None
+    manifest: dict[str, Any] | None
 
 
-def _verify_members(zf: zipfile.ZipFile, key: bytes, check: Any, done: Any) -> BundleReport:
-    manifest_bytes = zf.read("manifest.json")
-    sig = msgspec.json.decode(zf.read("manifest.sig"))
-    mac_ok = isinstance(sig, dict) and hmac.compare_digest(
-        str(sig.get("mac", "")), _mac(key, manifest_bytes)
-    )
-    if not check(
-        "manifest_signature",
-        mac_ok,
-        "Tanda tangan manifest cocok."
-        if mac_ok
-        else "Tanda tangan manifest tidak cocok (manifest diubah atau kunci berbeda: "
-        f"kunci bundel {sig.get('key_id') if isinstance(sig, dict) else '?'}, "
-        f"kunci ini {key_id(key)}).",
-    ):
-        return done()
-    manifest = msgspec.json.decode(manifest_bytes, type=Manifest)
-    check("format", manifest.format == FORMAT, f"Format bundel {manifest.format}.")
-    names = set(zf.namelist()) - {"manifest.json", "manifest.sig"}
-    check(
-        "members",
-        names == set(manifest.files),
-        "Daftar berkas sesuai manifest."
-        if names == set(manifest.files)
-        else f"Berkas tidak sesuai manifest: {sorted(names ^ set(manifest.files))}",
-    )
-    for name, entry in sorted(manifest.files.items()):
-        if name not in names:
-            continue
-        digest, size = hashlib.sha256(), 0
-        with zf.open(name) as member:
-            while chunk := member.read(1 << 20):
-                digest.update(chunk)
-                size += len(chunk)
-        same = digest.hexdigest() == entry.sha256 and size == entry.size
-        check(f"file:{name}", same, f"{name}: {'cocok' if same else 'hash/ukuran berbeda'}.")
-    verifier = Verifier()
-    with zf.open(EVENTS_FILE) as member:
-        for raw in member:
-            line = msgspec.json.decode(raw, type=Line)
-            state = bytes.fromhex(line.state_hex) if line.state_hex else bytes(line.state)
-            ts = (
-                to_micros(datetime.fromisoformat(line.recorded_at))
-                if line.recorded_at is not None
-                else None
-            )
-            verifier.feed(
-                LinkRecord(
-                    line.notification_id,
-                    line.originator_id,
-                    line.originator_version,
-                    line.topic,
-                    state,
-                    line.hash,
-                    line.notification_id,
-                    ts,
-                )
-            )
-    chain = verifier.report()
-    # The chain recomputed from the lines must tell the same story the manifest recorded.
-    check(
-        "chain",
-        chain.ok == bool(manifest.verification.get("ok"))
-        and chain.breaks_total == manifest.verification.get("breaks_total"),
-        f"Rantai dalam bundel: {chain.message}",
-    )
-    same_roots = [d.root for d in chain.days] == [d.root for d in manifest.days]
-    check(
-        "daily_roots",
-        same_roots and chain.head == manifest.head and chain.events == manifest.events,
-        "Akar harian dan head cocok dengan manifest."
-        if same_roots
-        else "Akar harian tidak cocok dengan manifest.",
-    )
-    return done(manifest, chain)
+def verify_bundle(path: Path, public_key: bytes | None) -> BundleReport:
+    """The standalone verifier's check, as the CLI and the server run it."""
+    return msgspec.convert(standalone.verify(str(path), public_key), BundleReport)
 
 
-def anchors_from(path: Path, key: bytes) -> list[DayRoot]:
-    """The closed days' roots of an earlier, verified bundle, to compare with today's log.
+def seals_from(
+    path: Path, public_key: bytes | None
+) -> tuple[list[dict[str, Any]], list[tuple[int, str]], dict[str, bytes], list[DayRoot]]:
+    """An earlier, verified bundle's signed seals (to hold the live log to) and its daily roots.
 
-    The export's own day (Asia/Jakarta) is left out: events could still arrive on it after.
+    The export's own day (Asia/Jakarta) is left out of the daily roots: events could still
+    arrive on it after; the signed checkpoint covers that day up to the export instead.
     """
-    report = verify_bundle(path, key)
+    report = verify_bundle(path, public_key)
     if not report.ok or report.manifest is None:
         raise ValueError(report.message)
-    export_day = jakarta_day(datetime.fromisoformat(report.manifest.created_at))
-    return [d for d in report.manifest.days if d.day < export_day]
+    with zipfile.ZipFile(path) as zf:
+        seals = [json.loads(line) for line in zf.open(standalone.SEALS) if line.strip()]
+        sealed = [
+            (int(a), b.decode("ascii"))
+            for a, b in (line.split() for line in zf.open(standalone.LINKS) if line.strip())
+        ]
+        keys_doc = json.loads(zf.read(standalone.KEYS))
+    key = bytes.fromhex(str(report.manifest["public_key"]))
+    keys = {standalone.key_id_of(key): key}
+    for old in keys_doc.get("history", []):
+        keys.setdefault(str(old["key_id"]), bytes.fromhex(str(old["public_key"])))
+    export_day = jakarta_day(datetime.fromisoformat(str(report.manifest["created_at"])))
+    days = msgspec.convert(report.manifest["days"], list[DayRoot])
+    return seals, sealed, keys, [d for d in days if d.day < export_day]

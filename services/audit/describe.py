@@ -57,8 +57,10 @@ PROFILE_LABELS: dict[str, str] = {
     "kind": "Jenis inovasi",
     "form": "Bentuk inovasi",
     "theme": "Tematik",
-    "affair": "Urusan pemerintahan",
-    "other_affairs": "Urusan beririsan",
+    "urusan": "Urusan pemerintahan (utama)",
+    "urusan_lain": "Urusan beririsan",
+    "urusan_unmatched": "Urusan lama (perlu dipilih ulang)",
+    "urusan_lain_unmatched": "Urusan beririsan lama (perlu dipilih ulang)",
     "trial_date": "Waktu uji coba",
     "implementation_date": "Waktu penerapan",
     "design.legal_basis": "Rancang bangun: dasar hukum",
@@ -336,6 +338,91 @@ def _title(b: _Before, event: ev.Event) -> str:
     return f"inovasi '{title}'" if title else f"inovasi {_short(event.originator_id)}"
 
 
+def _ministry_verdict(e: ev.MinistryVerdictRecorded, b: _Before) -> Described:
+    from services.domain.ministry import VERDICT_LABELS
+
+    how = "dari berkas unduhan Kemendagri" if e.source == "import" else "secara manual"
+    text = f"mencatat keputusan Kemendagri atas {_title(b, e)} untuk IGA {e.year}: "
+    text += VERDICT_LABELS.get(e.verdict, str(e.verdict))
+    if e.reason:
+        text += f" (alasan: {e.reason})"
+    if e.note:
+        text += f" ({e.note})"
+    if e.decided_on is not None:
+        text += f", tanggal {e.decided_on:%d-%m-%Y}"
+    return f"{text}, dicatat {how}", [
+        _change("ministry_verdict", b.get("ministry_verdict"), e.verdict, "Keputusan Kemendagri")
+    ]
+
+
+def _carried_forward(e: ev.CarriedForward, b: _Before) -> Described:
+    return (
+        f"membawa {_title(b, e)} ke tahun {e.to_year} sebagai draf baru {_short(e.to_id)}",
+        [_change("carried_to", None, str(e.to_id), f"Dibawa ke tahun {e.to_year}")],
+    )
+
+
+def _spd_values(values: Any) -> str:
+    names = {"t1": "T-1", "t2": "T-2", "value": "jumlah", "choice": "pilihan"}
+    parts = [f"{names[k]} {v}" for k, v in msgspec.to_builtins(values).items() if v is not None]
+    return ", ".join(parts) or "kosong"
+
+
+def _spd_opened(e: ev.SpdSheetOpened, b: _Before) -> Described:
+    return f"membuka lembar SPD tahun {e.year}", []
+
+
+def _spd_assigned(e: ev.SpdRowAssigned, b: _Before) -> Described:
+    owner = _short(e.organisation_id) if e.organisation_id else "tidak ada"
+    return (
+        f"menetapkan organisasi pemilik baris SPD {e.row_no}: {owner}",
+        [_change(f"spd.{e.row_no}.owner", None, e.organisation_id, f"SPD {e.row_no}: pemilik")],
+    )
+
+
+def _spd_filled(e: ev.SpdRowFilled, b: _Before) -> Described:
+    figure = f", angka turunan {e.figure}" if e.figure is not None else ""
+    return (
+        f"mengisi baris SPD {e.row_no} ({_spd_values(e.values)}{figure}) → level {e.level}",
+        [_change(f"spd.{e.row_no}.level", None, e.level, f"SPD {e.row_no}: level klaim")],
+    )
+
+
+def _spd_evidence(e: ev.SpdEvidenceAttached, b: _Before) -> Described:
+    d = e.document
+    again = f", menggantikan {_short(d.replaces)}" if d.replaces else ""
+    return (
+        f"mengunggah bukti dukung baris SPD {e.row_no}: '{d.name}' "
+        f"(jenis {d.kind}, sha256 {d.sha256[:12]}…{again})",
+        [],
+    )
+
+
+def _spd_evidence_removed(e: ev.SpdEvidenceRemoved, b: _Before) -> Described:
+    why = f" (alasan: {e.reason})" if e.reason else ""
+    return f"menghapus bukti dukung {_short(e.doc_id)} dari baris SPD {e.row_no}{why}", []
+
+
+def _spd_submitted(e: ev.SpdRowSubmitted, b: _Before) -> Described:
+    return f"mengajukan baris SPD {e.row_no} (level {e.level}) untuk diverifikasi", []
+
+
+def _spd_verified(e: ev.SpdRowVerified, b: _Before) -> Described:
+    verdict = (
+        f"menerima baris SPD {e.row_no} pada level {e.level}"
+        if e.accepted
+        else f"mengembalikan baris SPD {e.row_no} (alasan: {e.note})"
+    )
+    return (
+        f"{verdict} (revisi {e.seen_revision})",
+        [
+            _change(
+                f"spd.{e.row_no}.verified", None, e.level, f"SPD {e.row_no}: level terverifikasi"
+            )
+        ],
+    )
+
+
 def _proposed(e: ev.Proposed, b: _Before) -> Described:
     profile = {
         name: getattr(e.profile, name)
@@ -344,6 +431,8 @@ def _proposed(e: ev.Proposed, b: _Before) -> Described:
     }
     changes = _profile_changes(None, profile)
     kind = "Krenova" if e.call_kind == "krenova" else f"tahun anggaran {e.budget_year}"
+    if e.carried_from is not None:
+        kind += f", dibawa dari {_short(e.carried_from)}, keikutsertaan ke-{e.entry_no}"
     return (
         f"mengusulkan inovasi '{e.profile.title}' ({kind}, rubrik {e.rubric_year})",
         changes,
@@ -364,11 +453,18 @@ def _document_attached(e: ev.DocumentAttached, b: _Before) -> Described:
         _change(
             f"documents.{d.doc_id}",
             None,
-            {"name": d.name, "kind": d.kind, "sha256": d.sha256, "size": d.size},
+            {
+                "name": d.name,
+                "kind": d.kind,
+                "sha256": d.sha256,
+                "size": d.size,
+                "public": d.public,
+            },
             label=f"Dokumen {kind}",
         )
     ]
-    text = f"mengunggah dokumen '{d.name}' ({kind}){target} pada {_title(b, e)}"
+    shown = ", terbuka untuk umum" if d.public else ""
+    text = f"mengunggah dokumen '{d.name}' ({kind}){target}{shown} pada {_title(b, e)}"
     if d.replaces is not None:
         changes.append(
             _change(f"documents.{d.replaces}.removed", False, True, label="Dokumen diganti")
@@ -426,8 +522,9 @@ def _reviewer_assigned(e: ev.ReviewerAssigned, b: _Before) -> Described:
     )
 
 
-def _seen(e: ev.DecisionEvent) -> str:
-    return f" [berdasarkan versi {e.seen_version}, rubrik {e.rubric_year}]"
+def _seen(e: ev.DecisionEvent | ev.SeenEvent) -> str:
+    rubric = f"rubrik {e.rubric_year}" if e.rubric_year is not None else "rubrik usulan"
+    return f" [berdasarkan versi {e.seen_version}, {rubric}]"
 
 
 def _document_checked(e: ev.DocumentVerified | ev.DocumentRejected, b: _Before) -> Described:
@@ -510,7 +607,8 @@ def _rejected(e: ev.Rejected, b: _Before) -> Described:
 
 def _established(e: ev.Established, b: _Before) -> Described:
     return (
-        f"menetapkan {_title(b, e)} dengan SK nomor {e.sk_number} tanggal {e.sk_date:%d-%m-%Y}",
+        f"menetapkan {_title(b, e)} dengan SK nomor {e.sk_number} tanggal {e.sk_date:%d-%m-%Y}"
+        f"{_seen(e)}",
         [
             _change("sk_number", b.get("sk_number") or None, e.sk_number, "Nomor SK"),
             _change("sk_date", b.get("sk_date"), e.sk_date, "Tanggal SK"),
@@ -550,7 +648,7 @@ def _stage_advanced(e: ev.StageAdvanced, b: _Before) -> Described:
 
 def _published(e: ev.Published, b: _Before) -> Described:
     return (
-        f"mempublikasikan {_title(b, e)} di portal publik",
+        f"mempublikasikan {_title(b, e)} di portal publik{_seen(e)}",
         [_change("published", False if b.known else None, True, "Dipublikasikan")],
     )
 
@@ -717,6 +815,14 @@ def _password_reset(e: ev.PasswordReset, b: _Before) -> Described:
     return f"mengatur ulang kata sandi {_account_name(b, e)}", []
 
 
+def _signing_key_activated(e: ev.SigningKeyActivated, b: _Before) -> Described:
+    return (
+        f"mengaktifkan kunci penanda tangan audit {e.key_id[:16]}… "
+        f"(berlaku sejak {jakarta_time(e.valid_from)})",
+        [_change("signing_key", None, e.key_id, "Kunci penanda tangan")],
+    )
+
+
 _HANDLERS: dict[type[ev.Event], Any] = {
     ev.Proposed: _proposed,
     ev.ProfileUpdated: _profile_updated,
@@ -744,6 +850,15 @@ _HANDLERS: dict[type[ev.Event], Any] = {
     ev.KrenovaJudged: _krenova_judged,
     ev.Shortlisted: _shortlisted,
     ev.Awarded: _awarded,
+    ev.MinistryVerdictRecorded: _ministry_verdict,
+    ev.CarriedForward: _carried_forward,
+    ev.SpdSheetOpened: _spd_opened,
+    ev.SpdRowAssigned: _spd_assigned,
+    ev.SpdRowFilled: _spd_filled,
+    ev.SpdEvidenceAttached: _spd_evidence,
+    ev.SpdEvidenceRemoved: _spd_evidence_removed,
+    ev.SpdRowSubmitted: _spd_submitted,
+    ev.SpdRowVerified: _spd_verified,
     ev.CallOpened: _call_opened,
     ev.DeadlineChanged: _deadline_changed,
     ev.OrganisationRegistered: _organisation_registered,
@@ -754,6 +869,7 @@ _HANDLERS: dict[type[ev.Event], Any] = {
     ev.AccountDisabled: _account_disabled,
     ev.AccountEnabled: _account_enabled,
     ev.PasswordReset: _password_reset,
+    ev.SigningKeyActivated: _signing_key_activated,
 }
 
 

@@ -242,7 +242,7 @@ def history(store: EventStore, timeline: Timeline, innovation_id: UUID) -> Histo
                 status_before=status_before,
                 status_after=str(innovation.status),
                 revision_round=len(rounds),
-                decision=_decision(innovation_id, event),
+                decision=_decision(innovation_id, event, innovation.rubric_year),
                 link_hash=link.hash if link else None,
             )
         )
@@ -258,12 +258,14 @@ def history(store: EventStore, timeline: Timeline, innovation_id: UUID) -> Histo
     )
 
 
-def _decision(innovation_id: UUID, event: ev.Event) -> DecisionView | None:
-    if not isinstance(event, ev.DecisionEvent):
+def _decision(innovation_id: UUID, event: ev.Event, rubric_year: int) -> DecisionView | None:
+    """What the decider saw; an establish/publish stored before it recorded the rubric year
+    was decided on the innovation's rubric (fixed when it was proposed)."""
+    if not isinstance(event, ev.DecisionEvent | ev.SeenEvent):
         return None
     return DecisionView(
         seen_version=event.seen_version,
-        rubric_year=event.rubric_year,
+        rubric_year=event.rubric_year if event.rubric_year is not None else rubric_year,
         state_url=f"/api/innovations/{innovation_id}/state?version={event.seen_version}",
     )
 

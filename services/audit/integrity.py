@@ -14,14 +14,18 @@ Breaks, in the order of the log:
 - ``unreadable``: the stored state is not the JSON the event was written as.
 
 The report's daily roots (``services.audit.chain``) can be compared with the roots of an older
-export (``anchors``) to detect a history rewritten consistently, chain table included.
+export (``anchors``) to detect a history rewritten consistently, chain table included. The same
+pass recomputes every link from the stored bytes alone and holds them to the server's Ed25519
+signed day roots and checkpoints (``seals.py``; the check is ``verify_bundle.SealChecker``), which
+an insider who recomputes the unkeyed links cannot re-sign: the report then names the first
+event whose bytes differ from what was signed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import cast
+from typing import Any, cast
 from uuid import UUID
 
 import msgspec
@@ -29,6 +33,7 @@ import msgspec
 from services.audit.chain import GENESIS, DailyRoots, DayRoot, event_time, jakarta_day, link_hash
 from services.audit.chain import to_micros as _micros
 from services.audit.recorders import ChainedRecorder, LinkRecord
+from services.audit.verify_bundle import SealChecker
 from services.store import EventStore
 
 MAX_LISTED = 100
@@ -56,6 +61,33 @@ class Break(msgspec.Struct, frozen=True, kw_only=True):
     day: str | None = None
     expected: str | None = None
     found: str | None = None
+    seal: str | None = None
+
+
+class SealReport(msgspec.Struct, kw_only=True):
+    """The log held to the signed day roots and checkpoints (see ``verify_bundle.SealChecker``)."""
+
+    ok: bool
+    seals_checked: int
+    days: int
+    checkpoints: int
+    last_sealed_day: str | None
+    sealed_through: int  # the last notification id covered by a signed seal
+    events_checked: int
+    unsealed_events: int  # events after the last seal (covered by the next one)
+    key_ids: list[str]
+    first_break: Break | None
+    breaks: list[Break]
+    breaks_total: int
+    message: str
+
+
+class SealInputs(msgspec.Struct, frozen=True, kw_only=True):
+    """What the log is held to: signed seals, the accepted (pinned) keys, the sealed links."""
+
+    seals: list[dict[str, Any]]
+    keys: dict[str, bytes]
+    sealed: Iterable[tuple[int, str]] = ()
 
 
 class Report(msgspec.Struct, kw_only=True):
@@ -70,11 +102,16 @@ class Report(msgspec.Struct, kw_only=True):
     head: str  # the last daily root: one value that pins the whole log
     anchors_checked: int = 0
     message: str = ""
+    seals: SealReport | None = None
 
 
 class Verifier:
-    def __init__(self) -> None:
+    def __init__(self, seals: SealInputs | None = None) -> None:
         self.last: dict[UUID, tuple[int, str | None]] = {}
+        self.pure: dict[UUID, str] = {}  # links recomputed from the stored bytes alone
+        self.seals = (
+            SealChecker(seals.seals, seals.keys, seals.sealed) if seals is not None else None
+        )
         self.roots = DailyRoots()
         self.events = 0
         self.breaks: list[Break] = []
@@ -127,6 +164,10 @@ class Verifier:
         if moment is not None and rec.ts is not None and _micros(moment) != rec.ts:
             self._break("time_mismatch", rec, expected=str(_micros(moment)), found=str(rec.ts))
         self.last[oid] = (version, link)
+        if self.seals is not None:
+            pure = link_hash(self.pure.get(oid, GENESIS), oid, version, rec.topic, rec.state)
+            self.pure[oid] = pure
+            self.seals.feed(rec.notification_id, oid, version, rec.topic, pure)
         day = jakarta_day(moment) if moment is not None else "tidak-terbaca"
         self.roots.add(day, link or "")
 
@@ -155,6 +196,12 @@ class Verifier:
                     expected=anchor.root,
                     found=now.root if now else None,
                 )
+        sealed = None
+        if self.seals is not None:
+            found = self.seals.finish()
+            found["first_break"] = _as_break(found["first_break"])
+            found["breaks"] = [_as_break(b) for b in found["breaks"]]
+            sealed = msgspec.convert(found, SealReport)
         ordered = sorted(
             self.breaks,
             key=lambda b: (b.notification_id is None, b.notification_id or 0, b.kind),
@@ -172,6 +219,11 @@ class Verifier:
                 else f"hari {first.day}"
             )
             message = f"Rantai PUTUS: {self.total} temuan; pertama di {where}: {first.message}"
+        if sealed is not None:
+            message = f"{message} {sealed.message}"
+            if not sealed.ok:
+                ok = False
+                first = first or sealed.first_break
         return Report(
             ok=ok,
             checked_at=datetime.now(UTC).isoformat(),
@@ -184,7 +236,14 @@ class Verifier:
             head=days[-1].root if days else GENESIS,
             anchors_checked=checked,
             message=message,
+            seals=sealed,
         )
+
+
+def _as_break(found: dict[str, Any] | None) -> Break | None:
+    if found is None:
+        return None
+    return msgspec.convert(found, Break)
 
 
 def chained(store: EventStore) -> ChainedRecorder:
@@ -194,10 +253,13 @@ def chained(store: EventStore) -> ChainedRecorder:
     return cast(ChainedRecorder, recorder)
 
 
-def verify_store(store: EventStore, anchors: Iterable[DayRoot] = ()) -> Report:
-    """Recompute the whole log's chain from the live tables, page by page."""
+def verify_store(
+    store: EventStore, anchors: Iterable[DayRoot] = (), seals: SealInputs | None = None
+) -> Report:
+    """Recompute the whole log's chain from the live tables, page by page (and hold it to the
+    signed seals, when given)."""
     recorder = chained(store)
-    verifier = Verifier()
+    verifier = Verifier(seals)
     position = 0
     while True:
         page = recorder.link_page(position, PAGE)

@@ -25,7 +25,13 @@ from typing import Any, Protocol
 from uuid import UUID
 
 import msgspec
-from eventsourcing.persistence import ProgrammingError, StoredEvent
+import psycopg
+from eventsourcing.persistence import (
+    InterfaceError,
+    OperationalError,
+    ProgrammingError,
+    StoredEvent,
+)
 from eventsourcing.postgres import (
     PostgresAggregateRecorder,
     PostgresApplicationRecorder,
@@ -37,6 +43,7 @@ from eventsourcing.sqlite import (
     SQLiteCursor,
     SQLiteDatastore,
 )
+from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier, Literal
 
 from services.audit.chain import GENESIS, ChainRow, link_hash, seal
@@ -349,11 +356,59 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         super()._create_table(curs)
 
     def create_table(self) -> None:
-        """Also the snapshot table, so whoever creates the schema (the owner) creates it."""
+        """Also the snapshot table, so whoever creates the schema (the owner) creates it.
+
+        Nothing at all when the event table exists and belongs to another role: that is the
+        app role of a split deployment (services/db_roles.py), which may not run DDL on the
+        owner's tables; ``sirisma migrate`` (as the owner) keeps them up to date instead.
+        """
+        if self.owned_by_another_role():
+            return
         super().create_table()
         PostgresAggregateRecorder(
             self.datastore, events_table_name=snapshot_table(self.events_table_name)
         ).create_table()
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """The library's pipelined insert, except that ANY failure inside the transaction rolls
+        it back. The library catches the error inside ``conn.transaction()`` (to keep psycopg's
+        pipeline quiet) and re-raises it after the block has COMMITTED: an error while sealing
+        the chain (a naive timestamp, undecodable state) left the event stored without its link
+        while the caller was told the write failed. ``psycopg.Rollback`` ends the block with a
+        rollback and no exception crossing the pipeline; the error is raised after it."""
+        error: Exception | None = None
+        ids: Sequence[int] | None = None
+        with self.datastore.get_connection() as conn:
+            with conn.pipeline() as pipeline, conn.transaction():
+                try:
+                    with conn.cursor() as curs:
+                        self._insert_events(curs, stored_events, **kwargs)
+                    if stored_events:
+                        with conn.cursor() as curs:
+                            self._insert_stored_events(curs, stored_events, **kwargs)
+                            pipeline.sync()  # a duplicate raises here, not at commit
+                            ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+                except Exception as exc:
+                    error = exc
+                if error is not None:
+                    raise psycopg.Rollback
+            if error is not None:
+                raise error
+        return ids
+
+    def owned_by_another_role(self) -> bool:
+        """Whether the event table exists and its owner is not the connected role."""
+        rows = self._rows(
+            SQL(
+                "SELECT pg_get_userbyid(relowner) <> current_user AS other FROM pg_class "
+                "WHERE oid = to_regclass(%s)"
+            ),
+            (f"{self.datastore.schema}.{self.events_table_name}",),
+        )
+        return bool(rows and rows[0]["other"])
 
     def _fetch_ids_after_insert_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any

@@ -17,6 +17,7 @@ import msgspec
 from eventsourcing.utils import register_topic
 
 from services.domain.actor import Actor, Role
+from services.domain.ministry import MinistryVerdict
 from services.domain.values import (
     Award,
     CallKind,
@@ -27,6 +28,7 @@ from services.domain.values import (
     Profile,
     ProfilePatch,
     RevisionItem,
+    SpdValues,
     Stage,
 )
 
@@ -61,6 +63,7 @@ innovation_event = _topic("innovation")
 call_event = _topic("call")
 organisation_event = _topic("organisation")
 account_event = _topic("account")
+audit_event = _topic("audit")
 
 
 # --- Innovation ---------------------------------------------------------------------------------
@@ -77,6 +80,25 @@ class DecisionEvent(InnovationEvent, frozen=True, kw_only=True):
     rubric_year: int
 
 
+class SeenEvent(InnovationEvent, frozen=True, kw_only=True):
+    """Establish and publish record what the decider saw, like every other decision.
+
+    Stored before class_version 2 without either field: the version seen is exactly the one
+    before the event (the aggregate records ``self.version`` at that moment), so the upcast
+    restores it; the rubric year was not recorded then (``None``; it is the innovation's, fixed
+    when it was proposed).
+    """
+
+    seen_version: int
+    rubric_year: int | None = None
+
+    class_version: ClassVar[int] = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state.setdefault("seen_version", int(state["originator_version"]) - 1)
+
+
 @innovation_event
 class Proposed(InnovationEvent, frozen=True, kw_only=True):
     call_id: UUID
@@ -86,11 +108,42 @@ class Proposed(InnovationEvent, frozen=True, kw_only=True):
     budget_year: int
     rubric_year: int
     profile: Profile
+    carried_from: UUID | None = None  # "bawa ke tahun berikutnya": the earlier year's record
+    entry_no: int = 1  # which yearly entry of the same innovation this is (1 = the original)
+
+    class_version: ClassVar[int] = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """Free-text urusan became codes (issue 18): see ``urusan.upcast``."""
+        _upcast_urusan(state["profile"])
 
 
 @innovation_event
 class ProfileUpdated(InnovationEvent, frozen=True, kw_only=True):
     changes: ProfilePatch
+
+    class_version: ClassVar[int] = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        _upcast_urusan(state["changes"])
+
+
+def _upcast_urusan(profile: dict[str, Any]) -> None:
+    """Replace ``affair``/``other_affairs`` (free text) by codes, keeping what fits no code."""
+    from services.domain import urusan
+
+    has_main, has_others = "affair" in profile, "other_affairs" in profile
+    main = profile.pop("affair", "") or ""
+    others = profile.pop("other_affairs", ()) or ()
+    fields = urusan.upcast(main, others)
+    if has_main:
+        profile["urusan"] = fields["urusan"]
+        profile["urusan_unmatched"] = fields["urusan_unmatched"]
+    if has_others:
+        profile["urusan_lain"] = fields["urusan_lain"]
+        profile["urusan_lain_unmatched"] = fields["urusan_lain_unmatched"]
 
 
 @innovation_event
@@ -179,7 +232,7 @@ class Rejected(DecisionEvent, frozen=True, kw_only=True):
 
 
 @innovation_event
-class Established(InnovationEvent, frozen=True, kw_only=True):
+class Established(SeenEvent, frozen=True, kw_only=True):
     sk_number: str
     sk_date: date
 
@@ -196,6 +249,30 @@ class ReportedToIGA(DecisionEvent, frozen=True, kw_only=True):
 
 
 @innovation_event
+class MinistryVerdictRecorded(InnovationEvent, frozen=True, kw_only=True):
+    """What Kemendagri decided on a reported innovation, entered by hand or imported from the
+    file the Bappeda downloads (``source``/``import_id`` say which)."""
+
+    year: int
+    verdict: MinistryVerdict
+    reason: str = ""  # required for ``rejected``
+    note: str = ""  # e.g. the award's name, the visit's date and team
+    decided_on: date | None = None
+    source: str = "manual"  # "manual" | "import"
+    import_id: UUID | None = None
+
+
+@innovation_event
+class CarriedForward(InnovationEvent, frozen=True, kw_only=True):
+    """ "Bawa ke tahun berikutnya": this record was copied into ``to_id``, a draft of a later
+    year's call (whose ``Proposed.carried_from`` points back here)."""
+
+    to_id: UUID
+    to_year: int
+    call_id: UUID
+
+
+@innovation_event
 class StageAdvanced(InnovationEvent, frozen=True, kw_only=True):
     from_stage: Stage | None
     to_stage: Stage
@@ -203,7 +280,7 @@ class StageAdvanced(InnovationEvent, frozen=True, kw_only=True):
 
 
 @innovation_event
-class Published(InnovationEvent, frozen=True, kw_only=True):
+class Published(SeenEvent, frozen=True, kw_only=True):
     pass
 
 
@@ -241,6 +318,71 @@ class Awarded(DecisionEvent, frozen=True, kw_only=True):
     award: Award
     rank: int
     note: str = ""
+
+
+# --- SPD sheet (one stream per assessment year: the regency's own profile) --------------------
+
+
+class SpdEvent(Event, frozen=True, kw_only=True):
+    pass
+
+
+spd_event = _topic("spd")
+
+
+@spd_event
+class SpdSheetOpened(SpdEvent, frozen=True, kw_only=True):
+    year: int
+
+
+@spd_event
+class SpdRowAssigned(SpdEvent, frozen=True, kw_only=True):
+    """Which organisation owns (fills and proves) the row."""
+
+    row_no: str
+    organisation_id: UUID | None
+
+
+@spd_event
+class SpdRowFilled(SpdEvent, frozen=True, kw_only=True):
+    """Raw values entered; ``level`` and ``figure`` are what they earned by the year's rules."""
+
+    row_no: str
+    values: SpdValues
+    level: int
+    figure: Decimal | None = None
+    note: str = ""
+
+
+@spd_event
+class SpdEvidenceAttached(SpdEvent, frozen=True, kw_only=True):
+    row_no: str
+    document: Document
+
+
+@spd_event
+class SpdEvidenceRemoved(SpdEvent, frozen=True, kw_only=True):
+    row_no: str
+    doc_id: UUID
+    reason: str = ""
+
+
+@spd_event
+class SpdRowSubmitted(SpdEvent, frozen=True, kw_only=True):
+    row_no: str
+    level: int
+
+
+@spd_event
+class SpdRowVerified(SpdEvent, frozen=True, kw_only=True):
+    """Bappeda's check of a submitted row: accepted at ``level``, or returned (level 0) with
+    the reason. ``seen_revision`` is the row's revision the verifier looked at."""
+
+    row_no: str
+    accepted: bool
+    level: int
+    note: str = ""
+    seen_revision: int
 
 
 # --- Call ---------------------------------------------------------------------------------------
@@ -325,3 +467,16 @@ class PasswordReset(Event, frozen=True, kw_only=True):
 
 def topic_of(event: Event | type[Event]) -> str:
     return event.TOPIC
+
+
+# --- Audit signing keys ---------------------------------------------------------------------------
+
+
+@audit_event
+class SigningKeyActivated(Event, frozen=True, kw_only=True):
+    """The server signs audit roots with this Ed25519 key from ``valid_from`` on (a rotation
+    is the next activation), so a verifier knows which key signed what."""
+
+    key_id: str  # sha256 of the raw 32-byte public key, hex
+    public_key: str  # the raw public key, hex
+    valid_from: datetime

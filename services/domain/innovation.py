@@ -12,11 +12,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid5
 
 import msgspec
 
-from services.domain import scoring
+from services.domain import scoring, urusan
 from services.domain.actor import Role
 from services.domain.aggregate import Aggregate, Context, applies
 from services.domain.call import Call
@@ -31,6 +31,7 @@ from services.domain.events import (
     AdministrationPassed,
     Approved,
     Awarded,
+    CarriedForward,
     DocumentAttached,
     DocumentRejected,
     DocumentRemoved,
@@ -39,6 +40,7 @@ from services.domain.events import (
     Event,
     IndicatorClaimed,
     KrenovaJudged,
+    MinistryVerdictRecorded,
     ProfileUpdated,
     Proposed,
     Published,
@@ -58,6 +60,7 @@ from services.domain.events import (
 from services.domain.index_rules import available_years as index_years
 from services.domain.index_rules import design_min_words
 from services.domain.lifecycle import Command, Status, next_status
+from services.domain.ministry import VERDICT_LABELS, MinistryVerdict, Window
 from services.domain.rubric import Rubric
 from services.domain.values import (
     STAGE_ORDER,
@@ -103,6 +106,8 @@ EVENT_COMMANDS: dict[type[Event], Command] = {
     KrenovaJudged: Command.JUDGE,
     Shortlisted: Command.SHORTLIST,
     Awarded: Command.AWARD,
+    MinistryVerdictRecorded: Command.RECORD_MINISTRY_VERDICT,
+    CarriedForward: Command.CARRY_FORWARD,
 }
 
 FIELD_LABELS: dict[str, str] = {
@@ -113,7 +118,7 @@ FIELD_LABELS: dict[str, str] = {
     "kind": "Jenis inovasi",
     "form": "Bentuk inovasi",
     "theme": "Tematik",
-    "affair": "Urusan pemerintahan",
+    "urusan": "Urusan pemerintahan (utama)",
     "trial_date": "Waktu uji coba",
     "implementation_date": "Waktu penerapan",
     "design": f"Rancang bangun (minimal {MIN_DESIGN_WORDS} kata)",
@@ -160,6 +165,18 @@ class RevisionRound(msgspec.Struct, kw_only=True):
     response: str = ""
 
 
+class VerdictEntry(msgspec.Struct, frozen=True, kw_only=True):
+    """One decision of Kemendagri on the reported innovation, as recorded."""
+
+    year: int
+    verdict: MinistryVerdict
+    reason: str = ""
+    note: str = ""
+    decided_on: date | None = None
+    source: str = "manual"
+    recorded_at: str = ""
+
+
 class Judgement(msgspec.Struct, frozen=True, kw_only=True):
     """One Krenova judge's latest scores and weighted total (0–100)."""
 
@@ -204,6 +221,16 @@ class Innovation(Aggregate):
         self.shortlist_rank: int | None = None
         self.award: Award | None = None
         self.award_rank: int | None = None
+        # After the IGA report: the ministry's verdicts and the yearly entries of the same work.
+        self.ministry_verdicts: list[VerdictEntry] = []
+        self.carried_from: UUID | None = None
+        self.entry_no = 1
+        self.carried_to: dict[int, UUID] = {}
+
+    @property
+    def ministry_verdict(self) -> MinistryVerdict | None:
+        """The latest verdict: what the index reads."""
+        return self.ministry_verdicts[-1].verdict if self.ministry_verdicts else None
 
     # ==== commands ==============================================================================
 
@@ -233,6 +260,9 @@ class Innovation(Aggregate):
             raise InvalidValue("title", "Nama inovasi wajib diisi.")
         if call.kind == CallKind.KRENOVA and profile.krenova is None:
             profile = msgspec.structs.replace(profile, krenova=_empty_krenova())
+        _check_urusan(profile.urusan, profile.urusan_lain)
+        if profile.urusan_unmatched or profile.urusan_lain_unmatched:
+            raise InvalidValue("urusan", _UNMATCHED_READ_ONLY)
         innovation = cls(id)
         innovation._record(
             ctx,
@@ -252,6 +282,17 @@ class Innovation(Aggregate):
         changes = {k: v for k, v in patch.changed().items() if getattr(self.profile, k) != v}
         if "title" in changes and not str(changes["title"]).strip():
             raise InvalidValue("title", "Nama inovasi wajib diisi.")
+        if changes.get("urusan_unmatched") or changes.get("urusan_lain_unmatched"):
+            raise InvalidValue("urusan", _UNMATCHED_READ_ONLY)
+        if "urusan" in changes or "urusan_lain" in changes:
+            main = changes.get("urusan", self.profile.urusan)
+            others = changes.get("urusan_lain", self.profile.urusan_lain)
+            _check_urusan(main, others)
+            # Picking a code settles the old free text it replaces ("perlu dipilih ulang").
+            if "urusan" in changes and self.profile.urusan_unmatched:
+                changes["urusan_unmatched"] = ""
+            if "urusan_lain" in changes and self.profile.urusan_lain_unmatched:
+                changes["urusan_lain_unmatched"] = ()
         krenova = changes.get("krenova")
         if krenova is not None and len(krenova.members) > 5:
             raise InvalidValue("krenova.members", "Kelompok Krenova paling banyak 5 orang.")
@@ -417,7 +458,7 @@ class Innovation(Aggregate):
         self._allow(ctx, Command.ESTABLISH)
         if not sk_number.strip():
             raise InvalidValue("sk_number", "Nomor SK wajib diisi.")
-        self._record(ctx, Established, sk_number=sk_number.strip(), sk_date=sk_date)
+        self._record(ctx, Established, sk_number=sk_number.strip(), sk_date=sk_date, **self._seen())
 
     def select_for_iga(self, ctx: Context, year: int) -> None:
         self._allow(ctx, Command.SELECT_FOR_IGA)
@@ -444,7 +485,7 @@ class Innovation(Aggregate):
         self._allow(ctx, Command.PUBLISH)
         if self.published:
             raise InvalidValue("published", "Inovasi ini sudah dipublikasikan.")
-        self._record(ctx, Published)
+        self._record(ctx, Published, **self._seen())
 
     # ---- Krenova judging -----------------------------------------------------------------------
 
@@ -513,6 +554,150 @@ class Innovation(Aggregate):
         if rank < 1:
             raise InvalidValue("rank", "Peringkat pemenang dimulai dari 1.")
         self._record(ctx, Awarded, award=award, rank=rank, note=note, **self._seen())
+
+    # ---- after the IGA report --------------------------------------------------------------
+
+    def record_ministry_verdict(
+        self,
+        ctx: Context,
+        *,
+        year: int,
+        verdict: MinistryVerdict,
+        reason: str = "",
+        note: str = "",
+        decided_on: date | None = None,
+        source: str = "manual",
+        import_id: UUID | None = None,
+    ) -> None:
+        """Record Kemendagri's decision on this reported innovation (refused when it repeats the
+        latest one, so importing the same file twice records nothing new)."""
+        self._allow(ctx, Command.RECORD_MINISTRY_VERDICT)
+        self._require_kind(CallKind.ANNUAL, "Usulan Krenova tidak dinilai Kemendagri.")
+        if year != self.iga_year:
+            raise InvalidValue(
+                "year", f"Inovasi ini dilaporkan untuk IGA tahun {self.iga_year}, bukan {year}."
+            )
+        reason, note = reason.strip(), note.strip()
+        if verdict == MinistryVerdict.REJECTED and not reason:
+            raise InvalidValue("reason", "Alasan penolakan Kemendagri wajib diisi.")
+        if verdict in (
+            MinistryVerdict.NOMINATED,
+            MinistryVerdict.FIELD_VISIT,
+            MinistryVerdict.AWARD,
+        ) and self.ministry_verdict in (None, MinistryVerdict.REJECTED):
+            raise InvalidValue(
+                "verdict",
+                f"'{VERDICT_LABELS[verdict]}' hanya untuk inovasi yang sudah diterima Kemendagri.",
+            )
+        if self.repeats_latest_verdict(verdict, reason, note):
+            raise InvalidValue("verdict", "Keputusan Kemendagri ini sudah tercatat.")
+        self._record(
+            ctx,
+            MinistryVerdictRecorded,
+            year=year,
+            verdict=verdict,
+            reason=reason,
+            note=note,
+            decided_on=decided_on,
+            source=source,
+            import_id=import_id,
+        )
+
+    def repeats_latest_verdict(self, verdict: MinistryVerdict, reason: str, note: str) -> bool:
+        latest = self.ministry_verdicts[-1] if self.ministry_verdicts else None
+        return latest is not None and (latest.verdict, latest.reason, latest.note) == (
+            verdict,
+            reason.strip(),
+            note.strip(),
+        )
+
+    def carry_forward(
+        self,
+        ctx: Context,
+        *,
+        to_id: UUID,
+        call: Call,
+        submitter_kind: str,
+        rubric: Rubric,
+        window: Window,
+        max_entries: int,
+    ) -> Innovation:
+        """ "Bawa ke tahun berikutnya": a new draft in a later year's open call with this profile
+        and these documents (same stored files), linked both ways. Refused outside the target
+        year's eligibility window and beyond the number of entries one innovation may have."""
+        self._allow(ctx, Command.CARRY_FORWARD)
+        self._require_kind(CallKind.ANNUAL, "Usulan Krenova tidak dibawa ke tahun berikutnya.")
+        if call.kind != CallKind.ANNUAL:
+            raise InvalidValue("call_id", "Tujuan harus panggilan inovasi tahunan.")
+        if call.budget_year <= self.budget_year:
+            raise InvalidValue(
+                "call_id",
+                f"Panggilan tujuan (tahun {call.budget_year}) harus setelah tahun "
+                f"{self.budget_year}.",
+            )
+        if call.budget_year in self.carried_to:
+            raise InvalidValue(
+                "call_id",
+                f"Inovasi ini sudah dibawa ke tahun {call.budget_year} "
+                f"(draf {self.carried_to[call.budget_year]}).",
+            )
+        if self.entry_no + 1 > max_entries:
+            raise InvalidValue(
+                "entry_no",
+                f"Satu inovasi paling banyak diikutkan {max_entries} kali; ini sudah keikutsertaan "
+                f"ke-{self.entry_no}.",
+            )
+        started = self.profile.implementation_date or self.profile.trial_date
+        if started is None:
+            raise InvalidValue(
+                "implementation_date",
+                "Waktu penerapan belum diisi, sehingga kelayakan tahun berikutnya tidak dapat "
+                "diperiksa.",
+            )
+        if not window.start <= started <= window.end:
+            raise InvalidValue(
+                "implementation_date",
+                f"Waktu penerapan {started.isoformat()} di luar {window.name} untuk tahun "
+                f"{window.year} ({window.start.isoformat()} s.d. {window.end.isoformat()}).",
+            )
+        if submitter_kind not in call.eligible_kinds:
+            raise NotAllowed(
+                f"Pengusul jenis '{submitter_kind}' tidak termasuk peserta panggilan "
+                f"'{call.title}'.",
+                eligible=list(call.eligible_kinds),
+            )
+        call.ensure_open(ctx.timestamp())
+        copy = type(self)(to_id)
+        copy._record(
+            ctx,
+            Proposed,
+            call_id=call.id,
+            call_kind=call.kind,
+            organisation_id=self.organisation_id,
+            submitter_id=ctx.actor.account_id,
+            budget_year=call.budget_year,
+            rubric_year=call.rubric_year,
+            profile=self.profile,
+            carried_from=self.id,
+            entry_no=self.entry_no + 1,
+        )
+        known = {ind.no for ind in rubric.indicators}
+        for state in self.documents.values():
+            if state.removed:
+                continue
+            doc = state.document
+            copy._record(
+                ctx,
+                DocumentAttached,
+                document=msgspec.structs.replace(
+                    doc,
+                    doc_id=uuid5(to_id, str(doc.doc_id)),
+                    replaces=None,
+                    indicator=doc.indicator if doc.indicator in known else None,
+                ),
+            )
+        self._record(ctx, CarriedForward, to_id=to_id, to_year=call.budget_year, call_id=call.id)
+        return copy
 
     def krenova_mean(self) -> Decimal | None:
         """The mean of the judges' weighted totals, 2 decimals (None before any judging)."""
@@ -637,7 +822,7 @@ class Innovation(Aggregate):
             "kind": p.kind is not None,
             "form": p.form is not None,
             "theme": p.theme is not None,
-            "affair": bool(p.affair.strip()),
+            "urusan": bool(p.urusan),
             "design": p.design.word_count() >= design_min_words(self.rubric_year),
             "goals": bool(p.goals.strip()),
             "benefits": bool(p.benefits.strip()),
@@ -693,6 +878,7 @@ class Innovation(Aggregate):
         self.organisation_id, self.submitter_id = e.organisation_id, e.submitter_id
         self.budget_year, self.rubric_year = e.budget_year, e.rubric_year
         self.profile = e.profile
+        self.carried_from, self.entry_no = e.carried_from, e.entry_no
 
     @applies(ProfileUpdated)
     def _profile_updated(self, e: ProfileUpdated) -> None:
@@ -791,6 +977,24 @@ class Innovation(Aggregate):
             changes["implementation_date"] = e.on
         self.profile = msgspec.structs.replace(self.profile, **changes)
 
+    @applies(MinistryVerdictRecorded)
+    def _ministry_verdict(self, e: MinistryVerdictRecorded) -> None:
+        self.ministry_verdicts.append(
+            VerdictEntry(
+                year=e.year,
+                verdict=e.verdict,
+                reason=e.reason,
+                note=e.note,
+                decided_on=e.decided_on,
+                source=e.source,
+                recorded_at=e.timestamp.isoformat(),
+            )
+        )
+
+    @applies(CarriedForward)
+    def _carried_forward(self, e: CarriedForward) -> None:
+        self.carried_to[e.to_year] = e.to_id
+
     @applies(Published)
     def _published(self, e: Published) -> None:
         self.published = True
@@ -866,6 +1070,11 @@ class Innovation(Aggregate):
             modified_on=self.modified_on.isoformat() if self.modified_on else None,
             submitted_at=self.submitted_at,
             krenova=self.krenova_judging() if self.call_kind == CallKind.KRENOVA else None,
+            ministry_verdict=self.ministry_verdict,
+            ministry_verdicts=list(self.ministry_verdicts),
+            carried_from=self.carried_from,
+            entry_no=self.entry_no,
+            carried_to={str(year): id for year, id in sorted(self.carried_to.items())},
         )
 
     def krenova_judging(self) -> KrenovaJudging:
@@ -924,6 +1133,11 @@ class InnovationState(msgspec.Struct, kw_only=True):
     modified_on: str | None
     submitted_at: str | None
     krenova: KrenovaJudging | None = None
+    ministry_verdict: MinistryVerdict | None = None
+    ministry_verdicts: list[VerdictEntry] = []
+    carried_from: UUID | None = None
+    entry_no: int = 1
+    carried_to: dict[str, UUID] = {}
 
 
 class KrenovaJudging(msgspec.Struct, kw_only=True):
@@ -950,6 +1164,28 @@ def _known_indicator(rubric: Rubric, no: int) -> None:
     if no not in {ind.no for ind in rubric.indicators}:
         raise InvalidValue(
             "indicator", f"Indikator {no} tidak ada dalam rubrik tahun {rubric.year}."
+        )
+
+
+_UNMATCHED_READ_ONLY = (
+    "Teks urusan lama hanya berasal dari data lama; pilih kode urusan dari daftar urusan."
+)
+
+
+def _check_urusan(main: str, others: Sequence[str]) -> None:
+    """Codes from the fixed list only; the main urusan is not repeated among the others."""
+    if main and not urusan.is_known(main):
+        raise InvalidValue("urusan", f"Kode urusan '{main}' tidak ada dalam daftar urusan.")
+    unknown = [code for code in others if not urusan.is_known(code)]
+    if unknown:
+        raise InvalidValue(
+            "urusan_lain", f"Kode urusan tidak ada dalam daftar urusan: {', '.join(unknown)}."
+        )
+    if len(set(others)) != len(others):
+        raise InvalidValue("urusan_lain", "Urusan beririsan tidak boleh berulang.")
+    if main and main in others:
+        raise InvalidValue(
+            "urusan_lain", "Urusan utama tidak perlu diulang sebagai urusan beririsan."
         )
 
 

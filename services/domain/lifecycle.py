@@ -78,6 +78,8 @@ class Command(StrEnum):
     JUDGE = "judge"
     SHORTLIST = "shortlist"
     AWARD = "award"
+    RECORD_MINISTRY_VERDICT = "record_ministry_verdict"
+    CARRY_FORWARD = "carry_forward"
 
 
 COMMAND_LABELS: dict[str, str] = {
@@ -105,6 +107,8 @@ COMMAND_LABELS: dict[str, str] = {
     Command.JUDGE: "nilai Krenova",
     Command.SHORTLIST: "masukkan nominasi",
     Command.AWARD: "tetapkan pemenang",
+    Command.RECORD_MINISTRY_VERDICT: "catat keputusan Kemendagri",
+    Command.CARRY_FORWARD: "bawa ke tahun berikutnya",
 }
 
 
@@ -167,6 +171,10 @@ def _rows() -> Iterable[Transition]:
     yield Transition(S.SCORED, C.SHORTLIST, ADMIN, S.SHORTLISTED)
     yield Transition(S.SHORTLISTED, C.AWARD, ADMIN, S.AWARDED)
     yield Transition(S.AWARDED, C.PUBLISH, ADMIN)
+    # After the report: the ministry's verdicts, and entering the innovation again next year.
+    yield Transition(S.REPORTED_TO_IGA, C.RECORD_MINISTRY_VERDICT, ADMIN)
+    for source in DECIDED:
+        yield Transition(source, C.CARRY_FORWARD, frozenset({R.OPERATOR, R.ADMIN}))
 
 
 TRANSITIONS: tuple[Transition, ...] = tuple(_rows())
@@ -174,7 +182,9 @@ TRANSITIONS: tuple[Transition, ...] = tuple(_rows())
 KRENOVA_ONLY: frozenset[Command] = frozenset(
     {C.PASS_ADMINISTRATION, C.FAIL_ADMINISTRATION, C.JUDGE, C.SHORTLIST, C.AWARD}
 )
-ANNUAL_ONLY: frozenset[Command] = frozenset({C.SCORE, C.SELECT_FOR_IGA, C.REPORT_TO_IGA})
+ANNUAL_ONLY: frozenset[Command] = frozenset(
+    {C.SCORE, C.SELECT_FOR_IGA, C.REPORT_TO_IGA, C.RECORD_MINISTRY_VERDICT, C.CARRY_FORWARD}
+)
 _INDEX: dict[tuple[Status, Command], Transition] = {(t.source, t.command): t for t in TRANSITIONS}
 assert len(_INDEX) == len(TRANSITIONS), "the lifecycle table has a duplicate row"
 

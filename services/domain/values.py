@@ -147,8 +147,12 @@ class Profile(msgspec.Struct, frozen=True, kw_only=True):
     kind: InnovationKind | None = None
     form: InnovationForm | None = None
     theme: Theme | None = None
-    affair: str = ""
-    other_affairs: tuple[str, ...] = ()
+    urusan: str = ""  # main urusan code (services.domain.urusan), "" when not chosen
+    urusan_lain: tuple[str, ...] = ()  # overlapping urusan codes
+    # Free text of records made before urusan were codes that matched no code: kept and shown
+    # as "perlu dipilih ulang" until the submitter picks a code (only upcasting sets them).
+    urusan_unmatched: str = ""
+    urusan_lain_unmatched: tuple[str, ...] = ()
     trial_date: date | None = None
     implementation_date: date | None = None
     design: Design = Design()
@@ -172,8 +176,10 @@ class ProfilePatch(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True
     kind: InnovationKind | None | UnsetType = UNSET
     form: InnovationForm | None | UnsetType = UNSET
     theme: Theme | None | UnsetType = UNSET
-    affair: str | UnsetType = UNSET
-    other_affairs: tuple[str, ...] | UnsetType = UNSET
+    urusan: str | UnsetType = UNSET
+    urusan_lain: tuple[str, ...] | UnsetType = UNSET
+    urusan_unmatched: str | UnsetType = UNSET
+    urusan_lain_unmatched: tuple[str, ...] | UnsetType = UNSET
     trial_date: date | None | UnsetType = UNSET
     implementation_date: date | None | UnsetType = UNSET
     design: Design | UnsetType = UNSET
@@ -208,6 +214,25 @@ class Document(msgspec.Struct, frozen=True, kw_only=True):
     indicator: int | None = None
     replaces: UUID | None = None
     url: str = ""  # for video links: no bytes are stored
+    # On the public face of a published innovation (catalogue, anonymous API, downloads). Set by
+    # the uploader; recorded with the attachment; older records without it are not public.
+    public: bool = False
+
+
+#: Kinds public unless the uploader says otherwise: the innovation video is made to be shown
+#: (the IID form asks for a publicly viewable video). Everything else (SK, SOP, budget files,
+#: reports, photos that may show citizens) stays internal unless marked public.
+PUBLIC_BY_DEFAULT: frozenset[DocumentKind] = frozenset({DocumentKind.VIDEO})
+
+
+class SpdValues(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """Raw values of one SPD row as the owning organisation enters them: T-1 and T-2 figures,
+    a count, or the chosen option (only what the row's kind needs; see services/spd/rows.py)."""
+
+    t1: Decimal | None = None
+    t2: Decimal | None = None
+    value: Decimal | None = None
+    choice: str | None = None
 
 
 class RevisionItem(msgspec.Struct, frozen=True, kw_only=True):

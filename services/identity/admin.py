@@ -22,12 +22,13 @@ from services.domain.values import OrganisationKind
 from services.identity.accounts import AccountAdmin
 from services.identity.policy import admin_only
 from services.web.context import command_context, runtime_of
+from services.web.limits import Code, Name, Note, Password, RequiredCode, RequiredName
 
 
 class OrganisationCreate(msgspec.Struct, forbid_unknown_fields=True):
     kind: OrganisationKind
-    code: str = msgspec.field()
-    name: str = msgspec.field()
+    code: RequiredCode = msgspec.field()
+    name: RequiredName = msgspec.field()
 
 
 class OrganisationView(msgspec.Struct):
@@ -39,13 +40,13 @@ class OrganisationView(msgspec.Struct):
 
 
 class AccountCreate(msgspec.Struct, forbid_unknown_fields=True):
-    username: str
-    full_name: str
+    username: RequiredCode
+    full_name: RequiredName
     role: Role
-    password: str
-    email: str = ""
+    password: Password
+    email: Name = ""
     organisation_id: UUID | None = None
-    phone: str = ""
+    phone: Code = ""
 
 
 class AccountRecord(msgspec.Struct):
@@ -60,7 +61,7 @@ class AccountRecord(msgspec.Struct):
 
 
 class DisableRequest(msgspec.Struct, forbid_unknown_fields=True):
-    reason: str = ""
+    reason: Note = ""
 
 
 class RoleChange(msgspec.Struct, forbid_unknown_fields=True):
@@ -72,7 +73,7 @@ class OrganisationAssignment(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class PasswordResetRequest(msgspec.Struct, forbid_unknown_fields=True):
-    password: str
+    password: Password
 
 
 def _admin(request: Request[Any, Any, Any]) -> AccountAdmin:

@@ -17,18 +17,21 @@ from services.identity import admin
 from services.identity.auth import COOKIE, principal_for, token_from
 from services.identity.passwords import verify_password
 from services.identity.principal import Principal
+from services.identity.throttle import client_address, device_cookie, known_device, login_throttle
 from services.runtime import Runtime
 from services.store import NotFound
 from services.web.context import principal_of, runtime_of
+from services.web.http import PROBLEM_TEXT, problem_specs
+from services.web.limits import Code, Password
 from services.web.problems import problem
-from services.web.security import LOGIN_RATE_LIMIT, client_address, login_throttle
+from services.web.security import LOGIN_RATE_LIMIT
 
 log = logging.getLogger("sirisma.auth")
 
 
 class LoginRequest(msgspec.Struct, forbid_unknown_fields=True):
-    username: str = msgspec.field()
-    password: str = msgspec.field()
+    username: Code = msgspec.field()
+    password: Password = msgspec.field()
 
 
 class AccountView(msgspec.Struct):
@@ -66,45 +69,57 @@ def _check_credentials(runtime: Runtime, username: str, password: str) -> Princi
     return principal_for(runtime, account.id) if (ok and account) else None
 
 
+LOGIN_PROBLEMS = {
+    **PROBLEM_TEXT,
+    401: "Nama pengguna atau kata sandi salah",
+    415: "Isi harus application/json",
+    429: "Terlalu banyak percobaan; lihat Retry-After",
+}
+
+
 @post(
     "/api/auth/login",
     tags=["auth"],
     status_code=200,
     summary="Masuk",
     middleware=[LOGIN_RATE_LIMIT.middleware],
+    opt={"anonymous": True},  # services/web/input_guard.py
+    responses=problem_specs(LOGIN_PROBLEMS, (400, 401, 415, 429)),
 )
 async def login(
     request: Request[Any, Any, Any], data: JSONBody[LoginRequest]
 ) -> Response[LoginResponse]:
-    """Same answer, same work for a wrong password and an unknown account; throttled per
-    account name and per client address (services.web.security)."""
+    """Same answer, same work for a wrong password and an unknown account; failures slow down
+    the caller (user name and address, address, user name), never a known device of the user
+    (services.web.security.LoginThrottle)."""
     runtime = runtime_of(request)
     username = data.username.strip().lower()[:128]
     client = client_address(request)
     throttle = login_throttle(request)
-    wait = await throttle.retry_after(username, client)
+    device = known_device(request, runtime.settings.secret_key, username)
+    wait = await throttle.retry_after(username, client, device)
     if wait is not None:
         log.warning(
             "login throttled",
             extra={"username": username, "client": client, "route": request.url.path},
         )
-        minutes = max(1, -(-wait // 60))
+        when = f"{wait} detik" if wait < 120 else f"{-(-wait // 60)} menit"
         raise problem(
             429,
-            f"Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam {minutes} menit.",
+            f"Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam {when}.",
             "too-many-attempts",
             headers={"Retry-After": str(wait)},
             retry_after=wait,
         )
     principal = await sync_to_thread(_check_credentials, runtime, username, data.password)
     if principal is None or principal.account_id is None:
-        await throttle.failed(username, client)
+        await throttle.failed(username, client, device)
         log.info(
             "login failed",
             extra={"username": username, "client": client, "route": request.url.path},
         )
         raise problem(401, "Nama pengguna atau kata sandi salah.", "invalid-credentials")
-    await throttle.succeeded(username)
+    await throttle.succeeded(username, client, device)
     token, expires = await sync_to_thread(runtime.sessions.issue, principal.account_id)
     log.info("login", extra={"account_id": str(principal.account_id), "client": client})
     return Response(
@@ -118,12 +133,20 @@ async def login(
                 secure=runtime.settings.https,
                 max_age=int(runtime.settings.token_ttl_hours * 3600),
                 path="/",
-            )
+            ),
+            device_cookie(runtime.settings.secret_key, username, device, runtime.settings.https),
         ],
     )
 
 
-@post("/api/auth/logout", tags=["auth"], sync_to_thread=True, status_code=204, summary="Keluar")
+@post(
+    "/api/auth/logout",
+    tags=["auth"],
+    sync_to_thread=True,
+    status_code=204,
+    summary="Keluar",
+    opt={"anonymous": True},  # services/web/input_guard.py
+)
 def logout(request: Request[Any, Any, Any]) -> Response[None]:
     token, _ = token_from(request)
     if token:

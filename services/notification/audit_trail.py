@@ -9,6 +9,12 @@ Changing, adding or deleting a record of a sealed day changes that day's ``recor
 rewriting the digest too needs the secret key; deleting a day's digest breaks the chain of the
 next day (days are contiguous). ``verify`` recomputes everything and names the first broken day.
 
+The records are derived from the events, so the same run also signs the EVENT CHAIN's day roots
+with the server's Ed25519 key (``services.audit.seals``), and ``verify`` (given the event store)
+recomputes every link from the stored events and holds them to those signed roots: an event
+rewritten by a superuser, link recomputed, fails there even though its record digest still
+matches.
+
 A day is sealed only when it is complete: the day is over, the relay has planned past its end
 (plus a grace for clocks of concurrent writers) or has caught up with the log, and every audit
 task of the day is done. A dead audit task therefore holds sealing back until an admin retries
@@ -94,8 +100,17 @@ def _complete(tx: Tx, day: date, tracking: dict[str, Any], head: int) -> bool:
 
 
 def seal(rt: Services, now: datetime | None = None) -> list[str]:
-    """Seal every complete day not yet sealed, in order; returns the days sealed."""
+    """Seal every complete day not yet sealed, in order; returns the days sealed.
+
+    Then sign the event chain's finished days (their completeness does not wait for the audit
+    workers: the roots are computed from the events themselves)."""
     moment = now or utcnow()
+    sealed = _seal_records(rt, moment)
+    _seal_event_roots(rt, moment)
+    return sealed
+
+
+def _seal_records(rt: Services, moment: datetime) -> list[str]:
     today = moment.astimezone(JAKARTA).date()
     secret = rt.settings.secret_key
     head = rt.store.max_notification_id()
@@ -130,6 +145,20 @@ def seal(rt: Services, now: datetime | None = None) -> list[str]:
     return sealed
 
 
+def _seal_event_roots(rt: Services, moment: datetime) -> None:
+    from services.audit.keys import SigningKeyMissing, signer_of
+    from services.audit.seals import seal_days
+
+    try:
+        signer = signer_of(rt.settings, getattr(rt, "extensions", {}))
+    except SigningKeyMissing as exc:
+        log.error("event-chain day roots not signed: %s", exc)
+        return
+    roots = seal_days(rt.store, rt.db, signer, moment)
+    if roots:
+        log.info("signed event-chain day roots %s … %s", roots[0].day, roots[-1].day)
+
+
 class DigestReport(msgspec.Struct, frozen=True, kw_only=True):
     ok: bool
     days_checked: int
@@ -138,10 +167,41 @@ class DigestReport(msgspec.Struct, frozen=True, kw_only=True):
     problem: str | None = None
     last_sealed_day: str | None = None
     unsealed_records: int = 0
+    event_roots: Any = None  # services.audit.integrity.SealReport, when the store was given
 
 
-def verify(db: Database, secret: str) -> DigestReport:
-    """Recompute the chain; the first day whose records, digest or link do not match fails."""
+def verify(db: Database, secret: str, store: Any = None) -> DigestReport:
+    """Recompute the chain; the first day whose records, digest or link do not match fails.
+
+    With ``store``, the event chain is recomputed from the stored events and held to the signed
+    day roots too (``event_roots``); a difference there fails the report.
+    """
+    report = _verify_records(db, secret)
+    if store is None:
+        return report
+    from services.audit.integrity import verify_store
+    from services.audit.keys import SigningKeyMissing, load_signer
+    from services.audit.seals import live_inputs, trusted_keys
+
+    try:
+        signer = load_signer(store.settings)
+    except SigningKeyMissing:
+        signer = None
+    live = verify_store(store, seals=live_inputs(db, trusted_keys(store, signer)))
+    roots = live.seals
+    if roots is None or roots.ok:
+        return msgspec.structs.replace(report, event_roots=roots)
+    return msgspec.structs.replace(
+        report,
+        ok=False,
+        first_broken_day=report.first_broken_day
+        or (roots.first_break.day if roots.first_break else None),
+        problem=report.problem or roots.message,
+        event_roots=roots,
+    )
+
+
+def _verify_records(db: Database, secret: str) -> DigestReport:
     with db.transaction() as tx:
         digests = tx.rows(
             "SELECT day, record_count, records_hash, previous_digest, digest "

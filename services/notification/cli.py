@@ -174,12 +174,13 @@ def seal_digests() -> None:
 
 @digests.command("verify")
 def verify_digests() -> None:
-    """Recompute the digest chain; exit 1 at the first broken day."""
+    """Recompute the digest chain and the signed event-chain day roots; exit 1 at the first
+    broken day (or changed event)."""
     from services.notification import audit_trail
 
     rt = _runtime()
     try:
-        report = audit_trail.verify(rt.db, rt.settings.secret_key)
+        report = audit_trail.verify(rt.db, rt.settings.secret_key, rt.store)
     finally:
         rt.close()
     click.echo(json.dumps(msgspec.to_builtins(report), indent=2, ensure_ascii=False))

@@ -47,6 +47,7 @@ class EmbeddedRunner:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        self.planner = relay.Planner(rt)
 
     # -- one round ---------------------------------------------------------------------------
 
@@ -95,8 +96,8 @@ class EmbeddedRunner:
         head = self.rt.store.max_notification_id()
         planned = 0
         if head != self._planned_head:
-            planned = relay.plan_batch(self.rt, BATCH)
-            if planned < BATCH:  # caught up with the log as it was when we looked
+            planned = self.planner.plan(BATCH)
+            if self.planner.caught_up:  # with the log as it was when we looked
                 self._planned_head = head
         if self._planned_head == head and (self._next_scan is None or moment >= self._next_scan):
             # Scans read the relay's directory, so they wait until it has caught up.

@@ -16,25 +16,33 @@ Two steps per round, each safe to crash in:
    sent twice performs its side effect once.
 
 On PostgreSQL a relay holds an advisory lock while active; a second relay waits as a hot standby.
+
+No single event stops the planning (``Planner``): when a batch fails, the next events are
+planned one per transaction; one that fails ``attempts`` times is quarantined
+(``services.quarantine``, follower ``relay``) in the transaction that moves the position past
+it, keeping only its audit task (so the audit trail still shows the gap as unfinished work),
+and ``sirisma projections retry-quarantined`` plans it again later.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import sqlite3
 import threading
 import zlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from services import quarantine
 from services.db import Tx
 from services.notification import outbox, rules
 from services.notification.delivery import Services
 from services.notification.outbox import Due, Key
 from services.notification.rules import AUDIT, Planned
 from services.notification.schema import parse_stamp, stamp, utcnow
-from services.store import decode_event
+from services.store import EventStore, decode_event
 
 log = logging.getLogger("sirisma.notification.relay")
 
@@ -96,6 +104,30 @@ class Tracking:
         )
 
 
+def _audit_only(notification_id: int, topic: str) -> Planned:
+    """The audit task of an event the relay cannot plan otherwise (undecodable, quarantined):
+    it fails into a dead letter, which holds back sealing of its day until someone looks."""
+    return Planned(
+        source_key=rules.event_source(notification_id),
+        recipient_id="",
+        channel=AUDIT,
+        kind="audit",
+        payload={"topic": topic},
+        notification_id=notification_id,
+    )
+
+
+def _plan_one(
+    tx: Tx, notification_id: int, topic: str, state: bytes, email: bool
+) -> tuple[list[Planned], str | None]:
+    try:
+        event = decode_event(topic, state)
+    except Exception:  # an undecodable record still gets its audit task (dead-lettered)
+        log.exception("cannot decode notification %s (%s)", notification_id, topic)
+        return [_audit_only(notification_id, topic)], None
+    return rules.plan_event(tx, notification_id, event, email=email), stamp(event.timestamp)
+
+
 def plan_batch(rt: Services, limit: int = 500) -> int:
     """Plan the next events of the log (step 1); returns how many events were planned."""
     tracking = Tracking()
@@ -108,26 +140,98 @@ def plan_batch(rt: Services, limit: int = 500) -> int:
         planned: list[Planned] = []
         last_event_at: str | None = None
         for n in batch:
-            try:
-                event = decode_event(n.topic, n.state)
-            except Exception:  # an undecodable record still gets its audit task (dead-lettered)
-                log.exception("cannot decode notification %s (%s)", n.id, n.topic)
-                planned.append(
-                    Planned(
-                        source_key=rules.event_source(n.id),
-                        recipient_id="",
-                        channel=AUDIT,
-                        kind="audit",
-                        payload={"topic": n.topic},
-                        notification_id=n.id,
-                    )
-                )
-                continue
-            last_event_at = stamp(event.timestamp)
-            planned.extend(rules.plan_event(tx, n.id, event, email=email))
+            found, moment = _plan_one(tx, n.id, n.topic, n.state, email)
+            planned.extend(found)
+            last_event_at = moment or last_event_at
         outbox.insert(tx, planned)
         tracking.advance(tx, batch[-1].id, last_event_at)
     return len(batch)
+
+
+def replan_one(tx: Tx, store: EventStore, notification_id: int, *, email: bool) -> None:
+    """Plan one (quarantined) event again, serialised with the relay by its tracking row; its
+    side effects keep their keys, so whatever was planned before is not planned twice."""
+    Tracking().read(tx, lock=True)
+    found = store.notifications(notification_id, 1)
+    if not found or found[0].id != notification_id:
+        raise LookupError(f"notification {notification_id} is not in the log")
+    n = found[0]
+    planned, _ = _plan_one(tx, n.id, n.topic, n.state, email)
+    outbox.insert(tx, planned)
+
+
+DEFAULT_ATTEMPTS = 5
+
+
+def _transient(exc: BaseException) -> bool:
+    """A lost connection or a busy SQLite file: retried as long as it takes, never counted."""
+    import psycopg
+
+    if isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError)):
+        return True
+    return isinstance(exc, sqlite3.OperationalError)
+
+
+class Planner:
+    """``plan_batch`` for a loop (the relay, the embedded runner): no single event stops it.
+
+    A failed batch is planned again one event per call; an event failing ``attempts`` calls in
+    a row is quarantined and the position moves past it. The caller's loop keeps its backoff:
+    ``plan`` re-raises every failure that did not end in quarantine.
+    """
+
+    def __init__(self, rt: Services, attempts: int = DEFAULT_ATTEMPTS) -> None:
+        self.rt = rt
+        self.attempts = max(1, attempts)
+        self.failures = 0
+        self.one_by_one = 0  # events still to plan one per transaction after a failed batch
+        self.caught_up = False  # the last call planned everything there was
+
+    def plan(self, limit: int = 500) -> int:
+        single = self.one_by_one > 0 or limit == 1
+        self.caught_up = False
+        try:
+            planned = plan_batch(self.rt, 1 if single else limit)
+        except Exception as exc:
+            if _transient(exc):
+                raise
+            if not single:
+                log.warning("planning %d events failed (%s); one by one now", limit, exc)
+                self.one_by_one = limit
+                return 0
+            self.failures += 1
+            if self.failures < self.attempts:
+                raise
+            return self._quarantine(exc)
+        self.failures = 0
+        self.one_by_one = max(self.one_by_one - 1, 0) if planned else 0
+        self.caught_up = planned < (1 if single else limit)
+        return planned
+
+    def _quarantine(self, exc: BaseException) -> int:
+        tracking = Tracking()
+        with self.rt.db.transaction() as tx:
+            row = tracking.read(tx, lock=True)
+            found = self.rt.store.notifications(int(row["position"]) + 1, 1)
+            if not found:
+                return 0
+            n = found[0]
+            error = quarantine.error_text(exc)
+            quarantine.record(
+                tx, quarantine.RELAY, n.id, n.topic, str(n.originator_id), error, self.failures
+            )
+            outbox.insert(tx, [_audit_only(n.id, n.topic)])
+            tracking.advance(tx, n.id, row["last_event_at"])
+        log.error(
+            "relay: notification %d (%s) quarantined after %d attempts: %s",
+            n.id,
+            n.topic,
+            self.failures,
+            error,
+        )
+        self.failures = 0
+        self.one_by_one = max(self.one_by_one - 1, 0)
+        return 1
 
 
 DIRECTORY_TABLES = (
@@ -241,10 +345,11 @@ class Relay:
         self.batch = batch
         self.lock = AdvisoryLock(rt.settings.database_url) if rt.settings.is_postgres else None
         self.broker_up = True
+        self.planner = Planner(rt)
 
     def step(self) -> int:
         """One round (plan, then dispatch); returns the work done (0 = idle)."""
-        work = plan_batch(self.rt, self.batch)
+        work = self.planner.plan(self.batch)
         if self.dispatcher is not None:
             try:
                 work += self.dispatcher.dispatch_batch()

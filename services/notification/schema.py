@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from services.db import Tx
+
 STAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
@@ -173,3 +175,37 @@ SCHEMA = [
         sealed_at TEXT NOT NULL
     )""",
 ]
+
+
+#: Audit-trail records are append-only, like the event log they describe: a record is written
+#: once by its task (``INSERT … ON CONFLICT DO NOTHING``) and never changed or removed; the daily
+#: digests catch tampering by whoever bypasses this, the trigger stops everyone else.
+APPEND_ONLY_TABLES = ("notification_audit_records",)
+APPEND_ONLY_MESSAGE = "SI-RISMA: catatan jejak audit hanya dapat ditambah (append-only)"
+
+
+def upgrade(tx: Tx) -> None:
+    """Install the append-only triggers (idempotent; serialised with other processes)."""
+    for table in APPEND_ONLY_TABLES:
+        if tx.dialect == "postgres":
+            tx.execute("SELECT pg_advisory_xact_lock(hashtext('sirisma-schema'))")
+            tx.execute(
+                "CREATE OR REPLACE FUNCTION sirisma_records_append_only() RETURNS trigger "
+                "LANGUAGE plpgsql AS $$BEGIN RAISE EXCEPTION USING MESSAGE = "
+                f"'{APPEND_ONLY_MESSAGE} (' || TG_OP || ' ' || TG_TABLE_NAME || ')', "
+                "ERRCODE = 'insufficient_privilege'; END$$"
+            )
+            tx.execute(
+                f"CREATE OR REPLACE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON "
+                f"{table} FOR EACH ROW EXECUTE FUNCTION sirisma_records_append_only()"
+            )
+            tx.execute(
+                f"CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+                "FOR EACH STATEMENT EXECUTE FUNCTION sirisma_records_append_only()"
+            )
+            continue
+        for op in ("UPDATE", "DELETE"):
+            tx.execute(
+                f"CREATE TRIGGER IF NOT EXISTS {table}_no_{op.lower()} BEFORE {op} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY_MESSAGE}'); END"
+            )

@@ -15,7 +15,9 @@ The run folder keeps the data between runs: ``postgres/`` (the cluster's data di
 whenever one changes; tools and the system test read it).
 
 PostgreSQL listens on 127.0.0.1 only, with trust authentication: a development and test shape,
-not a production one. As root, PostgreSQL runs as the unprivileged system user ``sirisma``.
+not a production one. As in compose, ``migrate`` runs as the owner role and every service as the
+app role (services/db_roles.py), which may only read and append to the event log. As root,
+PostgreSQL runs as the unprivileged system user ``sirisma``.
 """
 
 from __future__ import annotations
@@ -56,11 +58,14 @@ COMMANDS: dict[str, list[str]] = {
 }
 # Variables the cluster sets itself; any other SIRISMA_* of the caller (SMTP, SLA …) passes on.
 OWN_SETTINGS = (
-    "SIRISMA_DATABASE_URL", "SIRISMA_REDIS_URL", "SIRISMA_DATA_DIR", "SIRISMA_BLOB_DIR",
+    "SIRISMA_DATABASE_URL", "SIRISMA_MIGRATE_DATABASE_URL", "SIRISMA_REDIS_URL",
+    "SIRISMA_DATA_DIR", "SIRISMA_BLOB_DIR",
     "SIRISMA_HOST", "SIRISMA_PORT", "SIRISMA_SERVICE", "SIRISMA_METRICS_PORT", "SIRISMA_LOG_JSON",
 )  # fmt: skip
 POSTGRES_USER = "sirisma"  # the system account PostgreSQL runs as when we are root
 DATABASE = "sirisma"
+# The roles of services/db_roles.py: `migrate` runs as the owner, every service as the app role.
+OWNER_ROLE, APP_ROLE = "sirisma_owner", "sirisma_app"
 # Seconds a process gets to stop after SIGTERM before SIGKILL: uvicorn drains requests for up to
 # 20 s, a worker finishes its running tasks (an SMTP conversation may take SIRISMA_SMTP_TIMEOUT).
 STOP_TIMEOUTS = {"submission": 30.0, "review": 30.0, "worker": 60.0}
@@ -198,7 +203,12 @@ class Cluster:
 
     @property
     def database_url(self) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.postgres_port}/{DATABASE}"
+        """The app role's URL: what every service (and a tool reading state.json) uses."""
+        return f"postgresql://{APP_ROLE}@127.0.0.1:{self.postgres_port}/{DATABASE}"
+
+    @property
+    def owner_database_url(self) -> str:
+        return f"postgresql://{OWNER_ROLE}@127.0.0.1:{self.postgres_port}/{DATABASE}"
 
     @property
     def redis_url(self) -> str:
@@ -227,12 +237,15 @@ class Cluster:
     def app_env(self, **extra: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k not in OWN_SETTINGS}
         env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        env.pop("FORWARDED_ALLOW_IPS", None)
         env.update(
             SIRISMA_DATABASE_URL=self.database_url,
             SIRISMA_REDIS_URL=self.redis_url,
             SIRISMA_DATA_DIR=str(self.data_dir),
             SIRISMA_BLOB_DIR=str(self.data_dir / "blobs"),
             SIRISMA_HOST="127.0.0.1",
+            # No proxy in this shape: clients connect directly, so no X-Forwarded-For is believed.
+            SIRISMA_TRUSTED_PROXIES="",
             SIRISMA_SECRET_KEY=self.secret_key(),
             SIRISMA_LOG_JSON="true" if self.options.log_json else "false",
             PYTHONUNBUFFERED="1",
@@ -330,6 +343,23 @@ class Cluster:
             ).fetchone()
             if not exists:
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE)))
+        from services.db_roles import create_role_statements
+
+        with psycopg.connect(
+            host="127.0.0.1", port=self.postgres_port, user="postgres", dbname=DATABASE,
+            autocommit=True, connect_timeout=5,
+        ) as conn, conn.transaction():  # fmt: skip
+            for statement in create_role_statements(DATABASE, OWNER_ROLE, APP_ROLE):
+                conn.execute(statement)
+            row = conn.execute(
+                "SELECT pg_get_userbyid(relowner) FROM pg_class "
+                "WHERE oid = to_regclass('public.sirisma_events')"
+            ).fetchone()
+        if row is not None and row[0] != OWNER_ROLE:
+            raise ClusterError(
+                f"Folder {self.run_dir} dibuat versi lama (log peristiwa milik {row[0]}, bukan "
+                f"{OWNER_ROLE}); pakai --run-dir lain atau hapus folder itu."
+            )
 
     # ---- the application's processes -------------------------------------------------------
 
@@ -379,7 +409,8 @@ class Cluster:
             out.flush()
             result = subprocess.run(
                 [*sirisma_command(), *args], stdin=subprocess.DEVNULL, stdout=out,
-                stderr=subprocess.STDOUT, env=self.app_env(), cwd=self.run_dir, timeout=timeout,
+                stderr=subprocess.STDOUT, cwd=self.run_dir, timeout=timeout,
+                env=self.app_env(SIRISMA_MIGRATE_DATABASE_URL=self.owner_database_url),
                 check=False,
             )  # fmt: skip
         if result.returncode != 0:
@@ -487,6 +518,7 @@ class Cluster:
             "stopping": self.stopping.is_set(),
             "urls": self.urls(),
             "database_url": self.database_url,
+            "owner_database_url": self.owner_database_url,
             "redis_url": self.redis_url,
             "data_dir": str(self.data_dir),
             "processes": {

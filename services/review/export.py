@@ -22,8 +22,10 @@ from uuid import UUID
 
 import msgspec
 
+from services.domain import urusan
 from services.domain.call import JAKARTA, format_jakarta
 from services.domain.values import STAGE_LABELS, Profile
+from services.spreadsheet import csv_row, xlsx_row
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -117,8 +119,11 @@ PROFILE_COLUMNS: tuple[tuple[str, Callable[[ReportRow], Any]], ...] = (
     ("Jenis inovasi", lambda r: _label(KIND_LABELS, r.profile.kind)),
     ("Bentuk inovasi", lambda r: _label(FORM_LABELS, r.profile.form)),
     ("Tematik", lambda r: _label(THEME_LABELS, r.profile.theme)),
-    ("Urusan pemerintahan", lambda r: r.profile.affair),
-    ("Urusan beririsan", lambda r: "; ".join(r.profile.other_affairs)),
+    ("Urusan pemerintahan", lambda r: urusan.text(r.profile.urusan, r.profile.urusan_unmatched)),
+    (
+        "Urusan beririsan",
+        lambda r: "; ".join(urusan.texts(r.profile.urusan_lain, r.profile.urusan_lain_unmatched)),
+    ),
     ("Waktu uji coba", lambda r: r.profile.trial_date),
     ("Waktu penerapan", lambda r: r.profile.implementation_date),
     ("Dasar hukum", lambda r: r.profile.design.legal_basis),
@@ -180,24 +185,17 @@ def rows(report: Report) -> Iterator[list[Any]]:
         yield [*values, row.claimed_total, row.verified_total, row.max_total]
 
 
-def _plain(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
 # ---- CSV -----------------------------------------------------------------------------------
 
 
 def csv_bytes(report: Report) -> bytes:
-    """UTF-8 with a byte-order mark (so Excel reads the Indonesian text right), CRLF lines."""
+    """UTF-8 with a byte-order mark (so Excel reads the Indonesian text right), CRLF lines; text
+    that a spreadsheet would run as a formula is neutralised (``services.spreadsheet``)."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header(report))
+    writer.writerow(csv_row(header(report)))
     for values in rows(report):
-        writer.writerow([_plain(v) for v in values])
+        writer.writerow(csv_row(values))
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -270,9 +268,9 @@ def xlsx_bytes(report: Report) -> bytes:
 
     sheet = wb.active
     sheet.title = "Inovasi"
-    sheet.append(header(report))
+    sheet.append(xlsx_row(sheet, header(report)))
     for values in rows(report):
-        sheet.append(values)
+        sheet.append(xlsx_row(sheet, values))
     for cell in sheet[1]:
         cell.font = bold
         cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -284,38 +282,44 @@ def xlsx_bytes(report: Report) -> bytes:
 
     detail = wb.create_sheet("Indikator")
     detail.append(
-        [
-            "No",
-            "ID inovasi",
-            "Nama inovasi",
-            "No indikator",
-            "Indikator",
-            "Bobot",
-            "Level klaim",
-            "Level terverifikasi",
-            "Keterangan level",
-            "Nilai",
-            "Nilai maksimum",
-            "Bukti dukung",
-        ]
+        xlsx_row(
+            detail,
+            (
+                "No",
+                "ID inovasi",
+                "Nama inovasi",
+                "No indikator",
+                "Indikator",
+                "Bobot",
+                "Level klaim",
+                "Level terverifikasi",
+                "Keterangan level",
+                "Nilai",
+                "Nilai maksimum",
+                "Bukti dukung",
+            ),
+        )
     )
     for row in report.rows:
         for line in row.indicators:
             detail.append(
-                [
-                    row.position,
-                    str(row.innovation_id),
-                    row.profile.title,
-                    line.no,
-                    line.name,
-                    line.weight,
-                    line.claimed_level,
-                    line.verified_level,
-                    line.level_description,
-                    line.points,
-                    line.max_points,
-                    "; ".join(line.evidence),
-                ]
+                xlsx_row(
+                    detail,
+                    (
+                        row.position,
+                        str(row.innovation_id),
+                        row.profile.title,
+                        line.no,
+                        line.name,
+                        line.weight,
+                        line.claimed_level,
+                        line.verified_level,
+                        line.level_description,
+                        line.points,
+                        line.max_points,
+                        "; ".join(line.evidence),
+                    ),
+                )
             )
     for cell in detail[1]:
         cell.font = bold
@@ -334,7 +338,7 @@ def xlsx_bytes(report: Report) -> bytes:
         ("Rata-rata nilai kematangan", round(total / count, 2) if count else 0),
         ("Tahun rubrik", ", ".join(sorted({str(r.rubric_year) for r in report.rows}))),
     ):
-        summary.append([label, value])
+        summary.append(xlsx_row(summary, (label, value)))
         summary.cell(row=summary.max_row, column=1).font = bold
 
     buffer = io.BytesIO()
@@ -421,7 +425,7 @@ def evidence_entries(report: Report) -> list[ZipEntry]:
     writer = csv.writer(manifest, lineterminator="\r\n")
     writer.writerow(["path", "sha256", "size"])
     for entry in entries:
-        writer.writerow([entry.path, entry.sha256, entry.size])
+        writer.writerow(csv_row((entry.path, entry.sha256, entry.size)))
     content = manifest.getvalue().encode()
     entries.append(
         ZipEntry(

@@ -17,10 +17,9 @@ from litestar.openapi.datastructures import ResponseSpec
 
 from services.commands import Outcome
 from services.domain.actor import Role
-from services.domain.errors import ConflictOfInterest
 from services.domain.innovation import Innovation
 from services.domain.lifecycle import Command
-from services.identity.policy import ensure_role, ensure_view
+from services.identity.policy import ensure_record, ensure_role, ensure_view
 from services.identity.principal import Principal
 from services.review import views
 from services.runtime import Runtime
@@ -108,16 +107,10 @@ def review_command(
 
 
 def load_for_review(runtime: Runtime, principal: Principal, id: UUID) -> Innovation:
-    """Review staff only; a reviewer never sees the review of their own organisation's item."""
+    """Review staff only; a reviewer never sees the review of their own organisation's item
+    (``policy.ensure_record``: the same rule as the record and the verification page)."""
     innovation = runtime.store.load(Innovation, id)
     ensure_view(principal, innovation)
     ensure_role(principal, Role.ADMIN, Role.REVIEWER, Role.AUDITOR)
-    if (
-        principal.role == Role.REVIEWER
-        and principal.organisation_id is not None
-        and principal.organisation_id == innovation.organisation_id
-    ):
-        raise ConflictOfInterest(
-            "Konflik kepentingan: verifikator berasal dari organisasi pengusul inovasi ini."
-        )
+    ensure_record(principal, innovation)
     return innovation

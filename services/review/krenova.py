@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated
 from uuid import UUID
 
 import msgspec
+from msgspec import Meta
 
 from services.commands import Commands, Outcome
 from services.domain.aggregate import Context
@@ -66,7 +68,7 @@ class Ranking(msgspec.Struct, kw_only=True):
 class Winner(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     innovation_id: UUID
     award: Award
-    rank: int
+    rank: Annotated[int, Meta(ge=1, le=100)]
 
 
 def entries_of(commands: Commands, call_id: UUID) -> list[Innovation]:

@@ -19,7 +19,7 @@ from uuid import UUID
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.concurrency import sync_to_thread
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, JSONBody
 from litestar.response import Stream
 from msgspec import Meta
 
@@ -46,12 +46,22 @@ from services.review.revision import check_items
 from services.runtime import Runtime
 from services.web.context import command_context, principal_of, runtime_of
 from services.web.innovation_command import Checked
+from services.web.limits import (
+    IDS_MAX,
+    LIST_MAX,
+    POSITION_MAX,
+    Code,
+    Note,
+    QueryYear,
+    Reason,
+    RequiredCode,
+    RequiredName,
+    Year,
+)
 from services.web.problems import problem
 
 log = logging.getLogger("sirisma.review")
 
-Note = Annotated[str, Meta(max_length=4_000)]
-Reason = Annotated[str, Meta(min_length=1, max_length=4_000)]
 Ids = Annotated[list[UUID], Meta(min_length=1, max_length=500)]
 
 # ==== bodies ===================================================================================
@@ -60,7 +70,7 @@ Ids = Annotated[list[UUID], Meta(min_length=1, max_length=500)]
 class AssignRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """``reviewer``: the reviewer's account id or username."""
 
-    reviewer: Annotated[str, Meta(min_length=1, max_length=100)]
+    reviewer: RequiredCode
 
 
 class BulkAssignRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -68,8 +78,8 @@ class BulkAssignRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True
     round-robin (a reviewer who cannot take an item is skipped for it, with the reason)."""
 
     innovation_ids: Ids
-    reviewer: Annotated[str, Meta(min_length=1, max_length=100)] | None = None
-    reviewers: Annotated[list[Annotated[str, Meta(max_length=100)]], Meta(max_length=50)] = []
+    reviewer: RequiredCode | None = None
+    reviewers: Annotated[list[Code], Meta(max_length=LIST_MAX)] = []
 
 
 class VerifyRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -84,7 +94,7 @@ class RevisionItemInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True
     (``sk``, ``sop``, …), or an indicator number."""
 
     kind: Literal["field", "document", "indicator"]
-    key: Annotated[str, Meta(min_length=1, max_length=100)]
+    key: RequiredCode
     note: Note = ""
 
 
@@ -117,7 +127,7 @@ class RejectRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class EstablishRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    sk_number: Annotated[str, Meta(min_length=1, max_length=200)]
+    sk_number: RequiredName
     sk_date: date
 
 
@@ -134,7 +144,7 @@ class AdministrationRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=
 
 
 class CriterionInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    key: Annotated[str, Meta(min_length=1, max_length=60)]
+    key: RequiredCode
     score: Annotated[int, Meta(ge=0, le=100)]
     note: Note = ""
 
@@ -159,9 +169,11 @@ class WinnersRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 class IGASelectionRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """``expected_versions`` (optional): the version of each innovation the admin looked at."""
 
-    year: Annotated[int, Meta(ge=2000, le=2100)]
-    innovation_ids: Annotated[list[UUID], Meta(min_length=1, max_length=1000)]
-    expected_versions: dict[UUID, int] = {}
+    year: Year
+    innovation_ids: Annotated[list[UUID], Meta(min_length=1, max_length=IDS_MAX)]
+    expected_versions: Annotated[
+        dict[UUID, Annotated[int, Meta(ge=0, le=POSITION_MAX)]], Meta(max_length=IDS_MAX)
+    ] = {}
 
 
 # ==== responses ================================================================================
@@ -782,7 +794,7 @@ def _create_report(
     responses=problems(401, 403),
 )
 async def iga_list(
-    request: Request[Any, Any, Any], year: FromQuery[int | None] = None
+    request: Request[Any, Any, Any], year: Annotated[int | None, QueryYear] = None
 ) -> list[IGAReportSummary]:
     ensure_role(principal_of(request), Role.ADMIN, Role.AUDITOR)
     return await sync_to_thread(_list_reports, runtime_of(request), year)
@@ -832,7 +844,9 @@ def _file_response(request: Request[Any, Any, Any], report_id: UUID, name: str) 
     }
     if request.headers.get("if-none-match", "").strip().removeprefix("W/") == etag:
         return Response(b"", status_code=304, headers=headers)
-    return Response(stored.content, media_type=stored.content_type, headers=headers)
+    # Litestar adds "; charset=utf-8" to text/* itself: the stored type's parameters would double it
+    media_type = stored.content_type.partition(";")[0].strip()
+    return Response(stored.content, media_type=media_type, headers=headers)
 
 
 @get(
@@ -853,7 +867,7 @@ def iga_xlsx(request: Request[Any, Any, Any], report_id: FromPath[UUID]) -> Resp
     tags=[TAG],
     summary="Unduh laporan IGA (CSV)",
     sync_to_thread=True,
-    media_type=export.CSV_TYPE,
+    media_type="text/csv",
     responses=problems(401, 403, 404),
 )
 def iga_csv(request: Request[Any, Any, Any], report_id: FromPath[UUID]) -> Response[bytes]:

@@ -25,6 +25,7 @@ from services.domain.lifecycle import (
 from services.domain.organisation import Account, Organisation
 from services.domain.rubric import DOCUMENT_KIND_LABELS, Rubric, load_rubric
 from services.domain.values import CallKind, RevisionItem
+from services.identity.policy import conflicted, ensure_record
 from services.identity.principal import Principal
 from services.store import EventStore, NotFound
 
@@ -169,11 +170,7 @@ def caller_commands(innovation: Innovation, principal: Principal) -> list[str]:
     if role is None:
         return []
     if role == Role.REVIEWER and (
-        principal.account_id not in innovation.reviewers
-        or (
-            principal.organisation_id is not None
-            and principal.organisation_id == innovation.organisation_id
-        )
+        principal.account_id not in innovation.reviewers or conflicted(principal, innovation)
     ):
         return []
     hidden = set(ANNUAL_ONLY if innovation.call_kind == CallKind.KRENOVA else KRENOVA_ONLY)
@@ -189,6 +186,10 @@ def build(
     margin: int,
     notification_id: int | None = None,
 ) -> ReviewView:
+    """The review view of ``innovation`` for ``principal``; refused (``policy.ensure_record``)
+    to anyone who may not read its internal record, a conflicted reviewer included, so no
+    surface that shows it can forget the rule."""
+    ensure_record(principal, innovation)
     rubric = load_rubric(innovation.rubric_year)
     call = store.load(Call, innovation.call_id) if innovation.call_id else None
     org = (

@@ -12,20 +12,22 @@ from datetime import timedelta
 
 import click
 
-from services.domain.events import DocumentAttached
+from services.domain.events import DocumentAttached, SpdEvidenceAttached
 from services.store import EventStore
 from services.submission.blobs import BlobStore
 
 
 def referenced_keys(store: EventStore) -> set[str]:
-    """Every storage key any ``DocumentAttached`` in the log names (removed ones included)."""
+    """Every storage key any ``DocumentAttached`` or ``SpdEvidenceAttached`` in the log names
+    (removed ones included)."""
     keys: set[str] = set()
     start = 1
+    topics = [DocumentAttached.TOPIC, SpdEvidenceAttached.TOPIC]
     while True:
-        page = store.notifications(start, 1000, topics=[DocumentAttached.TOPIC])
+        page = store.notifications(start, 1000, topics=topics)
         for notification in page:
             event = store.app.mapper.to_domain_event(notification)
-            assert isinstance(event, DocumentAttached)  # the topic filter says so
+            assert isinstance(event, DocumentAttached | SpdEvidenceAttached)  # the topic filter
             if event.document.storage_key:
                 keys.add(event.document.storage_key)
         if len(page) < 1000:

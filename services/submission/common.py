@@ -58,6 +58,7 @@ _PROBLEM_TEXT = {
     415: "Jenis berkas tidak didukung",
     422: "Melanggar aturan (mis. batas waktu lewat, data belum lengkap)",
     428: "Header If-Match wajib",
+    429: "Terlalu banyak permintaan dari alamat ini; lihat Retry-After",
 }
 
 

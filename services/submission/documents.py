@@ -41,6 +41,7 @@ from litestar.response import File
 from services.domain.lifecycle import Command, next_status
 from services.domain.rubric import load_rubric
 from services.domain.values import Document, DocumentKind
+from services.identity.policy import document_public, record_or_public
 from services.store import ConcurrencyConflict
 from services.submission.blobs import MB, BlobStore, blob_store
 from services.submission.common import (
@@ -49,7 +50,6 @@ from services.submission.common import (
     if_match,
     innovation_view,
     load_innovation,
-    load_visible,
     problems,
     submission_command,
 )
@@ -60,6 +60,7 @@ from services.submission.uploads import (
     IMAGE_TYPES,
     INLINE_SAFE,
     UploadForm,
+    public_mark,
     read_upload_form,
     safe_filename,
     safe_url,
@@ -98,6 +99,13 @@ class UploadOperation(Operation):
                             "indicator": Schema(type=OpenAPIType.INTEGER, minimum=1, maximum=99),
                             "replaces": Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.UUID),
                             "url": Schema(type=OpenAPIType.STRING, max_length=2048),
+                            "public": Schema(
+                                type=OpenAPIType.BOOLEAN,
+                                description=(
+                                    "Tampil di katalog publik bila inovasi dipublikasikan. "
+                                    "Bawaan: ya untuk video, tidak untuk jenis lain."
+                                ),
+                            ),
                             "file": Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY),
                         },
                     )
@@ -154,6 +162,9 @@ def build_document(form: UploadForm) -> Document:
             replaces = UUID(fields["replaces"])
         except ValueError:
             raise _field_error("replaces", "Kolom 'replaces' harus id dokumen.") from None
+    public = public_mark(fields.get("public"), kind)
+    if public is None:
+        raise _field_error("public", "Kolom 'public' harus true atau false.")
     url = fields.get("url", "")
     writer = form.writer
     if writer is None:
@@ -161,7 +172,7 @@ def build_document(form: UploadForm) -> Document:
             raise _field_error("file", "Kolom 'file' wajib diisi (atau 'url' untuk video).")
         if kind != DocumentKind.VIDEO:
             raise _field_error("url", "Tautan tanpa berkas hanya untuk dokumen jenis 'video'.")
-        return video_link(safe_url(url), indicator, replaces)
+        return video_link(safe_url(url), indicator, replaces, public)
     if url:
         raise _field_error("url", "Kirim berkas atau tautan, tidak keduanya.")
     mime = sniff(bytes(writer.head))
@@ -188,6 +199,7 @@ def build_document(form: UploadForm) -> Document:
         storage_key=BlobStore.key_for(sha),
         indicator=indicator,
         replaces=replaces,
+        public=public,
     )
 
 
@@ -295,16 +307,21 @@ async def download_document(
         ),
     ] = "attachment",
 ) -> File:
-    """Anyone who may see the innovation may download its documents, including replaced and
-    removed ones (they stay in the record's history).
+    """Staff and the owning organisation may download every document, including replaced and
+    removed ones (they stay in the record's history); everyone else, once the innovation is
+    published, only its live documents marked public (404 for the others).
 
     Async on purpose: Litestar 2.25 wraps a sync GET that shares its path with another method
     twice for the thread pool, and the response then is a coroutine; the blocking load runs in
     a worker thread here instead."""
     runtime = runtime_of(request)
-    innovation = await sync_to_thread(load_visible, runtime, principal_of(request), id)
+    principal = principal_of(request)
+    innovation = await sync_to_thread(load_innovation, runtime, id)
+    internal = record_or_public(principal, innovation)
     state = innovation.documents.get(doc_id)
-    if state is None:
+    if state is None or not (
+        internal or (document_public(state.document) and not state.removed)
+    ):  # outside staff and the owning organisation only public, live documents exist
         raise problem(404, f"Dokumen {doc_id} tidak ditemukan.", "not-found")
     doc = state.document
     if not doc.storage_key:

@@ -14,7 +14,7 @@ from typing import Any
 from litestar import Request, Response, post
 from litestar.params import JSONBody
 
-from services.commands import account_id_for
+from services.commands import Duplicate, account_id_for
 from services.domain.actor import Actor, Role
 from services.domain.aggregate import Context
 from services.domain.errors import InvalidValue
@@ -23,6 +23,29 @@ from services.submission.common import TAG, problems
 from services.submission.schemas import ParticipantRegistration, ParticipantView
 from services.web.context import correlation_id, runtime_of
 from services.web.http import write_headers
+from services.web.security import REGISTRATION_RATE_LIMIT
+
+# Names a citizen may not take even when free; a taken name (a staff account's or a
+# participant's) gets the same answer, so registration never confirms a staff user name.
+RESERVED_USERNAMES = frozenset(
+    {
+        "admin",
+        "administrator",
+        "root",
+        "sistem",
+        "system",
+        "operator",
+        "reviewer",
+        "verifikator",
+        "auditor",
+        "pimpinan",
+        "mentor",
+        "bappeda",
+        "kepala",
+        "peserta",
+    }
+)
+UNAVAILABLE = "Nama pengguna ini tidak tersedia. Pilih nama lain."
 
 
 @post(
@@ -31,12 +54,18 @@ from services.web.http import write_headers
     summary="Daftar sebagai peserta Krenova",
     status_code=201,
     sync_to_thread=True,
-    responses=problems(400, 409, 422),
+    responses=problems(400, 409, 422, 429),
+    middleware=[REGISTRATION_RATE_LIMIT.middleware],
+    opt={"anonymous": True},  # services/web/input_guard.py
 )
 def register_participant(
     request: Request[Any, Any, Any], data: JSONBody[ParticipantRegistration]
 ) -> Response[ParticipantView]:
-    """Name, e-mail, phone, password and up to five group members; then log in to propose."""
+    """Name, e-mail, phone, password and up to five group members; then log in to propose.
+    At most ``REGISTRATION_RATE`` per hour per address; a reserved or taken name gets one
+    answer that neither echoes it nor says whose it is."""
+    if data.username in RESERVED_USERNAMES:
+        raise Duplicate("username", UNAVAILABLE)
     members = tuple(m.strip() for m in data.members if m.strip())
     if not data.name.strip():
         raise InvalidValue("name", "Nama wajib diisi.")
@@ -50,17 +79,20 @@ def register_participant(
         correlation_id=correlation_id(request),
     )
     runtime = runtime_of(request)
-    outcome = runtime.commands.create_account(
-        ctx,
-        username=data.username,
-        full_name=data.name,
-        email=data.email,
-        role=Role.PARTICIPANT,
-        organisation_id=None,
-        password_hash=hash_password(data.password),
-        phone=data.phone,
-        members=members,
-    )
+    try:
+        outcome = runtime.commands.create_account(
+            ctx,
+            username=data.username,
+            full_name=data.name,
+            email=data.email,
+            role=Role.PARTICIPANT,
+            organisation_id=None,
+            password_hash=hash_password(data.password),
+            phone=data.phone,
+            members=members,
+        )
+    except Duplicate:
+        raise Duplicate("username", UNAVAILABLE) from None
     headers = write_headers(outcome.version, outcome.notification_id)
     return Response(
         ParticipantView(

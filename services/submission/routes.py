@@ -24,7 +24,7 @@ from services.domain.events import CallOpened
 from services.domain.lifecycle import Command
 from services.domain.organisation import Organisation
 from services.domain.values import CallKind, DocumentKind, OrganisationKind
-from services.identity.policy import ensure_role
+from services.identity.policy import ensure_role, record_or_public
 from services.identity.principal import Principal
 from services.runtime import Runtime
 from services.submission import documents, krenova
@@ -34,11 +34,12 @@ from services.submission.common import (
     IfMatch,
     command_response,
     innovation_view,
-    load_visible,
+    load_innovation,
     now,
     problems,
     submission_command,
 )
+from services.submission.public import PublicInnovationView, public_view
 from services.submission.schemas import (
     CallCreate,
     CallView,
@@ -217,7 +218,7 @@ def _propose(
     "/api/innovations/{id:uuid}",
     tags=[TAG],
     summary="Satu inovasi (selalu terkini)",
-    responses=problems(400, 404),
+    responses=problems(400, 403, 404),
 )
 async def get_innovation(
     request: Request[Any, Any, Any],
@@ -226,22 +227,33 @@ async def get_innovation(
         int | None,
         QueryParameter(ge=2000, le=2100, description="Nilai dengan rubrik tahun lain (what-if)."),
     ] = None,
-) -> Response[InnovationView]:
+) -> Response[InnovationView | PublicInnovationView]:
     """Read from the event log, so it includes the caller's last write at once; ``rubric``
-    scores it under another year's rubric (what-if)."""
+    scores it under another year's rubric (what-if).
+
+    Staff and the owning organisation get the full record; everyone else (anonymous callers
+    included) the public face of a published innovation (``"view": "public"``, what
+    ``/katalog/{id}`` shows), and 404 for any other. A reviewer of the innovation's own
+    organisation gets 403 (conflict of interest) instead of its internal record."""
     return await sync_to_thread(_get_innovation, request, id, rubric)
 
 
 def _get_innovation(
     request: Request[Any, Any, Any], id: UUID, rubric: int | None = None
-) -> Response[InnovationView]:
+) -> Response[InnovationView | PublicInnovationView]:
     runtime = runtime_of(request)
     principal = principal_of(request)
     what_if = what_if_rubric(rubric)
-    innovation = load_visible(runtime, principal, id)
-    etag = f'"{innovation.version}"' if rubric is None else f'"{innovation.version}-r{rubric}"'
+    innovation = load_innovation(runtime, id)
+    internal = record_or_public(principal, innovation)
+    tag = "" if internal else "-public"
+    if rubric is not None:
+        tag += f"-r{rubric}"
+    etag = f'"{innovation.version}{tag}"'
     if request.headers.get("if-none-match", "").strip().removeprefix("W/") == etag:
         return Response(None, status_code=304, headers={"ETag": etag})  # type: ignore[arg-type]
+    if not internal:
+        return Response(public_view(runtime.store, innovation), headers={"ETag": etag})
     view = innovation_view(runtime, principal, innovation, rubric=what_if)
     return Response(view, headers={"ETag": etag})
 

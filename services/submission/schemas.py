@@ -12,20 +12,43 @@ from typing import Annotated
 from uuid import UUID
 
 import msgspec
-from msgspec import Meta
+from msgspec import UNSET, Meta, UnsetType
 
 from services.domain.call import JAKARTA, Call, format_jakarta
 from services.domain.innovation import DocumentView, InnovationState
 from services.domain.values import (
+    Budget,
     CallKind,
     Design,
+    Initiator,
+    InnovationForm,
+    InnovationKind,
     KrenovaEntry,
+    KrenovaField,
+    ParticipantCategory,
     Profile,
     ProfilePatch,
+    Stage,
+    Theme,
 )
+from services.web.limits import (
+    AMOUNT_MAX,
+    LIST_MAX,
+    Code,
+    LongText,
+    Name,
+    Note,
+    RequiredName,
+    RequiredTitle,
+    Title,
+    Url,
+    Year,
+)
+from services.web.limits import Password as PasswordText
 
-Text = Annotated[str, Meta(max_length=20_000)]
-ShortText = Annotated[str, Meta(max_length=2_000)]
+Text = LongText
+ShortText = Note
+Codes = Annotated[list[Code], Meta(max_length=LIST_MAX)]
 
 # --- calls ----------------------------------------------------------------------------------
 
@@ -34,15 +57,13 @@ class CallCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """A new call. Times without a zone are read as Asia/Jakarta (WIB), as users write them."""
 
     kind: CallKind
-    title: Annotated[str, Meta(min_length=1, max_length=300)]
-    budget_year: Annotated[int, Meta(ge=2000, le=2100)]
+    title: RequiredTitle
+    budget_year: Year
     opens_at: datetime
     deadline: datetime
-    eligible_kinds: Annotated[list[Annotated[str, Meta(max_length=40)]], Meta(max_length=20)]
-    rubric_year: Annotated[int, Meta(ge=2000, le=2100)]
-    required_documents: Annotated[
-        list[Annotated[str, Meta(max_length=40)]], Meta(max_length=20)
-    ] = []
+    eligible_kinds: Codes
+    rubric_year: Year
+    required_documents: Codes = []
     threshold: Annotated[int, Meta(ge=0, le=111)] = 0
     description: Text = ""
 
@@ -98,8 +119,56 @@ def call_view(call: Call, now: datetime, notification_id: int | None = None) -> 
 # --- innovations ----------------------------------------------------------------------------
 
 
+class DesignInput(Design, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    legal_basis: Text = ""
+    problem: Text = ""
+    strategic_issue: Text = ""
+    method: Text = ""
+    novelty: Text = ""
+    how_it_works: Text = ""
+
+
+class BudgetInput(Budget, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Rupiah amounts: 0 to 10^15 (msgspec cannot bound a Decimal, so ``__post_init__`` does)."""
+
+    other_sources: ShortText = ""
+
+    def __post_init__(self) -> None:
+        for name in ("apbd_t0", "apbd_t1", "apbd_t2"):
+            amount = getattr(self, name)
+            if amount is not None and not (amount.is_finite() and 0 <= amount <= AMOUNT_MAX):
+                limit = f"{AMOUNT_MAX:,}".replace(",", ".")
+                raise ValueError(f"`{name}` harus antara 0 dan {limit} rupiah")
+
+
+class KrenovaEntryInput(KrenovaEntry, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    field: KrenovaField | None = None
+    participant_category: ParticipantCategory | None = None
+    abstract: Text = ""
+    advantages: Text = ""
+    benefits: Text = ""
+    application: Text = ""
+    video_url: Url = ""
+    members: Annotated[tuple[Name, ...], Meta(max_length=LIST_MAX)] = ()
+
+
+Affairs = Annotated[tuple[Name, ...], Meta(max_length=LIST_MAX)]
+
+
 class ProfileInput(Profile, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """The profile of a new innovation; every field may be left empty in a draft."""
+    """The profile of a new innovation; every field may be left empty in a draft. The bounds on
+    each field are services/web/limits.py's."""
+
+    title: Title = ""
+    initiator_name: Name = ""
+    affair: Name = ""
+    other_affairs: Affairs = ()
+    design: DesignInput = DesignInput()
+    goals: Text = ""
+    benefits: Text = ""
+    results: Text = ""
+    budget: BudgetInput = BudgetInput()
+    krenova: KrenovaEntryInput | None = None
 
 
 class ProposeRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -112,6 +181,22 @@ class ProposeRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 class ProfilePatchInput(ProfilePatch, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """Only the fields present are changed; ``null`` clears an optional field."""
+
+    title: Title | UnsetType = UNSET
+    stage: Stage | None | UnsetType = UNSET
+    initiator: Initiator | None | UnsetType = UNSET
+    initiator_name: Name | UnsetType = UNSET
+    kind: InnovationKind | None | UnsetType = UNSET
+    form: InnovationForm | None | UnsetType = UNSET
+    theme: Theme | None | UnsetType = UNSET
+    affair: Name | UnsetType = UNSET
+    other_affairs: Affairs | UnsetType = UNSET
+    design: DesignInput | UnsetType = UNSET
+    goals: Text | UnsetType = UNSET
+    benefits: Text | UnsetType = UNSET
+    results: Text | UnsetType = UNSET
+    budget: BudgetInput | UnsetType = UNSET
+    krenova: KrenovaEntryInput | None | UnsetType = UNSET
 
 
 class ClaimRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -159,10 +244,14 @@ class DocumentUploaded(msgspec.Struct, kw_only=True):
 # --- Krenova --------------------------------------------------------------------------------
 
 Username = Annotated[str, Meta(pattern=r"^[a-z0-9][a-z0-9._-]{2,63}$")]
-Email = Annotated[str, Meta(pattern=r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,63}$", max_length=254)]
+_ADDRESS = r"[^@\s\x00-\x1f\x7f-\x9f]"
+Email = Annotated[
+    str,
+    Meta(pattern=f"^{_ADDRESS}{{1,64}}@{_ADDRESS}{{1,190}}\\.{_ADDRESS}{{2,63}}$", max_length=254),
+]
 Phone = Annotated[str, Meta(pattern=r"^\+?[0-9 ()-]{8,20}$")]
-Password = Annotated[str, Meta(min_length=8, max_length=256)]
-PersonName = Annotated[str, Meta(min_length=1, max_length=200)]
+Password = Annotated[PasswordText, Meta(min_length=8)]
+PersonName = RequiredName
 
 
 class ParticipantRegistration(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -189,12 +278,12 @@ class ParticipantView(msgspec.Struct, kw_only=True):
 
 
 def profile_from(data: Profile) -> Profile:
-    """The domain Profile from the request Struct (the same fields, without its config)."""
-    return Profile(**msgspec.structs.asdict(data))
+    """The domain Profile from the request Struct (the same fields, without the input types)."""
+    return msgspec.json.decode(msgspec.json.encode(data), type=Profile)
 
 
 def patch_from(data: ProfilePatchInput) -> ProfilePatch:
-    return ProfilePatch(**data.changed())
+    return msgspec.json.decode(msgspec.json.encode(data), type=ProfilePatch)
 
 
 __all__ = [

@@ -23,8 +23,9 @@ import filetype
 import msgspec
 from multipart import MultipartSegment, ParserError, ParserLimitReached, PushMultipartParser
 
-from services.domain.values import Document, DocumentKind
+from services.domain.values import PUBLIC_BY_DEFAULT, Document, DocumentKind
 from services.submission.blobs import MB, BlobStore, TooLarge
+from services.web.input_guard import check_text
 from services.web.problems import problem
 
 ALLOWED: dict[str, str] = {
@@ -43,7 +44,7 @@ VIDEO_LINK_TYPE = "text/uri-list"
 MAX_NAME = 150
 MAX_FIELD = 4096
 MAX_PARTS = 12
-FORM_FIELDS = frozenset({"kind", "indicator", "replaces", "url", "file"})
+FORM_FIELDS = frozenset({"kind", "indicator", "replaces", "url", "public", "file"})
 _RESERVED = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 _SPACES = re.compile(r"\s+")
 _URL = re.compile(r"^https?://[^\s<>\"'\x00-\x1f\x7f]{3,2040}$", re.IGNORECASE)
@@ -81,7 +82,9 @@ def safe_filename(raw: str | None, content_type: str) -> str:
 
 
 def check_filename(raw: str) -> None:
-    """Refuse a name that tries to name a path (a browser sends only the base name)."""
+    """Refuse a name that tries to name a path (a browser sends only the base name) or holds
+    control characters (services/web/limits.py); anything else odd in it is cleaned."""
+    check_text("file", raw, MAX_NAME * 4)
     if "/" in raw or "\\" in raw or raw.strip().strip(".") == "" and raw.strip() != "":
         raise problem(
             400,
@@ -116,7 +119,26 @@ class UploadForm(msgspec.Struct, kw_only=True):
             self.writer.abort()
 
 
-def video_link(link: str, indicator: int | None, replaces: UUID | None) -> Document:
+PUBLIC_YES = frozenset({"true", "1", "ya", "on"})
+PUBLIC_NO = frozenset({"false", "0", "tidak", "off"})
+
+
+def public_mark(raw: str | None, kind: DocumentKind) -> bool | None:
+    """The form's ``public`` field: absent or empty → the kind's default
+    (``PUBLIC_BY_DEFAULT``); true/1/ya/on or false/0/tidak/off; anything else None (invalid)."""
+    value = (raw or "").strip().lower()
+    if not value:
+        return kind in PUBLIC_BY_DEFAULT
+    if value in PUBLIC_YES:
+        return True
+    if value in PUBLIC_NO:
+        return False
+    return None
+
+
+def video_link(
+    link: str, indicator: int | None, replaces: UUID | None, public: bool = True
+) -> Document:
     """A video given as an already checked web address: recorded as a link, no bytes stored."""
     return Document(
         doc_id=uuid4(),
@@ -129,6 +151,7 @@ def video_link(link: str, indicator: int | None, replaces: UUID | None) -> Docum
         indicator=indicator,
         replaces=replaces,
         url=link,
+        public=public,
     )
 
 
@@ -151,6 +174,7 @@ async def read_upload_form(
     stream: AsyncIterator[bytes],
     blobs: BlobStore,
     max_size: int,
+    extra_fields: frozenset[str] = frozenset(),
 ) -> UploadForm:
     """Parse the body as it streams in; the file goes to a temp blob, never into memory.
 
@@ -166,7 +190,7 @@ async def read_upload_form(
     def handle(event: MultipartSegment | bytes | bytearray | None) -> None:
         if isinstance(event, MultipartSegment):
             current[0] = event
-            _check_field(event.name, form, texts)
+            _check_field(event.name, form, texts, extra_fields)
             if event.filename is not None:
                 if event.name != "file":
                     raise problem(400, "Berkas harus dikirim pada kolom 'file'.", "validation")
@@ -228,21 +252,28 @@ async def read_upload_form(
         raise
     try:
         form.fields = {name: bytes(value).decode("utf-8").strip() for name, value in texts.items()}
+        for name, value in form.fields.items():
+            check_text(name, value, MAX_FIELD)
     except UnicodeDecodeError as exc:
         form.abort()
         raise problem(400, "Kolom teks harus UTF-8.", "invalid-multipart") from exc
+    except BaseException:
+        form.abort()
+        raise
     if form.writer is not None and form.writer.size == 0:
         form.abort()  # a browser sends an empty file part when no file was chosen
         form.writer, form.filename, form.client_type = None, None, None
     return form
 
 
-def _check_field(name: str, form: UploadForm, texts: dict[str, bytearray]) -> None:
-    if name not in FORM_FIELDS:
+def _check_field(
+    name: str, form: UploadForm, texts: dict[str, bytearray], extra: frozenset[str]
+) -> None:
+    if name not in FORM_FIELDS and name not in extra:
         raise problem(
             400,
             f"Kolom '{name}' tidak dikenal. Kolom yang diterima: kind, indicator, replaces, "
-            "url, file.",
+            "url, public, file.",
             "validation",
             field=name,
         )

@@ -22,6 +22,7 @@ from litestar.plugins.problem_details import (
 from services.domain.errors import DomainError
 from services.domain.rubric import UnknownRubricYear
 from services.store import ConcurrencyConflict, NotFound
+from services.web.explain import explain
 
 log = logging.getLogger("sirisma.web")
 
@@ -85,31 +86,66 @@ def from_conflict(exc: ConcurrencyConflict) -> ProblemDetailsException:
     )
 
 
+KIND_LABELS = {
+    "Innovation": "Inovasi",
+    "Call": "Panggilan",
+    "Account": "Akun",
+    "Organisation": "Organisasi",
+}
+
+
 def from_not_found(exc: NotFound | NotFoundException) -> ProblemDetailsException:
-    detail = str(exc) if isinstance(exc, NotFound) else "Data tidak ditemukan."
+    if isinstance(exc, NotFound):
+        detail = f"{KIND_LABELS.get(exc.kind, exc.kind)} {exc.id} tidak ditemukan."
+    else:
+        detail = "Data tidak ditemukan."
     return problem(404, detail, "not-found")
 
 
 def from_validation(exc: ValidationException) -> ProblemDetailsException:
+    """Each field error in Indonesian, naming the field; text with a control character is 422
+    (well-formed, but not text this system stores), any other schema error 400."""
     errors = []
+    refused_text = False
     for item in exc.extra or []:
         if isinstance(item, dict):
+            field = str(item.get("key") or item.get("source") or "")
+            raw_source = item.get("source", "")
+            source = str(getattr(raw_source, "value", raw_source))
+            explained = explain(str(item.get("message", "")), field, source)
+            refused_text = refused_text or explained.refused_text
             errors.append(
-                {
-                    "field": str(item.get("key") or item.get("source") or ""),
-                    "message": str(item.get("message", "")),
-                    "source": str(item.get("source", "")),
-                }
+                {"field": explained.field, "message": explained.message, "source": source}
             )
-    return problem(400, "Data yang dikirim tidak valid.", "validation", errors=errors)
+    if errors:
+        first = errors[0]
+        detail = f"Data yang dikirim tidak valid: `{first['field']}` {first['message']}"
+    else:
+        detail = f"Data yang dikirim tidak valid: {explain(exc.detail or '', '', '').message}"
+    if refused_text:
+        return problem(422, detail, "invalid-text", errors=errors)
+    return problem(400, detail, "validation", errors=errors)
+
+
+def from_recursion(exc: RecursionError) -> ProblemDetailsException:
+    """JSON nested past the decoder's recursion limit (``[`` × 100,000): a 400, not a 500."""
+    return problem(
+        400,
+        "JSON terlalu dalam bersarang; tidak ada isian API yang memerlukan lebih dari beberapa "
+        "tingkat.",
+        "validation",
+    )
 
 
 def from_http(exc: HTTPException) -> ProblemDetailsException:
     if isinstance(exc, ProblemDetailsException):
         return exc
+    detail = exc.detail or TITLES.get(exc.status_code, "")
+    if exc.status_code == 400:
+        detail = explain(detail, "", "").message  # msgspec's decode errors, in Indonesian
     return problem(
         exc.status_code,
-        exc.detail or TITLES.get(exc.status_code, ""),
+        detail,
         str(exc.status_code),
         headers=exc.headers,
     )
@@ -146,6 +182,7 @@ def plugin() -> ProblemDetailsPlugin:
                 ValidationException: from_validation,
                 UnknownRubricYear: from_rubric,
                 HTTPException: from_http,
+                RecursionError: from_recursion,
                 **dict.fromkeys(UNAVAILABLE, from_database_unavailable),
             },
         )

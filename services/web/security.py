@@ -1,4 +1,4 @@
-"""HTTP hardening in one place: security headers, CSRF, body size limits, login throttling.
+"""HTTP hardening in one place: security headers, CSRF, body size limits, per-address rate limits.
 
 ``services.app.create_app`` wires what this module exposes; nothing here knows about a
 particular route except the login throttle.
@@ -9,24 +9,27 @@ origin, no inline script, no framing), ``X-Content-Type-Options: nosniff``,
 ``Referrer-Policy: same-origin``, ``X-Frame-Options: DENY`` (older browsers),
 ``Permissions-Policy`` and, over HTTPS (or with ``SIRISMA_HTTPS`` behind a TLS proxy),
 ``Strict-Transport-Security``. Two documented relaxations:
-inline ``style`` is allowed (progress bars and htmx's indicator styles use it; inline styles
-cannot run code), and the API reference under ``/schema`` may load Scalar from jsDelivr.
+inline ``style`` is allowed (progress bars, htmx's indicator styles and the vendored API
+reference's injected stylesheet use it; inline styles cannot run code). The API reference under
+``/schema`` runs under this same policy (services.web.api_docs).
 
-CSRF (``SessionCSRFMiddleware``): Litestar's double-submit CSRF middleware, applied only where a
-forged request could ride on ambient credentials, i.e. a request that carries the session cookie
-and no ``Authorization: Bearer`` header. Bearer requests (API clients, scripts) and requests with
-no session at all need no token. How a page gets and sends the token:
+CSRF (``SessionCSRFMiddleware``): a token bound to the session, applied where a forged request
+could ride on ambient credentials, i.e. a request that carries the session cookie and no
+``Authorization: Bearer`` header, plus the login form. The token is an HMAC (``SIRISMA_SECRET_KEY``)
+of the session cookie, so a token from another visit or another session is worthless; before a
+session exists it is bound to the visitor's random ``sirisma_csrf`` cookie (HttpOnly), which only
+the login form uses. Bearer requests (API clients, scripts), requests with no session and JSON
+logins need no token. How a page gets and sends the token:
 
-- every GET response sets the cookie ``sirisma_csrf`` (HttpOnly) when it is missing, and puts the
-  token in the request scope; Litestar templates get it as ``csrf_token`` / ``csrf_input``
-  (``{{ csrf_input | safe }}`` inside a ``<form method="post">`` renders the hidden
-  ``_csrf_token`` field);
-- htmx or fetch requests send it in the header ``X-CSRF-Token`` (for htmx without inline script:
-  ``<body hx-headers='{"X-CSRF-Token": "{{ csrf_token }}"}'>``);
+- every GET puts the token in the request scope (and sets ``sirisma_csrf`` when there is neither
+  cookie); templates get it as ``csrf`` / ``csrf_field`` (services.web.pages.rendering);
+- htmx or fetch requests send it in the header ``X-CSRF-Token`` (static/app.js);
+- forms send it as the field ``_csrf_token``, rendered first in the form: for a multipart upload
+  the token is decided from the first part, before the file is read;
 - ``csrf_token_for(request)`` gives the same token to any handler that builds HTML itself.
 
-A cookie-authenticated unsafe request without a matching token gets 403 problem JSON with type
-``…/problems/csrf``.
+A request that needs a token and lacks a matching one gets 403 problem JSON with type
+``…/problems/csrf``, before its body (beyond the first part) is read.
 
 Body limits (``BodyLimitMiddleware`` plus Litestar's ``request_max_body_size``): multipart uploads
 may be up to ``SIRISMA_MAX_UPLOAD_MB`` (plus form overhead); every other body (JSON, forms) up to
@@ -34,36 +37,41 @@ may be up to ``SIRISMA_MAX_UPLOAD_MB`` (plus form overhead); every other body (J
 declared.
 
 Login throttling: at most ``LOGIN_RATE`` login requests per minute per client address
-(Litestar's ``RateLimitMiddleware``, on the login route only), and failed logins counted per
-account name and per client address in a Litestar store (``login_throttle``: in memory in the
-embedded mode, Redis when ``SIRISMA_REDIS_URL`` is set, so every worker shares the counts). After
-``ACCOUNT_FAILURES`` failures for one name (or ``ADDRESS_FAILURES`` from one address) within
-``FAILURE_WINDOW_SECONDS``, further attempts get 429 problem JSON with ``Retry-After`` until the
-window passes, whether the password is right or not and whether the account exists or not.
+(Litestar's ``RateLimitMiddleware`` keyed by the connection's address, never by a header the
+client writes), and failed logins counted by ``LoginThrottle`` (services.identity.throttle) in a
+Litestar store
+(``login_throttle``: in memory in the embedded mode, Redis when ``SIRISMA_REDIS_URL`` is set, so
+every worker shares the counts). Failures slow the caller down with a doubling wait (429 problem
+JSON with ``Retry-After``) instead of locking the account: an anonymous guesser cannot lock a
+real user out, and a user's browser that signed in before (``sirisma_device`` cookie) is counted
+on its own.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import math
+import re
+import secrets
 from typing import Any
+from urllib.parse import parse_qs
 
-import anyio
-from litestar.config.csrf import CSRFConfig
 from litestar.connection import ASGIConnection, Request
-from litestar.datastructures import MutableScopeHeaders
-from litestar.enums import RequestEncodingType
+from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.exceptions import TooManyRequestsException
 from litestar.middleware import DefineMiddleware
-from litestar.middleware.csrf import CSRFMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig, RateLimitMiddleware
 from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
 from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
 from litestar.utils.scope.state import ScopeState
+from multipart import MultipartSegment, ParserError, ParserLimitReached, PushMultipartParser
 
 from services.config import Settings
 from services.identity.auth import COOKIE as SESSION_COOKIE
+from services.identity.throttle import LOGIN_THROTTLE_STORE
 from services.web.problems import problem
 
 log = logging.getLogger("sirisma.security")
@@ -74,14 +82,14 @@ MULTIPART_OVERHEAD = 256 * 1024  # boundaries and the small form fields next to 
 
 CSRF_COOKIE = "sirisma_csrf"
 CSRF_HEADER = "x-csrf-token"
-CSRF_FIELD = "_csrf_token"  # fixed by Litestar's middleware and template helper
+CSRF_FIELD = "_csrf_token"  # the hidden form field (Litestar's template helper uses it too)
+CSRF_PREFIX_BYTES = 64 * 1024  # a multipart body's token must arrive within these first bytes
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+FORM_LOGIN_PATHS = frozenset({"/masuk"})  # login forms: checked even without a session
 
 LOGIN_PATH = "/api/auth/login"
 LOGIN_RATE = 30  # login requests per minute per client address, successful or not
-ACCOUNT_FAILURES = 5
-ADDRESS_FAILURES = 20
-FAILURE_WINDOW_SECONDS = 15 * 60
-LOGIN_THROTTLE_STORE = "login_throttle"
+REGISTRATION_RATE = 10  # Krenova self-registrations per hour per client address (API and page)
 RATE_LIMIT_STORE = "rate_limit"
 
 CSP = "; ".join(
@@ -95,19 +103,6 @@ CSP = "; ".join(
         "object-src 'none'",
         "base-uri 'self'",
         "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
-SCHEMA_CSP = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self' https://cdn.jsdelivr.net",
-        "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.scalar.com",
-        "img-src 'self' data: https:",
-        "font-src 'self' data: https://cdn.jsdelivr.net https://fonts.scalar.com",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
         "frame-ancestors 'none'",
     ]
 )
@@ -128,9 +123,8 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
     if message["type"] != "http.response.start":
         return
     headers = MutableScopeHeaders.from_message(message)  # type: ignore[arg-type]
-    path = scope.get("path", "")
     if "content-security-policy" not in headers:
-        headers["content-security-policy"] = SCHEMA_CSP if path.startswith("/schema") else CSP
+        headers["content-security-policy"] = CSP
     for name, value in STATIC_HEADERS.items():
         if name not in headers:
             headers[name] = value
@@ -150,15 +144,20 @@ def _served_over_https(scope: Scope) -> bool:
 # --- CSRF ---------------------------------------------------------------------------------
 
 
-def csrf_config(settings: Settings) -> CSRFConfig:
-    return CSRFConfig(
-        secret=settings.secret_key,
-        cookie_name=CSRF_COOKIE,
-        header_name=CSRF_HEADER,
-        cookie_secure=settings.https,
-        cookie_httponly=True,
-        cookie_samesite="lax",
-    )
+def csrf_token_bound_to(secret: str, binding: str) -> str:
+    """The token for one session (or one pre-session visitor): an HMAC only the server makes."""
+    mac = hmac.new(secret.encode(), b"sirisma-csrf\x00" + binding.encode(), hashlib.sha256)
+    return mac.hexdigest()
+
+
+def _binding(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    """What the token is bound to: the session cookie when there is one, else the visitor's
+    random ``sirisma_csrf`` cookie (for the login form, before any session exists)."""
+    session = connection.cookies.get(SESSION_COOKIE)
+    if session:
+        return f"session:{session}"
+    visitor = connection.cookies.get(CSRF_COOKIE)
+    return f"visitor:{visitor}" if visitor else None
 
 
 def is_cookie_authenticated(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
@@ -167,42 +166,159 @@ def is_cookie_authenticated(connection: ASGIConnection[Any, Any, Any, Any]) -> b
     return not bearer and bool(connection.cookies.get(SESSION_COOKIE))
 
 
-class SessionCSRFMiddleware(CSRFMiddleware):
-    """Litestar's CSRF check, only for cookie-authenticated unsafe requests.
+def _media_type(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    return connection.headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
-    Safe requests always pass through the parent, so the CSRF cookie is set and the token is in
-    the scope for templates.
+
+class SessionCSRFMiddleware:
+    """Session-bound CSRF tokens, checked before the body is read.
+
+    Checked on unsafe requests that carry the session cookie without ``Authorization: Bearer``,
+    and on the login form (``/masuk``) always. ``/api/auth/login`` takes JSON only
+    (``application/json`` cannot be sent cross-site without a CORS preflight, which this app
+    never grants), so an API client holding an old session cookie still logs in.
+
+    The token comes from the ``X-CSRF-Token`` header, else from the form field ``_csrf_token``:
+    in a urlencoded body (at most ``JSON_MAX_BYTES``, read whole), or as the *first* part of a
+    multipart body (every page form renders it first), read from the stream's first
+    ``CSRF_PREFIX_BYTES``; the bytes read are replayed to the handler, which still streams the
+    rest. A multipart body whose first part is not the token is refused without reading on.
     """
 
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("method", "GET") in self.config.safe_methods:
-            await super().__call__(scope, receive, send)
-            return
-        request: Request[Any, Any, Any] = scope["litestar_app"].request_class(scope, receive)
-        if not is_cookie_authenticated(request):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        token = request.headers.get(self.config.header_name)
-        content_type, _ = request.content_type
-        if not token and content_type in {
-            RequestEncodingType.URL_ENCODED,
-            RequestEncodingType.MULTI_PART,
-        }:
-            # Read the raw body first: Litestar caches it in the connection state, so the
-            # handler can still parse or stream it (parsing the form alone would drain it).
-            await request.body()
-            value = (await request.form()).get(CSRF_FIELD)
-            token = value if isinstance(value, str) else None
-        cookie = request.cookies.get(self.config.cookie_name)
-        if not (token and cookie and self._csrf_tokens_match(token, cookie)):
+        connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
+        state = ScopeState.from_scope(scope)
+        binding = _binding(connection)
+        if scope.get("method", "GET") in SAFE_METHODS:
+            if binding is None:
+                visitor = secrets.token_urlsafe(32)
+                binding = f"visitor:{visitor}"
+                send = self._setting_cookie(send, visitor)
+            state.csrf_token = csrf_token_bound_to(self.settings.secret_key, binding)
+            await self.app(scope, receive, send)
+            return
+        expected = csrf_token_bound_to(self.settings.secret_key, binding) if binding else ""
+        state.csrf_token = expected  # a form shown again after this request carries it
+        path = scope.get("path", "")
+        if path == LOGIN_PATH:
+            if _media_type(connection) != "application/json":
+                raise problem(
+                    415,
+                    "Kirim nama pengguna dan kata sandi sebagai application/json.",
+                    "json-required",
+                )
+            await self.app(scope, receive, send)
+            return
+        if not (is_cookie_authenticated(connection) or path in FORM_LOGIN_PATHS):
+            await self.app(scope, receive, send)
+            return
+        token = connection.headers.get(CSRF_HEADER)
+        replay: list[bytes] = []
+        more = True
+        if not token:
+            token, replay, more = await _token_from_body(connection, receive)
+        if not (token and expected and hmac.compare_digest(token.encode(), expected.encode())):
             raise problem(
                 403,
                 "Token keamanan formulir (CSRF) tidak ada atau tidak cocok. "
                 "Muat ulang halaman lalu coba lagi.",
                 "csrf",
             )
-        ScopeState.from_scope(scope).csrf_token = token
-        await self.app(scope, receive, send)
+        await self.app(scope, _replaying(replay, more, receive) if replay else receive, send)
+
+    def _setting_cookie(self, send: Send, visitor: str) -> Send:
+        cookie = Cookie(
+            key=CSRF_COOKIE,
+            value=visitor,
+            path="/",
+            httponly=True,
+            samesite="lax",
+            secure=self.settings.https,
+        )
+
+        async def wrapped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableScopeHeaders.from_message(message)  # type: ignore[arg-type]
+                headers.add("set-cookie", cookie.to_header(header=""))
+            await send(message)
+
+        return wrapped
+
+
+async def _token_from_body(
+    connection: ASGIConnection[Any, Any, Any, Any], receive: Receive
+) -> tuple[str | None, list[bytes], bool]:
+    """(token, the body bytes read, whether more body follows)."""
+    media = _media_type(connection)
+    chunks: list[bytes] = []
+    if media == "application/x-www-form-urlencoded":
+        more = True
+        while more:  # bounded by BodyLimitMiddleware (JSON_MAX_BYTES) outside this one
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))  # type: ignore[arg-type]
+            more = bool(message.get("more_body", False))
+        fields = parse_qs(b"".join(chunks).decode("latin-1"), keep_blank_values=True)
+        values = fields.get(CSRF_FIELD)
+        return (values[0] if values else None), chunks, False
+    if media != "multipart/form-data":
+        return None, chunks, True
+    match = re.search(
+        r'boundary="?([^";]{1,200})"?', connection.headers.get("content-type", ""), re.I
+    )
+    if not match:
+        return None, chunks, True
+    # Not used as a context manager: leaving it early would raise for the unfinished body.
+    parser = PushMultipartParser(
+        match.group(1).encode("latin-1", "replace"), max_segment_size=CSRF_PREFIX_BYTES
+    )
+    value = bytearray()
+    read = 0
+    more = True
+    seen_first = False
+    try:
+        while more and read <= CSRF_PREFIX_BYTES:
+            message = await receive()
+            if message["type"] != "http.request":
+                return None, chunks, False
+            chunk: bytes = message.get("body", b"")  # type: ignore[assignment]
+            more = bool(message.get("more_body", False))
+            chunks.append(chunk)
+            read += len(chunk)
+            for event in parser.parse(chunk):
+                if isinstance(event, MultipartSegment):
+                    if seen_first or event.name != CSRF_FIELD or event.filename is not None:
+                        return None, chunks, more
+                    seen_first = True
+                elif event is None:
+                    return value.decode("ascii", "replace"), chunks, more
+                else:
+                    value.extend(event)
+                    if len(value) > 256:
+                        return None, chunks, more
+    except (ParserError, ParserLimitReached):
+        pass
+    return None, chunks, more
+
+
+def _replaying(chunks: list[bytes], more: bool, receive: Receive) -> Receive:
+    """A ``receive`` that hands the handler the bytes already read, then the rest of the body."""
+    pending = [b"".join(chunks)]
+
+    async def replay() -> ReceiveMessage:
+        if pending:
+            return {"type": "http.request", "body": pending.pop(), "more_body": more}
+        return await receive()
+
+    return replay
 
 
 def csrf_token_for(request: Request[Any, Any, Any]) -> str:
@@ -271,11 +387,13 @@ class BodyLimitMiddleware:
         await self.app(scope, limited_receive, send)
 
 
-# --- login throttling ---------------------------------------------------------------------
+# --- per-address rate limits (failed logins: services.identity.throttle) ---------------------
 
 
 class LoginRateLimitMiddleware(RateLimitMiddleware):
     """Litestar's per-address limiter; its 429 gets Indonesian problem JSON and Retry-After."""
+
+    message = "Terlalu banyak percobaan masuk dari alamat ini. Coba lagi sebentar lagi."
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
@@ -284,15 +402,25 @@ class LoginRateLimitMiddleware(RateLimitMiddleware):
             headers = dict(exc.headers or {})
             retry = headers.get(self.config.rate_limit_reset_header_key, "60")
             log.warning(
-                "login rate limited",
-                extra={"client": _client(scope), "route": LOGIN_PATH, "reason": "address-rate"},
+                "rate limited",
+                extra={
+                    "client": _client(scope),
+                    "route": scope.get("path", ""),
+                    "reason": "address-rate",
+                },
             )
             raise problem(
                 429,
-                "Terlalu banyak percobaan masuk dari alamat ini. Coba lagi sebentar lagi.",
+                self.message,
                 "too-many-requests",
                 headers={**headers, "Retry-After": retry},
             ) from None
+
+
+class RegistrationRateLimitMiddleware(LoginRateLimitMiddleware):
+    """Krenova self-registration: each one costs an argon2 hash and an account."""
+
+    message = "Terlalu banyak pendaftaran dari alamat ini. Coba lagi nanti."
 
 
 LOGIN_RATE_LIMIT = RateLimitConfig(
@@ -300,59 +428,16 @@ LOGIN_RATE_LIMIT = RateLimitConfig(
     middleware_class=LoginRateLimitMiddleware,
     store=RATE_LIMIT_STORE,
 )
+REGISTRATION_RATE_LIMIT = RateLimitConfig(
+    rate_limit=("hour", REGISTRATION_RATE),
+    middleware_class=RegistrationRateLimitMiddleware,
+    store=RATE_LIMIT_STORE,
+)
 
 
 def _client(scope: Scope) -> str:
     client = scope.get("client")
     return str(client[0]) if client else "unknown"
-
-
-class LoginThrottle:
-    """Counts failed logins per account name and per client address in a Litestar store.
-
-    The counter's expiry is renewed by every failure, so a sustained guessing run stays locked
-    out; a successful login clears its account's counter (not the address's).
-    """
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self._lock = anyio.Lock()
-
-    @staticmethod
-    def _keys(username: str, client: str) -> list[tuple[str, int]]:
-        return [(f"account:{username}", ACCOUNT_FAILURES), (f"address:{client}", ADDRESS_FAILURES)]
-
-    async def retry_after(self, username: str, client: str) -> int | None:
-        """Seconds until this name/address may try again, or None when not throttled."""
-        waits = []
-        for key, limit in self._keys(username, client):
-            raw = await self.store.get(key)
-            if raw is not None and int(raw) >= limit:
-                waits.append(await self.store.expires_in(key) or FAILURE_WINDOW_SECONDS)
-        return max(waits) if waits else None
-
-    async def failed(self, username: str, client: str) -> None:
-        async with self._lock:
-            for key, _ in self._keys(username, client):
-                raw = await self.store.get(key)
-                count = int(raw) + 1 if raw is not None else 1
-                await self.store.set(key, str(count), expires_in=FAILURE_WINDOW_SECONDS)
-
-    async def succeeded(self, username: str) -> None:
-        await self.store.delete(f"account:{username}")
-
-
-def login_throttle(connection: ASGIConnection[Any, Any, Any, Any]) -> LoginThrottle:
-    app = connection.app
-    throttle = getattr(app.state, "login_throttle", None)
-    if throttle is None:
-        throttle = LoginThrottle(app.stores.get(LOGIN_THROTTLE_STORE))
-        app.state.login_throttle = throttle
-    return throttle
-
-
-def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
-    return connection.client.host if connection.client else "unknown"
 
 
 # --- wiring -------------------------------------------------------------------------------
@@ -426,4 +511,4 @@ def outer_middleware(settings: Settings) -> list[DefineMiddleware]:
 
 def inner_middleware(settings: Settings) -> list[DefineMiddleware]:
     """After authentication (so refusals are logged with the account): CSRF."""
-    return [DefineMiddleware(SessionCSRFMiddleware, config=csrf_config(settings))]
+    return [DefineMiddleware(SessionCSRFMiddleware, settings=settings)]

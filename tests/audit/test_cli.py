@@ -60,14 +60,60 @@ def test_verify_export_and_offline_bundle_check(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "TIDAK utuh" in result.output
 
-    key_file = tmp_path / "kunci.txt"
-    key_file.write_text("kunci-lain\n")
+    # The auditor pins the public key the server prints; a bundle by any other key fails.
+    printed = runner.invoke(main, ["audit", "public-key"])
+    assert printed.exit_code == 0, printed.output
+    public_hex = printed.output.split("Kunci publik (hex)  : ", 1)[1].split()[0]
     bundle2 = tmp_path / "bundel2.zip"
     assert runner.invoke(main, ["audit", "export", "--out", str(bundle2)]).exit_code == 0
-    result = runner.invoke(
-        main, ["audit", "verify", "--bundle", str(bundle2), "--key-file", str(key_file)]
+    pinned = ["audit", "verify", "--bundle", str(bundle2), "--public-key"]
+    result = runner.invoke(main, [*pinned, public_hex])
+    assert result.exit_code == 0, result.output
+    # A bundle made today already pins today: its signed checkpoint is held to the live log.
+    against = runner.invoke(
+        main, ["audit", "verify", "--against", str(bundle2), "--public-key", public_hex]
     )
+    assert against.exit_code == 0, against.output
+    assert "2 segel bertanda tangan dan 0 akar harian" in against.output  # 2 bundles, 2 points
+    other = tmp_path / "lain.pem"
+    assert runner.invoke(main, ["audit", "keygen", "--out", str(other)]).exit_code == 0
+    other_public = tmp_path / "lain.pub"
+    other_public.write_text(generate_public_pem(other))
+    result = runner.invoke(main, [*pinned, str(other_public)])
     assert result.exit_code == 1
+    assert "bukan kunci yang dipatok" in result.output
+
+
+def test_keygen_writes_a_private_file_and_never_overwrites(tmp_path: Path) -> None:
+    out = tmp_path / "kunci" / "audit.pem"
+    runner = CliRunner(env=_env(tmp_path))
+    result = runner.invoke(main, ["audit", "keygen", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert oct(out.stat().st_mode & 0o777) == "0o600"
+    assert "BEGIN PUBLIC KEY" in result.output and "Sidik kunci" in result.output
+    before = out.read_bytes()
+    again = runner.invoke(main, ["audit", "keygen", "--out", str(out)])
+    assert again.exit_code != 0 and "tidak ditimpa" in again.output
+    assert out.read_bytes() == before
+
+
+def test_checkpoint_and_seal_commands(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    _seed(env)
+    runner = CliRunner(env=env)
+    result = runner.invoke(main, ["audit", "checkpoint"])
+    assert result.exit_code == 0, result.output
+    assert "Titik periksa" in result.output
+    assert runner.invoke(main, ["audit", "seal"]).exit_code == 0
+    result = runner.invoke(main, ["audit", "verify"])
+    assert result.exit_code == 0, result.output
+    assert "1 titik periksa" in result.output
+
+
+def generate_public_pem(private_pem: Path) -> str:
+    from services.audit.keys import _from_pem
+
+    return _from_pem(private_pem.read_bytes(), str(private_pem)).public_pem()
 
 
 def test_verify_names_the_tampered_row(tmp_path: Path) -> None:

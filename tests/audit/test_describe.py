@@ -142,3 +142,16 @@ def test_system_actor_and_jakarta_time() -> None:
     e = msgspec.structs.replace(sample_event(ev.OrganisationRegistered), actor=Actor.system())
     assert describe(e).summary.startswith("Sistem mendaftarkan organisasi")
     assert jakarta_time(datetime(2025, 12, 31, 17, 0, tzinfo=UTC)) == "1 Januari 2026 00.00.00 WIB"
+
+
+def test_a_document_marked_public_says_so() -> None:
+    """Issue 15 item 8: auditors see which documents were put on the public face, and by whom."""
+    event = msgspec.structs.replace(
+        sample_event(ev.DocumentAttached),
+        document=msgspec.structs.replace(document(), public=True),
+    )
+    line = describe(event, None, who="budi")
+    assert ", terbuka untuk umum pada " in line.summary
+    assert line.changes[0].after["public"] is True  # type: ignore[index]
+    private = describe(sample_event(ev.DocumentAttached), None, who="budi")
+    assert "terbuka untuk umum" not in private.summary

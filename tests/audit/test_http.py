@@ -206,3 +206,18 @@ def test_only_auditors_and_admins_read_the_audit_routes(audit_app: AuditApp, rol
         assert audit_app.get(path, role=role).status_code == 403, path
         assert audit_app.client.get(path).status_code == 401, path
     assert audit_app.get(paths[0], role="admin").status_code == 200
+
+
+def test_trail_csv_never_carries_a_live_formula(audit_app: AuditApp) -> None:
+    """The API accepts ``X-Correlation-ID: -1-1`` (letters, digits, '.', '_', ':', '-'), and a
+    spreadsheet would compute it: the CSV writes it as text."""
+    from services.domain.aggregate import Context
+    from tests.factories import complete_profile
+
+    world = audit_app.world
+    ctx = Context(actor=world.operator, correlation_id="-1-1", now=world.now)
+    iid = world.commands.propose(ctx, call_id=world.call_id, profile=complete_profile()).id
+    response = audit_app.get("/api/audit/trail", format="csv", innovation=str(iid))
+    (row,) = csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")))
+    assert row["correlation_id"] == "'-1-1"
+    assert row["version"] == "1"

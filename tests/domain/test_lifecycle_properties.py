@@ -40,6 +40,7 @@ from services.domain.lifecycle import (
     Status,
     next_status,
 )
+from services.domain.ministry import MinistryVerdict, Window, eligibility_window, max_entries
 from services.domain.rubric import load_rubric
 from services.domain.values import (
     STAGE_ORDER,
@@ -102,6 +103,18 @@ def _call(kind: CallKind) -> Call:
 
 
 CALLS = {kind: _call(kind) for kind in CallKind}
+NEXT_CALL = Call.open(
+    ADMIN_CTX,
+    _id("call/next-year"),
+    kind=CallKind.ANNUAL,
+    title="Panggilan tahun berikutnya",
+    budget_year=2026,
+    opens_at=NOW - timedelta(days=30),
+    deadline=NOW + timedelta(days=30),
+    eligible_kinds=("opd",),
+    rubric_year=2025,
+)
+WIDE_WINDOW = Window(year=2026, start=date(2020, 1, 1), end=date(2025, 12, 31), name="uji")
 
 KRENOVA_ENTRY = KrenovaEntry(
     field=KrenovaField.ENERGI,
@@ -337,6 +350,23 @@ def _perform(data: st.DataObject, run: Run, command: Command, who: str, valid: b
         case Command.AWARD:
             award = data.draw(st.sampled_from(Award), label="award")
             inn.award_prize(ctx, award=award, rank=pick(st.integers(1, 3), st.integers(-1, 3), "r"))
+        case Command.RECORD_MINISTRY_VERDICT:
+            verdict = data.draw(st.sampled_from(MinistryVerdict), label="verdict")
+            why = pick(st.just("Tidak memenuhi syarat"), st.sampled_from(["", "x"]), "reason")
+            year = pick(st.just(inn.iga_year or 2025), st.sampled_from([2025, 2026]), "year")
+            inn.record_ministry_verdict(ctx, year=year, verdict=verdict, reason=why)
+        case Command.CARRY_FORWARD:
+            target = pick(st.just(NEXT_CALL), st.sampled_from([run.call, NEXT_CALL]), "call")
+            window = pick(st.just(WIDE_WINDOW), st.just(eligibility_window(2026)), "window")
+            inn.carry_forward(
+                ctx,
+                to_id=uuid4(),
+                call=target,
+                submitter_kind="opd",
+                rubric=RUBRIC,
+                window=window,
+                max_entries=max_entries(),
+            )
         case _:  # pragma: no cover - a new command must get a branch here
             raise AssertionError(f"the property test does not drive {command}")
 

@@ -49,8 +49,8 @@ class Api:
     auditor: Actor
 
     def login(self, username: str, password: str = PASSWORD) -> Any:
-        """A login as a fresh API client does it: no cookies kept from earlier calls (a browser
-        that already holds a session must send the CSRF token, see test_security)."""
+        """A login as a fresh API client does it: no cookies kept from earlier calls (so each
+        test's cookie-authenticated requests start from the session it creates)."""
         self.client.cookies.clear()
         response = self.client.post(
             "/api/auth/login", json={"username": username, "password": password}
@@ -70,7 +70,9 @@ class Api:
         return self.runtime.store.events(aggregate_id)
 
 
-def _serve(settings: Settings) -> Iterator[Api]:
+def _serve(settings: Settings, wrap: Any = None) -> Iterator[Api]:
+    """``wrap``: an ASGI middleware around the app (e.g. uvicorn's proxy headers, so a test
+    can speak from several client addresses)."""
     runtime = Runtime(settings)
     world = World(runtime.commands)
     system = Context(actor=Actor.system())
@@ -79,13 +81,22 @@ def _serve(settings: Settings) -> Iterator[Api]:
     for actor in (world.admin, world.operator, world.other_operator, world.reviewer):
         assert actor.account_id is not None
         runtime.commands.reset_password(system, actor.account_id, hashed)
-    with TestClient(create_app(runtime=runtime)) as client:
+    app: Any = create_app(runtime=runtime)
+    with TestClient(wrap(app) if wrap else app) as client:
         yield Api(client=client, runtime=runtime, world=world, auditor=auditor)
 
 
 @pytest.fixture
 def api(sqlite_settings: Settings) -> Iterator[Api]:
     yield from _serve(sqlite_settings)
+
+
+@pytest.fixture
+def proxied_api(sqlite_settings: Settings) -> Iterator[Api]:
+    """Behind a proxy the test trusts: ``X-Forwarded-For`` picks each request's client address."""
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    yield from _serve(sqlite_settings, lambda app: ProxyHeadersMiddleware(app, trusted_hosts="*"))
 
 
 @pytest.fixture
@@ -107,7 +118,8 @@ def shared_api(_module_api: Api) -> Iterator[Api]:
     counters and cookies start empty for each test."""
     from litestar.stores.base import Store
 
-    from services.web.security import LOGIN_THROTTLE_STORE, RATE_LIMIT_STORE
+    from services.identity.throttle import LOGIN_THROTTLE_STORE
+    from services.web.security import RATE_LIMIT_STORE
 
     def reset() -> None:
         _module_api.client.cookies.clear()

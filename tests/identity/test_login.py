@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -9,7 +10,15 @@ import pytest
 
 from services.identity import passwords
 from services.identity.auth import COOKIE
-from services.web.security import ACCOUNT_FAILURES, ADDRESS_FAILURES
+from services.identity.throttle import (
+    ACCOUNT_FAILURES,
+    ADDRESS_FAILURES,
+    DELAY_BASE_SECONDS,
+    DEVICE_COOKIE,
+    MAX_DELAY_SECONDS,
+    PAIR_FAILURES,
+    LoginThrottle,
+)
 from tests.identity.conftest import PASSWORD, Api
 
 
@@ -55,31 +64,114 @@ def test_disabled_account_and_wrong_password_are_indistinguishable(api: Api) -> 
     assert _shape(disabled) == _shape(wrong)
 
 
-def test_sixth_rapid_failed_login_is_throttled_even_with_the_right_password(api: Api) -> None:
-    for _ in range(ACCOUNT_FAILURES):
-        assert api.login("op.dukcapil", "tebakan-salah").status_code == 401
-    sixth = api.login("op.dukcapil", PASSWORD)
-    assert sixth.status_code == 429
-    assert sixth.headers["content-type"].startswith("application/problem+json")
-    body = sixth.json()
+def _login_from(api: Api, address: str, username: str, password: str, **cookies: str) -> Any:
+    """A fresh client at ``address`` (the test app trusts X-Forwarded-For), with ``cookies``."""
+    api.client.cookies.clear()
+    for name, value in cookies.items():
+        api.client.cookies.set(name, value)
+    response = api.client.post(
+        "/api/auth/login",
+        json={"username": username, "password": password},
+        headers={"X-Forwarded-For": address},
+    )
+    api.client.cookies.clear()
+    return response
+
+
+def _device_of(response: Any) -> str:
+    """The known-device cookie a successful login sets."""
+    assert response.status_code == 200, response.text
+    match = re.search(rf"{DEVICE_COOKIE}=([^;]+)", response.headers.get("set-cookie", ""))
+    assert match, response.headers.get("set-cookie")
+    return match.group(1).strip('"')
+
+
+def test_a_guesser_is_slowed_down_and_gets_429(proxied_api: Api) -> None:
+    api = proxied_api
+    for _ in range(PAIR_FAILURES):
+        assert _login_from(api, "203.0.113.9", "admin", "tebakan-salah").status_code == 401
+    refused = _login_from(api, "203.0.113.9", "admin", PASSWORD)  # even the right one: wait
+    assert refused.status_code == 429
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    body = refused.json()
     assert body["type"].endswith("/too-many-attempts")
     assert "Coba lagi" in body["detail"]
-    assert 0 < int(sixth.headers["retry-after"]) <= 15 * 60
-    # Throttling is per account name: an unknown name is throttled the same way (no oracle) ...
-    for _ in range(ACCOUNT_FAILURES):
-        api.login("tidak.ada.orangnya", "tebakan-salah")
-    assert api.login("tidak.ada.orangnya", "tebakan-salah").status_code == 429
-    # ... and a colleague behind the same address can still sign in.
-    assert api.login("op.dinkes", PASSWORD).status_code == 200
+    assert 0 < int(refused.headers["retry-after"]) <= DELAY_BASE_SECONDS
+    # Throttling does not tell an unknown name from a real one (no oracle).
+    for _ in range(PAIR_FAILURES):
+        _login_from(api, "203.0.113.9", "tidak.ada.orangnya", "tebakan-salah")
+    assert _login_from(api, "203.0.113.9", "tidak.ada.orangnya", "x").status_code == 429
 
 
-def test_many_failures_from_one_address_throttle_every_account_name(api: Api) -> None:
-    names = [f"tebak.{i}" for i in range(ADDRESS_FAILURES)]
-    for name in names:
-        assert api.login(name, "tebakan-salah").status_code == 401
-    refused = api.login("op.dinkes", PASSWORD)
+def test_an_anonymous_guesser_cannot_lock_out_the_real_user(proxied_api: Api) -> None:
+    """Before: five failures by anyone locked the name for everyone, the right password too."""
+    api = proxied_api
+    for _ in range(PAIR_FAILURES + 3):
+        _login_from(api, "203.0.113.9", "admin", "tebakan-salah")
+    assert _login_from(api, "203.0.113.9", "admin", "tebakan-salah").status_code == 429
+    # The admin, from their own address, on a browser that never signed in before.
+    assert _login_from(api, "198.51.100.20", "admin", PASSWORD).status_code == 200
+
+
+def test_a_known_device_gets_through_a_distributed_guessing_run(proxied_api: Api) -> None:
+    api = proxied_api
+    device = _device_of(_login_from(api, "198.51.100.20", "admin", PASSWORD))
+    guessers = [f"203.0.113.{i}" for i in range(1, 1 + ACCOUNT_FAILURES // PAIR_FAILURES)]
+    for address in guessers:  # the name's free failures, spent from several addresses
+        for _ in range(PAIR_FAILURES):
+            assert _login_from(api, address, "admin", "tebakan-salah").status_code == 401
+    assert len(guessers) * PAIR_FAILURES >= ACCOUNT_FAILURES
+    # A new browser anywhere now waits (the name is under attack) ...
+    slowed = _login_from(api, "192.0.2.77", "admin", PASSWORD)
+    assert slowed.status_code == 429 and int(slowed.headers["retry-after"]) > 0
+    # ... but the admin's own browser, even at a guesser's address, signs in.
+    known = {DEVICE_COOKIE: device}
+    assert _login_from(api, "192.0.2.77", "admin", PASSWORD, **known).status_code == 200
+    assert _login_from(api, guessers[0], "admin", PASSWORD, **known).status_code == 200
+    # The cookie proves a sign-in as admin only: worthless for another name or when forged.
+    for _ in range(PAIR_FAILURES):
+        _login_from(api, "203.0.113.1", "op.dinkes", "tebakan-salah")
+    other = _login_from(api, "203.0.113.1", "op.dinkes", PASSWORD, **known)
+    assert other.status_code == 429
+    forged = {DEVICE_COOKIE: device.split(".")[0] + "." + "0" * 64}
+    assert _login_from(api, "192.0.2.77", "admin", PASSWORD, **forged).status_code == 429
+
+
+def test_many_failures_from_one_address_slow_every_name_from_it(proxied_api: Api) -> None:
+    api = proxied_api
+    for i in range(ADDRESS_FAILURES):
+        assert _login_from(api, "203.0.113.50", f"tebak.{i}", "salah").status_code == 401
+    refused = _login_from(api, "203.0.113.50", "op.dinkes", PASSWORD)
     assert refused.status_code == 429
     assert int(refused.headers["retry-after"]) > 0
+    assert _login_from(api, "198.51.100.21", "op.dinkes", PASSWORD).status_code == 200
+
+
+def test_the_wait_doubles_with_each_further_failure_and_is_bounded() -> None:
+    """Progressive delay on a clock the test moves (no sleeping): 30 s, 60 s, 120 s … 15 min."""
+    import anyio
+    from litestar.stores.memory import MemoryStore
+
+    now = [1_000_000.0]
+    throttle = LoginThrottle(MemoryStore(), clock=lambda: now[0])
+
+    async def scenario() -> list[int | None]:
+        waits: list[int | None] = []
+        for _ in range(PAIR_FAILURES):
+            assert await throttle.retry_after("admin", "203.0.113.9") is None
+            await throttle.failed("admin", "203.0.113.9")
+        for _ in range(8):
+            wait = await throttle.retry_after("admin", "203.0.113.9")
+            waits.append(wait)
+            assert wait is not None
+            now[0] += wait  # wait it out, then fail again
+            assert await throttle.retry_after("admin", "203.0.113.9") is None
+            await throttle.failed("admin", "203.0.113.9")
+        return waits
+
+    waits = anyio.run(scenario)
+    assert waits[:5] == [30, 60, 120, 240, 480]
+    assert waits[5:] == [MAX_DELAY_SECONDS] * 3
 
 
 def test_successful_login_returns_token_and_sets_a_hardened_cookie(api: Api) -> None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import re
+import socket
+import threading
 from collections.abc import Iterator
 from typing import Any
 from uuid import uuid4
@@ -22,6 +26,8 @@ from services.web.security import (
     JSON_MAX_BYTES,
     MIB,
     BodyLimitMiddleware,
+    SessionCSRFMiddleware,
+    upload_limit,
 )
 from tests.identity.conftest import PASSWORD, Api
 
@@ -36,15 +42,21 @@ def new_org() -> dict[str, str]:
     return {"kind": "opd", "code": f"UJI-{uuid4().hex[:8]}", "name": "Dinas Uji"}
 
 
+def page_token(client: Any) -> str:
+    """The CSRF token a page hands its scripts (``<meta name="csrf-token">``)."""
+    html = client.get("/", headers={"accept": "text/html"}).text
+    match = re.search(r'<meta name="csrf-token" content="([^"]+)">', html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
 def _cookie_session(api: Api, username: str = "admin") -> str:
-    """Sign in the way a browser does: keep the cookies, fetch a page to get the CSRF cookie."""
+    """Sign in the way a browser does: keep the cookies, fetch a page to get the CSRF token."""
     api.client.cookies.clear()
     response = api.client.post("/api/auth/login", json={"username": username, "password": PASSWORD})
     assert response.status_code == 200
     assert api.client.get("/api/me").status_code == 200  # cookie-authenticated
-    token = api.client.cookies.get(CSRF_COOKIE)
-    assert token
-    return token
+    return page_token(api.client)
 
 
 # --- CSRF ---------------------------------------------------------------------------------
@@ -60,6 +72,11 @@ def test_cookie_authenticated_post_needs_the_csrf_token(api: Api) -> None:
     forged = api.client.post("/api/organisations", json=new_org(), headers={CSRF_HEADER: "f" * 128})
     assert forged.status_code == 403
     assert api.runtime.store.max_notification_id() == before  # nothing recorded
+
+    odd = api.client.post(
+        "/api/organisations", json=new_org(), headers={CSRF_HEADER: "é".encode("latin-1") * 64}
+    )
+    assert odd.status_code == 403  # not a server error
 
     accepted = api.client.post("/api/organisations", json=new_org(), headers={CSRF_HEADER: token})
     assert accepted.status_code == 201, accepted.text
@@ -117,9 +134,15 @@ def test_every_response_carries_the_security_headers(api: Api) -> None:
         assert headers["x-frame-options"] == "DENY"
 
 
-def test_only_the_api_reference_may_load_its_viewer_from_the_cdn(api: Api) -> None:
-    assert "cdn.jsdelivr.net" in api.client.get("/schema").headers["content-security-policy"]
-    assert "cdn.jsdelivr.net" not in api.client.get("/api/me").headers["content-security-policy"]
+def test_the_api_reference_is_served_from_this_origin_under_the_normal_csp(api: Api) -> None:
+    """Before: Scalar came unpinned from jsDelivr and /schema had a wider CSP for it."""
+    from services.web.security import CSP
+
+    page = api.client.get("/schema")
+    assert page.headers["content-security-policy"] == CSP
+    assert "https://" not in page.text and "<script>" not in page.text  # no CDN, no inline
+    scripts = re.findall(r'<script src="([^"]+)"></script>', page.text)
+    assert scripts and all(api.client.get(src).status_code == 200 for src in scripts)
 
 
 # --- body limits --------------------------------------------------------------------------
@@ -279,24 +302,20 @@ def test_login_failures_are_shared_through_redis_between_processes(redis_url: st
     """Two services (or workers) with their own stores over one Redis see the same counts."""
     import anyio
 
-    from services.web.security import (
-        ACCOUNT_FAILURES,
-        LOGIN_THROTTLE_STORE,
-        LoginThrottle,
-        stores,
-    )
+    from services.identity.throttle import LOGIN_THROTTLE_STORE, PAIR_FAILURES, LoginThrottle
+    from services.web.security import stores
 
     settings = load_settings(env={}, redis_url=redis_url)
 
     async def scenario() -> tuple[int | None, int | None, int | None]:
         first = LoginThrottle(stores(settings)[LOGIN_THROTTLE_STORE])
         second = LoginThrottle(stores(settings)[LOGIN_THROTTLE_STORE])
-        for _ in range(ACCOUNT_FAILURES):
+        for _ in range(PAIR_FAILURES):
             await first.failed("op.dukcapil", "10.0.0.7")
-        seen_by_second = await second.retry_after("op.dukcapil", "10.0.0.8")
+        seen_by_second = await second.retry_after("op.dukcapil", "10.0.0.7")
         other_account = await second.retry_after("op.dinkes", "10.0.0.8")
-        await second.succeeded("op.dukcapil")
-        after_success = await first.retry_after("op.dukcapil", "10.0.0.9")
+        await second.succeeded("op.dukcapil", "10.0.0.7")
+        after_success = await first.retry_after("op.dukcapil", "10.0.0.7")
         return seen_by_second, other_account, after_success
 
     seen, other, after = anyio.run(scenario)
@@ -309,7 +328,8 @@ def test_throttle_keeps_counting_in_memory_while_redis_is_down(redis_server: Any
     """A Redis outage must not lock anyone out: counters fall back to this process's memory."""
     import anyio
 
-    from services.web.security import ACCOUNT_FAILURES, LOGIN_THROTTLE_STORE, LoginThrottle, stores
+    from services.identity.throttle import LOGIN_THROTTLE_STORE, PAIR_FAILURES, LoginThrottle
+    from services.web.security import stores
 
     if not redis_server.managed:
         import pytest
@@ -322,7 +342,7 @@ def test_throttle_keeps_counting_in_memory_while_redis_is_down(redis_server: Any
 
         async def scenario() -> tuple[int | None, int | None]:
             before = await throttle.retry_after("op.dukcapil", "10.0.0.7")
-            for _ in range(ACCOUNT_FAILURES):
+            for _ in range(PAIR_FAILURES):
                 await throttle.failed("op.dukcapil", "10.0.0.7")
             return before, await throttle.retry_after("op.dukcapil", "10.0.0.7")
 
@@ -334,15 +354,15 @@ def test_throttle_keeps_counting_in_memory_while_redis_is_down(redis_server: Any
 
 
 def test_form_token_check_leaves_the_body_for_a_streaming_handler(tmp_path: Any) -> None:
-    """A browser upload carrying the token as a form field: the CSRF check reads the form, the
-    handler still streams every byte (as the document upload route does)."""
+    """A browser upload carrying the token as the form's first field: the CSRF check reads that
+    part only, the handler still streams every byte (as the document upload route does)."""
     from litestar import get
 
-    from services.web.security import SessionCSRFMiddleware, csrf_config
+    from services.web.security import csrf_token_for
 
     @get("/form", sync_to_thread=False)
-    def form_page() -> dict[str, str]:
-        return {}
+    def form_page(request: Request[Any, Any, Any]) -> dict[str, str]:
+        return {"token": csrf_token_for(request)}
 
     @post("/stream", status_code=200)
     async def stream(request: Request[Any, Any, Any]) -> dict[str, int]:
@@ -354,13 +374,12 @@ def test_form_token_check_leaves_the_body_for_a_streaming_handler(tmp_path: Any)
     settings = load_settings(env={}, data_dir=str(tmp_path))
     app = Litestar(
         [form_page, stream],
-        middleware=[DefineMiddleware(SessionCSRFMiddleware, config=csrf_config(settings))],
+        middleware=[DefineMiddleware(SessionCSRFMiddleware, settings=settings)],
         plugins=[problems.plugin()],
     )
     with TestClient(app) as client:
-        client.get("/form")
-        token = client.cookies.get(CSRF_COOKIE)
         client.cookies.set(COOKIE, "sesi-browser")
+        token = client.get("/form").json()["token"]
         payload = b"%PDF-1.4\n" + b"1" * 300_000
         files = {"file": ("sk.pdf", payload, "application/pdf")}
         refused = client.post("/stream", files=files)
@@ -368,3 +387,170 @@ def test_form_token_check_leaves_the_body_for_a_streaming_handler(tmp_path: Any)
     assert refused.status_code == 403
     assert accepted.status_code == 200
     assert accepted.json()["bytes"] > len(payload)  # the whole multipart body, file included
+
+
+# --- CSRF bound to the session (issue 15 item 9) -------------------------------------------
+
+
+def test_a_token_from_an_anonymous_visit_does_not_ride_on_a_victims_session(api: Api) -> None:
+    """Double-submit cookies let any pair from any visit pass; the token is bound to the session."""
+    api.client.cookies.clear()
+    attacker_token = page_token(api.client)  # an anonymous visit: its own cookie and token
+    attacker_cookie = api.client.cookies.get(CSRF_COOKIE)
+    assert attacker_token and attacker_cookie
+    _cookie_session(api)  # the victim signs in
+    api.client.cookies.set(CSRF_COOKIE, attacker_cookie)  # planted (e.g. by a sibling domain)
+    forged = api.client.post(
+        "/api/organisations", json=new_org(), headers={CSRF_HEADER: attacker_token}
+    )
+    assert forged.status_code == 403 and forged.json()["type"].endswith("/csrf")
+
+
+def test_a_token_of_one_session_is_worthless_in_another(api: Api) -> None:
+    first = _cookie_session(api, "admin")
+    second = _cookie_session(api, "admin")  # a new session: a new token
+    assert first != second
+    refused = api.client.post("/api/organisations", json=new_org(), headers={CSRF_HEADER: first})
+    assert refused.status_code == 403
+    ok = api.client.post("/api/organisations", json=new_org(), headers={CSRF_HEADER: second})
+    assert ok.status_code == 201, ok.text
+
+
+def test_login_api_takes_json_only(api: Api) -> None:
+    """A cross-site form can send text/plain without a preflight: login refuses it."""
+    api.client.cookies.clear()
+    body = json.dumps({"username": "admin", "password": PASSWORD})
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data"):
+        response = api.client.post(
+            "/api/auth/login", content=body, headers={"content-type": content_type}
+        )
+        assert response.status_code == 415, content_type
+        assert response.json()["type"].endswith("/json-required")
+        assert COOKIE not in response.headers.get("set-cookie", "")
+
+
+def test_an_api_client_with_an_old_session_cookie_can_still_log_in(api: Api) -> None:
+    api.client.cookies.clear()
+    api.client.cookies.set(COOKIE, "sesi-lama-yang-sudah-kedaluwarsa")
+    response = api.client.post("/api/auth/login", json={"username": "admin", "password": PASSWORD})
+    assert response.status_code == 200, response.text
+
+
+def test_the_login_form_needs_the_token_of_this_visitor(api: Api) -> None:
+    """Login CSRF: a cross-site form must not sign the victim into the attacker's account."""
+    html = {"accept": "text/html"}
+    api.client.cookies.clear()
+    form = {"username": "admin", "password": PASSWORD}
+    forged = api.client.post("/masuk", data=form, headers=html, follow_redirects=False)
+    assert forged.status_code == 403
+    assert COOKIE not in forged.headers.get("set-cookie", "")
+    page = api.client.get("/masuk", headers=html).text
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', page)
+    assert token
+    signed_in = api.client.post(
+        "/masuk", data={**form, CSRF_FIELD: token.group(1)}, headers=html, follow_redirects=False
+    )
+    assert signed_in.status_code == 303
+
+
+# --- CSRF decided before a large body is read (issue 15 item 4) -----------------------------
+
+
+@pytest.fixture
+def served_csrf_app(tmp_path: Any) -> Iterator[tuple[int, list[int]]]:
+    """The CSRF middleware in front of a streaming handler, served by a real uvicorn (the
+    in-process test client sends a body whole, so it cannot show when the server answers)."""
+    import uvicorn
+
+    from services.ops.servers import free_port
+
+    received: list[int] = []
+
+    @post("/upload", status_code=200)
+    async def upload(request: Request[Any, Any, Any]) -> dict[str, int]:
+        size = sum([len(chunk) async for chunk in request.stream()])
+        received.append(size)
+        return {"bytes": size}
+
+    settings = load_settings(env={}, data_dir=str(tmp_path))
+    app = Litestar(
+        [upload],
+        middleware=[
+            DefineMiddleware(BodyLimitMiddleware, settings=settings),
+            DefineMiddleware(SessionCSRFMiddleware, settings=settings),
+        ],
+        plugins=[problems.plugin()],
+        request_max_body_size=upload_limit(settings),
+    )
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    from tests.ops.procs import wait_for
+
+    wait_for(lambda: server.started, timeout=20, what="uvicorn started")
+    yield port, received
+    server.should_exit = True
+    thread.join(timeout=20)
+
+
+def _multipart_head(port: int, first_part: bytes, total: int, cookie: str) -> bytes:
+    return (
+        f"POST /upload HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        f"Cookie: {COOKIE}={cookie}\r\n"
+        "Content-Type: multipart/form-data; boundary=BATAS\r\n"
+        f"Content-Length: {total}\r\n\r\n"
+    ).encode() + first_part
+
+
+def _answer(sock: socket.socket) -> bytes:
+    sock.settimeout(15)  # a server that waits for the rest of the body never answers
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def test_a_refused_upload_is_answered_before_its_body_is_read(
+    served_csrf_app: tuple[int, list[int]],
+) -> None:
+    """A session cookie, a 20 MB multipart body, no token: 403 after the first part, with the
+    other 19.99 MB never sent."""
+    port, received = served_csrf_app
+    file_part = (
+        b'--BATAS\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n'
+        b"Content-Type: application/pdf\r\n\r\n%PDF-1.4\n" + b"0" * 1000
+    )
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.sendall(_multipart_head(port, file_part, 20 * MIB, "sesi-siapa-saja"))
+        answer = _answer(sock)
+    assert answer.startswith(b"HTTP/1.1 403"), answer[:200]
+    assert received == []  # the handler never ran
+
+
+def test_a_token_first_upload_streams_through_to_the_handler(
+    served_csrf_app: tuple[int, list[int]],
+) -> None:
+    from services.web.security import csrf_token_bound_to
+
+    port, received = served_csrf_app
+    token = csrf_token_bound_to(load_settings(env={}).secret_key, "session:sesi-browser")
+    body = (
+        f'--BATAS\r\nContent-Disposition: form-data; name="{CSRF_FIELD}"\r\n\r\n{token}\r\n'
+        '--BATAS\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n'
+        "Content-Type: application/pdf\r\n\r\n"
+    ).encode()
+    tail = b"\r\n--BATAS--\r\n"
+    payload = b"%PDF-1.4\n" + b"1" * (2 * MIB)
+    total = len(body) + len(payload) + len(tail)
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.sendall(_multipart_head(port, body, total, "sesi-browser"))
+        for start in range(0, len(payload), 256 * 1024):
+            sock.sendall(payload[start : start + 256 * 1024])
+        sock.sendall(tail)
+        answer = _answer(sock)
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+    assert received == [total]

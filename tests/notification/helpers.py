@@ -77,3 +77,13 @@ def lifecycle(world: Any) -> Any:
     c.select_for_iga(admin, iid, 2025)
     c.report_to_iga(admin, iid, year=2025, report_id=uuid4())
     return iid
+
+
+def bypass_append_only(tx: Any) -> None:
+    """What someone with the database owner's rights (or the SQLite file) can do: remove the
+    append-only guard of the audit records before tampering with them (the digests catch it)."""
+    if tx.dialect == "postgres":
+        tx.execute("ALTER TABLE notification_audit_records DISABLE TRIGGER USER")
+        return
+    for op in ("update", "delete"):
+        tx.execute(f"DROP TRIGGER IF EXISTS notification_audit_records_no_{op}")

@@ -16,6 +16,7 @@ from services.notification import audit_trail, outbox
 from services.notification.audit_trail import verify
 from services.runtime import Runtime
 from tests.notification.conftest import NotifyWorld, drain, settings_env
+from tests.notification.helpers import bypass_append_only
 
 WIB = ZoneInfo("Asia/Jakarta")
 NOW = datetime(2025, 3, 6, 9, 0, tzinfo=WIB).astimezone(UTC)  # Thursday 6 March, 09.00 WIB
@@ -36,13 +37,14 @@ def seeded(runtime: Runtime) -> NotifyWorld:
 def test_complete_days_are_sealed_in_a_chain_that_verifies(quiet_runtime: Runtime) -> None:
     seeded(quiet_runtime)
     drain(quiet_runtime)
+    # (Sealing also signs the event chain's days; a first signing key is recorded as an event.)
+    head = quiet_runtime.store.max_notification_id()
     assert audit_trail.seal(quiet_runtime, NOW) == ["2025-03-03", "2025-03-04", "2025-03-05"]
     assert audit_trail.seal(quiet_runtime, NOW) == []  # already sealed; today is not over
     rows = quiet_runtime.db.rows(
         "SELECT day, record_count, previous_digest, digest FROM notification_audit_digests "
         "ORDER BY day"
     )
-    head = quiet_runtime.store.max_notification_id()
     assert [r["record_count"] for r in rows] == [head - 2, 2, 0]
     assert rows[0]["previous_digest"] == ""
     assert rows[1]["previous_digest"] == rows[0]["digest"]
@@ -83,6 +85,7 @@ def test_tampering_with_a_sealed_day_is_reported_with_its_day(
     drain(quiet_runtime)
     audit_trail.seal(quiet_runtime, NOW)
     with quiet_runtime.db.transaction() as tx:
+        bypass_append_only(tx)
         tx.execute(tamper)
     report = verify(quiet_runtime.db, quiet_runtime.settings.secret_key)
     assert not report.ok
@@ -95,6 +98,7 @@ def test_rewriting_a_digest_needs_the_secret_key(quiet_runtime: Runtime) -> None
     drain(quiet_runtime)
     audit_trail.seal(quiet_runtime, NOW)
     with quiet_runtime.db.transaction() as tx:
+        bypass_append_only(tx)
         tx.execute(
             "UPDATE notification_audit_records SET summary = 'diubah' WHERE notification_id = 1"
         )
@@ -124,6 +128,7 @@ def test_a_day_with_unfinished_audit_work_is_not_sealed(quiet_runtime: Runtime) 
         ("innovation.Submitted",),
     )[0]["notification_id"]
     with quiet_runtime.db.transaction() as tx:
+        bypass_append_only(tx)
         tx.execute("DELETE FROM notification_audit_records WHERE notification_id = ?", (submitted,))
     key = outbox.Key(f"event:{submitted}", "", "audit")
     with quiet_runtime.db.transaction() as tx:
@@ -158,6 +163,7 @@ def test_cli_verify_exits_non_zero_on_tampering(sqlite_settings: Settings) -> No
     runtime = Runtime(sqlite_settings, background=False)
     try:
         with runtime.db.transaction() as tx:
+            bypass_append_only(tx)
             tx.execute(
                 "UPDATE notification_audit_records SET summary = 'x' WHERE day = '2025-03-03'"
             )
@@ -166,3 +172,21 @@ def test_cli_verify_exits_non_zero_on_tampering(sqlite_settings: Settings) -> No
     broken = CliRunner().invoke(main, ["digests", "verify"], env=env)
     assert broken.exit_code == 1
     assert '"first_broken_day": "2025-03-03"' in broken.output
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "UPDATE notification_audit_records SET summary = 'diubah' WHERE notification_id = 1",
+        "DELETE FROM notification_audit_records WHERE notification_id = 1",
+    ],
+    ids=["update", "delete"],
+)
+def test_audit_records_are_append_only(quiet_runtime: Runtime, change: str) -> None:
+    seeded(quiet_runtime)
+    drain(quiet_runtime)
+    before = quiet_runtime.db.rows("SELECT * FROM notification_audit_records ORDER BY 1")
+    assert before
+    with pytest.raises(Exception, match="append-only"), quiet_runtime.db.transaction() as tx:
+        tx.execute(change)
+    assert quiet_runtime.db.rows("SELECT * FROM notification_audit_records ORDER BY 1") == before

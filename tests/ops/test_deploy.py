@@ -4,7 +4,9 @@ each route to the service that mounts it."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -13,13 +15,17 @@ from pathlib import Path
 from typing import Any
 
 import click
+import httpx
 import pytest
 import yaml
 
 from services.app import create_app
 from services.cli import main
 from services.config import Settings, load_settings
-from services.ops.cluster import COMMANDS
+from services.identity.throttle import ADDRESS_FAILURES
+from services.ops.cluster import COMMANDS, Cluster, Options
+from services.ops.servers import free_port
+from tests.ops.procs import Sirisma, settings_env, wait_for
 from tests.ops.routing import NginxRoutes
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -158,3 +164,109 @@ def test_health_checks_probe_the_port_each_process_serves() -> None:
         assert int(port) == served, name
     checked = {n for n, s in app_services().items() if "healthcheck" in s}
     assert checked >= {"submission", "review", "projector", "worker"}
+
+
+# --- proxy trust (issue 15 item 5) ----------------------------------------------------------
+
+PROXY_ADDRESS = "172.30.80.10"  # compose.yaml's x-proxy-address
+
+
+def test_only_the_proxy_is_trusted_for_the_client_address(tmp_path: Path) -> None:
+    """compose: the services believe X-Forwarded-For from the proxy's fixed address alone, and
+    nginx writes the address it saw instead of appending to the client's; the cluster (no
+    proxy) believes none."""
+    spec = compose()
+    assert spec["services"]["proxy"]["networks"]["default"]["ipv4_address"] == PROXY_ADDRESS
+    subnet = spec["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    assert ipaddress.ip_address(PROXY_ADDRESS) in ipaddress.ip_network(subnet)
+    for name, service in app_services().items():
+        env = service.get("environment", {})
+        assert "FORWARDED_ALLOW_IPS" not in env, name
+        if service["command"][0] == "serve":
+            assert env["SIRISMA_TRUSTED_PROXIES"] == PROXY_ADDRESS, name
+    text = NGINX.read_text()
+    assert re.search(r"proxy_set_header X-Forwarded-For \$remote_addr;", text)
+    assert "$proxy_add_x_forwarded_for" not in text
+    cluster_env = Cluster(Options(run_dir=tmp_path)).app_env()
+    assert cluster_env["SIRISMA_TRUSTED_PROXIES"] == ""
+    assert "FORWARDED_ALLOW_IPS" not in cluster_env
+
+
+def _nginx() -> str:
+    found = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
+    assert found, "nginx is needed for this test (.ci/run installs nginx-light)"
+    return found
+
+
+def _local_proxy_conf(folder: Path, listen: int, backend: int) -> Path:
+    """deploy/nginx.conf with only the addresses changed: both upstreams are the one local
+    service, it listens on a free port, temp files and logs stay in the test's folder."""
+    text = NGINX.read_text()
+    for upstream in ("submission", "review"):
+        text, count = re.subn(rf"server {upstream}:8000;", f"server 127.0.0.1:{backend};", text)
+        assert count == 1, upstream
+    text, count = re.subn(r"listen 80;", f"listen 127.0.0.1:{listen};", text)
+    assert count == 1
+    local = (
+        f"http {{\n  access_log off;\n  client_body_temp_path {folder}/body;\n"
+        f"  proxy_temp_path {folder}/proxy;\n"
+    )
+    text = text.replace("http {\n", local, 1)
+    path = folder / "nginx.conf"
+    path.write_text(text)
+    return path
+
+
+def _compose_http_env() -> dict[str, str]:
+    """The submission service's environment from compose.yaml, minus what names a container
+    (database, Redis, folders, listen address) and with the proxy's address as seen here."""
+    env = app_services()["submission"]["environment"]
+    dropped = {"SIRISMA_DATABASE_URL", "SIRISMA_REDIS_URL", "SIRISMA_DATA_DIR", "SIRISMA_BLOB_DIR"}
+    return {
+        name: str(value).replace(PROXY_ADDRESS, "127.0.0.1")
+        for name, value in env.items()
+        if name not in dropped | {"SIRISMA_HOST"} and "${" not in str(value)
+    }
+
+
+@pytest.mark.slow
+def test_spoofed_forwarded_addresses_through_the_proxy_are_still_throttled(
+    tmp_path: Path,
+) -> None:
+    """Before: nginx appended to the client's X-Forwarded-For and uvicorn trusted "*", so each
+    request chose its own address: 45 failed logins, no 429."""
+    backend, listen = free_port(), free_port()
+    settings = load_settings(env={}, data_dir=str(tmp_path / "data"), port=backend)
+    env = settings_env(settings, **_compose_http_env())
+    server = Sirisma("serve", ["serve", "--port", str(backend)], env, tmp_path).start()
+    conf = _local_proxy_conf(tmp_path, listen, backend)
+    directives = f"daemon off; master_process off; pid {tmp_path}/nginx.pid; error_log stderr;"
+    with (tmp_path / "nginx.log").open("ab") as log:
+        proxy = subprocess.Popen(
+            [_nginx(), "-p", str(tmp_path), "-c", str(conf), "-g", directives],
+            stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{listen}"
+        with httpx.Client(base_url=base, timeout=30) as client:
+
+            def up() -> bool:
+                server.check_alive()
+                assert proxy.poll() is None, (tmp_path / "nginx.log").read_text()
+                return client.get("/health/live").status_code == 200
+
+            wait_for(up, timeout=60, what="sirisma behind nginx")
+            statuses = [
+                client.post(
+                    "/api/auth/login",
+                    json={"username": f"tebak.{i}", "password": "tebakan-salah"},
+                    headers={"X-Forwarded-For": f"10.{i}.{i}.{i}"},
+                ).status_code
+                for i in range(45)
+            ]
+    finally:
+        proxy.terminate()
+        proxy.wait(20)
+        server.stop()
+    assert statuses[:ADDRESS_FAILURES] == [401] * ADDRESS_FAILURES
+    assert set(statuses[ADDRESS_FAILURES:]) == {429}, statuses

@@ -66,3 +66,33 @@ def test_bad_arguments_are_refused_plainly(data_dir: Path) -> None:
     assert bad_time.exit_code != 0 and "ISO 8601" in bad_time.output
     bad_schema = runner.invoke(main, ["rebuild", "--quiet", "--into", "Public; DROP"])
     assert bad_schema.exit_code != 0 and "tidak valid" in bad_schema.output
+
+
+def test_status_lists_the_quarantine_and_retry_quarantined_releases(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A model whose code fails on one event: `project --once` quarantines it and finishes,
+    `projections status` shows it, `retry-quarantined` (after the fix) applies it."""
+    from projections import runner
+    from projections.directory import DirectoryProjection
+
+    monkeypatch.setattr(runner, "RETRY_PAUSE", 0.0)
+    monkeypatch.setenv("COLUMNS", "300")  # rich wraps tables to the terminal's width
+    original = DirectoryProjection.apply
+
+    def buggy(self: object, tx: object, batch: list, suffix: str = "") -> None:  # type: ignore[type-arg]
+        if any(e.notification_id == 2 for e in batch):
+            raise RuntimeError("galat program")
+        original(self, tx, batch, suffix)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(DirectoryProjection, "apply", buggy)
+    run("project", "--once")
+    assert status()["directory"]["quarantined"] == 1
+    out = run("projections", "status")
+    assert "karantina" in out.lower() and "galat program" in out
+    failed = CliRunner().invoke(main, ["projections", "retry-quarantined"])
+    assert failed.exit_code == 1 and "masih gagal" in failed.output
+    monkeypatch.setattr(DirectoryProjection, "apply", original)
+    assert "keluar karantina" in run("projections", "retry-quarantined")
+    assert status()["directory"]["quarantined"] == 0
+    assert "Tidak ada peristiwa" in run("projections", "retry-quarantined")

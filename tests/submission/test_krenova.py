@@ -4,11 +4,15 @@ with a problem naming the deadline, and nothing is recorded."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 from uuid import UUID
 
+import pytest
+
 from services.domain.aggregate import Context
 from services.domain.organisation import Account
+from services.web.security import RATE_LIMIT_STORE, REGISTRATION_RATE
 from tests.submission.conftest import PASSWORD, Api
 
 KRENOVA_FORM = {
@@ -145,4 +149,40 @@ def test_registration_input_is_checked(api: Api) -> None:
     )
     assert missing.status_code == 400
     assert any("name" in e["field"] or "name" in e["message"] for e in missing.json()["errors"])
+    assert api.max_notification_id() == before
+
+
+@pytest.fixture
+def fresh_rate_limits(api: Api) -> Iterator[None]:
+    """The module shares one app: start and leave the per-address counters empty."""
+    store = api.client.app.stores.get(RATE_LIMIT_STORE)
+    api.client.blocking_portal.call(store.delete_all)
+    yield
+    api.client.blocking_portal.call(store.delete_all)
+
+
+def test_registration_does_not_confirm_staff_user_names(api: Api, fresh_rate_limits: None) -> None:
+    """A staff name, a participant's name and a reserved name get one answer that names no one
+    (before: "Nama pengguna 'op.dukcapil' sudah terdaftar")."""
+    assert register(api, "peserta.terdaftar").status_code == 201
+    before = api.max_notification_id()
+    answers = [register(api, name) for name in ("op.dukcapil", "peserta.terdaftar", "admin")]
+    assert {a.status_code for a in answers} == {409}
+    assert len({a.text for a in answers}) == 1
+    assert "op.dukcapil" not in answers[0].text
+    assert answers[0].json()["detail"] == "Nama pengguna ini tidak tersedia. Pilih nama lain."
+    assert api.max_notification_id() == before
+
+
+def test_registration_is_throttled_per_address(api: Api, fresh_rate_limits: None) -> None:
+    """Each registration costs an argon2 hash and an account: at most REGISTRATION_RATE per hour
+    per address (before: 40 accounts in 9 s)."""
+    for i in range(REGISTRATION_RATE):
+        assert register(api, f"banjir.{i}").status_code == 201
+    before = api.max_notification_id()
+    refused = register(api, "banjir.lagi")
+    assert refused.status_code == 429
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert refused.json()["detail"].startswith("Terlalu banyak pendaftaran")
+    assert int(refused.headers["retry-after"]) > 0
     assert api.max_notification_id() == before

@@ -92,7 +92,7 @@ def test_operator_to_approval_and_audit(
     profile.get_by_label("Jenis inovasi").select_option("digital")
     profile.get_by_label("Bentuk inovasi").select_option("pelayanan_publik")
     profile.get_by_label("Tematik").select_option("digitalisasi_layanan")
-    profile.get_by_label("Urusan pemerintahan (utama)").fill("Administrasi Kependudukan")
+    profile.get_by_label("Urusan pemerintahan (utama)").select_option("2.12")
     profile.get_by_label("Waktu uji coba").fill("2024-03-01")
     profile.get_by_label("Waktu penerapan").fill("2023-01-01")  # before the trial: refused
     profile.get_by_label("Waktu penerapan").blur()
@@ -340,6 +340,7 @@ ROLE_PAGES: dict[str, list[str]] = {
     ],
     "auditor": [
         "/audit",
+        "/verifikasi",
         "/audit/integritas",
         "/audit/inovasi/{published}",
         "/audit/inovasi/{published}/selisih",

@@ -11,7 +11,17 @@ from typing import Any
 
 from litestar import Router
 
-from services.web.pages import audit, auth, dashboards, krenova, public, review, submission
+from services.web.pages import (
+    audit,
+    auth,
+    dashboards,
+    krenova,
+    ops,
+    public,
+    review,
+    spd,
+    submission,
+)
 from services.web.pages.errors import html_errors_plugin
 from services.web.pages.rendering import static_files, template_config
 
@@ -25,6 +35,8 @@ pages_router = Router(
         *audit.route_handlers,
         *dashboards.route_handlers,
         *krenova.route_handlers,
+        *ops.route_handlers,
+        *spd.route_handlers,
     ],
     include_in_schema=False,
 )

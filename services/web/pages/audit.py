@@ -278,10 +278,10 @@ def version_diff(
 @get("/audit/integritas", sync_to_thread=True, name="page:integrity")
 def integrity(request: Request[Any, Any, Any]) -> Any:
     """Recompute the whole hash chain now and show the result (and the first broken link)."""
-    from services.audit.integrity import verify_store
+    from services.audit.routes import live_report
 
     policy.ensure_role(principal_of(request), *AUDITORS)
-    report = verify_store(runtime_of(request).store)
+    report = live_report(runtime_of(request))
     return render(request, "audit/integrity.html", report=report)
 
 

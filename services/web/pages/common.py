@@ -101,6 +101,15 @@ def load_visible(
     return innovation
 
 
+def load_record(request: Request[Any, Any, Any], id: UUID) -> Innovation:
+    """The innovation for a page that shows its internal record (workspace, verification):
+    404 outside staff and the owning organisation, 403 to a conflicted reviewer
+    (``policy.ensure_record``, the rule the API and the review view follow too)."""
+    innovation = runtime_of(request).commands.innovation(id)
+    policy.ensure_record(principal_of(request), innovation)
+    return innovation
+
+
 def call_of(runtime: Runtime, innovation: Innovation) -> Call | None:
     if innovation.call_id is None:
         return None
@@ -270,7 +279,7 @@ def conflict_page(
     runtime = runtime_of(request)
     submitted = max(exc.attempted_version - 1, 0)
     current = runtime.commands.innovation(innovation_id)
-    policy.ensure_view(principal_of(request), current)
+    policy.ensure_record(principal_of(request), current)  # it shows the record's changes
     return render(
         request,
         "conflict.html",

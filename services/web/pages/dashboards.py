@@ -22,11 +22,15 @@ from services.domain.actor import Role
 from services.domain.errors import DomainError
 from services.domain.index_rules import available_years as index_years
 from services.domain.lifecycle import STATUS_LABELS, Status
+from services.domain.ministry import VERDICT_LABELS
 from services.domain.values import STAGE_LABELS
 from services.identity import policy
-from services.web import charts
+from services.iga import verdicts
+from services.web import charts, limits
 from services.web.context import principal_of, runtime_of
 from services.web.pages import queries
+from services.web.pages.as_of import moment as as_of_moment
+from services.web.pages.as_of import page_as_of
 from services.web.pages.common import now, parse_uuid, run_command, settle
 from services.web.pages.rendering import render
 
@@ -44,8 +48,8 @@ DECIDED = frozenset(
 
 
 def _year(raw: str | None, default: int) -> int:
-    if raw and raw.isdigit() and 2000 <= int(raw) <= 2100:
-        return int(raw)
+    if (year := limits.page_int(raw, limits.YEAR_MIN, limits.YEAR_MAX)) is not None:
+        return year
     return default
 
 
@@ -54,12 +58,13 @@ def compliance(
     request: Request[Any, Any, Any],
     tahun: FromQuery[str | None] = None,
     keadaan: FromQuery[str | None] = None,
+    per: FromQuery[str | None] = None,
 ) -> Any:
     policy.ensure_role(principal_of(request), *COMPLIANCE_ROLES)
-    runtime = runtime_of(request)
+    runtime, as_of = page_as_of(request, per)
     moment = now()
-    year = _year(tahun, moment.year)
-    report = queries.compliance(runtime, year)
+    year = _year(tahun, as_of.day.year if as_of and as_of.day else moment.year)
+    report = queries.compliance(runtime, year, now=as_of_moment(as_of))
     rows = report.rows
     if keadaan in ("compliant", "draft_only", "none"):
         rows = [r for r in rows if r.state == keadaan]
@@ -72,6 +77,7 @@ def compliance(
         rows=sorted(rows, key=lambda r: (order.get(r.state, 3), r.name)),
         state=keadaan or "",
         years=list(range(moment.year, moment.year - 4, -1)),
+        as_of=as_of,
     )
 
 
@@ -101,11 +107,12 @@ def regency(
     tahun: FromQuery[str | None] = None,
     spd: FromQuery[str | None] = None,
     rubrik: FromQuery[str | None] = None,
+    per: FromQuery[str | None] = None,
 ) -> Any:
     policy.ensure_role(principal_of(request), *DASHBOARD_ROLES)
-    runtime = runtime_of(request)
+    runtime, as_of = page_as_of(request, per)
     moment = now()
-    year = _year(tahun, moment.year)
+    year = _year(tahun, as_of.day.year if as_of and as_of.day else moment.year)
     what_if = _rubric(rubrik)
     rules = resolve_rules(year, what_if)
     spd_value, spd_error = _spd(spd, rules.spd_max)
@@ -162,6 +169,7 @@ def regency(
         spd=spd or "",
         spd_error=spd_error,
         years=list(range(moment.year, moment.year - 4, -1)),
+        as_of=as_of,
     )
 
 
@@ -198,9 +206,13 @@ def _iga_page(
 ) -> Any:
     runtime = runtime_of(request)
     reports = _reports(runtime)
+    verdict_counts, verdict_lines = verdicts.year_summary(runtime.db, year)
     return render(
         request,
         "dashboards/iga.html",
+        verdict_counts=verdict_counts,
+        verdict_lines=verdict_lines,
+        verdict_labels=VERDICT_LABELS,
         status_code=status_code,
         year=year,
         candidates=_candidates(request, year),

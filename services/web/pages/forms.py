@@ -16,6 +16,7 @@ from typing import Any
 
 import msgspec
 
+from services.domain import urusan
 from services.domain.index_rules import design_min_words
 from services.domain.innovation import FIELD_LABELS, MIN_DESIGN_WORDS, Innovation
 from services.domain.values import (
@@ -33,6 +34,7 @@ from services.domain.values import (
     Stage,
     Theme,
 )
+from services.web import limits
 
 INITIATOR_LABELS = {
     Initiator.KEPALA_DAERAH: "Kepala Daerah",
@@ -74,10 +76,15 @@ PARTICIPANT_LABELS = {
 }
 
 
+URUSAN_OPTIONS: tuple[tuple[str, str], ...] = tuple(
+    (u.code, urusan.label(u.code)) for u in urusan.all_urusan()
+)
+
+
 class Field(msgspec.Struct, frozen=True, kw_only=True):
     name: str  # dotted for nested parts: design.problem, budget.apbd_t0, krenova.field
     label: str
-    kind: str = "text"  # text | textarea | select | date | money | lines | url
+    kind: str = "text"  # text | textarea | select | checkboxes | date | money | lines | url
     options: tuple[tuple[str, str], ...] = ()
     help: str = ""
     rows: int = 4
@@ -118,13 +125,18 @@ ANNUAL_SECTIONS: tuple[Section, ...] = (
             Field(name="kind", label="Jenis inovasi", kind="select", options=_opts(KIND_LABELS)),
             Field(name="form", label="Bentuk inovasi", kind="select", options=_opts(FORM_LABELS)),
             Field(name="theme", label="Tematik", kind="select", options=_opts(THEME_LABELS)),
-            Field(name="affair", label="Urusan pemerintahan (utama)"),
             Field(
-                name="other_affairs",
+                name="urusan",
+                label="Urusan pemerintahan (utama)",
+                kind="select",
+                options=URUSAN_OPTIONS,
+            ),
+            Field(
+                name="urusan_lain",
                 label="Urusan beririsan",
-                kind="lines",
-                rows=3,
-                help="Satu urusan per baris (boleh dikosongkan).",
+                kind="checkboxes",
+                options=URUSAN_OPTIONS,
+                help="Centang urusan lain yang juga disentuh inovasi ini (boleh dikosongkan).",
             ),
             Field(
                 name="trial_date",
@@ -251,7 +263,7 @@ def _get(profile: Profile, name: str) -> Any:
 def as_text(value: Any, kind: str) -> str:
     if value is None:
         return ""
-    if kind == "lines":
+    if kind in ("lines", "checkboxes"):
         return "\n".join(value)
     if kind == "money" and isinstance(value, Decimal):
         return format(value.normalize(), "f") if value == value.to_integral() else str(value)
@@ -274,6 +286,12 @@ def _clean(raw: Any) -> str:
     return str(raw if raw is not None else "").replace("\r\n", "\n").strip()
 
 
+def _all(raw: Any) -> str:
+    """Every value of a multi-valued field (checkboxes), one per line."""
+    items = raw if isinstance(raw, list) else [] if raw is None else [raw]
+    return "\n".join(str(item).strip() for item in items if str(item).strip())
+
+
 def _parse_field(field: Field, raw: str) -> tuple[Any, str]:
     """(value, error message or '')."""
     if field.kind == "select":
@@ -281,6 +299,10 @@ def _parse_field(field: Field, raw: str) -> tuple[Any, str]:
             return None, ""
         allowed = {k for k, _ in field.options}
         return (raw, "") if raw in allowed else (None, "Pilihan tidak dikenal.")
+    if field.kind == "checkboxes":
+        picked = tuple(dict.fromkeys(line for line in raw.split("\n") if line))
+        allowed = {k for k, _ in field.options}
+        return (picked, "") if set(picked) <= allowed else (picked, "Pilihan tidak dikenal.")
     if field.kind == "date":
         if raw == "":
             return None, ""
@@ -308,14 +330,21 @@ def _parse_field(field: Field, raw: str) -> tuple[Any, str]:
         items = tuple(line.strip() for line in raw.split("\n") if line.strip())
         if field.name == "krenova.members" and len(items) > 5:
             return items, "Kelompok Krenova paling banyak 5 orang."
-        if any(len(item) > 200 for item in items):
-            return items, "Setiap baris paling banyak 200 karakter."
+        if len(items) > limits.LIST_MAX:
+            return items, f"Paling banyak {limits.LIST_MAX} baris."
+        if any(len(item) > limits.NAME_MAX for item in items):
+            return items, f"Setiap baris paling banyak {limits.NAME_MAX} karakter."
         return items, ""
     if field.kind == "url":
         if raw and not raw.startswith(("https://", "http://")):
             return raw, "Tautan harus diawali https:// atau http://"
+        if len(raw) > limits.URL_MAX:
+            return raw, f"Tautan paling banyak {limits.URL_MAX} karakter."
         return raw, ""
-    limit = 20_000 if field.kind == "textarea" else 300
+    if field.kind == "textarea":
+        limit = limits.TEXT_MAX
+    else:
+        limit = limits.TITLE_MAX if field.name == "title" else limits.NAME_MAX
     if len(raw) > limit:
         return raw, f"Paling banyak {limit} karakter."
     if field.name == "title" and raw == "":
@@ -327,7 +356,10 @@ def parse(
     sec: Section, data: Mapping[str, Any], profile: Profile
 ) -> tuple[ProfilePatch | None, dict[str, str], dict[str, str]]:
     """(patch or None when there are errors, errors by field, the submitted strings)."""
-    raw = {f.name: _clean(data.get(f.name)) for f in sec.fields}
+    raw = {
+        f.name: _all(data.get(f.name)) if f.kind == "checkboxes" else _clean(data.get(f.name))
+        for f in sec.fields
+    }
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for f in sec.fields:
@@ -337,6 +369,9 @@ def parse(
             errors[f.name] = error
     trial = values.get("trial_date")
     implemented = values.get("implementation_date")
+    main = values.get("urusan")
+    if main and main in (values.get("urusan_lain") or ()):
+        errors["urusan_lain"] = "Urusan utama tidak perlu dicentang lagi sebagai urusan beririsan."
     if trial and implemented and implemented < trial:
         errors["implementation_date"] = "Waktu penerapan tidak boleh sebelum waktu uji coba."
     if errors:
@@ -362,7 +397,7 @@ def parse(
     return ProfilePatch(**changed), {}, raw
 
 
-_TEXT_TOP = frozenset({"title", "initiator_name", "affair", "goals", "benefits", "results"})
+_TEXT_TOP = frozenset({"title", "initiator_name", "urusan", "goals", "benefits", "results"})
 
 
 def _empty(name: str) -> Any:
@@ -405,6 +440,17 @@ def hints(innovation: Innovation) -> dict[str, str]:
             )
         else:
             out[key] = f"{FIELD_LABELS.get(key, key)} wajib diisi sebelum diajukan."
+    p = innovation.profile
+    if p.urusan_unmatched:
+        out["urusan"] = (
+            f"Data lama: «{p.urusan_unmatched}» tidak cocok dengan daftar urusan, "
+            f"{urusan.NEEDS_RECHOICE}."
+        )
+    if p.urusan_lain_unmatched:
+        old = ", ".join(f"«{t}»" for t in p.urusan_lain_unmatched)
+        out["urusan_lain"] = (
+            f"Data lama: {old} tidak cocok dengan daftar urusan, {urusan.NEEDS_RECHOICE}."
+        )
     return out
 
 

@@ -19,11 +19,15 @@ from services.domain.errors import DomainError
 from services.domain.values import STAGE_LABELS
 from services.identity import policy
 from services.store import NotFound
+from services.submission.public import public_view
+from services.web import limits
 from services.web.context import principal_of, runtime_of
 from services.web.pages import queries
+from services.web.pages.as_of import page_as_of
 from services.web.pages.common import Names, call_handler, now, parse_uuid, rubric_of
 from services.web.pages.forms import FORM_LABELS, INITIATOR_LABELS, KIND_LABELS, THEME_LABELS
 from services.web.pages.rendering import HOME_FOR_ROLE, redirect, render
+from services.web.security import REGISTRATION_RATE_LIMIT
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 PAGE_SIZE = 20
@@ -62,17 +66,19 @@ def catalogue(
     tematik: FromQuery[str | None] = None,
     tahun: FromQuery[str | None] = None,
     halaman: FromQuery[str | None] = None,
+    per: FromQuery[str | None] = None,
 ) -> Any:
-    runtime = runtime_of(request)
+    runtime, as_of = page_as_of(request, per)
     filters = {
         "q": (q or "").strip()[:200],
         "tahapan": tahapan if tahapan in STAGE_LABELS else "",
         "jenis": jenis if jenis in KIND_LABELS else "",
         "tematik": tematik if tematik in THEME_LABELS else "",
-        "tahun": tahun if tahun and tahun.isdigit() else "",
+        "tahun": str(year)
+        if (year := limits.page_int(tahun, limits.YEAR_MIN, limits.YEAR_MAX))
+        else "",
     }
-    wanted = int(halaman) if halaman and halaman.isdigit() else 1
-    page = max(wanted, 1)
+    page = limits.page_int(halaman, 1, limits.PAGE_MAX) or 1
     result = queries.catalogue(
         runtime,
         q=filters["q"] or None,
@@ -98,6 +104,7 @@ def catalogue(
         kinds={str(k): v for k, v in KIND_LABELS.items()},
         themes={str(k): v for k, v in THEME_LABELS.items()},
         years=list(range(this_year, this_year - 5, -1)),
+        as_of=as_of,
     )
 
 
@@ -116,6 +123,7 @@ def public_innovation(request: Request[Any, Any, Any], innovation_id: FromPath[s
         p=innovation.profile,
         organisation=names.org_name(innovation.organisation_id),
         score=innovation.scorecard(rubric_of(innovation)).verified_total,
+        documents=public_view(runtime.store, innovation).documents,  # only those marked public
         labels={
             "initiator": INITIATOR_LABELS,
             "kind": KIND_LABELS,
@@ -152,7 +160,12 @@ def register_page(request: Request[Any, Any, Any]) -> Any:
     )
 
 
-@post("/krenova/daftar", name="page:register-submit", status_code=303)
+@post(
+    "/krenova/daftar",
+    name="page:register-submit",
+    status_code=303,
+    middleware=[REGISTRATION_RATE_LIMIT.middleware],
+)
 async def register_submit(request: Request[Any, Any, Any], data: Form) -> Any:
     from services.submission.krenova import register_participant
     from services.submission.schemas import ParticipantRegistration

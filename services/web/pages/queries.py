@@ -72,8 +72,8 @@ def review_queue(runtime: Runtime, principal: Principal, **filters: Any) -> rm.Q
     )
 
 
-def compliance(runtime: Runtime, year: int) -> rm.ComplianceReport:
-    return rm.compliance(runtime.db, year)
+def compliance(runtime: Runtime, year: int, now: datetime | None = None) -> rm.ComplianceReport:
+    return rm.compliance(runtime.db, year, now=now)
 
 
 def index_dashboard(

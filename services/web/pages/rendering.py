@@ -82,6 +82,7 @@ NOTICES: dict[str, str] = {
     "diputuskan": "Keputusan tersimpan.",
     "terdaftar": "Pendaftaran berhasil. Silakan masuk dengan akun baru Anda.",
     "laporan": "Laporan IGA telah dibuat.",
+    "dibawa": "Draf tahun berikutnya dibuat dari inovasi ini; periksa dan lengkapi isiannya.",
 }
 
 # Where each role starts after logging in.
@@ -101,7 +102,11 @@ def navigation(principal: Principal) -> list[tuple[str, str]]:
     if role is None:
         items.append(("/krenova/daftar", "Daftar Krenova"))
     elif role == Role.OPERATOR:
-        items[1:1] = [("/dasbor", "Inovasi Kami"), ("/inovasi/baru", "Usulkan Inovasi")]
+        items[1:1] = [
+            ("/dasbor", "Inovasi Kami"),
+            ("/inovasi/baru", "Usulkan Inovasi"),
+            ("/spd", "Lembar SPD"),
+        ]
     elif role == Role.PARTICIPANT:
         items[1:1] = [("/dasbor", "Usulan Saya"), ("/inovasi/baru", "Ikut Krenova")]
     elif role == Role.REVIEWER:
@@ -116,11 +121,14 @@ def navigation(principal: Principal) -> list[tuple[str, str]]:
             ("/iga", "Laporan IGA"),
             ("/krenova/penjurian", "Krenova"),
             ("/kepatuhan", "Kepatuhan"),
+            ("/spd", "Lembar SPD"),
             ("/dasbor-daerah", "Dasbor Daerah"),
+            ("/karantina", "Karantina"),
         ]
     elif role == Role.AUDITOR:
         items[1:1] = [
             ("/audit", "Audit"),
+            ("/verifikasi", "Antrean"),
             ("/kepatuhan", "Kepatuhan"),
             ("/dasbor-daerah", "Dasbor Daerah"),
         ]
@@ -189,6 +197,17 @@ def kind_label(value: Any) -> str:
     return DOCUMENT_KIND_LABELS.get(str(value), str(value))
 
 
+def urusan_text(profile: Any) -> str:
+    """Main and overlapping urusan as labels; old text that fits no code says so."""
+    from services.domain import urusan
+
+    main = urusan.text(profile.urusan, profile.urusan_unmatched)
+    others = urusan.texts(profile.urusan_lain, profile.urusan_lain_unmatched)
+    if not others:
+        return main or "—"
+    return f"{main or '—'} (beririsan: {'; '.join(others)})"
+
+
 def filesize(value: Any) -> str:
     size = int(value or 0)
     if size < 1024:
@@ -238,6 +257,7 @@ def environment() -> Environment:
         status_label=status_label,
         stage_label=stage_label,
         kind_label=kind_label,
+        urusan_text=urusan_text,
         filesize=filesize,
         iso=iso,
     )

@@ -19,18 +19,23 @@ from services.domain.actor import Role
 from services.domain.errors import DomainError, InvalidValue, NotAllowed
 from services.domain.innovation import FIELD_LABELS, Innovation
 from services.domain.lifecycle import Command, Status
+from services.domain.ministry import VERDICT_LABELS, MinistryVerdict
 from services.domain.rubric import DOCUMENT_KIND_LABELS
 from services.domain.values import CriterionScore, IndicatorVerdict, RevisionItem, Stage
 from services.identity import policy
 from services.store import ConcurrencyConflict
+from services.web import limits
 from services.web.context import principal_of, runtime_of
 from services.web.pages import queries
+from services.web.pages.as_of import moment as as_of_moment
+from services.web.pages.as_of import page_as_of
 from services.web.pages.common import (
     Names,
     allowed,
     call_of,
     conflict_page,
     guard,
+    load_record,
     load_visible,
     parse_uuid,
     rubric_of,
@@ -88,10 +93,11 @@ def queue(
     jenis: FromQuery[str | None] = None,
     q: FromQuery[str | None] = None,
     urut: FromQuery[str | None] = None,
+    per: FromQuery[str | None] = None,
 ) -> Any:
     principal = principal_of(request)
-    policy.ensure_role(principal, *STAFF)
-    runtime = runtime_of(request)
+    policy.ensure_role(principal, *STAFF, Role.AUDITOR)  # auditors read it (no assigning)
+    runtime, as_of = page_as_of(request, per)
     order = urut if urut in SORTS else "umur"
     _, sort, descending = SORTS[order]
     statuses = [str(s) for s in QUEUE_STATUSES]
@@ -105,6 +111,7 @@ def queue(
         kind=jenis if jenis in ("annual", "krenova") else None,
         sort=sort,
         descending=descending,
+        now=as_of_moment(as_of),
     )
     rows = result.items
     if q:
@@ -128,6 +135,7 @@ def queue(
         "statuses": statuses,
         "organisations": [(str(o.id), o.name) for o in queries.rm.organisations(runtime.db)],
         "reviewer_accounts": queries.reviewers(runtime) if principal.role == Role.ADMIN else [],
+        "as_of": as_of,
     }
     hx = request.headers.get("hx-request") == "true"
     return render(request, "review/_queue_table.html" if hx else "review/queue.html", **context)
@@ -203,13 +211,15 @@ def review_context(
         "today": date.today().isoformat(),
         "stages": [(str(s), s) for s in Stage],
         "criteria": rubric.krenova_criteria,
+        "verdict_labels": VERDICT_LABELS,
     }
 
 
 @get("/verifikasi/{innovation_id:str}", sync_to_thread=True, name="page:review")
 def review_page(request: Request[Any, Any, Any], innovation_id: FromPath[str]) -> Any:
-    policy.ensure_role(principal_of(request), Role.REVIEWER, Role.ADMIN, Role.AUDITOR)
-    innovation = load_visible(request, parse_uuid(innovation_id))
+    principal = principal_of(request)
+    policy.ensure_role(principal, Role.REVIEWER, Role.ADMIN, Role.AUDITOR)
+    innovation = load_record(request, parse_uuid(innovation_id))  # 403 if conflicted
     return render(request, "review/review.html", **review_context(request, innovation))
 
 
@@ -356,6 +366,7 @@ DECISIONS = {
     "advance_stage": Command.ADVANCE_STAGE,
     "pass_administration": Command.PASS_ADMINISTRATION,
     "fail_administration": Command.FAIL_ADMINISTRATION,
+    "record_ministry_verdict": Command.RECORD_MINISTRY_VERDICT,
 }
 
 
@@ -400,9 +411,10 @@ def decide(request: Request[Any, Any, Any], innovation_id: FromPath[str], data: 
             )
         if command == Command.SELECT_FOR_IGA:
             year = _first(data.get("year")) or str(innovation.budget_year)
-            if not year.isdigit():
+            iga_year = limits.page_int(year, limits.YEAR_MIN, limits.YEAR_MAX)
+            if iga_year is None:
                 raise InvalidValue("year", "Tahun IGA tidak valid.")
-            return c.select_for_iga(ctx, iid, int(year), expected_version=version)
+            return c.select_for_iga(ctx, iid, iga_year, expected_version=version)
         if command == Command.ASSIGN_REVIEWER:
             return c.assign_reviewer(
                 ctx, iid, parse_uuid(_first(data.get("reviewer"))), expected_version=version
@@ -416,6 +428,21 @@ def decide(request: Request[Any, Any, Any], innovation_id: FromPath[str], data: 
                 iid,
                 to_stage=Stage(stage),
                 on=_date(_first(data.get("on")), "on"),
+                expected_version=version,
+            )
+        if command == Command.RECORD_MINISTRY_VERDICT:
+            verdict = _first(data.get("verdict"))
+            if verdict not in {str(v) for v in MinistryVerdict}:
+                raise InvalidValue("verdict", "Pilih keputusan Kemendagri.")
+            decided = _first(data.get("decided_on"))
+            return c.record_ministry_verdict(
+                ctx,
+                iid,
+                year=innovation.iga_year or innovation.budget_year,
+                verdict=MinistryVerdict(verdict),
+                reason=_first(data.get("reason"))[:4000],
+                note=note,
+                decided_on=_date(decided, "decided_on") if decided else None,
                 expected_version=version,
             )
         if command == Command.PASS_ADMINISTRATION:

@@ -14,8 +14,9 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Request, get, post
-from litestar.datastructures import UploadFile
+from litestar.concurrency import sync_to_thread
 from litestar.enums import RequestEncodingType
+from litestar.exceptions import HTTPException
 from litestar.params import Body, FromPath, FromQuery
 
 from services.domain import scoring
@@ -25,9 +26,11 @@ from services.domain.innovation import Innovation
 from services.domain.lifecycle import Command, Status
 from services.domain.rubric import DOCUMENT_KIND_LABELS, load_rubric
 from services.domain.rubric import available_years as rubric_years
-from services.domain.values import CallKind, Profile
+from services.domain.values import CallKind, DocumentKind, Profile
 from services.identity import policy
 from services.store import ConcurrencyConflict, NotFound
+from services.submission.uploads import public_mark
+from services.web import limits
 from services.web.context import principal_of, runtime_of
 from services.web.pages import forms, queries, uploads
 from services.web.pages.common import (
@@ -36,6 +39,7 @@ from services.web.pages.common import (
     call_of,
     conflict_page,
     guard,
+    load_record,
     load_visible,
     now,
     parse_uuid,
@@ -49,7 +53,6 @@ from services.web.pages.common import (
 from services.web.pages.rendering import redirect, render
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
-Multipart = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 
 SUBMITTERS = (Role.OPERATOR, Role.PARTICIPANT)
 
@@ -167,8 +170,8 @@ def new_submit(request: Request[Any, Any, Any], data: Form) -> Any:
     errors: dict[str, str] = {}
     if not title:
         errors["title"] = "Nama inovasi wajib diisi."
-    elif len(title) > 300:
-        errors["title"] = "Nama inovasi paling banyak 300 karakter."
+    elif len(title) > limits.TITLE_MAX:
+        errors["title"] = f"Nama inovasi paling banyak {limits.TITLE_MAX} karakter."
     if not call_raw:
         errors["call_id"] = "Pilih panggilan yang akan diikuti."
     error = ""
@@ -209,8 +212,9 @@ def new_submit(request: Request[Any, Any, Any], data: Form) -> Any:
 def overview(request: Request[Any, Any, Any], innovation_id: FromPath[str]) -> Any:
     principal = principal_of(request)
     innovation = load_visible(request, parse_uuid(innovation_id))
-    if not principal.authenticated:
-        return redirect(f"/katalog/{innovation.id}")
+    if innovation.published and not policy.sees_record(principal, innovation):
+        return redirect(f"/katalog/{innovation.id}")  # the public face, for everyone else
+    policy.ensure_record(principal, innovation)
     context = workspace(request, innovation, "ringkasan")
     return render(request, "submission/overview.html", **context)
 
@@ -245,7 +249,7 @@ def _form_context(
 
 @get("/inovasi/{innovation_id:str}/isian", sync_to_thread=True, name="page:form")
 def form_page(request: Request[Any, Any, Any], innovation_id: FromPath[str]) -> Any:
-    innovation = load_visible(request, parse_uuid(innovation_id))
+    innovation = load_record(request, parse_uuid(innovation_id))
     return render(request, "submission/form.html", **_form_context(request, innovation))
 
 
@@ -362,36 +366,55 @@ def _documents_context(
 
 @get("/inovasi/{innovation_id:str}/dokumen", sync_to_thread=True, name="page:documents")
 def documents_page(request: Request[Any, Any, Any], innovation_id: FromPath[str]) -> Any:
-    innovation = load_visible(request, parse_uuid(innovation_id))
+    innovation = load_record(request, parse_uuid(innovation_id))
     return render(request, "submission/documents.html", **_documents_context(request, innovation))
 
 
-@post(
-    "/inovasi/{innovation_id:str}/dokumen",
-    sync_to_thread=True,
-    name="page:upload",
-    status_code=303,
-)
-def upload(request: Request[Any, Any, Any], innovation_id: FromPath[str], data: Multipart) -> Any:
-    runtime = runtime_of(request)
-    innovation = load_visible(request, parse_uuid(innovation_id))
+@post("/inovasi/{innovation_id:str}/dokumen", name="page:upload", status_code=303)
+async def upload(request: Request[Any, Any, Any], innovation_id: FromPath[str]) -> Any:
+    """Streams the file into the blob store as the API's upload does (never into memory)."""
+    innovation = await sync_to_thread(load_visible, request, parse_uuid(innovation_id))
     guard(request, Command.ATTACH_DOCUMENT, innovation)
-    template = (
-        "submission/_documents_panel.html"
-        if request.headers.get("hx-request")
-        else ("submission/documents.html")
-    )
-    file = data.get("file")
-    if not isinstance(file, UploadFile) or not file.filename:
-        file = None
-    kind = str(data.get("kind", "")).strip()
-    url = str(data.get("url", "") or "").strip()
-    indicator_raw = str(data.get("indicator", "")).strip()
-    replaces_raw = str(data.get("replaces", "")).strip()
+    try:
+        form = await uploads.read_form(request)
+    except HTTPException as exc:
+        message = str(exc.detail or "Unggahan tidak dapat dibaca.")
+        return await sync_to_thread(_upload_refused, request, innovation, exc.status_code, message)
+    try:
+        return await sync_to_thread(_attach_uploaded, request, innovation, form)
+    finally:
+        form.abort()  # no-op after a commit
+
+
+def _upload_template(request: Request[Any, Any, Any]) -> str:
+    if request.headers.get("hx-request"):
+        return "submission/_documents_panel.html"
+    return "submission/documents.html"
+
+
+def _upload_refused(
+    request: Request[Any, Any, Any], innovation: Innovation, status: int, message: str
+) -> Any:
+    context = _documents_context(request, innovation, message)
+    return render(request, _upload_template(request), status_code=status, **context)
+
+
+def _attach_uploaded(
+    request: Request[Any, Any, Any], innovation: Innovation, form: uploads.UploadForm
+) -> Any:
+    runtime = runtime_of(request)
+    data = form.fields
+    kind = data.get("kind", "")
+    url = data.get("url", "")
+    indicator_raw = data.get("indicator", "")
+    replaces_raw = data.get("replaces", "")
+    public_raw = data.get("public", "")
     error = ""
     if kind not in DOCUMENT_KIND_LABELS:
         error = "Pilih jenis dokumen."
-    elif file is None and not url:
+    elif public_mark(public_raw, DocumentKind(kind)) is None:
+        error = "Pilihan tampil di katalog publik tidak dikenal."
+    elif form.writer is None and not url:
         error = "Pilih berkas yang akan diunggah (atau isi tautan untuk video)."
     indicator: int | None = None
     replaces = None
@@ -403,32 +426,31 @@ def upload(request: Request[Any, Any, Any], innovation_id: FromPath[str], data: 
     if not error and replaces_raw:
         replaces = parse_uuid(replaces_raw)
     if error:
-        context = _documents_context(request, innovation, error)
-        return render(request, template, status_code=422, **context)
+        return _upload_refused(request, innovation, 422, error)
     try:
         outcome = uploads.attach(
             request,
             innovation,
-            file,
+            form,
             kind=kind,
             indicator=indicator,
             expected=version_of(data),
             url=url,
             replaces=replaces,
+            public=bool(public_mark(public_raw, DocumentKind(kind))),
         )
     except ConcurrencyConflict as exc:
         return conflict_page(request, innovation.id, exc, f"/inovasi/{innovation.id}/dokumen")
-    except uploads.UploadRefused as exc:
-        context = _documents_context(request, innovation, exc.message)
-        return render(request, template, status_code=exc.status, **context)
-    except DomainError as exc:
-        context = _documents_context(request, innovation, exc.message)
-        return render(request, template, status_code=exc.status, **context)
+    except (uploads.UploadRefused, DomainError) as exc:
+        status = exc.status
+        return _upload_refused(request, innovation, status, exc.message)
     settle(runtime, outcome)
     if request.headers.get("hx-request"):
         fresh = runtime.commands.innovation(innovation.id)
         context = _documents_context(request, fresh)
-        return render(request, template, notice_text="Dokumen terunggah.", **context)
+        return render(
+            request, _upload_template(request), notice_text="Dokumen terunggah.", **context
+        )
     return redirect(f"/inovasi/{innovation.id}/dokumen", "diunggah")
 
 
@@ -533,7 +555,7 @@ def assessment_page(
     innovation_id: FromPath[str],
     rubrik: FromQuery[str | None] = None,
 ) -> Any:
-    innovation = load_visible(request, parse_uuid(innovation_id))
+    innovation = load_record(request, parse_uuid(innovation_id))
     context = {**_assessment_context(request, innovation), **_what_if(innovation, rubrik)}
     return render(request, "submission/assessment.html", **context)
 
@@ -622,7 +644,7 @@ def _submit_command(innovation: Innovation) -> Command:
 
 @get("/inovasi/{innovation_id:str}/ajukan", sync_to_thread=True, name="page:submit")
 def submit_page(request: Request[Any, Any, Any], innovation_id: FromPath[str]) -> Any:
-    innovation = load_visible(request, parse_uuid(innovation_id))
+    innovation = load_record(request, parse_uuid(innovation_id))
     command = _submit_command(innovation)
     guard(request, command, innovation)
     return render(
@@ -707,7 +729,32 @@ def withdraw(request: Request[Any, Any, Any], innovation_id: FromPath[str], data
     return redirect(f"/inovasi/{innovation.id}", "ditarik")
 
 
+@post(
+    "/inovasi/{innovation_id:str}/bawa",
+    sync_to_thread=True,
+    name="page:carry-forward",
+    status_code=303,
+)
+def carry_forward(request: Request[Any, Any, Any], innovation_id: FromPath[str], data: Form) -> Any:
+    """ "Bawa ke tahun berikutnya": a linked draft in the next year's open call."""
+    runtime = runtime_of(request)
+    innovation = load_visible(request, parse_uuid(innovation_id))
+    guard(request, Command.CARRY_FORWARD, innovation)
+    try:
+        draft = run_command(
+            request,
+            lambda ctx: runtime.commands.carry_forward(
+                ctx, innovation.id, expected_version=version_of(data)
+            )[0],
+        )
+    except ConcurrencyConflict as exc:
+        return conflict_page(request, innovation.id, exc, f"/inovasi/{innovation.id}")
+    settle(runtime, draft)
+    return redirect(f"/inovasi/{draft.id}", "dibawa")
+
+
 route_handlers: list[Any] = [
+    carry_forward,
     dashboard,
     new_page,
     new_submit,

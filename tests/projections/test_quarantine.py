@@ -1,0 +1,183 @@
+"""No single event halts a read model (issue 15, item 1b), on real PostgreSQL.
+
+Poison is written straight into the event store, bypassing every boundary: a proposal whose title
+holds a NUL (PostgreSQL ``text`` cannot store it) and an event of a known topic whose state no
+code can decode. The runner applies everything around them, quarantines them, reports them in
+status and on ``/metrics``, and ``retry-quarantined`` applies an event again once the code is
+fixed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from projections import quarantine as requeue
+from projections.catalogue import CatalogueProjection
+from projections.runner import Runner
+from projections.status import status
+from projections.target import Target
+from services import quarantine
+from services.commands import Commands
+from services.config import Settings
+from services.domain import events as ev
+from services.store import EventStore
+from tests.factories import World
+from tests.poison import poison_proposal, undecodable
+
+
+def quarantined(settings: Settings) -> set[tuple[str, int]]:
+    return {(i.follower, i.notification_id) for i in requeue.pending(settings)}
+
+
+def titles(settings: Settings) -> set[str]:
+    session = Target(settings).connect()
+    try:
+        return {r[0] for r in session.rows("SELECT title FROM rm_innovations")}
+    finally:
+        session.close()
+
+
+def test_poison_events_are_quarantined_and_every_model_goes_on(postgres_settings: Settings) -> None:
+    store = EventStore(postgres_settings)
+    try:
+        world = World(Commands(store))
+        world.complete_draft("Sebelum Racun")
+        nul, _ = poison_proposal(store)
+        bad = undecodable(store)
+        world.complete_draft("Sesudah Racun")
+        head = store.max_notification_id()
+
+        runner = Runner(postgres_settings, store=store, attempts=2, retry_pause=0.0)
+        runner.catch_up()  # before the fix: stopped at the NUL for good (paused, retried forever)
+
+        assert all(p == head for p in runner.positions().values())
+        assert {"Sebelum Racun", "Sesudah Racun"} <= titles(postgres_settings)
+        held = quarantined(postgres_settings)
+        assert ("innovations", nul) in held  # its text columns cannot hold the NUL
+        wanting = [m.name for m in runner.models if m.wants_topic(ev.Submitted.TOPIC)]
+        assert wanting and {(name, bad) for name in wanting} <= held
+        items = {(i.follower, i.notification_id): i for i in requeue.pending(postgres_settings)}
+        assert "NUL" in items[("innovations", nul)].error
+        assert "\x00" not in items[("innovations", nul)].error
+        assert "cannot be decoded" in items[(wanting[0], bad)].error
+
+        # Status reports them per model; the quarantine survives a new runner (a restart).
+        counts = {s.name: s.quarantined for s in status(postgres_settings, store=store)}
+        assert counts["innovations"] == len([h for h in held if h[0] == "innovations"])
+        again = Runner(postgres_settings, store=store, attempts=2, retry_pause=0.0)
+        assert again.catch_up() == 0
+        assert quarantined(postgres_settings) == held
+
+        # The NUL cannot be stored by any code: a retry fails again and stays, with its error.
+        outcomes = requeue.retry(postgres_settings, ["innovations"], notification_id=nul)
+        assert [(o.released, o.notification_id) for o in outcomes] == [(False, nul)]
+        stays = {i.notification_id: i for i in requeue.pending(postgres_settings, ["innovations"])}
+        assert stays[nul].retried_at is not None and stays[nul].retry_error
+    finally:
+        store.close()
+
+
+def test_an_event_a_buggy_model_cannot_apply_is_retried_after_the_fix(
+    settings: Settings, store: EventStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both backends: the catalogue fails on one event only; the others apply it, the catalogue
+    quarantines it and goes on; once 'fixed', retry-quarantined applies it and it leaves."""
+    world = World(Commands(store))
+    world.complete_draft("Satu")
+    target = store.max_notification_id() + 1  # the proposal of "Dua", which the catalogue wants
+    iid = world.complete_draft("Dua")
+    original = CatalogueProjection.apply
+
+    def buggy(self: Any, tx: Any, batch: Any, suffix: str = "") -> None:
+        if any(e.notification_id == target for e in batch):
+            raise RuntimeError("galat program pada satu peristiwa")
+        original(self, tx, batch, suffix)
+
+    monkeypatch.setattr(CatalogueProjection, "apply", buggy)
+    runner = Runner(settings, store=store, attempts=3, retry_pause=0.0)
+    runner.catch_up()
+    head = store.max_notification_id()
+    assert all(p == head for p in runner.positions().values())
+    assert quarantined(settings) == {("catalogue", target)}
+    item = requeue.pending(settings)[0]
+    assert item.attempts == 3 and item.originator_id == str(iid)
+    assert "galat program" in item.error
+
+    monkeypatch.setattr(CatalogueProjection, "apply", original)  # the fix is deployed
+    outcomes = requeue.retry(settings, store=store)
+    assert [(o.follower, o.notification_id, o.released) for o in outcomes] == [
+        ("catalogue", target, True)
+    ]
+    assert quarantined(settings) == set()
+
+
+def test_the_quarantine_is_counted_on_metrics(settings: Settings, store: EventStore) -> None:
+    from prometheus_client import generate_latest
+
+    from projections import metrics
+    from services.metrics import REGISTRY
+
+    World(Commands(store)).complete_draft("Satu")
+    session = Target(settings).connect()
+    try:
+        with session.transaction() as tx:
+            from projections import tracking
+
+            tracking.ensure_schema(tx)
+            quarantine.record(tx, "innovations", 2, "t", None, "galat", 5)
+            quarantine.record(tx, quarantine.RELAY, 3, "t", None, "galat", 5)
+            counts = quarantine.counts(tx)
+    finally:
+        session.close()
+    statuses = status(settings, store=store)
+    metrics.publish(statuses, counts[quarantine.RELAY])
+    text = generate_latest(REGISTRY).decode()
+    assert 'sirisma_projection_quarantined_events{model="innovations"} 1.0' in text
+    assert 'sirisma_projection_quarantined_events{model="catalogue"} 0.0' in text
+    assert "sirisma_relay_quarantined_events 1.0" in text
+
+
+def test_a_rebuild_leaves_an_undecodable_event_in_quarantine(
+    settings: Settings, store: EventStore
+) -> None:
+    """Before: the rebuild (also the runner's automatic one after an upgrade) raised on it."""
+    from projections.rebuild import rebuild
+
+    world = World(Commands(store))
+    world.complete_draft("Satu")
+    bad = undecodable(store)
+    world.complete_draft("Dua")
+    report = rebuild(settings, store=store)
+    assert report.position == store.max_notification_id()
+    wanting = {
+        m.name for m in Runner(settings, store=store).models if m.wants_topic(ev.Submitted.TOPIC)
+    }
+    assert quarantined(settings) == {(name, bad) for name in wanting}
+    assert {"Satu", "Dua"} <= titles(settings)
+
+
+def test_a_model_whose_automatic_rebuild_meets_poison_is_built_by_the_runner(
+    postgres_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After an upgrade (a new ``version``) the runner rebuilds the model; the rebuild stops on
+    the NUL, so the runner applies the log itself, quarantining it, instead of never starting."""
+    from projections.innovations import InnovationsProjection
+
+    store = EventStore(postgres_settings)
+    try:
+        world = World(Commands(store))
+        world.complete_draft("Sebelum Racun")
+        nul, _ = poison_proposal(store)
+        world.complete_draft("Sesudah Racun")
+        Runner(postgres_settings, store=store, attempts=2, retry_pause=0.0).catch_up()
+        monkeypatch.setattr(InnovationsProjection, "version", 99, raising=False)
+        runner = Runner(postgres_settings, store=store, attempts=2, retry_pause=0.0)
+        runner.catch_up(timeout=30)
+        head = store.max_notification_id()
+        assert all(p == head for p in runner.positions().values())
+        assert ("innovations", nul) in quarantined(postgres_settings)
+        assert {"Sebelum Racun", "Sesudah Racun"} <= titles(postgres_settings)
+    finally:
+        store.close()
