@@ -188,7 +188,9 @@ def hostile_report() -> export.Report:
     """A title and an initiator that a spreadsheet would run as formulas."""
     base = report(HOSTILE_TITLE)
     row = base.rows[0]
-    profile = msgspec.structs.replace(row.profile, initiator_name="=1+1", affair="@SUM(A1)")
+    profile = msgspec.structs.replace(
+        row.profile, initiator_name="=1+1", urusan="", urusan_unmatched="@SUM(A1)"
+    )
     return msgspec.structs.replace(
         base,
         created_by="-2+3",
@@ -201,7 +203,7 @@ def test_xlsx_writes_formula_text_as_text_cells() -> None:
     cells = [cell for sheet in book for row in sheet.iter_rows() for cell in row]
     assert [c.coordinate for c in cells if c.data_type == "f"] == []
     by_value = {c.value: c for c in cells if isinstance(c.value, str)}
-    for text in (HOSTILE_TITLE, "=1+1", "@SUM(A1)", "-2+3"):
+    for text in (HOSTILE_TITLE, "=1+1", "@SUM(A1) (perlu dipilih ulang)", "-2+3"):
         cell = by_value[text]  # the value itself, unchanged, as a string cell shown literally
         assert cell.data_type == "s" and cell.quotePrefix, (text, cell.coordinate)
     assert not by_value["Inovasi pelayanan publik"].quotePrefix  # ordinary text is untouched
@@ -212,6 +214,6 @@ def test_csv_prefixes_formula_text_with_an_apostrophe() -> None:
     (row,) = csv.DictReader(io.StringIO(content.decode("utf-8-sig")))
     assert row["Nama inovasi"] == "'" + HOSTILE_TITLE
     assert row["Nama inisiator"] == "'=1+1"
-    assert row["Urusan pemerintahan"] == "'@SUM(A1)"
+    assert row["Urusan pemerintahan"].startswith("'@SUM(A1) (")
     assert row["Anggaran APBD T-0 (Rp)"] == "150000000"  # numbers stay numbers
     assert export.csv_bytes(hostile_report()) == content  # still a pure function

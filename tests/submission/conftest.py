@@ -21,6 +21,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from services.app import create_app
+from services.audit.keys import generate as generate_signing_key
 from services.commands import account_id_for
 from services.config import load_settings
 from services.domain.actor import Actor, Role
@@ -141,7 +142,14 @@ def api(postgres_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Itera
     name = f"test_sub_{uuid.uuid4().hex[:12]}"
     url = postgres_server.create_database(name)
     data_dir = tmp_path_factory.mktemp("submission")
-    settings = load_settings(env={}, data_dir=str(data_dir), database_url=url, max_upload_mb=1)
+    key_file = data_dir / "audit-signing.pem"  # a server has its audit key (issue 17)
+    generate_signing_key(key_file)
+    settings = load_settings(
+        env={"SIRISMA_SIGNING_KEY_FILE": str(key_file)},
+        data_dir=str(data_dir),
+        database_url=url,
+        max_upload_mb=1,
+    )
     runtime = Runtime(settings)
     served = False
     try:
