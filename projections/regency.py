@@ -1,16 +1,13 @@
 """The read side of the regency index: the year's innovations and SPD sheet as index inputs.
 
-Reads ``rm_innovations`` (and, once the SPD sheet read model exists, its per-row levels) and hands
-them to the pure :mod:`services.domain.regency_index`. Two columns/tables belong to the SPD and
-verdict work (issue 18 items 2, 4, 5) and are read defensively: ``ministry_verdict`` and urusan
-codes on ``rm_innovations``, and the SPD sheet table; absent, they read as "no verdict", the
-urusan is parsed from the free-text field, and "SPD belum diisi".
+Reads ``rm_innovations`` (status, scores, the main urusan code, the ministry's latest verdict)
+and the SPD sheet's per-row levels (``rm_spd_rows``) and hands them to the pure
+:mod:`services.domain.regency_index`. A year with no SPD row recorded is "SPD belum diisi".
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -28,7 +25,6 @@ __all__ = [
     "index_inputs",
     "rescorer",
     "resolve_rules",
-    "urusan_code",
 ]
 
 #: The SPD sheet read model (row per year × SPD row with claimed and verified level).
@@ -36,8 +32,6 @@ SPD_SHEET_TABLE = "rm_spd_rows"  # projections/spd.py (the SPD sheet, issue 18 i
 
 REPORTED = (Status.SELECTED_FOR_IGA.value, Status.REPORTED_TO_IGA.value)
 DECIDED = (Status.APPROVED.value, Status.ESTABLISHED.value, *REPORTED)
-
-_CODE = re.compile(r"^\s*(\d\.\d{2})\b")
 
 #: Re-scores one innovation under another rubric year: (id, rubric year) → (claimed, verified).
 Rescore = Callable[[str, int], tuple[float, float]]
@@ -66,32 +60,11 @@ def resolve_rules(year: int, rubric: int | None) -> IndexRules:
     return rules_for(rubric if rubric is not None else nearest_year(year))
 
 
-def urusan_code(row: Mapping[str, Any], rules: IndexRules) -> str | None:
-    """The urusan utama as a code: a code column if the read model has one, else a code or a
-    basic-service urusan name at the start of the free-text field."""
-    for key in ("urusan",):  # rm_innovations.urusan: the main urusan code
-        if row.get(key):
-            return str(row[key])
-    text = str(row.get("affair") or "")
-    match = _CODE.match(text)
-    if match:
-        return match.group(1)
-    if rules.gate is not None:
-        lowered = text.strip().lower()
-        for ref in rules.gate.urusan:
-            if lowered and (lowered == ref.name.lower() or lowered.startswith(ref.name.lower())):
-                return ref.code
-    return None
-
-
 def _spd_sheet(db: Any, year: int) -> dict[str, SpdEntry]:
-    try:
-        rows = db.rows(
-            f"SELECT row_no, claimed_level, verified_level FROM {SPD_SHEET_TABLE} WHERE year = ?",
-            (year,),
-        )
-    except Exception:  # the SPD sheet read model is not there (yet): nothing recorded
-        return {}
+    rows = db.rows(
+        f"SELECT row_no, claimed_level, verified_level FROM {SPD_SHEET_TABLE} WHERE year = ?",
+        (year,),
+    )
     return {
         str(r["row_no"]): SpdEntry(
             claimed_level=int(r["claimed_level"] or 0),
@@ -137,8 +110,8 @@ def index_inputs(db: Any, year: int, rules: IndexRules, rescore: Rescore | None)
             title=str(r["title"] or ""),
             claimed_score=min(claimed, top),
             verified_score=min(verified, top),
-            urusan=urusan_code(r, rules),
-            ministry_verdict=r.get("ministry_verdict"),
+            urusan=r["urusan"] or None,
+            ministry_verdict=r["ministry_verdict"],
         )
         candidates.append(item)
         if r["status"] in REPORTED and r["iga_year"] == year:

@@ -36,7 +36,7 @@ def migrate(db: Database) -> None:
 
     statements = schema_statements()
     if not _owned_by_another_role(db):
-        db.execute_script([s for s in statements if is_owner_statement(s)])
+        _migrate_owner_tables(db, statements)
     db.execute_script([s for s in statements if not is_owner_statement(s)])
     # Tables an earlier version created get the columns added since: a module's ``upgrade(tx)``.
     with db.transaction() as tx:
@@ -51,6 +51,16 @@ def migrate(db: Database) -> None:
     if db.dialect == "postgres":  # serialise with runners creating the same tables
         statements.insert(0, "SELECT pg_advisory_xact_lock(5151001)")
     db.execute_script(statements)
+
+
+def _migrate_owner_tables(db: Database, statements: list[str]) -> None:
+    """The owner's tables (``db_roles.OWNER_TABLES``) and their append-only triggers: run by
+    whoever owns them, the single role or ``sirisma migrate``'s owner role."""
+    from services.db_roles import is_owner_statement
+
+    db.execute_script([s for s in statements if is_owner_statement(s)])
+    with db.transaction() as tx:
+        notification_schema.install_append_only(tx)
 
 
 def _owned_by_another_role(db: Database) -> bool:
@@ -80,7 +90,7 @@ def migrate_as_owner(settings: Settings) -> None:
     store = EventStore(owner_settings)  # creates the event, chain and snapshot tables
     owner_db = Database(owner_settings)
     try:
-        owner_db.execute_script([s for s in schema_statements() if db_roles.is_owner_statement(s)])
+        _migrate_owner_tables(owner_db, schema_statements())
         with psycopg.connect(owner_settings.database_url, autocommit=True) as conn:
             database = conn.execute("SELECT current_database()").fetchone()[0]  # type: ignore[index]
             with conn.transaction():

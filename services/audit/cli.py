@@ -8,6 +8,8 @@ Exit codes of ``verify``: 0 intact; 1 a broken link (live log) or a bundle that 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -240,10 +242,10 @@ def public_key_cmd() -> None:
     _print_key(_signer(load_settings()))
 
 
-@audit.command("checkpoint")
-def checkpoint_cmd() -> None:
-    """Sign a checkpoint over the log up to its last event now."""
-    from services.audit.seals import checkpoint, ensure_schema
+@contextmanager
+def _sealing() -> Iterator[tuple[Any, Any, Any]]:
+    """The store, the database (seal tables ensured) and the signer a sealing command needs."""
+    from services.audit.seals import ensure_schema
     from services.db import Database
     from services.store import EventStore
 
@@ -252,10 +254,19 @@ def checkpoint_cmd() -> None:
     store, db = EventStore(settings), Database(settings)
     try:
         ensure_schema(db)
-        seal = checkpoint(store, db, signer)
+        yield store, db, signer
     finally:
         store.close()
         db.close()
+
+
+@audit.command("checkpoint")
+def checkpoint_cmd() -> None:
+    """Sign a checkpoint over the log up to its last event now."""
+    from services.audit.seals import checkpoint
+
+    with _sealing() as (store, db, signer):
+        seal = checkpoint(store, db, signer)
     click.echo(
         f"Titik periksa {seal.seal_id}: notifikasi {seal.after_notification_id + 1}"
         f"…{seal.last_notification_id}, akar {seal.root}, kunci {seal.key_id}."
@@ -265,19 +276,10 @@ def checkpoint_cmd() -> None:
 @audit.command("seal")
 def seal_cmd() -> None:
     """Sign the root of every finished day not sealed yet (the beat does this at 00.15 WIB)."""
-    from services.audit.seals import ensure_schema, seal_days
-    from services.db import Database
-    from services.store import EventStore
+    from services.audit.seals import seal_days
 
-    settings = load_settings()
-    signer = _signer(settings)
-    store, db = EventStore(settings), Database(settings)
-    try:
-        ensure_schema(db)
+    with _sealing() as (store, db, signer):
         sealed = seal_days(store, db, signer)
-    finally:
-        store.close()
-        db.close()
     if sealed:
         click.echo(f"Disegel {len(sealed)} hari: {sealed[0].day} … {sealed[-1].day}.")
     else:

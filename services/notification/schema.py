@@ -184,18 +184,12 @@ APPEND_ONLY_TABLES = ("notification_audit_records",)
 APPEND_ONLY_MESSAGE = "SI-RISMA: catatan jejak audit hanya dapat ditambah (append-only)"
 
 
-def upgrade(tx: Tx) -> None:
-    """Install the append-only triggers (idempotent; serialised with other processes)."""
+def install_append_only(tx: Tx) -> None:
+    """Install the append-only triggers (idempotent; serialised with other processes). DDL on
+    the owner's tables: ``services.migrate`` runs it as whoever owns them."""
     for table in APPEND_ONLY_TABLES:
         if tx.dialect == "postgres":
             tx.execute("SELECT pg_advisory_xact_lock(hashtext('sirisma-schema'))")
-            owner = tx.scalar(
-                "SELECT pg_get_userbyid(relowner) = current_user FROM pg_class "
-                "WHERE oid = to_regclass(?)",
-                (table,),
-            )
-            if owner is False:  # the owner role's `sirisma migrate` installed them (db_roles)
-                continue
             tx.execute(
                 "CREATE OR REPLACE FUNCTION sirisma_records_append_only() RETURNS trigger "
                 "LANGUAGE plpgsql AS $$BEGIN RAISE EXCEPTION USING MESSAGE = "
