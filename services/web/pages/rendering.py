@@ -82,6 +82,9 @@ NOTICES: dict[str, str] = {
     "diputuskan": "Keputusan tersimpan.",
     "terdaftar": "Pendaftaran berhasil. Silakan masuk dengan akun baru Anda.",
     "laporan": "Laporan IGA telah dibuat.",
+    "notifikasi_dibaca": "Notifikasi ditandai sudah dibaca.",
+    "notifikasi_semua_dibaca": "Semua notifikasi ditandai sudah dibaca.",
+    "notifikasi_tidak_ada": "Notifikasi itu tidak ditemukan.",
     "dibawa": "Draf tahun berikutnya dibuat dari inovasi ini; periksa dan lengkapi isiannya.",
 }
 
@@ -306,6 +309,12 @@ def csrf_header_name() -> str:
     return HEADER
 
 
+def unread_of(request: Request[Any, Any, Any]) -> int | None:
+    from services.web.pages.notifications import unread_for
+
+    return unread_for(request)
+
+
 def base_context(request: Request[Any, Any, Any]) -> dict[str, Any]:
     principal = principal_of(request)
     notice_key = request.query_params.get("pesan", "")
@@ -319,6 +328,7 @@ def base_context(request: Request[Any, Any, Any]) -> dict[str, Any]:
         "csrf_header": csrf_header_name(),
         "csrf_field": Markup('<input type="hidden" name="_csrf_token" value="{}">').format(token),
         "is_htmx": request.headers.get("hx-request") == "true",
+        "unread": unread_of(request),
     }
 
 
