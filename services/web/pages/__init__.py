@@ -12,6 +12,7 @@ from typing import Any
 from litestar import Router
 
 from services.web.pages import (
+    admin,
     audit,
     auth,
     dashboards,
@@ -30,6 +31,7 @@ pages_router = Router(
     path="/",
     route_handlers=[
         *public.route_handlers,
+        *admin.route_handlers,
         *auth.route_handlers,
         *submission.route_handlers,
         *review.route_handlers,

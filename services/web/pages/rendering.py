@@ -85,6 +85,16 @@ NOTICES: dict[str, str] = {
     "notifikasi_dibaca": "Notifikasi ditandai sudah dibaca.",
     "notifikasi_semua_dibaca": "Semua notifikasi ditandai sudah dibaca.",
     "notifikasi_tidak_ada": "Notifikasi itu tidak ditemukan.",
+    "panggilan_dibuka": "Panggilan dibuka.",
+    "batas_waktu_diubah": "Batas waktu diubah.",
+    "panggilan_ditutup": "Panggilan ditutup; pengajuan berikutnya ditolak.",
+    "akun_dibuat": "Akun dibuat.",
+    "akun_peran": "Peran akun diubah.",
+    "akun_organisasi": "Organisasi akun diubah.",
+    "akun_nonaktifkan": "Akun dinonaktifkan; semua sesinya diakhiri.",
+    "akun_aktifkan": "Akun diaktifkan kembali.",
+    "akun_sandi": "Kata sandi diatur ulang; semua sesi akun itu diakhiri.",
+    "organisasi_dibuat": "Organisasi terdaftar.",
     "dibawa": "Draf tahun berikutnya dibuat dari inovasi ini; periksa dan lengkapi isiannya.",
 }
 
@@ -127,6 +137,9 @@ def navigation(principal: Principal) -> list[tuple[str, str]]:
             ("/spd", "Lembar SPD"),
             ("/dasbor-daerah", "Dasbor Daerah"),
             ("/karantina", "Karantina"),
+            ("/admin/panggilan", "Panggilan"),
+            ("/admin/akun", "Akun"),
+            ("/admin/organisasi", "Organisasi"),
         ]
     elif role == Role.AUDITOR:
         items[1:1] = [
