@@ -163,7 +163,7 @@ def calls_page(request: Request[Any, Any, Any]) -> Any:
 @post("/admin/panggilan", sync_to_thread=True, status_code=303, name="page:admin-call-open")
 def open_call(request: Request[Any, Any, Any], data: Form) -> Any:
     _admin_only(request)
-    values = {
+    values: dict[str, Any] = {
         "kind": text(data, "kind"),
         "title": text(data, "title"),
         "budget_year": text(data, "budget_year"),
