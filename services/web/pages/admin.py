@@ -38,7 +38,7 @@ from services.web import limits
 from services.web.context import principal_of, runtime_of
 from services.web.pages.common import now, parse_uuid, run_command, settle
 from services.web.pages.form_input import FormError, convert, many, text
-from services.web.pages.rendering import ROLE_LABELS, redirect, render
+from services.web.pages.rendering import ROLE_LABELS, query, redirect, render
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -302,9 +302,8 @@ def _accounts_page(
         page=page,
         page_no=page_no,
         pages=pages,
-        filters={"q": q, "peran": role, "organisasi": str(organisation or "")},
-        current_back=str(request.url.path)
-        + (("?" + request.url.query) if request.method == "GET" and request.url.query else ""),
+        filters=filters_of(q, role, organisation, None),
+        current_back="/admin/akun" + query(filters_of(q, role, organisation, page_no)),
         organisations=rm.organisations(db),
         roles=[(str(r), ROLE_LABELS.get(r, str(r))) for r in GRANTABLE],
         values={**defaults, **(values or {})},
@@ -313,6 +312,16 @@ def _accounts_page(
         row_error=row_error,
         me=principal_of(request).account_id,
     )
+
+
+def filters_of(q: str, role: str, organisation: UUID | None, page_no: int | None) -> dict[str, str]:
+    """The list's filters as query parameters (the pager and the forms' way back)."""
+    return {
+        "q": q,
+        "peran": role,
+        "organisasi": str(organisation or ""),
+        "halaman": str(page_no) if page_no and page_no > 1 else "",
+    }
 
 
 @get("/admin/akun", sync_to_thread=True, name="page:admin-accounts")
