@@ -73,6 +73,7 @@ def check(session: Session, step: str) -> None:
     assert not session.errors, f"{step}: browser errors: {session.errors}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size", list(SIZES))
 def test_admin_main_path(size: str, sized_session: Any, web_world: WebWorld) -> None:
     for _ in range(2):

@@ -30,6 +30,7 @@ from services.domain.call import JAKARTA, format_date, format_jakarta
 from services.domain.lifecycle import COMMAND_LABELS, STATUS_LABELS
 from services.domain.rubric import DOCUMENT_KIND_LABELS
 from services.domain.values import STAGE_LABELS
+from services.identity.policy import ROLE_NAMES
 from services.identity.principal import Principal
 from services.web.context import principal_of
 
@@ -37,14 +38,7 @@ WEB = Path(__file__).resolve().parent.parent
 TEMPLATES = WEB / "templates"
 STATIC = WEB / "static"
 
-ROLE_LABELS: dict[str, str] = {
-    Role.OPERATOR: "Operator Perangkat Daerah",
-    Role.REVIEWER: "Verifikator / Tim Penilai",
-    Role.ADMIN: "Admin Bappeda Litbang",
-    Role.AUDITOR: "Auditor",
-    Role.PARTICIPANT: "Peserta Krenova",
-    Role.SYSTEM: "Sistem",
-}
+ROLE_LABELS: dict[str, str] = ROLE_NAMES  # one wording for roles: the policy's refusals'
 
 # Badge colour group per status (CSS class suffix): the label itself always carries the meaning.
 STATUS_TONES: dict[str, str] = {
@@ -81,6 +75,7 @@ NOTICES: dict[str, str] = {
     "dinilai": "Penilaian tersimpan.",
     "diputuskan": "Keputusan tersimpan.",
     "terdaftar": "Pendaftaran berhasil. Silakan masuk dengan akun baru Anda.",
+    "terdaftar_masuk": "Pendaftaran berhasil dan Anda sudah masuk. Mulai usulan Krenova Anda.",
     "laporan": "Laporan IGA telah dibuat.",
     "notifikasi_dibaca": "Notifikasi ditandai sudah dibaca.",
     "notifikasi_semua_dibaca": "Semua notifikasi ditandai sudah dibaca.",
@@ -114,6 +109,7 @@ def navigation(principal: Principal) -> list[tuple[str, str]]:
     items: list[tuple[str, str]] = [("/", "Beranda"), ("/katalog", "Katalog Inovasi")]
     if role is None:
         items.append(("/krenova/daftar", "Daftar Krenova"))
+        items.append(("/krenova/pemenang", "Pemenang Krenova"))
     elif role == Role.OPERATOR:
         items[1:1] = [
             ("/dasbor", "Inovasi Kami"),
