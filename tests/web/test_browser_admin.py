@@ -174,3 +174,53 @@ def test_admin_main_path(size: str, sized_session: Any, web_world: WebWorld) -> 
     with page.expect_download() as sheet:
         page.get_by_role("link", name="Lembar penilaian (PDF)").click()
     assert sheet.value.suggested_filename.startswith("lembar-penilaian-")
+
+    # --- printing the page: the record without the application around it ---------------------
+    page.emulate_media(media="print")
+    expect(page.get_by_role("navigation", name="Menu utama")).to_be_hidden()
+    expect(page.locator("footer.site")).to_be_hidden()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    admin.shot(f"60-review-print-{admin.name}")
+    page.emulate_media(media="screen")
+
+
+# Page states added by issue 20 for the other roles (and the public), each at both sizes.
+OTHER_STATES: dict[str, list[str]] = {
+    "anonymous": ["/krenova/pemenang", "/masuk?next=/notifikasi", "/katalog?halaman=1"],
+    "op.dukcapil": ["/notifikasi", "/inovasi/{submitted}", "/kepatuhan"],
+    "verifikator": ["/notifikasi", "/verifikasi?halaman=1", "/dasbor-daerah"],
+    "auditor": ["/audit?halaman=1", "/kepatuhan?halaman=1"],
+}
+EXPECTED = {("op.dukcapil", "/kepatuhan"): 403}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("size", list(SIZES))
+def test_other_roles_new_states_are_accessible(
+    size: str, sized_session: Any, web_world: WebWorld
+) -> None:
+    submitted = str(web_world.submitted(f"Profil Cetak {size}"))
+    inbox_item(web_world.runtime, str(web_world.operator.account_id))
+    web_world.runtime.read_models.wait_for(web_world.runtime.store.max_notification_id(), 10)
+    for role, paths in OTHER_STATES.items():
+        session = sized_session(role, size)
+        if role != "anonymous":
+            session.login(role)
+            expect(session.page.locator("a[data-bell]")).to_be_visible()
+        for template in paths:
+            path = template.format(submitted=submitted)
+            response = session.goto(path)
+            assert response.status == EXPECTED.get((role, template), 200), path
+            step = re.sub(r"[^a-z0-9]+", "-", f"60-{role}-{template}")
+            check(session, step)
+            if template == "/masuk?next=/notifikasi":
+                expect(session.page.locator("[data-login-first]")).to_contain_text(
+                    "Silakan masuk dulu"
+                )
+            if template == "/inovasi/{submitted}":
+                with session.page.expect_download() as receipt:
+                    session.page.get_by_role("link", name="Tanda terima pengajuan").click()
+                assert receipt.value.suggested_filename.startswith("tanda-terima-")
+            if (role, template) == ("op.dukcapil", "/kepatuhan"):
+                expect(session.page.locator("main")).to_contain_text("Admin Bappeda Litbang")
+        session.context.close()
