@@ -23,6 +23,9 @@ from services.domain.call import JAKARTA
 from services.domain.errors import DomainError
 from services.domain.rubric import DOCUMENT_KIND_LABELS, available_years
 from services.domain.values import CallKind, OrganisationKind
+from services.eventstore.store import NotFound
+from services.http import limits
+from services.http.context import principal_of, runtime_of
 from services.identity import policy
 from services.identity.accounts import AccountAdmin
 from services.identity.admin import (
@@ -31,11 +34,8 @@ from services.identity.admin import (
     PasswordResetRequest,
     RoleChange,
 )
-from services.store import NotFound
 from services.submission import routes as submission_routes
 from services.submission.schemas import CallCreate
-from services.web import limits
-from services.web.context import principal_of, runtime_of
 from services.web.pages.common import now, parse_uuid, run_command, settle
 from services.web.pages.form_input import FormError, convert, many, text
 from services.web.pages.rendering import ROLE_LABELS, query, redirect, render

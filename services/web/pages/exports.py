@@ -16,9 +16,9 @@ from litestar import Request, Response, get
 from litestar.params import FromQuery
 
 from services.domain.actor import Role
+from services.http.context import principal_of
 from services.identity import policy
 from services.spreadsheet import csv_row, xlsx_row
-from services.web.context import principal_of
 from services.web.pages.as_of import moment as as_of_moment
 from services.web.pages.as_of import page_as_of
 from services.web.pages.dashboards import compliance_rows

@@ -1,7 +1,7 @@
 """A page form checked by the API's own msgspec Structs, its refusals said in Bahasa Indonesia.
 
 A page builds the same request Struct the JSON route takes (``msgspec.convert`` from the form's
-strings), so the bounds in ``services.web.limits`` hold for both. msgspec words its errors in
+strings), so the bounds in ``services.http.limits`` hold for both. msgspec words its errors in
 English; ``explain`` turns each into a sentence a person can act on, naming the form's label.
 """
 

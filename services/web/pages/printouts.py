@@ -13,11 +13,11 @@ from litestar import Request, Response, get
 from litestar.params import FromPath
 
 from services.domain.actor import Role
+from services.http.context import principal_of, runtime_of
+from services.http.problems import problem
 from services.identity import policy
-from services.web.context import principal_of, runtime_of
 from services.web.pages.common import Names, call_of, load_record, now, parse_uuid, rubric_of
 from services.web.printing import documents
-from services.web.problems import problem
 
 PDF = "application/pdf"
 
