@@ -106,13 +106,12 @@ def migrate() -> None:
     """
     from services import db_roles
     from services.migrate import migrate_as_owner
-    from services.runtime import Runtime
+    from services.startup import start_runtime
 
     settings = load_settings()
     if db_roles.split(settings):
         migrate_as_owner(settings)
-    runtime = Runtime(settings, background=False)
-    runtime.close()
+    start_runtime(settings, background=False).close()
     click.echo("Skema basis data siap.")
 
 

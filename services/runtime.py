@@ -1,7 +1,10 @@
 """The process's wiring: settings, event store, command service and background workers.
 
 HTTP handlers, the CLI and tests all get the same ``Runtime``; in the embedded mode it also
-runs the projections and notification tasks in background threads of this process.
+runs the projections and notification tasks in background threads of this process. It does not
+create the schema: whoever owns the process's start does (``services.startup.start_runtime`` for
+the app, the CLI and tests; ``sirisma migrate`` before the distributed shape's workers), so a
+Celery worker that builds one loads no HTTP code.
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ from services.config import Settings, load_settings
 from services.db import Database
 from services.eventstore.store import EventStore
 from services.identity.sessions import SessionStore
-from services.migrate import migrate
 
 
 class Runtime:
@@ -26,7 +28,6 @@ class Runtime:
         self.commands = Commands(self.store)
         self.extensions: dict[str, Any] = {}
         self.db = Database(self.settings)
-        migrate(self.db)
         self.sessions = SessionStore(self.db, timedelta(hours=self.settings.token_ttl_hours))
         self._on_close: list[Callable[[], Any]] = []
         # Read models: ``read_models.wait_for(notification_id, timeout)`` for read-your-writes;
@@ -34,10 +35,16 @@ class Runtime:
         from projections.runner import ReadModels
 
         self.read_models = ReadModels(self.settings, self.db, self.store)
-        if background and self.settings.embedded:
+        if background:
+            self.start_background()
+
+    def start_background(self) -> None:
+        """The embedded mode's in-process runners: projections, and the relay and notification
+        tasks when there is no broker. They need the schema (``services.startup``)."""
+        if self.settings.embedded:
             self.read_models.start()
             self.on_close(self.read_models.stop)
-        if background and not self.settings.redis_url:
+        if not self.settings.redis_url:
             # Embedded mode: no broker, so relay + notification tasks run in a thread here.
             from services.notification.embedded import start_embedded
 

@@ -1,28 +1,29 @@
-"""The one shape of a command route on an innovation, shared by the submission and review routes.
+"""The one shape of a command route on an innovation, shared by the submission, review and IGA
+routes. A route reads top to bottom, with no callbacks:
 
-1. the innovation is loaded and the caller checked by ``services.identity.policy`` (404 hidden,
-   403 role, scope or conflict of interest) before any work, so a refusal costs nothing and
-   records nothing;
-2. the route gives its one command to ``Commands``, with the version the client names in
-   ``If-Match`` (a stale one is refused with 409 by the command);
-3. the answer is the record as the command left it (each context has its own view of it).
+1. ``checked(request, id, command)`` loads the innovation once and has ``services.identity.policy``
+   check the caller (404 hidden, 403 role, scope or conflict of interest) before any work, so a
+   refusal costs nothing and records nothing;
+2. the route gives its one command to ``Commands`` with ``loaded=c.innovation`` (the command
+   does not read the stream again) and the version the client names in ``If-Match`` (a stale one
+   is refused with 409 by the command);
+3. the answer is built from ``c.innovation``: the aggregate as the command saved it (no reload).
 
-Step 2 is the route's ``run``. It gets a :class:`Checked`, whose ``ctx`` and
-``expected_version`` are read from the request where ``run`` uses them, so a check a route makes
-before its command (an unknown reviewer, a revision item that does not exist) still answers
-before a malformed ``If-Match`` does.
+``Checked.ctx`` and ``Checked.expected_version`` are read from the request when the route uses
+them, so a check a route makes before its command (an unknown reviewer, a revision item that
+does not exist) still answers before a malformed ``If-Match`` does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID
 
 from litestar import Request
 
-from services.commands import Commands, Outcome
+from services.commands import Commands
 from services.domain.aggregate import Context
 from services.domain.innovation import Innovation
 from services.domain.lifecycle import Command
@@ -31,7 +32,6 @@ from services.identity.policy import ensure_command
 from services.identity.principal import Principal
 from services.runtime import Runtime
 
-R = TypeVar("R")
 VersionReader = Callable[[Request[Any, Any, Any]], int | None]
 
 
@@ -47,7 +47,8 @@ def load_for_command(
 
 @dataclass(frozen=True, slots=True)
 class Checked:
-    """An innovation the caller has been cleared to give the command to."""
+    """An innovation the caller has been cleared to give the command to; after the command,
+    ``innovation`` is the aggregate as saved."""
 
     request: Request[Any, Any, Any]
     innovation: Innovation
@@ -64,18 +65,11 @@ class Checked:
         return self.read_version(self.request)
 
 
-def innovation_command(
-    request: Request[Any, Any, Any],
-    id: UUID,
-    command: Command,
-    run: Callable[[Checked], Outcome],
-    *,
-    read_version: VersionReader,
-    respond: Callable[[Request[Any, Any, Any], Outcome], R],
-) -> R:
-    """Policy check before any work, then the command, then the record as the command left it."""
+def checked(
+    request: Request[Any, Any, Any], id: UUID, command: Command, *, read_version: VersionReader
+) -> Checked:
+    """The policy check before any work: the innovation loaded once, for the check and the
+    command (``read_version`` is how this context reads ``If-Match``)."""
     runtime = runtime_of(request)
     innovation = load_for_command(runtime, principal_of(request), id, command)
-    with runtime.commands.starting_from(innovation):  # the command does not read it again
-        outcome = run(Checked(request, innovation, runtime.commands, read_version))
-    return respond(request, outcome)
+    return Checked(request, innovation, runtime.commands, read_version)

@@ -24,6 +24,7 @@ from services.domain.organisation import Account
 from services.eventstore.store import NotFound
 from services.identity.accounts import AccountAdmin
 from services.runtime import Runtime
+from services.startup import start_runtime
 
 T = TypeVar("T")
 ROLES = [r.value for r in Role if r != Role.SYSTEM]
@@ -31,7 +32,7 @@ ROLES = [r.value for r in Role if r != Role.SYSTEM]
 
 @contextmanager
 def _admin() -> Iterator[tuple[Runtime, AccountAdmin, Context]]:
-    runtime = Runtime(load_settings())
+    runtime = start_runtime(load_settings())
     try:
         ctx = Context(actor=Actor.system(), correlation_id=f"cli:{_shell_user()}:{uuid4().hex[:8]}")
         yield runtime, AccountAdmin(runtime), ctx

@@ -15,9 +15,9 @@ from services.config import load_settings
 
 
 def _runtime() -> Any:
-    from services.runtime import Runtime
+    from services.startup import start_runtime
 
-    return Runtime(load_settings(), background=False)
+    return start_runtime(load_settings(), background=False)
 
 
 @click.command()

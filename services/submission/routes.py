@@ -274,16 +274,17 @@ async def update_profile(
 
     Async (the work in a worker thread) for the reason given at ``get_call``: the path is shared
     with GET."""
-    return await sync_to_thread(
-        submission_command,
-        request,
-        id,
-        Command.UPDATE_PROFILE,
-        lambda c: c.commands.update_profile(
-            c.ctx, id, patch_from(data), expected_version=c.expected_version
-        ),
-        if_match_required=True,
+    return await sync_to_thread(_update_profile, request, id, data)
+
+
+def _update_profile(
+    request: Request[Any, Any, Any], id: UUID, data: ProfilePatchInput
+) -> Response[InnovationView]:
+    c = submission_command(request, id, Command.UPDATE_PROFILE, if_match_required=True)
+    outcome = c.commands.update_profile(
+        c.ctx, id, patch_from(data), expected_version=c.expected_version, loaded=c.innovation
     )
+    return command_response(request, outcome, saved=c.innovation)
 
 
 @put(
@@ -300,20 +301,18 @@ def claim_indicator(
 ) -> Response[InnovationView]:
     """Claim a level with evidence documents; the answer shows score, completeness, what is
     missing and what each missing item would gain."""
-    return submission_command(
-        request,
+    c = submission_command(request, id, Command.CLAIM_INDICATOR)
+    outcome = c.commands.claim_indicator(
+        c.ctx,
         id,
-        Command.CLAIM_INDICATOR,
-        lambda c: c.commands.claim_indicator(
-            c.ctx,
-            id,
-            no=no,
-            level=data.level,
-            evidence=data.evidence,
-            note=data.note,
-            expected_version=c.expected_version,
-        ),
+        no=no,
+        level=data.level,
+        evidence=data.evidence,
+        note=data.note,
+        expected_version=c.expected_version,
+        loaded=c.innovation,
     )
+    return command_response(request, outcome, saved=c.innovation)
 
 
 @post("/api/innovations/{id:uuid}/submit", summary="Ajukan", **COMMAND_ROUTE)
@@ -323,12 +322,9 @@ def submit(
     if_match_header: IfMatch = None,
 ) -> Response[InnovationView]:
     """Refused after the call's deadline (naming it, in WIB) or while anything is missing."""
-    return submission_command(
-        request,
-        id,
-        Command.SUBMIT,
-        lambda c: c.commands.submit(c.ctx, id, expected_version=c.expected_version),
-    )
+    c = submission_command(request, id, Command.SUBMIT)
+    outcome = c.commands.submit(c.ctx, id, expected_version=c.expected_version, loaded=c.innovation)
+    return command_response(request, outcome, saved=c.innovation)
 
 
 @post("/api/innovations/{id:uuid}/withdraw", summary="Tarik usulan", **COMMAND_ROUTE)
@@ -338,14 +334,15 @@ def withdraw(
     data: JSONBody[WithdrawRequest | None] = None,
     if_match_header: IfMatch = None,
 ) -> Response[InnovationView]:
-    return submission_command(
-        request,
+    c = submission_command(request, id, Command.WITHDRAW)
+    outcome = c.commands.withdraw(
+        c.ctx,
         id,
-        Command.WITHDRAW,
-        lambda c: c.commands.withdraw(
-            c.ctx, id, reason=data.reason if data else "", expected_version=c.expected_version
-        ),
+        reason=data.reason if data else "",
+        expected_version=c.expected_version,
+        loaded=c.innovation,
     )
+    return command_response(request, outcome, saved=c.innovation)
 
 
 @post(
@@ -358,14 +355,15 @@ def resubmit(
     if_match_header: IfMatch = None,
 ) -> Response[InnovationView]:
     """Answer a revision request (allowed after the deadline: the revision loop must finish)."""
-    return submission_command(
-        request,
+    c = submission_command(request, id, Command.RESUBMIT)
+    outcome = c.commands.resubmit(
+        c.ctx,
         id,
-        Command.RESUBMIT,
-        lambda c: c.commands.resubmit(
-            c.ctx, id, note=data.note if data else "", expected_version=c.expected_version
-        ),
+        note=data.note if data else "",
+        expected_version=c.expected_version,
+        loaded=c.innovation,
     )
+    return command_response(request, outcome, saved=c.innovation)
 
 
 route_handlers: list[Any] = [
