@@ -17,6 +17,7 @@ from uuid import UUID, uuid4
 from services.blobs import BlobStore
 from services.commands import Commands, account_id_for, organisation_id_for
 from services.config import Settings
+from services.domain import spd_rows
 from services.domain.actor import Actor, Role
 from services.domain.aggregate import Context
 from services.domain.call import JAKARTA
@@ -44,7 +45,6 @@ from services.domain.values import (
 )
 from services.identity.passwords import hash_password
 from services.runtime import Runtime
-from services.spd import rows as spd_rows
 from services.spd.service import SpdCommands
 from services.startup import start_runtime
 

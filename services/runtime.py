@@ -1,8 +1,7 @@
-"""The process's wiring: settings, event store, command service and background workers.
+"""The process's wiring: settings, event store, command service, sessions and read models.
 
-HTTP handlers, the CLI and tests all get the same ``Runtime``; in the embedded mode it also
-runs the projections and notification tasks in background threads of this process. It does not
-create the schema: whoever owns the process's start does (``services.startup.start_runtime`` for
+HTTP handlers, the CLI and tests all get the same ``Runtime``. It creates no schema and starts
+no background runner: the process's start does both (``services.startup.start_runtime`` for
 the app, the CLI and tests; ``sirisma migrate`` before the distributed shape's workers), so a
 Celery worker that builds one loads no HTTP code.
 """
@@ -21,8 +20,9 @@ from services.identity.sessions import SessionStore
 
 
 class Runtime:
-    def __init__(self, settings: Settings | None = None, *, background: bool = True) -> None:
-        """``background=False``: no in-process runners (workers, CLI tools, one-shot scripts)."""
+    def __init__(self, settings: Settings | None = None) -> None:
+        """The process's parts, with no schema work and no background runner: those are the
+        process start's (``services.startup``)."""
         self.settings = settings or load_settings()
         self.store = EventStore(self.settings)
         self.commands = Commands(self.store)
@@ -35,20 +35,6 @@ class Runtime:
         from projections.runner import ReadModels
 
         self.read_models = ReadModels(self.settings, self.db, self.store)
-        if background:
-            self.start_background()
-
-    def start_background(self) -> None:
-        """The embedded mode's in-process runners: projections, and the relay and notification
-        tasks when there is no broker. They need the schema (``services.startup``)."""
-        if self.settings.embedded:
-            self.read_models.start()
-            self.on_close(self.read_models.stop)
-        if not self.settings.redis_url:
-            # Embedded mode: no broker, so relay + notification tasks run in a thread here.
-            from services.notification.embedded import start_embedded
-
-            start_embedded(self)
 
     def on_close(self, callback: Callable[[], Any]) -> None:
         """Register cleanup (a background runner's stop, a pool's close), run in reverse order."""

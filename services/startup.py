@@ -9,18 +9,23 @@ from __future__ import annotations
 
 from services.config import Settings, load_settings
 from services.migrate import migrate
+from services.notification.embedded import start_embedded
 from services.runtime import Runtime
 
 
 def start_runtime(settings: Settings | None = None, *, background: bool = True) -> Runtime:
-    """A ``Runtime`` on an up-to-date schema (idempotent migration; ``background`` as for
-    ``Runtime``: the embedded mode's projection and notification runners)."""
-    runtime = Runtime(settings or load_settings(), background=False)
+    """A ``Runtime`` on an up-to-date schema (idempotent migration). ``background``: the
+    embedded mode's in-process runners too (projections; relay and notification tasks when
+    there is no broker); False for workers, CLI tools and one-shot scripts."""
+    runtime = Runtime(settings or load_settings())
     try:
         migrate(runtime.db)
     except BaseException:
         runtime.close()
         raise
-    if background:
-        runtime.start_background()
+    if background and runtime.settings.embedded:
+        runtime.read_models.start()
+        runtime.on_close(runtime.read_models.stop)
+    if background and not runtime.settings.redis_url:
+        start_embedded(runtime)  # no broker: relay + notification tasks in a thread here
     return runtime

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from litestar import Request
@@ -30,7 +30,9 @@ from services.domain.lifecycle import Command
 from services.http.context import command_context, principal_of, runtime_of
 from services.identity.policy import ensure_command
 from services.identity.principal import Principal
-from services.runtime import Runtime
+
+if TYPE_CHECKING:
+    from services.runtime import Runtime
 
 VersionReader = Callable[[Request[Any, Any, Any]], int | None]
 

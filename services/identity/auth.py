@@ -8,7 +8,7 @@ caller may do.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from litestar.connection import ASGIConnection
@@ -17,7 +17,9 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from services.domain.organisation import Account
 from services.eventstore.store import NotFound
 from services.identity.principal import ANONYMOUS, Principal
-from services.runtime import Runtime
+
+if TYPE_CHECKING:
+    from services.runtime import Runtime
 
 COOKIE = "sirisma_session"
 log = logging.getLogger("sirisma.auth")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from litestar import Request, Response, get, post
@@ -24,7 +24,9 @@ from services.identity.auth import COOKIE, principal_for, token_from
 from services.identity.passwords import verify_password
 from services.identity.principal import Principal
 from services.identity.throttle import client_address, device_cookie, known_device, login_throttle
-from services.runtime import Runtime
+
+if TYPE_CHECKING:
+    from services.runtime import Runtime
 
 log = logging.getLogger("sirisma.auth")
 

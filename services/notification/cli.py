@@ -15,9 +15,9 @@ from services.config import load_settings
 
 
 def _runtime() -> Any:
-    from services.startup import start_runtime
+    from services.starter import start_runtime
 
-    return start_runtime(load_settings(), background=False)
+    return start_runtime(background=False)
 
 
 @click.command()

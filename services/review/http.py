@@ -8,7 +8,7 @@ Every write names the version it acted on when the client sends ``If-Match`` (a 
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
 from litestar import Request, Response
@@ -25,7 +25,9 @@ from services.http.writes import write_headers as _write_headers
 from services.identity.policy import ensure_record, ensure_role, ensure_view
 from services.identity.principal import Principal
 from services.review import views
-from services.runtime import Runtime
+
+if TYPE_CHECKING:
+    from services.runtime import Runtime
 
 TAG = "review"
 IfMatch = Annotated[

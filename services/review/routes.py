@@ -13,7 +13,7 @@ import logging
 import tempfile
 from collections.abc import Iterator
 from datetime import date, datetime
-from typing import IO, Annotated, Any, Literal
+from typing import IO, TYPE_CHECKING, Annotated, Any, Literal
 from uuid import UUID
 
 import msgspec
@@ -58,7 +58,9 @@ from services.review.http import (
 )
 from services.review.iga import IGAReports, Issue, ReportRecord, Selection
 from services.review.revision import check_items
-from services.runtime import Runtime
+
+if TYPE_CHECKING:
+    from services.runtime import Runtime
 
 log = logging.getLogger("sirisma.review")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from functools import partial
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
 import msgspec
@@ -37,8 +37,10 @@ from services.http.writes import (
 )
 from services.identity.policy import ensure_command, ensure_view
 from services.identity.principal import Principal
-from services.runtime import Runtime
 from services.submission.schemas import CallSummary, InnovationView, jakarta_iso
+
+if TYPE_CHECKING:
+    from services.runtime import Runtime
 
 TAG = "submission"
 IfMatch = Annotated[

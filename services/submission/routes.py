@@ -10,7 +10,7 @@ live with the projections (``services/reads/routes.py``); the document routes ar
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
 from litestar import Request, Response, get, patch, post, put
@@ -29,7 +29,6 @@ from services.http.what_if import what_if_rubric
 from services.http.writes import write_headers
 from services.identity.policy import ensure_role, record_or_public
 from services.identity.principal import Principal
-from services.runtime import Runtime
 from services.submission import documents, krenova
 from services.submission.common import (
     COMMAND_ROUTE,
@@ -56,6 +55,9 @@ from services.submission.schemas import (
     patch_from,
     profile_from,
 )
+
+if TYPE_CHECKING:
+    from services.runtime import Runtime
 
 SUBMITTER_KINDS = frozenset({*(str(k) for k in OrganisationKind), "masyarakat"})
 
