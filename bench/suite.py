@@ -1077,7 +1077,7 @@ def run(args: argparse.Namespace) -> list[Section]:
             ]
             from projections import queries
             from services.domain.actor import Role
-            from services.identity.principal import Principal
+            from services.domain.principal import Principal
 
             as_reviewer = Principal(
                 account_id=reviewer.account_id,

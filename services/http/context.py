@@ -10,7 +10,7 @@ from litestar import Request
 
 from services.domain.aggregate import Context
 from services.domain.errors import AuthenticationRequired
-from services.identity.principal import ANONYMOUS, Principal
+from services.domain.principal import ANONYMOUS, Principal
 
 if TYPE_CHECKING:
     from services.runtime import Runtime

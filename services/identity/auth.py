@@ -15,13 +15,13 @@ from litestar.connection import ASGIConnection
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
 from services.domain.organisation import Account
+from services.domain.principal import ANONYMOUS, Principal
 from services.eventstore.store import NotFound
-from services.identity.principal import ANONYMOUS, Principal
+from services.http.security import SESSION_COOKIE as COOKIE
 
 if TYPE_CHECKING:
     from services.runtime import Runtime
 
-COOKIE = "sirisma_session"
 log = logging.getLogger("sirisma.auth")
 
 

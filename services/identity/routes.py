@@ -13,6 +13,7 @@ from litestar.params import JSONBody
 
 from services.commands import account_id_for
 from services.domain.organisation import Account
+from services.domain.principal import Principal
 from services.eventstore.store import NotFound
 from services.http.context import principal_of, runtime_of
 from services.http.limits import Code, Password
@@ -22,7 +23,6 @@ from services.http.writes import PROBLEM_TEXT, problem_specs
 from services.identity import admin
 from services.identity.auth import COOKIE, principal_for, token_from
 from services.identity.passwords import verify_password
-from services.identity.principal import Principal
 from services.identity.throttle import client_address, device_cookie, known_device, login_throttle
 
 if TYPE_CHECKING:

@@ -28,7 +28,7 @@ from services.domain.innovation import Innovation, VerdictEntry
 from services.domain.lifecycle import Command
 from services.domain.ministry import MinistryVerdict
 from services.http.context import command_context, runtime_of
-from services.http.innovation_command import checked
+from services.identity.command_route import checked
 from services.identity.policy import admin_only
 from services.iga import verdicts
 from services.review.http import COMMAND_ROUTE, IfMatch, if_match, problems, write_headers

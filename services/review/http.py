@@ -18,12 +18,12 @@ from services.commands import Outcome
 from services.domain.actor import Role
 from services.domain.innovation import Innovation
 from services.domain.lifecycle import Command
+from services.domain.principal import Principal
 from services.http.context import principal_of, runtime_of
-from services.http.innovation_command import Checked, checked
 from services.http.writes import PROBLEM_TEXT, if_match_header, parse_version, problem_specs
 from services.http.writes import write_headers as _write_headers
+from services.identity.command_route import Checked, checked
 from services.identity.policy import ensure_record, ensure_role, ensure_view
-from services.identity.principal import Principal
 from services.review import views
 
 if TYPE_CHECKING:

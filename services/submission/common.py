@@ -23,10 +23,10 @@ from services.domain.call import Call, format_jakarta
 from services.domain.errors import DomainError
 from services.domain.innovation import Innovation
 from services.domain.lifecycle import Command, allowed_commands
+from services.domain.principal import Principal
 from services.domain.rubric import Rubric, load_rubric
 from services.eventstore.store import NotFound
 from services.http.context import principal_of, runtime_of
-from services.http.innovation_command import Checked, checked
 from services.http.problems import problem
 from services.http.writes import (
     PROBLEM_TEXT,
@@ -35,8 +35,8 @@ from services.http.writes import (
     problem_specs,
     write_headers,
 )
+from services.identity.command_route import Checked, checked
 from services.identity.policy import ensure_command, ensure_view
-from services.identity.principal import Principal
 from services.submission.schemas import CallSummary, InnovationView, jakarta_iso
 
 if TYPE_CHECKING:

@@ -45,9 +45,9 @@ from services.domain.rubric import load_rubric
 from services.domain.values import Document, DocumentKind
 from services.eventstore.store import ConcurrencyConflict
 from services.http.context import command_context, principal_of, runtime_of
-from services.http.innovation_command import load_for_command
 from services.http.problems import problem
 from services.http.writes import write_headers
+from services.identity.command_route import load_for_command
 from services.identity.policy import document_public, record_or_public
 from services.submission.common import (
     TAG,

@@ -23,12 +23,12 @@ from services.domain.errors import InvalidValue
 from services.domain.events import CallOpened
 from services.domain.lifecycle import Command
 from services.domain.organisation import Organisation
+from services.domain.principal import Principal
 from services.domain.values import CallKind, DocumentKind, OrganisationKind
 from services.http.context import command_context, principal_of, runtime_of
 from services.http.what_if import what_if_rubric
 from services.http.writes import write_headers
 from services.identity.policy import ensure_role, record_or_public
-from services.identity.principal import Principal
 from services.submission import documents, krenova
 from services.submission.common import (
     COMMAND_ROUTE,

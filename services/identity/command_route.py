@@ -1,5 +1,6 @@
 """The one shape of a command route on an innovation, shared by the submission, review and IGA
-routes. A route reads top to bottom, with no callbacks:
+routes. Here, with the policy it applies, so the HTTP toolkit (services/http) below it imports no
+context. A route reads top to bottom, with no callbacks:
 
 1. ``checked(request, id, command)`` loads the innovation once and has ``services.identity.policy``
    check the caller (404 hidden, 403 role, scope or conflict of interest) before any work, so a
@@ -27,9 +28,9 @@ from services.commands import Commands
 from services.domain.aggregate import Context
 from services.domain.innovation import Innovation
 from services.domain.lifecycle import Command
+from services.domain.principal import Principal
 from services.http.context import command_context, principal_of, runtime_of
 from services.identity.policy import ensure_command
-from services.identity.principal import Principal
 
 if TYPE_CHECKING:
     from services.runtime import Runtime
