@@ -16,8 +16,8 @@ from litestar.params import Body, FromPath, FromQuery
 
 from services.domain.actor import Role
 from services.domain.errors import AuthenticationRequired
+from services.domain.principal import Principal
 from services.http.context import principal_of, runtime_of
-from services.identity.principal import Principal
 from services.notification import inbox
 from services.web.pages.rendering import redirect, render
 
