@@ -25,9 +25,10 @@ SIZES = {"phone": {"width": 390, "height": 844}, "laptop": {"width": 1366, "heig
 def web_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebWorld]:
     """The embedded default (SQLite), as ``sirisma serve`` runs."""
     from services.config import load_settings
-    from services.runtime import Runtime
+    from services.startup import start_runtime
 
-    runtime = Runtime(load_settings(env={}, data_dir=str(tmp_path_factory.mktemp("admin-web"))))
+    data = str(tmp_path_factory.mktemp("admin-web"))
+    runtime = start_runtime(load_settings(env={}, data_dir=data))
     try:
         world = WebWorld(runtime)
         for n in range(3):
