@@ -14,6 +14,7 @@ class Role(StrEnum):
     ADMIN = "admin"
     AUDITOR = "auditor"
     PARTICIPANT = "participant"
+    KEPALA_OPD = "kepala_opd"  # head of one organisation: endorses its innovations
     SYSTEM = "system"
 
 

@@ -172,6 +172,17 @@ class Submitted(InnovationEvent, frozen=True, kw_only=True):
 
 
 @innovation_event
+class Endorsed(InnovationEvent, frozen=True, kw_only=True):
+    """The head of the proposing organisation endorsed (mengesahkan) the draft: in person
+    (``by_letter`` False) or through the signed letter the operator uploaded (``letter_doc_id``)."""
+
+    endorser_name: str
+    by_letter: bool = False
+    letter_doc_id: UUID | None = None
+    note: str = ""
+
+
+@innovation_event
 class Withdrawn(InnovationEvent, frozen=True, kw_only=True):
     reason: str = ""
 
@@ -400,6 +411,8 @@ class CallOpened(Event, frozen=True, kw_only=True):
     required_documents: tuple[str, ...] = ()
     threshold: int = 0
     description: str = ""
+    #: Submitting needs the head's endorsement. False for calls opened before the rule existed.
+    requires_endorsement: bool = False
 
 
 @call_event
