@@ -24,6 +24,7 @@ path template is spelled exactly as in the OpenAPI document (``{id}``, ``{doc_id
 ``operator_other_org`` operator of org B
 ``auditor``            Inspektorat auditor
 ``participant``        a Krenova participant (owner of the ``krenova`` subject only)
+``kepala_opd``         the head of org A (kepala OPD): reads org A's work, endorses its drafts
 ``anonymous``          no credentials
 =====================  ==========================================================================
 
@@ -94,6 +95,7 @@ KINDS = (
     "operator_other_org",
     "auditor",
     "participant",
+    "kepala_opd",
     "anonymous",
 )
 
@@ -263,6 +265,19 @@ MATRIX.update(
         ("POST", "/api/innovations/{id}/submit"): Rule(SUBMITTER_CMD, subject="draft"),
         ("POST", "/api/innovations/{id}/withdraw"): Rule(
             SUBMITTER_CMD, subject="draft", body={"reason": "digabung"}
+        ),
+        ("POST", "/api/innovations/{id}/endorse"): Rule(
+            expect(
+                FORBID,
+                operator=ALLOW,
+                kepala_opd=ALLOW,
+                operator_other_org=HIDDEN,
+                participant=HIDDEN,
+                anonymous=UNAUTH,
+            ),
+            subject="draft",
+            body={"note": "layak diajukan"},
+            note="the operator without a letter is a 422 (allowed)",
         ),
         ("POST", "/api/innovations/{id}/resubmit"): Rule(
             SUBMITTER_CMD, subject="revision_requested", body={"note": "sudah diperbaiki"}
@@ -592,7 +607,8 @@ _SPD_ROW = {"year": SPD_YEAR, "no": _spd_row_of_org_a}
 MATRIX.update(
     {
         ("GET", "/api/spd/{year}"): Rule(
-            expect(ALLOW, participant=FORBID, anonymous=UNAUTH), params={"year": SPD_YEAR}
+            expect(ALLOW, participant=FORBID, kepala_opd=FORBID, anonymous=UNAUTH),
+            params={"year": SPD_YEAR},
         ),
         ("PUT", "/api/spd/{year}/indicators/{no}"): Rule(
             SPD_OWNER_CMD,
@@ -607,7 +623,7 @@ MATRIX.update(
             data={"kind": "perkada"},
         ),
         ("GET", "/api/spd/{year}/indicators/{no}/evidence/{doc_id}"): Rule(
-            expect(ALLOW, participant=FORBID, anonymous=UNAUTH),
+            expect(ALLOW, participant=FORBID, kepala_opd=FORBID, anonymous=UNAUTH),
             params={"year": SPD_YEAR, "no": "15", "doc_id": _spd_evidence},
         ),
         ("POST", "/api/spd/{year}/indicators/{no}/submit"): Rule(

@@ -45,6 +45,7 @@ ROLE_LABELS: dict[str, str] = {
     Role.ADMIN: "Admin",
     Role.AUDITOR: "Auditor",
     Role.PARTICIPANT: "Peserta Krenova",
+    Role.KEPALA_OPD: "Kepala OPD",
     Role.SYSTEM: "Sistem",
 }
 
@@ -507,6 +508,19 @@ def _submitted(e: ev.Submitted, b: _Before) -> Described:
     )
 
 
+def _endorsed(e: ev.Endorsed, b: _Before) -> Described:
+    how = (
+        f"mencatat surat pengesahan {e.endorser_name} ({_doc_label(b, e.letter_doc_id)}) untuk"
+        if e.by_letter and e.letter_doc_id is not None
+        else "mengesahkan"
+    )
+    note = f" (catatan: {e.note})" if e.note else ""
+    return (
+        f"{how} {_title(b, e)}{note}",
+        [_change("endorsement", None, e.endorser_name, "Disahkan oleh")],
+    )
+
+
 def _withdrawn(e: ev.Withdrawn, b: _Before) -> Described:
     reason = f" (alasan: {e.reason})" if e.reason else ""
     return f"menarik {_title(b, e)}{reason}", []
@@ -724,6 +738,7 @@ def _call_opened(e: ev.CallOpened, b: _Before) -> Described:
         _change("eligible_kinds", None, list(e.eligible_kinds), "Pengusul yang berhak"),
         _change("required_documents", None, list(e.required_documents), "Dokumen wajib"),
         _change("threshold", None, e.threshold, "Ambang kematangan"),
+        _change("requires_endorsement", None, e.requires_endorsement, "Wajib pengesahan kepala"),
     ]
     return (
         f"membuka panggilan {kind} '{e.title}' (tahun {e.budget_year}, batas waktu "
@@ -831,6 +846,7 @@ _HANDLERS: dict[type[ev.Event], Any] = {
     ev.IndicatorClaimed: _indicator_claimed,
     ev.Submitted: _submitted,
     ev.Withdrawn: _withdrawn,
+    ev.Endorsed: _endorsed,
     ev.ReviewerAssigned: _reviewer_assigned,
     ev.DocumentVerified: _document_checked,
     ev.DocumentRejected: _document_checked,

@@ -25,6 +25,7 @@ from litestar.types import Guard
 from services.domain.actor import Role
 from services.domain.errors import AuthenticationRequired, ConflictOfInterest, NotAllowed
 from services.domain.lifecycle import TRANSITIONS, Command
+from services.domain.organisation import ORGANISATION_ROLES
 from services.domain.values import Document
 from services.identity.principal import ANONYMOUS, Principal
 from services.store import NotFound
@@ -48,7 +49,7 @@ def can_view(principal: Principal, innovation: InnovationLike) -> bool:
     role = principal.role
     if role in STAFF:
         return True
-    if role == Role.OPERATOR and innovation.organisation_id == principal.organisation_id:
+    if role in ORGANISATION_ROLES and innovation.organisation_id == principal.organisation_id:
         return True
     if role == Role.PARTICIPANT and innovation.submitter_id == principal.account_id:
         return True
@@ -81,7 +82,7 @@ def sees_record(principal: Principal, innovation: InnovationLike) -> bool:
     role = principal.role
     if role in STAFF:
         return not conflicted(principal, innovation)
-    if role == Role.OPERATOR:
+    if role in ORGANISATION_ROLES:
         return innovation.organisation_id == principal.organisation_id
     if role == Role.PARTICIPANT:
         return innovation.submitter_id == principal.account_id
@@ -144,6 +145,10 @@ def ensure_command(principal: Principal, command: Command, innovation: Innovatio
         )
     if role == Role.OPERATOR and innovation.organisation_id != principal.organisation_id:
         raise NotAllowed("Operator hanya dapat mengubah inovasi organisasinya sendiri.")
+    if role == Role.KEPALA_OPD and innovation.organisation_id != principal.organisation_id:
+        raise NotAllowed(
+            "Kepala perangkat daerah hanya dapat mengesahkan inovasi organisasinya sendiri."
+        )
     if role == Role.PARTICIPANT and innovation.submitter_id != principal.account_id:
         raise NotAllowed("Peserta hanya dapat mengubah usulannya sendiri.")
     if conflicted(principal, innovation):

@@ -15,6 +15,8 @@ ReportedToIGA            the organisation's operators                 reported_t
 ReviewerAssigned         the assigned reviewer                        reviewer_assigned
 Resubmitted              the assigned reviewers (admins if none)      resubmitted
 Withdrawn                the assigned reviewers                       withdrawn
+Endorsed                 the organisation's operators (ready to       endorsed
+                         submit)
 any status change of a   the participant who submitted it             the specific kind above,
 Krenova entry                                                         else entry_status_changed
 =======================  ===========================================  ==========================
@@ -51,6 +53,7 @@ TO_SUBMITTER: dict[type[ev.Event], str] = {
     ev.Rejected: "rejected",
     ev.Established: "established",
     ev.ReportedToIGA: "reported_to_iga",
+    ev.Endorsed: "endorsed",
 }
 
 KINDS = (
@@ -64,6 +67,7 @@ KINDS = (
     "rejected",
     "established",
     "reported_to_iga",
+    "endorsed",
     "entry_status_changed",
     "deadline_reminder",
     "compliance_reminder",
@@ -161,6 +165,10 @@ def _params(tx: Tx, e: ev.InnovationEvent, row: InnovationRow) -> dict[str, Any]
             params["round"] = e.round
         case ev.Withdrawn():
             params["note"] = e.reason
+        case ev.Endorsed():
+            params["note"] = e.note
+            params["endorser"] = e.endorser_name
+            params["by_letter"] = e.by_letter
         case _:
             note = getattr(e, "note", None) or getattr(e, "reason", None)
             if isinstance(note, str) and note:

@@ -200,3 +200,22 @@ def test_email_is_planned_only_with_smtp_and_an_address(quiet_runtime: Runtime) 
         ("admin", "inapp"),
         ("admin.tanpa.surel", "inapp"),
     ]
+
+
+def test_the_heads_endorsement_reaches_the_organisations_operators(
+    quiet_runtime: Runtime,
+) -> None:
+    from services.domain.actor import Role
+
+    world = NotifyWorld(quiet_runtime)
+    system = world.ctx(world.admin.__class__.system())
+    head = world._account(system, "kepala.dukcapil", Role.KEPALA_OPD, world.opd_id)
+    iid = world.complete_draft()
+    world.commands.endorse(world.ctx(head), iid, note="Layak diajukan")
+    drain(quiet_runtime)
+    assert inbox(quiet_runtime) == Counter({("op.dukcapil", "endorsed"): 1})
+    text = quiet_runtime.db.rows(
+        "SELECT title, body FROM notification_inbox WHERE kind = 'endorsed'"
+    )[0]
+    assert text["title"] == "Inovasi disahkan: Si Cepat Adminduk"
+    assert "Kepala Dukcapil telah mengesahkan" in text["body"] and "Layak diajukan" in text["body"]

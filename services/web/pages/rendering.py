@@ -43,6 +43,7 @@ ROLE_LABELS: dict[str, str] = {
     Role.ADMIN: "Admin Bappeda Litbang",
     Role.AUDITOR: "Auditor",
     Role.PARTICIPANT: "Peserta Krenova",
+    Role.KEPALA_OPD: "Kepala Perangkat Daerah",
     Role.SYSTEM: "Sistem",
 }
 
@@ -92,6 +93,7 @@ HOME_FOR_ROLE: dict[str, str] = {
     Role.REVIEWER: "/verifikasi",
     Role.ADMIN: "/verifikasi",
     Role.AUDITOR: "/audit",
+    Role.KEPALA_OPD: "/dasbor",
 }
 
 
@@ -109,6 +111,8 @@ def navigation(principal: Principal) -> list[tuple[str, str]]:
         ]
     elif role == Role.PARTICIPANT:
         items[1:1] = [("/dasbor", "Usulan Saya"), ("/inovasi/baru", "Ikut Krenova")]
+    elif role == Role.KEPALA_OPD:
+        items[1:1] = [("/dasbor", "Inovasi Kami")]
     elif role == Role.REVIEWER:
         items[1:1] = [
             ("/verifikasi", "Antrean Verifikasi"),
