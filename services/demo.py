@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID, uuid4
 
+from services import demo_care
 from services.commands import Commands, account_id_for, organisation_id_for
 from services.config import Settings
 from services.domain.actor import Actor, Role
@@ -303,6 +304,7 @@ def _seed(runtime: Runtime) -> str:
             account_id=account_id_for(username), role=role, organisation_id=org
         )
     admin = actors["admin"]
+    demo_care.seed_heads(c, system, hashed)
 
     def ctx(actor: Actor) -> Context:
         return Context(actor=actor, correlation_id=f"demo-{uuid4().hex[:8]}", now=now)
@@ -321,6 +323,7 @@ def _seed(runtime: Runtime) -> str:
         threshold=100,
         description="Setiap perangkat daerah wajib mengusulkan minimal satu inovasi "
         "(Perbup Sragen 87/2021 pasal 38).",
+        requires_endorsement=True,
     ).id
     krenova = c.open_call(
         ctx(admin),
@@ -441,6 +444,9 @@ def _drive(
         c.claim_indicator(op, iid, no=no, level=rng.choice([2, 3, 3]), evidence=[doc.doc_id])
     if target == Status.DRAFT:
         return iid
+    demo_care.endorse(
+        c, mk, operator, iid, lambda: _document(DocumentKind.ENDORSEMENT, None, title, blobs)
+    )
     c.submit(op, iid)
     if target == Status.SUBMITTED:
         return iid

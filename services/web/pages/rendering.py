@@ -76,6 +76,7 @@ NOTICES: dict[str, str] = {
     "diajukan": "Inovasi telah diajukan untuk diverifikasi.",
     "diajukan_ulang": "Perbaikan telah diajukan ulang.",
     "ditarik": "Inovasi telah ditarik.",
+    "disahkan": "Pengesahan kepala perangkat daerah tercatat. Inovasi dapat diajukan.",
     "ditugaskan": "Verifikator telah ditugaskan.",
     "diverifikasi": "Hasil verifikasi dokumen tersimpan.",
     "perbaikan": "Permintaan perbaikan telah dikirim ke pengusul.",
