@@ -24,6 +24,7 @@ from services.identity import routes as identity_routes
 from services.identity.auth import TokenAuthenticationMiddleware
 from services.identity.denials import log_denied
 from services.iga import routes as iga_routes
+from services.mentoring import routes as mentoring_routes
 from services.notification import routes as notification_routes
 from services.ops import health, http, instrument, logs
 from services.review import routes as review_routes
@@ -43,6 +44,7 @@ CONTEXTS = (
     projection_routes,
     iga_routes,
     spd_routes,
+    mentoring_routes,
     metrics,
     pages,
 )

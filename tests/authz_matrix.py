@@ -279,6 +279,64 @@ MATRIX.update(
             body={"note": "layak diajukan"},
             note="the operator without a letter is a 422 (allowed)",
         ),
+        # Pendampingan (services/mentoring): the owning organisation, staff and the mentors see
+        # it; the rules table says who may give each command (403 before the record decides).
+        ("GET", "/api/innovations/{id}/mentoring"): Rule(
+            expect(
+                ALLOW,
+                reviewer_same_org=CONFLICT,
+                operator_other_org=HIDDEN,
+                participant=HIDDEN,
+                anonymous=UNAUTH,
+            ),
+            subject="draft",
+        ),
+        ("POST", "/api/innovations/{id}/mentoring/mentors"): Rule(
+            expect(
+                FORBID,
+                admin=ALLOW,
+                reviewer_same_org=CONFLICT,
+                operator_other_org=HIDDEN,
+                participant=HIDDEN,
+                anonymous=UNAUTH,
+            ),
+            subject="draft",
+            body=lambda ctx: {"mentor_id": ctx.ids["reviewer"]},
+        ),
+        ("POST", "/api/innovations/{id}/mentoring/sessions"): Rule(
+            expect(
+                FORBID,
+                admin=ALLOW,
+                reviewer_same_org=CONFLICT,
+                operator_other_org=HIDDEN,
+                participant=HIDDEN,
+                anonymous=UNAUTH,
+            ),
+            subject="draft",
+            body={
+                "held_on": "2025-01-15",
+                "mode": "klinik",
+                "attendees": ["Operator"],
+                "topics": ["Rancang bangun"],
+            },
+            note="the reviewer is not this innovation's mentor: 403",
+        ),
+        ("POST", "/api/innovations/{id}/mentoring/follow-ups/{follow_up_id}/done"): Rule(
+            expect(
+                FORBID,
+                admin=ALLOW,
+                operator=ALLOW,
+                kepala_opd=ALLOW,
+                reviewer_same_org=CONFLICT,
+                operator_other_org=HIDDEN,
+                participant=HIDDEN,
+                anonymous=UNAUTH,
+            ),
+            subject="draft",
+            params={"follow_up_id": "6f1c1f5e-0000-4000-8000-000000000001"},
+            body={"note": "selesai"},
+            note="an unknown follow-up is a 422 (allowed)",
+        ),
         ("POST", "/api/innovations/{id}/resubmit"): Rule(
             SUBMITTER_CMD, subject="revision_requested", body={"note": "sudah diperbaiki"}
         ),

@@ -15,6 +15,7 @@ class Role(StrEnum):
     AUDITOR = "auditor"
     PARTICIPANT = "participant"
     KEPALA_OPD = "kepala_opd"  # head of one organisation: endorses its innovations
+    MENTOR = "mentor"  # an external coach (pendamping); Bappeda staff mentor with their own role
     SYSTEM = "system"
 
 

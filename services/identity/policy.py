@@ -15,6 +15,7 @@ any surface (API, pages, review view); they answer 403 with the reason, or the p
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -25,6 +26,8 @@ from litestar.types import Guard
 from services.domain.actor import Role
 from services.domain.errors import AuthenticationRequired, ConflictOfInterest, NotAllowed
 from services.domain.lifecycle import TRANSITIONS, Command
+from services.domain.mentoring import RULES as MENTORING_RULES
+from services.domain.mentoring import MentoringCommand
 from services.domain.organisation import ORGANISATION_ROLES
 from services.domain.values import Document
 from services.identity.principal import ANONYMOUS, Principal
@@ -110,6 +113,33 @@ def ensure_record(principal: Principal, innovation: InnovationLike) -> None:
         raise _conflict()
     if not sees_record(principal, innovation):
         raise Hidden("Inovasi", innovation.id)
+
+
+def ensure_mentoring(
+    principal: Principal, innovation: InnovationLike, mentor_ids: Collection[UUID]
+) -> None:
+    """An innovation's mentoring record: whoever sees its internal record, and its mentors.
+    Everyone else: 404 (a conflicted reviewer: 403 with the reason)."""
+    if principal.account_id is not None and principal.account_id in mentor_ids:
+        return
+    if principal.role is None:
+        raise AuthenticationRequired()
+    if conflicted(principal, innovation):
+        raise _conflict()
+    if not sees_record(principal, innovation):
+        raise Hidden("Inovasi", innovation.id)
+
+
+def ensure_mentoring_command(principal: Principal, command: MentoringCommand) -> None:
+    """The mentoring rules table's role check (403), before the record decides the rest."""
+    if principal.role is None:
+        raise AuthenticationRequired()
+    if principal.role not in MENTORING_RULES[command]:
+        raise NotAllowed(
+            f"Peran '{principal.role}' tidak berwenang melakukan '{command}' pada pendampingan.",
+            command=str(command),
+            role=str(principal.role),
+        )
 
 
 def document_public(document: Document) -> bool:
