@@ -274,7 +274,7 @@ def _mentoring(
     row = directory.innovation(tx, str(e.innovation_id))
     if row is None:
         return []
-    params = {
+    params: dict[str, Any] = {
         "innovation_id": row.innovation_id,
         "call_id": row.call_id,
         "title": row.title,
