@@ -382,6 +382,7 @@ def _seed(runtime: Runtime) -> str:
         )
         counts[str(c.innovation(iid).status)] = counts.get(str(c.innovation(iid).status), 0) + 1
     _seed_spd(runtime, blobs, admin, year)
+    demo_care.seed_mentoring(runtime, ctx, admin, hashed)
 
     participant = actors["peserta"]
     entry = c.propose(
