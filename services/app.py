@@ -16,10 +16,11 @@ from litestar.openapi import OpenAPIConfig
 from litestar.response import Response
 from litestar.routes import HTTPRoute
 
-from projections import routes as projection_routes
 from services import metrics
 from services.audit import routes as audit_routes
 from services.config import Settings, load_settings
+from services.http import input_guard, openapi, problems, security
+from services.http.idempotency import IdempotencyMiddleware
 from services.identity import routes as identity_routes
 from services.identity.auth import TokenAuthenticationMiddleware
 from services.identity.denials import log_denied
@@ -27,12 +28,13 @@ from services.iga import routes as iga_routes
 from services.mentoring import routes as mentoring_routes
 from services.notification import routes as notification_routes
 from services.ops import health, http, instrument, logs
+from services.reads import routes as projection_routes
 from services.review import routes as review_routes
 from services.runtime import Runtime
 from services.spd import routes as spd_routes
+from services.startup import start_runtime
 from services.submission import routes as submission_routes
-from services.web import api_docs, input_guard, openapi, pages, problems, security
-from services.web.idempotency import IdempotencyMiddleware
+from services.web import api_docs, pages
 
 # One line per bounded context: each module exposes ``route_handlers``.
 CONTEXTS = (
@@ -95,7 +97,7 @@ def ready(state: State) -> Response[dict[str, Any]]:
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Litestar:
     settings = settings or (runtime.settings if runtime else load_settings())
-    runtime = runtime or Runtime(settings)
+    runtime = runtime or start_runtime(settings)
     instrument.instrument(runtime.commands)  # sirisma_commands_total by command and outcome
     handlers: list[Any] = [live, ready, api_docs.assets_router()]
     for context in contexts_for(settings.service):
@@ -107,7 +109,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         # Pages: HTML error pages for browsers wrap the problem handlers, so order matters.
         plugins=[problems.plugin(), pages.html_errors_plugin()],
         template_config=pages.template_config(),
-        # Order matters: body limits first, then who is calling, then CSRF (services.web.security).
+        # Order matters: body limits first, then who is calling, then CSRF (services.http.security).
         middleware=[
             http.RequestMiddleware(),  # outermost: correlation id, request metrics, access log
             *security.outer_middleware(settings),
@@ -132,7 +134,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         debug=False,
     )
     allow_every_method(app)
-    openapi.install(app)  # securitySchemes, problem answers, headers (services/web/openapi.py)
+    openapi.install(app)  # securitySchemes, problem answers, headers (services/http/openapi.py)
     return app
 
 

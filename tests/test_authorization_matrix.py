@@ -23,6 +23,7 @@ from litestar.routes import HTTPRoute
 from litestar.testing import TestClient
 
 from services.app import create_app
+from services.blobs import BlobStore
 from services.commands import Commands, account_id_for
 from services.config import load_settings
 from services.domain.actor import Actor, Role
@@ -39,7 +40,7 @@ from services.domain.values import (
     RevisionItem,
 )
 from services.runtime import Runtime
-from services.submission.blobs import BlobStore
+from services.startup import start_runtime
 from tests.authz_matrix import (
     ALLOW,
     CONFLICT,
@@ -266,7 +267,7 @@ def matrix_app(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[TestClient[Litestar], MatrixWorld]]:
     settings = load_settings(env={}, data_dir=str(tmp_path_factory.mktemp("matrix") / "data"))
-    runtime = Runtime(settings)
+    runtime = start_runtime(settings)
     world = MatrixWorld(runtime)
     with TestClient(create_app(runtime=runtime)) as client:
         yield client, world

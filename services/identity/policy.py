@@ -29,9 +29,9 @@ from services.domain.lifecycle import TRANSITIONS, Command
 from services.domain.mentoring import RULES as MENTORING_RULES
 from services.domain.mentoring import MentoringCommand
 from services.domain.organisation import ORGANISATION_ROLES
+from services.domain.principal import ANONYMOUS, Principal
 from services.domain.values import Document
-from services.identity.principal import ANONYMOUS, Principal
-from services.store import NotFound
+from services.eventstore.store import NotFound
 
 STAFF = frozenset({Role.REVIEWER, Role.ADMIN, Role.AUDITOR})
 

@@ -1,10 +1,10 @@
 """Failed-login throttling: waits that double per failure, never an account lock.
 
 A failed login is counted under keys in a Litestar store (``login_throttle``: in memory in the
-embedded mode, Redis when ``SIRISMA_REDIS_URL`` is set, through services.web.security.stores, so
+embedded mode, Redis when ``SIRISMA_REDIS_URL`` is set, through services.http.security.stores, so
 every worker shares the counts). Past a key's free failures each new failure doubles its wait;
 the login route answers 429 with ``Retry-After`` until the longest wait of the caller's keys ends.
-The per-address request rate (``LOGIN_RATE``) is Litestar's limiter in services.web.security.
+The per-address request rate (``LOGIN_RATE``) is Litestar's limiter in services.http.security.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
 from litestar.stores.base import Store
 
+from services.http.security import LOGIN_THROTTLE_STORE
+
 # Failures that cost nothing, per key (LoginThrottle); each one past these doubles the wait.
 PAIR_FAILURES = 5  # one user name from one address
 ADDRESS_FAILURES = 20  # any user names from one address
@@ -32,7 +34,6 @@ MAX_DELAY_SECONDS = 15 * 60
 FAILURE_WINDOW_SECONDS = 15 * 60  # a key is forgotten this long after its wait ends
 DEVICE_COOKIE = "sirisma_device"
 DEVICE_COOKIE_DAYS = 180
-LOGIN_THROTTLE_STORE = "login_throttle"
 
 
 class LoginThrottle:

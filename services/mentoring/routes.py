@@ -21,12 +21,12 @@ from services.commands import Outcome
 from services.domain.events import FollowUpItem
 from services.domain.innovation import Innovation
 from services.domain.mentoring import MentoringCommand, Mode
+from services.http.context import command_context, principal_of, runtime_of
+from services.http.limits import LIST_MAX, LongText, Note, RequiredName
+from services.http.writes import write_headers
 from services.identity import policy
 from services.mentoring.service import MentoringCommands, MentoringView, mentoring_view
 from services.submission.common import now, problems
-from services.web.context import command_context, principal_of, runtime_of
-from services.web.http import write_headers
-from services.web.limits import LIST_MAX, LongText, Note, RequiredName
 
 TAG = "pendampingan"
 Items = Annotated[list[RequiredName], Meta(min_length=1, max_length=LIST_MAX)]

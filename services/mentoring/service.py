@@ -20,7 +20,7 @@ from services.domain.events import FollowUpItem
 from services.domain.innovation import Innovation
 from services.domain.mentoring import MODE_LABELS, FollowUp, Mentor, Mentoring, mentoring_id
 from services.domain.organisation import Account
-from services.store import EventStore, NotFound
+from services.eventstore.store import EventStore, NotFound
 
 #: The Bimtek indicator counts sessions "in 2 years" (iid-indicators.md, indicator 5).
 BIMTEK_WINDOW = timedelta(days=730)

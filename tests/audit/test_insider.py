@@ -16,11 +16,11 @@ import msgspec
 import psycopg
 import pytest
 
-from services.audit.chain import JAKARTA, link_hash
 from services.audit.integrity import verify_store
 from services.audit.keys import generate, load_signer
 from services.audit.seals import checkpoint, seal_days
 from services.config import Settings
+from services.eventstore.chain import JAKARTA, link_hash
 from services.notification import audit_trail
 from tests.audit.conftest import AuditApp, seed_logins
 from tests.factories import World
@@ -42,12 +42,12 @@ def rejected(postgres_settings: Settings, tmp_path: Path) -> Iterator[Rejected]:
     from litestar.testing import TestClient
 
     from services.app import create_app
-    from services.runtime import Runtime
+    from services.startup import start_runtime
 
     key = tmp_path / "audit-signing-key.pem"
     generate(key)
     settings = msgspec.structs.replace(postgres_settings, signing_key_file=str(key))
-    runtime = Runtime(settings, background=False)
+    runtime = start_runtime(settings, background=False)
     world = World(runtime.commands, now=datetime.now(UTC) - timedelta(days=2))
     logins = seed_logins(world)
     c = world.commands

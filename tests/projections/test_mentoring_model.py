@@ -15,8 +15,8 @@ from services.config import Settings
 from services.domain.actor import Actor, Role
 from services.domain.aggregate import Context
 from services.domain.events import FollowUpItem
+from services.eventstore.store import EventStore
 from services.mentoring.service import MentoringCommands
-from services.store import EventStore
 from tests.factories import World
 from tests.projections.conftest import assert_equal_to_rebuild, catch_up
 

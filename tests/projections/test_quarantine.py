@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from projections import quarantine as requeue
 from projections.catalogue import CatalogueProjection
 from projections.runner import Runner
 from projections.status import status
@@ -22,7 +21,8 @@ from services import quarantine
 from services.commands import Commands
 from services.config import Settings
 from services.domain import events as ev
-from services.store import EventStore
+from services.eventstore.store import EventStore
+from services.reads import requeue
 from tests.factories import World
 from tests.poison import poison_proposal, undecodable
 

@@ -59,10 +59,10 @@ class EndorsingWorld(WebWorld):
 @pytest.fixture(scope="module")
 def web_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EndorsingWorld]:
     from services.config import load_settings
-    from services.runtime import Runtime
+    from services.startup import start_runtime
 
     data = tmp_path_factory.mktemp("endorsement-browser")
-    runtime = Runtime(load_settings(env={}, data_dir=str(data)))
+    runtime = start_runtime(load_settings(env={}, data_dir=str(data)))
     try:
         yield EndorsingWorld(runtime)
     finally:

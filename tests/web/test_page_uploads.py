@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
+from services.blobs import blob_store
+from services.http.security import CSRF_COOKIE, CSRF_FIELD
 from services.identity.auth import COOKIE
-from services.submission.blobs import blob_store
-from services.web.security import CSRF_COOKIE, CSRF_FIELD
 from tests.ops.procs import wait_for
 from tests.web.world import MINIMAL_PDF, PASSWORD, WebWorld
 
@@ -23,9 +23,9 @@ from tests.web.world import MINIMAL_PDF, PASSWORD, WebWorld
 def web_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebWorld]:
     """The embedded default (SQLite), as ``sirisma serve`` runs it."""
     from services.config import load_settings
-    from services.runtime import Runtime
+    from services.startup import start_runtime
 
-    runtime = Runtime(load_settings(env={}, data_dir=str(tmp_path_factory.mktemp("uploads"))))
+    runtime = start_runtime(load_settings(env={}, data_dir=str(tmp_path_factory.mktemp("uploads"))))
     try:
         yield WebWorld(runtime)
     finally:

@@ -11,9 +11,9 @@ from litestar.params import FromPath
 
 from services.domain.errors import DomainError, InvalidValue
 from services.domain.lifecycle import Command
-from services.store import ConcurrencyConflict
-from services.web.context import runtime_of
-from services.web.limits import NAME_MAX, NOTE_MAX
+from services.eventstore.store import ConcurrencyConflict
+from services.http.context import runtime_of
+from services.http.limits import NAME_MAX, NOTE_MAX
 from services.web.pages.common import (
     conflict_page,
     guard,

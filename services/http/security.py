@@ -70,9 +70,11 @@ from litestar.utils.scope.state import ScopeState
 from multipart import MultipartSegment, ParserError, ParserLimitReached, PushMultipartParser
 
 from services.config import Settings
-from services.identity.auth import COOKIE as SESSION_COOKIE
-from services.identity.throttle import LOGIN_THROTTLE_STORE
-from services.web.problems import problem
+from services.http.problems import problem
+
+# Named here, where the middleware reads them; the identity context imports them (auth, throttle).
+SESSION_COOKIE = "sirisma_session"  # the session cookie set at login (services.identity.auth)
+LOGIN_THROTTLE_STORE = "login_throttle"  # failed logins per key (services.identity.throttle)
 
 log = logging.getLogger("sirisma.security")
 
