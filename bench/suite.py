@@ -1093,7 +1093,7 @@ def run(args: argparse.Namespace) -> list[Section]:
             )
 
             def search(q: str) -> Callable[[Any], Any]:
-                return lambda db: queries.list_innovations(
+                return lambda db: queries.innovations.list_innovations(
                     db, as_admin, status=[], organisation=None, call=None, year=None,
                     stage=None, q=q, limit=50, offset=0,
                 )  # fmt: skip
@@ -1103,7 +1103,7 @@ def run(args: argparse.Namespace) -> list[Section]:
                     "status board (operator)",
                     "/api/status-board",
                     operator_token,
-                    lambda db: queries.status_board(
+                    lambda db: queries.board.status_board(
                         db,
                         organisation_id=dinkes,
                         submitter_id=None,
@@ -1116,7 +1116,7 @@ def run(args: argparse.Namespace) -> list[Section]:
                     "review queue (reviewer)",
                     "/api/review/queue",
                     reviewer_token,
-                    lambda db: queries.review_queue(
+                    lambda db: queries.queue.review_queue(
                         db, as_reviewer, sla_working_days=settings.sla_working_days
                     ),
                 ),
@@ -1136,7 +1136,7 @@ def run(args: argparse.Namespace) -> list[Section]:
                     "public catalogue `q=layanan desa` (anyone, ranked)",
                     "/api/public/innovations?q=layanan%20desa",
                     None,
-                    lambda db: queries.public_catalogue(db, q="layanan desa"),
+                    lambda db: queries.catalogue.public_catalogue(db, q="layanan desa"),
                 ),
             ]
             read_results: dict[str, WrkResult] = {}
