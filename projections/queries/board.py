@@ -15,6 +15,7 @@ from projections.queries.common import (
     decode_json,
     jakarta,
     optional_uuid,
+    paged,
     placeholders,
     status_label,
 )
@@ -74,29 +75,38 @@ def status_board(
     if submitter_id is not None:
         clauses.append("i.submitter_id = ?")
         args.append(str(submitter_id))
-    condition = " AND ".join(clauses) or "1 = 1"
-    counts = {
-        r["status"]: int(r["n"])
-        for r in db.rows(
-            f"SELECT i.status, count(*) AS n FROM rm_innovations i WHERE {condition} "
-            "GROUP BY i.status",
-            args,
-        )
-    }
+    scope = " AND ".join(clauses) or "1 = 1"
+    scope_args = list(args)
     if status:
         clauses.append(f"i.status IN ({placeholders(status)})")
         args += list(status)
-        condition = " AND ".join(clauses)
-    total = db.scalar(f"SELECT count(*) FROM rm_innovations i WHERE {condition}", args)
-    rows = db.rows(
+    condition = " AND ".join(clauses) or "1 = 1"
+    # One statement: the counts by status and the organisation's name in a one-row head, the
+    # page joined to it (so an empty page still answers them); the total is the counts' sum.
+    concat = "string_agg" if db.dialect == "postgres" else "group_concat"
+    name_sql = (
+        "SELECT name FROM rm_organisations WHERE id = ?" if organisation_id else "SELECT NULL"
+    )
+    found = db.rows(
+        "SELECT h.board_counts, h.board_organisation, p.* FROM (SELECT "
+        f"(SELECT {concat}(s.status || '=' || s.n, ',') FROM (SELECT i.status, count(*) AS n "
+        f"FROM rm_innovations i WHERE {scope} GROUP BY i.status) s) AS board_counts, "
+        f"({name_sql}) AS board_organisation) h LEFT JOIN ("
         "SELECT i.*, k.title AS call_title, k.deadline AS call_deadline FROM rm_innovations i "
         "LEFT JOIN rm_calls k ON k.id = i.call_id "
-        f"WHERE {condition} ORDER BY i.updated_at DESC, i.id LIMIT ? OFFSET ?",
-        [*args, limit, offset],
+        f"WHERE {condition} ORDER BY i.updated_at DESC, i.id {paged(limit, offset)}) p ON 1 = 1 "
+        "ORDER BY p.updated_at DESC, p.id",
+        [*scope_args, *([str(organisation_id)] if organisation_id else []), *args],
     )
-    name = None
-    if organisation_id is not None:
-        name = db.scalar("SELECT name FROM rm_organisations WHERE id = ?", (str(organisation_id),))
+    head = found[0]
+    counts = {
+        key: int(n)
+        for key, _, n in (part.partition("=") for part in (head["board_counts"] or "").split(","))
+        if key
+    }
+    total = sum(counts.get(s, 0) for s in set(status)) if status else sum(counts.values())
+    name = head["board_organisation"]
+    rows = [r for r in found if r["id"] is not None]
     items = [
         BoardItem(
             id=UUID(r["id"]),
@@ -127,7 +137,7 @@ def status_board(
         organisation_name=name,
         counts=counts,
         items=items,
-        total=int(total or 0),
+        total=total,
         limit=limit,
         offset=offset,
     )

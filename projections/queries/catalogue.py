@@ -9,41 +9,82 @@ import msgspec
 
 from projections.queries.common import (
     Page,
+    bounded_count,
     jakarta,
     optional_uuid,
     paged,
 )
 from projections.text import fts5_query, pg_tsquery, terms
 
+#: With ``q``, the newest this many matches are ranked by relevance (a page of them first);
+#: older matches follow by date. Ranking reads each match's whole document, so ranking every
+#: match of a broad query would cost as much as the query is broad.
+RANK_WINDOW = 200
+
 
 def _public_matches(dialect: str, words: list[str], filters: list[str]) -> tuple[str, list[Any]]:
-    """``SELECT id, published_at, relevance``: the published catalogue rows matching every query
-    word and ``filters`` (conditions on ``c``, their ``rm_catalogue`` row), found once through the
-    search index and ranked in the same pass (higher ``relevance`` is better).
+    """``FROM … WHERE …`` of the published catalogue rows matching every query word and
+    ``filters`` (conditions on ``c``, their ``rm_catalogue`` row), through the search index;
+    ``m`` names the row that has ``id`` and ``published_at`` (and on PostgreSQL ``document``).
 
-    PostgreSQL ranks with ``ts_rank`` and reads ``id`` and ``published_at`` from the index rows,
-    joining ``rm_catalogue`` only when a filter needs it; SQLite ranks with FTS5's ``bm25`` (title
-    weighted 10 to the body's 1, negated) and joins each match through a covering index."""
+    PostgreSQL reads the index rows, joining ``rm_catalogue`` only when a filter needs it;
+    SQLite joins each FTS5 match through a covering index."""
     if dialect == "postgres":
-        tsquery = pg_tsquery(words)
-        source = "rm_catalogue_fts f"
+        source = "rm_catalogue_fts m"
         if filters:
-            source += " JOIN rm_catalogue c ON c.doc_no = f.doc_no"
+            source += " JOIN rm_catalogue c ON c.doc_no = m.doc_no"
         where = " AND ".join(
-            ["f.document @@ to_tsquery('simple', ?)", "f.published_at IS NOT NULL", *filters]
+            ["m.document @@ to_tsquery('simple', ?)", "m.published_at IS NOT NULL", *filters]
         )
-        return (
-            "SELECT f.id, f.published_at, ts_rank(f.document, to_tsquery('simple', ?)) "
-            f"AS relevance FROM {source} WHERE {where}",
-            [tsquery, tsquery],
-        )
-    where = " AND ".join(["rm_catalogue_fts MATCH ?", "c.published = 1", *filters])
+        return f"FROM {source} WHERE {where}", [pg_tsquery(words)]
+    where = " AND ".join(["rm_catalogue_fts MATCH ?", "m.published = 1", *filters])
     return (
-        "SELECT c.id, c.published_at, bm25(rm_catalogue_fts, 10.0, 1.0) * -1 AS relevance "
-        "FROM rm_catalogue_fts JOIN rm_catalogue c ON c.doc_no = rm_catalogue_fts.rowid "
-        f"WHERE {where}",
+        "FROM rm_catalogue_fts JOIN rm_catalogue m ON m.doc_no = rm_catalogue_fts.rowid "
+        f"{'JOIN rm_catalogue c ON c.id = m.id ' if filters else ''}WHERE {where}",
         [fts5_query(words)],
     )
+
+
+def _ranked_page(
+    dialect: str, words: list[str], matches: str, match_args: list[Any], limit: int, offset: int
+) -> tuple[str, list[Any]]:
+    """``SELECT page_id, published, relevance, part`` of one page of matches in the order the
+    catalogue shows them: the newest ``RANK_WINDOW`` matches by relevance (then date, then
+    id), then the older ones by date, then id. Only the window is ranked."""
+    newest = f"ORDER BY m.published_at DESC, m.id LIMIT {RANK_WINDOW}"
+    if dialect == "postgres":
+        window = (
+            "SELECT w.id, w.published_at, "
+            "ts_rank(w.document, to_tsquery('simple', ?)) AS relevance "
+            f"FROM (SELECT m.id, m.published_at, m.document {matches} {newest}) w"
+        )
+        window_args = [pg_tsquery(words)]
+    else:  # bm25: title weighted 10 to the body's 1, negated (higher is better)
+        window = (
+            "SELECT m.id, m.published_at, bm25(rm_catalogue_fts, 10.0, 1.0) * -1 AS relevance "
+            f"{matches} {newest}"
+        )
+        window_args = []
+    parts: list[str] = []
+    args: list[Any] = []
+    if offset < RANK_WINDOW:
+        parts.append(
+            "SELECT * FROM (SELECT r.id AS page_id, r.published_at AS published, "
+            f"r.relevance, 0 AS part FROM ({window}) r "
+            f"ORDER BY r.relevance DESC, r.published_at DESC, r.id "
+            f"{paged(min(limit, RANK_WINDOW - offset), offset)}) ranked"
+        )
+        args += [*window_args, *match_args]
+    if offset + limit > RANK_WINDOW:
+        skip = max(offset - RANK_WINDOW, 0)
+        parts.append(
+            "SELECT * FROM (SELECT m.id AS page_id, m.published_at AS published, "
+            f"CAST(0 AS REAL) AS relevance, 1 AS part {matches} "
+            "ORDER BY m.published_at DESC, m.id "
+            f"{paged(offset + limit - RANK_WINDOW - skip, RANK_WINDOW + skip)}) older"
+        )
+        args += match_args
+    return " UNION ALL ".join(parts), args
 
 
 class CatalogueItem(msgspec.Struct):
@@ -142,22 +183,12 @@ def public_catalogue(
     words = terms(q) if q else []
     if words:
         matches, params = _public_matches(db.dialect, words, filters)
-        # Every match ranked in the one pass that finds it (a CTE read twice is materialised on
-        # both dialects), then counted and paged: the index is read once whatever the page.
+        ids, ids_args = _ranked_page(db.dialect, words, matches, [*params, *args], limit, offset)
         rows = db.rows(
-            f"WITH m AS ({matches}) "
-            + page.format(
-                "(SELECT count(*) FROM m) AS matches, ",
-                "SELECT m.id AS page_id, m.published_at AS published, m.relevance FROM m "
-                f"ORDER BY m.relevance DESC, m.published_at DESC, m.id {paged(limit, offset)}",
-                "p.relevance DESC, p.published DESC, p.page_id",
-            ),
-            [*params, *args],
+            page.format("", ids, "p.part, p.relevance DESC, p.published DESC, p.page_id"),
+            ids_args,
         )
-        if rows or offset == 0:
-            total = rows[0]["matches"] if rows else 0
-        else:  # past the last page
-            total = db.scalar(f"SELECT count(*) FROM ({matches}) m", [*params, *args])
+        total, estimate = bounded_count(db, f"SELECT 1 {matches}", [*params, *args])
     else:
         condition = " AND ".join(["c.published = 1", *filters])
         rows = db.rows(
@@ -169,7 +200,7 @@ def public_catalogue(
             ),
             args,
         )
-        total = db.scalar(f"SELECT count(*) FROM rm_catalogue c WHERE {condition}", args)
+        total, estimate = bounded_count(db, f"SELECT 1 FROM rm_catalogue c WHERE {condition}", args)
     items = [
         CatalogueItem(
             id=UUID(r["id"]),
@@ -196,4 +227,4 @@ def public_catalogue(
         )
         for r in rows
     ]
-    return Page(items=items, total=int(total or 0), limit=limit, offset=offset)
+    return Page(items=items, total=total, limit=limit, offset=offset, total_is_estimate=estimate)

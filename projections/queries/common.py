@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
@@ -108,11 +108,48 @@ def search_clause(dialect: str, query: str, column: str = "c.doc_no") -> tuple[s
     )
 
 
+#: Up to this many matching rows a list's ``total`` is counted exactly; beyond it the count
+#: stops and ``total`` is the planner's estimate, flagged ``total_is_estimate``: a broad search
+#: (``q=desa`` matches most of 30,000 innovations) then costs what a page costs.
+COUNT_BOUND = 1000
+
+
 class Page(msgspec.Struct):
     items: list[Any]
-    total: int
+    total: Annotated[
+        int,
+        msgspec.Meta(
+            description="Jumlah baris yang cocok: tepat sampai 1.000; di atasnya perkiraan "
+            "(lihat total_is_estimate)."
+        ),
+    ]
     limit: int
     offset: int
+    #: ``total`` is exact up to ``COUNT_BOUND`` rows; above it an estimate (never below it).
+    total_is_estimate: Annotated[
+        bool,
+        msgspec.Meta(
+            description="true bila total adalah perkiraan (lebih dari 1.000 baris cocok); "
+            "halaman tetap lengkap dan berurutan."
+        ),
+    ] = False
+
+
+def bounded_count(db: Any, rows_sql: str, args: Sequence[Any]) -> tuple[int, bool]:
+    """``(total, is_estimate)`` of the rows ``rows_sql`` selects: exact up to ``COUNT_BOUND``
+    (the count stops reading at the bound), beyond it PostgreSQL's estimate of the whole
+    statement (``COUNT_BOUND + 1`` on SQLite, which has none), never below the bound."""
+    found = int(
+        db.scalar(f"SELECT count(*) FROM ({rows_sql} LIMIT {COUNT_BOUND + 1}) b", args) or 0
+    )
+    if found <= COUNT_BOUND:
+        return found, False
+    estimate = 0
+    if db.dialect == "postgres":
+        plan = db.scalar(f"EXPLAIN (FORMAT JSON) {rows_sql}", args)
+        plan = decode_json(plan) if isinstance(plan, str | bytes) else plan
+        estimate = int(plan[0]["Plan"]["Plan Rows"])
+    return max(estimate, COUNT_BOUND + 1), True
 
 
 def optional_uuid(value: Any) -> UUID | None:

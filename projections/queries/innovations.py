@@ -11,6 +11,7 @@ import msgspec
 from projections.queries.common import (
     Page,
     QueryError,
+    bounded_count,
     jakarta,
     optional_uuid,
     paged,
@@ -99,7 +100,6 @@ def list_innovations(
         if value is not None:
             clauses.append(f"{column} = ?")
             args.append(str(value) if isinstance(value, UUID) else value)
-    searching = False
     if q:
         # The row's own ``doc_no`` (its Proposed event's notification id, the catalogue's and
         # the search index's key): a semi-join with the index, not a subquery per innovation.
@@ -107,45 +107,27 @@ def list_innovations(
         if fragment:
             clauses.append(fragment)
             args += extra
-            searching = True
     condition = " AND ".join(clauses)
     # The page's ids first (narrow rows, from the indexes), then only their rows joined.
     page = (
-        "SELECT {}i.*, o.name AS organisation_name, k.title AS call_title FROM ({}) p "
+        "SELECT i.*, o.name AS organisation_name, k.title AS call_title FROM ({}) p "
         "JOIN rm_innovations i ON i.id = p.page_id "
         "LEFT JOIN rm_organisations o ON o.id = i.organisation_id "
         "LEFT JOIN rm_calls k ON k.id = i.call_id "
         "ORDER BY p.sort_key DESC, p.page_id"
     )
-    total = None
-    if searching:
-        # The matches are found once, then counted and paged: a search matching most
-        # innovations reads the index once, whatever plan a prepared statement settled on.
-        rows = db.rows(
-            f"WITH m AS (SELECT i.id, i.updated_at FROM rm_innovations i WHERE {condition}) "
-            + page.format(
-                "(SELECT count(*) FROM m) AS matches, ",
-                "SELECT m.id AS page_id, m.updated_at AS sort_key FROM m "
-                f"ORDER BY m.updated_at DESC, m.id {paged(limit, offset)}",
-            ),
-            args,
-        )
-        if rows or offset == 0:
-            total = rows[0]["matches"] if rows else 0
-    else:
-        rows = db.rows(
-            page.format(
-                "",
-                "SELECT i.id AS page_id, i.updated_at AS sort_key FROM rm_innovations i "
-                f"WHERE {condition} ORDER BY i.updated_at DESC, i.id {paged(limit, offset)}",
-            ),
-            args,
-        )
-    if total is None:
-        total = db.scalar(f"SELECT count(*) FROM rm_innovations i WHERE {condition}", args)
+    rows = db.rows(
+        page.format(
+            "SELECT i.id AS page_id, i.updated_at AS sort_key FROM rm_innovations i "
+            f"WHERE {condition} ORDER BY i.updated_at DESC, i.id {paged(limit, offset)}",
+        ),
+        args,
+    )
+    # Counted up to a bound: a search matching most innovations costs what its page costs.
+    total, estimate = bounded_count(db, f"SELECT 1 FROM rm_innovations i WHERE {condition}", args)
     items = [_innovation_item(r) for r in rows]
     visible = [i for i in items if policy.can_view(principal, _Viewable(i))]
-    return Page(items=visible, total=int(total or 0), limit=limit, offset=offset)
+    return Page(items=visible, total=total, limit=limit, offset=offset, total_is_estimate=estimate)
 
 
 class _Viewable:

@@ -18,7 +18,6 @@ from projections.queries.common import (
     jakarta_date,
     optional_uuid,
     paged,
-    placeholders,
     status_label,
     working_days,
 )
@@ -175,8 +174,10 @@ def review_queue(
             "status",
             "Antrean hanya memuat status: " + ", ".join(s.value for s in QUEUE_STATUSES) + ".",
         )
-    clauses = [f"i.status IN ({placeholders(wanted)})"]
-    args: list[Any] = list(wanted)
+    # Written in (checked against the enum above), so the planner can use the partial index
+    # on the queue's statuses (``rm_innovations_queue_age``) whatever plan it caches.
+    clauses = [f"i.status IN ({', '.join(repr(str(s)) for s in wanted)})"]
+    args: list[Any] = []
     if principal.role == Role.REVIEWER and principal.organisation_id is not None:
         clauses.append("(i.organisation_id IS NULL OR i.organisation_id <> ?)")
         args.append(str(principal.organisation_id))
@@ -203,10 +204,8 @@ def review_queue(
         sums.append(f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END) AS {state}")
         sum_args += extra
     where = " AND ".join(clauses)
-    found = db.rows(
-        f"SELECT {', '.join(sums)} FROM rm_innovations i WHERE {where}", [*sum_args, *args]
-    )
-    counts = {s: int(found[0][s] or 0) if found else 0 for s in SLA_STATES}
+    head = f"SELECT {', '.join(sums)} FROM rm_innovations i WHERE {where}"
+    head_args = [*sum_args, *args]
     if sla is not None:
         condition, extra = _sla_condition(ranges, sla)
         clauses.append(condition)
@@ -218,16 +217,21 @@ def review_queue(
     names = ""
     if sort == "organisation":
         names = "LEFT JOIN rm_organisations o ON o.id = i.organisation_id "
-    rows = db.rows(
-        f"SELECT {_QUEUE_COLUMNS} FROM (SELECT i.id AS page_id, {key} AS sort_key "
+    # One statement: the SLA counts in a one-row head, the page joined to it (an empty page
+    # still answers the counts).
+    found = db.rows(
+        f"SELECT h.*, g.* FROM ({head}) h LEFT JOIN ("
+        f"SELECT {_QUEUE_COLUMNS}, p.sort_key FROM (SELECT i.id AS page_id, {key} AS sort_key "
         f"FROM rm_innovations i {names}WHERE {' AND '.join(clauses)} "
         f"ORDER BY {key}{collate if text else ''}{direction}, i.id{collate}{direction} "
         f"{paged(limit, offset)}) p JOIN rm_innovations i ON i.id = p.page_id "
         "LEFT JOIN rm_organisations o ON o.id = i.organisation_id "
-        "LEFT JOIN rm_calls k ON k.id = i.call_id "
-        f"ORDER BY p.sort_key{collate if text else ''}{direction}, p.page_id{collate}{direction}",
-        args,
+        "LEFT JOIN rm_calls k ON k.id = i.call_id) g ON 1 = 1 "
+        f"ORDER BY g.sort_key{collate if text else ''}{direction}, g.id{collate}{direction}",
+        [*head_args, *args],
     )
+    counts = {s: int(found[0][s] or 0) if found else 0 for s in SLA_STATES}
+    rows = [r for r in found if r["id"] is not None]
     items = []
     for r in rows:
         since = jakarta_date(r["waiting_since"])
