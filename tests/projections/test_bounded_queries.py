@@ -19,7 +19,7 @@ from services.commands import Commands
 from services.config import Settings
 from services.domain.aggregate import Context
 from services.domain.innovation import Innovation
-from services.store import EventStore
+from services.eventstore.store import EventStore
 from tests.factories import World, complete_profile
 from tests.projections.conftest import catch_up
 from tests.projections.test_queries import (
