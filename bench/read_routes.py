@@ -68,7 +68,7 @@ def routes(settings: Settings, regency: str = "R01") -> list[Route]:
     from projections.queries import board, catalogue, innovations, queue
     from services.commands import account_id_for, organisation_id_for
     from services.domain.actor import Role
-    from services.identity.principal import Principal
+    from services.domain.principal import Principal
 
     code = regency.lower()
     bappeda = organisation_id_for(f"{regency}-BAPPEDA")
@@ -86,8 +86,8 @@ def routes(settings: Settings, regency: str = "R01") -> list[Route]:
         organisation_id=bappeda,
     )
     operator_token = issue_token(settings, account_id_for(f"op.{code}.dinkes"))
-    reviewer_token = issue_token(settings, reviewer.account_id)
-    admin_token = issue_token(settings, admin.account_id)
+    reviewer_token = issue_token(settings, account_id_for(f"rev1.{code}"))
+    admin_token = issue_token(settings, account_id_for(f"admin.{code}"))
 
     def search(q: str) -> Route:
         return Route(
@@ -268,8 +268,9 @@ def replace_sections(path: Path, sections: list[Section]) -> None:
     for section in sections:
         block = section.markdown()
         pattern = re.compile(rf"^## {re.escape(section.title)}\n.*?(?=^## |\Z)", re.S | re.M)
-        if pattern.search(text):
-            text = pattern.sub(lambda _m, b=block: b + "\n", text, count=1)
+        found = pattern.search(text)
+        if found:
+            text = text[: found.start()] + block + "\n" + text[found.end() :]
         else:
             text = text.rstrip("\n") + "\n\n" + block
     path.write_text(text.rstrip("\n") + "\n")
@@ -290,9 +291,9 @@ def main(argv: list[str] | None = None) -> int:
         redis_url=args.redis_url,
     )
     from services.db import Database
-    from services.runtime import Runtime
+    from services.startup import start_runtime
 
-    Runtime(settings, background=False).close()  # read-side tables, sessions (migrate)
+    start_runtime(settings, background=False).close()  # read-side tables, sessions
     if not args.no_rebuild:
         log("rebuild of every read model")
         log(f"  {rebuild_child(settings)['rate']:,.0f} events/s")

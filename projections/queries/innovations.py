@@ -21,8 +21,8 @@ from projections.queries.common import (
 )
 from services.domain.actor import Role
 from services.domain.lifecycle import Status
+from services.domain.principal import Principal
 from services.identity import policy
-from services.identity.principal import Principal
 
 
 class InnovationItem(msgspec.Struct):

@@ -24,7 +24,7 @@ from projections.queries.common import (
 from projections.sql import ts
 from services.domain.actor import Role
 from services.domain.call import JAKARTA
-from services.identity.principal import Principal
+from services.domain.principal import Principal
 
 
 class QueueItem(msgspec.Struct):
