@@ -166,6 +166,8 @@ class CatalogueProjection:
                 f"CREATE TABLE IF NOT EXISTS {f} (doc_no BIGINT PRIMARY KEY, id TEXT NOT NULL, "
                 "published_at TEXT, document tsvector NOT NULL)",
                 f"CREATE INDEX IF NOT EXISTS {f}_gin ON {f} USING GIN (document)",
+                # A broad search's newest matches (``queries.catalogue.RANK_WINDOW``) in order.
+                f"CREATE INDEX IF NOT EXISTS {f}_newest ON {f} (published_at DESC, id)",
             ]
         else:
             statements += [

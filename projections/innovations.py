@@ -41,7 +41,7 @@ from services.db import Tx
 from services.domain import events as ev
 from services.domain import scoring
 from services.domain.innovation import EVENT_COMMANDS, Innovation, field_labels
-from services.domain.lifecycle import _INDEX, Status
+from services.domain.lifecycle import _INDEX, IN_REVIEW, Status
 from services.domain.rubric import Rubric, UnknownRubricYear, load_rubric
 from services.domain.values import CallKind, Profile, Stage
 
@@ -290,6 +290,7 @@ class InnovationsProjection:
             f"CREATE INDEX IF NOT EXISTS {t}_by_status ON {t} "
             "(status, waiting_since, organisation_id, id)",
             f"CREATE INDEX IF NOT EXISTS {t}_by_call ON {t} (call_id)",
+            *self._queue_indexes(dialect, t),
             f"CREATE INDEX IF NOT EXISTS {t}_by_year ON {t} (budget_year, verified_score)",
             f"CREATE INDEX IF NOT EXISTS {t}_by_submitter ON {t} (submitter_id)",
             f"CREATE INDEX IF NOT EXISTS {t}_by_updated ON {t} (updated_at)",
@@ -302,6 +303,20 @@ class InnovationsProjection:
             "WHERE row_stale = 1",
             f"CREATE TABLE IF NOT EXISTS {CALLS}{suffix} (id TEXT PRIMARY KEY, kind TEXT, "
             "budget_year BIGINT, rubric_year BIGINT, required_documents TEXT)",
+        ]
+
+    @staticmethod
+    def _queue_indexes(dialect: str, t: str) -> list[str]:
+        """The review queue's default order (``queries.queue.QUEUE_SORTS["age"]``, text in code
+        point order), so a page is read from the index instead of sorting the whole queue.
+        SQLite compares bytes anyway and has no ``COLLATE "C"``."""
+        if dialect != "postgres":
+            return []
+        statuses = ", ".join(repr(str(s)) for s in IN_REVIEW)
+        return [
+            f"CREATE INDEX IF NOT EXISTS {t}_queue_age ON {t} "
+            '((COALESCE(waiting_since, \'\') COLLATE "C"), (id COLLATE "C")) '
+            f"WHERE status IN ({statuses})"
         ]
 
     # -- the contract ----------------------------------------------------------------------------

@@ -280,7 +280,8 @@ def test_as_of_rebuild_into_another_schema_shows_the_past(settings: Settings) ->
 def test_search_folds_accents_and_matches_word_prefixes(
     settings: Settings, store: EventStore
 ) -> None:
-    from projections.queries import public_catalogue, search_clause
+    from projections.queries.catalogue import public_catalogue
+    from projections.queries.common import search_clause
 
     world = World(Commands(store))
     ids = scenario(world)
@@ -305,7 +306,7 @@ def test_search_folds_accents_and_matches_word_prefixes(
 
 
 def test_working_days_count_monday_to_friday() -> None:
-    from projections.queries import add_working_days, working_days
+    from projections.queries.common import add_working_days, working_days
 
     monday = date(2025, 6, 2)
     assert working_days(monday, monday) == 0

@@ -122,7 +122,7 @@ def _calls_page(
 ) -> Any:
     runtime = runtime_of(request)
     moment = now()
-    calls = rm.calls(runtime.db, now=moment)
+    calls = rm.directory.calls(runtime.db, now=moment)
     calls.sort(key=lambda c: (c.state != "open", c.state != "upcoming", c.deadline or ""))
     defaults = {
         "kind": "annual",
@@ -278,7 +278,7 @@ def _accounts_page(
     status_code: int = 200,
 ) -> Any:
     db = runtime_of(request).db
-    page = rm.accounts(
+    page = rm.directory.accounts(
         db,
         role=role or None,
         organisation=organisation,
@@ -304,7 +304,7 @@ def _accounts_page(
         pages=pages,
         filters=filters_of(q, role, organisation, None),
         current_back="/admin/akun" + query(filters_of(q, role, organisation, page_no)),
-        organisations=rm.organisations(db),
+        organisations=rm.directory.organisations(db),
         roles=[(str(r), ROLE_LABELS.get(r, str(r))) for r in GRANTABLE],
         values={**defaults, **(values or {})},
         error=error,
@@ -459,7 +459,7 @@ def _organisations_page(
         request,
         "admin/organisations.html",
         status_code=status_code,
-        organisations=rm.organisations(db),
+        organisations=rm.directory.organisations(db),
         kinds=ORGANISATION_KIND_LABELS,
         values={"kind": "opd", "code": "", "name": "", **(values or {})},
         error=error,

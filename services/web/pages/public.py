@@ -97,6 +97,7 @@ def catalogue(
         "public/_catalogue_results.html" if hx else "public/catalogue.html",
         items=result.items,
         total=result.total,
+        total_is_estimate=result.total_is_estimate,
         page=min(page, pages),
         pages=pages,
         filters=filters,

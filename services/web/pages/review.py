@@ -171,7 +171,9 @@ def queue(
         "sorts": {k: v[0] for k, v in SORTS.items()},
         "sla_labels": SLA_LABELS,
         "statuses": statuses,
-        "organisations": [(str(o.id), o.name) for o in queries.rm.organisations(runtime.db)],
+        "organisations": [
+            (str(o.id), o.name) for o in queries.rm.directory.organisations(runtime.db)
+        ],
         "reviewer_accounts": queries.reviewers(runtime) if principal.role == Role.ADMIN else [],
         "as_of": as_of,
     }
