@@ -40,8 +40,8 @@ from projections.state import KeyedState
 from services.db import Tx
 from services.domain import events as ev
 from services.domain import scoring
-from services.domain.innovation import EVENT_COMMANDS, Innovation, field_labels
-from services.domain.lifecycle import _INDEX, Status
+from services.domain.innovation import Innovation, field_labels
+from services.domain.lifecycle import Status, status_after
 from services.domain.rubric import Rubric, UnknownRubricYear, load_rubric
 from services.domain.values import CallKind, Profile, Stage
 
@@ -444,13 +444,11 @@ class InnovationsProjection:
                 return
             fold = found
         previous = fold.status
-        command = EVENT_COMMANDS.get(type(event))
-        if command is not None:
-            row = _INDEX.get((fold.status, command))  # type: ignore[arg-type]
-            if row is None:
-                log.warning("%s cannot follow status %s (%s)", event.TOPIC, fold.status, key)
-            elif row.target is not None:
-                fold.status = row.target.value
+        after = status_after(fold.status, type(event))
+        if after is None:
+            log.warning("%s cannot follow status %s (%s)", event.TOPIC, fold.status, key)
+        else:
+            fold.status = after.value
         if fold.status != previous:
             fold.status_changed_at = when
         handler = _HANDLERS.get(type(event))

@@ -25,18 +25,12 @@ from services.domain import regency_index
 from services.domain.actor import Role
 from services.domain.call import JAKARTA, format_jakarta
 from services.domain.index_rules import IndexRules, UnknownIndexYear
-from services.domain.lifecycle import STATUS_LABELS, Status
+from services.domain.lifecycle import DECIDED, IN_REVIEW, STATUS_LABELS, Status
 from services.domain.rubric import available_years
 from services.identity import policy
 from services.identity.principal import Principal
 
-QUEUE_STATUSES = (Status.SUBMITTED, Status.UNDER_REVIEW, Status.RESUBMITTED, Status.SCORED)
-DECIDED = (
-    Status.APPROVED,
-    Status.ESTABLISHED,
-    Status.SELECTED_FOR_IGA,
-    Status.REPORTED_TO_IGA,
-)
+QUEUE_STATUSES = IN_REVIEW
 
 _json = msgspec.json.Decoder()
 

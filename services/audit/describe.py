@@ -24,7 +24,7 @@ import msgspec
 from services.domain import events as ev
 from services.domain.actor import Role
 from services.domain.call import JAKARTA, format_jakarta
-from services.domain.lifecycle import STATUS_LABELS, Status
+from services.domain.lifecycle import EVENT_COMMANDS, STATUS_LABELS, Status, status_after
 from services.domain.rubric import DOCUMENT_KIND_LABELS, Rubric, UnknownRubricYear, load_rubric
 from services.domain.values import AWARD_LABELS, STAGE_LABELS, Profile
 
@@ -245,18 +245,12 @@ class _Before:
 
 def _next_status(before: _Before, event: ev.Event) -> str | None:
     """The status after this event, read from the lifecycle table (None if not derivable)."""
-    from services.domain.innovation import EVENT_COMMANDS
-    from services.domain.lifecycle import _INDEX
-
     if isinstance(event, ev.Proposed):
         return Status.DRAFT.value
-    command = EVENT_COMMANDS.get(type(event))
-    if command is None or before.status is None:
+    if type(event) not in EVENT_COMMANDS or before.status is None:
         return None
-    row = _INDEX.get((Status(before.status), command))
-    if row is None:
-        return None
-    return str(row.target or before.status)
+    after = status_after(before.status, type(event))
+    return None if after is None else str(after)
 
 
 def _doc_label(before: _Before, doc_id: UUID) -> str:

@@ -59,7 +59,7 @@ from services.domain.events import (
 )
 from services.domain.index_rules import available_years as index_years
 from services.domain.index_rules import design_min_words
-from services.domain.lifecycle import Command, Status, next_status
+from services.domain.lifecycle import Command, Status, next_status, status_after
 from services.domain.ministry import VERDICT_LABELS, MinistryVerdict, Window
 from services.domain.rubric import Rubric
 from services.domain.values import (
@@ -78,37 +78,6 @@ from services.domain.values import (
 #: The rancang bangun word minimum of the latest year file, for texts that name no year; the
 #: checks use the innovation's own year (``index_rules.design_min_words``).
 MIN_DESIGN_WORDS = design_min_words(max(index_years()))
-
-# Which command each event is the outcome of: apply() reads the target status from the table.
-EVENT_COMMANDS: dict[type[Event], Command] = {
-    ProfileUpdated: Command.UPDATE_PROFILE,
-    DocumentAttached: Command.ATTACH_DOCUMENT,
-    DocumentRemoved: Command.REMOVE_DOCUMENT,
-    IndicatorClaimed: Command.CLAIM_INDICATOR,
-    Submitted: Command.SUBMIT,
-    Withdrawn: Command.WITHDRAW,
-    ReviewerAssigned: Command.ASSIGN_REVIEWER,
-    DocumentVerified: Command.VERIFY_DOCUMENT,
-    DocumentRejected: Command.VERIFY_DOCUMENT,
-    RevisionRequested: Command.REQUEST_REVISION,
-    Resubmitted: Command.RESUBMIT,
-    Scored: Command.SCORE,
-    Recommended: Command.RECOMMEND,
-    Approved: Command.APPROVE,
-    Rejected: Command.REJECT,
-    Established: Command.ESTABLISH,
-    SelectedForIGA: Command.SELECT_FOR_IGA,
-    ReportedToIGA: Command.REPORT_TO_IGA,
-    StageAdvanced: Command.ADVANCE_STAGE,
-    Published: Command.PUBLISH,
-    AdministrationPassed: Command.PASS_ADMINISTRATION,
-    AdministrationFailed: Command.FAIL_ADMINISTRATION,
-    KrenovaJudged: Command.JUDGE,
-    Shortlisted: Command.SHORTLIST,
-    Awarded: Command.AWARD,
-    MinistryVerdictRecorded: Command.RECORD_MINISTRY_VERDICT,
-    CarriedForward: Command.CARRY_FORWARD,
-}
 
 FIELD_LABELS: dict[str, str] = {
     "title": "Nama inovasi",
@@ -855,18 +824,10 @@ class Innovation(Aggregate):
     # ==== state changes =========================================================================
 
     def apply(self, event: Event) -> None:
-        command = EVENT_COMMANDS.get(type(event))
         previous = self.status
-        if command is not None:
-            # Role-free lookup: the table's target depends only on (status, command).
-            from services.domain.lifecycle import _INDEX
-
-            row = _INDEX.get((self.status, command))
-            if row is None:
-                raise ValueError(f"{type(event).__name__} cannot follow status {self.status}")
-            target = row.target or self.status
-        else:
-            target = self.status
+        target = status_after(self.status, type(event))
+        if target is None:
+            raise ValueError(f"{type(event).__name__} cannot follow status {self.status}")
         super().apply(event)
         self.status = target
         if target != previous or isinstance(event, Proposed):

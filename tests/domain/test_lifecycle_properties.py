@@ -30,9 +30,10 @@ from services.domain.aggregate import Context
 from services.domain.call import Call
 from services.domain.errors import DomainError
 from services.domain.events import Event
-from services.domain.innovation import EVENT_COMMANDS, Innovation
+from services.domain.innovation import Innovation
 from services.domain.lifecycle import (
     ANNUAL_ONLY,
+    EVENT_COMMANDS,
     KRENOVA_ONLY,
     TERMINAL,
     TRANSITIONS,
