@@ -27,6 +27,7 @@ from services.domain.call import JAKARTA, format_jakarta
 from services.domain.index_rules import IndexRules, UnknownIndexYear
 from services.domain.lifecycle import DECIDED, IN_REVIEW, STATUS_LABELS, Status
 from services.domain.rubric import available_years
+from services.domain.workdays import add_working_days, working_days
 from services.identity import policy
 from services.identity.principal import Principal
 
@@ -55,30 +56,6 @@ def jakarta(value: str | None) -> str | None:
 def jakarta_date(value: str | None) -> date | None:
     moment = parse_ts(value)
     return moment.astimezone(JAKARTA).date() if moment else None
-
-
-def working_days(start: date, end: date) -> int:
-    """Monday–Friday days from ``start`` (exclusive of it) up to ``end`` (inclusive): the age of
-    something that arrived on ``start`` as seen on ``end``. National holidays are not known."""
-    if end <= start:
-        return 0
-    days = (end - start).days
-    weeks, rest = divmod(days, 7)
-    count = weeks * 5
-    weekday = start.weekday()
-    for i in range(1, rest + 1):
-        if (weekday + i) % 7 < 5:
-            count += 1
-    return count
-
-
-def add_working_days(start: date, days: int) -> date:
-    current = start
-    while days > 0:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            days -= 1
-    return current
 
 
 def status_label(status: str) -> str:

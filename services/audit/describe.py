@@ -22,6 +22,7 @@ from uuid import UUID
 import msgspec
 
 from services.domain import events as ev
+from services.domain import labels
 from services.domain.actor import Role
 from services.domain.call import JAKARTA, format_jakarta
 from services.domain.lifecycle import EVENT_COMMANDS, STATUS_LABELS, Status, status_after
@@ -39,53 +40,10 @@ __all__ = [
 ]
 
 
-ROLE_LABELS: dict[str, str] = {
-    Role.OPERATOR: "Operator",
-    Role.REVIEWER: "Verifikator",
-    Role.ADMIN: "Admin",
-    Role.AUDITOR: "Auditor",
-    Role.PARTICIPANT: "Peserta Krenova",
-    Role.SYSTEM: "Sistem",
-}
+ROLE_LABELS: dict[str, str] = labels.ROLE
 
 # Labels of every profile field an auditor can see change (nested structs are flattened).
-PROFILE_LABELS: dict[str, str] = {
-    "title": "Nama inovasi",
-    "stage": "Tahapan inovasi",
-    "initiator": "Inisiator inovasi",
-    "initiator_name": "Nama inisiator",
-    "kind": "Jenis inovasi",
-    "form": "Bentuk inovasi",
-    "theme": "Tematik",
-    "urusan": "Urusan pemerintahan (utama)",
-    "urusan_lain": "Urusan beririsan",
-    "urusan_unmatched": "Urusan lama (perlu dipilih ulang)",
-    "urusan_lain_unmatched": "Urusan beririsan lama (perlu dipilih ulang)",
-    "trial_date": "Waktu uji coba",
-    "implementation_date": "Waktu penerapan",
-    "design.legal_basis": "Rancang bangun: dasar hukum",
-    "design.problem": "Rancang bangun: permasalahan",
-    "design.strategic_issue": "Rancang bangun: isu strategis",
-    "design.method": "Rancang bangun: metode pembaharuan",
-    "design.novelty": "Rancang bangun: keunggulan/kebaruan",
-    "design.how_it_works": "Rancang bangun: cara kerja",
-    "goals": "Tujuan inovasi",
-    "benefits": "Manfaat inovasi",
-    "results": "Hasil inovasi",
-    "budget.apbd_t0": "Anggaran APBD tahun berjalan (T-0)",
-    "budget.apbd_t1": "Anggaran APBD T-1",
-    "budget.apbd_t2": "Anggaran APBD T-2",
-    "budget.other_sources": "Sumber anggaran lain",
-    "krenova": "Formulir Krenova",
-    "krenova.field": "Krenova: bidang",
-    "krenova.participant_category": "Krenova: kategori peserta",
-    "krenova.abstract": "Krenova: abstrak",
-    "krenova.advantages": "Krenova: keunggulan",
-    "krenova.benefits": "Krenova: manfaat",
-    "krenova.application": "Krenova: penerapan",
-    "krenova.video_url": "Krenova: tautan video",
-    "krenova.members": "Krenova: anggota kelompok",
-}
+PROFILE_LABELS: dict[str, str] = labels.PROFILE_FIELD
 
 
 class FieldChange(msgspec.Struct, frozen=True, kw_only=True):

@@ -16,12 +16,11 @@ from uuid import UUID, uuid5
 
 import msgspec
 
-from services.domain import scoring, urusan
+from services.domain import conflict, labels, scoring, urusan
 from services.domain.actor import Role
 from services.domain.aggregate import Aggregate, Context, applies
 from services.domain.call import Call
 from services.domain.errors import (
-    ConflictOfInterest,
     IncompleteSubmission,
     InvalidValue,
     NotAllowed,
@@ -79,27 +78,38 @@ from services.domain.values import (
 #: checks use the innovation's own year (``index_rules.design_min_words``).
 MIN_DESIGN_WORDS = design_min_words(max(index_years()))
 
+#: The profile fields the completeness check names, labelled from the one label table.
 FIELD_LABELS: dict[str, str] = {
-    "title": "Nama inovasi",
-    "stage": "Tahapan inovasi",
-    "initiator": "Inisiator inovasi",
-    "initiator_name": "Nama inisiator",
-    "kind": "Jenis inovasi",
-    "form": "Bentuk inovasi",
-    "theme": "Tematik",
-    "urusan": "Urusan pemerintahan (utama)",
-    "trial_date": "Waktu uji coba",
-    "implementation_date": "Waktu penerapan",
+    **{
+        key: labels.PROFILE_FIELD[key]
+        for key in (
+            "title",
+            "stage",
+            "initiator",
+            "initiator_name",
+            "kind",
+            "form",
+            "theme",
+            "urusan",
+            "trial_date",
+            "implementation_date",
+        )
+    },
     "design": f"Rancang bangun (minimal {MIN_DESIGN_WORDS} kata)",
-    "goals": "Tujuan inovasi",
-    "benefits": "Manfaat inovasi",
-    "results": "Hasil inovasi",
-    "krenova.field": "Bidang",
-    "krenova.participant_category": "Kategori peserta",
-    "krenova.abstract": "Abstrak",
-    "krenova.advantages": "Keunggulan",
-    "krenova.benefits": "Manfaat",
-    "krenova.application": "Penerapan",
+    **{
+        key: labels.PROFILE_FIELD[key]
+        for key in (
+            "goals",
+            "benefits",
+            "results",
+            "krenova.field",
+            "krenova.participant_category",
+            "krenova.abstract",
+            "krenova.advantages",
+            "krenova.benefits",
+            "krenova.application",
+        )
+    },
 }
 
 
@@ -696,12 +706,7 @@ class Innovation(Aggregate):
 
     def check_no_conflict(self, reviewer_organisation_id: UUID | None) -> None:
         """A reviewer never reviews an innovation of an organisation they belong to."""
-        if reviewer_organisation_id is not None and (
-            reviewer_organisation_id == self.organisation_id
-        ):
-            raise ConflictOfInterest(
-                "Konflik kepentingan: verifikator berasal dari organisasi pengusul inovasi ini."
-            )
+        conflict.ensure_no_conflict(reviewer_organisation_id, self.organisation_id)
 
     def _require_assigned(self, ctx: Context) -> None:
         self.check_no_conflict(ctx.actor.organisation_id)

@@ -14,6 +14,7 @@ from enum import StrEnum
 import msgspec
 
 from services.domain import events as ev
+from services.domain import labels
 from services.domain.actor import Role
 from services.domain.errors import IllegalTransition
 
@@ -35,23 +36,7 @@ class Status(StrEnum):
     AWARDED = "awarded"  # Krenova: juara or harapan
 
 
-STATUS_LABELS: dict[str, str] = {
-    Status.DRAFT: "Draf",
-    Status.SUBMITTED: "Diajukan",
-    Status.UNDER_REVIEW: "Dalam Verifikasi",
-    Status.REVISION_REQUESTED: "Perlu Perbaikan",
-    Status.RESUBMITTED: "Diajukan Ulang",
-    Status.SCORED: "Dinilai",
-    Status.APPROVED: "Disetujui",
-    Status.REJECTED: "Ditolak",
-    Status.ESTABLISHED: "Ditetapkan",
-    Status.SELECTED_FOR_IGA: "Terpilih untuk IGA",
-    Status.REPORTED_TO_IGA: "Dilaporkan ke Kemendagri",
-    Status.WITHDRAWN: "Ditarik",
-    Status.SHORTLISTED: "Masuk Nominasi",
-    Status.AWARDED: "Pemenang",
-    "published": "Dipublikasikan",
-}
+STATUS_LABELS: dict[str, str] = labels.STATUS
 
 
 class Command(StrEnum):
@@ -83,34 +68,7 @@ class Command(StrEnum):
     CARRY_FORWARD = "carry_forward"
 
 
-COMMAND_LABELS: dict[str, str] = {
-    Command.UPDATE_PROFILE: "ubah profil",
-    Command.ATTACH_DOCUMENT: "unggah dokumen",
-    Command.REMOVE_DOCUMENT: "hapus dokumen",
-    Command.CLAIM_INDICATOR: "isi penilaian mandiri",
-    Command.SUBMIT: "ajukan",
-    Command.WITHDRAW: "tarik",
-    Command.ASSIGN_REVIEWER: "tugaskan verifikator",
-    Command.VERIFY_DOCUMENT: "verifikasi dokumen",
-    Command.REQUEST_REVISION: "minta perbaikan",
-    Command.RESUBMIT: "ajukan ulang",
-    Command.SCORE: "beri nilai",
-    Command.RECOMMEND: "beri rekomendasi",
-    Command.APPROVE: "setujui",
-    Command.REJECT: "tolak",
-    Command.ESTABLISH: "tetapkan",
-    Command.SELECT_FOR_IGA: "pilih untuk IGA",
-    Command.REPORT_TO_IGA: "laporkan ke Kemendagri",
-    Command.ADVANCE_STAGE: "naikkan tahapan",
-    Command.PUBLISH: "publikasikan",
-    Command.PASS_ADMINISTRATION: "nyatakan lulus seleksi administrasi",
-    Command.FAIL_ADMINISTRATION: "nyatakan gugur seleksi administrasi",
-    Command.JUDGE: "nilai Krenova",
-    Command.SHORTLIST: "masukkan nominasi",
-    Command.AWARD: "tetapkan pemenang",
-    Command.RECORD_MINISTRY_VERDICT: "catat keputusan Kemendagri",
-    Command.CARRY_FORWARD: "bawa ke tahun berikutnya",
-}
+COMMAND_LABELS: dict[str, str] = labels.COMMAND
 
 
 class Transition(msgspec.Struct, frozen=True):

@@ -12,20 +12,16 @@ from uuid import UUID
 
 import msgspec
 
-from services.domain.actor import Role
 from services.domain.call import Call
 from services.domain.innovation import FIELD_LABELS, Innovation, KrenovaJudging
 from services.domain.lifecycle import (
-    ANNUAL_ONLY,
-    KRENOVA_ONLY,
     STATUS_LABELS,
-    Command,
-    allowed_commands,
 )
 from services.domain.organisation import Account, Organisation
 from services.domain.rubric import DOCUMENT_KIND_LABELS, Rubric, load_rubric
 from services.domain.values import CallKind, RevisionItem
-from services.identity.policy import conflicted, ensure_record
+from services.identity import policy
+from services.identity.policy import ensure_record
 from services.identity.principal import Principal
 from services.store import EventStore, NotFound
 
@@ -162,23 +158,6 @@ def item_label(item: RevisionItem, innovation: Innovation, rubric: Rubric) -> st
     return f"Dokumen {DOCUMENT_KIND_LABELS.get(item.key, item.key)}"
 
 
-def caller_commands(innovation: Innovation, principal: Principal) -> list[str]:
-    """What this caller may do next: the lifecycle table for the role and the call's kind,
-    minus what the record refuses anyway (a reviewer not assigned or of the same organisation,
-    a second publication)."""
-    role = principal.role
-    if role is None:
-        return []
-    if role == Role.REVIEWER and (
-        principal.account_id not in innovation.reviewers or conflicted(principal, innovation)
-    ):
-        return []
-    hidden = set(ANNUAL_ONLY if innovation.call_kind == CallKind.KRENOVA else KRENOVA_ONLY)
-    if innovation.published:
-        hidden.add(Command.PUBLISH)
-    return [str(c) for c in allowed_commands(innovation.status, role) if c not in hidden]
-
-
 def build(
     store: EventStore,
     innovation: Innovation,
@@ -279,7 +258,7 @@ def build(
         )
         for r in innovation.revisions
     ]
-    allowed = caller_commands(innovation, principal)
+    allowed = [str(c) for c in policy.allowed_commands(principal, innovation)]
     profile = innovation.profile
     return ReviewView(
         id=innovation.id,

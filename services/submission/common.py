@@ -19,13 +19,12 @@ from litestar import Request, Response
 from litestar.openapi.datastructures import ResponseSpec
 
 from services.commands import Outcome
-from services.domain.actor import Role
 from services.domain.call import Call, format_jakarta
-from services.domain.errors import DomainError
 from services.domain.innovation import Innovation
-from services.domain.lifecycle import Command, allowed_commands
+from services.domain.lifecycle import Command
 from services.domain.rubric import Rubric, load_rubric
-from services.identity.policy import ensure_command, ensure_view
+from services.identity import policy
+from services.identity.policy import ensure_view
 from services.identity.principal import Principal
 from services.runtime import Runtime
 from services.store import NotFound
@@ -116,20 +115,6 @@ def load_call(runtime: Runtime, call_id: UUID | None) -> Call | None:
         return None
 
 
-def caller_commands(principal: Principal, innovation: Innovation) -> list[str]:
-    """What this caller may do next: the lifecycle table for the role, minus scoping refusals."""
-    if principal.role is None or principal.role == Role.SYSTEM:
-        return []
-    result = []
-    for command in allowed_commands(innovation.status, principal.role):
-        try:
-            ensure_command(principal, command, innovation)
-        except (DomainError, NotFound):
-            continue
-        result.append(str(command))
-    return result
-
-
 def innovation_view(
     runtime: Runtime,
     principal: Principal,
@@ -156,7 +141,7 @@ def innovation_view(
     )
     return InnovationView(
         **msgspec.structs.asdict(state),
-        allowed_commands=caller_commands(principal, innovation),
+        allowed_commands=[str(c) for c in policy.allowed_commands(principal, innovation)],
         call=summary,
         notification_id=notification_id,
     )

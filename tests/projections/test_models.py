@@ -4,7 +4,6 @@ aggregates say, and every model equals one rebuilt from scratch, row for row."""
 from __future__ import annotations
 
 import random
-from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -302,19 +301,6 @@ def test_search_folds_accents_and_matches_word_prefixes(
         ]
     finally:
         db.close()
-
-
-def test_working_days_count_monday_to_friday() -> None:
-    from projections.queries import add_working_days, working_days
-
-    monday = date(2025, 6, 2)
-    assert working_days(monday, monday) == 0
-    assert working_days(monday, date(2025, 6, 4)) == 2  # Wednesday
-    assert working_days(date(2025, 6, 6), date(2025, 6, 9)) == 1  # Friday → Monday
-    assert working_days(monday, date(2025, 6, 16)) == 10  # two weeks
-    assert working_days(date(2025, 6, 7), date(2025, 6, 8)) == 0  # Saturday → Sunday
-    assert add_working_days(date(2025, 6, 6), 1) == date(2025, 6, 9)
-    assert add_working_days(monday, 5) == date(2025, 6, 9)
 
 
 def test_a_model_built_by_other_code_is_rebuilt_before_use(sqlite_settings: Settings) -> None:

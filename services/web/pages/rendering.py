@@ -25,6 +25,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from markupsafe import Markup
 
+from services.domain import labels
 from services.domain.actor import Role
 from services.domain.call import JAKARTA, format_date, format_jakarta
 from services.domain.lifecycle import COMMAND_LABELS, STATUS_LABELS
@@ -37,14 +38,7 @@ WEB = Path(__file__).resolve().parent.parent
 TEMPLATES = WEB / "templates"
 STATIC = WEB / "static"
 
-ROLE_LABELS: dict[str, str] = {
-    Role.OPERATOR: "Operator Perangkat Daerah",
-    Role.REVIEWER: "Verifikator / Tim Penilai",
-    Role.ADMIN: "Admin Bappeda Litbang",
-    Role.AUDITOR: "Auditor",
-    Role.PARTICIPANT: "Peserta Krenova",
-    Role.SYSTEM: "Sistem",
-}
+ROLE_LABELS: dict[str, str] = labels.ROLE_TITLE
 
 # Badge colour group per status (CSS class suffix): the label itself always carries the meaning.
 STATUS_TONES: dict[str, str] = {
