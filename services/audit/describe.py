@@ -27,7 +27,7 @@ from services.domain.actor import Role
 from services.domain.call import JAKARTA, format_jakarta
 from services.domain.lifecycle import EVENT_COMMANDS, STATUS_LABELS, Status, status_after
 from services.domain.rubric import DOCUMENT_KIND_LABELS, Rubric, UnknownRubricYear, load_rubric
-from services.domain.values import AWARD_LABELS, STAGE_LABELS, Profile
+from services.domain.values import AWARD_LABELS, STAGE_LABELS, Profile, RevisionItem
 
 __all__ = [
     "JAKARTA",
@@ -498,8 +498,26 @@ def _document_checked(e: ev.DocumentVerified | ev.DocumentRejected, b: _Before) 
     )
 
 
+def _revision_item(item: RevisionItem, b: _Before, rubric: Rubric | None) -> str:
+    """What a revision item names, by its label: the document's name and kind, the indicator's
+    name, the field's label (never a bare id or code)."""
+    if item.kind == "document":
+        try:
+            what = _doc_label(b, UUID(item.key))
+        except ValueError:
+            what = f"dokumen {item.key}"
+    elif item.kind == "indicator" and item.key.isdigit():
+        what = _indicator_label(rubric, int(item.key))
+    elif item.kind == "field":
+        what = f"isian '{labels.label(labels.PROFILE_FIELD, item.key)}'"
+    else:
+        what = f"{labels.label(labels.REVISION_ITEM, item.kind)} {item.key}"
+    return what + (f": {item.note}" if item.note else "")
+
+
 def _revision_requested(e: ev.RevisionRequested, b: _Before) -> Described:
-    items = "; ".join(f"{i.kind} {i.key}" + (f": {i.note}" if i.note else "") for i in e.items)
+    rubric = _rubric(b.rubric_year)
+    items = "; ".join(_revision_item(i, b, rubric) for i in e.items)
     extra = f" — butir: {items}" if items else ""
     return (
         f"meminta perbaikan putaran {e.round} atas {_title(b, e)}: {e.note}{extra}{_seen(e)}",
