@@ -12,6 +12,7 @@ from uuid import UUID
 from services.domain import events as ev
 from services.domain import labels
 from services.domain.values import Initiator, InnovationForm, ProfilePatch, RevisionItem, Stage
+from tests.factories import words
 from tests.web.test_pages import HTML, login
 from tests.web.world import WebWorld
 
@@ -30,7 +31,7 @@ _TAG = re.compile(r"<[^>]+>")
 
 
 def _values(page: str) -> list[str]:
-    page = re.sub(r'<details class="raw-data">.*?</details>', " ", page, flags=re.S)
+    page = re.sub(r'<details class="raw-data">.*?</table>', " ", page, flags=re.S)
     return [html.unescape(_TAG.sub("", v)).strip().rstrip("…") for v in _VALUE.findall(page)]
 
 
@@ -38,7 +39,7 @@ def _visible(page: str) -> str:
     """The text people read: not scripts, and not the raw data the diff offers, collapsed and
     named as codes, for auditors who want the stored values."""
     page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
-    page = re.sub(r'<details class="raw-data">.*?</details>', " ", page, flags=re.S)
+    page = re.sub(r'<details class="raw-data">.*?</table>', " ", page, flags=re.S)
     return html.unescape(_TAG.sub(" ", page))
 
 
@@ -73,6 +74,8 @@ def _revised_and_resubmitted(world: WebWorld) -> UUID:
             stage=Stage.UJI_COBA,
             initiator=Initiator.KEPALA_DAERAH,
             form=InnovationForm.TATA_KELOLA,
+            benefits=words(400),  # a long text: collapsed in the diff, not 400 words tall
+            results=words(400),
         ),
     )
     c.resubmit(op, iid, note="SK diganti.")
