@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
-from types import SimpleNamespace
 from typing import Any
 
 import msgspec
@@ -40,8 +39,9 @@ from projections.state import KeyedState
 from services.db import Tx
 from services.domain import events as ev
 from services.domain import scoring
-from services.domain.innovation import Innovation, field_labels
+from services.domain.innovation import field_labels
 from services.domain.lifecycle import Status, status_after
+from services.domain.profile_checks import field_checks
 from services.domain.rubric import Rubric, UnknownRubricYear, load_rubric
 from services.domain.values import CallKind, Profile, Stage
 
@@ -499,13 +499,7 @@ class InnovationsProjection:
                 )
             )
         checks = tuple(
-            Innovation.field_checks(
-                SimpleNamespace(  # type: ignore[arg-type]
-                    profile=fold.profile,
-                    call_kind=CallKind(fold.call_kind),
-                    rubric_year=fold.rubric_year,
-                )
-            ).items()
+            field_checks(fold.profile, CallKind(fold.call_kind), fold.rubric_year).items()
         )
         try:
             rubric = load_rubric(fold.rubric_year)

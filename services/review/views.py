@@ -13,7 +13,8 @@ from uuid import UUID
 import msgspec
 
 from services.domain.call import Call
-from services.domain.innovation import FIELD_LABELS, Innovation, KrenovaJudging
+from services.domain.innovation import FIELD_LABELS, Innovation
+from services.domain.innovation_views import KrenovaJudging, krenova_judging
 from services.domain.lifecycle import (
     STATUS_LABELS,
 )
@@ -296,9 +297,7 @@ def build(
         sk_date=innovation.sk_date,
         iga_year=innovation.iga_year,
         iga_report_id=innovation.iga_report_id,
-        krenova=(
-            innovation.krenova_judging() if innovation.call_kind == CallKind.KRENOVA else None
-        ),
+        krenova=(krenova_judging(innovation) if innovation.call_kind == CallKind.KRENOVA else None),
         allowed_commands=allowed,
         notification_id=notification_id,
     )

@@ -21,6 +21,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from services.commands import Outcome
 from services.domain.call import Call, format_jakarta
 from services.domain.innovation import Innovation
+from services.domain.innovation_views import to_state
 from services.domain.lifecycle import Command
 from services.domain.rubric import Rubric, load_rubric
 from services.identity import policy
@@ -124,7 +125,7 @@ def innovation_view(
 ) -> InnovationView:
     """``rubric`` (what-if) scores the innovation under another year's rubric."""
     call = load_call(runtime, innovation.call_id)
-    state = innovation.to_state(rubric or load_rubric(innovation.rubric_year), call)
+    state = to_state(innovation, rubric or load_rubric(innovation.rubric_year), call)
     moment = now()
     summary = (
         CallSummary(

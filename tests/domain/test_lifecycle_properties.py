@@ -31,6 +31,7 @@ from services.domain.call import Call
 from services.domain.errors import DomainError
 from services.domain.events import Event
 from services.domain.innovation import Innovation
+from services.domain.innovation_views import to_state
 from services.domain.lifecycle import (
     ANNUAL_ONLY,
     EVENT_COMMANDS,
@@ -128,7 +129,7 @@ KRENOVA_ENTRY = KrenovaEntry(
 
 
 def encode_state(innovation: Innovation, call: Call) -> bytes:
-    return msgspec.json.encode(innovation.to_state(RUBRIC, call))
+    return msgspec.json.encode(to_state(innovation, RUBRIC, call))
 
 
 # ================================================================================ strategies

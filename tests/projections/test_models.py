@@ -15,6 +15,7 @@ from services.commands import Commands
 from services.config import Settings
 from services.db import Database
 from services.domain.aggregate import Context
+from services.domain.innovation_views import to_state
 from services.domain.lifecycle import Status
 from services.domain.rubric import load_rubric
 from services.domain.values import ProfilePatch, RevisionItem
@@ -49,8 +50,8 @@ def assert_row_matches_aggregate(settings: Settings, commands: Commands, iid: UU
     """The row's derived values are the ones the aggregate computes with the same rubric."""
     innovation = commands.innovation(iid)
     assert innovation.call_id is not None
-    state = innovation.to_state(
-        load_rubric(innovation.rubric_year), commands.call(innovation.call_id)
+    state = to_state(
+        innovation, load_rubric(innovation.rubric_year), commands.call(innovation.call_id)
     )
     row = innovation_row(settings, iid)
     assert row["status"] == state.status

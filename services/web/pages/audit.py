@@ -24,7 +24,7 @@ from services.domain import labels
 from services.domain.actor import Role
 from services.domain.call import JAKARTA
 from services.domain.errors import InvalidValue
-from services.domain.innovation import InnovationState
+from services.domain.innovation_views import InnovationState
 from services.domain.lifecycle import STATUS_LABELS
 from services.domain.rubric import DOCUMENT_KIND_LABELS
 from services.identity import policy

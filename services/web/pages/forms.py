@@ -19,6 +19,7 @@ import msgspec
 from services.domain import labels, urusan
 from services.domain.index_rules import design_min_words
 from services.domain.innovation import FIELD_LABELS, MIN_DESIGN_WORDS, Innovation
+from services.domain.profile_checks import field_checks
 from services.domain.values import (
     STAGE_LABELS,
     Budget,
@@ -390,7 +391,7 @@ def _krenova(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def hints(innovation: Innovation) -> dict[str, str]:
-    checks = innovation.field_checks()
+    checks = field_checks(innovation.profile, innovation.call_kind, innovation.rubric_year)
     out: dict[str, str] = {}
     for key, ok in checks.items():
         if ok:
