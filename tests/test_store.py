@@ -27,7 +27,7 @@ from services.domain.innovation_views import to_state
 from services.domain.organisation import Account, Organisation
 from services.domain.rubric import load_rubric
 from services.domain.values import Budget, CallKind, KrenovaEntry, ProfilePatch
-from services.store import ConcurrencyConflict, EventStore, MsgspecMapper, NotFound
+from services.eventstore.store import ConcurrencyConflict, EventStore, MsgspecMapper, NotFound
 from tests.factories import World, complete_profile
 
 RUBRIC = load_rubric(2025)

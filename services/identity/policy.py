@@ -33,8 +33,8 @@ from services.domain.errors import (
 )
 from services.domain.lifecycle import ANNUAL_ONLY, KRENOVA_ONLY, TRANSITIONS, Command, Status
 from services.domain.values import CallKind, Document
+from services.eventstore.store import NotFound
 from services.identity.principal import ANONYMOUS, Principal
-from services.store import NotFound
 
 STAFF = frozenset({Role.REVIEWER, Role.ADMIN, Role.AUDITOR})
 

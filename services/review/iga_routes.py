@@ -17,6 +17,11 @@ from litestar.response import Stream
 
 from services.domain.actor import Role
 from services.domain.call import JAKARTA, format_jakarta
+from services.http.context import command_context, principal_of, runtime_of
+from services.http.limits import (
+    QueryYear,
+)
+from services.http.problems import problem
 from services.identity.policy import ensure_role
 from services.review import export
 from services.review.http import (
@@ -32,11 +37,6 @@ from services.review.schemas import (
     ReportItemView,
 )
 from services.runtime import Runtime
-from services.web.context import command_context, principal_of, runtime_of
-from services.web.limits import (
-    QueryYear,
-)
-from services.web.problems import problem
 
 log = logging.getLogger("sirisma.review")
 

@@ -22,6 +22,9 @@ from services.domain.innovation import Innovation
 from services.domain.lifecycle import Command
 from services.domain.rubric import load_rubric
 from services.domain.values import CriterionScore, IndicatorVerdict, RevisionItem
+from services.http.context import command_context, principal_of, runtime_of
+from services.http.innovation_command import Checked
+from services.http.problems import problem
 from services.identity.policy import ensure_role
 from services.review import assignment, iga_routes, krenova, views
 from services.review.http import (
@@ -54,9 +57,6 @@ from services.review.schemas import (
     WinnersRequest,
 )
 from services.runtime import Runtime
-from services.web.context import command_context, principal_of, runtime_of
-from services.web.innovation_command import Checked
-from services.web.problems import problem
 
 log = logging.getLogger("sirisma.review")
 

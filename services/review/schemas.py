@@ -1,6 +1,6 @@
 """The review API's bodies and answers (msgspec structs): what the routes accept and return.
 
-Bounds come from ``services.web.limits``; unknown fields are refused, so a typo is a 400.
+Bounds come from ``services.http.limits``; unknown fields are refused, so a typo is a 400.
 """
 
 from __future__ import annotations
@@ -13,9 +13,7 @@ import msgspec
 from msgspec import Meta
 
 from services.domain.values import Stage
-from services.review import krenova
-from services.review.iga import Issue
-from services.web.limits import (
+from services.http.limits import (
     IDS_MAX,
     LIST_MAX,
     POSITION_MAX,
@@ -26,6 +24,8 @@ from services.web.limits import (
     RequiredName,
     Year,
 )
+from services.review import krenova
+from services.review.iga import Issue
 
 Ids = Annotated[list[UUID], Meta(min_length=1, max_length=500)]
 

@@ -22,10 +22,10 @@ from services.domain.organisation import Account, Organisation
 from services.domain.rubric import DOCUMENT_KIND_LABELS, Rubric, load_rubric
 from services.domain.scoring import Scorecard
 from services.domain.values import CallKind, RevisionItem
+from services.eventstore.store import EventStore, NotFound
 from services.identity import policy
 from services.identity.policy import ensure_record
 from services.identity.principal import Principal
-from services.store import EventStore, NotFound
 
 
 class ReviewerScore(msgspec.Struct, kw_only=True):

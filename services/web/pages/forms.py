@@ -31,7 +31,7 @@ from services.domain.values import (
     ProfilePatch,
     Stage,
 )
-from services.web import limits
+from services.http import limits
 
 INITIATOR_LABELS = labels.INITIATOR
 KIND_LABELS = labels.INNOVATION_KIND
