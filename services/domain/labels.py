@@ -46,6 +46,8 @@ REVISION_ITEM = TABLES["revision_item"]
 MINISTRY_VERDICT = TABLES["ministry_verdict"]
 AWARD = TABLES["award"]
 PROFILE_FIELD = TABLES["profile_field"]
+SPD_ROW_STATUS = TABLES["spd_row_status"]
+RECORD_KIND = TABLES["record_kind"]  # the aggregate a "not found" names
 
 
 def _code(value: Any) -> str:

@@ -18,7 +18,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 import msgspec
 
-from services.domain import conflict
+from services.domain import conflict, labels
 from services.domain.actor import Role
 from services.domain.aggregate import Aggregate, Context, applies
 from services.domain.errors import InvalidValue, NotAllowed
@@ -34,13 +34,7 @@ from services.domain.events import (
 from services.domain.values import Document, SpdValues
 from services.spd.rows import Level, RowDefinition
 
-STATUS_LABELS = {
-    "kosong": "Belum diisi",
-    "draf": "Draf",
-    "diajukan": "Diajukan, menunggu verifikasi",
-    "diterima": "Diterima Bappeda",
-    "ditolak": "Dikembalikan",
-}
+STATUS_LABELS = labels.SPD_ROW_STATUS
 
 
 LIMIT = Decimal(10) ** 15

@@ -97,6 +97,15 @@ def test_every_profile_field_has_a_label() -> None:
     assert not missing, f"profile fields without a label: {missing}"
 
 
+def test_every_aggregate_a_not_found_can_name_has_a_label() -> None:
+    from services.domain.call import Call
+    from services.domain.innovation import Innovation
+    from services.domain.organisation import Account, Organisation
+
+    for aggregate in (Innovation, Call, Account, Organisation):
+        assert aggregate.__name__ in labels.RECORD_KIND
+
+
 def test_labels_are_bahasa_text_not_codes() -> None:
     for name, table in labels.TABLES.items():
         for code, text in table.items():
