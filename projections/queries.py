@@ -26,10 +26,10 @@ from services.domain.actor import Role
 from services.domain.call import JAKARTA, format_jakarta
 from services.domain.index_rules import IndexRules, UnknownIndexYear
 from services.domain.lifecycle import DECIDED, IN_REVIEW, STATUS_LABELS, Status
+from services.domain.principal import Principal
 from services.domain.rubric import available_years
 from services.domain.workdays import add_working_days, working_days
 from services.identity import policy
-from services.identity.principal import Principal
 
 QUEUE_STATUSES = IN_REVIEW
 

@@ -32,9 +32,9 @@ from services.domain.errors import (
     NotAllowed,
 )
 from services.domain.lifecycle import ANNUAL_ONLY, KRENOVA_ONLY, TRANSITIONS, Command, Status
+from services.domain.principal import ANONYMOUS, Principal
 from services.domain.values import CallKind, Document
 from services.eventstore.store import NotFound
-from services.identity.principal import ANONYMOUS, Principal
 
 STAFF = frozenset({Role.REVIEWER, Role.ADMIN, Role.AUDITOR})
 

@@ -7,7 +7,7 @@ import logging
 import tempfile
 from collections.abc import Iterator
 from datetime import datetime
-from typing import IO, Annotated, Any
+from typing import IO, TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
 from litestar import Request, Response, get, post
@@ -36,7 +36,10 @@ from services.review.schemas import (
     ReportFileView,
     ReportItemView,
 )
-from services.runtime import Runtime
+
+if TYPE_CHECKING:
+    from services.runtime import Runtime
+
 
 log = logging.getLogger("sirisma.review")
 

@@ -19,13 +19,13 @@ from services.domain.lifecycle import (
     STATUS_LABELS,
 )
 from services.domain.organisation import Account, Organisation
+from services.domain.principal import Principal
 from services.domain.rubric import DOCUMENT_KIND_LABELS, Rubric, load_rubric
 from services.domain.scoring import Scorecard
 from services.domain.values import CallKind, RevisionItem
 from services.eventstore.store import EventStore, NotFound
 from services.identity import policy
 from services.identity.policy import ensure_record
-from services.identity.principal import Principal
 
 
 class ReviewerScore(msgspec.Struct, kw_only=True):
