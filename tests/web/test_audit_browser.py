@@ -22,10 +22,10 @@ MAX_DIFF_HEIGHT = 6_000
 def web_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebWorld]:
     """The embedded default (SQLite), as ``sirisma serve`` runs."""
     from services.config import load_settings
-    from services.runtime import Runtime
+    from services.startup import start_runtime
 
     data = tmp_path_factory.mktemp("audit-browser-data")
-    runtime = Runtime(load_settings(env={}, data_dir=str(data)))
+    runtime = start_runtime(load_settings(env={}, data_dir=str(data)))
     try:
         yield WebWorld(runtime)
     finally:
