@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
-from types import SimpleNamespace
 from typing import Any
 
 import msgspec
@@ -40,8 +39,9 @@ from projections.state import KeyedState
 from services.db import Tx
 from services.domain import events as ev
 from services.domain import scoring
-from services.domain.innovation import EVENT_COMMANDS, Innovation, field_labels
-from services.domain.lifecycle import _INDEX, IN_REVIEW, Status
+from services.domain.innovation import field_labels
+from services.domain.lifecycle import IN_REVIEW, Status, status_after
+from services.domain.profile_checks import field_checks
 from services.domain.rubric import Rubric, UnknownRubricYear, load_rubric
 from services.domain.values import CallKind, Profile, Stage
 
@@ -459,13 +459,11 @@ class InnovationsProjection:
                 return
             fold = found
         previous = fold.status
-        command = EVENT_COMMANDS.get(type(event))
-        if command is not None:
-            row = _INDEX.get((fold.status, command))  # type: ignore[arg-type]
-            if row is None:
-                log.warning("%s cannot follow status %s (%s)", event.TOPIC, fold.status, key)
-            elif row.target is not None:
-                fold.status = row.target.value
+        after = status_after(fold.status, type(event))
+        if after is None:
+            log.warning("%s cannot follow status %s (%s)", event.TOPIC, fold.status, key)
+        else:
+            fold.status = after.value
         if fold.status != previous:
             fold.status_changed_at = when
         handler = _HANDLERS.get(type(event))
@@ -516,13 +514,7 @@ class InnovationsProjection:
                 )
             )
         checks = tuple(
-            Innovation.field_checks(
-                SimpleNamespace(  # type: ignore[arg-type]
-                    profile=fold.profile,
-                    call_kind=CallKind(fold.call_kind),
-                    rubric_year=fold.rubric_year,
-                )
-            ).items()
+            field_checks(fold.profile, CallKind(fold.call_kind), fold.rubric_year).items()
         )
         try:
             rubric = load_rubric(fold.rubric_year)

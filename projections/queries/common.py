@@ -10,7 +10,7 @@ functions of the log. Times are stored in UTC and returned as ISO 8601 in Asia/J
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -19,15 +19,9 @@ import msgspec
 from projections.sql import parse_ts
 from projections.text import fts5_query, pg_tsquery, terms
 from services.domain.call import JAKARTA, format_jakarta
-from services.domain.lifecycle import STATUS_LABELS, Status
+from services.domain.lifecycle import IN_REVIEW, STATUS_LABELS
 
-QUEUE_STATUSES = (Status.SUBMITTED, Status.UNDER_REVIEW, Status.RESUBMITTED, Status.SCORED)
-DECIDED = (
-    Status.APPROVED,
-    Status.ESTABLISHED,
-    Status.SELECTED_FOR_IGA,
-    Status.REPORTED_TO_IGA,
-)
+QUEUE_STATUSES = IN_REVIEW
 
 
 #: The JSON text a read-model column holds, decoded.
@@ -51,30 +45,6 @@ def jakarta(value: str | None) -> str | None:
 def jakarta_date(value: str | None) -> date | None:
     moment = parse_ts(value)
     return moment.astimezone(JAKARTA).date() if moment else None
-
-
-def working_days(start: date, end: date) -> int:
-    """Monday–Friday days from ``start`` (exclusive of it) up to ``end`` (inclusive): the age of
-    something that arrived on ``start`` as seen on ``end``. National holidays are not known."""
-    if end <= start:
-        return 0
-    days = (end - start).days
-    weeks, rest = divmod(days, 7)
-    count = weeks * 5
-    weekday = start.weekday()
-    for i in range(1, rest + 1):
-        if (weekday + i) % 7 < 5:
-            count += 1
-    return count
-
-
-def add_working_days(start: date, days: int) -> date:
-    current = start
-    while days > 0:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            days -= 1
-    return current
 
 
 def status_label(status: str) -> str:

@@ -9,7 +9,6 @@ from uuid import UUID
 import msgspec
 
 from projections.queries.common import (
-    DECIDED,
     QueryError,
     optional_uuid,
     status_label,
@@ -17,7 +16,7 @@ from projections.queries.common import (
 from projections.regency import IndexInputs, Rescore, index_inputs, resolve_rules
 from services.domain import regency_index
 from services.domain.index_rules import IndexRules, UnknownIndexYear
-from services.domain.lifecycle import Status
+from services.domain.lifecycle import DECIDED, Status
 from services.domain.rubric import available_years
 
 

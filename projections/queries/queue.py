@@ -12,19 +12,18 @@ import msgspec
 from projections.queries.common import (
     QUEUE_STATUSES,
     QueryError,
-    add_working_days,
     decode_json,
     jakarta,
     jakarta_date,
     optional_uuid,
     paged,
     status_label,
-    working_days,
 )
 from projections.sql import ts
 from services.domain.actor import Role
 from services.domain.call import JAKARTA
 from services.domain.principal import Principal
+from services.domain.workdays import add_working_days, working_days
 
 
 class QueueItem(msgspec.Struct):

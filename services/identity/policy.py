@@ -23,14 +23,20 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.types import Guard
 
+from services.domain import conflict, labels, lifecycle
 from services.domain.actor import Role
-from services.domain.errors import AuthenticationRequired, ConflictOfInterest, NotAllowed
-from services.domain.lifecycle import TRANSITIONS, Command
+from services.domain.errors import (
+    AuthenticationRequired,
+    ConflictOfInterest,
+    DomainError,
+    NotAllowed,
+)
+from services.domain.lifecycle import ANNUAL_ONLY, KRENOVA_ONLY, TRANSITIONS, Command, Status
 from services.domain.mentoring import RULES as MENTORING_RULES
 from services.domain.mentoring import MentoringCommand
 from services.domain.organisation import ORGANISATION_ROLES
 from services.domain.principal import ANONYMOUS, Principal
-from services.domain.values import Document
+from services.domain.values import CallKind, Document
 from services.eventstore.store import NotFound
 
 STAFF = frozenset({Role.REVIEWER, Role.ADMIN, Role.AUDITOR})
@@ -65,18 +71,14 @@ def ensure_view(principal: Principal, innovation: InnovationLike) -> None:
 
 
 def conflicted(principal: Principal, innovation: InnovationLike) -> bool:
-    """A reviewer who belongs to the innovation's organisation (conflict of interest)."""
-    return (
-        principal.role == Role.REVIEWER
-        and principal.organisation_id is not None
-        and principal.organisation_id == innovation.organisation_id
+    """A reviewer who belongs to the innovation's organisation (``services.domain.conflict``)."""
+    return principal.role == Role.REVIEWER and conflict.conflicted(
+        principal.organisation_id, innovation.organisation_id
     )
 
 
 def _conflict() -> ConflictOfInterest:
-    return ConflictOfInterest(
-        "Konflik kepentingan: verifikator berasal dari organisasi pengusul inovasi ini."
-    )
+    return ConflictOfInterest(conflict.INNOVATION_MESSAGE)
 
 
 def sees_record(principal: Principal, innovation: InnovationLike) -> bool:
@@ -185,6 +187,54 @@ def ensure_command(principal: Principal, command: Command, innovation: Innovatio
         raise _conflict()
 
 
+#: Commands a reviewer may only give once assigned to the item (the aggregate refuses them too).
+ASSIGNED_ONLY: frozenset[Command] = frozenset(
+    {
+        Command.VERIFY_DOCUMENT,
+        Command.REQUEST_REVISION,
+        Command.SCORE,
+        Command.RECOMMEND,
+        Command.JUDGE,
+    }
+)
+
+
+class CommandTarget(InnovationLike, Protocol):
+    """What ``allowed_commands`` reads of an innovation (the aggregate has it)."""
+
+    @property
+    def status(self) -> Status: ...
+    @property
+    def call_kind(self) -> CallKind: ...
+    @property
+    def reviewers(self) -> Collection[UUID]: ...
+
+
+def allowed_commands(principal: Principal, innovation: CommandTarget) -> list[Command]:
+    """What this caller may do next, in table order: the lifecycle table for the role and the
+    call's kind, minus the scoping refusals (``ensure_command``), a reviewer's commands on an
+    item not assigned to them, and a second publication. The API, the review view and the pages
+    all show this one answer."""
+    role = principal.role
+    if role is None or role == Role.SYSTEM:
+        return []
+    hidden = set(ANNUAL_ONLY if innovation.call_kind == CallKind.KRENOVA else KRENOVA_ONLY)
+    if innovation.published:
+        hidden.add(Command.PUBLISH)
+    if role == Role.REVIEWER and principal.account_id not in innovation.reviewers:
+        hidden |= ASSIGNED_ONLY
+    result = []
+    for command in lifecycle.allowed_commands(innovation.status, role):
+        if command in hidden:
+            continue
+        try:
+            ensure_command(principal, command, innovation)
+        except (DomainError, NotFound):
+            continue
+        result.append(command)
+    return result
+
+
 def ensure_role(principal: Principal, *roles: Role) -> None:
     if principal.role is None:
         raise AuthenticationRequired()
@@ -197,16 +247,7 @@ def ensure_role(principal: Principal, *roles: Role) -> None:
 
 
 # Roles as people read them in a refusal (the pages' header uses the same words).
-ROLE_NAMES: dict[str, str] = {
-    Role.OPERATOR: "Operator Perangkat Daerah",
-    Role.REVIEWER: "Verifikator / Tim Penilai",
-    Role.ADMIN: "Admin Bappeda Litbang",
-    Role.AUDITOR: "Auditor",
-    Role.PARTICIPANT: "Peserta Krenova",
-    Role.KEPALA_OPD: "Kepala Perangkat Daerah",
-    Role.MENTOR: "Pendamping Inovasi",
-    Role.SYSTEM: "Sistem",
-}
+ROLE_NAMES: dict[str, str] = labels.ROLE_TITLE
 
 
 def role_names(roles: Sequence[Role]) -> str:

@@ -24,12 +24,13 @@ Nothing is sent before 07:00 WIB: reminders arrive in office hours.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any
 
 from services.db import Tx
 from services.domain.call import JAKARTA, format_date, format_jakarta
 from services.domain.lifecycle import STATUS_LABELS, Status
+from services.domain.workdays import working_days
 from services.notification import directory, outbox
 from services.notification.delivery import Services
 from services.notification.rules import Planned, fan_out
@@ -52,18 +53,6 @@ def parse_now(text: str | None) -> datetime:
 
 def local_date(moment: datetime) -> date:
     return moment.astimezone(JAKARTA).date()
-
-
-def working_days_between(start: date, end: date) -> int:
-    """Working days (Mon-Fri) after ``start`` up to and including ``end``."""
-    if end <= start:
-        return 0
-    whole_weeks, rest = divmod((end - start).days, 7)
-    days = whole_weeks * 5
-    for offset in range(1, rest + 1):
-        if (start + timedelta(days=whole_weeks * 7 + offset)).weekday() < 5:
-            days += 1
-    return days
 
 
 def _format_date(day: date) -> str:
@@ -243,7 +232,7 @@ def sla_escalations(tx: Tx, now: datetime, *, sla_days: int, email: bool) -> lis
         if item is None or item.review_since is None:
             continue
         since = parse_stamp(item.review_since)
-        waited = working_days_between(local_date(since), today)
+        waited = working_days(local_date(since), today)
         if waited <= sla_days:
             continue
         reviewers = [a for a in (directory.account(tx, r) for r in item.reviewers) if a]

@@ -15,7 +15,7 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from services.domain.call import JAKARTA, Call, format_jakarta
-from services.domain.innovation import DocumentView, InnovationState
+from services.domain.innovation_views import DocumentView, InnovationState
 from services.domain.values import (
     Budget,
     CallKind,

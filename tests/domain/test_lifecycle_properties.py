@@ -30,9 +30,11 @@ from services.domain.aggregate import Context
 from services.domain.call import Call
 from services.domain.errors import DomainError
 from services.domain.events import Event
-from services.domain.innovation import EVENT_COMMANDS, Innovation
+from services.domain.innovation import Innovation
+from services.domain.innovation_views import to_state
 from services.domain.lifecycle import (
     ANNUAL_ONLY,
+    EVENT_COMMANDS,
     KRENOVA_ONLY,
     TERMINAL,
     TRANSITIONS,
@@ -129,7 +131,7 @@ KRENOVA_ENTRY = KrenovaEntry(
 
 
 def encode_state(innovation: Innovation, call: Call) -> bytes:
-    return msgspec.json.encode(innovation.to_state(RUBRIC, call))
+    return msgspec.json.encode(to_state(innovation, RUBRIC, call))
 
 
 # ================================================================================ strategies

@@ -33,6 +33,7 @@ from services.domain.values import (
     RevisionItem,
     Theme,
 )
+from services.domain.workdays import working_days
 from services.eventstore.store import EventStore
 from tests.factories import MANDATORY, World, complete_profile, document
 from tests.projections.conftest import assert_equal_to_rebuild, catch_up
@@ -175,7 +176,7 @@ def expected_queue(
         if f.get("kind") and r["call_kind"] != f["kind"]:
             continue
         since = queries.common.jakarta_date(r["waiting_since"])
-        age = queries.common.working_days(since, today) if since else 0
+        age = working_days(since, today) if since else 0
         state = "breached" if age > sla_days else "due" if age == sla_days else "ok"
         due = queries.common.add_working_days(since, sla_days).isoformat() if since else None
         title = r["title"] or ""
@@ -222,7 +223,7 @@ def test_sla_ranges_follow_the_rule_day_by_day() -> None:
             ranges = queries.queue.sla_ranges(today, sla_days)
             for back in range(-5, 40):
                 day = today - timedelta(days=back)
-                rule = queries.queue.sla_state(queries.common.working_days(day, today), sla_days)
+                rule = queries.queue.sla_state(working_days(day, today), sla_days)
                 inside = [
                     s
                     for s, (first, end) in ranges.items()

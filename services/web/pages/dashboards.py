@@ -41,11 +41,6 @@ DASHBOARD_ROLES = (Role.ADMIN, Role.REVIEWER, Role.AUDITOR)
 COMPLIANCE_ROLES = (Role.ADMIN, Role.AUDITOR)
 # An innovation counts for the year's obligation once it exists and is not withdrawn.
 NOT_COUNTED = frozenset({Status.WITHDRAWN})
-# The innovations the regency reports: the basis of the IID estimate.
-SELECTED = frozenset({Status.SELECTED_FOR_IGA, Status.REPORTED_TO_IGA})
-DECIDED = frozenset(
-    {Status.APPROVED, Status.ESTABLISHED, Status.SELECTED_FOR_IGA, Status.REPORTED_TO_IGA}
-)
 
 
 def _year(raw: str | None, default: int) -> int:

@@ -16,64 +16,29 @@ from typing import Any
 
 import msgspec
 
-from services.domain import urusan
+from services.domain import labels, urusan
 from services.domain.index_rules import design_min_words
 from services.domain.innovation import FIELD_LABELS, MIN_DESIGN_WORDS, Innovation
+from services.domain.profile_checks import field_checks
 from services.domain.values import (
     STAGE_LABELS,
     Budget,
     Design,
-    Initiator,
-    InnovationForm,
-    InnovationKind,
     KrenovaEntry,
     KrenovaField,
     ParticipantCategory,
     Profile,
     ProfilePatch,
     Stage,
-    Theme,
 )
 from services.http import limits
 
-INITIATOR_LABELS = {
-    Initiator.KEPALA_DAERAH: "Kepala Daerah",
-    Initiator.DPRD: "Anggota DPRD",
-    Initiator.OPD: "Perangkat Daerah (OPD)",
-    Initiator.ASN: "ASN",
-    Initiator.MASYARAKAT: "Masyarakat",
-}
-KIND_LABELS = {InnovationKind.DIGITAL: "Digital", InnovationKind.NON_DIGITAL: "Non digital"}
-FORM_LABELS = {
-    InnovationForm.TATA_KELOLA: "Inovasi tata kelola pemerintahan daerah",
-    InnovationForm.PELAYANAN_PUBLIK: "Inovasi pelayanan publik",
-    InnovationForm.LAINNYA: "Inovasi daerah lainnya sesuai urusan pemerintahan",
-}
-THEME_LABELS = {
-    Theme.DIGITALISASI_LAYANAN: "Digitalisasi layanan pemerintahan",
-    Theme.PENANGGULANGAN_KEMISKINAN: "Penanggulangan kemiskinan",
-    Theme.KEMUDAHAN_INVESTASI: "Kemudahan investasi",
-    Theme.PRIORITAS_AKTUAL_PRESIDEN: "Prioritas aktual Presiden",
-    Theme.NON_TEMATIK: "Non tematik",
-}
-KRENOVA_FIELD_LABELS = {
-    KrenovaField.AGRIBISNIS_PANGAN: "Agribisnis dan pangan",
-    KrenovaField.ENERGI: "Energi",
-    KrenovaField.LINGKUNGAN: "Lingkungan",
-    KrenovaField.KELAUTAN: "Kelautan dan perikanan",
-    KrenovaField.KESEHATAN: "Kesehatan",
-    KrenovaField.PENDIDIKAN: "Pendidikan",
-    KrenovaField.REKAYASA_MANUFAKTUR: "Rekayasa dan manufaktur",
-    KrenovaField.TIK: "Teknologi informasi dan komunikasi",
-    KrenovaField.INDUSTRI_KREATIF: "Industri kreatif",
-    KrenovaField.SOSIAL: "Sosial dan budaya",
-}
-PARTICIPANT_LABELS = {
-    ParticipantCategory.UMUM: "Umum (perorangan)",
-    ParticipantCategory.PELAJAR: "Pelajar",
-    ParticipantCategory.MAHASISWA: "Mahasiswa",
-    ParticipantCategory.KELOMPOK: "Kelompok (maksimal 5 orang)",
-}
+INITIATOR_LABELS = labels.INITIATOR
+KIND_LABELS = labels.INNOVATION_KIND
+FORM_LABELS = labels.FORM
+THEME_LABELS = labels.THEME
+KRENOVA_FIELD_LABELS = labels.KRENOVA_FIELD
+PARTICIPANT_LABELS = labels.PARTICIPANT_CATEGORY
 
 
 URUSAN_OPTIONS: tuple[tuple[str, str], ...] = tuple(
@@ -426,7 +391,7 @@ def _krenova(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def hints(innovation: Innovation) -> dict[str, str]:
-    checks = innovation.field_checks()
+    checks = field_checks(innovation.profile, innovation.call_kind, innovation.rubric_year)
     out: dict[str, str] = {}
     for key, ok in checks.items():
         if ok:

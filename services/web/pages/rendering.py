@@ -25,6 +25,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from markupsafe import Markup
 
+from services.domain import labels
 from services.domain.actor import Role
 from services.domain.call import JAKARTA, format_date, format_jakarta
 from services.domain.lifecycle import COMMAND_LABELS, STATUS_LABELS
@@ -32,13 +33,12 @@ from services.domain.principal import Principal
 from services.domain.rubric import DOCUMENT_KIND_LABELS
 from services.domain.values import STAGE_LABELS
 from services.http.context import principal_of
-from services.identity.policy import ROLE_NAMES
 
 WEB = Path(__file__).resolve().parent.parent
 TEMPLATES = WEB / "templates"
 STATIC = WEB / "static"
 
-ROLE_LABELS: dict[str, str] = ROLE_NAMES  # one wording for roles: the policy's refusals'
+ROLE_LABELS: dict[str, str] = labels.ROLE_TITLE
 
 # Badge colour group per status (CSS class suffix): the label itself always carries the meaning.
 STATUS_TONES: dict[str, str] = {

@@ -18,7 +18,7 @@ from litestar.params import Body, FromPath, FromQuery
 from services.domain.actor import Role
 from services.domain.errors import DomainError, InvalidValue, NotAllowed
 from services.domain.innovation import FIELD_LABELS, Innovation
-from services.domain.lifecycle import Command, Status
+from services.domain.lifecycle import IN_REVIEW, Command
 from services.domain.ministry import VERDICT_LABELS, MinistryVerdict
 from services.domain.rubric import DOCUMENT_KIND_LABELS
 from services.domain.values import CriterionScore, IndicatorVerdict, RevisionItem, Stage
@@ -48,7 +48,7 @@ from services.web.pages.rendering import redirect, render
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 STAFF = (Role.REVIEWER, Role.ADMIN)
-QUEUE_STATUSES = (Status.SUBMITTED, Status.UNDER_REVIEW, Status.RESUBMITTED, Status.SCORED)
+QUEUE_STATUSES = IN_REVIEW
 # Page sort key → (label, read-model sort, descending).
 SORTS: dict[str, tuple[str, str, bool]] = {
     "umur": ("Paling lama menunggu", "age", False),
