@@ -100,24 +100,24 @@ def test_operator_to_approval_and_audit(
         "tidak boleh sebelum waktu uji coba"
     )
     operator.check("04-inline-validation")
-    profile.get_by_role("button", name="Simpan bagian ini").click()
+    profile.get_by_role("button", name="Simpan isian").click()
     expect(page.locator("#f-implementation-date")).to_have_attribute("aria-invalid", "true")
     profile = _section(page, "Profil inovasi")
     profile.get_by_label("Waktu penerapan").fill("2024-09-01")
-    profile.get_by_role("button", name="Simpan bagian ini").click()
+    profile.get_by_role("button", name="Simpan isian").click()
     expect(page.locator(".notice")).to_contain_text("tersimpan")
 
     design = _section(page, "Rancang bangun")
     for label in DESIGN_FIELDS:
         design.get_by_label(label).fill(words(55))
-    design.get_by_role("button", name="Simpan bagian ini").click()
+    design.get_by_role("button", name="Simpan isian").click()
     expect(page.locator("#design-count")).to_contain_text("330 kata")
 
     results = _section(page, "Tujuan, manfaat dan hasil")
     results.get_by_label("Tujuan inovasi").fill("Dokumen kependudukan selesai di desa.")
     results.get_by_label("Manfaat inovasi").fill("Warga tidak perlu ke kota kabupaten.")
     results.get_by_label("Hasil inovasi").fill("1.200 dokumen terbit di 20 desa.")
-    results.get_by_role("button", name="Simpan bagian ini").click()
+    results.get_by_role("button", name="Simpan isian").click()
     expect(page.locator(".notice")).to_contain_text("tersimpan")
     operator.check("05-form-filled")
 
@@ -188,7 +188,7 @@ def test_operator_to_approval_and_audit(
     results.get_by_label("Hasil inovasi").fill(
         "1.200 dokumen terbit di 20 desa (rata-rata 60 warga)."
     )
-    results.get_by_role("button", name="Simpan bagian ini").click()
+    results.get_by_role("button", name="Simpan isian").click()
     expect(page.locator(".notice")).to_contain_text("tersimpan")
     page.get_by_role("link", name="Ajukan ulang").first.click()
     page.get_by_label("Tanggapan atas permintaan perbaikan").fill(
@@ -409,7 +409,7 @@ def test_stale_form_shows_what_changed(open_session: Any, web_world: WebWorld) -
     )
     section = _section(operator.page, "Tujuan, manfaat dan hasil")
     section.get_by_label("Manfaat inovasi").fill("Manfaat versi saya")
-    section.get_by_role("button", name="Simpan bagian ini").click()
+    section.get_by_role("button", name="Simpan isian").click()
     expect(operator.page.get_by_role("heading", level=1)).to_have_text(
         "Data telah diubah oleh pengguna lain"
     )

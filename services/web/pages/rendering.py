@@ -164,15 +164,26 @@ def tanggal(value: Any) -> str:
     return format_date(value)
 
 
+def rupiah_digits(value: Any) -> str:
+    """1250000 → "1.250.000" (Indonesian grouping, a fraction after a comma); the form's money
+    parser reads this back."""
+    amount = Decimal(str(value))
+    whole = int(amount)
+    text = f"{whole:,}".replace(",", ".")
+    fraction = abs(amount - whole)
+    if fraction:
+        text += "," + format(fraction.normalize(), "f").split(".")[1]
+    return text
+
+
 def rupiah(value: Any) -> str:
+    """An amount as people read it: "Rp 1.250.000"."""
     if value is None or value == "":
         return "—"
     try:
-        amount = Decimal(str(value))
+        return f"Rp {rupiah_digits(value)}"
     except InvalidOperation:
         return str(value)
-    whole = f"{int(amount):,}".replace(",", ".")
-    return f"Rp{whole}"
 
 
 def angka(value: Any, digits: int = 0) -> str:
