@@ -421,7 +421,9 @@ class Commands:
         self, ctx: Context, id: UUID, note: str = "", expected_version: int | None = None
     ) -> Outcome:
         innovation = self._load_for_write(id, expected_version)
-        innovation.approve(ctx, self.rubric_for(innovation), note)
+        call = self.call(innovation.call_id) if innovation.call_id else None
+        threshold = call.threshold if call is not None else 0
+        innovation.approve(ctx, self.rubric_for(innovation), note, threshold=threshold)
         return self._save(innovation)
 
     def reject(

@@ -291,8 +291,9 @@ def test_countdown_closes_and_late_submit_is_refused(
     expect(participant.page.locator("main [data-error-detail]")).to_contain_text(
         "Batas waktu pengajuan telah lewat"
     )
-    # Rendered after the deadline, the page no longer offers the button.
-    expect(participant.page.get_by_role("button", name="Ya, ajukan sekarang")).to_have_count(0)
+    # Rendered after the deadline, the button is disabled and says why.
+    expect(participant.page.get_by_role("button", name="Ya, ajukan sekarang")).to_be_disabled()
+    expect(participant.page.locator("#submit-blocked")).to_contain_text("batas waktu")
     participant.check("22-late-submit-refused")
     assert web_world.runtime.commands.innovation(entry).status == Status.DRAFT
 

@@ -28,6 +28,7 @@ from markupsafe import Markup
 from services.domain.actor import Role
 from services.domain.call import JAKARTA, format_date, format_jakarta
 from services.domain.lifecycle import COMMAND_LABELS, STATUS_LABELS
+from services.domain.progress import Progress, progress
 from services.domain.rubric import DOCUMENT_KIND_LABELS
 from services.domain.values import STAGE_LABELS
 from services.identity.principal import Principal
@@ -194,6 +195,15 @@ def angka(value: Any, digits: int = 0) -> str:
     return text.replace(",", "_").replace(".", ",").replace("_", ".")
 
 
+def role_label(value: Any) -> str:
+    return ROLE_LABELS.get(str(value), str(value))
+
+
+def progress_of(innovation: Any) -> Progress:
+    """The stepper of an innovation page (kind of call and status from the record)."""
+    return progress(innovation.status, str(innovation.call_kind))
+
+
 def status_label(value: Any) -> str:
     return STATUS_LABELS.get(str(value), str(value))
 
@@ -267,6 +277,7 @@ def environment() -> Environment:
         angka=angka,
         status_label=status_label,
         stage_label=stage_label,
+        role_label=role_label,
         kind_label=kind_label,
         urusan_text=urusan_text,
         filesize=filesize,
@@ -281,6 +292,7 @@ def environment() -> Environment:
         ROLE_LABELS=ROLE_LABELS,
         static_url=static_url,
         query=query,
+        progress_of=progress_of,
     )
     return env
 
