@@ -42,6 +42,7 @@ CHROMIUM_ARGS = [
 PHONE = {"width": 390, "height": 844}
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
 AXE_URL = "/static/vendor/axe-core/axe.min.js"
+_ARTIFACTS_CLEARED = False
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -132,8 +133,10 @@ def browser() -> Iterator[Any]:
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (.ci/run does)")
-    if ARTIFACTS.exists():  # this run's screenshots only
-        shutil.rmtree(ARTIFACTS)
+    global _ARTIFACTS_CLEARED
+    if ARTIFACTS.exists() and not _ARTIFACTS_CLEARED:  # this run's screenshots only (every
+        shutil.rmtree(ARTIFACTS)  # browser module adds to them)
+    _ARTIFACTS_CLEARED = True
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
@@ -193,8 +196,9 @@ class Session:
         self.page.screenshot(path=str(path), full_page=True)
         return path
 
-    def axe(self) -> list[dict[str, Any]]:
-        """Run the vendored axe-core in this page; return violations with critical impact."""
+    def axe(self, every: bool = False) -> list[dict[str, Any]]:
+        """Run the vendored axe-core in this page; return violations with critical impact
+        (``every``: all violations, whatever their impact)."""
         if not self.page.evaluate("() => typeof window.axe !== 'undefined'"):
             self.page.add_script_tag(url=self.base_url + AXE_URL)
         violations: list[dict[str, Any]] = self.page.evaluate(
@@ -209,7 +213,7 @@ class Session:
         if os.environ.get("SIRISMA_AXE_REPORT"):
             for v in violations:
                 print(f"axe {self.page.url} {v['impact']} {v['id']}: {v['help']} {v['nodes']}")
-        return [v for v in violations if v["impact"] == "critical"]
+        return violations if every else [v for v in violations if v["impact"] == "critical"]
 
     def check(self, step: str) -> None:
         """Screenshot the page and assert no critical accessibility violation, no JS error."""
