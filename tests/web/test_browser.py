@@ -210,7 +210,9 @@ def test_operator_to_approval_and_audit(
 
     # --- admin approves (the lifecycle table gives approval to the admin) ----------------------
     admin.goto(f"/verifikasi/{innovation_id}")
-    admin.page.get_by_label("Catatan persetujuan").fill("Layak ditetapkan.")
+    # Below the call's threshold (60): the page warns and the approval needs a reason.
+    expect(admin.page.locator("#approve-warning")).to_contain_text("di bawah ambang")
+    admin.page.get_by_label(re.compile("Alasan persetujuan")).fill("Layak ditetapkan.")
     admin.page.get_by_role("button", name="Setujui").click()
     expect(admin.page.locator(".badge").first).to_have_text("Disetujui")
     admin.check("15-approved")
