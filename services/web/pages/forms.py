@@ -34,7 +34,7 @@ from services.domain.values import (
     Stage,
     Theme,
 )
-from services.web import limits
+from services.http import limits
 from services.web.pages.rendering import rupiah_digits
 
 INITIATOR_LABELS = {
