@@ -189,6 +189,10 @@ def test_operator_form_keeps_every_keystroke(
     assert "beforeunload" in dialogs
     assert c.innovation(iid).profile.initiator_name == ""  # the refused save stored nothing
 
+    # The overview shows the amount as people read it.
+    operator.goto(f"/inovasi/{iid}")
+    expect(page.locator("main")).to_contain_text("Rp 1.250.000")
+
     # The submit page: the button is disabled and says why.
     operator.goto(f"/inovasi/{iid}/ajukan")
     button = page.get_by_role("button", name="Ya, ajukan sekarang")
