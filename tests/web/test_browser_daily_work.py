@@ -35,9 +35,9 @@ pytestmark = pytest.mark.slow
 def web_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebWorld]:
     """The embedded default (SQLite), as ``sirisma serve`` runs."""
     from services.config import load_settings
-    from services.runtime import Runtime
+    from services.startup import start_runtime
 
-    runtime = Runtime(load_settings(env={}, data_dir=str(tmp_path_factory.mktemp("daily"))))
+    runtime = start_runtime(load_settings(env={}, data_dir=str(tmp_path_factory.mktemp("daily"))))
     try:
         yield WebWorld(runtime)
     finally:
