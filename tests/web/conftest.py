@@ -42,7 +42,6 @@ CHROMIUM_ARGS = [
 PHONE = {"width": 390, "height": 844}
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "web"
 AXE_URL = "/static/vendor/axe-core/axe.min.js"
-_ARTIFACTS_CLEARED = False
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -123,8 +122,16 @@ def live_server(web_app: Any) -> Iterator[str]:
         thread.join(timeout=15)
 
 
+@pytest.fixture(scope="session")
+def fresh_artifacts() -> Path:
+    """This run's screenshots only: cleared once per session, not by each browser module."""
+    if ARTIFACTS.exists():
+        shutil.rmtree(ARTIFACTS)
+    return ARTIFACTS
+
+
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def browser(fresh_artifacts: Path) -> Iterator[Any]:
     """Module-scoped: Playwright's sync API runs an event loop in this thread until it stops, and
     tests collected after the browser module call asyncio/anyio.run themselves."""
     from playwright.sync_api import expect, sync_playwright
@@ -133,10 +140,6 @@ def browser() -> Iterator[Any]:
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (.ci/run does)")
-    global _ARTIFACTS_CLEARED
-    if ARTIFACTS.exists() and not _ARTIFACTS_CLEARED:  # this run's screenshots only (every
-        shutil.rmtree(ARTIFACTS)  # browser module adds to them)
-    _ARTIFACTS_CLEARED = True
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS

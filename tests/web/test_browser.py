@@ -439,6 +439,6 @@ def test_search_and_queue_filters_update_in_place(
     admin.page.get_by_label("Petugas").select_option("belum")
     expect(admin.page).to_have_url(re.compile(r"petugas=belum"))
     expect(admin.page.locator("#queue")).not_to_contain_text("Dalam Verifikasi Uji")
-    admin.page.get_by_label("Petugas").select_option("")
+    admin.page.get_by_label("Petugas").select_option("semua")
     expect(admin.page.locator("#queue")).to_contain_text("Dalam Verifikasi Uji")
     admin.check("41-queue-filter")

@@ -238,6 +238,9 @@ def test_reviewer_page_fits_and_stays_where_the_reviewer_was(
     expect(page.locator("#queue")).to_contain_text(title)
     expect(page.locator("#queue")).not_to_contain_text(f"Belum Ditugaskan {size}")
     _clean(reviewer, f"daily-{size}-10-reviewer-queue")
+    page.get_by_label("Petugas").select_option("semua")  # the rest is one choice away
+    expect(page.locator("#queue")).to_contain_text(f"Belum Ditugaskan {size}")
+    expect(page).to_have_url(re.compile("petugas=semua"))
     assert unassigned
 
     reviewer.goto(f"/verifikasi/{iid}")
