@@ -189,11 +189,12 @@ class InnovationItem(msgspec.Struct):
 
 def _scope(principal: Principal) -> tuple[str, list[Any]]:
     """The SQL form of who may list what (``policy.can_view``, narrowed for lists): staff all,
-    operators their organisation's, participants their own, anonymous callers published ones."""
+    operators and heads their organisation's, participants their own, anonymous callers
+    published ones."""
     role = principal.role
     if role in policy.STAFF:
         return "1 = 1", []
-    if role == Role.OPERATOR:
+    if role in (Role.OPERATOR, Role.KEPALA_OPD):
         if principal.organisation_id is None:
             return "1 = 0", []
         return "i.organisation_id = ?", [str(principal.organisation_id)]

@@ -25,6 +25,7 @@ from services.identity import routes as identity_routes
 from services.identity.auth import TokenAuthenticationMiddleware
 from services.identity.denials import log_denied
 from services.iga import routes as iga_routes
+from services.mentoring import routes as mentoring_routes
 from services.notification import routes as notification_routes
 from services.ops import health, http, instrument, logs
 from services.reads import routes as projection_routes
@@ -45,6 +46,7 @@ CONTEXTS = (
     projection_routes,
     iga_routes,
     spd_routes,
+    mentoring_routes,
     metrics,
     pages,
 )

@@ -24,6 +24,7 @@ path template is spelled exactly as in the OpenAPI document (``{id}``, ``{doc_id
 ``operator_other_org`` operator of org B
 ``auditor``            Inspektorat auditor
 ``participant``        a Krenova participant (owner of the ``krenova`` subject only)
+``kepala_opd``         the head of org A (kepala OPD): reads org A's work, endorses its drafts
 ``anonymous``          no credentials
 =====================  ==========================================================================
 
@@ -94,6 +95,7 @@ KINDS = (
     "operator_other_org",
     "auditor",
     "participant",
+    "kepala_opd",
     "anonymous",
 )
 
@@ -263,6 +265,77 @@ MATRIX.update(
         ("POST", "/api/innovations/{id}/submit"): Rule(SUBMITTER_CMD, subject="draft"),
         ("POST", "/api/innovations/{id}/withdraw"): Rule(
             SUBMITTER_CMD, subject="draft", body={"reason": "digabung"}
+        ),
+        ("POST", "/api/innovations/{id}/endorse"): Rule(
+            expect(
+                FORBID,
+                operator=ALLOW,
+                kepala_opd=ALLOW,
+                operator_other_org=HIDDEN,
+                participant=HIDDEN,
+                anonymous=UNAUTH,
+            ),
+            subject="draft",
+            body={"note": "layak diajukan"},
+            note="the operator without a letter is a 422 (allowed)",
+        ),
+        # Pendampingan (services/mentoring): the owning organisation, staff and the mentors see
+        # it; the rules table says who may give each command (403 before the record decides).
+        ("GET", "/api/innovations/{id}/mentoring"): Rule(
+            expect(
+                ALLOW,
+                reviewer_same_org=CONFLICT,
+                operator_other_org=HIDDEN,
+                participant=HIDDEN,
+                anonymous=UNAUTH,
+            ),
+            subject="draft",
+        ),
+        ("POST", "/api/innovations/{id}/mentoring/mentors"): Rule(
+            expect(
+                FORBID,
+                admin=ALLOW,
+                reviewer_same_org=CONFLICT,
+                operator_other_org=HIDDEN,
+                participant=HIDDEN,
+                anonymous=UNAUTH,
+            ),
+            subject="draft",
+            body=lambda ctx: {"mentor_id": ctx.ids["reviewer"]},
+        ),
+        ("POST", "/api/innovations/{id}/mentoring/sessions"): Rule(
+            expect(
+                FORBID,
+                admin=ALLOW,
+                reviewer_same_org=CONFLICT,
+                operator_other_org=HIDDEN,
+                participant=HIDDEN,
+                anonymous=UNAUTH,
+            ),
+            subject="draft",
+            body={
+                "held_on": "2025-01-15",
+                "mode": "klinik",
+                "attendees": ["Operator"],
+                "topics": ["Rancang bangun"],
+            },
+            note="the reviewer is not this innovation's mentor: 403",
+        ),
+        ("POST", "/api/innovations/{id}/mentoring/follow-ups/{follow_up_id}/done"): Rule(
+            expect(
+                FORBID,
+                admin=ALLOW,
+                operator=ALLOW,
+                kepala_opd=ALLOW,
+                reviewer_same_org=CONFLICT,
+                operator_other_org=HIDDEN,
+                participant=HIDDEN,
+                anonymous=UNAUTH,
+            ),
+            subject="draft",
+            params={"follow_up_id": "6f1c1f5e-0000-4000-8000-000000000001"},
+            body={"note": "selesai"},
+            note="an unknown follow-up is a 422 (allowed)",
         ),
         ("POST", "/api/innovations/{id}/resubmit"): Rule(
             SUBMITTER_CMD, subject="revision_requested", body={"note": "sudah diperbaiki"}
@@ -592,7 +665,8 @@ _SPD_ROW = {"year": SPD_YEAR, "no": _spd_row_of_org_a}
 MATRIX.update(
     {
         ("GET", "/api/spd/{year}"): Rule(
-            expect(ALLOW, participant=FORBID, anonymous=UNAUTH), params={"year": SPD_YEAR}
+            expect(ALLOW, participant=FORBID, kepala_opd=FORBID, anonymous=UNAUTH),
+            params={"year": SPD_YEAR},
         ),
         ("PUT", "/api/spd/{year}/indicators/{no}"): Rule(
             SPD_OWNER_CMD,
@@ -607,7 +681,7 @@ MATRIX.update(
             data={"kind": "perkada"},
         ),
         ("GET", "/api/spd/{year}/indicators/{no}/evidence/{doc_id}"): Rule(
-            expect(ALLOW, participant=FORBID, anonymous=UNAUTH),
+            expect(ALLOW, participant=FORBID, kepala_opd=FORBID, anonymous=UNAUTH),
             params={"year": SPD_YEAR, "no": "15", "doc_id": _spd_evidence},
         ),
         ("POST", "/api/spd/{year}/indicators/{no}/submit"): Rule(

@@ -23,7 +23,7 @@ import msgspec
 
 from services.domain import events as ev
 from services.domain.actor import Role
-from services.domain.call import JAKARTA, format_jakarta
+from services.domain.call import JAKARTA, format_date, format_jakarta
 from services.domain.lifecycle import STATUS_LABELS, Status
 from services.domain.rubric import DOCUMENT_KIND_LABELS, Rubric, UnknownRubricYear, load_rubric
 from services.domain.values import AWARD_LABELS, STAGE_LABELS, Profile
@@ -45,6 +45,7 @@ ROLE_LABELS: dict[str, str] = {
     Role.ADMIN: "Admin",
     Role.AUDITOR: "Auditor",
     Role.PARTICIPANT: "Peserta Krenova",
+    Role.KEPALA_OPD: "Kepala OPD",
     Role.SYSTEM: "Sistem",
 }
 
@@ -507,6 +508,46 @@ def _submitted(e: ev.Submitted, b: _Before) -> Described:
     )
 
 
+def _endorsed(e: ev.Endorsed, b: _Before) -> Described:
+    how = (
+        f"mencatat surat pengesahan {e.endorser_name} ({_doc_label(b, e.letter_doc_id)}) untuk"
+        if e.by_letter and e.letter_doc_id is not None
+        else "mengesahkan"
+    )
+    note = f" (catatan: {e.note})" if e.note else ""
+    return (
+        f"{how} {_title(b, e)}{note}",
+        [_change("endorsement", None, e.endorser_name, "Disahkan oleh")],
+    )
+
+
+def _mentor_assigned(e: ev.MentorAssigned, b: _Before) -> Described:
+    return (
+        f"menugaskan {e.mentor_name} sebagai pendamping inovasi {_short(e.innovation_id)}",
+        [_change(f"mentors.{e.mentor_id}", None, e.mentor_name, "Pendamping")],
+    )
+
+
+def _mentoring_session(e: ev.MentoringSessionRecorded, b: _Before) -> Described:
+    from services.domain.mentoring import MODE_LABELS
+
+    follow = f", {len(e.follow_ups)} tindak lanjut" if e.follow_ups else ""
+    return (
+        f"mencatat sesi pendampingan ({MODE_LABELS.get(e.mode, e.mode)}, "
+        f"{format_date(e.held_on)}) untuk inovasi {_short(e.innovation_id)}: "
+        f"{'; '.join(e.topics)}{follow}",
+        [_change(f"sessions.{e.session_id}", None, format_date(e.held_on), "Sesi pendampingan")],
+    )
+
+
+def _follow_up_completed(e: ev.FollowUpCompleted, b: _Before) -> Described:
+    note = f" (catatan: {e.note})" if e.note else ""
+    return (
+        f"menyatakan selesai tindak lanjut pendampingan inovasi {_short(e.innovation_id)}{note}",
+        [_change(f"follow_ups.{e.follow_up_id}.done", False, True, "Tindak lanjut selesai")],
+    )
+
+
 def _withdrawn(e: ev.Withdrawn, b: _Before) -> Described:
     reason = f" (alasan: {e.reason})" if e.reason else ""
     return f"menarik {_title(b, e)}{reason}", []
@@ -724,6 +765,7 @@ def _call_opened(e: ev.CallOpened, b: _Before) -> Described:
         _change("eligible_kinds", None, list(e.eligible_kinds), "Pengusul yang berhak"),
         _change("required_documents", None, list(e.required_documents), "Dokumen wajib"),
         _change("threshold", None, e.threshold, "Ambang kematangan"),
+        _change("requires_endorsement", None, e.requires_endorsement, "Wajib pengesahan kepala"),
     ]
     return (
         f"membuka panggilan {kind} '{e.title}' (tahun {e.budget_year}, batas waktu "
@@ -831,6 +873,10 @@ _HANDLERS: dict[type[ev.Event], Any] = {
     ev.IndicatorClaimed: _indicator_claimed,
     ev.Submitted: _submitted,
     ev.Withdrawn: _withdrawn,
+    ev.Endorsed: _endorsed,
+    ev.MentorAssigned: _mentor_assigned,
+    ev.MentoringSessionRecorded: _mentoring_session,
+    ev.FollowUpCompleted: _follow_up_completed,
     ev.ReviewerAssigned: _reviewer_assigned,
     ev.DocumentVerified: _document_checked,
     ev.DocumentRejected: _document_checked,

@@ -22,6 +22,7 @@ from services.domain.aggregate import Aggregate, Context, applies
 from services.domain.call import Call
 from services.domain.errors import (
     ConflictOfInterest,
+    EndorsementRequired,
     IncompleteSubmission,
     InvalidValue,
     NotAllowed,
@@ -36,6 +37,7 @@ from services.domain.events import (
     DocumentRejected,
     DocumentRemoved,
     DocumentVerified,
+    Endorsed,
     Established,
     Event,
     IndicatorClaimed,
@@ -68,6 +70,7 @@ from services.domain.values import (
     CallKind,
     CriterionScore,
     Document,
+    DocumentKind,
     IndicatorVerdict,
     Profile,
     ProfilePatch,
@@ -108,6 +111,7 @@ EVENT_COMMANDS: dict[type[Event], Command] = {
     Awarded: Command.AWARD,
     MinistryVerdictRecorded: Command.RECORD_MINISTRY_VERDICT,
     CarriedForward: Command.CARRY_FORWARD,
+    Endorsed: Command.ENDORSE,
 }
 
 FIELD_LABELS: dict[str, str] = {
@@ -163,6 +167,17 @@ class RevisionRound(msgspec.Struct, kw_only=True):
     requested_at: str
     resubmitted_at: str | None = None
     response: str = ""
+
+
+class Endorsement(msgspec.Struct, frozen=True, kw_only=True):
+    """Who endorsed the draft and how: the head in person, or the head's letter via the operator."""
+
+    endorser_name: str
+    by_letter: bool
+    letter_doc_id: UUID | None
+    note: str
+    endorsed_at: str
+    endorsed_by: UUID | None
 
 
 class VerdictEntry(msgspec.Struct, frozen=True, kw_only=True):
@@ -228,6 +243,8 @@ class Innovation(Aggregate):
         self.carried_from: UUID | None = None
         self.entry_no = 1
         self.carried_to: dict[int, UUID] = {}
+        # The head's endorsement (pengesahan), required before submission by calls that say so.
+        self.endorsement: Endorsement | None = None
 
     @property
     def ministry_verdict(self) -> MinistryVerdict | None:
@@ -342,12 +359,72 @@ class Innovation(Aggregate):
             note=note,
         )
 
-    def submit(self, ctx: Context, call: Call, rubric: Rubric) -> None:
+    def endorse(
+        self,
+        ctx: Context,
+        *,
+        endorser_name: str,
+        letter_doc_id: UUID | None = None,
+        note: str = "",
+    ) -> None:
+        """Pengesahan: the head of the organisation endorses the draft with their own account,
+        or the operator records the head's signed letter (an attached ``endorsement`` document)."""
+        self._allow(ctx, Command.ENDORSE)
+        if self.organisation_id is None:
+            raise InvalidValue(
+                "organisation_id", "Usulan peserta Krenova tidak memerlukan pengesahan kepala OPD."
+            )
+        role = ctx.actor.role
+        if role == Role.KEPALA_OPD and ctx.actor.organisation_id != self.organisation_id:
+            raise NotAllowed(
+                "Kepala perangkat daerah hanya dapat mengesahkan inovasi organisasinya sendiri."
+            )
+        if role == Role.OPERATOR and letter_doc_id is None:
+            raise InvalidValue(
+                "letter_doc_id",
+                "Operator mencatat pengesahan dengan surat pengesahan yang ditandatangani kepala "
+                "perangkat daerah: unggah suratnya lalu pilih dokumen tersebut.",
+            )
+        if letter_doc_id is not None:
+            letter = self._live_document(letter_doc_id)
+            if letter.document.kind != DocumentKind.ENDORSEMENT:
+                raise InvalidValue(
+                    "letter_doc_id",
+                    "Dokumen yang dipilih bukan surat pengesahan kepala perangkat daerah.",
+                )
+        if not endorser_name.strip():
+            raise InvalidValue("endorser_name", "Nama kepala perangkat daerah wajib diisi.")
+        if self.endorsement is not None:
+            raise InvalidValue(
+                "endorsement",
+                f"Inovasi ini sudah disahkan oleh {self.endorsement.endorser_name}.",
+            )
+        self._record(
+            ctx,
+            Endorsed,
+            endorser_name=endorser_name.strip(),
+            by_letter=role == Role.OPERATOR,
+            letter_doc_id=letter_doc_id,
+            note=note.strip(),
+        )
+
+    def needs_endorsement(self, call: Call) -> bool:
+        """The call asks for the head's endorsement and this OPD draft does not have it yet."""
+        return (
+            call.requires_endorsement
+            and self.organisation_id is not None
+            and self.endorsement is None
+        )
+
+    def submit(self, ctx: Context, call: Call, rubric: Rubric, head: str = "") -> None:
+        """``head`` names who must endorse ("Kepala Dinas …") in the refusal."""
         self._allow(ctx, Command.SUBMIT)
         call.ensure_open(ctx.timestamp())
         state = self.completeness(rubric, call)
         if state.missing:
             raise IncompleteSubmission(state.missing)
+        if self.needs_endorsement(call):
+            raise EndorsementRequired(head or "Kepala perangkat daerah pengusul")
         self._record(
             ctx,
             Submitted,
@@ -899,10 +976,28 @@ class Innovation(Aggregate):
         self.documents[e.document.doc_id] = DocumentState(document=e.document)
         if e.document.replaces is not None:
             self.documents[e.document.replaces].removed = True
+            self._letter_gone(e.document.replaces)
 
     @applies(DocumentRemoved)
     def _document_removed(self, e: DocumentRemoved) -> None:
         self.documents[e.doc_id].removed = True
+        self._letter_gone(e.doc_id)
+
+    def _letter_gone(self, doc_id: UUID) -> None:
+        """Removing or replacing the endorsement letter takes the endorsement with it."""
+        if self.endorsement is not None and self.endorsement.letter_doc_id == doc_id:
+            self.endorsement = None
+
+    @applies(Endorsed)
+    def _endorsed(self, e: Endorsed) -> None:
+        self.endorsement = Endorsement(
+            endorser_name=e.endorser_name,
+            by_letter=e.by_letter,
+            letter_doc_id=e.letter_doc_id,
+            note=e.note,
+            endorsed_at=e.timestamp.isoformat(),
+            endorsed_by=e.actor.account_id,
+        )
 
     @applies(IndicatorClaimed)
     def _indicator_claimed(self, e: IndicatorClaimed) -> None:
@@ -1087,6 +1182,7 @@ class Innovation(Aggregate):
             carried_from=self.carried_from,
             entry_no=self.entry_no,
             carried_to={str(year): id for year, id in sorted(self.carried_to.items())},
+            endorsement=self.endorsement,
         )
 
     def krenova_judging(self) -> KrenovaJudging:
@@ -1150,6 +1246,7 @@ class InnovationState(msgspec.Struct, kw_only=True):
     carried_from: UUID | None = None
     entry_no: int = 1
     carried_to: dict[str, UUID] = {}
+    endorsement: Endorsement | None = None
 
 
 class KrenovaJudging(msgspec.Struct, kw_only=True):

@@ -80,6 +80,7 @@ class Command(StrEnum):
     AWARD = "award"
     RECORD_MINISTRY_VERDICT = "record_ministry_verdict"
     CARRY_FORWARD = "carry_forward"
+    ENDORSE = "endorse"
 
 
 COMMAND_LABELS: dict[str, str] = {
@@ -109,6 +110,7 @@ COMMAND_LABELS: dict[str, str] = {
     Command.AWARD: "tetapkan pemenang",
     Command.RECORD_MINISTRY_VERDICT: "catat keputusan Kemendagri",
     Command.CARRY_FORWARD: "bawa ke tahun berikutnya",
+    Command.ENDORSE: "sahkan",
 }
 
 
@@ -133,6 +135,9 @@ def _rows() -> Iterable[Transition]:
     for command in EDITS:
         yield Transition(S.DRAFT, command, SUBMITTERS)
         yield Transition(S.REVISION_REQUESTED, command, SUBMITTERS)
+    # The head of the organisation endorses a draft before it is submitted; the operator records
+    # the head's signed letter instead when the head has no account (the aggregate checks which).
+    yield Transition(S.DRAFT, C.ENDORSE, frozenset({R.KEPALA_OPD, R.OPERATOR}))
     yield Transition(S.DRAFT, C.SUBMIT, SUBMITTERS, S.SUBMITTED)
     yield Transition(S.REVISION_REQUESTED, C.RESUBMIT, SUBMITTERS, S.RESUBMITTED)
     for source in (S.DRAFT, S.REVISION_REQUESTED, *IN_REVIEW):

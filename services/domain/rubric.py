@@ -48,6 +48,7 @@ DOCUMENT_KIND_LABELS: dict[str, str] = {
     "photo": "Foto/tangkapan layar",
     "video": "Video",
     "other": "Lainnya",
+    "endorsement": "Surat pengesahan kepala perangkat daerah",
 }
 DOCUMENT_KINDS: frozenset[str] = frozenset(DOCUMENT_KIND_LABELS)
 

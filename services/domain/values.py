@@ -66,6 +66,7 @@ class DocumentKind(StrEnum):
     PHOTO = "photo"
     VIDEO = "video"
     OTHER = "other"
+    ENDORSEMENT = "endorsement"  # the head's signed endorsement letter (surat pengesahan)
 
 
 class CallKind(StrEnum):

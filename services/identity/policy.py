@@ -15,7 +15,7 @@ any surface (API, pages, review view); they answer 403 with the reason, or the p
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -26,6 +26,9 @@ from litestar.types import Guard
 from services.domain.actor import Role
 from services.domain.errors import AuthenticationRequired, ConflictOfInterest, NotAllowed
 from services.domain.lifecycle import TRANSITIONS, Command
+from services.domain.mentoring import RULES as MENTORING_RULES
+from services.domain.mentoring import MentoringCommand
+from services.domain.organisation import ORGANISATION_ROLES
 from services.domain.principal import ANONYMOUS, Principal
 from services.domain.values import Document
 from services.eventstore.store import NotFound
@@ -49,7 +52,7 @@ def can_view(principal: Principal, innovation: InnovationLike) -> bool:
     role = principal.role
     if role in STAFF:
         return True
-    if role == Role.OPERATOR and innovation.organisation_id == principal.organisation_id:
+    if role in ORGANISATION_ROLES and innovation.organisation_id == principal.organisation_id:
         return True
     if role == Role.PARTICIPANT and innovation.submitter_id == principal.account_id:
         return True
@@ -82,7 +85,7 @@ def sees_record(principal: Principal, innovation: InnovationLike) -> bool:
     role = principal.role
     if role in STAFF:
         return not conflicted(principal, innovation)
-    if role == Role.OPERATOR:
+    if role in ORGANISATION_ROLES:
         return innovation.organisation_id == principal.organisation_id
     if role == Role.PARTICIPANT:
         return innovation.submitter_id == principal.account_id
@@ -110,6 +113,33 @@ def ensure_record(principal: Principal, innovation: InnovationLike) -> None:
         raise _conflict()
     if not sees_record(principal, innovation):
         raise Hidden("Inovasi", innovation.id)
+
+
+def ensure_mentoring(
+    principal: Principal, innovation: InnovationLike, mentor_ids: Collection[UUID]
+) -> None:
+    """An innovation's mentoring record: whoever sees its internal record, and its mentors.
+    Everyone else: 404 (a conflicted reviewer: 403 with the reason)."""
+    if principal.account_id is not None and principal.account_id in mentor_ids:
+        return
+    if principal.role is None:
+        raise AuthenticationRequired()
+    if conflicted(principal, innovation):
+        raise _conflict()
+    if not sees_record(principal, innovation):
+        raise Hidden("Inovasi", innovation.id)
+
+
+def ensure_mentoring_command(principal: Principal, command: MentoringCommand) -> None:
+    """The mentoring rules table's role check (403), before the record decides the rest."""
+    if principal.role is None:
+        raise AuthenticationRequired()
+    if principal.role not in MENTORING_RULES[command]:
+        raise NotAllowed(
+            f"Peran '{principal.role}' tidak berwenang melakukan '{command}' pada pendampingan.",
+            command=str(command),
+            role=str(principal.role),
+        )
 
 
 def document_public(document: Document) -> bool:
@@ -145,6 +175,10 @@ def ensure_command(principal: Principal, command: Command, innovation: Innovatio
         )
     if role == Role.OPERATOR and innovation.organisation_id != principal.organisation_id:
         raise NotAllowed("Operator hanya dapat mengubah inovasi organisasinya sendiri.")
+    if role == Role.KEPALA_OPD and innovation.organisation_id != principal.organisation_id:
+        raise NotAllowed(
+            "Kepala perangkat daerah hanya dapat mengesahkan inovasi organisasinya sendiri."
+        )
     if role == Role.PARTICIPANT and innovation.submitter_id != principal.account_id:
         raise NotAllowed("Peserta hanya dapat mengubah usulannya sendiri.")
     if conflicted(principal, innovation):
@@ -169,6 +203,8 @@ ROLE_NAMES: dict[str, str] = {
     Role.ADMIN: "Admin Bappeda Litbang",
     Role.AUDITOR: "Auditor",
     Role.PARTICIPANT: "Peserta Krenova",
+    Role.KEPALA_OPD: "Kepala Perangkat Daerah",
+    Role.MENTOR: "Pendamping Inovasi",
     Role.SYSTEM: "Sistem",
 }
 

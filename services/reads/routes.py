@@ -246,7 +246,7 @@ def status_board(
     principal = principal_of(request)
     runtime = runtime_of(request)
     submitter: UUID | None = None
-    if principal.role == Role.OPERATOR:
+    if principal.role in (Role.OPERATOR, Role.KEPALA_OPD):
         if organisation is not None and organisation != principal.organisation_id:
             raise problem(
                 403, "Operator hanya dapat melihat papan status organisasinya sendiri.", "forbidden"
@@ -341,7 +341,7 @@ def _this_year() -> int:
     "/api/dashboard/compliance",
     tags=["read models"],
     summary="Kepatuhan Perbup 87/2021 pasal 38",
-    guards=[requires(Role.ADMIN, Role.REVIEWER, Role.AUDITOR, Role.OPERATOR)],
+    guards=[requires(Role.ADMIN, Role.REVIEWER, Role.AUDITOR, Role.OPERATOR, Role.KEPALA_OPD)],
     sync_to_thread=True,
 )
 def compliance(
@@ -363,8 +363,8 @@ def compliance(
     year and to the annual call's deadline. Operators see their own organisation's row."""
     principal = principal_of(request)
     organisation = None if principal.role in STAFF else principal.organisation_id
-    if principal.role == Role.OPERATOR and organisation is None:
-        raise problem(403, "Akun operator belum terikat organisasi.", "forbidden")
+    if principal.role in (Role.OPERATOR, Role.KEPALA_OPD) and organisation is None:
+        raise problem(403, "Akun ini belum terikat organisasi.", "forbidden")
     day = as_of_day(request, as_of)
     return _respond_as_of(
         request,

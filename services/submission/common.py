@@ -151,6 +151,7 @@ def innovation_view(
             deadline_text=format_jakarta(call.deadline),
             remaining_seconds=int(call.remaining(moment).total_seconds()),
             is_open=call.is_open(moment),
+            requires_endorsement=call.requires_endorsement,
         )
         if call is not None
         else None

@@ -70,6 +70,7 @@ NOTICES: dict[str, str] = {
     "diajukan": "Inovasi telah diajukan untuk diverifikasi.",
     "diajukan_ulang": "Perbaikan telah diajukan ulang.",
     "ditarik": "Inovasi telah ditarik.",
+    "disahkan": "Pengesahan kepala perangkat daerah tercatat. Inovasi dapat diajukan.",
     "ditugaskan": "Verifikator telah ditugaskan.",
     "diverifikasi": "Hasil verifikasi dokumen tersimpan.",
     "perbaikan": "Permintaan perbaikan telah dikirim ke pengusul.",
@@ -101,6 +102,7 @@ HOME_FOR_ROLE: dict[str, str] = {
     Role.REVIEWER: "/verifikasi",
     Role.ADMIN: "/verifikasi",
     Role.AUDITOR: "/audit",
+    Role.KEPALA_OPD: "/dasbor",
 }
 
 
@@ -119,6 +121,8 @@ def navigation(principal: Principal) -> list[tuple[str, str]]:
         ]
     elif role == Role.PARTICIPANT:
         items[1:1] = [("/dasbor", "Usulan Saya"), ("/inovasi/baru", "Ikut Krenova")]
+    elif role == Role.KEPALA_OPD:
+        items[1:1] = [("/dasbor", "Inovasi Kami")]
     elif role == Role.REVIEWER:
         items[1:1] = [
             ("/verifikasi", "Antrean Verifikasi"),

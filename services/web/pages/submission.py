@@ -90,6 +90,12 @@ def workspace(request: Request[Any, Any, Any], innovation: Innovation, tab: str)
         "revision": innovation.open_revision(),
         "revision_items": revision_items(innovation),
         "is_krenova": innovation.call_kind == CallKind.KRENOVA,
+        "head": runtime.commands.head_of(innovation.organisation_id),
+        "letters": [
+            d.document
+            for d in innovation.documents.values()
+            if not d.removed and d.document.kind == DocumentKind.ENDORSEMENT
+        ],
     }
 
 
