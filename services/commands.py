@@ -482,7 +482,9 @@ class Commands:
         loaded: Innovation | None = None,
     ) -> Outcome:
         innovation = self._load_for_write(id, expected_version, loaded)
-        innovation.approve(ctx, self.rubric_for(innovation), note)
+        call = self.call(innovation.call_id) if innovation.call_id else None
+        threshold = call.threshold if call is not None else 0
+        innovation.approve(ctx, self.rubric_for(innovation), note, threshold=threshold)
         return self._save(innovation)
 
     def reject(

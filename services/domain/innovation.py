@@ -199,6 +199,8 @@ class Innovation(Aggregate):
         self.scores: dict[UUID, dict[int, IndicatorVerdict]] = {}
         self.verified_levels: dict[int, int] = {}
         self.recommendation: str | None = None
+        # Each reviewer's latest recommendation and note, for the admin's decision.
+        self.recommendations: dict[UUID, tuple[str, str]] = {}
         self.revisions: list[RevisionRound] = []
         self.decision_reason = ""
         self.sk_number = ""
@@ -499,9 +501,17 @@ class Innovation(Aggregate):
             raise InvalidValue("recommendation", "Rekomendasi harus 'approve' atau 'reject'.")
         self._record(ctx, Recommended, recommendation=recommendation, note=note, **self._seen())
 
-    def approve(self, ctx: Context, rubric: Rubric, note: str = "") -> None:
+    def approve(self, ctx: Context, rubric: Rubric, note: str = "", threshold: int = 0) -> None:
+        """Approve; below the call's maturity threshold only with a written reason, so the
+        exception is on the record."""
         self._allow(ctx, Command.APPROVE)
         total = self.scorecard(rubric).verified_total
+        if total < threshold and not note.strip():
+            raise InvalidValue(
+                "note",
+                f"Nilai terverifikasi {total} di bawah ambang {threshold}: "
+                "persetujuan wajib disertai alasan.",
+            )
         self._record(ctx, Approved, verified_score=total, note=note, **self._seen())
 
     def reject(self, ctx: Context, reason: str) -> None:
@@ -975,6 +985,8 @@ class Innovation(Aggregate):
     @applies(Recommended)
     def _recommended(self, e: Recommended) -> None:
         self.recommendation = e.recommendation
+        if e.actor.account_id is not None:
+            self.recommendations[e.actor.account_id] = (e.recommendation, e.note)
 
     @applies(Approved)
     def _approved(self, e: Approved) -> None:

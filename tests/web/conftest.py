@@ -199,8 +199,9 @@ class Session:
         self.page.screenshot(path=str(path), full_page=True)
         return path
 
-    def axe(self) -> list[dict[str, Any]]:
-        """Run the vendored axe-core in this page; return violations with critical impact."""
+    def axe(self, every: bool = False) -> list[dict[str, Any]]:
+        """Run the vendored axe-core in this page; return violations with critical impact
+        (``every``: all violations, whatever their impact)."""
         if not self.page.evaluate("() => typeof window.axe !== 'undefined'"):
             self.page.add_script_tag(url=self.base_url + AXE_URL)
         violations: list[dict[str, Any]] = self.page.evaluate(
@@ -215,7 +216,7 @@ class Session:
         if os.environ.get("SIRISMA_AXE_REPORT"):
             for v in violations:
                 print(f"axe {self.page.url} {v['impact']} {v['id']}: {v['help']} {v['nodes']}")
-        return [v for v in violations if v["impact"] == "critical"]
+        return violations if every else [v for v in violations if v["impact"] == "critical"]
 
     def check(self, step: str) -> None:
         """Screenshot the page and assert no critical accessibility violation, no JS error."""

@@ -30,6 +30,7 @@ from services.domain.actor import Role
 from services.domain.call import JAKARTA, format_date, format_jakarta
 from services.domain.lifecycle import COMMAND_LABELS, STATUS_LABELS
 from services.domain.principal import Principal
+from services.domain.progress import Progress, progress
 from services.domain.rubric import DOCUMENT_KIND_LABELS
 from services.domain.values import STAGE_LABELS
 from services.http.context import principal_of
@@ -180,15 +181,26 @@ def tanggal(value: Any) -> str:
     return format_date(value)
 
 
+def rupiah_digits(value: Any) -> str:
+    """1250000 → "1.250.000" (Indonesian grouping, a fraction after a comma); the form's money
+    parser reads this back."""
+    amount = Decimal(str(value))
+    whole = int(amount)
+    text = f"{whole:,}".replace(",", ".")
+    fraction = abs(amount - whole)
+    if fraction:
+        text += "," + format(fraction.normalize(), "f").split(".")[1]
+    return text
+
+
 def rupiah(value: Any) -> str:
+    """An amount as people read it: "Rp 1.250.000"."""
     if value is None or value == "":
         return "—"
     try:
-        amount = Decimal(str(value))
+        return f"Rp {rupiah_digits(value)}"
     except InvalidOperation:
         return str(value)
-    whole = f"{int(amount):,}".replace(",", ".")
-    return f"Rp{whole}"
 
 
 def angka(value: Any, digits: int = 0) -> str:
@@ -197,6 +209,15 @@ def angka(value: Any, digits: int = 0) -> str:
         return "—"
     text = f"{float(value):,.{digits}f}"
     return text.replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def role_label(value: Any) -> str:
+    return ROLE_LABELS.get(str(value), str(value))
+
+
+def progress_of(innovation: Any) -> Progress:
+    """The stepper of an innovation page (kind of call and status from the record)."""
+    return progress(innovation.status, str(innovation.call_kind))
 
 
 def status_label(value: Any) -> str:
@@ -272,6 +293,7 @@ def environment() -> Environment:
         angka=angka,
         status_label=status_label,
         stage_label=stage_label,
+        role_label=role_label,
         kind_label=kind_label,
         urusan_text=urusan_text,
         filesize=filesize,
@@ -286,6 +308,7 @@ def environment() -> Environment:
         ROLE_LABELS=ROLE_LABELS,
         static_url=static_url,
         query=query,
+        progress_of=progress_of,
     )
     return env
 
