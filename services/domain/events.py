@@ -480,3 +480,7 @@ class SigningKeyActivated(Event, frozen=True, kw_only=True):
     key_id: str  # sha256 of the raw 32-byte public key, hex
     public_key: str  # the raw public key, hex
     valid_from: datetime
+
+
+# Riset daerah registers its events in the same catalogue (topics ``research.*``).
+from services.domain.research import events as _research_events  # noqa: E402, F401
