@@ -42,6 +42,7 @@ from services.domain.values import (
     Theme,
 )
 from services.identity.passwords import hash_password
+from services.research.demo import seed_demo_research
 from services.runtime import Runtime
 from services.spd import rows as spd_rows
 from services.spd.service import SpdCommands
@@ -379,6 +380,7 @@ def _seed(runtime: Runtime) -> str:
         )
         counts[str(c.innovation(iid).status)] = counts.get(str(c.innovation(iid).status), 0) + 1
     _seed_spd(runtime, blobs, admin, year)
+    seed_demo_research(runtime.store, actors, now, year)
 
     participant = actors["peserta"]
     entry = c.propose(

@@ -873,6 +873,12 @@ _HANDLERS: dict[type[ev.Event], Any] = {
 }
 
 
+# Riset daerah describes its own events (services/research/describe.py).
+from services.research.describe import HANDLERS as _RESEARCH  # noqa: E402
+
+_HANDLERS.update(_RESEARCH)
+
+
 def described_topics() -> frozenset[str]:
     """Topics with a dedicated description (the test checks this covers the catalogue)."""
     return frozenset(cls.TOPIC for cls in _HANDLERS)
