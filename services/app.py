@@ -26,6 +26,7 @@ from services.identity.denials import log_denied
 from services.iga import routes as iga_routes
 from services.notification import routes as notification_routes
 from services.ops import health, http, instrument, logs
+from services.research import routes as research_routes
 from services.review import routes as review_routes
 from services.runtime import Runtime
 from services.spd import routes as spd_routes
@@ -43,6 +44,7 @@ CONTEXTS = (
     projection_routes,
     iga_routes,
     spd_routes,
+    research_routes,
     metrics,
     pages,
 )

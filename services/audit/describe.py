@@ -317,6 +317,10 @@ def describe_stream(
     for event in events:
         if aggregate is None:
             cls = kinds.get(event.TOPIC.split(".", 1)[0])
+            if event.TOPIC.startswith("research."):  # agenda and proposal share the prefix
+                from services.research.service import aggregate_of
+
+                cls = aggregate_of(event)
             aggregate = cls(event.originator_id) if cls is not None else None
         line = describe(
             event,

@@ -33,6 +33,10 @@ EVENT_STATUS: dict[type[rev.ProposalEvent], Status] = {
 }
 
 
+def _rupiah(amount: Any) -> str:
+    return "Rp" + f"{amount:,.0f}".replace(",", ".")
+
+
 def _title(b: Any) -> str:
     body = b.get("body")
     return f"usulan riset '{body.title}'" if body is not None else "usulan riset"
@@ -79,9 +83,7 @@ def _proposed(e: rev.ResearchProposed, b: Any) -> Described:
     body = e.body
     return (
         f"mengusulkan riset '{body.title}' ({KIND_LABELS.get(body.kind, body.kind)}, "
-        f"tahun {e.year}, tema {body.theme_code or '-'}, RAB Rp{body.budget_total:,.0f})".replace(
-            ",", "."
-        ),
+        f"tahun {e.year}, tema {body.theme_code or '-'}, RAB {_rupiah(body.budget_total)})",
         _status(b, e),
     )
 
@@ -126,7 +128,7 @@ def _revision(e: rev.ResearchRevisionRequested, b: Any) -> Described:
 
 
 def _approved(e: rev.ResearchApproved, b: Any) -> Described:
-    pagu = f", pagu Rp{e.budget_ceiling:,.0f}".replace(",", ".") if e.budget_ceiling else ""
+    pagu = f", pagu {_rupiah(e.budget_ceiling)}" if e.budget_ceiling else ""
     return f"menyetujui {_title(b)}{pagu}", _status(b, e)
 
 

@@ -105,12 +105,12 @@ def check_body(body: ProposalBody, themes: Collection[str]) -> None:
             + (f" (tema: {', '.join(sorted(themes))})." if themes else "; agenda belum disusun."),
         )
     for n, line in enumerate(body.budget, start=1):
+        if not line.quantity.is_finite() or not line.unit_cost.is_finite():
+            raise InvalidValue("budget", f"RAB baris {n}: isi dengan angka biasa.")
         if line.quantity <= 0 or line.unit_cost < 0:
             raise InvalidValue(
                 "budget", f"RAB baris {n}: volume harus positif, harga tidak negatif."
             )
-        if not line.quantity.is_finite() or not line.unit_cost.is_finite():
-            raise InvalidValue("budget", f"RAB baris {n}: isi dengan angka biasa.")
     if body.budget_total > AMOUNT_MAX:
         raise InvalidValue("budget", "Total RAB melebihi batas (10^15 rupiah).")
     for step in body.schedule:
@@ -138,11 +138,9 @@ class ResearchProposal(Aggregate):
         self.disseminations: list[Dissemination] = []
         self.follow_ups: dict[tuple[UUID, int, UUID], FollowUp] = {}
         self.innovations: dict[UUID, InnovationLink] = {}
-
-    # The policy's ``InnovationLike`` shape, so visibility and conflict rules are shared.
-    @property
-    def published(self) -> bool:
-        return self.status == Status.DISSEMINATED
+        # With ``id``, ``organisation_id`` and ``submitter_id``: the policy's ``InnovationLike``
+        # shape, so visibility and the conflict-of-interest rule are the innovations' own.
+        self.published = False  # public from the first dissemination
 
     # ==== commands ==============================================================================
 
@@ -239,7 +237,9 @@ class ResearchProposal(Aggregate):
         self._allow(ctx, Command.APPROVE)
         if self.scored_count == 0:
             raise InvalidValue("scores", "Belum ada nilai dari tim penelaah.")
-        if budget_ceiling is not None and not (0 <= budget_ceiling <= AMOUNT_MAX):
+        if budget_ceiling is not None and not (
+            budget_ceiling.is_finite() and 0 <= budget_ceiling <= AMOUNT_MAX
+        ):
             raise InvalidValue("budget_ceiling", "Pagu harus antara 0 dan 10^15 rupiah.")
         self._record(
             ctx,
@@ -489,7 +489,7 @@ class ResearchProposal(Aggregate):
 
     @applies(rev.ResearchDisseminated)
     def _disseminated(self, e: rev.ResearchDisseminated) -> None:
-        self.status = Status.DISSEMINATED
+        self.status, self.published = Status.DISSEMINATED, True
         self.disseminations.append(
             Dissemination(forum=e.forum, held_on=e.held_on, recipients=e.recipients, note=e.note)
         )
