@@ -707,16 +707,15 @@ def link_innovation(
     from services.domain.innovation import Innovation
     from services.store import NotFound
 
-    try:
-        runtime_of(request).store.load(Innovation, data.innovation_id)
-    except (NotFound, TypeError):
-        raise InvalidValue("innovation_id", "Inovasi yang ditautkan tidak ditemukan.") from None
-    return _command(
-        request,
-        id,
-        Command.LINK_INNOVATION,
-        lambda r, ctx: r.link_innovation(ctx, id, data.innovation_id, data.link, data.note),
-    )
+    def run(r: ResearchCommands, ctx: Any) -> Outcome:
+        # After the policy check (``_command``), so a refused caller learns nothing of it.
+        try:
+            r.store.load(Innovation, data.innovation_id)
+        except (NotFound, TypeError):
+            raise InvalidValue("innovation_id", "Inovasi yang ditautkan tidak ditemukan.") from None
+        return r.link_innovation(ctx, id, data.innovation_id, data.link, data.note)
+
+    return _command(request, id, Command.LINK_INNOVATION, run)
 
 
 @get(
