@@ -35,6 +35,7 @@ from services.domain import events as ev
 from services.domain.actor import Role
 from services.domain.call import format_date, format_jakarta
 from services.domain.lifecycle import STATUS_LABELS
+from services.domain.research.events import ResearchEvent
 from services.notification import directory
 from services.notification.directory import InnovationRow, Recipient
 from services.notification.schema import stamp
@@ -69,6 +70,7 @@ KINDS = (
     "compliance_reminder",
     "sla_reviewer",
     "sla_admin",
+    "research_status",  # riset daerah (services/research/notify.py)
 )
 
 
@@ -221,6 +223,8 @@ def plan_event(tx: Tx, notification_id: int, event: ev.Event, *, email: bool) ->
         )
     ]
     before, after = directory.apply(tx, event)
+    if isinstance(event, ResearchEvent):
+        return planned + _plan_research(tx, event, source, notification_id, occurred, email)
     if not isinstance(event, ev.InnovationEvent) or after is None:
         return planned
     seen: set[str] = set()
@@ -244,3 +248,26 @@ def plan_event(tx: Tx, notification_id: int, event: ev.Event, *, email: bool) ->
             occurred_at=occurred,
         )
     return planned
+
+
+def _plan_research(
+    tx: Tx, event: ResearchEvent, source: str, notification_id: int, occurred: str, email: bool
+) -> list[Planned]:
+    """Riset daerah's rules (``services.research.notify``), the actor left out."""
+    from services.research import notify
+
+    found = notify.recipients(tx, event)
+    if found is None:
+        return []
+    recipients, params = found
+    actor = str(event.actor.account_id) if event.actor.account_id else None
+    chosen = list({r.account_id: r for r in recipients if r.account_id != actor}.values())
+    return fan_out(
+        source,
+        notify.KIND,
+        chosen,
+        params,
+        email=email,
+        notification_id=notification_id,
+        occurred_at=occurred,
+    )
