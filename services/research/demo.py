@@ -28,8 +28,8 @@ from services.domain.research.values import (
     TeamMember,
     Theme,
 )
+from services.eventstore.store import EventStore
 from services.research.service import ResearchCommands
-from services.store import EventStore
 
 THEMES = (
     Theme(

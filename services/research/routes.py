@@ -5,13 +5,13 @@ and the research evidence for SPD rows.
 Guards come from the research lifecycle table (roles) and run before the body is read; which
 proposal a caller may touch is ``services.research.access`` (the innovations' policy rules);
 whether the status allows a command is the aggregate's answer (409 naming what is allowed).
-Bodies are msgspec Structs with the bounds of ``services.web.limits``; refusals are problem
+Bodies are msgspec Structs with the bounds of ``services.http.limits``; refusals are problem
 JSON in Bahasa Indonesia and change nothing.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID, uuid4
@@ -42,6 +42,8 @@ from services.domain.research.values import (
     TeamMember,
     Theme,
 )
+from services.http import limits
+from services.http.context import command_context, principal_of, runtime_of
 from services.identity import policy
 from services.research import access, queries
 from services.research.service import ResearchCommands
@@ -56,9 +58,6 @@ from services.research.views import (
     reviews_view,
 )
 from services.review.http import IfMatch, if_match, problems, write_headers
-from services.web import limits
-from services.web.context import command_context, principal_of, runtime_of
-from services.web.pages.common import Names
 
 TAG = "research"
 Year = limits.Year
@@ -245,6 +244,20 @@ def _research(request: Request[Any, Any, Any]) -> ResearchCommands:
     return ResearchCommands(runtime_of(request).store)
 
 
+def _person(store: Any, account_id: UUID | None) -> str:
+    """An account's display name for the history (its full name, else its username)."""
+    from services.domain.organisation import Account
+    from services.eventstore.store import NotFound
+
+    if account_id is None:
+        return "Sistem"
+    try:
+        account = store.load(Account, account_id)
+    except (NotFound, TypeError):
+        return str(account_id)[:8]
+    return str(account.full_name or account.username)
+
+
 def _load(request: Request[Any, Any, Any], id: UUID) -> ResearchProposal:
     return _research(request).proposal(id)
 
@@ -267,7 +280,7 @@ def _command(
     access.ensure_command(principal_of(request), command, proposal)
     expected = if_match(request)
     if expected is not None and expected != proposal.version:
-        from services.store import ConcurrencyConflict
+        from services.eventstore.store import ConcurrencyConflict
 
         raise ConcurrencyConflict(proposal.id, expected + 1, proposal.version)
     outcome = run(_research(request), command_context(request))
@@ -286,9 +299,7 @@ def _command(
     responses=problems(400, 401),
 )
 def get_agenda(request: Request[Any, Any, Any], year: QueryYear = None) -> AgendaView:
-    from services.web.pages.common import now
-
-    year = year or now().year
+    year = year or datetime.now(UTC).year
     return agenda_view(year, _research(request).agenda(year))
 
 
@@ -705,7 +716,7 @@ def link_innovation(
 ) -> Response[ProposalView]:
     from services.domain.errors import InvalidValue
     from services.domain.innovation import Innovation
-    from services.store import NotFound
+    from services.eventstore.store import NotFound
 
     def run(r: ResearchCommands, ctx: Any) -> Outcome:
         # After the policy check (``_command``), so a refused caller learns nothing of it.
@@ -731,8 +742,7 @@ def history(request: Request[Any, Any, Any], id: FromPath[UUID]) -> list[History
     access.ensure_record(principal_of(request), proposal)
     runtime = runtime_of(request)
     events = runtime.store.events(id)
-    names = Names(runtime)
-    who = {e.actor.account_id: names.person(e.actor.account_id) for e in events}
+    who = {e.actor.account_id: _person(runtime.store, e.actor.account_id) for e in events}
     return [
         HistoryEntry(version=e.originator_version, topic=e.TOPIC, line=line)
         for e, line in describe_stream(events, {k: v for k, v in who.items() if k})
@@ -750,9 +760,7 @@ def history(request: Request[Any, Any, Any], id: FromPath[UUID]) -> list[History
 def spd_evidence(
     request: Request[Any, Any, Any], year: QueryYear = None
 ) -> list[queries.SpdEvidenceRow]:
-    from services.web.pages.common import now
-
-    return queries.spd_evidence(runtime_of(request).db, year or now().year)
+    return queries.spd_evidence(runtime_of(request).db, year or datetime.now(UTC).year)
 
 
 @get(

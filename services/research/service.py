@@ -29,7 +29,7 @@ from services.domain.research.values import (
     ProposalBody,
     Theme,
 )
-from services.store import ConcurrencyConflict, EventStore, NotFound
+from services.eventstore.store import ConcurrencyConflict, EventStore, NotFound
 
 
 def aggregate_of(event: Event) -> type[Aggregate]:

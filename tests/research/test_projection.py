@@ -8,9 +8,9 @@ from typing import Any
 from projections.target import Target
 from services.config import Settings
 from services.domain.research.lifecycle import Status
+from services.eventstore.store import EventStore
 from services.research.demo import PROPOSALS, seed_research
 from services.research.service import ResearchCommands
-from services.store import EventStore
 from tests.factories import World
 from tests.projections.conftest import assert_equal_to_rebuild, catch_up
 

@@ -1,10 +1,10 @@
 """Event recorders that seal every stored event into its stream's hash chain.
 
 Subclasses of eventsourcing's application recorders for SQLite and PostgreSQL, plugged in through
-the library's ``APPLICATION_RECORDER_TOPIC`` (see ``services.store.persistence_env``). Each insert
-of events also inserts one row per event into ``<events table>_chain`` — (stream id, version,
-notification id, event time, link hash, see ``services.audit.chain``) — in the SAME transaction,
-so an event is never stored without its link, nor a link without its event.
+the library's ``APPLICATION_RECORDER_TOPIC`` (see ``services.eventstore.store.persistence_env``).
+Each insert of events also inserts one row per event into ``<events table>_chain`` — (stream id,
+version, notification id, event time, link hash, see ``services.eventstore.chain``) — in the SAME
+transaction, so an event is never stored without its link, nor a link without its event.
 
 Both tables are append-only: triggers raise on UPDATE, DELETE (and TRUNCATE on PostgreSQL). On
 PostgreSQL the deployment also runs the application under a role that was never granted UPDATE
@@ -46,7 +46,7 @@ from eventsourcing.sqlite import (
 from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier, Literal
 
-from services.audit.chain import GENESIS, ChainRow, link_hash, seal
+from services.eventstore.chain import GENESIS, ChainRow, link_hash, seal
 
 APPEND_ONLY_MESSAGE = "SI-RISMA: catatan peristiwa hanya dapat ditambah (append-only)"
 

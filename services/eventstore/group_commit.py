@@ -19,7 +19,7 @@ whose next commit carries all of them:
    ``IntegrityError`` (the store turns it into ``ConcurrencyConflict`` for its caller);
 3. the accepted commands' events go in with one multi-row insert, in queue order, under a
    SAVEPOINT; the recorder's ``_fetch_ids_after_insert_events`` hook seals them into the hash
-   chain (``services.audit.recorders``) in the same transaction. Should that insert still fail
+   chain (``services.eventstore.recorders``) in the same transaction. Should that insert still fail
    (a constraint a writer that bypassed the lock broke, a state the chain cannot seal), the
    group falls back to one SAVEPOINT per command, so only the offending command fails, with
    its own error; only a lost connection fails the whole group;
@@ -64,7 +64,7 @@ from eventsourcing.postgres import (
 from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
 
-from services.audit.recorders import ChainedPostgresRecorder
+from services.eventstore.recorders import ChainedPostgresRecorder
 
 MAX_GROUP_COMMANDS = 512
 MAX_GROUP_EVENTS = 20_000
