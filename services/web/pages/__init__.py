@@ -18,6 +18,7 @@ from services.web.pages import (
     krenova,
     ops,
     public,
+    research,
     review,
     spd,
     submission,
@@ -37,6 +38,7 @@ pages_router = Router(
         *krenova.route_handlers,
         *ops.route_handlers,
         *spd.route_handlers,
+        *research.route_handlers,
     ],
     include_in_schema=False,
 )
