@@ -120,6 +120,9 @@ def test_the_main_path_from_draft_to_follow_up(agenda: Regency) -> None:
     r.runtime.read_models.wait_for(r.max_notification_id(), 30)
     hits = ok(r.client.get("/api/research/published", params={"q": "posyandu"}))
     assert [h["id"] for h in hits] == [pid]
+    catalogue = r.client.get("/katalog", params={"q": "posyandu"})  # the public catalogue page
+    assert catalogue.status_code == 200 and f'href="/riset/usulan/{pid}"' in catalogue.text
+    assert f"/riset/usulan/{pid}" not in r.client.get("/katalog", params={"q": "jalan"}).text
     evidence = {
         e["row_no"]: e for e in ok(r.get(f"/api/research/spd-evidence?year={YEAR}", "admin"))
     }
