@@ -31,7 +31,7 @@ from services.db import Tx
 from services.domain import events as ev
 from services.domain.research import events as rev
 from services.domain.research.agenda import agenda_id
-from services.research.evidence import OUTPUT_SPD_ROW
+from services.domain.research.evidence import OUTPUT_SPD_ROW
 
 AGENDAS = "rm_research_agendas"
 THEMES = "rm_research_themes"

@@ -318,7 +318,7 @@ def describe_stream(
         if aggregate is None:
             cls = kinds.get(event.TOPIC.split(".", 1)[0])
             if event.TOPIC.startswith("research."):  # agenda and proposal share the prefix
-                from services.research.service import aggregate_of
+                from services.domain.research.streams import aggregate_of
 
                 cls = aggregate_of(event)
             aggregate = cls(event.originator_id) if cls is not None else None
@@ -877,8 +877,8 @@ _HANDLERS: dict[type[ev.Event], Any] = {
 }
 
 
-# Riset daerah describes its own events (services/research/describe.py).
-from services.research.describe import HANDLERS as _RESEARCH  # noqa: E402
+# Riset daerah describes its own events (services/audit/research.py).
+from services.audit.research import HANDLERS as _RESEARCH  # noqa: E402
 
 _HANDLERS.update(_RESEARCH)
 

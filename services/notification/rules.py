@@ -70,7 +70,7 @@ KINDS = (
     "compliance_reminder",
     "sla_reviewer",
     "sla_admin",
-    "research_status",  # riset daerah (services/research/notify.py)
+    "research_status",  # riset daerah (services/notification/research.py)
 )
 
 
@@ -253,8 +253,8 @@ def plan_event(tx: Tx, notification_id: int, event: ev.Event, *, email: bool) ->
 def _plan_research(
     tx: Tx, event: ResearchEvent, source: str, notification_id: int, occurred: str, email: bool
 ) -> list[Planned]:
-    """Riset daerah's rules (``services.research.notify``), the actor left out."""
-    from services.research import notify
+    """Riset daerah's rules (``services.notification.research``), the actor left out."""
+    from services.notification import research as notify
 
     found = notify.recipients(tx, event)
     if found is None:

@@ -174,7 +174,7 @@ SCHEMA = [
         digest TEXT NOT NULL,
         sealed_at TEXT NOT NULL
     )""",
-    # Riset daerah: which organisation proposed which research (services/research/notify.py).
+    # Riset daerah: which organisation proposed which research (services/notification/research.py).
     """CREATE TABLE IF NOT EXISTS notification_research (
         proposal_id TEXT PRIMARY KEY,
         organisation_id TEXT,

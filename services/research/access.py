@@ -12,11 +12,11 @@ from litestar.types import Guard
 
 from services.domain.actor import Role
 from services.domain.errors import AuthenticationRequired, ConflictOfInterest, NotAllowed
+from services.domain.principal import Principal
 from services.domain.research.lifecycle import Command, roles_for
 from services.domain.research.proposal import ResearchProposal
 from services.eventstore.store import NotFound
 from services.identity import policy
-from services.identity.principal import Principal
 
 LABEL = "Usulan riset"
 #: Who reads the proposal list and the agenda's internal side: staff and the organisations.

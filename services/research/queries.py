@@ -11,8 +11,8 @@ from uuid import UUID
 
 import msgspec
 
+from services.domain.research.evidence import AGENDA_LEVEL, AGENDA_SPD_ROW, level_13a
 from services.domain.research.lifecycle import STATUS_LABELS
-from services.research.evidence import AGENDA_LEVEL, AGENDA_SPD_ROW, level_13a
 
 
 class ProposalItem(msgspec.Struct, kw_only=True):

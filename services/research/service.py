@@ -15,10 +15,8 @@ from services.commands import Outcome
 from services.domain.actor import Role
 from services.domain.aggregate import Aggregate, Context
 from services.domain.errors import InvalidValue
-from services.domain.events import Event
 from services.domain.organisation import Account
 from services.domain.research.agenda import ResearchAgenda, agenda_id
-from services.domain.research.events import AgendaEvent
 from services.domain.research.proposal import ResearchProposal
 from services.domain.research.values import (
     AgendaStatus,
@@ -30,11 +28,6 @@ from services.domain.research.values import (
     Theme,
 )
 from services.eventstore.store import ConcurrencyConflict, EventStore, NotFound
-
-
-def aggregate_of(event: Event) -> type[Aggregate]:
-    """Which research aggregate a ``research.*`` event belongs to."""
-    return ResearchAgenda if isinstance(event, AgendaEvent) else ResearchProposal
 
 
 class ResearchCommands:

@@ -9,8 +9,10 @@ from uuid import UUID
 
 import msgspec
 
+from services.domain.principal import Principal
 from services.domain.research import criteria
 from services.domain.research.agenda import ResearchAgenda
+from services.domain.research.evidence import AGENDA_LEVEL, OUTPUT_SPD_ROW
 from services.domain.research.lifecycle import (
     COMMAND_LABELS,
     STATUS_LABELS,
@@ -27,8 +29,6 @@ from services.domain.research.values import (
     ProposalBody,
     Theme,
 )
-from services.identity.principal import Principal
-from services.research.evidence import AGENDA_LEVEL, OUTPUT_SPD_ROW
 
 
 class AgendaView(msgspec.Struct, kw_only=True):

@@ -22,10 +22,10 @@ from tests.web.world import WebWorld
 def web_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebWorld]:
     """The embedded default (SQLite), with the year's research agenda set by the admin."""
     from services.config import load_settings
-    from services.runtime import Runtime
+    from services.startup import start_runtime
 
     data = tmp_path_factory.mktemp("research-browser")
-    runtime = Runtime(load_settings(env={}, data_dir=str(data)))
+    runtime = start_runtime(load_settings(env={}, data_dir=str(data)))
     try:
         world = WebWorld(runtime)
         research = ResearchCommands(runtime.store)
