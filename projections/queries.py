@@ -598,6 +598,7 @@ def review_queue(
     sort: str = "age",
     descending: bool = False,
     now: datetime | None = None,
+    q: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> Queue:
@@ -633,6 +634,13 @@ def review_queue(
         if value is not None:
             clauses.append(f"{column} = ?")
             args.append(str(value))
+    if q:  # title or organisation name, on the lower-cased sort columns
+        needle = f"%{q.strip().lower()}%"
+        clauses.append(
+            "(i.title_sort LIKE ? OR i.organisation_id IN "
+            "(SELECT id FROM rm_organisations WHERE name_sort LIKE ?))"
+        )
+        args += [needle, needle]
     if reviewer == "none":
         clauses.append("i.reviewers = '[]'")
     elif reviewer is not None:

@@ -15,6 +15,7 @@ any surface (API, pages, review view); they answer 403 with the reason, or the p
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -155,9 +156,27 @@ def ensure_role(principal: Principal, *roles: Role) -> None:
         raise AuthenticationRequired()
     if principal.role not in roles:
         raise NotAllowed(
-            f"Halaman ini untuk peran {', '.join(str(r) for r in roles)}.",
+            f"Halaman ini untuk peran {role_names(roles)}; "
+            f"Anda masuk sebagai {ROLE_NAMES.get(principal.role, str(principal.role))}.",
             role=str(principal.role),
         )
+
+
+# Roles as people read them in a refusal (the pages' header uses the same words).
+ROLE_NAMES: dict[str, str] = {
+    Role.OPERATOR: "Operator Perangkat Daerah",
+    Role.REVIEWER: "Verifikator / Tim Penilai",
+    Role.ADMIN: "Admin Bappeda Litbang",
+    Role.AUDITOR: "Auditor",
+    Role.PARTICIPANT: "Peserta Krenova",
+    Role.SYSTEM: "Sistem",
+}
+
+
+def role_names(roles: Sequence[Role]) -> str:
+    """'Admin Bappeda Litbang atau Auditor'."""
+    names = [ROLE_NAMES.get(r, str(r)) for r in roles]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " atau " + names[-1]
 
 
 def _principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:

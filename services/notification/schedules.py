@@ -170,7 +170,23 @@ def _krenova_ladder(
 
 def compliance_reminders(tx: Tx, now: datetime, *, email: bool) -> list[Planned]:
     today = local_date(now)
-    year = today.year
+    return compliance_plan(
+        tx,
+        now,
+        year=today.year,
+        source=f"compliance:{{org}}:{today.year}-{today.month:02d}",
+        email=email,
+    )
+
+
+def compliance_plan(
+    tx: Tx, now: datetime, *, year: int, source: str, email: bool, note: str = ""
+) -> list[Planned]:
+    """A Perbup 87/2021 art. 38 reminder to the operators of every organisation with nothing
+    submitted in budget year ``year``. ``source`` names the message per organisation
+    (``{org}`` is filled in); the outbox sends each source once. Used by the monthly scan and
+    by the admin's bulk reminder from the compliance page."""
+    today = local_date(now)
     compliant = {
         row[0]
         for row in tx.execute(
@@ -196,7 +212,7 @@ def compliance_reminders(tx: Tx, now: datetime, *, email: bool) -> list[Planned]
         if org["organisation_id"] in compliant:
             continue
         planned += fan_out(
-            f"compliance:{org['organisation_id']}:{year}-{today.month:02d}",
+            source.format(org=org["organisation_id"]),
             "compliance_reminder",
             directory.operators(tx, org["organisation_id"]),
             {
@@ -204,7 +220,7 @@ def compliance_reminders(tx: Tx, now: datetime, *, email: bool) -> list[Planned]
                 "year": year,
                 "today": _format_date(today),
                 "calls": calls,
-                "note": "",
+                "note": note,
             },
             email=email,
         )

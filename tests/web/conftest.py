@@ -122,8 +122,16 @@ def live_server(web_app: Any) -> Iterator[str]:
         thread.join(timeout=15)
 
 
+@pytest.fixture(scope="session")
+def fresh_artifacts() -> Path:
+    """This run's screenshots only: cleared once per session, not by each browser module."""
+    if ARTIFACTS.exists():
+        shutil.rmtree(ARTIFACTS)
+    return ARTIFACTS
+
+
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def browser(fresh_artifacts: Path) -> Iterator[Any]:
     """Module-scoped: Playwright's sync API runs an event loop in this thread until it stops, and
     tests collected after the browser module call asyncio/anyio.run themselves."""
     from playwright.sync_api import expect, sync_playwright
@@ -132,8 +140,6 @@ def browser() -> Iterator[Any]:
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (.ci/run does)")
-    if ARTIFACTS.exists():  # this run's screenshots only
-        shutil.rmtree(ARTIFACTS)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS

@@ -12,11 +12,15 @@ from typing import Any
 from litestar import Router
 
 from services.web.pages import (
+    admin,
     audit,
     auth,
     dashboards,
+    exports,
     krenova,
+    notifications,
     ops,
+    printouts,
     public,
     research,
     review,
@@ -30,13 +34,17 @@ pages_router = Router(
     path="/",
     route_handlers=[
         *public.route_handlers,
+        *admin.route_handlers,
         *auth.route_handlers,
         *submission.route_handlers,
         *review.route_handlers,
         *audit.route_handlers,
         *dashboards.route_handlers,
+        *exports.route_handlers,
         *krenova.route_handlers,
+        *notifications.route_handlers,
         *ops.route_handlers,
+        *printouts.route_handlers,
         *spd.route_handlers,
         *research.route_handlers,
     ],

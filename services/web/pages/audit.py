@@ -26,6 +26,7 @@ from services.domain.errors import InvalidValue
 from services.domain.innovation import InnovationState
 from services.domain.lifecycle import STATUS_LABELS
 from services.domain.rubric import DOCUMENT_KIND_LABELS
+from services.http import limits
 from services.http.context import principal_of, runtime_of
 from services.identity import policy
 from services.web.pages import queries
@@ -189,6 +190,9 @@ class History:
         }
 
 
+AUDIT_PAGE_SIZE = 50  # newest change first, then by id: a stable order to page through
+
+
 def _int(value: str | None) -> int | None:
     if value is None or not value.strip().lstrip("-").isdigit():
         return None
@@ -200,23 +204,28 @@ def audit_home(
     request: Request[Any, Any, Any],
     q: FromQuery[str | None] = None,
     status: FromQuery[str | None] = None,
+    halaman: FromQuery[str | None] = None,
 ) -> Any:
     principal = principal_of(request)
     policy.ensure_role(principal, *AUDITORS)
     runtime = runtime_of(request)
     statuses = [s for s in STATUS_LABELS if s != "published"]
+    page_no = limits.page_int(halaman, 1, limits.PAGE_MAX) or 1
     page = queries.innovations(
         runtime,
         principal,
         status=[status] if status in statuses else [],
         q=(q or "").strip()[:200] or None,
-        limit=200,
+        limit=AUDIT_PAGE_SIZE,
+        offset=(page_no - 1) * AUDIT_PAGE_SIZE,
     )
     return render(
         request,
         "audit/home.html",
         rows=page.items,
         total=page.total,
+        page_no=page_no,
+        pages=max(1, -(-page.total // AUDIT_PAGE_SIZE)),
         q=q or "",
         status=status or "",
         statuses=statuses,

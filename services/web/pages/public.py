@@ -214,11 +214,33 @@ async def register_submit(request: Request[Any, Any, Any], data: Form) -> Any:
             else:
                 error = exc.message
         else:
-            return redirect("/masuk", "terdaftar")
+            return await _signed_in_after_registration(request, registration)
     values["password"] = values["password2"] = ""
     return render(
         request, "public/register.html", status_code=422, values=values, errors=errors, error=error
     )
+
+
+async def _signed_in_after_registration(request: Request[Any, Any, Any], registration: Any) -> Any:
+    """Log the new participant in with the identity context's own login (its cookie and
+    session), so the next page is the entry form, not the login form."""
+    from litestar.exceptions import HTTPException
+
+    from services.identity import routes as identity_routes
+
+    try:
+        api_response = await call_handler(
+            identity_routes.login,
+            request,
+            identity_routes.LoginRequest(
+                username=registration.username, password=registration.password
+            ),
+        )
+    except HTTPException:  # throttled or refused: the account exists, log in by hand
+        return redirect("/masuk", "terdaftar")
+    response = redirect("/inovasi/baru", "terdaftar_masuk")
+    response.cookies.extend(api_response.cookies)
+    return response
 
 
 route_handlers: list[Any] = [home, catalogue, public_innovation, register_page, register_submit]

@@ -63,11 +63,11 @@ def status_board(runtime: Runtime, principal: Principal) -> rm.StatusBoard:
 
 
 def review_queue(runtime: Runtime, principal: Principal, **filters: Any) -> rm.Queue:
+    filters.setdefault("limit", 200)
     return rm.review_queue(
         runtime.db,
         principal,
         sla_working_days=runtime.settings.sla_working_days,
-        limit=200,
         **filters,
     )
 

@@ -32,19 +32,13 @@ from services.domain.principal import Principal
 from services.domain.rubric import DOCUMENT_KIND_LABELS
 from services.domain.values import STAGE_LABELS
 from services.http.context import principal_of
+from services.identity.policy import ROLE_NAMES
 
 WEB = Path(__file__).resolve().parent.parent
 TEMPLATES = WEB / "templates"
 STATIC = WEB / "static"
 
-ROLE_LABELS: dict[str, str] = {
-    Role.OPERATOR: "Operator Perangkat Daerah",
-    Role.REVIEWER: "Verifikator / Tim Penilai",
-    Role.ADMIN: "Admin Bappeda Litbang",
-    Role.AUDITOR: "Auditor",
-    Role.PARTICIPANT: "Peserta Krenova",
-    Role.SYSTEM: "Sistem",
-}
+ROLE_LABELS: dict[str, str] = ROLE_NAMES  # one wording for roles: the policy's refusals'
 
 # Badge colour group per status (CSS class suffix): the label itself always carries the meaning.
 STATUS_TONES: dict[str, str] = {
@@ -81,7 +75,21 @@ NOTICES: dict[str, str] = {
     "dinilai": "Penilaian tersimpan.",
     "diputuskan": "Keputusan tersimpan.",
     "terdaftar": "Pendaftaran berhasil. Silakan masuk dengan akun baru Anda.",
+    "terdaftar_masuk": "Pendaftaran berhasil dan Anda sudah masuk. Mulai usulan Krenova Anda.",
     "laporan": "Laporan IGA telah dibuat.",
+    "notifikasi_dibaca": "Notifikasi ditandai sudah dibaca.",
+    "notifikasi_semua_dibaca": "Semua notifikasi ditandai sudah dibaca.",
+    "notifikasi_tidak_ada": "Notifikasi itu tidak ditemukan.",
+    "panggilan_dibuka": "Panggilan dibuka.",
+    "batas_waktu_diubah": "Batas waktu diubah.",
+    "panggilan_ditutup": "Panggilan ditutup; pengajuan berikutnya ditolak.",
+    "akun_dibuat": "Akun dibuat.",
+    "akun_peran": "Peran akun diubah.",
+    "akun_organisasi": "Organisasi akun diubah.",
+    "akun_nonaktifkan": "Akun dinonaktifkan; semua sesinya diakhiri.",
+    "akun_aktifkan": "Akun diaktifkan kembali.",
+    "akun_sandi": "Kata sandi diatur ulang; semua sesi akun itu diakhiri.",
+    "organisasi_dibuat": "Organisasi terdaftar.",
     "dibawa": "Draf tahun berikutnya dibuat dari inovasi ini; periksa dan lengkapi isiannya.",
 }
 
@@ -101,6 +109,7 @@ def navigation(principal: Principal) -> list[tuple[str, str]]:
     items: list[tuple[str, str]] = [("/", "Beranda"), ("/katalog", "Katalog Inovasi")]
     if role is None:
         items.append(("/krenova/daftar", "Daftar Krenova"))
+        items.append(("/krenova/pemenang", "Pemenang Krenova"))
     elif role == Role.OPERATOR:
         items[1:1] = [
             ("/dasbor", "Inovasi Kami"),
@@ -124,6 +133,9 @@ def navigation(principal: Principal) -> list[tuple[str, str]]:
             ("/spd", "Lembar SPD"),
             ("/dasbor-daerah", "Dasbor Daerah"),
             ("/karantina", "Karantina"),
+            ("/admin/panggilan", "Panggilan"),
+            ("/admin/akun", "Akun"),
+            ("/admin/organisasi", "Organisasi"),
         ]
     elif role == Role.AUDITOR:
         items[1:1] = [
@@ -308,6 +320,12 @@ def csrf_header_name() -> str:
     return HEADER
 
 
+def unread_of(request: Request[Any, Any, Any]) -> int | None:
+    from services.web.pages.notifications import unread_for
+
+    return unread_for(request)
+
+
 def base_context(request: Request[Any, Any, Any]) -> dict[str, Any]:
     principal = principal_of(request)
     notice_key = request.query_params.get("pesan", "")
@@ -321,6 +339,7 @@ def base_context(request: Request[Any, Any, Any]) -> dict[str, Any]:
         "csrf_header": csrf_header_name(),
         "csrf_field": Markup('<input type="hidden" name="_csrf_token" value="{}">').format(token),
         "is_htmx": request.headers.get("hx-request") == "true",
+        "unread": unread_of(request),
     }
 
 

@@ -83,6 +83,58 @@ def _uuid_or_none(value: str | None) -> UUID | None:
 # the queue
 
 
+QUEUE_PAGE_SIZE = 50
+
+
+def queue_filters(
+    status: str | None,
+    organisasi: str | None,
+    petugas: str | None,
+    sla: str | None,
+    jenis: str | None,
+    q: str | None,
+    urut: str | None,
+) -> dict[str, str]:
+    """The queue's filters from the query string, the unknown ones dropped (page and export)."""
+    return {
+        "status": status if status in {str(s) for s in QUEUE_STATUSES} else "",
+        "organisasi": organisasi if organisasi and _uuid_or_none(organisasi) else "",
+        "petugas": petugas if petugas in ("saya", "belum") else "",
+        "sla": sla if sla in SLA_LABELS else "",
+        "jenis": jenis if jenis in ("annual", "krenova") else "",
+        "q": (q or "").strip()[: limits.QUERY_TEXT_MAX],
+        "urut": urut if urut in SORTS else "umur",
+    }
+
+
+def queue_result(
+    runtime: Any,
+    principal: Any,
+    filters: dict[str, str],
+    moment: Any,
+    *,
+    limit: int,
+    offset: int = 0,
+) -> Any:
+    """One page of the queue in its stable order (the sort key, then the id), filtered in SQL."""
+    _, sort, descending = SORTS[filters["urut"]]
+    return queries.review_queue(
+        runtime,
+        principal,
+        status=[filters["status"]] if filters["status"] else [],
+        organisation=_uuid_or_none(filters["organisasi"]),
+        reviewer={"saya": "me", "belum": "none"}.get(filters["petugas"]),
+        sla=filters["sla"] or None,
+        kind=filters["jenis"] or None,
+        q=filters["q"] or None,
+        sort=sort,
+        descending=descending,
+        now=moment,
+        limit=limit,
+        offset=offset,
+    )
+
+
 @get("/verifikasi", sync_to_thread=True, name="page:queue")
 def queue(
     request: Request[Any, Any, Any],
@@ -94,41 +146,27 @@ def queue(
     q: FromQuery[str | None] = None,
     urut: FromQuery[str | None] = None,
     per: FromQuery[str | None] = None,
+    halaman: FromQuery[str | None] = None,
 ) -> Any:
     principal = principal_of(request)
     policy.ensure_role(principal, *STAFF, Role.AUDITOR)  # auditors read it (no assigning)
     runtime, as_of = page_as_of(request, per)
-    order = urut if urut in SORTS else "umur"
-    _, sort, descending = SORTS[order]
-    statuses = [str(s) for s in QUEUE_STATUSES]
-    result = queries.review_queue(
+    filters = queue_filters(status, organisasi, petugas, sla, jenis, q, urut)
+    page_no = limits.page_int(halaman, 1, limits.PAGE_MAX) or 1
+    result = queue_result(
         runtime,
         principal,
-        status=[status] if status in statuses else [],
-        organisation=_uuid_or_none(organisasi),
-        reviewer={"saya": "me", "belum": "none"}.get(petugas or ""),
-        sla=sla if sla in SLA_LABELS else None,
-        kind=jenis if jenis in ("annual", "krenova") else None,
-        sort=sort,
-        descending=descending,
-        now=as_of_moment(as_of),
+        filters,
+        as_of_moment(as_of),
+        limit=QUEUE_PAGE_SIZE,
+        offset=(page_no - 1) * QUEUE_PAGE_SIZE,
     )
-    rows = result.items
-    if q:
-        needle = q.strip().lower()
-        rows = [r for r in rows if needle in f"{r.title} {r.organisation_name or ''}".lower()]
-    filters = {
-        "status": status or "",
-        "organisasi": organisasi or "",
-        "petugas": petugas or "",
-        "sla": sla or "",
-        "jenis": jenis or "",
-        "q": q or "",
-        "urut": order,
-    }
+    statuses = [str(s) for s in QUEUE_STATUSES]
     context: dict[str, Any] = {
-        "rows": rows,
+        "rows": result.items,
         "queue": result,
+        "page_no": page_no,
+        "pages": max(1, -(-result.total // QUEUE_PAGE_SIZE)),
         "filters": filters,
         "sorts": {k: v[0] for k, v in SORTS.items()},
         "sla_labels": SLA_LABELS,

@@ -160,6 +160,18 @@ def new_page(request: Request[Any, Any, Any], call: FromQuery[str | None] = None
     )
 
 
+def starting_profile(runtime: Any, principal: Any, title: str) -> Profile:
+    """A new entry's profile: a Krenova participant's group members (given at registration)
+    are already in it, so they need not be typed twice."""
+    if principal.role != Role.PARTICIPANT or principal.account_id is None:
+        return Profile(title=title)
+    from services.domain.organisation import Account
+    from services.domain.values import KrenovaEntry
+
+    members = runtime.store.load(Account, principal.account_id).members
+    return Profile(title=title, krenova=KrenovaEntry(members=tuple(members)) if members else None)
+
+
 @post("/inovasi/baru", sync_to_thread=True, name="page:new-submit", status_code=303)
 def new_submit(request: Request[Any, Any, Any], data: Form) -> Any:
     principal = principal_of(request)
@@ -180,7 +192,9 @@ def new_submit(request: Request[Any, Any, Any], data: Form) -> Any:
             outcome = run_command(
                 request,
                 lambda ctx: runtime.commands.propose(
-                    ctx, call_id=parse_uuid(call_raw), profile=Profile(title=title)
+                    ctx,
+                    call_id=parse_uuid(call_raw),
+                    profile=starting_profile(runtime, principal, title),
                 ),
             )
         except DomainError as exc:
