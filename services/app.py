@@ -29,6 +29,7 @@ from services.mentoring import routes as mentoring_routes
 from services.notification import routes as notification_routes
 from services.ops import health, http, instrument, logs
 from services.reads import routes as projection_routes
+from services.research import routes as research_routes
 from services.review import routes as review_routes
 from services.runtime import Runtime
 from services.spd import routes as spd_routes
@@ -47,6 +48,7 @@ CONTEXTS = (
     iga_routes,
     spd_routes,
     mentoring_routes,
+    research_routes,
     metrics,
     pages,
 )

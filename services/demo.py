@@ -45,6 +45,7 @@ from services.domain.values import (
     Theme,
 )
 from services.identity.passwords import hash_password
+from services.research.demo import seed_demo_research
 from services.runtime import Runtime
 from services.spd.service import SpdCommands
 from services.startup import start_runtime
@@ -384,6 +385,7 @@ def _seed(runtime: Runtime) -> str:
         counts[str(c.innovation(iid).status)] = counts.get(str(c.innovation(iid).status), 0) + 1
     _seed_spd(runtime, blobs, admin, year)
     demo_care.seed_mentoring(runtime, ctx, admin, hashed)
+    seed_demo_research(runtime.store, actors, now, year)
 
     participant = actors["peserta"]
     entry = c.propose(

@@ -538,3 +538,7 @@ class MentoringSessionRecorded(MentoringEvent, frozen=True, kw_only=True):
 class FollowUpCompleted(MentoringEvent, frozen=True, kw_only=True):
     follow_up_id: UUID
     note: str = ""
+
+
+# Riset daerah registers its events in the same catalogue (topics ``research.*``).
+from services.domain.research import events as _research_events  # noqa: E402, F401

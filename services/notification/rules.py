@@ -39,6 +39,7 @@ from services.domain import events as ev
 from services.domain.actor import Role
 from services.domain.call import format_date, format_jakarta
 from services.domain.lifecycle import STATUS_LABELS
+from services.domain.research.events import ResearchEvent
 from services.notification import directory
 from services.notification.directory import InnovationRow, Recipient
 from services.notification.schema import stamp
@@ -77,6 +78,7 @@ KINDS = (
     "compliance_reminder",
     "sla_reviewer",
     "sla_admin",
+    "research_status",  # riset daerah (services/notification/research.py)
 )
 
 
@@ -235,6 +237,8 @@ def plan_event(tx: Tx, notification_id: int, event: ev.Event, *, email: bool) ->
     before, after = directory.apply(tx, event)
     if isinstance(event, ev.MentoringEvent):
         return planned + _mentoring(tx, source, event, email, notification_id, occurred)
+    if isinstance(event, ResearchEvent):
+        return planned + _plan_research(tx, event, source, notification_id, occurred, email)
     if not isinstance(event, ev.InnovationEvent) or after is None:
         return planned
     seen: set[str] = set()
@@ -305,6 +309,29 @@ def _mentoring(
     return fan_out(
         source,
         kind,
+        chosen,
+        params,
+        email=email,
+        notification_id=notification_id,
+        occurred_at=occurred,
+    )
+
+
+def _plan_research(
+    tx: Tx, event: ResearchEvent, source: str, notification_id: int, occurred: str, email: bool
+) -> list[Planned]:
+    """Riset daerah's rules (``services.notification.research``), the actor left out."""
+    from services.notification import research as notify
+
+    found = notify.recipients(tx, event)
+    if found is None:
+        return []
+    recipients, params = found
+    actor = str(event.actor.account_id) if event.actor.account_id else None
+    chosen = list({r.account_id: r for r in recipients if r.account_id != actor}.values())
+    return fan_out(
+        source,
+        notify.KIND,
         chosen,
         params,
         email=email,

@@ -177,6 +177,12 @@ SCHEMA = [
         digest TEXT NOT NULL,
         sealed_at TEXT NOT NULL
     )""",
+    # Riset daerah: which organisation proposed which research (services/notification/research.py).
+    """CREATE TABLE IF NOT EXISTS notification_research (
+        proposal_id TEXT PRIMARY KEY,
+        organisation_id TEXT,
+        title TEXT NOT NULL
+    )""",
 ]
 
 

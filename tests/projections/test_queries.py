@@ -33,7 +33,7 @@ from services.domain.values import (
     RevisionItem,
     Theme,
 )
-from services.domain.workdays import working_days
+from services.domain.workdays import add_working_days, working_days
 from services.eventstore.store import EventStore
 from tests.factories import MANDATORY, World, complete_profile, document
 from tests.projections.conftest import assert_equal_to_rebuild, catch_up
@@ -178,7 +178,7 @@ def expected_queue(
         since = queries.common.jakarta_date(r["waiting_since"])
         age = working_days(since, today) if since else 0
         state = "breached" if age > sla_days else "due" if age == sla_days else "ok"
-        due = queries.common.add_working_days(since, sla_days).isoformat() if since else None
+        due = add_working_days(since, sla_days).isoformat() if since else None
         title = r["title"] or ""
         keys = {
             "age": queries.common.jakarta(r["waiting_since"]) or "",

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 from uuid import UUID
 
-from services.audit.describe import care, directory, innovations, spd
+from services.audit.describe import care, directory, innovations, research, spd
 from services.audit.describe.innovations import _next_status
 from services.audit.describe.lines import (
     PROFILE_LABELS,
@@ -95,6 +95,10 @@ def describe_stream(
     for event in events:
         if aggregate is None:
             cls = kinds.get(event.TOPIC.split(".", 1)[0])
+            if event.TOPIC.startswith("research."):  # agenda and proposal share the prefix
+                from services.domain.research.streams import aggregate_of
+
+                cls = aggregate_of(event)
             aggregate = cls(event.originator_id) if cls is not None else None
         line = describe(
             event,
@@ -111,6 +115,7 @@ _HANDLERS: dict[type[ev.Event], Any] = {
     **care.HANDLERS,
     **spd.HANDLERS,
     **directory.HANDLERS,
+    **research.HANDLERS,
 }
 
 

@@ -23,6 +23,7 @@ from services.web.pages import (
     ops,
     printouts,
     public,
+    research,
     review,
     spd,
     submission,
@@ -47,6 +48,7 @@ pages_router = Router(
         *ops.route_handlers,
         *printouts.route_handlers,
         *spd.route_handlers,
+        *research.route_handlers,
     ],
     include_in_schema=False,
 )

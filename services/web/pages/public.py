@@ -22,6 +22,7 @@ from services.http import limits
 from services.http.context import principal_of, runtime_of
 from services.http.security import REGISTRATION_RATE_LIMIT
 from services.identity import policy
+from services.research.queries import published_research
 from services.submission.public import public_view
 from services.web.pages import queries
 from services.web.pages.as_of import page_as_of
@@ -106,6 +107,10 @@ def catalogue(
         themes={str(k): v for k, v in THEME_LABELS.items()},
         years=list(range(this_year, this_year - 5, -1)),
         as_of=as_of,
+        # Riset daerah: disseminated research matching the same words, on the first page.
+        research=published_research(runtime.db, filters["q"] or None, limit=6)
+        if page == 1 and as_of is None
+        else [],
     )
 
 

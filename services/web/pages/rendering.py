@@ -149,6 +149,8 @@ def navigation(principal: Principal) -> list[tuple[str, str]]:
             ("/kepatuhan", "Kepatuhan"),
             ("/dasbor-daerah", "Dasbor Daerah"),
         ]
+    if role in (Role.OPERATOR, Role.REVIEWER, Role.ADMIN, Role.AUDITOR):
+        items.append(("/riset", "Riset Daerah"))  # services/web/pages/research.py
     return items
 
 
