@@ -5,6 +5,8 @@ across innovations (a mentor's open follow-ups, what is overdue, sessions per or
 topics, follow_ups, recorded_at)`` and ``rm_mentoring_follow_ups(follow_up_id, session_id,
 innovation_id, organisation_id, mentor_id, text, due, done_at, done_note)``: both are folded only
 from the mentoring events, so they rebuild from the log like every read model.
+``rm_mentoring_mentors(innovation_id, mentor_id, organisation_id, mentor_name, assigned_at)``
+answers a mentor's list of the innovations they mentor.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from services.domain import events as ev
 
 SESSIONS = "rm_mentoring_sessions"
 FOLLOW_UPS = "rm_mentoring_follow_ups"
+MENTORS = "rm_mentoring_mentors"
+MENTOR_COLUMNS = ("innovation_id", "mentor_id", "organisation_id", "mentor_name", "assigned_at")
 SESSION_COLUMNS = (
     "session_id",
     "innovation_id",
@@ -45,7 +49,7 @@ FOLLOW_UP_COLUMNS = (
 
 class MentoringProjection:
     name = "mentoring"
-    tables: tuple[str, ...] = (SESSIONS, FOLLOW_UPS)
+    tables: tuple[str, ...] = (SESSIONS, FOLLOW_UPS, MENTORS)
     topics = frozenset(
         {ev.MentoringSessionRecorded.TOPIC, ev.FollowUpCompleted.TOPIC, ev.MentorAssigned.TOPIC}
     )
@@ -57,21 +61,31 @@ class MentoringProjection:
             f"{c} {count if c == 'follow_ups' else 'TEXT'}" for c in SESSION_COLUMNS
         )
         follow_cols = ",\n".join(f"{c} TEXT" for c in FOLLOW_UP_COLUMNS)
+        m = f"{MENTORS}{suffix}"
+        mentor_cols = ",\n".join(f"{c} TEXT" for c in MENTOR_COLUMNS)
         return [
             f"CREATE TABLE IF NOT EXISTS {s} (\n{session_cols},\nPRIMARY KEY (session_id)\n)",
             f"CREATE INDEX IF NOT EXISTS {s}_by_innovation ON {s} (innovation_id, held_on)",
             f"CREATE TABLE IF NOT EXISTS {f} (\n{follow_cols},\nPRIMARY KEY (follow_up_id)\n)",
             f"CREATE INDEX IF NOT EXISTS {f}_by_mentor ON {f} (mentor_id, done_at, due)",
             f"CREATE INDEX IF NOT EXISTS {f}_by_organisation ON {f} (organisation_id, done_at)",
+            f"CREATE TABLE IF NOT EXISTS {m} (\n{mentor_cols},\n"
+            "PRIMARY KEY (innovation_id, mentor_id)\n)",
+            f"CREATE INDEX IF NOT EXISTS {m}_by_mentor ON {m} (mentor_id)",
         ]
 
     def apply(self, tx: Tx, batch: Sequence[Envelope], suffix: str = "") -> None:
         sessions: dict[str, tuple[Any, ...]] = {}
         follow_ups: dict[str, dict[str, Any]] = {}
+        mentors: dict[tuple[str, str], tuple[Any, ...]] = {}
         table = f"{FOLLOW_UPS}{suffix}"
         for env in batch:
             e = env.event
-            if isinstance(e, ev.MentoringSessionRecorded):
+            if isinstance(e, ev.MentorAssigned):
+                key2 = (str(e.innovation_id), str(e.mentor_id))
+                organisation = str(e.organisation_id) if e.organisation_id else None
+                mentors[key2] = (*key2, organisation, e.mentor_name, env.time)
+            elif isinstance(e, ev.MentoringSessionRecorded):
                 mentor = str(e.actor.account_id) if e.actor.account_id else None
                 organisation = str(e.organisation_id) if e.organisation_id else None
                 sessions[str(e.session_id)] = (
@@ -104,6 +118,14 @@ class MentoringProjection:
                     continue
                 row["done_at"], row["done_note"] = env.time, e.note
                 follow_ups[key] = row
+        if mentors:
+            upsert(
+                tx,
+                f"{MENTORS}{suffix}",
+                MENTOR_COLUMNS,
+                ("innovation_id", "mentor_id"),
+                list(mentors.values()),
+            )
         if sessions:
             upsert(
                 tx, f"{SESSIONS}{suffix}", SESSION_COLUMNS, ("session_id",), list(sessions.values())
@@ -143,3 +165,19 @@ def open_follow_ups(
         tuple(params),
     ).fetchall()
     return [dict(zip(FOLLOW_UP_COLUMNS, r, strict=True)) for r in rows]
+
+
+def mentored_by(tx: Tx, mentor_id: str) -> list[dict[str, Any]]:
+    """The innovations a mentor is assigned to, newest assignment first, with the count of
+    follow-ups still open and the date of the last session."""
+    rows = tx.execute(
+        f"SELECT m.innovation_id, m.organisation_id, m.assigned_at, "
+        f"(SELECT COUNT(*) FROM {FOLLOW_UPS} f WHERE f.innovation_id = m.innovation_id "
+        "AND f.done_at IS NULL) AS open_follow_ups, "
+        f"(SELECT MAX(s.held_on) FROM {SESSIONS} s WHERE s.innovation_id = m.innovation_id) "
+        f"AS last_session FROM {MENTORS} m WHERE m.mentor_id = ? "
+        "ORDER BY m.assigned_at DESC, m.innovation_id",
+        (mentor_id,),
+    ).fetchall()
+    keys = ("innovation_id", "organisation_id", "assigned_at", "open_follow_ups", "last_session")
+    return [dict(zip(keys, r, strict=True)) for r in rows]

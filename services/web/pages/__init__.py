@@ -19,6 +19,7 @@ from services.web.pages import (
     endorsement,
     exports,
     krenova,
+    mentoring,
     notifications,
     ops,
     printouts,
@@ -49,6 +50,7 @@ pages_router = Router(
         *printouts.route_handlers,
         *spd.route_handlers,
         *research.route_handlers,
+        *mentoring.route_handlers,
     ],
     include_in_schema=False,
 )

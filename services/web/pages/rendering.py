@@ -92,6 +92,9 @@ NOTICES: dict[str, str] = {
     "akun_aktifkan": "Akun diaktifkan kembali.",
     "akun_sandi": "Kata sandi diatur ulang; semua sesi akun itu diakhiri.",
     "organisasi_dibuat": "Organisasi terdaftar.",
+    "pendamping_ditugaskan": "Pendamping telah ditugaskan.",
+    "sesi_dicatat": "Sesi pendampingan tercatat.",
+    "tindak_lanjut_selesai": "Tindak lanjut ditandai selesai.",
     "dibawa": "Draf tahun berikutnya dibuat dari inovasi ini; periksa dan lengkapi isiannya.",
 }
 
@@ -103,6 +106,7 @@ HOME_FOR_ROLE: dict[str, str] = {
     Role.ADMIN: "/verifikasi",
     Role.AUDITOR: "/audit",
     Role.KEPALA_OPD: "/dasbor",
+    Role.MENTOR: "/pendampingan",
 }
 
 
@@ -149,6 +153,8 @@ def navigation(principal: Principal) -> list[tuple[str, str]]:
             ("/kepatuhan", "Kepatuhan"),
             ("/dasbor-daerah", "Dasbor Daerah"),
         ]
+    if role in (Role.MENTOR, Role.REVIEWER, Role.ADMIN):
+        items.append(("/pendampingan", "Pendampingan"))  # services/web/pages/mentoring.py
     if role in (Role.OPERATOR, Role.REVIEWER, Role.ADMIN, Role.AUDITOR):
         items.append(("/riset", "Riset Daerah"))  # services/web/pages/research.py
     return items
