@@ -73,6 +73,7 @@ KINDS = (
     "endorsed",
     "mentor_assigned",
     "mentoring_session",
+    "follow_up_overdue",  # beat scan: services/notification/mentoring_schedule.py
     "entry_status_changed",
     "deadline_reminder",
     "compliance_reminder",

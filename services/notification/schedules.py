@@ -33,6 +33,7 @@ from services.domain.lifecycle import STATUS_LABELS, Status
 from services.domain.workdays import working_days
 from services.notification import directory, outbox
 from services.notification.delivery import Services
+from services.notification.mentoring_schedule import overdue_follow_ups
 from services.notification.rules import Planned, fan_out
 from services.notification.schema import parse_stamp, utcnow
 
@@ -271,6 +272,7 @@ def due(tx: Tx, now: datetime, *, sla_days: int, email: bool) -> list[Planned]:
         deadline_reminders(tx, now, email=email)
         + compliance_reminders(tx, now, email=email)
         + sla_escalations(tx, now, sla_days=sla_days, email=email)
+        + overdue_follow_ups(tx, now, email=email)
     )
 
 
