@@ -93,6 +93,7 @@ def test_assign_record_and_mark_done_on_the_page(
     recorded = client.post(record, data=session, headers=HTML)
     assert recorded.status_code == 200 and "Sesi pendampingan tercatat." in recorded.text
     assert 'data-follow-up="terbuka"' in recorded.text
+    assert "Inovasi yang saya dampingi" in recorded.text  # back to the list, not a 404 overview
 
     # The operator sees the same record, may not record sessions, and marks the follow-up done.
     token = login(client, "op.dukcapil")
@@ -161,6 +162,7 @@ def test_an_overdue_follow_up_reminds_the_mentor_and_the_operators_once(
         ],
     )
     runtime.read_models.wait_for(last_event(web_world), 10)
+    _notification_copy_has(runtime, iid)
     office_hours = datetime.combine(date.today(), time(9), tzinfo=ZoneInfo("Asia/Jakarta"))
     for _ in range(2):  # a second scan sends nothing new
         schedules.plan_due(runtime, office_hours.astimezone(UTC))
@@ -168,7 +170,21 @@ def test_an_overdue_follow_up_reminds_the_mentor_and_the_operators_once(
         "SELECT a.username, o.payload FROM notification_outbox o "
         "JOIN notification_accounts a ON a.account_id = o.recipient_id "
         "WHERE o.kind = 'follow_up_overdue' AND o.channel = 'inapp' AND o.payload LIKE ?",
-        ("%Adminduk Lewat Tenggat%",),
+        ("%Unggah SK tim%",),
     )
     assert sorted(r["username"] for r in rows) == ["op.dukcapil", "pendamping.web"]
-    assert all("Unggah SK tim" in r["payload"] for r in rows)
+    assert all("Adminduk Lewat Tenggat" in r["payload"] for r in rows)
+    assert all("Belum jatuh tempo" not in r["payload"] for r in rows)
+
+
+def _notification_copy_has(runtime: Any, iid: UUID) -> None:
+    """Wait (bounded) until the notification service's own copy knows the innovation."""
+    import time
+
+    for _ in range(200):
+        if runtime.db.rows(
+            "SELECT 1 FROM notification_innovations WHERE innovation_id = ?", (str(iid),)
+        ):
+            return
+        time.sleep(0.05)
+    raise AssertionError("the notification copy never saw the innovation")

@@ -109,6 +109,7 @@ def _page(
         organisation=names.org_name(innovation.organisation_id),
         view=mentoring_view(mentoring, now().date()),
         may=may,
+        sees_record=policy.sees_record(principal, innovation),
         modes=MODE_LABELS,
         candidates=_candidates(request) if may["assign"] else [],
         today=now().date().isoformat(),
