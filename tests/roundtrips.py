@@ -1,13 +1,16 @@
 """Count database round trips by standing between the client and PostgreSQL.
 
-``RoundTripProxy`` is a loopback TCP proxy in a thread. A round trip is one *turn* of a
-connection: the client sends (one or many pipelined messages), then waits for the server's
-answer. The proxy counts a turn each time client bytes arrive after the server last spoke on that
-connection (or first on it): what the driver, the pool's checks and BEGIN/COMMIT really cost,
-whatever library issued them. Used by tests (deterministic counts) and by ``bench/suite.py``.
+``RoundTripProxy`` is a loopback TCP proxy in a thread that reads the client's side of the
+protocol. A round trip is a point where the client waits for the server: in PostgreSQL's
+protocol, after a simple ``Query``, a ``Sync`` (which ends one extended-protocol statement, or a
+whole psycopg pipeline of them) or a ``Flush`` (psycopg asks for a pipeline's results so far).
+The proxy counts, per connection, each answer the server sends after the client sent one of
+those (several sent together before the answer count once): what the driver, the pool's
+checks and BEGIN/COMMIT really cost, whatever library issued them. Used by tests
+(deterministic counts) and by ``bench/suite.py``.
 
-SSL is refused by the server's loopback setup (``sslmode`` is never required there), so the
-proxy sees the plain protocol; it does not parse it.
+The loopback test server has no SSL (the client's SSL request is refused), so the proxy sees the
+plain protocol.
 """
 
 from __future__ import annotations
@@ -16,7 +19,37 @@ import contextlib
 import selectors
 import socket
 import threading
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+
+_SSL_OR_GSS_REQUEST = (80877103, 80877104)
+_WAITS = (b"Q", b"S", b"H")  # simple Query, Sync, Flush
+
+
+def _waits(state: dict[str, Any], data: bytes) -> int:
+    """Client messages in ``data`` after which the client waits (Query, Sync)."""
+    buffer = state["buffer"] + data
+    count = 0
+    while True:
+        if not state["typed"]:  # SSL/GSS request or startup message: length, code, no type
+            if len(buffer) < 8:
+                break
+            length = int.from_bytes(buffer[:4], "big")
+            if len(buffer) < length:
+                break
+            code = int.from_bytes(buffer[4:8], "big")
+            state["typed"] = code not in _SSL_OR_GSS_REQUEST
+            buffer = buffer[length:]
+            continue
+        if len(buffer) < 5:
+            break
+        length = int.from_bytes(buffer[1:5], "big")
+        if len(buffer) < 1 + length:
+            break
+        count += buffer[:1] in _WAITS
+        buffer = buffer[1 + length :]
+    state["buffer"] = buffer
+    return count
 
 
 class RoundTripProxy:
@@ -60,7 +93,7 @@ class RoundTripProxy:
         sel = selectors.DefaultSelector()
         self._listener.setblocking(False)
         sel.register(self._listener, selectors.EVENT_READ, None)
-        # per client socket: [peer socket, "client"|"server", state dict shared by both ends]
+        # per socket: (peer socket, "client"|"server", the client side's parse state)
         while not self._stop.is_set():
             for key, _ in sel.select(timeout=0.1):
                 if key.data is None:
@@ -70,7 +103,7 @@ class RoundTripProxy:
                         for s in (client, server):
                             s.setblocking(True)
                             s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                        state = {"server_spoke": True}
+                        state: dict[str, Any] = {"buffer": b"", "typed": False, "awaiting": False}
                         sel.register(client, selectors.EVENT_READ, (server, "client", state))
                         sel.register(server, selectors.EVENT_READ, (client, "server", state))
                         with self._lock:
@@ -90,12 +123,11 @@ class RoundTripProxy:
                         s.close()
                     continue
                 if side == "client":
-                    if state["server_spoke"]:
-                        with self._lock:
-                            self.turns += 1
-                    state["server_spoke"] = False
-                else:
-                    state["server_spoke"] = True
+                    state["awaiting"] = state["awaiting"] or _waits(state, data) > 0
+                elif state["awaiting"]:  # the answer to what the client waits for
+                    state["awaiting"] = False
+                    with self._lock:
+                        self.turns += 1
                 try:
                     peer.sendall(data)
                 except OSError:
