@@ -43,7 +43,7 @@ from services.audit.seals import (  # noqa: E402
 )
 from services.config import load_settings  # noqa: E402
 from services.db import Database  # noqa: E402
-from services.store import EventStore  # noqa: E402
+from services.eventstore.store import EventStore  # noqa: E402
 
 
 def seed(store: EventStore, events: int, streams: int, days: int) -> None:

@@ -46,7 +46,7 @@ from services.domain.values import (  # noqa: E402
     ProfilePatch,
     RevisionItem,
 )
-from services.store import EventStore  # noqa: E402
+from services.eventstore.store import EventStore  # noqa: E402
 from tests.factories import MANDATORY, World, document  # noqa: E402
 
 

@@ -65,7 +65,7 @@ from services.domain.values import (  # noqa: E402
     Stage,
     Theme,
 )
-from services.store import EventStore  # noqa: E402
+from services.eventstore.store import EventStore  # noqa: E402
 
 PER_REGENCY = 600
 CHUNK = 400  # aggregates per save (one transaction)

@@ -256,7 +256,7 @@ def prepare_writers(
     from services.domain.aggregate import Context
     from services.domain.innovation import Innovation
     from services.domain.values import CallKind
-    from services.store import EventStore
+    from services.eventstore.store import EventStore
     from tests.factories import complete_profile
 
     store = EventStore(settings)
@@ -392,7 +392,7 @@ def store_rate(
     from services.domain.aggregate import Context
     from services.domain.innovation import Innovation
     from services.domain.rubric import load_rubric
-    from services.store import EventStore
+    from services.eventstore.store import EventStore
 
     store = EventStore(settings)
     rubric = load_rubric(datagen.RUBRIC_YEAR)
@@ -647,7 +647,7 @@ def _vm(pid: int, key: str) -> float:
 
 def raw_log_read(settings: Settings, seconds: float, page: int = 5000) -> tuple[float, int]:
     """The library's ``select_notifications``, page after page, from the start of the log."""
-    from services.store import EventStore
+    from services.eventstore.store import EventStore
 
     store = EventStore(settings)
     try:
@@ -703,7 +703,7 @@ def library_runner_rate(settings: Settings, seconds: float) -> tuple[float, int]
     from eventsourcing.projection import ProjectionRunner
     from psycopg.sql import SQL
 
-    from services.store import SirismaApplication, persistence_env
+    from services.eventstore.store import SirismaApplication, persistence_env
 
     class StatusView(PostgresTrackingRecorder):
         def __init__(self, datastore: Any, **kwargs: Any) -> None:
@@ -776,7 +776,7 @@ def live_lag(
     from services.commands import Commands
     from services.domain.actor import Actor, Role
     from services.domain.aggregate import Context
-    from services.store import EventStore
+    from services.eventstore.store import EventStore
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("SIRISMA_")}
     env.update(
@@ -926,8 +926,8 @@ def run(args: argparse.Namespace) -> list[Section]:
     SCRATCH.append(data_dir)
     with servers() as (url, redis_url):
         settings = load_settings(env={}, data_dir=data_dir, database_url=url, redis_url=redis_url)
+        from services.eventstore.store import EventStore
         from services.runtime import Runtime
-        from services.store import EventStore
 
         # -- data ----------------------------------------------------------------------------
         log(f"generating {scale.regencies} regency/ies × {scale.per_regency} innovations")
@@ -1203,7 +1203,7 @@ def run(args: argparse.Namespace) -> list[Section]:
             from services.domain.aggregate import Context
             from services.domain.innovation import Innovation
             from services.domain.rubric import load_rubric
-            from services.store import MsgspecMapper
+            from services.eventstore.store import MsgspecMapper
 
             probe_store = EventStore(settings)
             probe = probe_store.load(Innovation, writers[0].innovation_id)

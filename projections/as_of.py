@@ -33,7 +33,7 @@ from projections.target import Target
 from services.config import Settings
 from services.db import Database
 from services.domain.call import JAKARTA
-from services.store import EventStore
+from services.eventstore.store import EventStore
 
 log = logging.getLogger("sirisma.projections.as_of")
 

@@ -17,7 +17,7 @@ import msgspec
 
 from projections.base import Envelope
 from projections.sql import ts
-from services.store import EventStore, decode_event
+from services.eventstore.store import EventStore, decode_event
 
 RawRow = tuple[int, str, bytes]
 

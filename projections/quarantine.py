@@ -21,8 +21,8 @@ from projections.log import Decoder, EventLog
 from projections.target import Session, Target
 from services import quarantine
 from services.config import Settings
+from services.eventstore.store import EventStore
 from services.quarantine import RELAY, Item, RetryOutcome
-from services.store import EventStore
 
 
 def pending(settings: Settings, followers: Sequence[str] | None = None) -> list[Item]:

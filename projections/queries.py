@@ -1,6 +1,6 @@
 """Queries over the read models: what the status board, queue, dashboards and catalogue show.
 
-Used by the JSON routes (``projections.routes``) and the web pages alike. Every function reads
+Used by the JSON routes (``services.reads.routes``) and the web pages alike. Every function reads
 read-model tables only (never the event log), takes the caller's scope as plain arguments, and
 computes the time-dependent parts (age in working days, SLA, days to a deadline) from ``now`` at
 query time, so the read models themselves stay pure functions of the log.

@@ -43,7 +43,7 @@ from projections.target import Session, Target
 from services import quarantine
 from services.config import Settings
 from services.db import Tx
-from services.store import EventStore
+from services.eventstore.store import EventStore
 
 log = logging.getLogger("sirisma.projections.rebuild")
 

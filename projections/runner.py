@@ -49,7 +49,7 @@ from projections.log import Decoder, EventLog, union_topics
 from projections.target import Session, Target
 from services import quarantine
 from services.config import Settings
-from services.store import EventStore
+from services.eventstore.store import EventStore
 
 log = logging.getLogger("sirisma.projections")
 

@@ -16,7 +16,7 @@ from projections.log import EventLog
 from projections.target import Target
 from services import quarantine
 from services.config import Settings
-from services.store import EventStore
+from services.eventstore.store import EventStore
 
 
 class ModelStatus(msgspec.Struct):

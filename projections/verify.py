@@ -19,7 +19,7 @@ from projections import registry, tracking
 from projections.rebuild import rebuild
 from projections.target import Session, Target
 from services.config import Settings
-from services.store import EventStore
+from services.eventstore.store import EventStore
 
 
 class TableDifference(msgspec.Struct):

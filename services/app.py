@@ -16,22 +16,23 @@ from litestar.openapi import OpenAPIConfig
 from litestar.response import Response
 from litestar.routes import HTTPRoute
 
-from projections import routes as projection_routes
 from services import metrics
 from services.audit import routes as audit_routes
 from services.config import Settings, load_settings
+from services.http import input_guard, openapi, problems, security
+from services.http.idempotency import IdempotencyMiddleware
 from services.identity import routes as identity_routes
 from services.identity.auth import TokenAuthenticationMiddleware
 from services.identity.denials import log_denied
 from services.iga import routes as iga_routes
 from services.notification import routes as notification_routes
 from services.ops import health, http, instrument, logs
+from services.reads import routes as projection_routes
 from services.review import routes as review_routes
 from services.runtime import Runtime
 from services.spd import routes as spd_routes
 from services.submission import routes as submission_routes
-from services.web import api_docs, input_guard, openapi, pages, problems, security
-from services.web.idempotency import IdempotencyMiddleware
+from services.web import api_docs, pages
 
 # One line per bounded context: each module exposes ``route_handlers``.
 CONTEXTS = (
@@ -105,7 +106,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         # Pages: HTML error pages for browsers wrap the problem handlers, so order matters.
         plugins=[problems.plugin(), pages.html_errors_plugin()],
         template_config=pages.template_config(),
-        # Order matters: body limits first, then who is calling, then CSRF (services.web.security).
+        # Order matters: body limits first, then who is calling, then CSRF (services.http.security).
         middleware=[
             http.RequestMiddleware(),  # outermost: correlation id, request metrics, access log
             *security.outer_middleware(settings),
@@ -130,7 +131,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         debug=False,
     )
     allow_every_method(app)
-    openapi.install(app)  # securitySchemes, problem answers, headers (services/web/openapi.py)
+    openapi.install(app)  # securitySchemes, problem answers, headers (services/http/openapi.py)
     return app
 
 

@@ -39,7 +39,7 @@ from services.domain.values import (
     RevisionItem,
     Stage,
 )
-from services.store import ConcurrencyConflict, EventStore, NotFound
+from services.eventstore.store import ConcurrencyConflict, EventStore, NotFound
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://sirisma.local/")
 

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID, uuid4
 
+from services.blobs import BlobStore
 from services.commands import Commands, account_id_for, organisation_id_for
 from services.config import Settings
 from services.domain.actor import Actor, Role
@@ -45,7 +46,6 @@ from services.identity.passwords import hash_password
 from services.runtime import Runtime
 from services.spd import rows as spd_rows
 from services.spd.service import SpdCommands
-from services.submission.blobs import BlobStore
 
 ORGANISATIONS: list[tuple[OrganisationKind, str, str]] = [
     (OrganisationKind.OPD, "BAPPEDA", "Badan Perencanaan Pembangunan, Riset dan Inovasi Daerah"),

@@ -13,10 +13,10 @@ from psycopg.sql import SQL, Identifier
 from services.audit import seals
 from services.config import Settings
 from services.db import Database
+from services.http import idempotency
 from services.identity import sessions
 from services.notification import schema as notification_schema
 from services.review import tables as review_tables
-from services.web import idempotency
 
 MODULES = (sessions, review_tables, idempotency, notification_schema, seals)
 
@@ -83,7 +83,7 @@ def migrate_as_owner(settings: Settings) -> None:
     import psycopg
 
     from services import db_roles
-    from services.store import EventStore
+    from services.eventstore.store import EventStore
 
     owner_settings = db_roles.owner_settings(settings)
     app = db_roles.url_user(settings.database_url)

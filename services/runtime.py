@@ -13,9 +13,9 @@ from typing import Any
 from services.commands import Commands
 from services.config import Settings, load_settings
 from services.db import Database
+from services.eventstore.store import EventStore
 from services.identity.sessions import SessionStore
 from services.migrate import migrate
-from services.store import EventStore
 
 
 class Runtime:

@@ -172,7 +172,7 @@ MATRIX.update(
         ("POST", "/api/accounts/{id}/reset-password"): Rule(
             ADMIN_ONLY, subject="account", body={"password": "sandi-baru-uji-456"}
         ),
-        # The directory lists (served by projections/routes.py from the directory read model).
+        # The directory lists (served by services/reads/routes.py from the directory read model).
         ("GET", "/api/accounts"): Rule(ADMIN_ONLY, note="usernames, roles, disabled flags"),
         ("GET", "/api/organisations"): Rule(
             PUBLIC, note="names and codes only: the public catalogue filters by organisation"
@@ -184,7 +184,7 @@ MATRIX.update(
 # --- submission (innovations, documents, indicators, Krenova) ------------------------------
 # Innovation commands go through ``ensure_command`` before anything else: hidden → 404, a role
 # the table never allows → 403. An anonymous write is 401 before its body or its id is looked at
-# (services/web/input_guard.py), so ids do not leak either way. A 422 (incomplete, deadline)
+# (services/http/input_guard.py), so ids do not leak either way. A 422 (incomplete, deadline)
 # comes after the policy and counts as allowed.
 SUBMITTER_CMD = expect(
     FORBID, operator=ALLOW, operator_other_org=HIDDEN, participant=HIDDEN, anonymous=UNAUTH
@@ -570,9 +570,9 @@ def _spd_evidence(ctx: Any) -> str:
     """A stored evidence file on row 15, attached by the admin."""
     from uuid import uuid4
 
+    from services.blobs import BlobStore
     from services.domain.values import Document, DocumentKind
     from services.spd.service import SpdCommands
-    from services.submission.blobs import BlobStore
 
     stored = BlobStore(ctx.runtime.settings.blob_path).put_bytes(_MATRIX_PDF)
     doc = Document(

@@ -106,7 +106,7 @@ def settings(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def store(settings):  # type: ignore[no-untyped-def]
-    from services.store import EventStore
+    from services.eventstore.store import EventStore
 
     event_store = EventStore(settings)
     yield event_store

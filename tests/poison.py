@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 from eventsourcing.persistence import StoredEvent
 
 from services.domain import events as ev
-from services.store import EventStore
+from services.eventstore.store import EventStore
 
 
 def poison_proposal(store: EventStore) -> tuple[int, UUID]:

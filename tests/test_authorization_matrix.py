@@ -23,6 +23,7 @@ from litestar.routes import HTTPRoute
 from litestar.testing import TestClient
 
 from services.app import create_app
+from services.blobs import BlobStore
 from services.commands import Commands, account_id_for
 from services.config import load_settings
 from services.domain.actor import Actor, Role
@@ -39,7 +40,6 @@ from services.domain.values import (
     RevisionItem,
 )
 from services.runtime import Runtime
-from services.submission.blobs import BlobStore
 from tests.authz_matrix import (
     ALLOW,
     CONFLICT,

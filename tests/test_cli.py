@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from services.config import documented_settings, load_settings
-from services.store import EventStore
+from services.eventstore.store import EventStore
 
 SIRISMA = str(Path(sys.executable).parent / "sirisma")  # the installed console script
 READY_WITHIN = 60.0  # seconds: seeding the demo and starting the server

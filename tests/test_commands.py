@@ -7,7 +7,7 @@ import pytest
 
 from services.commands import Commands
 from services.domain.innovation import Innovation
-from services.store import ConcurrencyConflict, EventStore
+from services.eventstore.store import ConcurrencyConflict, EventStore
 from tests.factories import World
 
 

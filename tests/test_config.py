@@ -15,7 +15,7 @@ from services.config import (
     load_settings,
     shown_value,
 )
-from services.store import persistence_env
+from services.eventstore.store import persistence_env
 
 
 def test_no_configuration_is_the_embedded_mode(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Group commit (services/group_commit.py) on real PostgreSQL.
+"""Group commit (services/eventstore/group_commit.py) on real PostgreSQL.
 
 The library's own recorder test cases run against the group-commit recorder (insert/select,
 notification ids, IntegrityError on a duplicate, concurrent writers and readers, LISTEN/NOTIFY
@@ -27,12 +27,12 @@ from eventsourcing.tests.persistence import (
     NonInterleavingNotificationIDsBaseCase,
 )
 
-from services.audit.recorders import ChainedPostgresRecorder
-from services.group_commit import (
+from services.eventstore.group_commit import (
     GroupCommitChainedRecorder,
     GroupCommitPostgresRecorder,
     _Request,
 )
+from services.eventstore.recorders import ChainedPostgresRecorder
 
 
 def datastore_for(url: str) -> PostgresDatastore:
@@ -245,7 +245,7 @@ def test_the_store_reports_a_lost_race_as_a_concurrency_conflict(postgres_settin
     version of one innovation at once, one wins, the other gets ConcurrencyConflict."""
     from services.commands import Commands
     from services.domain.values import ProfilePatch
-    from services.store import ConcurrencyConflict, EventStore
+    from services.eventstore.store import ConcurrencyConflict, EventStore
     from tests.factories import World
 
     store = EventStore(postgres_settings)
@@ -443,7 +443,7 @@ def test_a_command_failing_with_another_error_in_a_group_fails_alone(
 
 def test_the_mapper_refuses_compression_and_encryption(tmp_path: Any) -> None:
     from services.config import Settings
-    from services.store import EventStore, UnsupportedMapperOption
+    from services.eventstore.store import EventStore, UnsupportedMapperOption
 
     settings = Settings(data_dir=str(tmp_path))
     for name, topic in (

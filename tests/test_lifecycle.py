@@ -13,7 +13,7 @@ from services.domain.innovation import Innovation
 from services.domain.lifecycle import Status
 from services.domain.rubric import load_rubric
 from services.domain.values import ProfilePatch, RevisionItem
-from services.store import ConcurrencyConflict
+from services.eventstore.store import ConcurrencyConflict
 from tests.factories import World
 
 
@@ -70,7 +70,7 @@ def test_same_events_give_same_state_on_both_backends(tmp_path, postgres_url) ->
     """The event sequence recorded on SQLite, copied verbatim to PostgreSQL, replays identically."""
     from services.commands import Commands
     from services.config import load_settings
-    from services.store import EventStore
+    from services.eventstore.store import EventStore
 
     sqlite = EventStore(load_settings(env={}, data_dir=str(tmp_path / "a")))
     postgres = EventStore(

@@ -21,7 +21,7 @@ from services.config import Settings
 from services.domain.call import Call
 from services.domain.innovation import Innovation
 from services.domain.rubric import load_rubric
-from services.store import EventStore
+from services.eventstore.store import EventStore
 from tests.factories import World
 from tests.roundtrips import RoundTripProxy
 

@@ -26,7 +26,7 @@ from services.domain.innovation import Innovation
 from services.domain.organisation import Account, Organisation
 from services.domain.rubric import load_rubric
 from services.domain.values import Budget, CallKind, KrenovaEntry, ProfilePatch
-from services.store import ConcurrencyConflict, EventStore, MsgspecMapper, NotFound
+from services.eventstore.store import ConcurrencyConflict, EventStore, MsgspecMapper, NotFound
 from tests.factories import World, complete_profile
 
 RUBRIC = load_rubric(2025)

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CORE = ["services/domain", "services/store.py", "services/commands.py"]
+CORE = ["services/domain", "services/eventstore/store.py", "services/commands.py"]
 
 
 def test_the_core_is_clean_under_mypy(tmp_path: Path) -> None:

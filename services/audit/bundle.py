@@ -38,14 +38,14 @@ from uuid import UUID
 import msgspec
 
 from services.audit import verify_bundle as standalone
-from services.audit.chain import DayRoot, from_micros, jakarta_day
 from services.audit.integrity import MAX_LISTED, PAGE, Verifier, chained
 from services.audit.keys import Signer, key_history
 from services.audit.readme import bundle_readme
-from services.audit.recorders import LinkRecord
 from services.audit.seals import all_seals, checkpoint, sealed_links
 from services.db import Database
-from services.store import EventStore
+from services.eventstore.chain import DayRoot, from_micros, jakarta_day
+from services.eventstore.recorders import LinkRecord
+from services.eventstore.store import EventStore
 
 FORMAT = standalone.BUNDLE_FORMAT
 EVENTS_FILE = standalone.EVENTS

@@ -124,7 +124,7 @@ def verify(
     from services.audit.integrity import SealInputs, verify_store
     from services.audit.seals import ensure_schema, live_inputs, trusted_keys
     from services.db import Database
-    from services.store import EventStore
+    from services.eventstore.store import EventStore
 
     anchors: list[Any] = []
     store = EventStore(settings)
@@ -189,9 +189,9 @@ def export(out: Path, evidence: tuple[str, ...]) -> None:
 
     from services.audit.bundle import write_bundle
     from services.audit.seals import ensure_schema
+    from services.blobs import BlobStore
     from services.db import Database
-    from services.store import EventStore
-    from services.submission.blobs import BlobStore
+    from services.eventstore.store import EventStore
 
     settings = load_settings()
     signer = _signer(settings)
@@ -247,7 +247,7 @@ def _sealing() -> Iterator[tuple[Any, Any, Any]]:
     """The store, the database (seal tables ensured) and the signer a sealing command needs."""
     from services.audit.seals import ensure_schema
     from services.db import Database
-    from services.store import EventStore
+    from services.eventstore.store import EventStore
 
     settings = load_settings()
     signer = _signer(settings)
@@ -297,7 +297,7 @@ def grant(app_role: str) -> None:
     """
     import psycopg
 
-    from services.store import EventStore
+    from services.eventstore.store import EventStore
 
     settings = load_settings()
     if not settings.is_postgres:

@@ -15,7 +15,6 @@ from uuid import UUID
 
 import msgspec
 
-from services.audit.chain import to_micros
 from services.audit.describe import (
     PROFILE_LABELS,
     ROLE_LABELS,
@@ -32,7 +31,8 @@ from services.domain.lifecycle import STATUS_LABELS
 from services.domain.organisation import Account, Organisation
 from services.domain.rubric import Rubric
 from services.domain.values import RevisionItem
-from services.store import EventStore, NotFound, decode_event
+from services.eventstore.chain import to_micros
+from services.eventstore.store import EventStore, NotFound, decode_event
 
 AGGREGATES: dict[str, type[Any]] = {
     "innovation": Innovation,

@@ -13,7 +13,7 @@ Breaks, in the order of the log:
 - ``time_mismatch``: the chain row's time is not the event's own timestamp;
 - ``unreadable``: the stored state is not the JSON the event was written as.
 
-The report's daily roots (``services.audit.chain``) can be compared with the roots of an older
+The report's daily roots (``services.eventstore.chain``) can be compared with the roots of an older
 export (``anchors``) to detect a history rewritten consistently, chain table included. The same
 pass recomputes every link from the stored bytes alone and holds them to the server's Ed25519
 signed day roots and checkpoints (``seals.py``; the check is ``verify_bundle.SealChecker``), which
@@ -30,11 +30,18 @@ from uuid import UUID
 
 import msgspec
 
-from services.audit.chain import GENESIS, DailyRoots, DayRoot, event_time, jakarta_day, link_hash
-from services.audit.chain import to_micros as _micros
-from services.audit.recorders import ChainedRecorder, LinkRecord
 from services.audit.verify_bundle import SealChecker
-from services.store import EventStore
+from services.eventstore.chain import (
+    GENESIS,
+    DailyRoots,
+    DayRoot,
+    event_time,
+    jakarta_day,
+    link_hash,
+)
+from services.eventstore.chain import to_micros as _micros
+from services.eventstore.recorders import ChainedRecorder, LinkRecord
+from services.eventstore.store import EventStore
 
 MAX_LISTED = 100
 PAGE = 1000

@@ -27,7 +27,7 @@ from services.config import Settings
 from services.domain.actor import Actor
 from services.domain.aggregate import Aggregate, Context, applies
 from services.domain.events import SigningKeyActivated
-from services.store import ConcurrencyConflict, EventStore, NotFound
+from services.eventstore.store import ConcurrencyConflict, EventStore, NotFound
 
 KEY_FILE_NAME = "audit-signing-key.pem"
 KEYS_STREAM = uuid5(UUID("6f1d3c1e-9a43-4c55-a8c8-0f3b7c3b2a11"), "sirisma-audit-signing-keys")

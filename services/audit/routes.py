@@ -37,13 +37,13 @@ from services.audit.timeline import NotYetExisting, Timeline
 from services.commands import account_id_for
 from services.domain.actor import Role
 from services.domain.call import JAKARTA
+from services.http import limits
+from services.http.context import runtime_of
+from services.http.problems import problem
+from services.http.what_if import what_if_rubric
 from services.identity.policy import requires
 from services.runtime import Runtime
 from services.spreadsheet import csv_row
-from services.web import limits
-from services.web.context import runtime_of
-from services.web.problems import problem
-from services.web.what_if import what_if_rubric
 
 TAG = "audit"
 AUDIT: dict[str, Any] = {

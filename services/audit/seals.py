@@ -37,7 +37,11 @@ from uuid import UUID
 
 import msgspec
 
-from services.audit.chain import (
+from services.audit.integrity import SealInputs
+from services.audit.keys import Signer, key_history, record_activation
+from services.audit.verify_bundle import SEAL_FORMAT, links_digest, seal_root
+from services.db import Database, Tx
+from services.eventstore.chain import (
     GENESIS,
     JAKARTA,
     event_time,
@@ -46,12 +50,8 @@ from services.audit.chain import (
     link_hash,
     to_micros,
 )
-from services.audit.integrity import SealInputs
-from services.audit.keys import Signer, key_history, record_activation
-from services.audit.recorders import LinkRecord
-from services.audit.verify_bundle import SEAL_FORMAT, links_digest, seal_root
-from services.db import Database, Tx
-from services.store import EventStore
+from services.eventstore.recorders import LinkRecord
+from services.eventstore.store import EventStore
 
 FORMAT = SEAL_FORMAT
 GRACE = timedelta(minutes=5)  # events stamped just before midnight may commit just after

@@ -23,13 +23,13 @@ import msgspec
 from eventsourcing.persistence import AggregateRecorder, IntegrityError, StoredEvent
 
 from services.audit import snapshots
-from services.audit.chain import to_micros
-from services.audit.recorders import ChainedRecorder
 from services.domain.aggregate import Aggregate
 from services.domain.call import Call
 from services.domain.innovation import Innovation, InnovationState
 from services.domain.rubric import Rubric, load_rubric
-from services.store import EventStore, NotFound, decode_event
+from services.eventstore.chain import to_micros
+from services.eventstore.recorders import ChainedRecorder
+from services.eventstore.store import EventStore, NotFound, decode_event
 
 log = logging.getLogger("sirisma.audit")
 

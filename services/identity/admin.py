@@ -19,10 +19,10 @@ from services.commands import Outcome
 from services.domain.actor import Role
 from services.domain.organisation import Account, Organisation
 from services.domain.values import OrganisationKind
+from services.http.context import command_context, runtime_of
+from services.http.limits import Code, Name, Note, Password, RequiredCode, RequiredName
 from services.identity.accounts import AccountAdmin
 from services.identity.policy import admin_only
-from services.web.context import command_context, runtime_of
-from services.web.limits import Code, Name, Note, Password, RequiredCode, RequiredName
 
 
 class OrganisationCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -97,7 +97,7 @@ def _record(request: Request[Any, Any, Any], outcome: Outcome) -> AccountRecord:
 ADMIN: dict[str, Any] = {"tags": ["admin"], "guards": [admin_only], "sync_to_thread": True}
 
 
-# /api/organisations and /api/accounts also have a GET (projections/routes.py): handlers on a
+# /api/organisations and /api/accounts also have a GET (services/reads/routes.py): handlers on a
 # shared path are async and hand their work to a thread themselves (Litestar 2.25 would wrap a
 # ``sync_to_thread`` handler there twice; tests/test_app.py checks).
 SHARED_PATH = {k: v for k, v in ADMIN.items() if k != "sync_to_thread"}

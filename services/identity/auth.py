@@ -15,9 +15,9 @@ from litestar.connection import ASGIConnection
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
 from services.domain.organisation import Account
+from services.eventstore.store import NotFound
 from services.identity.principal import ANONYMOUS, Principal
 from services.runtime import Runtime
-from services.store import NotFound
 
 COOKIE = "sirisma_session"
 log = logging.getLogger("sirisma.auth")

@@ -21,9 +21,9 @@ from services.domain.actor import Actor, Role
 from services.domain.aggregate import Context
 from services.domain.errors import DomainError
 from services.domain.organisation import Account
+from services.eventstore.store import NotFound
 from services.identity.accounts import AccountAdmin
 from services.runtime import Runtime
-from services.store import NotFound
 
 T = TypeVar("T")
 ROLES = [r.value for r in Role if r != Role.SYSTEM]

@@ -13,18 +13,18 @@ from litestar.params import JSONBody
 
 from services.commands import account_id_for
 from services.domain.organisation import Account
+from services.eventstore.store import NotFound
+from services.http.context import principal_of, runtime_of
+from services.http.limits import Code, Password
+from services.http.problems import problem
+from services.http.security import LOGIN_RATE_LIMIT
+from services.http.writes import PROBLEM_TEXT, problem_specs
 from services.identity import admin
 from services.identity.auth import COOKIE, principal_for, token_from
 from services.identity.passwords import verify_password
 from services.identity.principal import Principal
 from services.identity.throttle import client_address, device_cookie, known_device, login_throttle
 from services.runtime import Runtime
-from services.store import NotFound
-from services.web.context import principal_of, runtime_of
-from services.web.http import PROBLEM_TEXT, problem_specs
-from services.web.limits import Code, Password
-from services.web.problems import problem
-from services.web.security import LOGIN_RATE_LIMIT
 
 log = logging.getLogger("sirisma.auth")
 
@@ -83,7 +83,7 @@ LOGIN_PROBLEMS = {
     status_code=200,
     summary="Masuk",
     middleware=[LOGIN_RATE_LIMIT.middleware],
-    opt={"anonymous": True},  # services/web/input_guard.py
+    opt={"anonymous": True},  # services/http/input_guard.py
     responses=problem_specs(LOGIN_PROBLEMS, (400, 401, 415, 429)),
 )
 async def login(
@@ -91,7 +91,7 @@ async def login(
 ) -> Response[LoginResponse]:
     """Same answer, same work for a wrong password and an unknown account; failures slow down
     the caller (user name and address, address, user name), never a known device of the user
-    (services.web.security.LoginThrottle)."""
+    (services.http.security.LoginThrottle)."""
     runtime = runtime_of(request)
     username = data.username.strip().lower()[:128]
     client = client_address(request)
@@ -145,7 +145,7 @@ async def login(
     sync_to_thread=True,
     status_code=204,
     summary="Keluar",
-    opt={"anonymous": True},  # services/web/input_guard.py
+    opt={"anonymous": True},  # services/http/input_guard.py
 )
 def logout(request: Request[Any, Any, Any]) -> Response[None]:
     token, _ = token_from(request)

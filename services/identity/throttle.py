@@ -1,10 +1,10 @@
 """Failed-login throttling: waits that double per failure, never an account lock.
 
 A failed login is counted under keys in a Litestar store (``login_throttle``: in memory in the
-embedded mode, Redis when ``SIRISMA_REDIS_URL`` is set, through services.web.security.stores, so
+embedded mode, Redis when ``SIRISMA_REDIS_URL`` is set, through services.http.security.stores, so
 every worker shares the counts). Past a key's free failures each new failure doubles its wait;
 the login route answers 429 with ``Retry-After`` until the longest wait of the caller's keys ends.
-The per-address request rate (``LOGIN_RATE``) is Litestar's limiter in services.web.security.
+The per-address request rate (``LOGIN_RATE``) is Litestar's limiter in services.http.security.
 """
 
 from __future__ import annotations

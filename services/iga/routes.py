@@ -27,11 +27,11 @@ from services.domain.errors import InvalidValue
 from services.domain.innovation import Innovation, VerdictEntry
 from services.domain.lifecycle import Command
 from services.domain.ministry import MinistryVerdict
+from services.http.context import command_context, runtime_of
+from services.http.innovation_command import innovation_command
 from services.identity.policy import admin_only
 from services.iga import verdicts
 from services.review.http import COMMAND_ROUTE, IfMatch, if_match, problems, write_headers
-from services.web.context import command_context, runtime_of
-from services.web.innovation_command import innovation_command
 
 TAG = "iga"
 MAX_IMPORT_BYTES = 5 * 1024 * 1024

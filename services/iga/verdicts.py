@@ -29,7 +29,7 @@ from services.domain.aggregate import Context
 from services.domain.errors import DomainError, InvalidValue
 from services.domain.innovation import Innovation
 from services.domain.ministry import VERDICT_LABELS, parse_verdict
-from services.store import NotFound
+from services.eventstore.store import NotFound
 
 MAX_ROWS = 5_000
 

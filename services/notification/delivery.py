@@ -36,12 +36,12 @@ from services.domain.call import JAKARTA, Call
 from services.domain.events import Event
 from services.domain.innovation import Innovation
 from services.domain.organisation import Account, Organisation
+from services.eventstore.store import EventStore, decode_event
 from services.notification import directory, mailer, outbox
 from services.notification.mailer import PermanentError, TransientError
 from services.notification.outbox import DONE, OPEN_STATES, Key
 from services.notification.rules import AUDIT, EMAIL, INAPP
 from services.notification.schema import parse_stamp, stamp, utcnow
-from services.store import EventStore, decode_event
 
 log = logging.getLogger("sirisma.notification")
 

@@ -37,12 +37,12 @@ from typing import Any, Protocol
 
 from services import quarantine
 from services.db import Tx
+from services.eventstore.store import EventStore, decode_event
 from services.notification import outbox, rules
 from services.notification.delivery import Services
 from services.notification.outbox import Due, Key
 from services.notification.rules import AUDIT, Planned
 from services.notification.schema import parse_stamp, stamp, utcnow
-from services.store import EventStore, decode_event
 
 log = logging.getLogger("sirisma.notification.relay")
 

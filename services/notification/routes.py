@@ -20,6 +20,8 @@ from litestar.params import FromPath, Parameter
 
 from services.domain.actor import Role
 from services.domain.errors import AuthenticationRequired
+from services.http.context import principal_of, runtime_of
+from services.http.problems import problem
 from services.identity.policy import ensure_role
 from services.identity.principal import Principal
 from services.notification import inbox, operations, outbox
@@ -27,8 +29,6 @@ from services.notification import metrics as _metrics  # noqa: F401  (registers 
 from services.notification.audit_trail import DigestReport, verify
 from services.notification.inbox import NotificationPage, NotificationView
 from services.notification.outbox import DeadLetter
-from services.web.context import principal_of, runtime_of
-from services.web.problems import problem
 
 TAG = "notifikasi"
 

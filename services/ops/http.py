@@ -4,7 +4,7 @@
 HTTP request it
 
 * fixes the correlation id (the caller's ``X-Correlation-ID``/``X-Request-ID`` when sane, else a
-  new one; ``services.web.context.correlation_id`` keeps the rule) before anything else runs, so
+  new one; ``services.http.context.correlation_id`` keeps the rule) before anything else runs, so
   authentication refusals, the command's events and every log line of the request carry it;
 * counts the request by method, route template and status and times it
   (``sirisma_http_requests_total``, ``sirisma_http_request_duration_seconds``) and tracks the
@@ -32,9 +32,9 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from services import metrics
+from services.http.context import correlation_id
+from services.http.problems import UNAVAILABLE
 from services.ops.logs import CORRELATION
-from services.web.context import correlation_id
-from services.web.problems import UNAVAILABLE
 
 log = logging.getLogger("sirisma.http")
 HEADER = "x-correlation-id"

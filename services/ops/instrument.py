@@ -16,7 +16,7 @@ from typing import Any
 
 from services import metrics
 from services.domain.errors import DomainError
-from services.store import ConcurrencyConflict
+from services.eventstore.store import ConcurrencyConflict
 
 _MARK = "_sirisma_instrumented"
 

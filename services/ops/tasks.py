@@ -84,8 +84,8 @@ def _setup_logging(**_: Any) -> None:
 @lru_cache(maxsize=4096)
 def correlation_of(notification_id: int) -> str | None:
     """The correlation id recorded on the event with this notification id (None if unknown)."""
+    from services.eventstore.store import decode_event
     from services.notification.celery_app import runtime
-    from services.store import decode_event
 
     found = runtime().store.notifications(notification_id, 1)
     if not found or found[0].id != notification_id:

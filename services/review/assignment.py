@@ -19,7 +19,7 @@ from services.domain.actor import Role
 from services.domain.aggregate import Context
 from services.domain.errors import DomainError, InvalidValue
 from services.domain.organisation import Account
-from services.store import ConcurrencyConflict, NotFound
+from services.eventstore.store import ConcurrencyConflict, NotFound
 
 MAX_ITEMS = 500
 

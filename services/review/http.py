@@ -3,7 +3,7 @@
 Every write names the version it acted on when the client sends ``If-Match`` (a stale one gets
 409 with the current version and records nothing) and answers with ``version``, ``ETag`` and
 ``X-Notification-Id``. ``Idempotency-Key`` on every POST is handled app-wide by
-``services.web.idempotency``.
+``services.http.idempotency``.
 """
 
 from __future__ import annotations
@@ -19,14 +19,14 @@ from services.commands import Outcome
 from services.domain.actor import Role
 from services.domain.innovation import Innovation
 from services.domain.lifecycle import Command
+from services.http.context import principal_of, runtime_of
+from services.http.innovation_command import Checked, innovation_command
+from services.http.writes import PROBLEM_TEXT, if_match_header, parse_version, problem_specs
+from services.http.writes import write_headers as _write_headers
 from services.identity.policy import ensure_record, ensure_role, ensure_view
 from services.identity.principal import Principal
 from services.review import views
 from services.runtime import Runtime
-from services.web.context import principal_of, runtime_of
-from services.web.http import PROBLEM_TEXT, if_match_header, parse_version, problem_specs
-from services.web.http import write_headers as _write_headers
-from services.web.innovation_command import Checked, innovation_command
 
 TAG = "review"
 IfMatch = Annotated[

@@ -24,6 +24,7 @@ from uuid import UUID, uuid4
 
 import msgspec
 
+from services.blobs import BlobStore, blob_store
 from services.commands import Commands
 from services.db import Database
 from services.domain.aggregate import Aggregate, Context
@@ -36,9 +37,8 @@ from services.domain.lifecycle import STATUS_LABELS, Status
 from services.domain.organisation import Account, Organisation
 from services.domain.rubric import load_rubric
 from services.domain.values import CallKind, Stage
+from services.eventstore.store import EventStore, NotFound, decode_event
 from services.review import export
-from services.store import EventStore, NotFound, decode_event
-from services.submission.blobs import BlobStore, blob_store
 
 if TYPE_CHECKING:
     from services.runtime import Runtime

@@ -26,7 +26,7 @@ from services.domain.innovation import Innovation
 from services.domain.lifecycle import STATUS_LABELS, Status
 from services.domain.rubric import Rubric, load_rubric
 from services.domain.values import AWARD_LABELS, Award, CallKind
-from services.store import NotFound, decode_event
+from services.eventstore.store import NotFound, decode_event
 
 PAGE = 1000
 

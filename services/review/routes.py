@@ -30,6 +30,21 @@ from services.domain.innovation import Innovation
 from services.domain.lifecycle import Command
 from services.domain.rubric import load_rubric
 from services.domain.values import CriterionScore, IndicatorVerdict, RevisionItem, Stage
+from services.http.context import command_context, principal_of, runtime_of
+from services.http.innovation_command import Checked
+from services.http.limits import (
+    IDS_MAX,
+    LIST_MAX,
+    POSITION_MAX,
+    Code,
+    Note,
+    QueryYear,
+    Reason,
+    RequiredCode,
+    RequiredName,
+    Year,
+)
+from services.http.problems import problem
 from services.identity.policy import ensure_role
 from services.review import assignment, export, krenova, views
 from services.review.http import (
@@ -44,21 +59,6 @@ from services.review.http import (
 from services.review.iga import IGAReports, Issue, ReportRecord, Selection
 from services.review.revision import check_items
 from services.runtime import Runtime
-from services.web.context import command_context, principal_of, runtime_of
-from services.web.innovation_command import Checked
-from services.web.limits import (
-    IDS_MAX,
-    LIST_MAX,
-    POSITION_MAX,
-    Code,
-    Note,
-    QueryYear,
-    Reason,
-    RequiredCode,
-    RequiredName,
-    Year,
-)
-from services.web.problems import problem
 
 log = logging.getLogger("sirisma.review")
 

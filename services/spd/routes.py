@@ -19,17 +19,17 @@ from litestar.params import FromPath, JSONBody
 from litestar.response import File
 from msgspec import Meta
 
+from services.blobs import MB, blob_store
 from services.commands import Outcome
 from services.domain.values import SpdValues
+from services.http.context import command_context, runtime_of
+from services.http.problems import problem
 from services.identity.policy import SPD_FILL, SPD_READ, SPD_VERIFY
 from services.review.http import IfMatch, if_match, write_headers
 from services.spd.service import RowView, SheetView, SpdCommands, row_of, sheet_view
-from services.submission.blobs import MB, blob_store
 from services.submission.common import problems
 from services.submission.documents import FORM_OVERHEAD, _stream, build_document
 from services.submission.uploads import INLINE_SAFE, read_upload_form
-from services.web.context import command_context, runtime_of
-from services.web.problems import problem
 
 TAG = "spd"
 Year = Annotated[int, Meta(ge=2000, le=2100)]

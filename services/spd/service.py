@@ -16,9 +16,9 @@ from services.commands import Outcome
 from services.domain.aggregate import Context
 from services.domain.errors import InvalidValue
 from services.domain.values import Document, SpdValues
+from services.eventstore.store import ConcurrencyConflict, EventStore, NotFound
 from services.spd import rows
 from services.spd.sheet import STATUS_LABELS, SpdSheet, sheet_id
-from services.store import ConcurrencyConflict, EventStore, NotFound
 
 
 def row_of(year: int, no: str) -> rows.RowDefinition:

@@ -12,9 +12,9 @@ from datetime import timedelta
 
 import click
 
+from services.blobs import BlobStore
 from services.domain.events import DocumentAttached, SpdEvidenceAttached
-from services.store import EventStore
-from services.submission.blobs import BlobStore
+from services.eventstore.store import EventStore
 
 
 def referenced_keys(store: EventStore) -> set[str]:

@@ -25,21 +25,21 @@ from services.domain.errors import DomainError
 from services.domain.innovation import Innovation
 from services.domain.lifecycle import Command, allowed_commands
 from services.domain.rubric import Rubric, load_rubric
-from services.identity.policy import ensure_command, ensure_view
-from services.identity.principal import Principal
-from services.runtime import Runtime
-from services.store import NotFound
-from services.submission.schemas import CallSummary, InnovationView, jakarta_iso
-from services.web.context import principal_of, runtime_of
-from services.web.http import (
+from services.eventstore.store import NotFound
+from services.http.context import principal_of, runtime_of
+from services.http.innovation_command import Checked, innovation_command
+from services.http.problems import problem
+from services.http.writes import (
     PROBLEM_TEXT,
     if_match_header,
     parse_version,
     problem_specs,
     write_headers,
 )
-from services.web.innovation_command import Checked, innovation_command
-from services.web.problems import problem
+from services.identity.policy import ensure_command, ensure_view
+from services.identity.principal import Principal
+from services.runtime import Runtime
+from services.submission.schemas import CallSummary, InnovationView, jakarta_iso
 
 TAG = "submission"
 IfMatch = Annotated[

@@ -38,12 +38,16 @@ from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
 from litestar.params import FromPath, QueryParameter
 from litestar.response import File
 
+from services.blobs import MB, BlobStore, blob_store
 from services.domain.lifecycle import Command, next_status
 from services.domain.rubric import load_rubric
 from services.domain.values import Document, DocumentKind
+from services.eventstore.store import ConcurrencyConflict
+from services.http.context import command_context, principal_of, runtime_of
+from services.http.innovation_command import load_for_command
+from services.http.problems import problem
+from services.http.writes import write_headers
 from services.identity.policy import document_public, record_or_public
-from services.store import ConcurrencyConflict
-from services.submission.blobs import MB, BlobStore, blob_store
 from services.submission.common import (
     TAG,
     IfMatch,
@@ -67,10 +71,6 @@ from services.submission.uploads import (
     sniff,
     video_link,
 )
-from services.web.context import command_context, principal_of, runtime_of
-from services.web.http import write_headers
-from services.web.innovation_command import load_for_command
-from services.web.problems import problem
 
 log = logging.getLogger("sirisma.submission")
 FORM_OVERHEAD = 64 * 1024  # room for the form's other fields and part headers

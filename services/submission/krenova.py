@@ -18,12 +18,12 @@ from services.commands import Duplicate, account_id_for
 from services.domain.actor import Actor, Role
 from services.domain.aggregate import Context
 from services.domain.errors import InvalidValue
+from services.http.context import correlation_id, runtime_of
+from services.http.security import REGISTRATION_RATE_LIMIT
+from services.http.writes import write_headers
 from services.identity.passwords import hash_password
 from services.submission.common import TAG, problems
 from services.submission.schemas import ParticipantRegistration, ParticipantView
-from services.web.context import correlation_id, runtime_of
-from services.web.http import write_headers
-from services.web.security import REGISTRATION_RATE_LIMIT
 
 # Names a citizen may not take even when free; a taken name (a staff account's or a
 # participant's) gets the same answer, so registration never confirms a staff user name.
@@ -56,7 +56,7 @@ UNAVAILABLE = "Nama pengguna ini tidak tersedia. Pilih nama lain."
     sync_to_thread=True,
     responses=problems(400, 409, 422, 429),
     middleware=[REGISTRATION_RATE_LIMIT.middleware],
-    opt={"anonymous": True},  # services/web/input_guard.py
+    opt={"anonymous": True},  # services/http/input_guard.py
 )
 def register_participant(
     request: Request[Any, Any, Any], data: JSONBody[ParticipantRegistration]

@@ -28,8 +28,8 @@ from services.domain.values import (
     Stage,
     Theme,
 )
+from services.eventstore.store import EventStore, NotFound
 from services.identity.policy import document_public
-from services.store import EventStore, NotFound
 
 
 class PublicKrenova(msgspec.Struct, kw_only=True):

@@ -3,7 +3,7 @@
 Every write goes through ``Commands`` (one event per command, optimistic concurrency); every
 route checks the caller with ``services.identity.policy`` before doing any work, so a refused
 request costs nothing and records nothing. The innovation and call lists are read models and
-live with the projections (``projections/routes.py``); the document routes are in
+live with the projections (``services/reads/routes.py``); the document routes are in
 ``documents.py`` and Krenova registration in ``krenova.py``.
 """
 
@@ -24,6 +24,9 @@ from services.domain.events import CallOpened
 from services.domain.lifecycle import Command
 from services.domain.organisation import Organisation
 from services.domain.values import CallKind, DocumentKind, OrganisationKind
+from services.http.context import command_context, principal_of, runtime_of
+from services.http.what_if import what_if_rubric
+from services.http.writes import write_headers
 from services.identity.policy import ensure_role, record_or_public
 from services.identity.principal import Principal
 from services.runtime import Runtime
@@ -53,9 +56,6 @@ from services.submission.schemas import (
     patch_from,
     profile_from,
 )
-from services.web.context import command_context, principal_of, runtime_of
-from services.web.http import write_headers
-from services.web.what_if import what_if_rubric
 
 SUBMITTER_KINDS = frozenset({*(str(k) for k in OrganisationKind), "masyarakat"})
 

@@ -31,7 +31,7 @@ from services.domain.values import (
     Stage,
     Theme,
 )
-from services.web.limits import (
+from services.http.limits import (
     AMOUNT_MAX,
     LIST_MAX,
     Code,
@@ -44,7 +44,7 @@ from services.web.limits import (
     Url,
     Year,
 )
-from services.web.limits import Password as PasswordText
+from services.http.limits import Password as PasswordText
 
 Text = LongText
 ShortText = Note
@@ -157,7 +157,7 @@ Affairs = Annotated[tuple[Name, ...], Meta(max_length=LIST_MAX)]
 
 class ProfileInput(Profile, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """The profile of a new innovation; every field may be left empty in a draft. The bounds on
-    each field are services/web/limits.py's."""
+    each field are services/http/limits.py's."""
 
     title: Title = ""
     initiator_name: Name = ""

@@ -23,10 +23,10 @@ import filetype
 import msgspec
 from multipart import MultipartSegment, ParserError, ParserLimitReached, PushMultipartParser
 
+from services.blobs import MB, BlobStore, TooLarge
 from services.domain.values import PUBLIC_BY_DEFAULT, Document, DocumentKind
-from services.submission.blobs import MB, BlobStore, TooLarge
-from services.web.input_guard import check_text
-from services.web.problems import problem
+from services.http.input_guard import check_text
+from services.http.problems import problem
 
 ALLOWED: dict[str, str] = {
     "application/pdf": "pdf",
@@ -83,7 +83,7 @@ def safe_filename(raw: str | None, content_type: str) -> str:
 
 def check_filename(raw: str) -> None:
     """Refuse a name that tries to name a path (a browser sends only the base name) or holds
-    control characters (services/web/limits.py); anything else odd in it is cleaned."""
+    control characters (services/http/limits.py); anything else odd in it is cleaned."""
     check_text("file", raw, MAX_NAME * 4)
     if "/" in raw or "\\" in raw or raw.strip().strip(".") == "" and raw.strip() != "":
         raise problem(

@@ -28,8 +28,8 @@ from services.domain.values import (
     ProfilePatch,
     RevisionItem,
 )
+from services.eventstore.store import EventStore
 from services.identity.passwords import hash_password
-from services.store import EventStore
 from tests.factories import MANDATORY, World, complete_profile, document
 
 PASSWORD = "kata-sandi-audit-123"

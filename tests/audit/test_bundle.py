@@ -17,16 +17,16 @@ import msgspec
 import pytest
 
 from services.audit.bundle import EVENTS_FILE, seals_from, verify_bundle, write_bundle
-from services.audit.chain import GENESIS, link_hash
 from services.audit.integrity import SealInputs, verify_store
 from services.audit.keys import Signer, generate
 from services.audit.seals import ensure_schema
+from services.blobs import BlobStore
 from services.commands import Commands
 from services.config import Settings
 from services.db import Database
 from services.domain.values import DocumentKind
-from services.store import EventStore
-from services.submission.blobs import BlobStore
+from services.eventstore.chain import GENESIS, link_hash
+from services.eventstore.store import EventStore
 from tests.factories import World, document
 
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from services.cli import main
 from services.commands import Commands
 from services.config import load_settings
-from services.store import EventStore
+from services.eventstore.store import EventStore
 from tests.factories import World
 
 KEY = "kunci-rahasia-cli-0123456789abcdef"

@@ -16,11 +16,11 @@ import msgspec
 import psycopg
 import pytest
 
-from services.audit.chain import JAKARTA, link_hash
 from services.audit.integrity import verify_store
 from services.audit.keys import generate, load_signer
 from services.audit.seals import checkpoint, seal_days
 from services.config import Settings
+from services.eventstore.chain import JAKARTA, link_hash
 from services.notification import audit_trail
 from tests.audit.conftest import AuditApp, seed_logins
 from tests.factories import World

@@ -10,11 +10,11 @@ from uuid import UUID
 import psycopg
 import pytest
 
-from services.audit.chain import GENESIS, link_hash
 from services.audit.integrity import verify_store
 from services.commands import Commands
 from services.config import Settings, load_settings
-from services.store import EventStore
+from services.eventstore.chain import GENESIS, link_hash
+from services.eventstore.store import EventStore
 from tests.factories import World
 
 EVENTS, CHAIN = "sirisma_events", "sirisma_events_chain"
@@ -43,7 +43,7 @@ def test_every_event_is_sealed_to_the_one_before(store: EventStore) -> None:
 
 
 def test_a_failed_save_leaves_no_chain_row(store: EventStore) -> None:
-    from services.store import ConcurrencyConflict
+    from services.eventstore.store import ConcurrencyConflict
 
     world, iid = _seed(store)
     c = world.commands

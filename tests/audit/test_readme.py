@@ -17,7 +17,7 @@ from services.audit.seals import ensure_schema, seal_days
 from services.commands import Commands
 from services.config import Settings
 from services.db import Database
-from services.store import EventStore
+from services.eventstore.store import EventStore
 from tests.factories import World
 
 

@@ -11,7 +11,6 @@ from uuid import UUID
 
 import pytest
 
-from services.audit.chain import JAKARTA
 from services.audit.integrity import verify_store
 from services.audit.keys import KEYS_STREAM, Signer, generate, key_history
 from services.audit.seals import (
@@ -29,7 +28,8 @@ from services.config import Settings
 from services.db import Database
 from services.domain.aggregate import Context
 from services.domain.values import ProfilePatch
-from services.store import EventStore
+from services.eventstore.chain import JAKARTA
+from services.eventstore.store import EventStore
 from tests.factories import World
 
 

@@ -22,7 +22,7 @@ from services.audit.seals import ensure_schema
 from services.commands import Commands
 from services.config import Settings
 from services.db import Database
-from services.store import EventStore
+from services.eventstore.store import EventStore
 from tests.factories import World
 
 REASON = "Belum ada kebaruan yang terukur"

@@ -59,7 +59,7 @@ from services.domain.values import (
     RevisionItem,
     Stage,
 )
-from services.store import MsgspecMapper
+from services.eventstore.store import MsgspecMapper
 from tests.factories import MANDATORY, complete_profile, document, words
 
 RUBRIC = load_rubric(2025)

@@ -12,7 +12,7 @@ from eventsourcing.persistence import StoredEvent
 from services.commands import Commands
 from services.domain.events import Established, Published
 from services.domain.innovation import Innovation
-from services.store import EventStore
+from services.eventstore.store import EventStore
 from tests.factories import World
 
 

@@ -9,7 +9,7 @@ from services.domain import urusan
 from services.domain.errors import InvalidValue
 from services.domain.events import ProfileUpdated, Proposed
 from services.domain.values import ProfilePatch
-from services.store import MsgspecMapper, decode_event
+from services.eventstore.store import MsgspecMapper, decode_event
 from tests.domain.test_innovation import OPERATOR, ctx, propose
 from tests.factories import complete_profile
 

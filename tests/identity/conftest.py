@@ -118,8 +118,8 @@ def shared_api(_module_api: Api) -> Iterator[Api]:
     counters and cookies start empty for each test."""
     from litestar.stores.base import Store
 
+    from services.http.security import RATE_LIMIT_STORE
     from services.identity.throttle import LOGIN_THROTTLE_STORE
-    from services.web.security import RATE_LIMIT_STORE
 
     def reset() -> None:
         _module_api.client.cookies.clear()

@@ -2,8 +2,8 @@
 the server is back the same app answers again without being restarted.
 
 The session lookup (services/identity/sessions.py) is the first database access of every
-authenticated request, the ``Idempotency-Key`` claim (services/web/idempotency.py) that of an
-anonymous POST; services/web/problems.py maps their ``psycopg.OperationalError`` (here the
+authenticated request, the ``Idempotency-Key`` claim (services/http/idempotency.py) that of an
+anonymous POST; services/http/problems.py maps their ``psycopg.OperationalError`` (here the
 pool's ``PoolTimeout``) to the 503.
 """
 

@@ -17,9 +17,8 @@ from litestar.middleware import DefineMiddleware
 from litestar.testing import TestClient
 
 from services.config import load_settings
-from services.identity.auth import COOKIE
-from services.web import problems
-from services.web.security import (
+from services.http import problems
+from services.http.security import (
     CSRF_COOKIE,
     CSRF_FIELD,
     CSRF_HEADER,
@@ -29,6 +28,7 @@ from services.web.security import (
     SessionCSRFMiddleware,
     upload_limit,
 )
+from services.identity.auth import COOKIE
 from tests.identity.conftest import PASSWORD, Api
 
 
@@ -136,7 +136,7 @@ def test_every_response_carries_the_security_headers(api: Api) -> None:
 
 def test_the_api_reference_is_served_from_this_origin_under_the_normal_csp(api: Api) -> None:
     """Before: Scalar came unpinned from jsDelivr and /schema had a wider CSP for it."""
-    from services.web.security import CSP
+    from services.http.security import CSP
 
     page = api.client.get("/schema")
     assert page.headers["content-security-policy"] == CSP
@@ -281,7 +281,7 @@ def test_address_rate_limit_answers_with_problem_json_and_retry_after(tmp_path: 
     from litestar import get
     from litestar.middleware.rate_limit import RateLimitConfig
 
-    from services.web.security import LoginRateLimitMiddleware
+    from services.http.security import LoginRateLimitMiddleware
 
     config = RateLimitConfig(rate_limit=("minute", 2), middleware_class=LoginRateLimitMiddleware)
 
@@ -302,8 +302,8 @@ def test_login_failures_are_shared_through_redis_between_processes(redis_url: st
     """Two services (or workers) with their own stores over one Redis see the same counts."""
     import anyio
 
+    from services.http.security import stores
     from services.identity.throttle import LOGIN_THROTTLE_STORE, PAIR_FAILURES, LoginThrottle
-    from services.web.security import stores
 
     settings = load_settings(env={}, redis_url=redis_url)
 
@@ -328,8 +328,8 @@ def test_throttle_keeps_counting_in_memory_while_redis_is_down(redis_server: Any
     """A Redis outage must not lock anyone out: counters fall back to this process's memory."""
     import anyio
 
+    from services.http.security import stores
     from services.identity.throttle import LOGIN_THROTTLE_STORE, PAIR_FAILURES, LoginThrottle
-    from services.web.security import stores
 
     if not redis_server.managed:
         import pytest
@@ -358,7 +358,7 @@ def test_form_token_check_leaves_the_body_for_a_streaming_handler(tmp_path: Any)
     part only, the handler still streams every byte (as the document upload route does)."""
     from litestar import get
 
-    from services.web.security import csrf_token_for
+    from services.http.security import csrf_token_for
 
     @get("/form", sync_to_thread=False)
     def form_page(request: Request[Any, Any, Any]) -> dict[str, str]:
@@ -534,7 +534,7 @@ def test_a_refused_upload_is_answered_before_its_body_is_read(
 def test_a_token_first_upload_streams_through_to_the_handler(
     served_csrf_app: tuple[int, list[int]],
 ) -> None:
-    from services.web.security import csrf_token_bound_to
+    from services.http.security import csrf_token_bound_to
 
     port, received = served_csrf_app
     token = csrf_token_bound_to(load_settings(env={}).secret_key, "session:sesi-browser")

@@ -23,10 +23,10 @@ from services.commands import account_id_for
 from services.config import Settings, load_settings
 from services.domain.actor import Actor
 from services.domain.aggregate import Context
+from services.eventstore.store import decode_event
 from services.identity.passwords import hash_password
 from services.ops.servers import free_port
 from services.runtime import Runtime
-from services.store import decode_event
 from tests.factories import World, complete_profile
 from tests.ops.procs import Sirisma, settings_env, value, wait_for
 from tests.servers import PostgresServer, RedisServer

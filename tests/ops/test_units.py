@@ -17,9 +17,9 @@ from services.commands import Commands
 from services.config import load_settings
 from services.domain.aggregate import Context
 from services.domain.errors import DomainError
+from services.eventstore.store import ConcurrencyConflict
 from services.ops import instrument, logs
 from services.ops.cluster import STABLE_AFTER, Process
-from services.store import ConcurrencyConflict
 from tests.factories import World, complete_profile
 
 
@@ -84,7 +84,7 @@ def test_configure_replaces_its_own_handler_and_writes_to_the_current_stderr(
 
 
 def test_every_command_handler_is_counted_by_outcome(tmp_path: Path) -> None:
-    from services.store import EventStore
+    from services.eventstore.store import EventStore
 
     names = instrument.command_names(Commands)
     assert {"propose", "submit", "score", "approve", "report_iga"} <= set(names)

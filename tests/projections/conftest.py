@@ -28,7 +28,7 @@ from services.domain.values import (
     ParticipantCategory,
     Profile,
 )
-from services.store import EventStore
+from services.eventstore.store import EventStore
 from tests.factories import World
 
 PASSWORD = "sandi-proyeksi-2025"

@@ -19,7 +19,7 @@ from services.domain.aggregate import Context
 from services.domain.lifecycle import Status
 from services.domain.rubric import load_rubric
 from services.domain.values import ProfilePatch, RevisionItem
-from services.store import EventStore
+from services.eventstore.store import EventStore
 from tests.factories import World, complete_profile
 from tests.projections.conftest import (
     assert_equal_to_rebuild,

@@ -20,7 +20,7 @@ from projections.rebuild import SHADOW
 from services.commands import Commands
 from services.config import Settings
 from services.db import Database
-from services.store import EventStore
+from services.eventstore.store import EventStore
 from tests.factories import World
 from tests.projections.conftest import assert_equal_to_rebuild
 from tests.projections.seed import seed_events

@@ -22,7 +22,7 @@ from services import quarantine
 from services.commands import Commands
 from services.config import Settings
 from services.domain import events as ev
-from services.store import EventStore
+from services.eventstore.store import EventStore
 from tests.factories import World
 from tests.poison import poison_proposal, undecodable
 

@@ -31,8 +31,8 @@ from services.domain.values import (
     RevisionItem,
     Theme,
 )
+from services.eventstore.store import EventStore
 from services.identity.principal import Principal
-from services.store import EventStore
 from tests.factories import MANDATORY, World, complete_profile, document
 from tests.projections.conftest import assert_equal_to_rebuild, catch_up
 

@@ -16,7 +16,7 @@ from projections.target import Target
 from services.commands import Commands
 from services.config import Settings
 from services.db import Database
-from services.store import EventStore
+from services.eventstore.store import EventStore
 from tests.factories import World, complete_profile
 from tests.projections.conftest import assert_equal_to_rebuild, catch_up
 from tests.servers import PostgresServer

@@ -20,6 +20,7 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from services.app import create_app
+from services.blobs import BlobStore
 from services.commands import Commands, account_id_for, organisation_id_for
 from services.config import load_settings
 from services.domain.actor import Actor, Role
@@ -37,7 +38,6 @@ from services.domain.values import (
 )
 from services.identity.passwords import hash_password
 from services.runtime import Runtime
-from services.submission.blobs import BlobStore
 from tests.factories import MANDATORY, complete_profile
 
 PASSWORD = "sandi-review-2025"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from services.submission.blobs import blob_store
+from services.blobs import blob_store
 from tests.submission.conftest import Api, pdf_bytes, profile_json
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from services.web import limits
+from services.http import limits
 from tests.submission.conftest import Api, pdf_bytes
 from tests.submission.test_bad_input import assert_problem, nothing_recorded
 

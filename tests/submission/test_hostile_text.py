@@ -22,9 +22,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from projections.runner import Runner
+from services.http import limits
 from services.notification import relay
 from services.notification.embedded import EmbeddedRunner
-from services.web import limits
 from tests.submission.conftest import Api
 
 pytestmark = pytest.mark.slow

@@ -12,7 +12,7 @@ import pytest
 
 from services.domain.aggregate import Context
 from services.domain.organisation import Account
-from services.web.security import RATE_LIMIT_STORE, REGISTRATION_RATE
+from services.http.security import RATE_LIMIT_STORE, REGISTRATION_RATE
 from tests.submission.conftest import PASSWORD, Api
 
 KRENOVA_FORM = {

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from services.submission.blobs import BlobStore, TooLarge, blob_store
+from services.blobs import BlobStore, TooLarge, blob_store
 from services.submission.uploads import safe_filename, sniff
 from tests.submission.conftest import Api, docx_bytes, pdf_bytes, png_bytes
 

@@ -42,11 +42,11 @@ from services.config import Settings, load_settings
 from services.domain.actor import Actor, Role
 from services.domain.aggregate import Context
 from services.domain.values import CallKind, OrganisationKind
+from services.eventstore.store import decode_event
 from services.identity.passwords import hash_password
 from services.ops.cluster import read_state, sirisma_command
 from services.ops.servers import free_port, log_tail, parent_death_signal, pid_alive
 from services.runtime import Runtime
-from services.store import decode_event
 from tests.ops.procs import wait_for
 from tests.ops.routing import NginxRoutes
 from tests.system.load import Admin, Desk, Ledger, Operator, Reviewer, User

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from services.web.security import CSP
+from services.http.security import CSP
 from tests.web.world import WebWorld
 
 

@@ -1,4 +1,4 @@
-"""Idempotency-Key heartbeat lease (services/web/idempotency.py), on SQLite and real PostgreSQL.
+"""Idempotency-Key heartbeat lease (services/http/idempotency.py), on SQLite and real PostgreSQL.
 
 A claim whose process died (it stopped heartbeating) is taken over by the next request with the
 key, which runs once; a request that runs longer than ``stale_after`` keeps its claim because it
@@ -33,11 +33,11 @@ from services.db import Database
 from services.domain.actor import Actor
 from services.domain.aggregate import Context
 from services.domain.values import OrganisationKind
+from services.http import problems
+from services.http.idempotency import IdempotencyMiddleware, KeyStore
 from services.migrate import migrate
 from services.ops import logs
 from services.runtime import Runtime
-from services.web import problems
-from services.web.idempotency import IdempotencyMiddleware, KeyStore
 
 OWNER = "anonymous"  # the test app has no authentication: every caller shares this scope
 PATH = "/orgs"
@@ -291,7 +291,7 @@ def test_keystore_takeover_is_atomic(runtime: Runtime) -> None:
 # (4) a table created by the version without heartbeats is upgraded in place
 # ============================================================================================
 
-OLD_SCHEMA = [  # services/web/idempotency.py SCHEMA before the heartbeat lease, verbatim
+OLD_SCHEMA = [  # services/http/idempotency.py SCHEMA before the heartbeat lease, verbatim
     """CREATE TABLE IF NOT EXISTS idempotency_keys (
         owner TEXT NOT NULL,
         idem_key TEXT NOT NULL,

@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
+from services.blobs import blob_store
+from services.http.security import CSRF_COOKIE, CSRF_FIELD
 from services.identity.auth import COOKIE
-from services.submission.blobs import blob_store
-from services.web.security import CSRF_COOKIE, CSRF_FIELD
 from tests.ops.procs import wait_for
 from tests.web.world import MINIMAL_PDF, PASSWORD, WebWorld
 

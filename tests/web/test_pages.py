@@ -390,7 +390,8 @@ def test_an_unexpected_error_is_a_plain_500_page_for_people_and_problem_json_for
     from litestar import Litestar, get
     from litestar.testing import TestClient
 
-    from services.web import pages, problems
+    from services.http import problems
+    from services.web import pages
 
     @get(["/rusak", "/api/rusak"], sync_to_thread=False)
     def broken() -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 
+from services.blobs import blob_store
 from services.commands import account_id_for
 from services.domain.actor import Actor, Role
 from services.domain.aggregate import Context
@@ -26,7 +27,6 @@ from services.domain.values import (
 )
 from services.identity.passwords import hash_password
 from services.runtime import Runtime
-from services.submission.blobs import blob_store
 from tests.factories import MANDATORY, complete_profile
 
 PASSWORD = "sandi-uji-web-2025"

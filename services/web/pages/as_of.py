@@ -15,9 +15,9 @@ import msgspec
 from litestar import Request
 
 from projections import as_of as models
+from services.http.context import principal_of, runtime_of
+from services.http.problems import problem
 from services.identity.policy import STAFF
-from services.web.context import principal_of, runtime_of
-from services.web.problems import problem
 
 
 class AsOfView(msgspec.Struct, frozen=True):

@@ -26,8 +26,8 @@ from services.domain.errors import InvalidValue
 from services.domain.innovation import InnovationState
 from services.domain.lifecycle import STATUS_LABELS
 from services.domain.rubric import DOCUMENT_KIND_LABELS
+from services.http.context import principal_of, runtime_of
 from services.identity import policy
-from services.web.context import principal_of, runtime_of
 from services.web.pages import queries
 from services.web.pages.common import Names, now, parse_uuid
 from services.web.pages.rendering import render

@@ -14,11 +14,11 @@ from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException
 from litestar.params import Body, FromQuery
 
+from services.http.context import principal_of
+from services.http.security import LOGIN_RATE_LIMIT
 from services.identity import routes as identity_routes
-from services.web.context import principal_of
 from services.web.pages.common import call_handler
 from services.web.pages.rendering import HOME_FOR_ROLE, redirect, render
-from services.web.security import LOGIN_RATE_LIMIT
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 

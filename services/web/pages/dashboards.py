@@ -24,10 +24,11 @@ from services.domain.index_rules import available_years as index_years
 from services.domain.lifecycle import STATUS_LABELS, Status
 from services.domain.ministry import VERDICT_LABELS
 from services.domain.values import STAGE_LABELS
+from services.http import limits
+from services.http.context import principal_of, runtime_of
 from services.identity import policy
 from services.iga import verdicts
-from services.web import charts, limits
-from services.web.context import principal_of, runtime_of
+from services.web import charts
 from services.web.pages import queries
 from services.web.pages.as_of import moment as as_of_moment
 from services.web.pages.as_of import page_as_of

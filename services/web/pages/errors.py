@@ -1,6 +1,6 @@
 """Error pages for people, problem JSON for programs, from the same mapping.
 
-The problem-details plugin (services.web.problems) stays the one place that turns an exception
+The problem-details plugin (services.http.problems) stays the one place that turns an exception
 into status, title and detail. This plugin runs after it and wraps each of its handlers: a browser
 request outside the API (no ``/api`` prefix, and HTML accepted or sent by HTMX) gets the same
 problem rendered as a page in Bahasa Indonesia; everything else gets the JSON untouched. An
@@ -20,8 +20,8 @@ from litestar.config.app import AppConfig
 from litestar.plugins import InitPlugin
 from litestar.response import Redirect
 
+from services.http.problems import TITLES, problem
 from services.web.pages.rendering import render
-from services.web.problems import TITLES, problem
 
 log = logging.getLogger("sirisma.web")
 

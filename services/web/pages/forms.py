@@ -34,7 +34,7 @@ from services.domain.values import (
     Stage,
     Theme,
 )
-from services.web import limits
+from services.http import limits
 
 INITIATOR_LABELS = {
     Initiator.KEPALA_DAERAH: "Kepala Daerah",

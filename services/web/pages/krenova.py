@@ -17,9 +17,9 @@ from litestar.params import Body, FromPath, FromQuery
 from services.domain.actor import Role
 from services.domain.errors import DomainError, InvalidValue
 from services.domain.values import AWARD_LABELS, Award
+from services.eventstore.store import ConcurrencyConflict, NotFound
+from services.http.context import principal_of, runtime_of
 from services.identity import policy
-from services.store import ConcurrencyConflict, NotFound
-from services.web.context import principal_of, runtime_of
 from services.web.pages import queries
 from services.web.pages.common import now, parse_uuid, run_command, settle
 from services.web.pages.rendering import redirect, render

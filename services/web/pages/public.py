@@ -17,17 +17,17 @@ from litestar.params import Body, FromPath, FromQuery
 
 from services.domain.errors import DomainError
 from services.domain.values import STAGE_LABELS
+from services.eventstore.store import NotFound
+from services.http import limits
+from services.http.context import principal_of, runtime_of
+from services.http.security import REGISTRATION_RATE_LIMIT
 from services.identity import policy
-from services.store import NotFound
 from services.submission.public import public_view
-from services.web import limits
-from services.web.context import principal_of, runtime_of
 from services.web.pages import queries
 from services.web.pages.as_of import page_as_of
 from services.web.pages.common import Names, call_handler, now, parse_uuid, rubric_of
 from services.web.pages.forms import FORM_LABELS, INITIATOR_LABELS, KIND_LABELS, THEME_LABELS
 from services.web.pages.rendering import HOME_FOR_ROLE, redirect, render
-from services.web.security import REGISTRATION_RATE_LIMIT
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 PAGE_SIZE = 20

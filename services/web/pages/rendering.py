@@ -30,8 +30,8 @@ from services.domain.call import JAKARTA, format_date, format_jakarta
 from services.domain.lifecycle import COMMAND_LABELS, STATUS_LABELS
 from services.domain.rubric import DOCUMENT_KIND_LABELS
 from services.domain.values import STAGE_LABELS
+from services.http.context import principal_of
 from services.identity.principal import Principal
-from services.web.context import principal_of
 
 WEB = Path(__file__).resolve().parent.parent
 TEMPLATES = WEB / "templates"

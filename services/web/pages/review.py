@@ -22,10 +22,10 @@ from services.domain.lifecycle import Command, Status
 from services.domain.ministry import VERDICT_LABELS, MinistryVerdict
 from services.domain.rubric import DOCUMENT_KIND_LABELS
 from services.domain.values import CriterionScore, IndicatorVerdict, RevisionItem, Stage
+from services.eventstore.store import ConcurrencyConflict
+from services.http import limits
+from services.http.context import principal_of, runtime_of
 from services.identity import policy
-from services.store import ConcurrencyConflict
-from services.web import limits
-from services.web.context import principal_of, runtime_of
 from services.web.pages import queries
 from services.web.pages.as_of import moment as as_of_moment
 from services.web.pages.as_of import page_as_of

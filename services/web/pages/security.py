@@ -1,6 +1,6 @@
 """The pages' side of CSRF protection: where a form finds the token it must send back.
 
-The identity context's CSRF middleware (services.web.security) keeps the token in the request
+The identity context's CSRF middleware (services.http.security) keeps the token in the request
 scope; every page form carries it as ``_csrf_token`` and HTMX requests send it as a header.
 """
 
@@ -10,7 +10,7 @@ from typing import Any
 
 from litestar import Request
 
-from services.web.security import CSRF_HEADER, csrf_token_for
+from services.http.security import CSRF_HEADER, csrf_token_for
 
 HEADER = CSRF_HEADER
 

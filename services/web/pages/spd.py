@@ -14,9 +14,9 @@ from litestar import Request, get
 from litestar.params import FromPath
 
 from services.domain.actor import Role
+from services.http.context import principal_of, runtime_of
 from services.identity import policy
 from services.spd.service import SpdCommands, sheet_view
-from services.web.context import principal_of, runtime_of
 from services.web.pages import queries
 from services.web.pages.common import now
 from services.web.pages.rendering import render

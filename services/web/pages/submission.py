@@ -27,11 +27,11 @@ from services.domain.lifecycle import Command, Status
 from services.domain.rubric import DOCUMENT_KIND_LABELS, load_rubric
 from services.domain.rubric import available_years as rubric_years
 from services.domain.values import CallKind, DocumentKind, Profile
+from services.eventstore.store import ConcurrencyConflict, NotFound
+from services.http import limits
+from services.http.context import principal_of, runtime_of
 from services.identity import policy
-from services.store import ConcurrencyConflict, NotFound
 from services.submission.uploads import public_mark
-from services.web import limits
-from services.web.context import principal_of, runtime_of
 from services.web.pages import forms, queries, uploads
 from services.web.pages.common import (
     Names,

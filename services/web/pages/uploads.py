@@ -14,10 +14,11 @@ from uuid import UUID, uuid4
 from litestar import Request
 from litestar.enums import RequestEncodingType
 
+from services.blobs import MB, blob_store
 from services.commands import Outcome
 from services.domain.innovation import Innovation
 from services.domain.values import Document, DocumentKind
-from services.submission.blobs import MB, blob_store
+from services.http.context import runtime_of
 from services.submission.uploads import (
     ALLOWED,
     ALLOWED_TEXT,
@@ -29,7 +30,6 @@ from services.submission.uploads import (
     sniff,
     video_link,
 )
-from services.web.context import runtime_of
 from services.web.pages.common import run_command
 
 PAGE_FIELDS = frozenset({"_csrf_token", "version"})  # the page form's fields besides the API's
@@ -63,7 +63,7 @@ async def read_form(request: Request[Any, Any, Any]) -> UploadForm:
     to an uncommitted blob (stopped at the size limit), never into memory."""
     runtime = runtime_of(request)
     if request.content_type[0] == RequestEncodingType.URL_ENCODED:  # a video link, no file
-        form = await request.form()  # at most JSON_MAX_BYTES (services.web.security)
+        form = await request.form()  # at most JSON_MAX_BYTES (services.http.security)
         return UploadForm(fields={k: str(v).strip() for k, v in form.items()})
     return await read_upload_form(
         request.headers.get("content-type", ""),

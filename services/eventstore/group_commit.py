@@ -19,7 +19,7 @@ whose next commit carries all of them:
    ``IntegrityError`` (the store turns it into ``ConcurrencyConflict`` for its caller);
 3. the accepted commands' events go in with one multi-row insert, in queue order, under a
    SAVEPOINT, with their hash chain rows in the same statement (``_insert_rows`` of
-   ``services.audit.recorders``), and COMMIT follows in the same pipelined round trip. Should
+   ``services.eventstore.recorders``), and COMMIT follows in the same pipelined round trip. Should
    that insert still fail (a constraint a writer that bypassed the lock broke, a state the
    chain cannot seal), the group rolls back to the savepoint and falls back to one SAVEPOINT
    per command, so only the offending command fails, with its own error; only a lost
@@ -27,7 +27,8 @@ whose next commit carries all of them:
 4. wake each caller with its own notification ids.
 
 A group of one command skips steps 2–3's check and savepoint: BEGIN, lock, NOTIFY, insert and
-COMMIT go in one pipelined round trip (``services.pipelined``), and a duplicate fails it alone.
+COMMIT go in one pipelined round trip (``services.eventstore.pipelined``), and a duplicate
+fails it alone.
 
 Groups never run concurrently: one leader per process at a time, and every process's groups
 (and the plain recorder's single saves) queue for the same lock, under which each stream's
@@ -65,8 +66,8 @@ from eventsourcing.postgres import (
 from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
 
-from services.audit.recorders import ChainedPostgresRecorder
-from services.pipelined import one_round_trip, rollback
+from services.eventstore.pipelined import one_round_trip, rollback
+from services.eventstore.recorders import ChainedPostgresRecorder
 
 MAX_GROUP_COMMANDS = 512
 MAX_GROUP_EVENTS = 20_000

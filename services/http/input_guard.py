@@ -4,11 +4,11 @@
   in, not how to shape a body it may not send. Handlers anonymous callers may write to say so
   with ``opt={"anonymous": True}`` (login, logout, the Krenova registration).
 * Every query parameter, text path parameter and HTML-form or multipart field (names and
-  values) is checked for control characters and lone surrogates (services/web/limits.py): 422
+  values) is checked for control characters and lone surrogates (services/http/limits.py): 422
   naming the field. JSON bodies are checked by msgspec through the annotated types in limits.py
   instead; the streaming upload route checks its own fields (services/submission/uploads.py).
 * The route being served is remembered, so a schema error can list an enum's allowed values
-  (services/web/explain.py).
+  (services/http/explain.py).
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from litestar import Request
 from litestar.datastructures import UploadFile
 
 from services.domain.errors import AuthenticationRequired
-from services.web import limits
-from services.web.context import principal_of
-from services.web.explain import CURRENT_HANDLER
-from services.web.problems import problem
+from services.http import limits
+from services.http.context import principal_of
+from services.http.explain import CURRENT_HANDLER
+from services.http.problems import problem
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")

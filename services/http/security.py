@@ -70,9 +70,9 @@ from litestar.utils.scope.state import ScopeState
 from multipart import MultipartSegment, ParserError, ParserLimitReached, PushMultipartParser
 
 from services.config import Settings
+from services.http.problems import problem
 from services.identity.auth import COOKIE as SESSION_COOKIE
 from services.identity.throttle import LOGIN_THROTTLE_STORE
-from services.web.problems import problem
 
 log = logging.getLogger("sirisma.security")
 

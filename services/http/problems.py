@@ -21,8 +21,8 @@ from litestar.plugins.problem_details import (
 
 from services.domain.errors import DomainError
 from services.domain.rubric import UnknownRubricYear
-from services.store import ConcurrencyConflict, NotFound
-from services.web.explain import explain
+from services.eventstore.store import ConcurrencyConflict, NotFound
+from services.http.explain import explain
 
 log = logging.getLogger("sirisma.web")
 
@@ -160,7 +160,7 @@ def from_database_unavailable(exc: Exception) -> ProblemDetailsException:
     including the pool's ``PoolTimeout``; the event store's ``OperationalError``): a 503 the
     client may retry after ``Retry-After``, not a 500 with a traceback. As with any 5xx, a write
     that lost its connection while committing has an unknown outcome: the client re-reads the
-    record (its version) before repeating a command (services/web/idempotency.py)."""
+    record (its version) before repeating a command (services/http/idempotency.py)."""
     log.warning("database unavailable: %s: %s", type(exc).__name__, str(exc).strip()[:200])
     return problem(
         503,

@@ -5,7 +5,7 @@ character other than tab and newline, and no lone surrogate. PostgreSQL ``text``
 so one NUL in the log would stop every follower (projector, relay) for good; the other control
 characters only ever arrive by mistake or by attack. JSON bodies are checked by msgspec through
 the annotated types below; form fields, multipart fields, file names and query strings by
-``bad_text``/``check_text`` (services/web/input_guard.py calls them for every request).
+``bad_text``/``check_text`` (services/http/input_guard.py calls them for every request).
 
 Numbers: every numeric query parameter has bounds (``Parameter(ge=, le=)`` through the
 annotated types below), so an out-of-range value is a 400, never a database overflow.
@@ -44,7 +44,7 @@ PAGE_MAX = 100_000  # ``halaman`` on the catalogue page
 # ---- nesting and size -----------------------------------------------------------------------
 # JSON nested deeper than the decoder's recursion limit (about 1,000 levels; no body of the API
 # needs more than 5) is refused with 400; JSON bodies are at most 1 MB and uploads at most
-# ``SIRISMA_MAX_UPLOAD_MB`` (services/web/security.py).
+# ``SIRISMA_MAX_UPLOAD_MB`` (services/http/security.py).
 
 # C0 and C1 controls except tab (\x09) and newline (\x0a), and lone surrogates; written as regex
 # escapes so the pattern is ASCII (the OpenAPI document is UTF-8 and cannot hold a surrogate).

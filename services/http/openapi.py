@@ -6,12 +6,12 @@ here, once, by rules that hold for every route:
 * the two ways to authenticate (``Authorization: Bearer`` and the session cookie) as
   ``securitySchemes``; routes an anonymous caller may use (login, logout, Krenova registration,
   the public reads) also accept no credentials;
-* every error answer is ``application/problem+json`` (services/web/problems.py), and every answer
+* every error answer is ``application/problem+json`` (services/http/problems.py), and every answer
   the app-wide layers can give is listed: 401/403 where an account is needed, 404 where the path
   names a record, 409/413 on writes, 422 everywhere (control characters in any query string or
-  form field are refused before the handler, services/web/input_guard.py), 429 on login, 503
+  form field are refused before the handler, services/http/input_guard.py), 429 on login, 503
   when the database cannot be reached;
-* the ``Idempotency-Key`` request header on POST (services/web/idempotency.py) and the
+* the ``Idempotency-Key`` request header on POST (services/http/idempotency.py) and the
   ``X-Notification-Id``/``ETag`` answer headers of writes;
 * ``additionalProperties: false`` on every request body that refuses unknown fields.
 

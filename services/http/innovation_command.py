@@ -26,10 +26,10 @@ from services.commands import Commands, Outcome
 from services.domain.aggregate import Context
 from services.domain.innovation import Innovation
 from services.domain.lifecycle import Command
+from services.http.context import command_context, principal_of, runtime_of
 from services.identity.policy import ensure_command
 from services.identity.principal import Principal
 from services.runtime import Runtime
-from services.web.context import command_context, principal_of, runtime_of
 
 R = TypeVar("R")
 VersionReader = Callable[[Request[Any, Any, Any]], int | None]

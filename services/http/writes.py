@@ -14,7 +14,7 @@ import msgspec
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import HeaderParameter
 
-from services.web.problems import problem
+from services.http.problems import problem
 
 _ETAG = re.compile(r'^\s*(?:W/)?"?(\d{1,12})"?\s*$')
 

@@ -30,12 +30,12 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import resolve_topic
 
-from services.audit.recorders import POSTGRES_RECORDER_TOPIC, SQLITE_RECORDER_TOPIC
 from services.config import Settings
 from services.domain.aggregate import Aggregate
 from services.domain.events import CATALOGUE, Event
-from services.group_commit import GROUP_COMMIT_RECORDER_TOPIC
-from services.pg_factory import FACTORY_TOPIC
+from services.eventstore.group_commit import GROUP_COMMIT_RECORDER_TOPIC
+from services.eventstore.pg_factory import FACTORY_TOPIC
+from services.eventstore.recorders import POSTGRES_RECORDER_TOPIC, SQLITE_RECORDER_TOPIC
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -153,8 +153,8 @@ def persistence_env(settings: Settings) -> dict[str, str]:
             "POSTGRES_POOL_SIZE": str(settings.pool_size),
             "POSTGRES_MAX_OVERFLOW": str(settings.pool_size),
             "POSTGRES_CONNECT_TIMEOUT": "10",
-            # Every event is sealed into its stream's hash chain (services/audit/recorders.py),
-            # by default with group commit (services/group_commit.py).
+            # Every event is sealed into its stream's hash chain (services/eventstore/recorders.py),
+            # by default with group commit (services/eventstore/group_commit.py).
             "APPLICATION_RECORDER_TOPIC": (
                 GROUP_COMMIT_RECORDER_TOPIC if settings.group_commit else POSTGRES_RECORDER_TOPIC
             ),

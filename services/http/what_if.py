@@ -6,7 +6,7 @@ One place turns the query value into a rubric or a 400 problem naming the years 
 from __future__ import annotations
 
 from services.domain.rubric import Rubric, UnknownRubricYear, load_rubric
-from services.web.problems import problem
+from services.http.problems import problem
 
 __all__ = ["what_if_rubric"]
 

@@ -31,10 +31,10 @@ from services.domain.actor import Role
 from services.domain.call import JAKARTA
 from services.domain.lifecycle import Status
 from services.domain.values import CallKind, OrganisationKind
+from services.http import limits
+from services.http.context import principal_of, runtime_of
+from services.http.problems import problem
 from services.identity.policy import STAFF, admin_only, requires, signed_in
-from services.web import limits
-from services.web.context import principal_of, runtime_of
-from services.web.problems import problem
 
 READ_WAIT_SECONDS = 5.0
 AFTER_HEADER = "x-after-notification"

@@ -3,7 +3,7 @@
 Sealing an event needs the link hash of the event before it. That link never changes once
 committed (both tables are append-only), and a writer at version v has read the stream up to
 v − 1, so the recorder keeps, per stream, the newest (version, link) it committed or recomputed
-from events it read (``services.audit.chain.link_hash`` from the genesis or from a known link:
+from events it read (``services.eventstore.chain.link_hash`` from the genesis or from a known link:
 the same function that wrote the chain, over the same bytes). A save whose previous link is
 held sends no SELECT; any other one asks the chain table as before. Bounded, least recently used
 out first.
@@ -16,7 +16,7 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from uuid import UUID
 
-from services.audit.chain import GENESIS, link_hash
+from services.eventstore.chain import GENESIS, link_hash
 
 DEFAULT_STREAMS = 50_000
 

@@ -1,10 +1,10 @@
 """Event recorders that seal every stored event into its stream's hash chain.
 
 Subclasses of eventsourcing's application recorders for SQLite and PostgreSQL, plugged in through
-the library's ``APPLICATION_RECORDER_TOPIC`` (see ``services.store.persistence_env``). Each insert
-of events also inserts one row per event into ``<events table>_chain`` — (stream id, version,
-notification id, event time, link hash, see ``services.audit.chain``) — in the SAME transaction,
-so an event is never stored without its link, nor a link without its event.
+the library's ``APPLICATION_RECORDER_TOPIC`` (see ``services.eventstore.store.persistence_env``).
+Each insert of events also inserts one row per event into ``<events table>_chain`` — (stream id,
+version, notification id, event time, link hash, see ``services.eventstore.chain``) — in the SAME
+transaction, so an event is never stored without its link, nor a link without its event.
 
 Both tables are append-only: triggers raise on UPDATE, DELETE (and TRUNCATE on PostgreSQL). On
 PostgreSQL the deployment also runs the application under a role that was never granted UPDATE
@@ -15,7 +15,7 @@ to every writer, all of which go through this recorder.
 
 A save is one round trip: the chain links are computed before the insert (the previous link
 from ``links``, else one lookup), and BEGIN, the lock, NOTIFY, one statement inserting the events
-with their chain rows, and COMMIT go in one psycopg pipeline (``services.pipelined``).
+with their chain rows, and COMMIT go in one psycopg pipeline (``services.eventstore.pipelined``).
 
 The recorders also answer the audit queries that need the chain table (timeline lookups by time,
 the verifier's joined pages), so SQL for both dialects stays in this one file.
@@ -49,9 +49,9 @@ from eventsourcing.sqlite import (
 from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier, Literal
 
-from services.audit.chain import GENESIS, ChainRow, link_hash, seal
-from services.audit.links import LinkCache
-from services.pipelined import one_round_trip
+from services.eventstore.chain import GENESIS, ChainRow, link_hash, seal
+from services.eventstore.links import LinkCache
+from services.eventstore.pipelined import one_round_trip
 
 APPEND_ONLY_MESSAGE = "SI-RISMA: catatan peristiwa hanya dapat ditambah (append-only)"
 

@@ -71,7 +71,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.db import Database, Tx
-from services.web.problems import problem
+from services.http.problems import problem
 
 log = logging.getLogger("sirisma.web")
 

@@ -2,7 +2,7 @@
 
 msgspec says "Invalid enum value 'ujicoba'" or "Expected `int` <= 3"; the caller needs the field,
 the allowed values and the limit in words. The allowed values of an enum are read from the type
-of the route being served (``CURRENT_HANDLER``, set by services/web/input_guard.py), so they are
+of the route being served (``CURRENT_HANDLER``, set by services/http/input_guard.py), so they are
 always the ones the schema states.
 """
 
@@ -18,7 +18,7 @@ import msgspec
 from msgspec import Meta
 from msgspec import inspect as mi
 
-from services.web import limits
+from services.http import limits
 
 CURRENT_HANDLER: ContextVar[Any] = ContextVar("sirisma_route_handler", default=None)
 

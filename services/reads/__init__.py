@@ -1,0 +1,1 @@
+"""HTTP routes over the read models (projections/): lists, boards, dashboards, directories."""
