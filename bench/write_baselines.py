@@ -66,6 +66,8 @@ def load(
     res = suite.wrk(server.base + path, seconds, 8, 8, script=script)
     used = cpu_seconds(pids) - before
     time.sleep(1.0)
+    if res.errors:
+        print(f"  {path}: {res.errors} errors of {res.requests} requests", flush=True)
     return res.rps, used / max(res.requests, 1) * 1e6
 
 
