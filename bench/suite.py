@@ -936,7 +936,7 @@ def run(args: argparse.Namespace) -> list[Section]:
     with servers() as (url, redis_url):
         settings = load_settings(env={}, data_dir=data_dir, database_url=url, redis_url=redis_url)
         from services.eventstore.store import EventStore
-        from services.runtime import Runtime
+        from services.startup import start_runtime
 
         # -- data ----------------------------------------------------------------------------
         log(f"generating {scale.regencies} regency/ies × {scale.per_regency} innovations")
@@ -991,7 +991,7 @@ def run(args: argparse.Namespace) -> list[Section]:
                 ],
             )
         )
-        Runtime(settings, background=False).close()  # read-side tables, sessions (migrate)
+        start_runtime(settings, background=False).close()  # read-side tables, sessions
 
         # -- 2. projections ------------------------------------------------------------------
         log("raw log read (select_notifications)")
@@ -1086,7 +1086,7 @@ def run(args: argparse.Namespace) -> list[Section]:
             ]
             from projections import queries
             from services.domain.actor import Role
-            from services.identity.principal import Principal
+            from services.domain.principal import Principal
 
             as_reviewer = Principal(
                 account_id=reviewer.account_id,

@@ -26,9 +26,9 @@ from services.domain.actor import Role
 from services.domain.call import JAKARTA, format_jakarta
 from services.domain.index_rules import IndexRules, UnknownIndexYear
 from services.domain.lifecycle import STATUS_LABELS, Status
+from services.domain.principal import Principal
 from services.domain.rubric import available_years
 from services.identity import policy
-from services.identity.principal import Principal
 
 QUEUE_STATUSES = (Status.SUBMITTED, Status.UNDER_REVIEW, Status.RESUBMITTED, Status.SCORED)
 DECIDED = (

@@ -38,8 +38,8 @@ import msgspec
 from projections import registry, tracking
 from projections.base import Envelope, Folding, Projection
 from projections.log import Decoder, EventLog, RawRow, union_topics
-from projections.runner import owner_id
 from projections.target import Session, Target
+from projections.tracking import owner_id
 from services import quarantine
 from services.config import Settings
 from services.db import Tx

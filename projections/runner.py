@@ -27,18 +27,15 @@ How it stays exactly-once and available:
   ``attempts`` times in a row (pausing 2×``retry_pause``, 4×, … between tries), or that cannot
   be decoded at all, is recorded in quarantine (``services.quarantine``) in the transaction
   that moves the model's position past it, and the model goes on. ``sirisma projections
-  retry-quarantined`` applies it later (``projections.quarantine``).
+  retry-quarantined`` applies it later (``services.reads.requeue``).
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import sqlite3
 import threading
 import time
-import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -47,6 +44,7 @@ from projections import registry, tracking
 from projections.base import Envelope, Projection
 from projections.log import Decoder, EventLog, union_topics
 from projections.target import Session, Target
+from projections.tracking import owner_id
 from services import quarantine
 from services.config import Settings
 from services.eventstore.store import EventStore
@@ -56,10 +54,6 @@ log = logging.getLogger("sirisma.projections")
 DEFAULT_BATCH = 500
 DEFAULT_ATTEMPTS = 5  # tries of one event (after its batch failed) before it is quarantined
 RETRY_PAUSE = 0.5  # seconds; doubled after each failed try of one event (1, 2, 4, 8 s)
-
-
-def owner_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 class _Moved(Exception):

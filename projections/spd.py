@@ -21,8 +21,8 @@ from projections.base import Envelope
 from projections.sql import to_json, ts, upsert
 from services.db import Tx
 from services.domain import events as ev
-from services.spd import rows
-from services.spd.sheet import sheet_id
+from services.domain import spd_rows as rows
+from services.domain.spd_sheet import sheet_id
 
 ROWS = "rm_spd_rows"
 COLUMNS = (

@@ -10,6 +10,9 @@ the second one finds the position moved and re-reads instead.
 from __future__ import annotations
 
 import hashlib
+import os
+import socket
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,6 +35,11 @@ SCHEMA = [
         signature TEXT
     )"""
 ]
+
+
+def owner_id() -> str:
+    """Who holds a model's lease: this host, process and a random tag (runner or rebuild)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
 #: Transaction-level advisory lock taken before creating read-model tables on PostgreSQL:

@@ -31,6 +31,7 @@ from services.reads import routes as projection_routes
 from services.review import routes as review_routes
 from services.runtime import Runtime
 from services.spd import routes as spd_routes
+from services.startup import start_runtime
 from services.submission import routes as submission_routes
 from services.web import api_docs, pages
 
@@ -94,7 +95,7 @@ def ready(state: State) -> Response[dict[str, Any]]:
 
 def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> Litestar:
     settings = settings or (runtime.settings if runtime else load_settings())
-    runtime = runtime or Runtime(settings)
+    runtime = runtime or start_runtime(settings)
     instrument.instrument(runtime.commands)  # sirisma_commands_total by command and outcome
     handlers: list[Any] = [live, ready, api_docs.assets_router()]
     for context in contexts_for(settings.service):

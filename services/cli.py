@@ -4,20 +4,35 @@ from __future__ import annotations
 
 import os
 import shutil
+from typing import Any
 
 import click
 
-from projections import cli as projection_cli
+from services import starter
 from services.audit.cli import audit as audit_cli
-from services.config import ConfigError, documented_settings, load_settings, shown_value
+from services.config import (
+    ConfigError,
+    Settings,
+    documented_settings,
+    load_settings,
+    shown_value,
+)
 from services.identity.cli import users
 from services.notification import cli as notification_cli
 from services.ops.cluster import cluster as cluster_cli
+from services.reads import cli as projection_cli
 from services.submission.cli import blobs as blobs_cli
 
 # Long-running processes get the operations log set-up (JSON with SIRISMA_LOG_JSON, correlation
 # ids); one-shot commands keep plain output. `serve` configures uvicorn's workers itself.
 SERVICE_LOGS = {"project": "projector", "relay": "relay", "worker": "worker", "beat": "beat"}
+
+
+def _start_runtime(settings: Settings, *, background: bool = True) -> Any:
+    """Imported when a command needs it: a worker's process loads no schema owner's code."""
+    from services.startup import start_runtime
+
+    return start_runtime(settings, background=background)
 
 
 @click.group()
@@ -28,6 +43,7 @@ def main(ctx: click.Context) -> None:
         settings = load_settings()
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
+    starter.provide(ctx, _start_runtime)  # the subcommands' Runtime (services/starter.py)
     service = SERVICE_LOGS.get(ctx.invoked_subcommand or "")
     if service:
         from services.ops import logs
@@ -106,13 +122,12 @@ def migrate() -> None:
     """
     from services import db_roles
     from services.migrate import migrate_as_owner
-    from services.runtime import Runtime
+    from services.startup import start_runtime
 
     settings = load_settings()
     if db_roles.split(settings):
         migrate_as_owner(settings)
-    runtime = Runtime(settings, background=False)
-    runtime.close()
+    start_runtime(settings, background=False).close()
     click.echo("Skema basis data siap.")
 
 

@@ -8,9 +8,7 @@ username and code (UUID v5), so uniqueness is enforced by the event store itself
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
@@ -80,11 +78,6 @@ class BatchRefused(DomainError):
         )
 
 
-# Innovations a caller loaded (and checked) just before giving a command on them: see
-# ``Commands.starting_from``. Context-local, so concurrent requests never see each other's.
-_LOADED: ContextVar[dict[UUID, Innovation] | None] = ContextVar("sirisma_loaded", default=None)
-
-
 class Commands:
     """The application service used by HTTP routes, the CLI and the demo seeder alike."""
 
@@ -127,21 +120,15 @@ class Commands:
         except NotFound:
             raise InvalidValue("organisation_id", "Organisasi tidak ditemukan.") from None
 
-    @contextmanager
-    def starting_from(self, innovation: Innovation) -> Iterator[None]:
-        """Commands given inside start from this just-loaded innovation instead of reading its
-        stream again (a route's policy check and its command then read the log once). Used
-        once: a second command on it inside loads afresh. A write that happened in between
-        still fails the save with ConcurrencyConflict, as any stale load does."""
-        token = _LOADED.set({innovation.id: innovation})
-        try:
-            yield
-        finally:
-            _LOADED.reset(token)
-
-    def _load_for_write(self, id: UUID, expected_version: int | None) -> Innovation:
-        loaded = _LOADED.get()
-        innovation = (loaded.pop(id, None) if loaded else None) or self.innovation(id)
+    def _load_for_write(
+        self, id: UUID, expected_version: int | None, loaded: Innovation | None = None
+    ) -> Innovation:
+        """``loaded``: the innovation the caller has just loaded (and checked), so the command
+        does not read its stream again; the caller then holds the aggregate as saved. A write
+        that happened in between still fails the save with ConcurrencyConflict."""
+        if loaded is not None and loaded.id != id:
+            raise ValueError(f"loaded innovation {loaded.id} is not {id}")
+        innovation = loaded or self.innovation(id)
         if expected_version is not None and expected_version != innovation.version:
             raise ConcurrencyConflict(id, expected_version + 1, innovation.version)
         return innovation
@@ -283,16 +270,26 @@ class Commands:
         return self._create(innovation, "Inovasi")
 
     def update_profile(
-        self, ctx: Context, id: UUID, patch: ProfilePatch, expected_version: int | None = None
+        self,
+        ctx: Context,
+        id: UUID,
+        patch: ProfilePatch,
+        expected_version: int | None = None,
+        loaded: Innovation | None = None,
     ) -> Outcome:
-        innovation = self._load_for_write(id, expected_version)
+        innovation = self._load_for_write(id, expected_version, loaded)
         innovation.update_profile(ctx, patch)
         return self._save(innovation)
 
     def attach_document(
-        self, ctx: Context, id: UUID, document: Document, expected_version: int | None = None
+        self,
+        ctx: Context,
+        id: UUID,
+        document: Document,
+        expected_version: int | None = None,
+        loaded: Innovation | None = None,
     ) -> Outcome:
-        innovation = self._load_for_write(id, expected_version)
+        innovation = self._load_for_write(id, expected_version, loaded)
         innovation.attach_document(ctx, document, self.rubric_for(innovation))
         return self._save(innovation)
 
@@ -303,8 +300,9 @@ class Commands:
         doc_id: UUID,
         reason: str = "",
         expected_version: int | None = None,
+        loaded: Innovation | None = None,
     ) -> Outcome:
-        innovation = self._load_for_write(id, expected_version)
+        innovation = self._load_for_write(id, expected_version, loaded)
         innovation.remove_document(ctx, doc_id, reason)
         return self._save(innovation)
 
@@ -318,30 +316,47 @@ class Commands:
         evidence: Sequence[UUID] = (),
         note: str = "",
         expected_version: int | None = None,
+        loaded: Innovation | None = None,
     ) -> Outcome:
-        innovation = self._load_for_write(id, expected_version)
+        innovation = self._load_for_write(id, expected_version, loaded)
         innovation.claim_indicator(
             ctx, self.rubric_for(innovation), no=no, level=level, evidence=evidence, note=note
         )
         return self._save(innovation)
 
-    def submit(self, ctx: Context, id: UUID, expected_version: int | None = None) -> Outcome:
-        innovation = self._load_for_write(id, expected_version)
+    def submit(
+        self,
+        ctx: Context,
+        id: UUID,
+        expected_version: int | None = None,
+        loaded: Innovation | None = None,
+    ) -> Outcome:
+        innovation = self._load_for_write(id, expected_version, loaded)
         assert innovation.call_id is not None
         innovation.submit(ctx, self.call(innovation.call_id), self.rubric_for(innovation))
         return self._save(innovation)
 
     def withdraw(
-        self, ctx: Context, id: UUID, reason: str = "", expected_version: int | None = None
+        self,
+        ctx: Context,
+        id: UUID,
+        reason: str = "",
+        expected_version: int | None = None,
+        loaded: Innovation | None = None,
     ) -> Outcome:
-        innovation = self._load_for_write(id, expected_version)
+        innovation = self._load_for_write(id, expected_version, loaded)
         innovation.withdraw(ctx, reason)
         return self._save(innovation)
 
     def resubmit(
-        self, ctx: Context, id: UUID, note: str = "", expected_version: int | None = None
+        self,
+        ctx: Context,
+        id: UUID,
+        note: str = "",
+        expected_version: int | None = None,
+        loaded: Innovation | None = None,
     ) -> Outcome:
-        innovation = self._load_for_write(id, expected_version)
+        innovation = self._load_for_write(id, expected_version, loaded)
         assert innovation.call_id is not None
         innovation.resubmit(ctx, self.call(innovation.call_id), self.rubric_for(innovation), note)
         return self._save(innovation)
@@ -349,7 +364,12 @@ class Commands:
     # -- innovation: review side -------------------------------------------------------------
 
     def assign_reviewer(
-        self, ctx: Context, id: UUID, reviewer_id: UUID, expected_version: int | None = None
+        self,
+        ctx: Context,
+        id: UUID,
+        reviewer_id: UUID,
+        expected_version: int | None = None,
+        loaded: Innovation | None = None,
     ) -> Outcome:
         try:
             reviewer = self.account(reviewer_id)
@@ -357,7 +377,7 @@ class Commands:
             raise InvalidValue("reviewer", "Akun verifikator tidak ditemukan.") from None
         if reviewer.role != Role.REVIEWER or reviewer.disabled:
             raise InvalidValue("reviewer", f"Akun '{reviewer.username}' bukan verifikator aktif.")
-        innovation = self._load_for_write(id, expected_version)
+        innovation = self._load_for_write(id, expected_version, loaded)
         innovation.assign_reviewer(
             ctx,
             reviewer_id=reviewer_id,
@@ -375,8 +395,9 @@ class Commands:
         accepted: bool,
         note: str = "",
         expected_version: int | None = None,
+        loaded: Innovation | None = None,
     ) -> Outcome:
-        innovation = self._load_for_write(id, expected_version)
+        innovation = self._load_for_write(id, expected_version, loaded)
         innovation.verify_document(ctx, doc_id=doc_id, accepted=accepted, note=note)
         return self._save(innovation)
 
@@ -388,8 +409,9 @@ class Commands:
         note: str,
         items: Sequence[RevisionItem] = (),
         expected_version: int | None = None,
+        loaded: Innovation | None = None,
     ) -> Outcome:
-        innovation = self._load_for_write(id, expected_version)
+        innovation = self._load_for_write(id, expected_version, loaded)
         innovation.request_revision(ctx, note=note, items=items)
         return self._save(innovation)
 
@@ -399,8 +421,9 @@ class Commands:
         id: UUID,
         verdicts: Sequence[IndicatorVerdict],
         expected_version: int | None = None,
+        loaded: Innovation | None = None,
     ) -> Outcome:
-        innovation = self._load_for_write(id, expected_version)
+        innovation = self._load_for_write(id, expected_version, loaded)
         innovation.score(ctx, self.rubric_for(innovation), verdicts)
         return self._save(innovation)
 
@@ -412,22 +435,33 @@ class Commands:
         recommendation: str,
         note: str = "",
         expected_version: int | None = None,
+        loaded: Innovation | None = None,
     ) -> Outcome:
-        innovation = self._load_for_write(id, expected_version)
+        innovation = self._load_for_write(id, expected_version, loaded)
         innovation.recommend(ctx, recommendation=recommendation, note=note)
         return self._save(innovation)
 
     def approve(
-        self, ctx: Context, id: UUID, note: str = "", expected_version: int | None = None
+        self,
+        ctx: Context,
+        id: UUID,
+        note: str = "",
+        expected_version: int | None = None,
+        loaded: Innovation | None = None,
     ) -> Outcome:
-        innovation = self._load_for_write(id, expected_version)
+        innovation = self._load_for_write(id, expected_version, loaded)
         innovation.approve(ctx, self.rubric_for(innovation), note)
         return self._save(innovation)
 
     def reject(
-        self, ctx: Context, id: UUID, reason: str, expected_version: int | None = None
+        self,
+        ctx: Context,
+        id: UUID,
+        reason: str,
+        expected_version: int | None = None,
+        loaded: Innovation | None = None,
     ) -> Outcome:
-        innovation = self._load_for_write(id, expected_version)
+        innovation = self._load_for_write(id, expected_version, loaded)
         innovation.reject(ctx, reason)
         return self._save(innovation)
 
@@ -439,13 +473,20 @@ class Commands:
         sk_number: str,
         sk_date: date,
         expected_version: int | None = None,
+        loaded: Innovation | None = None,
     ) -> Outcome:
-        innovation = self._load_for_write(id, expected_version)
+        innovation = self._load_for_write(id, expected_version, loaded)
         innovation.establish(ctx, sk_number=sk_number, sk_date=sk_date)
         return self._save(innovation)
 
-    def publish(self, ctx: Context, id: UUID, expected_version: int | None = None) -> Outcome:
-        innovation = self._load_for_write(id, expected_version)
+    def publish(
+        self,
+        ctx: Context,
+        id: UUID,
+        expected_version: int | None = None,
+        loaded: Innovation | None = None,
+    ) -> Outcome:
+        innovation = self._load_for_write(id, expected_version, loaded)
         innovation.publish(ctx)
         return self._save(innovation)
 
@@ -457,8 +498,9 @@ class Commands:
         to_stage: Stage,
         on: date,
         expected_version: int | None = None,
+        loaded: Innovation | None = None,
     ) -> Outcome:
-        innovation = self._load_for_write(id, expected_version)
+        innovation = self._load_for_write(id, expected_version, loaded)
         innovation.advance_stage(ctx, to_stage=to_stage, on=on)
         return self._save(innovation)
 
@@ -473,8 +515,9 @@ class Commands:
         note: str = "",
         decided_on: date | None = None,
         expected_version: int | None = None,
+        loaded: Innovation | None = None,
     ) -> Outcome:
-        innovation = self._load_for_write(id, expected_version)
+        innovation = self._load_for_write(id, expected_version, loaded)
         innovation.record_ministry_verdict(
             ctx, year=year, verdict=verdict, reason=reason, note=note, decided_on=decided_on
         )
@@ -488,10 +531,28 @@ class Commands:
         call_id: UUID | None = None,
         to_id: UUID | None = None,
         expected_version: int | None = None,
+        loaded: Innovation | None = None,
     ) -> tuple[Outcome, Outcome]:
         """ "Bawa ke tahun berikutnya": (the new draft, the source), saved atomically. Without
         ``call_id`` the target is the one open annual call of the next budget year."""
-        source = self._load_for_write(id, expected_version)
+        _, draft, source = self.carry_forward_draft(
+            ctx, id, call_id=call_id, to_id=to_id, expected_version=expected_version, loaded=loaded
+        )
+        return draft, source
+
+    def carry_forward_draft(
+        self,
+        ctx: Context,
+        id: UUID,
+        *,
+        call_id: UUID | None = None,
+        to_id: UUID | None = None,
+        expected_version: int | None = None,
+        loaded: Innovation | None = None,
+    ) -> tuple[Innovation, Outcome, Outcome]:
+        """``carry_forward`` that also hands back the new draft as saved (its answer is built
+        from it, not from a second read)."""
+        source = self._load_for_write(id, expected_version, loaded)
         org = self.organisation(source.organisation_id) if source.organisation_id else None
         kind = str(org.kind) if org is not None else ""
         call = self.call(call_id) if call_id else self._next_year_call(source, kind, ctx)
@@ -510,6 +571,7 @@ class Commands:
         by_id[draft.id] = ids[len(ids) - 2] if len(ids) >= 2 else 0
         by_id[source.id] = ids[-1] if ids else 0
         return (
+            draft,
             Outcome(draft.id, draft.version, by_id[draft.id]),
             Outcome(source.id, source.version, by_id[source.id]),
         )
@@ -546,9 +608,14 @@ class Commands:
             start = page[-1].id + 1
 
     def select_for_iga(
-        self, ctx: Context, id: UUID, year: int, expected_version: int | None = None
+        self,
+        ctx: Context,
+        id: UUID,
+        year: int,
+        expected_version: int | None = None,
+        loaded: Innovation | None = None,
     ) -> Outcome:
-        innovation = self._load_for_write(id, expected_version)
+        innovation = self._load_for_write(id, expected_version, loaded)
         innovation.select_for_iga(ctx, year)
         return self._save(innovation)
 
@@ -560,8 +627,9 @@ class Commands:
         year: int,
         report_id: UUID,
         expected_version: int | None = None,
+        loaded: Innovation | None = None,
     ) -> Outcome:
-        innovation = self._load_for_write(id, expected_version)
+        innovation = self._load_for_write(id, expected_version, loaded)
         innovation.report_to_iga(ctx, year=year, report_id=report_id)
         return self._save(innovation)
 
@@ -619,16 +687,26 @@ class Commands:
     # -- innovation: Krenova judging ---------------------------------------------------------
 
     def pass_administration(
-        self, ctx: Context, id: UUID, note: str = "", expected_version: int | None = None
+        self,
+        ctx: Context,
+        id: UUID,
+        note: str = "",
+        expected_version: int | None = None,
+        loaded: Innovation | None = None,
     ) -> Outcome:
-        innovation = self._load_for_write(id, expected_version)
+        innovation = self._load_for_write(id, expected_version, loaded)
         innovation.pass_administration(ctx, note)
         return self._save(innovation)
 
     def fail_administration(
-        self, ctx: Context, id: UUID, reason: str, expected_version: int | None = None
+        self,
+        ctx: Context,
+        id: UUID,
+        reason: str,
+        expected_version: int | None = None,
+        loaded: Innovation | None = None,
     ) -> Outcome:
-        innovation = self._load_for_write(id, expected_version)
+        innovation = self._load_for_write(id, expected_version, loaded)
         innovation.fail_administration(ctx, reason)
         return self._save(innovation)
 
@@ -638,8 +716,9 @@ class Commands:
         id: UUID,
         scores: Sequence[CriterionScore],
         expected_version: int | None = None,
+        loaded: Innovation | None = None,
     ) -> Outcome:
-        innovation = self._load_for_write(id, expected_version)
+        innovation = self._load_for_write(id, expected_version, loaded)
         innovation.judge(ctx, self.rubric_for(innovation), scores)
         return self._save(innovation)
 

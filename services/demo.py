@@ -17,6 +17,7 @@ from uuid import UUID, uuid4
 from services.blobs import BlobStore
 from services.commands import Commands, account_id_for, organisation_id_for
 from services.config import Settings
+from services.domain import spd_rows
 from services.domain.actor import Actor, Role
 from services.domain.aggregate import Context
 from services.domain.call import JAKARTA
@@ -44,8 +45,8 @@ from services.domain.values import (
 )
 from services.identity.passwords import hash_password
 from services.runtime import Runtime
-from services.spd import rows as spd_rows
 from services.spd.service import SpdCommands
+from services.startup import start_runtime
 
 ORGANISATIONS: list[tuple[OrganisationKind, str, str]] = [
     (OrganisationKind.OPD, "BAPPEDA", "Badan Perencanaan Pembangunan, Riset dan Inovasi Daerah"),
@@ -258,7 +259,7 @@ def is_empty(runtime: Runtime) -> bool:
 
 
 def seed_if_empty(settings: Settings) -> str | None:
-    runtime = Runtime(settings)
+    runtime = start_runtime(settings)
     try:
         if not is_empty(runtime):
             return None
@@ -268,7 +269,7 @@ def seed_if_empty(settings: Settings) -> str | None:
 
 
 def seed(settings: Settings) -> str:
-    runtime = Runtime(settings)
+    runtime = start_runtime(settings)
     try:
         return _seed(runtime)
     finally:

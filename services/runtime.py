@@ -1,7 +1,9 @@
-"""The process's wiring: settings, event store, command service and background workers.
+"""The process's wiring: settings, event store, command service, sessions and read models.
 
-HTTP handlers, the CLI and tests all get the same ``Runtime``; in the embedded mode it also
-runs the projections and notification tasks in background threads of this process.
+HTTP handlers, the CLI and tests all get the same ``Runtime``. It creates no schema and starts
+no background runner: the process's start does both (``services.startup.start_runtime`` for
+the app, the CLI and tests; ``sirisma migrate`` before the distributed shape's workers), so a
+Celery worker that builds one loads no HTTP code.
 """
 
 from __future__ import annotations
@@ -15,18 +17,17 @@ from services.config import Settings, load_settings
 from services.db import Database
 from services.eventstore.store import EventStore
 from services.identity.sessions import SessionStore
-from services.migrate import migrate
 
 
 class Runtime:
-    def __init__(self, settings: Settings | None = None, *, background: bool = True) -> None:
-        """``background=False``: no in-process runners (workers, CLI tools, one-shot scripts)."""
+    def __init__(self, settings: Settings | None = None) -> None:
+        """The process's parts, with no schema work and no background runner: those are the
+        process start's (``services.startup``)."""
         self.settings = settings or load_settings()
         self.store = EventStore(self.settings)
         self.commands = Commands(self.store)
         self.extensions: dict[str, Any] = {}
         self.db = Database(self.settings)
-        migrate(self.db)
         self.sessions = SessionStore(self.db, timedelta(hours=self.settings.token_ttl_hours))
         self._on_close: list[Callable[[], Any]] = []
         # Read models: ``read_models.wait_for(notification_id, timeout)`` for read-your-writes;
@@ -34,14 +35,6 @@ class Runtime:
         from projections.runner import ReadModels
 
         self.read_models = ReadModels(self.settings, self.db, self.store)
-        if background and self.settings.embedded:
-            self.read_models.start()
-            self.on_close(self.read_models.stop)
-        if background and not self.settings.redis_url:
-            # Embedded mode: no broker, so relay + notification tasks run in a thread here.
-            from services.notification.embedded import start_embedded
-
-            start_embedded(self)
 
     def on_close(self, callback: Callable[[], Any]) -> None:
         """Register cleanup (a background runner's stop, a pool's close), run in reverse order."""

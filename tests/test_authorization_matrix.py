@@ -40,6 +40,7 @@ from services.domain.values import (
     RevisionItem,
 )
 from services.runtime import Runtime
+from services.startup import start_runtime
 from tests.authz_matrix import (
     ALLOW,
     CONFLICT,
@@ -264,7 +265,7 @@ def matrix_app(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[TestClient[Litestar], MatrixWorld]]:
     settings = load_settings(env={}, data_dir=str(tmp_path_factory.mktemp("matrix") / "data"))
-    runtime = Runtime(settings)
+    runtime = start_runtime(settings)
     world = MatrixWorld(runtime)
     with TestClient(create_app(runtime=runtime)) as client:
         yield client, world

@@ -20,7 +20,7 @@ from services.app import create_app
 from services.cli import main
 from services.config import load_settings
 from services.db_roles import is_owner_statement
-from services.runtime import Runtime
+from services.startup import start_runtime
 from tests.web.world import PASSWORD, WebWorld
 
 PROTECTED = (
@@ -103,7 +103,7 @@ def test_the_app_runs_as_the_app_role_which_cannot_rewrite_the_record(
 
     # The whole app as the app role: start-up, commands, projector and relay/tasks threads.
     settings = load_settings(env={}, data_dir=str(tmp_path), database_url=app_url)
-    runtime = Runtime(settings)
+    runtime = start_runtime(settings)
     runtime.read_models.start()
     runtime.on_close(runtime.read_models.stop)
     try:

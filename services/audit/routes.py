@@ -12,7 +12,7 @@ import csv
 import io
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from uuid import UUID
 
 import msgspec
@@ -42,8 +42,10 @@ from services.http.context import runtime_of
 from services.http.problems import problem
 from services.http.what_if import what_if_rubric
 from services.identity.policy import requires
-from services.runtime import Runtime
 from services.spreadsheet import csv_row
+
+if TYPE_CHECKING:
+    from services.runtime import Runtime
 
 TAG = "audit"
 AUDIT: dict[str, Any] = {

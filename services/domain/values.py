@@ -227,7 +227,8 @@ PUBLIC_BY_DEFAULT: frozenset[DocumentKind] = frozenset({DocumentKind.VIDEO})
 
 class SpdValues(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     """Raw values of one SPD row as the owning organisation enters them: T-1 and T-2 figures,
-    a count, or the chosen option (only what the row's kind needs; see services/spd/rows.py)."""
+    a count, or the chosen option (only what the row's kind needs; see
+    services/domain/spd_rows.py)."""
 
     t1: Decimal | None = None
     t2: Decimal | None = None

@@ -1,2 +1,3 @@
 """The HTTP toolkit every context's routes use: request context, problems, If-Match, idempotency,
-security, input guard, limits, the command-route helper. Imports no context's routes and no page."""
+security, input guard, limits. It imports no context (import contracts in pyproject.toml); the
+command route's policy check is identity's (services/identity/command_route.py)."""

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
 from litestar import Request
 
 from services.domain.aggregate import Context
 from services.domain.errors import AuthenticationRequired
-from services.identity.principal import ANONYMOUS, Principal
-from services.runtime import Runtime
+from services.domain.principal import ANONYMOUS, Principal
+
+if TYPE_CHECKING:
+    from services.runtime import Runtime
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 

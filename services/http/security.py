@@ -71,8 +71,10 @@ from multipart import MultipartSegment, ParserError, ParserLimitReached, PushMul
 
 from services.config import Settings
 from services.http.problems import problem
-from services.identity.auth import COOKIE as SESSION_COOKIE
-from services.identity.throttle import LOGIN_THROTTLE_STORE
+
+# Named here, where the middleware reads them; the identity context imports them (auth, throttle).
+SESSION_COOKIE = "sirisma_session"  # the session cookie set at login (services.identity.auth)
+LOGIN_THROTTLE_STORE = "login_throttle"  # failed logins per key (services.identity.throttle)
 
 log = logging.getLogger("sirisma.security")
 

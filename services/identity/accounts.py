@@ -9,6 +9,7 @@ revocation makes it explicit in the session table too).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from services.commands import Outcome
@@ -17,7 +18,9 @@ from services.domain.aggregate import Context
 from services.domain.errors import InvalidValue, NotAllowed
 from services.domain.values import OrganisationKind
 from services.identity.passwords import MIN_LENGTH, hash_password
-from services.runtime import Runtime
+
+if TYPE_CHECKING:
+    from services.runtime import Runtime
 
 MAX_PASSWORD_LENGTH = 256
 

@@ -8,18 +8,20 @@ caller may do.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from litestar.connection import ASGIConnection
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
 from services.domain.organisation import Account
+from services.domain.principal import ANONYMOUS, Principal
 from services.eventstore.store import NotFound
-from services.identity.principal import ANONYMOUS, Principal
-from services.runtime import Runtime
+from services.http.security import SESSION_COOKIE as COOKIE
 
-COOKIE = "sirisma_session"
+if TYPE_CHECKING:
+    from services.runtime import Runtime
+
 log = logging.getLogger("sirisma.auth")
 
 

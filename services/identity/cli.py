@@ -10,20 +10,22 @@ from __future__ import annotations
 import getpass
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from uuid import uuid4
 
 import click
 
 from services.commands import account_id_for, organisation_id_for
-from services.config import load_settings
 from services.domain.actor import Actor, Role
 from services.domain.aggregate import Context
 from services.domain.errors import DomainError
 from services.domain.organisation import Account
 from services.eventstore.store import NotFound
 from services.identity.accounts import AccountAdmin
-from services.runtime import Runtime
+from services.starter import start_runtime
+
+if TYPE_CHECKING:
+    from services.runtime import Runtime
 
 T = TypeVar("T")
 ROLES = [r.value for r in Role if r != Role.SYSTEM]
@@ -31,7 +33,7 @@ ROLES = [r.value for r in Role if r != Role.SYSTEM]
 
 @contextmanager
 def _admin() -> Iterator[tuple[Runtime, AccountAdmin, Context]]:
-    runtime = Runtime(load_settings())
+    runtime = start_runtime()
     try:
         ctx = Context(actor=Actor.system(), correlation_id=f"cli:{_shell_user()}:{uuid4().hex[:8]}")
         yield runtime, AccountAdmin(runtime), ctx

@@ -15,8 +15,8 @@ from litestar.exceptions import HTTPException
 from litestar.types import Scope
 
 from services.domain.errors import AuthenticationRequired, NotAllowed
+from services.domain.principal import Principal
 from services.identity.policy import Hidden
-from services.identity.principal import Principal
 
 log = logging.getLogger("sirisma.security")
 

@@ -25,9 +25,9 @@ from litestar.types import Guard
 from services.domain.actor import Role
 from services.domain.errors import AuthenticationRequired, ConflictOfInterest, NotAllowed
 from services.domain.lifecycle import TRANSITIONS, Command
+from services.domain.principal import ANONYMOUS, Principal
 from services.domain.values import Document
 from services.eventstore.store import NotFound
-from services.identity.principal import ANONYMOUS, Principal
 
 STAFF = frozenset({Role.REVIEWER, Role.ADMIN, Role.AUDITOR})
 

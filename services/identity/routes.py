@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 from litestar import Request, Response, get, post
@@ -13,6 +13,7 @@ from litestar.params import JSONBody
 
 from services.commands import account_id_for
 from services.domain.organisation import Account
+from services.domain.principal import Principal
 from services.eventstore.store import NotFound
 from services.http.context import principal_of, runtime_of
 from services.http.limits import Code, Password
@@ -22,9 +23,10 @@ from services.http.writes import PROBLEM_TEXT, problem_specs
 from services.identity import admin
 from services.identity.auth import COOKIE, principal_for, token_from
 from services.identity.passwords import verify_password
-from services.identity.principal import Principal
 from services.identity.throttle import client_address, device_cookie, known_device, login_throttle
-from services.runtime import Runtime
+
+if TYPE_CHECKING:
+    from services.runtime import Runtime
 
 log = logging.getLogger("sirisma.auth")
 

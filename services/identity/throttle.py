@@ -22,6 +22,8 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
 from litestar.stores.base import Store
 
+from services.http.security import LOGIN_THROTTLE_STORE
+
 # Failures that cost nothing, per key (LoginThrottle); each one past these doubles the wait.
 PAIR_FAILURES = 5  # one user name from one address
 ADDRESS_FAILURES = 20  # any user names from one address
@@ -32,7 +34,6 @@ MAX_DELAY_SECONDS = 15 * 60
 FAILURE_WINDOW_SECONDS = 15 * 60  # a key is forgotten this long after its wait ends
 DEVICE_COOKIE = "sirisma_device"
 DEVICE_COOKIE_DAYS = 180
-LOGIN_THROTTLE_STORE = "login_throttle"
 
 
 class LoginThrottle:

@@ -28,7 +28,7 @@ from services.domain.innovation import Innovation, VerdictEntry
 from services.domain.lifecycle import Command
 from services.domain.ministry import MinistryVerdict
 from services.http.context import command_context, runtime_of
-from services.http.innovation_command import innovation_command
+from services.identity.command_route import checked
 from services.identity.policy import admin_only
 from services.iga import verdicts
 from services.review.http import COMMAND_ROUTE, IfMatch, if_match, problems, write_headers
@@ -105,8 +105,8 @@ def list_urusan() -> list[UrusanView]:
     ]
 
 
-def _verdicts_view(request: Request[Any, Any, Any], outcome: Outcome) -> Response[VerdictsView]:
-    innovation = runtime_of(request).store.load(Innovation, outcome.id, outcome.version)
+def _verdicts_view(innovation: Innovation, outcome: Outcome) -> Response[VerdictsView]:
+    """The verdicts as the command left them (the aggregate it saved)."""
     view = VerdictsView(
         id=innovation.id,
         version=innovation.version,
@@ -130,23 +130,19 @@ def record_verdict(
     data: JSONBody[VerdictRequest],
     if_match_header: IfMatch = None,
 ) -> Response[VerdictsView]:
-    return innovation_command(
-        request,
+    c = checked(request, id, Command.RECORD_MINISTRY_VERDICT, read_version=if_match)
+    outcome = c.commands.record_ministry_verdict(
+        c.ctx,
         id,
-        Command.RECORD_MINISTRY_VERDICT,
-        lambda c: c.commands.record_ministry_verdict(
-            c.ctx,
-            id,
-            year=data.year,
-            verdict=data.verdict,
-            reason=data.reason,
-            note=data.note,
-            decided_on=data.decided_on,
-            expected_version=c.expected_version,
-        ),
-        read_version=if_match,
-        respond=_verdicts_view,
+        year=data.year,
+        verdict=data.verdict,
+        reason=data.reason,
+        note=data.note,
+        decided_on=data.decided_on,
+        expected_version=c.expected_version,
+        loaded=c.innovation,
     )
+    return _verdicts_view(c.innovation, outcome)
 
 
 @post(
@@ -160,40 +156,29 @@ def carry_forward(
     data: JSONBody[CarryForwardRequest],
     if_match_header: IfMatch = None,
 ) -> Response[CarriedView]:
-    result: dict[str, Outcome] = {}
-
-    def run(c: Any) -> Outcome:
-        draft, source = c.commands.carry_forward(
-            c.ctx, id, call_id=data.call_id, expected_version=c.expected_version
-        )
-        result["source"] = source
-        return draft
-
-    def respond(req: Request[Any, Any, Any], outcome: Outcome) -> Response[CarriedView]:
-        draft = runtime_of(req).store.load(Innovation, outcome.id, outcome.version)
-        last = max(outcome.notification_id, result["source"].notification_id)
-        view = CarriedView(
-            id=draft.id,
-            version=draft.version,
-            budget_year=draft.budget_year,
-            call_id=draft.call_id,
-            carried_from=draft.carried_from,
-            entry_no=draft.entry_no,
-            documents=sum(1 for d in draft.documents.values() if not d.removed),
-            source_version=result["source"].version,
-            notification_id=last or None,
-        )
-        return Response(
-            view,
-            status_code=201,
-            headers={
-                **write_headers(draft.version, last),
-                "Location": f"/api/innovations/{draft.id}",
-            },
-        )
-
-    return innovation_command(
-        request, id, Command.CARRY_FORWARD, run, read_version=if_match, respond=respond
+    c = checked(request, id, Command.CARRY_FORWARD, read_version=if_match)
+    draft, outcome, source = c.commands.carry_forward_draft(
+        c.ctx, id, call_id=data.call_id, expected_version=c.expected_version, loaded=c.innovation
+    )
+    last = max(outcome.notification_id, source.notification_id)
+    view = CarriedView(
+        id=draft.id,
+        version=draft.version,
+        budget_year=draft.budget_year,
+        call_id=draft.call_id,
+        carried_from=draft.carried_from,
+        entry_no=draft.entry_no,
+        documents=sum(1 for d in draft.documents.values() if not d.removed),
+        source_version=source.version,
+        notification_id=last or None,
+    )
+    return Response(
+        view,
+        status_code=201,
+        headers={
+            **write_headers(draft.version, last),
+            "Location": f"/api/innovations/{draft.id}",
+        },
     )
 
 

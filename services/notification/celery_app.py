@@ -74,7 +74,7 @@ def runtime() -> Any:
         if _runtime is None:
             from services.runtime import Runtime
 
-            _runtime = Runtime(load_settings(), background=False)
+            _runtime = Runtime(load_settings())
         return _runtime
 
 

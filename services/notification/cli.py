@@ -15,9 +15,9 @@ from services.config import load_settings
 
 
 def _runtime() -> Any:
-    from services.runtime import Runtime
+    from services.starter import start_runtime
 
-    return Runtime(load_settings(), background=False)
+    return start_runtime(background=False)
 
 
 @click.command()

@@ -20,10 +20,10 @@ from litestar.params import FromPath, Parameter
 
 from services.domain.actor import Role
 from services.domain.errors import AuthenticationRequired
+from services.domain.principal import Principal
 from services.http.context import principal_of, runtime_of
 from services.http.problems import problem
 from services.identity.policy import ensure_role
-from services.identity.principal import Principal
 from services.notification import inbox, operations, outbox
 from services.notification import metrics as _metrics  # noqa: F401  (registers the gauges)
 from services.notification.audit_trail import DigestReport, verify

@@ -22,7 +22,6 @@ from litestar.response import Response
 
 from projections import as_of as as_of_models
 from projections import metrics as _metrics  # noqa: F401  (registers the lag gauges' hook)
-from projections import quarantine as requeue
 from projections import queries
 from projections.queries import QueryError
 from projections.regency import rescorer
@@ -35,6 +34,7 @@ from services.http import limits
 from services.http.context import principal_of, runtime_of
 from services.http.problems import problem
 from services.identity.policy import STAFF, admin_only, requires, signed_in
+from services.reads import requeue
 
 READ_WAIT_SECONDS = 5.0
 AFTER_HEADER = "x-after-notification"

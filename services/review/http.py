@@ -8,8 +8,7 @@ Every write names the version it acted on when the client sends ``If-Match`` (a 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
 from litestar import Request, Response
@@ -19,14 +18,16 @@ from services.commands import Outcome
 from services.domain.actor import Role
 from services.domain.innovation import Innovation
 from services.domain.lifecycle import Command
+from services.domain.principal import Principal
 from services.http.context import principal_of, runtime_of
-from services.http.innovation_command import Checked, innovation_command
 from services.http.writes import PROBLEM_TEXT, if_match_header, parse_version, problem_specs
 from services.http.writes import write_headers as _write_headers
+from services.identity.command_route import Checked, checked
 from services.identity.policy import ensure_record, ensure_role, ensure_view
-from services.identity.principal import Principal
 from services.review import views
-from services.runtime import Runtime
+
+if TYPE_CHECKING:
+    from services.runtime import Runtime
 
 TAG = "review"
 IfMatch = Annotated[
@@ -73,37 +74,25 @@ def write_headers(version: int | None, notification_id: int | None) -> dict[str,
     return _write_headers(version, notification_id or None)
 
 
-def review_response(
-    request: Request[Any, Any, Any], outcome: Outcome, status_code: int = 200
-) -> Response[views.ReviewView]:
-    """The review view exactly as this command left it (loaded at the outcome's version)."""
-    runtime = runtime_of(request)
-    innovation = runtime.store.load(Innovation, outcome.id, outcome.version)
+def review_response(c: Checked, outcome: Outcome) -> Response[views.ReviewView]:
+    """The review view exactly as this command left it: built from the aggregate it saved."""
+    runtime = runtime_of(c.request)
     view = views.build(
         runtime.store,
-        innovation,
-        principal_of(request),
+        c.innovation,
+        principal_of(c.request),
         runtime.settings.score_margin,
         outcome.notification_id,
     )
-    return Response(
-        view,
-        status_code=status_code,
-        headers=write_headers(outcome.version, outcome.notification_id),
-    )
+    return Response(view, headers=write_headers(outcome.version, outcome.notification_id))
 
 
-def review_command(
-    request: Request[Any, Any, Any],
-    id: UUID,
-    command: Command,
-    run: Callable[[Checked], Outcome],
-    respond: Callable[[Request[Any, Any, Any], Outcome], Response[Any]] = review_response,
-) -> Response[Any]:
-    """A command on one innovation: the policy check (404 hidden, 403 role, 403 conflict of
-    interest) before any work, then ``run`` (the command, with ``If-Match``'s version), then
-    the record as the command left it (the review view unless the route says otherwise)."""
-    return innovation_command(request, id, command, run, read_version=if_match, respond=respond)
+def review_command(request: Request[Any, Any, Any], id: UUID, command: Command) -> Checked:
+    """A command on one innovation, step 1: the policy check (404 hidden, 403 role, 403
+    conflict of interest) before any work. The route then gives the command
+    (``loaded=c.innovation``, ``c.expected_version`` from ``If-Match``) and answers with the
+    record as the command left it (``review_response`` unless the route says otherwise)."""
+    return checked(request, id, command, read_version=if_match)
 
 
 def load_for_review(runtime: Runtime, principal: Principal, id: UUID) -> Innovation:

@@ -13,7 +13,7 @@ import logging
 import tempfile
 from collections.abc import Iterator
 from datetime import date, datetime
-from typing import IO, Annotated, Any, Literal
+from typing import IO, TYPE_CHECKING, Annotated, Any, Literal
 from uuid import UUID
 
 import msgspec
@@ -31,7 +31,6 @@ from services.domain.lifecycle import Command
 from services.domain.rubric import load_rubric
 from services.domain.values import CriterionScore, IndicatorVerdict, RevisionItem, Stage
 from services.http.context import command_context, principal_of, runtime_of
-from services.http.innovation_command import Checked
 from services.http.limits import (
     IDS_MAX,
     LIST_MAX,
@@ -54,11 +53,14 @@ from services.review.http import (
     load_for_review,
     problems,
     review_command,
+    review_response,
     write_headers,
 )
 from services.review.iga import IGAReports, Issue, ReportRecord, Selection
 from services.review.revision import check_items
-from services.runtime import Runtime
+
+if TYPE_CHECKING:
+    from services.runtime import Runtime
 
 log = logging.getLogger("sirisma.review")
 
@@ -284,13 +286,12 @@ def assign(
 ) -> Response[views.ReviewView]:
     """Refused with the reason when the reviewer belongs to the submitting organisation."""
 
-    def run(c: Checked) -> Outcome:
-        reviewer = assignment.resolve_reviewer(c.commands, data.reviewer)
-        return c.commands.assign_reviewer(
-            c.ctx, id, reviewer.id, expected_version=c.expected_version
-        )
-
-    return review_command(request, id, Command.ASSIGN_REVIEWER, run)
+    c = review_command(request, id, Command.ASSIGN_REVIEWER)
+    reviewer = assignment.resolve_reviewer(c.commands, data.reviewer)
+    outcome = c.commands.assign_reviewer(
+        c.ctx, id, reviewer.id, expected_version=c.expected_version, loaded=c.innovation
+    )
+    return review_response(c, outcome)
 
 
 @post(
@@ -344,19 +345,17 @@ def verify_document(
     if_match_header: IfMatch = None,
 ) -> Response[views.ReviewView]:
     """Only accepted evidence counts towards an indicator's verified level."""
-    return review_command(
-        request,
+    c = review_command(request, id, Command.VERIFY_DOCUMENT)
+    outcome = c.commands.verify_document(
+        c.ctx,
         id,
-        Command.VERIFY_DOCUMENT,
-        lambda c: c.commands.verify_document(
-            c.ctx,
-            id,
-            doc_id,
-            accepted=data.accepted,
-            note=data.note.strip(),
-            expected_version=c.expected_version,
-        ),
+        doc_id,
+        accepted=data.accepted,
+        note=data.note.strip(),
+        expected_version=c.expected_version,
+        loaded=c.innovation,
     )
+    return review_response(c, outcome)
 
 
 @post(
@@ -373,16 +372,18 @@ def request_revision(
     """Each item names a field, a document (id or kind) or an indicator of this innovation, so
     the operator sees exactly what to fix; any number of rounds."""
 
-    def run(c: Checked) -> Outcome:
-        items = [
-            RevisionItem(kind=i.kind, key=i.key.strip(), note=i.note.strip()) for i in data.items
-        ]
-        check_items(c.innovation, load_rubric(c.innovation.rubric_year), items)
-        return c.commands.request_revision(
-            c.ctx, id, note=data.note, items=items, expected_version=c.expected_version
-        )
-
-    return review_command(request, id, Command.REQUEST_REVISION, run)
+    c = review_command(request, id, Command.REQUEST_REVISION)
+    items = [RevisionItem(kind=i.kind, key=i.key.strip(), note=i.note.strip()) for i in data.items]
+    check_items(c.innovation, load_rubric(c.innovation.rubric_year), items)
+    outcome = c.commands.request_revision(
+        c.ctx,
+        id,
+        note=data.note,
+        items=items,
+        expected_version=c.expected_version,
+        loaded=c.innovation,
+    )
+    return review_response(c, outcome)
 
 
 # ==== scoring and decisions ====================================================================
@@ -401,11 +402,12 @@ def score(
 ) -> Response[views.ReviewView]:
     """A second reviewer may score too: the view shows both totals and their difference."""
 
-    def run(c: Checked) -> Outcome:
-        verdicts = [IndicatorVerdict(no=i.no, level=i.level, note=i.note) for i in data.indicators]
-        return c.commands.score(c.ctx, id, verdicts, expected_version=c.expected_version)
-
-    return review_command(request, id, Command.SCORE, run)
+    c = review_command(request, id, Command.SCORE)
+    verdicts = [IndicatorVerdict(no=i.no, level=i.level, note=i.note) for i in data.indicators]
+    outcome = c.commands.score(
+        c.ctx, id, verdicts, expected_version=c.expected_version, loaded=c.innovation
+    )
+    return review_response(c, outcome)
 
 
 @post(
@@ -419,18 +421,16 @@ def recommend(
     data: JSONBody[RecommendRequest],
     if_match_header: IfMatch = None,
 ) -> Response[views.ReviewView]:
-    return review_command(
-        request,
+    c = review_command(request, id, Command.RECOMMEND)
+    outcome = c.commands.recommend(
+        c.ctx,
         id,
-        Command.RECOMMEND,
-        lambda c: c.commands.recommend(
-            c.ctx,
-            id,
-            recommendation=data.recommendation,
-            note=data.note.strip(),
-            expected_version=c.expected_version,
-        ),
+        recommendation=data.recommendation,
+        note=data.note.strip(),
+        expected_version=c.expected_version,
+        loaded=c.innovation,
     )
+    return review_response(c, outcome)
 
 
 @post(
@@ -444,14 +444,15 @@ def approve(
     data: JSONBody[ApproveRequest | None] = None,
     if_match_header: IfMatch = None,
 ) -> Response[views.ReviewView]:
-    return review_command(
-        request,
+    c = review_command(request, id, Command.APPROVE)
+    outcome = c.commands.approve(
+        c.ctx,
         id,
-        Command.APPROVE,
-        lambda c: c.commands.approve(
-            c.ctx, id, note=data.note.strip() if data else "", expected_version=c.expected_version
-        ),
+        note=data.note.strip() if data else "",
+        expected_version=c.expected_version,
+        loaded=c.innovation,
     )
+    return review_response(c, outcome)
 
 
 @post("/api/innovations/{id:uuid}/reject", summary="Tolak (admin) dengan alasan", **COMMAND_ROUTE)
@@ -461,12 +462,11 @@ def reject(
     data: JSONBody[RejectRequest],
     if_match_header: IfMatch = None,
 ) -> Response[views.ReviewView]:
-    return review_command(
-        request,
-        id,
-        Command.REJECT,
-        lambda c: c.commands.reject(c.ctx, id, data.reason, expected_version=c.expected_version),
+    c = review_command(request, id, Command.REJECT)
+    outcome = c.commands.reject(
+        c.ctx, id, data.reason, expected_version=c.expected_version, loaded=c.innovation
     )
+    return review_response(c, outcome)
 
 
 @post(
@@ -480,18 +480,16 @@ def establish(
     data: JSONBody[EstablishRequest],
     if_match_header: IfMatch = None,
 ) -> Response[views.ReviewView]:
-    return review_command(
-        request,
+    c = review_command(request, id, Command.ESTABLISH)
+    outcome = c.commands.establish(
+        c.ctx,
         id,
-        Command.ESTABLISH,
-        lambda c: c.commands.establish(
-            c.ctx,
-            id,
-            sk_number=data.sk_number,
-            sk_date=data.sk_date,
-            expected_version=c.expected_version,
-        ),
+        sk_number=data.sk_number,
+        sk_date=data.sk_date,
+        expected_version=c.expected_version,
+        loaded=c.innovation,
     )
+    return review_response(c, outcome)
 
 
 @post(
@@ -502,12 +500,11 @@ def establish(
 def publish(
     request: Request[Any, Any, Any], id: FromPath[UUID], if_match_header: IfMatch = None
 ) -> Response[views.ReviewView]:
-    return review_command(
-        request,
-        id,
-        Command.PUBLISH,
-        lambda c: c.commands.publish(c.ctx, id, expected_version=c.expected_version),
+    c = review_command(request, id, Command.PUBLISH)
+    outcome = c.commands.publish(
+        c.ctx, id, expected_version=c.expected_version, loaded=c.innovation
     )
+    return review_response(c, outcome)
 
 
 @post(
@@ -522,20 +519,20 @@ def advance_stage(
     if_match_header: IfMatch = None,
 ) -> Response[StageView]:
     """The date fills the trial or implementation date when it is still empty."""
-    return review_command(
-        request,
+    c = review_command(request, id, Command.ADVANCE_STAGE)
+    outcome = c.commands.advance_stage(
+        c.ctx,
         id,
-        Command.ADVANCE_STAGE,
-        lambda c: c.commands.advance_stage(
-            c.ctx, id, to_stage=data.to_stage, on=data.on, expected_version=c.expected_version
-        ),
-        respond=_stage_response,
+        to_stage=data.to_stage,
+        on=data.on,
+        expected_version=c.expected_version,
+        loaded=c.innovation,
     )
+    return _stage_response(c.innovation, outcome)
 
 
-def _stage_response(request: Request[Any, Any, Any], outcome: Outcome) -> Response[StageView]:
-    """The stage and its dates as the command left them."""
-    innovation = runtime_of(request).store.load(Innovation, outcome.id, outcome.version)
+def _stage_response(innovation: Innovation, outcome: Outcome) -> Response[StageView]:
+    """The stage and its dates as the command left them (the aggregate it saved)."""
     profile = innovation.profile
     return Response(
         StageView(
@@ -585,17 +582,17 @@ def administration(
     data: JSONBody[AdministrationRequest],
     if_match_header: IfMatch = None,
 ) -> Response[views.ReviewView]:
-    def run(c: Checked) -> Outcome:
-        if data.passed:
-            return c.commands.pass_administration(
-                c.ctx, id, data.note.strip(), expected_version=c.expected_version
-            )
-        return c.commands.fail_administration(
-            c.ctx, id, data.note, expected_version=c.expected_version
-        )
-
     command = Command.PASS_ADMINISTRATION if data.passed else Command.FAIL_ADMINISTRATION
-    return review_command(request, id, command, run)
+    c = review_command(request, id, command)
+    if data.passed:
+        outcome = c.commands.pass_administration(
+            c.ctx, id, data.note.strip(), expected_version=c.expected_version, loaded=c.innovation
+        )
+    else:
+        outcome = c.commands.fail_administration(
+            c.ctx, id, data.note, expected_version=c.expected_version, loaded=c.innovation
+        )
+    return review_response(c, outcome)
 
 
 @post(
@@ -611,11 +608,12 @@ def judge(
 ) -> Response[views.ReviewView]:
     """Every criterion of the year's Krenova rubric, once; the total is weighted (0–100)."""
 
-    def run(c: Checked) -> Outcome:
-        scores = [CriterionScore(key=s.key, score=s.score, note=s.note) for s in data.scores]
-        return c.commands.judge(c.ctx, id, scores, expected_version=c.expected_version)
-
-    return review_command(request, id, Command.JUDGE, run)
+    c = review_command(request, id, Command.JUDGE)
+    scores = [CriterionScore(key=s.key, score=s.score, note=s.note) for s in data.scores]
+    outcome = c.commands.judge(
+        c.ctx, id, scores, expected_version=c.expected_version, loaded=c.innovation
+    )
+    return review_response(c, outcome)
 
 
 @get(

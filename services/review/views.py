@@ -23,11 +23,11 @@ from services.domain.lifecycle import (
     allowed_commands,
 )
 from services.domain.organisation import Account, Organisation
+from services.domain.principal import Principal
 from services.domain.rubric import DOCUMENT_KIND_LABELS, Rubric, load_rubric
 from services.domain.values import CallKind, RevisionItem
 from services.eventstore.store import EventStore, NotFound
 from services.identity.policy import conflicted, ensure_record
-from services.identity.principal import Principal
 
 
 class ReviewerScore(msgspec.Struct, kw_only=True):

@@ -1,6 +1,6 @@
 """Commands on the SPD sheet and its view: load (or open) the year's sheet, let it decide, save.
 
-Every level is computed here with ``services.spd.rows.level`` (the one place that knows the
+Every level is computed here with ``services.domain.spd_rows.level`` (the one place that knows the
 year's rules) and recorded with the raw values, so the log shows what the values earned when
 they were entered. The view adds what each row still lacks and the points it could still earn.
 """
@@ -13,12 +13,12 @@ from uuid import UUID
 import msgspec
 
 from services.commands import Outcome
+from services.domain import spd_rows as rows
 from services.domain.aggregate import Context
 from services.domain.errors import InvalidValue
+from services.domain.spd_sheet import STATUS_LABELS, SpdSheet, sheet_id
 from services.domain.values import Document, SpdValues
 from services.eventstore.store import ConcurrencyConflict, EventStore, NotFound
-from services.spd import rows
-from services.spd.sheet import STATUS_LABELS, SpdSheet, sheet_id
 
 
 def row_of(year: int, no: str) -> rows.RowDefinition:
@@ -159,7 +159,7 @@ class SheetView(msgspec.Struct, kw_only=True):
 
 
 def _open_items(row: rows.RowDefinition, state: object) -> list[str]:
-    from services.spd.sheet import RowState
+    from services.domain.spd_sheet import RowState
 
     assert isinstance(state, RowState)
     items: list[str] = []

@@ -8,10 +8,9 @@ model with ``?after=<notification_id>``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
 import msgspec
@@ -24,10 +23,10 @@ from services.domain.call import Call, format_jakarta
 from services.domain.errors import DomainError
 from services.domain.innovation import Innovation
 from services.domain.lifecycle import Command, allowed_commands
+from services.domain.principal import Principal
 from services.domain.rubric import Rubric, load_rubric
 from services.eventstore.store import NotFound
 from services.http.context import principal_of, runtime_of
-from services.http.innovation_command import Checked, innovation_command
 from services.http.problems import problem
 from services.http.writes import (
     PROBLEM_TEXT,
@@ -36,10 +35,12 @@ from services.http.writes import (
     problem_specs,
     write_headers,
 )
+from services.identity.command_route import Checked, checked
 from services.identity.policy import ensure_command, ensure_view
-from services.identity.principal import Principal
-from services.runtime import Runtime
 from services.submission.schemas import CallSummary, InnovationView, jakarta_iso
+
+if TYPE_CHECKING:
+    from services.runtime import Runtime
 
 TAG = "submission"
 IfMatch = Annotated[
@@ -163,12 +164,19 @@ def innovation_view(
 
 
 def command_response(
-    request: Request[Any, Any, Any], outcome: Outcome, status_code: int = 200
+    request: Request[Any, Any, Any],
+    outcome: Outcome,
+    status_code: int = 200,
+    *,
+    saved: Innovation | None = None,
 ) -> Response[InnovationView]:
-    """The record exactly as this command left it (loaded at the outcome's version)."""
+    """The record exactly as this command left it: ``saved``, the aggregate the command saved
+    (a command route), or read at the outcome's version (after a creation)."""
     runtime = runtime_of(request)
     principal = principal_of(request)
-    innovation = load_innovation(runtime, outcome.id, outcome.version)
+    innovation = saved
+    if innovation is None:
+        innovation = load_innovation(runtime, outcome.id, outcome.version)
     view = innovation_view(runtime, principal, innovation, outcome.notification_id)
     headers = write_headers(outcome.version, outcome.notification_id)
     if status_code == 201:
@@ -180,17 +188,10 @@ def submission_command(
     request: Request[Any, Any, Any],
     id: UUID,
     command: Command,
-    run: Callable[[Checked], Outcome],
     *,
     if_match_required: bool = False,
-) -> Response[InnovationView]:
-    """A command on one innovation: the policy check before any work, then ``run`` (the command,
-    with ``If-Match``'s version), then the record as the command left it."""
-    return innovation_command(
-        request,
-        id,
-        command,
-        run,
-        read_version=partial(if_match, required=if_match_required),
-        respond=command_response,
-    )
+) -> Checked:
+    """A command on one innovation, step 1: the policy check before any work. The route then
+    gives the command (``loaded=c.innovation``, ``c.expected_version`` from ``If-Match``) and
+    answers with ``command_response(..., saved=c.innovation)``."""
+    return checked(request, id, command, read_version=partial(if_match, required=if_match_required))

@@ -39,18 +39,20 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import File
 
 from services.blobs import MB, BlobStore, blob_store
+from services.domain.aggregate import Context
 from services.domain.lifecycle import Command, next_status
 from services.domain.rubric import load_rubric
 from services.domain.values import Document, DocumentKind
 from services.eventstore.store import ConcurrencyConflict
 from services.http.context import command_context, principal_of, runtime_of
-from services.http.innovation_command import load_for_command
 from services.http.problems import problem
 from services.http.writes import write_headers
+from services.identity.command_route import load_for_command
 from services.identity.policy import document_public, record_or_public
 from services.submission.common import (
     TAG,
     IfMatch,
+    command_response,
     if_match,
     innovation_view,
     load_innovation,
@@ -261,15 +263,24 @@ async def upload_document(
             await sync_to_thread(form.writer.commit)
     finally:
         form.abort()  # no-op after a commit
-    outcome = await sync_to_thread(runtime.commands.attach_document, ctx, id, document, expected)
-    return await sync_to_thread(_uploaded_response, request, outcome, document.doc_id)
+    return await sync_to_thread(_attach, request, ctx, id, document, expected)
 
 
-def _uploaded_response(
-    request: Request[Any, Any, Any], outcome: Any, doc_id: UUID
+def _attach(
+    request: Request[Any, Any, Any],
+    ctx: Context,
+    id: UUID,
+    document: Document,
+    expected: int | None,
 ) -> Response[DocumentUploaded]:
+    """The command on the record as it is now (the upload took time; the one checked above was
+    changed by the trial run), answered from the aggregate it saved."""
     runtime = runtime_of(request)
-    innovation = load_innovation(runtime, outcome.id, outcome.version)
+    innovation = load_innovation(runtime, id)
+    outcome = runtime.commands.attach_document(
+        ctx, id, document, expected_version=expected, loaded=innovation
+    )
+    doc_id = document.doc_id
     view = innovation_view(runtime, principal_of(request), innovation, outcome.notification_id)
     document = next(d for d in view.documents if d.doc_id == doc_id)
     headers = write_headers(outcome.version, outcome.notification_id)
@@ -359,15 +370,17 @@ async def remove_document(
 ) -> Response[InnovationView]:
     """Async (the work in a worker thread) for the reason given at ``download_document``: the path
     is shared with GET."""
-    return await sync_to_thread(
-        submission_command,
-        request,
-        id,
-        Command.REMOVE_DOCUMENT,
-        lambda c: c.commands.remove_document(
-            c.ctx, id, doc_id, reason=reason, expected_version=c.expected_version
-        ),
+    return await sync_to_thread(_remove_document, request, id, doc_id, reason)
+
+
+def _remove_document(
+    request: Request[Any, Any, Any], id: UUID, doc_id: UUID, reason: str
+) -> Response[InnovationView]:
+    c = submission_command(request, id, Command.REMOVE_DOCUMENT)
+    outcome = c.commands.remove_document(
+        c.ctx, id, doc_id, reason=reason, expected_version=c.expected_version, loaded=c.innovation
     )
+    return command_response(request, outcome, saved=c.innovation)
 
 
 route_handlers: list[Any] = [upload_document, download_document, remove_document]

@@ -10,7 +10,7 @@ live with the projections (``services/reads/routes.py``); the document routes ar
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
 from litestar import Request, Response, get, patch, post, put
@@ -23,13 +23,12 @@ from services.domain.errors import InvalidValue
 from services.domain.events import CallOpened
 from services.domain.lifecycle import Command
 from services.domain.organisation import Organisation
+from services.domain.principal import Principal
 from services.domain.values import CallKind, DocumentKind, OrganisationKind
 from services.http.context import command_context, principal_of, runtime_of
 from services.http.what_if import what_if_rubric
 from services.http.writes import write_headers
 from services.identity.policy import ensure_role, record_or_public
-from services.identity.principal import Principal
-from services.runtime import Runtime
 from services.submission import documents, krenova
 from services.submission.common import (
     COMMAND_ROUTE,
@@ -56,6 +55,9 @@ from services.submission.schemas import (
     patch_from,
     profile_from,
 )
+
+if TYPE_CHECKING:
+    from services.runtime import Runtime
 
 SUBMITTER_KINDS = frozenset({*(str(k) for k in OrganisationKind), "masyarakat"})
 
@@ -274,16 +276,17 @@ async def update_profile(
 
     Async (the work in a worker thread) for the reason given at ``get_call``: the path is shared
     with GET."""
-    return await sync_to_thread(
-        submission_command,
-        request,
-        id,
-        Command.UPDATE_PROFILE,
-        lambda c: c.commands.update_profile(
-            c.ctx, id, patch_from(data), expected_version=c.expected_version
-        ),
-        if_match_required=True,
+    return await sync_to_thread(_update_profile, request, id, data)
+
+
+def _update_profile(
+    request: Request[Any, Any, Any], id: UUID, data: ProfilePatchInput
+) -> Response[InnovationView]:
+    c = submission_command(request, id, Command.UPDATE_PROFILE, if_match_required=True)
+    outcome = c.commands.update_profile(
+        c.ctx, id, patch_from(data), expected_version=c.expected_version, loaded=c.innovation
     )
+    return command_response(request, outcome, saved=c.innovation)
 
 
 @put(
@@ -300,20 +303,18 @@ def claim_indicator(
 ) -> Response[InnovationView]:
     """Claim a level with evidence documents; the answer shows score, completeness, what is
     missing and what each missing item would gain."""
-    return submission_command(
-        request,
+    c = submission_command(request, id, Command.CLAIM_INDICATOR)
+    outcome = c.commands.claim_indicator(
+        c.ctx,
         id,
-        Command.CLAIM_INDICATOR,
-        lambda c: c.commands.claim_indicator(
-            c.ctx,
-            id,
-            no=no,
-            level=data.level,
-            evidence=data.evidence,
-            note=data.note,
-            expected_version=c.expected_version,
-        ),
+        no=no,
+        level=data.level,
+        evidence=data.evidence,
+        note=data.note,
+        expected_version=c.expected_version,
+        loaded=c.innovation,
     )
+    return command_response(request, outcome, saved=c.innovation)
 
 
 @post("/api/innovations/{id:uuid}/submit", summary="Ajukan", **COMMAND_ROUTE)
@@ -323,12 +324,9 @@ def submit(
     if_match_header: IfMatch = None,
 ) -> Response[InnovationView]:
     """Refused after the call's deadline (naming it, in WIB) or while anything is missing."""
-    return submission_command(
-        request,
-        id,
-        Command.SUBMIT,
-        lambda c: c.commands.submit(c.ctx, id, expected_version=c.expected_version),
-    )
+    c = submission_command(request, id, Command.SUBMIT)
+    outcome = c.commands.submit(c.ctx, id, expected_version=c.expected_version, loaded=c.innovation)
+    return command_response(request, outcome, saved=c.innovation)
 
 
 @post("/api/innovations/{id:uuid}/withdraw", summary="Tarik usulan", **COMMAND_ROUTE)
@@ -338,14 +336,15 @@ def withdraw(
     data: JSONBody[WithdrawRequest | None] = None,
     if_match_header: IfMatch = None,
 ) -> Response[InnovationView]:
-    return submission_command(
-        request,
+    c = submission_command(request, id, Command.WITHDRAW)
+    outcome = c.commands.withdraw(
+        c.ctx,
         id,
-        Command.WITHDRAW,
-        lambda c: c.commands.withdraw(
-            c.ctx, id, reason=data.reason if data else "", expected_version=c.expected_version
-        ),
+        reason=data.reason if data else "",
+        expected_version=c.expected_version,
+        loaded=c.innovation,
     )
+    return command_response(request, outcome, saved=c.innovation)
 
 
 @post(
@@ -358,14 +357,15 @@ def resubmit(
     if_match_header: IfMatch = None,
 ) -> Response[InnovationView]:
     """Answer a revision request (allowed after the deadline: the revision loop must finish)."""
-    return submission_command(
-        request,
+    c = submission_command(request, id, Command.RESUBMIT)
+    outcome = c.commands.resubmit(
+        c.ctx,
         id,
-        Command.RESUBMIT,
-        lambda c: c.commands.resubmit(
-            c.ctx, id, note=data.note if data else "", expected_version=c.expected_version
-        ),
+        note=data.note if data else "",
+        expected_version=c.expected_version,
+        loaded=c.innovation,
     )
+    return command_response(request, outcome, saved=c.innovation)
 
 
 route_handlers: list[Any] = [

@@ -205,12 +205,12 @@ def audit_app(postgres_server: Any, tmp_path_factory: pytest.TempPathFactory) ->
     from litestar.testing import TestClient
 
     from services.app import create_app
-    from services.runtime import Runtime
+    from services.startup import start_runtime
 
     settings, dbname = _settings_for(
         "postgres", tmp_path_factory.mktemp("audit-app"), postgres_server
     )
-    runtime = Runtime(settings, background=False)
+    runtime = start_runtime(settings, background=False)
     served = False
     try:
         world = World(runtime.commands)

@@ -42,12 +42,12 @@ def rejected(postgres_settings: Settings, tmp_path: Path) -> Iterator[Rejected]:
     from litestar.testing import TestClient
 
     from services.app import create_app
-    from services.runtime import Runtime
+    from services.startup import start_runtime
 
     key = tmp_path / "audit-signing-key.pem"
     generate(key)
     settings = msgspec.structs.replace(postgres_settings, signing_key_file=str(key))
-    runtime = Runtime(settings, background=False)
+    runtime = start_runtime(settings, background=False)
     world = World(runtime.commands, now=datetime.now(UTC) - timedelta(days=2))
     logins = seed_logins(world)
     c = world.commands

@@ -20,6 +20,7 @@ from services.domain.actor import Actor, Role
 from services.domain.aggregate import Context
 from services.identity.passwords import hash_password
 from services.runtime import Runtime
+from services.startup import start_runtime
 from tests.factories import World
 
 PASSWORD = "sandi-uji-2025"
@@ -73,7 +74,7 @@ class Api:
 def _serve(settings: Settings, wrap: Any = None) -> Iterator[Api]:
     """``wrap``: an ASGI middleware around the app (e.g. uvicorn's proxy headers, so a test
     can speak from several client addresses)."""
-    runtime = Runtime(settings)
+    runtime = start_runtime(settings)
     world = World(runtime.commands)
     system = Context(actor=Actor.system())
     auditor = world._account(system, "auditor", Role.AUDITOR, None)

@@ -16,7 +16,7 @@ from services.domain.events import AccountCreated, AccountDisabled, RoleChanged
 from services.domain.organisation import Account
 from services.domain.values import OrganisationKind
 from services.identity.passwords import verify_password
-from services.runtime import Runtime
+from services.startup import start_runtime
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in ("SIRISMA_DATABASE_URL", "SIRISMA_REDIS_URL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SIRISMA_DATA_DIR", str(path))
-    runtime = Runtime(load_settings())
+    runtime = start_runtime(load_settings())
     try:
         runtime.commands.register_organisation(
             Context(actor=Actor.system()), kind=OrganisationKind.OPD, code="DINKES", name="Dinkes"
@@ -36,7 +36,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _account(username: str) -> tuple[Account, list[object]]:
-    runtime = Runtime(load_settings())
+    runtime = start_runtime(load_settings())
     try:
         account_id = account_id_for(username)
         return runtime.store.load(Account, account_id), runtime.store.events(account_id)

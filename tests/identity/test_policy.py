@@ -10,9 +10,9 @@ import pytest
 from services.domain.actor import Role
 from services.domain.errors import AuthenticationRequired, ConflictOfInterest, NotAllowed
 from services.domain.lifecycle import TRANSITIONS, Command
+from services.domain.principal import ANONYMOUS, Principal
 from services.eventstore.store import NotFound
 from services.identity.policy import Hidden, can_view, ensure_command, ensure_view, roles_for
-from services.identity.principal import ANONYMOUS, Principal
 
 ORG_A, ORG_B, BAPPEDA = uuid4(), uuid4(), uuid4()
 

@@ -40,6 +40,7 @@ from services.domain.values import (
     Profile,
 )
 from services.runtime import Runtime
+from services.startup import start_runtime
 from tests.factories import World
 from tests.servers import _parent_death_signal, free_port, log_tail
 
@@ -254,7 +255,7 @@ def drain(runtime: Runtime, now: datetime | None = None, rounds: int = 50) -> No
 @pytest.fixture
 def quiet_runtime(settings: Settings) -> Iterator[Runtime]:
     """A runtime without background threads (tests drive the runner themselves), both backends."""
-    runtime = Runtime(settings, background=False)
+    runtime = start_runtime(settings, background=False)
     yield runtime
     runtime.close()
 
@@ -360,7 +361,7 @@ class RelayThread:
 
 @pytest.fixture
 def distributed_runtime(distributed_settings: Settings) -> Iterator[Runtime]:
-    runtime = Runtime(distributed_settings, background=False)
+    runtime = start_runtime(distributed_settings, background=False)
     yield runtime
     runtime.close()
 
@@ -398,7 +399,7 @@ def api(sqlite_settings: Settings) -> Iterator[Api]:
     """The app in the embedded default (SQLite, no Redis): the runner thread is live."""
     from services.app import create_app
 
-    runtime = Runtime(sqlite_settings)
+    runtime = start_runtime(sqlite_settings)
     world = NotifyWorld(runtime)
     with TestClient(create_app(runtime=runtime)) as client:
         yield Api(client=client, runtime=runtime, world=world)

@@ -15,6 +15,7 @@ from services.domain.aggregate import Context
 from services.notification import audit_trail, outbox
 from services.notification.audit_trail import verify
 from services.runtime import Runtime
+from services.startup import start_runtime
 from tests.notification.conftest import NotifyWorld, drain, settings_env
 from tests.notification.helpers import bypass_append_only
 
@@ -149,7 +150,7 @@ def test_a_day_with_unfinished_audit_work_is_not_sealed(quiet_runtime: Runtime) 
 
 
 def test_cli_verify_exits_non_zero_on_tampering(sqlite_settings: Settings) -> None:
-    runtime = Runtime(sqlite_settings, background=False)
+    runtime = start_runtime(sqlite_settings, background=False)
     try:
         seeded(runtime)
         drain(runtime)
@@ -160,7 +161,7 @@ def test_cli_verify_exits_non_zero_on_tampering(sqlite_settings: Settings) -> No
     ok = CliRunner().invoke(main, ["digests", "verify"], env=env)
     assert ok.exit_code == 0, ok.output
     assert '"ok": true' in ok.output
-    runtime = Runtime(sqlite_settings, background=False)
+    runtime = start_runtime(sqlite_settings, background=False)
     try:
         with runtime.db.transaction() as tx:
             bypass_append_only(tx)

@@ -9,19 +9,20 @@ from collections.abc import Iterator
 
 import pytest
 
-from projections import quarantine as requeue
 from services.config import Settings
 from services.notification import outbox, relay, rules
 from services.notification.embedded import EmbeddedRunner
 from services.quarantine import RELAY
+from services.reads import requeue
 from services.runtime import Runtime
+from services.startup import start_runtime
 from tests.notification.conftest import NotifyWorld
 from tests.poison import poison_proposal, undecodable
 
 
 @pytest.fixture
 def pg_runtime(postgres_settings: Settings) -> Iterator[Runtime]:
-    runtime = Runtime(postgres_settings, background=False)
+    runtime = start_runtime(postgres_settings, background=False)
     yield runtime
     runtime.close()
 

@@ -15,6 +15,7 @@ from services.config import Settings
 from services.notification import delivery, outbox, relay
 from services.notification.outbox import Key
 from services.runtime import Runtime
+from services.startup import start_runtime
 from tests.notification.conftest import NotifyWorld, drain
 from tests.notification.helpers import bypass_append_only, lifecycle
 
@@ -186,7 +187,7 @@ def test_email_is_planned_only_with_smtp_and_an_address(quiet_runtime: Runtime) 
     iid = world.complete_draft()
     c.submit(world.ctx(world.operator), iid)
     smtp_settings: Settings = msgspec.structs.replace(quiet_runtime.settings, smtp_host="127.0.0.1")
-    with_smtp = Runtime(smtp_settings, background=False)
+    with_smtp = start_runtime(smtp_settings, background=False)
     try:
         relay.plan_batch(with_smtp)
         rows = with_smtp.db.rows(

@@ -27,6 +27,7 @@ from services.eventstore.store import decode_event
 from services.identity.passwords import hash_password
 from services.ops.servers import free_port
 from services.runtime import Runtime
+from services.startup import start_runtime
 from tests.factories import World, complete_profile
 from tests.ops.procs import Sirisma, settings_env, value, wait_for
 from tests.servers import PostgresServer, RedisServer
@@ -79,7 +80,7 @@ def stack(
         port=free_port(),
         pool_size=4,
     )
-    runtime = Runtime(settings, background=False)
+    runtime = start_runtime(settings, background=False)
     world = World(runtime.commands)
     system = Context(actor=Actor.system())
     hashed = hash_password(PASSWORD)

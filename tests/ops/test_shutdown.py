@@ -94,7 +94,7 @@ def test_sigterm_lets_the_worker_finish_the_task_in_flight(
 ) -> None:
     from aiosmtpd.controller import Controller
 
-    from services.runtime import Runtime
+    from services.startup import start_runtime
     from tests.factories import World
 
     smtp = HeldSmtp()
@@ -104,7 +104,7 @@ def test_sigterm_lets_the_worker_finish_the_task_in_flight(
         env={}, data_dir=str(tmp_path / "data"), database_url=postgres_url, redis_url=redis_url,
         smtp_host="127.0.0.1", smtp_port=controller.port, log_json=True, pool_size=4,
     )  # fmt: skip
-    runtime = Runtime(settings, background=False)
+    runtime = start_runtime(settings, background=False)
     env = settings_env(settings)
     relay = Sirisma("relay", ["relay", "--poll", "0.2"], env, tmp_path)
     worker = Sirisma(

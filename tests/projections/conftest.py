@@ -141,9 +141,9 @@ class Api:
 def build_api(settings: Settings) -> Iterator[Api]:
     from services.app import create_app
     from services.identity.passwords import hash_password
-    from services.runtime import Runtime
+    from services.startup import start_runtime
 
-    runtime = Runtime(settings)
+    runtime = start_runtime(settings)
     if not settings.embedded:  # the distributed shape: a runner of our own in this process
         runtime.read_models.start(poll_interval=0.5)
     world = World(runtime.commands, now=datetime.now(UTC))

@@ -18,7 +18,7 @@ from services.domain.actor import Actor, Role
 from services.domain.aggregate import Context
 from services.domain.call import JAKARTA
 from services.identity.passwords import hash_password
-from services.runtime import Runtime
+from services.startup import start_runtime
 from tests.factories import World
 from tests.projections.conftest import PASSWORD, catch_up
 
@@ -28,7 +28,7 @@ class Past:
     second three days later; today both wait in the queue."""
 
     def __init__(self, settings: Settings) -> None:
-        self.runtime = Runtime(settings, background=False)
+        self.runtime = start_runtime(settings, background=False)
         self.day0 = datetime.now(JAKARTA).date() - timedelta(days=10)
         noon = datetime.combine(self.day0, time(12), JAKARTA).astimezone(UTC)
         world = World(self.runtime.commands, now=noon)

@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from projections import quarantine as requeue
 from projections.catalogue import CatalogueProjection
 from projections.runner import Runner
 from projections.status import status
@@ -23,6 +22,7 @@ from services.commands import Commands
 from services.config import Settings
 from services.domain import events as ev
 from services.eventstore.store import EventStore
+from services.reads import requeue
 from tests.factories import World
 from tests.poison import poison_proposal, undecodable
 

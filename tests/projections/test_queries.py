@@ -23,6 +23,7 @@ from services.domain import urusan
 from services.domain.actor import Actor, Role
 from services.domain.aggregate import Context
 from services.domain.innovation import Innovation
+from services.domain.principal import Principal
 from services.domain.rubric import load_rubric
 from services.domain.values import (
     DocumentKind,
@@ -32,7 +33,6 @@ from services.domain.values import (
     Theme,
 )
 from services.eventstore.store import EventStore
-from services.identity.principal import Principal
 from tests.factories import MANDATORY, World, complete_profile, document
 from tests.projections.conftest import assert_equal_to_rebuild, catch_up
 

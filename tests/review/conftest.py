@@ -38,6 +38,7 @@ from services.domain.values import (
 )
 from services.identity.passwords import hash_password
 from services.runtime import Runtime
+from services.startup import start_runtime
 from tests.factories import MANDATORY, complete_profile
 
 PASSWORD = "sandi-review-2025"
@@ -313,7 +314,7 @@ def regency(postgres_server: Any, tmp_path_factory: pytest.TempPathFactory) -> I
         database_url=url,
         score_margin=10,
     )
-    runtime = Runtime(settings)
+    runtime = start_runtime(settings)
     served = False
     try:
         seeded = _seed(runtime)

@@ -7,12 +7,12 @@ from uuid import uuid4
 
 import pytest
 
+from services.domain import spd_rows as rows
 from services.domain.actor import Actor, Role
 from services.domain.aggregate import Context
 from services.domain.errors import ConflictOfInterest, InvalidValue, NotAllowed
+from services.domain.spd_sheet import SpdSheet
 from services.domain.values import Document, DocumentKind, SpdValues
-from services.spd import rows
-from services.spd.sheet import SpdSheet
 
 ORG, OTHER, BAPPEDA = uuid4(), uuid4(), uuid4()
 ADMIN = Actor(uuid4(), Role.ADMIN, BAPPEDA)

@@ -29,6 +29,7 @@ from services.domain.aggregate import Context
 from services.domain.values import CallKind
 from services.identity.passwords import hash_password
 from services.runtime import Runtime
+from services.startup import start_runtime
 from tests.factories import MANDATORY, World, complete_profile
 
 PASSWORD = "sandi-uji-2025"
@@ -150,7 +151,7 @@ def api(postgres_server: Any, tmp_path_factory: pytest.TempPathFactory) -> Itera
         database_url=url,
         max_upload_mb=1,
     )
-    runtime = Runtime(settings)
+    runtime = start_runtime(settings)
     served = False
     try:
         world = World(runtime.commands)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from services.domain.errors import ConflictOfInterest
-from services.identity.principal import Principal
+from services.domain.principal import Principal
 from services.review import views
 from tests.submission.conftest import Api, png_bytes
 

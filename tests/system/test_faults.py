@@ -47,6 +47,7 @@ from services.identity.passwords import hash_password
 from services.ops.cluster import read_state, sirisma_command
 from services.ops.servers import free_port, log_tail, parent_death_signal, pid_alive
 from services.runtime import Runtime
+from services.startup import start_runtime
 from tests.ops.procs import wait_for
 from tests.ops.routing import NginxRoutes
 from tests.system.load import Admin, Desk, Ledger, Operator, Reviewer, User
@@ -247,7 +248,7 @@ def test_load_with_killed_processes_and_restarted_servers_loses_nothing(
     cluster: RunningCluster, capsys: pytest.CaptureFixture[str]
 ) -> None:
     settings = cluster.settings()
-    runtime = Runtime(settings, background=False)
+    runtime = start_runtime(settings, background=False)
     try:
         world = seed(runtime)
         ledger, desk = Ledger(), Desk()

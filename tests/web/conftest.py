@@ -58,7 +58,7 @@ def web_world(
 ) -> Iterator[WebWorld]:
     """The regency on the embedded SQLite default and on a fresh PostgreSQL database."""
     from services.config import load_settings
-    from services.runtime import Runtime
+    from services.startup import start_runtime
 
     data = tmp_path_factory.mktemp("web-data")
     server, name, database_url = None, "", ""
@@ -67,7 +67,7 @@ def web_world(
         server.ensure_running()
         name = f"web_{uuid.uuid4().hex[:12]}"
         database_url = server.create_database(name)
-    runtime = Runtime(load_settings(env={}, data_dir=str(data), database_url=database_url))
+    runtime = start_runtime(load_settings(env={}, data_dir=str(data), database_url=database_url))
     if database_url:  # the distributed shape runs `sirisma project`; here, a thread does
         runtime.read_models.start()
         runtime.on_close(runtime.read_models.stop)

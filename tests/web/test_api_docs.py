@@ -19,9 +19,9 @@ from tests.web.world import WebWorld
 def web_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebWorld]:
     """The embedded default (SQLite), as ``sirisma serve`` runs it."""
     from services.config import load_settings
-    from services.runtime import Runtime
+    from services.startup import start_runtime
 
-    runtime = Runtime(load_settings(env={}, data_dir=str(tmp_path_factory.mktemp("docs"))))
+    runtime = start_runtime(load_settings(env={}, data_dir=str(tmp_path_factory.mktemp("docs"))))
     try:
         yield WebWorld(runtime)
     finally:

@@ -44,10 +44,10 @@ DESIGN_FIELDS = (
 def web_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebWorld]:
     """The browser tests run the embedded default (SQLite), as ``sirisma serve`` does."""
     from services.config import load_settings
-    from services.runtime import Runtime
+    from services.startup import start_runtime
 
     data = tmp_path_factory.mktemp("browser-data")
-    runtime = Runtime(load_settings(env={}, data_dir=str(data)))
+    runtime = start_runtime(load_settings(env={}, data_dir=str(data)))
     try:
         yield WebWorld(runtime)
     finally:

@@ -38,6 +38,7 @@ from services.http.idempotency import IdempotencyMiddleware, KeyStore
 from services.migrate import migrate
 from services.ops import logs
 from services.runtime import Runtime
+from services.startup import start_runtime
 
 OWNER = "anonymous"  # the test app has no authentication: every caller shares this scope
 PATH = "/orgs"
@@ -92,7 +93,7 @@ class Probe:
 
 @pytest.fixture
 def runtime(settings: Settings) -> Iterator[Runtime]:
-    rt = Runtime(settings, background=False)
+    rt = start_runtime(settings, background=False)
     try:
         yield rt
     finally:
@@ -357,7 +358,7 @@ def test_an_old_table_gets_the_heartbeat_columns(settings: Settings) -> None:
         db.close()
 
     # The whole app starts on the upgraded database and runs a request end to end.
-    rt = Runtime(settings, background=False)
+    rt = start_runtime(settings, background=False)
     try:
         probe = Probe(rt)
         app = probe.app(heartbeat=HEARTBEAT, stale_after=STALE)

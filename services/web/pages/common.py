@@ -24,12 +24,12 @@ from services.domain.errors import DomainError
 from services.domain.innovation import Innovation
 from services.domain.lifecycle import ANNUAL_ONLY, KRENOVA_ONLY, Command, allowed_commands
 from services.domain.organisation import Account, Organisation
+from services.domain.principal import Principal
 from services.domain.rubric import Rubric, load_rubric
 from services.domain.values import CallKind
 from services.eventstore.store import ConcurrencyConflict, NotFound
 from services.http.context import command_context, principal_of, runtime_of
 from services.identity import policy
-from services.identity.principal import Principal
 from services.runtime import Runtime
 from services.web.pages.rendering import render
 

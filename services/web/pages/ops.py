@@ -13,10 +13,10 @@ from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 
-from projections import quarantine as requeue
 from services.domain.actor import Role
 from services.http.context import principal_of, runtime_of
 from services.identity import policy
+from services.reads import requeue
 from services.web.pages.rendering import render
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]

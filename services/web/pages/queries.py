@@ -17,8 +17,8 @@ import msgspec
 from projections import queries as rm
 from projections.regency import rescorer
 from services.domain.innovation import FIELD_LABELS
+from services.domain.principal import Principal
 from services.domain.rubric import DOCUMENT_KIND_LABELS
-from services.identity.principal import Principal
 from services.runtime import Runtime
 
 

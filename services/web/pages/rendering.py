@@ -28,10 +28,10 @@ from markupsafe import Markup
 from services.domain.actor import Role
 from services.domain.call import JAKARTA, format_date, format_jakarta
 from services.domain.lifecycle import COMMAND_LABELS, STATUS_LABELS
+from services.domain.principal import Principal
 from services.domain.rubric import DOCUMENT_KIND_LABELS
 from services.domain.values import STAGE_LABELS
 from services.http.context import principal_of
-from services.identity.principal import Principal
 
 WEB = Path(__file__).resolve().parent.parent
 TEMPLATES = WEB / "templates"

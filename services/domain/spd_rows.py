@@ -2,8 +2,8 @@
 asks for row definitions and levels.
 
 Until the per-year index files land (``services/domain/index_rules.py::rules_for(year)`` with
-``spd_row_level``), the rows come from ``catalogue.json`` here (the 2026 catalogue of the domain
-note). Switching means re-implementing ``row_definitions`` and ``level`` on top of
+``spd_row_level``), the rows come from ``reference/spd_catalogue.json`` (the 2026 catalogue of
+the domain note). Switching means re-implementing ``row_definitions`` and ``level`` on top of
 ``rules_for(year)``; nothing else in the SPD context reads the catalogue.
 
 Kinds of rows and the figure derived from raw values (T-1 = last year, T-2 = the year before):
@@ -87,7 +87,8 @@ class UnknownSpdYear(LookupError):
 
 @cache
 def _catalogue() -> _Catalogue:
-    data = resources.files("services.spd").joinpath("catalogue.json").read_bytes()
+    reference = resources.files("services.domain.reference")
+    data = reference.joinpath("spd_catalogue.json").read_bytes()
     return msgspec.json.decode(data, type=_Catalogue)
 
 

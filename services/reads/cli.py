@@ -72,9 +72,9 @@ def project(names: tuple[str, ...], once: bool, batch: int, metrics_port: int | 
         if metrics_port:
             from projections import metrics as _lag  # noqa: F401  (registers the lag hook)
             from services import metrics
-            from services.runtime import Runtime
+            from services.starter import start_runtime
 
-            metrics.serve(metrics_port, Runtime(settings, background=False))
+            metrics.serve(metrics_port, start_runtime(background=False))
         stop = threading.Event()
 
         def _stop(signum: int, _: Any) -> None:
@@ -190,8 +190,8 @@ def status_command(schema: str | None, as_json: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from projections.quarantine import pending
     from projections.status import status
+    from services.reads.requeue import pending
 
     settings = load_settings()
     rows = status(settings, schema=schema)
@@ -251,7 +251,7 @@ def status_command(schema: str | None, as_json: bool) -> None:
 def retry_quarantined_command(followers: tuple[str, ...], notification: int | None) -> None:
     """Apply quarantined events again (after the cause was fixed); those that succeed leave
     quarantine, the others stay with their new error. Exits 1 if any still fails."""
-    from projections.quarantine import retry
+    from services.reads.requeue import retry
 
     _logging()
     outcomes = retry(load_settings(), list(followers) or None, notification_id=notification)

@@ -7,7 +7,7 @@ row is a ``draf`` again and must be submitted and verified anew (a verdict is ab
 seen, as for innovation indicators). Who may act is checked here on the actor: the admin on any
 row, an operator only on rows owned by their organisation, a reviewer verifies (never a row of
 their own organisation), auditors read. The row definitions and levels come from
-``services.spd.rows`` through the command layer.
+``services.domain.spd_rows`` through the command layer.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ from services.domain.events import (
     SpdRowVerified,
     SpdSheetOpened,
 )
+from services.domain.spd_rows import Level, RowDefinition
 from services.domain.values import Document, SpdValues
-from services.spd.rows import Level, RowDefinition
 
 STATUS_LABELS = {
     "kosong": "Belum diisi",
