@@ -111,7 +111,7 @@ def main() -> int:
     with suite.servers() as (url, redis_url):
         settings = load_settings(env={}, data_dir=data_dir, database_url=url, redis_url=redis_url)
         from services.eventstore.store import EventStore
-        from services.runtime import Runtime
+        from services.startup import start_runtime
 
         store = EventStore(settings)
         regions: list[datagen.Regency] = []
@@ -127,7 +127,7 @@ def main() -> int:
         finally:
             datagen.setup_regencies = original  # type: ignore[assignment]
         store.close()
-        Runtime(settings, background=False).close()
+        start_runtime(settings, background=False).close()  # read-side tables, sessions
         suite.raw_baseline(url, 1, 0.2, b"{}")  # creates bench_raw_events / bench_raw_chain
         writers = suite.prepare_writers(settings, regions[0], 8, 4 * suite.PARTS + 1)
         for w in writers:
