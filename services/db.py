@@ -7,7 +7,6 @@ to the common subset (``INSERT … ON CONFLICT``, ``RETURNING``) so both dialect
 
 from __future__ import annotations
 
-import contextlib
 import re
 import sqlite3
 import threading
@@ -77,6 +76,7 @@ class Database:
                 max_size=settings.pool_size,
                 open=True,
                 kwargs={"autocommit": False},
+                check=self._check_connection,
             )
         else:
             settings.data_path.mkdir(parents=True, exist_ok=True)
@@ -84,35 +84,22 @@ class Database:
 
     # -- connections -------------------------------------------------------------------------
 
-    def _lost(self) -> None:
-        """A statement failed because the server went away (a PostgreSQL restart): every idle
-        connection is dead too. ``pool.check()`` discards them all at once and opens new ones;
-        finding them one by one would stall callers behind the pool's 1 s, 2 s, 4 s… backoff.
-        There is no ping before each checkout (one round trip per statement): a dead connection
-        is noticed by the statement that fails on it."""
-        with contextlib.suppress(Exception):
+    def _check_connection(self, conn: Any) -> None:
+        """The pool runs this on every connection it hands out, so one that a PostgreSQL restart
+        killed is replaced instead of failing the caller's first statement.
+
+        One dead connection means the server went away and every idle one is dead too. The pool
+        waits 1 s, 2 s, 4 s… between failed checks, so finding them one by one would stall a
+        caller for seconds (ten of them: past the 30 s pool timeout); ``pool.check()`` instead
+        discards all the dead idle connections at once and opens new ones.
+        """
+        from psycopg_pool import ConnectionPool
+
+        try:
+            ConnectionPool.check_connection(conn)
+        except Exception:
             self._pool.check()
-
-    def _single(self, sql: str, params: Sequence[Any], fetch: str) -> Any:
-        """One statement on an autocommit connection: no BEGIN/COMMIT round trips around it.
-        Safe to run again, so a statement that met a dead connection is retried once."""
-        import psycopg
-
-        for attempt in (1, 2):
-            try:
-                with self._pool.connection() as conn:
-                    conn.autocommit = True
-                    try:
-                        tx = Tx(conn, self.dialect)
-                        return tx.rows(sql, params) if fetch == "rows" else tx.scalar(sql, params)
-                    finally:
-                        if not conn.closed:
-                            conn.autocommit = False
-            except (psycopg.OperationalError, psycopg.InterfaceError):
-                self._lost()
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")  # pragma: no cover
+            raise
 
     def _sqlite(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -130,14 +117,8 @@ class Database:
     def transaction(self) -> Iterator[Tx]:
         """Commit on success, roll back on any exception (nothing partial is kept)."""
         if self._pool is not None:
-            import psycopg
-
-            try:
-                with self._pool.connection() as conn, conn.transaction():
-                    yield Tx(conn, self.dialect)
-            except (psycopg.OperationalError, psycopg.InterfaceError):
-                self._lost()
-                raise
+            with self._pool.connection() as conn, conn.transaction():
+                yield Tx(conn, self.dialect)
             return
         conn = self._sqlite()
         conn.execute("BEGIN IMMEDIATE")
@@ -158,14 +139,10 @@ class Database:
             yield self._sqlite()
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        if self._pool is not None:
-            return self._single(sql, params, "rows")  # type: ignore[no-any-return]
         with self.transaction() as tx:
             return tx.rows(sql, params)
 
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        if self._pool is not None:
-            return self._single(sql, params, "scalar")
         with self.transaction() as tx:
             return tx.scalar(sql, params)
 

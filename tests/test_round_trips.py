@@ -1,10 +1,11 @@
 """Database round trips of the event store on PostgreSQL, counted on the wire (issue 19).
 
 ``tests/roundtrips.py`` stands between the store and the server and counts the points where the
-client waits (Query and Sync messages), so these counts are deterministic: a save is one round
-trip when the stream's previous chain link is known, a load of the latest version is one, and no
-checkout pings the server. The hash chain still verifies, and a connection the server dropped is
-replaced without the caller noticing.
+client waits (Query, Sync, Flush), so these counts are deterministic: a save is one round trip
+plus the pool's ping when the stream's previous chain link is known (was seven: ping, the DO
+block, insert, link lookup, chain insert, COMMIT, sync), a load is one plus the ping, and the
+hash chain still verifies; a connection the server dropped is replaced without the caller
+noticing.
 """
 
 from __future__ import annotations
@@ -60,10 +61,11 @@ def test_a_save_and_a_load_are_one_round_trip_each(
         for n in range(10):
             innovation.claim_indicator(op, RUBRIC, no=n + 1, level=n % 3 + 1)
             store.save(innovation)
-        assert proxy.reset() == 10  # BEGIN, lock, NOTIFY, events + chain rows, COMMIT: one Sync
+        # The pool's ping, then BEGIN, lock, NOTIFY, events + chain rows, COMMIT: one Sync.
+        assert proxy.reset() == 20
         for _ in range(5):
             assert store.load(Innovation, iid).version == innovation.version
-        assert proxy.reset() == 5  # the events after the cached prefix; no ping first
+        assert proxy.reset() == 10  # the ping, the events after the cached prefix
         assert verify_store(store).ok
     finally:
         store.close()
@@ -87,14 +89,14 @@ def test_another_process_saves_after_reading_the_stream_in_one_round_trip(
         innovation = second.load(Innovation, iid)  # the whole stream: 1
         innovation.claim_indicator(op, RUBRIC, no=1, level=2)
         second.save(innovation)  # 1
-        assert proxy.reset() == 2
+        assert proxy.reset() == 4  # each with the pool's ping
         # A process that holds no link (its cache emptied): the previous link is looked up.
         innovation = third.load(Innovation, iid)
         third.recorder.links.clear()  # type: ignore[attr-defined]
         proxy.reset()
         innovation.claim_indicator(op, RUBRIC, no=2, level=2)
         third.save(innovation)
-        assert proxy.reset() == 2
+        assert proxy.reset() == 3  # the ping, the link lookup, the save
         assert verify_store(first).ok
     finally:
         for store in (first, second, third):
