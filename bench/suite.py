@@ -10,7 +10,8 @@ removed at exit), seeds a season with ``bench/datagen.py``, and runs:
 2. projection rebuild of the whole log — events/s; baselines: the library's ``ProjectionRunner``
    with an equivalent simple projection, and reading the log with ``select_notifications``;
 3. live lag at 200 commands/s — commit → read model (the runner on LISTEN/NOTIFY);
-4. read routes under load (status board, review queue, search) with ``wrk``; baseline: the same
+4. read routes under load (``read_routes.py``: status board, review queue, search, catalogue,
+   the inbox) with ``wrk``; baseline: the same
    server's ``/health/live`` (the HTTP floor);
 5. auditor — state as of a version of a 1,000-event stream (``bench/audit_state_as_of.py``);
 6. memory — peak RSS of the HTTP worker processes and of the projector during the rebuild.
@@ -1056,154 +1057,20 @@ def run(args: argparse.Namespace) -> list[Section]:
         writers = prepare_writers(settings, regions[0], 32, PARTS * per_run + 1)
         for w in writers:
             w.token = issue_token(settings, w.account_id)
-        reviewer = regions[0].reviewers[0][0]
-        admin = regions[0].admin
-        assert reviewer.account_id is not None and admin is not None
-        assert admin.account_id is not None
-        reviewer_token = issue_token(settings, reviewer.account_id)
-        admin_token = issue_token(settings, admin.account_id)
-        from services.commands import organisation_id_for
-
-        dinkes = organisation_id_for(f"{regions[0].code}-DINKES")  # an OPD: several innovations
-        operator_token = issue_token(settings, regions[0].operators[dinkes].account_id)  # type: ignore[arg-type]
         log("starting uvicorn (2 workers)")
         server = Server(settings, workers=2)
         try:
-            # -- 4. read routes ---------------------------------------------------------------
+            # -- 4. read routes (bench/read_routes.py) ----------------------------------------
             secs = scale.load_seconds
             log("read routes under load (wrk)")
-            floor = wrk(server.base + "/health/live", secs, 2, 16)
-            read_rows = [
-                [
-                    "`/health/live` (HTTP floor, no database)",
-                    rate(floor.rps),
-                    ms(floor.p50),
-                    ms(floor.p99),
-                    str(floor.errors),
-                    "1.00×",
-                    "–",
-                ]
-            ]
-            from projections import queries
-            from services.domain.actor import Role
-            from services.domain.principal import Principal
+            import read_routes
 
-            as_reviewer = Principal(
-                account_id=reviewer.account_id,
-                username="reviewer",
-                role=Role.REVIEWER,
-                organisation_id=reviewer.organisation_id,
-            )
-            as_admin = Principal(
-                account_id=admin.account_id,
-                username="admin",
-                role=Role.ADMIN,
-                organisation_id=admin.organisation_id,
-            )
-
-            def search(q: str) -> Callable[[Any], Any]:
-                return lambda db: queries.list_innovations(
-                    db, as_admin, status=[], organisation=None, call=None, year=None,
-                    stage=None, q=q, limit=50, offset=0,
-                )  # fmt: skip
-
-            routes = [
-                (
-                    "status board (operator)",
-                    "/api/status-board",
-                    operator_token,
-                    lambda db: queries.status_board(
-                        db,
-                        organisation_id=dinkes,
-                        submitter_id=None,
-                        status=[],
-                        limit=100,
-                        offset=0,
-                    ),  # fmt: skip
-                ),
-                (
-                    "review queue (reviewer)",
-                    "/api/review/queue",
-                    reviewer_token,
-                    lambda db: queries.review_queue(
-                        db, as_reviewer, sla_working_days=settings.sla_working_days
-                    ),
-                ),
-                (
-                    "search `q=stunting` (admin, every innovation)",
-                    "/api/innovations?q=stunting",
-                    admin_token,
-                    search("stunting"),
-                ),
-                (
-                    "search `q=layanan desa` (admin)",
-                    "/api/innovations?q=layanan%20desa",
-                    admin_token,
-                    search("layanan desa"),
-                ),
-                (
-                    "public catalogue `q=layanan desa` (anyone, ranked)",
-                    "/api/public/innovations?q=layanan%20desa",
-                    None,
-                    lambda db: queries.public_catalogue(db, q="layanan desa"),
-                ),
-            ]
-            read_results: dict[str, WrkResult] = {}
-            totals: dict[str, Any] = {}
-            for label, path, token, query in routes:
-                auth = {"Authorization": f"Bearer {token}"} if token else {}
-                with urllib.request.urlopen(
-                    urllib.request.Request(server.base + path, headers=auth), timeout=30
-                ) as r:
-                    assert r.status == 200, (path, r.status)
-                    body = json.loads(r.read())
-                totals[label] = body.get("total") if isinstance(body, dict) else None
-                res = wrk(server.base + path, secs, 2, 16, headers=auth)
-                read_results[label] = res
-                alone = query_alone(settings, query, 5 if scale.name == "quick" else 15)
-                log(
-                    f"  {label}: {res.rps:,.0f} req/s p50 {res.p50:.2f} p99 {res.p99:.2f}, "
-                    f"query alone {alone:.2f} ms"
-                )
-                read_rows.append(
-                    [
-                        label,
-                        rate(res.rps),
-                        ms(res.p50),
-                        ms(res.p99),
-                        str(res.errors),
-                        ratio(res.rps, floor.rps),
-                        ms(alone) if alone == alone else "–",
-                    ]
-                )
-            sections.append(
-                Section(
-                    "Read routes under load",
-                    f"`wrk` on loopback, 2 threads × 16 connections, {secs:.0f} s per route, "
-                    f"against uvicorn with 2 workers, {summary.innovations:,} innovations in the "
-                    "read models. Baseline: the same server's `/health/live`.",
-                    [
-                        "route",
-                        "req/s",
-                        "p50",
-                        "p99",
-                        "errors",
-                        "throughput vs floor",
-                        "query alone, p50",
-                    ],
-                    read_rows,
-                    notes=[
-                        "rows behind each answer (`total` of the first page): "
-                        + "; ".join(f"{k}: {v:,}" for k, v in totals.items() if v is not None),
-                        "`query alone` is the route's read-model query function called "
-                        "in-process, one at a time, without HTTP: where it is most of the "
-                        "route's latency, the time is in that query and its Python, not in "
-                        "the HTTP stack.",
-                        "One deployment normally serves one regency: at the national scale a "
-                        "reviewer's queue and an admin's search span all 50 regencies, so these "
-                        "two routes are measured far beyond their everyday size.",
-                    ],
-                )
+            sections += read_routes.measure(
+                settings,
+                server,
+                secs,
+                summary.innovations,
+                5 if scale.name == "quick" else 15,
             )
 
             # -- 1. write path ----------------------------------------------------------------

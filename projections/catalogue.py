@@ -33,8 +33,7 @@ from projections.text import tsvector
 from services.db import Tx
 from services.domain import events as ev
 from services.domain import urusan
-from services.domain.innovation import EVENT_COMMANDS
-from services.domain.lifecycle import _INDEX, Status
+from services.domain.lifecycle import Status, status_after
 from services.domain.values import Profile, Stage
 
 CATALOGUE = "rm_catalogue"
@@ -166,6 +165,8 @@ class CatalogueProjection:
                 f"CREATE TABLE IF NOT EXISTS {f} (doc_no BIGINT PRIMARY KEY, id TEXT NOT NULL, "
                 "published_at TEXT, document tsvector NOT NULL)",
                 f"CREATE INDEX IF NOT EXISTS {f}_gin ON {f} USING GIN (document)",
+                # A broad search's newest matches (``queries.catalogue.RANK_WINDOW``) in order.
+                f"CREATE INDEX IF NOT EXISTS {f}_newest ON {f} (published_at DESC, id)",
             ]
         else:
             statements += [
@@ -219,11 +220,9 @@ class CatalogueProjection:
                 if found is None:
                     continue
                 entry = found
-                command = EVENT_COMMANDS.get(type(event))
-                if command is not None:
-                    row = _INDEX.get((entry.status, command))  # type: ignore[arg-type]
-                    if row is not None and row.target is not None:
-                        entry.status = row.target.value
+                after = status_after(entry.status, type(event))
+                if after is not None:
+                    entry.status = after.value
                 _fold(entry, event, when)
             entry.updated_at = when
             self.state.put(key, entry)

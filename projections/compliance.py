@@ -21,8 +21,12 @@ from projections.sql import select_by_keys, ts, upsert
 from projections.state import KeyedState
 from services.db import Tx
 from services.domain import events as ev
-from services.domain.innovation import EVENT_COMMANDS
-from services.domain.lifecycle import _INDEX, TRANSITIONS, Status
+from services.domain.lifecycle import (
+    EVENT_COMMANDS,
+    STATUS_CHANGING_COMMANDS,
+    Status,
+    transition_after,
+)
 
 ORGS = "rm_compliance_orgs"
 ITEMS = "rm_compliance_items"
@@ -45,9 +49,8 @@ def bucket(status: str) -> str:
     return BUCKETS.get(status, "in_review")
 
 
-_STATUS_CHANGING = {t.command for t in TRANSITIONS if t.target is not None}
 STATUS_TOPICS = frozenset(
-    cls.TOPIC for cls, command in EVENT_COMMANDS.items() if command in _STATUS_CHANGING
+    cls.TOPIC for cls, command in EVENT_COMMANDS.items() if command in STATUS_CHANGING_COMMANDS
 )
 
 _ITEM_COLUMNS = (
@@ -175,10 +178,9 @@ class ComplianceProjection:
                 self.touched_orgs.add(item["organisation_id"])
             else:
                 found = self.items.get(key)
-                command = EVENT_COMMANDS.get(type(event))
-                if found is None or command is None:
+                if found is None:
                     continue
-                row = _INDEX.get((found["status"], command))  # type: ignore[arg-type]
+                row = transition_after(found["status"], type(event))
                 if row is None or row.target is None:
                     continue
                 found["status"] = row.target.value

@@ -20,7 +20,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
-from types import SimpleNamespace
 from typing import Any
 
 import msgspec
@@ -40,8 +39,9 @@ from projections.state import KeyedState
 from services.db import Tx
 from services.domain import events as ev
 from services.domain import scoring
-from services.domain.innovation import EVENT_COMMANDS, Innovation, field_labels
-from services.domain.lifecycle import _INDEX, Status
+from services.domain.innovation import field_labels
+from services.domain.lifecycle import IN_REVIEW, Status, status_after
+from services.domain.profile_checks import field_checks
 from services.domain.rubric import Rubric, UnknownRubricYear, load_rubric
 from services.domain.values import CallKind, Profile, Stage
 
@@ -290,6 +290,7 @@ class InnovationsProjection:
             f"CREATE INDEX IF NOT EXISTS {t}_by_status ON {t} "
             "(status, waiting_since, organisation_id, id)",
             f"CREATE INDEX IF NOT EXISTS {t}_by_call ON {t} (call_id)",
+            *self._queue_indexes(dialect, t),
             f"CREATE INDEX IF NOT EXISTS {t}_by_year ON {t} (budget_year, verified_score)",
             f"CREATE INDEX IF NOT EXISTS {t}_by_submitter ON {t} (submitter_id)",
             f"CREATE INDEX IF NOT EXISTS {t}_by_updated ON {t} (updated_at)",
@@ -302,6 +303,20 @@ class InnovationsProjection:
             "WHERE row_stale = 1",
             f"CREATE TABLE IF NOT EXISTS {CALLS}{suffix} (id TEXT PRIMARY KEY, kind TEXT, "
             "budget_year BIGINT, rubric_year BIGINT, required_documents TEXT)",
+        ]
+
+    @staticmethod
+    def _queue_indexes(dialect: str, t: str) -> list[str]:
+        """The review queue's default order (``queries.queue.QUEUE_SORTS["age"]``, text in code
+        point order), so a page is read from the index instead of sorting the whole queue.
+        SQLite compares bytes anyway and has no ``COLLATE "C"``."""
+        if dialect != "postgres":
+            return []
+        statuses = ", ".join(repr(str(s)) for s in IN_REVIEW)
+        return [
+            f"CREATE INDEX IF NOT EXISTS {t}_queue_age ON {t} "
+            '((COALESCE(waiting_since, \'\') COLLATE "C"), (id COLLATE "C")) '
+            f"WHERE status IN ({statuses})"
         ]
 
     # -- the contract ----------------------------------------------------------------------------
@@ -444,13 +459,11 @@ class InnovationsProjection:
                 return
             fold = found
         previous = fold.status
-        command = EVENT_COMMANDS.get(type(event))
-        if command is not None:
-            row = _INDEX.get((fold.status, command))  # type: ignore[arg-type]
-            if row is None:
-                log.warning("%s cannot follow status %s (%s)", event.TOPIC, fold.status, key)
-            elif row.target is not None:
-                fold.status = row.target.value
+        after = status_after(fold.status, type(event))
+        if after is None:
+            log.warning("%s cannot follow status %s (%s)", event.TOPIC, fold.status, key)
+        else:
+            fold.status = after.value
         if fold.status != previous:
             fold.status_changed_at = when
         handler = _HANDLERS.get(type(event))
@@ -501,13 +514,7 @@ class InnovationsProjection:
                 )
             )
         checks = tuple(
-            Innovation.field_checks(
-                SimpleNamespace(  # type: ignore[arg-type]
-                    profile=fold.profile,
-                    call_kind=CallKind(fold.call_kind),
-                    rubric_year=fold.rubric_year,
-                )
-            ).items()
+            field_checks(fold.profile, CallKind(fold.call_kind), fold.rubric_year).items()
         )
         try:
             rubric = load_rubric(fold.rubric_year)

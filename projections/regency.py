@@ -13,8 +13,8 @@ from uuid import UUID
 
 import msgspec
 
+from services.domain import lifecycle
 from services.domain.index_rules import IndexRules, nearest_year, rules_for
-from services.domain.lifecycle import Status
 from services.domain.regency_index import InnovationInput, SpdEntry
 from services.domain.rubric import load_rubric
 
@@ -30,8 +30,8 @@ __all__ = [
 #: The SPD sheet read model (row per year × SPD row with claimed and verified level).
 SPD_SHEET_TABLE = "rm_spd_rows"  # projections/spd.py (the SPD sheet, issue 18 item 2)
 
-REPORTED = (Status.SELECTED_FOR_IGA.value, Status.REPORTED_TO_IGA.value)
-DECIDED = (Status.APPROVED.value, Status.ESTABLISHED.value, *REPORTED)
+REPORTED = tuple(s.value for s in lifecycle.SELECTED)
+DECIDED = tuple(s.value for s in lifecycle.DECIDED)
 
 #: Re-scores one innovation under another rubric year: (id, rubric year) → (claimed, verified).
 Rescore = Callable[[str, int], tuple[float, float]]

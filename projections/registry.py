@@ -16,6 +16,8 @@ from projections.catalogue import CatalogueProjection
 from projections.compliance import ComplianceProjection
 from projections.directory import DirectoryProjection
 from projections.innovations import InnovationsProjection
+from projections.mentoring import MentoringProjection
+from projections.research import ResearchProjection
 from projections.spd import SpdRowsProjection
 from projections.tracking import SCHEMA as TRACKING_SCHEMA
 from services.quarantine import SCHEMA as QUARANTINE_SCHEMA
@@ -28,6 +30,8 @@ FACTORIES: list[Factory] = [
     CatalogueProjection,
     ComplianceProjection,
     SpdRowsProjection,
+    MentoringProjection,
+    ResearchProjection,
     # Other contexts append their read models here (audit trail, notification inbox, ...).
 ]
 

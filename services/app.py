@@ -25,9 +25,11 @@ from services.identity import routes as identity_routes
 from services.identity.auth import TokenAuthenticationMiddleware
 from services.identity.denials import log_denied
 from services.iga import routes as iga_routes
+from services.mentoring import routes as mentoring_routes
 from services.notification import routes as notification_routes
 from services.ops import health, http, instrument, logs
 from services.reads import routes as projection_routes
+from services.research import routes as research_routes
 from services.review import routes as review_routes
 from services.runtime import Runtime
 from services.spd import routes as spd_routes
@@ -45,6 +47,8 @@ CONTEXTS = (
     projection_routes,
     iga_routes,
     spd_routes,
+    mentoring_routes,
+    research_routes,
     metrics,
     pages,
 )

@@ -216,6 +216,7 @@ class Commands:
         threshold: int = 0,
         description: str = "",
         id: UUID | None = None,
+        requires_endorsement: bool = False,
     ) -> Outcome:
         load_rubric(rubric_year)  # an unknown rubric year fails here, not at scoring time
         call = Call.open(
@@ -231,6 +232,7 @@ class Commands:
             required_documents=tuple(required_documents),
             threshold=threshold,
             description=description,
+            requires_endorsement=requires_endorsement,
         )
         return self._create(call, "Panggilan")
 
@@ -333,7 +335,37 @@ class Commands:
     ) -> Outcome:
         innovation = self._load_for_write(id, expected_version, loaded)
         assert innovation.call_id is not None
-        innovation.submit(ctx, self.call(innovation.call_id), self.rubric_for(innovation))
+        innovation.submit(
+            ctx,
+            self.call(innovation.call_id),
+            self.rubric_for(innovation),
+            head=self.head_of(innovation.organisation_id),
+        )
+        return self._save(innovation)
+
+    def head_of(self, organisation_id: UUID | None) -> str:
+        """'Kepala Dinas Kesehatan': who must endorse this organisation's innovations."""
+        if organisation_id is None:
+            return ""
+        return f"Kepala {self.organisation(organisation_id).name}"
+
+    def endorse(
+        self,
+        ctx: Context,
+        id: UUID,
+        *,
+        endorser_name: str = "",
+        letter_doc_id: UUID | None = None,
+        note: str = "",
+        expected_version: int | None = None,
+        loaded: Innovation | None = None,
+    ) -> Outcome:
+        """The head endorses with their own account (their name is the account's), or the
+        operator records the head's signed letter and types the head's name."""
+        innovation = self._load_for_write(id, expected_version, loaded)
+        if ctx.actor.role == Role.KEPALA_OPD and ctx.actor.account_id is not None:
+            endorser_name = self.account(ctx.actor.account_id).full_name
+        innovation.endorse(ctx, endorser_name=endorser_name, letter_doc_id=letter_doc_id, note=note)
         return self._save(innovation)
 
     def withdraw(
@@ -450,7 +482,9 @@ class Commands:
         loaded: Innovation | None = None,
     ) -> Outcome:
         innovation = self._load_for_write(id, expected_version, loaded)
-        innovation.approve(ctx, self.rubric_for(innovation), note)
+        call = self.call(innovation.call_id) if innovation.call_id else None
+        threshold = call.threshold if call is not None else 0
+        innovation.approve(ctx, self.rubric_for(innovation), note, threshold=threshold)
         return self._save(innovation)
 
     def reject(

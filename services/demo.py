@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID, uuid4
 
+from services import demo_care
 from services.blobs import BlobStore
 from services.commands import Commands, account_id_for, organisation_id_for
 from services.config import Settings
@@ -44,6 +45,7 @@ from services.domain.values import (
     Theme,
 )
 from services.identity.passwords import hash_password
+from services.research.demo import seed_demo_research
 from services.runtime import Runtime
 from services.spd.service import SpdCommands
 from services.startup import start_runtime
@@ -304,6 +306,7 @@ def _seed(runtime: Runtime) -> str:
             account_id=account_id_for(username), role=role, organisation_id=org
         )
     admin = actors["admin"]
+    demo_care.seed_heads(c, system, hashed)
 
     def ctx(actor: Actor) -> Context:
         return Context(actor=actor, correlation_id=f"demo-{uuid4().hex[:8]}", now=now)
@@ -322,6 +325,7 @@ def _seed(runtime: Runtime) -> str:
         threshold=100,
         description="Setiap perangkat daerah wajib mengusulkan minimal satu inovasi "
         "(Perbup Sragen 87/2021 pasal 38).",
+        requires_endorsement=True,
     ).id
     krenova = c.open_call(
         ctx(admin),
@@ -380,6 +384,8 @@ def _seed(runtime: Runtime) -> str:
         )
         counts[str(c.innovation(iid).status)] = counts.get(str(c.innovation(iid).status), 0) + 1
     _seed_spd(runtime, blobs, admin, year)
+    demo_care.seed_mentoring(runtime, ctx, admin, hashed)
+    seed_demo_research(runtime.store, actors, now, year)
 
     participant = actors["peserta"]
     entry = c.propose(
@@ -442,6 +448,9 @@ def _drive(
         c.claim_indicator(op, iid, no=no, level=rng.choice([2, 3, 3]), evidence=[doc.doc_id])
     if target == Status.DRAFT:
         return iid
+    demo_care.endorse(
+        c, mk, operator, iid, lambda: _document(DocumentKind.ENDORSEMENT, None, title, blobs)
+    )
     c.submit(op, iid)
     if target == Status.SUBMITTED:
         return iid

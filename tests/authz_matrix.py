@@ -24,6 +24,7 @@ path template is spelled exactly as in the OpenAPI document (``{id}``, ``{doc_id
 ``operator_other_org`` operator of org B
 ``auditor``            Inspektorat auditor
 ``participant``        a Krenova participant (owner of the ``krenova`` subject only)
+``kepala_opd``         the head of org A (kepala OPD): reads org A's work, endorses its drafts
 ``anonymous``          no credentials
 =====================  ==========================================================================
 
@@ -94,6 +95,7 @@ KINDS = (
     "operator_other_org",
     "auditor",
     "participant",
+    "kepala_opd",
     "anonymous",
 )
 
@@ -263,6 +265,77 @@ MATRIX.update(
         ("POST", "/api/innovations/{id}/submit"): Rule(SUBMITTER_CMD, subject="draft"),
         ("POST", "/api/innovations/{id}/withdraw"): Rule(
             SUBMITTER_CMD, subject="draft", body={"reason": "digabung"}
+        ),
+        ("POST", "/api/innovations/{id}/endorse"): Rule(
+            expect(
+                FORBID,
+                operator=ALLOW,
+                kepala_opd=ALLOW,
+                operator_other_org=HIDDEN,
+                participant=HIDDEN,
+                anonymous=UNAUTH,
+            ),
+            subject="draft",
+            body={"note": "layak diajukan"},
+            note="the operator without a letter is a 422 (allowed)",
+        ),
+        # Pendampingan (services/mentoring): the owning organisation, staff and the mentors see
+        # it; the rules table says who may give each command (403 before the record decides).
+        ("GET", "/api/innovations/{id}/mentoring"): Rule(
+            expect(
+                ALLOW,
+                reviewer_same_org=CONFLICT,
+                operator_other_org=HIDDEN,
+                participant=HIDDEN,
+                anonymous=UNAUTH,
+            ),
+            subject="draft",
+        ),
+        ("POST", "/api/innovations/{id}/mentoring/mentors"): Rule(
+            expect(
+                FORBID,
+                admin=ALLOW,
+                reviewer_same_org=CONFLICT,
+                operator_other_org=HIDDEN,
+                participant=HIDDEN,
+                anonymous=UNAUTH,
+            ),
+            subject="draft",
+            body=lambda ctx: {"mentor_id": ctx.ids["reviewer"]},
+        ),
+        ("POST", "/api/innovations/{id}/mentoring/sessions"): Rule(
+            expect(
+                FORBID,
+                admin=ALLOW,
+                reviewer_same_org=CONFLICT,
+                operator_other_org=HIDDEN,
+                participant=HIDDEN,
+                anonymous=UNAUTH,
+            ),
+            subject="draft",
+            body={
+                "held_on": "2025-01-15",
+                "mode": "klinik",
+                "attendees": ["Operator"],
+                "topics": ["Rancang bangun"],
+            },
+            note="the reviewer is not this innovation's mentor: 403",
+        ),
+        ("POST", "/api/innovations/{id}/mentoring/follow-ups/{follow_up_id}/done"): Rule(
+            expect(
+                FORBID,
+                admin=ALLOW,
+                operator=ALLOW,
+                kepala_opd=ALLOW,
+                reviewer_same_org=CONFLICT,
+                operator_other_org=HIDDEN,
+                participant=HIDDEN,
+                anonymous=UNAUTH,
+            ),
+            subject="draft",
+            params={"follow_up_id": "6f1c1f5e-0000-4000-8000-000000000001"},
+            body={"note": "selesai"},
+            note="an unknown follow-up is a 422 (allowed)",
         ),
         ("POST", "/api/innovations/{id}/resubmit"): Rule(
             SUBMITTER_CMD, subject="revision_requested", body={"note": "sudah diperbaiki"}
@@ -592,7 +665,8 @@ _SPD_ROW = {"year": SPD_YEAR, "no": _spd_row_of_org_a}
 MATRIX.update(
     {
         ("GET", "/api/spd/{year}"): Rule(
-            expect(ALLOW, participant=FORBID, anonymous=UNAUTH), params={"year": SPD_YEAR}
+            expect(ALLOW, participant=FORBID, kepala_opd=FORBID, anonymous=UNAUTH),
+            params={"year": SPD_YEAR},
         ),
         ("PUT", "/api/spd/{year}/indicators/{no}"): Rule(
             SPD_OWNER_CMD,
@@ -607,7 +681,7 @@ MATRIX.update(
             data={"kind": "perkada"},
         ),
         ("GET", "/api/spd/{year}/indicators/{no}/evidence/{doc_id}"): Rule(
-            expect(ALLOW, participant=FORBID, anonymous=UNAUTH),
+            expect(ALLOW, participant=FORBID, kepala_opd=FORBID, anonymous=UNAUTH),
             params={"year": SPD_YEAR, "no": "15", "doc_id": _spd_evidence},
         ),
         ("POST", "/api/spd/{year}/indicators/{no}/submit"): Rule(
@@ -620,6 +694,200 @@ MATRIX.update(
             params=_SPD_ROW,
             body={"accepted": True},
             note="row 14 belongs to org A: its own reviewer is refused as a conflict",
+        ),
+    }
+)
+
+# --- riset daerah (services/research/routes.py) ------------------------------------------------
+
+RESEARCH_YEAR = 2026
+PROPOSER_CMD = expect(FORBID, admin=ALLOW, operator=ALLOW, operator_other_org=HIDDEN,
+                      anonymous=UNAUTH)  # fmt: skip
+RESEARCH_ADMIN_CMD = expect(FORBID, admin=ALLOW, anonymous=UNAUTH)
+RESEARCH_RECORD = expect(ALLOW, reviewer_same_org=CONFLICT, operator_other_org=HIDDEN,
+                         participant=FORBID, anonymous=UNAUTH)  # fmt: skip
+
+
+def _research_body() -> dict[str, Any]:
+    import msgspec
+
+    from tests.research.factories import complete_body
+
+    return {"year": RESEARCH_YEAR, **msgspec.to_builtins(complete_body("Kajian Matriks"))}
+
+
+def _research(status: str) -> Any:
+    """A fresh research proposal of org A driven to ``status`` (reviewer assigned from
+    under_review on; ``scored``: under review with the reviewer's score)."""
+
+    def make(ctx: Any) -> str:
+        from uuid import UUID
+
+        from services.domain.aggregate import Context
+        from services.domain.research import criteria
+        from services.domain.research.values import CriterionScore
+        from services.research.service import ResearchCommands
+        from tests.research.factories import THEME, complete_body
+
+        w, r = ctx.world, ResearchCommands(ctx.runtime.store)
+        admin, op = Context(actor=w.admin), Context(actor=w.operator)
+        if r.agenda(RESEARCH_YEAR) is None:
+            r.set_theme(admin, RESEARCH_YEAR, THEME)
+        pid = r.propose(op, year=RESEARCH_YEAR, body=complete_body("Kajian Matriks")).id
+        if status == "draft":
+            return str(pid)
+        r.submit(op, pid)
+        if status == "submitted":
+            return str(pid)
+        r.assign_reviewer(admin, pid, UUID(ctx.ids["reviewer"]))
+        if status == "under_review":
+            return str(pid)
+        scores = tuple(CriterionScore(key=c.key, score=70) for c in criteria.criteria(2026))
+        r.score(Context(actor=w.reviewer), pid, scores)
+        if status == "scored":
+            return str(pid)
+        r.approve(admin, pid)
+        if status == "approved":
+            return str(pid)
+        r.start(op, pid, "swakelola", ctx.world.now.date())
+        assert status == "executing", status
+        return str(pid)
+
+    return {"id": make}
+
+
+MATRIX.update(
+    {
+        ("GET", "/api/research/agenda"): Rule(SIGNED_IN),
+        ("PUT", "/api/research/agenda/{year}"): Rule(
+            ADMIN_ONLY, params={"year": RESEARCH_YEAR}, body={"title": "Agenda Riset 2026"}
+        ),
+        ("POST", "/api/research/agenda/{year}/status"): Rule(
+            ADMIN_ONLY, params={"year": RESEARCH_YEAR}, body={"status": "disepakati"}
+        ),
+        ("POST", "/api/research/agenda/{year}/themes/{code}/remove"): Rule(
+            ADMIN_ONLY,
+            params={"year": RESEARCH_YEAR, "code": "ZZ"},
+            body={"reason": "tidak relevan"},
+            note="an unknown theme is a 422 (allowed)",
+        ),
+        ("GET", "/api/research/proposals"): Rule(
+            expect(ALLOW, participant=FORBID, anonymous=UNAUTH)
+        ),
+        ("POST", "/api/research/proposals"): Rule(
+            expect(
+                FORBID, admin=ALLOW, operator=ALLOW, operator_other_org=ALLOW, anonymous=UNAUTH
+            ),  # fmt: skip
+            body=lambda ctx: _research_body(),
+        ),
+        ("GET", "/api/research/proposals/{id}"): Rule(
+            expect(
+                ALLOW,
+                reviewer_same_org=CONFLICT,
+                operator_other_org=HIDDEN,
+                participant=HIDDEN,
+                anonymous=HIDDEN,
+            ),  # fmt: skip
+            params=_research("draft"),
+        ),
+        ("PUT", "/api/research/proposals/{id}"): Rule(
+            PROPOSER_CMD,
+            params=_research("draft"),
+            body=lambda ctx: {k: v for k, v in _research_body().items() if k != "year"},
+        ),
+        ("GET", "/api/research/proposals/{id}/history"): Rule(
+            RESEARCH_RECORD, params=_research("draft")
+        ),
+        ("GET", "/api/research/proposals/{id}/reviews"): Rule(
+            RESEARCH_RECORD, params=_research("under_review")
+        ),
+        ("GET", "/api/research/proposals/{id}/reports"): Rule(
+            expect(
+                ALLOW,
+                reviewer_same_org=CONFLICT,
+                operator_other_org=HIDDEN,
+                participant=HIDDEN,
+                anonymous=HIDDEN,
+            ),  # fmt: skip
+            params=_research("executing"),
+        ),
+        ("POST", "/api/research/proposals/{id}/submit"): Rule(
+            PROPOSER_CMD, params=_research("draft")
+        ),
+        ("POST", "/api/research/proposals/{id}/withdraw"): Rule(
+            PROPOSER_CMD, params=_research("draft"), body={"reason": "digabung"}
+        ),
+        ("POST", "/api/research/proposals/{id}/assign"): Rule(
+            RESEARCH_ADMIN_CMD,
+            params=_research("submitted"),
+            body=lambda ctx: {"reviewer_id": str(ctx.world.reviewer2.account_id)},
+        ),
+        ("POST", "/api/research/proposals/{id}/reviews"): Rule(
+            expect(FORBID, reviewer=ALLOW, reviewer_same_org=CONFLICT, anonymous=UNAUTH),
+            params=_research("under_review"),
+            body={"scores": [{"key": "urgensi", "score": 80}]},
+            note="incomplete scores are a 422 (allowed)",
+        ),
+        ("POST", "/api/research/proposals/{id}/request-revision"): Rule(
+            expect(
+                FORBID, admin=ALLOW, reviewer=ALLOW, reviewer_same_org=CONFLICT, anonymous=UNAUTH
+            ),  # fmt: skip
+            params=_research("under_review"),
+            body={"note": "perjelas metode"},
+        ),
+        ("POST", "/api/research/proposals/{id}/approve"): Rule(
+            RESEARCH_ADMIN_CMD, params=_research("scored"), body={}
+        ),
+        ("POST", "/api/research/proposals/{id}/reject"): Rule(
+            RESEARCH_ADMIN_CMD, params=_research("under_review"), body={"reason": "duplikat"}
+        ),
+        ("POST", "/api/research/proposals/{id}/start"): Rule(
+            PROPOSER_CMD,
+            params=_research("approved"),
+            body={"mode": "swakelola", "started_on": "2026-03-01"},
+        ),
+        ("POST", "/api/research/proposals/{id}/reports"): Rule(
+            PROPOSER_CMD,
+            params=_research("executing"),
+            body={"milestone": "Data", "progress": 30, "reported_on": "2026-04-01"},
+        ),
+        ("POST", "/api/research/proposals/{id}/outputs"): Rule(
+            PROPOSER_CMD,
+            params=_research("executing"),
+            body={"kind": "laporan_akhir", "title": "Laporan akhir"},
+        ),
+        ("POST", "/api/research/proposals/{id}/complete"): Rule(
+            RESEARCH_ADMIN_CMD,
+            params=_research("executing"),
+            body={},
+            note="without a final report: 422 (allowed)",
+        ),
+        ("POST", "/api/research/proposals/{id}/disseminate"): Rule(
+            RESEARCH_ADMIN_CMD,
+            params=_research("executing"),
+            body={"forum": "Seminar", "held_on": "2026-09-01"},
+            note="not completed yet: 409 (allowed)",
+        ),
+        ("POST", "/api/research/proposals/{id}/follow-ups"): Rule(
+            PROPOSER_CMD,
+            params=_research("executing"),
+            body=lambda ctx: {
+                "output_id": ctx.unique[:8] + "-0000-4000-8000-000000000000",
+                "recommendation": 0,
+                "organisation_id": ctx.ids["org_b"],
+                "status": "direncanakan",
+            },
+            note="not disseminated yet: 409 (allowed)",
+        ),
+        ("POST", "/api/research/proposals/{id}/innovations"): Rule(
+            PROPOSER_CMD,
+            params=_research("executing"),
+            body=lambda ctx: {"innovation_id": ctx.ids["org_a"], "link": "asal_inovasi"},
+            note="an unknown innovation is a 422 (allowed)",
+        ),
+        ("GET", "/api/research/published"): Rule(PUBLIC),
+        ("GET", "/api/research/spd-evidence"): Rule(
+            expect(ALLOW, participant=FORBID, anonymous=UNAUTH)
         ),
     }
 )

@@ -93,6 +93,7 @@ class MatrixWorld:
         system = Context(actor=Actor.system(), now=w.now)
         self.auditor = w._account(system, "auditor.matriks", Role.AUDITOR, None)
         self.participant = w._account(system, "peserta.matriks", Role.PARTICIPANT, None)
+        self.kepala = w._account(system, "kepala.matriks", Role.KEPALA_OPD, w.opd_id)
         self.c.create_account(
             system,
             username="login.matriks",
@@ -120,6 +121,7 @@ class MatrixWorld:
             "operator_other_org": w.other_operator,
             "auditor": self.auditor,
             "participant": self.participant,
+            "kepala_opd": self.kepala,
         }
         self.ids: dict[str, str] = {
             "org_a": str(w.opd_id),

@@ -26,7 +26,8 @@ from services.audit.describe import (
 from services.audit.timeline import Timeline
 from services.domain import events as ev
 from services.domain.call import JAKARTA, Call
-from services.domain.innovation import Innovation, InnovationState
+from services.domain.innovation import Innovation
+from services.domain.innovation_views import InnovationState
 from services.domain.lifecycle import STATUS_LABELS
 from services.domain.organisation import Account, Organisation
 from services.domain.rubric import Rubric

@@ -25,7 +25,8 @@ from eventsourcing.persistence import AggregateRecorder, IntegrityError, StoredE
 from services.audit import snapshots
 from services.domain.aggregate import Aggregate
 from services.domain.call import Call
-from services.domain.innovation import Innovation, InnovationState
+from services.domain.innovation import Innovation
+from services.domain.innovation_views import InnovationState, to_state
 from services.domain.rubric import Rubric, load_rubric
 from services.eventstore.chain import to_micros
 from services.eventstore.recorders import ChainedRecorder
@@ -189,7 +190,7 @@ class Timeline:
         rubric = rubric or load_rubric(innovation.rubric_year)
         call_id, moment = innovation.call_id, innovation.modified_on
         call = self.call_at(call_id, moment) if call_id is not None else None
-        return innovation.to_state(rubric, call)
+        return to_state(innovation, rubric, call)
 
     def state_at(self, id: UUID, version: int) -> InnovationState:
         """One round trip for the snapshot, the events after it and the call's version."""
@@ -203,7 +204,7 @@ class Timeline:
                 self._call_ids[id] = innovation.call_id
         if innovation.call_id is not None and call_version is not None:
             call = self._call(innovation.call_id, call_version)
-            return innovation.to_state(load_rubric(innovation.rubric_year), call)
+            return to_state(innovation, load_rubric(innovation.rubric_year), call)
         return self.state_of(innovation)
 
     def state_at_time(self, id: UUID, at: datetime) -> InnovationState:

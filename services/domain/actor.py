@@ -14,6 +14,8 @@ class Role(StrEnum):
     ADMIN = "admin"
     AUDITOR = "auditor"
     PARTICIPANT = "participant"
+    KEPALA_OPD = "kepala_opd"  # head of one organisation: endorses its innovations
+    MENTOR = "mentor"  # an external coach (pendamping); Bappeda staff mentor with their own role
     SYSTEM = "system"
 
 

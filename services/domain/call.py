@@ -55,6 +55,7 @@ class Call(Aggregate):
     required_documents: tuple[str, ...]
     threshold: int
     description: str
+    requires_endorsement: bool
 
     @classmethod
     def open(
@@ -72,6 +73,7 @@ class Call(Aggregate):
         required_documents: tuple[str, ...] = (),
         threshold: int = 0,
         description: str = "",
+        requires_endorsement: bool = False,
     ) -> Call:
         if not title.strip():
             raise InvalidValue("title", "Judul panggilan wajib diisi.")
@@ -96,6 +98,7 @@ class Call(Aggregate):
             required_documents=tuple(required_documents),
             threshold=threshold,
             description=description,
+            requires_endorsement=requires_endorsement,
         )
         return call
 
@@ -140,6 +143,7 @@ class Call(Aggregate):
         self.required_documents = e.required_documents
         self.threshold = e.threshold
         self.description = e.description
+        self.requires_endorsement = e.requires_endorsement
 
     @applies(DeadlineChanged)
     def _deadline_changed(self, e: DeadlineChanged) -> None:

@@ -55,6 +55,20 @@ class IncompleteSubmission(DomainError):
         )
 
 
+class EndorsementRequired(DomainError):
+    """Submission refused until the head of the organisation has endorsed the innovation."""
+
+    code = "endorsement-required"
+    status = 422
+
+    def __init__(self, head: str) -> None:
+        super().__init__(
+            f"Inovasi belum disahkan. {head} harus mengesahkan usulan ini di SI-RISMA sebelum "
+            f"diajukan, atau operator mengunggah surat pengesahan yang ditandatangani {head}.",
+            endorser=head,
+        )
+
+
 class DeadlinePassed(DomainError):
     code = "deadline-passed"
     status = 422

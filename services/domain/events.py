@@ -172,6 +172,17 @@ class Submitted(InnovationEvent, frozen=True, kw_only=True):
 
 
 @innovation_event
+class Endorsed(InnovationEvent, frozen=True, kw_only=True):
+    """The head of the proposing organisation endorsed (mengesahkan) the draft: in person
+    (``by_letter`` False) or through the signed letter the operator uploaded (``letter_doc_id``)."""
+
+    endorser_name: str
+    by_letter: bool = False
+    letter_doc_id: UUID | None = None
+    note: str = ""
+
+
+@innovation_event
 class Withdrawn(InnovationEvent, frozen=True, kw_only=True):
     reason: str = ""
 
@@ -400,6 +411,8 @@ class CallOpened(Event, frozen=True, kw_only=True):
     required_documents: tuple[str, ...] = ()
     threshold: int = 0
     description: str = ""
+    #: Submitting needs the head's endorsement. False for calls opened before the rule existed.
+    requires_endorsement: bool = False
 
 
 @call_event
@@ -480,3 +493,52 @@ class SigningKeyActivated(Event, frozen=True, kw_only=True):
     key_id: str  # sha256 of the raw 32-byte public key, hex
     public_key: str  # the raw public key, hex
     valid_from: datetime
+
+
+# --- Mentoring (pendampingan): one stream per innovation ----------------------------------------
+
+
+class MentoringEvent(Event, frozen=True, kw_only=True):
+    innovation_id: UUID
+    organisation_id: UUID | None = None
+
+
+mentoring_event = _topic("mentoring")
+
+
+class FollowUpItem(msgspec.Struct, frozen=True, kw_only=True):
+    """One agreed follow-up of a mentoring session (tindak lanjut), tracked until done."""
+
+    id: UUID
+    text: str
+    due: date | None = None
+
+
+@mentoring_event
+class MentorAssigned(MentoringEvent, frozen=True, kw_only=True):
+    mentor_id: UUID
+    mentor_name: str
+    mentor_role: str
+    note: str = ""
+
+
+@mentoring_event
+class MentoringSessionRecorded(MentoringEvent, frozen=True, kw_only=True):
+    session_id: UUID
+    held_on: date
+    mode: str  # services.domain.mentoring.MODE_LABELS
+    attendees: tuple[str, ...]
+    topics: tuple[str, ...]
+    notes: str = ""
+    indicators: tuple[int, ...] = ()
+    follow_ups: tuple[FollowUpItem, ...] = ()
+
+
+@mentoring_event
+class FollowUpCompleted(MentoringEvent, frozen=True, kw_only=True):
+    follow_up_id: UUID
+    note: str = ""
+
+
+# Riset daerah registers its events in the same catalogue (topics ``research.*``).
+from services.domain.research import events as _research_events  # noqa: E402, F401

@@ -16,12 +16,12 @@ from uuid import UUID, uuid5
 
 import msgspec
 
-from services.domain import scoring, urusan
+from services.domain import conflict, labels, scoring, urusan
 from services.domain.actor import Role
 from services.domain.aggregate import Aggregate, Context, applies
 from services.domain.call import Call
 from services.domain.errors import (
-    ConflictOfInterest,
+    EndorsementRequired,
     IncompleteSubmission,
     InvalidValue,
     NotAllowed,
@@ -36,6 +36,7 @@ from services.domain.events import (
     DocumentRejected,
     DocumentRemoved,
     DocumentVerified,
+    Endorsed,
     Established,
     Event,
     IndicatorClaimed,
@@ -59,8 +60,9 @@ from services.domain.events import (
 )
 from services.domain.index_rules import available_years as index_years
 from services.domain.index_rules import design_min_words
-from services.domain.lifecycle import Command, Status, next_status
+from services.domain.lifecycle import Command, Status, next_status, status_after
 from services.domain.ministry import VERDICT_LABELS, MinistryVerdict, Window
+from services.domain.profile_checks import field_checks
 from services.domain.rubric import Rubric
 from services.domain.values import (
     STAGE_ORDER,
@@ -68,6 +70,7 @@ from services.domain.values import (
     CallKind,
     CriterionScore,
     Document,
+    DocumentKind,
     IndicatorVerdict,
     Profile,
     ProfilePatch,
@@ -79,58 +82,38 @@ from services.domain.values import (
 #: checks use the innovation's own year (``index_rules.design_min_words``).
 MIN_DESIGN_WORDS = design_min_words(max(index_years()))
 
-# Which command each event is the outcome of: apply() reads the target status from the table.
-EVENT_COMMANDS: dict[type[Event], Command] = {
-    ProfileUpdated: Command.UPDATE_PROFILE,
-    DocumentAttached: Command.ATTACH_DOCUMENT,
-    DocumentRemoved: Command.REMOVE_DOCUMENT,
-    IndicatorClaimed: Command.CLAIM_INDICATOR,
-    Submitted: Command.SUBMIT,
-    Withdrawn: Command.WITHDRAW,
-    ReviewerAssigned: Command.ASSIGN_REVIEWER,
-    DocumentVerified: Command.VERIFY_DOCUMENT,
-    DocumentRejected: Command.VERIFY_DOCUMENT,
-    RevisionRequested: Command.REQUEST_REVISION,
-    Resubmitted: Command.RESUBMIT,
-    Scored: Command.SCORE,
-    Recommended: Command.RECOMMEND,
-    Approved: Command.APPROVE,
-    Rejected: Command.REJECT,
-    Established: Command.ESTABLISH,
-    SelectedForIGA: Command.SELECT_FOR_IGA,
-    ReportedToIGA: Command.REPORT_TO_IGA,
-    StageAdvanced: Command.ADVANCE_STAGE,
-    Published: Command.PUBLISH,
-    AdministrationPassed: Command.PASS_ADMINISTRATION,
-    AdministrationFailed: Command.FAIL_ADMINISTRATION,
-    KrenovaJudged: Command.JUDGE,
-    Shortlisted: Command.SHORTLIST,
-    Awarded: Command.AWARD,
-    MinistryVerdictRecorded: Command.RECORD_MINISTRY_VERDICT,
-    CarriedForward: Command.CARRY_FORWARD,
-}
-
+#: The profile fields the completeness check names, labelled from the one label table.
 FIELD_LABELS: dict[str, str] = {
-    "title": "Nama inovasi",
-    "stage": "Tahapan inovasi",
-    "initiator": "Inisiator inovasi",
-    "initiator_name": "Nama inisiator",
-    "kind": "Jenis inovasi",
-    "form": "Bentuk inovasi",
-    "theme": "Tematik",
-    "urusan": "Urusan pemerintahan (utama)",
-    "trial_date": "Waktu uji coba",
-    "implementation_date": "Waktu penerapan",
+    **{
+        key: labels.PROFILE_FIELD[key]
+        for key in (
+            "title",
+            "stage",
+            "initiator",
+            "initiator_name",
+            "kind",
+            "form",
+            "theme",
+            "urusan",
+            "trial_date",
+            "implementation_date",
+        )
+    },
     "design": f"Rancang bangun (minimal {MIN_DESIGN_WORDS} kata)",
-    "goals": "Tujuan inovasi",
-    "benefits": "Manfaat inovasi",
-    "results": "Hasil inovasi",
-    "krenova.field": "Bidang",
-    "krenova.participant_category": "Kategori peserta",
-    "krenova.abstract": "Abstrak",
-    "krenova.advantages": "Keunggulan",
-    "krenova.benefits": "Manfaat",
-    "krenova.application": "Penerapan",
+    **{
+        key: labels.PROFILE_FIELD[key]
+        for key in (
+            "goals",
+            "benefits",
+            "results",
+            "krenova.field",
+            "krenova.participant_category",
+            "krenova.abstract",
+            "krenova.advantages",
+            "krenova.benefits",
+            "krenova.application",
+        )
+    },
 }
 
 
@@ -163,6 +146,17 @@ class RevisionRound(msgspec.Struct, kw_only=True):
     requested_at: str
     resubmitted_at: str | None = None
     response: str = ""
+
+
+class Endorsement(msgspec.Struct, frozen=True, kw_only=True):
+    """Who endorsed the draft and how: the head in person, or the head's letter via the operator."""
+
+    endorser_name: str
+    by_letter: bool
+    letter_doc_id: UUID | None
+    note: str
+    endorsed_at: str
+    endorsed_by: UUID | None
 
 
 class VerdictEntry(msgspec.Struct, frozen=True, kw_only=True):
@@ -205,6 +199,8 @@ class Innovation(Aggregate):
         self.scores: dict[UUID, dict[int, IndicatorVerdict]] = {}
         self.verified_levels: dict[int, int] = {}
         self.recommendation: str | None = None
+        # Each reviewer's latest recommendation and note, for the admin's decision.
+        self.recommendations: dict[UUID, tuple[str, str]] = {}
         self.revisions: list[RevisionRound] = []
         self.decision_reason = ""
         self.sk_number = ""
@@ -226,6 +222,8 @@ class Innovation(Aggregate):
         self.carried_from: UUID | None = None
         self.entry_no = 1
         self.carried_to: dict[int, UUID] = {}
+        # The head's endorsement (pengesahan), required before submission by calls that say so.
+        self.endorsement: Endorsement | None = None
 
     @property
     def ministry_verdict(self) -> MinistryVerdict | None:
@@ -340,12 +338,72 @@ class Innovation(Aggregate):
             note=note,
         )
 
-    def submit(self, ctx: Context, call: Call, rubric: Rubric) -> None:
+    def endorse(
+        self,
+        ctx: Context,
+        *,
+        endorser_name: str,
+        letter_doc_id: UUID | None = None,
+        note: str = "",
+    ) -> None:
+        """Pengesahan: the head of the organisation endorses the draft with their own account,
+        or the operator records the head's signed letter (an attached ``endorsement`` document)."""
+        self._allow(ctx, Command.ENDORSE)
+        if self.organisation_id is None:
+            raise InvalidValue(
+                "organisation_id", "Usulan peserta Krenova tidak memerlukan pengesahan kepala OPD."
+            )
+        role = ctx.actor.role
+        if role == Role.KEPALA_OPD and ctx.actor.organisation_id != self.organisation_id:
+            raise NotAllowed(
+                "Kepala perangkat daerah hanya dapat mengesahkan inovasi organisasinya sendiri."
+            )
+        if role == Role.OPERATOR and letter_doc_id is None:
+            raise InvalidValue(
+                "letter_doc_id",
+                "Operator mencatat pengesahan dengan surat pengesahan yang ditandatangani kepala "
+                "perangkat daerah: unggah suratnya lalu pilih dokumen tersebut.",
+            )
+        if letter_doc_id is not None:
+            letter = self._live_document(letter_doc_id)
+            if letter.document.kind != DocumentKind.ENDORSEMENT:
+                raise InvalidValue(
+                    "letter_doc_id",
+                    "Dokumen yang dipilih bukan surat pengesahan kepala perangkat daerah.",
+                )
+        if not endorser_name.strip():
+            raise InvalidValue("endorser_name", "Nama kepala perangkat daerah wajib diisi.")
+        if self.endorsement is not None:
+            raise InvalidValue(
+                "endorsement",
+                f"Inovasi ini sudah disahkan oleh {self.endorsement.endorser_name}.",
+            )
+        self._record(
+            ctx,
+            Endorsed,
+            endorser_name=endorser_name.strip(),
+            by_letter=role == Role.OPERATOR,
+            letter_doc_id=letter_doc_id,
+            note=note.strip(),
+        )
+
+    def needs_endorsement(self, call: Call) -> bool:
+        """The call asks for the head's endorsement and this OPD draft does not have it yet."""
+        return (
+            call.requires_endorsement
+            and self.organisation_id is not None
+            and self.endorsement is None
+        )
+
+    def submit(self, ctx: Context, call: Call, rubric: Rubric, head: str = "") -> None:
+        """``head`` names who must endorse ("Kepala Dinas …") in the refusal."""
         self._allow(ctx, Command.SUBMIT)
         call.ensure_open(ctx.timestamp())
         state = self.completeness(rubric, call)
         if state.missing:
             raise IncompleteSubmission(state.missing)
+        if self.needs_endorsement(call):
+            raise EndorsementRequired(head or "Kepala perangkat daerah pengusul")
         self._record(
             ctx,
             Submitted,
@@ -443,9 +501,17 @@ class Innovation(Aggregate):
             raise InvalidValue("recommendation", "Rekomendasi harus 'approve' atau 'reject'.")
         self._record(ctx, Recommended, recommendation=recommendation, note=note, **self._seen())
 
-    def approve(self, ctx: Context, rubric: Rubric, note: str = "") -> None:
+    def approve(self, ctx: Context, rubric: Rubric, note: str = "", threshold: int = 0) -> None:
+        """Approve; below the call's maturity threshold only with a written reason, so the
+        exception is on the record."""
         self._allow(ctx, Command.APPROVE)
         total = self.scorecard(rubric).verified_total
+        if total < threshold and not note.strip():
+            raise InvalidValue(
+                "note",
+                f"Nilai terverifikasi {total} di bawah ambang {threshold}: "
+                "persetujuan wajib disertai alasan.",
+            )
         self._record(ctx, Approved, verified_score=total, note=note, **self._seen())
 
     def reject(self, ctx: Context, reason: str) -> None:
@@ -727,12 +793,7 @@ class Innovation(Aggregate):
 
     def check_no_conflict(self, reviewer_organisation_id: UUID | None) -> None:
         """A reviewer never reviews an innovation of an organisation they belong to."""
-        if reviewer_organisation_id is not None and (
-            reviewer_organisation_id == self.organisation_id
-        ):
-            raise ConflictOfInterest(
-                "Konflik kepentingan: verifikator berasal dari organisasi pengusul inovasi ini."
-            )
+        conflict.ensure_no_conflict(reviewer_organisation_id, self.organisation_id)
 
     def _require_assigned(self, ctx: Context) -> None:
         self.check_no_conflict(ctx.actor.organisation_id)
@@ -801,45 +862,12 @@ class Innovation(Aggregate):
             for reviewer, verdicts in self.scores.items()
         }
 
-    def field_checks(self) -> dict[str, bool]:
-        p = self.profile
-        if self.call_kind == CallKind.KRENOVA:
-            k = p.krenova or _empty_krenova()
-            return {
-                "title": bool(p.title.strip()),
-                "krenova.field": k.field is not None,
-                "krenova.participant_category": k.participant_category is not None,
-                "krenova.abstract": bool(k.abstract.strip()),
-                "krenova.advantages": bool(k.advantages.strip()),
-                "krenova.benefits": bool(k.benefits.strip()),
-                "krenova.application": bool(k.application.strip()),
-            }
-        checks = {
-            "title": bool(p.title.strip()),
-            "stage": p.stage is not None,
-            "initiator": p.initiator is not None,
-            "initiator_name": bool(p.initiator_name.strip()),
-            "kind": p.kind is not None,
-            "form": p.form is not None,
-            "theme": p.theme is not None,
-            "urusan": bool(p.urusan),
-            "design": p.design.word_count() >= design_min_words(self.rubric_year),
-            "goals": bool(p.goals.strip()),
-            "benefits": bool(p.benefits.strip()),
-            "results": bool(p.results.strip()),
-        }
-        if p.stage in (Stage.UJI_COBA, Stage.PENERAPAN):
-            checks["trial_date"] = p.trial_date is not None
-        if p.stage == Stage.PENERAPAN:
-            checks["implementation_date"] = p.implementation_date is not None
-        return checks
-
     def completeness(self, rubric: Rubric, call: Call | None) -> scoring.Completeness:
         live_kinds = {str(d.document.kind) for d in self.documents.values() if not d.removed}
         required = call.required_documents if call is not None else ()
         return scoring.completeness(
             rubric,
-            fields=self.field_checks(),
+            fields=field_checks(self.profile, self.call_kind, self.rubric_year),
             field_labels=field_labels(self.rubric_year),
             present_document_kinds=live_kinds,
             required_document_kinds=required,
@@ -855,18 +883,10 @@ class Innovation(Aggregate):
     # ==== state changes =========================================================================
 
     def apply(self, event: Event) -> None:
-        command = EVENT_COMMANDS.get(type(event))
         previous = self.status
-        if command is not None:
-            # Role-free lookup: the table's target depends only on (status, command).
-            from services.domain.lifecycle import _INDEX
-
-            row = _INDEX.get((self.status, command))
-            if row is None:
-                raise ValueError(f"{type(event).__name__} cannot follow status {self.status}")
-            target = row.target or self.status
-        else:
-            target = self.status
+        target = status_after(self.status, type(event))
+        if target is None:
+            raise ValueError(f"{type(event).__name__} cannot follow status {self.status}")
         super().apply(event)
         self.status = target
         if target != previous or isinstance(event, Proposed):
@@ -889,10 +909,28 @@ class Innovation(Aggregate):
         self.documents[e.document.doc_id] = DocumentState(document=e.document)
         if e.document.replaces is not None:
             self.documents[e.document.replaces].removed = True
+            self._letter_gone(e.document.replaces)
 
     @applies(DocumentRemoved)
     def _document_removed(self, e: DocumentRemoved) -> None:
         self.documents[e.doc_id].removed = True
+        self._letter_gone(e.doc_id)
+
+    def _letter_gone(self, doc_id: UUID) -> None:
+        """Removing or replacing the endorsement letter takes the endorsement with it."""
+        if self.endorsement is not None and self.endorsement.letter_doc_id == doc_id:
+            self.endorsement = None
+
+    @applies(Endorsed)
+    def _endorsed(self, e: Endorsed) -> None:
+        self.endorsement = Endorsement(
+            endorser_name=e.endorser_name,
+            by_letter=e.by_letter,
+            letter_doc_id=e.letter_doc_id,
+            note=e.note,
+            endorsed_at=e.timestamp.isoformat(),
+            endorsed_by=e.actor.account_id,
+        )
 
     @applies(IndicatorClaimed)
     def _indicator_claimed(self, e: IndicatorClaimed) -> None:
@@ -947,6 +985,8 @@ class Innovation(Aggregate):
     @applies(Recommended)
     def _recommended(self, e: Recommended) -> None:
         self.recommendation = e.recommendation
+        if e.actor.account_id is not None:
+            self.recommendations[e.actor.account_id] = (e.recommendation, e.note)
 
     @applies(Approved)
     def _approved(self, e: Approved) -> None:
@@ -1021,135 +1061,6 @@ class Innovation(Aggregate):
     @applies(Awarded)
     def _awarded(self, e: Awarded) -> None:
         self.award, self.award_rank = e.award, e.rank
-
-    # ==== views =================================================================================
-
-    def to_state(self, rubric: Rubric, call: Call | None) -> InnovationState:
-        """The full record as one value: what the API returns and what auditors compare."""
-        card = self.scorecard(rubric)
-        comp = self.completeness(rubric, call)
-        return InnovationState(
-            id=self.id,
-            version=self.version,
-            status=self.status,
-            published=self.published,
-            call_id=self.call_id,
-            call_kind=self.call_kind,
-            organisation_id=self.organisation_id,
-            submitter_id=self.submitter_id,
-            budget_year=self.budget_year,
-            rubric_year=self.rubric_year,
-            profile=self.profile,
-            documents=[
-                DocumentView(
-                    **msgspec.structs.asdict(d.document),
-                    verdict=d.verdict,
-                    note=d.note,
-                    removed=d.removed,
-                )
-                for d in self.documents.values()
-            ],
-            claims=[
-                ClaimView(no=no, level=c.level, evidence=list(c.evidence), note=c.note)
-                for no, c in sorted(self.claims.items())
-            ],
-            reviewers=list(self.reviewers),
-            verified_levels={str(k): v for k, v in sorted(self.verified_levels.items())},
-            reviewer_scores={str(k): v for k, v in self.reviewer_totals(rubric).items()},
-            recommendation=self.recommendation,
-            revisions=[msgspec.structs.asdict(r) for r in self.revisions],
-            decision_reason=self.decision_reason,
-            sk_number=self.sk_number,
-            sk_date=self.sk_date,
-            iga_year=self.iga_year,
-            iga_report_id=self.iga_report_id,
-            scorecard=card,
-            completeness=comp,
-            recommendations=scoring.recommendations(rubric, self.indicator_inputs()),
-            created_on=self.created_on.isoformat() if self.created_on else None,
-            modified_on=self.modified_on.isoformat() if self.modified_on else None,
-            submitted_at=self.submitted_at,
-            krenova=self.krenova_judging() if self.call_kind == CallKind.KRENOVA else None,
-            ministry_verdict=self.ministry_verdict,
-            ministry_verdicts=list(self.ministry_verdicts),
-            carried_from=self.carried_from,
-            entry_no=self.entry_no,
-            carried_to={str(year): id for year, id in sorted(self.carried_to.items())},
-        )
-
-    def krenova_judging(self) -> KrenovaJudging:
-        return KrenovaJudging(
-            administration=self.administration,
-            administration_note=self.administration_note,
-            judgements=list(self.judgements.values()),
-            mean_total=self.krenova_mean(),
-            shortlist_rank=self.shortlist_rank,
-            award=self.award,
-            award_rank=self.award_rank,
-        )
-
-
-class DocumentView(Document, frozen=True, kw_only=True):
-    verdict: str = "pending"
-    note: str = ""
-    removed: bool = False
-
-
-class ClaimView(msgspec.Struct, kw_only=True):
-    no: int
-    level: int
-    evidence: list[UUID]
-    note: str = ""
-
-
-class InnovationState(msgspec.Struct, kw_only=True):
-    id: UUID
-    version: int
-    status: Status
-    published: bool
-    call_id: UUID | None
-    call_kind: CallKind
-    organisation_id: UUID | None
-    submitter_id: UUID | None
-    budget_year: int
-    rubric_year: int
-    profile: Profile
-    documents: list[DocumentView]
-    claims: list[ClaimView]
-    reviewers: list[UUID]
-    verified_levels: dict[str, int]
-    reviewer_scores: dict[str, int]
-    recommendation: str | None
-    revisions: list[dict[str, Any]]
-    decision_reason: str
-    sk_number: str
-    sk_date: date | None
-    iga_year: int | None
-    iga_report_id: UUID | None
-    scorecard: scoring.Scorecard
-    completeness: scoring.Completeness
-    recommendations: list[scoring.Recommendation]
-    created_on: str | None
-    modified_on: str | None
-    submitted_at: str | None
-    krenova: KrenovaJudging | None = None
-    ministry_verdict: MinistryVerdict | None = None
-    ministry_verdicts: list[VerdictEntry] = []
-    carried_from: UUID | None = None
-    entry_no: int = 1
-    carried_to: dict[str, UUID] = {}
-
-
-class KrenovaJudging(msgspec.Struct, kw_only=True):
-    """Where a Krenova entry stands in judging: administration, judges' scores, prizes."""
-
-    administration: str | None
-    administration_note: str
-    judgements: list[Judgement]
-    mean_total: Decimal | None
-    shortlist_rank: int | None
-    award: Award | None
-    award_rank: int | None
 
 
 def krenova_total(rubric: Rubric, scores: Sequence[CriterionScore]) -> Decimal:

@@ -13,6 +13,8 @@ from enum import StrEnum
 
 import msgspec
 
+from services.domain import events as ev
+from services.domain import labels
 from services.domain.actor import Role
 from services.domain.errors import IllegalTransition
 
@@ -34,23 +36,7 @@ class Status(StrEnum):
     AWARDED = "awarded"  # Krenova: juara or harapan
 
 
-STATUS_LABELS: dict[str, str] = {
-    Status.DRAFT: "Draf",
-    Status.SUBMITTED: "Diajukan",
-    Status.UNDER_REVIEW: "Dalam Verifikasi",
-    Status.REVISION_REQUESTED: "Perlu Perbaikan",
-    Status.RESUBMITTED: "Diajukan Ulang",
-    Status.SCORED: "Dinilai",
-    Status.APPROVED: "Disetujui",
-    Status.REJECTED: "Ditolak",
-    Status.ESTABLISHED: "Ditetapkan",
-    Status.SELECTED_FOR_IGA: "Terpilih untuk IGA",
-    Status.REPORTED_TO_IGA: "Dilaporkan ke Kemendagri",
-    Status.WITHDRAWN: "Ditarik",
-    Status.SHORTLISTED: "Masuk Nominasi",
-    Status.AWARDED: "Pemenang",
-    "published": "Dipublikasikan",
-}
+STATUS_LABELS: dict[str, str] = labels.STATUS
 
 
 class Command(StrEnum):
@@ -80,36 +66,10 @@ class Command(StrEnum):
     AWARD = "award"
     RECORD_MINISTRY_VERDICT = "record_ministry_verdict"
     CARRY_FORWARD = "carry_forward"
+    ENDORSE = "endorse"
 
 
-COMMAND_LABELS: dict[str, str] = {
-    Command.UPDATE_PROFILE: "ubah profil",
-    Command.ATTACH_DOCUMENT: "unggah dokumen",
-    Command.REMOVE_DOCUMENT: "hapus dokumen",
-    Command.CLAIM_INDICATOR: "isi penilaian mandiri",
-    Command.SUBMIT: "ajukan",
-    Command.WITHDRAW: "tarik",
-    Command.ASSIGN_REVIEWER: "tugaskan verifikator",
-    Command.VERIFY_DOCUMENT: "verifikasi dokumen",
-    Command.REQUEST_REVISION: "minta perbaikan",
-    Command.RESUBMIT: "ajukan ulang",
-    Command.SCORE: "beri nilai",
-    Command.RECOMMEND: "beri rekomendasi",
-    Command.APPROVE: "setujui",
-    Command.REJECT: "tolak",
-    Command.ESTABLISH: "tetapkan",
-    Command.SELECT_FOR_IGA: "pilih untuk IGA",
-    Command.REPORT_TO_IGA: "laporkan ke Kemendagri",
-    Command.ADVANCE_STAGE: "naikkan tahapan",
-    Command.PUBLISH: "publikasikan",
-    Command.PASS_ADMINISTRATION: "nyatakan lulus seleksi administrasi",
-    Command.FAIL_ADMINISTRATION: "nyatakan gugur seleksi administrasi",
-    Command.JUDGE: "nilai Krenova",
-    Command.SHORTLIST: "masukkan nominasi",
-    Command.AWARD: "tetapkan pemenang",
-    Command.RECORD_MINISTRY_VERDICT: "catat keputusan Kemendagri",
-    Command.CARRY_FORWARD: "bawa ke tahun berikutnya",
-}
+COMMAND_LABELS: dict[str, str] = labels.COMMAND
 
 
 class Transition(msgspec.Struct, frozen=True):
@@ -125,14 +85,20 @@ REVIEWER = frozenset({R.REVIEWER})
 ADMIN = frozenset({R.ADMIN})
 REVIEW_STAFF = frozenset({R.REVIEWER, R.ADMIN})
 EDITS = (C.UPDATE_PROFILE, C.ATTACH_DOCUMENT, C.REMOVE_DOCUMENT, C.CLAIM_INDICATOR)
+#: The status groups screens and read models count by.
 IN_REVIEW = (S.SUBMITTED, S.UNDER_REVIEW, S.RESUBMITTED, S.SCORED)
 DECIDED = (S.APPROVED, S.ESTABLISHED, S.SELECTED_FOR_IGA, S.REPORTED_TO_IGA)
+#: Decided and chosen for the regency's report: the basis of the IID estimate.
+SELECTED = (S.SELECTED_FOR_IGA, S.REPORTED_TO_IGA)
 
 
 def _rows() -> Iterable[Transition]:
     for command in EDITS:
         yield Transition(S.DRAFT, command, SUBMITTERS)
         yield Transition(S.REVISION_REQUESTED, command, SUBMITTERS)
+    # The head of the organisation endorses a draft before it is submitted; the operator records
+    # the head's signed letter instead when the head has no account (the aggregate checks which).
+    yield Transition(S.DRAFT, C.ENDORSE, frozenset({R.KEPALA_OPD, R.OPERATOR}))
     yield Transition(S.DRAFT, C.SUBMIT, SUBMITTERS, S.SUBMITTED)
     yield Transition(S.REVISION_REQUESTED, C.RESUBMIT, SUBMITTERS, S.RESUBMITTED)
     for source in (S.DRAFT, S.REVISION_REQUESTED, *IN_REVIEW):
@@ -206,6 +172,69 @@ def next_status(status: Status, command: Command, role: Role) -> Status:
         allowed = [str(c) for c in allowed_commands(status, role)]
         raise IllegalTransition(str(command), str(status), str(role), allowed)
     return row.target or status
+
+
+# Which command each event is the outcome of: the folds read the status after it from the table.
+EVENT_COMMANDS: dict[type[ev.Event], Command] = {
+    ev.ProfileUpdated: C.UPDATE_PROFILE,
+    ev.DocumentAttached: C.ATTACH_DOCUMENT,
+    ev.DocumentRemoved: C.REMOVE_DOCUMENT,
+    ev.IndicatorClaimed: C.CLAIM_INDICATOR,
+    ev.Submitted: C.SUBMIT,
+    ev.Withdrawn: C.WITHDRAW,
+    ev.ReviewerAssigned: C.ASSIGN_REVIEWER,
+    ev.DocumentVerified: C.VERIFY_DOCUMENT,
+    ev.DocumentRejected: C.VERIFY_DOCUMENT,
+    ev.RevisionRequested: C.REQUEST_REVISION,
+    ev.Resubmitted: C.RESUBMIT,
+    ev.Scored: C.SCORE,
+    ev.Recommended: C.RECOMMEND,
+    ev.Approved: C.APPROVE,
+    ev.Rejected: C.REJECT,
+    ev.Established: C.ESTABLISH,
+    ev.SelectedForIGA: C.SELECT_FOR_IGA,
+    ev.ReportedToIGA: C.REPORT_TO_IGA,
+    ev.StageAdvanced: C.ADVANCE_STAGE,
+    ev.Published: C.PUBLISH,
+    ev.AdministrationPassed: C.PASS_ADMINISTRATION,
+    ev.AdministrationFailed: C.FAIL_ADMINISTRATION,
+    ev.KrenovaJudged: C.JUDGE,
+    ev.Shortlisted: C.SHORTLIST,
+    ev.Awarded: C.AWARD,
+    ev.MinistryVerdictRecorded: C.RECORD_MINISTRY_VERDICT,
+    ev.CarriedForward: C.CARRY_FORWARD,
+    ev.Endorsed: C.ENDORSE,
+}
+
+
+def transition_after(status: str, event_type: type[ev.Event]) -> Transition | None:
+    """The table row an event of this type is the outcome of, in this status (role-free)."""
+    command = EVENT_COMMANDS.get(event_type)
+    if command is None:
+        return None
+    return _INDEX.get((Status(status), command))
+
+
+def status_after(status: str, event_type: type[ev.Event]) -> Status | None:
+    """The status after an event of this type; None if the table says it cannot follow ``status``.
+
+    The one fold every read model and the aggregate share: ``Proposed`` starts a draft, an
+    event that is no command's outcome keeps the status, any other reads its row's target.
+    """
+    if event_type is ev.Proposed:
+        return S.DRAFT
+    if event_type not in EVENT_COMMANDS:
+        return Status(status)
+    row = transition_after(status, event_type)
+    if row is None:
+        return None
+    return row.target or Status(status)
+
+
+#: Commands whose row names a target status (read models that track status follow only these).
+STATUS_CHANGING_COMMANDS: frozenset[Command] = frozenset(
+    t.command for t in TRANSITIONS if t.target is not None
+)
 
 
 TERMINAL: frozenset[Status] = frozenset(

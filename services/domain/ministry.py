@@ -16,6 +16,8 @@ from typing import Any
 
 import msgspec
 
+from services.domain import labels
+
 
 class MinistryVerdict(StrEnum):
     ACCEPTED = "accepted"
@@ -25,13 +27,7 @@ class MinistryVerdict(StrEnum):
     AWARD = "award"
 
 
-VERDICT_LABELS: dict[str, str] = {
-    MinistryVerdict.ACCEPTED: "Diterima Kemendagri",
-    MinistryVerdict.REJECTED: "Ditolak Kemendagri",
-    MinistryVerdict.NOMINATED: "Masuk nominasi",
-    MinistryVerdict.FIELD_VISIT: "Validasi lapangan",
-    MinistryVerdict.AWARD: "Meraih penghargaan",
-}
+VERDICT_LABELS: dict[str, str] = labels.MINISTRY_VERDICT
 
 #: Words the ministry's downloads and people use for each verdict (folded: lower case, spaces).
 VERDICT_WORDS: dict[str, MinistryVerdict] = {

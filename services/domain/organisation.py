@@ -22,7 +22,8 @@ from services.domain.events import (
 from services.domain.values import OrganisationKind
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
-ORGANISATION_ROLES = frozenset({Role.OPERATOR})
+#: Roles bound to one organisation: its operators and its head (kepala OPD).
+ORGANISATION_ROLES = frozenset({Role.OPERATOR, Role.KEPALA_OPD})
 
 
 class Organisation(Aggregate):

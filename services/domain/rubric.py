@@ -16,6 +16,8 @@ from importlib import resources
 
 import msgspec
 
+from services.domain import labels
+
 __all__ = [
     "DOCUMENT_KINDS",
     "DOCUMENT_KIND_LABELS",
@@ -38,17 +40,7 @@ LEVELS = (0, 1, 2, 3)
 
 #: Document kinds that can serve as evidence, with the label the UI shows. One place only:
 #: scoring (missing-document lists) and the rubric files both refer to these keys.
-DOCUMENT_KIND_LABELS: dict[str, str] = {
-    "sk": "SK",
-    "perkada": "Peraturan Kepala Daerah",
-    "sop": "SOP",
-    "budget": "Dokumen anggaran (DPA/RKA)",
-    "rkpd": "Kutipan RKPD",
-    "report": "Laporan",
-    "photo": "Foto/tangkapan layar",
-    "video": "Video",
-    "other": "Lainnya",
-}
+DOCUMENT_KIND_LABELS: dict[str, str] = labels.DOCUMENT_KIND
 DOCUMENT_KINDS: frozenset[str] = frozenset(DOCUMENT_KIND_LABELS)
 
 

@@ -18,9 +18,10 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 import msgspec
 
+from services.domain import conflict, labels
 from services.domain.actor import Role
 from services.domain.aggregate import Aggregate, Context, applies
-from services.domain.errors import ConflictOfInterest, InvalidValue, NotAllowed
+from services.domain.errors import InvalidValue, NotAllowed
 from services.domain.events import (
     SpdEvidenceAttached,
     SpdEvidenceRemoved,
@@ -33,13 +34,7 @@ from services.domain.events import (
 from services.domain.spd_rows import Level, RowDefinition
 from services.domain.values import Document, SpdValues
 
-STATUS_LABELS = {
-    "kosong": "Belum diisi",
-    "draf": "Draf",
-    "diajukan": "Diajukan, menunggu verifikasi",
-    "diterima": "Diterima Bappeda",
-    "ditolak": "Dikembalikan",
-}
+STATUS_LABELS = labels.SPD_ROW_STATUS
 
 
 LIMIT = Decimal(10) ** 15
@@ -172,13 +167,9 @@ class SpdSheet(Aggregate):
         if actor.role not in (Role.ADMIN, Role.REVIEWER):
             raise NotAllowed("Verifikasi baris SPD oleh admin atau verifikator Bappeda.")
         state = self.row(row.no)
-        if (
-            actor.role == Role.REVIEWER
-            and actor.organisation_id is not None
-            and actor.organisation_id == state.owner
-        ):
-            raise ConflictOfInterest(
-                "Konflik kepentingan: verifikator berasal dari organisasi pemilik baris ini."
+        if actor.role == Role.REVIEWER:
+            conflict.ensure_no_conflict(
+                actor.organisation_id, state.owner, conflict.SPD_ROW_MESSAGE
             )
         if state.status != "diajukan":
             raise InvalidValue(

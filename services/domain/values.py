@@ -14,6 +14,8 @@ from uuid import UUID
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from services.domain import labels
+
 
 class Stage(StrEnum):
     INISIATIF = "inisiatif"
@@ -22,11 +24,7 @@ class Stage(StrEnum):
 
 
 STAGE_ORDER = (Stage.INISIATIF, Stage.UJI_COBA, Stage.PENERAPAN)
-STAGE_LABELS = {
-    Stage.INISIATIF: "Inisiatif",
-    Stage.UJI_COBA: "Uji Coba",
-    Stage.PENERAPAN: "Penerapan",
-}
+STAGE_LABELS = labels.STAGE
 
 
 class Initiator(StrEnum):
@@ -66,6 +64,7 @@ class DocumentKind(StrEnum):
     PHOTO = "photo"
     VIDEO = "video"
     OTHER = "other"
+    ENDORSEMENT = "endorsement"  # the head's signed endorsement letter (surat pengesahan)
 
 
 class CallKind(StrEnum):
@@ -257,7 +256,7 @@ class Award(StrEnum):
     HARAPAN = "harapan"
 
 
-AWARD_LABELS = {Award.JUARA: "Juara", Award.HARAPAN: "Harapan"}
+AWARD_LABELS = labels.AWARD
 
 
 class CriterionScore(msgspec.Struct, frozen=True, kw_only=True):

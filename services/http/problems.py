@@ -19,6 +19,7 @@ from litestar.plugins.problem_details import (
     ProblemDetailsPlugin,
 )
 
+from services.domain import labels
 from services.domain.errors import DomainError
 from services.domain.rubric import UnknownRubricYear
 from services.eventstore.store import ConcurrencyConflict, NotFound
@@ -86,12 +87,7 @@ def from_conflict(exc: ConcurrencyConflict) -> ProblemDetailsException:
     )
 
 
-KIND_LABELS = {
-    "Innovation": "Inovasi",
-    "Call": "Panggilan",
-    "Account": "Akun",
-    "Organisation": "Organisasi",
-}
+KIND_LABELS = labels.RECORD_KIND
 
 
 def from_not_found(exc: NotFound | NotFoundException) -> ProblemDetailsException:

@@ -15,6 +15,7 @@ any surface (API, pages, review view); they answer 403 with the reason, or the p
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -22,11 +23,20 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.types import Guard
 
+from services.domain import conflict, labels, lifecycle
 from services.domain.actor import Role
-from services.domain.errors import AuthenticationRequired, ConflictOfInterest, NotAllowed
-from services.domain.lifecycle import TRANSITIONS, Command
+from services.domain.errors import (
+    AuthenticationRequired,
+    ConflictOfInterest,
+    DomainError,
+    NotAllowed,
+)
+from services.domain.lifecycle import ANNUAL_ONLY, KRENOVA_ONLY, TRANSITIONS, Command, Status
+from services.domain.mentoring import RULES as MENTORING_RULES
+from services.domain.mentoring import MentoringCommand
+from services.domain.organisation import ORGANISATION_ROLES
 from services.domain.principal import ANONYMOUS, Principal
-from services.domain.values import Document
+from services.domain.values import CallKind, Document
 from services.eventstore.store import NotFound
 
 STAFF = frozenset({Role.REVIEWER, Role.ADMIN, Role.AUDITOR})
@@ -48,7 +58,7 @@ def can_view(principal: Principal, innovation: InnovationLike) -> bool:
     role = principal.role
     if role in STAFF:
         return True
-    if role == Role.OPERATOR and innovation.organisation_id == principal.organisation_id:
+    if role in ORGANISATION_ROLES and innovation.organisation_id == principal.organisation_id:
         return True
     if role == Role.PARTICIPANT and innovation.submitter_id == principal.account_id:
         return True
@@ -61,18 +71,14 @@ def ensure_view(principal: Principal, innovation: InnovationLike) -> None:
 
 
 def conflicted(principal: Principal, innovation: InnovationLike) -> bool:
-    """A reviewer who belongs to the innovation's organisation (conflict of interest)."""
-    return (
-        principal.role == Role.REVIEWER
-        and principal.organisation_id is not None
-        and principal.organisation_id == innovation.organisation_id
+    """A reviewer who belongs to the innovation's organisation (``services.domain.conflict``)."""
+    return principal.role == Role.REVIEWER and conflict.conflicted(
+        principal.organisation_id, innovation.organisation_id
     )
 
 
 def _conflict() -> ConflictOfInterest:
-    return ConflictOfInterest(
-        "Konflik kepentingan: verifikator berasal dari organisasi pengusul inovasi ini."
-    )
+    return ConflictOfInterest(conflict.INNOVATION_MESSAGE)
 
 
 def sees_record(principal: Principal, innovation: InnovationLike) -> bool:
@@ -81,7 +87,7 @@ def sees_record(principal: Principal, innovation: InnovationLike) -> bool:
     role = principal.role
     if role in STAFF:
         return not conflicted(principal, innovation)
-    if role == Role.OPERATOR:
+    if role in ORGANISATION_ROLES:
         return innovation.organisation_id == principal.organisation_id
     if role == Role.PARTICIPANT:
         return innovation.submitter_id == principal.account_id
@@ -109,6 +115,33 @@ def ensure_record(principal: Principal, innovation: InnovationLike) -> None:
         raise _conflict()
     if not sees_record(principal, innovation):
         raise Hidden("Inovasi", innovation.id)
+
+
+def ensure_mentoring(
+    principal: Principal, innovation: InnovationLike, mentor_ids: Collection[UUID]
+) -> None:
+    """An innovation's mentoring record: whoever sees its internal record, and its mentors.
+    Everyone else: 404 (a conflicted reviewer: 403 with the reason)."""
+    if principal.account_id is not None and principal.account_id in mentor_ids:
+        return
+    if principal.role is None:
+        raise AuthenticationRequired()
+    if conflicted(principal, innovation):
+        raise _conflict()
+    if not sees_record(principal, innovation):
+        raise Hidden("Inovasi", innovation.id)
+
+
+def ensure_mentoring_command(principal: Principal, command: MentoringCommand) -> None:
+    """The mentoring rules table's role check (403), before the record decides the rest."""
+    if principal.role is None:
+        raise AuthenticationRequired()
+    if principal.role not in MENTORING_RULES[command]:
+        raise NotAllowed(
+            f"Peran '{principal.role}' tidak berwenang melakukan '{command}' pada pendampingan.",
+            command=str(command),
+            role=str(principal.role),
+        )
 
 
 def document_public(document: Document) -> bool:
@@ -144,10 +177,62 @@ def ensure_command(principal: Principal, command: Command, innovation: Innovatio
         )
     if role == Role.OPERATOR and innovation.organisation_id != principal.organisation_id:
         raise NotAllowed("Operator hanya dapat mengubah inovasi organisasinya sendiri.")
+    if role == Role.KEPALA_OPD and innovation.organisation_id != principal.organisation_id:
+        raise NotAllowed(
+            "Kepala perangkat daerah hanya dapat mengesahkan inovasi organisasinya sendiri."
+        )
     if role == Role.PARTICIPANT and innovation.submitter_id != principal.account_id:
         raise NotAllowed("Peserta hanya dapat mengubah usulannya sendiri.")
     if conflicted(principal, innovation):
         raise _conflict()
+
+
+#: Commands a reviewer may only give once assigned to the item (the aggregate refuses them too).
+ASSIGNED_ONLY: frozenset[Command] = frozenset(
+    {
+        Command.VERIFY_DOCUMENT,
+        Command.REQUEST_REVISION,
+        Command.SCORE,
+        Command.RECOMMEND,
+        Command.JUDGE,
+    }
+)
+
+
+class CommandTarget(InnovationLike, Protocol):
+    """What ``allowed_commands`` reads of an innovation (the aggregate has it)."""
+
+    @property
+    def status(self) -> Status: ...
+    @property
+    def call_kind(self) -> CallKind: ...
+    @property
+    def reviewers(self) -> Collection[UUID]: ...
+
+
+def allowed_commands(principal: Principal, innovation: CommandTarget) -> list[Command]:
+    """What this caller may do next, in table order: the lifecycle table for the role and the
+    call's kind, minus the scoping refusals (``ensure_command``), a reviewer's commands on an
+    item not assigned to them, and a second publication. The API, the review view and the pages
+    all show this one answer."""
+    role = principal.role
+    if role is None or role == Role.SYSTEM:
+        return []
+    hidden = set(ANNUAL_ONLY if innovation.call_kind == CallKind.KRENOVA else KRENOVA_ONLY)
+    if innovation.published:
+        hidden.add(Command.PUBLISH)
+    if role == Role.REVIEWER and principal.account_id not in innovation.reviewers:
+        hidden |= ASSIGNED_ONLY
+    result = []
+    for command in lifecycle.allowed_commands(innovation.status, role):
+        if command in hidden:
+            continue
+        try:
+            ensure_command(principal, command, innovation)
+        except (DomainError, NotFound):
+            continue
+        result.append(command)
+    return result
 
 
 def ensure_role(principal: Principal, *roles: Role) -> None:
@@ -155,9 +240,20 @@ def ensure_role(principal: Principal, *roles: Role) -> None:
         raise AuthenticationRequired()
     if principal.role not in roles:
         raise NotAllowed(
-            f"Halaman ini untuk peran {', '.join(str(r) for r in roles)}.",
+            f"Halaman ini untuk peran {role_names(roles)}; "
+            f"Anda masuk sebagai {ROLE_NAMES.get(principal.role, str(principal.role))}.",
             role=str(principal.role),
         )
+
+
+# Roles as people read them in a refusal (the pages' header uses the same words).
+ROLE_NAMES: dict[str, str] = labels.ROLE_TITLE
+
+
+def role_names(roles: Sequence[Role]) -> str:
+    """'Admin Bappeda Litbang atau Auditor'."""
+    names = [ROLE_NAMES.get(r, str(r)) for r in roles]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " atau " + names[-1]
 
 
 def _principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:

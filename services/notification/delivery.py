@@ -216,6 +216,10 @@ _AGGREGATES: dict[str, type[Aggregate]] = {
 def _before(store: EventStore, topic: str, event: Event) -> Aggregate | None:
     """The record just before the event (what ``describe`` compares against)."""
     cls = _AGGREGATES.get(topic.split(".", 1)[0])
+    if topic.startswith("research."):  # two aggregates share the prefix
+        from services.domain.research.streams import aggregate_of
+
+        cls = aggregate_of(event)
     if cls is None or event.originator_version <= 1:
         return None
     return store.load(cls, event.originator_id, event.originator_version - 1)

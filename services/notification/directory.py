@@ -21,11 +21,8 @@ import msgspec
 from services.db import Tx
 from services.domain import events as ev
 from services.domain.actor import Role
-from services.domain.innovation import EVENT_COMMANDS
-from services.domain.lifecycle import TRANSITIONS, Status
+from services.domain.lifecycle import Status, status_after
 from services.notification.schema import stamp
-
-_TARGETS = {(t.source, t.command): t.target for t in TRANSITIONS}
 
 
 class Recipient(msgspec.Struct, frozen=True):
@@ -249,11 +246,9 @@ def _apply_innovation(
     if before is None:  # its Proposed was never seen (cannot happen in an ordered log)
         return None, None
     after = msgspec.structs.replace(before, reviewers=list(before.reviewers))
-    command = EVENT_COMMANDS.get(type(e))
-    if command is not None:
-        target = _TARGETS.get((Status(before.status), command))
-        if target is not None:
-            after.status = target.value
+    target = status_after(before.status, type(e))
+    if target is not None:
+        after.status = target.value
     moment = stamp(e.timestamp)
     match e:
         case ev.ProfileUpdated():

@@ -106,6 +106,17 @@ def page(
     )
 
 
+def unread_count(db: Database, recipient_id: str) -> int:
+    """The number on the bell in every page's header."""
+    return int(
+        db.scalar(
+            "SELECT COUNT(*) FROM notification_inbox WHERE recipient_id = ? AND read_at IS NULL",
+            (recipient_id,),
+        )
+        or 0
+    )
+
+
 def mark_read(db: Database, recipient_id: str, notification_id: str) -> NotificationView | None:
     """Mark one of the recipient's own messages read (again: keeps the first time). None if it
     is not theirs or does not exist."""

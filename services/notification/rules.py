@@ -15,6 +15,10 @@ ReportedToIGA            the organisation's operators                 reported_t
 ReviewerAssigned         the assigned reviewer                        reviewer_assigned
 Resubmitted              the assigned reviewers (admins if none)      resubmitted
 Withdrawn                the assigned reviewers                       withdrawn
+Endorsed                 the organisation's operators (ready to       endorsed
+                         submit)
+MentorAssigned           the assigned mentor                          mentor_assigned
+MentoringSessionRecorded the organisation's operators (follow-ups)    mentoring_session
 any status change of a   the participant who submitted it             the specific kind above,
 Krenova entry                                                         else entry_status_changed
 =======================  ===========================================  ==========================
@@ -35,6 +39,7 @@ from services.domain import events as ev
 from services.domain.actor import Role
 from services.domain.call import format_date, format_jakarta
 from services.domain.lifecycle import STATUS_LABELS
+from services.domain.research.events import ResearchEvent
 from services.notification import directory
 from services.notification.directory import InnovationRow, Recipient
 from services.notification.schema import stamp
@@ -51,6 +56,7 @@ TO_SUBMITTER: dict[type[ev.Event], str] = {
     ev.Rejected: "rejected",
     ev.Established: "established",
     ev.ReportedToIGA: "reported_to_iga",
+    ev.Endorsed: "endorsed",
 }
 
 KINDS = (
@@ -64,11 +70,15 @@ KINDS = (
     "rejected",
     "established",
     "reported_to_iga",
+    "endorsed",
+    "mentor_assigned",
+    "mentoring_session",
     "entry_status_changed",
     "deadline_reminder",
     "compliance_reminder",
     "sla_reviewer",
     "sla_admin",
+    "research_status",  # riset daerah (services/notification/research.py)
 )
 
 
@@ -161,6 +171,10 @@ def _params(tx: Tx, e: ev.InnovationEvent, row: InnovationRow) -> dict[str, Any]
             params["round"] = e.round
         case ev.Withdrawn():
             params["note"] = e.reason
+        case ev.Endorsed():
+            params["note"] = e.note
+            params["endorser"] = e.endorser_name
+            params["by_letter"] = e.by_letter
         case _:
             note = getattr(e, "note", None) or getattr(e, "reason", None)
             if isinstance(note, str) and note:
@@ -221,6 +235,10 @@ def plan_event(tx: Tx, notification_id: int, event: ev.Event, *, email: bool) ->
         )
     ]
     before, after = directory.apply(tx, event)
+    if isinstance(event, ev.MentoringEvent):
+        return planned + _mentoring(tx, source, event, email, notification_id, occurred)
+    if isinstance(event, ResearchEvent):
+        return planned + _plan_research(tx, event, source, notification_id, occurred, email)
     if not isinstance(event, ev.InnovationEvent) or after is None:
         return planned
     seen: set[str] = set()
@@ -244,3 +262,79 @@ def plan_event(tx: Tx, notification_id: int, event: ev.Event, *, email: bool) ->
             occurred_at=occurred,
         )
     return planned
+
+
+def _mentoring(
+    tx: Tx,
+    source: str,
+    e: ev.MentoringEvent,
+    email: bool,
+    notification_id: int,
+    occurred: str | None,
+) -> list[Planned]:
+    """Pendampingan: the mentor hears of the assignment; the organisation of each session."""
+    from services.domain.mentoring import MODE_LABELS
+
+    row = directory.innovation(tx, str(e.innovation_id))
+    if row is None:
+        return []
+    params: dict[str, Any] = {
+        "innovation_id": row.innovation_id,
+        "call_id": row.call_id,
+        "title": row.title,
+        "organisation": directory.organisation_name(tx, row.organisation_id),
+        "call": "",
+        "krenova": False,
+        "actor": directory.display_name(tx, e.actor.account_id),
+        "status": row.status,
+        "status_label": STATUS_LABELS.get(row.status, row.status),
+        "when": format_jakarta(e.timestamp),
+        "note": "",
+    }
+    if isinstance(e, ev.MentorAssigned):
+        kind, recipients = "mentor_assigned", [directory.account(tx, str(e.mentor_id))]
+        params["note"] = e.note
+    elif isinstance(e, ev.MentoringSessionRecorded):
+        kind, recipients = "mentoring_session", list(directory.operators(tx, row.organisation_id))
+        params["mode"] = MODE_LABELS.get(e.mode, e.mode)
+        params["held_on"] = format_date(e.held_on)
+        params["topics"] = list(e.topics)
+        params["follow_ups"] = [
+            f"{f.text} (tenggat {format_date(f.due)})" if f.due else f.text for f in e.follow_ups
+        ]
+    else:
+        return []
+    actor = str(e.actor.account_id) if e.actor.account_id else None
+    chosen = [r for r in recipients if r is not None and r.account_id != actor]
+    return fan_out(
+        source,
+        kind,
+        chosen,
+        params,
+        email=email,
+        notification_id=notification_id,
+        occurred_at=occurred,
+    )
+
+
+def _plan_research(
+    tx: Tx, event: ResearchEvent, source: str, notification_id: int, occurred: str, email: bool
+) -> list[Planned]:
+    """Riset daerah's rules (``services.notification.research``), the actor left out."""
+    from services.notification import research as notify
+
+    found = notify.recipients(tx, event)
+    if found is None:
+        return []
+    recipients, params = found
+    actor = str(event.actor.account_id) if event.actor.account_id else None
+    chosen = list({r.account_id: r for r in recipients if r.account_id != actor}.values())
+    return fan_out(
+        source,
+        notify.KIND,
+        chosen,
+        params,
+        email=email,
+        notification_id=notification_id,
+        occurred_at=occurred,
+    )

@@ -24,12 +24,13 @@ Nothing is sent before 07:00 WIB: reminders arrive in office hours.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any
 
 from services.db import Tx
 from services.domain.call import JAKARTA, format_date, format_jakarta
 from services.domain.lifecycle import STATUS_LABELS, Status
+from services.domain.workdays import working_days
 from services.notification import directory, outbox
 from services.notification.delivery import Services
 from services.notification.rules import Planned, fan_out
@@ -52,18 +53,6 @@ def parse_now(text: str | None) -> datetime:
 
 def local_date(moment: datetime) -> date:
     return moment.astimezone(JAKARTA).date()
-
-
-def working_days_between(start: date, end: date) -> int:
-    """Working days (Mon-Fri) after ``start`` up to and including ``end``."""
-    if end <= start:
-        return 0
-    whole_weeks, rest = divmod((end - start).days, 7)
-    days = whole_weeks * 5
-    for offset in range(1, rest + 1):
-        if (start + timedelta(days=whole_weeks * 7 + offset)).weekday() < 5:
-            days += 1
-    return days
 
 
 def _format_date(day: date) -> str:
@@ -170,7 +159,23 @@ def _krenova_ladder(
 
 def compliance_reminders(tx: Tx, now: datetime, *, email: bool) -> list[Planned]:
     today = local_date(now)
-    year = today.year
+    return compliance_plan(
+        tx,
+        now,
+        year=today.year,
+        source=f"compliance:{{org}}:{today.year}-{today.month:02d}",
+        email=email,
+    )
+
+
+def compliance_plan(
+    tx: Tx, now: datetime, *, year: int, source: str, email: bool, note: str = ""
+) -> list[Planned]:
+    """A Perbup 87/2021 art. 38 reminder to the operators of every organisation with nothing
+    submitted in budget year ``year``. ``source`` names the message per organisation
+    (``{org}`` is filled in); the outbox sends each source once. Used by the monthly scan and
+    by the admin's bulk reminder from the compliance page."""
+    today = local_date(now)
     compliant = {
         row[0]
         for row in tx.execute(
@@ -196,7 +201,7 @@ def compliance_reminders(tx: Tx, now: datetime, *, email: bool) -> list[Planned]
         if org["organisation_id"] in compliant:
             continue
         planned += fan_out(
-            f"compliance:{org['organisation_id']}:{year}-{today.month:02d}",
+            source.format(org=org["organisation_id"]),
             "compliance_reminder",
             directory.operators(tx, org["organisation_id"]),
             {
@@ -204,7 +209,7 @@ def compliance_reminders(tx: Tx, now: datetime, *, email: bool) -> list[Planned]
                 "year": year,
                 "today": _format_date(today),
                 "calls": calls,
-                "note": "",
+                "note": note,
             },
             email=email,
         )
@@ -227,7 +232,7 @@ def sla_escalations(tx: Tx, now: datetime, *, sla_days: int, email: bool) -> lis
         if item is None or item.review_since is None:
             continue
         since = parse_stamp(item.review_since)
-        waited = working_days_between(local_date(since), today)
+        waited = working_days(local_date(since), today)
         if waited <= sla_days:
             continue
         reviewers = [a for a in (directory.account(tx, r) for r in item.reviewers) if a]

@@ -132,6 +132,9 @@ SCHEMA = [
     )""",
     "CREATE INDEX IF NOT EXISTS notification_inbox_recipient "
     "ON notification_inbox (recipient_id, created_at)",
+    # The unread count reads only unread messages, however many the recipient has read.
+    "CREATE INDEX IF NOT EXISTS notification_inbox_unread "
+    "ON notification_inbox (recipient_id) WHERE read_at IS NULL",
     """CREATE TABLE IF NOT EXISTS notification_dead_letters (
         id TEXT PRIMARY KEY,
         task TEXT NOT NULL,
@@ -173,6 +176,12 @@ SCHEMA = [
         previous_digest TEXT NOT NULL,
         digest TEXT NOT NULL,
         sealed_at TEXT NOT NULL
+    )""",
+    # Riset daerah: which organisation proposed which research (services/notification/research.py).
+    """CREATE TABLE IF NOT EXISTS notification_research (
+        proposal_id TEXT PRIMARY KEY,
+        organisation_id TEXT,
+        title TEXT NOT NULL
     )""",
 ]
 

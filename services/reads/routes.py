@@ -23,7 +23,7 @@ from litestar.response import Response
 from projections import as_of as as_of_models
 from projections import metrics as _metrics  # noqa: F401  (registers the lag gauges' hook)
 from projections import queries
-from projections.queries import QueryError
+from projections.queries.common import QueryError
 from projections.regency import rescorer
 from services import quarantine
 from services.domain.actor import Role
@@ -199,7 +199,7 @@ def list_innovations(
     limit: Limit = 50,
     offset: Offset = 0,
     after: After = None,
-) -> Response[queries.Page]:
+) -> Response[queries.common.Page]:
     """Innovations the caller may see: staff all, operators their organisation's, participants
     their own, anonymous callers published ones. ``status`` may list several (comma-separated);
     ``q`` searches title and narrative (all words, word prefixes)."""
@@ -210,7 +210,7 @@ def list_innovations(
         request,
         after,
         models,
-        lambda: queries.list_innovations(
+        lambda: queries.innovations.list_innovations(
             runtime.db,
             principal,
             status=_statuses(status),
@@ -239,14 +239,14 @@ def status_board(
     limit: Limit = 100,
     offset: Offset = 0,
     after: After = None,
-) -> Response[queries.StatusBoard]:
+) -> Response[queries.board.StatusBoard]:
     """An operator's own organisation (a participant: their own entries; staff: any
     ``organisation``): status, completeness, what is missing, what the reviewer asked for,
     score, and days to the call's deadline."""
     principal = principal_of(request)
     runtime = runtime_of(request)
     submitter: UUID | None = None
-    if principal.role == Role.OPERATOR:
+    if principal.role in (Role.OPERATOR, Role.KEPALA_OPD):
         if organisation is not None and organisation != principal.organisation_id:
             raise problem(
                 403, "Operator hanya dapat melihat papan status organisasinya sendiri.", "forbidden"
@@ -262,7 +262,7 @@ def status_board(
         request,
         after,
         INNOVATION_MODELS,
-        lambda: queries.status_board(
+        lambda: queries.board.status_board(
             runtime.db,
             organisation_id=organisation,
             submitter_id=submitter,
@@ -292,15 +292,15 @@ def review_queue(
             description="me, id akun verifikator, atau none (belum ditugaskan)",
         ),
     ] = None,
-    sla: Annotated[str | None, one_of(queries.SLA_STATES)] = None,
+    sla: Annotated[str | None, one_of(queries.queue.SLA_STATES)] = None,
     kind: Annotated[str | None, one_of(CallKind)] = None,
-    sort: Annotated[str, one_of(queries.QUEUE_SORTS)] = "age",
+    sort: Annotated[str, one_of(queries.queue.QUEUE_SORTS)] = "age",
     order: Annotated[str, QueryParameter(pattern="^(asc|desc)$")] = "asc",
     limit: Limit = 50,
     offset: Offset = 0,
     after: After = None,
     as_of: AsOf = None,
-) -> Response[queries.Queue]:
+) -> Response[queries.queue.Queue]:
     """Items waiting for review work (submitted, under review, resubmitted, scored) with their
     age in working days (Mon–Fri) and SLA state against ``SIRISMA_SLA_WORKING_DAYS``. Reviewers
     never see their own organisation's innovations."""
@@ -311,7 +311,7 @@ def review_queue(
         as_of_day(request, as_of),
         after,
         INNOVATION_MODELS,
-        lambda db, now: queries.review_queue(
+        lambda db, now: queries.queue.review_queue(
             db,
             principal,
             now=now,
@@ -341,7 +341,7 @@ def _this_year() -> int:
     "/api/dashboard/compliance",
     tags=["read models"],
     summary="Kepatuhan Perbup 87/2021 pasal 38",
-    guards=[requires(Role.ADMIN, Role.REVIEWER, Role.AUDITOR, Role.OPERATOR)],
+    guards=[requires(Role.ADMIN, Role.REVIEWER, Role.AUDITOR, Role.OPERATOR, Role.KEPALA_OPD)],
     sync_to_thread=True,
 )
 def compliance(
@@ -351,27 +351,27 @@ def compliance(
         str | None,
         QueryParameter(
             name="state",
-            pattern=f"^({'|'.join(queries.COMPLIANCE_LABELS)})$",
-            schema_extra={"enum": list(queries.COMPLIANCE_LABELS)},
+            pattern=f"^({'|'.join(queries.compliance.COMPLIANCE_LABELS)})$",
+            schema_extra={"enum": list(queries.compliance.COMPLIANCE_LABELS)},
         ),
     ] = None,
     kind: Text = None,
     after: After = None,
     as_of: AsOf = None,
-) -> Response[queries.ComplianceReport]:
+) -> Response[queries.compliance.ComplianceReport]:
     """Per organisation for a budget year: innovations by state, who has none, days left in the
     year and to the annual call's deadline. Operators see their own organisation's row."""
     principal = principal_of(request)
     organisation = None if principal.role in STAFF else principal.organisation_id
-    if principal.role == Role.OPERATOR and organisation is None:
-        raise problem(403, "Akun operator belum terikat organisasi.", "forbidden")
+    if principal.role in (Role.OPERATOR, Role.KEPALA_OPD) and organisation is None:
+        raise problem(403, "Akun ini belum terikat organisasi.", "forbidden")
     day = as_of_day(request, as_of)
     return _respond_as_of(
         request,
         day,
         after,
         ("compliance", "directory"),
-        lambda db, now: queries.compliance(
+        lambda db, now: queries.compliance.compliance(
             db,
             year or (day.year if day else _this_year()),
             organisation_id=organisation,
@@ -415,7 +415,7 @@ def index_dashboard(
     limit: Limit = 20,
     after: After = None,
     as_of: AsOf = None,
-) -> Response[queries.IndexDashboard]:
+) -> Response[queries.index.IndexDashboard]:
     """The regency index as Kemendagri computes it, "klaim" and "terverifikasi": SPD, SID over
     MAX(k, n), the count score and its urusan gate, total, band and the innovations in n, with
     the year file's rules (``services/domain/index_years``) or another year's (``rubric``)."""
@@ -426,7 +426,7 @@ def index_dashboard(
         day,
         after,
         INNOVATION_MODELS,
-        lambda db, _now: queries.index_dashboard(
+        lambda db, _now: queries.index.index_dashboard(
             db,
             year or (day.year if day else _this_year()),
             spd=spd,
@@ -450,7 +450,7 @@ def index_plan(
     rubric: RubricYear = None,
     spd: SpdWhatIf = None,
     after: After = None,
-) -> Response[queries.IndexPlan]:
+) -> Response[queries.index.IndexPlan]:
     """The subset of the year's approved or reported innovations that maximises the verified
     index, and for each innovation the index with and without it."""
     runtime = runtime_of(request)
@@ -458,7 +458,7 @@ def index_plan(
         request,
         after,
         INNOVATION_MODELS,
-        lambda: queries.index_plan(
+        lambda: queries.index.index_plan(
             runtime.db,
             year or _this_year(),
             rubric=rubric,
@@ -491,7 +491,7 @@ def public_innovations(
     offset: Offset = 0,
     after: After = None,
     as_of: AsOf = None,
-) -> Response[queries.Page]:
+) -> Response[queries.common.Page]:
     """Published innovations for everyone, with full-text search (best matches first);
     ``as_of``: as published at the end of that day (staff only)."""
     return _respond_as_of(
@@ -499,7 +499,7 @@ def public_innovations(
         as_of_day(request, as_of),
         after,
         ("catalogue", "directory"),
-        lambda db, _now: queries.public_catalogue(
+        lambda db, _now: queries.catalogue.public_catalogue(
             db,
             q=q,
             organisation=organisation,
@@ -526,11 +526,14 @@ def organisations(
     kind: Annotated[str | None, one_of(OrganisationKind)] = None,
     q: Annotated[str | None, QueryParameter(max_length=100, pattern=limits.CLEAN_PATTERN)] = None,
     after: After = None,
-) -> Response[list[queries.OrganisationItem]]:
+) -> Response[list[queries.directory.OrganisationItem]]:
     """Organisations (OPD, Puskesmas, BUMD, UPTD, Kecamatan): public names and codes."""
     runtime = runtime_of(request)
     return _respond(
-        request, after, ("directory",), lambda: queries.organisations(runtime.db, kind=kind, q=q)
+        request,
+        after,
+        ("directory",),
+        lambda: queries.directory.organisations(runtime.db, kind=kind, q=q),
     )
 
 
@@ -550,14 +553,14 @@ def accounts(
     limit: Limit = 100,
     offset: Offset = 0,
     after: After = None,
-) -> Response[queries.Page]:
+) -> Response[queries.common.Page]:
     """Accounts with role, organisation and whether they are disabled (never password hashes)."""
     runtime = runtime_of(request)
     return _respond(
         request,
         after,
         ("directory",),
-        lambda: queries.accounts(
+        lambda: queries.directory.accounts(
             runtime.db,
             role=role,
             organisation=organisation,
@@ -583,14 +586,14 @@ def calls(
         ),
     ] = None,
     after: After = None,
-) -> Response[list[queries.CallItem]]:
+) -> Response[list[queries.directory.CallItem]]:
     """Calls with their deadline in Asia/Jakarta and the seconds remaining (for countdowns)."""
     runtime = runtime_of(request)
     return _respond(
         request,
         after,
         ("directory",),
-        lambda: queries.calls(runtime.db, kind=kind, year=year, state=which),
+        lambda: queries.directory.calls(runtime.db, kind=kind, year=year, state=which),
     )
 
 

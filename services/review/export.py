@@ -22,7 +22,7 @@ from uuid import UUID
 
 import msgspec
 
-from services.domain import urusan
+from services.domain import labels, urusan
 from services.domain.call import JAKARTA, format_jakarta
 from services.domain.values import STAGE_LABELS, Profile
 from services.spreadsheet import csv_row, xlsx_row
@@ -31,26 +31,10 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_TYPE = "text/csv; charset=utf-8"
 ZIP_TYPE = "application/zip"
 
-INITIATOR_LABELS = {
-    "kepala_daerah": "Kepala Daerah",
-    "dprd": "Anggota DPRD",
-    "opd": "OPD",
-    "asn": "ASN",
-    "masyarakat": "Masyarakat",
-}
-KIND_LABELS = {"digital": "Digital", "non_digital": "Non Digital"}
-FORM_LABELS = {
-    "tata_kelola": "Inovasi tata kelola pemerintahan daerah",
-    "pelayanan_publik": "Inovasi pelayanan publik",
-    "lainnya": "Inovasi daerah lainnya sesuai urusan pemerintahan",
-}
-THEME_LABELS = {
-    "digitalisasi_layanan": "Digitalisasi layanan pemerintahan",
-    "penanggulangan_kemiskinan": "Penanggulangan kemiskinan",
-    "kemudahan_investasi": "Kemudahan investasi",
-    "prioritas_aktual_presiden": "Prioritas aktual presiden",
-    "non_tematik": "Non tematik",
-}
+INITIATOR_LABELS = labels.INITIATOR
+KIND_LABELS = labels.INNOVATION_KIND
+FORM_LABELS = labels.FORM
+THEME_LABELS = labels.THEME
 
 
 class EvidenceFile(msgspec.Struct, frozen=True, kw_only=True):

@@ -12,22 +12,20 @@ from uuid import UUID
 
 import msgspec
 
-from services.domain.actor import Role
 from services.domain.call import Call
-from services.domain.innovation import FIELD_LABELS, Innovation, KrenovaJudging
+from services.domain.innovation import FIELD_LABELS, Innovation
+from services.domain.innovation_views import KrenovaJudging, krenova_judging
 from services.domain.lifecycle import (
-    ANNUAL_ONLY,
-    KRENOVA_ONLY,
     STATUS_LABELS,
-    Command,
-    allowed_commands,
 )
 from services.domain.organisation import Account, Organisation
 from services.domain.principal import Principal
 from services.domain.rubric import DOCUMENT_KIND_LABELS, Rubric, load_rubric
+from services.domain.scoring import Scorecard
 from services.domain.values import CallKind, RevisionItem
 from services.eventstore.store import EventStore, NotFound
-from services.identity.policy import conflicted, ensure_record
+from services.identity import policy
+from services.identity.policy import ensure_record
 
 
 class ReviewerScore(msgspec.Struct, kw_only=True):
@@ -162,40 +160,11 @@ def item_label(item: RevisionItem, innovation: Innovation, rubric: Rubric) -> st
     return f"Dokumen {DOCUMENT_KIND_LABELS.get(item.key, item.key)}"
 
 
-def caller_commands(innovation: Innovation, principal: Principal) -> list[str]:
-    """What this caller may do next: the lifecycle table for the role and the call's kind,
-    minus what the record refuses anyway (a reviewer not assigned or of the same organisation,
-    a second publication)."""
-    role = principal.role
-    if role is None:
-        return []
-    if role == Role.REVIEWER and (
-        principal.account_id not in innovation.reviewers or conflicted(principal, innovation)
-    ):
-        return []
-    hidden = set(ANNUAL_ONLY if innovation.call_kind == CallKind.KRENOVA else KRENOVA_ONLY)
-    if innovation.published:
-        hidden.add(Command.PUBLISH)
-    return [str(c) for c in allowed_commands(innovation.status, role) if c not in hidden]
-
-
-def build(
-    store: EventStore,
-    innovation: Innovation,
-    principal: Principal,
-    margin: int,
-    notification_id: int | None = None,
-) -> ReviewView:
-    """The review view of ``innovation`` for ``principal``; refused (``policy.ensure_record``)
-    to anyone who may not read its internal record, a conflicted reviewer included, so no
-    surface that shows it can forget the rule."""
-    ensure_record(principal, innovation)
-    rubric = load_rubric(innovation.rubric_year)
-    call = store.load(Call, innovation.call_id) if innovation.call_id else None
-    org = (
-        store.load(Organisation, innovation.organisation_id) if innovation.organisation_id else None
-    )
-    card = innovation.scorecard(rubric)
+def _score_comparison(
+    store: EventStore, innovation: Innovation, card: Scorecard, rubric: Rubric, margin: int
+) -> ScoreComparison:
+    """Claimed and verified totals, each reviewer's total, and whether two reviewers differ by
+    more than the margin."""
     totals = innovation.reviewer_totals(rubric)
     reviewers = [
         ReviewerScore(
@@ -209,6 +178,19 @@ def build(
     ]
     scored = [t for t in totals.values()]
     difference = max(scored) - min(scored) if len(scored) >= 2 else None
+    return ScoreComparison(
+        claimed_total=card.claimed_total,
+        verified_total=card.verified_total,
+        max_total=card.max_total,
+        reviewer_totals=reviewers,
+        difference=difference,
+        margin=margin,
+        exceeds_margin=difference is not None and difference > margin,
+    )
+
+
+def _indicator_reviews(innovation: Innovation, card: Scorecard) -> list[IndicatorReview]:
+    """Each indicator: claim, verified level, every reviewer's level and its evidence."""
     indicators = []
     for row in card.indicators:
         evidence = innovation.evidence_for(row.no)
@@ -241,11 +223,16 @@ def build(
                 note=note,
             )
         )
+    return indicators
+
+
+def _document_reviews(innovation: Innovation, card: Scorecard) -> list[DocumentReview]:
+    """The live documents with their verdicts and the indicators each one proves."""
     proves: dict[UUID, list[int]] = {}
     for row in card.indicators:
         for d in innovation.evidence_for(row.no):
             proves.setdefault(d.document.doc_id, []).append(row.no)
-    documents = [
+    return [
         DocumentReview(
             doc_id=d.document.doc_id,
             kind=str(d.document.kind),
@@ -262,7 +249,10 @@ def build(
         for d in innovation.documents.values()
         if not d.removed
     ]
-    revisions = [
+
+
+def _revision_views(innovation: Innovation, rubric: Rubric) -> list[RevisionRoundView]:
+    return [
         RevisionRoundView(
             round=r.round,
             note=r.note,
@@ -279,7 +269,26 @@ def build(
         )
         for r in innovation.revisions
     ]
-    allowed = caller_commands(innovation, principal)
+
+
+def build(
+    store: EventStore,
+    innovation: Innovation,
+    principal: Principal,
+    margin: int,
+    notification_id: int | None = None,
+) -> ReviewView:
+    """The review view of ``innovation`` for ``principal``; refused (``policy.ensure_record``)
+    to anyone who may not read its internal record, a conflicted reviewer included, so no
+    surface that shows it can forget the rule."""
+    ensure_record(principal, innovation)
+    rubric = load_rubric(innovation.rubric_year)
+    call = store.load(Call, innovation.call_id) if innovation.call_id else None
+    org = (
+        store.load(Organisation, innovation.organisation_id) if innovation.organisation_id else None
+    )
+    card = innovation.scorecard(rubric)
+    documents = _document_reviews(innovation, card)
     profile = innovation.profile
     return ReviewView(
         id=innovation.id,
@@ -298,28 +307,18 @@ def build(
         stage=str(profile.stage) if profile.stage else None,
         submitted_at=innovation.submitted_at,
         status_changed_at=innovation.status_changed_at,
-        scores=ScoreComparison(
-            claimed_total=card.claimed_total,
-            verified_total=card.verified_total,
-            max_total=card.max_total,
-            reviewer_totals=reviewers,
-            difference=difference,
-            margin=margin,
-            exceeds_margin=difference is not None and difference > margin,
-        ),
-        indicators=indicators,
+        scores=_score_comparison(store, innovation, card, rubric, margin),
+        indicators=_indicator_reviews(innovation, card),
         documents=documents,
         pending_documents=sum(1 for d in documents if d.verdict == "pending"),
-        revisions=revisions,
+        revisions=_revision_views(innovation, rubric),
         recommendation=innovation.recommendation,
         decision_reason=innovation.decision_reason,
         sk_number=innovation.sk_number,
         sk_date=innovation.sk_date,
         iga_year=innovation.iga_year,
         iga_report_id=innovation.iga_report_id,
-        krenova=(
-            innovation.krenova_judging() if innovation.call_kind == CallKind.KRENOVA else None
-        ),
-        allowed_commands=allowed,
+        krenova=(krenova_judging(innovation) if innovation.call_kind == CallKind.KRENOVA else None),
+        allowed_commands=[str(c) for c in policy.allowed_commands(principal, innovation)],
         notification_id=notification_id,
     )

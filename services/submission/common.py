@@ -18,11 +18,10 @@ from litestar import Request, Response
 from litestar.openapi.datastructures import ResponseSpec
 
 from services.commands import Outcome
-from services.domain.actor import Role
 from services.domain.call import Call, format_jakarta
-from services.domain.errors import DomainError
 from services.domain.innovation import Innovation
-from services.domain.lifecycle import Command, allowed_commands
+from services.domain.innovation_views import to_state
+from services.domain.lifecycle import Command
 from services.domain.principal import Principal
 from services.domain.rubric import Rubric, load_rubric
 from services.eventstore.store import NotFound
@@ -35,8 +34,9 @@ from services.http.writes import (
     problem_specs,
     write_headers,
 )
+from services.identity import policy
 from services.identity.command_route import Checked, checked
-from services.identity.policy import ensure_command, ensure_view
+from services.identity.policy import ensure_view
 from services.submission.schemas import CallSummary, InnovationView, jakarta_iso
 
 if TYPE_CHECKING:
@@ -117,20 +117,6 @@ def load_call(runtime: Runtime, call_id: UUID | None) -> Call | None:
         return None
 
 
-def caller_commands(principal: Principal, innovation: Innovation) -> list[str]:
-    """What this caller may do next: the lifecycle table for the role, minus scoping refusals."""
-    if principal.role is None or principal.role == Role.SYSTEM:
-        return []
-    result = []
-    for command in allowed_commands(innovation.status, principal.role):
-        try:
-            ensure_command(principal, command, innovation)
-        except (DomainError, NotFound):
-            continue
-        result.append(str(command))
-    return result
-
-
 def innovation_view(
     runtime: Runtime,
     principal: Principal,
@@ -140,7 +126,7 @@ def innovation_view(
 ) -> InnovationView:
     """``rubric`` (what-if) scores the innovation under another year's rubric."""
     call = load_call(runtime, innovation.call_id)
-    state = innovation.to_state(rubric or load_rubric(innovation.rubric_year), call)
+    state = to_state(innovation, rubric or load_rubric(innovation.rubric_year), call)
     moment = now()
     summary = (
         CallSummary(
@@ -151,13 +137,14 @@ def innovation_view(
             deadline_text=format_jakarta(call.deadline),
             remaining_seconds=int(call.remaining(moment).total_seconds()),
             is_open=call.is_open(moment),
+            requires_endorsement=call.requires_endorsement,
         )
         if call is not None
         else None
     )
     return InnovationView(
         **msgspec.structs.asdict(state),
-        allowed_commands=caller_commands(principal, innovation),
+        allowed_commands=[str(c) for c in policy.allowed_commands(principal, innovation)],
         call=summary,
         notification_id=notification_id,
     )

@@ -46,6 +46,7 @@ from services.submission.schemas import (
     CallCreate,
     CallView,
     ClaimRequest,
+    EndorseRequest,
     InnovationView,
     ProfilePatchInput,
     ProposeRequest,
@@ -112,6 +113,11 @@ def _create_call(request: Request[Any, Any, Any], data: JSONBody[CallCreate]) ->
         required_documents=data.required_documents,
         threshold=data.threshold,
         description=data.description,
+        requires_endorsement=(
+            data.kind == CallKind.ANNUAL
+            if data.requires_endorsement is None
+            else data.requires_endorsement
+        ),
     )
     call = runtime.store.load(Call, outcome.id)
     headers = write_headers(outcome.version, outcome.notification_id)
@@ -368,6 +374,34 @@ def resubmit(
     return command_response(request, outcome, saved=c.innovation)
 
 
+@post(
+    "/api/innovations/{id:uuid}/endorse",
+    summary="Sahkan usulan (kepala perangkat daerah, atau surat pengesahannya)",
+    **COMMAND_ROUTE,
+)
+def endorse(
+    request: Request[Any, Any, Any],
+    id: FromPath[UUID],
+    data: JSONBody[EndorseRequest | None] = None,
+    if_match_header: IfMatch = None,
+) -> Response[InnovationView]:
+    """The head of the organisation endorses the draft with their own account; an operator
+    records the head's signed letter instead (``letter_doc_id``: an attached ``endorsement``
+    document, ``endorser_name``: the head who signed it)."""
+    body = data or EndorseRequest()
+    c = submission_command(request, id, Command.ENDORSE)
+    outcome = c.commands.endorse(
+        c.ctx,
+        id,
+        endorser_name=body.endorser_name,
+        letter_doc_id=body.letter_doc_id,
+        note=body.note,
+        expected_version=c.expected_version,
+        loaded=c.innovation,
+    )
+    return command_response(request, outcome, saved=c.innovation)
+
+
 route_handlers: list[Any] = [
     create_call,
     get_call,
@@ -378,6 +412,7 @@ route_handlers: list[Any] = [
     submit,
     withdraw,
     resubmit,
+    endorse,
     *documents.route_handlers,
     *krenova.route_handlers,
 ]

@@ -15,7 +15,7 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from services.domain.call import JAKARTA, Call, format_jakarta
-from services.domain.innovation import DocumentView, InnovationState
+from services.domain.innovation_views import DocumentView, InnovationState
 from services.domain.values import (
     Budget,
     CallKind,
@@ -66,6 +66,8 @@ class CallCreate(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     required_documents: Codes = []
     threshold: Annotated[int, Meta(ge=0, le=111)] = 0
     description: Text = ""
+    #: Submitting needs the head's endorsement. Unset: yes for annual (OPD) calls, no for Krenova.
+    requires_endorsement: bool | None = None
 
 
 class CallView(msgspec.Struct, kw_only=True):
@@ -86,6 +88,7 @@ class CallView(msgspec.Struct, kw_only=True):
     threshold: int
     description: str
     notification_id: int | None = None
+    requires_endorsement: bool = False
 
 
 def jakarta_iso(moment: datetime) -> str:
@@ -113,6 +116,7 @@ def call_view(call: Call, now: datetime, notification_id: int | None = None) -> 
         threshold=call.threshold,
         description=call.description,
         notification_id=notification_id,
+        requires_endorsement=call.requires_endorsement,
     )
 
 
@@ -215,6 +219,15 @@ class ResubmitRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     note: ShortText = ""
 
 
+class EndorseRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """The head endorses with an empty body (or a note); the operator names the head and the
+    attached signed letter (a document of kind ``endorsement``)."""
+
+    endorser_name: Name = ""
+    letter_doc_id: UUID | None = None
+    note: ShortText = ""
+
+
 class CallSummary(msgspec.Struct, kw_only=True):
     id: UUID
     title: str
@@ -223,6 +236,7 @@ class CallSummary(msgspec.Struct, kw_only=True):
     deadline_text: str
     remaining_seconds: int
     is_open: bool
+    requires_endorsement: bool = False
 
 
 class InnovationView(InnovationState, kw_only=True):

@@ -19,7 +19,7 @@ import pytest
 
 from services.commands import Commands, Outcome
 from services.config import Settings, load_settings
-from services.domain.innovation import InnovationState
+from services.domain.innovation_views import InnovationState, to_state
 from services.domain.rubric import load_rubric
 from services.domain.values import (
     Budget,
@@ -57,7 +57,7 @@ def record_states(
     def saved(outcome: Outcome) -> Outcome:
         innovation = c.innovation(outcome.id)
         assert innovation.version == outcome.version
-        states[outcome.version] = innovation.to_state(load_rubric(innovation.rubric_year), call)
+        states[outcome.version] = to_state(innovation, load_rubric(innovation.rubric_year), call)
         return outcome
 
     iid = saved(c.propose(op, call_id=world.call_id, profile=complete_profile())).id

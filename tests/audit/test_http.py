@@ -10,7 +10,7 @@ from datetime import timedelta
 import msgspec
 import pytest
 
-from services.domain.innovation import InnovationState
+from services.domain.innovation_views import InnovationState
 from tests.audit.conftest import AuditApp
 
 

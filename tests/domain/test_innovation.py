@@ -23,6 +23,7 @@ from services.domain.errors import (
 )
 from services.domain.events import Approved, Rejected, Scored, StageAdvanced, Withdrawn
 from services.domain.innovation import MIN_DESIGN_WORDS, Innovation
+from services.domain.innovation_views import to_state
 from services.domain.lifecycle import Command, Status
 from services.domain.rubric import load_rubric
 from services.domain.values import (
@@ -424,7 +425,7 @@ def test_level_3_proven_on_all_20_indicators_scores_111() -> None:
     card = innovation.scorecard(RUBRIC)
     assert (card.claimed_total, card.verified_total, card.max_total) == (111, 111, 111)
     assert innovation.reviewer_totals(RUBRIC) == {REVIEWER.account_id: 111}
-    assert innovation.to_state(RUBRIC, CALL).recommendations == []
+    assert to_state(innovation, RUBRIC, CALL).recommendations == []
     innovation.approve(ctx(ADMIN), RUBRIC, "layak")
     approved = innovation.pending_events[-1]
     assert isinstance(approved, Approved)

@@ -30,9 +30,11 @@ from services.domain.aggregate import Context
 from services.domain.call import Call
 from services.domain.errors import DomainError
 from services.domain.events import Event
-from services.domain.innovation import EVENT_COMMANDS, Innovation
+from services.domain.innovation import Innovation
+from services.domain.innovation_views import to_state
 from services.domain.lifecycle import (
     ANNUAL_ONLY,
+    EVENT_COMMANDS,
     KRENOVA_ONLY,
     TERMINAL,
     TRANSITIONS,
@@ -81,6 +83,8 @@ ACTORS: dict[str, Actor] = {
     "reviewer_same_org": Actor(_id("reviewer_same_org"), Role.REVIEWER, ORG),
     "admin": Actor(_id("admin"), Role.ADMIN, BAPPEDA),
     "auditor": Actor(_id("auditor"), Role.AUDITOR, None),
+    "kepala": Actor(_id("kepala"), Role.KEPALA_OPD, ORG),
+    "other_kepala": Actor(_id("other_kepala"), Role.KEPALA_OPD, OTHER_ORG),
 }
 REVIEWERS = ("reviewer_a", "reviewer_b", "reviewer_same_org")
 ADMIN_CTX = Context(actor=ACTORS["admin"], now=NOW - timedelta(days=40))
@@ -127,7 +131,7 @@ KRENOVA_ENTRY = KrenovaEntry(
 
 
 def encode_state(innovation: Innovation, call: Call) -> bytes:
-    return msgspec.json.encode(innovation.to_state(RUBRIC, call))
+    return msgspec.json.encode(to_state(innovation, RUBRIC, call))
 
 
 # ================================================================================ strategies
@@ -367,6 +371,14 @@ def _perform(data: st.DataObject, run: Run, command: Command, who: str, valid: b
                 window=window,
                 max_entries=max_entries(),
             )
+        case Command.ENDORSE:
+            kind = DocumentKind.ENDORSEMENT
+            letters = [i for i in live if inn.documents[i].document.kind == kind]
+            letter = pick(
+                st.sampled_from(letters) if letters else st.none(), st.none() | any_doc, "letter"
+            )
+            name = pick(st.just("Kepala Dinas"), st.sampled_from(["", " ", "Kepala"]), "name")
+            inn.endorse(ctx, endorser_name=name, letter_doc_id=letter)
         case _:  # pragma: no cover - a new command must get a branch here
             raise AssertionError(f"the property test does not drive {command}")
 
@@ -470,6 +482,8 @@ def _check_step(run: Run, command: Command, who: str, valid: bool, data: st.Data
     assert actor.role not in (Role.AUDITOR, Role.SYSTEM)
     if actor.role in (Role.OPERATOR, Role.PARTICIPANT):
         assert who == run.owner
+    if actor.role == Role.KEPALA_OPD:  # the head of the owning organisation only
+        assert actor.organisation_id == inn.organisation_id
     if actor.role == Role.REVIEWER:  # only assigned, never conflicted, reviewers act
         assert actor.account_id in inn.reviewers
         assert actor.organisation_id != inn.organisation_id

@@ -13,6 +13,7 @@ from services.domain.call import Call
 from services.domain.errors import IllegalTransition, InvalidValue, NotAllowed
 from services.domain.events import CarriedForward, DocumentAttached, Proposed
 from services.domain.innovation import Innovation
+from services.domain.innovation_views import to_state
 from services.domain.lifecycle import Status
 from services.domain.ministry import (
     MinistryVerdict,
@@ -66,7 +67,7 @@ def test_verdicts_are_recorded_in_order_and_the_latest_is_what_the_index_reads()
     assert innovation.status == Status.REPORTED_TO_IGA  # the workflow status does not move
     replayed = Innovation.replay(innovation.pending_events)
     assert replayed is not None and replayed.ministry_verdict == A.AWARD
-    state = innovation.to_state(RUBRIC, None)
+    state = to_state(innovation, RUBRIC, None)
     assert state.ministry_verdict == A.AWARD and len(state.ministry_verdicts) == 3
 
 

@@ -8,6 +8,7 @@ import pytest
 from services.domain import urusan
 from services.domain.errors import InvalidValue
 from services.domain.events import ProfileUpdated, Proposed
+from services.domain.profile_checks import field_checks
 from services.domain.values import ProfilePatch
 from services.eventstore.store import MsgspecMapper, decode_event
 from tests.domain.test_innovation import OPERATOR, ctx, propose
@@ -117,10 +118,14 @@ def test_choosing_a_code_settles_the_old_text_and_completeness_asks_for_it() -> 
     )
     restored = type(innovation).replay([legacy])
     assert restored is not None
-    assert restored.field_checks()["urusan"] is False  # must be re-chosen before submitting
+    assert (
+        field_checks(restored.profile, restored.call_kind, restored.rubric_year)["urusan"] is False
+    )  # must be re-chosen before submitting
     restored.update_profile(ctx(OPERATOR), ProfilePatch(urusan="2.12"))
     assert restored.profile.urusan == "2.12" and restored.profile.urusan_unmatched == ""
-    assert restored.field_checks()["urusan"] is True
+    assert (
+        field_checks(restored.profile, restored.call_kind, restored.rubric_year)["urusan"] is True
+    )
     changed = restored.pending_events[-1]
     assert isinstance(changed, ProfileUpdated)
     assert changed.changes.changed()["urusan_unmatched"] == ""  # the audit trail shows it

@@ -201,3 +201,56 @@ def test_email_is_planned_only_with_smtp_and_an_address(quiet_runtime: Runtime) 
         ("admin", "inapp"),
         ("admin.tanpa.surel", "inapp"),
     ]
+
+
+def test_the_heads_endorsement_reaches_the_organisations_operators(
+    quiet_runtime: Runtime,
+) -> None:
+    from services.domain.actor import Role
+
+    world = NotifyWorld(quiet_runtime)
+    system = world.ctx(world.admin.__class__.system())
+    head = world._account(system, "kepala.dukcapil", Role.KEPALA_OPD, world.opd_id)
+    iid = world.complete_draft()
+    world.commands.endorse(world.ctx(head), iid, note="Layak diajukan")
+    drain(quiet_runtime)
+    assert inbox(quiet_runtime) == Counter({("op.dukcapil", "endorsed"): 1})
+    text = quiet_runtime.db.rows(
+        "SELECT title, body FROM notification_inbox WHERE kind = 'endorsed'"
+    )[0]
+    assert text["title"] == "Inovasi disahkan: Si Cepat Adminduk"
+    assert "Kepala Dukcapil telah mengesahkan" in text["body"] and "Layak diajukan" in text["body"]
+
+
+def test_mentoring_reaches_the_mentor_and_the_organisation(quiet_runtime: Runtime) -> None:
+    from datetime import date, timedelta
+    from uuid import uuid4
+
+    from services.domain.actor import Actor, Role
+    from services.domain.events import FollowUpItem
+    from services.mentoring.service import MentoringCommands
+
+    world = NotifyWorld(quiet_runtime)
+    mentor = world._account(world.ctx(Actor.system()), "pendamping.satu", Role.MENTOR, None)
+    iid = world.complete_draft()
+    service = MentoringCommands(quiet_runtime.store, world.commands)
+    assert mentor.account_id is not None
+    service.assign(world.ctx(world.admin), world.commands.innovation(iid), mentor.account_id)
+    service.record_session(
+        world.ctx(mentor),
+        world.commands.innovation(iid),
+        session_id=uuid4(),
+        held_on=date.today() - timedelta(days=1),
+        mode="klinik",
+        attendees=["Operator"],
+        topics=["Rancang bangun"],
+        follow_ups=[FollowUpItem(id=uuid4(), text="Lengkapi SK", due=date(2099, 1, 2))],
+    )
+    drain(quiet_runtime)
+    assert inbox(quiet_runtime) == Counter(
+        {("pendamping.satu", "mentor_assigned"): 1, ("op.dukcapil", "mentoring_session"): 1}
+    )
+    body = quiet_runtime.db.rows(
+        "SELECT body FROM notification_inbox WHERE kind = 'mentoring_session'"
+    )[0]["body"]
+    assert "Klinik inovasi" in body and "Lengkapi SK (tenggat 2 Januari 2099)" in body

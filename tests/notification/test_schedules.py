@@ -11,7 +11,6 @@ import pytest
 from services.domain.aggregate import Context
 from services.domain.values import OrganisationKind
 from services.notification import relay, schedules
-from services.notification.schedules import working_days_between
 from services.runtime import Runtime
 from tests.notification.conftest import NotifyWorld, drain
 
@@ -67,14 +66,6 @@ def run_scans(
 @pytest.fixture
 def world(quiet_runtime: Runtime) -> NotifyWorld:
     return NotifyWorld(quiet_runtime, now=T0)
-
-
-def test_working_days_skip_weekends() -> None:
-    friday, monday = date(2025, 3, 7), date(2025, 3, 10)
-    assert working_days_between(friday, monday) == 1
-    assert working_days_between(date(2025, 3, 3), date(2025, 3, 11)) == 6
-    assert working_days_between(monday, monday) == 0
-    assert working_days_between(date(2025, 3, 1), date(2025, 3, 31)) == 21  # March 2025
 
 
 def test_deadline_ladder_reaches_who_has_not_submitted_once_per_rung(

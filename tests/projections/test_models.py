@@ -4,7 +4,6 @@ aggregates say, and every model equals one rebuilt from scratch, row for row."""
 from __future__ import annotations
 
 import random
-from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -16,6 +15,7 @@ from services.commands import Commands
 from services.config import Settings
 from services.db import Database
 from services.domain.aggregate import Context
+from services.domain.innovation_views import to_state
 from services.domain.lifecycle import Status
 from services.domain.rubric import load_rubric
 from services.domain.values import ProfilePatch, RevisionItem
@@ -50,8 +50,8 @@ def assert_row_matches_aggregate(settings: Settings, commands: Commands, iid: UU
     """The row's derived values are the ones the aggregate computes with the same rubric."""
     innovation = commands.innovation(iid)
     assert innovation.call_id is not None
-    state = innovation.to_state(
-        load_rubric(innovation.rubric_year), commands.call(innovation.call_id)
+    state = to_state(
+        innovation, load_rubric(innovation.rubric_year), commands.call(innovation.call_id)
     )
     row = innovation_row(settings, iid)
     assert row["status"] == state.status
@@ -280,7 +280,8 @@ def test_as_of_rebuild_into_another_schema_shows_the_past(settings: Settings) ->
 def test_search_folds_accents_and_matches_word_prefixes(
     settings: Settings, store: EventStore
 ) -> None:
-    from projections.queries import public_catalogue, search_clause
+    from projections.queries.catalogue import public_catalogue
+    from projections.queries.common import search_clause
 
     world = World(Commands(store))
     ids = scenario(world)
@@ -302,19 +303,6 @@ def test_search_folds_accents_and_matches_word_prefixes(
         ]
     finally:
         db.close()
-
-
-def test_working_days_count_monday_to_friday() -> None:
-    from projections.queries import add_working_days, working_days
-
-    monday = date(2025, 6, 2)
-    assert working_days(monday, monday) == 0
-    assert working_days(monday, date(2025, 6, 4)) == 2  # Wednesday
-    assert working_days(date(2025, 6, 6), date(2025, 6, 9)) == 1  # Friday → Monday
-    assert working_days(monday, date(2025, 6, 16)) == 10  # two weeks
-    assert working_days(date(2025, 6, 7), date(2025, 6, 8)) == 0  # Saturday → Sunday
-    assert add_working_days(date(2025, 6, 6), 1) == date(2025, 6, 9)
-    assert add_working_days(monday, 5) == date(2025, 6, 9)
 
 
 def test_a_model_built_by_other_code_is_rebuilt_before_use(sqlite_settings: Settings) -> None:

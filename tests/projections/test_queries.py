@@ -22,6 +22,7 @@ from services.db import Database
 from services.domain import urusan
 from services.domain.actor import Actor, Role
 from services.domain.aggregate import Context
+from services.domain.call import JAKARTA
 from services.domain.innovation import Innovation
 from services.domain.principal import Principal
 from services.domain.rubric import load_rubric
@@ -32,6 +33,7 @@ from services.domain.values import (
     RevisionItem,
     Theme,
 )
+from services.domain.workdays import add_working_days, working_days
 from services.eventstore.store import EventStore
 from tests.factories import MANDATORY, World, complete_profile, document
 from tests.projections.conftest import assert_equal_to_rebuild, catch_up
@@ -157,8 +159,8 @@ def expected_queue(
 ) -> tuple[list[tuple[str, int, str, str | None]], dict[str, int]]:
     """The queue as computed before it moved to SQL: every row in Python, sorted by Python's
     keys. Returns (id, age, state, sla due) in order, and the counts by SLA state."""
-    today = now.astimezone(queries.JAKARTA).date()
-    wanted = f.get("status") or [s.value for s in queries.QUEUE_STATUSES]
+    today = now.astimezone(JAKARTA).date()
+    wanted = f.get("status") or [s.value for s in queries.common.QUEUE_STATUSES]
     items = []
     for r in rows:
         if r["status"] not in wanted:
@@ -173,16 +175,16 @@ def expected_queue(
             continue
         if f.get("kind") and r["call_kind"] != f["kind"]:
             continue
-        since = queries.jakarta_date(r["waiting_since"])
-        age = queries.working_days(since, today) if since else 0
+        since = queries.common.jakarta_date(r["waiting_since"])
+        age = working_days(since, today) if since else 0
         state = "breached" if age > sla_days else "due" if age == sla_days else "ok"
-        due = queries.add_working_days(since, sla_days).isoformat() if since else None
+        due = add_working_days(since, sla_days).isoformat() if since else None
         title = r["title"] or ""
         keys = {
-            "age": queries.jakarta(r["waiting_since"]) or "",
+            "age": queries.common.jakarta(r["waiting_since"]) or "",
             "score": r["claimed_score"] or 0,
             "completeness": r["completeness"] or 0,
-            "submitted": queries.jakarta(r["submitted_at"]) or "",
+            "submitted": queries.common.jakarta(r["submitted_at"]) or "",
             "organisation": (r["organisation_name"] or "").lower(),
             "title": title.lower(),
         }
@@ -192,7 +194,7 @@ def expected_queue(
         items = [i for i in items if i[2] == f["sla"]]
     sort = f.get("sort", "age")
     items.sort(key=lambda i: (i[4][sort], i[0]), reverse=f.get("descending", False))
-    return [i[:4] for i in items], {s: counts.get(s, 0) for s in queries.SLA_STATES}
+    return [i[:4] for i in items], {s: counts.get(s, 0) for s in queries.queue.SLA_STATES}
 
 
 def _principal(actor: Actor, username: str) -> Principal:
@@ -218,10 +220,10 @@ def test_sla_ranges_follow_the_rule_day_by_day() -> None:
     for offset in range(21):
         today = date(2025, 6, 2) + timedelta(days=offset)
         for sla_days in (-1, 0, 1, 2, 3, 5, 10):
-            ranges = queries.sla_ranges(today, sla_days)
+            ranges = queries.queue.sla_ranges(today, sla_days)
             for back in range(-5, 40):
                 day = today - timedelta(days=back)
-                rule = queries.sla_state(queries.working_days(day, today), sla_days)
+                rule = queries.queue.sla_state(working_days(day, today), sla_days)
                 inside = [
                     s
                     for s, (first, end) in ranges.items()
@@ -229,7 +231,7 @@ def test_sla_ranges_follow_the_rule_day_by_day() -> None:
                 ]
                 assert inside == [rule], (today, sla_days, day)
             # Rows without a waiting-since date have age 0: the state of today.
-            assert ranges[queries.sla_state(0, sla_days)][1] is None
+            assert ranges[queries.queue.sla_state(0, sla_days)][1] is None
 
 
 def test_review_queue_pages_sorts_filters_and_counts_like_python(
@@ -248,10 +250,10 @@ def test_review_queue_pages_sorts_filters_and_counts_like_python(
         seen_states: Counter[str] = Counter()
         cases: list[tuple[Principal, dict[str, Any]]] = [
             (admin, {"sort": sort, "descending": desc})
-            for sort in queries.QUEUE_SORTS
+            for sort in queries.queue.QUEUE_SORTS
             for desc in (False, True)
         ]
-        cases += [(admin, {"sla": sla}) for sla in queries.SLA_STATES]
+        cases += [(admin, {"sla": sla}) for sla in queries.queue.SLA_STATES]
         cases += [
             (reviewer, {"reviewer": "me", "sort": "title"}),
             (reviewer, {"reviewer": "none", "sla": "breached", "descending": True}),
@@ -265,7 +267,7 @@ def test_review_queue_pages_sorts_filters_and_counts_like_python(
                     seen_states.update(s for s, n in counts.items() if n)
                     for limit, offset in ((200, 0), (7, 0), (7, 14), (5, len(order) - 3)):
                         spy = Spy(db)
-                        queue = queries.review_queue(
+                        queue = queries.queue.review_queue(
                             spy,
                             principal,
                             sla_working_days=sla_days,
@@ -284,7 +286,7 @@ def test_review_queue_pages_sorts_filters_and_counts_like_python(
                         assert queue.counts == counts
                         # Only the counts' one row and the page's rows reach Python.
                         assert max(spy.returned) <= max(limit, 1), spy.returned
-        assert set(seen_states) == set(queries.SLA_STATES)  # the set exercises every state
+        assert set(seen_states) == set(queries.queue.SLA_STATES)  # the set exercises every state
         assert any(r["organisation_name"] == "Ünit Ölçme" for r in rows)
     finally:
         db.close()
@@ -295,7 +297,7 @@ def test_review_queue_item_fields(settings: Settings, seeded: tuple[World, list[
     db = Target(settings).database()
     try:
         admin = _principal(world.admin, "admin")
-        queue = queries.review_queue(db, admin, sla_working_days=5, now=NOWS[4], limit=200)
+        queue = queries.queue.review_queue(db, admin, sla_working_days=5, now=NOWS[4], limit=200)
         assert queue.items and queue.sla_working_days == 5
         by_id = {
             r["id"]: r
@@ -312,11 +314,11 @@ def test_review_queue_item_fields(settings: Settings, seeded: tuple[World, list[
             assert item.call_title == r["call_title"] == "Inovasi Daerah 2025"
             assert item.claimed_score == r["claimed_score"]
             assert item.revision_round == r["revision_round"]
-            assert item.waiting_since == queries.jakarta(r["waiting_since"])
-            assert item.submitted_at == queries.jakarta(r["submitted_at"])
+            assert item.waiting_since == queries.common.jakarta(r["waiting_since"])
+            assert item.submitted_at == queries.common.jakarta(r["submitted_at"])
             assert item.version == r["version"]
             assert [x["id"] for x in item.reviewers] == [
-                x["id"] for x in queries._json.decode(r["reviewers"])
+                x["id"] for x in queries.common.decode_json(r["reviewers"])
             ]
     finally:
         db.close()
@@ -371,14 +373,18 @@ def test_search_counts_and_pages_many_matches_in_sql(settings: Settings, store: 
                 found: list[UUID] = []
                 for offset in range(0, len(expected) + 7, 7):
                     spy = Spy(db)
-                    page = queries.list_innovations(spy, principal, q=q, limit=7, offset=offset)
+                    page = queries.innovations.list_innovations(
+                        spy, principal, q=q, limit=7, offset=offset
+                    )
                     assert page.total == len(expected)
                     assert max(spy.returned) <= 7
                     found += [i.id for i in page.items]
                 assert found == expected, (principal.username, q)
         admin = _principal(world.admin, "admin")
-        assert queries.list_innovations(db, admin, q="tidakada").total == 0
-        filtered = queries.list_innovations(db, admin, q="desa", organisation=world.other_opd_id)
+        assert queries.innovations.list_innovations(db, admin, q="tidakada").total == 0
+        filtered = queries.innovations.list_innovations(
+            db, admin, q="desa", organisation=world.other_opd_id
+        )
         assert filtered.total == sum(
             1
             for r in rows
@@ -597,13 +603,15 @@ def test_public_catalogue_ranks_counts_and_pages_like_python(
                     found: list[UUID] = []
                     for offset in range(0, len(order) + limit, limit):
                         spy = Spy(db)
-                        page = queries.public_catalogue(spy, q=q, limit=limit, offset=offset, **f)
+                        page = queries.catalogue.public_catalogue(
+                            spy, q=q, limit=limit, offset=offset, **f
+                        )
                         assert page.total == len(order), (q, f, limit, offset)
                         assert (page.limit, page.offset) == (limit, offset)
                         assert max(spy.returned) <= limit, spy.returned
                         found += [i.id for i in page.items]
                     assert found == order, (q, f, limit)
-                beyond = queries.public_catalogue(db, q=q, offset=len(order) + 3, **f)
+                beyond = queries.catalogue.public_catalogue(db, q=q, offset=len(order) + 3, **f)
                 assert (beyond.items, beyond.total) == ([], len(order))
         # Each key of the order decides somewhere: the rank, the publication time, the id.
         assert min(ties.values()) > 0, ties
@@ -612,9 +620,9 @@ def test_public_catalogue_ranks_counts_and_pages_like_python(
             titled = [made[e[0]]["title"] for e in expected_catalogue(db, made, q)]
             hits = [any(w.startswith(q) for w in t) for t in titled]
             assert any(hits) and not all(hits) and hits == sorted(hits, reverse=True), q
-        assert queries.public_catalogue(db, q="warga").total == len(published)
+        assert queries.catalogue.public_catalogue(db, q="warga").total == len(published)
         # The items carry the catalogue row and their organisation's name.
-        page = queries.public_catalogue(db, q="desa", organisation=world.opd_id, limit=5)
+        page = queries.catalogue.public_catalogue(db, q="desa", organisation=world.opd_id, limit=5)
         assert len(page.items) == 5
         for item in page.items:
             assert item.organisation_name == "Dinas Dukcapil"

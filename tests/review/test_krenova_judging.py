@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from services.domain.innovation_views import to_state
 from services.domain.lifecycle import Status
 from services.domain.rubric import load_rubric
 from tests.review.conftest import Regency
@@ -219,7 +220,7 @@ def test_krenova_from_administration_to_winners(regency: Regency) -> None:
 
     # The record says the same as the views: judging is part of the state auditors read.
     winner = r.commands.innovation(entries[order[0]])
-    state = winner.to_state(load_rubric(2025), r.commands.call(call))
+    state = to_state(winner, load_rubric(2025), r.commands.call(call))
     assert state.krenova is not None
     assert state.krenova.award == "juara" and state.krenova.award_rank == 1
     assert state.krenova.shortlist_rank == 1

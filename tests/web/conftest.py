@@ -122,8 +122,16 @@ def live_server(web_app: Any) -> Iterator[str]:
         thread.join(timeout=15)
 
 
+@pytest.fixture(scope="session")
+def fresh_artifacts() -> Path:
+    """This run's screenshots only: cleared once per session, not by each browser module."""
+    if ARTIFACTS.exists():
+        shutil.rmtree(ARTIFACTS)
+    return ARTIFACTS
+
+
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def browser(fresh_artifacts: Path) -> Iterator[Any]:
     """Module-scoped: Playwright's sync API runs an event loop in this thread until it stops, and
     tests collected after the browser module call asyncio/anyio.run themselves."""
     from playwright.sync_api import expect, sync_playwright
@@ -132,8 +140,6 @@ def browser() -> Iterator[Any]:
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (.ci/run does)")
-    if ARTIFACTS.exists():  # this run's screenshots only
-        shutil.rmtree(ARTIFACTS)
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
@@ -193,8 +199,9 @@ class Session:
         self.page.screenshot(path=str(path), full_page=True)
         return path
 
-    def axe(self) -> list[dict[str, Any]]:
-        """Run the vendored axe-core in this page; return violations with critical impact."""
+    def axe(self, every: bool = False) -> list[dict[str, Any]]:
+        """Run the vendored axe-core in this page; return violations with critical impact
+        (``every``: all violations, whatever their impact)."""
         if not self.page.evaluate("() => typeof window.axe !== 'undefined'"):
             self.page.add_script_tag(url=self.base_url + AXE_URL)
         violations: list[dict[str, Any]] = self.page.evaluate(
@@ -209,7 +216,7 @@ class Session:
         if os.environ.get("SIRISMA_AXE_REPORT"):
             for v in violations:
                 print(f"axe {self.page.url} {v['impact']} {v['id']}: {v['help']} {v['nodes']}")
-        return [v for v in violations if v["impact"] == "critical"]
+        return violations if every else [v for v in violations if v["impact"] == "critical"]
 
     def check(self, step: str) -> None:
         """Screenshot the page and assert no critical accessibility violation, no JS error."""

@@ -100,24 +100,24 @@ def test_operator_to_approval_and_audit(
         "tidak boleh sebelum waktu uji coba"
     )
     operator.check("04-inline-validation")
-    profile.get_by_role("button", name="Simpan bagian ini").click()
+    profile.get_by_role("button", name="Simpan isian").click()
     expect(page.locator("#f-implementation-date")).to_have_attribute("aria-invalid", "true")
     profile = _section(page, "Profil inovasi")
     profile.get_by_label("Waktu penerapan").fill("2024-09-01")
-    profile.get_by_role("button", name="Simpan bagian ini").click()
+    profile.get_by_role("button", name="Simpan isian").click()
     expect(page.locator(".notice")).to_contain_text("tersimpan")
 
     design = _section(page, "Rancang bangun")
     for label in DESIGN_FIELDS:
         design.get_by_label(label).fill(words(55))
-    design.get_by_role("button", name="Simpan bagian ini").click()
+    design.get_by_role("button", name="Simpan isian").click()
     expect(page.locator("#design-count")).to_contain_text("330 kata")
 
     results = _section(page, "Tujuan, manfaat dan hasil")
     results.get_by_label("Tujuan inovasi").fill("Dokumen kependudukan selesai di desa.")
     results.get_by_label("Manfaat inovasi").fill("Warga tidak perlu ke kota kabupaten.")
     results.get_by_label("Hasil inovasi").fill("1.200 dokumen terbit di 20 desa.")
-    results.get_by_role("button", name="Simpan bagian ini").click()
+    results.get_by_role("button", name="Simpan isian").click()
     expect(page.locator(".notice")).to_contain_text("tersimpan")
     operator.check("05-form-filled")
 
@@ -188,7 +188,7 @@ def test_operator_to_approval_and_audit(
     results.get_by_label("Hasil inovasi").fill(
         "1.200 dokumen terbit di 20 desa (rata-rata 60 warga)."
     )
-    results.get_by_role("button", name="Simpan bagian ini").click()
+    results.get_by_role("button", name="Simpan isian").click()
     expect(page.locator(".notice")).to_contain_text("tersimpan")
     page.get_by_role("link", name="Ajukan ulang").first.click()
     page.get_by_label("Tanggapan atas permintaan perbaikan").fill(
@@ -210,7 +210,9 @@ def test_operator_to_approval_and_audit(
 
     # --- admin approves (the lifecycle table gives approval to the admin) ----------------------
     admin.goto(f"/verifikasi/{innovation_id}")
-    admin.page.get_by_label("Catatan persetujuan").fill("Layak ditetapkan.")
+    # Below the call's threshold (60): the page warns and the approval needs a reason.
+    expect(admin.page.locator("#approve-warning")).to_contain_text("di bawah ambang")
+    admin.page.get_by_label(re.compile("Alasan persetujuan")).fill("Layak ditetapkan.")
     admin.page.get_by_role("button", name="Setujui").click()
     expect(admin.page.locator(".badge").first).to_have_text("Disetujui")
     admin.check("15-approved")
@@ -291,8 +293,9 @@ def test_countdown_closes_and_late_submit_is_refused(
     expect(participant.page.locator("main [data-error-detail]")).to_contain_text(
         "Batas waktu pengajuan telah lewat"
     )
-    # Rendered after the deadline, the page no longer offers the button.
-    expect(participant.page.get_by_role("button", name="Ya, ajukan sekarang")).to_have_count(0)
+    # Rendered after the deadline, the button is disabled and says why.
+    expect(participant.page.get_by_role("button", name="Ya, ajukan sekarang")).to_be_disabled()
+    expect(participant.page.locator("#submit-blocked")).to_contain_text("batas waktu")
     participant.check("22-late-submit-refused")
     assert web_world.runtime.commands.innovation(entry).status == Status.DRAFT
 
@@ -409,7 +412,7 @@ def test_stale_form_shows_what_changed(open_session: Any, web_world: WebWorld) -
     )
     section = _section(operator.page, "Tujuan, manfaat dan hasil")
     section.get_by_label("Manfaat inovasi").fill("Manfaat versi saya")
-    section.get_by_role("button", name="Simpan bagian ini").click()
+    section.get_by_role("button", name="Simpan isian").click()
     expect(operator.page.get_by_role("heading", level=1)).to_have_text(
         "Data telah diubah oleh pengguna lain"
     )
@@ -436,6 +439,6 @@ def test_search_and_queue_filters_update_in_place(
     admin.page.get_by_label("Petugas").select_option("belum")
     expect(admin.page).to_have_url(re.compile(r"petugas=belum"))
     expect(admin.page.locator("#queue")).not_to_contain_text("Dalam Verifikasi Uji")
-    admin.page.get_by_label("Petugas").select_option("")
+    admin.page.get_by_label("Petugas").select_option("semua")
     expect(admin.page.locator("#queue")).to_contain_text("Dalam Verifikasi Uji")
     admin.check("41-queue-filter")

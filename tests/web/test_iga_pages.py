@@ -129,7 +129,7 @@ def test_verdict_by_hand_on_the_review_page_then_carry_forward_from_the_overview
     for state in list(c.innovation(iid).documents.values()):
         c.verify_document(w.ctx(w.reviewer), iid, state.document.doc_id, accepted=True)
     c.score(w.ctx(w.reviewer), iid, [IndicatorVerdict(no=no, level=3) for no in MANDATORY])
-    c.approve(w.ctx(w.admin), iid)
+    c.approve(w.ctx(w.admin), iid, "Layak meski di bawah ambang.")
     c.select_for_iga(w.ctx(w.admin), iid, 2025)
     c.report_to_iga(w.ctx(w.admin), iid, year=2025, report_id=uuid4())
 

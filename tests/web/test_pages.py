@@ -263,7 +263,9 @@ def test_krenova_registration_then_login(client: Any, web_world: WebWorld) -> No
     assert mismatch.status_code == 422 and "Kedua kata sandi tidak sama." in mismatch.text
     created = client.post("/krenova/daftar", data=form, headers=HTML, follow_redirects=False)
     assert created.status_code == 303
-    assert created.headers["location"] == "/masuk?pesan=terdaftar"
+    assert created.headers["location"] == "/inovasi/baru?pesan=terdaftar_masuk"  # signed in
+    client.cookies.clear()
+    form["_csrf_token"] = _token(client.get("/krenova/daftar", headers=HTML).text)
     again = client.post("/krenova/daftar", data=form, headers=HTML, follow_redirects=False)
     assert again.status_code == 422 and "tidak tersedia" in again.text
     login(client, "dewi.lestari", "sandi-krenova-1")

@@ -19,13 +19,15 @@ from litestar import Request, get
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
-from services.audit.describe import PROFILE_LABELS
+from services.audit.describe import PROFILE_LABELS, FieldChange
+from services.domain import labels
 from services.domain.actor import Role
 from services.domain.call import JAKARTA
 from services.domain.errors import InvalidValue
-from services.domain.innovation import InnovationState
+from services.domain.innovation_views import InnovationState
 from services.domain.lifecycle import STATUS_LABELS
 from services.domain.rubric import DOCUMENT_KIND_LABELS
+from services.http import limits
 from services.http.context import principal_of, runtime_of
 from services.identity import policy
 from services.web.pages import queries
@@ -62,6 +64,29 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def shown(field: str, value: Any) -> Any:
+    """A value as the auditor reads it: codes through the label table (``labels.value_label``)."""
+    return labels.value_label(field.removeprefix("profile."), value)
+
+
+def labelled(changes: list[FieldChange]) -> list[dict[str, Any]]:
+    """An event's field changes with labelled values (the API keeps the codes)."""
+    return [
+        {
+            "field": c.field,
+            "label": c.label,
+            "before": shown(c.field, c.before),
+            "after": shown(c.field, c.after),
+        }
+        for c in changes
+    ]
+
+
+def with_role(name: str, role_label: str) -> str:
+    """'Sri Wahyuni (Verifikator)', once: a display name may already carry its role."""
+    return name if name.endswith(f"({role_label})") else f"{name} ({role_label})"
+
+
 def flatten(state: InnovationState, names: Names) -> dict[str, Any]:
     """The record as labelled leaf values, so two versions can be compared field by field."""
     out: dict[str, Any] = {
@@ -74,16 +99,16 @@ def flatten(state: InnovationState, names: Names) -> dict[str, Any]:
         "sk_number": state.sk_number,
         "sk_date": _plain(state.sk_date),
         "iga_year": state.iga_year,
-        "recommendation": state.recommendation,
+        "recommendation": shown("recommendation", state.recommendation),
         "reviewers": ", ".join(names.person(r) for r in state.reviewers),
     }
     profile = msgspec.to_builtins(state.profile)
     for key, value in profile.items():
         if isinstance(value, dict):
             for sub, leaf in value.items():
-                out[f"profile.{key}.{sub}"] = _plain(leaf)
+                out[f"profile.{key}.{sub}"] = _plain(shown(f"{key}.{sub}", leaf))
         else:
-            out[f"profile.{key}"] = _plain(value)
+            out[f"profile.{key}"] = _plain(shown(key, value))
     for doc in state.documents:
         kind = DOCUMENT_KIND_LABELS.get(str(doc.kind), str(doc.kind))
         status = (
@@ -143,12 +168,17 @@ class History:
                 "version": entry.version,
                 "when": entry.recorded_at,
                 "who": entry.actor.full_name or entry.actor.username or "Sistem",
+                "actor": with_role(
+                    entry.actor.full_name or entry.actor.username or "Sistem",
+                    entry.actor.role_label,
+                ),
                 "role": entry.actor.role,
                 "role_label": entry.actor.role_label,
                 "event": entry.event,
+                "event_label": labels.label(labels.EVENT, entry.event),
                 "correlation_id": entry.correlation_id,
                 "summary": entry.summary,
-                "changes": entry.changes,
+                "changes": labelled(entry.changes),
                 "link_hash": entry.link_hash,
                 "decision": entry.decision,
             }
@@ -189,6 +219,9 @@ class History:
         }
 
 
+AUDIT_PAGE_SIZE = 50  # newest change first, then by id: a stable order to page through
+
+
 def _int(value: str | None) -> int | None:
     if value is None or not value.strip().lstrip("-").isdigit():
         return None
@@ -200,23 +233,28 @@ def audit_home(
     request: Request[Any, Any, Any],
     q: FromQuery[str | None] = None,
     status: FromQuery[str | None] = None,
+    halaman: FromQuery[str | None] = None,
 ) -> Any:
     principal = principal_of(request)
     policy.ensure_role(principal, *AUDITORS)
     runtime = runtime_of(request)
     statuses = [s for s in STATUS_LABELS if s != "published"]
+    page_no = limits.page_int(halaman, 1, limits.PAGE_MAX) or 1
     page = queries.innovations(
         runtime,
         principal,
         status=[status] if status in statuses else [],
         q=(q or "").strip()[:200] or None,
-        limit=200,
+        limit=AUDIT_PAGE_SIZE,
+        offset=(page_no - 1) * AUDIT_PAGE_SIZE,
     )
     return render(
         request,
         "audit/home.html",
         rows=page.items,
         total=page.total,
+        page_no=page_no,
+        pages=max(1, -(-page.total // AUDIT_PAGE_SIZE)),
         q=q or "",
         status=status or "",
         statuses=statuses,
@@ -239,7 +277,10 @@ def timeline(
         "organisation": history.names.org_name(history.current.organisation_id),
         "as_of": history.as_of(version),
     }
-    if request.headers.get("hx-request") == "true":
+    # The slider swaps this part in and pushes ``?versi=N`` (bookmarkable); going back to a pushed
+    # address that htmx no longer has asks for the whole page.
+    partial = request.headers.get("hx-request") == "true"
+    if partial and request.headers.get("hx-history-restore-request") != "true":
         return render(request, "audit/_as_of.html", **context)
     return render(request, "audit/timeline.html", **context)
 
@@ -270,7 +311,7 @@ def version_diff(
         from_version=view.from_.version,
         to_version=view.to.version,
         rows=compare(before, after),
-        technical=view.changes,
+        technical=labelled(view.changes),
         between=view.events,
     )
 

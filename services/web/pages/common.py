@@ -18,15 +18,13 @@ import msgspec
 from litestar import Request
 
 from services.commands import Outcome
-from services.domain.actor import Role
 from services.domain.call import Call
 from services.domain.errors import DomainError
 from services.domain.innovation import Innovation
-from services.domain.lifecycle import ANNUAL_ONLY, KRENOVA_ONLY, Command, allowed_commands
+from services.domain.lifecycle import Command
 from services.domain.organisation import Account, Organisation
 from services.domain.principal import Principal
 from services.domain.rubric import Rubric, load_rubric
-from services.domain.values import CallKind
 from services.eventstore.store import ConcurrencyConflict, NotFound
 from services.http.context import command_context, principal_of, runtime_of
 from services.identity import policy
@@ -35,11 +33,6 @@ from services.web.pages.rendering import render
 
 log = logging.getLogger("sirisma.web")
 T = TypeVar("T")
-
-# Commands a reviewer may only give once assigned to the item.
-ASSIGNED_ONLY: frozenset[str] = frozenset(
-    {"verify_document", "request_revision", "score", "recommend", "judge"}
-)
 
 
 def now() -> datetime:
@@ -123,39 +116,9 @@ def rubric_of(innovation: Innovation) -> Rubric:
     return load_rubric(innovation.rubric_year)
 
 
-def may(principal: Principal, command: Command | str, innovation: Innovation) -> bool:
-    """Would the policy and the lifecycle table let this caller give this command now?"""
-    role = principal.role
-    if role is None:
-        return False
-    name = str(command)
-    if name in {str(c) for c in KRENOVA_ONLY} and innovation.call_kind != CallKind.KRENOVA:
-        return False
-    if name in {str(c) for c in ANNUAL_ONLY} and innovation.call_kind != CallKind.ANNUAL:
-        return False
-    if Command(name) not in allowed_commands(innovation.status, role):
-        return False
-    if (
-        role == Role.REVIEWER
-        and name in ASSIGNED_ONLY
-        and principal.account_id not in innovation.reviewers
-    ):
-        return False
-    try:
-        policy.ensure_command(principal, Command(name), innovation)
-    except (DomainError, NotFound):
-        return False
-    return True
-
-
 def allowed(principal: Principal, innovation: Innovation) -> set[str]:
-    if principal.role is None:
-        return set()
-    return {
-        str(c)
-        for c in allowed_commands(innovation.status, principal.role)
-        if may(principal, c, innovation)
-    }
+    """The buttons to show: the policy's ``allowed_commands``."""
+    return {str(c) for c in policy.allowed_commands(principal, innovation)}
 
 
 def guard(request: Request[Any, Any, Any], command: Command, innovation: Innovation) -> None:

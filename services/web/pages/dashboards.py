@@ -19,7 +19,7 @@ from litestar.params import Body, FromQuery
 
 from projections.regency import resolve_rules
 from services.domain.actor import Role
-from services.domain.errors import DomainError
+from services.domain.errors import DomainError, InvalidValue
 from services.domain.index_rules import available_years as index_years
 from services.domain.lifecycle import STATUS_LABELS, Status
 from services.domain.ministry import VERDICT_LABELS
@@ -41,11 +41,6 @@ DASHBOARD_ROLES = (Role.ADMIN, Role.REVIEWER, Role.AUDITOR)
 COMPLIANCE_ROLES = (Role.ADMIN, Role.AUDITOR)
 # An innovation counts for the year's obligation once it exists and is not withdrawn.
 NOT_COUNTED = frozenset({Status.WITHDRAWN})
-# The innovations the regency reports: the basis of the IID estimate.
-SELECTED = frozenset({Status.SELECTED_FOR_IGA, Status.REPORTED_TO_IGA})
-DECIDED = frozenset(
-    {Status.APPROVED, Status.ESTABLISHED, Status.SELECTED_FOR_IGA, Status.REPORTED_TO_IGA}
-)
 
 
 def _year(raw: str | None, default: int) -> int:
@@ -54,32 +49,71 @@ def _year(raw: str | None, default: int) -> int:
     return default
 
 
+COMPLIANCE_PAGE_SIZE = 25
+COMPLIANCE_ORDER = {"none": 0, "draft_only": 1, "compliant": 2}
+
+
+def compliance_rows(
+    request: Request[Any, Any, Any],
+    tahun: str | None,
+    keadaan: str | None,
+    per: str | None,
+) -> tuple[int, Any, list[Any], str, Any]:
+    """(year, report, rows, state, as_of) for the page and its export: rows filtered by state
+    and in one stable order (nothing submitted first, then by name and code)."""
+    policy.ensure_role(principal_of(request), *COMPLIANCE_ROLES)
+    runtime, as_of = page_as_of(request, per)
+    moment = now()
+    year = _year(tahun, as_of.day.year if as_of and as_of.day else moment.year)
+    report = queries.compliance(runtime, year, now=as_of_moment(as_of))
+    state = keadaan if keadaan in COMPLIANCE_ORDER else ""
+    rows = [r for r in report.rows if not state or r.state == state]
+    rows.sort(key=lambda r: (COMPLIANCE_ORDER.get(r.state, 3), r.name, r.code))
+    return year, report, rows, state, as_of
+
+
 @get("/kepatuhan", sync_to_thread=True, name="page:compliance")
 def compliance(
     request: Request[Any, Any, Any],
     tahun: FromQuery[str | None] = None,
     keadaan: FromQuery[str | None] = None,
     per: FromQuery[str | None] = None,
+    halaman: FromQuery[str | None] = None,
 ) -> Any:
-    policy.ensure_role(principal_of(request), *COMPLIANCE_ROLES)
-    runtime, as_of = page_as_of(request, per)
+    year, report, rows, state, as_of = compliance_rows(request, tahun, keadaan, per)
+    pages = max(1, -(-len(rows) // COMPLIANCE_PAGE_SIZE))
+    page_no = min(limits.page_int(halaman, 1, limits.PAGE_MAX) or 1, pages)
+    start = (page_no - 1) * COMPLIANCE_PAGE_SIZE
     moment = now()
-    year = _year(tahun, as_of.day.year if as_of and as_of.day else moment.year)
-    report = queries.compliance(runtime, year, now=as_of_moment(as_of))
-    rows = report.rows
-    if keadaan in ("compliant", "draft_only", "none"):
-        rows = [r for r in rows if r.state == keadaan]
-    order = {"none": 0, "draft_only": 1, "compliant": 2}
     return render(
         request,
         "dashboards/compliance.html",
         year=year,
         report=report,
-        rows=sorted(rows, key=lambda r: (order.get(r.state, 3), r.name)),
-        state=keadaan or "",
+        rows=rows[start : start + COMPLIANCE_PAGE_SIZE],
+        matching=len(rows),
+        page_no=page_no,
+        pages=pages,
+        filters={"tahun": str(year), "keadaan": state, "per": per or ""},
+        state=state,
         years=list(range(moment.year, moment.year - 4, -1)),
         as_of=as_of,
+        can_remind=principal_of(request).role == Role.ADMIN and not (as_of and as_of.day),
     )
+
+
+@post("/kepatuhan/pengingat", sync_to_thread=True, name="page:compliance-remind", status_code=200)
+def compliance_remind(request: Request[Any, Any, Any], data: Form) -> Any:
+    """The admin's bulk reminder to every organisation with nothing submitted in the year."""
+    from services.notification.reminders import remind_unsubmitted
+
+    policy.ensure_role(principal_of(request), Role.ADMIN)
+    year = _year(str(data.get("tahun", "")), now().year)
+    note = str(data.get("catatan", "")).strip()
+    if len(note) > limits.NOTE_MAX:
+        raise InvalidValue("catatan", f"Catatan {limits.limits_text(limits.NOTE_MAX)}.")
+    sent = remind_unsubmitted(runtime_of(request), year, note=note)
+    return render(request, "dashboards/reminded.html", year=year, sent=sent, note=note)
 
 
 def _spd(raw: str | None, maximum: float) -> tuple[float | None, str]:
@@ -253,4 +287,4 @@ def iga_submit(request: Request[Any, Any, Any], data: Form) -> Any:
     return render(request, "dashboards/iga_done.html", record=record, selection=selection)
 
 
-route_handlers: list[Any] = [compliance, regency, iga, iga_submit]
+route_handlers: list[Any] = [compliance, compliance_remind, regency, iga, iga_submit]

@@ -16,64 +16,30 @@ from typing import Any
 
 import msgspec
 
-from services.domain import urusan
+from services.domain import labels, urusan
 from services.domain.index_rules import design_min_words
 from services.domain.innovation import FIELD_LABELS, MIN_DESIGN_WORDS, Innovation
+from services.domain.profile_checks import field_checks
 from services.domain.values import (
     STAGE_LABELS,
     Budget,
     Design,
-    Initiator,
-    InnovationForm,
-    InnovationKind,
     KrenovaEntry,
     KrenovaField,
     ParticipantCategory,
     Profile,
     ProfilePatch,
     Stage,
-    Theme,
 )
 from services.http import limits
+from services.web.pages.rendering import rupiah_digits
 
-INITIATOR_LABELS = {
-    Initiator.KEPALA_DAERAH: "Kepala Daerah",
-    Initiator.DPRD: "Anggota DPRD",
-    Initiator.OPD: "Perangkat Daerah (OPD)",
-    Initiator.ASN: "ASN",
-    Initiator.MASYARAKAT: "Masyarakat",
-}
-KIND_LABELS = {InnovationKind.DIGITAL: "Digital", InnovationKind.NON_DIGITAL: "Non digital"}
-FORM_LABELS = {
-    InnovationForm.TATA_KELOLA: "Inovasi tata kelola pemerintahan daerah",
-    InnovationForm.PELAYANAN_PUBLIK: "Inovasi pelayanan publik",
-    InnovationForm.LAINNYA: "Inovasi daerah lainnya sesuai urusan pemerintahan",
-}
-THEME_LABELS = {
-    Theme.DIGITALISASI_LAYANAN: "Digitalisasi layanan pemerintahan",
-    Theme.PENANGGULANGAN_KEMISKINAN: "Penanggulangan kemiskinan",
-    Theme.KEMUDAHAN_INVESTASI: "Kemudahan investasi",
-    Theme.PRIORITAS_AKTUAL_PRESIDEN: "Prioritas aktual Presiden",
-    Theme.NON_TEMATIK: "Non tematik",
-}
-KRENOVA_FIELD_LABELS = {
-    KrenovaField.AGRIBISNIS_PANGAN: "Agribisnis dan pangan",
-    KrenovaField.ENERGI: "Energi",
-    KrenovaField.LINGKUNGAN: "Lingkungan",
-    KrenovaField.KELAUTAN: "Kelautan dan perikanan",
-    KrenovaField.KESEHATAN: "Kesehatan",
-    KrenovaField.PENDIDIKAN: "Pendidikan",
-    KrenovaField.REKAYASA_MANUFAKTUR: "Rekayasa dan manufaktur",
-    KrenovaField.TIK: "Teknologi informasi dan komunikasi",
-    KrenovaField.INDUSTRI_KREATIF: "Industri kreatif",
-    KrenovaField.SOSIAL: "Sosial dan budaya",
-}
-PARTICIPANT_LABELS = {
-    ParticipantCategory.UMUM: "Umum (perorangan)",
-    ParticipantCategory.PELAJAR: "Pelajar",
-    ParticipantCategory.MAHASISWA: "Mahasiswa",
-    ParticipantCategory.KELOMPOK: "Kelompok (maksimal 5 orang)",
-}
+INITIATOR_LABELS = labels.INITIATOR
+KIND_LABELS = labels.INNOVATION_KIND
+FORM_LABELS = labels.FORM
+THEME_LABELS = labels.THEME
+KRENOVA_FIELD_LABELS = labels.KRENOVA_FIELD
+PARTICIPANT_LABELS = labels.PARTICIPANT_CATEGORY
 
 
 URUSAN_OPTIONS: tuple[tuple[str, str], ...] = tuple(
@@ -266,7 +232,7 @@ def as_text(value: Any, kind: str) -> str:
     if kind in ("lines", "checkboxes"):
         return "\n".join(value)
     if kind == "money" and isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value == value.to_integral() else str(value)
+        return rupiah_digits(value)
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
@@ -425,21 +391,24 @@ def _krenova(values: dict[str, Any]) -> dict[str, Any]:
 # hints: what is still missing before submission, per field
 
 
-def hints(innovation: Innovation) -> dict[str, str]:
-    checks = innovation.field_checks()
+def hints(innovation: Innovation, typed: Mapping[str, str] | None = None) -> dict[str, str]:
+    """What is still missing before submission, per field. With ``typed`` (the strings a refused
+    save sends back to the page), a field the person has filled carries no "wajib diisi" hint and
+    the design's word count is the typed one."""
+    checks = field_checks(innovation.profile, innovation.call_kind, innovation.rubric_year)
+    minimum = design_min_words(innovation.rubric_year)
     out: dict[str, str] = {}
     for key, ok in checks.items():
-        if ok:
-            continue
         if key == "design":
-            words = innovation.profile.design.word_count()
-            out["design"] = (
-                f"Rancang bangun baru {words} kata; minimal "
-                f"{design_min_words(innovation.rubric_year)} kata "
-                "sebelum diajukan."
-            )
-        else:
-            out[key] = f"{FIELD_LABELS.get(key, key)} wajib diisi sebelum diajukan."
+            words = typed_design_words(innovation, typed)
+            if words < minimum:
+                out["design"] = (
+                    f"Rancang bangun baru {words} kata; minimal {minimum} kata sebelum diajukan."
+                )
+            continue
+        if ok or (typed is not None and typed.get(key, "").strip()):
+            continue
+        out[key] = f"{FIELD_LABELS.get(key, key)} wajib diisi sebelum diajukan."
     p = innovation.profile
     if p.urusan_unmatched:
         out["urusan"] = (
@@ -451,6 +420,59 @@ def hints(innovation: Innovation) -> dict[str, str]:
         out["urusan_lain"] = (
             f"Data lama: {old} tidak cocok dengan daftar urusan, {urusan.NEEDS_RECHOICE}."
         )
+    return out
+
+
+def typed_design_words(innovation: Innovation, typed: Mapping[str, str] | None = None) -> int:
+    """Words in the design as stored, or as typed when the typed design parts are given."""
+    parts = [name for name in typed or {} if name.startswith("design.")]
+    if typed is None or not parts:
+        return innovation.profile.design.word_count()
+    return sum(len(typed[name].split()) for name in parts)
+
+
+# ---------------------------------------------------------------------------------------------
+# the whole form in one post
+
+
+def _sent(sec: Section, data: Mapping[str, Any]) -> bool:
+    """Did this post carry the section? (Unticked checkboxes send nothing, other fields do.)"""
+    return any(f.name in data for f in sec.fields if f.kind != "checkboxes")
+
+
+def parse_form(
+    innovation: Innovation, data: Mapping[str, Any]
+) -> tuple[ProfilePatch | None, dict[str, str], dict[str, dict[str, str]]]:
+    """Every section the post carries, parsed together: (one patch or None when any field is
+    wrong, errors by field, the submitted strings by section)."""
+    changes: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    raw: dict[str, dict[str, str]] = {}
+    for sec in sections_for(innovation):
+        if not _sent(sec, data):
+            continue
+        patch, sec_errors, sec_raw = parse(sec, data, innovation.profile)
+        raw[sec.key] = sec_raw
+        errors.update(sec_errors)
+        if patch is not None:
+            changes.update(patch.changed())
+    if errors:
+        return None, errors, raw
+    return ProfilePatch(**changes), {}, raw
+
+
+def typed_changes(
+    innovation: Innovation, raw: Mapping[str, Mapping[str, str]]
+) -> list[tuple[str, str]]:
+    """(label, typed text) of every field whose typed text differs from the stored one: what a
+    refused save would otherwise lose, shown on the conflict page to be entered again."""
+    out: list[tuple[str, str]] = []
+    for sec in sections_for(innovation):
+        stored = values_of(innovation.profile, sec)
+        for f in sec.fields:
+            text = raw.get(sec.key, {}).get(f.name, "")
+            if text and text != stored.get(f.name, ""):
+                out.append((f.label, text))
     return out
 
 
@@ -468,6 +490,7 @@ __all__ = [
     "Stage",
     "hints",
     "parse",
+    "parse_form",
     "section",
     "sections_for",
     "values_of",

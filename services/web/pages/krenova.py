@@ -22,6 +22,7 @@ from services.http.context import principal_of, runtime_of
 from services.identity import policy
 from services.web.pages import queries
 from services.web.pages.common import now, parse_uuid, run_command, settle
+from services.web.pages.forms import KRENOVA_FIELD_LABELS, PARTICIPANT_LABELS
 from services.web.pages.rendering import redirect, render
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
@@ -57,6 +58,8 @@ def _page(
         chosen=chosen,
         board=board,
         awards=AWARD_LABELS,
+        fields=KRENOVA_FIELD_LABELS,
+        categories=PARTICIPANT_LABELS,
         error=error,
         server_now=now(),
     )
@@ -145,4 +148,32 @@ def award(request: Request[Any, Any, Any], call_id: FromPath[str], data: Form) -
     return redirect(f"/krenova/penjurian?panggilan={contest}", "diputuskan")
 
 
-route_handlers: list[Any] = [judging, shortlist, award]
+@get("/krenova/pemenang", sync_to_thread=True, name="page:krenova-winners")
+def winners(request: Request[Any, Any, Any]) -> Any:
+    """Public: every Krenova contest's announced winners, juara before harapan, by rank."""
+    from services.review.krenova import ranking
+
+    runtime = runtime_of(request)
+    contests = []
+    for call in sorted(
+        queries.calls(runtime, kind="krenova"), key=lambda c: c.deadline, reverse=True
+    ):
+        try:
+            board = ranking(runtime.commands, call.id)
+        except (NotFound, DomainError):
+            continue
+        awarded = [e for e in board.entries if e.award is not None]
+        if awarded:
+            order: dict[Any, int] = {Award.JUARA: 0, Award.HARAPAN: 1}
+            awarded.sort(key=lambda e: (order.get(e.award, 2), e.award_rank or 0, e.title))
+            contests.append((call, awarded))
+    return render(
+        request,
+        "public/krenova_winners.html",
+        contests=contests,
+        fields=KRENOVA_FIELD_LABELS,
+        categories=PARTICIPANT_LABELS,
+    )
+
+
+route_handlers: list[Any] = [judging, shortlist, award, winners]

@@ -22,6 +22,7 @@ from services.http import limits
 from services.http.context import principal_of, runtime_of
 from services.http.security import REGISTRATION_RATE_LIMIT
 from services.identity import policy
+from services.research.queries import published_research
 from services.submission.public import public_view
 from services.web.pages import queries
 from services.web.pages.as_of import page_as_of
@@ -97,6 +98,7 @@ def catalogue(
         "public/_catalogue_results.html" if hx else "public/catalogue.html",
         items=result.items,
         total=result.total,
+        total_is_estimate=result.total_is_estimate,
         page=min(page, pages),
         pages=pages,
         filters=filters,
@@ -105,6 +107,10 @@ def catalogue(
         themes={str(k): v for k, v in THEME_LABELS.items()},
         years=list(range(this_year, this_year - 5, -1)),
         as_of=as_of,
+        # Riset daerah: disseminated research matching the same words, on the first page.
+        research=published_research(runtime.db, filters["q"] or None, limit=6)
+        if page == 1 and as_of is None
+        else [],
     )
 
 
@@ -209,11 +215,33 @@ async def register_submit(request: Request[Any, Any, Any], data: Form) -> Any:
             else:
                 error = exc.message
         else:
-            return redirect("/masuk", "terdaftar")
+            return await _signed_in_after_registration(request, registration)
     values["password"] = values["password2"] = ""
     return render(
         request, "public/register.html", status_code=422, values=values, errors=errors, error=error
     )
+
+
+async def _signed_in_after_registration(request: Request[Any, Any, Any], registration: Any) -> Any:
+    """Log the new participant in with the identity context's own login (its cookie and
+    session), so the next page is the entry form, not the login form."""
+    from litestar.exceptions import HTTPException
+
+    from services.identity import routes as identity_routes
+
+    try:
+        api_response = await call_handler(
+            identity_routes.login,
+            request,
+            identity_routes.LoginRequest(
+                username=registration.username, password=registration.password
+            ),
+        )
+    except HTTPException:  # throttled or refused: the account exists, log in by hand
+        return redirect("/masuk", "terdaftar")
+    response = redirect("/inovasi/baru", "terdaftar_masuk")
+    response.cookies.extend(api_response.cookies)
+    return response
 
 
 route_handlers: list[Any] = [home, catalogue, public_innovation, register_page, register_submit]

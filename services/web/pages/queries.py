@@ -52,57 +52,59 @@ def calls(runtime: Runtime, *, state: str | None = None, kind: str | None = None
             eligible_kinds=tuple(c.eligible_kinds),
             description=c.description,
         )
-        for c in rm.calls(runtime.db, state=state, kind=kind)
+        for c in rm.directory.calls(runtime.db, state=state, kind=kind)
     ]
 
 
-def status_board(runtime: Runtime, principal: Principal) -> rm.StatusBoard:
+def status_board(runtime: Runtime, principal: Principal) -> rm.board.StatusBoard:
     if principal.role is not None and str(principal.role) == "participant":
-        return rm.status_board(runtime.db, submitter_id=principal.account_id, limit=200)
-    return rm.status_board(runtime.db, organisation_id=principal.organisation_id, limit=200)
+        return rm.board.status_board(runtime.db, submitter_id=principal.account_id, limit=200)
+    return rm.board.status_board(runtime.db, organisation_id=principal.organisation_id, limit=200)
 
 
-def review_queue(runtime: Runtime, principal: Principal, **filters: Any) -> rm.Queue:
-    return rm.review_queue(
+def review_queue(runtime: Runtime, principal: Principal, **filters: Any) -> rm.queue.Queue:
+    filters.setdefault("limit", 200)
+    return rm.queue.review_queue(
         runtime.db,
         principal,
         sla_working_days=runtime.settings.sla_working_days,
-        limit=200,
         **filters,
     )
 
 
-def compliance(runtime: Runtime, year: int, now: datetime | None = None) -> rm.ComplianceReport:
-    return rm.compliance(runtime.db, year, now=now)
+def compliance(
+    runtime: Runtime, year: int, now: datetime | None = None
+) -> rm.compliance.ComplianceReport:
+    return rm.compliance.compliance(runtime.db, year, now=now)
 
 
 def index_dashboard(
     runtime: Runtime, year: int, spd: float | None, rubric: int | None = None
-) -> rm.IndexDashboard:
-    return rm.index_dashboard(
+) -> rm.index.IndexDashboard:
+    return rm.index.index_dashboard(
         runtime.db, year, spd=spd, rubric=rubric, rescore=rescorer(runtime.commands)
     )
 
 
 def index_plan(
     runtime: Runtime, year: int, spd: float | None, rubric: int | None = None
-) -> rm.IndexPlan:
-    return rm.index_plan(
+) -> rm.index.IndexPlan:
+    return rm.index.index_plan(
         runtime.db, year, spd=spd, rubric=rubric, rescore=rescorer(runtime.commands)
     )
 
 
-def catalogue(runtime: Runtime, **filters: Any) -> rm.Page:
-    return rm.public_catalogue(runtime.db, **filters)
+def catalogue(runtime: Runtime, **filters: Any) -> rm.common.Page:
+    return rm.catalogue.public_catalogue(runtime.db, **filters)
 
 
-def innovations(runtime: Runtime, principal: Principal, **filters: Any) -> rm.Page:
-    return rm.list_innovations(runtime.db, principal, **filters)
+def innovations(runtime: Runtime, principal: Principal, **filters: Any) -> rm.common.Page:
+    return rm.innovations.list_innovations(runtime.db, principal, **filters)
 
 
-def reviewers(runtime: Runtime) -> list[rm.AccountItem]:
+def reviewers(runtime: Runtime) -> list[rm.directory.AccountItem]:
     """Active reviewer accounts, for the assignment forms."""
-    page = rm.accounts(runtime.db, role="reviewer", disabled=False, limit=200)
+    page = rm.directory.accounts(runtime.db, role="reviewer", disabled=False, limit=200)
     return sorted(page.items, key=lambda a: a.full_name or a.username)
 
 
@@ -118,4 +120,4 @@ def revision_item_label(item: dict[str, str]) -> str:
     return "Dokumen yang diunggah"
 
 
-QueryError = rm.QueryError
+QueryError = rm.common.QueryError

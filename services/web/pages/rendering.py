@@ -25,10 +25,12 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from markupsafe import Markup
 
+from services.domain import labels
 from services.domain.actor import Role
 from services.domain.call import JAKARTA, format_date, format_jakarta
 from services.domain.lifecycle import COMMAND_LABELS, STATUS_LABELS
 from services.domain.principal import Principal
+from services.domain.progress import Progress, progress
 from services.domain.rubric import DOCUMENT_KIND_LABELS
 from services.domain.values import STAGE_LABELS
 from services.http.context import principal_of
@@ -37,14 +39,7 @@ WEB = Path(__file__).resolve().parent.parent
 TEMPLATES = WEB / "templates"
 STATIC = WEB / "static"
 
-ROLE_LABELS: dict[str, str] = {
-    Role.OPERATOR: "Operator Perangkat Daerah",
-    Role.REVIEWER: "Verifikator / Tim Penilai",
-    Role.ADMIN: "Admin Bappeda Litbang",
-    Role.AUDITOR: "Auditor",
-    Role.PARTICIPANT: "Peserta Krenova",
-    Role.SYSTEM: "Sistem",
-}
+ROLE_LABELS: dict[str, str] = labels.ROLE_TITLE
 
 # Badge colour group per status (CSS class suffix): the label itself always carries the meaning.
 STATUS_TONES: dict[str, str] = {
@@ -75,13 +70,28 @@ NOTICES: dict[str, str] = {
     "diajukan": "Inovasi telah diajukan untuk diverifikasi.",
     "diajukan_ulang": "Perbaikan telah diajukan ulang.",
     "ditarik": "Inovasi telah ditarik.",
+    "disahkan": "Pengesahan kepala perangkat daerah tercatat. Inovasi dapat diajukan.",
     "ditugaskan": "Verifikator telah ditugaskan.",
     "diverifikasi": "Hasil verifikasi dokumen tersimpan.",
     "perbaikan": "Permintaan perbaikan telah dikirim ke pengusul.",
     "dinilai": "Penilaian tersimpan.",
     "diputuskan": "Keputusan tersimpan.",
     "terdaftar": "Pendaftaran berhasil. Silakan masuk dengan akun baru Anda.",
+    "terdaftar_masuk": "Pendaftaran berhasil dan Anda sudah masuk. Mulai usulan Krenova Anda.",
     "laporan": "Laporan IGA telah dibuat.",
+    "notifikasi_dibaca": "Notifikasi ditandai sudah dibaca.",
+    "notifikasi_semua_dibaca": "Semua notifikasi ditandai sudah dibaca.",
+    "notifikasi_tidak_ada": "Notifikasi itu tidak ditemukan.",
+    "panggilan_dibuka": "Panggilan dibuka.",
+    "batas_waktu_diubah": "Batas waktu diubah.",
+    "panggilan_ditutup": "Panggilan ditutup; pengajuan berikutnya ditolak.",
+    "akun_dibuat": "Akun dibuat.",
+    "akun_peran": "Peran akun diubah.",
+    "akun_organisasi": "Organisasi akun diubah.",
+    "akun_nonaktifkan": "Akun dinonaktifkan; semua sesinya diakhiri.",
+    "akun_aktifkan": "Akun diaktifkan kembali.",
+    "akun_sandi": "Kata sandi diatur ulang; semua sesi akun itu diakhiri.",
+    "organisasi_dibuat": "Organisasi terdaftar.",
     "dibawa": "Draf tahun berikutnya dibuat dari inovasi ini; periksa dan lengkapi isiannya.",
 }
 
@@ -92,6 +102,7 @@ HOME_FOR_ROLE: dict[str, str] = {
     Role.REVIEWER: "/verifikasi",
     Role.ADMIN: "/verifikasi",
     Role.AUDITOR: "/audit",
+    Role.KEPALA_OPD: "/dasbor",
 }
 
 
@@ -101,6 +112,7 @@ def navigation(principal: Principal) -> list[tuple[str, str]]:
     items: list[tuple[str, str]] = [("/", "Beranda"), ("/katalog", "Katalog Inovasi")]
     if role is None:
         items.append(("/krenova/daftar", "Daftar Krenova"))
+        items.append(("/krenova/pemenang", "Pemenang Krenova"))
     elif role == Role.OPERATOR:
         items[1:1] = [
             ("/dasbor", "Inovasi Kami"),
@@ -109,6 +121,8 @@ def navigation(principal: Principal) -> list[tuple[str, str]]:
         ]
     elif role == Role.PARTICIPANT:
         items[1:1] = [("/dasbor", "Usulan Saya"), ("/inovasi/baru", "Ikut Krenova")]
+    elif role == Role.KEPALA_OPD:
+        items[1:1] = [("/dasbor", "Inovasi Kami")]
     elif role == Role.REVIEWER:
         items[1:1] = [
             ("/verifikasi", "Antrean Verifikasi"),
@@ -124,6 +138,9 @@ def navigation(principal: Principal) -> list[tuple[str, str]]:
             ("/spd", "Lembar SPD"),
             ("/dasbor-daerah", "Dasbor Daerah"),
             ("/karantina", "Karantina"),
+            ("/admin/panggilan", "Panggilan"),
+            ("/admin/akun", "Akun"),
+            ("/admin/organisasi", "Organisasi"),
         ]
     elif role == Role.AUDITOR:
         items[1:1] = [
@@ -132,6 +149,8 @@ def navigation(principal: Principal) -> list[tuple[str, str]]:
             ("/kepatuhan", "Kepatuhan"),
             ("/dasbor-daerah", "Dasbor Daerah"),
         ]
+    if role in (Role.OPERATOR, Role.REVIEWER, Role.ADMIN, Role.AUDITOR):
+        items.append(("/riset", "Riset Daerah"))  # services/web/pages/research.py
     return items
 
 
@@ -164,15 +183,26 @@ def tanggal(value: Any) -> str:
     return format_date(value)
 
 
+def rupiah_digits(value: Any) -> str:
+    """1250000 → "1.250.000" (Indonesian grouping, a fraction after a comma); the form's money
+    parser reads this back."""
+    amount = Decimal(str(value))
+    whole = int(amount)
+    text = f"{whole:,}".replace(",", ".")
+    fraction = abs(amount - whole)
+    if fraction:
+        text += "," + format(fraction.normalize(), "f").split(".")[1]
+    return text
+
+
 def rupiah(value: Any) -> str:
+    """An amount as people read it: "Rp 1.250.000"."""
     if value is None or value == "":
         return "—"
     try:
-        amount = Decimal(str(value))
+        return f"Rp {rupiah_digits(value)}"
     except InvalidOperation:
         return str(value)
-    whole = f"{int(amount):,}".replace(",", ".")
-    return f"Rp{whole}"
 
 
 def angka(value: Any, digits: int = 0) -> str:
@@ -181,6 +211,15 @@ def angka(value: Any, digits: int = 0) -> str:
         return "—"
     text = f"{float(value):,.{digits}f}"
     return text.replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def role_label(value: Any) -> str:
+    return ROLE_LABELS.get(str(value), str(value))
+
+
+def progress_of(innovation: Any) -> Progress:
+    """The stepper of an innovation page (kind of call and status from the record)."""
+    return progress(innovation.status, str(innovation.call_kind))
 
 
 def status_label(value: Any) -> str:
@@ -256,6 +295,7 @@ def environment() -> Environment:
         angka=angka,
         status_label=status_label,
         stage_label=stage_label,
+        role_label=role_label,
         kind_label=kind_label,
         urusan_text=urusan_text,
         filesize=filesize,
@@ -270,6 +310,7 @@ def environment() -> Environment:
         ROLE_LABELS=ROLE_LABELS,
         static_url=static_url,
         query=query,
+        progress_of=progress_of,
     )
     return env
 
@@ -306,6 +347,12 @@ def csrf_header_name() -> str:
     return HEADER
 
 
+def unread_of(request: Request[Any, Any, Any]) -> int | None:
+    from services.web.pages.notifications import unread_for
+
+    return unread_for(request)
+
+
 def base_context(request: Request[Any, Any, Any]) -> dict[str, Any]:
     principal = principal_of(request)
     notice_key = request.query_params.get("pesan", "")
@@ -319,6 +366,7 @@ def base_context(request: Request[Any, Any, Any]) -> dict[str, Any]:
         "csrf_header": csrf_header_name(),
         "csrf_field": Markup('<input type="hidden" name="_csrf_token" value="{}">').format(token),
         "is_htmx": request.headers.get("hx-request") == "true",
+        "unread": unread_of(request),
     }
 
 

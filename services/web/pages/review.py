@@ -18,11 +18,17 @@ from litestar.params import Body, FromPath, FromQuery
 from services.domain.actor import Role
 from services.domain.errors import DomainError, InvalidValue, NotAllowed
 from services.domain.innovation import FIELD_LABELS, Innovation
-from services.domain.lifecycle import Command, Status
+from services.domain.lifecycle import IN_REVIEW, Command
 from services.domain.ministry import VERDICT_LABELS, MinistryVerdict
 from services.domain.rubric import DOCUMENT_KIND_LABELS
-from services.domain.values import CriterionScore, IndicatorVerdict, RevisionItem, Stage
-from services.eventstore.store import ConcurrencyConflict
+from services.domain.values import (
+    STAGE_ORDER,
+    CriterionScore,
+    IndicatorVerdict,
+    RevisionItem,
+    Stage,
+)
+from services.eventstore.store import ConcurrencyConflict, NotFound
 from services.http import limits
 from services.http.context import principal_of, runtime_of
 from services.identity import policy
@@ -48,7 +54,7 @@ from services.web.pages.rendering import redirect, render
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 STAFF = (Role.REVIEWER, Role.ADMIN)
-QUEUE_STATUSES = (Status.SUBMITTED, Status.UNDER_REVIEW, Status.RESUBMITTED, Status.SCORED)
+QUEUE_STATUSES = IN_REVIEW
 # Page sort key → (label, read-model sort, descending).
 SORTS: dict[str, tuple[str, str, bool]] = {
     "umur": ("Paling lama menunggu", "age", False),
@@ -83,6 +89,60 @@ def _uuid_or_none(value: str | None) -> UUID | None:
 # the queue
 
 
+QUEUE_PAGE_SIZE = 50
+
+
+def queue_filters(
+    status: str | None,
+    organisasi: str | None,
+    petugas: str | None,
+    sla: str | None,
+    jenis: str | None,
+    q: str | None,
+    urut: str | None,
+) -> dict[str, str]:
+    """The queue's filters from the query string, the unknown ones dropped (page and export)."""
+    return {
+        "status": status if status in {str(s) for s in QUEUE_STATUSES} else "",
+        "organisasi": organisasi if organisasi and _uuid_or_none(organisasi) else "",
+        # "semua" is an explicit choice (kept in paging links), so a reviewer's default to
+        # their own items applies only when the query says nothing.
+        "petugas": petugas if petugas in ("saya", "belum", "semua") else "",
+        "sla": sla if sla in SLA_LABELS else "",
+        "jenis": jenis if jenis in ("annual", "krenova") else "",
+        "q": (q or "").strip()[: limits.QUERY_TEXT_MAX],
+        "urut": urut if urut in SORTS else "umur",
+    }
+
+
+def queue_result(
+    runtime: Any,
+    principal: Any,
+    filters: dict[str, str],
+    moment: Any,
+    *,
+    limit: int,
+    offset: int = 0,
+) -> Any:
+    """One page of the queue in its stable order (the sort key, then the id), filtered in SQL."""
+    _, sort, descending = SORTS[filters["urut"]]
+    return queries.review_queue(
+        runtime,
+        principal,
+        status=[filters["status"]] if filters["status"] else [],
+        organisation=_uuid_or_none(filters["organisasi"]),
+        reviewer={"saya": "me", "belum": "none"}.get(filters["petugas"]),
+        sla=filters["sla"] or None,
+        kind=filters["jenis"] or None,
+        q=filters["q"] or None,
+        sort=sort,
+        descending=descending,
+        now=moment,
+        limit=limit,
+        offset=offset,
+    )
+
+
 @get("/verifikasi", sync_to_thread=True, name="page:queue")
 def queue(
     request: Request[Any, Any, Any],
@@ -94,46 +154,36 @@ def queue(
     q: FromQuery[str | None] = None,
     urut: FromQuery[str | None] = None,
     per: FromQuery[str | None] = None,
+    halaman: FromQuery[str | None] = None,
 ) -> Any:
     principal = principal_of(request)
     policy.ensure_role(principal, *STAFF, Role.AUDITOR)  # auditors read it (no assigning)
     runtime, as_of = page_as_of(request, per)
-    order = urut if urut in SORTS else "umur"
-    _, sort, descending = SORTS[order]
-    statuses = [str(s) for s in QUEUE_STATUSES]
-    result = queries.review_queue(
+    if petugas is None and principal.role == Role.REVIEWER:
+        petugas = "saya"  # a reviewer's queue opens on their own work; "Semua" shows the rest
+    filters = queue_filters(status, organisasi, petugas, sla, jenis, q, urut)
+    page_no = limits.page_int(halaman, 1, limits.PAGE_MAX) or 1
+    result = queue_result(
         runtime,
         principal,
-        status=[status] if status in statuses else [],
-        organisation=_uuid_or_none(organisasi),
-        reviewer={"saya": "me", "belum": "none"}.get(petugas or ""),
-        sla=sla if sla in SLA_LABELS else None,
-        kind=jenis if jenis in ("annual", "krenova") else None,
-        sort=sort,
-        descending=descending,
-        now=as_of_moment(as_of),
+        filters,
+        as_of_moment(as_of),
+        limit=QUEUE_PAGE_SIZE,
+        offset=(page_no - 1) * QUEUE_PAGE_SIZE,
     )
-    rows = result.items
-    if q:
-        needle = q.strip().lower()
-        rows = [r for r in rows if needle in f"{r.title} {r.organisation_name or ''}".lower()]
-    filters = {
-        "status": status or "",
-        "organisasi": organisasi or "",
-        "petugas": petugas or "",
-        "sla": sla or "",
-        "jenis": jenis or "",
-        "q": q or "",
-        "urut": order,
-    }
+    statuses = [str(s) for s in QUEUE_STATUSES]
     context: dict[str, Any] = {
-        "rows": rows,
+        "rows": result.items,
         "queue": result,
+        "page_no": page_no,
+        "pages": max(1, -(-result.total // QUEUE_PAGE_SIZE)),
         "filters": filters,
         "sorts": {k: v[0] for k, v in SORTS.items()},
         "sla_labels": SLA_LABELS,
         "statuses": statuses,
-        "organisations": [(str(o.id), o.name) for o in queries.rm.organisations(runtime.db)],
+        "organisations": [
+            (str(o.id), o.name) for o in queries.rm.directory.organisations(runtime.db)
+        ],
         "reviewer_accounts": queries.reviewers(runtime) if principal.role == Role.ADMIN else [],
         "as_of": as_of,
     }
@@ -166,11 +216,28 @@ def assign_bulk(request: Request[Any, Any, Any], data: Form) -> Any:
             error=exc.message,
             report=None,
             names=Names(runtime),
+            titles={},
         )
     settle(runtime, report.notification_id)
     return render(
-        request, "review/assign_result.html", error="", report=report, names=Names(runtime)
+        request,
+        "review/assign_result.html",
+        error="",
+        report=report,
+        names=Names(runtime),
+        titles=_titles(runtime, [r.innovation_id for r in report.results]),
     )
+
+
+def _titles(runtime: Any, ids: list[UUID]) -> dict[str, str]:
+    """Titles to show for innovation ids (an id that no longer loads keeps a short id)."""
+    titles = {}
+    for iid in ids:
+        try:
+            titles[str(iid)] = runtime.commands.innovation(iid).profile.title or "(tanpa nama)"
+        except NotFound:
+            titles[str(iid)] = f"inovasi {str(iid)[:8]}…"
+    return titles
 
 
 # ---------------------------------------------------------------------------------------------
@@ -192,7 +259,11 @@ def review_context(
     if principal.account_id in innovation.scores:
         my_levels = {no: v.level for no, v in innovation.scores[principal.account_id].items()}
     missing = innovation.completeness(rubric, call).missing
+    threshold = call.threshold if call else 0
     return {
+        "decision_basis": decision_basis(innovation, view, names),
+        "below_threshold": view.scores.verified_total < threshold,
+        "next_stage": next_stage(innovation),
         "innovation": innovation,
         "view": view,
         "rubric": rubric,
@@ -208,19 +279,59 @@ def review_context(
         "kind_labels": DOCUMENT_KIND_LABELS,
         "missing": missing,
         "error": error,
+        "last_document": "",
         "today": date.today().isoformat(),
-        "stages": [(str(s), s) for s in Stage],
+        "stages": [(str(s), s) for s in later_stages(innovation)],
         "criteria": rubric.krenova_criteria,
         "verdict_labels": VERDICT_LABELS,
     }
 
 
+RECOMMENDATION_LABELS = {"approve": "Layak disetujui", "reject": "Tidak layak"}
+
+
+def decision_basis(innovation: Innovation, view: Any, names: Names) -> list[dict[str, Any]]:
+    """Each assigned reviewer's total and recommendation, what the admin decides on."""
+    rows = []
+    for r in view.scores.reviewer_totals:
+        recommendation, note = innovation.recommendations.get(r.reviewer_id, ("", ""))
+        rows.append(
+            {
+                "name": names.person(r.reviewer_id),
+                "total": r.total if r.scored else None,
+                "recommendation": RECOMMENDATION_LABELS.get(recommendation, ""),
+                "note": note,
+            }
+        )
+    return rows
+
+
+def next_stage(innovation: Innovation) -> str:
+    """The stage after the current one (what "Naikkan tahapan" proposes), or ''."""
+    later = later_stages(innovation)
+    return str(later[0]) if later else ""
+
+
+def later_stages(innovation: Innovation) -> list[Stage]:
+    """The stages an innovation may still advance to (the domain refuses going back)."""
+    current = innovation.profile.stage
+    return list(STAGE_ORDER[STAGE_ORDER.index(current) + 1 :] if current else STAGE_ORDER)
+
+
 @get("/verifikasi/{innovation_id:str}", sync_to_thread=True, name="page:review")
-def review_page(request: Request[Any, Any, Any], innovation_id: FromPath[str]) -> Any:
+def review_page(
+    request: Request[Any, Any, Any],
+    innovation_id: FromPath[str],
+    terakhir: FromQuery[str | None] = None,
+) -> Any:
     principal = principal_of(request)
     policy.ensure_role(principal, Role.REVIEWER, Role.ADMIN, Role.AUDITOR)
     innovation = load_record(request, parse_uuid(innovation_id))  # 403 if conflicted
-    return render(request, "review/review.html", **review_context(request, innovation))
+    context = review_context(request, innovation)
+    # The document whose verdict was just saved: the page says so beside it.
+    last = _uuid_or_none(terakhir)
+    context["last_document"] = str(last) if last else ""
+    return render(request, "review/review.html", **context)
 
 
 def _command_post(
@@ -230,8 +341,10 @@ def _command_post(
     data: dict[str, Any],
     action: Any,
     notice: str,
+    anchor: str = "",
 ) -> Any:
-    """Policy first, then the command with the form's version; errors shown on the page."""
+    """Policy first, then the command with the form's version; errors shown on the page. On
+    success the page comes back at ``anchor`` (a query and/or fragment), where the person was."""
     runtime = runtime_of(request)
     innovation = load_visible(request, parse_uuid(innovation_id))
     guard(request, command, innovation)
@@ -245,7 +358,7 @@ def _command_post(
         context = review_context(request, innovation, exc.message)
         return render(request, "review/review.html", status_code=exc.status, **context)
     settle(runtime, outcome)
-    return redirect(back, notice)
+    return redirect(back + anchor, notice)
 
 
 @post(
@@ -270,6 +383,7 @@ def verify_document(
             ctx, i.id, document_id, accepted=accepted, note=note, expected_version=v
         ),
         "diverifikasi",
+        f"?terakhir={document_id}#dokumen-{document_id}",
     )
 
 
@@ -326,7 +440,9 @@ def score(request: Request[Any, Any, Any], innovation_id: FromPath[str], data: F
             verdicts.append(IndicatorVerdict(no=ind.no, level=level, note=note))
         return runtime.commands.score(ctx, innovation.id, verdicts, expected_version=version)
 
-    return _command_post(request, innovation_id, Command.SCORE, data, action, "dinilai")
+    return _command_post(
+        request, innovation_id, Command.SCORE, data, action, "dinilai", "#bagian-nilai"
+    )
 
 
 @post(

@@ -29,7 +29,7 @@ def _page(request: Request[Any, Any, Any], year: int) -> Any:
     policy.ensure_role(principal, *SPD_PAGE_ROLES)
     runtime = runtime_of(request)
     view = sheet_view(year, SpdCommands(runtime.store).load(year))
-    names = {str(o.id): o.name for o in queries.rm.organisations(runtime.db)}
+    names = {str(o.id): o.name for o in queries.rm.directory.organisations(runtime.db)}
     own = str(principal.organisation_id) if principal.role == Role.OPERATOR else None
     rows = view.rows
     if own is not None:  # the organisation's own rows first

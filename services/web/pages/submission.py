@@ -90,6 +90,12 @@ def workspace(request: Request[Any, Any, Any], innovation: Innovation, tab: str)
         "revision": innovation.open_revision(),
         "revision_items": revision_items(innovation),
         "is_krenova": innovation.call_kind == CallKind.KRENOVA,
+        "head": runtime.commands.head_of(innovation.organisation_id),
+        "letters": [
+            d.document
+            for d in innovation.documents.values()
+            if not d.removed and d.document.kind == DocumentKind.ENDORSEMENT
+        ],
     }
 
 
@@ -160,6 +166,18 @@ def new_page(request: Request[Any, Any, Any], call: FromQuery[str | None] = None
     )
 
 
+def starting_profile(runtime: Any, principal: Any, title: str) -> Profile:
+    """A new entry's profile: a Krenova participant's group members (given at registration)
+    are already in it, so they need not be typed twice."""
+    if principal.role != Role.PARTICIPANT or principal.account_id is None:
+        return Profile(title=title)
+    from services.domain.organisation import Account
+    from services.domain.values import KrenovaEntry
+
+    members = runtime.store.load(Account, principal.account_id).members
+    return Profile(title=title, krenova=KrenovaEntry(members=tuple(members)) if members else None)
+
+
 @post("/inovasi/baru", sync_to_thread=True, name="page:new-submit", status_code=303)
 def new_submit(request: Request[Any, Any, Any], data: Form) -> Any:
     principal = principal_of(request)
@@ -180,7 +198,9 @@ def new_submit(request: Request[Any, Any, Any], data: Form) -> Any:
             outcome = run_command(
                 request,
                 lambda ctx: runtime.commands.propose(
-                    ctx, call_id=parse_uuid(call_raw), profile=Profile(title=title)
+                    ctx,
+                    call_id=parse_uuid(call_raw),
+                    profile=starting_profile(runtime, principal, title),
                 ),
             )
         except DomainError as exc:
@@ -235,15 +255,20 @@ def _form_context(
     current = {s.key: forms.values_of(innovation.profile, s) for s in sections}
     if values:
         current.update(values)
+    typed = {
+        name: text for section_values in current.values() for name, text in section_values.items()
+    }
     return {
         **workspace(request, innovation, "isian"),
         "sections": sections,
         "values": current,
         "errors": errors or {},
-        "hints": forms.hints(innovation),
+        # After a refused save the page shows what was typed: a hint about a field the person
+        # has just filled (or a stale word count) would contradict the field beside it.
+        "hints": forms.hints(innovation, typed if values else None),
         "active": active,
         "error": error,
-        "design_words": innovation.profile.design.word_count(),
+        "design_words": forms.typed_design_words(innovation, typed),
     }
 
 
@@ -251,6 +276,17 @@ def _form_context(
 def form_page(request: Request[Any, Any, Any], innovation_id: FromPath[str]) -> Any:
     innovation = load_record(request, parse_uuid(innovation_id))
     return render(request, "submission/form.html", **_form_context(request, innovation))
+
+
+@post(
+    "/inovasi/{innovation_id:str}/isian",
+    sync_to_thread=True,
+    name="page:form-save-all",
+    status_code=303,
+)
+def form_save_all(request: Request[Any, Any, Any], innovation_id: FromPath[str], data: Form) -> Any:
+    """The whole form in one post (what Enter in a field submits)."""
+    return _save_form(request, innovation_id, "", data)
 
 
 @post(
@@ -265,22 +301,30 @@ def form_save(
     section_key: FromPath[str],
     data: Form,
 ) -> Any:
+    """One "Simpan" button of the form: every section that came with the post is saved (the
+    form is one ``<form>``, so nothing typed elsewhere is lost); the page returns to this one."""
+    return _save_form(request, innovation_id, section_key, data)
+
+
+def _save_form(
+    request: Request[Any, Any, Any], innovation_id: str, section_key: str, data: dict[str, Any]
+) -> Any:
     runtime = runtime_of(request)
     innovation = load_visible(request, parse_uuid(innovation_id))
     guard(request, Command.UPDATE_PROFILE, innovation)
-    sec = forms.section(innovation, section_key)
-    if sec is None:
+    if section_key and forms.section(innovation, section_key) is None:
         raise NotAllowed("Bagian formulir tidak dikenal.")
+    back = f"/inovasi/{innovation.id}/isian" + (f"#bagian-{section_key}" if section_key else "")
     expected = version_of(data)
-    patch, errors, raw = forms.parse(sec, data, innovation.profile)
+    patch, errors, raw = forms.parse_form(innovation, data)
     if patch is None:
-        context = _form_context(request, innovation, {sec.key: raw}, errors, sec.key)
+        context = _form_context(request, innovation, raw, errors, section_key)
         return render(request, "submission/form.html", status_code=422, **context)
     if not patch.changed():
         if expected is not None and expected != innovation.version:
             exc = ConcurrencyConflict(innovation.id, expected + 1, innovation.version)
             return conflict_page(request, innovation.id, exc, f"/inovasi/{innovation.id}/isian")
-        return redirect(f"/inovasi/{innovation.id}/isian#bagian-{sec.key}", "disimpan")
+        return redirect(back, "disimpan")
     try:
         outcome = run_command(
             request,
@@ -289,7 +333,7 @@ def form_save(
             ),
         )
     except ConcurrencyConflict as exc:
-        unsaved = [(f.label, raw[f.name]) for f in sec.fields if raw.get(f.name)]
+        unsaved = forms.typed_changes(innovation, raw)
         return conflict_page(
             request, innovation.id, exc, f"/inovasi/{innovation.id}/isian", unsaved
         )
@@ -297,11 +341,11 @@ def form_save(
         problem = refusal(exc)
         field_errors = {problem.field: problem.message} if problem.field else {}
         context = _form_context(
-            request, innovation, {sec.key: raw}, field_errors, sec.key, problem.message
+            request, innovation, raw, field_errors, section_key, problem.message
         )
         return render(request, "submission/form.html", status_code=problem.status, **context)
     settle(runtime, outcome)
-    return redirect(f"/inovasi/{innovation.id}/isian#bagian-{sec.key}", "disimpan")
+    return redirect(back, "disimpan")
 
 
 @post(
@@ -760,6 +804,7 @@ route_handlers: list[Any] = [
     new_submit,
     overview,
     form_page,
+    form_save_all,
     form_save,
     form_check,
     documents_page,

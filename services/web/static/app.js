@@ -68,6 +68,44 @@
     if (question && !window.confirm(question)) evt.preventDefault();
   });
 
+  // Forms that must not lose what was typed (data-unsaved-warning): the save state says whether
+  // everything is stored, and leaving the page with unsaved changes asks first.
+  function unsavedForm(el) {
+    return el && el.closest ? el.closest("form[data-unsaved-warning]") : null;
+  }
+  function markDirty(form) {
+    if (form.hasAttribute("data-dirty") && form.getAttribute("data-dirty") === "yes") return;
+    form.setAttribute("data-dirty", "yes");
+    var state = form.querySelector("[data-save-state]");
+    if (state) {
+      state.textContent = state.getAttribute("data-dirty-text");
+      state.classList.add("is-dirty");
+    }
+  }
+  function onEdit(evt) {
+    var form = unsavedForm(evt.target);
+    if (form && evt.target.name && evt.target.type !== "hidden") markDirty(form);
+  }
+  document.addEventListener("input", onEdit);
+  document.addEventListener("change", onEdit);
+  document.addEventListener("submit", function (evt) {
+    var form = unsavedForm(evt.target);
+    if (!form || evt.defaultPrevented) return;
+    form.setAttribute("data-submitting", "yes");
+    var state = form.querySelector("[data-save-state]");
+    if (state) state.textContent = state.getAttribute("data-saving-text");
+  });
+  window.addEventListener("beforeunload", function (evt) {
+    var forms = document.querySelectorAll("form[data-unsaved-warning][data-dirty]");
+    for (var i = 0; i < forms.length; i++) {
+      if (forms[i].getAttribute("data-submitting") !== "yes") {
+        evt.preventDefault();
+        evt.returnValue = "";
+        return "";
+      }
+    }
+  });
+
   // Select-all checkbox for bulk actions (data-select-all="name of the checkboxes").
   document.addEventListener("change", function (evt) {
     var name = evt.target.getAttribute && evt.target.getAttribute("data-select-all");

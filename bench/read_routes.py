@@ -1,0 +1,315 @@
+"""The read routes at national scale against the same server's ``/health/live`` (issue 19,
+target 2: each ≥ 0.10× of the floor's requests/s, p99 < 100 ms, 16 connections), and the
+inbox's unread count at 10, 1,000 and 10,000 messages of one recipient (target 5).
+
+Part of ``bench/run`` (``suite.py`` calls ``measure``); also runs alone, on a database that
+``bench/datagen.py`` filled, so the read side can be measured without the whole suite::
+
+    uv run python bench/datagen.py --database-url URL --regencies 50   # once
+    uv run python bench/read_routes.py --database-url URL              # rebuild, then measure
+
+Alone, it rebuilds the read models first (their schema may have changed since the data was
+generated) and replaces the read-route sections of ``docs/benchmarks.md`` in place.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+for path in (str(ROOT), str(Path(__file__).resolve().parent)):
+    if path not in sys.path:
+        sys.path.insert(0, path)
+
+from suite import (  # noqa: E402
+    Section,
+    Server,
+    issue_token,
+    log,
+    ms,
+    pct,
+    query_alone,
+    rate,
+    ratio,
+    rebuild_child,
+    wrk,
+)
+
+from services.config import Settings, load_settings  # noqa: E402
+
+TARGET_RATIO = 0.10
+TARGET_P99_MS = 100.0
+CONNECTIONS = 16
+
+
+@dataclass
+class Route:
+    label: str
+    path: str
+    token: str | None
+    query: Callable[[Any], Any]
+
+
+def routes(settings: Settings, regency: str = "R01") -> list[Route]:
+    """The screens issue 19 names, for the first regency's operator, reviewer and admin (ids
+    are derived from the usernames and codes ``bench/datagen.py`` gives them)."""
+    from projections.queries import board, catalogue, innovations, queue
+    from services.commands import account_id_for, organisation_id_for
+    from services.domain.actor import Role
+    from services.domain.principal import Principal
+
+    code = regency.lower()
+    bappeda = organisation_id_for(f"{regency}-BAPPEDA")
+    dinkes = organisation_id_for(f"{regency}-DINKES")  # an OPD with several innovations
+    reviewer = Principal(
+        account_id=account_id_for(f"rev1.{code}"),
+        username=f"rev1.{code}",
+        role=Role.REVIEWER,
+        organisation_id=bappeda,
+    )
+    admin = Principal(
+        account_id=account_id_for(f"admin.{code}"),
+        username=f"admin.{code}",
+        role=Role.ADMIN,
+        organisation_id=bappeda,
+    )
+    operator_token = issue_token(settings, account_id_for(f"op.{code}.dinkes"))
+    reviewer_token = issue_token(settings, account_id_for(f"rev1.{code}"))
+    admin_token = issue_token(settings, account_id_for(f"admin.{code}"))
+
+    def search(q: str) -> Route:
+        return Route(
+            f"search `q={q}` (admin, every innovation)",
+            "/api/innovations?q=" + q.replace(" ", "%20"),
+            admin_token,
+            lambda db: innovations.list_innovations(db, admin, q=q, limit=50),
+        )
+
+    def public(q: str) -> Route:
+        return Route(
+            f"public catalogue `q={q}` (anyone, ranked)",
+            "/api/public/innovations?q=" + q.replace(" ", "%20"),
+            None,
+            lambda db: catalogue.public_catalogue(db, q=q),
+        )
+
+    return [
+        Route(
+            "status board (operator)",
+            "/api/status-board",
+            operator_token,
+            lambda db: board.status_board(db, organisation_id=dinkes, limit=100),
+        ),
+        Route(
+            "review queue (reviewer)",
+            "/api/review/queue",
+            reviewer_token,
+            lambda db: queue.review_queue(db, reviewer, sla_working_days=settings.sla_working_days),
+        ),
+        search("stunting"),
+        search("layanan desa"),
+        search("desa"),
+        public("layanan desa"),
+        public("desa"),
+        Route(
+            "public catalogue (anyone, latest first)",
+            "/api/public/innovations",
+            None,
+            lambda db: catalogue.public_catalogue(db),
+        ),
+    ]
+
+
+def measure(
+    settings: Settings, server: Server, seconds: float, innovations: int, samples: int = 15
+) -> list[Section]:
+    """wrk against each route and the floor, then the inbox's unread count."""
+    floor = wrk(server.base + "/health/live", seconds, 2, CONNECTIONS)
+    rows = [
+        [
+            "`/health/live` (HTTP floor, no database)",
+            rate(floor.rps),
+            ms(floor.p50),
+            ms(floor.p99),
+            str(floor.errors),
+            "1.00×",
+            "–",
+            "–",
+            "–",
+        ]
+    ]
+    totals: list[str] = []
+    for route in routes(settings):
+        auth = {"Authorization": f"Bearer {route.token}"} if route.token else {}
+        request = urllib.request.Request(server.base + route.path, headers=auth)
+        with urllib.request.urlopen(request, timeout=60) as r:
+            assert r.status == 200, (route.path, r.status)
+            body = json.loads(r.read())
+        if isinstance(body, dict) and body.get("total") is not None:
+            estimate = " (estimate)" if body.get("total_is_estimate") else ""
+            totals.append(f"{route.label}: {body['total']:,}{estimate}")
+        res = wrk(server.base + route.path, seconds, 2, CONNECTIONS, headers=auth)
+        alone = query_alone(settings, route.query, samples)
+        met = res.rps >= TARGET_RATIO * floor.rps and res.p99 < TARGET_P99_MS and not res.errors
+        log(f"  {route.label}: {res.rps:,.0f} req/s p99 {res.p99:.1f} ms, alone {alone:.2f} ms")
+        rows.append(
+            [
+                route.label,
+                rate(res.rps),
+                ms(res.p50),
+                ms(res.p99),
+                str(res.errors),
+                ratio(res.rps, floor.rps),
+                "met" if met else "MISSED",
+                ms(alone) if alone == alone else "–",
+                "",
+            ]
+        )
+    for row in rows:
+        row.pop()
+    routes_section = Section(
+        "Read routes at national scale",
+        f"Issue 19, target 2. `wrk` on loopback, 2 threads × {CONNECTIONS} connections, "
+        f"{seconds:.0f} s per route, against uvicorn with 2 workers, {innovations:,} "
+        "innovations in the read models. Baseline: the same server's `/health/live`, measured "
+        f"in the same run. Target per route: ≥ {TARGET_RATIO:.2f}× the floor's requests/s and "
+        f"p99 < {TARGET_P99_MS:.0f} ms.",
+        [
+            "route",
+            "req/s",
+            "p50",
+            "p99",
+            "errors",
+            "vs floor",
+            "target",
+            "query alone, p50",
+        ],
+        rows,
+        notes=[
+            "rows behind each answer (`total` of the first page): " + "; ".join(totals),
+            "`total` is exact up to `projections.queries.common.COUNT_BOUND` matches; beyond "
+            "it the answer says `total_is_estimate: true` and `total` is PostgreSQL's "
+            "estimate (never below the bound). Ranked search orders the newest "
+            "`RANK_WINDOW` matches by relevance, then the older ones by date.",
+            "`query alone` is the route's read-model query called in-process, one at a time, "
+            "without HTTP.",
+        ],
+    )
+    return [routes_section, inbox_section(settings)]
+
+
+def inbox_section(settings: Settings, sizes: tuple[int, ...] = (10, 1_000, 10_000)) -> Section:
+    """``inbox.page`` (the first page and the unread count) for recipients with ``sizes``
+    messages, five of them unread, the rest read; rows written with COPY."""
+    from services.db import Database
+    from services.notification.inbox import page
+    from services.notification.schema import stamp
+
+    db = Database(settings)
+    rows = []
+    try:
+        now = datetime.now(UTC)
+        for size in sizes:
+            recipient = str(uuid.uuid4())
+            with db.transaction() as tx:
+                columns = "id, source_key, recipient_id, kind, title, body, created_at, read_at"
+                with tx.cursor.copy(f"COPY notification_inbox ({columns}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+                    for i in range(size):
+                        at = stamp(now - timedelta(seconds=size - i))
+                        read = None if i >= size - 5 else at
+                        key = f"bench:{i}"
+                        copy.write_row((str(uuid.uuid4()), key, recipient, "m", "t", "b", at, read))
+            db.execute_script(["ANALYZE notification_inbox"])
+            page(db, recipient)
+            timings = []
+            for _ in range(50):
+                started = time.perf_counter()
+                result = page(db, recipient)
+                timings.append((time.perf_counter() - started) * 1000)
+            assert result.unread_count == min(size, 5), result.unread_count
+            p50, p99 = pct(timings, 50), pct(timings, 99)
+            rows.append([f"{size:,}", str(result.unread_count), ms(p50), ms(p99)])
+    finally:
+        db.close()
+    return Section(
+        "Inbox unread count",
+        "Issue 19, target 5: `services.notification.inbox.page` (the first page of 20 and the "
+        "unread count) in-process for one recipient with N messages, the last five unread. "
+        "The unread count reads the partial index on unread messages, so it does not grow "
+        "with the recipient's read messages.",
+        ["messages", "unread", "p50", "p99"],
+        rows,
+    )
+
+
+#: Sections earlier versions of the suite wrote for the same routes.
+SUPERSEDED = ("Read routes under load",)
+
+
+def replace_sections(path: Path, sections: list[Section]) -> None:
+    """Each section's ``## title`` block in ``path`` replaced (or appended); the superseded
+    ones removed."""
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    for title in SUPERSEDED:
+        old = re.compile(rf"^## {re.escape(title)}\n.*?(?=^## |\Z)", re.S | re.M)
+        text = old.sub("", text)
+    for section in sections:
+        block = section.markdown()
+        pattern = re.compile(rf"^## {re.escape(section.title)}\n.*?(?=^## |\Z)", re.S | re.M)
+        found = pattern.search(text)
+        if found:
+            text = text[: found.start()] + block + "\n" + text[found.end() :]
+        else:
+            text = text.rstrip("\n") + "\n\n" + block
+    path.write_text(text.rstrip("\n") + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", required=True, help="a database datagen filled")
+    parser.add_argument("--redis-url", default="")
+    parser.add_argument("--seconds", type=float, default=5.0, help="per wrk step")
+    parser.add_argument("--no-rebuild", action="store_true")
+    parser.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"))
+    args = parser.parse_args(argv)
+    settings = load_settings(
+        env={},
+        data_dir=tempfile.mkdtemp(prefix="sirisma-reads-"),
+        database_url=args.database_url,
+        redis_url=args.redis_url,
+    )
+    from services.db import Database
+    from services.startup import start_runtime
+
+    start_runtime(settings, background=False).close()  # read-side tables, sessions
+    if not args.no_rebuild:
+        log("rebuild of every read model")
+        log(f"  {rebuild_child(settings)['rate']:,.0f} events/s")
+    db = Database(settings)
+    innovations = int(db.scalar("SELECT count(*) FROM rm_innovations") or 0)
+    db.close()
+    server = Server(settings, workers=2)
+    try:
+        sections = measure(settings, server, args.seconds, innovations)
+    finally:
+        server.close()
+    for s in sections:
+        print(s.console())
+    replace_sections(Path(args.out), sections)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

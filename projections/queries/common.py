@@ -1,0 +1,155 @@
+"""What every screen's query shares: errors, paging, times in Asia/Jakarta, working days,
+the search index's WHERE fragment and the status groups.
+
+Every query reads read-model tables only (never the event log), takes the caller's scope
+as plain arguments, and computes the time-dependent parts (age in working days, SLA, days
+to a deadline) from ``now`` at query time, so the read models themselves stay pure
+functions of the log. Times are stored in UTC and returned as ISO 8601 in Asia/Jakarta.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+import msgspec
+
+from projections.sql import parse_ts
+from projections.text import fts5_query, pg_tsquery, terms
+from services.domain.call import JAKARTA, format_jakarta
+from services.domain.lifecycle import IN_REVIEW, STATUS_LABELS
+
+QUEUE_STATUSES = IN_REVIEW
+
+
+#: The JSON text a read-model column holds, decoded.
+decode_json = msgspec.json.Decoder().decode
+
+
+class QueryError(ValueError):
+    """A filter value the caller got wrong; routes answer 400 with ``field``."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def jakarta(value: str | None) -> str | None:
+    moment = parse_ts(value)
+    return moment.astimezone(JAKARTA).isoformat() if moment else None
+
+
+def jakarta_date(value: str | None) -> date | None:
+    moment = parse_ts(value)
+    return moment.astimezone(JAKARTA).date() if moment else None
+
+
+def status_label(status: str) -> str:
+    return STATUS_LABELS.get(status, status)
+
+
+def placeholders(values: Sequence[Any]) -> str:
+    return ", ".join("?" * len(values))
+
+
+def paged(limit: int, offset: int) -> str:
+    """``LIMIT … OFFSET …`` with the numbers written in (integers: nothing to escape), so the
+    plan a prepared statement settles on still knows a page is small and joins only its rows."""
+    return f"LIMIT {int(limit)} OFFSET {int(offset)}"
+
+
+def search_clause(dialect: str, query: str, column: str = "c.doc_no") -> tuple[str, list[Any]]:
+    """A WHERE fragment matching catalogue rows (``column`` = doc_no) against the query words."""
+    words = terms(query)
+    if not words:
+        return "", []
+    if dialect == "postgres":
+        return (
+            f"{column} IN (SELECT doc_no FROM rm_catalogue_fts "
+            "WHERE document @@ to_tsquery('simple', ?))",
+            [pg_tsquery(words)],
+        )
+    return (
+        f"{column} IN (SELECT rowid FROM rm_catalogue_fts WHERE rm_catalogue_fts MATCH ?)",
+        [fts5_query(words)],
+    )
+
+
+#: Up to this many matching rows a list's ``total`` is counted exactly; beyond it the count
+#: stops and ``total`` is the planner's estimate, flagged ``total_is_estimate``: a broad search
+#: (``q=desa`` matches most of 30,000 innovations) then costs what a page costs.
+COUNT_BOUND = 1000
+
+
+class Page(msgspec.Struct):
+    items: list[Any]
+    total: Annotated[
+        int,
+        msgspec.Meta(
+            description="Jumlah baris yang cocok: tepat sampai 1.000; di atasnya perkiraan "
+            "(lihat total_is_estimate)."
+        ),
+    ]
+    limit: int
+    offset: int
+    #: ``total`` is exact up to ``COUNT_BOUND`` rows; above it an estimate (never below it).
+    total_is_estimate: Annotated[
+        bool,
+        msgspec.Meta(
+            description="true bila total adalah perkiraan (lebih dari 1.000 baris cocok); "
+            "halaman tetap lengkap dan berurutan."
+        ),
+    ] = False
+
+
+def bounded_count(db: Any, rows_sql: str, args: Sequence[Any]) -> tuple[int, bool]:
+    """``(total, is_estimate)`` of the rows ``rows_sql`` selects: exact up to ``COUNT_BOUND``
+    (the count stops reading at the bound), beyond it PostgreSQL's estimate of the whole
+    statement (``COUNT_BOUND + 1`` on SQLite, which has none), never below the bound."""
+    found = int(
+        db.scalar(f"SELECT count(*) FROM ({rows_sql} LIMIT {COUNT_BOUND + 1}) b", args) or 0
+    )
+    if found <= COUNT_BOUND:
+        return found, False
+    estimate = 0
+    if db.dialect == "postgres":
+        plan = db.scalar(f"EXPLAIN (FORMAT JSON) {rows_sql}", args)
+        plan = decode_json(plan) if isinstance(plan, str | bytes) else plan
+        estimate = int(plan[0]["Plan"]["Plan Rows"])
+    return max(estimate, COUNT_BOUND + 1), True
+
+
+def optional_uuid(value: Any) -> UUID | None:
+    return UUID(value) if value else None
+
+
+class CallDeadline(msgspec.Struct):
+    id: UUID
+    title: str
+    deadline: str | None  # ISO 8601, Asia/Jakarta
+    deadline_label: str | None  # "31 Desember 2026 23.59 WIB"
+    days_to_deadline: int | None  # calendar days in Jakarta; negative once passed
+    remaining_seconds: int
+    closed: bool
+
+
+def deadline_of(row: dict[str, Any], now: datetime) -> CallDeadline | None:
+    if not row.get("call_deadline"):
+        return None
+    deadline = parse_ts(row["call_deadline"])
+    assert deadline is not None
+    remaining = int(max((deadline - now).total_seconds(), 0))
+    return CallDeadline(
+        id=UUID(row["call_id"]),
+        title=row.get("call_title") or "",
+        deadline=deadline.astimezone(JAKARTA).isoformat(),
+        deadline_label=format_jakarta(deadline),
+        days_to_deadline=(
+            deadline.astimezone(JAKARTA).date() - now.astimezone(JAKARTA).date()
+        ).days,
+        remaining_seconds=remaining,
+        closed=now >= deadline,
+    )

@@ -1,0 +1,56 @@
+"""Audit lines of the care around an innovation: the head's endorsement and mentoring."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.audit.describe.lines import Described, _Before, _change, _doc_label, _short, _title
+from services.domain import events as ev
+from services.domain.call import format_date
+from services.domain.mentoring import MODE_LABELS
+
+
+def _endorsed(e: ev.Endorsed, b: _Before) -> Described:
+    how = (
+        f"mencatat surat pengesahan {e.endorser_name} ({_doc_label(b, e.letter_doc_id)}) untuk"
+        if e.by_letter and e.letter_doc_id is not None
+        else "mengesahkan"
+    )
+    note = f" (catatan: {e.note})" if e.note else ""
+    return (
+        f"{how} {_title(b, e)}{note}",
+        [_change("endorsement", None, e.endorser_name, "Disahkan oleh")],
+    )
+
+
+def _mentor_assigned(e: ev.MentorAssigned, b: _Before) -> Described:
+    return (
+        f"menugaskan {e.mentor_name} sebagai pendamping inovasi {_short(e.innovation_id)}",
+        [_change(f"mentors.{e.mentor_id}", None, e.mentor_name, "Pendamping")],
+    )
+
+
+def _mentoring_session(e: ev.MentoringSessionRecorded, b: _Before) -> Described:
+    follow = f", {len(e.follow_ups)} tindak lanjut" if e.follow_ups else ""
+    return (
+        f"mencatat sesi pendampingan ({MODE_LABELS.get(e.mode, e.mode)}, "
+        f"{format_date(e.held_on)}) untuk inovasi {_short(e.innovation_id)}: "
+        f"{'; '.join(e.topics)}{follow}",
+        [_change(f"sessions.{e.session_id}", None, format_date(e.held_on), "Sesi pendampingan")],
+    )
+
+
+def _follow_up_completed(e: ev.FollowUpCompleted, b: _Before) -> Described:
+    note = f" (catatan: {e.note})" if e.note else ""
+    return (
+        f"menyatakan selesai tindak lanjut pendampingan inovasi {_short(e.innovation_id)}{note}",
+        [_change(f"follow_ups.{e.follow_up_id}.done", False, True, "Tindak lanjut selesai")],
+    )
+
+
+HANDLERS: dict[type[ev.Event], Any] = {
+    ev.Endorsed: _endorsed,
+    ev.MentorAssigned: _mentor_assigned,
+    ev.MentoringSessionRecorded: _mentoring_session,
+    ev.FollowUpCompleted: _follow_up_completed,
+}

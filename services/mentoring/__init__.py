@@ -1,0 +1,1 @@
+"""Pendampingan (mentoring) of innovations: mentors, sessions and their follow-ups."""
