@@ -287,24 +287,7 @@ def _seed(runtime: Runtime) -> str:
     # Argon2 is slow on purpose (about a second here): hash each documented demo password once
     # and share the hash between the demo accounts that use it, so the demo starts quickly.
     hashed = functools.cache(hash_password)
-    for kind, code, name in ORGANISATIONS:
-        c.register_organisation(system, kind=kind, code=code, name=name)
-    actors: dict[str, Actor] = {}
-    for username, password, role, org_code, full_name in DEMO_ACCOUNTS:
-        org = organisation_id_for(org_code) if org_code else None
-        c.create_account(
-            system,
-            username=username,
-            full_name=full_name,
-            email=f"{username}@sragenkab.go.id",
-            role=role,
-            organisation_id=org,
-            password_hash=hashed(password),
-            phone="081234567890" if role == Role.PARTICIPANT else "",
-        )
-        actors[username] = Actor(
-            account_id=account_id_for(username), role=role, organisation_id=org
-        )
+    actors = _seed_accounts(c, system, hashed)
     admin = actors["admin"]
     demo_care.seed_heads(c, system, hashed)
 
@@ -312,57 +295,8 @@ def _seed(runtime: Runtime) -> str:
         return Context(actor=actor, correlation_id=f"demo-{uuid4().hex[:8]}", now=now)
 
     year = now.astimezone(JAKARTA).year  # the regency's budget year, not the server's zone
-    annual = c.open_call(
-        ctx(admin),
-        kind=CallKind.ANNUAL,
-        title=f"Inovasi Daerah Tahun {year}",
-        budget_year=year,
-        opens_at=now - timedelta(days=60),
-        deadline=now + timedelta(days=21),
-        eligible_kinds=("opd", "puskesmas", "bumd", "uptd", "kecamatan"),
-        rubric_year=2025,
-        required_documents=("sk",),
-        threshold=100,
-        description="Setiap perangkat daerah wajib mengusulkan minimal satu inovasi "
-        "(Perbup Sragen 87/2021 pasal 38).",
-        requires_endorsement=True,
-    ).id
-    krenova = c.open_call(
-        ctx(admin),
-        kind=CallKind.KRENOVA,
-        title=f"Krenova Sragen {year}",
-        budget_year=year,
-        opens_at=now - timedelta(days=20),
-        deadline=now + timedelta(days=9, hours=5),
-        eligible_kinds=("masyarakat",),
-        rubric_year=2025,
-        description="Lomba Kreativitas dan Inovasi Masyarakat. Perorangan atau kelompok "
-        "(maksimal 5 orang).",
-    ).id
-
-    # One operator per proposing organisation (demo operators for the documented three).
-    operators: dict[str, Actor] = {
-        "DISDUKCAPIL": actors["operator"],
-        "DINKES": actors["operator.dinkes"],
-        "PKM-SRAGEN": actors["operator.pkm"],
-    }
-    for code, _title, _theme, _affair in TITLES:
-        if code not in operators:
-            username = f"op.{code.lower()}"
-            org = organisation_id_for(code)
-            c.create_account(
-                system,
-                username=username,
-                full_name=f"Operator {code}",
-                email=f"{username}@sragenkab.go.id",
-                role=Role.OPERATOR,
-                organisation_id=org,
-                password_hash=hashed("operator-demo-2025"),
-            )
-            operators[code] = Actor(
-                account_id=account_id_for(username), role=Role.OPERATOR, organisation_id=org
-            )
-
+    annual, krenova = _open_calls(c, ctx, admin, now, year)
+    operators = _seed_operators(c, system, actors, hashed)
     reviewers = [actors["verifikator"], actors["penilai"]]
     counts: dict[str, int] = {}
     for index, (code, title, theme, affair) in enumerate(TITLES):
@@ -386,10 +320,103 @@ def _seed(runtime: Runtime) -> str:
     _seed_spd(runtime, blobs, admin, year)
     demo_care.seed_mentoring(runtime, ctx, admin, hashed)
     seed_demo_research(runtime.store, actors, now, year)
+    _seed_krenova_entry(c, ctx(actors["peserta"]), krenova)
+    by_status = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
+    return (
+        f"Data demo terisi: {len(ORGANISATIONS)} organisasi, {len(DEMO_ACCOUNTS)} akun demo, "
+        f"2 panggilan, {len(TITLES)} inovasi ({by_status}), 1 usulan Krenova."
+    )
 
-    participant = actors["peserta"]
+
+def _seed_accounts(c: Commands, system: Context, hashed: Callable[[str], str]) -> dict[str, Actor]:
+    """The organisations and the documented demo accounts, as actors by username."""
+    for kind, code, name in ORGANISATIONS:
+        c.register_organisation(system, kind=kind, code=code, name=name)
+    actors: dict[str, Actor] = {}
+    for username, password, role, org_code, full_name in DEMO_ACCOUNTS:
+        org = organisation_id_for(org_code) if org_code else None
+        c.create_account(
+            system,
+            username=username,
+            full_name=full_name,
+            email=f"{username}@sragenkab.go.id",
+            role=role,
+            organisation_id=org,
+            password_hash=hashed(password),
+            phone="081234567890" if role == Role.PARTICIPANT else "",
+        )
+        actors[username] = Actor(
+            account_id=account_id_for(username), role=role, organisation_id=org
+        )
+    return actors
+
+
+def _open_calls(
+    c: Commands, mk: Callable[[Actor], Context], admin: Actor, now: datetime, year: int
+) -> tuple[UUID, UUID]:
+    """This year's annual call (endorsement required) and the Krenova contest."""
+    annual = c.open_call(
+        mk(admin),
+        kind=CallKind.ANNUAL,
+        title=f"Inovasi Daerah Tahun {year}",
+        budget_year=year,
+        opens_at=now - timedelta(days=60),
+        deadline=now + timedelta(days=21),
+        eligible_kinds=("opd", "puskesmas", "bumd", "uptd", "kecamatan"),
+        rubric_year=2025,
+        required_documents=("sk",),
+        threshold=100,
+        description="Setiap perangkat daerah wajib mengusulkan minimal satu inovasi "
+        "(Perbup Sragen 87/2021 pasal 38).",
+        requires_endorsement=True,
+    ).id
+    krenova = c.open_call(
+        mk(admin),
+        kind=CallKind.KRENOVA,
+        title=f"Krenova Sragen {year}",
+        budget_year=year,
+        opens_at=now - timedelta(days=20),
+        deadline=now + timedelta(days=9, hours=5),
+        eligible_kinds=("masyarakat",),
+        rubric_year=2025,
+        description="Lomba Kreativitas dan Inovasi Masyarakat. Perorangan atau kelompok "
+        "(maksimal 5 orang).",
+    ).id
+    return annual, krenova
+
+
+def _seed_operators(
+    c: Commands, system: Context, actors: dict[str, Actor], hashed: Callable[[str], str]
+) -> dict[str, Actor]:
+    """One operator per proposing organisation (demo operators for the documented three)."""
+    operators: dict[str, Actor] = {
+        "DISDUKCAPIL": actors["operator"],
+        "DINKES": actors["operator.dinkes"],
+        "PKM-SRAGEN": actors["operator.pkm"],
+    }
+    for code, _title, _theme, _affair in TITLES:
+        if code not in operators:
+            username = f"op.{code.lower()}"
+            org = organisation_id_for(code)
+            c.create_account(
+                system,
+                username=username,
+                full_name=f"Operator {code}",
+                email=f"{username}@sragenkab.go.id",
+                role=Role.OPERATOR,
+                organisation_id=org,
+                password_hash=hashed("operator-demo-2025"),
+            )
+            operators[code] = Actor(
+                account_id=account_id_for(username), role=Role.OPERATOR, organisation_id=org
+            )
+    return operators
+
+
+def _seed_krenova_entry(c: Commands, ctx: Context, krenova: UUID) -> None:
+    """One group's Krenova entry, submitted."""
     entry = c.propose(
-        ctx(participant),
+        ctx,
         call_id=krenova,
         profile=Profile(
             title="Alat Pengering Gabah Tenaga Surya",
@@ -405,12 +432,7 @@ def _seed(runtime: Runtime) -> str:
             ),
         ),
     ).id
-    c.submit(ctx(participant), entry)
-    by_status = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
-    return (
-        f"Data demo terisi: {len(ORGANISATIONS)} organisasi, {len(DEMO_ACCOUNTS)} akun demo, "
-        f"2 panggilan, {len(TITLES)} inovasi ({by_status}), 1 usulan Krenova."
-    )
+    c.submit(ctx, entry)
 
 
 def _drive(
