@@ -16,7 +16,7 @@ from projections.queries.common import (
 from projections.regency import IndexInputs, Rescore, index_inputs, resolve_rules
 from services.domain import regency_index
 from services.domain.index_rules import IndexRules, UnknownIndexYear
-from services.domain.lifecycle import DECIDED, Status
+from services.domain.lifecycle import DECIDED, NOT_IN_PLAY
 from services.domain.rubric import available_years
 
 
@@ -146,7 +146,7 @@ def index_dashboard(
     )
     by_status = Counter(r["status"] for r in rows)
     by_stage = Counter(r["stage"] or "belum_diisi" for r in rows)
-    counted = [r for r in rows if r["status"] not in (Status.DRAFT, Status.WITHDRAWN)]
+    counted = [r for r in rows if r["status"] not in NOT_IN_PLAY]
     histogram = _maturity_histogram(counted, top)
     leaderboard = _leaderboard(counted, limit)
     organisations = _organisation_scores(counted)
