@@ -456,18 +456,7 @@ def _drive(
     if target == Status.WITHDRAWN:
         c.withdraw(op, iid, "Digabung dengan inovasi lain")
         return iid
-    # The mandatory indicators and, as real submissions do, most of the others: verified
-    # maturity then spreads over about 55–95 of 111, like the innovations regencies report.
-    optional = [no for no in (4, 5, 6, 9, 10, 12, 13, 14, 15, 16, 19) if rng.random() < 0.7]
-    for no in (1, 2, 3, 17, 18, 20, *optional):
-        kind = (
-            DocumentKind.SK
-            if no in (1, 2)
-            else (DocumentKind.BUDGET if no == 3 else DocumentKind.REPORT)
-        )
-        doc = _document(kind, no, title, blobs)
-        c.attach_document(op, iid, doc)
-        c.claim_indicator(op, iid, no=no, level=rng.choice([2, 3, 3]), evidence=[doc.doc_id])
+    _claim_indicators(c, blobs, rng, op, iid, title)
     if target == Status.DRAFT:
         return iid
     demo_care.endorse(
@@ -512,24 +501,48 @@ def _drive(
     c.score(rev, iid, verdicts)
     if target == Status.SCORED:
         return iid
-    a = mk(admin)
+    _decide_and_report(c, rng, mk(admin), iid, target, year)
+    return iid
+
+
+def _claim_indicators(
+    c: Commands, blobs: BlobStore, rng: random.Random, op: Context, iid: UUID, title: str
+) -> None:
+    """Each claimed indicator with one document as its evidence."""
+    # The mandatory indicators and, as real submissions do, most of the others: verified
+    # maturity then spreads over about 55–95 of 111, like the innovations regencies report.
+    optional = [no for no in (4, 5, 6, 9, 10, 12, 13, 14, 15, 16, 19) if rng.random() < 0.7]
+    for no in (1, 2, 3, 17, 18, 20, *optional):
+        kind = (
+            DocumentKind.SK
+            if no in (1, 2)
+            else (DocumentKind.BUDGET if no == 3 else DocumentKind.REPORT)
+        )
+        doc = _document(kind, no, title, blobs)
+        c.attach_document(op, iid, doc)
+        c.claim_indicator(op, iid, no=no, level=rng.choice([2, 3, 3]), evidence=[doc.doc_id])
+
+
+def _decide_and_report(
+    c: Commands, rng: random.Random, a: Context, iid: UUID, target: Status, year: int
+) -> None:
+    """From a scored innovation on: the admin's decision, SK, publication and the IGA report."""
     if target == Status.REJECTED:
         c.reject(a, iid, "Belum menunjukkan kebaruan dibanding layanan sebelumnya.")
-        return iid
+        return
     c.approve(a, iid, "Layak ditetapkan.")
     if target == Status.APPROVED:
-        return iid
+        return
     c.establish(a, iid, sk_number=f"188/{rng.randint(100, 999)}/{year}", sk_date=date(year, 1, 15))
     c.publish(a, iid)
     if target == Status.ESTABLISHED:
-        return iid
+        return
     c.select_for_iga(a, iid, year)
     if target == Status.SELECTED_FOR_IGA:
-        return iid
+        return
     c.report_to_iga(a, iid, year=year, report_id=uuid4())
     # What Kemendagri decided on it (by hand here; a real Bappeda imports the download).
     c.record_ministry_verdict(a, iid, year=year, verdict=MinistryVerdict.ACCEPTED)
-    return iid
 
 
 # The demo SPD sheet: a few rows owned, filled and some verified, the rest still open.
