@@ -215,13 +215,7 @@ def write_bundle(
             checkpoint={"seal_id": point.seal_id, "root": point.root, "day": point.day},
             key_id=signer.key_id,
             public_key=signer.public_raw.hex(),
-            evidence={
-                "included": len(wanted) - len(missing),
-                "missing": missing,
-                "scope": "semua" if evidence_for is None else sorted(str(i) for i in evidence_for),
-            }
-            if blobs is not None
-            else {"included": 0, "missing": [], "scope": "tidak diminta"},
+            evidence=_evidence_summary(blobs is not None, len(wanted), missing, evidence_for),
             files=files,
             verification={
                 "ok": report.ok,
@@ -286,6 +280,19 @@ def _keys_document(store: EventStore, signer: Signer) -> dict[str, Any]:
         "signing_key": {"key_id": signer.key_id, "public_key": signer.public_raw.hex()},
         "public_key_pem": signer.public_pem(),
         "history": history,
+    }
+
+
+def _evidence_summary(
+    asked: bool, wanted: int, missing: list[str], evidence_for: set[UUID] | None
+) -> dict[str, Any]:
+    """The manifest's evidence entry: how many files are included, which are missing, of what."""
+    if not asked:
+        return {"included": 0, "missing": [], "scope": "tidak diminta"}
+    return {
+        "included": wanted - len(missing),
+        "missing": missing,
+        "scope": "semua" if evidence_for is None else sorted(str(i) for i in evidence_for),
     }
 
 
