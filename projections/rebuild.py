@@ -137,50 +137,21 @@ def rebuild(
         head = event_log.head(session.conn if event_log.postgres else None)
         first = min(j.position for j in jobs)
         total = max(head - first, 0)
-        done = 0
         if progress:
             progress(0, total)
-        pages = _pages(event_log, target, first, page_size)
-        every = checkpoint_seconds or CHECKPOINT_SECONDS[target.dialect]
-        collecting = gc.isenabled()
-        gc.disable()  # millions of short-lived objects, no cycles: collect at checkpoints only
-        try:
-            more = True
-            while more:
-                folding = time.monotonic()
-                with session.transaction() as tx:
-                    count = 0
-                    more = False
-                    for rows in pages:
-                        _feed(tx, jobs, decoder.decode(rows, skipped), rows[-1][0])
-                        count += len(rows)
-                        done += len(rows)
-                        if progress:
-                            progress(done, max(total, done))
-                        if (checkpoint_events and count >= checkpoint_events) or (
-                            time.monotonic() - folding >= every
-                        ):
-                            more = True
-                            break
-                    flushing = time.monotonic()
-                    _checkpoint(tx, jobs, owner, until, final=not more)
-                committed = time.monotonic()
-                gc.collect(1)
-                log.info(
-                    "rebuild checkpoint at %d: %d notifications folded in %.2fs, written in %.2fs",
-                    done,
-                    count,
-                    flushing - folding,
-                    committed - flushing,
-                )
-        except BaseException:
-            for job in jobs:
-                _discard(job.projection)
-            raise
-        finally:
-            pages.close()
-            if collecting:
-                gc.enable()
+        done = _fold_log(
+            session,
+            jobs,
+            decoder,
+            skipped,
+            _pages(event_log, target, first, page_size),
+            every=checkpoint_seconds or CHECKPOINT_SECONDS[target.dialect],
+            checkpoint_events=checkpoint_events,
+            progress=progress,
+            total=total,
+            owner=owner,
+            until=until,
+        )
         indexing = time.monotonic()
         _build_indexes(session, jobs)
         swapping = time.monotonic()
@@ -205,6 +176,65 @@ def rebuild(
         session.close()
         if own_store:
             store.close()
+
+
+def _fold_log(
+    session: Session,
+    jobs: list[_Job],
+    decoder: Decoder,
+    skipped: dict[int, tuple[str, str]],
+    pages: _Pages,
+    *,
+    every: float,
+    checkpoint_events: int | None,
+    progress: Progress | None,
+    total: int,
+    owner: str,
+    until: datetime | None,
+) -> int:
+    """Fold the log into the shadow tables, one transaction per checkpoint (after
+    ``checkpoint_events`` notifications or ``every`` seconds); how many were folded."""
+    done = 0
+    collecting = gc.isenabled()
+    gc.disable()  # millions of short-lived objects, no cycles: collect at checkpoints only
+    try:
+        more = True
+        while more:
+            folding = time.monotonic()
+            with session.transaction() as tx:
+                count = 0
+                more = False
+                for rows in pages:
+                    _feed(tx, jobs, decoder.decode(rows, skipped), rows[-1][0])
+                    count += len(rows)
+                    done += len(rows)
+                    if progress:
+                        progress(done, max(total, done))
+                    if (checkpoint_events and count >= checkpoint_events) or (
+                        time.monotonic() - folding >= every
+                    ):
+                        more = True
+                        break
+                flushing = time.monotonic()
+                _checkpoint(tx, jobs, owner, until, final=not more)
+            committed = time.monotonic()
+            gc.collect(1)
+            log.info(
+                "rebuild checkpoint at %d: %d notifications folded in %.2fs, written in %.2fs",
+                done,
+                count,
+                flushing - folding,
+                committed - flushing,
+            )
+    except BaseException:
+        for job in jobs:
+            _discard(job.projection)
+        raise
+    finally:
+        pages.close()
+        if collecting:
+            gc.enable()
+    return done
 
 
 # --- steps ------------------------------------------------------------------------------------

@@ -287,24 +287,7 @@ def _seed(runtime: Runtime) -> str:
     # Argon2 is slow on purpose (about a second here): hash each documented demo password once
     # and share the hash between the demo accounts that use it, so the demo starts quickly.
     hashed = functools.cache(hash_password)
-    for kind, code, name in ORGANISATIONS:
-        c.register_organisation(system, kind=kind, code=code, name=name)
-    actors: dict[str, Actor] = {}
-    for username, password, role, org_code, full_name in DEMO_ACCOUNTS:
-        org = organisation_id_for(org_code) if org_code else None
-        c.create_account(
-            system,
-            username=username,
-            full_name=full_name,
-            email=f"{username}@sragenkab.go.id",
-            role=role,
-            organisation_id=org,
-            password_hash=hashed(password),
-            phone="081234567890" if role == Role.PARTICIPANT else "",
-        )
-        actors[username] = Actor(
-            account_id=account_id_for(username), role=role, organisation_id=org
-        )
+    actors = _seed_accounts(c, system, hashed)
     admin = actors["admin"]
     demo_care.seed_heads(c, system, hashed)
 
@@ -312,57 +295,8 @@ def _seed(runtime: Runtime) -> str:
         return Context(actor=actor, correlation_id=f"demo-{uuid4().hex[:8]}", now=now)
 
     year = now.astimezone(JAKARTA).year  # the regency's budget year, not the server's zone
-    annual = c.open_call(
-        ctx(admin),
-        kind=CallKind.ANNUAL,
-        title=f"Inovasi Daerah Tahun {year}",
-        budget_year=year,
-        opens_at=now - timedelta(days=60),
-        deadline=now + timedelta(days=21),
-        eligible_kinds=("opd", "puskesmas", "bumd", "uptd", "kecamatan"),
-        rubric_year=2025,
-        required_documents=("sk",),
-        threshold=100,
-        description="Setiap perangkat daerah wajib mengusulkan minimal satu inovasi "
-        "(Perbup Sragen 87/2021 pasal 38).",
-        requires_endorsement=True,
-    ).id
-    krenova = c.open_call(
-        ctx(admin),
-        kind=CallKind.KRENOVA,
-        title=f"Krenova Sragen {year}",
-        budget_year=year,
-        opens_at=now - timedelta(days=20),
-        deadline=now + timedelta(days=9, hours=5),
-        eligible_kinds=("masyarakat",),
-        rubric_year=2025,
-        description="Lomba Kreativitas dan Inovasi Masyarakat. Perorangan atau kelompok "
-        "(maksimal 5 orang).",
-    ).id
-
-    # One operator per proposing organisation (demo operators for the documented three).
-    operators: dict[str, Actor] = {
-        "DISDUKCAPIL": actors["operator"],
-        "DINKES": actors["operator.dinkes"],
-        "PKM-SRAGEN": actors["operator.pkm"],
-    }
-    for code, _title, _theme, _affair in TITLES:
-        if code not in operators:
-            username = f"op.{code.lower()}"
-            org = organisation_id_for(code)
-            c.create_account(
-                system,
-                username=username,
-                full_name=f"Operator {code}",
-                email=f"{username}@sragenkab.go.id",
-                role=Role.OPERATOR,
-                organisation_id=org,
-                password_hash=hashed("operator-demo-2025"),
-            )
-            operators[code] = Actor(
-                account_id=account_id_for(username), role=Role.OPERATOR, organisation_id=org
-            )
-
+    annual, krenova = _open_calls(c, ctx, admin, now, year)
+    operators = _seed_operators(c, system, actors, hashed)
     reviewers = [actors["verifikator"], actors["penilai"]]
     counts: dict[str, int] = {}
     for index, (code, title, theme, affair) in enumerate(TITLES):
@@ -386,10 +320,103 @@ def _seed(runtime: Runtime) -> str:
     _seed_spd(runtime, blobs, admin, year)
     demo_care.seed_mentoring(runtime, ctx, admin, hashed)
     seed_demo_research(runtime.store, actors, now, year)
+    _seed_krenova_entry(c, ctx(actors["peserta"]), krenova)
+    by_status = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
+    return (
+        f"Data demo terisi: {len(ORGANISATIONS)} organisasi, {len(DEMO_ACCOUNTS)} akun demo, "
+        f"2 panggilan, {len(TITLES)} inovasi ({by_status}), 1 usulan Krenova."
+    )
 
-    participant = actors["peserta"]
+
+def _seed_accounts(c: Commands, system: Context, hashed: Callable[[str], str]) -> dict[str, Actor]:
+    """The organisations and the documented demo accounts, as actors by username."""
+    for kind, code, name in ORGANISATIONS:
+        c.register_organisation(system, kind=kind, code=code, name=name)
+    actors: dict[str, Actor] = {}
+    for username, password, role, org_code, full_name in DEMO_ACCOUNTS:
+        org = organisation_id_for(org_code) if org_code else None
+        c.create_account(
+            system,
+            username=username,
+            full_name=full_name,
+            email=f"{username}@sragenkab.go.id",
+            role=role,
+            organisation_id=org,
+            password_hash=hashed(password),
+            phone="081234567890" if role == Role.PARTICIPANT else "",
+        )
+        actors[username] = Actor(
+            account_id=account_id_for(username), role=role, organisation_id=org
+        )
+    return actors
+
+
+def _open_calls(
+    c: Commands, mk: Callable[[Actor], Context], admin: Actor, now: datetime, year: int
+) -> tuple[UUID, UUID]:
+    """This year's annual call (endorsement required) and the Krenova contest."""
+    annual = c.open_call(
+        mk(admin),
+        kind=CallKind.ANNUAL,
+        title=f"Inovasi Daerah Tahun {year}",
+        budget_year=year,
+        opens_at=now - timedelta(days=60),
+        deadline=now + timedelta(days=21),
+        eligible_kinds=("opd", "puskesmas", "bumd", "uptd", "kecamatan"),
+        rubric_year=2025,
+        required_documents=("sk",),
+        threshold=100,
+        description="Setiap perangkat daerah wajib mengusulkan minimal satu inovasi "
+        "(Perbup Sragen 87/2021 pasal 38).",
+        requires_endorsement=True,
+    ).id
+    krenova = c.open_call(
+        mk(admin),
+        kind=CallKind.KRENOVA,
+        title=f"Krenova Sragen {year}",
+        budget_year=year,
+        opens_at=now - timedelta(days=20),
+        deadline=now + timedelta(days=9, hours=5),
+        eligible_kinds=("masyarakat",),
+        rubric_year=2025,
+        description="Lomba Kreativitas dan Inovasi Masyarakat. Perorangan atau kelompok "
+        "(maksimal 5 orang).",
+    ).id
+    return annual, krenova
+
+
+def _seed_operators(
+    c: Commands, system: Context, actors: dict[str, Actor], hashed: Callable[[str], str]
+) -> dict[str, Actor]:
+    """One operator per proposing organisation (demo operators for the documented three)."""
+    operators: dict[str, Actor] = {
+        "DISDUKCAPIL": actors["operator"],
+        "DINKES": actors["operator.dinkes"],
+        "PKM-SRAGEN": actors["operator.pkm"],
+    }
+    for code, _title, _theme, _affair in TITLES:
+        if code not in operators:
+            username = f"op.{code.lower()}"
+            org = organisation_id_for(code)
+            c.create_account(
+                system,
+                username=username,
+                full_name=f"Operator {code}",
+                email=f"{username}@sragenkab.go.id",
+                role=Role.OPERATOR,
+                organisation_id=org,
+                password_hash=hashed("operator-demo-2025"),
+            )
+            operators[code] = Actor(
+                account_id=account_id_for(username), role=Role.OPERATOR, organisation_id=org
+            )
+    return operators
+
+
+def _seed_krenova_entry(c: Commands, ctx: Context, krenova: UUID) -> None:
+    """One group's Krenova entry, submitted."""
     entry = c.propose(
-        ctx(participant),
+        ctx,
         call_id=krenova,
         profile=Profile(
             title="Alat Pengering Gabah Tenaga Surya",
@@ -405,12 +432,7 @@ def _seed(runtime: Runtime) -> str:
             ),
         ),
     ).id
-    c.submit(ctx(participant), entry)
-    by_status = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
-    return (
-        f"Data demo terisi: {len(ORGANISATIONS)} organisasi, {len(DEMO_ACCOUNTS)} akun demo, "
-        f"2 panggilan, {len(TITLES)} inovasi ({by_status}), 1 usulan Krenova."
-    )
+    c.submit(ctx, entry)
 
 
 def _drive(
@@ -434,18 +456,7 @@ def _drive(
     if target == Status.WITHDRAWN:
         c.withdraw(op, iid, "Digabung dengan inovasi lain")
         return iid
-    # The mandatory indicators and, as real submissions do, most of the others: verified
-    # maturity then spreads over about 55–95 of 111, like the innovations regencies report.
-    optional = [no for no in (4, 5, 6, 9, 10, 12, 13, 14, 15, 16, 19) if rng.random() < 0.7]
-    for no in (1, 2, 3, 17, 18, 20, *optional):
-        kind = (
-            DocumentKind.SK
-            if no in (1, 2)
-            else (DocumentKind.BUDGET if no == 3 else DocumentKind.REPORT)
-        )
-        doc = _document(kind, no, title, blobs)
-        c.attach_document(op, iid, doc)
-        c.claim_indicator(op, iid, no=no, level=rng.choice([2, 3, 3]), evidence=[doc.doc_id])
+    _claim_indicators(c, blobs, rng, op, iid, title)
     if target == Status.DRAFT:
         return iid
     demo_care.endorse(
@@ -490,24 +501,48 @@ def _drive(
     c.score(rev, iid, verdicts)
     if target == Status.SCORED:
         return iid
-    a = mk(admin)
+    _decide_and_report(c, rng, mk(admin), iid, target, year)
+    return iid
+
+
+def _claim_indicators(
+    c: Commands, blobs: BlobStore, rng: random.Random, op: Context, iid: UUID, title: str
+) -> None:
+    """Each claimed indicator with one document as its evidence."""
+    # The mandatory indicators and, as real submissions do, most of the others: verified
+    # maturity then spreads over about 55–95 of 111, like the innovations regencies report.
+    optional = [no for no in (4, 5, 6, 9, 10, 12, 13, 14, 15, 16, 19) if rng.random() < 0.7]
+    for no in (1, 2, 3, 17, 18, 20, *optional):
+        kind = (
+            DocumentKind.SK
+            if no in (1, 2)
+            else (DocumentKind.BUDGET if no == 3 else DocumentKind.REPORT)
+        )
+        doc = _document(kind, no, title, blobs)
+        c.attach_document(op, iid, doc)
+        c.claim_indicator(op, iid, no=no, level=rng.choice([2, 3, 3]), evidence=[doc.doc_id])
+
+
+def _decide_and_report(
+    c: Commands, rng: random.Random, a: Context, iid: UUID, target: Status, year: int
+) -> None:
+    """From a scored innovation on: the admin's decision, SK, publication and the IGA report."""
     if target == Status.REJECTED:
         c.reject(a, iid, "Belum menunjukkan kebaruan dibanding layanan sebelumnya.")
-        return iid
+        return
     c.approve(a, iid, "Layak ditetapkan.")
     if target == Status.APPROVED:
-        return iid
+        return
     c.establish(a, iid, sk_number=f"188/{rng.randint(100, 999)}/{year}", sk_date=date(year, 1, 15))
     c.publish(a, iid)
     if target == Status.ESTABLISHED:
-        return iid
+        return
     c.select_for_iga(a, iid, year)
     if target == Status.SELECTED_FOR_IGA:
-        return iid
+        return
     c.report_to_iga(a, iid, year=year, report_id=uuid4())
     # What Kemendagri decided on it (by hand here; a real Bappeda imports the download).
     c.record_ministry_verdict(a, iid, year=year, verdict=MinistryVerdict.ACCEPTED)
-    return iid
 
 
 # The demo SPD sheet: a few rows owned, filled and some verified, the rest still open.

@@ -107,31 +107,7 @@ def status_board(
     total = sum(counts.get(s, 0) for s in set(status)) if status else sum(counts.values())
     name = head["board_organisation"]
     rows = [r for r in found if r["id"] is not None]
-    items = [
-        BoardItem(
-            id=UUID(r["id"]),
-            title=r["title"] or "",
-            status=r["status"],
-            status_label=status_label(r["status"]),
-            stage=r["stage"],
-            call_kind=r["call_kind"],
-            organisation_id=optional_uuid(r["organisation_id"]),
-            submitter_id=optional_uuid(r["submitter_id"]),
-            last_change=jakarta(r["status_changed_at"]),
-            updated_at=jakarta(r["updated_at"]),
-            claimed_score=r["claimed_score"],
-            verified_score=r["verified_score"],
-            max_score=r["max_score"],
-            completeness=r["completeness"],
-            missing=decode_json(r["missing"] or "[]"),
-            revision=decode_json(r["revision"]) if r["revision"] else None,
-            reviewers=decode_json(r["reviewers"] or "[]"),
-            published=bool(r["published"]),
-            version=int(r["version"]),
-            call=deadline_of(r, now),
-        )
-        for r in rows
-    ]
+    items = [_board_item(r, now) for r in rows]
     return StatusBoard(
         organisation_id=organisation_id,
         organisation_name=name,
@@ -140,4 +116,30 @@ def status_board(
         total=total,
         limit=limit,
         offset=offset,
+    )
+
+
+def _board_item(r: Any, now: datetime) -> BoardItem:
+    """One innovation on the board, with its call's deadline as seen ``now``."""
+    return BoardItem(
+        id=UUID(r["id"]),
+        title=r["title"] or "",
+        status=r["status"],
+        status_label=status_label(r["status"]),
+        stage=r["stage"],
+        call_kind=r["call_kind"],
+        organisation_id=optional_uuid(r["organisation_id"]),
+        submitter_id=optional_uuid(r["submitter_id"]),
+        last_change=jakarta(r["status_changed_at"]),
+        updated_at=jakarta(r["updated_at"]),
+        claimed_score=r["claimed_score"],
+        verified_score=r["verified_score"],
+        max_score=r["max_score"],
+        completeness=r["completeness"],
+        missing=decode_json(r["missing"] or "[]"),
+        revision=decode_json(r["revision"]) if r["revision"] else None,
+        reviewers=decode_json(r["reviewers"] or "[]"),
+        published=bool(r["published"]),
+        version=int(r["version"]),
+        call=deadline_of(r, now),
     )

@@ -201,30 +201,32 @@ def public_catalogue(
             args,
         )
         total, estimate = bounded_count(db, f"SELECT 1 FROM rm_catalogue c WHERE {condition}", args)
-    items = [
-        CatalogueItem(
-            id=UUID(r["id"]),
-            title=r["title"] or "",
-            organisation_id=optional_uuid(r["organisation_id"]),
-            organisation_name=r["organisation_name"],
-            call_kind=r["call_kind"],
-            budget_year=int(r["budget_year"] or 0),
-            stage=r["stage"],
-            kind=r["kind"],
-            form=r["form"],
-            theme=r["theme"],
-            affair=r["affair"] or "",
-            initiator=r["initiator"],
-            goals=r["goals"] or "",
-            benefits=r["benefits"] or "",
-            results=r["results"] or "",
-            abstract=r["abstract"] or "",
-            verified_score=r["verified_score"],
-            sk_number=r["sk_number"] or "",
-            sk_date=r["sk_date"],
-            award=r["award"],
-            published_at=jakarta(r["published_at"]),
-        )
-        for r in rows
-    ]
+    items = [_catalogue_item(r) for r in rows]
     return Page(items=items, total=total, limit=limit, offset=offset, total_is_estimate=estimate)
+
+
+def _catalogue_item(r: Any) -> CatalogueItem:
+    """One published innovation as the catalogue shows it."""
+    return CatalogueItem(
+        id=UUID(r["id"]),
+        title=r["title"] or "",
+        organisation_id=optional_uuid(r["organisation_id"]),
+        organisation_name=r["organisation_name"],
+        call_kind=r["call_kind"],
+        budget_year=int(r["budget_year"] or 0),
+        stage=r["stage"],
+        kind=r["kind"],
+        form=r["form"],
+        theme=r["theme"],
+        affair=r["affair"] or "",
+        initiator=r["initiator"],
+        goals=r["goals"] or "",
+        benefits=r["benefits"] or "",
+        results=r["results"] or "",
+        abstract=r["abstract"] or "",
+        verified_score=r["verified_score"],
+        sk_number=r["sk_number"] or "",
+        sk_date=r["sk_date"],
+        award=r["award"],
+        published_at=jakarta(r["published_at"]),
+    )

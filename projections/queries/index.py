@@ -16,7 +16,7 @@ from projections.queries.common import (
 from projections.regency import IndexInputs, Rescore, index_inputs, resolve_rules
 from services.domain import regency_index
 from services.domain.index_rules import IndexRules, UnknownIndexYear
-from services.domain.lifecycle import DECIDED, Status
+from services.domain.lifecycle import DECIDED, NOT_IN_PLAY
 from services.domain.rubric import available_years
 
 
@@ -146,7 +146,30 @@ def index_dashboard(
     )
     by_status = Counter(r["status"] for r in rows)
     by_stage = Counter(r["stage"] or "belum_diisi" for r in rows)
-    counted = [r for r in rows if r["status"] not in (Status.DRAFT, Status.WITHDRAWN)]
+    counted = [r for r in rows if r["status"] not in NOT_IN_PLAY]
+    histogram = _maturity_histogram(counted, top)
+    leaderboard = _leaderboard(counted, limit)
+    organisations = _organisation_scores(counted)
+    return IndexDashboard(
+        year=year,
+        index_year=rules.year,
+        rubric_year=rules.sid_rubric_year,
+        what_if=rubric is not None,
+        spd_source=source,
+        index=index,
+        potential=potential.verified,
+        innovations=inputs.reported,
+        rules=rules,
+        by_status=dict(by_status),
+        by_stage=dict(by_stage),
+        maturity_histogram=histogram,
+        leaderboard=leaderboard,
+        organisations=organisations,
+    )
+
+
+def _maturity_histogram(counted: list[Any], top: int) -> dict[str, int]:
+    """How many innovations fall in each fifth of the maturity scale (verified, capped)."""
     histogram: dict[str, int] = {}
     step = max(top // 5, 1)
     for low in range(0, top + 1, step):
@@ -154,6 +177,11 @@ def index_dashboard(
         histogram[f"{low}-{high}"] = sum(
             1 for r in counted if low <= min(r["verified_score"] or 0, top) <= high
         )
+    return histogram
+
+
+def _leaderboard(counted: list[Any], limit: int) -> list[LeaderboardEntry]:
+    """The first ``limit`` by verified, then claimed score (title and id break ties)."""
     ranked = sorted(
         counted,
         key=lambda r: (
@@ -163,7 +191,7 @@ def index_dashboard(
             r["id"],
         ),
     )
-    leaderboard = [
+    return [
         LeaderboardEntry(
             rank=n,
             id=UUID(r["id"]),
@@ -179,6 +207,10 @@ def index_dashboard(
         )
         for n, r in enumerate(ranked[:limit], start=1)
     ]
+
+
+def _organisation_scores(counted: list[Any]) -> list[OrganisationScore]:
+    """Per organisation: how many, how many decided, best and average decided score."""
     per_org: dict[str, list[dict[str, Any]]] = {}
     for r in counted:
         if r["organisation_id"]:
@@ -198,19 +230,4 @@ def index_dashboard(
             )
         )
     organisations.sort(key=lambda o: (-o.best_score, -o.approved, o.organisation_name or ""))
-    return IndexDashboard(
-        year=year,
-        index_year=rules.year,
-        rubric_year=rules.sid_rubric_year,
-        what_if=rubric is not None,
-        spd_source=source,
-        index=index,
-        potential=potential.verified,
-        innovations=inputs.reported,
-        rules=rules,
-        by_status=dict(by_status),
-        by_stage=dict(by_stage),
-        maturity_histogram=histogram,
-        leaderboard=leaderboard,
-        organisations=organisations,
-    )
+    return organisations

@@ -164,44 +164,10 @@ def review_queue(
     depends on ``now``: it is turned into ranges of ``waiting_since`` (``sla_ranges``).
     """
     now = now or datetime.now(UTC)
-    if sort not in QUEUE_SORTS:
-        raise QueryError("sort", f"Urutan harus salah satu dari: {', '.join(QUEUE_SORTS)}.")
-    if sla is not None and sla not in SLA_STATES:
-        raise QueryError("sla", f"Status SLA harus salah satu dari: {', '.join(SLA_STATES)}.")
-    wanted = list(status) or [s.value for s in QUEUE_STATUSES]
-    if set(wanted) - {s.value for s in QUEUE_STATUSES}:
-        raise QueryError(
-            "status",
-            "Antrean hanya memuat status: " + ", ".join(s.value for s in QUEUE_STATUSES) + ".",
-        )
-    # Written in (checked against the enum above), so the planner can use the partial index
-    # on the queue's statuses (``rm_innovations_queue_age``) whatever plan it caches.
-    clauses = [f"i.status IN ({', '.join(repr(str(s)) for s in wanted)})"]
-    args: list[Any] = []
-    if principal.role == Role.REVIEWER and principal.organisation_id is not None:
-        clauses.append("(i.organisation_id IS NULL OR i.organisation_id <> ?)")
-        args.append(str(principal.organisation_id))
-    for column, value in (
-        ("i.organisation_id", organisation),
-        ("i.call_id", call),
-        ("i.call_kind", kind),
-    ):
-        if value is not None:
-            clauses.append(f"{column} = ?")
-            args.append(str(value))
-    if q:  # title or organisation name, on the lower-cased sort columns
-        needle = f"%{q.strip().lower()}%"
-        clauses.append(
-            "(i.title_sort LIKE ? OR i.organisation_id IN "
-            "(SELECT id FROM rm_organisations WHERE name_sort LIKE ?))"
-        )
-        args += [needle, needle]
-    if reviewer == "none":
-        clauses.append("i.reviewers = '[]'")
-    elif reviewer is not None:
-        who = principal.account_id if reviewer == "me" else _parse_uuid(reviewer, "reviewer")
-        clauses.append("i.reviewers LIKE ?")
-        args.append(f'%"{who}"%')
+    wanted = _checked_statuses(status, sort, sla)
+    clauses, args = _queue_filters(
+        principal, wanted, organisation=organisation, call=call, kind=kind, q=q, reviewer=reviewer
+    )
     today = now.astimezone(JAKARTA).date()
     ranges = sla_ranges(today, sla_working_days)
     sums: list[str] = []
@@ -238,44 +204,100 @@ def review_queue(
         [*head_args, *args],
     )
     counts = {s: int(found[0][s] or 0) if found else 0 for s in SLA_STATES}
-    rows = [r for r in found if r["id"] is not None]
-    items = []
-    for r in rows:
-        since = jakarta_date(r["waiting_since"])
-        age = working_days(since, today) if since else 0
-        items.append(
-            QueueItem(
-                id=UUID(r["id"]),
-                title=r["title"] or "",
-                status=r["status"],
-                status_label=status_label(r["status"]),
-                call_kind=r["call_kind"],
-                organisation_id=optional_uuid(r["organisation_id"]),
-                organisation_name=r["organisation_name"],
-                call_id=optional_uuid(r["call_id"]),
-                call_title=r["call_title"],
-                claimed_score=r["claimed_score"],
-                verified_score=r["verified_score"],
-                completeness=r["completeness"],
-                missing_count=int(r["missing_count"] or 0),
-                documents_pending=int(r["documents_pending"] or 0),
-                reviewers=decode_json(r["reviewers"] or "[]"),
-                revision_round=int(r["revision_round"] or 0),
-                submitted_at=jakarta(r["submitted_at"]),
-                waiting_since=jakarta(r["waiting_since"]),
-                age_working_days=age,
-                sla_due=add_working_days(since, sla_working_days).isoformat() if since else None,
-                sla_state=sla_state(age, sla_working_days),
-                version=int(r["version"]),
-            )
-        )
     return Queue(
-        items=items,
+        items=[_queue_item(r, today, sla_working_days) for r in found if r["id"] is not None],
         total=counts[sla] if sla is not None else sum(counts.values()),
         limit=limit,
         offset=offset,
         sla_working_days=sla_working_days,
         counts=counts,
+    )
+
+
+def _checked_statuses(status: Sequence[str], sort: str, sla: str | None) -> list[str]:
+    """The statuses asked for (all the queue's by default); bad sort, SLA or status is refused."""
+    if sort not in QUEUE_SORTS:
+        raise QueryError("sort", f"Urutan harus salah satu dari: {', '.join(QUEUE_SORTS)}.")
+    if sla is not None and sla not in SLA_STATES:
+        raise QueryError("sla", f"Status SLA harus salah satu dari: {', '.join(SLA_STATES)}.")
+    wanted = list(status) or [s.value for s in QUEUE_STATUSES]
+    if set(wanted) - {s.value for s in QUEUE_STATUSES}:
+        raise QueryError(
+            "status",
+            "Antrean hanya memuat status: " + ", ".join(s.value for s in QUEUE_STATUSES) + ".",
+        )
+    return wanted
+
+
+def _queue_filters(
+    principal: Principal,
+    wanted: list[str],
+    *,
+    organisation: UUID | None,
+    call: UUID | None,
+    kind: str | None,
+    q: str | None,
+    reviewer: str | None,
+) -> tuple[list[str], list[Any]]:
+    """The WHERE clauses and their arguments, conflict of interest included (SLA not yet)."""
+    # Written in (checked against the enum above), so the planner can use the partial index
+    # on the queue's statuses (``rm_innovations_queue_age``) whatever plan it caches.
+    clauses = [f"i.status IN ({', '.join(repr(str(s)) for s in wanted)})"]
+    args: list[Any] = []
+    if principal.role == Role.REVIEWER and principal.organisation_id is not None:
+        clauses.append("(i.organisation_id IS NULL OR i.organisation_id <> ?)")
+        args.append(str(principal.organisation_id))
+    for column, value in (
+        ("i.organisation_id", organisation),
+        ("i.call_id", call),
+        ("i.call_kind", kind),
+    ):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            args.append(str(value))
+    if q:  # title or organisation name, on the lower-cased sort columns
+        needle = f"%{q.strip().lower()}%"
+        clauses.append(
+            "(i.title_sort LIKE ? OR i.organisation_id IN "
+            "(SELECT id FROM rm_organisations WHERE name_sort LIKE ?))"
+        )
+        args += [needle, needle]
+    if reviewer == "none":
+        clauses.append("i.reviewers = '[]'")
+    elif reviewer is not None:
+        who = principal.account_id if reviewer == "me" else _parse_uuid(reviewer, "reviewer")
+        clauses.append("i.reviewers LIKE ?")
+        args.append(f'%"{who}"%')
+    return clauses, args
+
+
+def _queue_item(r: Any, today: date, sla_working_days: int) -> QueueItem:
+    """One row of the page, with its age and SLA state as of ``today``."""
+    since = jakarta_date(r["waiting_since"])
+    age = working_days(since, today) if since else 0
+    return QueueItem(
+        id=UUID(r["id"]),
+        title=r["title"] or "",
+        status=r["status"],
+        status_label=status_label(r["status"]),
+        call_kind=r["call_kind"],
+        organisation_id=optional_uuid(r["organisation_id"]),
+        organisation_name=r["organisation_name"],
+        call_id=optional_uuid(r["call_id"]),
+        call_title=r["call_title"],
+        claimed_score=r["claimed_score"],
+        verified_score=r["verified_score"],
+        completeness=r["completeness"],
+        missing_count=int(r["missing_count"] or 0),
+        documents_pending=int(r["documents_pending"] or 0),
+        reviewers=decode_json(r["reviewers"] or "[]"),
+        revision_round=int(r["revision_round"] or 0),
+        submitted_at=jakarta(r["submitted_at"]),
+        waiting_since=jakarta(r["waiting_since"]),
+        age_working_days=age,
+        sla_due=add_working_days(since, sla_working_days).isoformat() if since else None,
+        sla_state=sla_state(age, sla_working_days),
+        version=int(r["version"]),
     )
 
 

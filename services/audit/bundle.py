@@ -172,7 +172,6 @@ def write_bundle(
     verifier = Verifier()
     files: dict[str, FileEntry] = {}
     wanted: dict[str, str] = {}  # sha256 → storage key
-    first = last = 0
     out.parent.mkdir(parents=True, exist_ok=True)
 
     def put(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
@@ -180,28 +179,9 @@ def write_bundle(
         files[name] = FileEntry(sha256=hashlib.sha256(data).hexdigest(), size=len(data))
 
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        # The index is spooled aside: a zip takes one member written at a time.
-        with tempfile.TemporaryFile() as spool:
-            with zf.open(EVENTS_FILE, "w", force_zip64=True) as member:
-                sink, index = _Hashing(member), _Hashing(spool)  # type: ignore[arg-type]
-                for rec in _records(store, upto):
-                    verifier.feed(rec)
-                    first = first or rec.notification_id
-                    last = rec.notification_id
-                    line = _line_for(rec)
-                    sink.write(line)
-                    index.write(hashlib.sha256(line).hexdigest().encode() + b"\n")
-                    if blobs is not None and rec.topic == DOCUMENT_ATTACHED:
-                        doc = _attached.decode(rec.state)
-                        if not doc.document.url and (
-                            evidence_for is None or doc.originator_id in evidence_for
-                        ):
-                            wanted[doc.document.sha256] = doc.document.storage_key
-                files[EVENTS_FILE] = sink.entry()
-            spool.seek(0)
-            with zf.open(standalone.INDEX, "w", force_zip64=True) as index_member:
-                shutil.copyfileobj(spool, index_member)
-            files[standalone.INDEX] = index.entry()
+        first, last = _write_events(
+            zf, store, upto, verifier, files, wanted, evidence=blobs is not None, only=evidence_for
+        )
         for orphan in chained(store).orphan_links(MAX_LISTED):
             verifier.orphan(
                 orphan.originator_id, orphan.originator_version, orphan.notification_id, orphan.hash
@@ -210,29 +190,11 @@ def write_bundle(
         put(zf, standalone.SEALS, b"".join(msgspec.json.encode(s) + b"\n" for s in seals))
         links = "".join(f"{nid} {link}\n" for nid, link in sealed_links(db) if nid <= upto)
         put(zf, standalone.LINKS, links.encode())
-        history = [
-            {"key_id": k.key_id, "public_key": k.public_key, "valid_from": k.valid_from.isoformat()}
-            for k in key_history(store)
-        ]
-        keys_doc = {
-            "signing_key": {"key_id": signer.key_id, "public_key": signer.public_raw.hex()},
-            "public_key_pem": signer.public_pem(),
-            "history": history,
-        }
-        put(zf, standalone.KEYS, json.dumps(keys_doc, indent=2).encode())
+        put(zf, standalone.KEYS, json.dumps(_keys_document(store, signer), indent=2).encode())
         for entry in sorted(resources.files("services.domain.rubrics").iterdir(), key=str):
             if entry.name.endswith(".json"):
                 put(zf, f"rubrics/{entry.name}", entry.read_bytes())
-        missing: list[str] = []
-        for sha in sorted(wanted):
-            if not blobs.exists(wanted[sha]):
-                missing.append(sha)
-                continue
-            with zf.open(f"evidence/{sha}", "w", force_zip64=True) as member:
-                blob = _Hashing(member)
-                for chunk in blobs.open(wanted[sha]):
-                    blob.write(chunk)
-            files[f"evidence/{sha}"] = blob.entry()
+        missing = _write_evidence(zf, blobs, wanted, files)
         put(
             zf,
             "verify_bundle.py",
@@ -253,13 +215,7 @@ def write_bundle(
             checkpoint={"seal_id": point.seal_id, "root": point.root, "day": point.day},
             key_id=signer.key_id,
             public_key=signer.public_raw.hex(),
-            evidence={
-                "included": len(wanted) - len(missing),
-                "missing": missing,
-                "scope": "semua" if evidence_for is None else sorted(str(i) for i in evidence_for),
-            }
-            if blobs is not None
-            else {"included": 0, "missing": [], "scope": "tidak diminta"},
+            evidence=_evidence_summary(blobs is not None, len(wanted), missing, evidence_for),
             files=files,
             verification={
                 "ok": report.ok,
@@ -275,6 +231,86 @@ def write_bundle(
         zf.comment = standalone.COMMENT_PREFIX + b"0" * 128  # placeholder, replaced below
     _seal_file(out, signer)
     return manifest
+
+
+def _write_events(
+    zf: zipfile.ZipFile,
+    store: EventStore,
+    upto: int,
+    verifier: Verifier,
+    files: dict[str, FileEntry],
+    wanted: dict[str, str],
+    *,
+    evidence: bool,
+    only: set[UUID] | None,
+) -> tuple[int, int]:
+    """The event log up to ``upto`` and its line index, each fed to the verifier; notes the
+    evidence files wanted (sha256 → storage key). The first and last notification ids."""
+    first = last = 0
+    # The index is spooled aside: a zip takes one member written at a time.
+    with tempfile.TemporaryFile() as spool:
+        with zf.open(EVENTS_FILE, "w", force_zip64=True) as member:
+            sink, index = _Hashing(member), _Hashing(spool)  # type: ignore[arg-type]
+            for rec in _records(store, upto):
+                verifier.feed(rec)
+                first = first or rec.notification_id
+                last = rec.notification_id
+                line = _line_for(rec)
+                sink.write(line)
+                index.write(hashlib.sha256(line).hexdigest().encode() + b"\n")
+                if evidence and rec.topic == DOCUMENT_ATTACHED:
+                    doc = _attached.decode(rec.state)
+                    if not doc.document.url and (only is None or doc.originator_id in only):
+                        wanted[doc.document.sha256] = doc.document.storage_key
+            files[EVENTS_FILE] = sink.entry()
+        spool.seek(0)
+        with zf.open(standalone.INDEX, "w", force_zip64=True) as index_member:
+            shutil.copyfileobj(spool, index_member)
+        files[standalone.INDEX] = index.entry()
+    return first, last
+
+
+def _keys_document(store: EventStore, signer: Signer) -> dict[str, Any]:
+    """The signing key and every key the log has used, with the day each became valid."""
+    history = [
+        {"key_id": k.key_id, "public_key": k.public_key, "valid_from": k.valid_from.isoformat()}
+        for k in key_history(store)
+    ]
+    return {
+        "signing_key": {"key_id": signer.key_id, "public_key": signer.public_raw.hex()},
+        "public_key_pem": signer.public_pem(),
+        "history": history,
+    }
+
+
+def _evidence_summary(
+    asked: bool, wanted: int, missing: list[str], evidence_for: set[UUID] | None
+) -> dict[str, Any]:
+    """The manifest's evidence entry: how many files are included, which are missing, of what."""
+    if not asked:
+        return {"included": 0, "missing": [], "scope": "tidak diminta"}
+    return {
+        "included": wanted - len(missing),
+        "missing": missing,
+        "scope": "semua" if evidence_for is None else sorted(str(i) for i in evidence_for),
+    }
+
+
+def _write_evidence(
+    zf: zipfile.ZipFile, blobs: Any, wanted: dict[str, str], files: dict[str, FileEntry]
+) -> list[str]:
+    """The wanted evidence files, streamed; the sha256 of those not in the blob store."""
+    missing: list[str] = []
+    for sha in sorted(wanted):
+        if not blobs.exists(wanted[sha]):
+            missing.append(sha)
+            continue
+        with zf.open(f"evidence/{sha}", "w", force_zip64=True) as member:
+            blob = _Hashing(member)
+            for chunk in blobs.open(wanted[sha]):
+                blob.write(chunk)
+        files[f"evidence/{sha}"] = blob.entry()
+    return missing
 
 
 def _seal_file(path: Path, signer: Signer) -> None:

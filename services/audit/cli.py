@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 import msgspec
@@ -94,7 +94,7 @@ def verify(
 ) -> None:
     """Recompute the hash chain of the live log (or of a bundle), hold it to the signed roots,
     and report the first event that differs."""
-    from services.audit.bundle import seals_from, verify_bundle
+    from services.audit.bundle import seals_from
 
     settings = load_settings()
     pinned = _pinned(public_key)
@@ -105,21 +105,7 @@ def verify(
             err=True,
         )
     if bundle is not None:
-        report = verify_bundle(bundle, pinned)
-        if as_json:
-            click.echo(msgspec.json.format(msgspec.json.encode(report), indent=2))
-        else:
-            for check in report.checks:
-                click.echo(
-                    f"  [{'OK' if check['ok'] else 'GAGAL'}] {check['name']}: {check['detail']}"
-                )
-            click.echo(report.message)
-            if report.first_change is not None:
-                click.echo(f"  {report.first_change['message']}")
-            first = (report.seals or {}).get("first_break")
-            if first:
-                click.echo(f"  Temuan segel pertama: {first['message']} {first}")
-        sys.exit(0 if report.ok and report.log_intact else (2 if report.ok else 1))
+        _verify_bundle_file(bundle, pinned, as_json)
 
     from services.audit.integrity import SealInputs, verify_store
     from services.audit.seals import ensure_schema, live_inputs, trusted_keys
@@ -152,6 +138,31 @@ def verify(
     finally:
         store.close()
         db.close()
+    _print_live(live, against, as_json)
+    sys.exit(0 if live.ok else 1)
+
+
+def _verify_bundle_file(bundle: Path, pinned: Any, as_json: bool) -> NoReturn:
+    """Verify a bundle file and exit: 0 intact, 2 signed but the log changed, 1 not valid."""
+    from services.audit.bundle import verify_bundle
+
+    report = verify_bundle(bundle, pinned)
+    if as_json:
+        click.echo(msgspec.json.format(msgspec.json.encode(report), indent=2))
+    else:
+        for check in report.checks:
+            click.echo(f"  [{'OK' if check['ok'] else 'GAGAL'}] {check['name']}: {check['detail']}")
+        click.echo(report.message)
+        if report.first_change is not None:
+            click.echo(f"  {report.first_change['message']}")
+        first = (report.seals or {}).get("first_break")
+        if first:
+            click.echo(f"  Temuan segel pertama: {first['message']} {first}")
+    sys.exit(0 if report.ok and report.log_intact else (2 if report.ok else 1))
+
+
+def _print_live(live: Any, against: Path | None, as_json: bool) -> None:
+    """The live log's verification report, as JSON or as lines for a person."""
     if as_json:
         click.echo(msgspec.json.format(msgspec.json.encode(live), indent=2))
     else:
@@ -172,7 +183,6 @@ def verify(
                 f"{against} dibandingkan dengan log sekarang"
             )
         _print_break(live.first_break)
-    sys.exit(0 if live.ok else 1)
 
 
 @audit.command("export")

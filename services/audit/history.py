@@ -16,8 +16,6 @@ from uuid import UUID
 import msgspec
 
 from services.audit.describe import (
-    PROFILE_LABELS,
-    ROLE_LABELS,
     AuditLine,
     FieldChange,
     describe,
@@ -25,6 +23,7 @@ from services.audit.describe import (
 )
 from services.audit.timeline import Timeline
 from services.domain import events as ev
+from services.domain import labels
 from services.domain.call import JAKARTA, Call
 from services.domain.innovation import Innovation
 from services.domain.innovation_views import InnovationState
@@ -184,7 +183,7 @@ class Names:
             username=known[0] if known else None,
             full_name=known[1] if known else None,
             role=role,
-            role_label=ROLE_LABELS.get(role, role),
+            role_label=labels.ROLE.get(role, role),
             organisation_id=event.actor.organisation_id,
         )
 
@@ -348,7 +347,7 @@ def _flatten(prefix: str, value: Any, out: dict[str, Any]) -> None:
 def _label(path: str) -> str:
     head, _, rest = path.partition(".")
     if head == "profile":
-        return PROFILE_LABELS.get(rest, rest)
+        return labels.PROFILE_FIELD.get(rest, rest)
     section = _SECTION_LABELS.get(head, head)
     return f"{section}: {rest}" if rest else section
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -18,7 +17,7 @@ import msgspec
 
 from services.domain import conflict, labels, scoring, urusan
 from services.domain.actor import Role
-from services.domain.aggregate import Aggregate, Context, applies
+from services.domain.aggregate import Context, applies
 from services.domain.call import Call
 from services.domain.errors import (
     EndorsementRequired,
@@ -27,10 +26,7 @@ from services.domain.errors import (
     NotAllowed,
 )
 from services.domain.events import (
-    AdministrationFailed,
-    AdministrationPassed,
     Approved,
-    Awarded,
     CarriedForward,
     DocumentAttached,
     DocumentRejected,
@@ -40,7 +36,6 @@ from services.domain.events import (
     Established,
     Event,
     IndicatorClaimed,
-    KrenovaJudged,
     MinistryVerdictRecorded,
     ProfileUpdated,
     Proposed,
@@ -53,13 +48,13 @@ from services.domain.events import (
     RevisionRequested,
     Scored,
     SelectedForIGA,
-    Shortlisted,
     StageAdvanced,
     Submitted,
     Withdrawn,
 )
 from services.domain.index_rules import available_years as index_years
 from services.domain.index_rules import design_min_words
+from services.domain.innovation_krenova import Judgement, KrenovaJudging
 from services.domain.lifecycle import Command, Status, next_status, status_after
 from services.domain.ministry import VERDICT_LABELS, MinistryVerdict, Window
 from services.domain.profile_checks import field_checks
@@ -68,7 +63,6 @@ from services.domain.values import (
     STAGE_ORDER,
     Award,
     CallKind,
-    CriterionScore,
     Document,
     DocumentKind,
     IndicatorVerdict,
@@ -171,16 +165,7 @@ class VerdictEntry(msgspec.Struct, frozen=True, kw_only=True):
     recorded_at: str = ""
 
 
-class Judgement(msgspec.Struct, frozen=True, kw_only=True):
-    """One Krenova judge's latest scores and weighted total (0–100)."""
-
-    judge_id: UUID
-    scores: tuple[CriterionScore, ...]
-    total: Decimal
-    judged_at: str
-
-
-class Innovation(Aggregate):
+class Innovation(KrenovaJudging):
     """State is plain attributes; ``to_state()`` gives the API/audit view as a msgspec Struct."""
 
     def __init__(self, id: UUID) -> None:
@@ -553,74 +538,6 @@ class Innovation(Aggregate):
             raise InvalidValue("published", "Inovasi ini sudah dipublikasikan.")
         self._record(ctx, Published, **self._seen())
 
-    # ---- Krenova judging -----------------------------------------------------------------------
-
-    def pass_administration(self, ctx: Context, note: str = "") -> None:
-        """Seleksi administrasi: the entry meets the contest's formal requirements."""
-        self._allow(ctx, Command.PASS_ADMINISTRATION)
-        self._require_kind(CallKind.KRENOVA, "Seleksi administrasi hanya untuk usulan Krenova.")
-        if ctx.actor.role == Role.REVIEWER:
-            self._require_assigned(ctx)
-        if self.administration == "passed":
-            raise InvalidValue("administration", "Usulan ini sudah lulus seleksi administrasi.")
-        self._record(ctx, AdministrationPassed, note=note.strip(), **self._seen())
-
-    def fail_administration(self, ctx: Context, reason: str) -> None:
-        self._allow(ctx, Command.FAIL_ADMINISTRATION)
-        self._require_kind(CallKind.KRENOVA, "Seleksi administrasi hanya untuk usulan Krenova.")
-        if ctx.actor.role == Role.REVIEWER:
-            self._require_assigned(ctx)
-        if not reason.strip():
-            raise InvalidValue("reason", "Alasan gugur seleksi administrasi wajib diisi.")
-        self._record(ctx, AdministrationFailed, reason=reason.strip(), **self._seen())
-
-    def judge(self, ctx: Context, rubric: Rubric, scores: Sequence[CriterionScore]) -> None:
-        """A judge scores every Krenova criterion (0–100); a later scoring replaces theirs."""
-        self._allow(ctx, Command.JUDGE)
-        self._require_kind(CallKind.KRENOVA, "Penilaian Krenova hanya untuk usulan Krenova.")
-        if self.administration != "passed":
-            raise InvalidValue("administration", "Usulan belum lulus seleksi administrasi.")
-        self._require_assigned(ctx)
-        keys = [c.key for c in rubric.krenova_criteria]
-        given = [s.key for s in scores]
-        unknown = sorted(set(given) - set(keys))
-        if unknown:
-            raise InvalidValue("scores", f"Kriteria tidak dikenal: {', '.join(unknown)}.")
-        if len(given) != len(set(given)):
-            raise InvalidValue("scores", "Setiap kriteria hanya dinilai satu kali.")
-        missing = [c.label for c in rubric.krenova_criteria if c.key not in given]
-        if missing:
-            raise InvalidValue("scores", f"Kriteria belum dinilai: {', '.join(missing)}.")
-        for item in scores:
-            if not 0 <= item.score <= 100:
-                raise InvalidValue("score", "Nilai setiap kriteria harus antara 0 dan 100.")
-        ordered = tuple(sorted(scores, key=lambda s: keys.index(s.key)))
-        assert ctx.actor.account_id is not None
-        self._record(
-            ctx,
-            KrenovaJudged,
-            judge_id=ctx.actor.account_id,
-            scores=ordered,
-            total=krenova_total(rubric, ordered),
-            **self._seen(),
-        )
-
-    def shortlist(self, ctx: Context, *, rank: int, note: str = "") -> None:
-        self._allow(ctx, Command.SHORTLIST)
-        self._require_kind(CallKind.KRENOVA, "Nominasi hanya untuk usulan Krenova.")
-        if rank < 1:
-            raise InvalidValue("rank", "Peringkat nominasi dimulai dari 1.")
-        mean = self.krenova_mean()
-        assert mean is not None  # SCORED means at least one judgement
-        self._record(ctx, Shortlisted, rank=rank, mean_total=mean, note=note, **self._seen())
-
-    def award_prize(self, ctx: Context, *, award: Award, rank: int, note: str = "") -> None:
-        self._allow(ctx, Command.AWARD)
-        self._require_kind(CallKind.KRENOVA, "Penetapan pemenang hanya untuk usulan Krenova.")
-        if rank < 1:
-            raise InvalidValue("rank", "Peringkat pemenang dimulai dari 1.")
-        self._record(ctx, Awarded, award=award, rank=rank, note=note, **self._seen())
-
     # ---- after the IGA report --------------------------------------------------------------
 
     def record_ministry_verdict(
@@ -692,6 +609,45 @@ class Innovation(Aggregate):
         and these documents (same stored files), linked both ways. Refused outside the target
         year's eligibility window and beyond the number of entries one innovation may have."""
         self._allow(ctx, Command.CARRY_FORWARD)
+        self._check_carry_forward(call, submitter_kind, window, max_entries)
+        call.ensure_open(ctx.timestamp())
+        copy = type(self)(to_id)
+        copy._record(
+            ctx,
+            Proposed,
+            call_id=call.id,
+            call_kind=call.kind,
+            organisation_id=self.organisation_id,
+            submitter_id=ctx.actor.account_id,
+            budget_year=call.budget_year,
+            rubric_year=call.rubric_year,
+            profile=self.profile,
+            carried_from=self.id,
+            entry_no=self.entry_no + 1,
+        )
+        known = {ind.no for ind in rubric.indicators}
+        for state in self.documents.values():
+            if state.removed:
+                continue
+            doc = state.document
+            copy._record(
+                ctx,
+                DocumentAttached,
+                document=msgspec.structs.replace(
+                    doc,
+                    doc_id=uuid5(to_id, str(doc.doc_id)),
+                    replaces=None,
+                    indicator=doc.indicator if doc.indicator in known else None,
+                ),
+            )
+        self._record(ctx, CarriedForward, to_id=to_id, to_year=call.budget_year, call_id=call.id)
+        return copy
+
+    def _check_carry_forward(
+        self, call: Call, submitter_kind: str, window: Window, max_entries: int
+    ) -> None:
+        """Annual only, a later year not yet carried to, within the entry limit, first applied
+        inside the target year's window, and the proposer eligible for the target call."""
         self._require_kind(CallKind.ANNUAL, "Usulan Krenova tidak dibawa ke tahun berikutnya.")
         if call.kind != CallKind.ANNUAL:
             raise InvalidValue("call_id", "Tujuan harus panggilan inovasi tahunan.")
@@ -732,45 +688,6 @@ class Innovation(Aggregate):
                 f"'{call.title}'.",
                 eligible=list(call.eligible_kinds),
             )
-        call.ensure_open(ctx.timestamp())
-        copy = type(self)(to_id)
-        copy._record(
-            ctx,
-            Proposed,
-            call_id=call.id,
-            call_kind=call.kind,
-            organisation_id=self.organisation_id,
-            submitter_id=ctx.actor.account_id,
-            budget_year=call.budget_year,
-            rubric_year=call.rubric_year,
-            profile=self.profile,
-            carried_from=self.id,
-            entry_no=self.entry_no + 1,
-        )
-        known = {ind.no for ind in rubric.indicators}
-        for state in self.documents.values():
-            if state.removed:
-                continue
-            doc = state.document
-            copy._record(
-                ctx,
-                DocumentAttached,
-                document=msgspec.structs.replace(
-                    doc,
-                    doc_id=uuid5(to_id, str(doc.doc_id)),
-                    replaces=None,
-                    indicator=doc.indicator if doc.indicator in known else None,
-                ),
-            )
-        self._record(ctx, CarriedForward, to_id=to_id, to_year=call.budget_year, call_id=call.id)
-        return copy
-
-    def krenova_mean(self) -> Decimal | None:
-        """The mean of the judges' weighted totals, 2 decimals (None before any judging)."""
-        if not self.judgements:
-            return None
-        total = sum((j.total for j in self.judgements.values()), Decimal(0))
-        return (total / len(self.judgements)).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
     # ==== rules shared by commands ==============================================================
 
@@ -1038,36 +955,6 @@ class Innovation(Aggregate):
     @applies(Published)
     def _published(self, e: Published) -> None:
         self.published = True
-
-    @applies(AdministrationPassed)
-    def _administration_passed(self, e: AdministrationPassed) -> None:
-        self.administration, self.administration_note = "passed", e.note
-
-    @applies(AdministrationFailed)
-    def _administration_failed(self, e: AdministrationFailed) -> None:
-        self.administration, self.administration_note = "failed", e.reason
-        self.decision_reason = e.reason
-
-    @applies(KrenovaJudged)
-    def _krenova_judged(self, e: KrenovaJudged) -> None:
-        self.judgements[e.judge_id] = Judgement(
-            judge_id=e.judge_id, scores=e.scores, total=e.total, judged_at=e.timestamp.isoformat()
-        )
-
-    @applies(Shortlisted)
-    def _shortlisted(self, e: Shortlisted) -> None:
-        self.shortlist_rank = e.rank
-
-    @applies(Awarded)
-    def _awarded(self, e: Awarded) -> None:
-        self.award, self.award_rank = e.award, e.rank
-
-
-def krenova_total(rubric: Rubric, scores: Sequence[CriterionScore]) -> Decimal:
-    """Σ weight% × score over the Krenova criteria: 0–100, rounded half up to 2 decimals."""
-    weights = {c.key: c.weight for c in rubric.krenova_criteria}
-    raw = sum((Decimal(weights[s.key] * s.score) for s in scores), Decimal(0)) / 100
-    return raw.quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
 def _known_indicator(rubric: Rubric, no: int) -> None:

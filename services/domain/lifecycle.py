@@ -90,6 +90,8 @@ IN_REVIEW = (S.SUBMITTED, S.UNDER_REVIEW, S.RESUBMITTED, S.SCORED)
 DECIDED = (S.APPROVED, S.ESTABLISHED, S.SELECTED_FOR_IGA, S.REPORTED_TO_IGA)
 #: Decided and chosen for the regency's report: the basis of the IID estimate.
 SELECTED = (S.SELECTED_FOR_IGA, S.REPORTED_TO_IGA)
+#: Never submitted, or withdrawn: counted in no score, ranking or judging.
+NOT_IN_PLAY = (S.DRAFT, S.WITHDRAWN)
 
 
 def _rows() -> Iterable[Transition]:

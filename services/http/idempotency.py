@@ -498,12 +498,7 @@ class IdempotencyMiddleware(ASGIMiddleware):
         async def run_and_store() -> bool:
             await next_app(scope, receive_hashing, send_capturing)
             status, headers = state["status"], state["headers"]
-            storable = (
-                status < 400
-                and len(state["body"]) <= MAX_STORED_BODY
-                and not any(name == "set-cookie" for name, _ in headers)
-            )
-            if not storable:
+            if not _storable(status, headers, state["body"]):
                 return False
             if not fingerprint.complete:
                 await _drain(receive, fingerprint, limit)
@@ -539,17 +534,20 @@ class IdempotencyMiddleware(ASGIMiddleware):
                 raise error
         finally:
             if not stored:
-                with anyio.CancelScope(shield=True):
-                    try:
-                        await anyio.to_thread.run_sync(keys.release, owner, key, token)
-                    except Exception as exc:  # the claim frees itself once its heartbeat is stale
-                        log.warning(
-                            "Idempotency-Key release failed (%s: %s); the key frees itself "
-                            "within %.0f s",
-                            type(exc).__name__,
-                            exc,
-                            self.stale_after.total_seconds(),
-                        )
+                await self._release(keys, owner, key, token)
+
+    async def _release(self, keys: KeyStore, owner: str, key: str, token: str) -> None:
+        """Free the claim of an answer not stored (shielded: it runs even when cancelled)."""
+        with anyio.CancelScope(shield=True):
+            try:
+                await anyio.to_thread.run_sync(keys.release, owner, key, token)
+            except Exception as exc:  # the claim frees itself once its heartbeat is stale
+                log.warning(
+                    "Idempotency-Key release failed (%s: %s); the key frees itself within %.0f s",
+                    type(exc).__name__,
+                    exc,
+                    self.stale_after.total_seconds(),
+                )
 
     async def _maybe_purge(self, keys: KeyStore) -> None:
         now = anyio.current_time()
@@ -559,6 +557,15 @@ class IdempotencyMiddleware(ASGIMiddleware):
 
 
 KEEP_FOR_RERUN = 1024 * 1024
+
+
+def _storable(status: int, headers: list[tuple[str, str]], body: bytearray) -> bool:
+    """Only a success small enough to keep, and never one that sets a cookie, is replayed."""
+    return (
+        status < 400
+        and len(body) <= MAX_STORED_BODY
+        and not any(name == "set-cookie" for name, _ in headers)
+    )
 
 
 async def _drain(

@@ -237,7 +237,7 @@ def _entry(name: str, when: tuple[int, int, int, int, int, int], method: int) ->
 
 def xlsx_bytes(report: Report) -> bytes:
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
+    from openpyxl.styles import Font
     from openpyxl.writer.excel import ExcelWriter
 
     # Document properties are UTC (W3CDTF with "Z"), to the second, as Excel writes them.
@@ -250,7 +250,19 @@ def xlsx_bytes(report: Report) -> bytes:
     wb.properties.modified = created
     bold = Font(bold=True)
 
-    sheet = wb.active
+    _innovation_sheet(wb.active, report, bold)
+    _indicator_sheet(wb.create_sheet("Indikator"), report, bold)
+    _summary_sheet(wb.create_sheet("Ringkasan"), report, bold)
+
+    buffer = io.BytesIO()
+    ExcelWriter(wb, _FixedTimeZip(buffer, report.created_at)).save()
+    return buffer.getvalue()
+
+
+def _innovation_sheet(sheet: Any, report: Report, bold: Any) -> None:
+    """One row per reported innovation, the header bold and frozen."""
+    from openpyxl.styles import Alignment
+
     sheet.title = "Inovasi"
     sheet.append(xlsx_row(sheet, header(report)))
     for values in rows(report):
@@ -264,7 +276,9 @@ def xlsx_bytes(report: Report) -> bytes:
                 cell.number_format = "DD-MM-YYYY"
     sheet.freeze_panes = "G2"
 
-    detail = wb.create_sheet("Indikator")
+
+def _indicator_sheet(detail: Any, report: Report, bold: Any) -> None:
+    """One row per innovation and indicator: claimed and verified level, points, evidence."""
     detail.append(
         xlsx_row(
             detail,
@@ -308,7 +322,9 @@ def xlsx_bytes(report: Report) -> bytes:
     for cell in detail[1]:
         cell.font = bold
 
-    summary = wb.create_sheet("Ringkasan")
+
+def _summary_sheet(summary: Any, report: Report, bold: Any) -> None:
+    """The report's identity and totals, label and value."""
     total = sum(r.verified_total for r in report.rows)
     count = len(report.rows)
     for label, value in (
@@ -324,10 +340,6 @@ def xlsx_bytes(report: Report) -> bytes:
     ):
         summary.append(xlsx_row(summary, (label, value)))
         summary.cell(row=summary.max_row, column=1).font = bold
-
-    buffer = io.BytesIO()
-    ExcelWriter(wb, _FixedTimeZip(buffer, report.created_at)).save()
-    return buffer.getvalue()
 
 
 # ---- ZIP of evidence -----------------------------------------------------------------------

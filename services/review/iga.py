@@ -194,45 +194,9 @@ class IGAReports:
             implementation_date=profile.implementation_date,
         )
         errors, warnings = item.errors, item.warnings
-        status = innovation.status
-        if innovation.call_kind == CallKind.KRENOVA:
-            errors.append(Issue(code="krenova", message="Usulan Krenova tidak dilaporkan ke IGA."))
-        elif reporting:
-            pass  # the report's own events: the status is the outcome, not a blocker
-        elif status == Status.REPORTED_TO_IGA:
-            errors.append(
-                Issue(
-                    code="already-reported",
-                    message=f"Sudah dilaporkan untuk IGA {innovation.iga_year} "
-                    f"(laporan {innovation.iga_report_id}).",
-                )
-            )
-        elif status == Status.SELECTED_FOR_IGA and innovation.iga_year != year:
-            errors.append(
-                Issue(
-                    code="selected-other-year",
-                    message=f"Sudah dipilih untuk IGA tahun {innovation.iga_year}.",
-                )
-            )
-        elif status not in (*REPORTABLE, Status.SELECTED_FOR_IGA):
-            errors.append(
-                Issue(
-                    code="not-approved",
-                    message=f"Status '{STATUS_LABELS.get(status, status)}': hanya inovasi yang "
-                    "disetujui atau ditetapkan yang dapat dilaporkan.",
-                )
-            )
+        errors += _status_errors(innovation, year, reporting=reporting)
         if check_blobs:
-            for doc in innovation.documents.values():
-                key = doc.document.storage_key
-                live = doc.verdict == "accepted" and not doc.removed
-                if live and key and not self.blobs.exists(key):
-                    errors.append(
-                        Issue(
-                            code="evidence-missing",
-                            message=f"Berkas bukti '{doc.document.name}' tidak ada di penyimpanan.",
-                        )
-                    )
+            errors += self._missing_evidence(innovation)
         if call is not None and card.verified_total < call.threshold:
             warnings.append(
                 Issue(
@@ -241,31 +205,7 @@ class IGAReports:
                     f"{call.threshold} panggilan '{call.title}'.",
                 )
             )
-        if profile.implementation_date is None:
-            warnings.append(
-                Issue(code="no-implementation-date", message="Waktu penerapan belum diisi.")
-            )
-        else:
-            window = rules_for(nearest_year(year)).eligibility
-            applied = profile.implementation_date
-            if applied < window.first_applied_from:
-                warnings.append(
-                    Issue(
-                        code="applied-long-ago",
-                        message=f"Diterapkan {applied:%d-%m-%Y}, sebelum rentang IGA {year} "
-                        f"({window.first_applied_from:%d-%m-%Y} s.d. "
-                        f"{window.first_applied_to:%d-%m-%Y}).",
-                    )
-                )
-            elif applied > window.first_applied_to:
-                warnings.append(
-                    Issue(
-                        code="applied-after-window",
-                        message=f"Diterapkan {applied:%d-%m-%Y}, sesudah rentang IGA {year} "
-                        f"({window.first_applied_from:%d-%m-%Y} s.d. "
-                        f"{window.first_applied_to:%d-%m-%Y}).",
-                    )
-                )
+        warnings += _applied_window_warnings(profile.implementation_date, year)
         if profile.stage != Stage.PENERAPAN:
             warnings.append(
                 Issue(code="not-implemented", message="Tahapan inovasi belum penerapan.")
@@ -282,6 +222,21 @@ class IGAReports:
                 )
             )
         return item
+
+    def _missing_evidence(self, innovation: Innovation) -> list[Issue]:
+        """Accepted, live documents whose file is not in the blob store."""
+        errors: list[Issue] = []
+        for doc in innovation.documents.values():
+            key = doc.document.storage_key
+            live = doc.verdict == "accepted" and not doc.removed
+            if live and key and not self.blobs.exists(key):
+                errors.append(
+                    Issue(
+                        code="evidence-missing",
+                        message=f"Berkas bukti '{doc.document.name}' tidak ada di penyimpanan.",
+                    )
+                )
+        return errors
 
     # ---- create ------------------------------------------------------------------------------
 
@@ -605,3 +560,67 @@ def _record_from_row(row: dict[str, Any]) -> ReportRecord:
         items=msgspec.json.decode(row["items"], type=tuple[ReportItem, ...]),
         warnings=msgspec.json.decode(row["warnings"], type=tuple[dict[str, str], ...]),
     )
+
+
+def _status_errors(innovation: Innovation, year: int, *, reporting: bool) -> list[Issue]:
+    """What in its call kind or status keeps an innovation out of this year's IGA report."""
+    errors: list[Issue] = []
+    status = innovation.status
+    if innovation.call_kind == CallKind.KRENOVA:
+        errors.append(Issue(code="krenova", message="Usulan Krenova tidak dilaporkan ke IGA."))
+    elif reporting:
+        pass  # the report's own events: the status is the outcome, not a blocker
+    elif status == Status.REPORTED_TO_IGA:
+        errors.append(
+            Issue(
+                code="already-reported",
+                message=f"Sudah dilaporkan untuk IGA {innovation.iga_year} "
+                f"(laporan {innovation.iga_report_id}).",
+            )
+        )
+    elif status == Status.SELECTED_FOR_IGA and innovation.iga_year != year:
+        errors.append(
+            Issue(
+                code="selected-other-year",
+                message=f"Sudah dipilih untuk IGA tahun {innovation.iga_year}.",
+            )
+        )
+    elif status not in (*REPORTABLE, Status.SELECTED_FOR_IGA):
+        errors.append(
+            Issue(
+                code="not-approved",
+                message=f"Status '{STATUS_LABELS.get(status, status)}': hanya inovasi yang "
+                "disetujui atau ditetapkan yang dapat dilaporkan.",
+            )
+        )
+    return errors
+
+
+def _applied_window_warnings(applied: date | None, year: int) -> list[Issue]:
+    """Whether the innovation was first applied inside the IGA year's window."""
+    warnings: list[Issue] = []
+    if applied is None:
+        warnings.append(
+            Issue(code="no-implementation-date", message="Waktu penerapan belum diisi.")
+        )
+    else:
+        window = rules_for(nearest_year(year)).eligibility
+        if applied < window.first_applied_from:
+            warnings.append(
+                Issue(
+                    code="applied-long-ago",
+                    message=f"Diterapkan {applied:%d-%m-%Y}, sebelum rentang IGA {year} "
+                    f"({window.first_applied_from:%d-%m-%Y} s.d. "
+                    f"{window.first_applied_to:%d-%m-%Y}).",
+                )
+            )
+        elif applied > window.first_applied_to:
+            warnings.append(
+                Issue(
+                    code="applied-after-window",
+                    message=f"Diterapkan {applied:%d-%m-%Y}, sesudah rentang IGA {year} "
+                    f"({window.first_applied_from:%d-%m-%Y} s.d. "
+                    f"{window.first_applied_to:%d-%m-%Y}).",
+                )
+            )
+    return warnings

@@ -23,7 +23,7 @@ from services.domain.call import Call
 from services.domain.errors import InvalidValue
 from services.domain.events import Proposed
 from services.domain.innovation import Innovation
-from services.domain.lifecycle import STATUS_LABELS, Status
+from services.domain.lifecycle import NOT_IN_PLAY, STATUS_LABELS, Status
 from services.domain.rubric import Rubric, load_rubric
 from services.domain.values import AWARD_LABELS, Award, CallKind
 from services.eventstore.store import NotFound, decode_event
@@ -134,7 +134,7 @@ def ranking(commands: Commands, call_id: UUID) -> Ranking:
     names: dict[UUID, str] = {}
     entries: list[RankedEntry] = []
     for innovation in entries_of(commands, call_id):
-        if innovation.status in (Status.DRAFT, Status.WITHDRAWN):
+        if innovation.status in NOT_IN_PLAY:
             continue
         submitter = innovation.submitter_id
         if submitter is not None and submitter not in names:

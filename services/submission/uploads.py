@@ -190,20 +190,7 @@ async def read_upload_form(
     def handle(event: MultipartSegment | bytes | bytearray | None) -> None:
         if isinstance(event, MultipartSegment):
             current[0] = event
-            _check_field(event.name, form, texts, extra_fields)
-            if event.filename is not None:
-                if event.name != "file":
-                    raise problem(400, "Berkas harus dikirim pada kolom 'file'.", "validation")
-                check_filename(event.filename)
-                form.writer = blobs.writer(max_size)
-                form.filename = event.filename
-                form.client_type = event.content_type
-            else:
-                if event.name == "file":
-                    raise problem(
-                        400, "Kolom 'file' harus berupa berkas (dengan filename).", "validation"
-                    )
-                texts[event.name] = bytearray()
+            _start_part(event, form, texts, blobs, max_size, extra_fields)
             return
         segment = current[0]
         if event is None:
@@ -250,6 +237,39 @@ async def read_upload_form(
     except BaseException:
         form.abort()
         raise
+    _decode_fields(form, texts)
+    if form.writer is not None and form.writer.size == 0:
+        form.abort()  # a browser sends an empty file part when no file was chosen
+        form.writer, form.filename, form.client_type = None, None, None
+    return form
+
+
+def _start_part(
+    event: MultipartSegment,
+    form: UploadForm,
+    texts: dict[str, bytearray],
+    blobs: BlobStore,
+    max_size: int,
+    extra_fields: frozenset[str],
+) -> None:
+    """A new part: the file opens a temp blob (only on the field ``file``), a text field a
+    buffer; unknown or repeated fields are refused."""
+    _check_field(event.name, form, texts, extra_fields)
+    if event.filename is not None:
+        if event.name != "file":
+            raise problem(400, "Berkas harus dikirim pada kolom 'file'.", "validation")
+        check_filename(event.filename)
+        form.writer = blobs.writer(max_size)
+        form.filename = event.filename
+        form.client_type = event.content_type
+    else:
+        if event.name == "file":
+            raise problem(400, "Kolom 'file' harus berupa berkas (dengan filename).", "validation")
+        texts[event.name] = bytearray()
+
+
+def _decode_fields(form: UploadForm, texts: dict[str, bytearray]) -> None:
+    """The text fields as checked UTF-8 text; on a bad one the temp file is removed."""
     try:
         form.fields = {name: bytes(value).decode("utf-8").strip() for name, value in texts.items()}
         for name, value in form.fields.items():
@@ -260,10 +280,6 @@ async def read_upload_form(
     except BaseException:
         form.abort()
         raise
-    if form.writer is not None and form.writer.size == 0:
-        form.abort()  # a browser sends an empty file part when no file was chosen
-        form.writer, form.filename, form.client_type = None, None, None
-    return form
 
 
 def _check_field(

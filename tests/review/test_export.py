@@ -15,7 +15,7 @@ import msgspec
 import openpyxl
 import pytest
 
-from services.domain.innovation import krenova_total
+from services.domain.innovation_krenova import krenova_total
 from services.domain.rubric import load_rubric
 from services.domain.values import Budget, CriterionScore
 from services.review import export

@@ -22,8 +22,6 @@ from uuid import UUID
 from services.audit.describe import care, directory, innovations, research, spd
 from services.audit.describe.innovations import _next_status
 from services.audit.describe.lines import (
-    PROFILE_LABELS,
-    ROLE_LABELS,
     AuditLine,
     FieldChange,
     _Before,
@@ -35,8 +33,6 @@ from services.domain.call import JAKARTA
 
 __all__ = [
     "JAKARTA",
-    "PROFILE_LABELS",
-    "ROLE_LABELS",
     "AuditLine",
     "FieldChange",
     "describe",

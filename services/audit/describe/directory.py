@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from services.audit.describe.lines import (
-    ROLE_LABELS,
     Described,
     _Before,
     _change,
@@ -13,6 +12,7 @@ from services.audit.describe.lines import (
     jakarta_time,
 )
 from services.domain import events as ev
+from services.domain import labels
 
 
 def _call_opened(e: ev.CallOpened, b: _Before) -> Described:
@@ -72,7 +72,7 @@ def _account_created(e: ev.AccountCreated, b: _Before) -> Described:
     # Deliberately no password hash: not in the summary, not in the changes.
     return (
         f"membuat akun '{e.username}' ({e.full_name}) dengan peran "
-        f"{ROLE_LABELS.get(e.role, str(e.role))}",
+        f"{labels.label(labels.ROLE, e.role)}",
         [
             _change("username", None, e.username, "Nama pengguna"),
             _change("full_name", None, e.full_name, "Nama lengkap"),
@@ -86,8 +86,8 @@ def _account_created(e: ev.AccountCreated, b: _Before) -> Described:
 def _role_changed(e: ev.RoleChanged, b: _Before) -> Described:
     return (
         f"mengubah peran {_account_name(b, e)} dari "
-        f"{ROLE_LABELS.get(e.previous, str(e.previous))} menjadi "
-        f"{ROLE_LABELS.get(e.role, str(e.role))}",
+        f"{labels.label(labels.ROLE, e.previous)} menjadi "
+        f"{labels.label(labels.ROLE, e.role)}",
         [_change("role", e.previous, e.role, "Peran")],
     )
 

@@ -20,11 +20,6 @@ from services.domain.lifecycle import STATUS_LABELS
 from services.domain.rubric import DOCUMENT_KIND_LABELS, Rubric, UnknownRubricYear, load_rubric
 from services.domain.values import Profile
 
-ROLE_LABELS: dict[str, str] = labels.ROLE
-
-# Labels of every profile field an auditor can see change (nested structs are flattened).
-PROFILE_LABELS: dict[str, str] = labels.PROFILE_FIELD
-
 
 class FieldChange(msgspec.Struct, frozen=True, kw_only=True):
     """One field's value before and after the event (JSON builtins; ``None`` = empty/unknown)."""
@@ -64,7 +59,7 @@ def _short(account_id: UUID | None) -> str:
 
 
 def _who(event: ev.Event, who: str | None) -> str:
-    role = ROLE_LABELS.get(event.actor.role, str(event.actor.role))
+    role = labels.label(labels.ROLE, event.actor.role)
     if event.actor.role == Role.SYSTEM and event.actor.account_id is None:
         return "Sistem"
     name = who or f"akun {_short(event.actor.account_id)}"
@@ -125,7 +120,7 @@ def _profile_changes(before: Profile | None, after: dict[str, Any]) -> list[Fiel
 def _change(key: str, before: Any, after: Any, label: str | None = None) -> FieldChange:
     return FieldChange(
         field=key,
-        label=label or PROFILE_LABELS.get(key, key),
+        label=label or labels.PROFILE_FIELD.get(key, key),
         before=_plain(before),
         after=_plain(after),
     )

@@ -18,6 +18,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 
 from projections import queries as rm
+from services.domain import labels
 from services.domain.actor import Role
 from services.domain.call import JAKARTA
 from services.domain.errors import DomainError
@@ -38,7 +39,7 @@ from services.submission import routes as submission_routes
 from services.submission.schemas import CallCreate
 from services.web.pages.common import now, parse_uuid, run_command, settle
 from services.web.pages.form_input import FormError, convert, many, text
-from services.web.pages.rendering import ROLE_LABELS, query, redirect, render
+from services.web.pages.rendering import query, redirect, render
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
@@ -305,7 +306,7 @@ def _accounts_page(
         filters=filters_of(q, role, organisation, None),
         current_back="/admin/akun" + query(filters_of(q, role, organisation, page_no)),
         organisations=rm.directory.organisations(db),
-        roles=[(str(r), ROLE_LABELS.get(r, str(r))) for r in GRANTABLE],
+        roles=[(str(r), labels.ROLE_TITLE.get(r, str(r))) for r in GRANTABLE],
         values={**defaults, **(values or {})},
         error=error,
         error_field=error_field,

@@ -19,7 +19,7 @@ from litestar import Request, get
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
-from services.audit.describe import PROFILE_LABELS, FieldChange
+from services.audit.describe import FieldChange
 from services.domain import labels
 from services.domain.actor import Role
 from services.domain.call import JAKARTA
@@ -48,7 +48,7 @@ STATE_LABELS: dict[str, str] = {
     "iga_year": "Tahun IGA",
     "recommendation": "Rekomendasi",
     "reviewers": "Verifikator",
-    **{f"profile.{k}": v for k, v in PROFILE_LABELS.items()},
+    **{f"profile.{k}": v for k, v in labels.PROFILE_FIELD.items()},
 }
 
 

@@ -39,7 +39,6 @@ WEB = Path(__file__).resolve().parent.parent
 TEMPLATES = WEB / "templates"
 STATIC = WEB / "static"
 
-ROLE_LABELS: dict[str, str] = labels.ROLE_TITLE
 
 # Badge colour group per status (CSS class suffix): the label itself always carries the meaning.
 STATUS_TONES: dict[str, str] = {
@@ -220,7 +219,7 @@ def angka(value: Any, digits: int = 0) -> str:
 
 
 def role_label(value: Any) -> str:
-    return ROLE_LABELS.get(str(value), str(value))
+    return labels.ROLE_TITLE.get(str(value), str(value))
 
 
 def progress_of(innovation: Any) -> Progress:
@@ -313,7 +312,7 @@ def environment() -> Environment:
         STAGE_LABELS=STAGE_LABELS,
         DOCUMENT_KIND_LABELS=DOCUMENT_KIND_LABELS,
         COMMAND_LABELS=COMMAND_LABELS,
-        ROLE_LABELS=ROLE_LABELS,
+        ROLE_LABELS=labels.ROLE_TITLE,
         static_url=static_url,
         query=query,
         progress_of=progress_of,

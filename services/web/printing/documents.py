@@ -14,7 +14,7 @@ from services.domain.call import format_jakarta
 from services.domain.innovation import Innovation
 from services.domain.lifecycle import STATUS_LABELS
 from services.domain.rubric import DOCUMENT_KIND_LABELS, Rubric
-from services.domain.values import STAGE_LABELS
+from services.domain.values import STAGE_LABELS, KrenovaEntry, Profile
 from services.web.pages.forms import (
     FORM_LABELS,
     INITIATOR_LABELS,
@@ -93,27 +93,47 @@ def profile_pdf(
         made_at,
     )
     if p.krenova is not None:
-        k = p.krenova
-        sheet.heading("A. Identitas usulan Krenova")
-        sheet.fields(
-            [
-                ("Judul", p.title),
-                ("Bidang", _label(KRENOVA_FIELD_LABELS, k.field)),
-                ("Kategori peserta", _label(PARTICIPANT_LABELS, k.participant_category)),
-                ("Anggota kelompok", ", ".join(k.members) or "—"),
-                ("Tautan video", k.video_url or "—"),
-            ]
-        )
-        for title, text in (
-            ("B. Abstrak", k.abstract),
-            ("C. Keunggulan", k.advantages),
-            ("D. Manfaat", k.benefits),
-            ("E. Penerapan", k.application),
-        ):
-            sheet.heading(title)
-            sheet.paragraph(text)
+        _krenova_sections(sheet, p, p.krenova)
         return sheet.bytes()
+    _profile_sections(sheet, p, organisation)
+    rows, card = _indicator_rows(innovation, rubric)
+    sheet.heading(f"E. Indikator inovasi daerah (rubrik {card.rubric_year})")
+    sheet.grid(
+        ["No", "Indikator", "Bobot", "Level klaim", "Level terverifikasi", "Nilai", "Bukti dukung"],
+        rows,
+        (8, 52, 12, 15, 20, 12, 55),
+    )
+    sheet.paragraph(
+        f"Nilai kematangan: klaim {card.claimed_total}, terverifikasi {card.verified_total}, "
+        f"paling tinggi {card.max_total}."
+    )
+    return sheet.bytes()
 
+
+def _krenova_sections(sheet: Sheet, p: Profile, k: KrenovaEntry) -> None:
+    """A Krenova entry: its identity, then abstract, advantages, benefits and application."""
+    sheet.heading("A. Identitas usulan Krenova")
+    sheet.fields(
+        [
+            ("Judul", p.title),
+            ("Bidang", _label(KRENOVA_FIELD_LABELS, k.field)),
+            ("Kategori peserta", _label(PARTICIPANT_LABELS, k.participant_category)),
+            ("Anggota kelompok", ", ".join(k.members) or "—"),
+            ("Tautan video", k.video_url or "—"),
+        ]
+    )
+    for title, text in (
+        ("B. Abstrak", k.abstract),
+        ("C. Keunggulan", k.advantages),
+        ("D. Manfaat", k.benefits),
+        ("E. Penerapan", k.application),
+    ):
+        sheet.heading(title)
+        sheet.paragraph(text)
+
+
+def _profile_sections(sheet: Sheet, p: Profile, organisation: str) -> None:
+    """Sections A–D of the national form: identity, design, goals and results, budget."""
     sheet.heading("A. Identitas inovasi")
     sheet.fields(
         [
@@ -153,18 +173,6 @@ def profile_pdf(
             ("Sumber lain", p.budget.other_sources or "—"),
         ]
     )
-    rows, card = _indicator_rows(innovation, rubric)
-    sheet.heading(f"E. Indikator inovasi daerah (rubrik {card.rubric_year})")
-    sheet.grid(
-        ["No", "Indikator", "Bobot", "Level klaim", "Level terverifikasi", "Nilai", "Bukti dukung"],
-        rows,
-        (8, 52, 12, 15, 20, 12, 55),
-    )
-    sheet.paragraph(
-        f"Nilai kematangan: klaim {card.claimed_total}, terverifikasi {card.verified_total}, "
-        f"paling tinggi {card.max_total}."
-    )
-    return sheet.bytes()
 
 
 def receipt_pdf(
