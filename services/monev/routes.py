@@ -18,6 +18,7 @@ from litestar.params import FromPath, JSONBody
 from msgspec import Meta
 
 from services.commands import Outcome
+from services.domain.errors import AuthenticationRequired
 from services.domain.events import IndicatorMeasure
 from services.domain.innovation import Innovation
 from services.domain.monev import MonevCommand, Recommendation, ReportKind, VisitKind
@@ -66,9 +67,12 @@ def _service(request: Request[Any, Any, Any]) -> MonevCommands:
 def _visible(
     request: Request[Any, Any, Any], id: UUID, command: MonevCommand | None = None
 ) -> tuple[MonevCommands, Innovation]:
-    """404 for a record the caller may not see, then 403 for a role the rules never allow."""
+    """401 signed out, 404 for a record the caller may not see, then 403 for a role the
+    rules never allow."""
     innovation = runtime_of(request).commands.innovation(id)
     principal = principal_of(request)
+    if principal.role is None:
+        raise AuthenticationRequired()
     policy.ensure_record(principal, innovation)
     if command is not None:
         policy.ensure_monev_command(principal, command)
