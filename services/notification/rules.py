@@ -20,6 +20,8 @@ Endorsed                 the organisation's operators (ready to       endorsed
 MentorAssigned           the assigned mentor                          mentor_assigned
 MentoringSessionRecorded the organisation's operators (follow-ups)    mentoring_session
 MonevVisitScheduled      the organisation's operators                 monev_visit
+(a visit 3 days ahead    the organisation's operators and the admins  monev_due (schedules)
+ and on its day)
 any status change of a   the participant who submitted it             the specific kind above,
 Krenova entry                                                         else entry_status_changed
 =======================  ===========================================  ==========================
@@ -75,6 +77,7 @@ KINDS = (
     "mentor_assigned",
     "mentoring_session",
     "monev_visit",
+    "monev_due",
     "entry_status_changed",
     "deadline_reminder",
     "compliance_reminder",
@@ -239,8 +242,13 @@ def plan_event(tx: Tx, notification_id: int, event: ev.Event, *, email: bool) ->
     before, after = directory.apply(tx, event)
     if isinstance(event, ev.MentoringEvent):
         return planned + _mentoring(tx, source, event, email, notification_id, occurred)
-    if isinstance(event, ev.MonevVisitScheduled):
-        return planned + _monev_visit(tx, source, event, email, notification_id, occurred)
+    if isinstance(event, ev.MonevEvent):
+        from services.notification import monev
+
+        monev.track(tx, event)
+        if isinstance(event, ev.MonevVisitScheduled):
+            return planned + _monev_visit(tx, source, event, email, notification_id, occurred)
+        return planned
     if isinstance(event, ResearchEvent):
         return planned + _plan_research(tx, event, source, notification_id, occurred, email)
     if not isinstance(event, ev.InnovationEvent) or after is None:
