@@ -548,11 +548,19 @@ def query_alone(settings: Settings, call: Callable[[Any], Any], samples: int = 1
 class Server:
     """``uvicorn services.app:create_app --factory`` with N workers on a loopback port."""
 
-    def __init__(self, settings: Settings, workers: int) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        workers: int,
+        app: str = "services.app:create_app",
+        env: dict[str, str] | None = None,
+        ready: str = "/health/ready",
+    ) -> None:
         from tests.servers import free_port
 
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
+        env_extra = env
         env = {k: v for k, v in os.environ.items() if not k.startswith("SIRISMA_")}
         env.update(
             SIRISMA_DATABASE_URL=settings.database_url,
@@ -561,13 +569,14 @@ class Server:
             SIRISMA_POOL_SIZE="20",
             PYTHONPATH=str(ROOT),
         )
+        env.update(env_extra or {})
         self.log = open(Path(settings.data_dir) / "uvicorn.log", "ab")  # noqa: SIM115
         self.process = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
                 "uvicorn",
-                "services.app:create_app",
+                app,
                 "--factory",
                 "--host",
                 "127.0.0.1",
@@ -590,7 +599,7 @@ class Server:
         while True:
             with (
                 contextlib.suppress(OSError),
-                urllib.request.urlopen(self.base + "/health/ready", timeout=2) as r,
+                urllib.request.urlopen(self.base + ready, timeout=2) as r,
             ):
                 if r.status == 200:
                     break

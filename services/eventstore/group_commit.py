@@ -18,15 +18,17 @@ whose next commit carries all of them:
    with the log, or with an earlier command of the same group, fails alone with the library's
    ``IntegrityError`` (the store turns it into ``ConcurrencyConflict`` for its caller);
 3. the accepted commands' events go in with one multi-row insert, in queue order, under a
-   SAVEPOINT; the recorder's ``_fetch_ids_after_insert_events`` hook seals them into the hash
-   chain (``services.eventstore.recorders``) in the same transaction. Should that insert still fail
-   (a constraint a writer that bypassed the lock broke, a state the chain cannot seal), the
-   group falls back to one SAVEPOINT per command, so only the offending command fails, with
-   its own error; only a lost connection fails the whole group;
-4. commit, then wake each caller with its own notification ids.
+   SAVEPOINT, with their hash chain rows in the same statement (``_insert_rows`` of
+   ``services.eventstore.recorders``), and COMMIT follows in the same pipelined round trip. Should
+   that insert still fail (a constraint a writer that bypassed the lock broke, a state the
+   chain cannot seal), the group rolls back to the savepoint and falls back to one SAVEPOINT
+   per command, so only the offending command fails, with its own error; only a lost
+   connection fails the whole group;
+4. wake each caller with its own notification ids.
 
-A group of one command skips steps 2–3's check and savepoint: lock, NOTIFY and insert go in one
-pipelined round trip, exactly like the library's recorder, and a duplicate fails it alone.
+A group of one command skips steps 2–3's check and savepoint: BEGIN, lock, NOTIFY, insert and
+COMMIT go in one pipelined round trip (``services.eventstore.pipelined``), and a duplicate
+fails it alone.
 
 Groups never run concurrently: one leader per process at a time, and every process's groups
 (and the plain recorder's single saves) queue for the same lock, under which each stream's
@@ -64,14 +66,11 @@ from eventsourcing.postgres import (
 from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
 
+from services.eventstore.pipelined import one_round_trip, rollback
 from services.eventstore.recorders import ChainedPostgresRecorder
 
 MAX_GROUP_COMMANDS = 512
 MAX_GROUP_EVENTS = 20_000
-
-
-class _RollBack(Exception):
-    """Roll the transaction back quietly: its only command failed and already says why."""
 
 
 _CONNECTION_LOST = (psycopg.OperationalError, psycopg.InterfaceError)
@@ -84,10 +83,11 @@ def _alone(exc: Exception) -> Exception:
 
 
 class _Request:
-    __slots__ = ("done", "error", "events", "ids", "wake")
+    __slots__ = ("done", "error", "events", "ids", "links", "wake")
 
     def __init__(self, events: Sequence[StoredEvent]) -> None:
         self.events = events
+        self.links: dict[Any, tuple[int, str]] = {}  # chain links to remember once committed
         self.wake = threading.Event()  # set when done, or when handed the lead
         self.done = False
         self.ids: list[int] | None = None
@@ -187,67 +187,79 @@ class GroupCommit:
             self._commit_alone(group[0])
             return
         pending: list[_Request] = []
-        try:
-            with (
-                self.datastore.get_connection() as conn,
-                conn.transaction(),
-                conn.cursor() as curs,
-            ):
-                # One round trip: the writers' lock, NOTIFY and which pairs already exist.
-                with conn.pipeline():
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            try:
+                # Round trip 1: BEGIN, the writers' lock, NOTIFY, which pairs already exist.
+                with conn.pipeline(), conn.cursor() as tx:
+                    tx.execute(b"BEGIN")
                     self._lock_table(curs)  # type: ignore[attr-defined]
                     self._notify_channel(curs)  # type: ignore[attr-defined]
                     self._select_existing(curs, group)
                 pending = self._refuse_conflicts(curs, group)
-                if len(pending) == 1:  # alone in the transaction: no savepoint needed
-                    try:
-                        self._insert_many(curs, pending)
-                    except Exception as exc:  # a duplicate, a seal that failed, ...
+                # Round trip 2: the accepted commands in one insert, and COMMIT.
+                try:
+                    with conn.pipeline(), conn.cursor() as tx:
+                        tx.execute(b"SAVEPOINT sirisma_group")
+                        if pending:
+                            self._insert_many(curs, pending, fetch=False)
+                        tx.execute(b"COMMIT")
+                    if pending:
+                        self._assign_ids(curs, pending)
+                except _CONNECTION_LOST:
+                    raise
+                except Exception as exc:
+                    if len(pending) == 1:  # the only command failed: roll back, it fails alone
                         pending[0].ids, pending[0].error = None, _alone(exc)
-                        raise _RollBack from exc
-                elif pending:
-                    try:
-                        with conn.transaction():
-                            self._insert_many(curs, pending)
-                    except _CONNECTION_LOST:
-                        raise
-                    except Exception:
-                        for request in pending:  # one SAVEPOINT each: the culprit fails alone
-                            try:
-                                with conn.transaction():
-                                    self._insert_many(curs, [request])
-                            except _CONNECTION_LOST:
-                                raise
-                            except Exception as exc:
-                                request.ids = None
-                                request.error = _alone(exc)
-        except _RollBack:
-            pass
+                        pending = []
+                        rollback(conn)
+                    else:
+                        conn.execute(b"ROLLBACK TO SAVEPOINT sirisma_group")
+                        self._one_by_one(conn, curs, pending)
+                        conn.execute(b"COMMIT")
+            except BaseException:
+                rollback(conn)
+                raise
         self.groups_committed += 1
         for request in pending:
             if request.error is None and request.ids is None:  # pragma: no cover - defensive
                 request.error = PersistenceError("notification ids were not returned")
+            if request.error is None:
+                self._remember_links(request.links)  # type: ignore[attr-defined]
+
+    def _one_by_one(self, conn: Any, curs: Any, pending: list[_Request]) -> None:
+        """After the group's insert failed: one SAVEPOINT per command, so the culprit fails
+        alone with its own error and the others are stored."""
+        for request in pending:
+            conn.execute(b"SAVEPOINT sirisma_one")
+            try:
+                self._insert_many(curs, [request])
+            except _CONNECTION_LOST:
+                raise
+            except Exception as exc:
+                conn.execute(b"ROLLBACK TO SAVEPOINT sirisma_one")
+                request.ids = None
+                request.error = _alone(exc)
+            else:
+                conn.execute(b"RELEASE SAVEPOINT sirisma_one")
 
     def _commit_alone(self, request: _Request) -> None:
-        """A group of one: lock, NOTIFY and insert pipelined in one round trip, the chain and
-        the commit pipelined too, exactly as the library's recorder does a single insert."""
+        """A group of one: BEGIN, lock, NOTIFY, the insert (with its chain rows, on the chained
+        recorder) and COMMIT pipelined in one round trip; a duplicate fails it alone."""
         error: Exception | None = None
-        with self.datastore.get_connection() as conn:
-            with conn.pipeline() as pipeline, conn.transaction(), conn.cursor() as curs:
-                try:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            try:
+                with one_round_trip(conn):
                     self._lock_table(curs)  # type: ignore[attr-defined]
                     self._notify_channel(curs)  # type: ignore[attr-defined]
                     self._insert(curs, [request])
-                    pipeline.sync()  # a duplicate raises here, not at commit
-                    self._assign_ids(curs, [request])
-                except Exception as exc:  # raised after the pipeline exits (no warning)
-                    error = exc
-                if error is not None:  # whatever failed (the chain's seal too): roll back
-                    raise psycopg.Rollback
-            if isinstance(error, psycopg.IntegrityError):
-                request.ids, request.error = None, IntegrityError(str(error))
-            elif error is not None:
-                raise error
+            except psycopg.IntegrityError as exc:  # rolled back: nothing of it was stored
+                error = exc
+            if error is None:
+                self._assign_ids(curs, [request])
+        if error is not None:
+            request.ids, request.error = None, IntegrityError(str(error))
+        else:
+            self._remember_links(request.links)  # type: ignore[attr-defined]
         self.groups_committed += 1
 
     def _select_existing(self, curs: Any, group: list[_Request]) -> None:
@@ -280,18 +292,20 @@ class GroupCommit:
             accepted.append(request)
         return accepted
 
-    def _insert_many(self, curs: Any, requests: list[_Request]) -> None:
+    def _insert_many(self, curs: Any, requests: list[_Request], *, fetch: bool = True) -> None:
         self._insert(curs, requests)
-        self._assign_ids(curs, requests)
+        if fetch:  # in a pipeline the ids arrive at its Sync: the caller assigns them after it
+            self._assign_ids(curs, requests)
 
     def _insert(self, curs: Any, requests: list[_Request]) -> None:
-        # The aggregate recorder's plain insert (the application recorder's version would take
-        # the lock and NOTIFY again); RETURNING notification_id is part of the statement.
+        # The recorder's rows without its lock and NOTIFY (taken once for the group).
         events = [e for r in requests for e in r.events]
-        PostgresAggregateRecorder._insert_stored_events(self, curs, events)  # type: ignore[arg-type]
+        links = self._insert_rows(curs, events)  # type: ignore[attr-defined]
+        for request in requests:
+            request.links = links
 
     def _assign_ids(self, curs: Any, requests: list[_Request]) -> None:
-        """The inserted rows' ids, through the recorder's hook (which seals the hash chain)."""
+        """The inserted rows' ids (RETURNING notification_id), in insert order."""
         events = [e for r in requests for e in r.events]
         ids = list(self._fetch_ids_after_insert_events(curs, events) or [])  # type: ignore[attr-defined]
         if len(ids) != len(events):
@@ -311,6 +325,15 @@ class GroupCommitPostgresRecorder(GroupCommit, PostgresApplicationRecorder):
     ) -> None:
         super().__init__(datastore, events_table_name=events_table_name)
         self._group_init()
+
+    def _insert_rows(self, curs: Any, events: Sequence[StoredEvent]) -> dict[Any, Any]:
+        # The aggregate recorder's plain insert (the application recorder's version would take
+        # the lock and NOTIFY again); RETURNING notification_id is part of the statement.
+        PostgresAggregateRecorder._insert_stored_events(self, curs, events)
+        return {}
+
+    def _remember_links(self, links: dict[Any, Any]) -> None:
+        pass  # no chain
 
 
 class GroupCommitChainedRecorder(GroupCommit, ChainedPostgresRecorder):

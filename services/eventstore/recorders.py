@@ -13,6 +13,10 @@ needs one of those privileges, inserts are serialised with a transaction-scoped 
 instead, which gives the same guarantee (notification ids commit in the order they are issued)
 to every writer, all of which go through this recorder.
 
+A save is one round trip: the chain links are computed before the insert (the previous link
+from ``links``, else one lookup), and BEGIN, the lock, NOTIFY, one statement inserting the events
+with their chain rows, and COMMIT go in one psycopg pipeline (``services.eventstore.pipelined``).
+
 The recorders also answer the audit queries that need the chain table (timeline lookups by time,
 the verifier's joined pages), so SQL for both dialects stays in this one file.
 """
@@ -25,7 +29,6 @@ from typing import Any, Protocol
 from uuid import UUID
 
 import msgspec
-import psycopg
 from eventsourcing.persistence import (
     InterfaceError,
     OperationalError,
@@ -47,6 +50,8 @@ from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier, Literal
 
 from services.eventstore.chain import GENESIS, ChainRow, link_hash, seal
+from services.eventstore.links import LinkCache
+from services.eventstore.pipelined import one_round_trip
 
 APPEND_ONLY_MESSAGE = "SI-RISMA: catatan peristiwa hanya dapat ditambah (append-only)"
 
@@ -312,8 +317,23 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         )
         self.lock_table_statements = [
             SQL("SET LOCAL lock_timeout = '{0}s'").format(datastore.lock_timeout),
-            SQL("DO $$BEGIN PERFORM pg_advisory_xact_lock({0}); END$$").format(Literal(key)),
+            # A plain statement, prepared once per connection (a DO block is compiled each call).
+            SQL("SELECT pg_advisory_xact_lock({0})").format(Literal(key)),
         ]
+        self.links = LinkCache()
+        # The events and their chain rows in ONE statement: the links are computed before it
+        # (they do not depend on the notification ids), the ids come back in insert order.
+        self._insert_sealed_statement = SQL(
+            "WITH w AS (SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[], "
+            "%s::bigint[], %s::text[]) WITH ORDINALITY AS w(oid, v, topic, state, ts, hash, n)), "
+            "e AS (INSERT INTO {s}.{e} (originator_id, originator_version, topic, state) "
+            "SELECT oid, v, topic, state FROM w ORDER BY n "
+            "RETURNING originator_id, originator_version, notification_id), "
+            "c AS (INSERT INTO {s}.{c} (originator_id, originator_version, notification_id, ts, "
+            "hash) SELECT e.originator_id, e.originator_version, e.notification_id, w.ts, w.hash "
+            "FROM e JOIN w ON w.oid = e.originator_id AND w.v = e.originator_version) "
+            "SELECT notification_id FROM e ORDER BY notification_id"
+        ).format(s=schema, e=events, c=chain)
         self.sql_create_statements += [
             SQL(
                 "CREATE TABLE IF NOT EXISTS {s}.{c} ("
@@ -373,31 +393,56 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        """The library's pipelined insert, except that ANY failure inside the transaction rolls
-        it back. The library catches the error inside ``conn.transaction()`` (to keep psycopg's
-        pipeline quiet) and re-raises it after the block has COMMITTED: an error while sealing
-        the chain (a naive timestamp, undecodable state) left the event stored without its link
-        while the caller was told the write failed. ``psycopg.Rollback`` ends the block with a
-        rollback and no exception crossing the pipeline; the error is raised after it."""
-        error: Exception | None = None
+        """One round trip when the stream's previous link is held (``links``): BEGIN, the
+        writers' lock, NOTIFY, the events with their chain rows, COMMIT, pipelined. ANY failure
+        rolls the whole transaction back (the library re-raised errors after committing), and
+        the links are remembered only once committed."""
         ids: Sequence[int] | None = None
-        with self.datastore.get_connection() as conn:
-            with conn.pipeline() as pipeline, conn.transaction():
-                try:
-                    with conn.cursor() as curs:
-                        self._insert_events(curs, stored_events, **kwargs)
-                    if stored_events:
-                        with conn.cursor() as curs:
-                            self._insert_stored_events(curs, stored_events, **kwargs)
-                            pipeline.sync()  # a duplicate raises here, not at commit
-                            ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-                except Exception as exc:
-                    error = exc
-                if error is not None:
-                    raise psycopg.Rollback
-            if error is not None:
-                raise error
+        links: dict[UUID, tuple[int, str]] = {}
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            with one_round_trip(conn):
+                self._insert_events(curs, stored_events, **kwargs)
+                if stored_events:
+                    links = self._insert_stored_events(curs, stored_events, **kwargs)
+            if stored_events:
+                ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        self._remember_links(links)
         return ids
+
+    def _insert_stored_events(  # type: ignore[override]
+        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> dict[UUID, tuple[int, str]]:
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        return self._insert_rows(curs, stored_events)
+
+    def _insert_rows(
+        self, curs: Any, stored_events: Sequence[StoredEvent]
+    ) -> dict[UUID, tuple[int, str]]:
+        """The events and their chain rows (one statement); returns each stream's last link."""
+        batch = [
+            (_uuid(s.originator_id), s.originator_version, s.topic, s.state, 0)
+            for s in stored_events
+        ]
+        rows = seal(batch, self._previous(curs.connection, batch))
+        curs.execute(
+            self._insert_sealed_statement,
+            (
+                [b[0] for b in batch],
+                [b[1] for b in batch],
+                [b[2] for b in batch],
+                [b[3] for b in batch],
+                [r.ts for r in rows],
+                [r.hash for r in rows],
+            ),
+            prepare=True,
+        )
+        return {r.originator_id: (r.originator_version, r.hash) for r in rows}
+
+    def _remember_links(self, links: dict[UUID, tuple[int, str]]) -> None:
+        """After the commit: these links are now in the chain for good."""
+        for oid, (version, link) in links.items():
+            self.links.put(oid, version, link)
 
     def owned_by_another_role(self) -> bool:
         """Whether the event table exists and its owner is not the connected role."""
@@ -413,59 +458,81 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
     def _fetch_ids_after_insert_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        assert ids is not None
-        batch = [
-            (_uuid(s.originator_id), s.originator_version, s.topic, s.state, nid)
-            for s, nid in zip(stored_events, ids, strict=True)
-        ]
-        with curs.connection.cursor() as c:
-            rows = seal(batch, self._previous(c, batch))
-            # One statement for the whole batch (a group commit seals thousands of rows).
-            c.execute(
-                SQL(
-                    "INSERT INTO {s}.{c} (originator_id, originator_version, notification_id, "
-                    "ts, hash) SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::bigint[], "
-                    "%s::bigint[], %s::text[])"
-                ).format(s=self._schema, c=self._chain),
-                [list(c) for c in zip(*(msgspec.structs.astuple(r) for r in rows), strict=True)],
-                prepare=True,
+        """The ids the sealed insert returned, in insert order."""
+        ids = [row["notification_id"] for row in curs.fetchall()]
+        if len(ids) != len(stored_events):
+            raise ProgrammingError(
+                f"expected {len(stored_events)} notification ids, got {len(ids)}"
             )
         return ids
 
-    def _previous(self, c: Any, batch: list[tuple[UUID, int, str, bytes, int]]) -> dict[UUID, str]:
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        """The library's select; a stream read in order from a known link also keeps its last
+        link, so the next save of it needs no lookup."""
+        events = super().select_events(originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
+        if events and not desc and limit is None:
+            self.links.extend(
+                _uuid(originator_id),
+                ((e.originator_version, e.topic, e.state) for e in events),
+                gt or 0,
+            )
+        return events
+
+    def _previous(
+        self, conn: Any, batch: list[tuple[UUID, int, str, bytes, int]]
+    ) -> dict[UUID, str]:
         firsts: dict[UUID, int] = {}
         for oid, version, *_ in batch:
             firsts.setdefault(oid, version)
-        wanted = [(oid, v - 1) for oid, v in firsts.items() if v > 1]
+        previous: dict[UUID, str] = {}
+        wanted: list[tuple[UUID, int]] = []
+        for oid, v in firsts.items():
+            if v == 1:
+                continue
+            held = self.links.get(oid, v - 1)
+            if held is not None:
+                previous[oid] = held
+            else:
+                wanted.append((oid, v - 1))
         if not wanted:
-            return {}
-        c.execute(
-            SQL(
-                "SELECT h.originator_id, h.hash FROM {s}.{c} h "
-                "JOIN unnest(%s::uuid[], %s::bigint[]) AS w(oid, v) "
-                "ON h.originator_id = w.oid AND h.originator_version = w.v"
-            ).format(s=self._schema, c=self._chain),
-            ([w[0] for w in wanted], [w[1] for w in wanted]),
-        )
-        previous = {row["originator_id"]: row["hash"] for row in c.fetchall()}
-        for oid, before in wanted:
-            if oid not in previous:  # stored before the chain existed: chain from the start
-                c.execute(
-                    SQL(
-                        "SELECT originator_version, topic, state FROM {s}.{e} "
-                        "WHERE originator_id = %s AND originator_version <= %s "
-                        "ORDER BY originator_version"
-                    ).format(s=self._schema, e=Identifier(self.events_table_name)),
-                    (oid, before),
-                )
-                previous[oid] = _walk(
-                    oid,
-                    [
-                        (r["originator_version"], r["topic"], bytes(r["state"]))
-                        for r in c.fetchall()
-                    ],
-                )
+            return previous
+        with conn.cursor() as c:
+            c.execute(
+                SQL(
+                    "SELECT h.originator_id, h.hash FROM {s}.{c} h "
+                    "JOIN unnest(%s::uuid[], %s::bigint[]) AS w(oid, v) "
+                    "ON h.originator_id = w.oid AND h.originator_version = w.v"
+                ).format(s=self._schema, c=self._chain),
+                ([w[0] for w in wanted], [w[1] for w in wanted]),
+                prepare=True,
+            )
+            previous.update({row["originator_id"]: row["hash"] for row in c.fetchall()})
+            for oid, before in wanted:
+                if oid not in previous:  # stored before the chain existed: chain from the start
+                    c.execute(
+                        SQL(
+                            "SELECT originator_version, topic, state FROM {s}.{e} "
+                            "WHERE originator_id = %s AND originator_version <= %s "
+                            "ORDER BY originator_version"
+                        ).format(s=self._schema, e=Identifier(self.events_table_name)),
+                        (oid, before),
+                    )
+                    previous[oid] = _walk(
+                        oid,
+                        [
+                            (r["originator_version"], r["topic"], bytes(r["state"]))
+                            for r in c.fetchall()
+                        ],
+                    )
         return previous
 
     # -- deployment ------------------------------------------------------------------------------

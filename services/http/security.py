@@ -108,6 +108,7 @@ CSP = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+PROBES = "/health/"  # liveness and readiness: answered for machines, many times a second
 STATIC_HEADERS = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "same-origin",
@@ -120,18 +121,27 @@ STATIC_HEADERS = {
 # --- security headers ---------------------------------------------------------------------
 
 
+_RAW_HEADERS = [
+    (name.encode(), value.encode())
+    for name, value in {"content-security-policy": CSP, **STATIC_HEADERS}.items()
+]
+_HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+
+
 async def add_security_headers(message: Message, scope: Scope) -> None:
-    """``before_send`` hook: every HTTP response gets the headers (a handler's own CSP wins)."""
+    """``before_send`` hook: every HTTP response gets the headers (a handler's own CSP wins).
+
+    Runs on every response, so it reads the response's header names once and appends the raw
+    pairs (``MutableScopeHeaders`` scans and decodes the whole list for each lookup)."""
     if message["type"] != "http.response.start":
         return
-    headers = MutableScopeHeaders.from_message(message)  # type: ignore[arg-type]
-    if "content-security-policy" not in headers:
-        headers["content-security-policy"] = CSP
-    for name, value in STATIC_HEADERS.items():
-        if name not in headers:
-            headers[name] = value
-    if _served_over_https(scope) and "strict-transport-security" not in headers:
-        headers["strict-transport-security"] = "max-age=31536000; includeSubDomains"
+    headers = message.setdefault("headers", [])  # type: ignore[typeddict-item]
+    present = {name.lower() for name, _ in headers}
+    missing = [pair for pair in _RAW_HEADERS if pair[0] not in present]
+    if _served_over_https(scope) and _HSTS[0] not in present:
+        missing.append(_HSTS)
+    if missing:
+        message["headers"] = [*headers, *missing]  # type: ignore[typeddict-unknown-key]
 
 
 def _served_over_https(scope: Scope) -> bool:
@@ -193,6 +203,9 @@ class SessionCSRFMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if scope.get("path", "").startswith(PROBES):  # no page, no form: no token, no cookie
             await self.app(scope, receive, send)
             return
         connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)

@@ -19,8 +19,11 @@ from services.eventstore.store import NotFound
 from services.identity import policy
 
 LABEL = "Usulan riset"
-#: Who reads the proposal list and the agenda's internal side: staff and the organisations.
-LIST_ROLES = (Role.ADMIN, Role.REVIEWER, Role.AUDITOR, Role.OPERATOR)
+#: Who reads the proposal list and the agenda's internal side: staff and the organisations
+#: (their operators and their head).
+LIST_ROLES = (Role.ADMIN, Role.REVIEWER, Role.AUDITOR, Role.OPERATOR, Role.KEPALA_OPD)
+#: Roles that see only their own organisation's proposals in lists.
+ORGANISATION_SCOPED = (Role.OPERATOR, Role.KEPALA_OPD)
 RESEARCH_READ = policy.requires(*LIST_ROLES)
 
 

@@ -378,7 +378,7 @@ async def list_proposals(
     offset: Annotated[int, Parameter(ge=0, le=limits.OFFSET_MAX)] = 0,
 ) -> queries.ProposalPage:
     principal = principal_of(request)
-    if principal.role == Role.OPERATOR:
+    if principal.role in access.ORGANISATION_SCOPED:
         organisation = principal.organisation_id
     return await sync_to_thread(
         queries.proposals,

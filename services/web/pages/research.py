@@ -129,7 +129,9 @@ def research_home(request: Request[Any, Any, Any]) -> Any:
     policy.ensure_role(principal, *PAGE_ROLES)
     runtime = runtime_of(request)
     year = _year(request)
-    organisation = principal.organisation_id if principal.role == Role.OPERATOR else None
+    organisation = (
+        principal.organisation_id if principal.role in access.ORGANISATION_SCOPED else None
+    )
     return render(
         request,
         "research/home.html",

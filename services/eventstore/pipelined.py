@@ -1,0 +1,40 @@
+"""A PostgreSQL transaction sent as one psycopg pipeline: BEGIN … COMMIT in one round trip.
+
+psycopg's ``conn.transaction()`` inside a pipeline syncs after BEGIN and again after COMMIT
+(three waits for the server); a write of a few statements needs only one. ``one_round_trip``
+queues BEGIN, the caller's statements and COMMIT, and lets the pipeline's exit send the single
+Sync. A statement that fails makes the server skip the rest (COMMIT included) and its error is
+raised at that Sync; any failure, in the database or in the caller's Python, then rolls back,
+so nothing of the transaction is kept. Results stay on the caller's cursors for after the block.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+from psycopg.pq import TransactionStatus
+
+
+@contextlib.contextmanager
+def one_round_trip(conn: psycopg.Connection[Any]) -> Iterator[psycopg.Cursor[Any]]:
+    """On an autocommit connection: yields a cursor for transaction control (SAVEPOINT …); run
+    the statements on cursors of your own, then read their results after the block."""
+    with conn.cursor() as tx:
+        try:
+            with conn.pipeline():
+                tx.execute(b"BEGIN")
+                yield tx
+                tx.execute(b"COMMIT")
+        except BaseException:
+            rollback(conn)
+            raise
+
+
+def rollback(conn: psycopg.Connection[Any]) -> None:
+    """End whatever transaction a failure left open (one round trip; none when idle)."""
+    if not conn.closed and conn.pgconn.transaction_status != TransactionStatus.IDLE:
+        with contextlib.suppress(psycopg.Error):
+            conn.execute(b"ROLLBACK")
