@@ -17,6 +17,7 @@ from projections.compliance import ComplianceProjection
 from projections.directory import DirectoryProjection
 from projections.innovations import InnovationsProjection
 from projections.mentoring import MentoringProjection
+from projections.monev import MonevProjection
 from projections.research import ResearchProjection
 from projections.spd import SpdRowsProjection
 from projections.tracking import SCHEMA as TRACKING_SCHEMA
@@ -31,6 +32,7 @@ FACTORIES: list[Factory] = [
     ComplianceProjection,
     SpdRowsProjection,
     MentoringProjection,
+    MonevProjection,
     ResearchProjection,
     # Other contexts append their read models here (audit trail, notification inbox, ...).
 ]

@@ -26,6 +26,7 @@ from services.identity.auth import TokenAuthenticationMiddleware
 from services.identity.denials import log_denied
 from services.iga import routes as iga_routes
 from services.mentoring import routes as mentoring_routes
+from services.monev import routes as monev_routes
 from services.notification import routes as notification_routes
 from services.ops import health, http, instrument, logs
 from services.reads import routes as projection_routes
@@ -48,6 +49,7 @@ CONTEXTS = (
     iga_routes,
     spd_routes,
     mentoring_routes,
+    monev_routes,
     research_routes,
     metrics,
     pages,

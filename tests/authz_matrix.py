@@ -337,6 +337,49 @@ MATRIX.update(
             body={"note": "selesai"},
             note="an unknown follow-up is a 422 (allowed)",
         ),
+        # Monev (services/monev): whoever sees the internal record reads it; Bappeda staff
+        # (admin, reviewer) schedule visits and record reports on an established innovation.
+        ("GET", "/api/innovations/{id}/monev"): Rule(
+            expect(
+                ALLOW,
+                reviewer_same_org=CONFLICT,
+                operator_other_org=HIDDEN,
+                participant=HIDDEN,
+                anonymous=UNAUTH,
+            ),
+            subject="established",
+        ),
+        ("POST", "/api/innovations/{id}/monev/visits"): Rule(
+            expect(
+                FORBID,
+                admin=ALLOW,
+                reviewer=ALLOW,
+                reviewer_same_org=CONFLICT,
+                operator_other_org=HIDDEN,
+                participant=HIDDEN,
+                anonymous=UNAUTH,
+            ),
+            subject="established",
+            body={"due_on": "2099-01-15", "kind": "kunjungan"},
+        ),
+        ("POST", "/api/innovations/{id}/monev/reports"): Rule(
+            expect(
+                FORBID,
+                admin=ALLOW,
+                reviewer=ALLOW,
+                reviewer_same_org=CONFLICT,
+                operator_other_org=HIDDEN,
+                participant=HIDDEN,
+                anonymous=UNAUTH,
+            ),
+            subject="established",
+            body={
+                "kind": "internal",
+                "reported_on": "2025-01-15",
+                "findings": "Layanan berjalan",
+                "recommendation": "lanjutkan",
+            },
+        ),
         ("POST", "/api/innovations/{id}/resubmit"): Rule(
             SUBMITTER_CMD, subject="revision_requested", body={"note": "sudah diperbaiki"}
         ),

@@ -113,6 +113,16 @@ def _read(log: object) -> str:
     return log.read()[-4000:]  # type: ignore[attr-defined]
 
 
+def monev_reports_in(data_dir: Path) -> int:
+    from services.domain.events import MonevReportRecorded
+
+    store = EventStore(load_settings(env={"SIRISMA_DATA_DIR": str(data_dir)}))
+    try:
+        return len(store.notifications(1, 100_000, topics=[MonevReportRecorded.TOPIC]))
+    finally:
+        store.close()
+
+
 @pytest.mark.slow
 def test_demo_seeds_once_and_a_second_run_adds_nothing(tmp_path: Path) -> None:
     env = clean_env(SIRISMA_DATA_DIR=str(tmp_path / "data"))
@@ -121,6 +131,7 @@ def test_demo_seeds_once_and_a_second_run_adds_nothing(tmp_path: Path) -> None:
     assert "Data demo terisi: 50 organisasi" in first.stdout
     seeded = events_in(tmp_path / "data")
     assert seeded > 100
+    assert monev_reports_in(tmp_path / "data") >= 4  # established innovations were evaluated
 
     second = run(["demo"], env)
     assert second.returncode == 0, second.stderr

@@ -540,5 +540,44 @@ class FollowUpCompleted(MentoringEvent, frozen=True, kw_only=True):
     note: str = ""
 
 
+# --- Monev (monitoring dan evaluasi) after establishment: one stream per innovation ------------
+
+
+class MonevEvent(Event, frozen=True, kw_only=True):
+    innovation_id: UUID
+    organisation_id: UUID | None = None
+
+
+monev_event = _topic("monev")
+
+
+class IndicatorMeasure(msgspec.Struct, frozen=True, kw_only=True):
+    """One indicator measured in an evaluation (name, value as written, optional target)."""
+
+    name: str
+    value: str
+    target: str = ""
+
+
+@monev_event
+class MonevVisitScheduled(MonevEvent, frozen=True, kw_only=True):
+    visit_id: UUID
+    due_on: date
+    kind: str  # services.domain.monev.VISIT_LABELS
+    note: str = ""
+
+
+@monev_event
+class MonevReportRecorded(MonevEvent, frozen=True, kw_only=True):
+    report_id: UUID
+    visit_id: UUID | None = None
+    kind: str  # services.domain.monev.REPORT_LABELS
+    reported_on: date
+    period: str = ""
+    findings: str
+    indicators: tuple[IndicatorMeasure, ...] = ()
+    recommendation: str  # services.domain.monev.RECOMMENDATION_LABELS
+
+
 # Riset daerah registers its events in the same catalogue (topics ``research.*``).
 from services.domain.research import events as _research_events  # noqa: E402, F401

@@ -88,6 +88,8 @@ EDITS = (C.UPDATE_PROFILE, C.ATTACH_DOCUMENT, C.REMOVE_DOCUMENT, C.CLAIM_INDICAT
 #: The status groups screens and read models count by.
 IN_REVIEW = (S.SUBMITTED, S.UNDER_REVIEW, S.RESUBMITTED, S.SCORED)
 DECIDED = (S.APPROVED, S.ESTABLISHED, S.SELECTED_FOR_IGA, S.REPORTED_TO_IGA)
+#: Established or later: the innovation runs, so it is monitored and evaluated (monev).
+IN_OPERATION = (S.ESTABLISHED, S.SELECTED_FOR_IGA, S.REPORTED_TO_IGA)
 #: Decided and chosen for the regency's report: the basis of the IID estimate.
 SELECTED = (S.SELECTED_FOR_IGA, S.REPORTED_TO_IGA)
 #: Never submitted, or withdrawn: counted in no score, ranking or judging.

@@ -34,6 +34,8 @@ from services.domain.errors import (
 from services.domain.lifecycle import ANNUAL_ONLY, KRENOVA_ONLY, TRANSITIONS, Command, Status
 from services.domain.mentoring import RULES as MENTORING_RULES
 from services.domain.mentoring import MentoringCommand
+from services.domain.monev import RULES as MONEV_RULES
+from services.domain.monev import MonevCommand
 from services.domain.organisation import ORGANISATION_ROLES
 from services.domain.principal import ANONYMOUS, Principal
 from services.domain.values import CallKind, Document
@@ -139,6 +141,18 @@ def ensure_mentoring_command(principal: Principal, command: MentoringCommand) ->
     if principal.role not in MENTORING_RULES[command]:
         raise NotAllowed(
             f"Peran '{principal.role}' tidak berwenang melakukan '{command}' pada pendampingan.",
+            command=str(command),
+            role=str(principal.role),
+        )
+
+
+def ensure_monev_command(principal: Principal, command: MonevCommand) -> None:
+    """The monev rules table's role check (403): Bappeda staff record, the organisation reads."""
+    if principal.role is None:
+        raise AuthenticationRequired()
+    if principal.role not in MONEV_RULES[command]:
+        raise NotAllowed(
+            f"Peran '{principal.role}' tidak berwenang melakukan '{command}' pada monev.",
             command=str(command),
             role=str(principal.role),
         )

@@ -19,6 +19,9 @@ Endorsed                 the organisation's operators (ready to       endorsed
                          submit)
 MentorAssigned           the assigned mentor                          mentor_assigned
 MentoringSessionRecorded the organisation's operators (follow-ups)    mentoring_session
+MonevVisitScheduled      the organisation's operators                 monev_visit
+(a visit 3 days ahead    the organisation's operators and the admins  monev_due (schedules)
+ and on its day)
 any status change of a   the participant who submitted it             the specific kind above,
 Krenova entry                                                         else entry_status_changed
 =======================  ===========================================  ==========================
@@ -74,6 +77,8 @@ KINDS = (
     "mentor_assigned",
     "mentoring_session",
     "follow_up_overdue",  # beat scan: services/notification/mentoring_schedule.py
+    "monev_visit",
+    "monev_due",
     "entry_status_changed",
     "deadline_reminder",
     "compliance_reminder",
@@ -238,6 +243,13 @@ def plan_event(tx: Tx, notification_id: int, event: ev.Event, *, email: bool) ->
     before, after = directory.apply(tx, event)
     if isinstance(event, ev.MentoringEvent):
         return planned + _mentoring(tx, source, event, email, notification_id, occurred)
+    if isinstance(event, ev.MonevEvent):
+        from services.notification import monev
+
+        monev.track(tx, event)
+        if isinstance(event, ev.MonevVisitScheduled):
+            return planned + _monev_visit(tx, source, event, email, notification_id, occurred)
+        return planned
     if isinstance(event, ResearchEvent):
         return planned + _plan_research(tx, event, source, notification_id, occurred, email)
     if not isinstance(event, ev.InnovationEvent) or after is None:
@@ -311,6 +323,48 @@ def _mentoring(
         source,
         kind,
         chosen,
+        params,
+        email=email,
+        notification_id=notification_id,
+        occurred_at=occurred,
+    )
+
+
+def _monev_visit(
+    tx: Tx,
+    source: str,
+    e: ev.MonevVisitScheduled,
+    email: bool,
+    notification_id: int,
+    occurred: str | None,
+) -> list[Planned]:
+    """Monev: the organisation hears when and how its innovation will be visited."""
+    from services.domain.monev import VISIT_LABELS
+
+    row = directory.innovation(tx, str(e.innovation_id))
+    if row is None:
+        return []
+    params: dict[str, Any] = {
+        "innovation_id": row.innovation_id,
+        "call_id": row.call_id,
+        "title": row.title,
+        "organisation": directory.organisation_name(tx, row.organisation_id),
+        "call": "",
+        "krenova": False,
+        "actor": directory.display_name(tx, e.actor.account_id),
+        "status": row.status,
+        "status_label": STATUS_LABELS.get(row.status, row.status),
+        "when": format_jakarta(e.timestamp),
+        "note": e.note,
+        "visit_kind": VISIT_LABELS.get(e.kind, e.kind),
+        "due_on": format_date(e.due_on),
+    }
+    actor = str(e.actor.account_id) if e.actor.account_id else None
+    recipients = [r for r in directory.operators(tx, row.organisation_id) if r.account_id != actor]
+    return fan_out(
+        source,
+        "monev_visit",
+        recipients,
         params,
         email=email,
         notification_id=notification_id,

@@ -17,6 +17,8 @@ sends each reminder once.
   more than ``SIRISMA_SLA_WORKING_DAYS`` working days (Monday-Friday; public holidays are not
   modelled) is first brought to its reviewers (to the admins if none is assigned), then, after
   ``ESCALATE_AFTER`` more working days, to the admins. The clock restarts on resubmission.
+* **Monev visits** (``services.notification.monev``): 3 days before a scheduled visit and on its
+  day, while no report names it, to the organisation's operators and the admins.
 
 Nothing is sent before 07:00 WIB: reminders arrive in office hours.
 """
@@ -31,7 +33,7 @@ from services.db import Tx
 from services.domain.call import JAKARTA, format_date, format_jakarta
 from services.domain.lifecycle import STATUS_LABELS, Status
 from services.domain.workdays import working_days
-from services.notification import directory, outbox
+from services.notification import directory, monev, outbox
 from services.notification.delivery import Services
 from services.notification.mentoring_schedule import overdue_follow_ups
 from services.notification.rules import Planned, fan_out
@@ -273,6 +275,7 @@ def due(tx: Tx, now: datetime, *, sla_days: int, email: bool) -> list[Planned]:
         + compliance_reminders(tx, now, email=email)
         + sla_escalations(tx, now, sla_days=sla_days, email=email)
         + overdue_follow_ups(tx, now, email=email)
+        + monev.reminders(tx, local_date(now), email=email)
     )
 
 

@@ -183,6 +183,15 @@ SCHEMA = [
         organisation_id TEXT,
         title TEXT NOT NULL
     )""",
+    # Monev visits, for the due reminders (services/notification/monev.py).
+    """CREATE TABLE IF NOT EXISTS notification_monev_visits (
+        visit_id TEXT PRIMARY KEY,
+        innovation_id TEXT NOT NULL,
+        organisation_id TEXT,
+        kind TEXT NOT NULL,
+        due_on TEXT NOT NULL,
+        reported INTEGER NOT NULL DEFAULT 0
+    )""",
 ]
 
 

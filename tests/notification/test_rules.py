@@ -254,3 +254,30 @@ def test_mentoring_reaches_the_mentor_and_the_organisation(quiet_runtime: Runtim
         "SELECT body FROM notification_inbox WHERE kind = 'mentoring_session'"
     )[0]["body"]
     assert "Klinik inovasi" in body and "Lengkapi SK (tenggat 2 Januari 2099)" in body
+
+
+def test_a_monev_visit_reaches_the_organisation(quiet_runtime: Runtime) -> None:
+    from datetime import date
+    from uuid import uuid4
+
+    from services.monev.service import MonevCommands
+
+    world = NotifyWorld(quiet_runtime)
+    iid = lifecycle(world)  # reported to IGA: established or later, so monev is open
+    drain(quiet_runtime)
+    before = inbox(quiet_runtime)
+    MonevCommands(quiet_runtime.store, world.commands).schedule_visit(
+        world.ctx(world.reviewer),
+        world.commands.innovation(iid),
+        visit_id=uuid4(),
+        due_on=date(2099, 1, 2),
+        kind="kunjungan",
+        note="Bawa data pengguna",
+    )
+    drain(quiet_runtime)
+    assert inbox(quiet_runtime) - before == Counter({("op.dukcapil", "monev_visit"): 1})
+    body = quiet_runtime.db.rows("SELECT body FROM notification_inbox WHERE kind = 'monev_visit'")[
+        0
+    ]["body"]
+    assert "kunjungan lapangan monitoring dan evaluasi pada 2 Januari 2099" in body
+    assert "Bawa data pengguna" in body

@@ -215,3 +215,45 @@ def _submit_complete(world: NotifyWorld, actor, iid) -> None:  # type: ignore[no
         c.attach_document(ctx, iid, doc)
         c.claim_indicator(ctx, iid, no=no, level=3, evidence=[doc.doc_id])
     c.submit(ctx, iid)
+
+
+def test_a_monev_visit_is_reminded_3_days_ahead_and_on_its_day_until_reported(
+    quiet_runtime: Runtime, world: NotifyWorld
+) -> None:
+    from uuid import uuid4
+
+    from services.monev.service import MonevCommands
+    from tests.notification.helpers import lifecycle
+
+    iid = lifecycle(world)  # established and reported: monev is open
+    service = MonevCommands(quiet_runtime.store, world.commands)
+    rev = world.ctx(world.reviewer)
+    visits = [uuid4(), uuid4()]
+    for visit, day in zip(visits, (date(2025, 3, 10), date(2025, 3, 12)), strict=True):
+        service.schedule_visit(
+            rev, world.commands.innovation(iid), visit_id=visit, due_on=day, kind="kunjungan"
+        )
+    # The second visit is reported before its reminders are due: it is not reminded.
+    service.record_report(
+        rev,
+        world.commands.innovation(iid),
+        report_id=uuid4(),
+        kind="internal",
+        reported_on=date(2025, 3, 3),
+        findings="Sudah dievaluasi lebih awal",
+        recommendation="lanjutkan",
+        visit_id=visits[1],
+    )
+    relay.plan_batch(quiet_runtime)
+    ladder = run_scans(quiet_runtime, days(date(2025, 3, 3), date(2025, 3, 14)), "monev_due")
+    assert [(d.isoformat(), user, p["days"]) for d, user, _, p in ladder] == [
+        ("2025-03-07", "admin", 3),
+        ("2025-03-07", "op.dukcapil", 3),
+        ("2025-03-10", "admin", 0),
+        ("2025-03-10", "op.dukcapil", 0),
+    ]
+    drain(quiet_runtime)
+    body = quiet_runtime.db.scalar(
+        "SELECT body FROM notification_inbox WHERE kind = 'monev_due' LIMIT 1"
+    )
+    assert "3 hari lagi (10 Maret 2025) dijadwalkan kunjungan lapangan" in body

@@ -1,4 +1,4 @@
-"""Audit lines of the care around an innovation: the head's endorsement and mentoring."""
+"""Audit lines of the care around an innovation: the head's endorsement, mentoring and monev."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from services.audit.describe.lines import Described, _Before, _change, _doc_labe
 from services.domain import events as ev
 from services.domain.call import format_date
 from services.domain.mentoring import MODE_LABELS
+from services.domain.monev import RECOMMENDATION_LABELS, REPORT_LABELS, VISIT_LABELS
 
 
 def _endorsed(e: ev.Endorsed, b: _Before) -> Described:
@@ -48,9 +49,28 @@ def _follow_up_completed(e: ev.FollowUpCompleted, b: _Before) -> Described:
     )
 
 
+def _monev_visit(e: ev.MonevVisitScheduled, b: _Before) -> Described:
+    return (
+        f"menjadwalkan {VISIT_LABELS.get(e.kind, e.kind).lower()} monev pada "
+        f"{format_date(e.due_on)} untuk inovasi {_short(e.innovation_id)}",
+        [_change(f"visits.{e.visit_id}", None, format_date(e.due_on), "Kunjungan monev")],
+    )
+
+
+def _monev_report(e: ev.MonevReportRecorded, b: _Before) -> Described:
+    advice = RECOMMENDATION_LABELS.get(e.recommendation, e.recommendation)
+    return (
+        f"mencatat laporan {REPORT_LABELS.get(e.kind, e.kind)} ({format_date(e.reported_on)}) "
+        f"untuk inovasi {_short(e.innovation_id)}: rekomendasi {advice}",
+        [_change(f"reports.{e.report_id}", None, advice, "Rekomendasi monev")],
+    )
+
+
 HANDLERS: dict[type[ev.Event], Any] = {
     ev.Endorsed: _endorsed,
     ev.MentorAssigned: _mentor_assigned,
     ev.MentoringSessionRecorded: _mentoring_session,
     ev.FollowUpCompleted: _follow_up_completed,
+    ev.MonevVisitScheduled: _monev_visit,
+    ev.MonevReportRecorded: _monev_report,
 }

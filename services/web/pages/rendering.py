@@ -70,6 +70,7 @@ NOTICES: dict[str, str] = {
     "diajukan_ulang": "Perbaikan telah diajukan ulang.",
     "ditarik": "Inovasi telah ditarik.",
     "disahkan": "Pengesahan kepala perangkat daerah tercatat. Inovasi dapat diajukan.",
+    "monev": "Monev tercatat.",
     "ditugaskan": "Verifikator telah ditugaskan.",
     "diverifikasi": "Hasil verifikasi dokumen tersimpan.",
     "perbaikan": "Permintaan perbaikan telah dikirim ke pengusul.",

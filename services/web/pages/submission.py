@@ -236,7 +236,11 @@ def overview(request: Request[Any, Any, Any], innovation_id: FromPath[str]) -> A
         return redirect(f"/katalog/{innovation.id}")  # the public face, for everyone else
     policy.ensure_record(principal, innovation)
     context = workspace(request, innovation, "ringkasan")
-    return render(request, "submission/overview.html", **context)
+    from services.web.pages.monev import monev_section  # the monev page imports this module
+
+    return render(
+        request, "submission/overview.html", monev=monev_section(request, innovation), **context
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Monitoring dan evaluasi (monev) of established innovations: service and routes."""
