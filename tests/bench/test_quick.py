@@ -40,7 +40,8 @@ def test_every_benchmark_reports_with_its_baseline(report: str) -> None:
     for title in (
         "## Data",
         "## Projection rebuild",
-        "## Read routes under load",
+        "## Read routes at national scale",
+        "## Inbox unread count",
         "## Write path through HTTP",
         "## Write path: the store alone",
         "## Live lag",
@@ -71,7 +72,7 @@ def test_the_generated_log_verifies_and_every_command_succeeded(report: str) -> 
 
 
 def test_read_routes_answered_without_errors(report: str) -> None:
-    section = report.split("## Read routes under load")[1].split("##")[0]
+    section = report.split("## Read routes at national scale")[1].split("##")[0]
     rows = [r for r in section.splitlines() if r.startswith("| ") and "route" not in r]
     labels = [r.strip("|").split("|")[0].strip() for r in rows]
     assert labels[0].startswith("`/health/live`")  # the floor first, then every read route
