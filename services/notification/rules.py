@@ -277,6 +277,23 @@ def plan_event(tx: Tx, notification_id: int, event: ev.Event, *, email: bool) ->
     return planned
 
 
+def _innovation_params(tx: Tx, row: Any, e: ev.Event) -> dict[str, Any]:
+    """What every message about an innovation's care (mentoring, monev) shows of it."""
+    return {
+        "innovation_id": row.innovation_id,
+        "call_id": row.call_id,
+        "title": row.title,
+        "organisation": directory.organisation_name(tx, row.organisation_id),
+        "call": "",
+        "krenova": False,
+        "actor": directory.display_name(tx, e.actor.account_id),
+        "status": row.status,
+        "status_label": STATUS_LABELS.get(row.status, row.status),
+        "when": format_jakarta(e.timestamp),
+        "note": "",
+    }
+
+
 def _mentoring(
     tx: Tx,
     source: str,
@@ -291,19 +308,7 @@ def _mentoring(
     row = directory.innovation(tx, str(e.innovation_id))
     if row is None:
         return []
-    params: dict[str, Any] = {
-        "innovation_id": row.innovation_id,
-        "call_id": row.call_id,
-        "title": row.title,
-        "organisation": directory.organisation_name(tx, row.organisation_id),
-        "call": "",
-        "krenova": False,
-        "actor": directory.display_name(tx, e.actor.account_id),
-        "status": row.status,
-        "status_label": STATUS_LABELS.get(row.status, row.status),
-        "when": format_jakarta(e.timestamp),
-        "note": "",
-    }
+    params = _innovation_params(tx, row, e)
     if isinstance(e, ev.MentorAssigned):
         kind, recipients = "mentor_assigned", [directory.account(tx, str(e.mentor_id))]
         params["note"] = e.note
@@ -344,17 +349,7 @@ def _monev_visit(
     row = directory.innovation(tx, str(e.innovation_id))
     if row is None:
         return []
-    params: dict[str, Any] = {
-        "innovation_id": row.innovation_id,
-        "call_id": row.call_id,
-        "title": row.title,
-        "organisation": directory.organisation_name(tx, row.organisation_id),
-        "call": "",
-        "krenova": False,
-        "actor": directory.display_name(tx, e.actor.account_id),
-        "status": row.status,
-        "status_label": STATUS_LABELS.get(row.status, row.status),
-        "when": format_jakarta(e.timestamp),
+    params = _innovation_params(tx, row, e) | {
         "note": e.note,
         "visit_kind": VISIT_LABELS.get(e.kind, e.kind),
         "due_on": format_date(e.due_on),
