@@ -7,12 +7,24 @@ real-server fixtures below get the ``postgres`` / ``redis`` marker automatically
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from tests.servers import PostgresServer, RedisServer, start_postgres, start_redis
+
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "web"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """This run's screenshots only: emptied once by the controller (or a run without workers),
+    never by an xdist worker, which would delete what another worker has already saved."""
+    if not hasattr(session.config, "workerinput"):
+        shutil.rmtree(SCREENSHOTS, ignore_errors=True)
+
 
 # ============================================================================================
 # Real servers (tests/servers.py): one PostgreSQL and one Redis per session, started lazily.

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import socket
 import threading
 import time
@@ -124,9 +123,8 @@ def live_server(web_app: Any) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def fresh_artifacts() -> Path:
-    """This run's screenshots only: cleared once per session, not by each browser module."""
-    if ARTIFACTS.exists():
-        shutil.rmtree(ARTIFACTS)
+    """Where this run's screenshots go: emptied once at the start of the run by
+    ``pytest_sessionstart`` in tests/conftest.py (the controller, not each xdist worker)."""
     return ARTIFACTS
 
 
