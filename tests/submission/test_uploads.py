@@ -30,6 +30,7 @@ from tests.submission.conftest import Api, docx_bytes, pdf_bytes, png_bytes
         (b"PK\x03\x04" + b"\x00" * 26 + b"payload.txt" + b"\x00" * 40, None),  # plain zip
         (b"", None),
     ],
+    ids=["pdf", "png", "jpeg", "docx", "mp4", "html", "exe", "zip", "empty"],
 )
 def test_sniff_decides_by_content(content: bytes, mime: str | None) -> None:
     assert sniff(content) == mime
