@@ -186,3 +186,8 @@ def test_care_files_and_moved_visits_read_with_hash_and_reason() -> None:
     photo_line = describe(ev.MonevPhotoAttached(**stamp, photo=photo, visit_id=uuid4()), None)
     assert "foto kunjungan monev" in photo_line.summary
     assert "loket.png (2048 bita, SHA-256 abababababab…) — Antrean di loket" in photo_line.summary
+    attached = describe(
+        ev.MentoringAttachmentAdded(**stamp, session_id=uuid4(), attachment=photo), None
+    )
+    assert "melampirkan berkas pada sesi pendampingan" in attached.summary
+    assert "loket.png (2048 bita" in attached.summary
