@@ -1125,6 +1125,7 @@ MATRIX.update(
         ("GET", "/api/innovations/{id}/mentoring/attachments/{attachment_id}"): Rule(
             _CARE_READ, subject="draft", params={"attachment_id": _care_attachment}
         ),
+        ("GET", "/api/innovations/{id}/care-evidence"): Rule(_CARE_READ, subject="established"),
     }
 )
 

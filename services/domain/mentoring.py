@@ -274,9 +274,14 @@ class Mentoring(Aggregate):
     def attachments_of(self, session_id: UUID) -> list[FileRef]:
         return [f for s, f in self.attachments.values() if s == session_id]
 
+    def bimtek(self, since: date) -> list[Session]:
+        """Workshops/bimtek held on or after ``since``, newest first: the Bimtek indicator's."""
+        chosen = [s for s in self.sessions if s.mode == Mode.BIMTEK and s.held_on >= since]
+        return sorted(chosen, key=lambda s: s.held_on, reverse=True)
+
     def bimtek_sessions(self, since: date) -> int:
-        """Workshops/bimtek held on or after ``since``: the count the Bimtek indicator asks."""
-        return sum(1 for s in self.sessions if s.mode == Mode.BIMTEK and s.held_on >= since)
+        """How many bimtek sessions since ``since``: the count the Bimtek indicator asks."""
+        return len(self.bimtek(since))
 
     # ==== state changes =========================================================================
 

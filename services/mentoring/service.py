@@ -8,22 +8,20 @@ last two years that the "Bimtek inovasi" indicator counts.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, timedelta
+from datetime import date
 from uuid import UUID
 
 import msgspec
 
 from services.commands import Commands, Outcome
 from services.domain.aggregate import Context
+from services.domain.care_evidence import BIMTEK_WINDOW
 from services.domain.errors import InvalidValue
 from services.domain.events import FileRef, FollowUpItem
 from services.domain.innovation import Innovation
 from services.domain.mentoring import MODE_LABELS, FollowUp, Mentor, Mentoring, mentoring_id
 from services.domain.organisation import Account
 from services.eventstore.store import EventStore, NotFound
-
-#: The Bimtek indicator counts sessions "in 2 years" (iid-indicators.md, indicator 5).
-BIMTEK_WINDOW = timedelta(days=730)
 
 
 class SessionView(msgspec.Struct, kw_only=True):

@@ -156,3 +156,17 @@ def test_photo_count_is_limited(api: Api) -> None:
         assert _photo(api, url, png()).status_code == 201
     refused = assert_problem(_photo(api, url, png()), 422, "invalid-value")
     assert f"Paling banyak {MAX_PHOTOS}" in refused["detail"]
+
+
+def test_reports_and_bimtek_are_offered_as_indicator_evidence(api: Api) -> None:
+    iid = _established(api, "Adminduk Bukti Monev")
+    base = f"/api/innovations/{iid}"
+    empty = {o["indicator"]: o for o in api.call("GET", f"{base}/care-evidence").json()}
+    assert set(empty) == {5, 19} and empty[19]["level"] == 0
+    made = api.call("POST", f"{base}/monev/reports", as_="admin", json=_report(kind="eksternal"))
+    report_id = made.json()["reports"][0]["id"]
+    _photo(api, f"{base}/monev/reports/{report_id}/photos", png(), as_="admin")
+    offered = {o["indicator"]: o for o in api.call("GET", f"{base}/care-evidence").json()}
+    assert offered[19]["level"] == 3 and offered[19]["source"] == "monev"
+    assert offered[19]["records"][0]["files"][0]["caption"] == "Loket layanan saat kunjungan"
+    assert_problem(api.call("GET", f"{base}/care-evidence", as_="op.dinkes"), 404)

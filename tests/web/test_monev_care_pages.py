@@ -98,3 +98,10 @@ def test_photo_upload_shows_a_thumbnail_and_refuses_bad_files(
     seen = client.get(f"/inovasi/{iid}", headers=HTML)
     assert 'alt="Antrean loket pagi"' in seen.text and url not in seen.text
     assert client.get(thumb.group(1)).headers["content-type"] == "image/png"
+    # Monev reports and bimtek sessions are offered beside their indicators.
+    picker = client.get(f"/inovasi/{iid}/penilaian", headers=HTML)
+    assert 'data-care-evidence="monev"' in picker.text
+    assert 'data-care-evidence="mentoring"' in picker.text
+    login(client, "verifikator")
+    review = client.get(f"/verifikasi/{iid}", headers=HTML)
+    assert review.status_code == 200 and "Dari catatan monev" in review.text
