@@ -23,8 +23,8 @@ class VisitStatus(StrEnum):
 
 
 VISIT_STATUS_LABELS: dict[str, str] = {
-    VisitStatus.PLANNED: "Direncanakan",
-    VisitStatus.REPORTED: "Selesai (ada laporan)",
+    VisitStatus.PLANNED: "Terjadwal",
+    VisitStatus.REPORTED: "Sudah dilaporkan",
     VisitStatus.CANCELLED: "Dibatalkan",
 }
 

@@ -9,6 +9,7 @@ from services.domain import events as ev
 from services.domain.call import format_date
 from services.domain.mentoring import MODE_LABELS
 from services.domain.monev import RECOMMENDATION_LABELS, REPORT_LABELS, VISIT_LABELS
+from services.domain.monev_visits import VISIT_STATUS_LABELS, VisitStatus
 
 
 def _endorsed(e: ev.Endorsed, b: _Before) -> Described:
@@ -84,7 +85,14 @@ def _monev_rescheduled(e: ev.MonevVisitRescheduled, b: _Before) -> Described:
 def _monev_cancelled(e: ev.MonevVisitCancelled, b: _Before) -> Described:
     return (
         f"membatalkan kunjungan monev inovasi {_short(e.innovation_id)} (alasan: {e.reason})",
-        [_change(f"visits.{e.visit_id}.status", "Direncanakan", "Dibatalkan", "Kunjungan monev")],
+        [
+            _change(
+                f"visits.{e.visit_id}.status",
+                VISIT_STATUS_LABELS[VisitStatus.PLANNED],
+                VISIT_STATUS_LABELS[VisitStatus.CANCELLED],
+                "Kunjungan monev",
+            )
+        ],
     )
 
 
