@@ -11,8 +11,10 @@ says only what each status allows, so the aggregate, the API and the page button
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 
+from services.domain import labels
 from services.domain.errors import InvalidValue
 
 
@@ -22,11 +24,7 @@ class VisitStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-VISIT_STATUS_LABELS: dict[str, str] = {
-    VisitStatus.PLANNED: "Terjadwal",
-    VisitStatus.REPORTED: "Sudah dilaporkan",
-    VisitStatus.CANCELLED: "Dibatalkan",
-}
+VISIT_STATUS_LABELS: Mapping[str, str] = labels.MONEV_VISIT_STATUS
 
 
 class VisitCommand(StrEnum):
@@ -36,12 +34,7 @@ class VisitCommand(StrEnum):
     ATTACH_PHOTO = "attach_photo"
 
 
-VISIT_COMMAND_LABELS: dict[str, str] = {
-    VisitCommand.RESCHEDULE: "jadwalkan ulang",
-    VisitCommand.CANCEL: "batalkan",
-    VisitCommand.REPORT: "catat laporan",
-    VisitCommand.ATTACH_PHOTO: "unggah foto",
-}
+VISIT_COMMAND_LABELS: Mapping[str, str] = labels.MONEV_VISIT_COMMAND
 
 _PASSIVE: dict[str, str] = {
     VisitCommand.RESCHEDULE: "dijadwalkan ulang",
