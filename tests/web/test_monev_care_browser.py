@@ -90,3 +90,44 @@ def test_reviewer_uploads_a_photo_and_moves_the_visit(
     )
     expect(operator.page.locator("form[action$='/jadwal-ulang']")).to_have_count(0)
     _no_violations(operator, "monev-photo-operator")
+
+
+def test_session_attachments_show_on_the_mentoring_page(
+    open_session: Any, web_world: WebWorld, tmp_path: Path
+) -> None:
+    """The admin records a bimtek session; the operator attaches a photo through the page and
+    sees it as a thumbnail (decoded, alt text); the page passes axe."""
+    from datetime import date
+    from uuid import uuid4
+
+    from services.domain.aggregate import Context
+    from services.mentoring.service import MentoringCommands
+
+    iid = web_world.complete_draft("Adminduk Bimtek Berfoto")
+    runtime = web_world.runtime
+    MentoringCommands(runtime.store, runtime.commands).record_session(
+        Context(actor=web_world.admin),
+        runtime.commands.innovation(iid),
+        session_id=uuid4(),
+        held_on=date.today(),
+        mode="bimtek",
+        attendees=["Operator Dukcapil"],
+        topics=["Bukti dukung bimtek"],
+    )
+    runtime.read_models.wait_for(runtime.store.max_notification_id(), 10)
+    picture = tmp_path / "peserta.png"
+    picture.write_bytes(png("bimtek"))
+
+    operator = open_session("operator-bimtek")
+    operator.login("op.dukcapil")
+    operator.goto(f"/inovasi/{iid}/pendampingan")
+    operator.page.locator("summary", has_text="Lampirkan berkas").click()
+    form = operator.page.locator("form[action$='/lampiran']")
+    form.get_by_label("Keterangan").fill("Peserta bimtek di aula")
+    form.locator("input[type=file]").set_input_files(str(picture))
+    form.get_by_role("button", name="Unggah lampiran").click()
+    operator.page.wait_for_load_state("domcontentloaded")
+    thumb = operator.page.locator("[data-attachments] img")
+    expect(thumb).to_have_attribute("alt", "Peserta bimtek di aula")
+    assert thumb.evaluate("img => img.complete && img.naturalWidth") == 2
+    _no_violations(operator, "mentoring-attachment")
