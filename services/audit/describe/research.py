@@ -158,7 +158,8 @@ def _output(e: rev.ResearchOutputAdded, b: Any) -> Described:
 
 def _output_file(e: rev.ResearchOutputFileAttached, b: Any) -> Described:
     f = e.file
-    output = getattr(b, "outputs", {}).get(e.output_id)
+    outputs = b.get("outputs")
+    output = outputs.get(e.output_id) if isinstance(outputs, dict) else None
     name = f"'{output.title}'" if output is not None else _short(e.output_id)
     before = output.file.name if output is not None and output.file is not None else None
     return (
