@@ -179,7 +179,7 @@ def test_output_file_and_follow_up_on_the_page(client: Any, web_world: WebWorld)
         op, pid, Output(output_id=UUID(int=8), kind=OutputKind.LAPORAN_AKHIR, title="Laporan")
     )
     token = login(client, "op.dukcapil")
-    url = f"/riset/usulan/{pid}/luaran/{brief.output_id}/berkas"
+    url = f"/riset/usulan/{pid}/berkas-luaran/{brief.output_id}"
     before = last_event(web_world)
     fake = client.post(
         url,

@@ -347,7 +347,7 @@ def research_link(request: Request[Any, Any, Any], id: FromPath[str], data: Form
 
 
 @post(
-    "/riset/usulan/{id:str}/luaran/{output_id:str}/berkas",
+    "/riset/usulan/{id:str}/berkas-luaran/{output_id:str}",
     name="page:research-output-file",
     status_code=303,
     request_max_body_size=None,  # enforced while streaming (settings.max_upload_mb)
