@@ -13,6 +13,7 @@ from services.config import Settings
 from services.domain.research.lifecycle import Status
 from services.eventstore.store import EventStore
 from services.research.demo import PROPOSALS, seed_research
+from services.research.queries import published_research
 from services.research.service import ResearchCommands
 from tests.factories import World
 from tests.projections.conftest import assert_equal_to_rebuild, catch_up
@@ -85,5 +86,12 @@ def test_research_models_follow_every_stage_and_equal_a_rebuild(
         str(world.opd_id),
         str(world.other_opd_id),
     }
+
+    db = Target(settings).database()
+    try:  # the disseminated study is found by the public catalogue's research search
+        hits = published_research(db, "posyandu digital")
+    finally:
+        db.close()
+    assert [h.id for h in hits] == [ids[Status.DISSEMINATED]]
 
     assert_equal_to_rebuild(settings, store)
