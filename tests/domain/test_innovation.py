@@ -251,7 +251,11 @@ def test_illegal_command_names_the_status_and_what_is_allowed() -> None:
         lambda: innovation.update_profile(ctx(OPERATOR), ProfilePatch(goals="diam-diam")),
     )
     assert error.details["current_status"] == "submitted"
-    assert error.details["allowed"] == [Command.WITHDRAW, Command.ADVANCE_STAGE]
+    assert error.details["allowed"] == [
+        Command.WITHDRAW,
+        Command.ADVANCE_STAGE,
+        Command.SET_DOCUMENT_VISIBILITY,
+    ]
     assert "submitted" in error.message and "withdraw" in error.message
 
 

@@ -65,6 +65,8 @@ NOTICES: dict[str, str] = {
     "diusulkan": "Inovasi dibuat sebagai draf. Lengkapi isiannya lalu ajukan.",
     "diunggah": "Dokumen terunggah.",
     "dihapus": "Dokumen dihapus.",
+    "dibuka": "Dokumen kini terbuka untuk umum (tampil di katalog bila inovasi dipublikasikan).",
+    "ditutup": "Dokumen kini hanya untuk internal.",
     "diklaim": "Penilaian mandiri tersimpan.",
     "diajukan": "Inovasi telah diajukan untuk diverifikasi.",
     "diajukan_ulang": "Perbaikan telah diajukan ulang.",
