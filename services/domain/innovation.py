@@ -172,6 +172,8 @@ class Innovation(KrenovaJudging):
     def __init__(self, id: UUID) -> None:
         super().__init__(id)
         self.status = Status.DRAFT
+        #: The status before the last change of status (where a withdrawn or rejected one stopped).
+        self.previous_status: Status | None = None
         self.call_id: UUID | None = None
         self.call_kind = CallKind.ANNUAL
         self.organisation_id: UUID | None = None
@@ -819,6 +821,8 @@ class Innovation(KrenovaJudging):
             raise ValueError(f"{type(event).__name__} cannot follow status {self.status}")
         super().apply(event)
         self.status = target
+        if target != previous:
+            self.previous_status = previous
         if target != previous or isinstance(event, Proposed):
             self.status_changed_at = event.timestamp.isoformat()
 

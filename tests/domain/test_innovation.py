@@ -276,6 +276,7 @@ def test_withdraw_by_the_owner_only_and_never_after_a_decision() -> None:
     in_review = submitted()
     in_review.withdraw(ctx(OPERATOR))
     assert in_review.status == Status.WITHDRAWN
+    assert in_review.previous_status == Status.UNDER_REVIEW  # where the stepper shows it stopped
 
     approved = scored()
     approved.approve(ctx(ADMIN), RUBRIC)

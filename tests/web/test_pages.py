@@ -531,6 +531,20 @@ def test_the_upload_form_sets_the_public_mark(client: Any, web_world: WebWorld) 
     assert marks["https://youtu.be/publik"] is True
 
 
+def test_the_stepper_of_a_withdrawn_innovation_shows_where_it_stopped(
+    client: Any, web_world: WebWorld
+) -> None:
+    c, w = web_world.runtime.commands, web_world
+    iid = w.complete_draft("Ditarik Saat Diajukan")
+    c.submit(w.ctx(w.operator), iid)
+    c.withdraw(w.ctx(w.operator), iid, reason="digabung")
+    login(client, "op.dukcapil")
+    page = client.get(f"/inovasi/{iid}", headers=HTML)
+    assert page.status_code == 200
+    assert "Proses berhenti pada tahap Diajukan: Ditarik." in page.text
+    assert 'class="step is-stopped"' in page.text
+
+
 def test_the_documents_page_changes_a_public_mark(client: Any, web_world: WebWorld) -> None:
     """Each document shows its mark and a button to flip it; no re-upload."""
     c = web_world.runtime.commands

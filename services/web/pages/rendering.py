@@ -227,7 +227,9 @@ def role_label(value: Any) -> str:
 
 def progress_of(innovation: Any) -> Progress:
     """The stepper of an innovation page (kind of call and status from the record)."""
-    return progress(innovation.status, str(innovation.call_kind))
+    return progress(
+        innovation.status, str(innovation.call_kind), getattr(innovation, "previous_status", None)
+    )
 
 
 def status_label(value: Any) -> str:
