@@ -136,10 +136,13 @@ def test_bad_photos_are_problems_that_keep_nothing(api: Api) -> None:
     assert_problem(_photo(api, url, png(), as_="op.dinkes"), 404)
     big = png() + b"\x00" * (5 * 1024 * 1024 + 1)
     assert_problem(_photo(api, url, big), 413, "too-large")
-    no_file = api.call(
+    no_file = api.call("POST", url, as_="admin", files={"caption": (None, "Tanpa berkas")})
+    assert "Pilih berkas" in assert_problem(no_file, 422, "invalid-value")["detail"]
+    twice = api.call(
         "POST", url, as_="admin", data={"caption": "x"}, files={"caption": (None, "y")}
     )
-    assert no_file.status_code in (400, 422), no_file.text
+    assert "lebih dari sekali" in assert_problem(twice, 400)["detail"]
+    assert_problem(api.call("POST", url, as_="admin", data={"caption": "x"}), 415)
     other = f"/api/innovations/{iid}/monev/reports/{visit}/photos"
     assert "Laporan tidak ditemukan" in assert_problem(_photo(api, other, png()), 422)["detail"]
     assert set(blobs.keys()) == keys
