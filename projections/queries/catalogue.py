@@ -199,8 +199,11 @@ def public_catalogue(
             f"WHERE {condition} ORDER BY c.published_at DESC, c.id {paged(limit, offset)}"
         )
         ids_args, order = args, "p.published DESC, p.page_id"
-    found = db.rows(page.format(counted(matching), ids, order), [*matching_args, *ids_args])
-    total, estimate = bounded_total(db, int(found[0]["page_total"] or 0), matching, matching_args)
+    with db.transaction() as tx:  # the estimate, when needed, on the same connection
+        found = tx.rows(page.format(counted(matching), ids, order), [*matching_args, *ids_args])
+        total, estimate = bounded_total(
+            tx, int(found[0]["page_total"] or 0), matching, matching_args
+        )
     rows = [r for r in found if r["page_id"] is not None]
     items = [_catalogue_item(r) for r in rows]
     return Page(items=items, total=total, limit=limit, offset=offset, total_is_estimate=estimate)

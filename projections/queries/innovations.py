@@ -114,19 +114,20 @@ def list_innovations(
     # One statement: the bounded count in a one-row head (so an empty page still answers it),
     # the page joined to it: the page's ids first (narrow rows, from the indexes), then only
     # their rows joined with their organisation and call.
-    found = db.rows(
-        f"SELECT h.page_total, p.* FROM (SELECT {counted(matching)} AS page_total) h "
-        "LEFT JOIN (SELECT i.*, o.name AS organisation_name, k.title AS call_title FROM ("
-        "SELECT i.id AS page_id FROM rm_innovations i "
-        f"WHERE {condition} ORDER BY i.updated_at DESC, i.id {paged(limit, offset)}) p "
-        "JOIN rm_innovations i ON i.id = p.page_id "
-        "LEFT JOIN rm_organisations o ON o.id = i.organisation_id "
-        "LEFT JOIN rm_calls k ON k.id = i.call_id) p ON 1 = 1 "
-        "ORDER BY p.updated_at DESC, p.id",
-        [*args, *args],
-    )
-    # Counted up to a bound: a search matching most innovations costs what its page costs.
-    total, estimate = bounded_total(db, int(found[0]["page_total"] or 0), matching, args)
+    with db.transaction() as tx:  # the estimate, when needed, on the same connection
+        found = tx.rows(
+            f"SELECT h.page_total, p.* FROM (SELECT {counted(matching)} AS page_total) h "
+            "LEFT JOIN (SELECT i.*, o.name AS organisation_name, k.title AS call_title FROM ("
+            "SELECT i.id AS page_id FROM rm_innovations i "
+            f"WHERE {condition} ORDER BY i.updated_at DESC, i.id {paged(limit, offset)}) p "
+            "JOIN rm_innovations i ON i.id = p.page_id "
+            "LEFT JOIN rm_organisations o ON o.id = i.organisation_id "
+            "LEFT JOIN rm_calls k ON k.id = i.call_id) p ON 1 = 1 "
+            "ORDER BY p.updated_at DESC, p.id",
+            [*args, *args],
+        )
+        # Counted up to a bound: a search matching most innovations costs what its page costs.
+        total, estimate = bounded_total(tx, int(found[0]["page_total"] or 0), matching, args)
     rows = [r for r in found if r["id"] is not None]
     items = [_innovation_item(r) for r in rows]
     visible = [i for i in items if policy.can_view(principal, _Viewable(i))]
