@@ -79,18 +79,24 @@ def ts_match(column: str, words: list[str]) -> str:
     return f"{column} @@ {ts_query(words)}"
 
 
-def search_clause(dialect: str, query: str, column: str = "c.doc_no") -> tuple[str, list[Any]]:
-    """A WHERE fragment matching catalogue rows (``column`` = doc_no) against the query words."""
+def search_rows(dialect: str, query: str) -> tuple[str, list[Any]]:
+    """``SELECT doc_no FROM`` the search index ``WHERE`` it matches every query word (empty
+    when the query has no words)."""
     words = terms(query)
     if not words:
         return "", []
     if dialect == "postgres":
-        match = ts_match("document", words)
-        return f"{column} IN (SELECT doc_no FROM rm_catalogue_fts WHERE {match})", []
+        return f"SELECT doc_no FROM rm_catalogue_fts WHERE {ts_match('document', words)}", []
     return (
-        f"{column} IN (SELECT rowid FROM rm_catalogue_fts WHERE rm_catalogue_fts MATCH ?)",
+        "SELECT rowid AS doc_no FROM rm_catalogue_fts WHERE rm_catalogue_fts MATCH ?",
         [fts5_query(words)],
     )
+
+
+def search_clause(dialect: str, query: str, column: str = "c.doc_no") -> tuple[str, list[Any]]:
+    """A WHERE fragment matching catalogue rows (``column`` = doc_no) against the query words."""
+    rows, args = search_rows(dialect, query)
+    return (f"{column} IN ({rows})" if rows else ""), args
 
 
 #: Up to this many matching rows a list's ``total`` is counted exactly; beyond it the count

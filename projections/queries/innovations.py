@@ -17,7 +17,7 @@ from projections.queries.common import (
     optional_uuid,
     paged,
     placeholders,
-    search_clause,
+    search_rows,
     status_label,
 )
 from services.domain.actor import Role
@@ -102,15 +102,23 @@ def list_innovations(
         if value is not None:
             clauses.append(f"{column} = ?")
             args.append(str(value) if isinstance(value, UUID) else value)
+    counting: tuple[str, list[Any]] | None = None
     if q:
         # The row's own ``doc_no`` (its Proposed event's notification id, the catalogue's and
         # the search index's key): a semi-join with the index, not a subquery per innovation.
-        fragment, extra = search_clause(db.dialect, q, "i.doc_no")
-        if fragment:
-            clauses.append(fragment)
-            args += extra
+        found_sql, found_args = search_rows(db.dialect, q)
+        if found_sql:
+            if clauses == ["1 = 1"]:
+                # Staff without filters may see every innovation, and the index holds one
+                # document per innovation: count the index's matches alone, no join.
+                counting = found_sql, found_args
+            clauses.append(f"i.doc_no IN ({found_sql})")
+            args += found_args
     condition = " AND ".join(clauses)
-    matching = f"SELECT 1 FROM rm_innovations i WHERE {condition}"
+    matching, matching_args = counting or (
+        f"SELECT 1 FROM rm_innovations i WHERE {condition}",
+        args,
+    )
     # One statement: the bounded count in a one-row head (so an empty page still answers it),
     # the page joined to it: the page's ids first (narrow rows, from the indexes), then only
     # their rows joined with their organisation and call.
@@ -124,10 +132,12 @@ def list_innovations(
             "LEFT JOIN rm_organisations o ON o.id = i.organisation_id "
             "LEFT JOIN rm_calls k ON k.id = i.call_id) p ON 1 = 1 "
             "ORDER BY p.updated_at DESC, p.id",
-            [*args, *args],
+            [*matching_args, *args],
         )
         # Counted up to a bound: a search matching most innovations costs what its page costs.
-        total, estimate = bounded_total(tx, int(found[0]["page_total"] or 0), matching, args)
+        total, estimate = bounded_total(
+            tx, int(found[0]["page_total"] or 0), matching, matching_args
+        )
     rows = [r for r in found if r["id"] is not None]
     items = [_innovation_item(r) for r in rows]
     visible = [i for i in items if policy.can_view(principal, _Viewable(i))]
