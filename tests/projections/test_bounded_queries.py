@@ -168,3 +168,38 @@ def test_status_board_and_queue_answer_counts_on_an_empty_page(
         assert queue.items == [] and queue.total == sum(queue.counts.values())
     finally:
         db.close()
+
+
+def test_search_words_are_written_into_the_statement_safely(
+    settings: Settings, store: EventStore
+) -> None:
+    """The tsquery is part of the SQL text (no generic plan): quotes and tsquery operators in
+    ``q`` are not words, so they change nothing; the same search repeated past psycopg's
+    prepare threshold (5) on one connection answers the same page."""
+    world = World(Commands(store), now=BASE)
+    _propose(world, 12)
+    catch_up(settings, store)
+    db = Target(settings).database()
+    try:
+        admin = _principal(world.admin, "admin")
+        plain = queries.innovations.list_innovations(db, admin, q="posyandu remaja")
+        assert plain.total == 3 and not plain.total_is_estimate
+        for q in ("posyandu' & remaja", "'posyandu':* | !remaja", "posyandu\\' remaja)"):
+            tricky = queries.innovations.list_innovations(db, admin, q=q)
+            assert [i.id for i in tricky.items] == [i.id for i in plain.items], q
+            public = queries.catalogue.public_catalogue(db, q=q)
+            assert public.total == 0 and public.items == []  # nothing is published
+        for _ in range(8):
+            again = queries.innovations.list_innovations(db, admin, q="posyandu remaja")
+            assert [i.id for i in again.items] == [i.id for i in plain.items]
+            assert again.total == plain.total
+        scoped = queries.innovations.list_innovations(
+            db, admin, q="posyandu", organisation=world.other_opd_id
+        )
+        assert (
+            scoped.total
+            == len(scoped.items)
+            == sum(1 for i in plain.items if i.organisation_id == world.other_opd_id)
+        )
+    finally:
+        db.close()
