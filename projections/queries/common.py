@@ -9,6 +9,7 @@ functions of the log. Times are stored in UTC and returned as ISO 8601 in Asia/J
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Annotated, Any
@@ -138,12 +139,33 @@ def bounded_total(db: Any, found: int, rows_sql: str, args: Sequence[Any]) -> tu
     not run; ``COUNT_BOUND + 1`` on SQLite, which has none), never below the bound."""
     if found <= COUNT_BOUND:
         return found, False
-    estimate = 0
-    if db.dialect == "postgres":
-        plan = db.scalar(f"EXPLAIN (FORMAT JSON) {rows_sql}", args)
-        plan = decode_json(plan) if isinstance(plan, str | bytes) else plan
-        estimate = int(plan[0]["Plan"]["Plan Rows"])
+    estimate = _estimate(db, rows_sql, args) if db.dialect == "postgres" else 0
     return max(estimate, COUNT_BOUND + 1), True
+
+
+#: PostgreSQL's estimates, per database, statement and arguments, reused for this many seconds:
+#: every page of a broad list would otherwise plan its ``EXPLAIN`` again (EXPLAIN is never a
+#: cached plan) in a round trip of its own, for a figure that is only an estimate anyway.
+ESTIMATE_SECONDS = 60.0
+_ESTIMATES_MAX = 512
+_estimates: dict[tuple[str, str, tuple[Any, ...]], tuple[float, int]] = {}
+
+
+def _estimate(db: Any, rows_sql: str, args: Sequence[Any]) -> int:
+    conn = getattr(db, "conn", None)  # a transaction: its connection names the database
+    key = (str(conn.info.dsn), rows_sql, tuple(args)) if conn is not None else None
+    now = time.monotonic()
+    kept = _estimates.get(key) if key else None
+    if kept is not None and now - kept[0] < ESTIMATE_SECONDS:
+        return kept[1]
+    plan = db.scalar(f"EXPLAIN (FORMAT JSON) {rows_sql}", args)
+    plan = decode_json(plan) if isinstance(plan, str | bytes) else plan
+    estimate = int(plan[0]["Plan"]["Plan Rows"])
+    if key is not None:
+        if len(_estimates) >= _ESTIMATES_MAX:
+            _estimates.clear()  # bounded; the next pages plan their estimates again
+        _estimates[key] = (now, estimate)
+    return estimate
 
 
 def bounded_count(db: Any, rows_sql: str, args: Sequence[Any]) -> tuple[int, bool]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
+from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
@@ -17,6 +18,7 @@ from projections import queries
 from projections.target import Target
 from services.commands import Commands
 from services.config import Settings
+from services.db import Tx
 from services.domain.aggregate import Context
 from services.domain.innovation import Innovation
 from services.eventstore.store import EventStore
@@ -201,5 +203,45 @@ def test_search_words_are_written_into_the_statement_safely(
             == len(scoped.items)
             == sum(1 for i in plain.items if i.organisation_id == world.other_opd_id)
         )
+    finally:
+        db.close()
+
+
+def test_an_estimate_is_planned_once_per_minute_per_statement(
+    postgres_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages of one broad search reuse PostgreSQL's estimate (no EXPLAIN per page) until it is
+    ``ESTIMATE_SECONDS`` old; another database or another search plans its own."""
+    store = EventStore(postgres_settings)
+    try:
+        world = World(Commands(store), now=BASE)
+        _propose(world, 20)
+        catch_up(postgres_settings, store)
+    finally:
+        store.close()
+    monkeypatch.setattr(queries.common, "COUNT_BOUND", 5)
+    monkeypatch.setattr(queries.common, "_estimates", {})
+    explained: list[str] = []
+    db = Target(postgres_settings).database()
+    real_scalar = Tx.scalar
+
+    def spying(tx: Tx, sql: str, params: Any = ()) -> Any:
+        if sql.startswith("EXPLAIN"):
+            explained.append(sql)
+        return real_scalar(tx, sql, params)
+
+    monkeypatch.setattr(Tx, "scalar", spying)
+    try:
+        admin = _principal(world.admin, "admin")
+        first = queries.innovations.list_innovations(db, admin, q="layanan", limit=3)
+        second = queries.innovations.list_innovations(db, admin, q="layanan", limit=3, offset=3)
+        assert first.total_is_estimate and second.total_is_estimate
+        assert first.total == second.total > 5
+        assert len(explained) == 1
+        queries.innovations.list_innovations(db, admin, q="desa", limit=3)
+        assert len(explained) == 2  # another statement: its own estimate
+        monkeypatch.setattr(queries.common, "ESTIMATE_SECONDS", 0.0)
+        queries.innovations.list_innovations(db, admin, q="layanan", limit=3)
+        assert len(explained) == 3  # too old: planned again
     finally:
         db.close()
