@@ -153,7 +153,10 @@ _estimates: dict[tuple[str, str, tuple[Any, ...]], tuple[float, int]] = {}
 
 def _estimate(db: Any, rows_sql: str, args: Sequence[Any]) -> int:
     conn = getattr(db, "conn", None)  # a transaction: its connection names the database
-    key = (str(conn.info.dsn), rows_sql, tuple(args)) if conn is not None else None
+    key = None
+    if conn is not None:  # libpq's own fields (``conn.info.dsn`` parses the whole conninfo)
+        pg = conn.pgconn
+        key = (repr((pg.host, pg.port, pg.db, pg.options)), rows_sql, tuple(args))
     now = time.monotonic()
     kept = _estimates.get(key) if key else None
     if kept is not None and now - kept[0] < ESTIMATE_SECONDS:
