@@ -171,12 +171,6 @@ def _estimate(db: Any, rows_sql: str, args: Sequence[Any]) -> int:
     return estimate
 
 
-def bounded_count(db: Any, rows_sql: str, args: Sequence[Any]) -> tuple[int, bool]:
-    """``(total, is_estimate)`` of the rows ``rows_sql`` selects, in a statement of its own."""
-    found = int(db.scalar(f"SELECT {counted(rows_sql)}", args) or 0)
-    return bounded_total(db, found, rows_sql, args)
-
-
 def optional_uuid(value: Any) -> UUID | None:
     return UUID(value) if value else None
 
