@@ -22,7 +22,7 @@ from uuid import UUID
 import msgspec
 from eventsourcing.persistence import AggregateRecorder, IntegrityError, StoredEvent
 
-from services.audit import snapshots
+from services.eventstore import snapshots
 from services.domain.aggregate import Aggregate
 from services.domain.call import Call
 from services.domain.innovation import Innovation
@@ -34,8 +34,8 @@ from services.eventstore.store import EventStore, NotFound, decode_event
 
 log = logging.getLogger("sirisma.audit")
 
-SNAPSHOT_EVERY = 50
-SNAPSHOT_TOPIC = "sirisma.audit.snapshot"
+SNAPSHOT_EVERY = snapshots.EVERY
+SNAPSHOT_TOPIC = snapshots.TOPIC
 
 
 class VersionNotFound(NotFound):
