@@ -272,9 +272,9 @@ def measure(
 
 def inbox_section(settings: Settings, sizes: tuple[int, ...] = (10, 1_000, 10_000)) -> Section:
     """``inbox.page`` (the first page and the unread count) for recipients with ``sizes``
-    messages, five of them unread, the rest read; rows written with COPY."""
+    messages, half of them unread; rows written with COPY, then the counters recounted."""
     from services.db import Database
-    from services.notification.inbox import page
+    from services.notification.inbox import page, recount
     from services.notification.schema import stamp
 
     db = Database(settings)
@@ -288,9 +288,10 @@ def inbox_section(settings: Settings, sizes: tuple[int, ...] = (10, 1_000, 10_00
                 with tx.cursor.copy(f"COPY notification_inbox ({columns}) FROM STDIN") as copy:  # type: ignore[attr-defined]
                     for i in range(size):
                         at = stamp(now - timedelta(seconds=size - i))
-                        read = None if i >= size - 5 else at
+                        read = None if i >= size - size // 2 else at
                         key = f"bench:{i}"
                         copy.write_row((str(uuid.uuid4()), key, recipient, "m", "t", "b", at, read))
+                recount(tx)  # COPY bypasses the inbox's writes, which keep the counter
             db.execute_script(["ANALYZE notification_inbox"])
             page(db, recipient)
             timings = []
@@ -298,7 +299,7 @@ def inbox_section(settings: Settings, sizes: tuple[int, ...] = (10, 1_000, 10_00
                 started = time.perf_counter()
                 result = page(db, recipient)
                 timings.append((time.perf_counter() - started) * 1000)
-            assert result.unread_count == min(size, 5), result.unread_count
+            assert result.unread_count == size // 2, result.unread_count
             p50, p99 = pct(timings, 50), pct(timings, 99)
             rows.append([f"{size:,}", str(result.unread_count), ms(p50), ms(p99)])
     finally:
@@ -306,9 +307,10 @@ def inbox_section(settings: Settings, sizes: tuple[int, ...] = (10, 1_000, 10_00
     return Section(
         "Inbox unread count",
         "Issue 19, target 5: `services.notification.inbox.page` (the first page of 20 and the "
-        "unread count) in-process for one recipient with N messages, the last five unread. "
-        "The unread count reads the partial index on unread messages, so it does not grow "
-        "with the recipient's read messages.",
+        "unread count) in-process for one recipient with N messages, half of them unread. "
+        "The unread count is one row of a counter per recipient, moved in the same "
+        "transaction as each delivery and mark-read (`services/notification/inbox.py`), so "
+        "it grows with neither the recipient's messages nor their unread ones.",
         ["messages", "unread", "p50", "p99"],
         rows,
     )
