@@ -19,6 +19,7 @@ from services.web.pages import (
     endorsement,
     exports,
     krenova,
+    leadership,
     mentoring,
     monev,
     notifications,
@@ -53,6 +54,7 @@ pages_router = Router(
         *spd.route_handlers,
         *research.route_handlers,
         *mentoring.route_handlers,
+        *leadership.route_handlers,
     ],
     include_in_schema=False,
 )
