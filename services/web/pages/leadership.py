@@ -24,6 +24,7 @@ from services.web.printing.leadership import summary_pdf
 
 #: Organisations without a submitted proposal named on the page (and the printout) by name.
 NAMED_ORGANISATIONS = 12
+PRINTED_ORGANISATIONS = 8
 YEAR_ERROR = f"Tahun harus bilangan bulat {limits.YEAR_MIN}–{limits.YEAR_MAX}."
 
 
@@ -76,7 +77,7 @@ def leadership_pdf(
         raise problem(
             400, YEAR_ERROR, "validation", errors=[{"field": "tahun", "message": YEAR_ERROR}]
         )
-    body = summary_pdf(_summary(request, year), now(), named=NAMED_ORGANISATIONS)
+    body = summary_pdf(_summary(request, year), now(), named=PRINTED_ORGANISATIONS)
     return Response(
         body,
         media_type="application/pdf",

@@ -11,8 +11,14 @@ from services.reads.leadership import Count, LeadershipSummary, Pending
 from services.web.pages.rendering import angka, tanggal
 from services.web.printing.sheet import FAMILY, Sheet
 
-#: Overdue visits and follow-ups named one by one in the printout.
-LISTED = 4
+#: Overdue visits and follow-ups named one by one in the printout, and the longest name or
+#: title printed (longer ones are cut with "…"): with these bounds the page cannot overflow.
+LISTED = 3
+NAME_MAX = 60
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= NAME_MAX else text[: NAME_MAX - 1].rstrip() + "…"
 
 
 def _counts(counts: Sequence[Count]) -> str:
@@ -20,16 +26,37 @@ def _counts(counts: Sequence[Count]) -> str:
 
 
 def _names(names: Sequence[str], named: int) -> str:
-    shown = ", ".join(names[:named])
+    shown = ", ".join(_short(n) for n in names[:named])
     more = len(names) - named
     return f"{shown}, dan {more} lainnya" if more > 0 else shown or "—"
 
 
 def _pending(items: Sequence[Pending], total: int) -> str:
-    lines = [f"{p.title} ({p.organisation_name}), {tanggal(p.due_on)}" for p in items[:LISTED]]
+    lines = [
+        f"{_short(p.title)} ({_short(p.organisation_name)}), {tanggal(p.due_on)}"
+        for p in items[:LISTED]
+    ]
     if total > len(lines):
         lines.append(f"dan {total - len(lines)} lainnya")
     return "; ".join(lines) or "—"
+
+
+def _pairs(sheet: Sheet, pairs: Sequence[tuple[str, str]]) -> None:
+    """Label and value side by side, smaller and tighter than ``Sheet.fields``: the whole
+    summary has to share one page."""
+    with sheet.table(
+        col_widths=(38, 136),
+        first_row_as_headings=False,
+        line_height=4,
+        borders_layout="HORIZONTAL_LINES",
+    ) as table:
+        for label, value in pairs:
+            row = table.row()
+            sheet.set_font(FAMILY, "B", 8)
+            row.cell(label)
+            sheet.set_font(FAMILY, "", 8)
+            row.cell(value or "—")
+    sheet.ln(1)
 
 
 def _change(value: float) -> str:
@@ -41,16 +68,22 @@ def _change(value: float) -> str:
 
 
 def summary_pdf(summary: LeadershipSummary, made_at: datetime, *, named: int) -> bytes:
+    return layout(summary, made_at, named=named).bytes()
+
+
+def layout(summary: LeadershipSummary, made_at: datetime, *, named: int) -> Sheet:
+    """The laid-out page (its cursor tells the tests where the text ended)."""
     s, y = summary, summary.year
     sheet = Sheet(
         f"Ringkasan Pimpinan {y}",
         f"Inovasi dan riset daerah · keadaan per {tanggal(s.today)} (WIB)",
         made_at,
     )
-    sheet.set_auto_page_break(False)  # the content is cut to fit; never a second page
+    sheet.set_auto_page_break(False, margin=18)  # lists are cut to fit (tests: worst case)
     index, before = s.index, s.previous_index
     sheet.heading("Indeks Inovasi Daerah")
-    sheet.fields(
+    _pairs(
+        sheet,
         [
             (f"Indeks {y} (terverifikasi)", f"{angka(index.verified, 2)} {index.verified_band}"),
             (f"Indeks {y} (klaim)", f"{angka(index.claimed, 2)} {index.claimed_band}"),
@@ -61,11 +94,12 @@ def summary_pdf(summary: LeadershipSummary, made_at: datetime, *, named: int) ->
                 f"{angka(s.spd.verified_score, 2)} dari {angka(s.spd.maximum)} terverifikasi"
                 f" · {_counts(s.spd.by_status) if s.spd.recorded else 'SPD belum diisi'}",
             ),
-        ]
+        ],
     )
     sheet.heading(f"Inovasi ({s.innovations.total}) dan kepatuhan")
     c = s.compliance
-    sheet.fields(
+    _pairs(
+        sheet,
         [
             ("Menurut status", _counts(s.innovations.by_status)),
             ("Menurut tahapan", _counts(s.innovations.by_stage)),
@@ -76,21 +110,23 @@ def summary_pdf(summary: LeadershipSummary, made_at: datetime, *, named: int) ->
                 f"{c.draft_only} baru draf",
             ),
             ("Belum mengajukan", _names([o.name for o in c.without_proposal], named)),
-        ]
+        ],
     )
     r = s.research
     sheet.heading("Riset daerah")
-    sheet.fields(
+    _pairs(
+        sheet,
         [
             ("Agenda riset", r.agenda_status_label),
             ("Usulan riset", f"{r.proposals}: {_counts(r.by_status)}"),
             ("Hasil", f"{r.completed} kajian selesai, {r.recommendations} rekomendasi"),
             ("Ditindaklanjuti", f"{r.adopted} rekomendasi diadopsi organisasi"),
-        ]
+        ],
     )
     m, g = s.monev, s.mentoring
     sheet.heading("Monitoring, evaluasi dan pendampingan")
-    sheet.fields(
+    _pairs(
+        sheet,
         [
             (
                 "Kunjungan monev",
@@ -103,7 +139,7 @@ def summary_pdf(summary: LeadershipSummary, made_at: datetime, *, named: int) ->
                 f"{g.follow_ups_overdue} lewat tenggat dari {g.follow_ups_open} terbuka",
             ),
             ("Lewat tenggat", _pending(g.overdue, g.follow_ups_overdue)),
-        ]
+        ],
     )
     sheet.set_font(FAMILY, "", 8)
     sheet.multi_cell(
@@ -113,4 +149,4 @@ def summary_pdf(summary: LeadershipSummary, made_at: datetime, *, named: int) ->
         new_x="LMARGIN",
         new_y="NEXT",
     )
-    return sheet.bytes()
+    return sheet
