@@ -71,76 +71,78 @@ def summary_pdf(summary: LeadershipSummary, made_at: datetime, *, named: int) ->
     return layout(summary, made_at, named=named).bytes()
 
 
+Pairs = list[tuple[str, str]]
+
+
+def _index(s: LeadershipSummary) -> Pairs:
+    y, index, before = s.year, s.index, s.previous_index
+    spd = _counts(s.spd.by_status) if s.spd.recorded else "SPD belum diisi"
+    return [
+        (f"Indeks {y} (terverifikasi)", f"{angka(index.verified, 2)} {index.verified_band}"),
+        (f"Indeks {y} (klaim)", f"{angka(index.claimed, 2)} {index.claimed_band}"),
+        (f"Indeks {y - 1}", f"{angka(before.verified, 2)} ({_change(s.index_change)})"),
+        ("Inovasi dilaporkan", str(index.reported)),
+        (
+            "Lembar SPD",
+            f"{angka(s.spd.verified_score, 2)} dari {angka(s.spd.maximum)} terverifikasi · {spd}",
+        ),
+    ]
+
+
+def _innovations(s: LeadershipSummary, named: int) -> Pairs:
+    c = s.compliance
+    return [
+        ("Menurut status", _counts(s.innovations.by_status)),
+        ("Menurut tahapan", _counts(s.innovations.by_stage)),
+        (
+            "Kepatuhan OPD",
+            f"{c.compliant} dari {c.organisations} mengajukan ({angka(c.percent_compliant, 1)}%);"
+            f" {c.none} belum punya inovasi, {c.draft_only} baru draf",
+        ),
+        ("Belum mengajukan", _names([o.name for o in c.without_proposal], named)),
+    ]
+
+
+def _research(s: LeadershipSummary) -> Pairs:
+    r = s.research
+    return [
+        ("Agenda riset", r.agenda_status_label),
+        ("Usulan riset", f"{r.proposals}: {_counts(r.by_status)}"),
+        ("Hasil", f"{r.completed} kajian selesai, {r.recommendations} rekomendasi"),
+        ("Ditindaklanjuti", f"{r.adopted} rekomendasi diadopsi organisasi"),
+    ]
+
+
+def _care(s: LeadershipSummary) -> Pairs:
+    m, g = s.monev, s.mentoring
+    return [
+        (
+            "Kunjungan monev",
+            f"{m.visits_overdue} terlambat, {m.visits_due_soon} jatuh tempo ≤ 30 hari",
+        ),
+        ("Terlambat", _pending(m.overdue, m.visits_overdue)),
+        (f"Rekomendasi {s.year}", _counts(m.recommendations)),
+        ("Tindak lanjut", f"{g.follow_ups_overdue} lewat tenggat dari {g.follow_ups_open} terbuka"),
+        ("Lewat tenggat", _pending(g.overdue, g.follow_ups_overdue)),
+    ]
+
+
 def layout(summary: LeadershipSummary, made_at: datetime, *, named: int) -> Sheet:
     """The laid-out page (its cursor tells the tests where the text ended)."""
-    s, y = summary, summary.year
     sheet = Sheet(
-        f"Ringkasan Pimpinan {y}",
-        f"Inovasi dan riset daerah · keadaan per {tanggal(s.today)} (WIB)",
+        f"Ringkasan Pimpinan {summary.year}",
+        f"Inovasi dan riset daerah · keadaan per {tanggal(summary.today)} (WIB)",
         made_at,
     )
     sheet.set_auto_page_break(False, margin=18)  # lists are cut to fit (tests: worst case)
-    index, before = s.index, s.previous_index
-    sheet.heading("Indeks Inovasi Daerah")
-    _pairs(
-        sheet,
-        [
-            (f"Indeks {y} (terverifikasi)", f"{angka(index.verified, 2)} {index.verified_band}"),
-            (f"Indeks {y} (klaim)", f"{angka(index.claimed, 2)} {index.claimed_band}"),
-            (f"Indeks {y - 1}", f"{angka(before.verified, 2)} ({_change(s.index_change)})"),
-            ("Inovasi dilaporkan", str(index.reported)),
-            (
-                "Lembar SPD",
-                f"{angka(s.spd.verified_score, 2)} dari {angka(s.spd.maximum)} terverifikasi"
-                f" · {_counts(s.spd.by_status) if s.spd.recorded else 'SPD belum diisi'}",
-            ),
-        ],
-    )
-    sheet.heading(f"Inovasi ({s.innovations.total}) dan kepatuhan")
-    c = s.compliance
-    _pairs(
-        sheet,
-        [
-            ("Menurut status", _counts(s.innovations.by_status)),
-            ("Menurut tahapan", _counts(s.innovations.by_stage)),
-            (
-                "Kepatuhan OPD",
-                f"{c.compliant} dari {c.organisations} mengajukan "
-                f"({angka(c.percent_compliant, 1)}%); {c.none} belum punya inovasi, "
-                f"{c.draft_only} baru draf",
-            ),
-            ("Belum mengajukan", _names([o.name for o in c.without_proposal], named)),
-        ],
-    )
-    r = s.research
-    sheet.heading("Riset daerah")
-    _pairs(
-        sheet,
-        [
-            ("Agenda riset", r.agenda_status_label),
-            ("Usulan riset", f"{r.proposals}: {_counts(r.by_status)}"),
-            ("Hasil", f"{r.completed} kajian selesai, {r.recommendations} rekomendasi"),
-            ("Ditindaklanjuti", f"{r.adopted} rekomendasi diadopsi organisasi"),
-        ],
-    )
-    m, g = s.monev, s.mentoring
-    sheet.heading("Monitoring, evaluasi dan pendampingan")
-    _pairs(
-        sheet,
-        [
-            (
-                "Kunjungan monev",
-                f"{m.visits_overdue} terlambat, {m.visits_due_soon} jatuh tempo ≤ 30 hari",
-            ),
-            ("Terlambat", _pending(m.overdue, m.visits_overdue)),
-            (f"Rekomendasi {y}", _counts(m.recommendations)),
-            (
-                "Tindak lanjut",
-                f"{g.follow_ups_overdue} lewat tenggat dari {g.follow_ups_open} terbuka",
-            ),
-            ("Lewat tenggat", _pending(g.overdue, g.follow_ups_overdue)),
-        ],
-    )
+    for heading, pairs in (
+        ("Indeks Inovasi Daerah", _index(summary)),
+        (f"Inovasi ({summary.innovations.total}) dan kepatuhan", _innovations(summary, named)),
+        ("Riset daerah", _research(summary)),
+        ("Monitoring, evaluasi dan pendampingan", _care(summary)),
+    ):
+        sheet.heading(heading)
+        _pairs(sheet, pairs)
     sheet.set_font(FAMILY, "", 8)
     sheet.multi_cell(
         0,
