@@ -264,6 +264,18 @@ MATRIX.update(
         ("DELETE", "/api/innovations/{id}/documents/{doc_id}"): Rule(
             SUBMITTER_CMD, subject="revision_requested", query={"reason": "salah unggah"}
         ),
+        ("POST", "/api/innovations/{id}/documents/{doc_id}/visibility"): Rule(
+            expect(
+                FORBID,
+                operator=ALLOW,
+                admin=ALLOW,
+                operator_other_org=HIDDEN,
+                participant=HIDDEN,
+                anonymous=UNAUTH,
+            ),
+            subject="draft",
+            body={"public": True, "reason": "uji matriks"},
+        ),
         ("PUT", "/api/innovations/{id}/indicators/{no}"): Rule(
             SUBMITTER_CMD, subject="draft", body={"level": 1, "note": "uji"}
         ),
