@@ -421,7 +421,7 @@ REVIEWER_CMD = expect(
     anonymous=UNAUTH,  # an anonymous write is 401 before anything is looked up
 )
 REVIEW_STAFF_CMD = {**REVIEWER_CMD, "admin": ALLOW}
-REVIEW_VIEW = {**REVIEW_STAFF_CMD, "auditor": ALLOW, "anonymous": HIDDEN}
+REVIEW_VIEW = {**REVIEW_STAFF_CMD, "auditor": ALLOW, "pimpinan": ALLOW, "anonymous": HIDDEN}
 STAGE_CMD = {**REVIEW_ADMIN_CMD, "operator": ALLOW}
 IGA_READ = expect(FORBID, admin=ALLOW, auditor=ALLOW, anonymous=UNAUTH)
 _LEVEL_3 = {"indicators": [{"no": no, "level": 3} for no in (1, 2, 17, 18, 20)]}

@@ -131,6 +131,7 @@ def test_every_write_leadership_tries_is_403_and_records_nothing(
         f"/api/innovations/{iid}",
         f"/api/innovations/{iid}/monev",
         f"/api/innovations/{iid}/mentoring",
+        f"/api/innovations/{iid}/review",
         f"/api/dashboard/index?year={year}",
         f"/api/dashboard/compliance?year={year}",
         f"/api/spd/{year}",
@@ -178,6 +179,13 @@ def test_signing_in_lands_on_the_summary_and_every_link_opens(
         assert opened.status_code == 200, (link, opened.status_code)
     detail = client.get(f"/inovasi/{iid}", headers=HTML).text
     assert "Catat laporan evaluasi" not in detail and "Jadwalkan kunjungan" not in detail
+    assert re.findall(r"<button[^>]*>([^<]*)<", detail) == ["Keluar"]  # nothing to send
+    review = client.get(f"/verifikasi/{iid}", headers=HTML)  # Bappeda's view, read-only
+    assert review.status_code == 200 and "Posyandu Digital Dipantau" in review.text
+    buttons = re.findall(r'<button[^>]*type="submit"[^>]*>([^<]*)<', review.text)
+    assert buttons == ["Keluar"], buttons  # no command can be sent from it
+    sheet = client.get(f"/verifikasi/{iid}/lembar-penilaian.pdf")  # linked from it
+    assert sheet.status_code == 200 and sheet.headers["content-type"] == "application/pdf"
     mentoring = client.get(f"/inovasi/{iid}/pendampingan", headers=HTML).text
     assert leaders.follow_up in mentoring and "Tandai selesai" not in mentoring
 
