@@ -156,9 +156,12 @@ def visits_due(tx: Tx, on_or_before: date) -> list[dict[str, Any]]:
     return [dict(zip(VISIT_COLUMNS, r, strict=True)) for r in rows]
 
 
-def recommendations(tx: Tx) -> dict[str, int]:
-    """How many reports recommend each course (lanjutkan, perbaiki, replikasi, hentikan)."""
+def recommendations(tx: Tx, year: int | None = None) -> dict[str, int]:
+    """How many reports recommend each course (lanjutkan, perbaiki, replikasi, hentikan); with
+    ``year``, only the reports dated in that year."""
+    where, params = ("WHERE reported_on LIKE ?", (f"{year:04d}-%",)) if year else ("", ())
     rows = tx.execute(
-        f"SELECT recommendation, COUNT(*) FROM {REPORTS} GROUP BY recommendation"
+        f"SELECT recommendation, COUNT(*) FROM {REPORTS} {where} GROUP BY recommendation",
+        params,
     ).fetchall()
     return {str(r[0]): int(r[1]) for r in rows}

@@ -30,6 +30,7 @@ from services.mentoring import routes as mentoring_routes
 from services.monev import routes as monev_routes
 from services.notification import routes as notification_routes
 from services.ops import health, http, instrument, logs
+from services.reads import leadership_routes
 from services.reads import routes as projection_routes
 from services.research import routes as research_routes
 from services.review import routes as review_routes
@@ -52,6 +53,7 @@ CONTEXTS = (
     mentoring_routes,
     monev_routes,
     research_routes,
+    leadership_routes,
     metrics,
     pages,
     care_evidence_routes,

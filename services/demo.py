@@ -119,6 +119,9 @@ DEMO_ACCOUNTS: list[tuple[str, str, Role, str | None, str]] = [
     ),
     ("auditor", "auditor-demo-2025", Role.AUDITOR, "INSPEKTORAT", "Auditor Inspektorat"),
     ("peserta", "peserta-demo-2025", Role.PARTICIPANT, None, "Rina Kartika (Peserta Krenova)"),
+    # Leadership (issue 21 item 5): read-only, lands on /pimpinan.
+    ("bupati", "pimpinan-demo-2025", Role.PIMPINAN, None, "Bupati Sragen"),
+    ("kepala.bappeda", "pimpinan-demo-2025", Role.PIMPINAN, "BAPPEDA", "Kepala Bappeda Litbang"),
 ]
 
 URUSAN = {

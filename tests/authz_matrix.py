@@ -26,6 +26,8 @@ path template is spelled exactly as in the OpenAPI document (``{id}``, ``{doc_id
 ``participant``        a Krenova participant (owner of the ``krenova`` subject only)
 ``kepala_opd``         the head of org A (kepala OPD): reads org A's work, endorses its drafts
 ``anonymous``          no credentials
+``pimpinan``           leadership (the regent, the Bappeda head): reads the regency as Bappeda
+                       does, gives no command (``test_leadership_gives_no_command``)
 =====================  ==========================================================================
 
 Outcomes:
@@ -97,6 +99,7 @@ KINDS = (
     "participant",
     "kepala_opd",
     "anonymous",
+    "pimpinan",
 )
 
 Value = Any  # a plain value or a callable taking the test's Ctx
@@ -130,6 +133,8 @@ SIGNED_IN = expect(ALLOW, anonymous=UNAUTH)
 ADMIN_ONLY = expect(FORBID, admin=ALLOW, anonymous=UNAUTH)
 STAFF_READ = expect(FORBID, admin=ALLOW, reviewer=ALLOW, reviewer_same_org=ALLOW, auditor=ALLOW,
                     anonymous=UNAUTH)  # fmt: skip
+# The regency-wide reads leadership opens from /pimpinan (dashboards, compliance, SPD, research).
+REGENCY_READ = {**STAFF_READ, "pimpinan": ALLOW}
 
 
 def _unique_org(ctx: Any) -> dict[str, str]:
@@ -416,7 +421,7 @@ REVIEWER_CMD = expect(
     anonymous=UNAUTH,  # an anonymous write is 401 before anything is looked up
 )
 REVIEW_STAFF_CMD = {**REVIEWER_CMD, "admin": ALLOW}
-REVIEW_VIEW = {**REVIEW_STAFF_CMD, "auditor": ALLOW, "anonymous": HIDDEN}
+REVIEW_VIEW = {**REVIEW_STAFF_CMD, "auditor": ALLOW, "pimpinan": ALLOW, "anonymous": HIDDEN}
 STAGE_CMD = {**REVIEW_ADMIN_CMD, "operator": ALLOW}
 IGA_READ = expect(FORBID, admin=ALLOW, auditor=ALLOW, anonymous=UNAUTH)
 _LEVEL_3 = {"indicators": [{"no": no, "level": 3} for no in (1, 2, 17, 18, 20)]}
@@ -623,13 +628,42 @@ MATRIX.update(
         ("GET", "/api/dashboard/compliance"): Rule(
             expect(ALLOW, participant=FORBID, anonymous=UNAUTH), note="operators: own org row"
         ),
-        ("GET", "/api/dashboard/index"): Rule(STAFF_READ),
-        ("GET", "/api/dashboard/index/plan"): Rule(STAFF_READ),
+        ("GET", "/api/dashboard/index"): Rule(REGENCY_READ),
+        ("GET", "/api/dashboard/index/plan"): Rule(REGENCY_READ),
         ("GET", "/api/public/innovations"): Rule(PUBLIC),
         ("GET", "/api/organisations"): Rule(PUBLIC),
         ("GET", "/api/accounts"): Rule(ADMIN_ONLY),
         ("GET", "/api/calls"): Rule(PUBLIC),
         ("GET", "/metrics"): Rule(PUBLIC, note="Prometheus scrapes without credentials"),
+    }
+)
+
+# --- leadership (issue 21 item 5: services/reads/leadership_routes.py) ----------------------
+# Leadership and Bappeda staff read the summary; the auditor and the organisations do not.
+# Every write route is 403 for ``pimpinan`` (``tests/test_authorization_matrix.py``
+# ``test_leadership_gives_no_command``), except the caller's own session and inbox.
+LEADERSHIP_SELF_SERVICE = frozenset(
+    {
+        ("POST", "/api/auth/login"),
+        ("POST", "/api/auth/logout"),
+        ("POST", "/api/krenova/participants"),  # anonymous registration: not a command on data
+        ("POST", "/api/me/notifications/{notification_id}/read"),
+        ("POST", "/api/me/notifications/read-all"),
+    }
+)
+MATRIX.update(
+    {
+        ("GET", "/api/leadership/summary"): Rule(
+            expect(
+                FORBID,
+                pimpinan=ALLOW,
+                admin=ALLOW,
+                reviewer=ALLOW,
+                reviewer_same_org=ALLOW,
+                anonymous=UNAUTH,
+            ),
+            query={"year": 2026},
+        ),
     }
 )
 

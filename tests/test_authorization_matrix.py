@@ -48,6 +48,7 @@ from tests.authz_matrix import (
     FORBID,
     HIDDEN,
     KINDS,
+    LEADERSHIP_SELF_SERVICE,
     MATRIX,
     OUTCOMES,
     UNAUTH,
@@ -94,6 +95,7 @@ class MatrixWorld:
         self.auditor = w._account(system, "auditor.matriks", Role.AUDITOR, None)
         self.participant = w._account(system, "peserta.matriks", Role.PARTICIPANT, None)
         self.kepala = w._account(system, "kepala.matriks", Role.KEPALA_OPD, w.opd_id)
+        self.pimpinan = w._account(system, "pimpinan.matriks", Role.PIMPINAN, None)
         self.c.create_account(
             system,
             username="login.matriks",
@@ -122,6 +124,7 @@ class MatrixWorld:
             "auditor": self.auditor,
             "participant": self.participant,
             "kepala_opd": self.kepala,
+            "pimpinan": self.pimpinan,
         }
         self.ids: dict[str, str] = {
             "org_a": str(w.opd_id),
@@ -308,6 +311,15 @@ def test_no_api_route_hides_from_the_schema(matrix_app: Any) -> None:
         if method != "OPTIONS"  # Litestar's automatic CORS preflight answer
     )
     assert not hidden, f"/api routes hidden from the OpenAPI document: {hidden}"
+
+
+def test_leadership_gives_no_command() -> None:
+    """``pimpinan`` reads; every write route refuses it with 403 (its own session and inbox
+    aside), so a new write route cannot quietly let leadership in."""
+    writes = [key for key in MATRIX if key[0] in UNSAFE and key not in LEADERSHIP_SELF_SERVICE]
+    assert len(writes) > 50
+    let_in = sorted(key for key in writes if MATRIX[key].expect["pimpinan"] != FORBID)
+    assert not let_in, f"write routes not 403 for pimpinan: {let_in}"
 
 
 def test_every_rule_is_well_formed() -> None:

@@ -16,6 +16,7 @@ class Role(StrEnum):
     PARTICIPANT = "participant"
     KEPALA_OPD = "kepala_opd"  # head of one organisation: endorses its innovations
     MENTOR = "mentor"  # an external coach (pendamping); Bappeda staff mentor with their own role
+    PIMPINAN = "pimpinan"  # the regent and the Bappeda head: read the regency, give no command
     SYSTEM = "system"
 
 

@@ -41,7 +41,10 @@ from services.domain.principal import ANONYMOUS, Principal
 from services.domain.values import CallKind, Document
 from services.eventstore.store import NotFound
 
-STAFF = frozenset({Role.REVIEWER, Role.ADMIN, Role.AUDITOR})
+#: Who reads the whole regency (every innovation's internal record, every organisation's row).
+#: Leadership (``Role.PIMPINAN``: the regent, the Bappeda head) reads it as Bappeda does, and,
+#: like the auditor, no table of commands ever names it, so every command is 403.
+STAFF = frozenset({Role.REVIEWER, Role.ADMIN, Role.AUDITOR, Role.PIMPINAN})
 
 
 class Hidden(NotFound):
@@ -298,6 +301,12 @@ signed_in = requires()
 
 # The SPD sheet (services/spd): Bappeda staff, auditors and the organisations owning rows read
 # it; owners and the admin fill rows (which row is the sheet's own rule); Bappeda verifies.
-SPD_READ = requires(Role.ADMIN, Role.REVIEWER, Role.AUDITOR, Role.OPERATOR)
+SPD_READ = requires(Role.ADMIN, Role.REVIEWER, Role.AUDITOR, Role.OPERATOR, Role.PIMPINAN)
 SPD_FILL = requires(Role.ADMIN, Role.OPERATOR)
 SPD_VERIFY = requires(Role.ADMIN, Role.REVIEWER)
+
+# Leadership (issue 21 item 5): the regency-wide reads leadership opens from its summary, and
+# the summary itself (leadership and Bappeda staff).
+REGENCY_READERS = (Role.ADMIN, Role.REVIEWER, Role.AUDITOR, Role.PIMPINAN)
+LEADERSHIP_SUMMARY_ROLES = (Role.PIMPINAN, Role.ADMIN, Role.REVIEWER)
+LEADERSHIP_READ = requires(*LEADERSHIP_SUMMARY_ROLES)

@@ -33,7 +33,7 @@ from services.domain.values import CallKind, OrganisationKind
 from services.http import limits
 from services.http.context import principal_of, runtime_of
 from services.http.problems import problem
-from services.identity.policy import STAFF, admin_only, requires, signed_in
+from services.identity.policy import REGENCY_READERS, STAFF, admin_only, requires, signed_in
 from services.reads import requeue
 
 READ_WAIT_SECONDS = 5.0
@@ -341,7 +341,7 @@ def _this_year() -> int:
     "/api/dashboard/compliance",
     tags=["read models"],
     summary="Kepatuhan Perbup 87/2021 pasal 38",
-    guards=[requires(Role.ADMIN, Role.REVIEWER, Role.AUDITOR, Role.OPERATOR, Role.KEPALA_OPD)],
+    guards=[requires(*REGENCY_READERS, Role.OPERATOR, Role.KEPALA_OPD)],
     sync_to_thread=True,
 )
 def compliance(
@@ -404,7 +404,7 @@ SpdWhatIf = Annotated[
     "/api/dashboard/index",
     tags=["read models"],
     summary="Indeks Inovasi Daerah (klaim dan terverifikasi) dan peringkat kematangan",
-    guards=[requires(Role.ADMIN, Role.REVIEWER, Role.AUDITOR)],
+    guards=[requires(*REGENCY_READERS)],
     sync_to_thread=True,
 )
 def index_dashboard(
@@ -441,7 +441,7 @@ def index_dashboard(
     "/api/dashboard/index/plan",
     tags=["read models"],
     summary="Perencana laporan IGA: inovasi mana yang dilaporkan agar indeks tertinggi",
-    guards=[requires(Role.ADMIN, Role.REVIEWER, Role.AUDITOR)],
+    guards=[requires(*REGENCY_READERS)],
     sync_to_thread=True,
 )
 def index_plan(

@@ -21,7 +21,14 @@ from services.identity import policy
 LABEL = "Usulan riset"
 #: Who reads the proposal list and the agenda's internal side: staff and the organisations
 #: (their operators and their head).
-LIST_ROLES = (Role.ADMIN, Role.REVIEWER, Role.AUDITOR, Role.OPERATOR, Role.KEPALA_OPD)
+LIST_ROLES = (
+    Role.ADMIN,
+    Role.REVIEWER,
+    Role.AUDITOR,
+    Role.OPERATOR,
+    Role.KEPALA_OPD,
+    Role.PIMPINAN,
+)
 #: Roles that see only their own organisation's proposals in lists.
 ORGANISATION_SCOPED = (Role.OPERATOR, Role.KEPALA_OPD)
 RESEARCH_READ = policy.requires(*LIST_ROLES)

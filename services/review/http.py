@@ -100,6 +100,6 @@ def load_for_review(runtime: Runtime, principal: Principal, id: UUID) -> Innovat
     (``policy.ensure_record``: the same rule as the record and the verification page)."""
     innovation = runtime.store.load(Innovation, id)
     ensure_view(principal, innovation)
-    ensure_role(principal, Role.ADMIN, Role.REVIEWER, Role.AUDITOR)
+    ensure_role(principal, Role.ADMIN, Role.REVIEWER, Role.AUDITOR, Role.PIMPINAN)
     ensure_record(principal, innovation)
     return innovation

@@ -55,7 +55,7 @@ def test_refusals_name_roles_and_login_asks_to_sign_in_first(client: Any) -> Non
     login(client, "op.dukcapil")
     refused = client.get("/kepatuhan", headers=HTML)
     assert refused.status_code == 403
-    assert "Admin Bappeda Litbang atau Auditor" in refused.text
+    assert "Admin Bappeda Litbang, Auditor atau Pimpinan Daerah" in refused.text
     assert "Anda masuk sebagai Operator Perangkat Daerah" in refused.text
     assert "admin, auditor" not in refused.text
 

@@ -19,6 +19,7 @@ from services.web.pages import (
     endorsement,
     exports,
     krenova,
+    leadership,
     mentoring,
     mentoring_files,
     monev,
@@ -59,6 +60,7 @@ pages_router = Router(
         *mentoring.route_handlers,
         *monev_care.route_handlers,
         *mentoring_files.route_handlers,
+        *leadership.route_handlers,
     ],
     include_in_schema=False,
 )

@@ -37,8 +37,8 @@ from services.web.pages.rendering import render
 
 Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
-DASHBOARD_ROLES = (Role.ADMIN, Role.REVIEWER, Role.AUDITOR)
-COMPLIANCE_ROLES = (Role.ADMIN, Role.AUDITOR)
+DASHBOARD_ROLES = (Role.ADMIN, Role.REVIEWER, Role.AUDITOR, Role.PIMPINAN)
+COMPLIANCE_ROLES = (Role.ADMIN, Role.AUDITOR, Role.PIMPINAN)
 # An innovation counts for the year's obligation once it exists and is not withdrawn.
 NOT_COUNTED = frozenset({Status.WITHDRAWN})
 

@@ -86,7 +86,9 @@ def _submitter(runtime: Any, innovation: Any, names: Names) -> str:
 def review_sheet_pdf(
     request: Request[Any, Any, Any], innovation_id: FromPath[str]
 ) -> Response[bytes]:
-    policy.ensure_role(principal_of(request), Role.REVIEWER, Role.ADMIN, Role.AUDITOR)
+    policy.ensure_role(
+        principal_of(request), Role.REVIEWER, Role.ADMIN, Role.AUDITOR, Role.PIMPINAN
+    )
     innovation = load_record(request, parse_uuid(innovation_id))
     runtime = runtime_of(request)
     names = Names(runtime)

@@ -110,6 +110,7 @@ HOME_FOR_ROLE: dict[str, str] = {
     Role.AUDITOR: "/audit",
     Role.KEPALA_OPD: "/dasbor",
     Role.MENTOR: "/pendampingan",
+    Role.PIMPINAN: "/pimpinan",  # services/web/pages/leadership.py
 }
 
 
@@ -156,9 +157,16 @@ def navigation(principal: Principal) -> list[tuple[str, str]]:
             ("/kepatuhan", "Kepatuhan"),
             ("/dasbor-daerah", "Dasbor Daerah"),
         ]
+    elif role == Role.PIMPINAN:
+        items[1:1] = [
+            ("/pimpinan", "Ringkasan Pimpinan"),
+            ("/dasbor-daerah", "Dasbor Daerah"),
+            ("/kepatuhan", "Kepatuhan"),
+            ("/spd", "Lembar SPD"),
+        ]
     if role in (Role.MENTOR, Role.REVIEWER, Role.ADMIN):
         items.append(("/pendampingan", "Pendampingan"))  # services/web/pages/mentoring.py
-    if role in (Role.OPERATOR, Role.REVIEWER, Role.ADMIN, Role.AUDITOR):
+    if role in (Role.OPERATOR, Role.REVIEWER, Role.ADMIN, Role.AUDITOR, Role.PIMPINAN):
         items.append(("/riset", "Riset Daerah"))  # services/web/pages/research.py
     return items
 

@@ -329,7 +329,7 @@ def review_page(
     terakhir: FromQuery[str | None] = None,
 ) -> Any:
     principal = principal_of(request)
-    policy.ensure_role(principal, Role.REVIEWER, Role.ADMIN, Role.AUDITOR)
+    policy.ensure_role(principal, Role.REVIEWER, Role.ADMIN, Role.AUDITOR, Role.PIMPINAN)
     innovation = load_record(request, parse_uuid(innovation_id))  # 403 if conflicted
     context = review_context(request, innovation)
     # The document whose verdict was just saved: the page says so beside it.

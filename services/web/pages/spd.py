@@ -22,7 +22,7 @@ from services.web.pages import queries
 from services.web.pages.common import now
 from services.web.pages.rendering import render
 
-SPD_PAGE_ROLES = (Role.ADMIN, Role.REVIEWER, Role.AUDITOR, Role.OPERATOR)
+SPD_PAGE_ROLES = (Role.ADMIN, Role.REVIEWER, Role.AUDITOR, Role.OPERATOR, Role.PIMPINAN)
 
 
 def _page(request: Request[Any, Any, Any], year: int) -> Any:
