@@ -328,11 +328,19 @@ def research_follow_up(request: Request[Any, Any, Any], id: FromPath[str], data:
 def research_link(request: Request[Any, Any, Any], id: FromPath[str], data: Form) -> Any:
     def run(r: ResearchCommands, ctx: Any, p: ResearchProposal, t: dict[str, str]) -> Any:
         from services.domain.errors import InvalidValue
-        from services.web.pages.research import linkable_innovations
+        from services.eventstore.store import NotFound
+        from services.identity import policy
 
         innovation = _uuid_field(t, "innovation_id", "Pilih inovasi yang ditautkan.")
-        choices = linkable_innovations(runtime_of(request).db, principal_of(request))
-        if str(innovation) not in {row["id"] for row in choices}:
+        # Checked on the log, not the list's read model: one published a moment ago may not
+        # be in the read model yet.
+        try:
+            known = policy.can_view(
+                principal_of(request), runtime_of(request).commands.innovation(innovation)
+            )
+        except NotFound:
+            known = False
+        if not known:
             raise InvalidValue("innovation_id", "Inovasi yang dipilih tidak ditemukan.")
         link = t.get("link", "")
         if link not in set(LinkKind):
