@@ -90,6 +90,29 @@ def test_reviewer_uploads_a_photo_and_moves_the_visit(
     )
     expect(operator.page.locator("form[action$='/jadwal-ulang']")).to_have_count(0)
     _no_violations(operator, "monev-photo-operator")
+    # On a phone the visit and report tables turn into cards: nothing scrolls sideways, even
+    # with a report of six columns and long findings (554 px wide before).
+    from services.domain.events import IndicatorMeasure
+
+    MonevCommands(runtime.store, runtime.commands).record_report(
+        Context(actor=web_world.reviewer),
+        runtime.commands.innovation(iid),
+        report_id=uuid4(),
+        kind="internal",
+        reported_on=date.today(),
+        findings="Waktu tunggu turun, tetapi antrean pagi masih panjang di loket kecamatan. " * 3,
+        recommendation="perbaiki",
+        period="Triwulan III",
+        indicators=[
+            IndicatorMeasure(name="Waktu layanan rata-rata", value="12 menit", target="10")
+        ],
+    )
+    runtime.read_models.wait_for(runtime.store.max_notification_id(), 10)
+    operator.page.set_viewport_size({"width": 390, "height": 844})
+    operator.goto(f"/inovasi/{iid}")
+    width = operator.page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 390, f"/inovasi/{iid} is {width} px wide at 390 px"
+    _no_violations(operator, "monev-phone")
 
 
 def test_session_attachments_show_on_the_mentoring_page(
