@@ -168,6 +168,7 @@ def main() -> int:
 
         os.environ["BENCH_DATABASE_URL"] = url
         from baseline_apps import create_app as baseline_app
+
         from services.app import create_app
 
         sirisma = create_app(settings)
