@@ -144,6 +144,7 @@ def measure(
         stats = pstats.Stats(profiler)
         stats.sort_stats("cumulative").print_stats(top)
         stats.sort_stats("tottime").print_stats(top)
+        stats.dump_stats(f"/tmp/profile_inproc.pstats")
     return used / n * 1e6
 
 
@@ -177,6 +178,7 @@ def main() -> int:
     routes = ("put", "live", "floor", "plain", "bare")
     parser.add_argument("--profile", choices=routes, default=None)
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--inline", action="store_true", help="handlers in the caller's thread")
     args = parser.parse_args()
     data_dir = tempfile.mkdtemp(prefix="sirisma-bench-inproc-")
     with suite.servers() as (url, redis_url):
@@ -232,7 +234,7 @@ def main() -> int:
 
         n = args.requests
         p = args.profile
-        if p:
+        if p or args.inline:
             LOOP.set_default_executor(InlineExecutor())
         rows = [
             ("SI-RISMA PUT claim", measure(sirisma, claim, n, p == "put", args.top)),
