@@ -144,7 +144,7 @@ def measure(
         stats = pstats.Stats(profiler)
         stats.sort_stats("cumulative").print_stats(top)
         stats.sort_stats("tottime").print_stats(top)
-        stats.dump_stats(f"/tmp/profile_inproc.pstats")
+        stats.dump_stats("/tmp/profile_inproc.pstats")
     return used / n * 1e6
 
 
