@@ -315,26 +315,34 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             "big",
             signed=True,
         )
+        # Composed once, as bytes (psycopg converts composed SQL on every execute).
         self.lock_table_statements = [
-            SQL("SET LOCAL lock_timeout = '{0}s'").format(datastore.lock_timeout),
-            # A plain statement, prepared once per connection (a DO block is compiled each call).
-            SQL("SELECT pg_advisory_xact_lock({0})").format(Literal(key)),
+            SQL("SET LOCAL lock_timeout = '{0}s'").format(datastore.lock_timeout).as_bytes(None),
+            # A plain statement, prepared once per connection (a DO block is compiled each call),
+            # with the NOTIFY the library sends apart (delivered at COMMIT either way).
+            SQL("SELECT pg_advisory_xact_lock({0}), pg_notify({1}, '')")
+            .format(Literal(key), Literal(self.channel_name))
+            .as_bytes(None),
         ]
         self.links = LinkCache()
         self._select_statements: dict[tuple[bool, bool, bool, bool], bytes] = {}
         # The events and their chain rows in ONE statement: the links are computed before it
         # (they do not depend on the notification ids), the ids come back in insert order.
-        self._insert_sealed_statement = SQL(
-            "WITH w AS (SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[], "
-            "%s::bigint[], %s::text[]) WITH ORDINALITY AS w(oid, v, topic, state, ts, hash, n)), "
-            "e AS (INSERT INTO {s}.{e} (originator_id, originator_version, topic, state) "
-            "SELECT oid, v, topic, state FROM w ORDER BY n "
-            "RETURNING originator_id, originator_version, notification_id), "
-            "c AS (INSERT INTO {s}.{c} (originator_id, originator_version, notification_id, ts, "
-            "hash) SELECT e.originator_id, e.originator_version, e.notification_id, w.ts, w.hash "
-            "FROM e JOIN w ON w.oid = e.originator_id AND w.v = e.originator_version) "
-            "SELECT notification_id FROM e ORDER BY notification_id"
-        ).format(s=schema, e=events, c=chain)
+        self._insert_sealed_statement = (
+            SQL(
+                "WITH w AS (SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[], "
+                "%s::bigint[], %s::text[]) WITH ORDINALITY AS w(oid, v, topic, state, ts, hash, n)), "
+                "e AS (INSERT INTO {s}.{e} (originator_id, originator_version, topic, state) "
+                "SELECT oid, v, topic, state FROM w ORDER BY n "
+                "RETURNING originator_id, originator_version, notification_id), "
+                "c AS (INSERT INTO {s}.{c} (originator_id, originator_version, notification_id, ts, "
+                "hash) SELECT e.originator_id, e.originator_version, e.notification_id, w.ts, w.hash "
+                "FROM e JOIN w ON w.oid = e.originator_id AND w.v = e.originator_version) "
+                "SELECT notification_id FROM e ORDER BY notification_id"
+            )
+            .format(s=schema, e=events, c=chain)
+            .as_bytes(None)
+        )
         self.sql_create_statements += [
             SQL(
                 "CREATE TABLE IF NOT EXISTS {s}.{c} ("
@@ -409,6 +417,9 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
                 ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
         self._remember_links(links)
         return ids
+
+    def _notify_channel(self, curs: Any) -> None:
+        """Sent with the writers' lock (``lock_table_statements``): every save takes both."""
 
     def _insert_stored_events(  # type: ignore[override]
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
