@@ -328,21 +328,18 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         self._select_statements: dict[tuple[bool, bool, bool, bool], bytes] = {}
         # The events and their chain rows in ONE statement: the links are computed before it
         # (they do not depend on the notification ids), the ids come back in insert order.
-        self._insert_sealed_statement = (
-            SQL(
-                "WITH w AS (SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[], "
-                "%s::bigint[], %s::text[]) WITH ORDINALITY AS w(oid, v, topic, state, ts, hash, n)), "
-                "e AS (INSERT INTO {s}.{e} (originator_id, originator_version, topic, state) "
-                "SELECT oid, v, topic, state FROM w ORDER BY n "
-                "RETURNING originator_id, originator_version, notification_id), "
-                "c AS (INSERT INTO {s}.{c} (originator_id, originator_version, notification_id, ts, "
-                "hash) SELECT e.originator_id, e.originator_version, e.notification_id, w.ts, w.hash "
-                "FROM e JOIN w ON w.oid = e.originator_id AND w.v = e.originator_version) "
-                "SELECT notification_id FROM e ORDER BY notification_id"
-            )
-            .format(s=schema, e=events, c=chain)
-            .as_bytes(None)
+        sealed = SQL(
+            "WITH w AS (SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[], "
+            "%s::bigint[], %s::text[]) WITH ORDINALITY AS w(oid, v, topic, state, ts, hash, n)), "
+            "e AS (INSERT INTO {s}.{e} (originator_id, originator_version, topic, state) "
+            "SELECT oid, v, topic, state FROM w ORDER BY n "
+            "RETURNING originator_id, originator_version, notification_id), "
+            "c AS (INSERT INTO {s}.{c} (originator_id, originator_version, notification_id, ts, "
+            "hash) SELECT e.originator_id, e.originator_version, e.notification_id, w.ts, w.hash "
+            "FROM e JOIN w ON w.oid = e.originator_id AND w.v = e.originator_version) "
+            "SELECT notification_id FROM e ORDER BY notification_id"
         )
+        self._insert_sealed_statement = sealed.format(s=schema, e=events, c=chain).as_bytes(None)
         self.sql_create_statements += [
             SQL(
                 "CREATE TABLE IF NOT EXISTS {s}.{c} ("
