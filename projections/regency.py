@@ -1,8 +1,10 @@
 """The read side of the regency index: the year's innovations and SPD sheet as index inputs.
 
 Reads ``rm_innovations`` (status, scores, the main urusan code, the ministry's latest verdict)
-and the SPD sheet's per-row levels (``rm_spd_rows``) and hands them to the pure
-:mod:`services.domain.regency_index`. A year with no SPD row recorded is "SPD belum diisi".
+and the SPD sheet's per-row levels (``rm_spd_rows``), counts the research evidence of rows 13a,
+14 and 15 by ``services.domain.research.evidence.counted`` (the SPD sheet's own scores use the
+same rule), and hands them to the pure :mod:`services.domain.regency_index`. A year with neither
+an SPD row recorded nor research evidence is "SPD belum diisi".
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from uuid import UUID
 
 import msgspec
 
+from projections.research_evidence import spd_levels
 from services.domain import lifecycle
 from services.domain.index_rules import IndexRules, nearest_year, rules_for
 from services.domain.regency_index import InnovationInput, SpdEntry
+from services.domain.research.evidence import counted_rows
 from services.domain.rubric import load_rubric
 
 __all__ = [
@@ -50,7 +54,7 @@ def rescorer(commands: Any) -> Rescore:
 class IndexInputs(msgspec.Struct):
     rules: IndexRules
     spd: dict[str, SpdEntry]
-    spd_source: str  # "sheet" | "none"
+    spd_source: str  # "sheet" | "research" (only research evidence) | "none"
     reported: list[InnovationInput]  # selected for / reported to IGA this year: n
     candidates: list[InnovationInput]  # approved or reported this year: the planner's pool
 
@@ -88,7 +92,9 @@ def index_inputs(db: Any, year: int, rules: IndexRules, rescore: Rescore | None)
     as the target rubric (the levels are what the evidence proves, the same in either year);
     otherwise ``rescore`` recomputes it from the innovation's levels.
     """
-    spd = {no: e for no, e in _spd_sheet(db, year).items() if no in {r.no for r in rules.spd_rows}}
+    sheet = _spd_sheet(db, year)
+    known = {r.no for r in rules.spd_rows}
+    spd = {no: e for no, e in counted_rows(sheet, spd_levels(db, year)).items() if no in known}
     rows = db.rows(
         "SELECT * FROM rm_innovations WHERE call_kind = 'annual' AND ("
         f"(iga_year = ? AND status IN ({', '.join('?' * len(REPORTED))})) OR "
@@ -119,7 +125,7 @@ def index_inputs(db: Any, year: int, rules: IndexRules, rescore: Rescore | None)
     return IndexInputs(
         rules=rules,
         spd=spd,
-        spd_source="sheet" if spd else "none",
+        spd_source="sheet" if sheet else ("research" if spd else "none"),
         reported=reported,
         candidates=candidates,
     )

@@ -11,7 +11,7 @@ reviewer ids
 separated by spaces, ``scores`` the current "reviewer=total" pairs (a revision clears them),
 ``average_score`` their mean.
 ``rm_research_outputs(output_id, proposal_id, year, kind, title, summary, url, recommendations,
-spd_row, added_at)``
+spd_row, added_at, file_name, file_sha256)`` (the current uploaded file, if any)
 ``rm_research_follow_ups(proposal_id, output_id, recommendation, organisation_id, status, note,
 updated_at)`` and ``rm_research_links(proposal_id, innovation_id, link, note, linked_at)``.
 
@@ -63,7 +63,7 @@ SHAPES: dict[str, tuple[tuple[str, ...], tuple[str, ...], frozenset[str]]] = {
     ),
     OUTPUTS: (
         ("output_id", "proposal_id", "year", "kind", "title", "summary", "url")
-        + ("recommendations", "spd_row", "added_at"),
+        + ("recommendations", "spd_row", "added_at", "file_name", "file_sha256"),
         ("output_id",),
         frozenset({"year", "recommendations"}),
     ),
@@ -248,6 +248,10 @@ class ResearchProjection:
                     recommendations=len(o.recommendations),
                     spd_row=OUTPUT_SPD_ROW.get(o.kind),
                     added_at=when,
+                )
+            case rev.ResearchOutputFileAttached():
+                held[OUTPUTS].get((str(e.output_id),)).update(
+                    file_name=e.file.name, file_sha256=e.file.sha256
                 )
             case rev.ResearchFollowUpRecorded():
                 follow = held[FOLLOW_UPS].get(

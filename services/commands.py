@@ -308,6 +308,20 @@ class Commands:
         innovation.remove_document(ctx, doc_id, reason)
         return self._save(innovation)
 
+    def set_document_visibility(
+        self,
+        ctx: Context,
+        id: UUID,
+        doc_id: UUID,
+        public: bool,
+        reason: str = "",
+        expected_version: int | None = None,
+        loaded: Innovation | None = None,
+    ) -> Outcome:
+        innovation = self._load_for_write(id, expected_version, loaded)
+        innovation.set_document_visibility(ctx, doc_id, public, reason)
+        return self._save(innovation)
+
     def claim_indicator(
         self,
         ctx: Context,

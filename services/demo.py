@@ -299,6 +299,7 @@ def _seed(runtime: Runtime) -> str:
     operators = _seed_operators(c, system, actors, hashed)
     reviewers = [actors["verifikator"], actors["penilai"]]
     counts: dict[str, int] = {}
+    published: list[UUID] = []  # research links the first as the innovation a study led to
     for index, (code, title, theme, affair) in enumerate(TITLES):
         target = TARGETS[index]
         iid = _drive(
@@ -317,10 +318,12 @@ def _seed(runtime: Runtime) -> str:
             year,
         )
         counts[str(c.innovation(iid).status)] = counts.get(str(c.innovation(iid).status), 0) + 1
+        if c.innovation(iid).published:
+            published.append(iid)
     _seed_spd(runtime, blobs, admin, year)
     demo_care.seed_mentoring(runtime, ctx, admin, hashed)
     demo_monev.seed_monev(runtime, ctx, admin)
-    seed_demo_research(runtime.store, actors, now, year)
+    seed_demo_research(runtime.store, actors, now, year, blobs, published[:1])
     _seed_krenova_entry(c, ctx(actors["peserta"]), krenova)
     by_status = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
     return (

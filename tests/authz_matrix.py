@@ -259,6 +259,18 @@ MATRIX.update(
         ("DELETE", "/api/innovations/{id}/documents/{doc_id}"): Rule(
             SUBMITTER_CMD, subject="revision_requested", query={"reason": "salah unggah"}
         ),
+        ("POST", "/api/innovations/{id}/documents/{doc_id}/visibility"): Rule(
+            expect(
+                FORBID,
+                operator=ALLOW,
+                admin=ALLOW,
+                operator_other_org=HIDDEN,
+                participant=HIDDEN,
+                anonymous=UNAUTH,
+            ),
+            subject="draft",
+            body={"public": True, "reason": "uji matriks"},
+        ),
         ("PUT", "/api/innovations/{id}/indicators/{no}"): Rule(
             SUBMITTER_CMD, subject="draft", body={"level": 1, "note": "uji"}
         ),
@@ -799,6 +811,41 @@ def _research(status: str) -> Any:
     return {"id": make}
 
 
+_RESEARCH_OUTPUTS: dict[str, str] = {}  # ctx.unique → the output made with the subject
+
+
+def _research_output(with_file: bool) -> dict[str, Any]:
+    """An executing proposal of org A with one output (``with_file``: its PDF uploaded)."""
+
+    def make(ctx: Any) -> str:
+        from uuid import UUID, uuid4
+
+        from services.blobs import BlobStore, blob_store
+        from services.domain.aggregate import Context
+        from services.domain.research.values import Output, OutputFile, OutputKind
+        from services.research.service import ResearchCommands
+
+        pid = UUID(_research("executing")["id"](ctx))
+        r, op = ResearchCommands(ctx.runtime.store), Context(actor=ctx.world.operator)
+        output = Output(output_id=uuid4(), kind=OutputKind.LAPORAN_AKHIR, title="Laporan akhir")
+        r.add_output(op, pid, output)
+        if with_file:
+            pdf = b"%PDF-1.4\n% laporan " + ctx.unique.encode()
+            stored = blob_store(ctx.runtime).put_bytes(pdf)
+            file = OutputFile(
+                name="laporan.pdf",
+                content_type="application/pdf",
+                size=stored.size,
+                sha256=stored.sha256,
+                storage_key=BlobStore.key_for(stored.sha256),
+            )
+            r.attach_output_file(op, pid, output.output_id, file)
+        _RESEARCH_OUTPUTS[ctx.unique] = str(output.output_id)
+        return str(pid)
+
+    return {"id": make, "output_id": lambda ctx: _RESEARCH_OUTPUTS[ctx.unique]}
+
+
 MATRIX.update(
     {
         ("GET", "/api/research/agenda"): Rule(SIGNED_IN),
@@ -931,6 +978,22 @@ MATRIX.update(
         ("GET", "/api/research/published"): Rule(PUBLIC),
         ("GET", "/api/research/spd-evidence"): Rule(
             expect(ALLOW, participant=FORBID, anonymous=UNAUTH)
+        ),
+        ("POST", "/api/research/proposals/{id}/outputs/{output_id}/file"): Rule(
+            PROPOSER_CMD,
+            params=_research_output(with_file=False),
+            files={"file": ("laporan.pdf", b"%PDF-1.4\n% laporan akhir", "application/pdf")},
+        ),
+        ("GET", "/api/research/proposals/{id}/outputs/{output_id}/file"): Rule(
+            expect(
+                ALLOW,
+                reviewer_same_org=CONFLICT,
+                operator_other_org=HIDDEN,
+                participant=HIDDEN,
+                anonymous=HIDDEN,
+            ),  # fmt: skip
+            params=_research_output(with_file=True),
+            note="a study not yet disseminated: its files only for the team and Bappeda",
         ),
     }
 )

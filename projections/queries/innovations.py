@@ -45,11 +45,14 @@ class InnovationItem(msgspec.Struct):
     verified_score: int | None
     max_score: int | None
     completeness: int | None
-    missing_count: int
+    missing_count: int | None
     published: bool
     version: int
     updated_at: str | None
     status_changed_at: str | None
+    #: ``record`` (the internal row) or ``public`` (a published innovation's public face: no
+    #: submitter, claimed score or completeness), as ``GET /api/innovations/{id}`` answers.
+    view: str = "record"
 
     # policy.InnovationLike: the route re-checks every row with policy.can_view.
 
@@ -126,9 +129,29 @@ def list_innovations(
     )
     # Counted up to a bound: a search matching most innovations costs what its page costs.
     total, estimate = bounded_count(db, f"SELECT 1 FROM rm_innovations i WHERE {condition}", args)
-    items = [_innovation_item(r) for r in rows]
-    visible = [i for i in items if policy.can_view(principal, _Viewable(i))]
+    items = [_as_seen_by(principal, _innovation_item(r)) for r in rows]
+    visible = [i for i in items if i is not None]
     return Page(items=visible, total=total, limit=limit, offset=offset, total_is_estimate=estimate)
+
+
+def _as_seen_by(principal: Principal, item: InnovationItem) -> InnovationItem | None:
+    """The row as ``policy.record_or_public`` would answer it: the record, the public face of a
+    published innovation (outsiders, conflicted reviewers), or nothing."""
+    viewable = _Viewable(item)
+    if not policy.can_view(principal, viewable):
+        return None
+    if policy.sees_record(principal, viewable):
+        return item
+    if not item.published:
+        return None
+    return msgspec.structs.replace(
+        item,
+        view="public",
+        submitter_id=None,
+        claimed_score=None,
+        completeness=None,
+        missing_count=None,
+    )
 
 
 class _Viewable:

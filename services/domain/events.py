@@ -158,6 +158,15 @@ class DocumentRemoved(InnovationEvent, frozen=True, kw_only=True):
 
 
 @innovation_event
+class DocumentVisibilityChanged(InnovationEvent, frozen=True, kw_only=True):
+    """A document's public mark changed after upload (no re-upload: the bytes stay the same)."""
+
+    doc_id: UUID
+    public: bool
+    reason: str = ""
+
+
+@innovation_event
 class IndicatorClaimed(InnovationEvent, frozen=True, kw_only=True):
     no: int
     level: int

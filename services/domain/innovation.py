@@ -32,6 +32,7 @@ from services.domain.events import (
     DocumentRejected,
     DocumentRemoved,
     DocumentVerified,
+    DocumentVisibilityChanged,
     Endorsed,
     Established,
     Event,
@@ -171,6 +172,8 @@ class Innovation(KrenovaJudging):
     def __init__(self, id: UUID) -> None:
         super().__init__(id)
         self.status = Status.DRAFT
+        #: The status before the last change of status (where a withdrawn or rejected one stopped).
+        self.previous_status: Status | None = None
         self.call_id: UUID | None = None
         self.call_kind = CallKind.ANNUAL
         self.organisation_id: UUID | None = None
@@ -296,6 +299,18 @@ class Innovation(KrenovaJudging):
         self._allow(ctx, Command.REMOVE_DOCUMENT)
         self._live_document(doc_id)
         self._record(ctx, DocumentRemoved, doc_id=doc_id, reason=reason)
+
+    def set_document_visibility(
+        self, ctx: Context, doc_id: UUID, public: bool, reason: str = ""
+    ) -> None:
+        """Mark a live document public or not; asking for the mark it already has is refused
+        (an event that changes nothing would only blur the audit history)."""
+        self._allow(ctx, Command.SET_DOCUMENT_VISIBILITY)
+        state = self._live_document(doc_id)
+        if state.document.public == public:
+            shown = "sudah terbuka untuk umum" if public else "sudah tertutup untuk umum"
+            raise InvalidValue("public", f"Dokumen ini {shown}.")
+        self._record(ctx, DocumentVisibilityChanged, doc_id=doc_id, public=public, reason=reason)
 
     def claim_indicator(
         self,
@@ -806,6 +821,8 @@ class Innovation(KrenovaJudging):
             raise ValueError(f"{type(event).__name__} cannot follow status {self.status}")
         super().apply(event)
         self.status = target
+        if target != previous:
+            self.previous_status = previous
         if target != previous or isinstance(event, Proposed):
             self.status_changed_at = event.timestamp.isoformat()
 
@@ -832,6 +849,11 @@ class Innovation(KrenovaJudging):
     def _document_removed(self, e: DocumentRemoved) -> None:
         self.documents[e.doc_id].removed = True
         self._letter_gone(e.doc_id)
+
+    @applies(DocumentVisibilityChanged)
+    def _document_visibility_changed(self, e: DocumentVisibilityChanged) -> None:
+        state = self.documents[e.doc_id]
+        state.document = msgspec.structs.replace(state.document, public=e.public)
 
     def _letter_gone(self, doc_id: UUID) -> None:
         """Removing or replacing the endorsement letter takes the endorsement with it."""

@@ -67,6 +67,7 @@ class Command(StrEnum):
     RECORD_MINISTRY_VERDICT = "record_ministry_verdict"
     CARRY_FORWARD = "carry_forward"
     ENDORSE = "endorse"
+    SET_DOCUMENT_VISIBILITY = "set_document_visibility"
 
 
 COMMAND_LABELS: dict[str, str] = labels.COMMAND
@@ -141,6 +142,10 @@ def _rows() -> Iterable[Transition]:
     yield Transition(S.SCORED, C.SHORTLIST, ADMIN, S.SHORTLISTED)
     yield Transition(S.SHORTLISTED, C.AWARD, ADMIN, S.AWARDED)
     yield Transition(S.AWARDED, C.PUBLISH, ADMIN)
+    # A document's public mark: the owner or Bappeda may correct it in any status (a file shown
+    # to the public by mistake must be hidable at once, without a re-upload that reopens review).
+    for source in Status:
+        yield Transition(source, C.SET_DOCUMENT_VISIBILITY, frozenset({*SUBMITTERS, R.ADMIN}))
     # After the report: the ministry's verdicts, and entering the innovation again next year.
     yield Transition(S.REPORTED_TO_IGA, C.RECORD_MINISTRY_VERDICT, ADMIN)
     for source in DECIDED:
@@ -183,6 +188,7 @@ EVENT_COMMANDS: dict[type[ev.Event], Command] = {
     ev.ProfileUpdated: C.UPDATE_PROFILE,
     ev.DocumentAttached: C.ATTACH_DOCUMENT,
     ev.DocumentRemoved: C.REMOVE_DOCUMENT,
+    ev.DocumentVisibilityChanged: C.SET_DOCUMENT_VISIBILITY,
     ev.IndicatorClaimed: C.CLAIM_INDICATOR,
     ev.Submitted: C.SUBMIT,
     ev.Withdrawn: C.WITHDRAW,

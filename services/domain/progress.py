@@ -47,7 +47,7 @@ MAIN_PATH: dict[str, tuple[Command, ...]] = {
 class Step(msgspec.Struct, frozen=True):
     status: str
     label: str
-    state: str  # done | current | todo
+    state: str  # done | current | todo | stopped (where a withdrawn/rejected one stopped)
 
 
 class NextMove(msgspec.Struct, frozen=True):
@@ -99,12 +99,28 @@ def _distances(kind: str, goal: Status) -> dict[Status, int]:
     return dist
 
 
-def progress(status: Status | str, kind: str) -> Progress:
+def progress(status: Status | str, kind: str, stopped_from: Status | str | None = None) -> Progress:
+    """``stopped_from``: the status before the last change; for a process that stopped
+    (withdrawn, rejected) the steps show how far it had come, the step it stopped at marked."""
     kind = "krenova" if str(kind) == "krenova" else "annual"
     status = Status(str(status))
     path = main_statuses(kind)
     dist = _distances(kind, path[-1])
     here = dist.get(status)
+    if here is None and stopped_from is not None and dist.get(Status(str(stopped_from))):
+        reached = progress(stopped_from, kind)
+        marked = tuple(
+            msgspec.structs.replace(s, state="stopped") if s.state == "current" else s
+            for s in reached.steps
+        )
+        return Progress(
+            steps=marked,
+            status=str(status),
+            status_label=STATUS_LABELS[status],
+            on_path=False,
+            stopped=True,
+            next=(),
+        )
     if status in path:
         current = path.index(status)
     elif here is None:

@@ -55,9 +55,11 @@ import logging
 import math
 import re
 import secrets
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import parse_qs
 
+import anyio
 from litestar.connection import ASGIConnection, Request
 from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.exceptions import TooManyRequestsException
@@ -65,6 +67,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig, RateLimitMiddleware
 from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
+from litestar.stores.redis import RedisStore
 from litestar.types import ASGIApp, Message, Receive, ReceiveMessage, Scope, Send
 from litestar.utils.scope.state import ScopeState
 from multipart import MultipartSegment, ParserError, ParserLimitReached, PushMultipartParser
@@ -469,6 +472,44 @@ def _client(scope: Scope) -> str:
 # --- wiring -------------------------------------------------------------------------------
 
 
+# Counts one failure under a key in one step on the Redis server, so workers never lose each
+# other's counts. The value is "<count>:<stamp>"; ARGV[1] is the stamp, ARGV[2..] the seconds to
+# keep the key after its 1st, 2nd … failure (the last one for every failure beyond).
+_COUNT_SCRIPT = """
+local raw = redis.call('GET', KEYS[1])
+local count = 1
+if raw then count = (tonumber(string.match(raw, '^(%d+)')) or 0) + 1 end
+local keep = tonumber(ARGV[math.min(count, #ARGV - 1) + 1])
+redis.call('SET', KEYS[1], count .. ':' .. ARGV[1], 'EX', keep)
+return count
+"""
+
+
+class RedisCounterStore(RedisStore):
+    """Litestar's Redis store plus an atomic counter (a Lua script: one round trip)."""
+
+    async def increment(self, key: str, stamp: str, keeps: Sequence[int]) -> int:
+        script = self._redis.register_script(_COUNT_SCRIPT)
+        return int(await script(keys=[self._make_key(key)], args=[stamp, *keeps]))
+
+
+class MemoryCounterStore(MemoryStore):
+    """Litestar's memory store plus the same counter, atomic within this process."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._count_lock = anyio.Lock()
+
+    async def increment(self, key: str, stamp: str, keeps: Sequence[int]) -> int:
+        async with self._count_lock:
+            raw = await self.get(key)
+            text = raw.decode() if isinstance(raw, bytes) else ""
+            count = int(text.partition(":")[0] or 0) + 1 if text[:1].isdigit() else 1
+            keep = keeps[min(count, len(keeps)) - 1]
+            await self.set(key, f"{count}:{stamp}", expires_in=keep)
+            return count
+
+
 class FallbackStore(Store):
     """Redis-shared counters that fall back to this process's memory while Redis is down.
 
@@ -478,7 +519,7 @@ class FallbackStore(Store):
 
     def __init__(self, primary: Store, name: str) -> None:
         self.primary = primary
-        self.fallback = MemoryStore()
+        self.fallback = MemoryCounterStore()
         self.name = name
 
     async def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
@@ -516,18 +557,19 @@ class FallbackStore(Store):
     async def expires_in(self, key: str) -> int | None:
         return await self._call("expires_in", key)  # type: ignore[no-any-return]
 
+    async def increment(self, key: str, stamp: str, keeps: Sequence[int]) -> int:
+        return await self._call("increment", key, stamp, keeps)  # type: ignore[no-any-return]
+
 
 def stores(settings: Settings) -> dict[str, Store]:
     """Throttle counters: shared through Redis when configured, else in this process."""
     if settings.redis_url:
-        from litestar.stores.redis import RedisStore
-
-        root = RedisStore.with_client(url=settings.redis_url, namespace="sirisma")
+        root = RedisCounterStore.with_client(url=settings.redis_url, namespace="sirisma")
         return {
             RATE_LIMIT_STORE: FallbackStore(root.with_namespace(RATE_LIMIT_STORE), "rate"),
             LOGIN_THROTTLE_STORE: FallbackStore(root.with_namespace(LOGIN_THROTTLE_STORE), "login"),
         }
-    return {RATE_LIMIT_STORE: MemoryStore(), LOGIN_THROTTLE_STORE: MemoryStore()}
+    return {RATE_LIMIT_STORE: MemoryStore(), LOGIN_THROTTLE_STORE: MemoryCounterStore()}
 
 
 def outer_middleware(settings: Settings) -> list[DefineMiddleware]:

@@ -17,7 +17,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import anyio
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
 from litestar.stores.base import Store
@@ -52,7 +51,10 @@ class LoginThrottle:
     def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.clock = clock
-        self._lock = anyio.Lock()
+        increment = getattr(store, "increment", None)
+        if increment is None:  # a plain Litestar store would count non-atomically
+            raise TypeError("LoginThrottle needs a counting store (services.http.security.stores)")
+        self._increment = increment
 
     @staticmethod
     def keys(username: str, client: str, device: str | None = None) -> list[tuple[str, int]]:
@@ -94,14 +96,23 @@ class LoginThrottle:
                 waits.append(math.ceil(wait))
         return max(waits) if waits else None
 
+    @classmethod
+    def keeps(cls, free: int) -> list[int]:
+        """Seconds to keep a key after its 1st, 2nd … failure, up to where the wait stops
+        growing (the store's counter uses the last for every failure beyond)."""
+        keeps = []
+        for count in range(1, free + 18):
+            keeps.append(FAILURE_WINDOW_SECONDS + cls.delay(count, free))
+            if cls.delay(count, free) >= MAX_DELAY_SECONDS:
+                break
+        return keeps
+
     async def failed(self, username: str, client: str, device: str | None = None) -> None:
-        async with self._lock:
-            now = self.clock()
-            for key, free in self.keys(username, client, device):
-                count, _ = await self._read(key)
-                count += 1
-                keep = FAILURE_WINDOW_SECONDS + self.delay(count, free)
-                await self.store.set(key, f"{count}:{now:.3f}", expires_in=keep)
+        """Counted with the store's atomic ``increment`` (a Lua script on Redis), so two
+        workers failing the same key at once both count."""
+        stamp = f"{self.clock():.3f}"
+        for key, free in self.keys(username, client, device):
+            await self._increment(key, stamp, self.keeps(free))
 
     async def succeeded(self, username: str, client: str, device: str | None = None) -> None:
         await self.store.delete(f"pair:{username}|{client}")

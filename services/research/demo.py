@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID, uuid5
 
+from services.blobs import BlobStore
 from services.domain.actor import Actor
 from services.domain.aggregate import Context
 from services.domain.research import criteria
@@ -20,6 +21,7 @@ from services.domain.research.values import (
     FollowUpStatus,
     LinkKind,
     Output,
+    OutputFile,
     OutputKind,
     Priority,
     ProposalBody,
@@ -107,6 +109,24 @@ def body(title: str, theme: str, kind: ResearchKind, year: int) -> ProposalBody:
     )
 
 
+def demo_pdf(blobs: BlobStore, title: str) -> OutputFile:
+    """A small real PDF in the blob store, so the demo's output downloads work."""
+    data = (
+        "%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+        "2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+        f"% {title}\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+    ).encode()
+    stored = blobs.put_bytes(data)
+    name = "".join(c if c.isalnum() or c in " -" else "_" for c in title)[:120].strip()
+    return OutputFile(
+        name=f"{name}.pdf",
+        content_type="application/pdf",
+        size=stored.size,
+        sha256=stored.sha256,
+        storage_key=stored.key,
+    )
+
+
 def seed_research(
     store: EventStore,
     *,
@@ -116,8 +136,11 @@ def seed_research(
     now: datetime,
     year: int,
     innovations: Sequence[UUID] = (),
+    blobs: BlobStore | None = None,
 ) -> dict[str, UUID]:
-    """The agenda and one proposal per stage; returns the proposal ids by status."""
+    """The agenda and one proposal per stage; returns the proposal ids by status. With
+    ``blobs`` every output gets its PDF; the disseminated study's follow-ups name the adopting
+    organisations and link ``innovations[0]`` as the innovation it led to."""
     r = ResearchCommands(store)
     n = 0
 
@@ -176,17 +199,16 @@ def seed_research(
                 "Integrasikan data lintas OPD dalam satu dasbor.",
             ),
         )
-        r.add_output(ctx(op), pid, brief)
-        r.add_output(
-            ctx(op),
-            pid,
-            Output(
-                output_id=uuid5(NAMESPACE, f"{pid}/report"),
-                kind=OutputKind.LAPORAN_AKHIR,
-                title=f"Laporan akhir {title}",
-                url="https://repositori.sragenkab.go.id/riset",
-            ),
+        report = Output(
+            output_id=uuid5(NAMESPACE, f"{pid}/report"),
+            kind=OutputKind.LAPORAN_AKHIR,
+            title=f"Laporan akhir {title}",
+            url="https://repositori.sragenkab.go.id/riset",
         )
+        for output in (brief, report):
+            r.add_output(ctx(op), pid, output)
+            if blobs is not None:
+                r.attach_output_file(ctx(op), pid, output.output_id, demo_pdf(blobs, output.title))
         r.complete(ctx(admin), pid, "Laporan akhir diterima.")
         if target == Status.COMPLETED:
             continue
@@ -209,9 +231,15 @@ def seed_research(
 
 
 def seed_demo_research(
-    store: EventStore, actors: dict[str, Actor], now: datetime, year: int
+    store: EventStore,
+    actors: dict[str, Actor],
+    now: datetime,
+    year: int,
+    blobs: BlobStore | None = None,
+    innovations: Sequence[UUID] = (),
 ) -> None:
-    """The demo regency's research (``services.demo`` calls this with its demo accounts)."""
+    """The demo regency's research (``services.demo`` calls this with its demo accounts, its
+    blob store and its published innovations)."""
     seed_research(
         store,
         admin=actors["admin"],
@@ -219,4 +247,6 @@ def seed_demo_research(
         operators=[actors["operator.dinkes"], actors["operator"]],
         now=now,
         year=year,
+        innovations=innovations,
+        blobs=blobs,
     )

@@ -1,4 +1,6 @@
-"""Queries over the research read models: the proposal list, SPD evidence and the public search.
+"""Queries over the research read models: the proposal list, SPD evidence (the read side's
+``projections.research_evidence``, shared with the SPD sheet and the index) and the
+public search.
 
 The public search is the one the catalogue adds to its innovation results: only disseminated
 research, matched on every query word in the title, background or output titles.
@@ -11,8 +13,19 @@ from uuid import UUID
 
 import msgspec
 
-from services.domain.research.evidence import AGENDA_LEVEL, AGENDA_SPD_ROW, level_13a
+from projections.research_evidence import EvidenceOutput, SpdEvidenceRow, spd_evidence
 from services.domain.research.lifecycle import STATUS_LABELS
+
+__all__ = [
+    "EvidenceOutput",
+    "ProposalItem",
+    "ProposalPage",
+    "ResearchHit",
+    "SpdEvidenceRow",
+    "proposals",
+    "published_research",
+    "spd_evidence",
+]
 
 
 class ProposalItem(msgspec.Struct, kw_only=True):
@@ -100,78 +113,6 @@ def proposals(
     )
     total = sum(counts.values()) if status is None else counts.get(status, 0)
     return ProposalPage(items=[_item(r) for r in rows], total=total, counts=counts)
-
-
-class EvidenceOutput(msgspec.Struct, kw_only=True):
-    output_id: UUID
-    proposal_id: UUID
-    proposal_title: str
-    kind: str
-    title: str
-    recommendations: int
-    url: str
-    disseminated: bool
-
-
-class SpdEvidenceRow(msgspec.Struct, kw_only=True):
-    """One SPD row and the research outputs that are evidence for it, with the level the
-    evidence alone would support (13a by the count of recommendations, 14 by the agenda's
-    standing, 15 needs the facilitation's own reports: evidence listed, level not derived)."""
-
-    row_no: str
-    outputs: list[EvidenceOutput]
-    recommendations: int
-    suggested_level: int | None
-    basis: str
-
-
-def spd_evidence(db: Any, year: int) -> list[SpdEvidenceRow]:
-    found = db.rows(
-        "SELECT o.*, p.title AS proposal_title, p.status AS proposal_status "
-        "FROM rm_research_outputs o JOIN rm_research_proposals p ON p.id = o.proposal_id "
-        "WHERE o.year = ? AND o.spd_row IS NOT NULL AND p.status IN ('completed', 'disseminated') "
-        "ORDER BY o.spd_row, o.added_at, o.output_id",
-        [year],
-    )
-    by_row: dict[str, list[EvidenceOutput]] = {"13a": [], "14": [], "15": []}
-    for r in found:
-        by_row.setdefault(r["spd_row"], []).append(
-            EvidenceOutput(
-                output_id=UUID(r["output_id"]),
-                proposal_id=UUID(r["proposal_id"]),
-                proposal_title=r["proposal_title"] or "",
-                kind=r["kind"],
-                title=r["title"] or "",
-                recommendations=int(r["recommendations"] or 0),
-                url=r["url"] or "",
-                disseminated=r["proposal_status"] == "disseminated",
-            )
-        )
-    agenda = db.rows("SELECT status, perkada FROM rm_research_agendas WHERE year = ?", [year])
-    out: list[SpdEvidenceRow] = []
-    for no, outputs in by_row.items():
-        count = sum(o.recommendations for o in outputs)
-        if no == "13a":
-            level: int | None = level_13a(count)
-            basis = f"{count} rekomendasi kebijakan dari riset yang laporan akhirnya diterima"
-        elif no == AGENDA_SPD_ROW:
-            status = agenda[0]["status"] if agenda else None
-            level = AGENDA_LEVEL.get(status, 0) if status else 0
-            basis = f"status agenda/RIPJ PID: {status or 'belum disusun'}" + (
-                f" ({agenda[0]['perkada']})" if agenda and agenda[0]["perkada"] else ""
-            )
-        else:
-            level, basis = None, "pendaftaran HAKI dari riset; level dari laporan fasilitasi"
-        out.append(
-            SpdEvidenceRow(
-                row_no=no,
-                outputs=outputs,
-                recommendations=count,
-                suggested_level=level,
-                basis=basis,
-            )
-        )
-    return out
 
 
 class ResearchHit(msgspec.Struct, kw_only=True):

@@ -45,7 +45,7 @@ from services.domain.research.values import (
 from services.http import limits
 from services.http.context import command_context, principal_of, runtime_of
 from services.identity import policy
-from services.research import access, queries
+from services.research import access, files, queries
 from services.research.service import ResearchCommands
 from services.research.views import (
     AgendaView,
@@ -808,4 +808,5 @@ route_handlers: list[Any] = [
     history,
     spd_evidence,
     published,
+    *files.route_handlers,  # output files: upload, download
 ]

@@ -24,6 +24,7 @@ from services.domain.research.values import (
     FollowUpStatus,
     LinkKind,
     Output,
+    OutputFile,
     ProposalBody,
     Theme,
 )
@@ -191,6 +192,13 @@ class ResearchCommands:
     def add_output(self, ctx: Context, id: UUID, output: Output) -> Outcome:
         p = self.proposal(id)
         p.add_output(ctx, output)
+        return self._save(p)
+
+    def attach_output_file(
+        self, ctx: Context, id: UUID, output_id: UUID, file: OutputFile
+    ) -> Outcome:
+        p = self.proposal(id)
+        p.attach_output_file(ctx, output_id, file)
         return self._save(p)
 
     def complete(self, ctx: Context, id: UUID, note: str = "") -> Outcome:

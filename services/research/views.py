@@ -101,9 +101,10 @@ class ProgressView(msgspec.Struct, kw_only=True):
 
 
 class OutputView(msgspec.Struct, kw_only=True):
-    output: Output
+    output: Output  # ``output.file``: name, type, size, SHA-256 of the current file
     label: str
     spd_row: str | None
+    file_url: str | None = None  # download (``services.research.files``)
 
 
 class FollowUpView(msgspec.Struct, kw_only=True):
@@ -215,7 +216,14 @@ def reports_view(p: ResearchProposal) -> ReportsView:
             for r in p.progress
         ],
         outputs=[
-            OutputView(output=o, label=OUTPUT_LABELS[o.kind], spd_row=OUTPUT_SPD_ROW.get(o.kind))
+            OutputView(
+                output=o,
+                label=OUTPUT_LABELS[o.kind],
+                spd_row=OUTPUT_SPD_ROW.get(o.kind),
+                file_url=f"/api/research/proposals/{p.id}/outputs/{o.output_id}/file"
+                if o.file is not None
+                else None,
+            )
             for o in p.outputs.values()
         ],
     )

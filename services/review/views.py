@@ -34,6 +34,9 @@ class ReviewerScore(msgspec.Struct, kw_only=True):
     scored: bool
     total: int | None
     levels: dict[str, int]
+    #: This reviewer's latest recommendation (``approve``/``reject``) and its note, if any.
+    recommendation: str | None = None
+    recommendation_note: str = ""
 
 
 class EvidenceRef(msgspec.Struct, kw_only=True):
@@ -173,6 +176,8 @@ def _score_comparison(
             scored=rid in innovation.scores,
             total=totals.get(rid),
             levels={str(no): v.level for no, v in sorted(innovation.scores.get(rid, {}).items())},
+            recommendation=innovation.recommendations.get(rid, (None, ""))[0],
+            recommendation_note=innovation.recommendations.get(rid, (None, ""))[1],
         )
         for rid in innovation.reviewers
     ]

@@ -19,6 +19,7 @@ from litestar.params import FromPath, JSONBody
 from litestar.response import File
 from msgspec import Meta
 
+from projections.research_evidence import spd_evidence
 from services.blobs import MB, blob_store
 from services.commands import Outcome
 from services.domain.values import SpdValues
@@ -76,7 +77,7 @@ def _row_result(
     request: Request[Any, Any, Any], year: int, no: str, outcome: Outcome, status: int = 200
 ) -> Response[RowResult]:
     sheet = _spd(request).load(year, outcome.version or None)
-    view = sheet_view(year, sheet)
+    view = sheet_view(year, sheet, spd_evidence(runtime_of(request).db, year))
     row = next(r for r in view.rows if r.no == no)
     return Response(
         RowResult(
@@ -102,7 +103,7 @@ def get_sheet(request: Request[Any, Any, Any], year: FromPath[int]) -> Response[
     """Every SPD row of the year (untouched rows at level 0), what each still lacks and the
     points it could still earn; ``claimed_score`` from the raw values, ``verified_score`` from
     the rows Bappeda accepted."""
-    view = sheet_view(year, _spd(request).load(year))
+    view = sheet_view(year, _spd(request).load(year), spd_evidence(runtime_of(request).db, year))
     return Response(view, headers={"ETag": f'"{view.version}"'})
 
 

@@ -7,15 +7,19 @@ they were entered. The view adds what each row still lacks and the points it cou
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from uuid import UUID
 
 import msgspec
 
+from projections.research_evidence import SpdEvidenceRow
 from services.commands import Outcome
 from services.domain import spd_rows as rows
 from services.domain.aggregate import Context
 from services.domain.errors import InvalidValue
+from services.domain.regency_index import SpdEntry
+from services.domain.research.evidence import counted
 from services.domain.spd_sheet import STATUS_LABELS, SpdSheet, sheet_id
 from services.domain.values import Document, SpdValues
 from services.eventstore.store import ConcurrencyConflict, EventStore, NotFound
@@ -140,8 +144,13 @@ class RowView(msgspec.Struct, kw_only=True):
     verdict_note: str
     revision: int
     evidence: list[EvidenceView]
-    open_points: Decimal  # weight × (3 − claimed level): what the row could still earn
+    open_points: Decimal  # weight × (3 − counted level): what the row could still earn
     open_items: list[str]  # what is still to do, in words
+    # Research outputs that are evidence for this row (13a, 14, 15) and the level they support;
+    # ``counted_*`` is what the scores and the regency index use (``evidence.counted``).
+    research: SpdEvidenceRow | None = None
+    counted_level: int = 0
+    counted_verified_level: int | None = None
 
 
 class SheetView(msgspec.Struct, kw_only=True):
@@ -158,11 +167,18 @@ class SheetView(msgspec.Struct, kw_only=True):
     max_score: Decimal
 
 
-def _open_items(row: rows.RowDefinition, state: object) -> list[str]:
+def _open_items(
+    row: rows.RowDefinition, state: object, research: SpdEvidenceRow | None = None
+) -> list[str]:
     from services.domain.spd_sheet import RowState
 
     assert isinstance(state, RowState)
     items: list[str] = []
+    if research is not None and research.suggested_level:
+        items.append(
+            f"Bukti riset mendukung level {research.suggested_level} ({research.basis}); "
+            "level ini terhitung bila lembar tidak menyatakan level yang lebih tinggi."
+        )
     if state.owner is None:
         items.append("Organisasi pemilik belum ditentukan admin.")
     missing = [name for name in row.inputs if getattr(state.values, name) is None]
@@ -182,7 +198,12 @@ def _open_items(row: rows.RowDefinition, state: object) -> list[str]:
     return items
 
 
-def sheet_view(year: int, sheet: SpdSheet | None) -> SheetView:
+def sheet_view(
+    year: int, sheet: SpdSheet | None, research: Sequence[SpdEvidenceRow] = ()
+) -> SheetView:
+    """The sheet with each row's research evidence (``projections.research_evidence``) counted
+    by ``services.domain.research.evidence.counted``, as the regency index counts it."""
+    by_row = {r.row_no: r for r in research}
     try:
         definitions = rows.row_definitions(year)
     except rows.UnknownSpdYear as exc:
@@ -192,8 +213,13 @@ def sheet_view(year: int, sheet: SpdSheet | None) -> SheetView:
     for row in definitions:
         state = sheet.row(row.no) if sheet is not None else SpdSheet(sheet_id(year)).row(row.no)
         weight = Decimal(str(row.weight))
-        claimed += weight * state.level
-        verified += weight * (state.verified_level or 0)
+        evidence = by_row.get(row.no)
+        entry = counted(
+            SpdEntry(claimed_level=state.level, verified_level=state.verified_level),
+            evidence.suggested_level if evidence is not None else None,
+        )
+        claimed += weight * entry.claimed_level
+        verified += weight * (entry.verified_level or 0)
         views.append(
             RowView(
                 no=row.no,
@@ -229,8 +255,11 @@ def sheet_view(year: int, sheet: SpdSheet | None) -> SheetView:
                     )
                     for e in state.evidence.values()
                 ],
-                open_points=weight * (3 - state.level),
-                open_items=_open_items(row, state),
+                open_points=weight * (3 - entry.claimed_level),
+                open_items=_open_items(row, state, evidence),
+                research=evidence,
+                counted_level=entry.claimed_level,
+                counted_verified_level=entry.verified_level,
             )
         )
     total = len(views)

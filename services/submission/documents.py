@@ -35,7 +35,7 @@ from litestar.openapi.spec import (
     Schema,
 )
 from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import File
 
 from services.blobs import MB, BlobStore, blob_store
@@ -50,6 +50,7 @@ from services.http.writes import write_headers
 from services.identity.command_route import load_for_command
 from services.identity.policy import document_public, record_or_public
 from services.submission.common import (
+    COMMAND_ROUTE,
     TAG,
     IfMatch,
     command_response,
@@ -59,7 +60,7 @@ from services.submission.common import (
     problems,
     submission_command,
 )
-from services.submission.schemas import DocumentUploaded, InnovationView
+from services.submission.schemas import DocumentUploaded, InnovationView, VisibilityRequest
 from services.submission.uploads import (
     ALLOWED,
     ALLOWED_TEXT,
@@ -383,4 +384,36 @@ def _remove_document(
     return command_response(request, outcome, saved=c.innovation)
 
 
-route_handlers: list[Any] = [upload_document, download_document, remove_document]
+@post(
+    "/api/innovations/{id:uuid}/documents/{doc_id:uuid}/visibility",
+    summary="Buka atau tutup dokumen untuk umum",
+    **COMMAND_ROUTE,
+)
+def set_document_visibility(
+    request: Request[Any, Any, Any],
+    id: FromPath[UUID],
+    doc_id: FromPath[UUID],
+    data: JSONBody[VisibilityRequest],
+    if_match_header: IfMatch = None,
+) -> Response[InnovationView]:
+    """Change a document's public mark without uploading it again (the owner or Bappeda, in any
+    status: a file published by mistake can be hidden at once)."""
+    c = submission_command(request, id, Command.SET_DOCUMENT_VISIBILITY)
+    outcome = c.commands.set_document_visibility(
+        c.ctx,
+        id,
+        doc_id,
+        data.public,
+        reason=data.reason,
+        expected_version=c.expected_version,
+        loaded=c.innovation,
+    )
+    return command_response(request, outcome, saved=c.innovation)
+
+
+route_handlers: list[Any] = [
+    upload_document,
+    download_document,
+    remove_document,
+    set_document_visibility,
+]

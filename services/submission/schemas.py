@@ -215,6 +215,13 @@ class WithdrawRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     reason: ShortText = ""
 
 
+class VisibilityRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """``public``: shown on the innovation's public face once it is published."""
+
+    public: bool
+    reason: ShortText = ""
+
+
 class ResubmitRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     note: ShortText = ""
 

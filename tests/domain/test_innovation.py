@@ -251,7 +251,11 @@ def test_illegal_command_names_the_status_and_what_is_allowed() -> None:
         lambda: innovation.update_profile(ctx(OPERATOR), ProfilePatch(goals="diam-diam")),
     )
     assert error.details["current_status"] == "submitted"
-    assert error.details["allowed"] == [Command.WITHDRAW, Command.ADVANCE_STAGE]
+    assert error.details["allowed"] == [
+        Command.WITHDRAW,
+        Command.ADVANCE_STAGE,
+        Command.SET_DOCUMENT_VISIBILITY,
+    ]
     assert "submitted" in error.message and "withdraw" in error.message
 
 
@@ -272,6 +276,7 @@ def test_withdraw_by_the_owner_only_and_never_after_a_decision() -> None:
     in_review = submitted()
     in_review.withdraw(ctx(OPERATOR))
     assert in_review.status == Status.WITHDRAWN
+    assert in_review.previous_status == Status.UNDER_REVIEW  # where the stepper shows it stopped
 
     approved = scored()
     approved.approve(ctx(ADMIN), RUBRIC)

@@ -245,6 +245,11 @@ def _perform(data: st.DataObject, run: Run, command: Command, who: str, valid: b
             inn.attach_document(ctx, doc, RUBRIC)
         case Command.REMOVE_DOCUMENT:
             inn.remove_document(ctx, pick(live_doc, any_doc, "doc"), "tidak relevan")
+        case Command.SET_DOCUMENT_VISIBILITY:
+            docs = inn.documents
+            flipped = live_doc.map(lambda d: (d, d in docs and not docs[d].document.public))
+            doc, public = pick(flipped, st.tuples(any_doc, st.booleans()), "visibility")
+            inn.set_document_visibility(ctx, doc, public, "data pribadi")
         case Command.CLAIM_INDICATOR:
             evidence = pick(
                 st.lists(live_doc, max_size=2) if live else st.just([]),

@@ -59,6 +59,18 @@ def test_withdrawn_and_rejected_stop_the_process() -> None:
         assert all(s.state == "todo" for s in p.steps)
 
 
+def test_a_stopped_process_shows_how_far_it_had_come() -> None:
+    """Withdrawn while under review: draft and submitted done, under review marked stopped."""
+    p = progress(Status.WITHDRAWN, "annual", stopped_from=Status.UNDER_REVIEW)
+    assert p.stopped and not p.next and p.status_label == "Ditarik"
+    states = {s.status: s.state for s in p.steps}
+    assert states["draft"] == states["submitted"] == "done"
+    assert states["under_review"] == "stopped"
+    assert states["approved"] == "todo"
+    rejected = progress(Status.REJECTED, "annual", stopped_from=Status.SCORED)
+    assert [s.status for s in rejected.steps if s.state == "stopped"] == ["scored"]
+
+
 def test_approved_offers_establishing_and_selection() -> None:
     moves = {m.command for m in progress(Status.APPROVED, "annual").next}
     assert moves == {"establish", "select_for_iga"}

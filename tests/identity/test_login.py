@@ -150,10 +150,11 @@ def test_many_failures_from_one_address_slow_every_name_from_it(proxied_api: Api
 def test_the_wait_doubles_with_each_further_failure_and_is_bounded() -> None:
     """Progressive delay on a clock the test moves (no sleeping): 30 s, 60 s, 120 s … 15 min."""
     import anyio
-    from litestar.stores.memory import MemoryStore
+
+    from services.http.security import MemoryCounterStore
 
     now = [1_000_000.0]
-    throttle = LoginThrottle(MemoryStore(), clock=lambda: now[0])
+    throttle = LoginThrottle(MemoryCounterStore(), clock=lambda: now[0])
 
     async def scenario() -> list[int | None]:
         waits: list[int | None] = []

@@ -324,6 +324,30 @@ def test_login_failures_are_shared_through_redis_between_processes(redis_url: st
     assert after is None
 
 
+def test_concurrent_failures_from_two_workers_all_count(redis_url: str) -> None:
+    """Forty failures at once from two workers' stores over one Redis: the count is forty (a
+    read-then-write counter lost some of them, and a guesser got free tries)."""
+    import anyio
+
+    from services.http.security import stores
+    from services.identity.throttle import LOGIN_THROTTLE_STORE, LoginThrottle
+
+    settings = load_settings(env={}, redis_url=redis_url)
+
+    async def scenario() -> bytes | None:
+        first_store = stores(settings)[LOGIN_THROTTLE_STORE]
+        second_store = stores(settings)[LOGIN_THROTTLE_STORE]
+        await first_store.delete("address:10.9.9.9")
+        workers = [LoginThrottle(first_store), LoginThrottle(second_store)]
+        async with anyio.create_task_group() as group:
+            for n in range(40):
+                group.start_soon(workers[n % 2].failed, f"tebak{n}", "10.9.9.9")
+        return await first_store.get("address:10.9.9.9")
+
+    raw = anyio.run(scenario)
+    assert raw is not None and raw.decode().split(":")[0] == "40"
+
+
 def test_throttle_keeps_counting_in_memory_while_redis_is_down(redis_server: Any) -> None:
     """A Redis outage must not lock anyone out: counters fall back to this process's memory."""
     import anyio

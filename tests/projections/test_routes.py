@@ -87,6 +87,19 @@ def test_innovation_list_is_scoped_to_the_caller(api: Api, ids: dict[str, Any]) 
     assert ids_of(api.get("/api/innovations")) == {str(ids["published"])}  # anonymous
 
 
+def test_outsiders_get_the_public_face_of_listed_rows(api: Api, ids: dict[str, Any]) -> None:
+    """What GET /api/innovations/{id} hides from an outsider, the list hides too."""
+    (row,) = api.get("/api/innovations").json()["items"]
+    assert row["view"] == "public"
+    assert row["submitter_id"] is None
+    assert row["claimed_score"] is None and row["completeness"] is None
+    assert row["missing_count"] is None
+    assert row["verified_score"] is not None  # the public face shows the verified score
+    own = {r["id"]: r for r in api.get("/api/innovations?limit=200", "op.dukcapil").json()["items"]}
+    assert own[str(ids["published"])]["view"] == "record"
+    assert own[str(ids["published"])]["submitter_id"] is not None
+
+
 def test_innovation_list_filters_and_searches(api: Api, ids: dict[str, Any]) -> None:
     found = api.get("/api/innovations?status=submitted,revision_requested", "admin")
     assert ids_of(found) == {str(ids["submitted"]), str(ids["revision"])}

@@ -267,6 +267,14 @@ def test_thirty_innovations_from_queue_to_iga_report(regency: Regency, seeded: l
             {"recommendation": "reject" if k in REJECTED else "approve"},
         )
         assert response.status_code == 200, response.text
+        # The decision's input over the API too: each reviewer's own recommendation.
+        by_reviewer = {
+            s["reviewer_id"]: s for s in r.review(ids[k], "admin")["scores"]["reviewer_totals"]
+        }
+        mine = by_reviewer[str(reviewers[primary[k]])]
+        assert mine["recommendation"] == ("reject" if k in REJECTED else "approve")
+        others = [v for rid, v in by_reviewer.items() if rid != str(reviewers[primary[k]])]
+        assert all(v["recommendation"] is None for v in others)
     for k in sorted(REJECTED):
         response = r.post(
             f"/api/innovations/{ids[k]}/reject", "admin", {"reason": "Bukti manfaat belum cukup"}

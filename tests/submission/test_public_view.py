@@ -137,6 +137,38 @@ def test_the_catalogue_page_lists_the_public_documents_only(
     assert "dpa-anggaran" not in page.text and docs["sk"] not in page.text
 
 
+def test_the_public_mark_changes_without_a_new_upload(api: Api) -> None:
+    """A photo published by mistake is hidden at once, a budget is opened: outsiders' downloads
+    and the catalogue follow; the same mark again is refused; the history names the change."""
+    iid, docs = _published(api, "Si Cepat Tanda Publik")
+    url = f"/api/innovations/{iid}/documents/{{}}"
+    hide = api.call(
+        "POST",
+        url.format(docs["photo"]) + "/visibility",
+        json={"public": False, "reason": "wajah warga terlihat"},
+    )
+    assert hide.status_code == 200, hide.text
+    assert api.call("GET", url.format(docs["photo"]), as_=None).status_code == 404
+    assert "foto-layanan.png" not in api.call("GET", f"/katalog/{iid}", as_=None).text
+    opened = api.call(
+        "POST", url.format(docs["budget"]) + "/visibility", json={"public": True}, as_="admin"
+    )
+    assert opened.status_code == 200, opened.text
+    assert api.call("GET", url.format(docs["budget"]), as_=None).status_code == 200
+    again = api.call("POST", url.format(docs["budget"]) + "/visibility", json={"public": True})
+    assert again.status_code == 422, again.text
+    assert "sudah terbuka" in again.json()["detail"]
+    refused = api.call(
+        "POST", url.format(docs["sk"]) + "/visibility", json={"public": True}, as_="rev.satu"
+    )
+    assert refused.status_code == 403, refused.text
+    unknown = api.call("POST", url.format(docs["sk"]) + "/visibility", json={"publik": True})
+    assert unknown.status_code == 400, unknown.text
+    history = api.call("GET", f"/api/innovations/{iid}/history", as_="auditor")
+    assert history.status_code == 200, history.text
+    assert "menutup dari umum" in history.text and "wajah warga terlihat" in history.text
+
+
 def test_an_unknown_public_mark_is_refused(api: Api) -> None:
     iid = api.propose("Tanda publik salah")["id"]
     response = api.upload(iid, public="barangkali")

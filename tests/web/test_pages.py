@@ -531,6 +531,49 @@ def test_the_upload_form_sets_the_public_mark(client: Any, web_world: WebWorld) 
     assert marks["https://youtu.be/publik"] is True
 
 
+def test_the_stepper_of_a_withdrawn_innovation_shows_where_it_stopped(
+    client: Any, web_world: WebWorld
+) -> None:
+    c, w = web_world.runtime.commands, web_world
+    iid = w.complete_draft("Ditarik Saat Diajukan")
+    c.submit(w.ctx(w.operator), iid)
+    c.withdraw(w.ctx(w.operator), iid, reason="digabung")
+    login(client, "op.dukcapil")
+    page = client.get(f"/inovasi/{iid}", headers=HTML)
+    assert page.status_code == 200
+    assert "Proses berhenti pada tahap Diajukan: Ditarik." in page.text
+    assert 'class="step is-stopped"' in page.text
+
+
+def test_the_documents_page_changes_a_public_mark(client: Any, web_world: WebWorld) -> None:
+    """Each document shows its mark and a button to flip it; no re-upload."""
+    c = web_world.runtime.commands
+    iid = web_world.complete_draft("Dokumen Dibuka Ditutup")
+    token = login(client, "op.dukcapil")
+    (doc,) = [d for d in c.innovation(iid).documents.values() if not d.document.public][:1]
+    doc_id = doc.document.doc_id
+    page = client.get(f"/inovasi/{iid}/dokumen", headers=HTML)
+    assert f"/dokumen/{doc_id}/keterbukaan" in page.text and "Internal" in page.text
+
+    def flip(public: str) -> Any:
+        data = {"_csrf_token": token, "version": str(c.innovation(iid).version), "public": public}
+        return client.post(
+            f"/inovasi/{iid}/dokumen/{doc_id}/keterbukaan",
+            data=data,
+            headers=HTML,
+            follow_redirects=False,
+        )
+
+    opened = flip("ya")
+    assert opened.status_code == 303 and "pesan=dibuka" in opened.headers["location"]
+    assert c.innovation(iid).documents[doc_id].document.public is True
+    again = flip("ya")
+    assert again.status_code == 422 and "sudah terbuka untuk umum" in again.text
+    assert flip("barangkali").status_code == 400
+    assert flip("tidak").status_code == 303
+    assert c.innovation(iid).documents[doc_id].document.public is False
+
+
 def test_video_links_photo_types_and_replacing_a_document(client: Any, web_world: WebWorld) -> None:
     c = web_world.runtime.commands
     iid = web_world.complete_draft("Dokumen Beragam")

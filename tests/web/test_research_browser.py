@@ -8,11 +8,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from playwright.sync_api import expect
 
 from services.domain.aggregate import Context
+from services.domain.research.values import Output, OutputKind
 from services.research.demo import THEMES
 from services.research.service import ResearchCommands
 from tests.web.world import WebWorld
@@ -105,3 +107,108 @@ def test_propose_submit_assign_score_and_approve(open_session: Any, web_world: W
     admin.page.get_by_role("button", name="Setujui usulan").click()
     expect(admin.page.locator("#riset-status")).to_have_text("Disetujui")
     no_violations(admin, "riset-06-approved")
+
+
+def _drive_to_executing(world: WebWorld, pid: Any) -> None:
+    from services.domain.research import criteria
+    from services.domain.research.values import CriterionScore
+
+    r = ResearchCommands(world.runtime.store)
+    admin, op = Context(actor=world.admin), Context(actor=world.operator)
+    r.submit(op, pid)
+    assert world.reviewer.account_id is not None
+    r.assign_reviewer(admin, pid, world.reviewer.account_id)
+    year = world.now.year
+    scores = tuple(CriterionScore(key=c.key, score=80) for c in criteria.criteria(year))
+    r.score(Context(actor=world.reviewer), pid, scores)
+    r.approve(admin, pid)
+    r.start(op, pid, "swakelola", world.now.date())
+
+
+def test_agenda_setup_draft_edit_output_file_and_follow_up(
+    open_session: Any, web_world: WebWorld, tmp_path: Any
+) -> None:
+    from tests.research.factories import complete_body
+    from tests.web.world import MINIMAL_PDF
+
+    year = web_world.now.year
+    admin = open_session("admin")
+    admin.login("admin")
+    admin.goto(f"/riset/agenda?tahun={year}")
+    page = admin.page
+    page.get_by_label("Kode tema (mis. R3)").fill("R9")
+    page.get_by_label("Judul tema").fill("Inovasi layanan kependudukan")
+    page.get_by_label("Prioritas", exact=True).select_option("tinggi")
+    page.get_by_label("Sasaran / misi RPJMD yang didukung").fill("Misi 1: tata kelola digital")
+    page.get_by_label("Kode urusan (mis. 1.02)").fill("2.12")
+    page.get_by_role("button", name="Simpan tema").click()
+    expect(page.locator("#tema-R9")).to_contain_text("Inovasi layanan kependudukan")
+    page.get_by_label("Status", exact=True).select_option("ditetapkan")
+    page.get_by_role("button", name="Simpan status").click()  # no Perkada number: refused
+    expect(page.get_by_role("alert")).to_contain_text("Nomor Perkada wajib diisi")
+    no_violations(admin, "riset-10-agenda-refused")
+    page.get_by_label("Nomor Perkada (bila ditetapkan)").fill("Perbup 7/2026")
+    page.get_by_role("button", name="Simpan status").click()
+    expect(page.locator("#agenda-status")).to_have_text("Ditetapkan Perkada")
+    no_violations(admin, "riset-11-agenda")
+
+    research = ResearchCommands(web_world.runtime.store)
+    op_ctx = Context(actor=web_world.operator)
+    pid = research.propose(op_ctx, year=year, body=complete_body("Kajian Antrean Dukcapil")).id
+    operator = open_session("operator")
+    operator.login("op.dukcapil")
+    operator.goto(f"/riset/usulan/{pid}")
+    page = operator.page
+    page.get_by_role("link", name="Ubah usulan (semua isian)").click()
+    page.get_by_label("Tema agenda riset").select_option("R9")
+    page.get_by_label("Latar belakang").fill("Antrean perekaman KTP-el rata-rata 3 jam.")
+    page.get_by_label("Nama 3").fill("Citra Lestari")
+    page.get_by_label("Volume 1").fill("sepuluh")
+    page.get_by_role("button", name="Simpan usulan").click()
+    expect(page.get_by_role("alert")).to_contain_text("perbaiki isian yang ditandai")
+    expect(page.get_by_label("Latar belakang")).to_have_value(
+        "Antrean perekaman KTP-el rata-rata 3 jam."
+    )
+    expect(page.get_by_text("Peran (ketua, anggota, narasumber…) wajib diisi")).to_be_visible()
+    no_violations(operator, "riset-12-edit-refused")
+    page.get_by_label("Peran 3").fill("anggota")
+    page.get_by_label("Volume 1").fill("10")
+    page.get_by_role("button", name="Simpan usulan").click()
+    expect(page.get_by_text("Perubahan tersimpan")).to_be_visible()
+    expect(page.get_by_text("Citra Lestari (anggota)")).to_be_visible()
+    assert research.proposal(pid).body.theme_code == "R9"
+
+    _drive_to_executing(web_world, pid)
+    operator.goto(f"/riset/usulan/{pid}")
+    page.get_by_label("Jenis luaran").select_option("policy_brief")
+    page.get_by_label("Judul luaran").fill("Rekomendasi antrean adminduk")
+    page.get_by_label("Rekomendasi (policy brief; satu per baris)").fill(
+        "Buka layanan sore hari.\nJemput bola di desa."
+    )
+    page.get_by_role("button", name="Tambah luaran").click()
+    expect(page.locator("#luaran-h")).to_be_visible()
+    pdf = tmp_path / "policy-brief.pdf"
+    pdf.write_bytes(MINIMAL_PDF)
+    page.get_by_label(re.compile("Unggah berkas «Rekomendasi antrean adminduk»")).set_input_files(
+        str(pdf)
+    )
+    page.get_by_role("button", name="Unggah berkas luaran").click()
+    expect(page.get_by_role("link", name="Unduh policy-brief.pdf")).to_be_visible()
+    no_violations(operator, "riset-13-output-file")
+
+    admin_ctx = Context(actor=web_world.admin)
+    report = Output(output_id=uuid4(), kind=OutputKind.LAPORAN_AKHIR, title="Laporan akhir")
+    research.add_output(op_ctx, pid, report)
+    research.complete(admin_ctx, pid)
+    research.disseminate(admin_ctx, pid, "Seminar hasil", web_world.now.date())
+    innovation = web_world.published("Antrean Sore Adminduk")
+    operator.goto(f"/riset/usulan/{pid}")
+    page.get_by_label("Rekomendasi").select_option(index=2)
+    page.get_by_label("Organisasi yang mengadopsi").select_option(str(web_world.other_opd_id))
+    page.get_by_label("Status tindak lanjut").select_option("dilaksanakan")
+    page.get_by_role("button", name="Catat tindak lanjut").click()
+    expect(page.locator("#follow-ups")).to_contain_text("Jemput bola di desa.")
+    page.get_by_label("Inovasi", exact=True).select_option(str(innovation))
+    page.get_by_role("button", name="Tautkan inovasi").click()
+    expect(page.locator("#linked-innovations")).to_contain_text("Antrean Sore Adminduk")
+    no_violations(operator, "riset-14-follow-up")

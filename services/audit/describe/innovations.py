@@ -116,6 +116,19 @@ def _document_removed(e: ev.DocumentRemoved, b: _Before) -> Described:
     )
 
 
+def _document_visibility_changed(e: ev.DocumentVisibilityChanged, b: _Before) -> Described:
+    shown = "membuka untuk umum" if e.public else "menutup dari umum"
+    reason = f" (alasan: {e.reason})" if e.reason else ""
+    return (
+        f"{shown} {_doc_label(b, e.doc_id)} pada {_title(b, e)}{reason}",
+        [
+            _change(
+                f"documents.{e.doc_id}.public", not e.public, e.public, label="Terbuka untuk umum"
+            )
+        ],
+    )
+
+
 def _indicator_claimed(e: ev.IndicatorClaimed, b: _Before) -> Described:
     rubric = _rubric(b.rubric_year)
     label = _indicator_label(rubric, e.no)
@@ -365,6 +378,7 @@ HANDLERS: dict[type[ev.Event], Any] = {
     ev.ProfileUpdated: _profile_updated,
     ev.DocumentAttached: _document_attached,
     ev.DocumentRemoved: _document_removed,
+    ev.DocumentVisibilityChanged: _document_visibility_changed,
     ev.IndicatorClaimed: _indicator_claimed,
     ev.Submitted: _submitted,
     ev.Withdrawn: _withdrawn,

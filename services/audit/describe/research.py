@@ -156,6 +156,19 @@ def _output(e: rev.ResearchOutputAdded, b: Any) -> Described:
     )
 
 
+def _output_file(e: rev.ResearchOutputFileAttached, b: Any) -> Described:
+    f = e.file
+    outputs = b.get("outputs")
+    output = outputs.get(e.output_id) if isinstance(outputs, dict) else None
+    name = f"'{output.title}'" if output is not None else _short(e.output_id)
+    before = output.file.name if output is not None and output.file is not None else None
+    return (
+        f"mengunggah berkas luaran {name} pada {_title(b)}: {f.name} "
+        f"({f.content_type}, {f.size} bita, SHA-256 {f.sha256[:12]}…)",
+        [_change(f"output.{e.output_id}.file", before, f.name, "Berkas luaran")],
+    )
+
+
 def _completed(e: rev.ResearchCompleted, b: Any) -> Described:
     return f"menerima laporan akhir {_title(b)}", _status(b, e)
 
@@ -199,6 +212,7 @@ HANDLERS: dict[type[Any], Any] = {
     rev.ResearchStarted: _started,
     rev.ResearchProgressReported: _progress,
     rev.ResearchOutputAdded: _output,
+    rev.ResearchOutputFileAttached: _output_file,
     rev.ResearchCompleted: _completed,
     rev.ResearchDisseminated: _disseminated,
     rev.ResearchFollowUpRecorded: _follow_up,

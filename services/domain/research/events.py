@@ -18,6 +18,7 @@ from services.domain.research.values import (
     FollowUpStatus,
     LinkKind,
     Output,
+    OutputFile,
     ProposalBody,
     Theme,
 )
@@ -150,6 +151,15 @@ class ResearchProgressReported(ProposalEvent, frozen=True, kw_only=True):
 @research_event
 class ResearchOutputAdded(ProposalEvent, frozen=True, kw_only=True):
     output: Output
+
+
+@research_event
+class ResearchOutputFileAttached(ProposalEvent, frozen=True, kw_only=True):
+    """A file uploaded for an output (the final report, policy brief, data, RIPJ, HAKI proof);
+    a later upload replaces it as the current file, the earlier stays in the history."""
+
+    output_id: UUID
+    file: OutputFile
 
 
 @research_event

@@ -27,6 +27,7 @@ from services.domain.research.values import (
     FollowUpStatus,
     LinkKind,
     Output,
+    OutputFile,
     OutputKind,
     ProposalBody,
 )
@@ -298,6 +299,16 @@ class ResearchProposal(Aggregate):
             raise InvalidValue("recommendations", "Policy brief memuat minimal satu rekomendasi.")
         self._record(ctx, rev.ResearchOutputAdded, output=output)
 
+    def attach_output_file(self, ctx: Context, output_id: UUID, file: OutputFile) -> None:
+        """The file of an output (same steps as adding one); the same bytes twice are refused."""
+        self._allow(ctx, Command.ADD_OUTPUT)
+        output = self.outputs.get(output_id)
+        if output is None:
+            raise InvalidValue("output_id", f"Luaran {output_id} tidak ditemukan.")
+        if output.file is not None and output.file.sha256 == file.sha256:
+            raise InvalidValue("file", "Berkas yang sama sudah terunggah untuk luaran ini.")
+        self._record(ctx, rev.ResearchOutputFileAttached, output_id=output_id, file=file)
+
     def complete(self, ctx: Context, note: str = "") -> None:
         self._allow(ctx, Command.COMPLETE)
         kinds = {o.kind for o in self.outputs.values()}
@@ -482,6 +493,10 @@ class ResearchProposal(Aggregate):
     @applies(rev.ResearchOutputAdded)
     def _output(self, e: rev.ResearchOutputAdded) -> None:
         self.outputs[e.output.output_id] = e.output
+
+    @applies(rev.ResearchOutputFileAttached)
+    def _output_file(self, e: rev.ResearchOutputFileAttached) -> None:
+        self.outputs[e.output_id] = msgspec.structs.replace(self.outputs[e.output_id], file=e.file)
 
     @applies(rev.ResearchCompleted)
     def _completed(self, e: rev.ResearchCompleted) -> None:

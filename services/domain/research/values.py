@@ -142,6 +142,17 @@ OUTPUT_LABELS = {
 }
 
 
+class OutputFile(msgspec.Struct, frozen=True, kw_only=True):
+    """An uploaded output file as the log knows it: name, sniffed type, size and SHA-256; the
+    bytes live in the blob store under ``storage_key`` (never in an event)."""
+
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    storage_key: str
+
+
 class Output(msgspec.Struct, frozen=True, kw_only=True):
     output_id: UUID
     kind: OutputKind
@@ -149,6 +160,7 @@ class Output(msgspec.Struct, frozen=True, kw_only=True):
     summary: str = ""
     url: str = ""  # repository, jurnal, portal data
     recommendations: tuple[str, ...] = ()  # for a policy brief: each recommendation
+    file: OutputFile | None = None  # the current file (``ResearchOutputFileAttached``)
 
 
 class FollowUpStatus(StrEnum):

@@ -65,6 +65,8 @@ NOTICES: dict[str, str] = {
     "diusulkan": "Inovasi dibuat sebagai draf. Lengkapi isiannya lalu ajukan.",
     "diunggah": "Dokumen terunggah.",
     "dihapus": "Dokumen dihapus.",
+    "dibuka": "Dokumen kini terbuka untuk umum (tampil di katalog bila inovasi dipublikasikan).",
+    "ditutup": "Dokumen kini hanya untuk internal.",
     "diklaim": "Penilaian mandiri tersimpan.",
     "diajukan": "Inovasi telah diajukan untuk diverifikasi.",
     "diajukan_ulang": "Perbaikan telah diajukan ulang.",
@@ -225,7 +227,9 @@ def role_label(value: Any) -> str:
 
 def progress_of(innovation: Any) -> Progress:
     """The stepper of an innovation page (kind of call and status from the record)."""
-    return progress(innovation.status, str(innovation.call_kind))
+    return progress(
+        innovation.status, str(innovation.call_kind), getattr(innovation, "previous_status", None)
+    )
 
 
 def status_label(value: Any) -> str:

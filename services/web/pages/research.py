@@ -25,7 +25,9 @@ from services.domain.organisation import Account
 from services.domain.research import criteria
 from services.domain.research.lifecycle import Command
 from services.domain.research.values import (
+    FOLLOW_UP_LABELS,
     KIND_LABELS,
+    LINK_LABELS,
     OUTPUT_LABELS,
     BudgetLine,
     CriterionScore,
@@ -176,7 +178,16 @@ def research_create(request: Request[Any, Any, Any], data: Form) -> Any:
     return redirect(f"/riset/usulan/{outcome.id}")
 
 
-def _detail(request: Request[Any, Any, Any], id: UUID, error: str = "", status: int = 200) -> Any:
+def _detail(
+    request: Request[Any, Any, Any],
+    id: UUID,
+    error: str = "",
+    status: int = 200,
+    typed: dict[str, str] | None = None,
+    form: str = "",
+) -> Any:
+    """The proposal page; after a refused form (``form``: which one) its ``typed`` values are
+    shown again in it, with ``error`` beside it."""
     principal = principal_of(request)
     runtime = runtime_of(request)
     research = ResearchCommands(runtime.store)
@@ -198,11 +209,21 @@ def _detail(request: Request[Any, Any, Any], id: UUID, error: str = "", status: 
             if not a.disabled and a.organisation_id != proposal.organisation_id
         ]
     names = {r["id"]: r["name"] for r in runtime.db.rows("SELECT id, name FROM rm_organisations")}
+    view = proposal_view(proposal, principal, record=record)
     return render(
         request,
         "research/proposal.html",
         status_code=status,
-        p=proposal_view(proposal, principal, record=record),
+        p=view,
+        typed=typed or {},
+        form=form,
+        innovations=linkable_innovations(runtime.db, principal)
+        if "link_innovation" in view.allowed
+        else [],
+        linked_titles=_titles(runtime.db, [link.innovation_id for link in view.innovations]),
+        follow_up_labels=FOLLOW_UP_LABELS,
+        link_labels=LINK_LABELS,
+        max_mb=runtime.settings.max_upload_mb,
         org_name=names.get(str(proposal.organisation_id), "—"),
         names=names,
         reviewers=reviewers,
@@ -210,8 +231,31 @@ def _detail(request: Request[Any, Any, Any], id: UUID, error: str = "", status: 
         kinds=KIND_LABELS,
         output_kinds=OUTPUT_LABELS,
         is_reviewer=principal.role == Role.REVIEWER and principal.account_id in proposal.reviewers,
-        error=error,
+        error=error if not form else "",
+        form_error=error if form else "",
         today=datetime.now(UTC).date().isoformat(),
+    )
+
+
+def _titles(db: Any, ids: list[UUID]) -> dict[str, str]:
+    if not ids:
+        return {}
+    marks = ", ".join("?" * len(ids))
+    rows = db.rows(
+        f"SELECT id, title FROM rm_innovations WHERE id IN ({marks})", [str(i) for i in ids]
+    )
+    return {r["id"]: r["title"] for r in rows}
+
+
+def linkable_innovations(db: Any, principal: Any) -> list[dict[str, Any]]:
+    """Innovations a study may be linked to, as the caller may know them: Bappeda sees all;
+    an organisation its own and the published ones."""
+    if principal.role == Role.ADMIN:
+        return db.rows("SELECT id, title FROM rm_innovations ORDER BY title, id LIMIT 500")
+    return db.rows(
+        "SELECT id, title FROM rm_innovations WHERE organisation_id = ? OR published = 1 "
+        "ORDER BY title, id LIMIT 500",
+        [str(principal.organisation_id)],
     )
 
 

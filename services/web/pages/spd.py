@@ -13,6 +13,7 @@ from typing import Any
 from litestar import Request, get
 from litestar.params import FromPath
 
+from projections.research_evidence import spd_evidence
 from services.domain.actor import Role
 from services.http.context import principal_of, runtime_of
 from services.identity import policy
@@ -28,7 +29,7 @@ def _page(request: Request[Any, Any, Any], year: int) -> Any:
     principal = principal_of(request)
     policy.ensure_role(principal, *SPD_PAGE_ROLES)
     runtime = runtime_of(request)
-    view = sheet_view(year, SpdCommands(runtime.store).load(year))
+    view = sheet_view(year, SpdCommands(runtime.store).load(year), spd_evidence(runtime.db, year))
     names = {str(o.id): o.name for o in queries.rm.directory.organisations(runtime.db)}
     own = str(principal.organisation_id) if principal.role == Role.OPERATOR else None
     rows = view.rows

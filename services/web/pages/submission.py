@@ -31,7 +31,7 @@ from services.eventstore.store import ConcurrencyConflict, NotFound
 from services.http import limits
 from services.http.context import principal_of, runtime_of
 from services.identity import policy
-from services.submission.uploads import public_mark
+from services.submission.uploads import PUBLIC_NO, PUBLIC_YES, public_mark
 from services.web.pages import forms, queries, uploads
 from services.web.pages.common import (
     Names,
@@ -535,6 +535,45 @@ def remove_document(
     return redirect(f"/inovasi/{innovation.id}/dokumen", "dihapus")
 
 
+@post(
+    "/inovasi/{innovation_id:str}/dokumen/{doc_id:str}/keterbukaan",
+    sync_to_thread=True,
+    name="page:document-visibility",
+    status_code=303,
+)
+def set_document_visibility(
+    request: Request[Any, Any, Any], innovation_id: FromPath[str], doc_id: FromPath[str], data: Form
+) -> Any:
+    runtime = runtime_of(request)
+    innovation = load_visible(request, parse_uuid(innovation_id))
+    guard(request, Command.SET_DOCUMENT_VISIBILITY, innovation)
+    document_id = parse_uuid(doc_id)
+    raw = str(data.get("public", "")).strip().lower()
+    if raw not in PUBLIC_YES | PUBLIC_NO:
+        context = _documents_context(request, innovation, "Pilihan keterbukaan tidak dikenal.")
+        return render(request, "submission/documents.html", status_code=400, **context)
+    public = raw in PUBLIC_YES
+    try:
+        outcome = run_command(
+            request,
+            lambda ctx: runtime.commands.set_document_visibility(
+                ctx,
+                innovation.id,
+                document_id,
+                public,
+                reason=str(data.get("reason", "")).strip(),
+                expected_version=version_of(data),
+            ),
+        )
+    except ConcurrencyConflict as exc:
+        return conflict_page(request, innovation.id, exc, f"/inovasi/{innovation.id}/dokumen")
+    except DomainError as exc:
+        context = _documents_context(request, innovation, exc.message)
+        return render(request, "submission/documents.html", status_code=exc.status, **context)
+    settle(runtime, outcome)
+    return redirect(f"/inovasi/{innovation.id}/dokumen", "dibuka" if public else "ditutup")
+
+
 # ---------------------------------------------------------------------------------------------
 # self-assessment
 
@@ -814,6 +853,7 @@ route_handlers: list[Any] = [
     documents_page,
     upload,
     remove_document,
+    set_document_visibility,
     assessment_page,
     assessment_save,
     submit_page,
