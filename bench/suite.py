@@ -9,7 +9,8 @@ removed at exit), seeds a season with ``bench/datagen.py``, and runs:
    the store alone (``EventStore.save``) with group commit and with one lock per save;
 2. projection rebuild of the whole log — events/s; baselines: the library's ``ProjectionRunner``
    with an equivalent simple projection, and reading the log with ``select_notifications``;
-3. live lag at 200 commands/s — commit → read model (the runner on LISTEN/NOTIFY);
+3. live lag at the highest write rate the machine sustains (found by a ramp of paced command
+   rates) — commit → read model (the runner on LISTEN/NOTIFY);
 4. read routes under load (``read_routes.py``: status board, review queue, search, catalogue,
    the inbox) with ``wrk``; baseline: the same
    server's ``/health/live`` (the HTTP floor);
@@ -137,14 +138,15 @@ class Scale:
     load_seconds: float  # per wrk / client step
     baseline_seconds: float  # library runner, bounded
     lag_seconds: float
+    ramp_seconds: float  # per step of the write-rate ramp
     audit_events: int
     audit_samples: int
 
 
 SCALES = {
-    "quick": Scale("quick", 1, 40, 1.0, 1.0, 2.0, 120, 40),
-    "regency": Scale("regency", 1, 600, 8.0, 10.0, 15.0, 1000, 300),
-    "national": Scale("national", 50, 600, 10.0, 15.0, 20.0, 1000, 500),
+    "quick": Scale("quick", 1, 40, 1.0, 1.0, 2.0, 1.0, 120, 40),
+    "regency": Scale("regency", 1, 600, 8.0, 10.0, 15.0, 4.0, 1000, 300),
+    "national": Scale("national", 50, 600, 10.0, 15.0, 20.0, 5.0, 1000, 500),
 }
 
 
@@ -245,7 +247,8 @@ class Writer:
         return self.innovation_ids[index * size : (index + 1) * size]
 
 
-PARTS = 4  # HTTP at 1, 8 and 32 clients, then the live-lag run
+PARTS = 4  # HTTP at 1, 8 and 32 clients, then the live-lag runs (the ramp included)
+LAG_CLIENTS = 8  # paced command threads in the live-lag runs
 
 
 def prepare_writers(
@@ -777,7 +780,11 @@ finally:
 
 
 def live_lag(
-    settings: Settings, writers: list[Writer], per_second: float, seconds: float
+    settings: Settings,
+    writers: list[Writer],
+    per_second: float,
+    seconds: float,
+    clients: int = 4,
 ) -> dict[str, tuple[float, float, int]]:
     """Commands at a steady rate through ``Commands`` (the real command path); a watcher polls
     every read model's tracking position (written in the same transaction as its rows) and
@@ -857,7 +864,6 @@ def live_lag(
 
         watcher = threading.Thread(target=watch, daemon=True)
         watcher.start()
-        clients = 4
         interval = clients / per_second
 
         def client(i: int) -> None:
@@ -905,6 +911,31 @@ def live_lag(
             os.killpg(projector.pid, signal.SIGTERM)
         with contextlib.suppress(subprocess.TimeoutExpired):
             projector.wait(20)
+
+
+SUSTAINED = 0.95  # a rate is sustained when at least this share of the offered commands went
+
+
+def sustained_rate(
+    settings: Settings, writers: list[Writer], seconds: float, clients: int = LAG_CLIENTS
+) -> tuple[float, list[tuple[float, float]]]:
+    """The highest paced command rate the machine keeps up with, the projector running: offered
+    rates double from 100/s until fewer than ``SUSTAINED`` of the commands go in time, then one
+    step halfway back. Returns (that rate, [(offered, achieved), …])."""
+    steps: list[tuple[float, float]] = []
+
+    def offer(rate: float) -> bool:
+        achieved = live_lag(settings, writers, rate, seconds, clients)["_sent"][0]
+        steps.append((rate, achieved))
+        log(f"  offered {rate:,.0f}/s: {achieved:,.0f}/s")
+        return achieved >= SUSTAINED * rate
+
+    met, rate = 0.0, 100.0
+    while rate <= 12_800 and offer(rate):
+        met, rate = rate, rate * 2
+    if met and rate <= 12_800 and offer((met + rate) / 2):
+        met = (met + rate) / 2
+    return met or max(a for _, a in steps), steps
 
 
 # ---- the run ------------------------------------------------------------------------------------
@@ -1001,6 +1032,10 @@ def run(args: argparse.Namespace) -> list[Section]:
         log("rebuild of every read model (child process)")
         rebuilt = rebuild_child(settings)
         log(f"  {rebuilt['rate']:,.0f} events/s, peak RSS {rebuilt['maxrss_mb']:.0f} MB")
+        log("raw log read again (the baseline is the mean of both reads)")
+        raw_again, _ = raw_log_read(settings, 60.0 if scale.name != "quick" else 5.0)
+        raw_rate = (raw_rate + raw_again) / 2
+        log(f"  {raw_again:,.0f} notifications/s")
         log("library ProjectionRunner (bounded)")
         lib_rate, lib_done = library_runner_rate(settings, scale.baseline_seconds)
         log(f"  {lib_rate:,.0f} events/s")
@@ -1009,8 +1044,9 @@ def run(args: argparse.Namespace) -> list[Section]:
                 "Projection rebuild",
                 f"`projections.rebuild.rebuild()` of every read model "
                 f"({', '.join(rebuilt['models'])}) from the whole log of "
-                f"{rebuilt['notifications']:,} events, into shadow tables and swapped in. "
-                f"Target ≥ 50,000 events/s.",
+                f"{rebuilt['notifications']:,} events, into shadow tables and swapped in, as "
+                "`sirisma rebuild` runs it. Target: ≥ 0.8× the raw log-read rate of the same "
+                "run.",
                 ["what", "events/s", "events", "ratio of rebuild to it"],
                 [
                     [
@@ -1027,19 +1063,21 @@ def run(args: argparse.Namespace) -> list[Section]:
                         ratio(rebuilt["rate"], lib_rate),
                     ],
                     [
-                        "reading the log: `select_notifications` pages of 5,000, no decoding",
+                        "reading the log: `select_notifications` pages of 5,000, no decoding "
+                        "(mean of a read before the rebuild and one after it)",
                         rate(raw_rate),
                         f"{raw_read:,}",
                         ratio(rebuilt["rate"], raw_rate),
                     ],
                 ],
                 notes=[
-                    "target ≥ 50,000 events/s: "
+                    "target ≥ 0.8× the raw log read: "
                     + target(
                         "projection rebuild",
-                        "≥ 50,000 events/s",
-                        f"{rebuilt['rate']:,.0f} events/s",
-                        rebuilt["rate"] >= 50_000,
+                        "≥ 0.8× the raw log-read rate",
+                        f"{rebuilt['rate'] / max(raw_rate, 1):.2f}× "
+                        f"({rebuilt['rate']:,.0f} / {raw_rate:,.0f} events/s)",
+                        rebuilt["rate"] >= 0.8 * raw_rate,
                     ),
                     f"the rebuild process used {rebuilt['cpu_seconds']:.0f} s of CPU in "
                     f"{rebuilt['seconds']:.0f} s: "
@@ -1229,8 +1267,10 @@ def run(args: argparse.Namespace) -> list[Section]:
             )
 
             # -- 3. live lag ------------------------------------------------------------------
-            log("live lag at 200 commands/s")
-            lags = live_lag(settings, writers, 200.0, scale.lag_seconds)
+            log("write-rate ramp (commands through `Commands`, projector running)")
+            best, ramp = sustained_rate(settings, writers, scale.ramp_seconds)
+            log(f"live lag at {best:,.0f} commands/s")
+            lags = live_lag(settings, writers, best, scale.lag_seconds, LAG_CLIENTS)
             sent_rate, _, sent = lags.pop("_sent")
             lag_rows = [
                 [
@@ -1240,9 +1280,9 @@ def run(args: argparse.Namespace) -> list[Section]:
                     str(missing),
                     target(
                         f"live lag, read model `{name}`",
-                        "p99 < 250 ms at 200 commands/s",
-                        f"p99 {ms(p99)}",
-                        p99 < 250,
+                        f"p99 < 50 ms at the highest sustained write rate ({best:,.0f}/s)",
+                        f"p99 {ms(p99)} at {sent_rate:,.0f}/s",
+                        p99 < 50,
                     ),
                 ]
                 for name, (p50, p99, missing) in sorted(lags.items())
@@ -1251,13 +1291,26 @@ def run(args: argparse.Namespace) -> list[Section]:
                 Section(
                     "Live lag",
                     f"{sent:,} commands at {sent_rate:.0f}/s for {scale.lag_seconds:.0f} s "
-                    "through `Commands` (4 paced threads), `sirisma project` running as its own "
-                    "process on LISTEN/NOTIFY. Lag: from the command's commit to the moment the "
-                    "read model's tracking position (committed in the same transaction as its "
-                    "rows) covers its notification id, polled every millisecond. Target: "
-                    "p99 < 250 ms.",
+                    f"through `Commands` ({LAG_CLIENTS} paced threads), `sirisma project` "
+                    "running as its own process on LISTEN/NOTIFY. The rate is the highest the "
+                    "machine sustained in a ramp just before (below). Lag: from the command's "
+                    "commit to the moment the read model's tracking position (committed in the "
+                    "same transaction as its rows) covers its notification id, polled every "
+                    "millisecond. Target: p99 < 50 ms at that rate.",
                     ["read model", "p50", "p99", "not seen", "target"],
                     lag_rows,
+                    notes=[
+                        f"ramp ({scale.ramp_seconds:.0f} s per step; sustained when at least "
+                        f"{SUSTAINED:.0%} of the offered commands went in time): "
+                        + "; ".join(
+                            f"offered {o:,.0f}/s → {a:,.0f}/s"
+                            + ("" if a >= SUSTAINED * o else " (not sustained)")
+                            for o, a in ramp
+                        ),
+                        f"sustained: {best:,.0f} commands/s. The commands, the projector, "
+                        "PostgreSQL and the watcher share the machine's cores (see the load "
+                        "average under Run).",
+                    ],
                 )
             )
             rss = server.peak_rss_mb()

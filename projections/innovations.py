@@ -214,7 +214,10 @@ class InnovationsProjection:
             *self._queue_indexes(dialect, t),
             f"CREATE INDEX IF NOT EXISTS {t}_by_year ON {t} (budget_year, verified_score)",
             f"CREATE INDEX IF NOT EXISTS {t}_by_submitter ON {t} (submitter_id)",
-            f"CREATE INDEX IF NOT EXISTS {t}_by_updated ON {t} (updated_at)",
+            # Lists and search, newest first: in the lists' order (ids break ties) and covering
+            # the search index's key, so a broad search walks it without reading the table.
+            f"CREATE INDEX IF NOT EXISTS {t}_newest ON {t} (updated_at DESC, id"
+            + (") INCLUDE (doc_no)" if dialect == "postgres" else ", doc_no)"),
             # Search: the index's matches joined by doc_no, paged by updated_at (covering).
             f"CREATE INDEX IF NOT EXISTS {t}_by_doc ON {t} (doc_no, updated_at, id)",
             f"CREATE TABLE IF NOT EXISTS {FOLD}{suffix} (id TEXT PRIMARY KEY, "

@@ -2,9 +2,10 @@
 innovations (visits due, the reports per organisation, the recommendations of the regency).
 
 ``rm_monev_visits(visit_id, innovation_id, organisation_id, kind, due_on, note, report_id,
-scheduled_at)`` and ``rm_monev_reports(report_id, innovation_id, organisation_id, visit_id,
-kind, reported_on, period, recommendation, indicators, recorded_at)``: both are folded only from
-the monev events, so they rebuild from the log like every read model.
+scheduled_at, status, reason)`` (status: ``services.domain.monev_visits.VisitStatus``; a
+rescheduled visit carries its new date) and ``rm_monev_reports(report_id, innovation_id,
+organisation_id, visit_id, kind, reported_on, period, recommendation, indicators, recorded_at)``:
+both are folded only from the monev events, so they rebuild from the log like every read model.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ VISIT_COLUMNS = (
     "note",
     "report_id",
     "scheduled_at",
+    "status",
+    "reason",
 )
 REPORT_COLUMNS = (
     "report_id",
@@ -47,7 +50,14 @@ REPORT_COLUMNS = (
 class MonevProjection:
     name = "monev"
     tables: tuple[str, ...] = (VISITS, REPORTS)
-    topics = frozenset({ev.MonevVisitScheduled.TOPIC, ev.MonevReportRecorded.TOPIC})
+    topics = frozenset(
+        {
+            ev.MonevVisitScheduled.TOPIC,
+            ev.MonevReportRecorded.TOPIC,
+            ev.MonevVisitRescheduled.TOPIC,
+            ev.MonevVisitCancelled.TOPIC,
+        }
+    )
 
     def schema(self, dialect: str, suffix: str = "") -> list[str]:
         v, r = f"{VISITS}{suffix}", f"{REPORTS}{suffix}"
@@ -84,7 +94,19 @@ class MonevProjection:
                     "note": e.note,
                     "report_id": None,
                     "scheduled_at": env.time,
+                    "status": "planned",
+                    "reason": "",
                 }
+            elif isinstance(e, ev.MonevVisitRescheduled | ev.MonevVisitCancelled):
+                key = str(e.visit_id)
+                row = visits.get(key) or _load(tx, table, key)
+                if row is not None:
+                    if isinstance(e, ev.MonevVisitRescheduled):
+                        row["due_on"] = e.due_on.isoformat()
+                    else:
+                        row["status"] = "cancelled"
+                    row["reason"] = e.reason
+                    visits[key] = row
             elif isinstance(e, ev.MonevReportRecorded):
                 reports[str(e.report_id)] = (
                     str(e.report_id),
@@ -103,6 +125,7 @@ class MonevProjection:
                     row = visits.get(key) or _load(tx, table, key)
                     if row is not None:
                         row["report_id"] = str(e.report_id)
+                        row["status"] = "reported"
                         visits[key] = row
         if visits:
             upsert(
@@ -124,9 +147,9 @@ def _load(tx: Tx, table: str, key: str) -> dict[str, Any] | None:
 
 
 def visits_due(tx: Tx, on_or_before: date) -> list[dict[str, Any]]:
-    """Visits without a report due on or before a date, earliest first: the reminders' list."""
+    """Planned visits (no report, not cancelled) due on or before a date, earliest first."""
     rows = tx.execute(
-        f"SELECT {', '.join(VISIT_COLUMNS)} FROM {VISITS} WHERE report_id IS NULL "
+        f"SELECT {', '.join(VISIT_COLUMNS)} FROM {VISITS} WHERE status = 'planned' "
         "AND due_on <= ? ORDER BY due_on, visit_id",
         (on_or_before.isoformat(),),
     ).fetchall()

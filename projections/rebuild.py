@@ -15,6 +15,12 @@ commits the shadow rows with the shadow's tracking position, so a rebuild that i
 from its last checkpoint instead of starting over. Rows changed again after a checkpoint are
 written again, so checkpoints are few: a rebuild that fits between two writes each row once.
 
+No event stops a rebuild (as none stops the runner): one that cannot be decoded, or that a model
+cannot write, is left out of that model and quarantined for it at the swap. A model that fails
+while folding or flushing (where the failing event is not known) is rebuilt again from the start
+with ``apply`` in savepoints, batch by batch and one event at a time around a failure
+(``projections.isolate``); the other models go on from their last checkpoint.
+
 ``until`` builds the models as they stood at a past moment (events stamped later are left out);
 ``schema`` builds into another PostgreSQL schema (or SQLite file) instead of the live tables, e.g.
 ``sirisma rebuild --until 2025-12-31T23:59:59+07:00 --into audit_2025``.
@@ -37,6 +43,7 @@ import msgspec
 
 from projections import registry, tracking
 from projections.base import Envelope, Folding, Projection
+from projections.isolate import Poisoned, apply_or_isolate, is_transient
 from projections.log import Decoder, EventLog, RawRow, union_topics
 from projections.target import Session, Target
 from projections.tracking import owner_id
@@ -64,6 +71,7 @@ class ModelReport(msgspec.Struct):
     position: int
     applied: int
     resumed_from: int
+    quarantined: int = 0  # events left out of it and quarantined (undecodable or unwritable)
 
 
 class RebuildReport(msgspec.Struct):
@@ -86,8 +94,23 @@ class _Job:
         self.lazy = self.folding and "final" in inspect.signature(projection.flush).parameters  # type: ignore[attr-defined]
         self.start = start
         self.position = start
+        self.committed = start  # the position of the shadow's last checkpoint
         self.applied = 0
         self.event_time: datetime | None = None
+        # After an event it could not write: the model is rebuilt again from the start the
+        # runner's way (a batch, or one event at a time), its failing events noted here.
+        self.careful = False
+        self.poisoned: dict[int, Poisoned] = {}
+
+    def quarantined(self, skipped: dict[int, tuple[str, str]]) -> dict[int, Poisoned]:
+        """What the swap quarantines for this model: the undecodable events it wants in its
+        range and the events it could not write."""
+        found = {
+            nid: Poisoned(topic, "", error, 1)
+            for nid, (topic, error) in skipped.items()
+            if self.start < nid <= self.position and (self.topics is None or topic in self.topics)
+        }
+        return found | self.poisoned
 
     def take(self, envelopes: list[Envelope]) -> list[Envelope]:
         position, topics = self.position, self.topics
@@ -144,7 +167,8 @@ def rebuild(
             jobs,
             decoder,
             skipped,
-            _pages(event_log, target, first, page_size),
+            lambda after: _pages(event_log, target, after, page_size),
+            first=first,
             every=checkpoint_seconds or CHECKPOINT_SECONDS[target.dialect],
             checkpoint_events=checkpoint_events,
             progress=progress,
@@ -164,7 +188,10 @@ def rebuild(
         )
         seconds = time.monotonic() - started
         return RebuildReport(
-            models=[ModelReport(j.name, j.position, j.applied, j.start) for j in jobs],
+            models=[
+                ModelReport(j.name, j.position, j.applied, j.start, len(j.quarantined(skipped)))
+                for j in jobs
+            ],
             notifications=done,
             seconds=round(seconds, 3),
             rate=round(done / seconds, 1) if seconds > 0 else 0.0,
@@ -183,8 +210,9 @@ def _fold_log(
     jobs: list[_Job],
     decoder: Decoder,
     skipped: dict[int, tuple[str, str]],
-    pages: _Pages,
+    read_from: Callable[[int], _Pages],
     *,
+    first: int,
     every: float,
     checkpoint_events: int | None,
     progress: Progress | None,
@@ -193,30 +221,53 @@ def _fold_log(
     until: datetime | None,
 ) -> int:
     """Fold the log into the shadow tables, one transaction per checkpoint (after
-    ``checkpoint_events`` notifications or ``every`` seconds); how many were folded."""
+    ``checkpoint_events`` notifications or ``every`` seconds); how many were folded.
+
+    A model that fails in a checkpoint rolls it back for every model; the others go on from
+    their last checkpoint, the failed one from the start, carefully (``_restart_carefully``)."""
     done = 0
     collecting = gc.isenabled()
     gc.disable()  # millions of short-lived objects, no cycles: collect at checkpoints only
+    pages = read_from(first)
     try:
         more = True
         while more:
             folding = time.monotonic()
-            with session.transaction() as tx:
-                count = 0
-                more = False
-                for rows in pages:
-                    _feed(tx, jobs, decoder.decode(rows, skipped), rows[-1][0])
-                    count += len(rows)
-                    done += len(rows)
-                    if progress:
-                        progress(done, max(total, done))
-                    if (checkpoint_events and count >= checkpoint_events) or (
-                        time.monotonic() - folding >= every
-                    ):
-                        more = True
-                        break
-                flushing = time.monotonic()
-                _checkpoint(tx, jobs, owner, until, final=not more)
+            try:
+                with session.transaction() as tx:
+                    count = 0
+                    more = False
+                    for rows in pages:
+                        _feed(tx, jobs, decoder.decode(rows, skipped), rows[-1][0])
+                        count += len(rows)
+                        done += len(rows)
+                        if progress:
+                            progress(done, max(total, done))
+                        if (checkpoint_events and count >= checkpoint_events) or (
+                            time.monotonic() - folding >= every
+                        ):
+                            more = True
+                            break
+                    flushing = time.monotonic()
+                    _checkpoint(tx, jobs, owner, until, final=not more)
+            except _JobFailed as failed:
+                cause = failed.__cause__ or failed
+                if failed.job.careful or is_transient(tx, cause):
+                    raise cause from None
+                log.warning(
+                    "rebuild of %s failed (%s); building it again from the start, "
+                    "quarantining the events it cannot write",
+                    failed.job.name,
+                    quarantine.error_text(cause),
+                )
+                pages.close()
+                _restart_carefully(session, jobs, failed.job, owner, until)
+                after = min(j.position for j in jobs)
+                done, more = after - first, True
+                pages = read_from(after)
+                continue
+            for job in jobs:
+                job.committed = job.position
             committed = time.monotonic()
             gc.collect(1)
             log.info(
@@ -235,6 +286,36 @@ def _fold_log(
         if collecting:
             gc.enable()
     return done
+
+
+class _JobFailed(Exception):
+    """One model's fold or flush raised (the cause); which model it was."""
+
+    def __init__(self, job: _Job) -> None:
+        super().__init__(job.name)
+        self.job = job
+
+
+def _restart_carefully(
+    session: Session, jobs: list[_Job], failed: _Job, owner: str, until: datetime | None
+) -> None:
+    """After a rolled-back checkpoint: every model back to its last checkpoint, the failed one
+    to an empty shadow, from where it is applied with ``apply_or_isolate`` (a folded state
+    written at a checkpoint may already hold the failing event, so it is not resumed)."""
+    for job in jobs:
+        _discard(job.projection)
+        job.position = job.committed
+    projection = failed.projection
+    with session.transaction() as tx:
+        _drop(tx, [f"{t}{SHADOW}" for t in projection.tables])
+        for statement in projection.schema(tx.dialect, SHADOW):
+            if not _deferred(statement):
+                tx.execute(statement)
+        tracking.lock(tx, failed.name + SHADOW)
+        tracking.advance(tx, failed.name + SHADOW, 0, event_time=None, owner=owner, until=until)
+    failed.careful = True
+    failed.start = failed.position = failed.committed = failed.applied = 0
+    failed.event_time = None
 
 
 # --- steps ------------------------------------------------------------------------------------
@@ -329,10 +410,16 @@ def _feed(tx: Tx, jobs: list[_Job], envelopes: list[Envelope], last: int) -> Non
             continue
         mine = job.take(envelopes)
         if mine:
-            if job.folding:
-                job.projection.fold(tx, mine, SHADOW)  # type: ignore[attr-defined]
+            if job.careful:
+                apply_or_isolate(tx, job.projection, mine, SHADOW, job.poisoned)
             else:
-                job.projection.apply(tx, mine, SHADOW)
+                try:
+                    if job.folding:
+                        job.projection.fold(tx, mine, SHADOW)  # type: ignore[attr-defined]
+                    else:
+                        job.projection.apply(tx, mine, SHADOW)
+                except Exception as exc:
+                    raise _JobFailed(job) from exc
             job.applied += len(mine)
             job.event_time = mine[-1].event.timestamp
         job.position = last
@@ -340,11 +427,14 @@ def _feed(tx: Tx, jobs: list[_Job], envelopes: list[Envelope], last: int) -> Non
 
 def _checkpoint(tx: Tx, jobs: list[_Job], owner: str, until: datetime | None, final: bool) -> None:
     for job in jobs:
-        if job.folding:
-            if job.lazy:
-                job.projection.flush(tx, SHADOW, final=final)  # type: ignore[attr-defined]
-            else:
-                job.projection.flush(tx, SHADOW)  # type: ignore[attr-defined]
+        if job.folding and not job.careful:  # careful: each ``apply`` flushed its own rows
+            try:
+                if job.lazy:
+                    job.projection.flush(tx, SHADOW, final=final)  # type: ignore[attr-defined]
+                else:
+                    job.projection.flush(tx, SHADOW)  # type: ignore[attr-defined]
+            except Exception as exc:
+                raise _JobFailed(job) from exc
         tracking.lock(tx, job.name + SHADOW)
         tracking.advance(
             tx, job.name + SHADOW, job.position, event_time=job.event_time, owner=owner, until=until
@@ -375,11 +465,11 @@ def _swap(
                     break
                 mine = job.take(decoder.decode(rows, skipped))
                 if mine:
-                    projection.apply(tx, mine, SHADOW)
+                    apply_or_isolate(tx, projection, mine, SHADOW, job.poisoned)
                     job.applied += len(mine)
                     job.event_time = mine[-1].event.timestamp
                 job.position = rows[-1][0]
-            if job.folding:
+            if job.folding and not job.careful:
                 projection.flush(tx, SHADOW)  # type: ignore[attr-defined]
             _drop(tx, projection.tables)
             for table in projection.tables:
@@ -389,9 +479,11 @@ def _swap(
                 for table in projection.tables:
                     tx.execute(f"ANALYZE {table}")
             quarantine.forget(tx, projection.name)  # every other event is in the new tables
-            for nid, (topic, error) in sorted(skipped.items()):
-                if job.start < nid <= job.position and (job.topics is None or topic in job.topics):
-                    quarantine.record(tx, projection.name, nid, topic, None, error, 1)
+            for nid, bad in sorted(job.quarantined(skipped).items()):
+                originator = bad.originator_id or None
+                quarantine.record(
+                    tx, projection.name, nid, bad.topic, originator, bad.error, bad.attempts
+                )
             tracking.advance(
                 tx,
                 projection.name,

@@ -314,8 +314,8 @@ class Runner:
         except Exception as exc:
             if _is_disconnect(session, exc):
                 raise
-            # A rebuild stops on a poison event; this runner does not: start the model over
-            # here, where a failing event is quarantined (it is incomplete until caught up).
+            # A rebuild quarantines poison events too; should it fail anyway, start the model
+            # over here, where a failing event is quarantined (incomplete until caught up).
             log.exception(
                 "read model %s: rebuild failed; applying the log from the start instead",
                 model.name,

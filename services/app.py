@@ -16,6 +16,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.response import Response
 from litestar.routes import HTTPRoute
 
+from services import care_evidence as care_evidence_routes
 from services import metrics
 from services.audit import routes as audit_routes
 from services.config import Settings, load_settings
@@ -53,6 +54,7 @@ CONTEXTS = (
     research_routes,
     metrics,
     pages,
+    care_evidence_routes,
 )
 # The distributed shape runs two HTTP services from one image (SIRISMA_SERVICE); the proxy in
 # deploy/nginx.conf routes by path. Identity, read models and inbox are served by both.

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID, uuid4
 
-from services import demo_care, demo_monev
+from services import demo_care, demo_care_files, demo_monev
 from services.blobs import BlobStore
 from services.commands import Commands, account_id_for, organisation_id_for
 from services.config import Settings
@@ -323,6 +323,7 @@ def _seed(runtime: Runtime) -> str:
     _seed_spd(runtime, blobs, admin, year)
     demo_care.seed_mentoring(runtime, ctx, admin, hashed)
     demo_monev.seed_monev(runtime, ctx, admin)
+    demo_care_files.seed_care_files(runtime, ctx, admin)
     seed_demo_research(runtime.store, actors, now, year, blobs, published[:1])
     _seed_krenova_entry(c, ctx(actors["peserta"]), krenova)
     by_status = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))

@@ -998,4 +998,198 @@ MATRIX.update(
     }
 )
 
+# --- care files and moved visits: monev photos, visit reschedule/cancel, session attachments --
+
+
+def _care_ctx(ctx: Any) -> Any:
+    from services.domain.aggregate import Context
+
+    return Context(actor=ctx.world.admin, now=ctx.world.now)
+
+
+def _care_services(ctx: Any) -> tuple[Any, Any, Any]:
+    from uuid import UUID
+
+    from services.mentoring.service import MentoringCommands
+    from services.monev.service import MonevCommands
+
+    innovation = ctx.runtime.commands.innovation(UUID(ctx.subject))
+    store, commands = ctx.runtime.store, ctx.runtime.commands
+    return MonevCommands(store, commands), MentoringCommands(store, commands), innovation
+
+
+def _care_visit(ctx: Any) -> str:
+    """A planned visit on the subject, 30 days ahead."""
+    from datetime import timedelta
+    from uuid import uuid4
+
+    monev, _, innovation = _care_services(ctx)
+    visit = uuid4()
+    monev.schedule_visit(
+        _care_ctx(ctx),
+        innovation,
+        visit_id=visit,
+        due_on=ctx.world.now.date() + timedelta(days=30),
+        kind="kunjungan",
+    )
+    return str(visit)
+
+
+def _care_report(ctx: Any) -> str:
+    from uuid import uuid4
+
+    monev, _, innovation = _care_services(ctx)
+    report = uuid4()
+    monev.record_report(
+        _care_ctx(ctx),
+        innovation,
+        report_id=report,
+        kind="internal",
+        reported_on=ctx.world.now.date(),
+        findings="Layanan berjalan",
+        recommendation="lanjutkan",
+    )
+    return str(report)
+
+
+def _care_file(ctx: Any, caption: str) -> Any:
+    from uuid import uuid4
+
+    from services.blobs import BlobStore
+    from services.domain.events import FileRef
+    from tests.images import png
+
+    stored = BlobStore(ctx.runtime.settings.blob_path).put_bytes(png())
+    return FileRef(
+        id=uuid4(),
+        name="foto.png",
+        content_type="image/png",
+        size=stored.size,
+        sha256=stored.sha256,
+        storage_key=stored.key,
+        caption=caption,
+    )
+
+
+def _care_photo(ctx: Any) -> str:
+    from uuid import UUID
+
+    monev, _, innovation = _care_services(ctx)
+    photo = _care_file(ctx, "Loket layanan")
+    monev.attach_photo(
+        _care_ctx(ctx), innovation, photo=photo, keep=lambda: None, visit_id=UUID(_care_visit(ctx))
+    )
+    return str(photo.id)
+
+
+def _care_session(ctx: Any) -> str:
+    from uuid import uuid4
+
+    _, mentoring, innovation = _care_services(ctx)
+    session = uuid4()
+    mentoring.record_session(
+        _care_ctx(ctx),
+        innovation,
+        session_id=session,
+        held_on=ctx.world.now.date(),
+        mode="bimtek",
+        attendees=["Operator"],
+        topics=["Bukti dukung"],
+    )
+    return str(session)
+
+
+def _care_attachment(ctx: Any) -> str:
+    from uuid import UUID
+
+    _, mentoring, innovation = _care_services(ctx)
+    file = _care_file(ctx, "Peserta bimtek")
+    mentoring.attach_file(
+        _care_ctx(ctx),
+        innovation,
+        session_id=UUID(_care_session(ctx)),
+        file=file,
+        keep=lambda: None,
+    )
+    return str(file.id)
+
+
+_MONEV_STAFF_CMD = expect(
+    FORBID,
+    admin=ALLOW,
+    reviewer=ALLOW,
+    reviewer_same_org=CONFLICT,
+    operator_other_org=HIDDEN,
+    participant=HIDDEN,
+    anonymous=UNAUTH,
+)
+_CARE_READ = expect(
+    ALLOW,
+    reviewer_same_org=CONFLICT,
+    operator_other_org=HIDDEN,
+    participant=HIDDEN,
+    anonymous=UNAUTH,
+)
+
+
+def _photo_files(ctx: Any) -> dict[str, Any]:
+    from tests.images import png
+
+    return {"file": ("foto.png", png(), "image/png")}
+
+
+MATRIX.update(
+    {
+        ("POST", "/api/innovations/{id}/monev/visits/{visit_id}/reschedule"): Rule(
+            _MONEV_STAFF_CMD,
+            subject="established",
+            params={"visit_id": _care_visit},
+            body={"due_on": "2099-02-01", "reason": "Bentrok jadwal"},
+        ),
+        ("POST", "/api/innovations/{id}/monev/visits/{visit_id}/cancel"): Rule(
+            _MONEV_STAFF_CMD,
+            subject="established",
+            params={"visit_id": _care_visit},
+            body={"reason": "Digabung dengan rapat evaluasi"},
+        ),
+        ("POST", "/api/innovations/{id}/monev/visits/{visit_id}/photos"): Rule(
+            _MONEV_STAFF_CMD,
+            subject="established",
+            params={"visit_id": _care_visit},
+            files=_photo_files,
+            data={"caption": "Loket layanan saat kunjungan"},
+        ),
+        ("POST", "/api/innovations/{id}/monev/reports/{report_id}/photos"): Rule(
+            _MONEV_STAFF_CMD,
+            subject="established",
+            params={"report_id": _care_report},
+            files=_photo_files,
+            data={"caption": "Papan capaian layanan"},
+        ),
+        ("GET", "/api/innovations/{id}/monev/photos/{photo_id}"): Rule(
+            _CARE_READ, subject="established", params={"photo_id": _care_photo}
+        ),
+        ("POST", "/api/innovations/{id}/mentoring/sessions/{session_id}/attachments"): Rule(
+            expect(
+                FORBID,
+                admin=ALLOW,
+                operator=ALLOW,
+                reviewer_same_org=CONFLICT,
+                operator_other_org=HIDDEN,
+                participant=HIDDEN,
+                anonymous=UNAUTH,
+            ),
+            subject="draft",
+            params={"session_id": _care_session},
+            files=_photo_files,
+            data={"caption": "Peserta bimtek"},
+            note="the reviewer is not this innovation's mentor: 403",
+        ),
+        ("GET", "/api/innovations/{id}/mentoring/attachments/{attachment_id}"): Rule(
+            _CARE_READ, subject="draft", params={"attachment_id": _care_attachment}
+        ),
+        ("GET", "/api/innovations/{id}/care-evidence"): Rule(_CARE_READ, subject="established"),
+    }
+)
+
 # --- web pages served under /api (none expected) -------------------------------------------

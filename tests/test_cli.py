@@ -123,6 +123,22 @@ def monev_reports_in(data_dir: Path) -> int:
         store.close()
 
 
+def care_files_in(data_dir: Path) -> dict[str, int]:
+    from services.domain import events as ev
+
+    topics = [
+        ev.MonevPhotoAttached.TOPIC,
+        ev.MonevVisitRescheduled.TOPIC,
+        ev.MentoringAttachmentAdded.TOPIC,
+        ev.MonevVisitCancelled.TOPIC,
+    ]
+    store = EventStore(load_settings(env={"SIRISMA_DATA_DIR": str(data_dir)}))
+    try:
+        return {t: len(store.notifications(1, 100_000, topics=[t])) for t in sorted(topics)}
+    finally:
+        store.close()
+
+
 @pytest.mark.slow
 def test_demo_seeds_once_and_a_second_run_adds_nothing(tmp_path: Path) -> None:
     env = clean_env(SIRISMA_DATA_DIR=str(tmp_path / "data"))
@@ -132,6 +148,12 @@ def test_demo_seeds_once_and_a_second_run_adds_nothing(tmp_path: Path) -> None:
     seeded = events_in(tmp_path / "data")
     assert seeded > 100
     assert monev_reports_in(tmp_path / "data") >= 4  # established innovations were evaluated
+    assert care_files_in(tmp_path / "data") == {
+        "monev.MonevPhotoAttached": 8,  # two photos on the newest report of four innovations
+        "monev.MonevVisitRescheduled": 1,
+        "monev.MonevVisitCancelled": 1,
+        "mentoring.MentoringAttachmentAdded": 2,  # an invitation and a photo of one session
+    }
 
     second = run(["demo"], env)
     assert second.returncode == 0, second.stderr

@@ -9,12 +9,15 @@ import msgspec
 
 from projections.queries.common import (
     Page,
-    bounded_count,
+    bounded_total,
+    counted,
     jakarta,
     optional_uuid,
     paged,
+    ts_match,
+    ts_query,
 )
-from projections.text import fts5_query, pg_tsquery, terms
+from projections.text import fts5_query, terms
 
 #: With ``q``, the newest this many matches are ranked by relevance (a page of them first);
 #: older matches follow by date. Ranking reads each match's whole document, so ranking every
@@ -34,9 +37,9 @@ def _public_matches(dialect: str, words: list[str], filters: list[str]) -> tuple
         if filters:
             source += " JOIN rm_catalogue c ON c.doc_no = m.doc_no"
         where = " AND ".join(
-            ["m.document @@ to_tsquery('simple', ?)", "m.published_at IS NOT NULL", *filters]
+            [ts_match("m.document", words), "m.published_at IS NOT NULL", *filters]
         )
-        return f"FROM {source} WHERE {where}", [pg_tsquery(words)]
+        return f"FROM {source} WHERE {where}", []
     where = " AND ".join(["rm_catalogue_fts MATCH ?", "m.published = 1", *filters])
     return (
         "FROM rm_catalogue_fts JOIN rm_catalogue m ON m.doc_no = rm_catalogue_fts.rowid "
@@ -54,11 +57,10 @@ def _ranked_page(
     newest = f"ORDER BY m.published_at DESC, m.id LIMIT {RANK_WINDOW}"
     if dialect == "postgres":
         window = (
-            "SELECT w.id, w.published_at, "
-            "ts_rank(w.document, to_tsquery('simple', ?)) AS relevance "
+            f"SELECT w.id, w.published_at, ts_rank(w.document, {ts_query(words)}) AS relevance "
             f"FROM (SELECT m.id, m.published_at, m.document {matches} {newest}) w"
         )
-        window_args = [pg_tsquery(words)]
+        window_args: list[Any] = []
     else:  # bm25: title weighted 10 to the body's 1, negated (higher is better)
         window = (
             "SELECT m.id, m.published_at, bm25(rm_catalogue_fts, 10.0, 1.0) * -1 AS relevance "
@@ -173,34 +175,36 @@ def public_catalogue(
         if value is not None:
             filters.append(f"{column} = ?")
             args.append(str(value) if isinstance(value, UUID) else value)
-    # The page's ids first, in order; then only their rows, with their organisation's name.
+    # One statement: the bounded count in a one-row head (an empty page still answers it),
+    # the page joined to it: its ids first, in order; then only their rows, with their
+    # organisation's name.
     page = (
-        f"SELECT {{}}{_CATALOGUE_COLUMNS}, o.name AS organisation_name FROM ({{}}) p "
+        "SELECT h.page_total, p.* FROM (SELECT {} AS page_total) h LEFT JOIN ("
+        f"SELECT {_CATALOGUE_COLUMNS}, o.name AS organisation_name, p.* FROM ({{}}) p "
         "JOIN rm_catalogue c ON c.id = p.page_id "
-        "LEFT JOIN rm_organisations o ON o.id = c.organisation_id "
+        "LEFT JOIN rm_organisations o ON o.id = c.organisation_id) p ON 1 = 1 "
         "ORDER BY {}"
     )
     words = terms(q) if q else []
     if words:
         matches, params = _public_matches(db.dialect, words, filters)
-        ids, ids_args = _ranked_page(db.dialect, words, matches, [*params, *args], limit, offset)
-        rows = db.rows(
-            page.format("", ids, "p.part, p.relevance DESC, p.published DESC, p.page_id"),
-            ids_args,
-        )
-        total, estimate = bounded_count(db, f"SELECT 1 {matches}", [*params, *args])
+        matching, matching_args = f"SELECT 1 {matches}", [*params, *args]
+        ids, ids_args = _ranked_page(db.dialect, words, matches, matching_args, limit, offset)
+        order = "p.part, p.relevance DESC, p.published DESC, p.page_id"
     else:
         condition = " AND ".join(["c.published = 1", *filters])
-        rows = db.rows(
-            page.format(
-                "",
-                "SELECT c.id AS page_id, c.published_at AS published FROM rm_catalogue c "
-                f"WHERE {condition} ORDER BY c.published_at DESC, c.id {paged(limit, offset)}",
-                "p.published DESC, p.page_id",
-            ),
-            args,
+        matching, matching_args = f"SELECT 1 FROM rm_catalogue c WHERE {condition}", args
+        ids = (
+            "SELECT c.id AS page_id, c.published_at AS published FROM rm_catalogue c "
+            f"WHERE {condition} ORDER BY c.published_at DESC, c.id {paged(limit, offset)}"
         )
-        total, estimate = bounded_count(db, f"SELECT 1 FROM rm_catalogue c WHERE {condition}", args)
+        ids_args, order = args, "p.published DESC, p.page_id"
+    with db.transaction() as tx:  # the estimate, when needed, on the same connection
+        found = tx.rows(page.format(counted(matching), ids, order), [*matching_args, *ids_args])
+        total, estimate = bounded_total(
+            tx, int(found[0]["page_total"] or 0), matching, matching_args
+        )
+    rows = [r for r in found if r["page_id"] is not None]
     items = [_catalogue_item(r) for r in rows]
     return Page(items=items, total=total, limit=limit, offset=offset, total_is_estimate=estimate)
 

@@ -11,12 +11,13 @@ import msgspec
 from projections.queries.common import (
     Page,
     QueryError,
-    bounded_count,
+    bounded_total,
+    counted,
     jakarta,
     optional_uuid,
     paged,
     placeholders,
-    search_clause,
+    search_rows,
     status_label,
 )
 from services.domain.actor import Role
@@ -104,31 +105,43 @@ def list_innovations(
         if value is not None:
             clauses.append(f"{column} = ?")
             args.append(str(value) if isinstance(value, UUID) else value)
+    counting: tuple[str, list[Any]] | None = None
     if q:
         # The row's own ``doc_no`` (its Proposed event's notification id, the catalogue's and
         # the search index's key): a semi-join with the index, not a subquery per innovation.
-        fragment, extra = search_clause(db.dialect, q, "i.doc_no")
-        if fragment:
-            clauses.append(fragment)
-            args += extra
+        found_sql, found_args = search_rows(db.dialect, q)
+        if found_sql:
+            if clauses == ["1 = 1"]:
+                # Staff without filters may see every innovation, and the index holds one
+                # document per innovation: count the index's matches alone, no join.
+                counting = found_sql, found_args
+            clauses.append(f"i.doc_no IN ({found_sql})")
+            args += found_args
     condition = " AND ".join(clauses)
-    # The page's ids first (narrow rows, from the indexes), then only their rows joined.
-    page = (
-        "SELECT i.*, o.name AS organisation_name, k.title AS call_title FROM ({}) p "
-        "JOIN rm_innovations i ON i.id = p.page_id "
-        "LEFT JOIN rm_organisations o ON o.id = i.organisation_id "
-        "LEFT JOIN rm_calls k ON k.id = i.call_id "
-        "ORDER BY p.sort_key DESC, p.page_id"
-    )
-    rows = db.rows(
-        page.format(
-            "SELECT i.id AS page_id, i.updated_at AS sort_key FROM rm_innovations i "
-            f"WHERE {condition} ORDER BY i.updated_at DESC, i.id {paged(limit, offset)}",
-        ),
+    matching, matching_args = counting or (
+        f"SELECT 1 FROM rm_innovations i WHERE {condition}",
         args,
     )
-    # Counted up to a bound: a search matching most innovations costs what its page costs.
-    total, estimate = bounded_count(db, f"SELECT 1 FROM rm_innovations i WHERE {condition}", args)
+    # One statement: the bounded count in a one-row head (so an empty page still answers it),
+    # the page joined to it: the page's ids first (narrow rows, from the indexes), then only
+    # their rows joined with their organisation and call.
+    with db.transaction() as tx:  # the estimate, when needed, on the same connection
+        found = tx.rows(
+            f"SELECT h.page_total, p.* FROM (SELECT {counted(matching)} AS page_total) h "
+            "LEFT JOIN (SELECT i.*, o.name AS organisation_name, k.title AS call_title FROM ("
+            "SELECT i.id AS page_id FROM rm_innovations i "
+            f"WHERE {condition} ORDER BY i.updated_at DESC, i.id {paged(limit, offset)}) p "
+            "JOIN rm_innovations i ON i.id = p.page_id "
+            "LEFT JOIN rm_organisations o ON o.id = i.organisation_id "
+            "LEFT JOIN rm_calls k ON k.id = i.call_id) p ON 1 = 1 "
+            "ORDER BY p.updated_at DESC, p.id",
+            [*matching_args, *args],
+        )
+        # Counted up to a bound: a search matching most innovations costs what its page costs.
+        total, estimate = bounded_total(
+            tx, int(found[0]["page_total"] or 0), matching, matching_args
+        )
+    rows = [r for r in found if r["id"] is not None]
     items = [_as_seen_by(principal, _innovation_item(r)) for r in rows]
     visible = [i for i in items if i is not None]
     return Page(items=visible, total=total, limit=limit, offset=offset, total_is_estimate=estimate)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 from uuid import UUID
 
@@ -204,8 +205,9 @@ def review_queue(
         [*head_args, *args],
     )
     counts = {s: int(found[0][s] or 0) if found else 0 for s in SLA_STATES}
+    sla_of = _sla(today, sla_working_days)
     return Queue(
-        items=[_queue_item(r, today, sla_working_days) for r in found if r["id"] is not None],
+        items=[_queue_item(r, sla_of) for r in found if r["id"] is not None],
         total=counts[sla] if sla is not None else sum(counts.values()),
         limit=limit,
         offset=offset,
@@ -271,10 +273,28 @@ def _queue_filters(
     return clauses, args
 
 
-def _queue_item(r: Any, today: date, sla_working_days: int) -> QueueItem:
-    """One row of the page, with its age and SLA state as of ``today``."""
-    since = jakarta_date(r["waiting_since"])
-    age = working_days(since, today) if since else 0
+class _Sla(msgspec.Struct):
+    age: int
+    due: str | None
+    state: str
+
+
+def _sla(today: date, sla_working_days: int) -> Callable[[date | None], _Sla]:
+    """Age, SLA due date and state of an item waiting since a day, as of ``today``: computed
+    once per distinct day of a page (the calendar walks day by day), not once per row."""
+
+    @cache
+    def of(since: date | None) -> _Sla:
+        age = working_days(since, today) if since else 0
+        due = add_working_days(since, sla_working_days).isoformat() if since else None
+        return _Sla(age, due, sla_state(age, sla_working_days))
+
+    return of
+
+
+def _queue_item(r: Any, sla_of: Callable[[date | None], _Sla]) -> QueueItem:
+    """One row of the page, with its age and SLA state (``_sla``)."""
+    sla = sla_of(jakarta_date(r["waiting_since"]))
     return QueueItem(
         id=UUID(r["id"]),
         title=r["title"] or "",
@@ -294,9 +314,9 @@ def _queue_item(r: Any, today: date, sla_working_days: int) -> QueueItem:
         revision_round=int(r["revision_round"] or 0),
         submitted_at=jakarta(r["submitted_at"]),
         waiting_since=jakarta(r["waiting_since"]),
-        age_working_days=age,
-        sla_due=add_working_days(since, sla_working_days).isoformat() if since else None,
-        sla_state=sla_state(age, sla_working_days),
+        age_working_days=sla.age,
+        sla_due=sla.due,
+        sla_state=sla.state,
         version=int(r["version"]),
     )
 

@@ -22,20 +22,20 @@ from uuid import UUID
 import msgspec
 from eventsourcing.persistence import AggregateRecorder, IntegrityError, StoredEvent
 
-from services.audit import snapshots
 from services.domain.aggregate import Aggregate
 from services.domain.call import Call
 from services.domain.innovation import Innovation
 from services.domain.innovation_views import InnovationState, to_state
 from services.domain.rubric import Rubric, load_rubric
+from services.eventstore import snapshots
 from services.eventstore.chain import to_micros
 from services.eventstore.recorders import ChainedRecorder
 from services.eventstore.store import EventStore, NotFound, decode_event
 
 log = logging.getLogger("sirisma.audit")
 
-SNAPSHOT_EVERY = 50
-SNAPSHOT_TOPIC = "sirisma.audit.snapshot"
+SNAPSHOT_EVERY = snapshots.EVERY
+SNAPSHOT_TOPIC = snapshots.TOPIC
 
 
 class VersionNotFound(NotFound):

@@ -588,5 +588,50 @@ class MonevReportRecorded(MonevEvent, frozen=True, kw_only=True):
     recommendation: str  # services.domain.monev.RECOMMENDATION_LABELS
 
 
+# --- Files attached to care records (monev photos, mentoring attachments) ----------------------
+
+
+class FileRef(msgspec.Struct, frozen=True, kw_only=True):
+    """An uploaded file as the log keeps it: hash, safe name, size and sniffed type, and the
+    blob key (``services.blobs``); never the bytes. ``caption`` is the photo's alt text."""
+
+    id: UUID
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    storage_key: str
+    caption: str = ""
+
+
+@monev_event
+class MonevVisitRescheduled(MonevEvent, frozen=True, kw_only=True):
+    visit_id: UUID
+    due_on: date
+    previous_due_on: date
+    reason: str
+
+
+@monev_event
+class MonevVisitCancelled(MonevEvent, frozen=True, kw_only=True):
+    visit_id: UUID
+    reason: str
+
+
+@monev_event
+class MonevPhotoAttached(MonevEvent, frozen=True, kw_only=True):
+    """A photo of a visit or of a report (exactly one of the two ids)."""
+
+    photo: FileRef
+    visit_id: UUID | None = None
+    report_id: UUID | None = None
+
+
+@mentoring_event
+class MentoringAttachmentAdded(MentoringEvent, frozen=True, kw_only=True):
+    session_id: UUID
+    attachment: FileRef
+
+
 # Riset daerah registers its events in the same catalogue (topics ``research.*``).
 from services.domain.research import events as _research_events  # noqa: E402, F401

@@ -48,6 +48,10 @@ AWARD = TABLES["award"]
 PROFILE_FIELD = TABLES["profile_field"]
 SPD_ROW_STATUS = TABLES["spd_row_status"]
 RECORD_KIND = TABLES["record_kind"]  # the aggregate a "not found" names
+MONEV_VISIT_STATUS = TABLES["monev_visit_status"]
+MONEV_VISIT_COMMAND = TABLES["monev_visit_command"]  # a verb, in running text
+MONEV_COMMAND = TABLES["monev_command"]
+MENTORING_COMMAND = TABLES["mentoring_command"]
 
 
 def _code(value: Any) -> str:

@@ -8,6 +8,7 @@ the aggregate; this table only knows roles.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from enum import StrEnum
 
@@ -217,6 +218,7 @@ EVENT_COMMANDS: dict[type[ev.Event], Command] = {
 }
 
 
+@functools.cache  # pure, few keys; called for every event of every fold (a rebuild: millions)
 def transition_after(status: str, event_type: type[ev.Event]) -> Transition | None:
     """The table row an event of this type is the outcome of, in this status (role-free)."""
     command = EVENT_COMMANDS.get(event_type)
@@ -225,6 +227,7 @@ def transition_after(status: str, event_type: type[ev.Event]) -> Transition | No
     return _INDEX.get((Status(status), command))
 
 
+@functools.cache  # pure, few keys (see transition_after)
 def status_after(status: str, event_type: type[ev.Event]) -> Status | None:
     """The status after an event of this type; None if the table says it cannot follow ``status``.
 

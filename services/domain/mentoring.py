@@ -18,11 +18,20 @@ import msgspec
 
 from services.domain.actor import Role
 from services.domain.aggregate import Aggregate, Context, applies
+from services.domain.care_files import (
+    ATTACHMENT_TYPES,
+    ATTACHMENT_TYPES_TEXT,
+    MAX_ATTACHMENTS,
+    PHOTO_TYPES,
+    checked_file,
+)
 from services.domain.errors import IllegalTransition, InvalidValue, NotAllowed
 from services.domain.events import (
+    FileRef,
     FollowUpCompleted,
     FollowUpItem,
     MentorAssigned,
+    MentoringAttachmentAdded,
     MentoringSessionRecorded,
 )
 
@@ -46,6 +55,7 @@ class MentoringCommand(StrEnum):
     ASSIGN_MENTOR = "assign_mentor"
     RECORD_SESSION = "record_session"
     COMPLETE_FOLLOW_UP = "complete_follow_up"
+    ATTACH_FILE = "attach_file"
 
 
 #: Who may give each command (the lifecycle rows of pendampingan: it has no status of its own).
@@ -54,6 +64,9 @@ RULES: dict[MentoringCommand, frozenset[Role]] = {
     MentoringCommand.RECORD_SESSION: frozenset({Role.MENTOR, Role.REVIEWER, Role.ADMIN}),
     MentoringCommand.COMPLETE_FOLLOW_UP: frozenset(
         {Role.MENTOR, Role.REVIEWER, Role.ADMIN, Role.OPERATOR, Role.KEPALA_OPD}
+    ),
+    MentoringCommand.ATTACH_FILE: frozenset(
+        {Role.MENTOR, Role.REVIEWER, Role.ADMIN, Role.OPERATOR}
     ),
 }
 #: Roles an assigned mentor may hold: Bappeda staff or an external coach.
@@ -102,6 +115,7 @@ class Mentoring(Aggregate):
         self.mentors: dict[UUID, Mentor] = {}
         self.sessions: list[Session] = []
         self.follow_ups: dict[UUID, FollowUp] = {}
+        self.attachments: dict[UUID, tuple[UUID, FileRef]] = {}  # id → (session, file)
 
     # ==== commands ==============================================================================
 
@@ -204,6 +218,35 @@ class Mentoring(Aggregate):
             ctx, FollowUpCompleted, **self._about(), follow_up_id=follow_up_id, note=note.strip()
         )
 
+    def attach_file(self, ctx: Context, *, session_id: UUID, file: FileRef) -> None:
+        """A document or photo of a session (invitation, attendance list, minutes, photo): by
+        its mentor or Bappeda, or by the organisation's operator; a photo carries alt text."""
+        self._allow(ctx, MentoringCommand.ATTACH_FILE)
+        if ctx.actor.role == Role.OPERATOR:
+            if ctx.actor.organisation_id != self.organisation_id:
+                raise NotAllowed("Hanya organisasi pengusul yang dapat melampirkan berkas ini.")
+        else:
+            self._require_mentor(ctx)
+        if not any(s.id == session_id for s in self.sessions):
+            raise InvalidValue("session_id", "Sesi pendampingan tidak ditemukan.")
+        if file.id in self.attachments:
+            raise InvalidValue("attachment_id", "Lampiran dengan id ini sudah tercatat.")
+        checked = checked_file(
+            file,
+            types=ATTACHMENT_TYPES,
+            types_text=ATTACHMENT_TYPES_TEXT,
+            held=len(self.attachments_of(session_id)),
+            limit=MAX_ATTACHMENTS,
+            caption_required=file.content_type in PHOTO_TYPES,
+        )
+        self._record(
+            ctx,
+            MentoringAttachmentAdded,
+            **self._about(),
+            session_id=session_id,
+            attachment=checked,
+        )
+
     # ==== rules =================================================================================
 
     def _allow(self, ctx: Context, command: MentoringCommand) -> None:
@@ -228,14 +271,23 @@ class Mentoring(Aggregate):
     def open_follow_ups(self) -> list[FollowUp]:
         return [f for f in self.follow_ups.values() if f.done_at is None]
 
+    def attachments_of(self, session_id: UUID) -> list[FileRef]:
+        return [f for s, f in self.attachments.values() if s == session_id]
+
+    def bimtek(self, since: date) -> list[Session]:
+        """Workshops/bimtek held on or after ``since``, newest first: the Bimtek indicator's."""
+        chosen = [s for s in self.sessions if s.mode == Mode.BIMTEK and s.held_on >= since]
+        return sorted(chosen, key=lambda s: s.held_on, reverse=True)
+
     def bimtek_sessions(self, since: date) -> int:
-        """Workshops/bimtek held on or after ``since``: the count the Bimtek indicator asks."""
-        return sum(1 for s in self.sessions if s.mode == Mode.BIMTEK and s.held_on >= since)
+        """How many bimtek sessions since ``since``: the count the Bimtek indicator asks."""
+        return len(self.bimtek(since))
 
     # ==== state changes =========================================================================
 
     def _about_event(
-        self, e: MentorAssigned | MentoringSessionRecorded | FollowUpCompleted
+        self,
+        e: MentorAssigned | MentoringSessionRecorded | FollowUpCompleted | MentoringAttachmentAdded,
     ) -> None:
         self.innovation_id, self.organisation_id = e.innovation_id, e.organisation_id
 
@@ -279,6 +331,11 @@ class Mentoring(Aggregate):
             e.note,
             e.actor.account_id,
         )
+
+    @applies(MentoringAttachmentAdded)
+    def _attached(self, e: MentoringAttachmentAdded) -> None:
+        self._about_event(e)
+        self.attachments[e.attachment.id] = (e.session_id, e.attachment)
 
 
 def _clean(items: Sequence[str]) -> tuple[str, ...]:

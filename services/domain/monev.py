@@ -18,9 +18,19 @@ import msgspec
 
 from services.domain.actor import Role
 from services.domain.aggregate import Aggregate, Context, applies
+from services.domain.care_files import MAX_PHOTOS, PHOTO_TYPES, PHOTO_TYPES_TEXT, checked_file
 from services.domain.errors import IllegalTransition, InvalidValue
-from services.domain.events import IndicatorMeasure, MonevReportRecorded, MonevVisitScheduled
+from services.domain.events import (
+    FileRef,
+    IndicatorMeasure,
+    MonevPhotoAttached,
+    MonevReportRecorded,
+    MonevVisitCancelled,
+    MonevVisitRescheduled,
+    MonevVisitScheduled,
+)
 from services.domain.lifecycle import IN_OPERATION, STATUS_LABELS
+from services.domain.monev_visits import VisitCommand, VisitStatus, next_visit_status
 
 
 class VisitKind(StrEnum):
@@ -69,12 +79,19 @@ RECOMMENDATION_LABELS: dict[str, str] = {
 class MonevCommand(StrEnum):
     SCHEDULE_VISIT = "schedule_visit"
     RECORD_REPORT = "record_report"
+    RESCHEDULE_VISIT = "reschedule_visit"
+    CANCEL_VISIT = "cancel_visit"
+    ATTACH_PHOTO = "attach_photo"
 
 
+_STAFF = frozenset({Role.REVIEWER, Role.ADMIN})
 #: Who may give each command: Bappeda staff; the organisation reads.
 RULES: dict[MonevCommand, frozenset[Role]] = {
-    MonevCommand.SCHEDULE_VISIT: frozenset({Role.REVIEWER, Role.ADMIN}),
-    MonevCommand.RECORD_REPORT: frozenset({Role.REVIEWER, Role.ADMIN}),
+    MonevCommand.SCHEDULE_VISIT: _STAFF,
+    MonevCommand.RECORD_REPORT: _STAFF,
+    MonevCommand.RESCHEDULE_VISIT: _STAFF,
+    MonevCommand.CANCEL_VISIT: _STAFF,
+    MonevCommand.ATTACH_PHOTO: _STAFF,
 }
 
 
@@ -89,6 +106,9 @@ class Visit(msgspec.Struct, kw_only=True):
     note: str
     scheduled_at: str
     report_id: UUID | None = None
+    status: VisitStatus = VisitStatus.PLANNED
+    first_due_on: date | None = None  # the date first planned, when it was rescheduled
+    reason: str = ""  # why it was last rescheduled or cancelled
 
 
 class Report(msgspec.Struct, frozen=True, kw_only=True):
@@ -111,6 +131,7 @@ class Monev(Aggregate):
         self.organisation_id: UUID | None = None
         self.visits: dict[UUID, Visit] = {}
         self.reports: list[Report] = []
+        self.photos: dict[UUID, tuple[FileRef, UUID | None, UUID | None]] = {}
 
     @classmethod
     def start(cls, innovation_id: UUID, organisation_id: UUID | None) -> Monev:
@@ -180,11 +201,10 @@ class Monev(Aggregate):
         if not findings.strip():
             raise InvalidValue("findings", "Temuan evaluasi wajib diisi.")
         if visit_id is not None:
-            visit = self.visits.get(visit_id)
-            if visit is None:
-                raise InvalidValue("visit_id", "Kunjungan tidak ditemukan.")
+            visit = self._visit(visit_id)
             if visit.report_id is not None:
                 raise InvalidValue("visit_id", "Kunjungan ini sudah memiliki laporan.")
+            next_visit_status(visit.status, VisitCommand.REPORT)
         if any(r.id == report_id for r in self.reports):
             raise InvalidValue("report_id", "Laporan dengan id ini sudah tercatat.")
         measures = tuple(
@@ -207,7 +227,86 @@ class Monev(Aggregate):
             recommendation=recommendation,
         )
 
+    def reschedule_visit(
+        self, ctx: Context, *, status: str, visit_id: UUID, due_on: date, reason: str
+    ) -> None:
+        """A planned visit moved to another date (not in the past), with the reason."""
+        self._allow(ctx, MonevCommand.RESCHEDULE_VISIT, status)
+        visit = self._visit(visit_id)
+        next_visit_status(visit.status, VisitCommand.RESCHEDULE)
+        if due_on < ctx.timestamp().date():
+            raise InvalidValue("due_on", "Tanggal kunjungan tidak boleh di masa lalu.")
+        if due_on == visit.due_on:
+            raise InvalidValue("due_on", "Tanggal baru sama dengan jadwal sekarang.")
+        if not reason.strip():
+            raise InvalidValue("reason", "Alasan penjadwalan ulang wajib diisi.")
+        self._record(
+            ctx,
+            MonevVisitRescheduled,
+            **self._about(),
+            visit_id=visit_id,
+            due_on=due_on,
+            previous_due_on=visit.due_on,
+            reason=reason.strip(),
+        )
+
+    def cancel_visit(self, ctx: Context, *, status: str, visit_id: UUID, reason: str) -> None:
+        """A planned visit called off, with the reason; its reminders stop."""
+        self._allow(ctx, MonevCommand.CANCEL_VISIT, status)
+        visit = self._visit(visit_id)
+        next_visit_status(visit.status, VisitCommand.CANCEL)
+        if not reason.strip():
+            raise InvalidValue("reason", "Alasan pembatalan wajib diisi.")
+        self._record(
+            ctx, MonevVisitCancelled, **self._about(), visit_id=visit_id, reason=reason.strip()
+        )
+
+    def attach_photo(
+        self,
+        ctx: Context,
+        *,
+        status: str,
+        photo: FileRef,
+        visit_id: UUID | None = None,
+        report_id: UUID | None = None,
+    ) -> None:
+        """A photo (JPEG/PNG/WebP, with alt text) of a visit not cancelled, or of a report."""
+        self._allow(ctx, MonevCommand.ATTACH_PHOTO, status)
+        if (visit_id is None) == (report_id is None):
+            raise InvalidValue("target", "Foto harus milik satu kunjungan atau satu laporan.")
+        if visit_id is not None:
+            next_visit_status(self._visit(visit_id).status, VisitCommand.ATTACH_PHOTO)
+        elif not any(r.id == report_id for r in self.reports):
+            raise InvalidValue("report_id", "Laporan tidak ditemukan.")
+        if photo.id in self.photos:
+            raise InvalidValue("photo_id", "Foto dengan id ini sudah tercatat.")
+        target = visit_id if visit_id is not None else report_id
+        assert target is not None
+        held = len(self.photos_of(target))
+        checked = checked_file(
+            photo,
+            types=PHOTO_TYPES,
+            types_text=PHOTO_TYPES_TEXT,
+            held=held,
+            limit=MAX_PHOTOS,
+            caption_required=True,
+        )
+        self._record(
+            ctx,
+            MonevPhotoAttached,
+            **self._about(),
+            photo=checked,
+            visit_id=visit_id,
+            report_id=report_id,
+        )
+
     # ==== rules =================================================================================
+
+    def _visit(self, visit_id: UUID) -> Visit:
+        visit = self.visits.get(visit_id)
+        if visit is None:
+            raise InvalidValue("visit_id", "Kunjungan tidak ditemukan.")
+        return visit
 
     def _allow(self, ctx: Context, command: MonevCommand, status: str) -> None:
         role = ctx.actor.role
@@ -228,10 +327,19 @@ class Monev(Aggregate):
     # ==== views =================================================================================
 
     def open_visits(self) -> list[Visit]:
-        """Visits without a report, earliest first."""
+        """Planned visits (no report, not cancelled), earliest first."""
         return sorted(
-            (v for v in self.visits.values() if v.report_id is None), key=lambda v: v.due_on
+            (v for v in self.visits.values() if v.status == VisitStatus.PLANNED),
+            key=lambda v: v.due_on,
         )
+
+    def photos_of(self, target: UUID) -> list[FileRef]:
+        """The photos of one visit or report, in upload order."""
+        return [f for f, visit, report in self.photos.values() if target in (visit, report)]
+
+    def photo(self, photo_id: UUID) -> FileRef | None:
+        found = self.photos.get(photo_id)
+        return found[0] if found else None
 
     def evidence_level(self) -> int:
         """The highest level of the monev indicator the recorded reports evidence (0: none)."""
@@ -269,3 +377,19 @@ class Monev(Aggregate):
         )
         if e.visit_id is not None and e.visit_id in self.visits:
             self.visits[e.visit_id].report_id = e.report_id
+            self.visits[e.visit_id].status = VisitStatus.REPORTED
+
+    @applies(MonevVisitRescheduled)
+    def _rescheduled(self, e: MonevVisitRescheduled) -> None:
+        visit = self.visits[e.visit_id]
+        visit.first_due_on = visit.first_due_on or e.previous_due_on
+        visit.due_on, visit.reason = e.due_on, e.reason
+
+    @applies(MonevVisitCancelled)
+    def _cancelled(self, e: MonevVisitCancelled) -> None:
+        visit = self.visits[e.visit_id]
+        visit.status, visit.reason = VisitStatus.CANCELLED, e.reason
+
+    @applies(MonevPhotoAttached)
+    def _photo(self, e: MonevPhotoAttached) -> None:
+        self.photos[e.photo.id] = (e.photo, e.visit_id, e.report_id)

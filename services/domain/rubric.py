@@ -72,6 +72,9 @@ class Indicator(msgspec.Struct, frozen=True):
     levels: tuple[Level, ...]
     evidence: str
     document_kinds: tuple[str, ...]
+    #: Which care record the system offers as this indicator's evidence ("mentoring": bimtek
+    #: sessions, "monev": evaluation reports); services/domain/care_evidence.py reads it.
+    care_evidence: str | None = None
 
     @property
     def max_points(self) -> int:
@@ -151,6 +154,8 @@ def _check(rubric: Rubric, year: int) -> Rubric:
             problems.append(f"indicator {ind.no}: weight must be positive")
         if sorted(lv.level for lv in ind.levels) != [1, 2, 3]:
             problems.append(f"indicator {ind.no}: levels must be exactly 1, 2, 3")
+        if ind.care_evidence not in (None, "mentoring", "monev"):
+            problems.append(f"indicator {ind.no}: unknown care evidence {ind.care_evidence!r}")
         unknown = set(ind.document_kinds) - DOCUMENT_KINDS
         if unknown:
             problems.append(f"indicator {ind.no}: unknown document kinds {sorted(unknown)}")

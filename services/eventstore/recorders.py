@@ -641,6 +641,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         )
         return str(rows[0]["hash"]) if rows else None
 
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def replay_rows(
         self, originator_id: UUID, lte: int | None, snapshot_table: str, call_id: UUID | None
     ) -> ReplayRows:

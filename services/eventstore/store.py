@@ -10,8 +10,8 @@ Persistence is chosen by ``SIRISMA_DATABASE_URL``: unset → one SQLite file und
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
+import contextlib
+import logging
 from collections.abc import Iterator, Sequence
 from functools import cache
 from typing import Any, TypeVar
@@ -33,13 +33,21 @@ from eventsourcing.utils import resolve_topic
 from services.config import Settings
 from services.domain.aggregate import Aggregate
 from services.domain.events import CATALOGUE, Event
+from services.eventstore import snapshots
 from services.eventstore.group_commit import GROUP_COMMIT_RECORDER_TOPIC
 from services.eventstore.pg_factory import FACTORY_TOPIC
-from services.eventstore.recorders import POSTGRES_RECORDER_TOPIC, SQLITE_RECORDER_TOPIC
+from services.eventstore.recorders import (
+    POSTGRES_RECORDER_TOPIC,
+    SQLITE_RECORDER_TOPIC,
+    snapshot_table,
+)
+from services.eventstore.state_cache import Held, StateCache, pickled
 
 A = TypeVar("A", bound=Aggregate)
 
 APP_NAME = "sirisma"
+
+log = logging.getLogger("sirisma.eventstore")
 
 
 class ConcurrencyConflict(Exception):
@@ -183,49 +191,6 @@ def persistence_env(settings: Settings) -> dict[str, str]:
     }
 
 
-class StreamCache:
-    """The decoded events of recently loaded streams, so a load reads only what is new.
-
-    Stored events never change (the log is append-only: triggers and the app role refuse
-    UPDATE and DELETE), so a cached prefix of a stream stays true; every load of the latest
-    version still asks the log for the events after it, so writes by other processes are
-    seen at once. Bounded by the number of events held, least recently used out first.
-    """
-
-    def __init__(self, max_events: int) -> None:
-        self.max_events = max_events
-        self._streams: OrderedDict[UUID, tuple[Event, ...]] = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
-
-    def get(self, id: UUID) -> tuple[Event, ...]:
-        with self._lock:
-            events = self._streams.get(id, ())
-            if events:
-                self._streams.move_to_end(id)
-            return events
-
-    def extend(self, id: UUID, events: Sequence[Event]) -> None:
-        """Add events that directly follow what is held (anything else is ignored)."""
-        if not events or self.max_events <= 0:
-            return
-        with self._lock:
-            held = self._streams.get(id, ())
-            if events[0].originator_version != len(held) + 1:
-                return  # not contiguous with what is held (a concurrent load got there first)
-            self._streams[id] = (*held, *events)
-            self._streams.move_to_end(id)
-            self._size += len(events)
-            while self._size > self.max_events and self._streams:
-                _, dropped = self._streams.popitem(last=False)
-                self._size -= len(dropped)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._streams.clear()
-            self._size = 0
-
-
 class SirismaApplication(Application[UUID]):
     name = APP_NAME
 
@@ -241,11 +206,21 @@ class SirismaApplication(Application[UUID]):
 class EventStore:
     """Load, decide, save: the write side's only door to the log."""
 
-    def __init__(self, settings: Settings, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        env: dict[str, str] | None = None,
+        *,
+        snapshot_every: int = snapshots.EVERY,
+    ) -> None:
         self.settings = settings
         self.app = SirismaApplication(env={**persistence_env(settings), **(env or {})})
         self.recorder = self.app.recorder
-        self.cache = StreamCache(settings.stream_cache_events)
+        self.cache = StateCache(settings.stream_cache_events)
+        # Like eventsourcing's ``snapshotting_intervals``, for every kind of aggregate: a save
+        # that passes a multiple of this version stores a snapshot (0: none are stored or read).
+        self.snapshot_every = snapshot_every if hasattr(self.recorder, "replay_rows") else 0
+        self._snapshots: Any = None
 
     def close(self) -> None:
         self.app.close()
@@ -270,8 +245,33 @@ class EventStore:
                         ) from None
             raise
         for aggregate, events in pending:
-            self.cache.extend(aggregate.id, events)
+            self.cache.settle(aggregate.id, aggregate, events)
+            every = self.snapshot_every
+            if (
+                events
+                and every
+                and aggregate.version // every > (events[0].originator_version - 1) // every
+            ):
+                self._store_snapshot(aggregate)
         return [r.notification.id for r in recordings]
+
+    def _store_snapshot(self, aggregate: Aggregate) -> None:
+        """After the commit, in its own statement: a failure here loses only the shortcut."""
+        try:
+            links = getattr(self.recorder, "links", None)
+            link = links.get(aggregate.id, aggregate.version) if links is not None else None
+            link = link or self.recorder.link_at(aggregate.id, aggregate.version)  # type: ignore[attr-defined]
+            if link is None:  # unsealed: nothing to pin the snapshot to
+                return
+            data = snapshots.take(aggregate, link)
+            if self._snapshots is None:
+                self._snapshots = self.app.factory.aggregate_recorder("snapshots")
+            with contextlib.suppress(IntegrityError):  # the auditor's timeline stored it first
+                self._snapshots.insert_events(
+                    [StoredEvent(aggregate.id, aggregate.version, snapshots.TOPIC, data)]
+                )
+        except Exception as exc:  # noqa: BLE001 (the command is committed; loads still replay)
+            log.warning("no snapshot of %s@%d: %s", aggregate.id, aggregate.version, exc)
 
     # -- read --------------------------------------------------------------------------------
 
@@ -281,19 +281,59 @@ class EventStore:
         return list(self.app.events.get(aggregate_id, gt=gt, lte=lte))  # type: ignore[arg-type]
 
     def load(self, cls: type[A], aggregate_id: UUID, version: int | None = None) -> A:
-        """The aggregate at ``version`` (None: the latest), from the cached prefix of its
-        stream plus whatever the log holds after it."""
+        """The aggregate at ``version`` (None: the latest): from the state held in memory
+        (``state_cache``) or the nearest snapshot, plus the events after it. The cost does not
+        grow with the stream: at most ``rebase_after`` (in memory) or ``snapshot_every`` events
+        are replayed, plus whatever is new."""
         held = self.cache.get(aggregate_id)
-        if version is not None and version <= len(held):
-            events: Sequence[Event] = held[:version]
-        else:
-            newer = self.events(aggregate_id, gt=len(held) or None, lte=version)
-            self.cache.extend(aggregate_id, newer)
-            events = (*held, *newer)
-        if events and type(events[0]) not in cls._handlers:
+        if held is None or (version is not None and version < held.base_version):
+            return self._load_from_log(cls, aggregate_id, version)
+        if not issubclass(held.cls, cls):
             # Another kind of aggregate has this id (account and organisation ids are public).
             raise NotFound(cls.__name__, aggregate_id)
-        aggregate = cls.replay(events)
+        newer: list[Event] = []
+        if version is not None and version <= held.version:
+            base, events = held.state(version)
+        else:
+            base, events = held.state()
+            newer = self.events(aggregate_id, gt=held.version, lte=version)
+        aggregate = self._replay(cls, aggregate_id, (*events, *newer), base)
+        self.cache.settle(aggregate_id, aggregate, newer)
+        return aggregate
+
+    def _load_from_log(self, cls: type[A], aggregate_id: UUID, version: int | None) -> A:
+        """One query: the nearest usable snapshot at or before ``version`` and the events after
+        it (every event when there is none, or it no longer fits the code or the chain)."""
+        base: Aggregate | None = None
+        if self.snapshot_every:
+            table = snapshot_table(self.recorder.events_table_name)  # type: ignore[attr-defined]
+            rows = self.recorder.replay_rows(aggregate_id, version, table, None)  # type: ignore[attr-defined]
+            base = snapshots.usable(rows.snapshot, cls)
+            if rows.snapshot is not None and base is None:
+                events = self.events(aggregate_id, lte=version)
+            else:
+                links = getattr(self.recorder, "links", None)
+                if base is not None and links is not None and rows.snapshot is not None:
+                    links.put(aggregate_id, rows.snapshot[0], rows.snapshot[2])
+                    links.extend(aggregate_id, rows.events, rows.snapshot[0])
+                elif links is not None:
+                    links.extend(aggregate_id, rows.events, 0)
+                events = [decode_event(topic, state) for _, topic, state in rows.events]
+        else:
+            events = self.events(aggregate_id, lte=version)
+        aggregate = self._replay(cls, aggregate_id, events, base)
+        if version is None:
+            self.cache.put(
+                aggregate_id, Held(type(aggregate), pickled(aggregate), aggregate.version, ())
+            )
+        return aggregate
+
+    @staticmethod
+    def _replay(cls: type[A], aggregate_id: UUID, events: Sequence[Event], base: Any) -> A:
+        if base is None and events and type(events[0]) not in cls._handlers:
+            # Another kind of aggregate has this id (account and organisation ids are public).
+            raise NotFound(cls.__name__, aggregate_id)
+        aggregate = cls.replay(events, into=base)
         if aggregate is None or not isinstance(aggregate, cls):
             raise NotFound(cls.__name__, aggregate_id)
         return aggregate

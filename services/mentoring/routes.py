@@ -14,15 +14,20 @@ from uuid import UUID, uuid4
 
 import msgspec
 from litestar import Request, Response, get, post
+from litestar.concurrency import sync_to_thread
 from litestar.params import FromPath, JSONBody
+from litestar.response import File
 from msgspec import Meta
 
+from services import care_uploads
 from services.commands import Outcome
+from services.domain.care_files import ATTACHMENT_TYPES, ATTACHMENT_TYPES_TEXT
 from services.domain.events import FollowUpItem
 from services.domain.innovation import Innovation
 from services.domain.mentoring import MentoringCommand, Mode
 from services.http.context import command_context, principal_of, runtime_of
 from services.http.limits import LIST_MAX, LongText, Note, RequiredName
+from services.http.problems import problem
 from services.http.writes import write_headers
 from services.identity import policy
 from services.mentoring.service import MentoringCommands, MentoringView, mentoring_view
@@ -169,4 +174,57 @@ def complete_follow_up(
     return _answer(request, innovation, outcome, 200)
 
 
-route_handlers: list[Any] = [get_mentoring, assign_mentor, record_session, complete_follow_up]
+@post(
+    "/api/innovations/{id:uuid}/mentoring/sessions/{session_id:uuid}/attachments",
+    summary="Lampirkan berkas sesi pendampingan (multipart: file, caption)",
+    tags=[TAG],
+    status_code=201,
+    request_max_body_size=None,  # enforced while streaming (settings.max_upload_mb)
+    responses=problems(400, 401, 403, 404, 409, 413, 415, 422),
+)
+async def attach_file(
+    request: Request[Any, Any, Any], id: FromPath[UUID], session_id: FromPath[UUID]
+) -> Response[MentoringView]:
+    """A PDF, DOCX, XLSX or photo (JPEG, PNG, WebP; type from the bytes) of the session:
+    invitation, attendance list, minutes; a photo carries its caption (alt text)."""
+    service, innovation = await sync_to_thread(_visible, request, id, MentoringCommand.ATTACH_FILE)
+    ctx = command_context(request)
+    form = await care_uploads.read_form(request, care_uploads.limit_bytes(request))
+    try:
+        file = care_uploads.file_of(form, ATTACHMENT_TYPES, ATTACHMENT_TYPES_TEXT)
+        outcome = await sync_to_thread(
+            lambda: service.attach_file(
+                ctx, innovation, session_id=session_id, file=file, keep=care_uploads.keeper(form)
+            )
+        )
+    finally:
+        form.abort()  # no-op after a commit
+    return await sync_to_thread(_answer, request, innovation, outcome, 201)
+
+
+@get(
+    "/api/innovations/{id:uuid}/mentoring/attachments/{attachment_id:uuid}",
+    summary="Unduh lampiran sesi pendampingan",
+    media_type="application/octet-stream",
+    responses=problems(401, 404),
+    **ROUTE,
+)
+def download_attachment(
+    request: Request[Any, Any, Any], id: FromPath[UUID], attachment_id: FromPath[UUID]
+) -> File:
+    """The operator, the mentors and Bappeda see it (as the mentoring record); others 404."""
+    service, innovation = _visible(request, id)
+    found = service.load(innovation).attachments.get(attachment_id)
+    if found is None:
+        raise problem(404, f"Lampiran {attachment_id} tidak ditemukan.", "not-found")
+    return care_uploads.serve(request, found[1])
+
+
+route_handlers: list[Any] = [
+    get_mentoring,
+    assign_mentor,
+    record_session,
+    complete_follow_up,
+    attach_file,
+    download_attachment,
+]

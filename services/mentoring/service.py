@@ -7,23 +7,21 @@ last two years that the "Bimtek inovasi" indicator counts.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, timedelta
+from collections.abc import Callable, Sequence
+from datetime import date
 from uuid import UUID
 
 import msgspec
 
 from services.commands import Commands, Outcome
 from services.domain.aggregate import Context
+from services.domain.care_evidence import BIMTEK_WINDOW
 from services.domain.errors import InvalidValue
-from services.domain.events import FollowUpItem
+from services.domain.events import FileRef, FollowUpItem
 from services.domain.innovation import Innovation
 from services.domain.mentoring import MODE_LABELS, FollowUp, Mentor, Mentoring, mentoring_id
 from services.domain.organisation import Account
 from services.eventstore.store import EventStore, NotFound
-
-#: The Bimtek indicator counts sessions "in 2 years" (iid-indicators.md, indicator 5).
-BIMTEK_WINDOW = timedelta(days=730)
 
 
 class SessionView(msgspec.Struct, kw_only=True):
@@ -38,6 +36,7 @@ class SessionView(msgspec.Struct, kw_only=True):
     mentor_id: UUID | None
     recorded_at: str
     follow_ups: list[FollowUp]
+    attachments: list[FileRef] = []
 
 
 class MentoringView(msgspec.Struct, kw_only=True):
@@ -126,6 +125,21 @@ class MentoringCommands:
         mentoring.complete_follow_up(ctx, follow_up_id, note)
         return self._save(mentoring)
 
+    def attach_file(
+        self,
+        ctx: Context,
+        innovation: Innovation,
+        *,
+        session_id: UUID,
+        file: FileRef,
+        keep: Callable[[], object],
+    ) -> Outcome:
+        """Decide, then ``keep`` the blob (only an accepted file is stored), then save."""
+        mentoring = self.load(innovation)
+        mentoring.attach_file(ctx, session_id=session_id, file=file)
+        keep()
+        return self._save(mentoring)
+
 
 def mentoring_view(
     mentoring: Mentoring, today: date, notification_id: int | None = None
@@ -147,6 +161,7 @@ def mentoring_view(
                 mentor_id=s.mentor_id,
                 recorded_at=s.recorded_at,
                 follow_ups=[f for f in mentoring.follow_ups.values() if f.session_id == s.id],
+                attachments=mentoring.attachments_of(s.id),
             )
             for s in sorted(mentoring.sessions, key=lambda s: s.held_on, reverse=True)
         ],

@@ -14,16 +14,21 @@ from uuid import UUID, uuid4
 
 import msgspec
 from litestar import Request, Response, get, post
+from litestar.concurrency import sync_to_thread
 from litestar.params import FromPath, JSONBody
+from litestar.response import File
 from msgspec import Meta
 
+from services import care_uploads
 from services.commands import Outcome
+from services.domain.care_files import PHOTO_MAX_MB, PHOTO_TYPES, PHOTO_TYPES_TEXT
 from services.domain.errors import AuthenticationRequired
 from services.domain.events import IndicatorMeasure
 from services.domain.innovation import Innovation
 from services.domain.monev import MonevCommand, Recommendation, ReportKind, VisitKind
 from services.http.context import command_context, principal_of, runtime_of
 from services.http.limits import LIST_MAX, LongText, Name, Note, RequiredName
+from services.http.problems import problem
 from services.http.writes import write_headers
 from services.identity import policy
 from services.monev.service import MonevCommands, MonevView, monev_view
@@ -57,6 +62,19 @@ class ReportInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     period: Name = ""
     indicators: Annotated[list[MeasureInput], Meta(max_length=LIST_MAX)] = []
     visit_id: UUID | None = None
+
+
+class RescheduleInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A planned visit moved: the new date and why; the organisation is told."""
+
+    due_on: date
+    reason: Annotated[str, Meta(min_length=1, max_length=2_000)]
+
+
+class CancelInput(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A planned visit called off, and why; its reminders stop."""
+
+    reason: Annotated[str, Meta(min_length=1, max_length=2_000)]
 
 
 def _service(request: Request[Any, Any, Any]) -> MonevCommands:
@@ -160,4 +178,132 @@ def record_report(
     return _answer(request, innovation, outcome)
 
 
-route_handlers: list[Any] = [get_monev, schedule_visit, record_report]
+@post(
+    "/api/innovations/{id:uuid}/monev/visits/{visit_id:uuid}/reschedule",
+    summary="Jadwalkan ulang kunjungan monev (admin/verifikator)",
+    status_code=201,
+    responses=problems(400, 401, 403, 404, 409, 422),
+    **ROUTE,
+)
+def reschedule_visit(
+    request: Request[Any, Any, Any],
+    id: FromPath[UUID],
+    visit_id: FromPath[UUID],
+    data: JSONBody[RescheduleInput],
+) -> Response[MonevView]:
+    service, innovation = _visible(request, id, MonevCommand.RESCHEDULE_VISIT)
+    outcome = service.reschedule_visit(
+        command_context(request),
+        innovation,
+        visit_id=visit_id,
+        due_on=data.due_on,
+        reason=data.reason,
+    )
+    return _answer(request, innovation, outcome)
+
+
+@post(
+    "/api/innovations/{id:uuid}/monev/visits/{visit_id:uuid}/cancel",
+    summary="Batalkan kunjungan monev (admin/verifikator)",
+    status_code=201,
+    responses=problems(400, 401, 403, 404, 409, 422),
+    **ROUTE,
+)
+def cancel_visit(
+    request: Request[Any, Any, Any],
+    id: FromPath[UUID],
+    visit_id: FromPath[UUID],
+    data: JSONBody[CancelInput],
+) -> Response[MonevView]:
+    service, innovation = _visible(request, id, MonevCommand.CANCEL_VISIT)
+    outcome = service.cancel_visit(
+        command_context(request), innovation, visit_id=visit_id, reason=data.reason
+    )
+    return _answer(request, innovation, outcome)
+
+
+async def _photo(
+    request: Request[Any, Any, Any], id: UUID, visit_id: UUID | None, report_id: UUID | None
+) -> Response[MonevView]:
+    """Checked before a byte is read (401/404/403), streamed (413), sniffed (415), decided by
+    the aggregate (422), and only then the blob kept and the event saved."""
+    service, innovation = await sync_to_thread(_visible, request, id, MonevCommand.ATTACH_PHOTO)
+    ctx = command_context(request)
+    form = await care_uploads.read_form(request, care_uploads.limit_bytes(request, PHOTO_MAX_MB))
+    try:
+        photo = care_uploads.file_of(form, PHOTO_TYPES, PHOTO_TYPES_TEXT)
+        outcome = await sync_to_thread(
+            lambda: service.attach_photo(
+                ctx,
+                innovation,
+                photo=photo,
+                keep=care_uploads.keeper(form),
+                visit_id=visit_id,
+                report_id=report_id,
+            )
+        )
+    finally:
+        form.abort()  # no-op after a commit
+    return await sync_to_thread(_answer, request, innovation, outcome)
+
+
+PHOTO_ROUTE: dict[str, Any] = {
+    "tags": [TAG],
+    "status_code": 201,
+    "request_max_body_size": None,  # enforced while streaming (PHOTO_MAX_MB)
+    "responses": problems(400, 401, 403, 404, 409, 413, 415, 422),
+}
+
+
+@post(
+    "/api/innovations/{id:uuid}/monev/visits/{visit_id:uuid}/photos",
+    summary="Unggah foto kunjungan monev (multipart: file, caption)",
+    **PHOTO_ROUTE,
+)
+async def visit_photo(
+    request: Request[Any, Any, Any], id: FromPath[UUID], visit_id: FromPath[UUID]
+) -> Response[MonevView]:
+    """One JPEG, PNG or WebP photo (type from the bytes) with its caption (alt text)."""
+    return await _photo(request, id, visit_id, None)
+
+
+@post(
+    "/api/innovations/{id:uuid}/monev/reports/{report_id:uuid}/photos",
+    summary="Unggah foto laporan evaluasi monev (multipart: file, caption)",
+    **PHOTO_ROUTE,
+)
+async def report_photo(
+    request: Request[Any, Any, Any], id: FromPath[UUID], report_id: FromPath[UUID]
+) -> Response[MonevView]:
+    """One JPEG, PNG or WebP photo (type from the bytes) with its caption (alt text)."""
+    return await _photo(request, id, None, report_id)
+
+
+@get(
+    "/api/innovations/{id:uuid}/monev/photos/{photo_id:uuid}",
+    summary="Unduh foto monev",
+    media_type="application/octet-stream",
+    responses=problems(401, 404),
+    **ROUTE,
+)
+def download_photo(
+    request: Request[Any, Any, Any], id: FromPath[UUID], photo_id: FromPath[UUID]
+) -> File:
+    """Whoever sees the monev record sees its photos; everyone else gets 404."""
+    service, innovation = _visible(request, id)
+    photo = service.load(innovation).photo(photo_id)
+    if photo is None:
+        raise problem(404, f"Foto {photo_id} tidak ditemukan.", "not-found")
+    return care_uploads.serve(request, photo)
+
+
+route_handlers: list[Any] = [
+    get_monev,
+    schedule_visit,
+    record_report,
+    reschedule_visit,
+    cancel_visit,
+    visit_photo,
+    report_photo,
+    download_photo,
+]

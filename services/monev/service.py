@@ -6,7 +6,7 @@ status is passed to the aggregate, which refuses monev before establishment.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from uuid import UUID
 
@@ -14,7 +14,7 @@ import msgspec
 
 from services.commands import Commands, Outcome
 from services.domain.aggregate import Context
-from services.domain.events import IndicatorMeasure
+from services.domain.events import FileRef, IndicatorMeasure
 from services.domain.innovation import Innovation
 from services.domain.lifecycle import IN_OPERATION
 from services.domain.monev import (
@@ -24,6 +24,7 @@ from services.domain.monev import (
     Monev,
     monev_id,
 )
+from services.domain.monev_visits import VISIT_STATUS_LABELS, VisitCommand, allowed
 from services.eventstore.store import EventStore, NotFound
 
 
@@ -36,6 +37,12 @@ class VisitView(msgspec.Struct, kw_only=True):
     scheduled_at: str
     report_id: UUID | None
     overdue: bool
+    status: str = "planned"
+    status_label: str = ""
+    first_due_on: date | None = None  # set when the visit was rescheduled
+    reason: str = ""  # why it was last rescheduled or cancelled
+    commands: list[str] = []  # what the visit's status still allows (monev_visits.TRANSITIONS)
+    photos: list[FileRef] = []
 
 
 class ReportView(msgspec.Struct, kw_only=True):
@@ -51,6 +58,7 @@ class ReportView(msgspec.Struct, kw_only=True):
     recommendation_label: str
     recorded_by: UUID | None
     recorded_at: str
+    photos: list[FileRef] = []
 
 
 class MonevView(msgspec.Struct, kw_only=True):
@@ -124,6 +132,40 @@ class MonevCommands:
         )
         return self._save(monev)
 
+    def reschedule_visit(
+        self, ctx: Context, innovation: Innovation, *, visit_id: UUID, due_on: date, reason: str
+    ) -> Outcome:
+        monev = self.load(innovation)
+        monev.reschedule_visit(
+            ctx, status=innovation.status, visit_id=visit_id, due_on=due_on, reason=reason
+        )
+        return self._save(monev)
+
+    def cancel_visit(
+        self, ctx: Context, innovation: Innovation, *, visit_id: UUID, reason: str
+    ) -> Outcome:
+        monev = self.load(innovation)
+        monev.cancel_visit(ctx, status=innovation.status, visit_id=visit_id, reason=reason)
+        return self._save(monev)
+
+    def attach_photo(
+        self,
+        ctx: Context,
+        innovation: Innovation,
+        *,
+        photo: FileRef,
+        keep: Callable[[], object],
+        visit_id: UUID | None = None,
+        report_id: UUID | None = None,
+    ) -> Outcome:
+        """Decide, then ``keep`` the blob (only an accepted photo is stored), then save."""
+        monev = self.load(innovation)
+        monev.attach_photo(
+            ctx, status=innovation.status, photo=photo, visit_id=visit_id, report_id=report_id
+        )
+        keep()
+        return self._save(monev)
+
 
 def monev_view(
     monev: Monev, innovation: Innovation, today: date, notification_id: int | None = None
@@ -141,7 +183,13 @@ def monev_view(
                 note=v.note,
                 scheduled_at=v.scheduled_at,
                 report_id=v.report_id,
-                overdue=v.report_id is None and v.due_on < today,
+                overdue=v.status == "planned" and v.due_on < today,
+                status=str(v.status),
+                status_label=VISIT_STATUS_LABELS[v.status],
+                first_due_on=v.first_due_on,
+                reason=v.reason,
+                commands=[str(c) for c in allowed(v.status) if c != VisitCommand.REPORT],
+                photos=monev.photos_of(v.id),
             )
             for v in sorted(monev.visits.values(), key=lambda v: v.due_on)
         ],
@@ -159,6 +207,7 @@ def monev_view(
                 recommendation_label=RECOMMENDATION_LABELS.get(r.recommendation, r.recommendation),
                 recorded_by=r.recorded_by,
                 recorded_at=r.recorded_at,
+                photos=monev.photos_of(r.id),
             )
             for r in sorted(monev.reports, key=lambda r: r.reported_on, reverse=True)
         ],

@@ -37,7 +37,7 @@ from services.domain.events import Event
 from services.domain.innovation import Innovation
 from services.domain.organisation import Account, Organisation
 from services.eventstore.store import EventStore, decode_event
-from services.notification import directory, mailer, outbox
+from services.notification import directory, inbox, mailer, outbox
 from services.notification.mailer import PermanentError, TransientError
 from services.notification.outbox import DONE, OPEN_STATES, Key
 from services.notification.rules import AUDIT, EMAIL, INAPP
@@ -121,6 +121,7 @@ def _inapp(rt: Services, key: Key, row: dict[str, Any]) -> str:
                 stamp(utcnow()),
             ),
         )
+        inbox.count_new(tx, key.recipient_id, max(tx.cursor.rowcount, 0))
         outbox.complete(tx, key)
     return DONE
 

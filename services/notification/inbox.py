@@ -3,6 +3,11 @@
 Rows are written only by the delivery task (``delivery._inapp``), once per (source, recipient).
 Whether a message was read is the reader's own state, not a domain fact, so it lives here and
 not in the event log.
+
+The unread count is a counter per recipient (``notification_unread``), moved in the same
+transaction as each row that changes it: a new message (``count_new``), mark one, mark all. So
+reading it is one row, whatever the recipient's number of messages; ``recount`` rebuilds every
+counter from the messages themselves.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from typing import Any
 
 import msgspec
 
-from services.db import Database
+from services.db import Database, Tx
 from services.notification.schema import parse_stamp, stamp, utcnow
 
 
@@ -93,27 +98,53 @@ def page(
             "ORDER BY created_at DESC, id DESC LIMIT ?",
             (*params, limit + 1),
         )
-        unread = tx.scalar(
-            "SELECT COUNT(*) FROM notification_inbox WHERE recipient_id = ? AND read_at IS NULL",
-            (recipient_id,),
-        )
+        unread = _unread(tx, recipient_id)
     more = len(rows) > limit
     rows = rows[:limit]
     return NotificationPage(
         items=[_view(r) for r in rows],
-        unread_count=int(unread or 0),
+        unread_count=unread,
         next_before=_cursor(rows[-1]) if more and rows else None,
     )
 
 
 def unread_count(db: Database, recipient_id: str) -> int:
     """The number on the bell in every page's header."""
-    return int(
-        db.scalar(
-            "SELECT COUNT(*) FROM notification_inbox WHERE recipient_id = ? AND read_at IS NULL",
-            (recipient_id,),
+    with db.transaction() as tx:
+        return _unread(tx, recipient_id)
+
+
+def _unread(tx: Tx, recipient_id: str) -> int:
+    found = tx.scalar(
+        "SELECT unread FROM notification_unread WHERE recipient_id = ?", (recipient_id,)
+    )
+    return max(int(found or 0), 0)
+
+
+def _move(tx: Tx, recipient_id: str, by: int) -> None:
+    """Add ``by`` to the recipient's counter (the row is locked until the commit)."""
+    if by:
+        tx.execute(
+            "INSERT INTO notification_unread (recipient_id, unread) VALUES (?, ?) "
+            "ON CONFLICT (recipient_id) DO UPDATE "
+            "SET unread = notification_unread.unread + excluded.unread",
+            (recipient_id, by),
         )
-        or 0
+
+
+def count_new(tx: Tx, recipient_id: str, inserted: int) -> None:
+    """After inserting ``inserted`` messages for the recipient (0 when the delivery was a
+    repeat and ``ON CONFLICT DO NOTHING`` kept the first)."""
+    _move(tx, recipient_id, inserted)
+
+
+def recount(tx: Tx) -> None:
+    """Every counter again from the messages (the counters are derived data)."""
+    tx.execute("DELETE FROM notification_unread")
+    tx.execute(
+        "INSERT INTO notification_unread (recipient_id, unread) "
+        "SELECT recipient_id, COUNT(*) FROM notification_inbox WHERE read_at IS NULL "
+        "GROUP BY recipient_id"
     )
 
 
@@ -126,6 +157,7 @@ def mark_read(db: Database, recipient_id: str, notification_id: str) -> Notifica
             "WHERE id = ? AND recipient_id = ? AND read_at IS NULL",
             (stamp(utcnow()), notification_id, recipient_id),
         )
+        _move(tx, recipient_id, -max(tx.cursor.rowcount, 0))
         rows = tx.rows(
             f"SELECT {_COLUMNS} FROM notification_inbox WHERE id = ? AND recipient_id = ?",
             (notification_id, recipient_id),
@@ -140,4 +172,5 @@ def mark_all_read(db: Database, recipient_id: str) -> int:
             "WHERE recipient_id = ? AND read_at IS NULL RETURNING id",
             (stamp(utcnow()), recipient_id),
         ).fetchall()
+        _move(tx, recipient_id, -len(rows))
     return len(rows)

@@ -7,6 +7,8 @@ twice, and a rung whose day was missed is not sent late (as the deadline ladder)
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
+from uuid import UUID
 
 from services.db import Tx
 from services.domain import events as ev
@@ -32,11 +34,27 @@ def track(tx: Tx, e: ev.MonevEvent) -> None:
                 e.due_on.isoformat(),
             ),
         )
+    elif isinstance(e, ev.MonevVisitRescheduled):  # the reminders follow the new date
+        tx.execute(
+            "UPDATE notification_monev_visits SET due_on = ? WHERE visit_id = ?",
+            (e.due_on.isoformat(), str(e.visit_id)),
+        )
+    elif isinstance(e, ev.MonevVisitCancelled):  # no reminder for a visit called off
+        tx.execute("DELETE FROM notification_monev_visits WHERE visit_id = ?", (str(e.visit_id),))
     elif isinstance(e, ev.MonevReportRecorded) and e.visit_id is not None:
         tx.execute(
             "UPDATE notification_monev_visits SET reported = 1 WHERE visit_id = ?",
             (str(e.visit_id),),
         )
+
+
+def visit_row(tx: Tx, visit_id: UUID) -> dict[str, Any] | None:
+    """The relay's row of a visit (its kind and current date), or None."""
+    rows = tx.rows(
+        "SELECT visit_id, kind, due_on FROM notification_monev_visits WHERE visit_id = ?",
+        (str(visit_id),),
+    )
+    return dict(rows[0]) if rows else None
 
 
 def reminders(tx: Tx, today: date, *, email: bool) -> list[Planned]:

@@ -20,6 +20,8 @@ Endorsed                 the organisation's operators (ready to       endorsed
 MentorAssigned           the assigned mentor                          mentor_assigned
 MentoringSessionRecorded the organisation's operators (follow-ups)    mentoring_session
 MonevVisitScheduled      the organisation's operators                 monev_visit
+MonevVisitRescheduled    the organisation's operators (from, to, why) monev_visit_rescheduled
+MonevVisitCancelled      the organisation's operators (why)           monev_visit_cancelled
 (a visit 3 days ahead    the organisation's operators and the admins  monev_due (schedules)
  and on its day)
 any status change of a   the participant who submitted it             the specific kind above,
@@ -33,6 +35,7 @@ Reminders and escalations come from ``schedules``; they use the same ``Planned``
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import msgspec
@@ -79,6 +82,8 @@ KINDS = (
     "follow_up_overdue",  # beat scan: services/notification/mentoring_schedule.py
     "monev_visit",
     "monev_due",
+    "monev_visit_rescheduled",
+    "monev_visit_cancelled",
     "entry_status_changed",
     "deadline_reminder",
     "compliance_reminder",
@@ -246,10 +251,9 @@ def plan_event(tx: Tx, notification_id: int, event: ev.Event, *, email: bool) ->
     if isinstance(event, ev.MonevEvent):
         from services.notification import monev
 
-        monev.track(tx, event)
-        if isinstance(event, ev.MonevVisitScheduled):
-            return planned + _monev_visit(tx, source, event, email, notification_id, occurred)
-        return planned
+        told = _monev_visit(tx, source, event, email, notification_id, occurred)
+        monev.track(tx, event)  # after: a rescheduled or cancelled visit is read as it was
+        return planned + told
     if isinstance(event, ResearchEvent):
         return planned + _plan_research(tx, event, source, notification_id, occurred, email)
     if not isinstance(event, ev.InnovationEvent) or after is None:
@@ -338,27 +342,44 @@ def _mentoring(
 def _monev_visit(
     tx: Tx,
     source: str,
-    e: ev.MonevVisitScheduled,
+    e: ev.MonevEvent,
     email: bool,
     notification_id: int,
     occurred: str | None,
 ) -> list[Planned]:
-    """Monev: the organisation hears when and how its innovation will be visited."""
+    """Monev: the organisation hears when and how its innovation will be visited, and when a
+    visit is moved (from, to, why) or called off (why)."""
     from services.domain.monev import VISIT_LABELS
+    from services.notification.monev import visit_row
 
+    if isinstance(e, ev.MonevVisitScheduled):
+        kind, visit_kind, due_on = "monev_visit", e.kind, e.due_on
+        extra = {"note": e.note}
+    elif isinstance(e, ev.MonevVisitRescheduled | ev.MonevVisitCancelled):
+        visit = visit_row(tx, e.visit_id)
+        if visit is None:
+            return []
+        visit_kind, due_on = visit["kind"], date.fromisoformat(visit["due_on"])
+        if isinstance(e, ev.MonevVisitRescheduled):
+            kind, due_on = "monev_visit_rescheduled", e.due_on
+            extra = {"reason": e.reason, "previous_due_on": format_date(e.previous_due_on)}
+        else:
+            kind, extra = "monev_visit_cancelled", {"reason": e.reason}
+    else:
+        return []
     row = directory.innovation(tx, str(e.innovation_id))
     if row is None:
         return []
     params = _innovation_params(tx, row, e) | {
-        "note": e.note,
-        "visit_kind": VISIT_LABELS.get(e.kind, e.kind),
-        "due_on": format_date(e.due_on),
+        "visit_kind": VISIT_LABELS.get(visit_kind, visit_kind),
+        "due_on": format_date(due_on),
+        **extra,
     }
     actor = str(e.actor.account_id) if e.actor.account_id else None
     recipients = [r for r in directory.operators(tx, row.organisation_id) if r.account_id != actor]
     return fan_out(
         source,
-        "monev_visit",
+        kind,
         recipients,
         params,
         email=email,

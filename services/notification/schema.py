@@ -135,6 +135,17 @@ SCHEMA = [
     # The unread count reads only unread messages, however many the recipient has read.
     "CREATE INDEX IF NOT EXISTS notification_inbox_unread "
     "ON notification_inbox (recipient_id) WHERE read_at IS NULL",
+    # The bell's number per recipient, kept by every write to the inbox in that write's own
+    # transaction (``services.notification.inbox``): one row read, however many messages.
+    """CREATE TABLE IF NOT EXISTS notification_unread (
+        recipient_id TEXT PRIMARY KEY,
+        unread BIGINT NOT NULL
+    )""",
+    # Recipients it does not know yet (the first start after it was added) are counted once;
+    # a known one is never recounted here (its row is already right).
+    "INSERT INTO notification_unread (recipient_id, unread) "
+    "SELECT recipient_id, COUNT(*) FROM notification_inbox WHERE read_at IS NULL "
+    "GROUP BY recipient_id ON CONFLICT (recipient_id) DO NOTHING",
     """CREATE TABLE IF NOT EXISTS notification_dead_letters (
         id TEXT PRIMARY KEY,
         task TEXT NOT NULL,

@@ -174,7 +174,12 @@ def rebuild_command(
     )
     for model in report.models:
         resumed = f" (dilanjutkan dari {model.resumed_from})" if model.resumed_from else ""
-        click.echo(f"  {model.name}: {model.applied} peristiwa diterapkan{resumed}")
+        held = (
+            f", {model.quarantined} dikarantina (lihat `sirisma projections status`)"
+            if model.quarantined
+            else ""
+        )
+        click.echo(f"  {model.name}: {model.applied} peristiwa diterapkan{resumed}{held}")
 
 
 @click.group("projections")

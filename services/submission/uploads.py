@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -50,14 +50,17 @@ _SPACES = re.compile(r"\s+")
 _URL = re.compile(r"^https?://[^\s<>\"'\x00-\x1f\x7f]{3,2040}$", re.IGNORECASE)
 
 
-def sniff(head: bytes) -> str | None:
-    """The MIME type of these leading bytes if it is one we accept, else None."""
+def sniff(head: bytes, allowed: Mapping[str, str] = ALLOWED) -> str | None:
+    """The MIME type of these leading bytes if it is one we accept (``allowed``: type →
+    extension, the innovation documents' table by default), else None."""
     kind = filetype.guess(bytes(head)) if head else None
     mime = kind.mime if kind is not None else None
-    return mime if mime in ALLOWED else None
+    return mime if mime in allowed else None
 
 
-def safe_filename(raw: str | None, content_type: str) -> str:
+def safe_filename(
+    raw: str | None, content_type: str, extensions: Mapping[str, str] = ALLOWED
+) -> str:
     """A display name that is safe in a header and on any file system.
 
     Drops any directory part (``../../etc/passwd`` → ``passwd``), control and format characters
@@ -69,7 +72,7 @@ def safe_filename(raw: str | None, content_type: str) -> str:
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
     name = _RESERVED.sub("_", name)
     name = _SPACES.sub(" ", name).strip().lstrip(".").strip()
-    ext = ALLOWED.get(content_type, "")
+    ext = extensions.get(content_type, "")
     stem, dot, current = name.rpartition(".")
     if not dot:
         stem, current = name, ""

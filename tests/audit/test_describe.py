@@ -155,3 +155,39 @@ def test_a_document_marked_public_says_so() -> None:
     assert line.changes[0].after["public"] is True  # type: ignore[index]
     private = describe(sample_event(ev.DocumentAttached), None, who="budi")
     assert "terbuka untuk umum" not in private.summary
+
+
+def test_care_files_and_moved_visits_read_with_hash_and_reason() -> None:
+    photo = ev.FileRef(
+        id=uuid4(),
+        name="loket.png",
+        content_type="image/png",
+        size=2048,
+        sha256="ab" * 32,
+        storage_key="ab/" + "ab" * 32,
+        caption="Antrean di loket",
+    )
+    stamp: dict[str, Any] = {
+        "originator_id": uuid4(),
+        "originator_version": 2,
+        "timestamp": WHEN,
+        "actor": Actor(account_id=uuid4(), role=Role.REVIEWER),
+        "innovation_id": uuid4(),
+    }
+    moved = ev.MonevVisitRescheduled(
+        **stamp,
+        visit_id=uuid4(),
+        due_on=date(2025, 3, 20),
+        previous_due_on=date(2025, 3, 10),
+        reason="Bentrok rapat",
+    )
+    line = describe(moved, None, who="sari")
+    assert "dari 10 Maret 2025 ke 20 Maret 2025 (alasan: Bentrok rapat)" in line.summary
+    photo_line = describe(ev.MonevPhotoAttached(**stamp, photo=photo, visit_id=uuid4()), None)
+    assert "foto kunjungan monev" in photo_line.summary
+    assert "loket.png (2048 bita, SHA-256 abababababab…) — Antrean di loket" in photo_line.summary
+    attached = describe(
+        ev.MentoringAttachmentAdded(**stamp, session_id=uuid4(), attachment=photo), None
+    )
+    assert "melampirkan berkas pada sesi pendampingan" in attached.summary
+    assert "loket.png (2048 bita" in attached.summary

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from services.audit import snapshots
 from services.audit.timeline import NotYetExisting, Timeline, VersionNotFound
 from services.domain.innovation import Innovation
+from services.eventstore import snapshots
 from tests.audit.conftest import LongHistory
 
 

@@ -15,7 +15,10 @@ from services.domain import events as ev
 from services.domain import labels
 from services.domain.actor import Role
 from services.domain.lifecycle import Command, Status
+from services.domain.mentoring import MentoringCommand
 from services.domain.ministry import MinistryVerdict
+from services.domain.monev import MonevCommand
+from services.domain.monev_visits import VisitCommand, VisitStatus
 from services.domain.values import (
     Award,
     CallKind,
@@ -48,6 +51,10 @@ ENUM_TABLES: list[tuple[type[StrEnum], dict[str, str]]] = [
     (DocumentKind, labels.DOCUMENT_KIND),
     (MinistryVerdict, labels.MINISTRY_VERDICT),
     (Award, labels.AWARD),
+    (VisitStatus, labels.MONEV_VISIT_STATUS),
+    (VisitCommand, labels.MONEV_VISIT_COMMAND),
+    (MonevCommand, labels.MONEV_COMMAND),
+    (MentoringCommand, labels.MENTORING_COMMAND),
 ]
 
 

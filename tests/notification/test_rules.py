@@ -281,3 +281,38 @@ def test_a_monev_visit_reaches_the_organisation(quiet_runtime: Runtime) -> None:
     ]["body"]
     assert "kunjungan lapangan monitoring dan evaluasi pada 2 Januari 2099" in body
     assert "Bawa data pengguna" in body
+
+
+def test_a_moved_or_cancelled_monev_visit_reaches_the_organisation(
+    quiet_runtime: Runtime,
+) -> None:
+    from datetime import date
+    from uuid import uuid4
+
+    from services.monev.service import MonevCommands
+
+    world = NotifyWorld(quiet_runtime)
+    iid = lifecycle(world)
+    service = MonevCommands(quiet_runtime.store, world.commands)
+    rev = world.ctx(world.reviewer)
+    visit = uuid4()
+    service.schedule_visit(
+        rev, world.commands.innovation(iid), visit_id=visit, due_on=date(2099, 1, 2), kind="rapat"
+    )
+    drain(quiet_runtime)
+    before = inbox(quiet_runtime)
+    innovation = world.commands.innovation(iid)
+    service.reschedule_visit(
+        rev, innovation, visit_id=visit, due_on=date(2099, 2, 3), reason="Kepala dinas cuti"
+    )
+    service.cancel_visit(rev, innovation, visit_id=visit, reason="Layanan dipindah")
+    drain(quiet_runtime)
+    assert inbox(quiet_runtime) - before == Counter(
+        {("op.dukcapil", "monev_visit_rescheduled"): 1, ("op.dukcapil", "monev_visit_cancelled"): 1}
+    )
+    moved, called_off = (
+        quiet_runtime.db.scalar(f"SELECT body FROM notification_inbox WHERE kind = '{kind}'")
+        for kind in ("monev_visit_rescheduled", "monev_visit_cancelled")
+    )
+    assert "dari 2 Januari 2099 menjadi 3 Februari 2099" in moved and "Kepala dinas cuti" in moved
+    assert "dijadwalkan pada 3 Februari 2099" in called_off and "Layanan dipindah" in called_off

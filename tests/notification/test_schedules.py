@@ -257,3 +257,38 @@ def test_a_monev_visit_is_reminded_3_days_ahead_and_on_its_day_until_reported(
         "SELECT body FROM notification_inbox WHERE kind = 'monev_due' LIMIT 1"
     )
     assert "3 hari lagi (10 Maret 2025) dijadwalkan kunjungan lapangan" in body
+
+
+def test_monev_reminders_follow_a_new_date_and_stop_after_a_cancel(
+    quiet_runtime: Runtime, world: NotifyWorld
+) -> None:
+    from uuid import uuid4
+
+    from services.monev.service import MonevCommands
+    from tests.notification.helpers import lifecycle
+
+    iid = lifecycle(world)
+    service = MonevCommands(quiet_runtime.store, world.commands)
+    rev = world.ctx(world.reviewer)
+    moved, dropped = uuid4(), uuid4()
+    for visit in (moved, dropped):
+        service.schedule_visit(
+            rev,
+            world.commands.innovation(iid),
+            visit_id=visit,
+            due_on=date(2025, 3, 10),
+            kind="rapat",
+        )
+    innovation = world.commands.innovation(iid)
+    service.reschedule_visit(
+        rev, innovation, visit_id=moved, due_on=date(2025, 3, 13), reason="Bentrok jadwal"
+    )
+    service.cancel_visit(rev, innovation, visit_id=dropped, reason="Digabung")
+    relay.plan_batch(quiet_runtime)
+    ladder = run_scans(quiet_runtime, days(date(2025, 3, 3), date(2025, 3, 14)), "monev_due")
+    assert [(d.isoformat(), user, p["days"]) for d, user, _, p in ladder] == [
+        ("2025-03-10", "admin", 3),
+        ("2025-03-10", "op.dukcapil", 3),
+        ("2025-03-13", "admin", 0),
+        ("2025-03-13", "op.dukcapil", 0),
+    ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
+from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
@@ -17,6 +18,7 @@ from projections import queries
 from projections.target import Target
 from services.commands import Commands
 from services.config import Settings
+from services.db import Tx
 from services.domain.aggregate import Context
 from services.domain.innovation import Innovation
 from services.eventstore.store import EventStore
@@ -166,5 +168,80 @@ def test_status_board_and_queue_answer_counts_on_an_empty_page(
         admin = _principal(world.admin, "admin")
         queue = queries.queue.review_queue(db, admin, sla_working_days=5, offset=500)
         assert queue.items == [] and queue.total == sum(queue.counts.values())
+    finally:
+        db.close()
+
+
+def test_search_words_are_written_into_the_statement_safely(
+    settings: Settings, store: EventStore
+) -> None:
+    """The tsquery is part of the SQL text (no generic plan): quotes and tsquery operators in
+    ``q`` are not words, so they change nothing; the same search repeated past psycopg's
+    prepare threshold (5) on one connection answers the same page."""
+    world = World(Commands(store), now=BASE)
+    _propose(world, 12)
+    catch_up(settings, store)
+    db = Target(settings).database()
+    try:
+        admin = _principal(world.admin, "admin")
+        plain = queries.innovations.list_innovations(db, admin, q="posyandu remaja")
+        assert plain.total == 3 and not plain.total_is_estimate
+        for q in ("posyandu' & remaja", "'posyandu':* | !remaja", "posyandu\\' remaja)"):
+            tricky = queries.innovations.list_innovations(db, admin, q=q)
+            assert [i.id for i in tricky.items] == [i.id for i in plain.items], q
+            public = queries.catalogue.public_catalogue(db, q=q)
+            assert public.total == 0 and public.items == []  # nothing is published
+        for _ in range(8):
+            again = queries.innovations.list_innovations(db, admin, q="posyandu remaja")
+            assert [i.id for i in again.items] == [i.id for i in plain.items]
+            assert again.total == plain.total
+        scoped = queries.innovations.list_innovations(
+            db, admin, q="posyandu", organisation=world.other_opd_id
+        )
+        assert (
+            scoped.total
+            == len(scoped.items)
+            == sum(1 for i in plain.items if i.organisation_id == world.other_opd_id)
+        )
+    finally:
+        db.close()
+
+
+def test_an_estimate_is_planned_once_per_minute_per_statement(
+    postgres_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages of one broad search reuse PostgreSQL's estimate (no EXPLAIN per page) until it is
+    ``ESTIMATE_SECONDS`` old; another database or another search plans its own."""
+    store = EventStore(postgres_settings)
+    try:
+        world = World(Commands(store), now=BASE)
+        _propose(world, 20)
+        catch_up(postgres_settings, store)
+    finally:
+        store.close()
+    monkeypatch.setattr(queries.common, "COUNT_BOUND", 5)
+    monkeypatch.setattr(queries.common, "_estimates", {})
+    explained: list[str] = []
+    db = Target(postgres_settings).database()
+    real_scalar = Tx.scalar
+
+    def spying(tx: Tx, sql: str, params: Any = ()) -> Any:
+        if sql.startswith("EXPLAIN"):
+            explained.append(sql)
+        return real_scalar(tx, sql, params)
+
+    monkeypatch.setattr(Tx, "scalar", spying)
+    try:
+        admin = _principal(world.admin, "admin")
+        first = queries.innovations.list_innovations(db, admin, q="layanan", limit=3)
+        second = queries.innovations.list_innovations(db, admin, q="layanan", limit=3, offset=3)
+        assert first.total_is_estimate and second.total_is_estimate
+        assert first.total == second.total > 5
+        assert len(explained) == 1
+        queries.innovations.list_innovations(db, admin, q="desa", limit=3)
+        assert len(explained) == 2  # another statement: its own estimate
+        monkeypatch.setattr(queries.common, "ESTIMATE_SECONDS", 0.0)
+        queries.innovations.list_innovations(db, admin, q="layanan", limit=3)
+        assert len(explained) == 3  # too old: planned again
     finally:
         db.close()

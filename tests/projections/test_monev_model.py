@@ -40,8 +40,8 @@ def _scenario(store: EventStore) -> tuple[list[str], date]:
     service = MonevCommands(store, world.commands)
     today = world.now.date()
     admin = world.ctx(world.admin)
-    visits = [uuid4(), uuid4()]
-    for visit, days in zip(visits, (0, 30), strict=True):
+    visits = [uuid4(), uuid4(), uuid4(), uuid4()]
+    for visit, days in zip(visits, (0, 30, 10, 20), strict=True):
         service.schedule_visit(
             admin,
             innovation,
@@ -60,6 +60,10 @@ def _scenario(store: EventStore) -> tuple[list[str], date]:
         indicators=[IndicatorMeasure(name="Pengguna", value="1200")],
         visit_id=visits[0],
     )
+    service.reschedule_visit(
+        admin, innovation, visit_id=visits[2], due_on=today + timedelta(days=40), reason="Cuti"
+    )
+    service.cancel_visit(admin, innovation, visit_id=visits[3], reason="Digabung")
     return [str(v) for v in visits], today
 
 
@@ -71,11 +75,16 @@ def test_visits_due_and_rebuild(settings: Settings, store: EventStore) -> None:
         with db.transaction() as tx:
             due_now = visits_due(tx, today)
             due_later = visits_due(tx, today + timedelta(days=31))
+            due_last = visits_due(tx, today + timedelta(days=41))
             counted = recommendations(tx)
     finally:
         db.close()
     assert due_now == []  # the first visit has its report
-    assert [r["visit_id"] for r in due_later] == [visits[1]]
+    assert [r["visit_id"] for r in due_later] == [visits[1]]  # moved to +40; one cancelled
+    assert [(r["visit_id"], r["reason"]) for r in due_last] == [
+        (visits[1], ""),
+        (visits[2], "Cuti"),
+    ]
     assert counted == {"lanjutkan": 1}
     assert_equal_to_rebuild(settings, store)
 

@@ -181,3 +181,74 @@ def test_a_model_whose_automatic_rebuild_meets_poison_is_built_by_the_runner(
         assert {"Sebelum Racun", "Sesudah Racun"} <= titles(postgres_settings)
     finally:
         store.close()
+
+
+def test_a_manual_rebuild_quarantines_an_event_it_cannot_write_and_goes_on(
+    postgres_settings: Settings,
+) -> None:
+    """Before: ``sirisma rebuild`` stopped on the NUL (the live runner quarantined it). Now the
+    model that cannot write it is rebuilt again around it, the others keep their fold."""
+    from projections.rebuild import rebuild
+
+    store = EventStore(postgres_settings)
+    try:
+        world = World(Commands(store))
+        world.complete_draft("Sebelum Racun")
+        nul, oid = poison_proposal(store)
+        world.complete_draft("Sesudah Racun")
+        head = store.max_notification_id()
+        report = rebuild(postgres_settings, store=store, checkpoint_events=5)
+        assert report.position == head
+        assert all(m.position == head for m in report.models)
+        pending = requeue.pending(postgres_settings)
+        held = {i.follower: i for i in pending if i.notification_id == nul}
+        assert "innovations" in held and held["innovations"].originator_id == str(oid)
+        assert "NUL" in held["innovations"].error
+        assert {"Sebelum Racun", "Sesudah Racun"} <= titles(postgres_settings)
+        # The live runner agrees: nothing left to apply, the same quarantine.
+        runner = Runner(postgres_settings, store=store, attempts=2, retry_pause=0.0)
+        assert runner.catch_up() == 0
+        assert ("innovations", nul) in quarantined(postgres_settings)
+    finally:
+        store.close()
+
+
+def test_a_rebuild_quarantines_an_event_a_buggy_fold_cannot_take(
+    settings: Settings, store: EventStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both backends: the catalogue's fold (the rebuild's fast path) and its apply fail on one
+    event; the rebuild finishes, the catalogue quarantines only that event, and holds the rest."""
+    from projections.rebuild import rebuild
+
+    world = World(Commands(store))
+    world.complete_draft("Satu")
+    target = store.max_notification_id() + 1  # the proposal of "Dua", which the catalogue wants
+    iid = world.complete_draft("Dua")
+    world.complete_draft("Tiga")
+    fold, apply = CatalogueProjection.fold, CatalogueProjection.apply
+
+    def broken(original: Any) -> Any:
+        def run(self: Any, tx: Any, batch: Any, suffix: str = "") -> None:
+            if any(e.notification_id == target for e in batch):
+                raise RuntimeError("galat program pada satu peristiwa")
+            original(self, tx, batch, suffix)
+
+        return run
+
+    monkeypatch.setattr(CatalogueProjection, "fold", broken(fold))
+    monkeypatch.setattr(CatalogueProjection, "apply", broken(apply))
+    report = rebuild(settings, store=store)
+    head = store.max_notification_id()
+    assert all(m.position == head for m in report.models)
+    assert {m.name: m.quarantined for m in report.models}["catalogue"] == 1
+    assert quarantined(settings) == {("catalogue", target)}
+    item = requeue.pending(settings)[0]
+    assert item.originator_id == str(iid) and "galat program" in item.error
+    assert {"Satu", "Dua", "Tiga"} <= titles(settings)  # the innovations model is whole
+
+    monkeypatch.setattr(CatalogueProjection, "fold", fold)  # the fix is deployed
+    monkeypatch.setattr(CatalogueProjection, "apply", apply)
+    outcomes = requeue.retry(settings, store=store)
+    assert [(o.follower, o.notification_id, o.released) for o in outcomes] == [
+        ("catalogue", target, True)
+    ]

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -71,6 +73,14 @@ class Spy:
     def scalar(self, sql: str, params: Any = ()) -> Any:
         self.returned.append(1)
         return self.db.scalar(sql, params)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Spy]:
+        """The same counting over one transaction's statements."""
+        with self.db.transaction() as tx:
+            inner = Spy(tx)  # type: ignore[arg-type]
+            inner.returned = self.returned
+            yield inner
 
 
 def _account(c: Commands, username: str, role: Role, org: UUID | None) -> Actor:

@@ -9,6 +9,7 @@ from services.domain import events as ev
 from services.domain.call import format_date
 from services.domain.mentoring import MODE_LABELS
 from services.domain.monev import RECOMMENDATION_LABELS, REPORT_LABELS, VISIT_LABELS
+from services.domain.monev_visits import VISIT_STATUS_LABELS, VisitStatus
 
 
 def _endorsed(e: ev.Endorsed, b: _Before) -> Described:
@@ -66,6 +67,56 @@ def _monev_report(e: ev.MonevReportRecorded, b: _Before) -> Described:
     )
 
 
+def _monev_rescheduled(e: ev.MonevVisitRescheduled, b: _Before) -> Described:
+    return (
+        f"menjadwalkan ulang kunjungan monev inovasi {_short(e.innovation_id)} dari "
+        f"{format_date(e.previous_due_on)} ke {format_date(e.due_on)} (alasan: {e.reason})",
+        [
+            _change(
+                f"visits.{e.visit_id}",
+                format_date(e.previous_due_on),
+                format_date(e.due_on),
+                "Kunjungan monev",
+            )
+        ],
+    )
+
+
+def _monev_cancelled(e: ev.MonevVisitCancelled, b: _Before) -> Described:
+    return (
+        f"membatalkan kunjungan monev inovasi {_short(e.innovation_id)} (alasan: {e.reason})",
+        [
+            _change(
+                f"visits.{e.visit_id}.status",
+                VISIT_STATUS_LABELS[VisitStatus.PLANNED],
+                VISIT_STATUS_LABELS[VisitStatus.CANCELLED],
+                "Kunjungan monev",
+            )
+        ],
+    )
+
+
+def _file(f: ev.FileRef) -> str:
+    caption = f" — {f.caption}" if f.caption else ""
+    return f"{f.name} ({f.size} bita, SHA-256 {f.sha256[:12]}…){caption}"
+
+
+def _monev_photo(e: ev.MonevPhotoAttached, b: _Before) -> Described:
+    target = "kunjungan" if e.visit_id is not None else "laporan"
+    return (
+        f"mengunggah foto {target} monev inovasi {_short(e.innovation_id)}: {_file(e.photo)}",
+        [_change(f"photos.{e.photo.id}", None, e.photo.name, "Foto monev")],
+    )
+
+
+def _mentoring_attachment(e: ev.MentoringAttachmentAdded, b: _Before) -> Described:
+    return (
+        f"melampirkan berkas pada sesi pendampingan inovasi {_short(e.innovation_id)}: "
+        f"{_file(e.attachment)}",
+        [_change(f"attachments.{e.attachment.id}", None, e.attachment.name, "Lampiran sesi")],
+    )
+
+
 HANDLERS: dict[type[ev.Event], Any] = {
     ev.Endorsed: _endorsed,
     ev.MentorAssigned: _mentor_assigned,
@@ -73,4 +124,8 @@ HANDLERS: dict[type[ev.Event], Any] = {
     ev.FollowUpCompleted: _follow_up_completed,
     ev.MonevVisitScheduled: _monev_visit,
     ev.MonevReportRecorded: _monev_report,
+    ev.MonevVisitRescheduled: _monev_rescheduled,
+    ev.MonevVisitCancelled: _monev_cancelled,
+    ev.MonevPhotoAttached: _monev_photo,
+    ev.MentoringAttachmentAdded: _mentoring_attachment,
 }

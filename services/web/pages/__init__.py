@@ -20,7 +20,9 @@ from services.web.pages import (
     exports,
     krenova,
     mentoring,
+    mentoring_files,
     monev,
+    monev_care,
     notifications,
     ops,
     printouts,
@@ -55,6 +57,8 @@ pages_router = Router(
         *research.route_handlers,
         *research_forms.route_handlers,
         *mentoring.route_handlers,
+        *monev_care.route_handlers,
+        *mentoring_files.route_handlers,
     ],
     include_in_schema=False,
 )

@@ -17,6 +17,7 @@ from litestar.params import FromPath
 
 from projections.mentoring import mentored_by
 from services.domain.actor import Role
+from services.domain.care_files import ATTACHMENT_TYPES
 from services.domain.errors import DomainError
 from services.domain.events import FollowUpItem
 from services.domain.innovation import Innovation
@@ -99,6 +100,10 @@ def _page(
             role in (Role.OPERATOR, Role.KEPALA_OPD)
             and principal.organisation_id == innovation.organisation_id
         ),
+        # services/domain/mentoring.py attach_file: the mentor, the admin, the owning operator
+        "attach": role == Role.ADMIN
+        or (role in MENTOR_ROLES and is_mentor)
+        or (role == Role.OPERATOR and principal.organisation_id == innovation.organisation_id),
     }
     names = Names(runtime_of(request))
     return render(
@@ -114,6 +119,8 @@ def _page(
         candidates=_candidates(request) if may["assign"] else [],
         today=now().date().isoformat(),
         follow_up_rows=range(1, FOLLOW_UP_ROWS + 1),
+        attach_accept=",".join(sorted(ATTACHMENT_TYPES)),
+        attach_max_mb=runtime_of(request).settings.max_upload_mb,
         error=error,
         form=form,
         typed=typed or {},

@@ -10,6 +10,7 @@ from uuid import uuid4
 from litestar import Request, post
 from litestar.params import FromPath
 
+from services.domain.care_files import PHOTO_MAX_MB, PHOTO_TYPES
 from services.domain.errors import DomainError
 from services.domain.events import IndicatorMeasure
 from services.domain.innovation import Innovation
@@ -53,6 +54,12 @@ def monev_section(request: Request[Any, Any, Any], innovation: Innovation) -> di
         "view": monev_view(record, innovation, now().date()),
         "can_record": role in RULES[MonevCommand.RECORD_REPORT]
         and innovation.status in IN_OPERATION,
+        "can_move": role in RULES[MonevCommand.RESCHEDULE_VISIT]
+        and innovation.status in IN_OPERATION,
+        "can_photo": role in RULES[MonevCommand.ATTACH_PHOTO] and innovation.status in IN_OPERATION,
+        "photo_accept": ",".join(sorted(PHOTO_TYPES)),
+        "photo_max_mb": PHOTO_MAX_MB,
+        "today": now().date().isoformat(),
         "visit_kinds": VISIT_LABELS,
         "report_kinds": REPORT_LABELS,
         "recommendations": RECOMMENDATION_LABELS,

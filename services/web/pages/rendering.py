@@ -98,6 +98,7 @@ NOTICES: dict[str, str] = {
     "sesi_dicatat": "Sesi pendampingan tercatat.",
     "tindak_lanjut_selesai": "Tindak lanjut ditandai selesai.",
     "dibawa": "Draf tahun berikutnya dibuat dari inovasi ini; periksa dan lengkapi isiannya.",
+    "lampiran_diunggah": "Lampiran sesi pendampingan terunggah.",
 }
 
 # Where each role starts after logging in.

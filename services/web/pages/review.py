@@ -260,7 +260,11 @@ def review_context(
         my_levels = {no: v.level for no, v in innovation.scores[principal.account_id].items()}
     missing = innovation.completeness(rubric, call).missing
     threshold = call.threshold if call else 0
+    from services.care_evidence import care_offers  # bimtek sessions and monev reports
+    from services.web.pages.common import now
+
     return {
+        "care": care_offers(runtime, innovation, now().date()),
         "decision_basis": decision_basis(innovation, view, names),
         "below_threshold": view.scores.verified_total < threshold,
         "next_stage": next_stage(innovation),

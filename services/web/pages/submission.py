@@ -607,9 +607,12 @@ def _assessment_context(
                 "no_evidence": bool(claim and claim.level and not evidence),
             }
         )
+    from services.care_evidence import care_offers  # bimtek sessions and monev reports
+
     return {
         **context,
         "indicators": indicators,
+        "care": care_offers(runtime_of(request), innovation, now().date()),
         "documents": live,
         "errors": errors or {},
         "error": error,

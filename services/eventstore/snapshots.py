@@ -1,4 +1,7 @@
-"""Snapshots of aggregates for fast state-as-of, stored in eventsourcing's snapshot table.
+"""Snapshots of aggregates, stored in eventsourcing's snapshot table: a load of a long stream
+(``EventStore.load``, the auditor's state-as-of) starts from the nearest one and replays only
+the events after it. Snapshots are not events: they have no notification id, are not in the
+hash chain, and no read model or verifier reads them.
 
 A snapshot is a cache: it may be dropped at any time and is rebuilt lazily from the log. It is
 used only when all of these still hold, otherwise the stream is replayed from its first event:
@@ -35,6 +38,8 @@ from services.domain.aggregate import Aggregate
 
 _ALLOWED = ("services.domain.",)
 CODEC = "sirisma-snapshot/1"
+EVERY = 50  # a snapshot when a stream passes a multiple of this many events
+TOPIC = "sirisma.audit.snapshot"  # the snapshot rows' topic (its name predates the store's use)
 
 
 class Snapshot(msgspec.Struct, frozen=True, kw_only=True):
@@ -171,3 +176,20 @@ def restore(data: bytes, expected: type[Aggregate]) -> tuple[Aggregate, str] | N
     aggregate.__dict__.update({k: decode_value(v) for k, v in snap.attrs.items()})
     aggregate._pending = []
     return aggregate, snap.link
+
+
+def usable(
+    found: tuple[int, bytes, str | None] | None, expected: type[Aggregate]
+) -> Aggregate | None:
+    """The aggregate of a stored snapshot (version, bytes, the chain link at that version now),
+    or None when it does not fit the code or the chain any more (then: replay from the start)."""
+    if found is None:
+        return None
+    _, data, link_now = found
+    try:
+        restored = restore(data, expected)
+    except (ValueError, TypeError, KeyError, msgspec.MsgspecError):
+        return None
+    if restored is None or restored[1] != link_now:
+        return None
+    return restored[0]
