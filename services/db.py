@@ -7,6 +7,7 @@ to the common subset (``INSERT … ON CONFLICT``, ``RETURNING``) so both dialect
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sqlite3
 import threading
@@ -70,13 +71,15 @@ class Database:
         if self.dialect == "postgres":
             from psycopg_pool import ConnectionPool
 
+            from services.pg_check import idle_check
+
             self._pool = ConnectionPool(
                 settings.database_url,
                 min_size=1,
                 max_size=settings.pool_size,
                 open=True,
                 kwargs={"autocommit": False},
-                check=self._check_connection,
+                check=idle_check(self._lost),  # no round trip unless the server spoke
             )
         else:
             settings.data_path.mkdir(parents=True, exist_ok=True)
@@ -84,22 +87,37 @@ class Database:
 
     # -- connections -------------------------------------------------------------------------
 
-    def _check_connection(self, conn: Any) -> None:
-        """The pool runs this on every connection it hands out, so one that a PostgreSQL restart
-        killed is replaced instead of failing the caller's first statement.
-
-        One dead connection means the server went away and every idle one is dead too. The pool
-        waits 1 s, 2 s, 4 s… between failed checks, so finding them one by one would stall a
-        caller for seconds (ten of them: past the 30 s pool timeout); ``pool.check()`` instead
-        discards all the dead idle connections at once and opens new ones.
-        """
-        from psycopg_pool import ConnectionPool
-
-        try:
-            ConnectionPool.check_connection(conn)
-        except Exception:
+    def _lost(self) -> None:
+        """A connection the pool was about to hand out is dead (services/pg_check.py): the
+        server went away, so every idle connection is dead too. The pool waits 1 s, 2 s, 4 s…
+        between failed checks, so finding them one by one would stall a caller for seconds (ten
+        of them: past the 30 s pool timeout); ``pool.check()`` instead discards all the dead
+        idle connections at once and opens new ones."""
+        with contextlib.suppress(Exception):
             self._pool.check()
-            raise
+
+    def _single(self, sql: str, params: Sequence[Any], fetch: str) -> Any:
+        """One statement on an autocommit connection: no BEGIN/COMMIT round trips around it (one
+        statement is atomic on its own). A read that met a dead connection is run again once; a
+        write is not (it may have been applied before the connection died)."""
+        import psycopg
+
+        retry = sql.lstrip()[:6].upper() == "SELECT"
+        for attempt in (1, 2):
+            try:
+                with self._pool.connection() as conn:
+                    conn.autocommit = True
+                    try:
+                        tx = Tx(conn, self.dialect)
+                        return tx.rows(sql, params) if fetch == "rows" else tx.scalar(sql, params)
+                    finally:
+                        if not conn.closed:
+                            conn.autocommit = False
+            except (psycopg.OperationalError, psycopg.InterfaceError):
+                self._lost()
+                if attempt == 2 or not retry:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _sqlite(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -139,10 +157,14 @@ class Database:
             yield self._sqlite()
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        if self._pool is not None:
+            return self._single(sql, params, "rows")  # type: ignore[no-any-return]
         with self.transaction() as tx:
             return tx.rows(sql, params)
 
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        if self._pool is not None:
+            return self._single(sql, params, "scalar")
         with self.transaction() as tx:
             return tx.scalar(sql, params)
 

@@ -73,3 +73,26 @@ def test_every_response_hook_runs_on_the_event_loop(tmp_path) -> None:  # type: 
         assert [h for h in app.before_send if isinstance(h, AsyncCallable)] == []
     finally:
         app.state.runtime.close()
+
+
+def test_the_liveness_probe_skips_the_request_layers(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``/health/live`` is probed many times a second: no correlation id, metrics, session lookup,
+    CSRF cookie or idempotency for it (issue 19), but the security headers still come on."""
+    from litestar.testing import TestClient
+
+    settings = load_settings(env={}, data_dir=str(tmp_path / "probe"), service="all")
+    app = create_app(settings)
+    try:
+        with TestClient(app) as client:
+            live = client.get("/health/live", headers={"Authorization": "Bearer no-such-token"})
+            me = client.get("/api/me", headers={"X-Correlation-ID": "abc-123"})
+            scrape = client.get("/metrics").text
+        assert live.status_code == 200 and live.json() == {"status": "ok"}
+        assert live.headers["x-content-type-options"] == "nosniff"
+        assert "frame-ancestors 'none'" in live.headers["content-security-policy"]
+        assert "x-correlation-id" not in live.headers and "set-cookie" not in live.headers
+        assert me.headers["x-correlation-id"] == "abc-123"  # the layers run on other routes
+        assert "set-cookie" in me.headers
+        assert 'route="/health/live"' not in scrape and 'route="/api/me"' in scrape
+    finally:
+        app.state.runtime.close()

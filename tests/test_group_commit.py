@@ -117,9 +117,7 @@ def chained(postgres_url: str) -> Iterator[GroupCommitChainedRecorder]:
 
 
 def _lock_key(recorder: GroupCommitChainedRecorder) -> str:
-    statement = recorder.lock_table_statements[1]
-    with recorder.datastore.get_connection() as conn:
-        text = statement.as_string(conn)
+    text = recorder.lock_table_statements[1].decode()  # composed once, as bytes
     return text.split("pg_advisory_xact_lock(")[1].split(")")[0]
 
 

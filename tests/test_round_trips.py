@@ -2,14 +2,16 @@
 
 ``tests/roundtrips.py`` stands between the store and the server and counts the points where the
 client waits (Query, Sync, Flush), so these counts are deterministic: a save is one round trip
-plus the pool's ping when the stream's previous chain link is known (was seven: ping, the DO
-block, insert, link lookup, chain insert, COMMIT, sync), a load is one plus the ping, and the
-hash chain still verifies; a connection the server dropped is replaced without the caller
-noticing.
+when the stream's previous chain link is known (was seven: ping, the DO block, insert, link
+lookup, chain insert, COMMIT, sync), a load is one, a single-statement read of the ``Database``
+is one (was four: ping, BEGIN, statement, COMMIT), and the hash chain still verifies. No pool
+pings a connection before handing it out (``services/pg_check.py`` polls its socket instead):
+a connection the server dropped is still replaced without the caller noticing.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import msgspec
@@ -19,6 +21,7 @@ import pytest
 from services.audit.integrity import verify_store
 from services.commands import Commands
 from services.config import Settings
+from services.db import Database
 from services.domain.call import Call
 from services.domain.innovation import Innovation
 from services.domain.rubric import load_rubric
@@ -61,11 +64,11 @@ def test_a_save_and_a_load_are_one_round_trip_each(
         for n in range(10):
             innovation.claim_indicator(op, RUBRIC, no=n + 1, level=n % 3 + 1)
             store.save(innovation)
-        # The pool's ping, then BEGIN, lock, NOTIFY, events + chain rows, COMMIT: one Sync.
-        assert proxy.reset() == 20
+        # BEGIN, lock, NOTIFY, events + chain rows, COMMIT: one Sync, no ping first.
+        assert proxy.reset() == 10
         for _ in range(5):
             assert store.load(Innovation, iid).version == innovation.version
-        assert proxy.reset() == 10  # the ping, the events after the cached prefix
+        assert proxy.reset() == 5  # the events after the cached prefix
         assert verify_store(store).ok
     finally:
         store.close()
@@ -89,14 +92,14 @@ def test_another_process_saves_after_reading_the_stream_in_one_round_trip(
         innovation = second.load(Innovation, iid)  # the whole stream: 1
         innovation.claim_indicator(op, RUBRIC, no=1, level=2)
         second.save(innovation)  # 1
-        assert proxy.reset() == 4  # each with the pool's ping
+        assert proxy.reset() == 2
         # A process that holds no link (its cache emptied): the previous link is looked up.
         innovation = third.load(Innovation, iid)
         third.recorder.links.clear()  # type: ignore[attr-defined]
         proxy.reset()
         innovation.claim_indicator(op, RUBRIC, no=2, level=2)
         third.save(innovation)
-        assert proxy.reset() == 3  # the ping, the link lookup, the save
+        assert proxy.reset() == 2  # the link lookup, the save
         assert verify_store(first).ok
     finally:
         for store in (first, second, third):
@@ -121,4 +124,60 @@ def test_a_dropped_connection_is_replaced_without_a_ping_per_query(
         store.save(innovation)
         assert store.current_version(iid) == innovation.version
     finally:
+        store.close()
+
+
+def test_a_single_statement_read_is_one_round_trip(
+    postgres_settings: Settings, proxy: RoundTripProxy
+) -> None:
+    db = Database(msgspec.structs.replace(postgres_settings, database_url=proxy.url, pool_size=1))
+    try:
+        db.scalar("SELECT 1")  # the pool's connection opened
+        proxy.reset()
+        for n in range(5):
+            assert db.scalar("SELECT %d" % n) == n  # noqa: UP031 - a literal, not a parameter
+            assert db.rows("SELECT ? AS n", (n,)) == [{"n": n}]
+        assert proxy.reset() == 10
+        with db.transaction() as tx:  # a transaction keeps BEGIN and COMMIT
+            tx.execute("SELECT 1")
+        assert proxy.reset() == 3
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("which", ["database", "event store"])
+def test_a_connection_the_server_closed_is_never_handed_out(
+    postgres_settings: Settings, postgres_url: str, which: str
+) -> None:
+    """All idle connections killed (as a PostgreSQL restart does): the next reads and the next
+    save succeed at the first attempt, on fresh connections, and none of the dead ones is used."""
+    settings = msgspec.structs.replace(postgres_settings, pool_size=3)
+    store = EventStore(settings, env={"POSTGRES_MAX_OVERFLOW": "0"})
+    db = Database(settings)
+    try:
+        world = World(Commands(store))
+        iid = world.complete_draft()
+        with db.transaction() as tx:
+            tx.execute("SELECT 1")
+        pool = db._pool if which == "database" else store.recorder.datastore.pool  # type: ignore[attr-defined]
+        pool.wait()
+        before = pool.get_stats().get("connections_lost", 0)
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            killed = admin.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchone()
+        assert killed and killed[0] >= 2
+        time.sleep(0.2)  # the FATAL message and the close reach the sockets
+        for _ in range(4):  # straight from the pool: no caller's retry could hide a dead one
+            with pool.connection() as conn:
+                conn.execute("SELECT 1")
+        store.cache.clear()
+        innovation = store.load(Innovation, iid)
+        innovation.claim_indicator(world.ctx(world.operator), RUBRIC, no=4, level=2)
+        store.save(innovation)
+        assert store.current_version(iid) == innovation.version
+        assert pool.get_stats().get("connections_lost", 0) > before  # found by the check
+    finally:
+        db.close()
         store.close()

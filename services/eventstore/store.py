@@ -160,9 +160,8 @@ def persistence_env(settings: Settings) -> dict[str, str]:
             "POSTGRES_PASSWORD": unquote(url.password or ""),
             "POSTGRES_POOL_SIZE": str(settings.pool_size),
             "POSTGRES_MAX_OVERFLOW": str(settings.pool_size),
-            # Kept while the fault test (tests/system/test_faults.py) fails without it: one
-            # round trip per checkout (issue 19 wants it gone; see docs/benchmarks.md).
-            "POSTGRES_PRE_PING": "y",
+            # No POSTGRES_PRE_PING (a round trip per checkout): the factory's pool checks
+            # connections without one (services/eventstore/pg_factory.py).
             "POSTGRES_CONNECT_TIMEOUT": "10",
             # Every event is sealed into its stream's hash chain (services/eventstore/recorders.py),
             # by default with group commit (services/eventstore/group_commit.py).

@@ -48,8 +48,10 @@ def check_text(field: str, value: str, max_length: int, *, form: bool = False) -
 
 async def check_request(request: Request[Any, Any, Any]) -> None:
     handler = request.scope.get("route_handler")
-    CURRENT_HANDLER.set(handler)
     opt = getattr(handler, "opt", {}) or {}
+    if opt.get("probe"):  # no parameters, no body (services.http.security.PROBE_OPT)
+        return
+    CURRENT_HANDLER.set(handler)
     if (
         request.method not in SAFE_METHODS
         and request.url.path.startswith("/api/")

@@ -112,6 +112,17 @@ CSP = "; ".join(
     ]
 )
 PROBES = "/health/"  # liveness and readiness: answered for machines, many times a second
+#: A probe handler's ``opt``: no caller, no body, no session, no command. The request layers
+#: (correlation id and metrics, body limit, authentication, CSRF, idempotency) skip it, so a
+#: probe costs what the framework costs (issue 19); the security headers still come on.
+PROBE_OPT = {"probe": True, "exclude_from_auth": True, "skip_idempotency": True}
+
+
+def is_probe(scope: Scope) -> bool:
+    handler = scope.get("route_handler")
+    return bool(handler is not None and handler.opt.get("probe"))
+
+
 STATIC_HEADERS = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "same-origin",
@@ -208,7 +219,7 @@ class SessionCSRFMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if scope.get("path", "").startswith(PROBES):  # no page, no form: no token, no cookie
+        if is_probe(scope) or scope.get("path", "").startswith(PROBES):  # no form, no cookie
             await self.app(scope, receive, send)
             return
         connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
@@ -378,7 +389,7 @@ class BodyLimitMiddleware:
         self.settings = settings
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or is_probe(scope):
             await self.app(scope, receive, send)
             return
         limit = limit_for(scope, self.settings)

@@ -55,6 +55,7 @@ def _status_of(exc: BaseException) -> int:
 
 class RequestMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
+    exclude_opt_key = "probe"  # /health/live (services.http.security.PROBE_OPT): not counted
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         request: Request[Any, Any, Any] = Request(scope)

@@ -1,0 +1,259 @@
+"""CPU per request in-process, no HTTP server: the ASGI apps called directly (issue 19).
+
+    uv run python bench/profile_inproc.py [--requests 400] [--profile put|live] [--top 40]
+
+Starts its own PostgreSQL and Redis, seeds one small regency, builds SI-RISMA's app
+(``services.app.create_app``) and the yardsticks (``bench/baseline_apps.py``) in this process
+and sends them requests one at a time through their ASGI interface (no uvicorn, no sockets to
+the client): the CPU time of this process (``time.process_time``, every thread) per request is
+what the app and its database driver cost, free of the load of other processes on the machine.
+``--profile`` prints a cProfile of that route's requests, sorted by cumulative time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import concurrent.futures
+import cProfile
+import json
+import os
+import pstats
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+sys.path.insert(0, str(BENCH.parent))
+
+import datagen  # noqa: E402
+import suite  # noqa: E402
+
+from services.config import load_settings  # noqa: E402
+
+Request = tuple[str, str, dict[str, str], bytes]
+LOOP = asyncio.new_event_loop()
+
+
+async def _start(app: Any) -> None:
+    """Run the app's lifespan in a task that lives as long as the loop; return once started."""
+    started = asyncio.Event()
+    sent = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "lifespan.startup"}
+        await asyncio.Event().wait()
+        return {}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"].endswith(".failed"):
+            raise RuntimeError(message)
+        if message["type"] == "lifespan.startup.complete":
+            started.set()
+
+    scope = {"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}
+    _TASKS.append(asyncio.ensure_future(app(scope, receive, send)))
+    await started.wait()
+
+
+_TASKS: list[Any] = []
+
+
+async def call(app: Any, request: Request) -> int:
+    method, path, headers, body = request
+    status = 0
+    delivered = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal delivered
+        if not delivered:
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        await asyncio.sleep(3600)
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+
+    path_only, _, query = path.partition("?")
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path_only,
+        "raw_path": path_only.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+        + [(b"host", b"127.0.0.1"), (b"content-length", str(len(body)).encode())],
+        "client": ("127.0.0.1", 40000),
+        "server": ("127.0.0.1", 8000),
+        "state": {},
+    }
+    await app(scope, receive, send)
+    return status
+
+
+class InlineExecutor(concurrent.futures.ThreadPoolExecutor):
+    """Runs a ``sync_to_thread`` handler in the calling thread, so cProfile (which follows one
+    thread) sees the handler's own work. Used only with ``--profile``."""
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[Any]:
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:
+            future.set_exception(exc)
+        return future
+
+
+def measure(
+    app: Any, make: Callable[[int], Request], n: int, profile: bool = False, top: int = 40
+) -> float:
+    """CPU µs per request over ``n`` requests after ``n // 4`` warm-up ones."""
+
+    async def run(start: int, count: int) -> None:
+        for i in range(start, start + count):
+            status = await call(app, make(i))
+            if status >= 400:
+                raise RuntimeError(f"{make(i)[:2]} answered {status}")
+
+    loop = LOOP
+    if True:
+        loop.run_until_complete(run(0, max(n // 4, 5)))
+        profiler = cProfile.Profile(time.process_time) if profile else None
+        before = time.process_time()
+        if profiler:
+            profiler.enable()
+        loop.run_until_complete(run(n, n))
+        if profiler:
+            profiler.disable()
+        used = time.process_time() - before
+    if profiler:
+        stats = pstats.Stats(profiler)
+        stats.sort_stats("cumulative").print_stats(top)
+        stats.sort_stats("tottime").print_stats(top)
+        stats.dump_stats("/tmp/profile_inproc.pstats")
+    return used / n * 1e6
+
+
+def round_trips(settings: Any, make: Callable[[int], Request], n: int) -> float:
+    """Round trips per request of another app instance whose pools reach PostgreSQL through
+    ``tests/roundtrips.py`` (after ``n`` warm-up requests: connections open, statements
+    prepared)."""
+    import msgspec
+
+    from services.app import create_app
+    from tests.roundtrips import RoundTripProxy
+
+    with RoundTripProxy(settings.database_url) as proxy:
+        app = create_app(msgspec.structs.replace(settings, database_url=proxy.url))
+        LOOP.run_until_complete(_start(app))
+
+        async def run(start: int) -> None:
+            for i in range(start, start + n):
+                status = await call(app, make(i))
+                assert status < 400, status
+
+        LOOP.run_until_complete(run(10_000))
+        proxy.reset()
+        LOOP.run_until_complete(run(20_000))
+        return proxy.reset() / n
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=400)
+    routes = ("put", "live", "floor", "plain", "bare")
+    parser.add_argument("--profile", choices=routes, default=None)
+    parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--inline", action="store_true", help="handlers in the caller's thread")
+    args = parser.parse_args()
+    data_dir = tempfile.mkdtemp(prefix="sirisma-bench-inproc-")
+    with suite.servers() as (url, redis_url):
+        settings = load_settings(env={}, data_dir=data_dir, database_url=url, redis_url=redis_url)
+        from services.eventstore.store import EventStore
+        from services.startup import start_runtime
+
+        store = EventStore(settings)
+        regions: list[datagen.Regency] = []
+        original = datagen.setup_regencies
+
+        def keep(*a: Any, **k: Any) -> list[datagen.Regency]:
+            regions.extend(original(*a, **k))
+            return regions
+
+        datagen.setup_regencies = keep  # type: ignore[assignment]
+        try:
+            datagen.generate(store, 1, 10)
+        finally:
+            datagen.setup_regencies = original  # type: ignore[assignment]
+        store.close()
+        start_runtime(settings, background=False).close()
+        suite.raw_baseline(url, 1, 0.2, b"{}")
+        (writer,) = suite.prepare_writers(settings, regions[0], 1, 40)
+        writer.token = suite.issue_token(settings, writer.account_id)
+        drafts = writer.innovation_ids
+
+        os.environ["BENCH_DATABASE_URL"] = url
+        from baseline_apps import create_app as baseline_app
+
+        from services.app import create_app
+
+        sirisma = create_app(settings)
+        bare = baseline_app()
+        LOOP.run_until_complete(_start(sirisma))
+        LOOP.run_until_complete(_start(bare))
+
+        auth = {"Authorization": f"Bearer {writer.token}", "Content-Type": "application/json"}
+
+        def claim(i: int) -> Request:
+            body = json.dumps({"level": i % 3 + 1, "note": "klaim uji beban"}).encode()
+            path = f"/api/innovations/{drafts[i % len(drafts)]}/indicators/{i % 19 + 1}"
+            return ("PUT", path, auth, body)
+
+        def live(i: int) -> Request:
+            return ("GET", "/health/live", {}, b"")
+
+        def floor(i: int) -> Request:
+            return ("PUT", f"/floor/{i}", {"Content-Type": "application/json"}, b"{}")
+
+        def plain(i: int) -> Request:
+            return ("PUT", f"/plain/{i}", {"Content-Type": "application/json"}, b"{}")
+
+        n = args.requests
+        p = args.profile
+        if p or args.inline:
+            LOOP.set_default_executor(InlineExecutor())
+        rows = [
+            ("SI-RISMA PUT claim", measure(sirisma, claim, n, p == "put", args.top)),
+            ("floor route", measure(bare, floor, n, p == "floor", args.top)),
+            ("plain-library route", measure(bare, plain, n, p == "plain", args.top)),
+            ("SI-RISMA /health/live", measure(sirisma, live, n * 5, p == "live", args.top)),
+            ("bare Litestar /health/live", measure(bare, live, n * 5, p == "bare", args.top)),
+        ]
+        trips = round_trips(settings, claim, n=40)
+        print(f"- PUT round trips per request: {trips:.2f} (target ≤ 5)")
+        print("| route (in-process, one at a time) | CPU µs/request |")
+        print("|---|---|")
+        for name, cpu in rows:
+            print(f"| {name} | {cpu:,.0f} |")
+        print(f"- PUT CPU / floor CPU: {rows[0][1] / rows[1][1]:.1f}× (target ≤ 3)")
+        print(f"- /health/live CPU / bare: {rows[3][1] / rows[4][1]:.1f}× (target ≤ 2)")
+        print(f"- load average: {' / '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
