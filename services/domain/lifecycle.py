@@ -87,6 +87,8 @@ REVIEWER = frozenset({R.REVIEWER})
 ADMIN = frozenset({R.ADMIN})
 REVIEW_STAFF = frozenset({R.REVIEWER, R.ADMIN})
 EDITS = (C.UPDATE_PROFILE, C.ATTACH_DOCUMENT, C.REMOVE_DOCUMENT, C.CLAIM_INDICATOR)
+#: Housekeeping allowed in every status that never changes it: it does not keep a process going.
+ANY_STATUS = (C.SET_DOCUMENT_VISIBILITY,)
 #: The status groups screens and read models count by.
 IN_REVIEW = (S.SUBMITTED, S.UNDER_REVIEW, S.RESUBMITTED, S.SCORED)
 DECIDED = (S.APPROVED, S.ESTABLISHED, S.SELECTED_FOR_IGA, S.REPORTED_TO_IGA)
@@ -146,7 +148,8 @@ def _rows() -> Iterable[Transition]:
     # A document's public mark: the owner or Bappeda may correct it in any status (a file shown
     # to the public by mistake must be hidable at once, without a re-upload that reopens review).
     for source in Status:
-        yield Transition(source, C.SET_DOCUMENT_VISIBILITY, frozenset({*SUBMITTERS, R.ADMIN}))
+        for command in ANY_STATUS:
+            yield Transition(source, command, frozenset({*SUBMITTERS, R.ADMIN}))
     # After the report: the ministry's verdicts, and entering the innovation again next year.
     yield Transition(S.REPORTED_TO_IGA, C.RECORD_MINISTRY_VERDICT, ADMIN)
     for source in DECIDED:
@@ -250,6 +253,7 @@ STATUS_CHANGING_COMMANDS: frozenset[Command] = frozenset(
 )
 
 
+#: Where a process ends: nothing but the ``ANY_STATUS`` housekeeping may follow.
 TERMINAL: frozenset[Status] = frozenset(
-    s for s in Status if not any(t.source == s for t in TRANSITIONS)
+    s for s in Status if not any(t.source == s and t.command not in ANY_STATUS for t in TRANSITIONS)
 )
