@@ -468,8 +468,11 @@ def generate(
     seed: int = 2026,
     progress: Callable[[str, int], None] | None = None,
     end: datetime | None = None,
+    keep: list[Regency] | None = None,
 ) -> Summary:
-    """Seed ``regencies`` × ``per_regency`` innovations with their whole season (see module doc)."""
+    """Seed ``regencies`` × ``per_regency`` innovations with their whole season (see module doc).
+    ``keep``: a list the regencies (ids of their organisations, accounts and call) are added to,
+    for a bench that drives them afterwards."""
     from services.identity.passwords import hash_password
 
     started = time.perf_counter()
@@ -480,6 +483,8 @@ def generate(
     commands = Commands(store)
     password_hash = hash_password(PASSWORD)  # argon2 once; every account shares it
     regions = setup_regencies(commands, regencies, clock.start, password_hash)
+    if keep is not None:
+        keep.extend(regions)
     rubric = load_rubric(RUBRIC_YEAR)
     events = 0
 

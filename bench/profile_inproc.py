@@ -188,17 +188,7 @@ def main() -> int:
 
         store = EventStore(settings)
         regions: list[datagen.Regency] = []
-        original = datagen.setup_regencies
-
-        def keep(*a: Any, **k: Any) -> list[datagen.Regency]:
-            regions.extend(original(*a, **k))
-            return regions
-
-        datagen.setup_regencies = keep  # type: ignore[assignment]
-        try:
-            datagen.generate(store, 1, 10)
-        finally:
-            datagen.setup_regencies = original  # type: ignore[assignment]
+        datagen.generate(store, 1, 10, keep=regions)
         store.close()
         start_runtime(settings, background=False).close()
         suite.raw_baseline(url, 1, 0.2, b"{}")

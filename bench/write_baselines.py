@@ -115,17 +115,7 @@ def main() -> int:
 
         store = EventStore(settings)
         regions: list[datagen.Regency] = []
-        original = datagen.setup_regencies
-
-        def keep(*a: Any, **k: Any) -> list[datagen.Regency]:
-            regions.extend(original(*a, **k))
-            return regions
-
-        datagen.setup_regencies = keep  # type: ignore[assignment]
-        try:
-            datagen.generate(store, 1, 40)
-        finally:
-            datagen.setup_regencies = original  # type: ignore[assignment]
+        datagen.generate(store, 1, 40, keep=regions)
         store.close()
         start_runtime(settings, background=False).close()  # read-side tables, sessions
         suite.raw_baseline(url, 1, 0.2, b"{}")  # creates bench_raw_events / bench_raw_chain

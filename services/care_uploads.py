@@ -21,8 +21,9 @@ from services.blobs import MB, blob_store
 from services.domain.events import FileRef
 from services.http.context import runtime_of
 from services.http.problems import problem
+from services.http.stored_files import stored_file
 from services.submission.documents import FORM_OVERHEAD, _stream
-from services.submission.uploads import INLINE_SAFE, UploadForm, read_upload_form, safe_filename
+from services.submission.uploads import UploadForm, read_upload_form, safe_filename
 from services.submission.uploads import sniff as sniff_type
 
 API_FIELDS = frozenset({"caption"})
@@ -84,17 +85,10 @@ def keeper(form: UploadForm) -> Callable[[], object]:
 
 def serve(request: Request[Any, Any, Any], file: FileRef) -> File:
     """The stored file with its sniffed type; images and PDF inline, the rest as a download."""
-    blobs = blob_store(runtime_of(request))
-    if not blobs.exists(file.storage_key):
-        raise problem(404, "Berkas tidak ditemukan di penyimpanan.", "blob-missing")
-    return File(
-        path=blobs.path(file.storage_key),
-        filename=file.name,
-        media_type=file.content_type,
-        content_disposition_type=(
-            "inline"
-            if file.content_type in INLINE_SAFE or file.content_type.startswith("image/")
-            else "attachment"
-        ),
-        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=0"},
+    return stored_file(
+        blob_store(runtime_of(request)),
+        storage_key=file.storage_key,
+        name=file.name,
+        content_type=file.content_type,
+        inline=True,
     )

@@ -23,7 +23,6 @@ from uuid import UUID
 
 from litestar import Request, Response, get, post
 from litestar.concurrency import sync_to_thread
-from litestar.datastructures import ETag
 from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
 from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
 from litestar.params import FromPath, QueryParameter
@@ -37,6 +36,7 @@ from services.domain.research.values import OutputFile
 from services.eventstore.store import ConcurrencyConflict
 from services.http.context import command_context, principal_of, runtime_of
 from services.http.problems import problem
+from services.http.stored_files import stored_file
 from services.research import access
 from services.research.service import ResearchCommands
 from services.research.views import ProposalView, proposal_view
@@ -45,7 +45,6 @@ from services.submission.common import problems
 from services.submission.uploads import (
     ALLOWED,
     ALLOWED_TEXT,
-    INLINE_SAFE,
     UploadForm,
     read_upload_form,
     safe_filename,
@@ -215,17 +214,13 @@ async def download_output_file(
     if output is None or output.file is None:
         raise problem(404, f"Berkas luaran {output_id} tidak ditemukan.", "not-found")
     f = output.file
-    blobs = blob_store(runtime)
-    if not blobs.exists(f.storage_key):
-        raise problem(404, "Berkas luaran tidak ditemukan di penyimpanan.", "blob-missing")
-    inline = disposition == "inline" and f.content_type in INLINE_SAFE
-    return File(
-        path=blobs.path(f.storage_key),
-        filename=f.name,
-        media_type=f.content_type,
-        content_disposition_type="inline" if inline else "attachment",
-        etag=ETag(value=f.sha256),
-        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=0"},
+    return stored_file(
+        blob_store(runtime),
+        storage_key=f.storage_key,
+        name=f.name,
+        content_type=f.content_type,
+        sha256=f.sha256,
+        inline=disposition == "inline",
     )
 
 

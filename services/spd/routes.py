@@ -25,12 +25,13 @@ from services.commands import Outcome
 from services.domain.values import SpdValues
 from services.http.context import command_context, runtime_of
 from services.http.problems import problem
+from services.http.stored_files import stored_file
 from services.identity.policy import SPD_FILL, SPD_READ, SPD_VERIFY
 from services.review.http import IfMatch, if_match, write_headers
 from services.spd.service import RowView, SheetView, SpdCommands, row_of, sheet_view
 from services.submission.common import problems
 from services.submission.documents import FORM_OVERHEAD, _stream, build_document
-from services.submission.uploads import INLINE_SAFE, read_upload_form
+from services.submission.uploads import read_upload_form
 
 TAG = "spd"
 Year = Annotated[int, Meta(ge=2000, le=2100)]
@@ -195,15 +196,13 @@ def download_evidence(
     if found is None:
         raise problem(404, f"Dokumen {doc_id} tidak ditemukan.", "not-found")
     doc = found.document
-    blobs = blob_store(runtime_of(request))
-    if not blobs.exists(doc.storage_key):
-        raise problem(404, "Berkas dokumen tidak ditemukan di penyimpanan.", "blob-missing")
-    return File(
-        path=blobs.path(doc.storage_key),
-        filename=doc.name,
-        media_type=doc.content_type,
-        content_disposition_type="inline" if doc.content_type in INLINE_SAFE else "attachment",
-        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=0"},
+    return stored_file(
+        blob_store(runtime_of(request)),
+        storage_key=doc.storage_key,
+        name=doc.name,
+        content_type=doc.content_type,
+        sha256=doc.sha256,
+        inline=True,
     )
 
 

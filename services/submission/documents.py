@@ -25,7 +25,6 @@ from uuid import UUID, uuid4
 
 from litestar import Request, Response, delete, get, post
 from litestar.concurrency import sync_to_thread
-from litestar.datastructures import ETag
 from litestar.exceptions import InternalServerException
 from litestar.openapi.spec import (
     OpenAPIMediaType,
@@ -46,6 +45,7 @@ from services.domain.values import Document, DocumentKind
 from services.eventstore.store import ConcurrencyConflict
 from services.http.context import command_context, principal_of, runtime_of
 from services.http.problems import problem
+from services.http.stored_files import stored_file
 from services.http.writes import write_headers
 from services.identity.command_route import load_for_command
 from services.identity.policy import document_public, record_or_public
@@ -65,7 +65,6 @@ from services.submission.uploads import (
     ALLOWED,
     ALLOWED_TEXT,
     IMAGE_TYPES,
-    INLINE_SAFE,
     UploadForm,
     public_mark,
     read_upload_form,
@@ -340,18 +339,13 @@ async def download_document(
         raise problem(
             409, "Dokumen ini berupa tautan video, bukan berkas.", "link-document", url=doc.url
         )
-    blobs = blob_store(runtime)
-    if not blobs.exists(doc.storage_key):
-        log.error("blob missing", extra={"innovation": str(id), "doc": str(doc_id)})
-        raise problem(404, "Berkas dokumen tidak ditemukan di penyimpanan.", "blob-missing")
-    inline = disposition == "inline" and doc.content_type in INLINE_SAFE
-    return File(
-        path=blobs.path(doc.storage_key),
-        filename=doc.name,
-        media_type=doc.content_type,
-        content_disposition_type="inline" if inline else "attachment",
-        etag=ETag(value=doc.sha256),
-        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=0"},
+    return stored_file(
+        blob_store(runtime),
+        storage_key=doc.storage_key,
+        name=doc.name,
+        content_type=doc.content_type,
+        sha256=doc.sha256,
+        inline=disposition == "inline",
     )
 
 

@@ -37,7 +37,6 @@ ALLOWED: dict[str, str] = {
     "video/mp4": "mp4",
 }
 ALLOWED_TEXT = "PDF, JPEG, PNG, DOCX, XLSX, MP4"
-INLINE_SAFE = frozenset({"application/pdf", "image/jpeg", "image/png", "video/mp4"})
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png"})
 VIDEO_LINK_TYPE = "text/uri-list"
 
