@@ -22,8 +22,7 @@ from services.domain.events import FileRef
 from services.http.context import runtime_of
 from services.http.problems import problem
 from services.http.stored_files import stored_file
-from services.submission.documents import FORM_OVERHEAD, _stream
-from services.submission.uploads import UploadForm, read_upload_form, safe_filename
+from services.submission.uploads import UploadForm, read_request_upload, safe_filename
 from services.submission.uploads import sniff as sniff_type
 
 API_FIELDS = frozenset({"caption"})
@@ -40,15 +39,8 @@ async def read_form(
     request: Request[Any, Any, Any], max_bytes: int, fields: frozenset[str] = API_FIELDS
 ) -> UploadForm:
     """The multipart body, streamed into an uncommitted blob (413 when announced too large)."""
-    announced = request.headers.get("content-length", "")
-    if announced.isdigit() and int(announced) > max_bytes + FORM_OVERHEAD:
-        raise problem(413, f"Berkas melebihi batas {max_bytes // MB} MB.", "too-large")
-    return await read_upload_form(
-        request.headers.get("content-type", ""),
-        _stream(request),
-        blob_store(runtime_of(request)),
-        max_bytes,
-        extra_fields=fields,
+    return await read_request_upload(
+        request, blob_store(runtime_of(request)), max_bytes, extra_fields=fields
     )
 
 

@@ -46,13 +46,12 @@ from services.submission.uploads import (
     ALLOWED,
     ALLOWED_TEXT,
     UploadForm,
-    read_upload_form,
+    read_request_upload,
     safe_filename,
     sniff,
 )
 
 TAG = "research"
-FORM_OVERHEAD = 64 * 1024  # room for the form's part headers
 PATH = "/api/research/proposals/{id:uuid}/outputs/{output_id:uuid}/file"
 
 
@@ -123,10 +122,6 @@ def check_before_reading(
     expected = if_match(request)
     if expected is not None and expected != proposal.version:
         raise ConcurrencyConflict(proposal.id, expected + 1, proposal.version)
-    max_mb = runtime_of(request).settings.max_upload_mb
-    announced = request.headers.get("content-length", "")
-    if announced.isdigit() and int(announced) > max_mb * MB + FORM_OVERHEAD:
-        raise problem(413, f"Berkas melebihi batas {max_mb} MB.", "too-large")
 
 
 def keep(
@@ -163,11 +158,8 @@ async def upload_output_file(
     research = ResearchCommands(runtime.store)
     proposal = await sync_to_thread(research.proposal, id)
     check_before_reading(request, proposal, output_id)
-    form = await read_upload_form(
-        request.headers.get("content-type", ""),
-        request.stream(),
-        blob_store(runtime),
-        runtime.settings.max_upload_mb * MB,
+    form = await read_request_upload(
+        request, blob_store(runtime), runtime.settings.max_upload_mb * MB
     )
     ctx = command_context(request)
     try:

@@ -30,8 +30,8 @@ from services.identity.policy import SPD_FILL, SPD_READ, SPD_VERIFY
 from services.review.http import IfMatch, if_match, write_headers
 from services.spd.service import RowView, SheetView, SpdCommands, row_of, sheet_view
 from services.submission.common import problems
-from services.submission.documents import FORM_OVERHEAD, _stream, build_document
-from services.submission.uploads import read_upload_form
+from services.submission.documents import build_document
+from services.submission.uploads import read_request_upload
 
 TAG = "spd"
 Year = Annotated[int, Meta(ge=2000, le=2100)]
@@ -157,14 +157,8 @@ async def upload_evidence(
     runtime = runtime_of(request)
     row_of(year, no)
     ctx = command_context(request)
-    max_size = runtime.settings.max_upload_mb * MB
-    announced = request.headers.get("content-length", "")
-    if announced.isdigit() and int(announced) > max_size + FORM_OVERHEAD:
-        raise problem(
-            413, f"Berkas melebihi batas {runtime.settings.max_upload_mb} MB.", "too-large"
-        )
-    form = await read_upload_form(
-        request.headers.get("content-type", ""), _stream(request), blob_store(runtime), max_size
+    form = await read_request_upload(
+        request, blob_store(runtime), runtime.settings.max_upload_mb * MB
     )
     try:
         document = msgspec.structs.replace(build_document(form), indicator=None)

@@ -25,7 +25,6 @@ from uuid import UUID, uuid4
 
 from litestar import Request, Response, delete, get, post
 from litestar.concurrency import sync_to_thread
-from litestar.exceptions import InternalServerException
 from litestar.openapi.spec import (
     OpenAPIMediaType,
     OpenAPIResponse,
@@ -67,7 +66,7 @@ from services.submission.uploads import (
     IMAGE_TYPES,
     UploadForm,
     public_mark,
-    read_upload_form,
+    read_request_upload,
     safe_filename,
     safe_url,
     sniff,
@@ -75,7 +74,6 @@ from services.submission.uploads import (
 )
 
 log = logging.getLogger("sirisma.submission")
-FORM_OVERHEAD = 64 * 1024  # room for the form's other fields and part headers
 
 
 @dataclass
@@ -205,17 +203,6 @@ def build_document(form: UploadForm) -> Document:
     )
 
 
-async def _stream(request: Request[Any, Any, Any]) -> Any:
-    """The request body; a client that goes away mid-upload is a 400, not a server error."""
-    try:
-        async for chunk in request.stream():
-            yield chunk
-    except InternalServerException as exc:
-        if "disconnect" in str(exc.detail):
-            raise problem(400, "Unggahan terputus sebelum selesai.", "upload-aborted") from exc
-        raise
-
-
 @post(
     "/api/innovations/{id:uuid}/documents",
     tags=[TAG],
@@ -242,19 +229,8 @@ async def upload_document(
     expected = if_match(request, required=False)
     if expected is not None and expected != innovation.version:
         raise ConcurrencyConflict(id, expected + 1, innovation.version)
-    max_size = runtime.settings.max_upload_mb * MB
-    announced = request.headers.get("content-length", "")
-    if announced.isdigit() and int(announced) > max_size + FORM_OVERHEAD:
-        raise problem(
-            413,
-            f"Berkas melebihi batas {runtime.settings.max_upload_mb} MB.",
-            "too-large",
-            limit_bytes=max_size,
-        )
     blobs = blob_store(runtime)
-    form = await read_upload_form(
-        request.headers.get("content-type", ""), _stream(request), blobs, max_size
-    )
+    form = await read_request_upload(request, blobs, runtime.settings.max_upload_mb * MB)
     try:
         document = build_document(form)
         # The domain's own rule on the loaded record (never saved): indicator, replaces, status.

@@ -21,6 +21,8 @@ from uuid import UUID, uuid4
 
 import filetype
 import msgspec
+from litestar import Request
+from litestar.exceptions import InternalServerException
 from multipart import MultipartSegment, ParserError, ParserLimitReached, PushMultipartParser
 
 from services.blobs import MB, BlobStore, TooLarge
@@ -297,3 +299,35 @@ def _check_field(
         )
     if name in texts or (name == "file" and form.writer is not None):
         raise problem(400, f"Kolom '{name}' dikirim lebih dari sekali.", "validation", field=name)
+
+
+FORM_OVERHEAD = 64 * 1024  # room for the form's other fields and part headers
+
+
+async def _body(request: Request[Any, Any, Any]) -> AsyncIterator[bytes]:
+    """The request body; a client that goes away mid-upload is a 400, not a server error."""
+    try:
+        async for chunk in request.stream():
+            yield chunk
+    except InternalServerException as exc:
+        if "disconnect" in str(exc.detail):
+            raise problem(400, "Unggahan terputus sebelum selesai.", "upload-aborted") from exc
+        raise
+
+
+async def read_request_upload(
+    request: Request[Any, Any, Any],
+    blobs: BlobStore,
+    max_size: int,
+    extra_fields: frozenset[str] = frozenset(),
+) -> UploadForm:
+    """Every upload route's body: 413 at once when the announced length is already too large,
+    else streamed through ``read_upload_form`` (a dropped connection is a 400)."""
+    announced = request.headers.get("content-length", "")
+    if announced.isdigit() and int(announced) > max_size + FORM_OVERHEAD:
+        raise problem(
+            413, f"Berkas melebihi batas {max_size // MB} MB.", "too-large", limit_bytes=max_size
+        )
+    return await read_upload_form(
+        request.headers.get("content-type", ""), _body(request), blobs, max_size, extra_fields
+    )
