@@ -9,6 +9,7 @@ from, so a stale form gets a 409 page that shows what someone else changed.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated, Any
 from uuid import UUID
@@ -502,6 +503,26 @@ def _attach_uploaded(
     return redirect(f"/inovasi/{innovation.id}/dokumen", "diunggah")
 
 
+def _document_command(
+    request: Request[Any, Any, Any],
+    innovation: Innovation,
+    command: Callable[[Any], Any],
+    notice: str,
+) -> Any:
+    """A command on one document from the documents page: back to the page with ``notice``, or
+    the page again with the refusal (a stale version gets the conflict page)."""
+    runtime = runtime_of(request)
+    try:
+        outcome = run_command(request, command)
+    except ConcurrencyConflict as exc:
+        return conflict_page(request, innovation.id, exc, f"/inovasi/{innovation.id}/dokumen")
+    except DomainError as exc:
+        context = _documents_context(request, innovation, exc.message)
+        return render(request, "submission/documents.html", status_code=exc.status, **context)
+    settle(runtime, outcome)
+    return redirect(f"/inovasi/{innovation.id}/dokumen", notice)
+
+
 @post(
     "/inovasi/{innovation_id:str}/dokumen/{doc_id:str}/hapus",
     sync_to_thread=True,
@@ -511,28 +532,22 @@ def _attach_uploaded(
 def remove_document(
     request: Request[Any, Any, Any], innovation_id: FromPath[str], doc_id: FromPath[str], data: Form
 ) -> Any:
-    runtime = runtime_of(request)
+    commands = runtime_of(request).commands
     innovation = load_visible(request, parse_uuid(innovation_id))
     guard(request, Command.REMOVE_DOCUMENT, innovation)
     document_id = parse_uuid(doc_id)
-    try:
-        outcome = run_command(
-            request,
-            lambda ctx: runtime.commands.remove_document(
-                ctx,
-                innovation.id,
-                document_id,
-                reason=str(data.get("reason", "")).strip(),
-                expected_version=version_of(data),
-            ),
-        )
-    except ConcurrencyConflict as exc:
-        return conflict_page(request, innovation.id, exc, f"/inovasi/{innovation.id}/dokumen")
-    except DomainError as exc:
-        context = _documents_context(request, innovation, exc.message)
-        return render(request, "submission/documents.html", status_code=exc.status, **context)
-    settle(runtime, outcome)
-    return redirect(f"/inovasi/{innovation.id}/dokumen", "dihapus")
+    return _document_command(
+        request,
+        innovation,
+        lambda ctx: commands.remove_document(
+            ctx,
+            innovation.id,
+            document_id,
+            reason=str(data.get("reason", "")).strip(),
+            expected_version=version_of(data),
+        ),
+        "dihapus",
+    )
 
 
 @post(
@@ -544,7 +559,7 @@ def remove_document(
 def set_document_visibility(
     request: Request[Any, Any, Any], innovation_id: FromPath[str], doc_id: FromPath[str], data: Form
 ) -> Any:
-    runtime = runtime_of(request)
+    commands = runtime_of(request).commands
     innovation = load_visible(request, parse_uuid(innovation_id))
     guard(request, Command.SET_DOCUMENT_VISIBILITY, innovation)
     document_id = parse_uuid(doc_id)
@@ -553,25 +568,19 @@ def set_document_visibility(
         context = _documents_context(request, innovation, "Pilihan keterbukaan tidak dikenal.")
         return render(request, "submission/documents.html", status_code=400, **context)
     public = raw in PUBLIC_YES
-    try:
-        outcome = run_command(
-            request,
-            lambda ctx: runtime.commands.set_document_visibility(
-                ctx,
-                innovation.id,
-                document_id,
-                public,
-                reason=str(data.get("reason", "")).strip(),
-                expected_version=version_of(data),
-            ),
-        )
-    except ConcurrencyConflict as exc:
-        return conflict_page(request, innovation.id, exc, f"/inovasi/{innovation.id}/dokumen")
-    except DomainError as exc:
-        context = _documents_context(request, innovation, exc.message)
-        return render(request, "submission/documents.html", status_code=exc.status, **context)
-    settle(runtime, outcome)
-    return redirect(f"/inovasi/{innovation.id}/dokumen", "dibuka" if public else "ditutup")
+    return _document_command(
+        request,
+        innovation,
+        lambda ctx: commands.set_document_visibility(
+            ctx,
+            innovation.id,
+            document_id,
+            public,
+            reason=str(data.get("reason", "")).strip(),
+            expected_version=version_of(data),
+        ),
+        "dibuka" if public else "ditutup",
+    )
 
 
 # ---------------------------------------------------------------------------------------------
