@@ -18,6 +18,7 @@ from projections.queries.common import (
     paged,
     placeholders,
     status_label,
+    uuid_of,
 )
 
 
@@ -52,6 +53,33 @@ class StatusBoard(msgspec.Struct):
     total: int
     limit: int
     offset: int
+
+
+#: What a board item shows (``_board_item``): the page reads these, not the whole row.
+_BOARD_COLUMNS = ", ".join(
+    f"i.{column}"
+    for column in (
+        "id",
+        "title",
+        "status",
+        "stage",
+        "call_kind",
+        "call_id",
+        "organisation_id",
+        "submitter_id",
+        "status_changed_at",
+        "updated_at",
+        "claimed_score",
+        "verified_score",
+        "max_score",
+        "completeness",
+        "missing",
+        "revision",
+        "reviewers",
+        "published",
+        "version",
+    )
+)
 
 
 def status_board(
@@ -92,7 +120,8 @@ def status_board(
         f"(SELECT {concat}(s.status || '=' || s.n, ',') FROM (SELECT i.status, count(*) AS n "
         f"FROM rm_innovations i WHERE {scope} GROUP BY i.status) s) AS board_counts, "
         f"({name_sql}) AS board_organisation) h LEFT JOIN ("
-        "SELECT i.*, k.title AS call_title, k.deadline AS call_deadline FROM rm_innovations i "
+        f"SELECT {_BOARD_COLUMNS}, k.title AS call_title, k.deadline AS call_deadline "
+        "FROM rm_innovations i "
         "LEFT JOIN rm_calls k ON k.id = i.call_id "
         f"WHERE {condition} ORDER BY i.updated_at DESC, i.id {paged(limit, offset)}) p ON 1 = 1 "
         "ORDER BY p.updated_at DESC, p.id",
@@ -122,7 +151,7 @@ def status_board(
 def _board_item(r: Any, now: datetime) -> BoardItem:
     """One innovation on the board, with its call's deadline as seen ``now``."""
     return BoardItem(
-        id=UUID(r["id"]),
+        id=uuid_of(r["id"]),
         title=r["title"] or "",
         status=r["status"],
         status_label=status_label(r["status"]),

@@ -16,6 +16,7 @@ from projections.queries.common import (
     paged,
     ts_match,
     ts_query,
+    uuid_of,
 )
 from projections.text import fts5_query, terms
 
@@ -212,7 +213,7 @@ def public_catalogue(
 def _catalogue_item(r: Any) -> CatalogueItem:
     """One published innovation as the catalogue shows it."""
     return CatalogueItem(
-        id=UUID(r["id"]),
+        id=uuid_of(r["id"]),
         title=r["title"] or "",
         organisation_id=optional_uuid(r["organisation_id"]),
         organisation_name=r["organisation_name"],

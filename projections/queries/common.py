@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -38,7 +38,18 @@ class QueryError(ValueError):
         self.message = message
 
 
+#: Asia/Jakarta has been UTC+7 without daylight saving since 1964 (tzdata): from then on a stored
+#: UTC time becomes Jakarta's by adding seven hours, without a time zone lookup.
+_WIB = timedelta(hours=7)
+_WIB_SINCE = "1964"
+
+
 def jakarta(value: str | None) -> str | None:
+    """A stored UTC time (``projections.sql.ts``: ``…Z``) as ISO 8601 in Asia/Jakarta. Every
+    list row shows two or three of these, so the usual form takes the fixed offset's short
+    way; anything else (older, or not in the stored form) takes the time zone's."""
+    if value and value[-1] == "Z" and value[:4] >= _WIB_SINCE:
+        return (datetime.fromisoformat(value[:-1]) + _WIB).isoformat() + "+07:00"
     moment = parse_ts(value)
     return moment.astimezone(JAKARTA).isoformat() if moment else None
 
@@ -171,8 +182,14 @@ def _estimate(db: Any, rows_sql: str, args: Sequence[Any]) -> int:
     return estimate
 
 
+def uuid_of(value: str) -> UUID:
+    """A stored id as a UUID, parsed by msgspec (a third of what ``UUID(text)`` costs; a page
+    of 50 innovations parses 200 of them)."""
+    return msgspec.convert(value, UUID)
+
+
 def optional_uuid(value: Any) -> UUID | None:
-    return UUID(value) if value else None
+    return uuid_of(value) if value else None
 
 
 class CallDeadline(msgspec.Struct):
@@ -192,7 +209,7 @@ def deadline_of(row: dict[str, Any], now: datetime) -> CallDeadline | None:
     assert deadline is not None
     remaining = int(max((deadline - now).total_seconds(), 0))
     return CallDeadline(
-        id=UUID(row["call_id"]),
+        id=uuid_of(row["call_id"]),
         title=row.get("call_title") or "",
         deadline=deadline.astimezone(JAKARTA).isoformat(),
         deadline_label=format_jakarta(deadline),

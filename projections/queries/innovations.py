@@ -19,6 +19,7 @@ from projections.queries.common import (
     placeholders,
     search_rows,
     status_label,
+    uuid_of,
 )
 from services.domain.actor import Role
 from services.domain.lifecycle import Status
@@ -56,6 +57,35 @@ class InnovationItem(msgspec.Struct):
     view: str = "record"
 
     # policy.InnovationLike: the route re-checks every row with policy.can_view.
+
+
+#: What an item shows (``_innovation_item``): a page reads these, not the whole row.
+_ITEM_COLUMNS = ", ".join(
+    f"i.{column}"
+    for column in (
+        "id",
+        "title",
+        "status",
+        "stage",
+        "kind",
+        "form",
+        "theme",
+        "call_kind",
+        "budget_year",
+        "organisation_id",
+        "submitter_id",
+        "call_id",
+        "claimed_score",
+        "verified_score",
+        "max_score",
+        "completeness",
+        "missing_count",
+        "published",
+        "version",
+        "updated_at",
+        "status_changed_at",
+    )
+)
 
 
 def _scope(principal: Principal) -> tuple[str, list[Any]]:
@@ -128,7 +158,8 @@ def list_innovations(
     with db.transaction() as tx:  # the estimate, when needed, on the same connection
         found = tx.rows(
             f"SELECT h.page_total, p.* FROM (SELECT {counted(matching)} AS page_total) h "
-            "LEFT JOIN (SELECT i.*, o.name AS organisation_name, k.title AS call_title FROM ("
+            f"LEFT JOIN (SELECT {_ITEM_COLUMNS}, o.name AS organisation_name, "
+            "k.title AS call_title FROM ("
             "SELECT i.id AS page_id FROM rm_innovations i "
             f"WHERE {condition} ORDER BY i.updated_at DESC, i.id {paged(limit, offset)}) p "
             "JOIN rm_innovations i ON i.id = p.page_id "
@@ -179,7 +210,7 @@ class _Viewable:
 
 def _innovation_item(r: dict[str, Any]) -> InnovationItem:
     return InnovationItem(
-        id=UUID(r["id"]),
+        id=uuid_of(r["id"]),
         title=r["title"] or "",
         status=r["status"],
         status_label=status_label(r["status"]),

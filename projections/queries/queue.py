@@ -19,6 +19,7 @@ from projections.queries.common import (
     optional_uuid,
     paged,
     status_label,
+    uuid_of,
 )
 from projections.sql import ts
 from services.domain.actor import Role
@@ -296,7 +297,7 @@ def _queue_item(r: Any, sla_of: Callable[[date | None], _Sla]) -> QueueItem:
     """One row of the page, with its age and SLA state (``_sla``)."""
     sla = sla_of(jakarta_date(r["waiting_since"]))
     return QueueItem(
-        id=UUID(r["id"]),
+        id=uuid_of(r["id"]),
         title=r["title"] or "",
         status=r["status"],
         status_label=status_label(r["status"]),
