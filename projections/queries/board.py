@@ -11,13 +11,16 @@ import msgspec
 
 from projections.queries.common import (
     CallDeadline,
+    ReadPosition,
     deadline_of,
     decode_json,
     jakarta,
     optional_uuid,
     paged,
     placeholders,
+    position_column,
     status_label,
+    take_position,
     uuid_of,
 )
 
@@ -91,6 +94,7 @@ def status_board(
     now: datetime | None = None,
     limit: int = 100,
     offset: int = 0,
+    position: ReadPosition | None = None,
 ) -> StatusBoard:
     """Each innovation of one organisation (or one participant): where it stands, what is
     missing, what the reviewer asked for, and how long until the call closes."""
@@ -116,10 +120,10 @@ def status_board(
         "SELECT name FROM rm_organisations WHERE id = ?" if organisation_id else "SELECT NULL"
     )
     found = db.rows(
-        "SELECT h.board_counts, h.board_organisation, p.* FROM (SELECT "
+        "SELECT h.*, p.* FROM (SELECT "
         f"(SELECT {concat}(s.status || '=' || s.n, ',') FROM (SELECT i.status, count(*) AS n "
         f"FROM rm_innovations i WHERE {scope} GROUP BY i.status) s) AS board_counts, "
-        f"({name_sql}) AS board_organisation) h LEFT JOIN ("
+        f"({name_sql}) AS board_organisation{position_column(position)}) h LEFT JOIN ("
         f"SELECT {_BOARD_COLUMNS}, k.title AS call_title, k.deadline AS call_deadline "
         "FROM rm_innovations i "
         "LEFT JOIN rm_calls k ON k.id = i.call_id "
@@ -128,6 +132,7 @@ def status_board(
         [*scope_args, *([str(organisation_id)] if organisation_id else []), *args],
     )
     head = found[0]
+    take_position(position, head)
     counts = {
         key: int(n)
         for key, _, n in (part.partition("=") for part in (head["board_counts"] or "").split(","))

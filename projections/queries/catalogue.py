@@ -9,11 +9,14 @@ import msgspec
 
 from projections.queries.common import (
     Page,
+    ReadPosition,
     bounded_total,
     counted,
     jakarta,
     optional_uuid,
     paged,
+    position_column,
+    take_position,
     ts_match,
     ts_query,
     uuid_of,
@@ -155,6 +158,7 @@ def public_catalogue(
     call_kind: str | None = None,
     limit: int = 24,
     offset: int = 0,
+    position: ReadPosition | None = None,
 ) -> Page:
     """Published innovations only, whatever the filters; with ``q``, best matches first (then
     the latest published, then by id).
@@ -180,7 +184,7 @@ def public_catalogue(
     # the page joined to it: its ids first, in order; then only their rows, with their
     # organisation's name.
     page = (
-        "SELECT h.page_total, p.* FROM (SELECT {} AS page_total) h LEFT JOIN ("
+        "SELECT h.*, p.* FROM (SELECT {} AS page_total{}) h LEFT JOIN ("
         f"SELECT {_CATALOGUE_COLUMNS}, o.name AS organisation_name, p.* FROM ({{}}) p "
         "JOIN rm_catalogue c ON c.id = p.page_id "
         "LEFT JOIN rm_organisations o ON o.id = c.organisation_id) p ON 1 = 1 "
@@ -201,7 +205,11 @@ def public_catalogue(
         )
         ids_args, order = args, "p.published DESC, p.page_id"
     with db.transaction() as tx:  # the estimate, when needed, on the same connection
-        found = tx.rows(page.format(counted(matching), ids, order), [*matching_args, *ids_args])
+        found = tx.rows(
+            page.format(counted(matching), position_column(position), ids, order),
+            [*matching_args, *ids_args],
+        )
+        take_position(position, found[0])
         total, estimate = bounded_total(
             tx, int(found[0]["page_total"] or 0), matching, matching_args
         )

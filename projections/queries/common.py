@@ -9,6 +9,7 @@ functions of the log. Times are stored in UTC and returned as ISO 8601 in Asia/J
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
@@ -17,6 +18,7 @@ from uuid import UUID
 
 import msgspec
 
+from projections import tracking
 from projections.sql import parse_ts
 from projections.text import fts5_query, pg_tsquery, terms
 from services.domain.call import JAKARTA, format_jakarta
@@ -109,6 +111,46 @@ def search_clause(dialect: str, query: str, column: str = "c.doc_no") -> tuple[s
     """A WHERE fragment matching catalogue rows (``column`` = doc_no) against the query words."""
     rows, args = search_rows(dialect, query)
     return (f"{column} IN ({rows})" if rows else ""), args
+
+
+_MODEL_NAME = re.compile(r"^[a-z_]+$")
+
+
+class ReadPosition:
+    """How fresh an answer is: the lowest tracking position of the read models it reads (0
+    while one has none), read by the query's own statement (a column of its one-row head).
+
+    A read model's rows and its position commit in one transaction, so read in the same
+    statement the position is exactly the state the answer shows, and it costs no statement
+    of its own. A query given one sets ``value``; the caller reads it afterwards."""
+
+    def __init__(self, models: Sequence[str]) -> None:
+        for name in models:
+            if not _MODEL_NAME.match(name):
+                raise ValueError(f"not a read model's name: {name!r}")
+        self.models = tuple(models)
+        self.value: int | None = None
+
+    def column(self) -> str:
+        """``, (…) AS read_position``: the position as one more column of a one-row head."""
+        names = ", ".join(f"'{name}'" for name in self.models)
+        return (
+            f", (SELECT CASE WHEN count(*) = {len(set(self.models))} THEN min(t.position) "
+            f"ELSE 0 END FROM {tracking.TABLE} t WHERE t.name IN ({names})) AS read_position"
+        )
+
+    def take(self, row: dict[str, Any]) -> None:
+        self.value = int(row["read_position"] or 0)
+
+
+def position_column(seen: ReadPosition | None) -> str:
+    """The head's column for ``seen`` (nothing without one)."""
+    return seen.column() if seen is not None else ""
+
+
+def take_position(seen: ReadPosition | None, row: dict[str, Any]) -> None:
+    if seen is not None:
+        seen.take(row)
 
 
 #: Up to this many matching rows a list's ``total`` is counted exactly; beyond it the count

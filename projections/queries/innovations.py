@@ -11,14 +11,17 @@ import msgspec
 from projections.queries.common import (
     Page,
     QueryError,
+    ReadPosition,
     bounded_total,
     counted,
     jakarta,
     optional_uuid,
     paged,
     placeholders,
+    position_column,
     search_rows,
     status_label,
+    take_position,
     uuid_of,
 )
 from services.domain.actor import Role
@@ -116,6 +119,7 @@ def list_innovations(
     q: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    position: ReadPosition | None = None,
 ) -> Page:
     where, params = _scope(principal)
     clauses: list[str] = [where]
@@ -157,7 +161,8 @@ def list_innovations(
     # their rows joined with their organisation and call.
     with db.transaction() as tx:  # the estimate, when needed, on the same connection
         found = tx.rows(
-            f"SELECT h.page_total, p.* FROM (SELECT {counted(matching)} AS page_total) h "
+            f"SELECT h.*, p.* FROM (SELECT {counted(matching)} AS page_total"
+            f"{position_column(position)}) h "
             f"LEFT JOIN (SELECT {_ITEM_COLUMNS}, o.name AS organisation_name, "
             "k.title AS call_title FROM ("
             "SELECT i.id AS page_id FROM rm_innovations i "
@@ -168,6 +173,7 @@ def list_innovations(
             "ORDER BY p.updated_at DESC, p.id",
             [*matching_args, *args],
         )
+        take_position(position, found[0])
         # Counted up to a bound: a search matching most innovations costs what its page costs.
         total, estimate = bounded_total(
             tx, int(found[0]["page_total"] or 0), matching, matching_args

@@ -13,12 +13,15 @@ import msgspec
 from projections.queries.common import (
     QUEUE_STATUSES,
     QueryError,
+    ReadPosition,
     decode_json,
     jakarta,
     jakarta_date,
     optional_uuid,
     paged,
+    position_column,
     status_label,
+    take_position,
     uuid_of,
 )
 from projections.sql import ts
@@ -156,6 +159,7 @@ def review_queue(
     q: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    position: ReadPosition | None = None,
 ) -> Queue:
     """Innovations waiting for review work, oldest first by default.
 
@@ -179,7 +183,9 @@ def review_queue(
         sums.append(f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END) AS {state}")
         sum_args += extra
     where = " AND ".join(clauses)
-    head = f"SELECT {', '.join(sums)} FROM rm_innovations i WHERE {where}"
+    head = (
+        f"SELECT {', '.join(sums)}{position_column(position)} FROM rm_innovations i WHERE {where}"
+    )
     head_args = [*sum_args, *args]
     if sla is not None:
         condition, extra = _sla_condition(ranges, sla)
@@ -206,6 +212,7 @@ def review_queue(
         [*head_args, *args],
     )
     counts = {s: int(found[0][s] or 0) if found else 0 for s in SLA_STATES}
+    take_position(position, found[0])
     sla_of = _sla(today, sla_working_days)
     return Queue(
         items=[_queue_item(r, sla_of) for r in found if r["id"] is not None],
