@@ -141,7 +141,15 @@ def status_board(
     total = sum(counts.get(s, 0) for s in set(status)) if status else sum(counts.values())
     name = head["board_organisation"]
     rows = [r for r in found if r["id"] is not None]
-    items = [_board_item(r, now) for r in rows]
+    # Most of a board's rows share a call: its deadline is worked out once per call.
+    deadlines: dict[tuple[Any, Any, Any], CallDeadline | None] = {}
+    for r in rows:
+        key = (r["call_id"], r["call_title"], r["call_deadline"])
+        if key not in deadlines:
+            deadlines[key] = deadline_of(r, now)
+    items = [
+        _board_item(r, deadlines[(r["call_id"], r["call_title"], r["call_deadline"])]) for r in rows
+    ]
     return StatusBoard(
         organisation_id=organisation_id,
         organisation_name=name,
@@ -153,8 +161,8 @@ def status_board(
     )
 
 
-def _board_item(r: Any, now: datetime) -> BoardItem:
-    """One innovation on the board, with its call's deadline as seen ``now``."""
+def _board_item(r: Any, call: CallDeadline | None) -> BoardItem:
+    """One innovation on the board, with its call's deadline (as seen now)."""
     return BoardItem(
         id=uuid_of(r["id"]),
         title=r["title"] or "",
@@ -175,5 +183,5 @@ def _board_item(r: Any, now: datetime) -> BoardItem:
         reviewers=decode_json(r["reviewers"] or "[]"),
         published=bool(r["published"]),
         version=int(r["version"]),
-        call=deadline_of(r, now),
+        call=call,
     )
