@@ -12,6 +12,7 @@ import msgspec
 from projections.queries.common import (
     CallDeadline,
     ReadPosition,
+    columns,
     deadline_of,
     decode_json,
     jakarta,
@@ -59,29 +60,11 @@ class StatusBoard(msgspec.Struct):
 
 
 #: What a board item shows (``_board_item``): the page reads these, not the whole row.
-_BOARD_COLUMNS = ", ".join(
-    f"i.{column}"
-    for column in (
-        "id",
-        "title",
-        "status",
-        "stage",
-        "call_kind",
-        "call_id",
-        "organisation_id",
-        "submitter_id",
-        "status_changed_at",
-        "updated_at",
-        "claimed_score",
-        "verified_score",
-        "max_score",
-        "completeness",
-        "missing",
-        "revision",
-        "reviewers",
-        "published",
-        "version",
-    )
+_BOARD_COLUMNS = columns(
+    "i",
+    "id title status stage call_kind call_id organisation_id submitter_id "
+    "status_changed_at updated_at claimed_score verified_score max_score completeness "
+    "missing revision reviewers published version",
 )
 
 

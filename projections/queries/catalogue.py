@@ -11,6 +11,7 @@ from projections.queries.common import (
     Page,
     ReadPosition,
     bounded_total,
+    columns,
     counted,
     jakarta,
     optional_uuid,
@@ -118,30 +119,11 @@ class CatalogueItem(msgspec.Struct):
 
 
 #: What a catalogue item shows (not the folded state and profile blobs).
-_CATALOGUE_COLUMNS = ", ".join(
-    f"c.{column}"
-    for column in (
-        "id",
-        "title",
-        "organisation_id",
-        "call_kind",
-        "budget_year",
-        "stage",
-        "kind",
-        "form",
-        "theme",
-        "affair",
-        "initiator",
-        "goals",
-        "benefits",
-        "results",
-        "abstract",
-        "verified_score",
-        "sk_number",
-        "sk_date",
-        "award",
-        "published_at",
-    )
+_CATALOGUE_COLUMNS = columns(
+    "c",
+    "id title organisation_id call_kind budget_year stage kind form theme affair "
+    "initiator goals benefits results abstract verified_score sk_number sk_date award "
+    "published_at",
 )
 
 

@@ -65,6 +65,11 @@ def status_label(status: str) -> str:
     return STATUS_LABELS.get(status, status)
 
 
+def columns(alias: str, names: str) -> str:
+    """``alias.name, …`` for the space-separated ``names``: what a page reads of a wide row."""
+    return ", ".join(f"{alias}.{name}" for name in names.split())
+
+
 def placeholders(values: Sequence[Any]) -> str:
     return ", ".join("?" * len(values))
 

@@ -13,6 +13,7 @@ from projections.queries.common import (
     QueryError,
     ReadPosition,
     bounded_total,
+    columns,
     counted,
     jakarta,
     optional_uuid,
@@ -63,31 +64,11 @@ class InnovationItem(msgspec.Struct):
 
 
 #: What an item shows (``_innovation_item``): a page reads these, not the whole row.
-_ITEM_COLUMNS = ", ".join(
-    f"i.{column}"
-    for column in (
-        "id",
-        "title",
-        "status",
-        "stage",
-        "kind",
-        "form",
-        "theme",
-        "call_kind",
-        "budget_year",
-        "organisation_id",
-        "submitter_id",
-        "call_id",
-        "claimed_score",
-        "verified_score",
-        "max_score",
-        "completeness",
-        "missing_count",
-        "published",
-        "version",
-        "updated_at",
-        "status_changed_at",
-    )
+_ITEM_COLUMNS = columns(
+    "i",
+    "id title status stage kind form theme call_kind budget_year organisation_id "
+    "submitter_id call_id claimed_score verified_score max_score completeness "
+    "missing_count published version updated_at status_changed_at",
 )
 
 
