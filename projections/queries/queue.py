@@ -16,7 +16,6 @@ from projections.queries.common import (
     ReadPosition,
     decode_json,
     jakarta,
-    jakarta_date,
     optional_uuid,
     paged,
     position_column,
@@ -302,7 +301,8 @@ def _sla(today: date, sla_working_days: int) -> Callable[[date | None], _Sla]:
 
 def _queue_item(r: Any, sla_of: Callable[[date | None], _Sla]) -> QueueItem:
     """One row of the page, with its age and SLA state (``_sla``)."""
-    sla = sla_of(jakarta_date(r["waiting_since"]))
+    waiting = jakarta(r["waiting_since"])  # its first ten characters: the day in Jakarta
+    sla = sla_of(date.fromisoformat(waiting[:10]) if waiting else None)
     return QueueItem(
         id=uuid_of(r["id"]),
         title=r["title"] or "",
@@ -321,7 +321,7 @@ def _queue_item(r: Any, sla_of: Callable[[date | None], _Sla]) -> QueueItem:
         reviewers=decode_json(r["reviewers"] or "[]"),
         revision_round=int(r["revision_round"] or 0),
         submitted_at=jakarta(r["submitted_at"]),
-        waiting_since=jakarta(r["waiting_since"]),
+        waiting_since=waiting,
         age_working_days=sla.age,
         sla_due=sla.due,
         sla_state=sla.state,
