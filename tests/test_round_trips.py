@@ -251,9 +251,11 @@ def test_a_claim_is_four_round_trips_through_the_app(
     from litestar.testing import TestClient
 
     from services.app import create_app
+    from services.startup import start_runtime
 
     settings = msgspec.structs.replace(postgres_settings, database_url=proxy.url)
-    with TestClient(create_app(settings)) as client:
+    # No projector, relay or notification runner here: their statements are not the claim's.
+    with TestClient(create_app(runtime=start_runtime(settings, background=False))) as client:
         runtime = client.app.state.runtime
         world = World(runtime.commands)
         iid = world.complete_draft()
@@ -272,6 +274,8 @@ def test_a_claim_is_four_round_trips_through_the_app(
         for no in (1, 2, 3):  # every statement prepared on the connections
             claim(no)
         proxy.reset()
+        counts = []
         for no in (4, 5, 6, 7):
             claim(no)
-        assert proxy.reset() == 4 * 4
+            counts.append(proxy.reset())
+        assert counts == [4] * 4

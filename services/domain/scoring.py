@@ -21,7 +21,7 @@ The regency index is ``services.domain.regency_index``.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import msgspec
 
@@ -138,20 +138,50 @@ def _effective_claimed(inp: IndicatorInput) -> int:
     return inp.claimed_level if _has_live_evidence(inp) else 0
 
 
+class _Shape(NamedTuple):
+    """What scoring reads of a rubric on every call, worked out once per rubric object."""
+
+    known: frozenset[int]
+    max_score: int
+    mandatory: tuple[Indicator, ...]
+    absent: dict[int, IndicatorInput]  # level 0, no evidence: an indicator not in the inputs
+
+
+_SHAPES: dict[int, tuple[Rubric, _Shape]] = {}
+
+
+def _shape(rubric: Rubric) -> _Shape:
+    held = _SHAPES.get(id(rubric))
+    if held is not None and held[0] is rubric:
+        return held[1]
+    if len(_SHAPES) > 64:  # rubrics are loaded once per year; bound it all the same
+        _SHAPES.clear()
+    shape = _Shape(
+        known=frozenset(ind.no for ind in rubric.indicators),
+        max_score=rubric.max_score,
+        mandatory=tuple(rubric.indicator(no) for no in rubric.mandatory),
+        absent={ind.no: IndicatorInput(no=ind.no) for ind in rubric.indicators},
+    )
+    _SHAPES[id(rubric)] = (rubric, shape)  # the rubric is kept, so its id is not reused
+    return shape
+
+
 def _by_indicator(rubric: Rubric, inputs: Iterable[IndicatorInput]) -> dict[int, IndicatorInput]:
     """Index inputs by indicator, validating them and filling absent indicators with level 0."""
-    known = {ind.no for ind in rubric.indicators}
-    given: dict[int, IndicatorInput] = {}
+    shape = _shape(rubric)
+    given = dict(shape.absent)
+    seen: set[int] = set()
     for inp in inputs:
-        if inp.no not in known:
+        if inp.no not in shape.known:
             raise ValueError(f"rubric {rubric.year} has no indicator {inp.no}")
-        if inp.no in given:
+        if inp.no in seen:
             raise ValueError(f"indicator {inp.no} given more than once")
+        seen.add(inp.no)
         _check_level(inp.no, inp.claimed_level, "claimed")
         if inp.verified_level is not None:
             _check_level(inp.no, inp.verified_level, "verified")
         given[inp.no] = inp
-    return {ind.no: given.get(ind.no, IndicatorInput(no=ind.no)) for ind in rubric.indicators}
+    return given
 
 
 def _indicator_label(ind: Indicator) -> str:
@@ -164,11 +194,18 @@ def _indicator_label(ind: Indicator) -> str:
 def scorecard(rubric: Rubric, inputs: Iterable[IndicatorInput]) -> Scorecard:
     """Claimed and verified maturity of one innovation; ValueError on levels outside 0..3."""
     by_no = _by_indicator(rubric, inputs)
+    top = max(LEVELS)
     rows: list[IndicatorScore] = []
+    claimed_total = verified_total = 0
     for ind in rubric.indicators:
         inp = by_no[ind.no]
-        claimed_points = ind.points(inp.claimed_level) if _has_live_evidence(inp) else 0
-        verified_points = ind.points(inp.verified_level or 0) if _has_accepted_evidence(inp) else 0
+        # Levels were checked by _by_indicator: weight × level is the indicator's points().
+        claimed_points = ind.weight * inp.claimed_level if _has_live_evidence(inp) else 0
+        verified_points = (
+            ind.weight * (inp.verified_level or 0) if _has_accepted_evidence(inp) else 0
+        )
+        claimed_total += claimed_points
+        verified_total += verified_points
         rows.append(
             IndicatorScore(
                 no=ind.no,
@@ -178,15 +215,15 @@ def scorecard(rubric: Rubric, inputs: Iterable[IndicatorInput]) -> Scorecard:
                 claimed_points=claimed_points,
                 verified_level=inp.verified_level,
                 verified_points=verified_points,
-                max_points=ind.max_points,
+                max_points=ind.weight * top,
             )
         )
     return Scorecard(
         rubric_year=rubric.year,
         indicators=tuple(rows),
-        claimed_total=sum(r.claimed_points for r in rows),
-        verified_total=sum(r.verified_points for r in rows),
-        max_total=rubric.max_score,
+        claimed_total=claimed_total,
+        verified_total=verified_total,
+        max_total=_shape(rubric).max_score,
     )
 
 
@@ -226,9 +263,9 @@ def completeness(
             label = DOCUMENT_KIND_LABELS.get(doc_kind, doc_kind)
             missing.append(MissingItem(kind="document", key=doc_kind, label=label))
 
-    for no in rubric.mandatory if check_indicators else ():
+    for ind in _shape(rubric).mandatory if check_indicators else ():
         total += 1
-        ind = rubric.indicator(no)
+        no = ind.no
         inp = by_no[no]
         if _effective_claimed(inp) >= 1:
             continue

@@ -47,7 +47,7 @@ from eventsourcing.sqlite import (
     SQLiteDatastore,
 )
 from eventsourcing.utils import retry
-from psycopg.sql import SQL, Identifier, Literal
+from psycopg.sql import SQL, Composable, Identifier, Literal
 
 from services.eventstore.chain import GENESIS, ChainRow, link_hash, seal
 from services.eventstore.links import LinkCache
@@ -298,6 +298,9 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
 # ==== PostgreSQL ================================================================================
 
 
+APPEND_SCALAR_ROWS = 4  # up to this many events, a save's parameters are scalars
+
+
 class ChainedPostgresRecorder(PostgresApplicationRecorder):
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name=events_table_name)
@@ -352,25 +355,32 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             "pg_advisory_xact_lock({k}), pg_notify({n}, '')), "
             "w AS (SELECT u.* FROM l CROSS JOIN {rows}), {inserts}"
         )
-        self._append_statement = Prepared(
-            appended.format(
-                t=Literal(f"{datastore.lock_timeout}s"),
-                k=Literal(key),
-                n=Literal(self.channel_name),
-                rows=rows,
-                inserts=inserts,
-            ).as_bytes(None)
-        )
-        self._select_streams_statement = Prepared(
-            SQL(
-                "SELECT e.originator_id, e.originator_version, e.topic, e.state FROM {s}.{e} e "
-                "JOIN unnest(%s::uuid[], %s::bigint[]) AS w(oid, gt) "
-                "ON e.originator_id = w.oid AND e.originator_version > w.gt "
-                "ORDER BY e.originator_id, e.originator_version"
+
+        def append(rows: Composable) -> Prepared:
+            return Prepared(
+                appended.format(
+                    t=Literal(f"{datastore.lock_timeout}s"),
+                    k=Literal(key),
+                    n=Literal(self.channel_name),
+                    rows=rows,
+                    inserts=inserts,
+                ).as_bytes(None)
             )
-            .format(s=schema, e=events)
-            .as_bytes(None)
-        )
+
+        self._append_statement = append(rows)
+        # A command's few events as scalar parameters (psycopg dumps arrays in Python).
+        row = "(%s::uuid, %s::bigint, %s::text, %s::bytea, %s::bigint, %s::text, {}::bigint)"
+        self._append_few = [
+            append(
+                SQL(
+                    "(VALUES "
+                    + ", ".join(row.format(n) for n in range(1, count + 1))
+                    + ") AS u(oid, v, topic, state, ts, hash, n)"
+                )
+            )
+            for count in range(1, APPEND_SCALAR_ROWS + 1)
+        ]
+        self._select_streams_statements: dict[int, Prepared] = {}
         self.sql_create_statements += [
             SQL(
                 "CREATE TABLE IF NOT EXISTS {s}.{c} ("
@@ -468,7 +478,11 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             if not conn.autocommit:  # pragma: no cover - the factory's pools are autocommit
                 return None
-            self._append_statement.execute(curs, params)
+            if len(batch) <= APPEND_SCALAR_ROWS:
+                scalars = [column[i] for i in range(len(batch)) for column in params]
+                self._append_few[len(batch) - 1].execute(curs, scalars)
+            else:
+                self._append_statement.execute(curs, params)
             ids = list(self._fetch_ids_after_insert_events(curs, stored_events) or [])
         return ids, links
 
@@ -571,8 +585,8 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         stream's last link, as ``select_events`` does."""
         found: dict[UUID, list[tuple[int, str, bytes]]] = {oid: [] for oid, _ in after}
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            self._select_streams_statement.execute(
-                curs, ([oid for oid, _ in after], [v for _, v in after])
+            self._streams_statement(len(after)).execute(
+                curs, [p for oid, gt in after for p in (oid, gt)]
             )
             for row in curs.fetchall():
                 found[row["originator_id"]].append(
@@ -582,6 +596,22 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             if found[oid]:
                 self.links.extend(oid, found[oid], gt)
         return found
+
+    def _streams_statement(self, count: int) -> Prepared:
+        """``select_streams`` for ``count`` streams: one indexed range per stream, with scalar
+        parameters (psycopg dumps arrays in Python, scalars in C)."""
+        statement = self._select_streams_statements.get(count)
+        if statement is None:
+            one = SQL(
+                "SELECT originator_id, originator_version, topic, state FROM {s}.{e} "
+                "WHERE originator_id = %s AND originator_version > %s"
+            ).format(s=self._schema, e=Identifier(self.events_table_name))
+            union = SQL(" UNION ALL ").join([one] * count)
+            statement = Prepared(
+                SQL("{u} ORDER BY originator_id, originator_version").format(u=union).as_bytes(None)
+            )
+            self._select_streams_statements[count] = statement
+        return statement
 
     def _select_statement(self, gt: bool, lte: bool, desc: bool, limit: bool) -> bytes:
         """The library's ``select_events`` statement for one shape of the call, composed once.
