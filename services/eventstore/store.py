@@ -232,10 +232,17 @@ class EventStore:
         """Store every pending event of the given aggregates atomically; return notification ids.
 
         A version clash with a concurrent writer raises ConcurrencyConflict and stores nothing.
+
+        What the library's ``Application.save`` does for us, without what it does besides
+        (runtime protocol checks per object, Recording objects, snapshot and notify hooks that
+        SI-RISMA does not use: snapshots are ``_store_snapshot``'s): collect the pending events,
+        map them with the application's mapper, insert them with its recorder.
         """
-        pending = [(a, a.pending_events) for a in aggregates]
+        pending = [(a, tuple(a.collect_events())) for a in aggregates]
+        mapper = self.app.mapper
+        stored = [mapper.to_stored_event(e) for _, events in pending for e in events]
         try:
-            recordings = self.app.save(*aggregates)
+            ids = list(self.recorder.insert_events(stored) or []) if stored else []
         except IntegrityError:
             for aggregate, events in pending:
                 if events:
@@ -254,7 +261,7 @@ class EventStore:
                 and aggregate.version // every > (events[0].originator_version - 1) // every
             ):
                 self._store_snapshot(aggregate)
-        return [r.notification.id for r in recordings]
+        return ids
 
     def _store_snapshot(self, aggregate: Aggregate) -> None:
         """After the commit, in its own statement: a failure here loses only the shortcut."""
