@@ -487,9 +487,14 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         return ids, links
 
     def _held_previous(self, batch: list[_Row]) -> dict[UUID, str] | None:
+        """Each stream's link before its first event in the batch, if every one is held."""
         previous: dict[UUID, str] = {}
+        seen: set[UUID] = set()
         for oid, version, *_ in batch:
-            if version > 1 and oid not in previous:
+            if oid in seen:
+                continue
+            seen.add(oid)
+            if version > 1:
                 held = self.links.get(oid, version - 1)
                 if held is None:
                     return None
