@@ -789,10 +789,8 @@ class Innovation(KrenovaJudging):
             )
         return inputs
 
-    def scorecard(
-        self, rubric: Rubric, inputs: list[scoring.IndicatorInput] | None = None
-    ) -> scoring.Scorecard:
-        """``inputs``: ``indicator_inputs()`` when the caller has them already."""
+    def scorecard(self, rubric: Rubric, inputs: scoring.Inputs | None = None) -> scoring.Scorecard:
+        """``inputs``: ``indicator_inputs()`` (or their assessment) when the caller has them."""
         return scoring.scorecard(rubric, self.indicator_inputs() if inputs is None else inputs)
 
     def reviewer_totals(self, rubric: Rubric) -> dict[UUID, int]:
@@ -808,7 +806,7 @@ class Innovation(KrenovaJudging):
         self,
         rubric: Rubric,
         call: Call | None,
-        inputs: list[scoring.IndicatorInput] | None = None,
+        inputs: scoring.Inputs | None = None,
     ) -> scoring.Completeness:
         """``inputs``: ``indicator_inputs()`` when the caller has them already."""
         live_kinds = {str(d.document.kind) for d in self.documents.values() if not d.removed}

@@ -88,7 +88,8 @@ class KrenovaJudging(msgspec.Struct, kw_only=True):
 
 def to_state(self: Innovation, rubric: Rubric, call: Call | None) -> InnovationState:
     """The full record as one value: what the API returns and what auditors compare."""
-    inputs = self.indicator_inputs()  # once: the scorecard, completeness and advice share them
+    # Once: the scorecard, completeness and advice share the inputs and what they back.
+    inputs = scoring.assess(rubric, self.indicator_inputs())
     card = self.scorecard(rubric, inputs)
     comp = self.completeness(rubric, call, inputs)
     return InnovationState(

@@ -29,6 +29,7 @@ from services.domain.rubric import DOCUMENT_KIND_LABELS, LEVELS, Indicator, Rubr
 
 __all__ = [
     "DOCUMENT_KIND_LABELS",
+    "Assessment",
     "Completeness",
     "Evidence",
     "IndicatorInput",
@@ -36,6 +37,7 @@ __all__ = [
     "MissingItem",
     "Recommendation",
     "Scorecard",
+    "assess",
     "completeness",
     "recommendations",
     "scorecard",
@@ -133,11 +135,6 @@ def _has_accepted_evidence(inp: IndicatorInput) -> bool:
     return any(ev.verdict == "accepted" for ev in inp.evidence)
 
 
-def _effective_claimed(inp: IndicatorInput) -> int:
-    """The claimed level that counts: a claim without live evidence is worth level 0."""
-    return inp.claimed_level if _has_live_evidence(inp) else 0
-
-
 class _Shape(NamedTuple):
     """What scoring reads of a rubric on every call, worked out once per rubric object."""
 
@@ -184,6 +181,38 @@ def _by_indicator(rubric: Rubric, inputs: Iterable[IndicatorInput]) -> dict[int,
     return given
 
 
+class Assessment:
+    """Inputs indexed by indicator and validated once, with what each one's evidence backs:
+    the scorecard, completeness and recommendations of one answer share it (``assess``)."""
+
+    __slots__ = ("accepted", "by_no", "live", "rubric")
+
+    def __init__(self, rubric: Rubric, by_no: dict[int, IndicatorInput]) -> None:
+        self.rubric = rubric
+        self.by_no = by_no
+        given = [inp for inp in by_no.values() if inp.evidence]
+        # indicators with evidence not (yet) rejected; with evidence a reviewer accepted
+        self.live = frozenset(inp.no for inp in given if _has_live_evidence(inp))
+        self.accepted = frozenset(inp.no for inp in given if _has_accepted_evidence(inp))
+
+    def effective_claimed(self, no: int) -> int:
+        """The claimed level that counts: a claim without live evidence is worth level 0."""
+        return self.by_no[no].claimed_level if no in self.live else 0
+
+
+def assess(rubric: Rubric, inputs: Iterable[IndicatorInput] | Assessment) -> Assessment:
+    if isinstance(inputs, Assessment):
+        if inputs.rubric is not rubric:
+            raise ValueError(
+                f"inputs assessed under rubric {inputs.rubric.year}, not {rubric.year}"
+            )
+        return inputs
+    return Assessment(rubric, _by_indicator(rubric, inputs))
+
+
+Inputs = Iterable[IndicatorInput] | Assessment
+
+
 def _indicator_label(ind: Indicator) -> str:
     return f"Indikator {ind.no} {ind.name}"
 
@@ -191,18 +220,18 @@ def _indicator_label(ind: Indicator) -> str:
 # --------------------------------------------------------------------------- scorecard
 
 
-def scorecard(rubric: Rubric, inputs: Iterable[IndicatorInput]) -> Scorecard:
+def scorecard(rubric: Rubric, inputs: Inputs) -> Scorecard:
     """Claimed and verified maturity of one innovation; ValueError on levels outside 0..3."""
-    by_no = _by_indicator(rubric, inputs)
+    assessed = assess(rubric, inputs)
     top = max(LEVELS)
     rows: list[IndicatorScore] = []
     claimed_total = verified_total = 0
     for ind in rubric.indicators:
-        inp = by_no[ind.no]
+        inp = assessed.by_no[ind.no]
         # Levels were checked by _by_indicator: weight × level is the indicator's points().
-        claimed_points = ind.weight * inp.claimed_level if _has_live_evidence(inp) else 0
+        claimed_points = ind.weight * inp.claimed_level if ind.no in assessed.live else 0
         verified_points = (
-            ind.weight * (inp.verified_level or 0) if _has_accepted_evidence(inp) else 0
+            ind.weight * (inp.verified_level or 0) if ind.no in assessed.accepted else 0
         )
         claimed_total += claimed_points
         verified_total += verified_points
@@ -237,7 +266,7 @@ def completeness(
     field_labels: Mapping[str, str],
     present_document_kinds: Collection[str],
     required_document_kinds: Collection[str],
-    inputs: Iterable[IndicatorInput],
+    inputs: Inputs,
     check_indicators: bool = True,
 ) -> Completeness:
     """What is still missing before a submission is complete, so operators see it at all times.
@@ -247,7 +276,7 @@ def completeness(
     checks × 100, rounded down (100 when there is nothing to check). Krenova entries are judged
     on their own criteria, so they pass ``check_indicators=False``.
     """
-    by_no = _by_indicator(rubric, inputs)
+    assessed = assess(rubric, inputs)
     missing: list[MissingItem] = []
     total = 0
 
@@ -266,10 +295,9 @@ def completeness(
     for ind in _shape(rubric).mandatory if check_indicators else ():
         total += 1
         no = ind.no
-        inp = by_no[no]
-        if _effective_claimed(inp) >= 1:
+        if assessed.effective_claimed(no) >= 1:
             continue
-        reason = "belum ada bukti dukung" if not _has_live_evidence(inp) else "belum memilih level"
+        reason = "belum ada bukti dukung" if no not in assessed.live else "belum memilih level"
         missing.append(
             MissingItem(
                 kind="indicator",
@@ -288,17 +316,17 @@ def completeness(
 # --------------------------------------------------------------------------- recommendations
 
 
-def recommendations(rubric: Rubric, inputs: Iterable[IndicatorInput]) -> list[Recommendation]:
+def recommendations(rubric: Rubric, inputs: Inputs) -> list[Recommendation]:
     """Indicators below the top level, ranked by the points still available.
 
     The current level is the effective claimed level (0 without evidence that is not
     rejected). Ranking: points available desc, then weight desc, then indicator number.
     """
-    by_no = _by_indicator(rubric, inputs)
+    assessed = assess(rubric, inputs)
     top = max(LEVELS)
     recs: list[Recommendation] = []
     for ind in rubric.indicators:
-        current = _effective_claimed(by_no[ind.no])
+        current = assessed.effective_claimed(ind.no)
         if current >= top:
             continue
         nxt = current + 1
