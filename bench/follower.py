@@ -56,6 +56,93 @@ print(json.dumps({{"notifications": report.notifications, "seconds": report.seco
 """
 
 
+PROJECTOR_TRACE = """
+# suite.PROJECTOR_CHILD, with its log and every slow step (> 30 ms) written to {path!r}.
+import logging, signal, threading, time
+from projections.runner import Runner
+from services.config import load_settings
+logging.basicConfig(filename={path!r}, level=logging.INFO,
+    format="%(asctime)s %(threadName)s %(name)s %(message)s")
+trace = logging.getLogger("trace")
+from datetime import datetime, UTC
+from projections.log import Decoder
+decoded = []
+plain_decode = Decoder.decode
+def decode(self, rows, undecodable=None):
+    out = plain_decode(self, rows, undecodable)
+    decoded.append(out)
+    return out
+Decoder.decode = decode
+delays = []
+started = datetime.now(UTC)
+def late():
+    # when a step returns, every model has applied what it decoded
+    now = datetime.now(UTC)
+    for envelopes in decoded:
+        delays.extend(
+            (now - e.event.timestamp).total_seconds() * 1000
+            for e in envelopes
+            if (e.event.timestamp - started).total_seconds() > 2
+        )
+    decoded.clear()
+step = Runner._step
+def timed(self, session):
+    began, cpu = time.perf_counter(), time.thread_time()
+    n = step(self, session)
+    late()
+    spent = time.perf_counter() - began
+    if spent > 0.03:
+        trace.info("step of %d notifications: %.0f ms (%.0f ms CPU of this thread)", n,
+            spent * 1000, (time.thread_time() - cpu) * 1000)
+    return n
+Runner._step = timed
+class Wake(threading.Event):
+    def wait(self, timeout=None):
+        began = time.perf_counter()
+        woken = super().wait(timeout)
+        if not woken and timeout and timeout > 1:
+            trace.info("no wake-up for %.1f s: polled", time.perf_counter() - began)
+        return woken
+stop = threading.Event()
+signal.signal(signal.SIGTERM, lambda *_: stop.set())
+runner = Runner(load_settings())
+runner._wake = Wake()
+import gc
+_gc = {{}}
+def _gc_time(phase, info):
+    if phase == "start":
+        _gc["t"] = time.perf_counter()
+    elif time.perf_counter() - _gc.get("t", 0) > 0.02:
+        trace.info("gc generation %d: %.0f ms", info["generation"],
+            (time.perf_counter() - _gc["t"]) * 1000)
+gc.callbacks.append(_gc_time)
+try:
+    runner.run(stop)
+finally:
+    runner.close()
+    delays.sort()
+    if delays:
+        trace.info("stamp to applied, %d events: p50 %.1f ms, p99 %.1f ms, max %.1f ms",
+            len(delays), delays[len(delays) // 2], delays[int(len(delays) * 0.99)], delays[-1])
+"""
+
+
+def _gc_watch() -> None:
+    """Prints this process's garbage collections over 20 ms (they stall the lag watcher)."""
+    import gc
+
+    began = [0.0]
+
+    def note(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            began[0] = time.perf_counter()
+        elif time.perf_counter() - began[0] > 0.02:
+            spent = (time.perf_counter() - began[0]) * 1000
+            print(f"    bench process gc generation {info['generation']}: {spent:.0f} ms")
+
+    gc.callbacks.append(note)
+
+
 def load() -> str:
     return "/".join(f"{v:.1f}" for v in os.getloadavg())
 
@@ -94,6 +181,7 @@ def main() -> None:
         help="an existing database (and --redis): seeded on first use, reused afterwards",
     )
     parser.add_argument("--redis", default="")
+    parser.add_argument("--trace", default="", help="the projector's log and slow steps: a file")
     args = parser.parse_args()
     roots = [Path(r).resolve() for r in args.roots.split(",")]
     given = contextlib.nullcontext((args.url, args.redis)) if args.url else suite.servers()
@@ -135,10 +223,14 @@ def main() -> None:
                 )
         if not args.lag_rate:
             return
+        if args.trace:
+            _gc_watch()
         writers = suite.prepare_writers(settings, regions[0], args.lag_clients, 4 * 40 + 1)
         for n in range(args.rounds):
             for root in roots:
                 suite.ROOT = root  # the projector child runs this root's code
+                if args.trace:
+                    suite.PROJECTOR_CHILD = PROJECTOR_TRACE.format(path=f"{args.trace}.{n}")
                 began = time.process_time()
                 lags = suite.live_lag(
                     settings, writers, args.lag_rate, args.lag_seconds, args.lag_clients
