@@ -45,6 +45,7 @@ from suite import (  # noqa: E402
     rate,
     ratio,
     rebuild_child,
+    target,
     wrk,
 )
 
@@ -53,6 +54,7 @@ from services.config import Settings, load_settings  # noqa: E402
 TARGET_RATIO = 0.10
 TARGET_P99_MS = 100.0
 CONNECTIONS = 16
+FLAT = 1.3  # "does not grow": at the largest size at most this many times the smallest
 
 
 @dataclass
@@ -212,6 +214,14 @@ def measure(
         floors.append((floor, floor_cpu))
         alone = query_alone(settings, route.query, samples)
         met = res.rps >= TARGET_RATIO * floor.rps and res.p99 < TARGET_P99_MS and not res.errors
+        target(
+            f"read route at national scale: {route.label}",
+            f"≥ {TARGET_RATIO:.2f}× `/health/live` and p99 < {TARGET_P99_MS:.0f} ms, "
+            f"{CONNECTIONS} connections",
+            f"{ratio(res.rps, floor.rps)} ({res.rps:,.0f} / {floor.rps:,.0f} req/s), "
+            f"p99 {ms(res.p99)}, {ms(cpu)} CPU/request",
+            met,
+        )
         log(
             f"  {route.label}: {res.rps:,.0f} req/s ({ratio(res.rps, floor.rps)} of "
             f"{floor.rps:,.0f}) p99 {res.p99:.1f} ms, {cpu:.2f} ms CPU/request, "
@@ -279,6 +289,7 @@ def inbox_section(settings: Settings, sizes: tuple[int, ...] = (10, 1_000, 10_00
 
     db = Database(settings)
     rows = []
+    p50s: list[float] = []
     try:
         now = datetime.now(UTC)
         for size in sizes:
@@ -301,9 +312,17 @@ def inbox_section(settings: Settings, sizes: tuple[int, ...] = (10, 1_000, 10_00
                 timings.append((time.perf_counter() - started) * 1000)
             assert result.unread_count == size // 2, result.unread_count
             p50, p99 = pct(timings, 50), pct(timings, 99)
+            p50s.append(p50)
             rows.append([f"{size:,}", str(result.unread_count), ms(p50), ms(p99)])
     finally:
         db.close()
+    grown = p50s[-1] / p50s[0]
+    verdict = target(
+        f"inbox page and unread count at {sizes[-1]:,} messages",
+        f"≤ {FLAT}× its time at {sizes[0]:,} messages (p50)",
+        f"{grown:.2f}× ({ms(p50s[-1])} / {ms(p50s[0])})",
+        grown <= FLAT,
+    )
     return Section(
         "Inbox unread count",
         "Issue 19, target 5: `services.notification.inbox.page` (the first page of 20 and the "
@@ -313,6 +332,10 @@ def inbox_section(settings: Settings, sizes: tuple[int, ...] = (10, 1_000, 10_00
         "it grows with neither the recipient's messages nor their unread ones.",
         ["messages", "unread", "p50", "p99"],
         rows,
+        notes=[
+            f"p50 at {sizes[-1]:,} messages / at {sizes[0]:,}: {grown:.2f}× — target ≤ "
+            f'{FLAT}× ("does not grow"): {verdict}'
+        ],
     )
 
 

@@ -1,6 +1,8 @@
 """Does a command's cost grow with its stream's length? (issue 19, target 5)
 
-    uv run python bench/stream_length.py [--commands 30]
+    uv run python bench/stream_length.py [--commands 60]
+
+Part of ``bench/run`` (``suite.py`` calls ``measure``).
 
 Starts its own PostgreSQL, grows one innovation's stream to 10, 100 and 1,000 events, and at
 each length times the store's part of a command in-process (no HTTP): load the latest version,
@@ -19,6 +21,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from suite import Section, ms, pct, target  # noqa: E402
 
 from services.commands import Commands  # noqa: E402
 from services.config import load_settings  # noqa: E402
@@ -28,23 +33,20 @@ from services.eventstore.store import EventStore  # noqa: E402
 from tests.factories import World, complete_profile  # noqa: E402
 from tests.servers import start_postgres  # noqa: E402
 
+LENGTHS = (10, 100, 1000)
+FLAT = 1.3  # "does not grow": CPU per command at 1,000 events at most this many times at 10
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--commands", type=int, default=30)
-    args = parser.parse_args()
-    pg = start_postgres()
+
+def measure(url: str, commands: int = 60) -> Section:
+    """Grow one draft per length, then time ``commands`` commands on it warm and cold."""
+    store = EventStore(load_settings(env={}, data_dir=tempfile.mkdtemp(), database_url=url))
     try:
-        url = pg.create_database("stream_length")
-        store = EventStore(load_settings(env={}, data_dir=tempfile.mkdtemp(), database_url=url))
         world = World(Commands(store))
         op = world.ctx(world.operator)
         rubric = load_rubric(2025)
-        print("| events in the stream | p50 load + claim + save | CPU per command "
-              "| cold: p50 | cold: CPU per command |")  # fmt: skip
-        print("|---|---|---|---|---|")
+        rows, cpu_at = [], {}
         n = 0
-        for length in (10, 100, 1000):
+        for length in LENGTHS:
             # A fresh draft per length (proposed: 1 event), grown with claims to the length.
             iid = Commands(store).propose(op, call_id=world.call_id, profile=complete_profile(
                 f"Inovasi panjang {length}")).id  # fmt: skip
@@ -57,7 +59,7 @@ def main() -> int:
             for cold in (False, True):
                 timings = []
                 cpu = time.process_time()
-                for _ in range(args.commands):
+                for _ in range(commands):
                     n += 1
                     if cold:
                         store.cache.clear()
@@ -66,14 +68,59 @@ def main() -> int:
                     innovation.claim_indicator(op, rubric, no=n % 19 + 1, level=n % 3 + 1)
                     store.save(innovation)
                     timings.append((time.perf_counter() - started) * 1000)
-                cpu = (time.process_time() - cpu) / args.commands * 1000
-                timings.sort()
-                figures += [f"{timings[len(timings) // 2]:.2f} ms", f"{cpu:.2f} ms"]
-            print(f"| {length:,} (to {length + 2 * args.commands:,}) | "
-                  + " | ".join(figures) + " |")  # fmt: skip
+                cpu = (time.process_time() - cpu) / commands * 1000
+                cpu_at[length, cold] = cpu
+                figures += [ms(pct(timings, 50)), ms(cpu)]
+            rows.append([f"{length:,} (to {length + 2 * commands:,})", *figures])
+    finally:
         store.close()
+    notes = []
+    for cold, label in ((False, "warm"), (True, "cold")):
+        grown = cpu_at[LENGTHS[-1], cold] / cpu_at[LENGTHS[0], cold]
+        notes.append(
+            f"{label}: CPU per command at 1,000 events / at 10: {grown:.2f}× — target ≤ "
+            f"{FLAT}×: "
+            + target(
+                f"a command's cost at 1,000 events in its stream ({label})",
+                f"≤ {FLAT}× its cost at 10 events (CPU per command)",
+                f"{grown:.2f}× ({ms(cpu_at[LENGTHS[-1], cold])} / {ms(cpu_at[LENGTHS[0], cold])})",
+                grown <= FLAT,
+            )
+        )
+    notes.append(
+        "warm: the state held in the process's memory (`services/eventstore/state_cache.py`) "
+        "plus one query for newer events; cold: that memory cleared before each load, so the "
+        "nearest stored snapshot (every 50 versions) and the events after it, one query."
+    )
+    return Section(
+        "A command's cost against its stream's length",
+        "Issue 19, target 5. `bench/stream_length.py`: one innovation's stream grown to 10, "
+        f"100 and 1,000 events; at each length {commands} commands in-process (no HTTP: load "
+        "the latest version, claim an indicator, save), warm and then cold. CPU per command is "
+        "this process's CPU time over the commands (PostgreSQL's share not included). "
+        f'"Does not grow" is read as: at 1,000 events at most {FLAT}× the cost at 10.',
+        [
+            "events in the stream",
+            "warm: p50",
+            "warm: CPU per command",
+            "cold: p50",
+            "cold: CPU per command",
+        ],  # fmt: skip
+        rows,
+        notes=notes,
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--commands", type=int, default=60)
+    args = parser.parse_args()
+    pg = start_postgres()
+    try:
+        section = measure(pg.create_database("stream_length"), args.commands)
     finally:
         pg.close()
+    print(section.markdown())
     return 0
 
 

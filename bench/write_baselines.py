@@ -1,8 +1,11 @@
-"""The write path against its yardsticks, in one short run (issue 19): ``bench/run-write``.
+"""The write path against its yardsticks (issue 19, targets 1 and 3).
 
-    uv run python bench/write_baselines.py [--seconds 5] [--out FILE]
+Part of ``bench/run`` (``suite.py`` calls ``measure``); also runs alone, in about four minutes:
 
-Starts its own PostgreSQL and Redis, seeds one small regency (``bench/datagen.py``), then with
+    uv run python bench/write_baselines.py [--seconds 5]
+
+Alone it starts its own PostgreSQL and Redis and seeds one small regency (``bench/datagen.py``),
+then with
 the same uvicorn settings (2 workers, loopback, ``wrk``, 8 clients) measures:
 
 * SI-RISMA's ``PUT /api/innovations/{id}/indicators/{no}`` (the indicator claim);
@@ -11,7 +14,7 @@ the same uvicorn settings (2 workers, loopback, ``wrk``, 8 clients) measures:
 
 For each: requests/s, CPU per request (the workers' user + system time over the requests) and
 database round trips per request (``tests/roundtrips.py`` between the server and PostgreSQL,
-one worker, requests one at a time after a warm-up). Prints a Markdown table.
+one worker, requests one at a time after a warm-up). Alone, prints the Markdown section.
 """
 
 from __future__ import annotations
@@ -102,12 +105,139 @@ def round_trips(settings: Settings, app: str, env: dict[str, str], send: Any, n:
             server.close()
 
 
+TARGET_FLOOR = 0.50  # the claim's requests/s against the floor route's
+TARGET_PLAIN = 1.0  # … against the plain-library route's
+TARGET_CPU = 3.0  # the claim's CPU per request at most this many times the floor's
+TARGET_TRIPS = 5.0
+TARGET_LIVE_CPU = 2.0  # /health/live CPU at most this many times a bare Litestar route's
+
+
+def measure(
+    settings: Settings, regency: datagen.Regency, seconds: float, samples: int = 40
+) -> suite.Section:
+    """The claim, the floor route, the plain-library route and both ``/health/live`` routes,
+    side by side with the same server settings; the five targets of issue 19's first and
+    third items recorded in the run's targets table."""
+    url = settings.database_url
+    suite.raw_baseline(url, 1, 0.2, b"{}")  # creates bench_raw_events / bench_raw_chain
+    writers = suite.prepare_writers(settings, regency, 8, 4 * suite.PARTS + 1)
+    for w in writers:
+        w.token = suite.issue_token(settings, w.account_id)
+    spec = ", ".join(
+        '{"' + w.token + '", {' + ", ".join(f'"{i}"' for i in w.part(0)) + "}}" for w in writers
+    )
+    base_env = {"BENCH_DATABASE_URL": url}
+    suite.log("write path against its yardsticks (8 clients each)")
+    sirisma = suite.Server(settings, 2)
+    baseline = suite.Server(
+        settings, 2, app="bench.baseline_apps:create_app", env=base_env, ready="/health/live"
+    )
+    try:
+        put_rps, put_cpu = load(sirisma, "/", seconds, suite.WRK_WRITE % {"specs": spec})
+        floor_rps, floor_cpu = load(baseline, "/", seconds, WRK_PUT % {"path": "/floor/"})
+        plain_rps, plain_cpu = load(baseline, "/", seconds, WRK_PUT % {"path": "/plain/"})
+        live_rps, live_cpu = load(sirisma, "/health/live", seconds, None)
+        bare_rps, bare_cpu = load(baseline, "/health/live", seconds, None)
+    finally:
+        sirisma.close()
+        baseline.close()
+    w = writers[0]
+    drafts = w.part(1)
+
+    def claim(base: str, i: int) -> None:
+        body = json.dumps({"level": i % 3 + 1, "note": "klaim uji beban"}).encode()
+        put(base, f"/api/innovations/{drafts[i % len(drafts)]}/indicators/{i % 19 + 1}", body,
+            w.token)  # fmt: skip
+
+    suite.log("round trips per request (counting proxy, one worker)")
+    put_rt = round_trips(settings, "services.app:create_app", {}, claim, samples)
+    floor_rt, plain_rt = (
+        round_trips(
+            settings,
+            "bench.baseline_apps:create_app",
+            base_env,
+            lambda base, i, route=route: put(base, f"/{route}/{i}", b"{}"),
+            samples,
+        )
+        for route in ("floor", "plain")
+    )
+    suite.log(
+        f"  PUT {put_rps:,.0f}/s {put_cpu:,.0f} µs; floor {floor_rps:,.0f}/s {floor_cpu:,.0f} µs;"
+        f" plain {plain_rps:,.0f}/s {plain_cpu:,.0f} µs; round trips {put_rt:.1f}"
+    )
+    rows = [
+        ["SI-RISMA `PUT …/indicators/{no}`", f"{put_rps:,.0f}", f"{put_cpu:,.0f}", f"{put_rt:.1f}"],
+        ["floor route (2 INSERTs + COMMIT, psycopg pool)", f"{floor_rps:,.0f}", f"{floor_cpu:,.0f}",
+         f"{floor_rt:.1f}"],
+        ["plain-library route (`Application.save`)", f"{plain_rps:,.0f}", f"{plain_cpu:,.0f}",
+         f"{plain_rt:.1f}"],
+        ["SI-RISMA `/health/live`", f"{live_rps:,.0f}", f"{live_cpu:,.0f}", "0"],
+        ["bare Litestar `/health/live`", f"{bare_rps:,.0f}", f"{bare_cpu:,.0f}", "0"],
+    ]  # fmt: skip
+    what = "write path, 8 clients:"
+    notes = [
+        f"PUT / floor route: {put_rps / floor_rps:.2f}× — target ≥ {TARGET_FLOOR:.2f}×: "
+        + suite.target(
+            f"{what} the claim against the floor route",
+            f"≥ {TARGET_FLOOR:.2f}× its requests/s",
+            f"{put_rps / floor_rps:.2f}× ({put_rps:,.0f} / {floor_rps:,.0f} req/s)",
+            put_rps >= TARGET_FLOOR * floor_rps,
+        ),
+        f"PUT / plain-library route: {put_rps / plain_rps:.2f}× — target ≥ {TARGET_PLAIN:.1f}×: "
+        + suite.target(
+            f"{what} the claim against the plain-library route",
+            f"≥ {TARGET_PLAIN:.1f}× its requests/s",
+            f"{put_rps / plain_rps:.2f}× ({put_rps:,.0f} / {plain_rps:,.0f} req/s)",
+            put_rps >= TARGET_PLAIN * plain_rps,
+        ),
+        f"PUT CPU / floor CPU: {put_cpu / floor_cpu:.1f}× — target ≤ {TARGET_CPU:.0f}×: "
+        + suite.target(
+            f"{what} the claim's CPU per request",
+            f"≤ {TARGET_CPU:.0f}× the floor route's",
+            f"{put_cpu / floor_cpu:.1f}× ({put_cpu:,.0f} / {floor_cpu:,.0f} µs)",
+            put_cpu <= TARGET_CPU * floor_cpu,
+        ),
+        f"PUT round trips: {put_rt:.1f} — target ≤ {TARGET_TRIPS:.0f}: "
+        + suite.target(
+            "write path: database round trips per claim",
+            f"≤ {TARGET_TRIPS:.0f}",
+            f"{put_rt:.1f} (floor route {floor_rt:.1f}, plain-library route {plain_rt:.1f})",
+            put_rt <= TARGET_TRIPS,
+        ),
+        f"/health/live CPU / bare Litestar: {live_cpu / bare_cpu:.1f}× — target ≤ "
+        f"{TARGET_LIVE_CPU:.0f}×: "
+        + suite.target(
+            "`/health/live` CPU per request",
+            f"≤ {TARGET_LIVE_CPU:.0f}× a bare Litestar route's",
+            f"{live_cpu / bare_cpu:.1f}× ({live_cpu:,.0f} / {bare_cpu:,.0f} µs)",
+            live_cpu <= TARGET_LIVE_CPU * bare_cpu,
+        ),
+        "CPU per request: the two workers' user + system time over the requests (PostgreSQL's "
+        "share is not in it, for any row). Round trips: `tests/roundtrips.py` between the "
+        "server and PostgreSQL counts each answer the client waited for after a Query, Sync or "
+        f"Flush; one worker, {samples} requests one at a time after as many to warm up.",
+    ]
+    return suite.Section(
+        "Write path against its yardsticks",
+        "Issue 19, targets 1 and 3. SI-RISMA and `bench/baseline_apps.py` served with the same "
+        f"uvicorn settings (2 workers, loopback), each driven by `wrk` at 8 clients for "
+        f"{seconds:.0f} s: the indicator claim `PUT /api/innovations/{{id}}/indicators/{{no}}` "
+        "(authenticate, authorise, load, decide, save with the hash chain, answer); the **floor "
+        "route** (a Litestar route doing the same two INSERTs and COMMIT through a psycopg "
+        "pool); the **plain-library route** (a Litestar route doing eventsourcing's own "
+        "`Application.save` of one new event); `/health/live` of SI-RISMA and of a bare "
+        "Litestar app.",
+        ["route (8 clients)", "req/s", "CPU µs/request", "DB round trips/request"],
+        rows,
+        notes=notes,
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=5.0)
     args = parser.parse_args()
     data_dir = tempfile.mkdtemp(prefix="sirisma-bench-write-")
-    rows: list[list[str]] = []
     with suite.servers() as (url, redis_url):
         settings = load_settings(env={}, data_dir=data_dir, database_url=url, redis_url=redis_url)
         from services.eventstore.store import EventStore
@@ -118,68 +248,8 @@ def main() -> int:
         datagen.generate(store, 1, 40, keep=regions)
         store.close()
         start_runtime(settings, background=False).close()  # read-side tables, sessions
-        suite.raw_baseline(url, 1, 0.2, b"{}")  # creates bench_raw_events / bench_raw_chain
-        writers = suite.prepare_writers(settings, regions[0], 8, 4 * suite.PARTS + 1)
-        for w in writers:
-            w.token = suite.issue_token(settings, w.account_id)
-        spec = ", ".join(
-            '{"' + w.token + '", {' + ", ".join(f'"{i}"' for i in w.part(0)) + "}}" for w in writers
-        )
-        base_env = {"BENCH_DATABASE_URL": url}
-        sirisma = suite.Server(settings, 2)
-        baseline = suite.Server(
-            settings, 2, app="bench.baseline_apps:create_app", env=base_env, ready="/health/live"
-        )
-        try:
-            s = args.seconds
-            put_rps, put_cpu = load(sirisma, "/", s, suite.WRK_WRITE % {"specs": spec})
-            floor_rps, floor_cpu = load(baseline, "/", s, WRK_PUT % {"path": "/floor/"})
-            plain_rps, plain_cpu = load(baseline, "/", s, WRK_PUT % {"path": "/plain/"})
-            live_rps, live_cpu = load(sirisma, "/health/live", s, None)
-            bare_rps, bare_cpu = load(baseline, "/health/live", s, None)
-        finally:
-            sirisma.close()
-            baseline.close()
-        w = writers[0]
-        drafts = w.part(1)
-
-        def claim(base: str, i: int) -> None:
-            body = json.dumps({"level": i % 3 + 1, "note": "klaim uji beban"}).encode()
-            put(base, f"/api/innovations/{drafts[i % len(drafts)]}/indicators/{i % 19 + 1}", body,
-                w.token)  # fmt: skip
-
-        put_rt = round_trips(settings, "services.app:create_app", {}, claim)
-        floor_rt = round_trips(
-            settings,
-            "bench.baseline_apps:create_app",
-            base_env,
-            lambda base, i: put(base, f"/floor/{i}", b"{}"),
-        )
-        plain_rt = round_trips(
-            settings,
-            "bench.baseline_apps:create_app",
-            base_env,
-            lambda base, i: put(base, f"/plain/{i}", b"{}"),
-        )
-    rows = [
-        ["SI-RISMA `PUT …/indicators/{no}`", f"{put_rps:,.0f}", f"{put_cpu:,.0f}", f"{put_rt:.1f}"],
-        ["floor route (2 INSERTs + COMMIT, psycopg pool)", f"{floor_rps:,.0f}", f"{floor_cpu:,.0f}",
-         f"{floor_rt:.1f}"],
-        ["plain-library route (`Application.save`)", f"{plain_rps:,.0f}", f"{plain_cpu:,.0f}",
-         f"{plain_rt:.1f}"],
-        ["SI-RISMA `/health/live`", f"{live_rps:,.0f}", f"{live_cpu:,.0f}", "0"],
-        ["bare Litestar `/health/live`", f"{bare_rps:,.0f}", f"{bare_cpu:,.0f}", "0"],
-    ]  # fmt: skip
-    print("| route (8 clients) | req/s | CPU µs/request | DB round trips/request |")
-    print("|---|---|---|---|")
-    for r in rows:
-        print("| " + " | ".join(r) + " |")
-    print()
-    print(f"- PUT / floor route: {put_rps / floor_rps:.2f}× (target ≥ 0.50)")
-    print(f"- PUT / plain-library route: {put_rps / plain_rps:.2f}× (target ≥ 1.0)")
-    print(f"- PUT CPU / floor CPU: {put_cpu / floor_cpu:.1f}× (target ≤ 3)")
-    print(f"- PUT round trips: {put_rt:.1f} (target ≤ 5)")
-    print(f"- /health/live CPU / bare Litestar: {live_cpu / bare_cpu:.1f}× (target ≤ 2)")
+        section = measure(settings, regions[0], args.seconds)
+    print(section.markdown())
     print(f"- load average at the end: {' / '.join(f'{x:.1f}' for x in os.getloadavg())}")
     return 0
 
