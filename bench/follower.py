@@ -121,6 +121,7 @@ try:
 finally:
     runner.close()
     delays.sort()
+    trace.info("projector CPU %.2f s for %d events applied", time.process_time(), len(delays))
     if delays:
         trace.info("stamp to applied, %d events: p50 %.1f ms, p99 %.1f ms, max %.1f ms",
             len(delays), delays[len(delays) // 2], delays[int(len(delays) * 0.99)], delays[-1])
