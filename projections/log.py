@@ -141,17 +141,28 @@ class Decoder:
             key = keys.get(stream.int)
             if key is None:
                 key = keys[stream.int] = str(stream)
-            # ``projections.sql.ts`` inlined (decoded times are UTC): once per event, so cheap.
-            time = (
-                moment.isoformat(timespec="microseconds")[:-6] + "Z"
-                if moment.tzinfo is UTC
-                else ts(moment) or ""
-            )
-            append(Envelope(nid, topic, event, key, time))
+            append(Envelope(nid, topic, event, key, _stamp_text(state, moment)))
         return out
 
 
 _UNSEEN: Any = object()
+_TIMESTAMP = b'"timestamp":"'
+
+
+def _stamp_text(state: Any, moment: datetime) -> str:
+    """``projections.sql.ts(moment)``, read off the stored JSON when it holds exactly that text
+    (msgspec writes a UTC time with microseconds as ``2026-03-01T10:00:00.123456Z``, and the
+    timestamp is the third field of every event): a third of the cost of formatting it again,
+    once per event of a rebuild. Any other form (no microseconds, an offset) is formatted."""
+    if type(state) is bytes:
+        at = state.find(_TIMESTAMP, 0, 120)
+        if at >= 0:
+            text = state[at + 13 : at + 40]
+            if text[19:20] == b"." and text[26:27] == b"Z":
+                return text.decode()
+    if moment.tzinfo is UTC:
+        return moment.isoformat(timespec="microseconds")[:-6] + "Z"
+    return ts(moment) or ""
 
 
 def union_topics(projections: Sequence[Any]) -> frozenset[str] | None:
