@@ -963,12 +963,7 @@ class Innovation(KrenovaJudging):
 
     @applies(StageAdvanced)
     def _stage_advanced(self, e: StageAdvanced) -> None:
-        changes: dict[str, Any] = {"stage": e.to_stage}
-        if e.to_stage == Stage.UJI_COBA and self.profile.trial_date is None:
-            changes["trial_date"] = e.on
-        if e.to_stage == Stage.PENERAPAN and self.profile.implementation_date is None:
-            changes["implementation_date"] = e.on
-        self.profile = msgspec.structs.replace(self.profile, **changes)
+        self.profile = e.apply_to(self.profile)
 
     @applies(MinistryVerdictRecorded)
     def _ministry_verdict(self, e: MinistryVerdictRecorded) -> None:

@@ -11,6 +11,7 @@ Persistence is chosen by ``SIRISMA_DATABASE_URL``: unset → one SQLite file und
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from functools import cache
@@ -135,10 +136,36 @@ class MsgspecMapper(Mapper[UUID]):
         return decode_event(stored_event.topic, stored_event.state)
 
 
-def decode_event(topic: str, data: bytes) -> Event:
+class _Version(msgspec.Struct):
+    class_version: int = 1
+
+
+_version = msgspec.json.Decoder(_Version)
+
+
+@cache
+def event_decoder(topic: str) -> Callable[[bytes], Event]:
+    """How to decode one topic's stored state: straight into its Struct, or, for a class with
+    ``class_version > 1``, through its upcasts (a projection looks this up once per topic)."""
     cls = event_class(topic)
     if getattr(cls, "class_version", 1) == 1:
-        return _decoder(cls).decode(data)
+        return _decoder(cls).decode
+    return functools.partial(_decode_versioned, cls)
+
+
+def decode_event(topic: str, data: bytes) -> Event:
+    return event_decoder(topic)(data)
+
+
+@cache
+def _lax_decoder(cls: type[Event]) -> msgspec.json.Decoder[Any]:
+    return msgspec.json.Decoder(cls, strict=False)
+
+
+def _decode_versioned(cls: type[Event], data: bytes) -> Event:
+    if _version.decode(data).class_version == cls.class_version:
+        # Stored at the current version: no upcast, so no dict in between (as convert would).
+        return _lax_decoder(cls).decode(data)  # type: ignore[no-any-return]
     state = msgspec.json.decode(data)
     version = state.pop("class_version", 1)
     while version < cls.class_version:
