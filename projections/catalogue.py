@@ -33,8 +33,8 @@ from projections.text import tsvector
 from services.db import Tx
 from services.domain import events as ev
 from services.domain import urusan
-from services.domain.lifecycle import Status, status_after
-from services.domain.values import Profile, Stage
+from services.domain.lifecycle import Status, status_text_after
+from services.domain.values import Profile
 
 CATALOGUE = "rm_catalogue"
 FTS = "rm_catalogue_fts"
@@ -198,12 +198,14 @@ class CatalogueProjection:
 
     def fold(self, tx: Tx, batch: Sequence[Envelope], suffix: str = "") -> None:
         keys = [e.key or str(e.event.originator_id) for e in batch]
-        created = {k for k, e in zip(keys, batch, strict=True) if e.topic == ev.Proposed.TOPIC}
+        created = {k for k, e in zip(keys, batch, strict=True) if e.topic == _PROPOSED}
         self.state.load(tx, [k for k in keys if k not in created], suffix)
+        get, put = self.state.get, self.state.put
         for key, env in zip(keys, batch, strict=True):
             event = env.event
             when = env.time or ts(event.timestamp)
-            if isinstance(event, ev.Proposed):
+            if env.topic == _PROPOSED:
+                assert isinstance(event, ev.Proposed)
                 entry = Entry(
                     id=key,
                     doc_no=env.notification_id,
@@ -216,16 +218,17 @@ class CatalogueProjection:
                     created_at=when,
                 )
             else:
-                found = self.state.get(key)
+                found = get(key)
                 if found is None:
                     continue
                 entry = found
-                after = status_after(entry.status, type(event))
+                after = status_text_after(entry.status, type(event))
                 if after is not None:
-                    entry.status = after.value
-                _fold(entry, event, when)
+                    entry.status = after
+                if type(event) in _CHANGING:
+                    _fold(entry, event, when)
             entry.updated_at = when
-            self.state.put(key, entry)
+            put(key, entry)
 
     def flush(self, tx: Tx, suffix: str = "") -> None:
         dirty = self.state.take_dirty()
@@ -261,12 +264,7 @@ def _fold(entry: Entry, e: ev.Event, when: str | None) -> None:
         entry.profile = e.changes.apply_to(entry.profile)
         entry.text_changed = entry.profile_changed = True
     elif isinstance(e, ev.StageAdvanced):
-        changes: dict[str, Any] = {"stage": e.to_stage}
-        if e.to_stage == Stage.UJI_COBA and entry.profile.trial_date is None:
-            changes["trial_date"] = e.on
-        if e.to_stage == Stage.PENERAPAN and entry.profile.implementation_date is None:
-            changes["implementation_date"] = e.on
-        entry.profile = msgspec.structs.replace(entry.profile, **changes)
+        entry.profile = e.apply_to(entry.profile)
         entry.profile_changed = True
     elif isinstance(e, ev.Published):
         entry.published, entry.published_at = True, when
@@ -277,6 +275,13 @@ def _fold(entry: Entry, e: ev.Event, when: str | None) -> None:
         entry.sk_number, entry.sk_date = e.sk_number, e.sk_date.isoformat()
     elif isinstance(e, ev.Awarded):
         entry.award = str(e.award)
+
+
+#: The event types ``_fold`` changes an entry for beyond its status (most events change only that).
+_CHANGING = frozenset(
+    {ev.ProfileUpdated, ev.StageAdvanced, ev.Published, ev.Approved, ev.Established, ev.Awarded}
+)
+_PROPOSED = ev.Proposed.TOPIC
 
 
 def _row(entry: Entry, with_profile: bool) -> tuple[Any, ...]:

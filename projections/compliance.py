@@ -13,6 +13,7 @@ consistently with its own position in the log.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -70,6 +71,12 @@ _SUMMARY_COLUMNS = (
     *COUNTS,
     "first_submitted_at",
     "last_activity_at",
+)
+
+
+#: The topics folded otherwise than as a status change.
+_NOT_STATUS = frozenset(
+    {ev.Proposed.TOPIC, ev.OrganisationRegistered.TOPIC, ev.OrganisationRenamed.TOPIC}
 )
 
 
@@ -145,7 +152,21 @@ class ComplianceProjection:
         for key, env in zip(keys, batch, strict=True):
             event = env.event
             when = env.time or ts(event.timestamp)
-            if isinstance(event, ev.OrganisationRegistered):
+            if env.topic not in _NOT_STATUS:  # the usual case: a status change
+                found = self.items.get(key)
+                if found is None:
+                    continue
+                target = _target(found["status"], type(event))
+                if target is None:
+                    continue
+                found["status"] = target
+                found["bucket"] = bucket(target)
+                found["updated_at"] = when
+                if isinstance(event, ev.Submitted) and not found["submitted_at"]:
+                    found["submitted_at"] = when
+                self.items.put(key, found)
+                self.touched_orgs.add(found["organisation_id"])
+            elif isinstance(event, ev.OrganisationRegistered):
                 self.orgs.put(
                     key,
                     {
@@ -176,20 +197,6 @@ class ComplianceProjection:
                 }
                 self.items.put(key, item)
                 self.touched_orgs.add(item["organisation_id"])
-            else:
-                found = self.items.get(key)
-                if found is None:
-                    continue
-                row = transition_after(found["status"], type(event))
-                if row is None or row.target is None:
-                    continue
-                found["status"] = row.target.value
-                found["bucket"] = bucket(found["status"])
-                found["updated_at"] = when
-                if isinstance(event, ev.Submitted) and not found["submitted_at"]:
-                    found["submitted_at"] = when
-                self.items.put(key, found)
-                self.touched_orgs.add(found["organisation_id"])
 
     def flush(self, tx: Tx, suffix: str = "") -> None:
         for state, table, columns, key in (
@@ -213,6 +220,16 @@ class ComplianceProjection:
             ("organisation_id", "budget_year"),
             [tuple(int(v) if 1 <= i <= 6 else v for i, v in enumerate(row)) for row in summary],
         )
+
+
+@functools.cache  # pure, few keys: called for every status event of a rebuild
+def _target(status: str, event_type: type[ev.Event]) -> str | None:
+    """The status an event of this type moves an item to; None if it names no target (or
+    cannot follow ``status``)."""
+    row = transition_after(status, event_type)
+    if row is None or row.target is None:
+        return None
+    return row.target.value
 
 
 def _grouped(tx: Tx, items: str, sums: str, orgs: list[str]) -> list[tuple[Any, ...]]:

@@ -13,7 +13,7 @@ import msgspec
 
 from services.domain import events as ev
 from services.domain.lifecycle import Status
-from services.domain.values import CallKind, Profile, Stage
+from services.domain.values import CallKind, Profile
 
 
 class Doc(msgspec.Struct, array_like=True):
@@ -192,12 +192,7 @@ def _iga(f: Fold, e: ev.SelectedForIGA | ev.ReportedToIGA, when: str | None) -> 
 
 
 def _stage_advanced(f: Fold, e: ev.StageAdvanced, when: str | None) -> None:
-    changes: dict[str, Any] = {"stage": e.to_stage}
-    if e.to_stage == Stage.UJI_COBA and f.profile.trial_date is None:
-        changes["trial_date"] = e.on
-    if e.to_stage == Stage.PENERAPAN and f.profile.implementation_date is None:
-        changes["implementation_date"] = e.on
-    f.profile = msgspec.structs.replace(f.profile, **changes)
+    f.profile = e.apply_to(f.profile)
 
 
 def _published(f: Fold, e: ev.Published, when: str | None) -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 
@@ -41,7 +41,7 @@ from services.db import Tx
 from services.domain import events as ev
 from services.domain import scoring
 from services.domain.innovation import field_labels
-from services.domain.lifecycle import IN_REVIEW, Status, status_after
+from services.domain.lifecycle import IN_REVIEW, Status, status_text_after
 from services.domain.profile_checks import field_checks
 from services.domain.rubric import Rubric, UnknownRubricYear, load_rubric
 from services.domain.values import CallKind, Profile
@@ -178,6 +178,36 @@ def _s(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+_PROPOSED = ev.Proposed.TOPIC
+_CALL_OPENED = ev.CallOpened.TOPIC
+
+
+class _Kind(NamedTuple):
+    """What folding an event of one type involves, worked out once per type."""
+
+    handler: Any
+    score_input: bool
+    profile_event: bool
+    proposed: bool
+    name: str
+
+
+_KINDS: dict[type[ev.Event], _Kind] = {}
+
+
+def _kind(event_type: type[ev.Event]) -> _Kind:
+    found = _KINDS.get(event_type)
+    if found is None:
+        found = _KINDS[event_type] = _Kind(
+            HANDLERS.get(event_type),
+            issubclass(event_type, SCORE_INPUTS),
+            issubclass(event_type, PROFILE_EVENTS),
+            issubclass(event_type, ev.Proposed),
+            event_type.__name__,
+        )
+    return found
+
+
 class InnovationsProjection:
     name = "innovations"
     tables: tuple[str, ...] = (INNOVATIONS, FOLD, CALLS)
@@ -263,18 +293,19 @@ class InnovationsProjection:
         created: set[str] = set()
         touched: list[str] = []
         for env in batch:
-            event = env.event
-            if isinstance(event, ev.CallOpened):
+            topic = env.topic
+            if topic == _CALL_OPENED:
                 continue
-            key = env.key or str(event.originator_id)
-            if isinstance(event, ev.Proposed):
+            key = env.key or str(env.event.originator_id)
+            if topic == _PROPOSED:
                 created.add(key)
             elif key not in created:
                 touched.append(key)
         self.state.load(tx, touched, suffix)
         for env in batch:
             event = env.event
-            if isinstance(event, ev.CallOpened):
+            if env.topic == _CALL_OPENED:
+                assert isinstance(event, ev.CallOpened)
                 required = tuple(event.required_documents)
                 key = env.key or str(event.originator_id)
                 self.calls[key] = required
@@ -362,7 +393,9 @@ class InnovationsProjection:
     # -- folding ---------------------------------------------------------------------------------
 
     def _fold_event(self, key: str, event: ev.Event, when: str | None, doc_no: int) -> None:
-        if isinstance(event, ev.Proposed):
+        kind = _kind(type(event))
+        if kind.proposed:
+            assert isinstance(event, ev.Proposed)
             fold = Fold(
                 id=key,
                 doc_no=doc_no,
@@ -383,23 +416,21 @@ class InnovationsProjection:
                 return
             fold = found
         previous = fold.status
-        after = status_after(fold.status, type(event))
+        after = status_text_after(previous, type(event))
         if after is None:
-            log.warning("%s cannot follow status %s (%s)", event.TOPIC, fold.status, key)
-        else:
-            fold.status = after.value
-        if fold.status != previous:
+            log.warning("%s cannot follow status %s (%s)", event.TOPIC, previous, key)
+        elif after != previous:
+            fold.status = after
             fold.status_changed_at = when
-        handler = HANDLERS.get(type(event))
-        if handler is not None:
-            handler(fold, event, when)
-        if isinstance(event, SCORE_INPUTS):
+        if kind.handler is not None:
+            kind.handler(fold, event, when)
+        if kind.score_input:
             fold.stale = True
-        if isinstance(event, PROFILE_EVENTS):
+        if kind.profile_event:
             fold.profile_changed = True
         fold.version = event.originator_version
         fold.updated_at = when
-        fold.last_event = type(event).__name__
+        fold.last_event = kind.name
         fold.last_actor_id = event.actor.account_id  # a UUID until written (encoded as text)
         self.state.put(key, fold)
 

@@ -114,6 +114,47 @@ def advance(
     )
 
 
+def lock_all(tx: Tx, names: list[str]) -> dict[str, int]:
+    """The positions of the named models, locked for this transaction in one statement (in name
+    order, so two writers locking several rows cannot deadlock); a missing row is left out."""
+    if tx.dialect != "postgres":  # SQLite: the write transaction is exclusive already
+        marks = ", ".join("?" * len(names))
+        rows = tx.execute(
+            f"SELECT name, position FROM {TABLE} WHERE name IN ({marks})", names
+        ).fetchall()
+        return {r[0]: int(r[1]) for r in rows}
+    rows = tx.execute(
+        f"SELECT name, position FROM {TABLE} WHERE name = ANY(?) ORDER BY name FOR UPDATE",
+        (names,),
+    ).fetchall()
+    return {r[0]: int(r[1]) for r in rows}
+
+
+def advance_all(tx: Tx, moves: list[tuple[str, int, datetime | None]], *, owner: str) -> None:
+    """``advance`` of several models (name, position, event time) in one statement."""
+    now = ts(datetime.now(UTC))
+    if tx.dialect != "postgres":
+        tx.executemany(
+            f"UPDATE {TABLE} SET position = ?, event_time = COALESCE(?, event_time), "
+            "updated_at = ?, owner = ?, until = NULL WHERE name = ?",
+            [(position, ts(when), now, owner, name) for name, position, when in moves],
+        )
+        return
+    tx.execute(
+        f"UPDATE {TABLE} AS t SET position = m.position, "
+        "event_time = COALESCE(m.event_time, t.event_time), updated_at = ?, owner = ?, "
+        "until = NULL FROM unnest(?::text[], ?::bigint[], ?::text[]) "
+        "AS m(name, position, event_time) WHERE t.name = m.name",
+        (
+            now,
+            owner,
+            [name for name, _, _ in moves],
+            [position for _, position, _ in moves],
+            [ts(when) for _, _, when in moves],
+        ),
+    )
+
+
 def read(tx: Tx, names: list[str] | None = None) -> dict[str, Position]:
     rows = tx.execute(
         f"SELECT name, position, event_time, updated_at, owner, until, signature FROM {TABLE}"

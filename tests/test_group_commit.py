@@ -362,6 +362,9 @@ class _SealSkipped(ChainedPostgresRecorder):
         PostgresAggregateRecorder._insert_stored_events(self, curs, stored_events)
         return {}
 
+    def _append_alone(self, stored_events: Sequence[StoredEvent]) -> None:
+        return None  # the one-statement save seals its rows: these states are not JSON
+
 
 class TestChainedInsertPathLibraryCases(_OnFreshDatabase, ApplicationRecorderTestCase):
     def create_recorder(self) -> ChainedPostgresRecorder:
@@ -450,3 +453,79 @@ def test_the_mapper_refuses_compression_and_encryption(tmp_path: Any) -> None:
     ):
         with pytest.raises(UnsupportedMapperOption):
             EventStore(settings, env={name: topic})
+
+
+@pytest.mark.parametrize("kind", ["plain", "group-commit"])
+def test_a_save_whose_links_are_held_is_one_statement_and_the_chain_verifies(
+    postgres_url: str, kind: str
+) -> None:
+    """``_append_alone``: the writers' lock, NOTIFY, events and chain rows in one statement when
+    each stream's previous link is held (a new stream, or one this process wrote or read); the
+    pipelined transaction when one is not. Both leave a whole chain; a duplicate stores nothing."""
+    datastore = datastore_for(postgres_url)
+    try:
+        cls = ChainedPostgresRecorder if kind == "plain" else GroupCommitChainedRecorder
+        recorder = cls(datastore)
+        recorder.create_table()
+        one, two = uuid4(), uuid4()
+
+        def one_statement(events: list[StoredEvent]) -> None:
+            appended = recorder._append_alone(events)
+            assert appended is not None and len(appended[0]) == len(events)
+            recorder._remember_links(appended[1])  # as insert_events does once committed
+
+        # New streams, several versions of each in one batch (up to 4 as scalars, more as arrays).
+        one_statement([_event(one, v) for v in (1, 2, 3)])
+        one_statement([_event(two, v) for v in range(1, 7)])
+        one_statement([_event(one, 4), _event(two, 7)])  # both previous links held
+        recorder.links.clear()
+        assert recorder._append_alone([_event(one, 5)]) is None  # not held: nothing sent
+        ids = recorder.insert_events([_event(one, 5)])  # the pipelined path reads the link
+        assert ids is not None and len(ids) == 1
+        ids = recorder.insert_events([_event(one, 6), _event(one, 7)])  # held again: one statement
+        assert ids is not None and ids[1] == ids[0] + 1
+        with pytest.raises(IntegrityError):
+            recorder.insert_events([_event(two, 7)])
+        stored = [
+            (n.originator_id, n.originator_version) for n in recorder.select_notifications(None, 50)
+        ]
+        assert stored == [(one, v) for v in (1, 2, 3)] + [(two, v) for v in range(1, 7)] + [
+            (one, 4),
+            (two, 7),
+            (one, 5),
+            (one, 6),
+            (one, 7),
+        ]
+        assert recorder.orphan_links(10) == []
+        _assert_chain_whole(recorder)  # type: ignore[arg-type]
+    finally:
+        datastore.close()
+
+
+def test_a_save_waits_for_the_writers_lock_before_it_draws_an_id(
+    chained: GroupCommitChainedRecorder, postgres_url: str
+) -> None:
+    """The one-statement save takes the writers' lock before its first notification id: a save
+    that starts while another session holds the lock gets an id after the one that session
+    draws later, so commit order stays id order."""
+    holder = _hold_writers_back(postgres_url, _lock_key(chained))
+    try:
+        result: list[Any] = []
+        writer = threading.Thread(
+            target=lambda: result.append(chained._append_alone([_event(uuid4(), 1)]))
+        )
+        writer.start()
+        time.sleep(0.5)
+        assert writer.is_alive()  # waiting for the lock
+        row = holder.execute(
+            f"INSERT INTO {chained.events_table_name} (originator_id, originator_version, topic, "
+            "state) VALUES (%s, 1, 'x', '{}') RETURNING notification_id",
+            (uuid4(),),
+        ).fetchone()
+        assert row is not None
+        holder.commit()
+        writer.join(10)
+        assert result and result[0] is not None
+        assert result[0][0][0] > row[0]
+    finally:
+        holder.close()

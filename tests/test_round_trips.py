@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import timedelta
+from uuid import uuid4
 
 import msgspec
 import psycopg
@@ -181,3 +183,99 @@ def test_a_connection_the_server_closed_is_never_handed_out(
     finally:
         db.close()
         store.close()
+
+
+def test_an_innovation_and_its_call_are_read_in_one_round_trip_and_never_stale(
+    postgres_settings: Settings, proxy: RoundTripProxy
+) -> None:
+    """A command route loads the innovation with its call (``EventStore.load_with``): both held
+    in memory, one statement asks what each stream gained since, so a change another process
+    made to either is seen at once."""
+    writer = EventStore(postgres_settings)  # another process
+    store = _store(postgres_settings, proxy)
+    try:
+        world = World(Commands(writer))
+        op = world.ctx(world.operator)
+        iid = world.complete_draft()
+        innovation, call = store.load_with(Innovation, iid, Call, lambda i: i.call_id)
+        assert call is not None and call.id == world.call_id
+        store.load_with(Innovation, iid, Call, lambda i: i.call_id)  # prepared on the connection
+        proxy.reset()
+        innovation, call = store.load_with(Innovation, iid, Call, lambda i: i.call_id)
+        assert proxy.reset() == 1
+        assert call is not None and innovation.version == writer.current_version(iid)
+
+        other = writer.load(Call, world.call_id)
+        later = other.deadline + timedelta(days=7)
+        other.change_deadline(world.ctx(world.admin), later, "diperpanjang")
+        writer.save(other)
+        fresh = writer.load(Innovation, iid)
+        fresh.claim_indicator(op, RUBRIC, no=4, level=2)
+        writer.save(fresh)
+        proxy.reset()
+        innovation, call = store.load_with(Innovation, iid, Call, lambda i: i.call_id)
+        assert proxy.reset() == 1
+        assert call is not None and call.deadline == later and call.version == other.version
+        assert innovation.version == fresh.version and innovation.claims[4].level == 2
+        # The cache took both in: the next load is one round trip again, and equal.
+        again, again_call = store.load_with(Innovation, iid, Call, lambda i: i.call_id)
+        assert proxy.reset() == 1
+        assert again.version == fresh.version and again_call is not None
+        assert again_call.deadline == later
+    finally:
+        store.close()
+        writer.close()
+
+
+def test_load_with_of_a_stream_not_held_loads_each_and_a_missing_call_is_none(
+    postgres_settings: Settings, proxy: RoundTripProxy
+) -> None:
+    store = _store(postgres_settings, proxy)
+    try:
+        world = World(Commands(store))
+        iid = world.complete_draft()
+        store.cache.clear()
+        innovation, call = store.load_with(Innovation, iid, Call, lambda i: i.call_id)
+        assert call is not None and call.id == world.call_id and innovation.id == iid
+        nothing = store.load_with(Innovation, iid, Call, lambda i: uuid4())
+        assert nothing[1] is None and nothing[0].version == innovation.version
+    finally:
+        store.close()
+
+
+def test_a_claim_is_four_round_trips_through_the_app(
+    postgres_settings: Settings, proxy: RoundTripProxy
+) -> None:
+    """``PUT /api/innovations/{id}/indicators/{no}``: the session, the account, the innovation
+    with its call (one statement), the save (one statement)."""
+    from litestar.testing import TestClient
+
+    from services.app import create_app
+    from services.startup import start_runtime
+
+    settings = msgspec.structs.replace(postgres_settings, database_url=proxy.url)
+    # No projector, relay or notification runner here: their statements are not the claim's.
+    with TestClient(create_app(runtime=start_runtime(settings, background=False))) as client:
+        runtime = client.app.state.runtime
+        world = World(runtime.commands)
+        iid = world.complete_draft()
+        token = runtime.sessions.issue(world.operator.account_id)[0]
+        headers = {"Authorization": f"Bearer {token}"}
+
+        def claim(no: int) -> None:
+            answer = client.put(
+                f"/api/innovations/{iid}/indicators/{no}",
+                json={"level": 2, "note": "uji"},
+                headers=headers,
+            )
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["call"]["id"] == str(world.call_id)
+
+        for no in (1, 2, 3):  # every statement prepared on the connections
+            claim(no)
+        proxy.reset()
+        counts = []
+        for no in (4, 5, 6, 7):
+            claim(no)
+            counts.append(proxy.reset())
+        assert counts == [4] * 4

@@ -298,6 +298,16 @@ class StageAdvanced(InnovationEvent, frozen=True, kw_only=True):
     to_stage: Stage
     on: date
 
+    def apply_to(self, profile: Profile) -> Profile:
+        """The profile at the new stage; the stage's date is set if it had none (the one rule
+        the aggregate and the read models share)."""
+        changes: dict[str, Any] = {"stage": self.to_stage}
+        if self.to_stage == Stage.UJI_COBA and profile.trial_date is None:
+            changes["trial_date"] = self.on
+        if self.to_stage == Stage.PENERAPAN and profile.implementation_date is None:
+            changes["implementation_date"] = self.on
+        return msgspec.structs.replace(profile, **changes)
+
 
 @innovation_event
 class Published(SeenEvent, frozen=True, kw_only=True):

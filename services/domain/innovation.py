@@ -756,34 +756,42 @@ class Innovation(KrenovaJudging):
         self, verified_levels: Mapping[int, int] | None = None
     ) -> list[scoring.IndicatorInput]:
         levels = self.verified_levels if verified_levels is None else verified_levels
+        # One pass over the documents (``evidence_for`` per indicator would make one each).
         # Indicators with uploaded evidence but no claim yet count too: the operator is told
         # to pick a level, not that the evidence is missing.
-        tied = {
-            d.document.indicator
-            for d in self.documents.values()
-            if not d.removed and d.document.indicator is not None
-        }
-        numbers = sorted(set(self.claims) | set(levels) | tied)
-        return [
-            scoring.IndicatorInput(
-                no=no,
-                claimed_level=self.claims[no].level if no in self.claims else 0,
-                verified_level=levels.get(no),
-                evidence=tuple(
-                    scoring.Evidence(
-                        doc_id=str(d.document.doc_id),
-                        name=d.document.name,
-                        kind=str(d.document.kind),
-                        verdict=d.verdict,  # type: ignore[arg-type]
-                    )
-                    for d in self.evidence_for(no)
-                ),
+        tied: dict[int, list[UUID]] = {}
+        for d in self.documents.values():
+            if d.document.indicator is not None:
+                tied.setdefault(d.document.indicator, []).append(d.document.doc_id)
+        live = {no for no, ids in tied.items() if any(not self.documents[i].removed for i in ids)}
+        numbers = sorted(set(self.claims) | set(levels) | live)
+        inputs = []
+        for no in numbers:
+            claim = self.claims.get(no)
+            ids = dict.fromkeys([*tied.get(no, ()), *(claim.evidence if claim else ())])
+            evidence = tuple(
+                scoring.Evidence(
+                    doc_id=str(i),
+                    name=d.document.name,
+                    kind=str(d.document.kind),
+                    verdict=d.verdict,  # type: ignore[arg-type]
+                )
+                for i in ids
+                if not (d := self.documents[i]).removed
             )
-            for no in numbers
-        ]
+            inputs.append(
+                scoring.IndicatorInput(
+                    no=no,
+                    claimed_level=claim.level if claim else 0,
+                    verified_level=levels.get(no),
+                    evidence=evidence,
+                )
+            )
+        return inputs
 
-    def scorecard(self, rubric: Rubric) -> scoring.Scorecard:
-        return scoring.scorecard(rubric, self.indicator_inputs())
+    def scorecard(self, rubric: Rubric, inputs: scoring.Inputs | None = None) -> scoring.Scorecard:
+        """``inputs``: ``indicator_inputs()`` (or their assessment) when the caller has them."""
+        return scoring.scorecard(rubric, self.indicator_inputs() if inputs is None else inputs)
 
     def reviewer_totals(self, rubric: Rubric) -> dict[UUID, int]:
         """Each reviewer's own total, so two scorings stand side by side."""
@@ -794,7 +802,13 @@ class Innovation(KrenovaJudging):
             for reviewer, verdicts in self.scores.items()
         }
 
-    def completeness(self, rubric: Rubric, call: Call | None) -> scoring.Completeness:
+    def completeness(
+        self,
+        rubric: Rubric,
+        call: Call | None,
+        inputs: scoring.Inputs | None = None,
+    ) -> scoring.Completeness:
+        """``inputs``: ``indicator_inputs()`` when the caller has them already."""
         live_kinds = {str(d.document.kind) for d in self.documents.values() if not d.removed}
         required = call.required_documents if call is not None else ()
         return scoring.completeness(
@@ -803,7 +817,7 @@ class Innovation(KrenovaJudging):
             field_labels=field_labels(self.rubric_year),
             present_document_kinds=live_kinds,
             required_document_kinds=required,
-            inputs=self.indicator_inputs(),
+            inputs=self.indicator_inputs() if inputs is None else inputs,
             check_indicators=self.call_kind == CallKind.ANNUAL,
         )
 
@@ -949,12 +963,7 @@ class Innovation(KrenovaJudging):
 
     @applies(StageAdvanced)
     def _stage_advanced(self, e: StageAdvanced) -> None:
-        changes: dict[str, Any] = {"stage": e.to_stage}
-        if e.to_stage == Stage.UJI_COBA and self.profile.trial_date is None:
-            changes["trial_date"] = e.on
-        if e.to_stage == Stage.PENERAPAN and self.profile.implementation_date is None:
-            changes["implementation_date"] = e.on
-        self.profile = msgspec.structs.replace(self.profile, **changes)
+        self.profile = e.apply_to(self.profile)
 
     @applies(MinistryVerdictRecorded)
     def _ministry_verdict(self, e: MinistryVerdictRecorded) -> None:

@@ -88,8 +88,10 @@ class KrenovaJudging(msgspec.Struct, kw_only=True):
 
 def to_state(self: Innovation, rubric: Rubric, call: Call | None) -> InnovationState:
     """The full record as one value: what the API returns and what auditors compare."""
-    card = self.scorecard(rubric)
-    comp = self.completeness(rubric, call)
+    # Once: the scorecard, completeness and advice share the inputs and what they back.
+    inputs = scoring.assess(rubric, self.indicator_inputs())
+    card = self.scorecard(rubric, inputs)
+    comp = self.completeness(rubric, call, inputs)
     return InnovationState(
         id=self.id,
         version=self.version,
@@ -127,7 +129,7 @@ def to_state(self: Innovation, rubric: Rubric, call: Call | None) -> InnovationS
         iga_report_id=self.iga_report_id,
         scorecard=card,
         completeness=comp,
-        recommendations=scoring.recommendations(rubric, self.indicator_inputs()),
+        recommendations=scoring.recommendations(rubric, inputs),
         created_on=self.created_on.isoformat() if self.created_on else None,
         modified_on=self.modified_on.isoformat() if self.modified_on else None,
         submitted_at=self.submitted_at,

@@ -247,6 +247,14 @@ def status_after(status: str, event_type: type[ev.Event]) -> Status | None:
     return row.target or Status(status)
 
 
+@functools.cache  # pure, few keys (see transition_after)
+def status_text_after(status: str, event_type: type[ev.Event]) -> str | None:
+    """``status_after`` as the text a read model stores (an enum's ``value`` is slow to read
+    millions of times)."""
+    after = status_after(status, event_type)
+    return None if after is None else after.value
+
+
 #: Commands whose row names a target status (read models that track status follow only these).
 STATUS_CHANGING_COMMANDS: frozenset[Command] = frozenset(
     t.command for t in TRANSITIONS if t.target is not None

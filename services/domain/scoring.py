@@ -21,7 +21,7 @@ The regency index is ``services.domain.regency_index``.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import msgspec
 
@@ -29,6 +29,7 @@ from services.domain.rubric import DOCUMENT_KIND_LABELS, LEVELS, Indicator, Rubr
 
 __all__ = [
     "DOCUMENT_KIND_LABELS",
+    "Assessment",
     "Completeness",
     "Evidence",
     "IndicatorInput",
@@ -36,6 +37,7 @@ __all__ = [
     "MissingItem",
     "Recommendation",
     "Scorecard",
+    "assess",
     "completeness",
     "recommendations",
     "scorecard",
@@ -133,25 +135,82 @@ def _has_accepted_evidence(inp: IndicatorInput) -> bool:
     return any(ev.verdict == "accepted" for ev in inp.evidence)
 
 
-def _effective_claimed(inp: IndicatorInput) -> int:
-    """The claimed level that counts: a claim without live evidence is worth level 0."""
-    return inp.claimed_level if _has_live_evidence(inp) else 0
+class _Shape(NamedTuple):
+    """What scoring reads of a rubric on every call, worked out once per rubric object."""
+
+    known: frozenset[int]
+    max_score: int
+    mandatory: tuple[Indicator, ...]
+    absent: dict[int, IndicatorInput]  # level 0, no evidence: an indicator not in the inputs
+
+
+_SHAPES: dict[int, tuple[Rubric, _Shape]] = {}
+
+
+def _shape(rubric: Rubric) -> _Shape:
+    held = _SHAPES.get(id(rubric))
+    if held is not None and held[0] is rubric:
+        return held[1]
+    if len(_SHAPES) > 64:  # rubrics are loaded once per year; bound it all the same
+        _SHAPES.clear()
+    shape = _Shape(
+        known=frozenset(ind.no for ind in rubric.indicators),
+        max_score=rubric.max_score,
+        mandatory=tuple(rubric.indicator(no) for no in rubric.mandatory),
+        absent={ind.no: IndicatorInput(no=ind.no) for ind in rubric.indicators},
+    )
+    _SHAPES[id(rubric)] = (rubric, shape)  # the rubric is kept, so its id is not reused
+    return shape
 
 
 def _by_indicator(rubric: Rubric, inputs: Iterable[IndicatorInput]) -> dict[int, IndicatorInput]:
     """Index inputs by indicator, validating them and filling absent indicators with level 0."""
-    known = {ind.no for ind in rubric.indicators}
-    given: dict[int, IndicatorInput] = {}
+    shape = _shape(rubric)
+    given = dict(shape.absent)
+    seen: set[int] = set()
     for inp in inputs:
-        if inp.no not in known:
+        if inp.no not in shape.known:
             raise ValueError(f"rubric {rubric.year} has no indicator {inp.no}")
-        if inp.no in given:
+        if inp.no in seen:
             raise ValueError(f"indicator {inp.no} given more than once")
+        seen.add(inp.no)
         _check_level(inp.no, inp.claimed_level, "claimed")
         if inp.verified_level is not None:
             _check_level(inp.no, inp.verified_level, "verified")
         given[inp.no] = inp
-    return {ind.no: given.get(ind.no, IndicatorInput(no=ind.no)) for ind in rubric.indicators}
+    return given
+
+
+class Assessment:
+    """Inputs indexed by indicator and validated once, with what each one's evidence backs:
+    the scorecard, completeness and recommendations of one answer share it (``assess``)."""
+
+    __slots__ = ("accepted", "by_no", "live", "rubric")
+
+    def __init__(self, rubric: Rubric, by_no: dict[int, IndicatorInput]) -> None:
+        self.rubric = rubric
+        self.by_no = by_no
+        given = [inp for inp in by_no.values() if inp.evidence]
+        # indicators with evidence not (yet) rejected; with evidence a reviewer accepted
+        self.live = frozenset(inp.no for inp in given if _has_live_evidence(inp))
+        self.accepted = frozenset(inp.no for inp in given if _has_accepted_evidence(inp))
+
+    def effective_claimed(self, no: int) -> int:
+        """The claimed level that counts: a claim without live evidence is worth level 0."""
+        return self.by_no[no].claimed_level if no in self.live else 0
+
+
+def assess(rubric: Rubric, inputs: Iterable[IndicatorInput] | Assessment) -> Assessment:
+    if isinstance(inputs, Assessment):
+        if inputs.rubric is not rubric:
+            raise ValueError(
+                f"inputs assessed under rubric {inputs.rubric.year}, not {rubric.year}"
+            )
+        return inputs
+    return Assessment(rubric, _by_indicator(rubric, inputs))
+
+
+Inputs = Iterable[IndicatorInput] | Assessment
 
 
 def _indicator_label(ind: Indicator) -> str:
@@ -161,14 +220,21 @@ def _indicator_label(ind: Indicator) -> str:
 # --------------------------------------------------------------------------- scorecard
 
 
-def scorecard(rubric: Rubric, inputs: Iterable[IndicatorInput]) -> Scorecard:
+def scorecard(rubric: Rubric, inputs: Inputs) -> Scorecard:
     """Claimed and verified maturity of one innovation; ValueError on levels outside 0..3."""
-    by_no = _by_indicator(rubric, inputs)
+    assessed = assess(rubric, inputs)
+    top = max(LEVELS)
     rows: list[IndicatorScore] = []
+    claimed_total = verified_total = 0
     for ind in rubric.indicators:
-        inp = by_no[ind.no]
-        claimed_points = ind.points(inp.claimed_level) if _has_live_evidence(inp) else 0
-        verified_points = ind.points(inp.verified_level or 0) if _has_accepted_evidence(inp) else 0
+        inp = assessed.by_no[ind.no]
+        # Levels were checked by _by_indicator: weight × level is the indicator's points().
+        claimed_points = ind.weight * inp.claimed_level if ind.no in assessed.live else 0
+        verified_points = (
+            ind.weight * (inp.verified_level or 0) if ind.no in assessed.accepted else 0
+        )
+        claimed_total += claimed_points
+        verified_total += verified_points
         rows.append(
             IndicatorScore(
                 no=ind.no,
@@ -178,15 +244,15 @@ def scorecard(rubric: Rubric, inputs: Iterable[IndicatorInput]) -> Scorecard:
                 claimed_points=claimed_points,
                 verified_level=inp.verified_level,
                 verified_points=verified_points,
-                max_points=ind.max_points,
+                max_points=ind.weight * top,
             )
         )
     return Scorecard(
         rubric_year=rubric.year,
         indicators=tuple(rows),
-        claimed_total=sum(r.claimed_points for r in rows),
-        verified_total=sum(r.verified_points for r in rows),
-        max_total=rubric.max_score,
+        claimed_total=claimed_total,
+        verified_total=verified_total,
+        max_total=_shape(rubric).max_score,
     )
 
 
@@ -200,7 +266,7 @@ def completeness(
     field_labels: Mapping[str, str],
     present_document_kinds: Collection[str],
     required_document_kinds: Collection[str],
-    inputs: Iterable[IndicatorInput],
+    inputs: Inputs,
     check_indicators: bool = True,
 ) -> Completeness:
     """What is still missing before a submission is complete, so operators see it at all times.
@@ -210,7 +276,7 @@ def completeness(
     checks × 100, rounded down (100 when there is nothing to check). Krenova entries are judged
     on their own criteria, so they pass ``check_indicators=False``.
     """
-    by_no = _by_indicator(rubric, inputs)
+    assessed = assess(rubric, inputs)
     missing: list[MissingItem] = []
     total = 0
 
@@ -226,13 +292,12 @@ def completeness(
             label = DOCUMENT_KIND_LABELS.get(doc_kind, doc_kind)
             missing.append(MissingItem(kind="document", key=doc_kind, label=label))
 
-    for no in rubric.mandatory if check_indicators else ():
+    for ind in _shape(rubric).mandatory if check_indicators else ():
         total += 1
-        ind = rubric.indicator(no)
-        inp = by_no[no]
-        if _effective_claimed(inp) >= 1:
+        no = ind.no
+        if assessed.effective_claimed(no) >= 1:
             continue
-        reason = "belum ada bukti dukung" if not _has_live_evidence(inp) else "belum memilih level"
+        reason = "belum ada bukti dukung" if no not in assessed.live else "belum memilih level"
         missing.append(
             MissingItem(
                 kind="indicator",
@@ -251,17 +316,17 @@ def completeness(
 # --------------------------------------------------------------------------- recommendations
 
 
-def recommendations(rubric: Rubric, inputs: Iterable[IndicatorInput]) -> list[Recommendation]:
+def recommendations(rubric: Rubric, inputs: Inputs) -> list[Recommendation]:
     """Indicators below the top level, ranked by the points still available.
 
     The current level is the effective claimed level (0 without evidence that is not
     rejected). Ranking: points available desc, then weight desc, then indicator number.
     """
-    by_no = _by_indicator(rubric, inputs)
+    assessed = assess(rubric, inputs)
     top = max(LEVELS)
     recs: list[Recommendation] = []
     for ind in rubric.indicators:
-        current = _effective_claimed(by_no[ind.no])
+        current = assessed.effective_claimed(ind.no)
         if current >= top:
             continue
         nxt = current + 1

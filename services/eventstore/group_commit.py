@@ -26,9 +26,10 @@ whose next commit carries all of them:
    connection fails the whole group;
 4. wake each caller with its own notification ids.
 
-A group of one command skips steps 2–3's check and savepoint: BEGIN, lock, NOTIFY, insert and
-COMMIT go in one pipelined round trip (``services.eventstore.pipelined``), and a duplicate
-fails it alone.
+A group of one command skips steps 2–3's check and savepoint: on the chained recorder, when its
+streams' previous links are held, lock, NOTIFY and insert are ONE statement committed on its own
+(``ChainedPostgresRecorder._append_alone``); otherwise BEGIN, lock, NOTIFY, insert and COMMIT
+go in one pipelined round trip (``services.eventstore.pipelined``). A duplicate fails it alone.
 
 Groups never run concurrently: one leader per process at a time, and every process's groups
 (and the plain recorder's single saves) queue for the same lock, under which each stream's
@@ -246,6 +247,19 @@ class GroupCommit:
         """A group of one: BEGIN, lock, NOTIFY, the insert (with its chain rows, on the chained
         recorder) and COMMIT pipelined in one round trip; a duplicate fails it alone."""
         error: Exception | None = None
+        append = getattr(self, "_append_alone", None)  # the chained recorder's one statement
+        if append is not None:
+            try:
+                appended = append(request.events)
+            except IntegrityError as exc:  # its implicit transaction rolled back: nothing stored
+                request.ids, request.error = None, exc
+                self.groups_committed += 1
+                return
+            if appended is not None:
+                request.ids, links = appended
+                self._remember_links(links)  # type: ignore[attr-defined]
+                self.groups_committed += 1
+                return
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             try:
                 with one_round_trip(conn):

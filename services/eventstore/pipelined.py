@@ -11,6 +11,7 @@ so nothing of the transaction is kept. Results stay on the caller's cursors for 
 from __future__ import annotations
 
 import contextlib
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -38,3 +39,22 @@ def rollback(conn: psycopg.Connection[Any]) -> None:
     if not conn.closed and conn.pgconn.transaction_status != TransactionStatus.IDLE:
         with contextlib.suppress(psycopg.Error):
             conn.execute(b"ROLLBACK")
+
+
+class Prepared:
+    """A statement prepared on each connection that runs it. psycopg prepares with a round trip
+    of its own (Parse, Sync) before the first execute outside a pipeline; the first execute on a
+    connection is sent in one, so the Parse goes with it: one round trip from the start."""
+
+    def __init__(self, statement: bytes) -> None:
+        self.statement = statement
+        self._on: weakref.WeakSet[psycopg.Connection[Any]] = weakref.WeakSet()
+
+    def execute(self, curs: psycopg.Cursor[Any], params: Any) -> None:
+        conn = curs.connection
+        if conn in self._on:
+            curs.execute(self.statement, params, prepare=True)
+            return
+        with conn.pipeline():
+            curs.execute(self.statement, params, prepare=True)
+        self._on.add(conn)

@@ -47,11 +47,11 @@ from eventsourcing.sqlite import (
     SQLiteDatastore,
 )
 from eventsourcing.utils import retry
-from psycopg.sql import SQL, Identifier, Literal
+from psycopg.sql import SQL, Composable, Identifier, Literal
 
 from services.eventstore.chain import GENESIS, ChainRow, link_hash, seal
 from services.eventstore.links import LinkCache
-from services.eventstore.pipelined import one_round_trip
+from services.eventstore.pipelined import Prepared, one_round_trip
 
 APPEND_ONLY_MESSAGE = "SI-RISMA: catatan peristiwa hanya dapat ditambah (append-only)"
 
@@ -298,6 +298,9 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
 # ==== PostgreSQL ================================================================================
 
 
+APPEND_SCALAR_ROWS = 4  # up to this many events, a save's parameters are scalars
+
+
 class ChainedPostgresRecorder(PostgresApplicationRecorder):
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name=events_table_name)
@@ -328,9 +331,11 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         self._select_statements: dict[tuple[bool, bool, bool, bool], bytes] = {}
         # The events and their chain rows in ONE statement: the links are computed before it
         # (they do not depend on the notification ids), the ids come back in insert order.
-        sealed = SQL(
-            "WITH w AS (SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[], "
-            "%s::bigint[], %s::text[]) WITH ORDINALITY AS w(oid, v, topic, state, ts, hash, n)), "
+        rows = SQL(
+            "unnest(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[], %s::bigint[], %s::text[]) "
+            "WITH ORDINALITY AS u(oid, v, topic, state, ts, hash, n)"
+        )
+        inserts = SQL(
             "e AS (INSERT INTO {s}.{e} (originator_id, originator_version, topic, state) "
             "SELECT oid, v, topic, state FROM w ORDER BY n "
             "RETURNING originator_id, originator_version, notification_id), "
@@ -338,8 +343,44 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             "hash) SELECT e.originator_id, e.originator_version, e.notification_id, w.ts, w.hash "
             "FROM e JOIN w ON w.oid = e.originator_id AND w.v = e.originator_version) "
             "SELECT notification_id FROM e ORDER BY notification_id"
+        ).format(s=schema, e=events, c=chain)
+        sealed = SQL("WITH w AS (SELECT * FROM {rows}), {inserts}")
+        self._insert_sealed_statement = sealed.format(rows=rows, inserts=inserts).as_bytes(None)
+        # The same insert with the writers' lock, its NOTIFY and the lock timeout folded in, as
+        # ONE statement run on its own (autocommit: an implicit transaction, one execute, no
+        # BEGIN/COMMIT). The rows the insert reads are joined to the lock's row (``l``), so the
+        # lock is held before the first notification id is drawn, and until the commit.
+        appended = SQL(
+            "WITH l AS MATERIALIZED (SELECT set_config('lock_timeout', {t}, true), "
+            "pg_advisory_xact_lock({k}), pg_notify({n}, '')), "
+            "w AS (SELECT u.* FROM l CROSS JOIN {rows}), {inserts}"
         )
-        self._insert_sealed_statement = sealed.format(s=schema, e=events, c=chain).as_bytes(None)
+
+        def append(rows: Composable) -> Prepared:
+            return Prepared(
+                appended.format(
+                    t=Literal(f"{datastore.lock_timeout}s"),
+                    k=Literal(key),
+                    n=Literal(self.channel_name),
+                    rows=rows,
+                    inserts=inserts,
+                ).as_bytes(None)
+            )
+
+        self._append_statement = append(rows)
+        # A command's few events as scalar parameters (psycopg dumps arrays in Python).
+        row = "(%s::uuid, %s::bigint, %s::text, %s::bytea, %s::bigint, %s::text, {}::bigint)"
+        self._append_few = [
+            append(
+                SQL(
+                    "(VALUES "
+                    + ", ".join(row.format(n) for n in range(1, count + 1))
+                    + ") AS u(oid, v, topic, state, ts, hash, n)"
+                )
+            )
+            for count in range(1, APPEND_SCALAR_ROWS + 1)
+        ]
+        self._select_streams_statements: dict[int, Prepared] = {}
         self.sql_create_statements += [
             SQL(
                 "CREATE TABLE IF NOT EXISTS {s}.{c} ("
@@ -399,10 +440,16 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        """One round trip when the stream's previous link is held (``links``): BEGIN, the
-        writers' lock, NOTIFY, the events with their chain rows, COMMIT, pipelined. ANY failure
-        rolls the whole transaction back (the library re-raised errors after committing), and
-        the links are remembered only once committed."""
+        """One round trip when the stream's previous link is held (``links``): one statement
+        (``_append_alone``), or with a tracking record BEGIN, the writers' lock, NOTIFY, the
+        events with their chain rows, COMMIT, pipelined. ANY failure rolls the whole
+        transaction back (the library re-raised errors after committing), and the links are
+        remembered only once committed."""
+        if kwargs.get("tracking") is None and stored_events:
+            appended = self._append_alone(stored_events)
+            if appended is not None:
+                self._remember_links(appended[1])
+                return appended[0]
         ids: Sequence[int] | None = None
         links: dict[UUID, tuple[int, str]] = {}
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
@@ -414,6 +461,45 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
                 ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
         self._remember_links(links)
         return ids
+
+    def _append_alone(
+        self, stored_events: Sequence[StoredEvent]
+    ) -> tuple[list[int], dict[UUID, tuple[int, str]]] | None:
+        """The events as ONE statement (``_append_statement``): lock, NOTIFY, the events and
+        their chain rows, committed on its own. None when a stream's previous link is not held
+        in memory (it must then be read under the lock: the pipelined path). A held link is a
+        committed one, so sealing on it before the lock is taken is sealing on the truth; a
+        write that took the version meanwhile fails this insert with IntegrityError."""
+        batch = _batch(stored_events)
+        previous = self._held_previous(batch)
+        if previous is None:
+            return None
+        params, links = _sealed(batch, previous)
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            if not conn.autocommit:  # pragma: no cover - the factory's pools are autocommit
+                return None
+            if len(batch) <= APPEND_SCALAR_ROWS:
+                scalars = [column[i] for i in range(len(batch)) for column in params]
+                self._append_few[len(batch) - 1].execute(curs, scalars)
+            else:
+                self._append_statement.execute(curs, params)
+            ids = list(self._fetch_ids_after_insert_events(curs, stored_events) or [])
+        return ids, links
+
+    def _held_previous(self, batch: list[_Row]) -> dict[UUID, str] | None:
+        """Each stream's link before its first event in the batch, if every one is held."""
+        previous: dict[UUID, str] = {}
+        seen: set[UUID] = set()
+        for oid, version, *_ in batch:
+            if oid in seen:
+                continue
+            seen.add(oid)
+            if version > 1:
+                held = self.links.get(oid, version - 1)
+                if held is None:
+                    return None
+                previous[oid] = held
+        return previous
 
     def _notify_channel(self, curs: Any) -> None:
         """Sent with the writers' lock (``lock_table_statements``): every save takes both."""
@@ -429,24 +515,10 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         self, curs: Any, stored_events: Sequence[StoredEvent]
     ) -> dict[UUID, tuple[int, str]]:
         """The events and their chain rows (one statement); returns each stream's last link."""
-        batch = [
-            (_uuid(s.originator_id), s.originator_version, s.topic, s.state, 0)
-            for s in stored_events
-        ]
-        rows = seal(batch, self._previous(curs.connection, batch))
-        curs.execute(
-            self._insert_sealed_statement,
-            (
-                [b[0] for b in batch],
-                [b[1] for b in batch],
-                [b[2] for b in batch],
-                [b[3] for b in batch],
-                [r.ts for r in rows],
-                [r.hash for r in rows],
-            ),
-            prepare=True,
-        )
-        return {r.originator_id: (r.originator_version, r.hash) for r in rows}
+        batch = _batch(stored_events)
+        params, links = _sealed(batch, self._previous(curs.connection, batch))
+        curs.execute(self._insert_sealed_statement, params, prepare=True)
+        return links
 
     def _remember_links(self, links: dict[UUID, tuple[int, str]]) -> None:
         """After the commit: these links are now in the chain for good."""
@@ -508,6 +580,43 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
                 gt or 0,
             )
         return events
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def select_streams(
+        self, after: Sequence[tuple[UUID, int]]
+    ) -> dict[UUID, list[tuple[int, str, bytes]]]:
+        """The events of several streams after a version each, in ONE statement (e.g. an
+        innovation and its call, both held in memory: what each gained since). Keeps each
+        stream's last link, as ``select_events`` does."""
+        found: dict[UUID, list[tuple[int, str, bytes]]] = {oid: [] for oid, _ in after}
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            self._streams_statement(len(after)).execute(
+                curs, [p for oid, gt in after for p in (oid, gt)]
+            )
+            for row in curs.fetchall():
+                found[row["originator_id"]].append(
+                    (row["originator_version"], row["topic"], bytes(row["state"]))
+                )
+        for oid, gt in after:
+            if found[oid]:
+                self.links.extend(oid, found[oid], gt)
+        return found
+
+    def _streams_statement(self, count: int) -> Prepared:
+        """``select_streams`` for ``count`` streams: one indexed range per stream, with scalar
+        parameters (psycopg dumps arrays in Python, scalars in C)."""
+        statement = self._select_streams_statements.get(count)
+        if statement is None:
+            one = SQL(
+                "SELECT originator_id, originator_version, topic, state FROM {s}.{e} "
+                "WHERE originator_id = %s AND originator_version > %s"
+            ).format(s=self._schema, e=Identifier(self.events_table_name))
+            union = SQL(" UNION ALL ").join([one] * count)
+            statement = Prepared(
+                SQL("{u} ORDER BY originator_id, originator_version").format(u=union).as_bytes(None)
+            )
+            self._select_streams_statements[count] = statement
+        return statement
 
     def _select_statement(self, gt: bool, lte: bool, desc: bool, limit: bool) -> bytes:
         """The library's ``select_events`` statement for one shape of the call, composed once.
@@ -745,6 +854,31 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         )
         lo, hi = rows[0]["lo"], rows[0]["hi"]
         return None if lo is None else (int(lo), int(hi))
+
+
+_Row = tuple[UUID, int, str, bytes, int]
+
+
+def _batch(stored_events: Sequence[StoredEvent]) -> list[_Row]:
+    return [
+        (_uuid(s.originator_id), s.originator_version, s.topic, s.state, 0) for s in stored_events
+    ]
+
+
+def _sealed(
+    batch: list[_Row], previous: dict[UUID, str]
+) -> tuple[tuple[list[Any], ...], dict[UUID, tuple[int, str]]]:
+    """The sealed insert's parameters and each stream's last link."""
+    rows = seal(batch, previous)
+    params = (
+        [b[0] for b in batch],
+        [b[1] for b in batch],
+        [b[2] for b in batch],
+        [b[3] for b in batch],
+        [r.ts for r in rows],
+        [r.hash for r in rows],
+    )
+    return params, {r.originator_id: (r.originator_version, r.hash) for r in rows}
 
 
 def _walk(oid: UUID, events: list[tuple[int, str, bytes]]) -> str:

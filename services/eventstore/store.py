@@ -11,8 +11,9 @@ Persistence is chosen by ``SIRISMA_DATABASE_URL``: unset → one SQLite file und
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import cache
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlparse
@@ -44,6 +45,7 @@ from services.eventstore.recorders import (
 from services.eventstore.state_cache import Held, StateCache, pickled
 
 A = TypeVar("A", bound=Aggregate)
+B = TypeVar("B", bound=Aggregate)
 
 APP_NAME = "sirisma"
 
@@ -134,10 +136,36 @@ class MsgspecMapper(Mapper[UUID]):
         return decode_event(stored_event.topic, stored_event.state)
 
 
-def decode_event(topic: str, data: bytes) -> Event:
+class _Version(msgspec.Struct):
+    class_version: int = 1
+
+
+_version = msgspec.json.Decoder(_Version)
+
+
+@cache
+def event_decoder(topic: str) -> Callable[[bytes], Event]:
+    """How to decode one topic's stored state: straight into its Struct, or, for a class with
+    ``class_version > 1``, through its upcasts (a projection looks this up once per topic)."""
     cls = event_class(topic)
     if getattr(cls, "class_version", 1) == 1:
-        return _decoder(cls).decode(data)
+        return _decoder(cls).decode
+    return functools.partial(_decode_versioned, cls)
+
+
+def decode_event(topic: str, data: bytes) -> Event:
+    return event_decoder(topic)(data)
+
+
+@cache
+def _lax_decoder(cls: type[Event]) -> msgspec.json.Decoder[Any]:
+    return msgspec.json.Decoder(cls, strict=False)
+
+
+def _decode_versioned(cls: type[Event], data: bytes) -> Event:
+    if _version.decode(data).class_version == cls.class_version:
+        # Stored at the current version: no upcast, so no dict in between (as convert would).
+        return _lax_decoder(cls).decode(data)  # type: ignore[no-any-return]
     state = msgspec.json.decode(data)
     version = state.pop("class_version", 1)
     while version < cls.class_version:
@@ -231,10 +259,17 @@ class EventStore:
         """Store every pending event of the given aggregates atomically; return notification ids.
 
         A version clash with a concurrent writer raises ConcurrencyConflict and stores nothing.
+
+        What the library's ``Application.save`` does for us, without what it does besides
+        (runtime protocol checks per object, Recording objects, snapshot and notify hooks that
+        SI-RISMA does not use: snapshots are ``_store_snapshot``'s): collect the pending events,
+        map them with the application's mapper, insert them with its recorder.
         """
-        pending = [(a, a.pending_events) for a in aggregates]
+        pending = [(a, tuple(a.collect_events())) for a in aggregates]
+        mapper = self.app.mapper
+        stored = [mapper.to_stored_event(e) for _, events in pending for e in events]
         try:
-            recordings = self.app.save(*aggregates)
+            ids = list(self.recorder.insert_events(stored) or []) if stored else []
         except IntegrityError:
             for aggregate, events in pending:
                 if events:
@@ -253,7 +288,7 @@ class EventStore:
                 and aggregate.version // every > (events[0].originator_version - 1) // every
             ):
                 self._store_snapshot(aggregate)
-        return [r.notification.id for r in recordings]
+        return ids
 
     def _store_snapshot(self, aggregate: Aggregate) -> None:
         """After the commit, in its own statement: a failure here loses only the shortcut."""
@@ -300,6 +335,46 @@ class EventStore:
         aggregate = self._replay(cls, aggregate_id, (*events, *newer), base)
         self.cache.settle(aggregate_id, aggregate, newer)
         return aggregate
+
+    def load_with(
+        self,
+        cls: type[A],
+        aggregate_id: UUID,
+        other_cls: type[B],
+        other_id: Callable[[A], UUID | None],
+    ) -> tuple[A, B | None]:
+        """The latest ``aggregate_id`` and the latest of the aggregate it names (``other_id``,
+        e.g. an innovation's call; None when it names none or there is none), in ONE query
+        when both streams are held in memory: what each gained since, so neither is stale."""
+        select = getattr(self.recorder, "select_streams", None)
+        held = self.cache.get(aggregate_id)
+        if select is not None and held is not None and issubclass(held.cls, cls):
+            base, tail = held.state()
+            aggregate = self._replay(cls, aggregate_id, tail, base)
+            oid = other_id(aggregate)
+            other_held = self.cache.get(oid) if oid is not None else None
+            if oid is not None and other_held is not None and issubclass(other_held.cls, other_cls):
+                found = select([(aggregate_id, held.version), (oid, other_held.version)])
+                newer = [decode_event(topic, state) for _, topic, state in found[aggregate_id]]
+                aggregate = self._replay(cls, aggregate_id, newer, aggregate)
+                self.cache.settle(aggregate_id, aggregate, newer)
+                other_newer = [decode_event(topic, state) for _, topic, state in found[oid]]
+                other_base, other_tail = other_held.state()
+                other = self._replay(other_cls, oid, (*other_tail, *other_newer), other_base)
+                self.cache.settle(oid, other, other_newer)
+                if other_id(aggregate) == oid:
+                    return aggregate, other
+                return aggregate, self._load_optional(other_cls, other_id(aggregate))
+        aggregate = self.load(cls, aggregate_id)
+        return aggregate, self._load_optional(other_cls, other_id(aggregate))
+
+    def _load_optional(self, cls: type[B], aggregate_id: UUID | None) -> B | None:
+        if aggregate_id is None:
+            return None
+        try:
+            return self.load(cls, aggregate_id)
+        except NotFound:
+            return None
 
     def _load_from_log(self, cls: type[A], aggregate_id: UUID, version: int | None) -> A:
         """One query: the nearest usable snapshot at or before ``version`` and the events after

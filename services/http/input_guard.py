@@ -54,13 +54,14 @@ async def check_request(request: Request[Any, Any, Any]) -> None:
     CURRENT_HANDLER.set(handler)
     if (
         request.method not in SAFE_METHODS
-        and request.url.path.startswith("/api/")
+        and request.scope["path"].startswith("/api/")  # not request.url: built for this only
         and not opt.get("anonymous")
         and not principal_of(request).authenticated
     ):
         raise AuthenticationRequired()
-    for name, value in request.query_params.multi_items():
-        check_text(name, value, QUERY_VALUE_MAX)
+    if request.scope.get("query_string"):
+        for name, value in request.query_params.multi_items():
+            check_text(name, value, QUERY_VALUE_MAX)
     for name, value in request.path_params.items():
         if isinstance(value, str):
             check_text(name, value, QUERY_VALUE_MAX)

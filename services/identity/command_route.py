@@ -26,6 +26,7 @@ from litestar import Request
 
 from services.commands import Commands
 from services.domain.aggregate import Context
+from services.domain.call import Call
 from services.domain.innovation import Innovation
 from services.domain.lifecycle import Command
 from services.domain.principal import Principal
@@ -48,6 +49,20 @@ def load_for_command(
     return innovation
 
 
+def load_with_call_for_command(
+    runtime: Runtime, principal: Principal, id: UUID, command: Command
+) -> tuple[Innovation, Call | None]:
+    """``load_for_command``, with the innovation's call (the answer shows it) read in the same
+    query when both are held in memory."""
+    innovation, call = runtime.store.load_with(Innovation, id, Call, _call_id)
+    ensure_command(principal, command, innovation)
+    return innovation, call
+
+
+def _call_id(innovation: Innovation) -> UUID | None:
+    return innovation.call_id
+
+
 @dataclass(frozen=True, slots=True)
 class Checked:
     """An innovation the caller has been cleared to give the command to; after the command,
@@ -55,6 +70,7 @@ class Checked:
 
     request: Request[Any, Any, Any]
     innovation: Innovation
+    call: Call | None  # the innovation's call, loaded with it (the answer shows it)
     commands: Commands
     read_version: VersionReader
 
@@ -74,5 +90,5 @@ def checked(
     """The policy check before any work: the innovation loaded once, for the check and the
     command (``read_version`` is how this context reads ``If-Match``)."""
     runtime = runtime_of(request)
-    innovation = load_for_command(runtime, principal_of(request), id, command)
-    return Checked(request, innovation, runtime.commands, read_version)
+    innovation, call = load_with_call_for_command(runtime, principal_of(request), id, command)
+    return Checked(request, innovation, call, runtime.commands, read_version)

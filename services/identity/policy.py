@@ -16,6 +16,7 @@ any surface (API, pages, review view); they answer 403 with the reason, or the p
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from functools import cache
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -167,8 +168,10 @@ def document_public(document: Document) -> bool:
     return document.public
 
 
+@cache
 def roles_for(command: Command) -> frozenset[Role]:
-    """Every role the lifecycle table ever allows this command (in any status)."""
+    """Every role the lifecycle table ever allows this command (in any status). Cached: the
+    table is a constant, and every answer asks it for each command it lists."""
     roles: set[Role] = set()
     for row in TRANSITIONS:
         if row.command == command:

@@ -117,15 +117,22 @@ def load_call(runtime: Runtime, call_id: UUID | None) -> Call | None:
         return None
 
 
+# ``call=LOAD``: the view loads the innovation's call itself.
+LOAD: Any = object()
+
+
 def innovation_view(
     runtime: Runtime,
     principal: Principal,
     innovation: Innovation,
     notification_id: int | None = None,
     rubric: Rubric | None = None,
+    call: Call | None = LOAD,
 ) -> InnovationView:
-    """``rubric`` (what-if) scores the innovation under another year's rubric."""
-    call = load_call(runtime, innovation.call_id)
+    """``rubric`` (what-if) scores the innovation under another year's rubric; ``call``: the
+    innovation's call when the caller has loaded it already."""
+    if call is LOAD:
+        call = load_call(runtime, innovation.call_id)
     state = to_state(innovation, rubric or load_rubric(innovation.rubric_year), call)
     moment = now()
     summary = (
@@ -156,15 +163,20 @@ def command_response(
     status_code: int = 200,
     *,
     saved: Innovation | None = None,
+    checked: Checked | None = None,
 ) -> Response[InnovationView]:
-    """The record exactly as this command left it: ``saved``, the aggregate the command saved
-    (a command route), or read at the outcome's version (after a creation)."""
+    """The record exactly as this command left it: the aggregate the command saved (``checked``
+    on a command route, with the call loaded beside it; or ``saved``), or read at the outcome's
+    version (after a creation)."""
     runtime = runtime_of(request)
     principal = principal_of(request)
+    call = LOAD
+    if checked is not None:
+        saved, call = checked.innovation, checked.call
     innovation = saved
     if innovation is None:
         innovation = load_innovation(runtime, outcome.id, outcome.version)
-    view = innovation_view(runtime, principal, innovation, outcome.notification_id)
+    view = innovation_view(runtime, principal, innovation, outcome.notification_id, call=call)
     headers = write_headers(outcome.version, outcome.notification_id)
     if status_code == 201:
         headers["Location"] = f"/api/innovations/{outcome.id}"
@@ -180,5 +192,5 @@ def submission_command(
 ) -> Checked:
     """A command on one innovation, step 1: the policy check before any work. The route then
     gives the command (``loaded=c.innovation``, ``c.expected_version`` from ``If-Match``) and
-    answers with ``command_response(..., saved=c.innovation)``."""
+    answers with ``command_response(..., checked=c)``."""
     return checked(request, id, command, read_version=partial(if_match, required=if_match_required))

@@ -351,7 +351,7 @@ def _remove_document(
     outcome = c.commands.remove_document(
         c.ctx, id, doc_id, reason=reason, expected_version=c.expected_version, loaded=c.innovation
     )
-    return command_response(request, outcome, saved=c.innovation)
+    return command_response(request, outcome, checked=c)
 
 
 @post(
@@ -378,7 +378,7 @@ def set_document_visibility(
         expected_version=c.expected_version,
         loaded=c.innovation,
     )
-    return command_response(request, outcome, saved=c.innovation)
+    return command_response(request, outcome, checked=c)
 
 
 route_handlers: list[Any] = [

@@ -292,7 +292,7 @@ def _update_profile(
     outcome = c.commands.update_profile(
         c.ctx, id, patch_from(data), expected_version=c.expected_version, loaded=c.innovation
     )
-    return command_response(request, outcome, saved=c.innovation)
+    return command_response(request, outcome, checked=c)
 
 
 @put(
@@ -320,7 +320,7 @@ def claim_indicator(
         expected_version=c.expected_version,
         loaded=c.innovation,
     )
-    return command_response(request, outcome, saved=c.innovation)
+    return command_response(request, outcome, checked=c)
 
 
 @post("/api/innovations/{id:uuid}/submit", summary="Ajukan", **COMMAND_ROUTE)
@@ -332,7 +332,7 @@ def submit(
     """Refused after the call's deadline (naming it, in WIB) or while anything is missing."""
     c = submission_command(request, id, Command.SUBMIT)
     outcome = c.commands.submit(c.ctx, id, expected_version=c.expected_version, loaded=c.innovation)
-    return command_response(request, outcome, saved=c.innovation)
+    return command_response(request, outcome, checked=c)
 
 
 @post("/api/innovations/{id:uuid}/withdraw", summary="Tarik usulan", **COMMAND_ROUTE)
@@ -350,7 +350,7 @@ def withdraw(
         expected_version=c.expected_version,
         loaded=c.innovation,
     )
-    return command_response(request, outcome, saved=c.innovation)
+    return command_response(request, outcome, checked=c)
 
 
 @post(
@@ -371,7 +371,7 @@ def resubmit(
         expected_version=c.expected_version,
         loaded=c.innovation,
     )
-    return command_response(request, outcome, saved=c.innovation)
+    return command_response(request, outcome, checked=c)
 
 
 @post(
@@ -399,7 +399,7 @@ def endorse(
         expected_version=c.expected_version,
         loaded=c.innovation,
     )
-    return command_response(request, outcome, saved=c.innovation)
+    return command_response(request, outcome, checked=c)
 
 
 route_handlers: list[Any] = [

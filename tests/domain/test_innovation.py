@@ -473,3 +473,30 @@ def test_two_reviewers_scores_stand_side_by_side() -> None:
         REVIEWER.account_id: 42,
         REVIEWER_2.account_id: 14,
     }
+
+
+def test_indicator_inputs_offer_what_evidence_for_offers_for_every_indicator() -> None:
+    """The one pass over the documents (``indicator_inputs``) keeps the rule of
+    ``evidence_for``: documents tied to the indicator, then those its claim names, each once,
+    removed ones left out; an indicator with live tied evidence but no claim is listed."""
+    innovation = propose()
+    tied = with_evidence(innovation, (2, 5))
+    spare = document(DocumentKind.REPORT, indicator=5)  # tied to 5, named by 7's claim too
+    gone = document(DocumentKind.REPORT, indicator=9)  # tied, then removed: 9 is not listed
+    unclaimed = document(DocumentKind.REPORT, indicator=11)  # tied, never claimed: listed
+    for doc in (spare, gone, unclaimed):
+        innovation.attach_document(ctx(OPERATOR), doc, RUBRIC)
+    innovation.claim_indicator(
+        ctx(OPERATOR), RUBRIC, no=7, level=1, evidence=[spare.doc_id, tied[0]]
+    )
+    innovation.remove_document(ctx(OPERATOR), gone.doc_id, "salah unggah")
+    inputs = innovation.indicator_inputs()
+    assert [i.no for i in inputs] == [2, 5, 7, 11]
+    for inp in inputs:
+        assert [e.doc_id for e in inp.evidence] == [
+            str(d.document.doc_id) for d in innovation.evidence_for(inp.no)
+        ]
+    assert [e.doc_id for e in inputs[2].evidence] == [str(spare.doc_id), str(tied[0])]
+    state = to_state(innovation, RUBRIC, None)
+    assert state.scorecard == innovation.scorecard(RUBRIC)
+    assert state.completeness == innovation.completeness(RUBRIC, None)

@@ -8,6 +8,7 @@ from services.domain.rubric import load_rubric
 from services.domain.scoring import (
     Evidence,
     IndicatorInput,
+    assess,
     completeness,
     recommendations,
     scorecard,
@@ -222,3 +223,25 @@ def test_no_recommendations_when_everything_at_level_3():
 
 
 # --------------------------------------------------------------------------- regency index
+
+
+@given(st.lists(indicator_inputs, max_size=20, unique_by=lambda i: i.no))
+def test_one_assessment_gives_what_the_inputs_give(inputs):
+    """``assess`` (the answer's inputs validated and read once) changes no result."""
+    assessed = assess(RUBRIC, inputs)
+    assert scorecard(RUBRIC, assessed) == scorecard(RUBRIC, inputs)
+    assert recommendations(RUBRIC, assessed) == recommendations(RUBRIC, inputs)
+    kwargs = {
+        "fields": {"title": True},
+        "field_labels": {},
+        "present_document_kinds": (),
+        "required_document_kinds": (),
+    }
+    assert completeness(RUBRIC, inputs=assessed, **kwargs) == completeness(
+        RUBRIC, inputs=inputs, **kwargs
+    )
+
+
+def test_an_assessment_under_another_rubric_is_refused():
+    with pytest.raises(ValueError, match="rubric"):
+        scorecard(load_rubric(2025), assess(RUBRIC, all_at(1, "pending")))

@@ -353,3 +353,32 @@ def test_a_rebuilt_model_arrives_with_planner_statistics(
     else:
         analysed = rows(settings, "SELECT tbl FROM sqlite_stat1 WHERE tbl = 'rm_innovations'")
     assert analysed
+
+
+def test_a_rebuild_leaves_every_index_of_every_model_under_its_live_name(
+    settings: Settings, store: EventStore, world: World
+) -> None:
+    """The indexes left out while feeding are built after it (on PostgreSQL over several
+    connections at once) and renamed with the swap: every one the schema declares is there."""
+    import re
+
+    from projections import registry
+    from projections.rebuild import rebuild
+
+    scenario(world)
+    rebuild(settings, store=store)
+    dialect = "postgres" if settings.is_postgres else "sqlite"
+    declared = {
+        match.group(1)
+        for projection in registry.all_projections()
+        for statement in projection.schema(dialect, "")
+        if (match := re.search(r"CREATE (?:UNIQUE )?INDEX IF NOT EXISTS (\w+)", statement))
+    }
+    sql = (
+        "SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema()"
+        if settings.is_postgres
+        else "SELECT name FROM sqlite_master WHERE type = 'index'"
+    )
+    present = {r["name"] for r in rows(settings, sql)}
+    assert declared and declared <= present
+    assert not any("__rebuild" in name for name in present)

@@ -123,6 +123,38 @@ def test_a_stale_batch_is_refused_and_reread(settings: Settings, store: EventSto
     assert_equal_to_rebuild(settings, store)
 
 
+def test_one_stale_model_does_not_hold_back_the_others_of_its_step(
+    settings: Settings, store: EventStore
+) -> None:
+    """A step applies every model in one transaction; a model whose position another writer
+    moved is left out of it (and re-reads), the others are applied and moved to the page's end."""
+    world = World(Commands(store))
+    catch_up(settings, store)
+    before = positions(settings)["innovations"]
+    world.complete_draft("Sesudah")
+    head = store.max_notification_id()
+    runner = Runner(settings, store=store)
+    session = runner.target.connect()
+    try:
+        for model in runner.models:
+            model.owned, model.position = True, before
+        stale = next(m for m in runner.models if m.name == "catalogue")
+        stale.position = before - 5  # behind the truth: its batch must not be applied
+        runner._step(session)  # noqa: SLF001 - the unit under test
+        assert stale.position == before  # moved back to the truth, nothing applied
+        others = {m.name: m.position for m in runner.models if m is not stale}
+        assert set(others.values()) == {head}
+        found = positions(settings)
+        assert found["catalogue"] == before
+        assert all(found[name] == head for name in others)
+        while runner._step(session):  # noqa: SLF001
+            pass
+    finally:
+        session.close()
+    assert positions(settings)["catalogue"] == head
+    assert_equal_to_rebuild(settings, store)
+
+
 def test_rebuild_swaps_in_while_a_live_runner_and_writers_work(postgres_settings: Settings) -> None:
     store = EventStore(postgres_settings)
     try:
