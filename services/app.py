@@ -23,6 +23,7 @@ from services.config import Settings, load_settings
 from services.http import input_guard, openapi, problems, security
 from services.http.idempotency import IdempotencyMiddleware
 from services.identity import routes as identity_routes
+from services.identity import session_pool
 from services.identity.auth import TokenAuthenticationMiddleware
 from services.identity.denials import log_denied
 from services.iga import routes as iga_routes
@@ -139,7 +140,8 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
             path="/schema",
             render_plugins=[api_docs.OfflineScalarRenderPlugin()],  # vendored, offline
         ),
-        on_shutdown=[runtime.close],
+        on_startup=[session_pool.open_pool],  # the session lookup on the event loop
+        on_shutdown=[session_pool.close_pool, runtime.close],
         debug=False,
     )
     allow_every_method(app)

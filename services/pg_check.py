@@ -21,12 +21,12 @@ passed a moment before the server died; reads are retried once by their callers.
 from __future__ import annotations
 
 import select
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from psycopg import OperationalError
 from psycopg.pq import ConnStatus, TransactionStatus
-from psycopg_pool import ConnectionPool
+from psycopg_pool import AsyncConnectionPool, ConnectionPool
 
 
 def has_unasked_input(conn: Any) -> bool:
@@ -52,6 +52,26 @@ def idle_check(on_lost: Callable[[], None] | None = None) -> Callable[[Any], Non
         except Exception:
             if on_lost is not None:
                 on_lost()
+            raise
+        if conn.closed:  # pragma: no cover - the empty query succeeded on a closed connection
+            raise OperationalError("connection closed")
+
+    return check
+
+
+def async_idle_check(
+    on_lost: Callable[[], Awaitable[None]] | None = None,
+) -> Callable[[Any], Awaitable[None]]:
+    """``idle_check`` for an ``AsyncConnectionPool``: the same socket poll, the same fallback."""
+
+    async def check(conn: Any) -> None:
+        if not has_unasked_input(conn):
+            return
+        try:
+            await AsyncConnectionPool.check_connection(conn)
+        except Exception:
+            if on_lost is not None:
+                await on_lost()
             raise
         if conn.closed:  # pragma: no cover - the empty query succeeded on a closed connection
             raise OperationalError("connection closed")

@@ -20,6 +20,7 @@ from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from litestar.concurrency import sync_to_thread
 from litestar.connection import ASGIConnection
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
@@ -27,6 +28,8 @@ from services.domain.organisation import Account
 from services.domain.principal import ANONYMOUS, Principal
 from services.eventstore.store import NotFound
 from services.http.security import SESSION_COOKIE as COOKIE
+from services.identity import session_pool
+from services.identity.session_pool import SessionPool
 
 if TYPE_CHECKING:
     from services.runtime import Runtime
@@ -73,9 +76,11 @@ class TokenAuthenticationMiddleware(AbstractAuthenticationMiddleware):
         if not token:
             return AuthenticationResult(user=ANONYMOUS, auth=None)
         runtime: Runtime = connection.app.state.runtime
-        from litestar.concurrency import sync_to_thread
-
-        principal = await sync_to_thread(_resolve, runtime, token)
+        pool: SessionPool | None = connection.app.state.get(session_pool.STATE_KEY)
+        if pool is not None:  # PostgreSQL, lifespan started: on this event loop
+            principal = await _resolve_async(runtime, pool, token)
+        else:  # SQLite (the embedded mode), or no lifespan: in a worker thread
+            principal = await sync_to_thread(_resolve, runtime, token)
         if principal is None:
             if how == "bearer":
                 log.info("rejected credential", extra={"path": connection.url.path, "how": how})
@@ -97,13 +102,20 @@ class Principals:
         self._held: OrderedDict[UUID, tuple[int, Principal | None]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def at(self, account_id: UUID, version: int) -> Principal | None:
-        """The principal of ``account_id`` whose stream is at ``version`` now."""
+    def held(self, account_id: UUID, version: int) -> tuple[bool, Principal | None]:
+        """(True, the principal) when it is held at ``version``; (False, None) when not."""
         with self._lock:
             held = self._held.get(account_id)
             if held is not None and held[0] == version:
                 self._held.move_to_end(account_id)
-                return held[1]
+                return True, held[1]
+        return False, None
+
+    def at(self, account_id: UUID, version: int) -> Principal | None:
+        """The principal of ``account_id`` whose stream is at ``version`` now."""
+        found, principal = self.held(account_id, version)
+        if found:
+            return principal
         loaded, principal = _loaded(self.runtime, account_id)
         with self._lock:  # held at the version it was built from (a newer one than asked: fine)
             self._held[account_id] = (version if loaded is None else loaded, principal)
@@ -142,3 +154,18 @@ def _resolve(runtime: Runtime, token: str) -> Principal | None:
     if live.account_version is None:  # no version to check against: the account as it is now
         return principal_for(runtime, live.account_id)
     return known.at(live.account_id, live.account_version)
+
+
+async def _resolve_async(runtime: Runtime, pool: SessionPool, token: str) -> Principal | None:
+    """``_resolve`` with the lookup on the event loop; only a principal not held at the
+    account's version is loaded (from the event store, in a worker thread)."""
+    live = await pool.lookup(token)
+    if live is None:
+        return None
+    known = principals(runtime)
+    if live.account_version is None:  # the log elsewhere: the account as it is now
+        return await sync_to_thread(principal_for, runtime, live.account_id)
+    found, principal = known.held(live.account_id, live.account_version)
+    if found:
+        return principal
+    return await sync_to_thread(known.at, live.account_id, live.account_version)

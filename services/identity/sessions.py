@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from services.db import Database
@@ -28,7 +28,7 @@ SCHEMA = [
 ]
 
 
-def _hash(token: str) -> str:
+def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -37,6 +37,28 @@ class Live(NamedTuple):
 
     account_id: UUID
     account_version: int | None
+
+
+def lookup_sql(version_sql: str | None = None) -> str:
+    """The one statement that finds a session by its token's hash (``?`` for the hash): its
+    account, expiry and revocation, and with ``version_sql`` its account's stream version."""
+    version = f", ({version_sql}) AS account_version" if version_sql else ""
+    return (
+        f"SELECT account_id, expires_at, revoked_at{version} FROM auth_sessions "
+        "WHERE token_hash = ?"
+    )
+
+
+def live_session(
+    row: tuple[Any, ...], now: datetime | None = None, *, with_version: bool = False
+) -> Live | None:
+    """The rule, in one place: a session row ``(account_id, expires_at, revoked_at,
+    account_version)`` is live unless revoked or expired at ``now``."""
+    account_id, expires_at, revoked_at, version = row
+    now = now or datetime.now(UTC)
+    if revoked_at or datetime.fromisoformat(expires_at) <= now:
+        return None
+    return Live(UUID(account_id), int(version or 0) if with_version else None)
 
 
 class SessionStore:
@@ -52,7 +74,7 @@ class SessionStore:
             tx.execute(
                 "INSERT INTO auth_sessions (token_hash, account_id, created_at, expires_at) "
                 "VALUES (?, ?, ?, ?)",
-                (_hash(token), str(account_id), now.isoformat(), expires.isoformat()),
+                (token_hash(token), str(account_id), now.isoformat(), expires.isoformat()),
             )
         return token, expires
 
@@ -68,20 +90,14 @@ class SessionStore:
         statement. ``version_sql``: a scalar subquery over ``auth_sessions.account_id`` giving
         the account's stream version, read in the same statement (the caller's principal is
         then checked against the log without a second round trip)."""
-        now = now or datetime.now(UTC)
-        version = f", ({version_sql}) AS account_version" if version_sql else ""
-        rows = self.db.rows(
-            f"SELECT account_id, expires_at, revoked_at{version} FROM auth_sessions "
-            "WHERE token_hash = ?",
-            (_hash(token),),
-        )
+        rows = self.db.rows(lookup_sql(version_sql), (token_hash(token),))
         if not rows:
             return None
         row = rows[0]
-        if row["revoked_at"] or datetime.fromisoformat(row["expires_at"]) <= now:
-            return None
-        found = row.get("account_version")
-        return Live(UUID(row["account_id"]), int(found or 0) if version_sql else None)
+        found = (row["account_id"], row["expires_at"], row["revoked_at"])
+        return live_session(
+            (*found, row.get("account_version")), now, with_version=version_sql is not None
+        )
 
     def revoke(self, token: str, now: datetime | None = None) -> None:
         now = now or datetime.now(UTC)
@@ -89,7 +105,7 @@ class SessionStore:
             tx.execute(
                 "UPDATE auth_sessions SET revoked_at = ? "
                 "WHERE token_hash = ? AND revoked_at IS NULL",
-                (now.isoformat(), _hash(token)),
+                (now.isoformat(), token_hash(token)),
             )
 
     def revoke_all(self, account_id: UUID, now: datetime | None = None) -> None:

@@ -1,10 +1,10 @@
 """PostgreSQL down: requests get a 503 problem (RFC 9457) with ``Retry-After``, not a 500; once
 the server is back the same app answers again without being restarted.
 
-The session lookup (services/identity/sessions.py) is the first database access of every
-authenticated request, the ``Idempotency-Key`` claim (services/http/idempotency.py) that of an
-anonymous POST; services/http/problems.py maps their ``psycopg.OperationalError`` (here the
-pool's ``PoolTimeout``) to the 503.
+The session lookup (services/identity/sessions.py; on PostgreSQL run by session_pool.py) is the
+first database access of every authenticated request, the ``Idempotency-Key`` claim
+(services/http/idempotency.py) that of an anonymous POST; services/http/problems.py maps their
+``psycopg.OperationalError`` (here the pool's ``PoolTimeout``) to the 503.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import logging
 import pytest
 
 from services.config import Settings
+from services.identity import session_pool
 from tests.identity.conftest import Api
 from tests.servers import PostgresServer
 
@@ -33,9 +34,12 @@ def test_a_postgres_outage_answers_503_problem_and_the_app_recovers(
     headers = api.bearer("op.dukcapil")
     assert api.client.get("/api/me", headers=headers).status_code == 200
 
-    pool = api.runtime.db._pool  # the test waits 2 s for a connection, not the default 30 s
-    waited = pool.timeout
-    pool.timeout = 2.0
+    # The test waits 2 s for a connection, not the default 30 s: in the app's pool and in the
+    # session lookup's own (services/identity/session_pool.py).
+    pools = [api.runtime.db._pool, api.client.app.state[session_pool.STATE_KEY].pool]
+    waited = [pool.timeout for pool in pools]
+    for pool in pools:
+        pool.timeout = 2.0
     postgres_server.stop()
     caplog.set_level(logging.INFO, logger="sirisma.http")
     caplog.clear()
@@ -59,7 +63,8 @@ def test_a_postgres_outage_answers_503_problem_and_the_app_recovers(
             caplog.clear()
     finally:
         postgres_server.start()
-        pool.timeout = waited
+        for pool, timeout in zip(pools, waited, strict=True):
+            pool.timeout = timeout
 
     me = api.client.get("/api/me", headers=headers)
     assert me.status_code == 200, me.text
