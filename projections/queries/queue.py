@@ -120,20 +120,22 @@ def _day_starts(day: date) -> str:
 
 
 def _sla_condition(
-    ranges: dict[str, tuple[date | None, date | None]], state: str
+    ranges: dict[str, tuple[date | None, date | None]], state: str, collate: str = ""
 ) -> tuple[str, list[Any]]:
     """The SQL condition for rows in SLA ``state``: a range of ``waiting_since`` (stored UTC
-    text, fixed width, so text order is time order); rows without it have age 0."""
+    text, fixed width, so text order is time order, byte order too: ``collate`` ``COLLATE "C"``
+    spares PostgreSQL a locale comparison per row, for the counts over the whole queue); rows
+    without it have age 0."""
     if state not in ranges:
         return "1 = 0", []
     first, end = ranges[state]
     parts: list[str] = []
     args: list[Any] = []
     if first is not None:
-        parts.append("i.waiting_since >= ?")
+        parts.append(f"i.waiting_since{collate} >= ?")
         args.append(_day_starts(first))
     if end is not None:
-        parts.append("i.waiting_since < ?")
+        parts.append(f"i.waiting_since{collate} < ?")
         args.append(_day_starts(end))
     condition = " AND ".join(parts) or "1 = 1"
     if end is None:  # the range holds today: also the rows that have no waiting_since
@@ -175,11 +177,12 @@ def review_queue(
     )
     today = now.astimezone(JAKARTA).date()
     ranges = sla_ranges(today, sla_working_days)
+    collate = ' COLLATE "C"' if db.dialect == "postgres" else ""
     sums: list[str] = []
     sum_args: list[Any] = []
     for state in SLA_STATES:
-        condition, extra = _sla_condition(ranges, state)
-        sums.append(f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END) AS {state}")
+        condition, extra = _sla_condition(ranges, state, collate)
+        sums.append(f"COUNT(*) FILTER (WHERE {condition}) AS {state}")
         sum_args += extra
     where = " AND ".join(clauses)
     head = (
@@ -187,11 +190,10 @@ def review_queue(
     )
     head_args = [*sum_args, *args]
     if sla is not None:
-        condition, extra = _sla_condition(ranges, sla)
+        condition, extra = _sla_condition(ranges, sla, collate)
         clauses.append(condition)
         args += extra
     key, text = QUEUE_SORTS[sort]
-    collate = ' COLLATE "C"' if db.dialect == "postgres" else ""
     direction = " DESC" if descending else ""
     # The page's ids first (from the index when sorted by age), then only their rows joined.
     names = ""
