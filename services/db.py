@@ -58,8 +58,16 @@ class Tx:
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         self.execute(sql, params)
-        names = [d[0] for d in self.cursor.description or ()]
+        names = self._names()
         return [dict(zip(names, row, strict=True)) for row in self.cursor.fetchall()]
+
+    def _names(self) -> list[str]:
+        """The result's column names; on PostgreSQL from the result itself, as psycopg's own
+        ``dict_row`` reads them (``description`` builds a column object per column)."""
+        result = getattr(self.cursor, "pgresult", None)
+        if result is None:
+            return [d[0] for d in self.cursor.description or ()]
+        return [result.fname(i).decode() for i in range(result.nfields)]
 
 
 class Database:

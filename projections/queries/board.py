@@ -11,13 +11,18 @@ import msgspec
 
 from projections.queries.common import (
     CallDeadline,
+    ReadPosition,
+    columns,
     deadline_of,
     decode_json,
     jakarta,
     optional_uuid,
     paged,
     placeholders,
+    position_column,
     status_label,
+    take_position,
+    uuid_of,
 )
 
 
@@ -54,6 +59,15 @@ class StatusBoard(msgspec.Struct):
     offset: int
 
 
+#: What a board item shows (``_board_item``): the page reads these, not the whole row.
+_BOARD_COLUMNS = columns(
+    "i",
+    "id title status stage call_kind call_id organisation_id submitter_id "
+    "status_changed_at updated_at claimed_score verified_score max_score completeness "
+    "missing revision reviewers published version",
+)
+
+
 def status_board(
     db: Any,
     *,
@@ -63,6 +77,7 @@ def status_board(
     now: datetime | None = None,
     limit: int = 100,
     offset: int = 0,
+    position: ReadPosition | None = None,
 ) -> StatusBoard:
     """Each innovation of one organisation (or one participant): where it stands, what is
     missing, what the reviewer asked for, and how long until the call closes."""
@@ -88,17 +103,19 @@ def status_board(
         "SELECT name FROM rm_organisations WHERE id = ?" if organisation_id else "SELECT NULL"
     )
     found = db.rows(
-        "SELECT h.board_counts, h.board_organisation, p.* FROM (SELECT "
+        "SELECT h.*, p.* FROM (SELECT "
         f"(SELECT {concat}(s.status || '=' || s.n, ',') FROM (SELECT i.status, count(*) AS n "
         f"FROM rm_innovations i WHERE {scope} GROUP BY i.status) s) AS board_counts, "
-        f"({name_sql}) AS board_organisation) h LEFT JOIN ("
-        "SELECT i.*, k.title AS call_title, k.deadline AS call_deadline FROM rm_innovations i "
+        f"({name_sql}) AS board_organisation{position_column(position)}) h LEFT JOIN ("
+        f"SELECT {_BOARD_COLUMNS}, k.title AS call_title, k.deadline AS call_deadline "
+        "FROM rm_innovations i "
         "LEFT JOIN rm_calls k ON k.id = i.call_id "
         f"WHERE {condition} ORDER BY i.updated_at DESC, i.id {paged(limit, offset)}) p ON 1 = 1 "
         "ORDER BY p.updated_at DESC, p.id",
         [*scope_args, *([str(organisation_id)] if organisation_id else []), *args],
     )
     head = found[0]
+    take_position(position, head)
     counts = {
         key: int(n)
         for key, _, n in (part.partition("=") for part in (head["board_counts"] or "").split(","))
@@ -107,7 +124,15 @@ def status_board(
     total = sum(counts.get(s, 0) for s in set(status)) if status else sum(counts.values())
     name = head["board_organisation"]
     rows = [r for r in found if r["id"] is not None]
-    items = [_board_item(r, now) for r in rows]
+    # Most of a board's rows share a call: its deadline is worked out once per call.
+    deadlines: dict[tuple[Any, Any, Any], CallDeadline | None] = {}
+    for r in rows:
+        key = (r["call_id"], r["call_title"], r["call_deadline"])
+        if key not in deadlines:
+            deadlines[key] = deadline_of(r, now)
+    items = [
+        _board_item(r, deadlines[(r["call_id"], r["call_title"], r["call_deadline"])]) for r in rows
+    ]
     return StatusBoard(
         organisation_id=organisation_id,
         organisation_name=name,
@@ -119,10 +144,10 @@ def status_board(
     )
 
 
-def _board_item(r: Any, now: datetime) -> BoardItem:
-    """One innovation on the board, with its call's deadline as seen ``now``."""
+def _board_item(r: Any, call: CallDeadline | None) -> BoardItem:
+    """One innovation on the board, with its call's deadline (as seen now)."""
     return BoardItem(
-        id=UUID(r["id"]),
+        id=uuid_of(r["id"]),
         title=r["title"] or "",
         status=r["status"],
         status_label=status_label(r["status"]),
@@ -141,5 +166,5 @@ def _board_item(r: Any, now: datetime) -> BoardItem:
         reviewers=decode_json(r["reviewers"] or "[]"),
         published=bool(r["published"]),
         version=int(r["version"]),
-        call=deadline_of(r, now),
+        call=call,
     )

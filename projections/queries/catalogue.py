@@ -9,13 +9,18 @@ import msgspec
 
 from projections.queries.common import (
     Page,
+    ReadPosition,
     bounded_total,
+    columns,
     counted,
     jakarta,
     optional_uuid,
     paged,
+    position_column,
+    take_position,
     ts_match,
     ts_query,
+    uuid_of,
 )
 from projections.text import fts5_query, terms
 
@@ -114,30 +119,11 @@ class CatalogueItem(msgspec.Struct):
 
 
 #: What a catalogue item shows (not the folded state and profile blobs).
-_CATALOGUE_COLUMNS = ", ".join(
-    f"c.{column}"
-    for column in (
-        "id",
-        "title",
-        "organisation_id",
-        "call_kind",
-        "budget_year",
-        "stage",
-        "kind",
-        "form",
-        "theme",
-        "affair",
-        "initiator",
-        "goals",
-        "benefits",
-        "results",
-        "abstract",
-        "verified_score",
-        "sk_number",
-        "sk_date",
-        "award",
-        "published_at",
-    )
+_CATALOGUE_COLUMNS = columns(
+    "c",
+    "id title organisation_id call_kind budget_year stage kind form theme affair "
+    "initiator goals benefits results abstract verified_score sk_number sk_date award "
+    "published_at",
 )
 
 
@@ -154,6 +140,7 @@ def public_catalogue(
     call_kind: str | None = None,
     limit: int = 24,
     offset: int = 0,
+    position: ReadPosition | None = None,
 ) -> Page:
     """Published innovations only, whatever the filters; with ``q``, best matches first (then
     the latest published, then by id).
@@ -179,7 +166,7 @@ def public_catalogue(
     # the page joined to it: its ids first, in order; then only their rows, with their
     # organisation's name.
     page = (
-        "SELECT h.page_total, p.* FROM (SELECT {} AS page_total) h LEFT JOIN ("
+        "SELECT h.*, p.* FROM (SELECT {} AS page_total{}) h LEFT JOIN ("
         f"SELECT {_CATALOGUE_COLUMNS}, o.name AS organisation_name, p.* FROM ({{}}) p "
         "JOIN rm_catalogue c ON c.id = p.page_id "
         "LEFT JOIN rm_organisations o ON o.id = c.organisation_id) p ON 1 = 1 "
@@ -200,7 +187,11 @@ def public_catalogue(
         )
         ids_args, order = args, "p.published DESC, p.page_id"
     with db.transaction() as tx:  # the estimate, when needed, on the same connection
-        found = tx.rows(page.format(counted(matching), ids, order), [*matching_args, *ids_args])
+        found = tx.rows(
+            page.format(counted(matching), position_column(position), ids, order),
+            [*matching_args, *ids_args],
+        )
+        take_position(position, found[0])
         total, estimate = bounded_total(
             tx, int(found[0]["page_total"] or 0), matching, matching_args
         )
@@ -212,7 +203,7 @@ def public_catalogue(
 def _catalogue_item(r: Any) -> CatalogueItem:
     """One published innovation as the catalogue shows it."""
     return CatalogueItem(
-        id=UUID(r["id"]),
+        id=uuid_of(r["id"]),
         title=r["title"] or "",
         organisation_id=optional_uuid(r["organisation_id"]),
         organisation_name=r["organisation_name"],

@@ -11,14 +11,19 @@ import msgspec
 from projections.queries.common import (
     Page,
     QueryError,
+    ReadPosition,
     bounded_total,
+    columns,
     counted,
     jakarta,
     optional_uuid,
     paged,
     placeholders,
+    position_column,
     search_rows,
     status_label,
+    take_position,
+    uuid_of,
 )
 from services.domain.actor import Role
 from services.domain.lifecycle import Status
@@ -58,6 +63,15 @@ class InnovationItem(msgspec.Struct):
     # policy.InnovationLike: the route re-checks every row with policy.can_view.
 
 
+#: What an item shows (``_innovation_item``): a page reads these, not the whole row.
+_ITEM_COLUMNS = columns(
+    "i",
+    "id title status stage kind form theme call_kind budget_year organisation_id "
+    "submitter_id call_id claimed_score verified_score max_score completeness "
+    "missing_count published version updated_at status_changed_at",
+)
+
+
 def _scope(principal: Principal) -> tuple[str, list[Any]]:
     """The SQL form of who may list what (``policy.can_view``, narrowed for lists): staff all,
     operators and heads their organisation's, participants their own, anonymous callers
@@ -86,6 +100,7 @@ def list_innovations(
     q: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    position: ReadPosition | None = None,
 ) -> Page:
     where, params = _scope(principal)
     clauses: list[str] = [where]
@@ -127,8 +142,10 @@ def list_innovations(
     # their rows joined with their organisation and call.
     with db.transaction() as tx:  # the estimate, when needed, on the same connection
         found = tx.rows(
-            f"SELECT h.page_total, p.* FROM (SELECT {counted(matching)} AS page_total) h "
-            "LEFT JOIN (SELECT i.*, o.name AS organisation_name, k.title AS call_title FROM ("
+            f"SELECT h.*, p.* FROM (SELECT {counted(matching)} AS page_total"
+            f"{position_column(position)}) h "
+            f"LEFT JOIN (SELECT {_ITEM_COLUMNS}, o.name AS organisation_name, "
+            "k.title AS call_title FROM ("
             "SELECT i.id AS page_id FROM rm_innovations i "
             f"WHERE {condition} ORDER BY i.updated_at DESC, i.id {paged(limit, offset)}) p "
             "JOIN rm_innovations i ON i.id = p.page_id "
@@ -137,6 +154,7 @@ def list_innovations(
             "ORDER BY p.updated_at DESC, p.id",
             [*matching_args, *args],
         )
+        take_position(position, found[0])
         # Counted up to a bound: a search matching most innovations costs what its page costs.
         total, estimate = bounded_total(
             tx, int(found[0]["page_total"] or 0), matching, matching_args
@@ -179,7 +197,7 @@ class _Viewable:
 
 def _innovation_item(r: dict[str, Any]) -> InnovationItem:
     return InnovationItem(
-        id=UUID(r["id"]),
+        id=uuid_of(r["id"]),
         title=r["title"] or "",
         status=r["status"],
         status_label=status_label(r["status"]),

@@ -13,12 +13,15 @@ import msgspec
 from projections.queries.common import (
     QUEUE_STATUSES,
     QueryError,
+    ReadPosition,
     decode_json,
     jakarta,
-    jakarta_date,
     optional_uuid,
     paged,
+    position_column,
     status_label,
+    take_position,
+    uuid_of,
 )
 from projections.sql import ts
 from services.domain.actor import Role
@@ -155,6 +158,7 @@ def review_queue(
     q: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    position: ReadPosition | None = None,
 ) -> Queue:
     """Innovations waiting for review work, oldest first by default.
 
@@ -178,7 +182,9 @@ def review_queue(
         sums.append(f"SUM(CASE WHEN {condition} THEN 1 ELSE 0 END) AS {state}")
         sum_args += extra
     where = " AND ".join(clauses)
-    head = f"SELECT {', '.join(sums)} FROM rm_innovations i WHERE {where}"
+    head = (
+        f"SELECT {', '.join(sums)}{position_column(position)} FROM rm_innovations i WHERE {where}"
+    )
     head_args = [*sum_args, *args]
     if sla is not None:
         condition, extra = _sla_condition(ranges, sla)
@@ -205,6 +211,7 @@ def review_queue(
         [*head_args, *args],
     )
     counts = {s: int(found[0][s] or 0) if found else 0 for s in SLA_STATES}
+    take_position(position, found[0])
     sla_of = _sla(today, sla_working_days)
     return Queue(
         items=[_queue_item(r, sla_of) for r in found if r["id"] is not None],
@@ -294,9 +301,10 @@ def _sla(today: date, sla_working_days: int) -> Callable[[date | None], _Sla]:
 
 def _queue_item(r: Any, sla_of: Callable[[date | None], _Sla]) -> QueueItem:
     """One row of the page, with its age and SLA state (``_sla``)."""
-    sla = sla_of(jakarta_date(r["waiting_since"]))
+    waiting = jakarta(r["waiting_since"])  # its first ten characters: the day in Jakarta
+    sla = sla_of(date.fromisoformat(waiting[:10]) if waiting else None)
     return QueueItem(
-        id=UUID(r["id"]),
+        id=uuid_of(r["id"]),
         title=r["title"] or "",
         status=r["status"],
         status_label=status_label(r["status"]),
@@ -313,7 +321,7 @@ def _queue_item(r: Any, sla_of: Callable[[date | None], _Sla]) -> QueueItem:
         reviewers=decode_json(r["reviewers"] or "[]"),
         revision_round=int(r["revision_round"] or 0),
         submitted_at=jakarta(r["submitted_at"]),
-        waiting_since=jakarta(r["waiting_since"]),
+        waiting_since=waiting,
         age_working_days=sla.age,
         sla_due=sla.due,
         sla_state=sla.state,

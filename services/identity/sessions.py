@@ -1,8 +1,9 @@
 """Login tokens: random, stored only as SHA-256 hashes, with an expiry; revoked on logout.
 
 A token is a credential, not domain state, so it lives in a table rather than the event log;
-the login and logout themselves are logged. The account (role, organisation, disabled) is read
-from its event stream on every request, so a disabled account's tokens stop working at once.
+the login and logout themselves are logged. The account (role, organisation, disabled) is checked
+against its event stream on every request (``services.identity.auth``), so a disabled account's
+tokens stop working at once.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 from uuid import UUID
 
 from services.db import Database
@@ -28,6 +30,13 @@ SCHEMA = [
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Live(NamedTuple):
+    """A live session: its account and, when asked for, that account's stream version now."""
+
+    account_id: UUID
+    account_version: int | None
 
 
 class SessionStore:
@@ -49,9 +58,21 @@ class SessionStore:
 
     def resolve(self, token: str, now: datetime | None = None) -> UUID | None:
         """The account behind a live token, or None (unknown, expired or revoked)."""
+        live = self.lookup(token, now)
+        return live.account_id if live else None
+
+    def lookup(
+        self, token: str, now: datetime | None = None, version_sql: str | None = None
+    ) -> Live | None:
+        """The live session behind ``token`` (None: unknown, expired or revoked), in one
+        statement. ``version_sql``: a scalar subquery over ``auth_sessions.account_id`` giving
+        the account's stream version, read in the same statement (the caller's principal is
+        then checked against the log without a second round trip)."""
         now = now or datetime.now(UTC)
+        version = f", ({version_sql}) AS account_version" if version_sql else ""
         rows = self.db.rows(
-            "SELECT account_id, expires_at, revoked_at FROM auth_sessions WHERE token_hash = ?",
+            f"SELECT account_id, expires_at, revoked_at{version} FROM auth_sessions "
+            "WHERE token_hash = ?",
             (_hash(token),),
         )
         if not rows:
@@ -59,7 +80,8 @@ class SessionStore:
         row = rows[0]
         if row["revoked_at"] or datetime.fromisoformat(row["expires_at"]) <= now:
             return None
-        return UUID(row["account_id"])
+        found = row.get("account_version")
+        return Live(UUID(row["account_id"]), int(found or 0) if version_sql else None)
 
     def revoke(self, token: str, now: datetime | None = None) -> None:
         now = now or datetime.now(UTC)

@@ -43,7 +43,7 @@ def summary(
         request,
         after,
         MODELS,
-        lambda: leadership_summary(
+        lambda _seen: leadership_summary(
             runtime.db, year or _this_year(), rescore=rescorer(runtime.commands)
         ),
     )

@@ -5,7 +5,9 @@ Read-your-writes: a command response carries the notification id it produced; a 
 ``?after=<notification id>`` (or the header ``X-After-Notification``) waits, at most
 ``READ_WAIT_SECONDS``, until the read models it uses have applied that notification. Every
 answer says how fresh it is: ``X-Read-Position`` (the lowest position of the models read) and,
-when the wait ran out first, ``X-Read-Stale: true``.
+when the wait ran out first, ``X-Read-Stale: true``. The busiest lists (innovations and search,
+status board, review queue, public catalogue) read that position in their own statement
+(``projections.queries.common.ReadPosition``); the others read it just before their query.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from litestar.response import Response
 from projections import as_of as as_of_models
 from projections import metrics as _metrics  # noqa: F401  (registers the lag gauges' hook)
 from projections import queries
-from projections.queries.common import QueryError
+from projections.queries.common import QueryError, ReadPosition
 from projections.regency import rescorer
 from services import quarantine
 from services.domain.actor import Role
@@ -103,32 +105,36 @@ def _after(request: Request[Any, Any, Any], after: int | None) -> int | None:
     return value
 
 
-def fresh(
-    request: Request[Any, Any, Any], after: int | None, models: Sequence[str]
-) -> dict[str, str]:
-    """Wait (bounded) for read-your-writes; the headers that say how fresh the answer is."""
+def _respond(
+    request: Request[Any, Any, Any],
+    after: int | None,
+    models: Sequence[str],
+    build: Callable[[ReadPosition], Any],
+    *,
+    folded: bool = False,
+) -> Response[Any]:
+    """Wait (bounded) for read-your-writes, ``build`` the answer, and say how fresh it is.
+
+    ``folded``: ``build`` passes the ``ReadPosition`` to its query, which reads it in its own
+    statement; otherwise the position is read first (so it never claims more than the answer
+    shows)."""
     runtime = runtime_of(request)
     wanted = _after(request, after)
     caught_up = True
     if wanted is not None:
         caught_up = runtime.read_models.wait_for(wanted, READ_WAIT_SECONDS, list(models))
-    position = min(runtime.read_models.positions(list(models)).values())
-    headers = {"X-Read-Position": str(position)}
-    if not caught_up:
-        headers["X-Read-Stale"] = "true"
-    return headers
-
-
-def _respond(
-    request: Request[Any, Any, Any], after: int | None, models: Sequence[str], build: Any
-) -> Response[Any]:
-    headers = fresh(request, after, models)
+    seen = ReadPosition(models)
+    if not folded:
+        seen.value = min(runtime.read_models.positions(list(models)).values())
     try:
-        body = build()
+        body = build(seen)
     except QueryError as exc:
         raise problem(
             400, exc.message, "validation", errors=[{"field": exc.field, "message": exc.message}]
         ) from None
+    headers = {"X-Read-Position": str(seen.value or 0)}
+    if not caught_up:
+        headers["X-Read-Stale"] = "true"
     return Response(body, headers=headers)
 
 
@@ -156,16 +162,21 @@ def _respond_as_of(
     day: date | None,
     after: int | None,
     models: Sequence[str],
-    query: Callable[[Any, datetime | None], Any],
+    query: Callable[[Any, datetime | None, ReadPosition | None], Any],
+    *,
+    folded: bool = False,
 ) -> Response[Any]:
-    """``query(db, now)`` on the live read models, or on those as of ``day`` (``now`` then is
-    the end of that day, so ages and deadlines are as they were); ``X-As-Of`` says which."""
+    """``query(db, now, position)`` on the live read models, or on those as of ``day`` (``now``
+    then is the end of that day, so ages and deadlines are as they were; no position);
+    ``X-As-Of`` says which."""
     runtime = runtime_of(request)
     if day is None:
-        return _respond(request, after, models, lambda: query(runtime.db, None))
+        return _respond(
+            request, after, models, lambda seen: query(runtime.db, None, seen), folded=folded
+        )
     moment = as_of_models.end_of_day(day)
     try:
-        body = as_of_models.of(runtime).run(day, lambda db: query(db, moment))
+        body = as_of_models.of(runtime).run(day, lambda db: query(db, moment, None))
     except as_of_models.AsOfBusy as exc:
         raise problem(503, exc.message, "busy", headers={"Retry-After": "30"}) from None
     except QueryError as exc:
@@ -210,7 +221,7 @@ def list_innovations(
         request,
         after,
         models,
-        lambda: queries.innovations.list_innovations(
+        lambda seen: queries.innovations.list_innovations(
             runtime.db,
             principal,
             status=_statuses(status),
@@ -221,7 +232,9 @@ def list_innovations(
             q=q,
             limit=limit,
             offset=offset,
+            position=seen,
         ),
+        folded=True,
     )
 
 
@@ -262,14 +275,16 @@ def status_board(
         request,
         after,
         INNOVATION_MODELS,
-        lambda: queries.board.status_board(
+        lambda seen: queries.board.status_board(
             runtime.db,
             organisation_id=organisation,
             submitter_id=submitter,
             status=_statuses(status),
             limit=limit,
             offset=offset,
+            position=seen,
         ),
+        folded=True,
     )
 
 
@@ -311,7 +326,7 @@ def review_queue(
         as_of_day(request, as_of),
         after,
         INNOVATION_MODELS,
-        lambda db, now: queries.queue.review_queue(
+        lambda db, now, seen: queries.queue.review_queue(
             db,
             principal,
             now=now,
@@ -326,7 +341,9 @@ def review_queue(
             descending=order == "desc",
             limit=limit,
             offset=offset,
+            position=seen,
         ),
+        folded=True,
     )
 
 
@@ -371,7 +388,7 @@ def compliance(
         day,
         after,
         ("compliance", "directory"),
-        lambda db, now: queries.compliance.compliance(
+        lambda db, now, _seen: queries.compliance.compliance(
             db,
             year or (day.year if day else _this_year()),
             organisation_id=organisation,
@@ -426,7 +443,7 @@ def index_dashboard(
         day,
         after,
         INNOVATION_MODELS,
-        lambda db, _now: queries.index.index_dashboard(
+        lambda db, _now, _seen: queries.index.index_dashboard(
             db,
             year or (day.year if day else _this_year()),
             spd=spd,
@@ -458,7 +475,7 @@ def index_plan(
         request,
         after,
         INNOVATION_MODELS,
-        lambda: queries.index.index_plan(
+        lambda _seen: queries.index.index_plan(
             runtime.db,
             year or _this_year(),
             rubric=rubric,
@@ -499,7 +516,7 @@ def public_innovations(
         as_of_day(request, as_of),
         after,
         ("catalogue", "directory"),
-        lambda db, _now: queries.catalogue.public_catalogue(
+        lambda db, _now, seen: queries.catalogue.public_catalogue(
             db,
             q=q,
             organisation=organisation,
@@ -511,7 +528,9 @@ def public_innovations(
             call_kind=call_kind,
             limit=limit,
             offset=offset,
+            position=seen,
         ),
+        folded=True,
     )
 
 
@@ -533,7 +552,7 @@ def organisations(
         request,
         after,
         ("directory",),
-        lambda: queries.directory.organisations(runtime.db, kind=kind, q=q),
+        lambda _seen: queries.directory.organisations(runtime.db, kind=kind, q=q),
     )
 
 
@@ -560,7 +579,7 @@ def accounts(
         request,
         after,
         ("directory",),
-        lambda: queries.directory.accounts(
+        lambda _seen: queries.directory.accounts(
             runtime.db,
             role=role,
             organisation=organisation,
@@ -593,7 +612,7 @@ def calls(
         request,
         after,
         ("directory",),
-        lambda: queries.directory.calls(runtime.db, kind=kind, year=year, state=which),
+        lambda _seen: queries.directory.calls(runtime.db, kind=kind, year=year, state=which),
     )
 
 

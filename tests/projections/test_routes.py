@@ -300,3 +300,23 @@ def test_read_your_writes_on_postgres(
             assert int(stale.headers["X-Read-Position"]) < later.notification_id
     finally:
         postgres_server.drop_database(name)
+
+
+def test_the_busiest_lists_say_the_position_their_own_statement_read(
+    api: Api, ids: dict[str, Any]
+) -> None:
+    """Read in the list's statement (``ReadPosition``), the header is the lowest position of
+    the models the route reads, as a separate read of the positions finds it."""
+    assert api.runtime.read_models.wait_for(api.runtime.store.max_notification_id(), 30)
+    positions = api.runtime.read_models.positions
+    for path, user, models in (
+        ("/api/status-board", "op.dukcapil", ("innovations", "directory")),
+        ("/api/review/queue", "admin", ("innovations", "directory")),
+        ("/api/innovations", "admin", ("innovations", "directory")),
+        ("/api/innovations?q=layanan", "admin", ("innovations", "directory", "catalogue")),
+        ("/api/public/innovations", None, ("catalogue", "directory")),
+        ("/api/organisations", None, ("directory",)),
+    ):
+        answer = api.get(path, user)
+        assert answer.status_code == 200, (path, answer.text)
+        assert int(answer.headers["X-Read-Position"]) == min(positions(models).values()) > 0
