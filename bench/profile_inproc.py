@@ -168,7 +168,9 @@ def measure(
         stats = pstats.Stats(profiler)
         stats.sort_stats("cumulative").print_stats(top)
         stats.sort_stats("tottime").print_stats(top)
-        stats.dump_stats("/tmp/profile_inproc.pstats")
+        dump = f"/tmp/profile_inproc.{os.getpid()}.pstats"  # helpers share /tmp
+        stats.dump_stats(dump)
+        print(f"profile written to {dump}")
     return used * 1e6
 
 
