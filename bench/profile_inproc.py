@@ -119,6 +119,24 @@ class InlineExecutor(concurrent.futures.ThreadPoolExecutor):
         return future
 
 
+def production_logging() -> None:
+    """Log as ``sirisma serve`` does (``services.ops.logs.configure``: every INFO line, JSON,
+    with the context filter) but to a null stream; the bare app's default Litestar logging
+    config had put its own queue handler on the root logger of this shared process."""
+    import logging
+
+    from services.ops import logs
+
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    handler = logging.StreamHandler(open(os.devnull, "w"))  # noqa: SIM115 (lives as the process)
+    handler.setFormatter(logs.JsonFormatter())
+    handler.addFilter(logs.ContextFilter("bench"))
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
 def measure(
     app: Any, make: Callable[[int], Request], n: int, profile: bool = False, top: int = 40
 ) -> float:
@@ -150,7 +168,9 @@ def measure(
         stats = pstats.Stats(profiler)
         stats.sort_stats("cumulative").print_stats(top)
         stats.sort_stats("tottime").print_stats(top)
-        stats.dump_stats("/tmp/profile_inproc.pstats")
+        dump = f"/tmp/profile_inproc.{os.getpid()}.pstats"  # helpers share /tmp
+        stats.dump_stats(dump)
+        print(f"profile written to {dump}")
     return used * 1e6
 
 
@@ -212,6 +232,7 @@ def main() -> int:
         LOOP.run_until_complete(_start(sirisma))
         LOOP.run_until_complete(_start(bare))
 
+        production_logging()
         auth = {"Authorization": f"Bearer {writer.token}", "Content-Type": "application/json"}
 
         def claim(i: int) -> Request:

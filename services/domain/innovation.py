@@ -768,17 +768,21 @@ class Innovation(KrenovaJudging):
         inputs = []
         for no in numbers:
             claim = self.claims.get(no)
-            ids = dict.fromkeys([*tied.get(no, ()), *(claim.evidence if claim else ())])
-            evidence = tuple(
-                scoring.Evidence(
-                    doc_id=str(i),
-                    name=d.document.name,
-                    kind=str(d.document.kind),
-                    verdict=d.verdict,  # type: ignore[arg-type]
+            offered = claim.evidence if claim else ()
+            uploaded = tied.get(no)
+            evidence: tuple[scoring.Evidence, ...] = ()
+            if offered or uploaded:  # most claims name no document: nothing to build
+                ids = dict.fromkeys([*(uploaded or ()), *offered])
+                evidence = tuple(
+                    scoring.Evidence(
+                        doc_id=str(i),
+                        name=d.document.name,
+                        kind=str(d.document.kind),
+                        verdict=d.verdict,  # type: ignore[arg-type]
+                    )
+                    for i in ids
+                    if not (d := self.documents[i]).removed
                 )
-                for i in ids
-                if not (d := self.documents[i]).removed
-            )
             inputs.append(
                 scoring.IndicatorInput(
                     no=no,

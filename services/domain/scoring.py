@@ -142,6 +142,7 @@ class _Shape(NamedTuple):
     max_score: int
     mandatory: tuple[Indicator, ...]
     absent: dict[int, IndicatorInput]  # level 0, no evidence: an indicator not in the inputs
+    advice: dict[tuple[int, int], Recommendation]  # (indicator, current level): filled as met
 
 
 _SHAPES: dict[int, tuple[Rubric, _Shape]] = {}
@@ -158,6 +159,7 @@ def _shape(rubric: Rubric) -> _Shape:
         max_score=rubric.max_score,
         mandatory=tuple(rubric.indicator(no) for no in rubric.mandatory),
         absent={ind.no: IndicatorInput(no=ind.no) for ind in rubric.indicators},
+        advice={},
     )
     _SHAPES[id(rubric)] = (rubric, shape)  # the rubric is kept, so its id is not reused
     return shape
@@ -324,25 +326,31 @@ def recommendations(rubric: Rubric, inputs: Inputs) -> list[Recommendation]:
     """
     assessed = assess(rubric, inputs)
     top = max(LEVELS)
+    advice = _shape(rubric).advice  # the same advice for the same level: built once per rubric
     recs: list[Recommendation] = []
     for ind in rubric.indicators:
         current = assessed.effective_claimed(ind.no)
         if current >= top:
             continue
-        nxt = current + 1
-        recs.append(
-            Recommendation(
-                indicator=ind.no,
-                name=ind.name,
-                current_level=current,
-                next_level=nxt,
-                gain_next=ind.weight,
-                points_available=ind.weight * (top - current),
-                message=(
-                    f"Lampirkan bukti '{ind.level(nxt).description}' untuk menambah "
-                    f"{ind.weight} poin pada indikator {ind.no} ({ind.name})"
-                ),
-            )
-        )
+        rec = advice.get((ind.no, current))
+        if rec is None:
+            rec = advice[(ind.no, current)] = _advice(ind, current, top)
+        recs.append(rec)
     recs.sort(key=lambda r: (-r.points_available, -r.gain_next, r.indicator))  # gain_next = weight
     return recs
+
+
+def _advice(ind: Indicator, current: int, top: int) -> Recommendation:
+    nxt = current + 1
+    return Recommendation(
+        indicator=ind.no,
+        name=ind.name,
+        current_level=current,
+        next_level=nxt,
+        gain_next=ind.weight,
+        points_available=ind.weight * (top - current),
+        message=(
+            f"Lampirkan bukti '{ind.level(nxt).description}' untuk menambah "
+            f"{ind.weight} poin pada indikator {ind.no} ({ind.name})"
+        ),
+    )

@@ -1,19 +1,18 @@
 """Recently loaded streams, held as a state plus the few events after it, so that a load costs
 the same at any stream length.
 
-Each stream is held as its aggregate at some version, pickled (``base``: a private copy, never
-stored anywhere, so it cannot be forged), plus the decoded events after it (``tail``). A load
-unpickles the base (a fresh object each time: callers decide on it and may fail halfway) and
-replays the tail; once the tail reaches ``rebase_after`` events the state at the newest version
-becomes the new base. Stored events never change (the log is append-only), so a held prefix of
-a stream stays true; every load of the latest version still asks the log for newer events, so
-writes by other processes are seen at once. Bounded by weight (tail events + one per stream),
-least recently used out first.
+Each stream is held as its aggregate at some version (``base``: a private copy, never stored
+anywhere, so it cannot be forged, and never handed out), plus the decoded events after it
+(``tail``). A load takes a private copy of the base (``private_copy``: a fresh object each time,
+since callers decide on it and may fail halfway) and replays the tail; once the tail reaches
+``rebase_after`` events the state at the newest version becomes the new base. Stored events
+never change (the log is append-only), so a held prefix of a stream stays true; every load of
+the latest version still asks the log for newer events, so writes by other processes are seen
+at once. Bounded by weight (tail events + one per stream), least recently used out first.
 """
 
 from __future__ import annotations
 
-import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -21,13 +20,14 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 from services.domain.events import Event
+from services.eventstore.private_copy import private_copy
 
 REBASE_AFTER = 32
 
 
 class Held(NamedTuple):
     cls: type
-    base: bytes | None  # the pickled aggregate at ``base_version`` (None: before its first event)
+    base: Any  # the aggregate at ``base_version``, never handed out (None: before its first event)
     base_version: int
     tail: tuple[Event, ...]  # the events after ``base_version``, in order
 
@@ -37,14 +37,15 @@ class Held(NamedTuple):
 
     def state(self, upto: int | None = None) -> tuple[Any, tuple[Event, ...]]:
         """(a fresh copy of the base, the tail events up to ``upto``) to replay onto it."""
-        base = pickle.loads(self.base) if self.base is not None else None  # noqa: S301 (ours)
+        base = private_copy(self.base) if self.base is not None else None
         if upto is None:
             return base, self.tail
         return base, self.tail[: max(0, upto - self.base_version)]
 
 
-def pickled(aggregate: Any) -> bytes:
-    return pickle.dumps(aggregate, protocol=pickle.HIGHEST_PROTOCOL)
+def kept(aggregate: Any) -> Any:
+    """The copy of ``aggregate`` the cache keeps: later changes to ``aggregate`` do not reach it."""
+    return private_copy(aggregate)
 
 
 class StateCache:
@@ -87,7 +88,7 @@ class StateCache:
             if events[0].originator_version != version + 1:
                 return  # not contiguous with what is held (a concurrent load got there first)
             if held is None or len(held.tail) + len(events) >= self.rebase_after:
-                new = Held(type(aggregate), pickled(aggregate), aggregate.version, ())
+                new = Held(type(aggregate), kept(aggregate), aggregate.version, ())
             else:
                 new = held._replace(tail=(*held.tail, *events))
             self._set(id, new)

@@ -42,7 +42,7 @@ from services.eventstore.recorders import (
     SQLITE_RECORDER_TOPIC,
     snapshot_table,
 )
-from services.eventstore.state_cache import Held, StateCache, pickled
+from services.eventstore.state_cache import Held, StateCache, kept
 
 A = TypeVar("A", bound=Aggregate)
 B = TypeVar("B", bound=Aggregate)
@@ -399,7 +399,7 @@ class EventStore:
         aggregate = self._replay(cls, aggregate_id, events, base)
         if version is None:
             self.cache.put(
-                aggregate_id, Held(type(aggregate), pickled(aggregate), aggregate.version, ())
+                aggregate_id, Held(type(aggregate), kept(aggregate), aggregate.version, ())
             )
         return aggregate
 

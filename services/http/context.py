@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
 from litestar import Request
+from litestar.types import Scope
 
 from services.domain.aggregate import Context
 from services.domain.errors import AuthenticationRequired
@@ -29,13 +30,26 @@ def principal_of(request: Request[Any, Any, Any]) -> Principal:
 
 def correlation_id(request: Request[Any, Any, Any]) -> str:
     """The caller's X-Correlation-ID (if sane) or one made for this request, kept in the scope."""
-    existing = request.scope.get("state", {}).get("correlation_id")
+    return scope_correlation_id(request.scope)
+
+
+def scope_correlation_id(scope: Scope) -> str:
+    """``correlation_id`` from the ASGI scope itself: the outermost middleware fixes it before
+    any ``Request`` exists (the raw header pairs read once, no header mapping built)."""
+    state = scope.setdefault("state", {})
+    existing = state.get("correlation_id")
     if existing:
         return str(existing)
-    given = request.headers.get("x-correlation-id") or request.headers.get("x-request-id") or ""
-    value = given if _SAFE_ID.match(given) else uuid4().hex
-    request.scope.setdefault("state", {})["correlation_id"] = value
-    return value
+    correlation = request_id = b""
+    for name, raw in scope.get("headers", ()):
+        if name == b"x-correlation-id" and not correlation:
+            correlation = raw
+        elif name == b"x-request-id" and not request_id:
+            request_id = raw
+    given = (correlation or request_id).decode("latin-1")
+    made = given if _SAFE_ID.match(given) else uuid4().hex
+    state["correlation_id"] = made
+    return made
 
 
 def command_context(request: Request[Any, Any, Any]) -> Context:

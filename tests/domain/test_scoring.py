@@ -245,3 +245,21 @@ def test_one_assessment_gives_what_the_inputs_give(inputs):
 def test_an_assessment_under_another_rubric_is_refused():
     with pytest.raises(ValueError, match="rubric"):
         scorecard(load_rubric(2025), assess(RUBRIC, all_at(1, "pending")))
+
+
+def test_advice_is_each_rubrics_own_and_the_same_when_asked_again():
+    """Recommendations are built once per (rubric, indicator, level) and reused: another rubric
+    object with other level texts gets its own, and a second answer is equal to the first."""
+    import msgspec
+
+    first = recommendations(RUBRIC, [])
+    assert recommendations(RUBRIC, []) == first
+    ind = RUBRIC.indicators[0]
+    reworded = msgspec.structs.replace(
+        ind, levels=tuple(msgspec.structs.replace(lv, description="teks lain") for lv in ind.levels)
+    )
+    other = msgspec.structs.replace(RUBRIC, indicators=(reworded, *RUBRIC.indicators[1:]))
+    mine = next(r for r in recommendations(other, []) if r.indicator == ind.no)
+    theirs = next(r for r in first if r.indicator == ind.no)
+    assert "teks lain" in mine.message and "teks lain" not in theirs.message
+    assert next(r for r in recommendations(RUBRIC, []) if r.indicator == ind.no) == theirs

@@ -8,6 +8,7 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 from uuid import uuid4
 
 import pytest
@@ -139,3 +140,35 @@ def test_the_supervisor_restarts_with_growing_backoff_and_resets_after_a_stable_
     proc.started_at -= STABLE_AFTER  # as if it had run a long time before failing
     proc.reap()
     assert proc.backoff == 1.0  # started again after 0.5 s, as after a first failure
+
+
+def test_the_correlation_id_is_read_off_the_raw_headers_once() -> None:
+    """X-Correlation-ID first, else X-Request-ID, when sane; else a new id; kept in the scope,
+    so every later reader (the command context, the response header) gets the same one."""
+    from services.http.context import scope_correlation_id
+
+    def scope(*headers: tuple[bytes, bytes]) -> dict[str, Any]:
+        return {"type": "http", "headers": list(headers)}
+
+    both = scope((b"x-request-id", b"req-1"), (b"x-correlation-id", b"cor-1"))
+    assert scope_correlation_id(both) == "cor-1" == both["state"]["correlation_id"]
+    assert scope_correlation_id(scope((b"x-request-id", b"req-2"))) == "req-2"
+    blank = scope((b"x-correlation-id", b""), (b"x-request-id", b"req-3"))
+    assert scope_correlation_id(blank) == "req-3"
+    odd = scope((b"x-correlation-id", b"a b\tc"))
+    made = scope_correlation_id(odd)
+    assert len(made) == 32 and made != "a b\tc"
+    assert scope_correlation_id(odd) == made  # the same id for the rest of the request
+
+
+def test_request_metric_children_are_looked_up_once_and_bounded() -> None:
+    from services.ops.http import _Series
+
+    series = _Series()
+    first = series.answered("PUT", "/api/x/{id}", 200)
+    assert series.answered("PUT", "/api/x/{id}", 200) is first
+    assert first[0] is metrics.HTTP_REQUESTS.labels(method="PUT", route="/api/x/{id}", status="200")
+    assert series.in_progress("PUT") is metrics.HTTP_IN_PROGRESS.labels(method="PUT")
+    series.LIMIT = 1
+    assert series.answered("GET", "/api/y", 404)[0] is not None  # counted, just not held
+    assert ("GET", "/api/y", 404) not in series._answered
