@@ -110,6 +110,20 @@ def test_safe_requests_hand_out_the_csrf_cookie(api: Api) -> None:
     response = api.client.get("/api/me")
     cookie = response.headers["set-cookie"]
     assert cookie.startswith(f"{CSRF_COOKIE}=") and "HttpOnly" in cookie and "SameSite" in cookie
+    assert "Path=/" in cookie
+    value = cookie.split(";", 1)[0].split("=", 1)[1]
+    assert len(value) >= 40
+    assert "set-cookie" not in api.client.get("/api/me").headers  # the browser has it now
+
+
+def test_bearer_requests_get_no_csrf_cookie(api: Api) -> None:
+    """An API client sends its token itself: nothing a forged form could ride on, so no cookie
+    (and no cost of making one) on its reads."""
+    token = api.login("op.dukcapil").json()["token"]
+    api.client.cookies.clear()
+    response = api.client.get("/api/me", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    assert "set-cookie" not in response.headers
 
 
 # --- security headers ---------------------------------------------------------------------
