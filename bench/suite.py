@@ -1272,15 +1272,11 @@ def run(args: argparse.Namespace) -> list[Section]:
                         "loads, decides, saves and answers, on the same 2 cores as PostgreSQL "
                         "and the load generator. `HTTP / empty` shows how much of that "
                         "ceiling the write path reaches.",
-                        "Where a write request's time goes (profiled in-process): the save "
-                        "with its hash chain (about a third), loading the caller's account, "
-                        "the innovation (policy check and command) and the call, each from "
-                        "the process's stream cache plus one query for newer events (about a "
-                        "quarter), the session lookup, scoring for the response, and the "
-                        "middleware (security headers, CSRF, idempotency, metrics). The raw "
-                        "baseline is two INSERTs and a COMMIT from a tight loop. The save "
-                        "itself is the cheap part (next table); the lock is no longer the "
-                        "ceiling, the request's own CPU is.",
+                        "Where a write request's time goes: see \"What issue 19's work "
+                        'bought" at the end of the report (a cProfile of the claim, '
+                        "`bench/profile_inproc.py --profile put`). The raw baseline is two "
+                        "INSERTs and a COMMIT from a tight loop; the save is the cheap part "
+                        "(next table): the request's own CPU is the ceiling, not the lock.",
                     ],
                 )
             )
