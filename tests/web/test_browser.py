@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Locator, Page, expect
 
 from services.domain.innovation import Innovation
 from services.domain.lifecycle import Status
@@ -58,6 +58,18 @@ def _innovation_id(url: str) -> str:
     match = re.search(r"/inovasi/([0-9a-f-]{36})", url)
     assert match, url
     return match.group(1)
+
+
+def _fill_and_check(page: Page, field: Locator, text: str) -> None:
+    """Type, leave the field and wait for its inline check to answer before the next click.
+
+    Clicking "Simpan isian" straight after typing both blurs the field (its check request goes
+    out on ``change``) and submits the form; on a loaded CI machine the submission was once not
+    sent at all in that race (the page stayed with "Ada perubahan yang belum disimpan"), so the
+    test does what a person does: the check's answer shows, then they save."""
+    field.fill(text)
+    with page.expect_response(lambda r: r.url.endswith("/periksa")):
+        field.blur()
 
 
 def _section(page: Any, title: str) -> Any:
@@ -116,7 +128,7 @@ def test_operator_to_approval_and_audit(
     results = _section(page, "Tujuan, manfaat dan hasil")
     results.get_by_label("Tujuan inovasi").fill("Dokumen kependudukan selesai di desa.")
     results.get_by_label("Manfaat inovasi").fill("Warga tidak perlu ke kota kabupaten.")
-    results.get_by_label("Hasil inovasi").fill("1.200 dokumen terbit di 20 desa.")
+    _fill_and_check(page, results.get_by_label("Hasil inovasi"), "1.200 dokumen terbit di 20 desa.")
     results.get_by_role("button", name="Simpan isian").click()
     expect(page.locator(".notice")).to_contain_text("tersimpan")
     operator.check("05-form-filled")
@@ -185,9 +197,8 @@ def test_operator_to_approval_and_audit(
     page.get_by_role("link", name="Layanan Adminduk Keliling Desa").click()
     page.get_by_role("link", name="Isian", exact=True).click()
     results = _section(page, "Tujuan, manfaat dan hasil")
-    results.get_by_label("Hasil inovasi").fill(
-        "1.200 dokumen terbit di 20 desa (rata-rata 60 warga)."
-    )
+    outcome = "1.200 dokumen terbit di 20 desa (rata-rata 60 warga)."
+    _fill_and_check(page, results.get_by_label("Hasil inovasi"), outcome)
     results.get_by_role("button", name="Simpan isian").click()
     expect(page.locator(".notice")).to_contain_text("tersimpan")
     page.get_by_role("link", name="Ajukan ulang").first.click()
