@@ -128,7 +128,7 @@ def target(what: str, goal: str, measured: str, met: bool) -> str:
 
 
 def log(message: str) -> None:
-    print(f"[{datetime.now().strftime('%H:%M:%S')}] {message}", flush=True)
+    print(f"[{datetime.now().astimezone().strftime('%H:%M:%S')}] {message}", flush=True)
 
 
 # ---- scales -------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from projections.sql import ts
 from projections.target import Target
 from services.config import Settings
 from services.db import Database
-from services.domain.call import JAKARTA
+from services.domain.call import JAKARTA, jakarta_today
 from services.eventstore.store import EventStore
 
 log = logging.getLogger("sirisma.projections.as_of")
@@ -77,7 +77,7 @@ def schema_for(day: date) -> str:
 
 
 def today() -> date:
-    return datetime.now(JAKARTA).date()
+    return jakarta_today()
 
 
 class AsOfModels:

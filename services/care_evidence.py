@@ -11,6 +11,7 @@ from uuid import UUID
 from litestar import Request, get
 from litestar.params import FromPath
 
+from services.domain.call import jakarta_today
 from services.domain.care_evidence import CareEvidence, offers
 from services.domain.errors import AuthenticationRequired
 from services.domain.innovation import Innovation
@@ -19,7 +20,7 @@ from services.identity import policy
 from services.mentoring.service import MentoringCommands
 from services.monev.service import MonevCommands
 from services.runtime import Runtime
-from services.submission.common import now, problems
+from services.submission.common import problems
 
 
 def care_offers(runtime: Runtime, innovation: Innovation, today: date) -> dict[int, CareEvidence]:
@@ -45,7 +46,7 @@ def care_evidence(request: Request[Any, Any, Any], id: FromPath[UUID]) -> list[C
     if principal.role is None:
         raise AuthenticationRequired()
     policy.ensure_record(principal, innovation)
-    return list(care_offers(runtime, innovation, now().date()).values())
+    return list(care_offers(runtime, innovation, jakarta_today()).values())
 
 
 route_handlers: list[Any] = [care_evidence]

@@ -18,6 +18,7 @@ import msgspec
 from services.commands import Commands, account_id_for, organisation_id_for
 from services.domain.actor import Actor, Role
 from services.domain.aggregate import Context
+from services.domain.call import jakarta_date
 from services.domain.events import FollowUpItem, Proposed
 from services.domain.mentoring import Mode
 from services.domain.values import Document, DocumentKind
@@ -112,7 +113,7 @@ def seed_mentoring(
     coach = Actor(account_id_for(username), Role.MENTOR, None)
     staff = Actor(account_id_for("verifikator"), Role.REVIEWER, organisation_id_for("BAPPEDA"))
     service = MentoringCommands(runtime.store, c)
-    today = mk(admin).timestamp().date()
+    today = jakarta_date(mk(admin).timestamp())
     proposed = runtime.store.notifications(1, 40, topics=[Proposed.TOPIC])
     for index, notification in enumerate(proposed[:6]):
         innovation = c.innovation(UUID(str(notification.originator_id)))

@@ -15,6 +15,7 @@ from services.blobs import BlobStore
 from services.commands import account_id_for, organisation_id_for
 from services.domain.actor import Actor, Role
 from services.domain.aggregate import Context
+from services.domain.call import jakarta_date
 from services.domain.events import Established, FileRef, Proposed
 from services.domain.lifecycle import IN_OPERATION
 from services.mentoring.service import MentoringCommands
@@ -72,7 +73,7 @@ def _monev(
     c = runtime.commands
     reviewer = Actor(account_id_for("verifikator"), Role.REVIEWER, organisation_id_for("BAPPEDA"))
     service = MonevCommands(runtime.store, c)
-    today = mk(admin).timestamp().date()
+    today = jakarta_date(mk(admin).timestamp())
     first = True
     for notification in runtime.store.notifications(1, 10_000, topics=[Established.TOPIC]):
         innovation = c.innovation(UUID(str(notification.originator_id)))

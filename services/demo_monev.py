@@ -11,6 +11,7 @@ from uuid import UUID, uuid4
 from services.commands import account_id_for, organisation_id_for
 from services.domain.actor import Actor, Role
 from services.domain.aggregate import Context
+from services.domain.call import jakarta_date
 from services.domain.events import Established, IndicatorMeasure
 from services.domain.lifecycle import IN_OPERATION
 from services.monev.service import MonevCommands
@@ -47,7 +48,7 @@ def seed_monev(runtime: Runtime, mk: Callable[[Actor], Context], admin: Actor) -
     c = runtime.commands
     reviewer = Actor(account_id_for("verifikator"), Role.REVIEWER, organisation_id_for("BAPPEDA"))
     service = MonevCommands(runtime.store, c)
-    today = mk(admin).timestamp().date()
+    today = jakarta_date(mk(admin).timestamp())
     established = runtime.store.notifications(1, 10_000, topics=[Established.TOPIC])
     seeded = 0
     for notification in established:

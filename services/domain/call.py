@@ -28,6 +28,17 @@ MONTHS = (
 )
 
 
+def jakarta_date(moment: datetime) -> date:
+    """The WIB date of ``moment``: due dates, "days late" and "not in the future" are counted in
+    the regency's calendar, not UTC's (from 17:00 UTC the two differ by a day)."""
+    return moment.astimezone(JAKARTA).date()
+
+
+def jakarta_today() -> date:
+    """Today's date in WIB (see ``jakarta_date``)."""
+    return datetime.now(JAKARTA).date()
+
+
 def format_jakarta(moment: datetime, *, seconds: bool = False) -> str:
     """'31 Desember 2026 23.59 WIB': how deadlines are shown to users.
 

@@ -18,6 +18,7 @@ import msgspec
 
 from services.domain.actor import Role
 from services.domain.aggregate import Aggregate, Context, applies
+from services.domain.call import jakarta_date
 from services.domain.care_files import (
     ATTACHMENT_TYPES,
     ATTACHMENT_TYPES_TEXT,
@@ -163,7 +164,7 @@ class Mentoring(Aggregate):
         """A session the assigned mentor held (not in the future), with what was agreed."""
         self._allow(ctx, MentoringCommand.RECORD_SESSION)
         self._require_mentor(ctx)
-        if held_on > ctx.timestamp().date():
+        if held_on > jakarta_date(ctx.timestamp()):
             raise InvalidValue("held_on", "Tanggal sesi tidak boleh di masa depan.")
         if mode not in MODE_LABELS:
             raise InvalidValue("mode", "Moda sesi harus salah satu dari: " + ", ".join(MODE_LABELS))

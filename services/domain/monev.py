@@ -18,6 +18,7 @@ import msgspec
 
 from services.domain.actor import Role
 from services.domain.aggregate import Aggregate, Context, applies
+from services.domain.call import jakarta_date
 from services.domain.care_files import MAX_PHOTOS, PHOTO_TYPES, PHOTO_TYPES_TEXT, checked_file
 from services.domain.errors import IllegalTransition, InvalidValue
 from services.domain.events import (
@@ -153,7 +154,7 @@ class Monev(Aggregate):
     ) -> None:
         """A visit planned on a date not in the past, for an innovation that runs."""
         self._allow(ctx, MonevCommand.SCHEDULE_VISIT, status)
-        if due_on < ctx.timestamp().date():
+        if due_on < jakarta_date(ctx.timestamp()):
             raise InvalidValue("due_on", "Tanggal kunjungan tidak boleh di masa lalu.")
         if kind not in VISIT_LABELS:
             raise InvalidValue(
@@ -187,7 +188,7 @@ class Monev(Aggregate):
     ) -> None:
         """An evaluation (not dated in the future); naming a visit closes that visit."""
         self._allow(ctx, MonevCommand.RECORD_REPORT, status)
-        if reported_on > ctx.timestamp().date():
+        if reported_on > jakarta_date(ctx.timestamp()):
             raise InvalidValue("reported_on", "Tanggal laporan tidak boleh di masa depan.")
         if kind not in REPORT_LABELS:
             raise InvalidValue(
@@ -234,7 +235,7 @@ class Monev(Aggregate):
         self._allow(ctx, MonevCommand.RESCHEDULE_VISIT, status)
         visit = self._visit(visit_id)
         next_visit_status(visit.status, VisitCommand.RESCHEDULE)
-        if due_on < ctx.timestamp().date():
+        if due_on < jakarta_date(ctx.timestamp()):
             raise InvalidValue("due_on", "Tanggal kunjungan tidak boleh di masa lalu.")
         if due_on == visit.due_on:
             raise InvalidValue("due_on", "Tanggal baru sama dengan jadwal sekarang.")

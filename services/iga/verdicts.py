@@ -144,10 +144,10 @@ def _date(text: str) -> date | None:
         except ValueError:
             pass
     try:
-        return datetime.strptime(text, "%d-%m-%Y").date()
+        return datetime.strptime(text, "%d-%m-%Y").date()  # noqa: DTZ007 (a date only)
     except ValueError:
         try:
-            return datetime.strptime(text, "%d/%m/%Y").date()
+            return datetime.strptime(text, "%d/%m/%Y").date()  # noqa: DTZ007 (a date only)
         except ValueError:
             raise InvalidValue("decided_on", f"Tanggal '{text}' tidak dikenali.") from None
 

@@ -21,6 +21,7 @@ from msgspec import Meta
 
 from services import care_uploads
 from services.commands import Outcome
+from services.domain.call import jakarta_today
 from services.domain.care_files import ATTACHMENT_TYPES, ATTACHMENT_TYPES_TEXT
 from services.domain.events import FollowUpItem
 from services.domain.innovation import Innovation
@@ -31,7 +32,7 @@ from services.http.problems import problem
 from services.http.writes import write_headers
 from services.identity import policy
 from services.mentoring.service import MentoringCommands, MentoringView, mentoring_view
-from services.submission.common import now, problems
+from services.submission.common import problems
 
 TAG = "pendampingan"
 Items = Annotated[list[RequiredName], Meta(min_length=1, max_length=LIST_MAX)]
@@ -87,7 +88,7 @@ def _answer(
     request: Request[Any, Any, Any], innovation: Innovation, outcome: Outcome, status: int
 ) -> Response[MentoringView]:
     view = mentoring_view(
-        _service(request).load(innovation), now().date(), outcome.notification_id or None
+        _service(request).load(innovation), jakarta_today(), outcome.notification_id or None
     )
     return Response(
         view,
@@ -109,7 +110,7 @@ def get_mentoring(request: Request[Any, Any, Any], id: FromPath[UUID]) -> Respon
     """The innovation's mentors, its sessions (newest first) with their follow-ups, how many
     follow-ups are still open, and the bimtek sessions of the last two years."""
     service, innovation = _visible(request, id)
-    view = mentoring_view(service.load(innovation), now().date())
+    view = mentoring_view(service.load(innovation), jakarta_today())
     return Response(view, headers={"ETag": f'"{view.version}"'})
 
 

@@ -21,6 +21,7 @@ from msgspec import Meta
 
 from services import care_uploads
 from services.commands import Outcome
+from services.domain.call import jakarta_today
 from services.domain.care_files import PHOTO_MAX_MB, PHOTO_TYPES, PHOTO_TYPES_TEXT
 from services.domain.errors import AuthenticationRequired
 from services.domain.events import IndicatorMeasure
@@ -32,7 +33,7 @@ from services.http.problems import problem
 from services.http.writes import write_headers
 from services.identity import policy
 from services.monev.service import MonevCommands, MonevView, monev_view
-from services.submission.common import now, problems
+from services.submission.common import problems
 
 TAG = "monev"
 
@@ -103,7 +104,7 @@ def _answer(
     view = monev_view(
         _service(request).load(innovation),
         innovation,
-        now().date(),
+        jakarta_today(),
         outcome.notification_id or None,
     )
     return Response(
@@ -124,7 +125,7 @@ def get_monev(request: Request[Any, Any, Any], id: FromPath[UUID]) -> Response[M
     """Visits (earliest first, overdue marked), reports (newest first), and the level of the
     monitoring-and-evaluation indicator the reports evidence."""
     service, innovation = _visible(request, id)
-    view = monev_view(service.load(innovation), innovation, now().date())
+    view = monev_view(service.load(innovation), innovation, jakarta_today())
     return Response(view, headers={"ETag": f'"{view.version}"'})
 
 

@@ -12,6 +12,7 @@ from uuid import UUID, uuid5
 from services.blobs import BlobStore
 from services.domain.actor import Actor
 from services.domain.aggregate import Context
+from services.domain.call import jakarta_date
 from services.domain.research import criteria
 from services.domain.research.lifecycle import Status
 from services.domain.research.values import (
@@ -149,6 +150,8 @@ def seed_research(
         n += 1
         return Context(actor=actor, correlation_id=f"demo-riset-{n}", now=now)
 
+    today = jakarta_date(now)
+
     if r.agenda(year) is None:
         r.open_agenda(ctx(admin), year, f"Agenda Riset Daerah {year}", "2021–2026")
         for theme in THEMES:
@@ -183,11 +186,11 @@ def seed_research(
         r.approve(ctx(admin), pid, "Layak didanai.", Decimal(15500000))
         if target == Status.APPROVED:
             continue
-        r.start(ctx(op), pid, "kerja sama", now.date() - timedelta(days=90), f"PKS/{i:02d}/{year}")
-        r.report_progress(ctx(op), pid, "Pengumpulan data", 60, now.date() - timedelta(days=30))
+        r.start(ctx(op), pid, "kerja sama", today - timedelta(days=90), f"PKS/{i:02d}/{year}")
+        r.report_progress(ctx(op), pid, "Pengumpulan data", 60, today - timedelta(days=30))
         if target == Status.EXECUTING:
             continue
-        r.report_progress(ctx(op), pid, "Seminar hasil", 100, now.date() - timedelta(days=10))
+        r.report_progress(ctx(op), pid, "Seminar hasil", 100, today - timedelta(days=10))
         brief = Output(
             output_id=uuid5(NAMESPACE, f"{pid}/brief"),
             kind=OutputKind.POLICY_BRIEF,
@@ -213,7 +216,7 @@ def seed_research(
         if target == Status.COMPLETED:
             continue
         recipients = tuple(o.organisation_id for o in operators if o.organisation_id)
-        r.disseminate(ctx(admin), pid, "Seminar hasil riset daerah", now.date(), recipients)
+        r.disseminate(ctx(admin), pid, "Seminar hasil riset daerah", today, recipients)
         for op_ in operators[:2]:
             if op_.organisation_id is not None:
                 r.record_follow_up(

@@ -89,8 +89,8 @@ def test_ensure_open_names_the_wib_opening_and_deadline() -> None:
     ("overrides", "field"),
     [
         ({"title": "   "}, "title"),
-        ({"deadline": datetime(2025, 12, 31, 23, 59)}, "deadline"),  # no zone: ambiguous
-        ({"opens_at": datetime(2025, 1, 6, 8, 0)}, "deadline"),
+        ({"deadline": datetime(2025, 12, 31, 23, 59)}, "deadline"),  # noqa: DTZ001 (ambiguous)
+        ({"opens_at": datetime(2025, 1, 6, 8, 0)}, "deadline"),  # noqa: DTZ001 (refused)
         ({"deadline": OPENS}, "deadline"),
         ({"deadline": OPENS - timedelta(days=1)}, "deadline"),
         ({"threshold": 112}, "threshold"),
@@ -121,7 +121,7 @@ def test_deadline_can_be_extended_with_a_reason_and_reopens_the_call() -> None:
     [
         (DEADLINE + timedelta(days=1), "  ", "reason"),
         (OPENS, "mundur", "deadline"),
-        (datetime(2026, 1, 7, 23, 59), "tanpa zona", "deadline"),
+        (datetime(2026, 1, 7, 23, 59), "tanpa zona", "deadline"),  # noqa: DTZ001 (refused)
     ],
 )
 def test_deadline_change_refuses_bad_values(deadline: datetime, reason: str, field: str) -> None:

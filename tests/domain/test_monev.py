@@ -117,3 +117,26 @@ def test_visits_are_not_in_the_past_and_a_visit_gets_one_report() -> None:
     report(m, visit_id=visit)
     with pytest.raises(InvalidValue, match="sudah memiliki laporan"):
         report(m, visit_id=visit)
+
+
+def test_today_is_the_day_in_jakarta_not_in_utc() -> None:
+    """At 18:30 UTC it is already tomorrow in WIB: a report dated the WIB day is not 'in the
+    future', and a visit due on the UTC day is already in the past."""
+    evening = datetime(2025, 6, 2, 18, 30, tzinfo=UTC)  # 3 June 01:30 WIB
+    wib_day = TODAY + timedelta(days=1)
+    at = Context(actor=REVIEWER, correlation_id=str(uuid4()), now=evening)
+    m = Monev.start(uuid4(), ORG)
+    m.record_report(
+        at,
+        status=Status.ESTABLISHED,
+        report_id=uuid4(),
+        kind="internal",
+        reported_on=wib_day,
+        findings="Dicatat pagi hari WIB.",
+        recommendation="lanjutkan",
+    )
+    admin_at = Context(actor=ADMIN, correlation_id=str(uuid4()), now=evening)
+    with pytest.raises(InvalidValue, match="masa lalu"):
+        m.schedule_visit(
+            admin_at, status=Status.ESTABLISHED, visit_id=uuid4(), due_on=TODAY, kind="daring"
+        )

@@ -12,6 +12,7 @@ from collections import Counter
 import msgspec
 
 from services.config import Settings
+from services.domain.call import jakarta_today
 from services.notification import delivery, outbox, relay
 from services.notification.outbox import Key
 from services.runtime import Runtime
@@ -240,7 +241,7 @@ def test_mentoring_reaches_the_mentor_and_the_organisation(quiet_runtime: Runtim
         world.ctx(mentor),
         world.commands.innovation(iid),
         session_id=uuid4(),
-        held_on=date.today() - timedelta(days=1),
+        held_on=jakarta_today() - timedelta(days=1),
         mode="klinik",
         attendees=["Operator"],
         topics=["Rancang bangun"],

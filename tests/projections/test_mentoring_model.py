@@ -3,7 +3,7 @@ organisation, closing one, and the model equals one rebuilt from the log (any ba
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from uuid import uuid4
 
 import pytest
@@ -14,6 +14,7 @@ from services.commands import Commands
 from services.config import Settings
 from services.domain.actor import Actor, Role
 from services.domain.aggregate import Context
+from services.domain.call import jakarta_today
 from services.domain.events import FollowUpItem
 from services.eventstore.store import EventStore
 from services.mentoring.service import MentoringCommands
@@ -31,14 +32,14 @@ def _scenario(store: EventStore) -> tuple[World, str, list[str]]:
     assert mentor.account_id is not None
     service.assign(world.ctx(world.admin), innovation, mentor.account_id)
     items = [
-        FollowUpItem(id=uuid4(), text="Lengkapi SK", due=date.today() + timedelta(days=7)),
+        FollowUpItem(id=uuid4(), text="Lengkapi SK", due=jakarta_today() + timedelta(days=7)),
         FollowUpItem(id=uuid4(), text="Tambah data pengguna"),
     ]
     service.record_session(
         world.ctx(mentor),
         innovation,
         session_id=uuid4(),
-        held_on=date.today() - timedelta(days=1),
+        held_on=jakarta_today() - timedelta(days=1),
         mode="bimtek",
         attendees=["Operator"],
         topics=["Bukti dukung"],

@@ -102,7 +102,7 @@ def test_xlsx_carries_the_report_time_not_the_clock() -> None:
     # ZIP keeps local time in 2-second steps: 09.15.07 WIB is stored as 09.15.06.
     assert {info.date_time for info in archive.infolist()} == {(2025, 11, 3, 9, 15, 6)}
     book = openpyxl.load_workbook(io.BytesIO(content))
-    assert book.properties.created == datetime(2025, 11, 3, 2, 15, 7)  # UTC
+    assert book.properties.created == datetime(2025, 11, 3, 2, 15, 7)  # noqa: DTZ001 (UTC, naive in xlsx)
     assert book.properties.creator == "SI-RISMA"
     row = dict(
         zip(
@@ -114,7 +114,7 @@ def test_xlsx_carries_the_report_time_not_the_clock() -> None:
     assert row["Anggaran APBD T-0 (Rp)"] == 150000000
     assert row["Anggaran APBD T-1 (Rp)"] == 2500.5
     assert row["Anggaran APBD T-2 (Rp)"] is None
-    assert row["Tanggal SK penetapan"] == datetime(2025, 10, 1)
+    assert row["Tanggal SK penetapan"] == datetime(2025, 10, 1)  # noqa: DTZ001 (xlsx dates are naive)
     assert row["Bentuk inovasi"] == "Inovasi pelayanan publik"
     assert row["Tematik"] == "Digitalisasi layanan pemerintahan"
     assert row["Indikator 1 level"] == 2 and row["Indikator 1 nilai"] == 6

@@ -4,7 +4,7 @@ refusals are problem JSON in Bahasa Indonesia and record nothing."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,6 +12,7 @@ import pytest
 from services.commands import account_id_for
 from services.domain.actor import Actor, Role
 from services.domain.aggregate import Context
+from services.domain.call import jakarta_today
 from services.identity.passwords import hash_password
 from tests.submission.conftest import PASSWORD, Api
 from tests.submission.test_bad_input import assert_problem
@@ -30,13 +31,15 @@ def mentors(api: Api) -> dict[str, str]:
 
 def _session(**overrides: Any) -> dict[str, Any]:
     return {
-        "held_on": (date.today() - timedelta(days=2)).isoformat(),
+        "held_on": (jakarta_today() - timedelta(days=2)).isoformat(),
         "mode": "klinik",
         "attendees": ["Operator Dukcapil", "Pendamping Unis"],
         "topics": ["Rancang bangun", "Bukti indikator Bimtek"],
         "notes": "Rancang bangun perlu data sebelum dan sesudah.",
         "indicators": [5],
-        "follow_ups": [{"text": "Lengkapi data sebelum-sesudah", "due": date.today().isoformat()}],
+        "follow_ups": [
+            {"text": "Lengkapi data sebelum-sesudah", "due": jakarta_today().isoformat()}
+        ],
         **overrides,
     }
 

@@ -4,17 +4,18 @@ and a photo is served only to whoever sees the monev record."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from services.blobs import BlobStore
+from services.domain.call import jakarta_today
 from tests.images import png, webp
 from tests.submission.conftest import Api, pdf_bytes
 from tests.submission.test_bad_input import assert_problem
 from tests.submission.test_monev_http import _established, _report
 
-SOON = (date.today() + timedelta(days=7)).isoformat()
-LATER = (date.today() + timedelta(days=21)).isoformat()
+SOON = (jakarta_today() + timedelta(days=7)).isoformat()
+LATER = (jakarta_today() + timedelta(days=21)).isoformat()
 
 
 def _visit(api: Api, iid: str) -> str:

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
+from services.domain.call import jakarta_today
 from tests.submission.conftest import Api
 from tests.submission.test_bad_input import assert_problem
 
@@ -30,7 +31,7 @@ def _established(api: Api, title: str) -> str:
 def _report(**overrides: Any) -> dict[str, Any]:
     return {
         "kind": "skm",
-        "reported_on": (date.today() - timedelta(days=1)).isoformat(),
+        "reported_on": (jakarta_today() - timedelta(days=1)).isoformat(),
         "period": "Semester I 2026",
         "findings": "Indeks kepuasan 84; antrean turun.",
         "recommendation": "replikasi",
@@ -50,7 +51,7 @@ def test_reviewer_records_and_the_organisation_reads(api: Api) -> None:
         "POST",
         f"{url}/visits",
         as_="rev.satu",
-        json={"due_on": (date.today() + timedelta(days=7)).isoformat(), "kind": "kunjungan"},
+        json={"due_on": (jakarta_today() + timedelta(days=7)).isoformat(), "kind": "kunjungan"},
     )
     assert visit.status_code == 201, visit.text
     assert visit.json()["open_visits"] == 1

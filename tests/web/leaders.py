@@ -4,12 +4,13 @@ follow-up, a research agenda and a submitted proposal, one SPD row filled and ve
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID, uuid4
 
 from services.domain.actor import Actor, Role
 from services.domain.aggregate import Context
+from services.domain.call import jakarta_today
 from services.domain.events import FollowUpItem
 from services.domain.values import DocumentKind, SpdValues
 from services.identity.passwords import hash_password
@@ -53,7 +54,7 @@ class Leaders:
             past,
             innovation,
             visit_id=uuid4(),
-            due_on=date.today() - timedelta(days=6),
+            due_on=jakarta_today() - timedelta(days=6),
             kind="kunjungan",
         )
         monev.record_report(
@@ -61,7 +62,7 @@ class Leaders:
             innovation,
             report_id=uuid4(),
             kind="internal",
-            reported_on=date.today(),
+            reported_on=jakarta_today(),
             findings="Cakupan naik, data belum rapi.",
             recommendation="perbaiki",
         )
@@ -73,12 +74,14 @@ class Leaders:
             w.ctx(w.admin),
             innovation,
             session_id=uuid4(),
-            held_on=date.today() - timedelta(days=10),
+            held_on=jakarta_today() - timedelta(days=10),
             mode="klinik",
             attendees=["Operator Dukcapil"],
             topics=["Data sasaran"],
             follow_ups=[
-                FollowUpItem(id=uuid4(), text=self.follow_up, due=date.today() - timedelta(days=3))
+                FollowUpItem(
+                    id=uuid4(), text=self.follow_up, due=jakarta_today() - timedelta(days=3)
+                )
             ],
         )
 

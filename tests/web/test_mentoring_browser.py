@@ -7,7 +7,7 @@ axe-core violation at all (any impact) and no JavaScript or CSP error."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from services.commands import account_id_for
 from services.domain.actor import Actor, Role
 from services.domain.aggregate import Context
+from services.domain.call import jakarta_today
 from services.identity.passwords import hash_password
 from tests.web.conftest import Session
 from tests.web.test_research_browser import no_violations
@@ -96,7 +97,7 @@ def test_assign_record_and_close_a_follow_up(
     form.get_by_label("Daftar hadir (satu nama per baris)").fill("Op Dukcapil\nPendamping Uji")
     form.get_by_label("Topik yang dibahas (satu per baris)").fill("Rancang bangun")
     form.get_by_label("Tindak lanjut 1", exact=True).fill("Lengkapi data sebelum-sesudah")
-    form.get_by_label("Tenggat tindak lanjut 1").fill(date.today().isoformat())
+    form.get_by_label("Tenggat tindak lanjut 1").fill(jakarta_today().isoformat())
     form.evaluate("f => f.querySelector('#held_on').removeAttribute('max')")
     form.get_by_role("button", name="Simpan sesi").click()
     mentor.page.wait_for_load_state("domcontentloaded")
@@ -105,7 +106,7 @@ def test_assign_record_and_close_a_follow_up(
         "Rancang bangun"
     )
     no_violations(mentor, f"mentoring-refused-{size}")
-    held = (date.today() - timedelta(days=1)).isoformat()
+    held = (jakarta_today() - timedelta(days=1)).isoformat()
     mentor.page.locator("#catat-sesi").get_by_label("Tanggal sesi").fill(held)
     mentor.page.get_by_role("button", name="Simpan sesi").click()
     mentor.page.wait_for_load_state("domcontentloaded")

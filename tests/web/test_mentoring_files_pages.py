@@ -5,9 +5,9 @@ file is a readable message that records nothing; another organisation gets 404."
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any
 
+from services.domain.call import jakarta_today
 from tests.images import png
 from tests.web.test_pages import HTML, last_event, login
 from tests.web.world import WebWorld
@@ -21,7 +21,7 @@ def test_session_attachments_on_the_page(client: Any, web_world: WebWorld) -> No
         f"{base}/sesi",
         data={
             "_csrf_token": token,
-            "held_on": date.today().isoformat(),
+            "held_on": jakarta_today().isoformat(),
             "mode": "bimtek",
             "attendees": "Operator Dukcapil",
             "topics": "Bukti dukung bimtek",

@@ -4,7 +4,7 @@ readable message on the same page that keeps what was typed and records nothing.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -13,6 +13,7 @@ import pytest
 from services.commands import account_id_for
 from services.domain.actor import Actor, Role
 from services.domain.aggregate import Context
+from services.domain.call import jakarta_today
 from services.identity.passwords import hash_password
 from tests.web.test_pages import HTML, last_event, login
 from tests.web.world import PASSWORD, WebWorld
@@ -64,7 +65,7 @@ def test_assign_record_and_mark_done_on_the_page(
     token = login(client, "pendamping.web")
     mine = client.get("/pendampingan", headers=HTML)
     assert "Adminduk Didampingi Web" in mine.text and 'href="/pendampingan"' in mine.text
-    held = (date.today() - timedelta(days=1)).isoformat()
+    held = (jakarta_today() - timedelta(days=1)).isoformat()
     session = {
         "_csrf_token": token,
         "held_on": held,
@@ -73,7 +74,7 @@ def test_assign_record_and_mark_done_on_the_page(
         "topics": "Rancang bangun\nData sebelum-sesudah",
         "indicators": "5",
         "follow_up_1": "Lengkapi data sebelum-sesudah",
-        "follow_up_due_1": date.today().isoformat(),
+        "follow_up_due_1": jakarta_today().isoformat(),
     }
     record = f"{base}/sesi"
     for bad, words in (
@@ -147,7 +148,7 @@ def test_an_overdue_follow_up_reminds_the_mentor_and_the_operators_once(
     innovation = runtime.commands.innovation(iid)
     service.assign(web_world.ctx(web_world.admin), innovation, mentor)
     mentor_ctx = web_world.ctx(Actor(account_id=mentor, role=Role.MENTOR, organisation_id=None))
-    week_ago = date.today() - timedelta(days=7)
+    week_ago = jakarta_today() - timedelta(days=7)
     service.record_session(
         mentor_ctx,
         innovation,
@@ -158,12 +159,12 @@ def test_an_overdue_follow_up_reminds_the_mentor_and_the_operators_once(
         topics=["Data"],
         follow_ups=[
             FollowUpItem(id=uuid4(), text="Unggah SK tim", due=week_ago),
-            FollowUpItem(id=uuid4(), text="Belum jatuh tempo", due=date.today()),
+            FollowUpItem(id=uuid4(), text="Belum jatuh tempo", due=jakarta_today()),
         ],
     )
     runtime.read_models.wait_for(last_event(web_world), 10)
     _notification_copy_has(runtime, iid)
-    office_hours = datetime.combine(date.today(), time(9), tzinfo=ZoneInfo("Asia/Jakarta"))
+    office_hours = datetime.combine(jakarta_today(), time(9), tzinfo=ZoneInfo("Asia/Jakarta"))
     for _ in range(2):  # a second scan sends nothing new
         schedules.plan_due(runtime, office_hours.astimezone(UTC))
     rows = runtime.db.rows(

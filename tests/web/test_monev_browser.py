@@ -5,12 +5,13 @@ then reads the report. Every page passes axe-core with no violation, and logs no
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
+from services.domain.call import jakarta_today
 from tests.web.test_endorsement_browser import _no_violations
 from tests.web.world import WebWorld
 
@@ -40,7 +41,7 @@ def test_reviewer_schedules_and_reports_then_the_operator_reads(
     section = reviewer.page.locator("#monev")
     expect(section).to_contain_text("Belum ada kunjungan terjadwal.")
     section.get_by_text("Jadwalkan kunjungan monev").click()
-    due = (date.today() + timedelta(days=3)).isoformat()
+    due = (jakarta_today() + timedelta(days=3)).isoformat()
     reviewer.page.get_by_label("Tanggal kunjungan").fill(due)
     reviewer.page.get_by_label("Catatan (tidak wajib)").fill("Bawa data pengguna")
     reviewer.page.get_by_role("button", name="Jadwalkan").click()
@@ -50,7 +51,7 @@ def test_reviewer_schedules_and_reports_then_the_operator_reads(
 
     reviewer.page.locator("#monev").get_by_text("Catat laporan evaluasi").click()
     reviewer.page.get_by_label("Jenis laporan").select_option("skm")
-    reviewer.page.get_by_label("Tanggal laporan").fill(date.today().isoformat())
+    reviewer.page.get_by_label("Tanggal laporan").fill(jakarta_today().isoformat())
     reviewer.page.get_by_label("Kunjungan yang dilaporkan (tidak wajib)").select_option(index=1)
     reviewer.page.get_by_label("Temuan").fill("Indeks kepuasan naik menjadi 86.")
     reviewer.page.locator("input[name=ind_name_0]").fill("IKM")

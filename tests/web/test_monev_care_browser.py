@@ -6,13 +6,14 @@ Every page passes axe-core with no violation."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
+from services.domain.call import jakarta_today
 from tests.images import png
 from tests.web.test_endorsement_browser import _no_violations
 from tests.web.world import WebWorld
@@ -45,7 +46,7 @@ def test_reviewer_uploads_a_photo_and_moves_the_visit(
         Context(actor=web_world.reviewer),
         runtime.commands.innovation(iid),
         visit_id=uuid4(),
-        due_on=date.today() + timedelta(days=4),
+        due_on=jakarta_today() + timedelta(days=4),
         kind="kunjungan",
         note="Cek loket",
     )
@@ -69,7 +70,7 @@ def test_reviewer_uploads_a_photo_and_moves_the_visit(
     assert thumb.evaluate("img => img.complete && img.naturalWidth") == 2  # decoded, not broken
     _no_violations(reviewer, "monev-photo-uploaded")
 
-    later = (date.today() + timedelta(days=18)).isoformat()
+    later = (jakarta_today() + timedelta(days=18)).isoformat()
     visits = reviewer.page.locator("[data-visit-actions]")
     visits.locator("summary", has_text="Jadwalkan ulang").click()
     move = visits.locator("form[action$='/jadwal-ulang']")
@@ -99,7 +100,7 @@ def test_reviewer_uploads_a_photo_and_moves_the_visit(
         runtime.commands.innovation(iid),
         report_id=uuid4(),
         kind="internal",
-        reported_on=date.today(),
+        reported_on=jakarta_today(),
         findings="Waktu tunggu turun, tetapi antrean pagi masih panjang di loket kecamatan. " * 3,
         recommendation="perbaiki",
         period="Triwulan III",
@@ -120,7 +121,6 @@ def test_session_attachments_show_on_the_mentoring_page(
 ) -> None:
     """The admin records a bimtek session; the operator attaches a photo through the page and
     sees it as a thumbnail (decoded, alt text); the page passes axe."""
-    from datetime import date
     from uuid import uuid4
 
     from services.domain.aggregate import Context
@@ -132,7 +132,7 @@ def test_session_attachments_show_on_the_mentoring_page(
         Context(actor=web_world.admin),
         runtime.commands.innovation(iid),
         session_id=uuid4(),
-        held_on=date.today(),
+        held_on=jakarta_today(),
         mode="bimtek",
         attendees=["Operator Dukcapil"],
         topics=["Bukti dukung bimtek"],

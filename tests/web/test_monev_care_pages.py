@@ -5,9 +5,10 @@ nothing; the organisation sees the thumbnails (with alt text) but not the forms.
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
+from services.domain.call import jakarta_today
 from tests.images import png
 from tests.submission.conftest import pdf_bytes
 from tests.web.test_pages import HTML, last_event, login
@@ -15,7 +16,7 @@ from tests.web.world import WebWorld
 
 
 def _visit(client: Any, token: str, iid: str) -> str:
-    due = (date.today() + timedelta(days=5)).isoformat()
+    due = (jakarta_today() + timedelta(days=5)).isoformat()
     done = client.post(
         f"/inovasi/{iid}/monev/kunjungan",
         data={"_csrf_token": token, "due_on": due, "kind": "kunjungan"},
@@ -42,7 +43,7 @@ def test_reviewer_moves_and_cancels_visits(client: Any, web_world: WebWorld) -> 
         assert refused.status_code == status, refused.text
         assert message in refused.text
     assert last_event(web_world) == before
-    later = (date.today() + timedelta(days=20)).isoformat()
+    later = (jakarta_today() + timedelta(days=20)).isoformat()
     moved = client.post(
         f"{url}/jadwal-ulang",
         data={"_csrf_token": token, "due_on": later, "reason": "Kepala dinas dinas luar"},

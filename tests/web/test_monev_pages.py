@@ -4,9 +4,10 @@ readable message on the page that changes nothing; before establishment there is
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
+from services.domain.call import jakarta_today
 from tests.web.test_pages import HTML, last_event, login
 from tests.web.world import WebWorld
 
@@ -28,7 +29,7 @@ def test_reviewer_records_monev_and_the_operator_reads_it(client: Any, web_world
         assert refused.status_code == status, refused.text
         assert message in refused.text
     assert last_event(web_world) == before
-    due = (date.today() + timedelta(days=5)).isoformat()
+    due = (jakarta_today() + timedelta(days=5)).isoformat()
     done = client.post(
         f"/inovasi/{iid}/monev/kunjungan",
         data={"_csrf_token": token, "due_on": due, "kind": "kunjungan", "note": "Cek data"},
@@ -40,7 +41,7 @@ def test_reviewer_records_monev_and_the_operator_reads_it(client: Any, web_world
         data={
             "_csrf_token": token,
             "kind": "skm",
-            "reported_on": date.today().isoformat(),
+            "reported_on": jakarta_today().isoformat(),
             "findings": "Indeks kepuasan naik",
             "recommendation": "replikasi",
             "ind_name_0": "IKM",

@@ -22,7 +22,7 @@ from litestar.response import Redirect
 from services.audit.describe import FieldChange
 from services.domain import labels
 from services.domain.actor import Role
-from services.domain.call import JAKARTA
+from services.domain.call import JAKARTA, jakarta_today
 from services.domain.errors import InvalidValue
 from services.domain.innovation_views import InnovationState
 from services.domain.lifecycle import STATUS_LABELS
@@ -31,7 +31,7 @@ from services.http import limits
 from services.http.context import principal_of, runtime_of
 from services.identity import policy
 from services.web.pages import queries
-from services.web.pages.common import Names, now, parse_uuid
+from services.web.pages.common import Names, parse_uuid
 from services.web.pages.rendering import render
 
 AUDITORS = (Role.AUDITOR, Role.ADMIN)
@@ -258,7 +258,7 @@ def audit_home(
         q=q or "",
         status=status or "",
         statuses=statuses,
-        today=now().date().isoformat(),
+        today=jakarta_today().isoformat(),
     )
 
 

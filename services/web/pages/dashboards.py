@@ -10,7 +10,6 @@ another year's rules as a what-if (``services.domain.regency_index``).
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
 from typing import Annotated, Any
 
 from litestar import Request, get, post
@@ -19,6 +18,7 @@ from litestar.params import Body, FromQuery
 
 from projections.regency import resolve_rules
 from services.domain.actor import Role
+from services.domain.call import jakarta_today
 from services.domain.errors import DomainError, InvalidValue
 from services.domain.index_rules import available_years as index_years
 from services.domain.lifecycle import STATUS_LABELS, Status
@@ -277,7 +277,7 @@ def iga_submit(request: Request[Any, Any, Any], data: Form) -> Any:
     action = str(data.get("action", "periksa"))
     reports = _reports(runtime)
     try:
-        selection = reports.check(year, ids, date.today())
+        selection = reports.check(year, ids, jakarta_today())
         if action != "laporkan" or not selection.can_report:
             return _iga_page(request, year, selection, chosen)
         record, selection = run_command(request, lambda ctx: reports.create(ctx, year, ids))

@@ -17,6 +17,7 @@ from litestar.params import FromPath
 
 from projections.mentoring import mentored_by
 from services.domain.actor import Role
+from services.domain.call import jakarta_today
 from services.domain.care_files import ATTACHMENT_TYPES
 from services.domain.errors import DomainError
 from services.domain.events import FollowUpItem
@@ -28,7 +29,7 @@ from services.http.context import principal_of, runtime_of
 from services.identity import policy
 from services.mentoring.routes import DoneInput, MentorInput, SessionInput
 from services.mentoring.service import MentoringCommands, mentoring_view
-from services.web.pages.common import Names, now, parse_uuid, refusal, run_command, settle
+from services.web.pages.common import Names, parse_uuid, refusal, run_command, settle
 from services.web.pages.form_input import FormError, convert, text
 from services.web.pages.rendering import redirect, render
 from services.web.pages.submission import Form
@@ -112,12 +113,12 @@ def _page(
         status_code=status_code,
         innovation=innovation,
         organisation=names.org_name(innovation.organisation_id),
-        view=mentoring_view(mentoring, now().date()),
+        view=mentoring_view(mentoring, jakarta_today()),
         may=may,
         sees_record=policy.sees_record(principal, innovation),
         modes=MODE_LABELS,
         candidates=_candidates(request) if may["assign"] else [],
-        today=now().date().isoformat(),
+        today=jakarta_today().isoformat(),
         follow_up_rows=range(1, FOLLOW_UP_ROWS + 1),
         attach_accept=",".join(sorted(ATTACHMENT_TYPES)),
         attach_max_mb=runtime_of(request).settings.max_upload_mb,

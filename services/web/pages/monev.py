@@ -10,6 +10,7 @@ from uuid import uuid4
 from litestar import Request, post
 from litestar.params import FromPath
 
+from services.domain.call import jakarta_today
 from services.domain.care_files import PHOTO_MAX_MB, PHOTO_TYPES
 from services.domain.errors import DomainError
 from services.domain.events import IndicatorMeasure
@@ -27,7 +28,6 @@ from services.http.context import principal_of, runtime_of
 from services.identity import policy
 from services.monev.routes import ReportInput, VisitInput
 from services.monev.service import MonevCommands, monev_view
-from services.submission.common import now
 from services.web.pages import form_input
 from services.web.pages.common import (
     conflict_page,
@@ -51,7 +51,7 @@ def monev_section(request: Request[Any, Any, Any], innovation: Innovation) -> di
         return None
     role = principal_of(request).role
     return {
-        "view": monev_view(record, innovation, now().date()),
+        "view": monev_view(record, innovation, jakarta_today()),
         "can_record": role in RULES[MonevCommand.RECORD_REPORT]
         and innovation.status in IN_OPERATION,
         "can_move": role in RULES[MonevCommand.RESCHEDULE_VISIT]
@@ -59,7 +59,7 @@ def monev_section(request: Request[Any, Any, Any], innovation: Innovation) -> di
         "can_photo": role in RULES[MonevCommand.ATTACH_PHOTO] and innovation.status in IN_OPERATION,
         "photo_accept": ",".join(sorted(PHOTO_TYPES)),
         "photo_max_mb": PHOTO_MAX_MB,
-        "today": now().date().isoformat(),
+        "today": jakarta_today().isoformat(),
         "visit_kinds": VISIT_LABELS,
         "report_kinds": REPORT_LABELS,
         "recommendations": RECOMMENDATION_LABELS,

@@ -20,6 +20,7 @@ from litestar.params import Body, FromPath
 
 from services.commands import Outcome
 from services.domain.actor import Role
+from services.domain.call import jakarta_today
 from services.domain.errors import DomainError, InvalidValue
 from services.domain.organisation import Account
 from services.domain.research import criteria
@@ -233,7 +234,7 @@ def _detail(
         is_reviewer=principal.role == Role.REVIEWER and principal.account_id in proposal.reviewers,
         error=error if not form else "",
         form_error=error if form else "",
-        today=datetime.now(UTC).date().isoformat(),
+        today=jakarta_today().isoformat(),
     )
 
 

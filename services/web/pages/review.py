@@ -16,6 +16,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 
 from services.domain.actor import Role
+from services.domain.call import jakarta_today
 from services.domain.errors import DomainError, InvalidValue, NotAllowed
 from services.domain.innovation import FIELD_LABELS, Innovation
 from services.domain.lifecycle import IN_REVIEW, Command
@@ -261,10 +262,9 @@ def review_context(
     missing = innovation.completeness(rubric, call).missing
     threshold = call.threshold if call else 0
     from services.care_evidence import care_offers  # bimtek sessions and monev reports
-    from services.web.pages.common import now
 
     return {
-        "care": care_offers(runtime, innovation, now().date()),
+        "care": care_offers(runtime, innovation, jakarta_today()),
         "decision_basis": decision_basis(innovation, view, names),
         "below_threshold": view.scores.verified_total < threshold,
         "next_stage": next_stage(innovation),
@@ -284,7 +284,7 @@ def review_context(
         "missing": missing,
         "error": error,
         "last_document": "",
-        "today": date.today().isoformat(),
+        "today": jakarta_today().isoformat(),
         "stages": [(str(s), s) for s in later_stages(innovation)],
         "criteria": rubric.krenova_criteria,
         "verdict_labels": VERDICT_LABELS,

@@ -22,6 +22,7 @@ from litestar.params import Body, FromPath, FromQuery
 
 from services.domain import scoring
 from services.domain.actor import Role
+from services.domain.call import jakarta_today
 from services.domain.errors import DomainError, NotAllowed
 from services.domain.innovation import Innovation
 from services.domain.lifecycle import Command, Status
@@ -621,7 +622,7 @@ def _assessment_context(
     return {
         **context,
         "indicators": indicators,
-        "care": care_offers(runtime_of(request), innovation, now().date()),
+        "care": care_offers(runtime_of(request), innovation, jakarta_today()),
         "documents": live,
         "errors": errors or {},
         "error": error,
