@@ -9,6 +9,13 @@ How it stays exactly-once and available:
   the commit loses the whole batch, a crash after it loses nothing: the next start continues
   from the positions. Should one model fail, nothing of that transaction stays and each model
   applies the batch in its own transaction, so the failure stays that model's (below).
+- **Slices.** Live (a page that is not full), a backlog is applied in up to four slices, each
+  its own transaction (``projections.slices``): the events that waited longest show as soon as
+  their slice commits, not when the whole backlog is written. A slice after one in which a model
+  stopped short (failure, poison, moved position) is not applied; the next step re-reads.
+- **Heap.** In its own process (``sirisma project``) the runner freezes the garbage collector's
+  view of everything alive once it has caught up (``projections.heap``): full collections then
+  no longer scan the imported code and caches, pauses that held every position still.
 - **Compare-and-set.** The transaction locks the model's tracking row and checks it still holds
   the position the batch was read after; if another writer (a rebuild's swap, a runner that took
   over) moved it, the batch is dropped and re-read. An event is never applied twice, whatever
@@ -42,9 +49,10 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from projections import registry, tracking
+from projections import heap, registry, tracking
 from projections.base import Envelope, Projection
-from projections.log import Decoder, EventLog, union_topics
+from projections.log import Decoder, EventLog, RawRow, union_topics
+from projections.slices import DEFAULT_LEAST, DEFAULT_MOST, slices
 from projections.target import Session, Target
 from projections.tracking import owner_id
 from services import quarantine
@@ -122,6 +130,8 @@ class Runner:
         on_batch: Callable[[str, int], None] | None = None,
         attempts: int | None = None,
         retry_pause: float | None = None,
+        slice_size: int = DEFAULT_LEAST,
+        max_slices: int = DEFAULT_MOST,
     ) -> None:
         self.settings = settings
         self.target = Target(settings, schema)
@@ -133,6 +143,7 @@ class Runner:
         self.batch_size = batch_size
         self.max_batch = max(batch_size, max_batch)
         self._page = batch_size
+        self.slice_size, self.max_slices = slice_size, max_slices
         self.poll_interval = poll_interval or (2.0 if self.target.dialect == "postgres" else 0.2)
         self.lock_retry = lock_retry
         self.owner = owner or owner_id()
@@ -178,6 +189,7 @@ class Runner:
     def run(self, stop: threading.Event) -> None:
         """Follow the log until ``stop`` is set, surviving database restarts."""
         backoff = 0.25
+        settle = heap.owns_process()
         while not stop.is_set():
             session: Session | None = None
             listener: _Listener | None = None
@@ -192,6 +204,8 @@ class Runner:
                     self._acquire(session)
                     self._wake.clear()
                     if self._step(session) == 0:
+                        if settle and self.owned():  # caught up: the heap is code and caches
+                            settle = not heap.settle()
                         idle = self.poll_interval if self.owned() else self.lock_retry
                         self._wake.wait(idle)
             except Exception as exc:
@@ -356,13 +370,19 @@ class Runner:
             return 0
         start = min(m.position for m in active)
         rows = self.log.read(start, self._page, session.conn)
+        full = len(rows) == self._page
         # Far behind (a full page): read bigger pages, so each touched row is written once for
         # more events; back to ``batch_size`` as soon as the log is caught up.
-        self._page = (
-            min(self._page * 2, self.max_batch) if len(rows) == self._page else self.batch_size
-        )
-        if not rows:
-            return 0
+        self._page = min(self._page * 2, self.max_batch) if full else self.batch_size
+        for part in slices(rows, 0 if full else self.slice_size, self.max_slices):
+            self._apply_rows(session, active, part)
+            if any(m.position < part[-1][0] for m in active):
+                break  # a model stopped short (failed, moved, poison): the next step re-reads
+        return len(rows)
+
+    def _apply_rows(self, session: Session, active: list[Model], rows: Sequence[RawRow]) -> None:
+        """Apply ``rows`` (a stretch of the log) to the active models, in one transaction when
+        all of them can take it, each on its own otherwise."""
         last = rows[-1][0]
         undecodable: dict[int, tuple[str, str]] = {}
         envelopes = self.decoder.decode(rows, undecodable)
@@ -392,7 +412,6 @@ class Runner:
             together = []
         for model, mine, upto in together:  # one model, or one by one after a failure
             self._apply(session, model, mine, upto)
-        return len(rows)
 
     def _apply_together(
         self, session: Session, plans: list[tuple[Model, list[Envelope], int]]
