@@ -423,7 +423,7 @@ class Runner:
         a failure is isolated and quarantined as before (``_apply``)."""
         moved: dict[Model, int] = {}
         try:
-            with session.transaction() as tx:
+            with session.pipelined() as tx:
                 current = tracking.lock_all(tx, [m.name for m, _, _ in plans])
                 moves: list[tuple[str, int, datetime | None]] = []
                 for model, batch, last in plans:

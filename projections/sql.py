@@ -103,7 +103,7 @@ def upsert(
         if updates
         else f"ON CONFLICT ({', '.join(keys)}) DO NOTHING"
     )
-    if tx.dialect == "postgres" and len(rows) >= COPY_THRESHOLD:
+    if tx.dialect == "postgres" and len(rows) >= COPY_THRESHOLD and not in_pipeline(tx):
         if new:
             copy_rows(tx, sql_table, columns, rows)
             return
@@ -114,6 +114,11 @@ def upsert(
         return
     marks = ", ".join("?" * len(columns))
     tx.executemany(f"INSERT INTO {sql_table} ({cols}) VALUES ({marks}) {conflict}", rows)
+
+
+def in_pipeline(tx: Tx) -> bool:
+    """The transaction is sent in pipeline mode (``Session.pipelined``), where COPY cannot run."""
+    return bool(tx.conn.pgconn.pipeline_status)
 
 
 _BINARY_TYPES = {"text", "bigint", "integer", "bytea", "smallint", "boolean"}
