@@ -1,11 +1,11 @@
 """Keep the garbage collector's full passes out of the live lag of a projector process.
 
 CPython's oldest generation is scanned whole every time enough objects have survived into it,
-and a live runner makes survivors fast: each batch's envelopes and folds outlive a few young
-collections before the step ends. In `sirisma project` at 800 commands/s that was a full pass
-every 0.3–1 s over the ~60 K objects of the imported code and warm caches, 20–260 ms each on a
-busy 2-core machine, and each pass held every model's position still (measured with
-``bench/follower.py --trace``).
+and a runner makes survivors fast: each batch's envelopes and folds outlive a few young
+collections before the step ends. Traced in `sirisma project` (``bench/follower.py --trace``):
+while catching up, a full pass every 0.3–1 s over the ~60 K objects of the imported code and warm
+caches; live at 800 commands/s, one every 10–20 s, 80–540 ms each on a busy 2-core machine, and
+each held every model's position still.
 
 Once the runner has caught up, everything alive is code and long-lived state; ``gc.freeze()``
 moves it out of the collector's sight, so later full passes only scan what was allocated since.

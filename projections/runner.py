@@ -205,7 +205,8 @@ class Runner:
                     self._wake.clear()
                     if self._step(session) == 0:
                         if settle and self.owned():  # caught up: the heap is code and caches
-                            settle = not heap.settle()
+                            heap.settle()
+                            settle = False
                         idle = self.poll_interval if self.owned() else self.lock_retry
                         self._wake.wait(idle)
             except Exception as exc:
