@@ -13,19 +13,21 @@ status board, review queue, public catalogue) read that position in their own st
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Hashable, Sequence
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Request, get, post
+from litestar import Litestar, MediaType, Request, get, post
 from litestar.params import FromQuery, Parameter, QueryParameter
 from litestar.response import Response
+from litestar.serialization import encode_json
 
 from projections import as_of as as_of_models
 from projections import metrics as _metrics  # noqa: F401  (registers the lag gauges' hook)
 from projections import queries
-from projections.queries.common import QueryError, ReadPosition
+from projections.queries.common import QueryError, ReadPosition, read_marks
 from projections.regency import rescorer
 from services import quarantine
 from services.domain.actor import Role
@@ -37,6 +39,7 @@ from services.http.context import principal_of, runtime_of
 from services.http.problems import problem
 from services.identity.policy import REGENCY_READERS, STAFF, admin_only, requires, signed_in
 from services.reads import requeue
+from services.reads.answers import Answers
 
 READ_WAIT_SECONDS = 5.0
 AFTER_HEADER = "x-after-notification"
@@ -112,18 +115,28 @@ def _respond(
     build: Callable[[ReadPosition], Any],
     *,
     folded: bool = False,
+    kept: Hashable | None = None,
 ) -> Response[Any]:
     """Wait (bounded) for read-your-writes, ``build`` the answer, and say how fresh it is.
 
     ``folded``: ``build`` passes the ``ReadPosition`` to its query, which reads it in its own
     statement; otherwise the position is read first (so it never claims more than the answer
-    shows)."""
+    shows). ``kept`` (folded only): the key under which the encoded answer is kept and served
+    again while its models' marks stand (``services.reads.answers``): everything the answer
+    depends on besides the read models (the route's arguments, the caller's scope, the day)."""
     runtime = runtime_of(request)
     wanted = _after(request, after)
     caught_up = True
     if wanted is not None:
         caught_up = runtime.read_models.wait_for(wanted, READ_WAIT_SECONDS, list(models))
     seen = ReadPosition(models)
+    answers: Answers | None = None
+    if kept is not None and folded:
+        answers = answers_of(request.app)
+        kept = (request.scope["path"], request.scope["query_string"], seen.models, kept)
+        found = answers.get(kept, read_marks(runtime.db, seen.models))
+        if found is not None:
+            return _answer(found.body, found.position, caught_up)
     if not folded:
         seen.value = min(runtime.read_models.positions(list(models)).values())
     try:
@@ -132,10 +145,31 @@ def _respond(
         raise problem(
             400, exc.message, "validation", errors=[{"field": exc.field, "message": exc.message}]
         ) from None
+    if answers is not None and seen.marks is not None:
+        encoded = encode_json(body)
+        answers.put(kept, seen.marks, seen.value or 0, encoded)
+        return _answer(encoded, seen.value or 0, caught_up)
     headers = {"X-Read-Position": str(seen.value or 0)}
     if not caught_up:
         headers["X-Read-Stale"] = "true"
     return Response(body, headers=headers)
+
+
+def _answer(body: bytes, position: int, caught_up: bool) -> Response[Any]:
+    """An encoded answer with its freshness headers."""
+    headers = {"X-Read-Position": str(position)}
+    if not caught_up:
+        headers["X-Read-Stale"] = "true"
+    return Response(body, headers=headers, media_type=MediaType.JSON)
+
+
+def answers_of(app: Litestar) -> Answers:
+    """This app's kept answers (one map per app, made on first use)."""
+    state = app.state
+    found = state.get("answers")
+    if found is None:
+        found = state.setdefault("answers", Answers())
+    return found  # type: ignore[no-any-return]
 
 
 def as_of_day(request: Request[Any, Any, Any], raw: str | None) -> date | None:
@@ -165,6 +199,7 @@ def _respond_as_of(
     query: Callable[[Any, datetime | None, ReadPosition | None], Any],
     *,
     folded: bool = False,
+    kept: Hashable | None = None,
 ) -> Response[Any]:
     """``query(db, now, position)`` on the live read models, or on those as of ``day`` (``now``
     then is the end of that day, so ages and deadlines are as they were; no position);
@@ -172,7 +207,12 @@ def _respond_as_of(
     runtime = runtime_of(request)
     if day is None:
         return _respond(
-            request, after, models, lambda seen: query(runtime.db, None, seen), folded=folded
+            request,
+            after,
+            models,
+            lambda seen: query(runtime.db, None, seen),
+            folded=folded,
+            kept=kept,
         )
     moment = as_of_models.end_of_day(day)
     try:
@@ -235,6 +275,7 @@ def list_innovations(
             position=seen,
         ),
         folded=True,
+        kept=principal,  # what it may see follows from the principal alone
     )
 
 
@@ -271,6 +312,9 @@ def status_board(
         if organisation is not None:
             raise problem(403, "Peserta hanya dapat melihat usulannya sendiri.", "forbidden")
         submitter = principal.account_id
+    # Days and seconds to a call's deadline are as of this whole second: an answer is kept
+    # for the second it was read in.
+    second = int(time.time())
     return _respond(
         request,
         after,
@@ -280,11 +324,13 @@ def status_board(
             organisation_id=organisation,
             submitter_id=submitter,
             status=_statuses(status),
+            now=datetime.fromtimestamp(second, UTC),
             limit=limit,
             offset=offset,
             position=seen,
         ),
         folded=True,
+        kept=(organisation, submitter, second),
     )
 
 
@@ -321,6 +367,8 @@ def review_queue(
     never see their own organisation's innovations."""
     principal = principal_of(request)
     runtime = runtime_of(request)
+    # Ages and SLA states follow from the day in Jakarta: an answer is kept for that day.
+    today = datetime.now(UTC)
     return _respond_as_of(
         request,
         as_of_day(request, as_of),
@@ -329,7 +377,7 @@ def review_queue(
         lambda db, now, seen: queries.queue.review_queue(
             db,
             principal,
-            now=now,
+            now=now or today,
             sla_working_days=runtime.settings.sla_working_days,
             status=_statuses(status),
             organisation=organisation,
@@ -344,6 +392,7 @@ def review_queue(
             position=seen,
         ),
         folded=True,
+        kept=(principal, today.astimezone(JAKARTA).date()),
     )
 
 
@@ -531,6 +580,7 @@ def public_innovations(
             position=seen,
         ),
         folded=True,
+        kept="public",  # the same for every caller
     )
 
 
