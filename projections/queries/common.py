@@ -163,6 +163,18 @@ def lowest_position(marks: Sequence[str | None]) -> int:
     return min(int(str(mark).partition(":")[0]) for mark in marks)
 
 
+#: Every read model's mark in one text (``name=mark,…``; PostgreSQL): a scalar subquery another
+#: statement can carry (the session lookup of a read: ``services.identity.session_pool``).
+ALL_MARKS_SQL = f"SELECT string_agg(t.name || '=' || {MARK}, ',') FROM {tracking.TABLE} t"
+
+
+def marks_in(text: str, models: Sequence[str]) -> tuple[str | None, ...]:
+    """The marks of ``models`` out of ``ALL_MARKS_SQL``'s text (names are ``[a-z_]+`` and a
+    mark is digits, ``:`` and a hex signature, so neither separator occurs inside a part)."""
+    found = dict(part.partition("=")[::2] for part in text.split(",")) if text else {}
+    return tuple(found.get(name) for name in models)
+
+
 def read_marks(db: Any, models: Sequence[str]) -> tuple[str | None, ...]:
     """The current ``MARK`` of each of ``models`` (checked names), in one statement."""
     names = ReadPosition(models).models

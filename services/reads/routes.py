@@ -20,6 +20,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Litestar, MediaType, Request, get, post
+from litestar.concurrency import sync_to_thread
 from litestar.params import FromQuery, Parameter, QueryParameter
 from litestar.response import Response
 from litestar.serialization import encode_json
@@ -27,7 +28,7 @@ from litestar.serialization import encode_json
 from projections import as_of as as_of_models
 from projections import metrics as _metrics  # noqa: F401  (registers the lag gauges' hook)
 from projections import queries
-from projections.queries.common import QueryError, ReadPosition, read_marks
+from projections.queries.common import QueryError, ReadPosition, marks_in, read_marks
 from projections.regency import rescorer
 from services import quarantine
 from services.domain.actor import Role
@@ -116,6 +117,7 @@ def _respond(
     *,
     folded: bool = False,
     kept: Hashable | None = None,
+    checked: bool = False,
 ) -> Response[Any]:
     """Wait (bounded) for read-your-writes, ``build`` the answer, and say how fresh it is.
 
@@ -123,7 +125,8 @@ def _respond(
     statement; otherwise the position is read first (so it never claims more than the answer
     shows). ``kept`` (folded only): the key under which the encoded answer is kept and served
     again while its models' marks stand (``services.reads.answers``): everything the answer
-    depends on besides the read models (the route's arguments, the caller's scope, the day)."""
+    depends on besides the read models (the route's arguments, the caller's scope, the day);
+    ``checked``: the caller already found none kept at the current marks (``_respond_kept``)."""
     runtime = runtime_of(request)
     wanted = _after(request, after)
     caught_up = True
@@ -133,8 +136,8 @@ def _respond(
     answers: Answers | None = None
     if kept is not None and folded:
         answers = answers_of(request.app)
-        kept = (request.scope["path"], request.scope["query_string"], seen.models, kept)
-        found = answers.get(kept, read_marks(runtime.db, seen.models))
+        kept = _key(request, seen.models, kept)
+        found = None if checked else answers.get(kept, read_marks(runtime.db, seen.models))
         if found is not None:
             return _answer(found.body, found.position, caught_up)
     if not folded:
@@ -153,6 +156,35 @@ def _respond(
     if not caught_up:
         headers["X-Read-Stale"] = "true"
     return Response(body, headers=headers)
+
+
+async def _respond_kept(
+    request: Request[Any, Any, Any],
+    after: int | None,
+    models: Sequence[str],
+    build: Callable[[ReadPosition], Any],
+    kept: Hashable,
+) -> Response[Any]:
+    """``_respond`` (folded, ``kept``) from an async handler. When the session lookup read the
+    read models' marks (a signed-in GET on PostgreSQL: ``auth["rider"]``) and no
+    read-your-writes wait is asked, a kept answer is checked on the event loop: served without
+    a worker thread or a statement of its own when it stands. Anything else, in a thread."""
+    auth = request.scope.get("auth")
+    rider = auth.get("rider") if isinstance(auth, dict) else None
+    if rider is None or _after(request, after) is not None:
+        return await sync_to_thread(_respond, request, after, models, build, folded=True, kept=kept)
+    names = ReadPosition(models).models
+    found = answers_of(request.app).get(_key(request, names, kept), marks_in(rider, names))
+    if found is not None:
+        return _answer(found.body, found.position, True)
+    return await sync_to_thread(
+        _respond, request, after, models, build, folded=True, kept=kept, checked=True
+    )
+
+
+def _key(request: Request[Any, Any, Any], models: tuple[str, ...], kept: Hashable) -> Hashable:
+    """A kept answer's key: the route's path and query string, its models and ``kept``."""
+    return (request.scope["path"], request.scope["query_string"], models, kept)
 
 
 def _answer(body: bytes, position: int, caught_up: bool) -> Response[Any]:
@@ -237,9 +269,8 @@ def _statuses(status: str | None) -> list[str]:
     "/api/innovations",
     tags=["read models"],
     summary="Daftar inovasi",
-    sync_to_thread=True,
 )
-def list_innovations(
+async def list_innovations(
     request: Request[Any, Any, Any],
     status: Statuses = None,
     organisation: FromQuery[UUID | None] = None,
@@ -257,7 +288,7 @@ def list_innovations(
     principal = principal_of(request)
     runtime = runtime_of(request)
     models = SEARCH_MODELS if q else INNOVATION_MODELS
-    return _respond(
+    return await _respond_kept(
         request,
         after,
         models,
@@ -274,8 +305,7 @@ def list_innovations(
             offset=offset,
             position=seen,
         ),
-        folded=True,
-        kept=principal,  # what it may see follows from the principal alone
+        principal,  # what it may see follows from the principal alone
     )
 
 
@@ -284,9 +314,8 @@ def list_innovations(
     tags=["read models"],
     summary="Papan status inovasi organisasi",
     guards=[signed_in],
-    sync_to_thread=True,
 )
-def status_board(
+async def status_board(
     request: Request[Any, Any, Any],
     organisation: FromQuery[UUID | None] = None,
     status: Statuses = None,
@@ -315,7 +344,7 @@ def status_board(
     # Days and seconds to a call's deadline are as of this whole second: an answer is kept
     # for the second it was read in.
     second = int(time.time())
-    return _respond(
+    return await _respond_kept(
         request,
         after,
         INNOVATION_MODELS,
@@ -329,8 +358,7 @@ def status_board(
             offset=offset,
             position=seen,
         ),
-        folded=True,
-        kept=(organisation, submitter, second),
+        (organisation, submitter, second),
     )
 
 
@@ -339,9 +367,8 @@ def status_board(
     tags=["read models"],
     summary="Antrean verifikasi",
     guards=[requires(Role.REVIEWER, Role.ADMIN, Role.AUDITOR)],
-    sync_to_thread=True,
 )
-def review_queue(
+async def review_queue(
     request: Request[Any, Any, Any],
     status: Statuses = None,
     organisation: FromQuery[UUID | None] = None,
@@ -369,12 +396,9 @@ def review_queue(
     runtime = runtime_of(request)
     # Ages and SLA states follow from the day in Jakarta: an answer is kept for that day.
     today = datetime.now(UTC)
-    return _respond_as_of(
-        request,
-        as_of_day(request, as_of),
-        after,
-        INNOVATION_MODELS,
-        lambda db, now, seen: queries.queue.review_queue(
+
+    def query(db: Any, now: datetime | None, seen: ReadPosition | None) -> Any:
+        return queries.queue.review_queue(
             db,
             principal,
             now=now or today,
@@ -390,9 +414,20 @@ def review_queue(
             limit=limit,
             offset=offset,
             position=seen,
-        ),
-        folded=True,
-        kept=(principal, today.astimezone(JAKARTA).date()),
+        )
+
+    if as_of:  # a past day's models: built from the log, never kept
+        return await sync_to_thread(
+            lambda: _respond_as_of(
+                request, as_of_day(request, as_of), after, INNOVATION_MODELS, query, folded=True
+            )
+        )
+    return await _respond_kept(
+        request,
+        after,
+        INNOVATION_MODELS,
+        lambda seen: query(runtime.db, None, seen),
+        (principal, today.astimezone(JAKARTA).date()),
     )
 
 

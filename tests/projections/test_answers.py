@@ -14,7 +14,9 @@ from typing import Any
 
 import psycopg
 import pytest
+from litestar import Request, get, post
 
+from projections.queries.common import ALL_MARKS_SQL, marks_in, read_marks
 from services.config import load_settings
 from services.reads import answers
 from services.reads.answers import Answers
@@ -28,6 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 WRITER = """
 import sys
 from services.commands import Commands, account_id_for
+from projections.queries.common import ALL_MARKS_SQL, marks_in, read_marks
 from services.config import load_settings
 from services.domain.actor import Actor, Role
 from services.domain.aggregate import Context
@@ -193,3 +196,44 @@ def test_callers_do_not_share_answers(pg_api: Api) -> None:
         assert _titles(api.get("/api/innovations", "op.dinkes")) == []
         assert _titles(api.get("/api/status-board", "op.dinkes")) == []
         assert "Milik Dukcapil" not in _titles(api.get("/api/public/innovations"))
+
+
+def test_the_marks_riding_on_the_session_lookup_are_the_models_marks(pg_api: Api) -> None:
+    """``ALL_MARKS_SQL`` (read with a GET's session lookup) gives each model the mark
+    ``read_marks`` reads alone; a model without a tracking row has none."""
+    api = pg_api
+    api.world.complete_draft("Tanda")
+    assert api.runtime.read_models.wait_for(api.runtime.store.max_notification_id(), 30)
+    db = api.runtime.db
+    models = ("innovations", "directory", "catalogue")
+    ridden = marks_in(db.scalar(ALL_MARKS_SQL), models)
+    assert ridden == read_marks(db, models)
+    assert all(mark is not None and mark.split(":")[0].isdigit() for mark in ridden)
+    assert marks_in(db.scalar(ALL_MARKS_SQL), ("no_such_model",)) == (None,)
+    assert marks_in("", models) == (None, None, None)
+
+
+def test_a_signed_in_get_carries_the_marks_and_a_write_does_not(pg_api: Api) -> None:
+    """The kept answers' check needs the marks of the moment the request was authenticated:
+    the session lookup of a GET reads them; other methods pay nothing for them."""
+    api = pg_api
+    seen: list[tuple[str, Any]] = []
+
+    @get("/test/rider", sync_to_thread=False)
+    def rider(request: Request[Any, Any, Any]) -> str:
+        seen.append((request.method, request.auth and request.auth.get("rider")))
+        return "ok"
+
+    @post("/test/rider", sync_to_thread=False)
+    def rider_post(request: Request[Any, Any, Any]) -> str:
+        seen.append((request.method, request.auth and request.auth.get("rider")))
+        return "ok"
+
+    api.client.app.register(rider)
+    api.client.app.register(rider_post)
+    assert api.get("/test/rider", "admin").status_code == 200
+    headers = api.headers("admin")
+    assert api.client.post("/test/rider", headers=headers).status_code in (200, 201)
+    (get_method, ridden), (post_method, none) = seen
+    assert get_method == "GET" and "innovations=" in ridden
+    assert post_method == "POST" and none is None
