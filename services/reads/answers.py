@@ -17,6 +17,7 @@ handler, so a revoked session never reaches a stored answer.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections import OrderedDict
@@ -49,6 +50,8 @@ class Answers:
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
+        #: Keys whose answer a request is reading now (``routes._respond_kept``; event loop only).
+        self.flights: dict[Hashable, asyncio.Event] = {}
 
     def get(self, key: Hashable, marks: tuple[str | None, ...]) -> Answer | None:
         """The stored answer for ``key`` if it shows exactly ``marks`` (read just now)."""

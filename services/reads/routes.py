@@ -12,6 +12,7 @@ status board, review queue, public catalogue) read that position in their own st
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections.abc import Callable, Hashable, Sequence
@@ -168,18 +169,37 @@ async def _respond_kept(
     """``_respond`` (folded, ``kept``) from an async handler. When the session lookup read the
     read models' marks (a signed-in GET on PostgreSQL: ``auth["rider"]``) and no
     read-your-writes wait is asked, a kept answer is checked on the event loop: served without
-    a worker thread or a statement of its own when it stands. Anything else, in a thread."""
+    a worker thread or a statement of its own when it stands. A miss reads it in a thread,
+    once per key at a time: concurrent misses of the same key wait for that one (16 clients
+    asking for a new answer at once otherwise all ran its query). Anything else, in a thread."""
     auth = request.scope.get("auth")
     rider = auth.get("rider") if isinstance(auth, dict) else None
     if rider is None or _after(request, after) is not None:
         return await sync_to_thread(_respond, request, after, models, build, folded=True, kept=kept)
     names = ReadPosition(models).models
-    found = answers_of(request.app).get(_key(request, names, kept), marks_in(rider, names))
+    answers, key = answers_of(request.app), _key(request, names, kept)
+    marks = marks_in(rider, names)
+    found = answers.get(key, marks)
+    pending = answers.flights.get(key)
+    if found is None and pending is not None:
+        # The same answer is being read by another request of this process: wait for it and
+        # take it if it shows the marks this request was authenticated at.
+        await pending.wait()
+        found = answers.get(key, marks)
     if found is not None:
         return _answer(found.body, found.position, True)
-    return await sync_to_thread(
-        _respond, request, after, models, build, folded=True, kept=kept, checked=True
-    )
+    if pending is not None:
+        return await sync_to_thread(
+            _respond, request, after, models, build, folded=True, kept=kept, checked=True
+        )
+    answers.flights[key] = flight = asyncio.Event()
+    try:
+        return await sync_to_thread(
+            _respond, request, after, models, build, folded=True, kept=kept, checked=True
+        )
+    finally:
+        del answers.flights[key]
+        flight.set()
 
 
 def _key(request: Request[Any, Any, Any], models: tuple[str, ...], kept: Hashable) -> Hashable:

@@ -7,7 +7,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,9 +18,10 @@ import psycopg
 import pytest
 from litestar import Request, get, post
 
+from projections import queries
 from projections.queries.common import ALL_MARKS_SQL, marks_in, read_marks
 from services.config import load_settings
-from services.reads import answers
+from services.reads import answers, routes
 from services.reads.answers import Answers
 from services.reads.routes import answers_of
 from tests.projections.conftest import Api, build_api
@@ -237,3 +240,34 @@ def test_a_signed_in_get_carries_the_marks_and_a_write_does_not(pg_api: Api) -> 
     (get_method, ridden), (post_method, none) = seen
     assert get_method == "GET" and "innovations=" in ridden
     assert post_method == "POST" and none is None
+
+
+def test_concurrent_misses_of_one_answer_read_it_once(
+    pg_api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many clients asking for the same new answer at once: one request of the process reads
+    it, the others wait for it and take it (they were authenticated at the same marks)."""
+    api = pg_api
+    api.world.complete_draft("Serentak")
+    assert api.runtime.read_models.wait_for(api.runtime.store.max_notification_id(), 30)
+    headers = api.headers("op.dukcapil")
+    reads: list[int] = []
+    board = queries.board.status_board
+
+    def slow_board(*args: Any, **kwargs: Any) -> Any:
+        reads.append(1)
+        time.sleep(0.5)  # long enough for every other request to arrive meanwhile
+        return board(*args, **kwargs)
+
+    monkeypatch.setattr(queries.board, "status_board", slow_board)
+    # The board's answers are kept per second: ask for one second's answer only.
+    second = int(time.time()) + 1
+    monkeypatch.setattr(routes.time, "time", lambda: float(second))
+    with ThreadPoolExecutor(8) as pool:
+        bodies = list(
+            pool.map(
+                lambda _: api.client.get("/api/status-board", headers=headers).content, range(8)
+            )
+        )
+    assert len(reads) == 1
+    assert len(set(bodies)) == 1 and b"Serentak" in bodies[0]
