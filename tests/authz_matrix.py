@@ -813,6 +813,7 @@ def _research(status: str) -> Any:
         from uuid import UUID
 
         from services.domain.aggregate import Context
+        from services.domain.call import jakarta_date
         from services.domain.research import criteria
         from services.domain.research.values import CriterionScore
         from services.research.service import ResearchCommands
@@ -838,7 +839,7 @@ def _research(status: str) -> Any:
         r.approve(admin, pid)
         if status == "approved":
             return str(pid)
-        r.start(op, pid, "swakelola", ctx.world.now.date())
+        r.start(op, pid, "swakelola", jakarta_date(ctx.world.now))
         assert status == "executing", status
         return str(pid)
 
@@ -1057,13 +1058,15 @@ def _care_visit(ctx: Any) -> str:
     from datetime import timedelta
     from uuid import uuid4
 
+    from services.domain.call import jakarta_date
+
     monev, _, innovation = _care_services(ctx)
     visit = uuid4()
     monev.schedule_visit(
         _care_ctx(ctx),
         innovation,
         visit_id=visit,
-        due_on=ctx.world.now.date() + timedelta(days=30),
+        due_on=jakarta_date(ctx.world.now) + timedelta(days=30),
         kind="kunjungan",
     )
     return str(visit)
@@ -1072,6 +1075,8 @@ def _care_visit(ctx: Any) -> str:
 def _care_report(ctx: Any) -> str:
     from uuid import uuid4
 
+    from services.domain.call import jakarta_date
+
     monev, _, innovation = _care_services(ctx)
     report = uuid4()
     monev.record_report(
@@ -1079,7 +1084,7 @@ def _care_report(ctx: Any) -> str:
         innovation,
         report_id=report,
         kind="internal",
-        reported_on=ctx.world.now.date(),
+        reported_on=jakarta_date(ctx.world.now),
         findings="Layanan berjalan",
         recommendation="lanjutkan",
     )
@@ -1119,13 +1124,15 @@ def _care_photo(ctx: Any) -> str:
 def _care_session(ctx: Any) -> str:
     from uuid import uuid4
 
+    from services.domain.call import jakarta_date
+
     _, mentoring, innovation = _care_services(ctx)
     session = uuid4()
     mentoring.record_session(
         _care_ctx(ctx),
         innovation,
         session_id=session,
-        held_on=ctx.world.now.date(),
+        held_on=jakarta_date(ctx.world.now),
         mode="bimtek",
         attendees=["Operator"],
         topics=["Bukti dukung"],

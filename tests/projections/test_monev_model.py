@@ -12,6 +12,7 @@ from projections.monev import recommendations, visits_due
 from projections.target import Target
 from services.commands import Commands
 from services.config import Settings
+from services.domain.call import jakarta_date
 from services.domain.events import IndicatorMeasure
 from services.domain.innovation import Innovation
 from services.eventstore.store import EventStore
@@ -38,7 +39,7 @@ def _scenario(store: EventStore) -> tuple[list[str], date]:
     world = World(Commands(store))
     innovation = _established(world)
     service = MonevCommands(store, world.commands)
-    today = world.now.date()
+    today = jakarta_date(world.now)
     admin = world.ctx(world.admin)
     visits = [uuid4(), uuid4(), uuid4(), uuid4()]
     for visit, days in zip(visits, (0, 30, 10, 20), strict=True):

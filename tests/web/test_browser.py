@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import expect
 
 from services.domain.innovation import Innovation
 from services.domain.lifecycle import Status
@@ -58,18 +58,6 @@ def _innovation_id(url: str) -> str:
     match = re.search(r"/inovasi/([0-9a-f-]{36})", url)
     assert match, url
     return match.group(1)
-
-
-def _fill_and_check(page: Page, field: Locator, text: str) -> None:
-    """Type, leave the field and wait for its inline check to answer before the next click.
-
-    Clicking "Simpan isian" straight after typing both blurs the field (its check request goes
-    out on ``change``) and submits the form; on a loaded CI machine the submission was once not
-    sent at all in that race (the page stayed with "Ada perubahan yang belum disimpan"), so the
-    test does what a person does: the check's answer shows, then they save."""
-    field.fill(text)
-    with page.expect_response(lambda r: r.url.endswith("/periksa")):
-        field.blur()
 
 
 def _section(page: Any, title: str) -> Any:
@@ -128,7 +116,7 @@ def test_operator_to_approval_and_audit(
     results = _section(page, "Tujuan, manfaat dan hasil")
     results.get_by_label("Tujuan inovasi").fill("Dokumen kependudukan selesai di desa.")
     results.get_by_label("Manfaat inovasi").fill("Warga tidak perlu ke kota kabupaten.")
-    _fill_and_check(page, results.get_by_label("Hasil inovasi"), "1.200 dokumen terbit di 20 desa.")
+    results.get_by_label("Hasil inovasi").fill("1.200 dokumen terbit di 20 desa.")
     results.get_by_role("button", name="Simpan isian").click()
     expect(page.locator(".notice")).to_contain_text("tersimpan")
     operator.check("05-form-filled")
@@ -198,7 +186,7 @@ def test_operator_to_approval_and_audit(
     page.get_by_role("link", name="Isian", exact=True).click()
     results = _section(page, "Tujuan, manfaat dan hasil")
     outcome = "1.200 dokumen terbit di 20 desa (rata-rata 60 warga)."
-    _fill_and_check(page, results.get_by_label("Hasil inovasi"), outcome)
+    results.get_by_label("Hasil inovasi").fill(outcome)
     results.get_by_role("button", name="Simpan isian").click()
     expect(page.locator(".notice")).to_contain_text("tersimpan")
     page.get_by_role("link", name="Ajukan ulang").first.click()
@@ -431,6 +419,43 @@ def test_stale_form_shows_what_changed(open_session: Any, web_world: WebWorld) -
     expect(operator.page.locator("main")).to_contain_text("Manfaat versi saya")  # not lost
     operator.check("30-stale-form-conflict")
     assert web_world.runtime.commands.innovation(iid).profile.benefits != "Manfaat versi saya"
+
+
+def test_save_pressed_while_the_inline_check_answers(
+    open_session: Any, web_world: WebWorld
+) -> None:
+    """Pressing "Simpan isian" leaves the field, so its inline check goes out; its answer adds a
+    line above the button. A person's press lasts long enough for that answer to arrive before
+    the release: the button must not move under the pointer, or the release lands beside it and
+    nothing is saved (seen in CI)."""
+    iid = web_world.complete_draft("Simpan Saat Diperiksa")
+    operator = open_session("operator-save-race")
+    operator.login("op.dukcapil")
+    page = operator.page
+    operator.goto(f"/inovasi/{iid}/isian")
+    section = _section(page, "Tujuan, manfaat dan hasil")
+    button = section.get_by_role("button", name="Simpan isian")
+
+    def press_save(field: str, text: str) -> None:
+        section.get_by_label(field).fill(text)
+        button.scroll_into_view_if_needed()
+        box = button.bounding_box()
+        assert box is not None
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        with page.expect_response(lambda r: r.url.endswith("/periksa")):
+            page.mouse.down()  # the field loses focus: its check is sent
+        page.wait_for_timeout(300)  # the check's answer is in the page before the release
+
+    # A press that slides off the button saves nothing, and the held answer is then shown.
+    press_save("Manfaat inovasi", "Warga tidak perlu ke kota.")
+    page.mouse.move(5, 5)
+    page.mouse.up()
+    expect(page.locator("#f-benefits-msg")).to_contain_text("sudah benar")
+    press_save("Hasil inovasi", "Tersimpan walau pemeriksaan menjawab dulu.")
+    page.mouse.up()
+    expect(page.locator(".notice")).to_contain_text("tersimpan")
+    outcome = web_world.runtime.commands.innovation(iid).profile.results
+    assert outcome == "Tersimpan walau pemeriksaan menjawab dulu."
 
 
 def test_search_and_queue_filters_update_in_place(

@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from services.domain.aggregate import Context
+from services.domain.call import jakarta_date
 from services.domain.research.values import Output, OutputKind
 from services.research.demo import THEMES
 from services.research.service import ResearchCommands
@@ -122,7 +123,7 @@ def _drive_to_executing(world: WebWorld, pid: Any) -> None:
     scores = tuple(CriterionScore(key=c.key, score=80) for c in criteria.criteria(year))
     r.score(Context(actor=world.reviewer), pid, scores)
     r.approve(admin, pid)
-    r.start(op, pid, "swakelola", world.now.date())
+    r.start(op, pid, "swakelola", jakarta_date(world.now))
 
 
 def test_agenda_setup_draft_edit_output_file_and_follow_up(
@@ -200,7 +201,7 @@ def test_agenda_setup_draft_edit_output_file_and_follow_up(
     report = Output(output_id=uuid4(), kind=OutputKind.LAPORAN_AKHIR, title="Laporan akhir")
     research.add_output(op_ctx, pid, report)
     research.complete(admin_ctx, pid)
-    research.disseminate(admin_ctx, pid, "Seminar hasil", web_world.now.date())
+    research.disseminate(admin_ctx, pid, "Seminar hasil", jakarta_date(web_world.now))
     innovation = web_world.published("Antrean Sore Adminduk")
     operator.goto(f"/riset/usulan/{pid}")
     page.get_by_label("Rekomendasi").select_option(index=2)

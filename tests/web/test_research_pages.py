@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from services.domain.aggregate import Context
+from services.domain.call import jakarta_date
 from services.domain.research.values import Output, OutputKind
 from services.research.service import ResearchCommands
 from tests.research.factories import THEME, complete_body
@@ -39,7 +40,7 @@ def _executing(world: WebWorld, title: str) -> UUID:
     scores = tuple(CriterionScore(key=c.key, score=80) for c in criteria.criteria(2026))
     r.score(Context(actor=world.reviewer), pid, scores)
     r.approve(admin, pid)
-    r.start(op, pid, "swakelola", world.now.date())
+    r.start(op, pid, "swakelola", jakarta_date(world.now))
     return pid
 
 
@@ -200,7 +201,7 @@ def test_output_file_and_follow_up_on_the_page(client: Any, web_world: WebWorld)
 
     admin = Context(actor=web_world.admin)
     r.complete(admin, pid)
-    r.disseminate(admin, pid, "Seminar hasil", web_world.now.date())
+    r.disseminate(admin, pid, "Seminar hasil", jakarta_date(web_world.now))
     token = login(client, "op.dukcapil")
     page = client.get(f"/riset/usulan/{pid}", headers=HTML)
     assert "Catat tindak lanjut" in page.text and "Tautkan inovasi" in page.text

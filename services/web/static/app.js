@@ -106,6 +106,45 @@
     }
   });
 
+  // A press on a button of such a form leaves the field being typed in, so that field's inline
+  // check goes out; its answer adds a line above the button. A person's press lasts long enough
+  // for the answer to arrive before the release, which then lands beside the moved button and
+  // nothing is saved. Answers for the pressed form wait until the press ends; once the form is
+  // submitted they are not needed.
+  var pressedForm = null;
+  var heldAnswers = [];
+  document.addEventListener(
+    "pointerdown",
+    function (evt) {
+      var button = evt.target.closest ? evt.target.closest("button, input[type=submit]") : null;
+      pressedForm = button ? unsavedForm(button) : null;
+    },
+    true
+  );
+  function endPress() {
+    var form = pressedForm;
+    if (!form) return;
+    pressedForm = null;
+    window.setTimeout(function () {
+      // after the click and the submit it may start
+      var answers = heldAnswers;
+      heldAnswers = [];
+      if (form.getAttribute("data-submitting") === "yes" || !window.htmx) return;
+      answers.forEach(function (answer) {
+        if (answer.target.isConnected) {
+          window.htmx.swap(answer.target, answer.html, { swapStyle: "outerHTML" });
+        }
+      });
+    }, 0);
+  }
+  document.addEventListener("pointerup", endPress, true);
+  document.addEventListener("pointercancel", endPress, true);
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    if (!pressedForm || unsavedForm(evt.detail.elt) !== pressedForm) return;
+    evt.detail.shouldSwap = false;
+    heldAnswers.push({ target: evt.detail.target, html: evt.detail.serverResponse });
+  });
+
   // Select-all checkbox for bulk actions (data-select-all="name of the checkboxes").
   document.addEventListener("change", function (evt) {
     var name = evt.target.getAttribute && evt.target.getAttribute("data-select-all");
