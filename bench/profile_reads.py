@@ -62,7 +62,14 @@ def main() -> int:
     parser.add_argument("--only", default="", help="comma-separated short names")
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--trips", action="store_true", help="also count round trips")
+    parser.add_argument(
+        "--misses", action="store_true", help="keep no answers (every request reads afresh)"
+    )
     args = parser.parse_args()
+    if args.misses:
+        from services.reads import answers
+
+        answers.MAX_ENTRIES = 0
     settings = load_settings(
         env={},
         data_dir=tempfile.mkdtemp(prefix="sirisma-reads-"),

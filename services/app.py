@@ -16,6 +16,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.response import Response
 from litestar.routes import HTTPRoute
 
+from projections.queries.common import ALL_MARKS_SQL
 from services import care_evidence as care_evidence_routes
 from services import metrics
 from services.audit import routes as audit_routes
@@ -115,7 +116,13 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
     app = Litestar(
         route_handlers=handlers,
-        state=State({"runtime": runtime}),
+        state=State(
+            {
+                "runtime": runtime,
+                # A read's session lookup also reads the read models' marks (kept answers).
+                session_pool.RIDER_KEY: ALL_MARKS_SQL,
+            }
+        ),
         # Pages: HTML error pages for browsers wrap the problem handlers, so order matters.
         plugins=[problems.plugin(), pages.html_errors_plugin()],
         template_config=pages.template_config(),

@@ -123,11 +123,13 @@ _MODEL_NAME = re.compile(r"^[a-z_]+$")
 
 class ReadPosition:
     """How fresh an answer is: the lowest tracking position of the read models it reads (0
-    while one has none), read by the query's own statement (a column of its one-row head).
+    while one has none), read by the query's own statement (columns of its one-row head).
 
     A read model's rows and its position commit in one transaction, so read in the same
     statement the position is exactly the state the answer shows, and it costs no statement
-    of its own. A query given one sets ``value``; the caller reads it afterwards."""
+    of its own. A query given one sets ``value`` and ``marks`` (per model, its ``MARK``: the
+    position and the projection's signature, None while it has none); the caller reads them
+    afterwards. Equal marks mean equal read models (``services.reads.answers``)."""
 
     def __init__(self, models: Sequence[str]) -> None:
         for name in models:
@@ -135,17 +137,55 @@ class ReadPosition:
                 raise ValueError(f"not a read model's name: {name!r}")
         self.models = tuple(models)
         self.value: int | None = None
+        self.marks: tuple[str | None, ...] | None = None
 
     def column(self) -> str:
-        """``, (…) AS read_position``: the position as one more column of a one-row head."""
-        names = ", ".join(f"'{name}'" for name in self.models)
-        return (
-            f", (SELECT CASE WHEN count(*) = {len(set(self.models))} THEN min(t.position) "
-            f"ELSE 0 END FROM {tracking.TABLE} t WHERE t.name IN ({names})) AS read_position"
+        """``, (…) AS read_mark_0, …``: each model's mark as one more column of a one-row head."""
+        return "".join(
+            f", (SELECT {MARK} FROM {tracking.TABLE} t WHERE t.name = '{name}') AS read_mark_{i}"
+            for i, name in enumerate(self.models)
         )
 
     def take(self, row: dict[str, Any]) -> None:
-        self.value = int(row["read_position"] or 0)
+        self.marks = tuple(row[f"read_mark_{i}"] for i in range(len(self.models)))
+        self.value = lowest_position(self.marks)
+
+
+#: A read model's mark in the tracking table: its position and its projection's signature (a
+#: rebuild by other code can reach the same position with other rows), as one text.
+MARK = "t.position || ':' || COALESCE(t.signature, '')"
+
+
+def lowest_position(marks: Sequence[str | None]) -> int:
+    """The lowest position of ``marks`` (0 while one model has none)."""
+    if not marks or any(mark is None for mark in marks):
+        return 0
+    return min(int(str(mark).partition(":")[0]) for mark in marks)
+
+
+#: Every read model's mark in one text (``name=mark,…``; PostgreSQL): a scalar subquery another
+#: statement can carry (the session lookup of a read: ``services.identity.session_pool``).
+ALL_MARKS_SQL = f"SELECT string_agg(t.name || '=' || {MARK}, ',') FROM {tracking.TABLE} t"
+
+
+def marks_in(text: str, models: Sequence[str]) -> tuple[str | None, ...]:
+    """The marks of ``models`` out of ``ALL_MARKS_SQL``'s text (names are ``[a-z_]+`` and a
+    mark is digits, ``:`` and a hex signature, so neither separator occurs inside a part)."""
+    found = dict(part.partition("=")[::2] for part in text.split(",")) if text else {}
+    return tuple(found.get(name) for name in models)
+
+
+def read_marks(db: Any, models: Sequence[str]) -> tuple[str | None, ...]:
+    """The current ``MARK`` of each of ``models`` (checked names), in one statement."""
+    names = ReadPosition(models).models
+    found = {
+        r["name"]: r["mark"]
+        for r in db.rows(
+            f"SELECT t.name, {MARK} AS mark FROM {tracking.TABLE} t "
+            f"WHERE t.name IN ({', '.join(repr(n) for n in names)})"
+        )
+    }
+    return tuple(found.get(name) for name in names)
 
 
 def position_column(seen: ReadPosition | None) -> str:

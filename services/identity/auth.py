@@ -77,15 +77,20 @@ class TokenAuthenticationMiddleware(AbstractAuthenticationMiddleware):
             return AuthenticationResult(user=ANONYMOUS, auth=None)
         runtime: Runtime = connection.app.state.runtime
         pool: SessionPool | None = connection.app.state.get(session_pool.STATE_KEY)
+        rider = None
         if pool is not None:  # PostgreSQL, lifespan started: on this event loop
-            principal = await _resolve_async(runtime, pool, token)
+            principal, rider = await _resolve_async(
+                runtime, pool, token, rider=connection.scope.get("method") == "GET"
+            )
         else:  # SQLite (the embedded mode), or no lifespan: in a worker thread
             principal = await sync_to_thread(_resolve, runtime, token)
         if principal is None:
             if how == "bearer":
                 log.info("rejected credential", extra={"path": connection.url.path, "how": how})
             return AuthenticationResult(user=ANONYMOUS, auth=None)
-        return AuthenticationResult(user=principal, auth={"token": token, "how": how})
+        return AuthenticationResult(
+            user=principal, auth={"token": token, "how": how, "rider": rider}
+        )
 
 
 #: Accounts whose principal a process holds (least recently used out first).
@@ -156,16 +161,19 @@ def _resolve(runtime: Runtime, token: str) -> Principal | None:
     return known.at(live.account_id, live.account_version)
 
 
-async def _resolve_async(runtime: Runtime, pool: SessionPool, token: str) -> Principal | None:
+async def _resolve_async(
+    runtime: Runtime, pool: SessionPool, token: str, *, rider: bool = False
+) -> tuple[Principal | None, Any]:
     """``_resolve`` with the lookup on the event loop; only a principal not held at the
-    account's version is loaded (from the event store, in a worker thread)."""
-    live = await pool.lookup(token)
+    account's version is loaded (from the event store, in a worker thread). With ``rider``,
+    also the value of the pool's rider read by the same statement (``auth["rider"]``)."""
+    live, ridden = await pool.lookup_with_rider(token, rider=rider)
     if live is None:
-        return None
+        return None, None
     known = principals(runtime)
     if live.account_version is None:  # the log elsewhere: the account as it is now
-        return await sync_to_thread(principal_for, runtime, live.account_id)
+        return await sync_to_thread(principal_for, runtime, live.account_id), ridden
     found, principal = known.held(live.account_id, live.account_version)
     if found:
-        return principal
-    return await sync_to_thread(known.at, live.account_id, live.account_version)
+        return principal, ridden
+    return await sync_to_thread(known.at, live.account_id, live.account_version), ridden

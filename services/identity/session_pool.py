@@ -25,18 +25,26 @@ STATE_KEY = "session_pool"
 APPLICATION_NAME = "sirisma-sessions"
 #: Connections per process: one statement each, on one event loop.
 MAX_SIZE = 4
+#: The app state's key for a scalar subquery read with the lookup of a GET request (absent:
+#: none). The read routes put the read models' marks there (``services.reads.answers``): a
+#: read then learns whether its kept answer stands without a round trip of its own.
+RIDER_KEY = "session_lookup_rider"
 
 
 class SessionPool:
     """The session lookup's statement on an ``AsyncConnectionPool`` (autocommit: one SELECT)."""
 
-    def __init__(self, database_url: str, version_sql: str | None) -> None:
+    def __init__(
+        self, database_url: str, version_sql: str | None, rider_sql: str | None = None
+    ) -> None:
         from psycopg_pool import AsyncConnectionPool
 
         from services.pg_check import async_idle_check
 
         self.version_sql = version_sql
         self.sql = lookup_sql(version_sql).replace("?", "%s")
+        self.rider_sql = rider_sql
+        self.sql_with_rider = lookup_sql(version_sql, rider_sql).replace("?", "%s")
         self.pool = AsyncConnectionPool(
             database_url,
             min_size=1,
@@ -58,14 +66,23 @@ class SessionPool:
             await self.pool.check()
 
     async def lookup(self, token: str, now: datetime | None = None) -> Live | None:
-        """The live session behind ``token`` (None: unknown, expired or revoked). A read, so a
-        dead connection is retried once (as ``Database._single`` does)."""
+        """The live session behind ``token`` (None: unknown, expired or revoked)."""
+        return (await self.lookup_with_rider(token, now, rider=False))[0]
+
+    async def lookup_with_rider(
+        self, token: str, now: datetime | None = None, *, rider: bool = True
+    ) -> tuple[Live | None, Any]:
+        """The live session behind ``token`` and, with ``rider`` (and a ``rider_sql``), the
+        rider's value read by the same statement (None without). A read, so a dead connection
+        is retried once (as ``Database._single`` does)."""
         import psycopg
 
+        rider = rider and self.rider_sql is not None
+        sql = self.sql_with_rider if rider else self.sql
         for attempt in (1, 2):
             try:
                 async with self.pool.connection() as conn:
-                    cursor = await conn.execute(self.sql, (token_hash(token),))
+                    cursor = await conn.execute(sql, (token_hash(token),))
                     row = await cursor.fetchone()
                 break
             except (psycopg.OperationalError, psycopg.InterfaceError):
@@ -73,9 +90,14 @@ class SessionPool:
                 if attempt == 2:
                     raise
         if row is None:
-            return None
-        found: tuple[Any, ...] = tuple(row) if self.version_sql else (*row, None)
-        return live_session(found, now, with_version=self.version_sql is not None)
+            return None, None
+        found: tuple[Any, ...] = tuple(row)
+        ridden = found[-1] if rider else None
+        if rider:
+            found = found[:-1]
+        if not self.version_sql:
+            found = (*found, None)
+        return live_session(found, now, with_version=self.version_sql is not None), ridden
 
 
 async def open_pool(app: Litestar) -> None:
@@ -85,7 +107,11 @@ async def open_pool(app: Litestar) -> None:
     runtime = app.state.runtime
     if not runtime.settings.is_postgres:
         return
-    held = SessionPool(runtime.settings.database_url, principals(runtime).version_sql)
+    held = SessionPool(
+        runtime.settings.database_url,
+        principals(runtime).version_sql,
+        app.state.get(RIDER_KEY),
+    )
     await held.pool.open()
     app.state[STATE_KEY] = held
 

@@ -39,12 +39,15 @@ class Live(NamedTuple):
     account_version: int | None
 
 
-def lookup_sql(version_sql: str | None = None) -> str:
+def lookup_sql(version_sql: str | None = None, rider_sql: str | None = None) -> str:
     """The one statement that finds a session by its token's hash (``?`` for the hash): its
-    account, expiry and revocation, and with ``version_sql`` its account's stream version."""
+    account, expiry and revocation, with ``version_sql`` its account's stream version, and with
+    ``rider_sql`` (a scalar subquery another module asks to ride along) that as its last
+    column."""
     version = f", ({version_sql}) AS account_version" if version_sql else ""
+    rider = f", ({rider_sql}) AS rider" if rider_sql else ""
     return (
-        f"SELECT account_id, expires_at, revoked_at{version} FROM auth_sessions "
+        f"SELECT account_id, expires_at, revoked_at{version}{rider} FROM auth_sessions "
         "WHERE token_hash = ?"
     )
 

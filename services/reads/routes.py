@@ -12,20 +12,24 @@ status board, review queue, public catalogue) read that position in their own st
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Hashable, Sequence
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Request, get, post
+from litestar import Litestar, MediaType, Request, get, post
+from litestar.concurrency import sync_to_thread
 from litestar.params import FromQuery, Parameter, QueryParameter
 from litestar.response import Response
+from litestar.serialization import encode_json
 
 from projections import as_of as as_of_models
 from projections import metrics as _metrics  # noqa: F401  (registers the lag gauges' hook)
 from projections import queries
-from projections.queries.common import QueryError, ReadPosition
+from projections.queries.common import QueryError, ReadPosition, marks_in, read_marks
 from projections.regency import rescorer
 from services import quarantine
 from services.domain.actor import Role
@@ -37,6 +41,7 @@ from services.http.context import principal_of, runtime_of
 from services.http.problems import problem
 from services.identity.policy import REGENCY_READERS, STAFF, admin_only, requires, signed_in
 from services.reads import requeue
+from services.reads.answers import Answers
 
 READ_WAIT_SECONDS = 5.0
 AFTER_HEADER = "x-after-notification"
@@ -112,18 +117,30 @@ def _respond(
     build: Callable[[ReadPosition], Any],
     *,
     folded: bool = False,
+    kept: Hashable | None = None,
+    checked: bool = False,
 ) -> Response[Any]:
     """Wait (bounded) for read-your-writes, ``build`` the answer, and say how fresh it is.
 
     ``folded``: ``build`` passes the ``ReadPosition`` to its query, which reads it in its own
     statement; otherwise the position is read first (so it never claims more than the answer
-    shows)."""
+    shows). ``kept`` (folded only): the key under which the encoded answer is kept and served
+    again while its models' marks stand (``services.reads.answers``): everything the answer
+    depends on besides the read models (the route's arguments, the caller's scope, the day);
+    ``checked``: the caller already found none kept at the current marks (``_respond_kept``)."""
     runtime = runtime_of(request)
     wanted = _after(request, after)
     caught_up = True
     if wanted is not None:
         caught_up = runtime.read_models.wait_for(wanted, READ_WAIT_SECONDS, list(models))
     seen = ReadPosition(models)
+    answers: Answers | None = None
+    if kept is not None and folded:
+        answers = answers_of(request.app)
+        kept = _key(request, seen.models, kept)
+        found = None if checked else answers.get(kept, read_marks(runtime.db, seen.models))
+        if found is not None:
+            return _answer(found.body, found.position, caught_up)
     if not folded:
         seen.value = min(runtime.read_models.positions(list(models)).values())
     try:
@@ -132,10 +149,79 @@ def _respond(
         raise problem(
             400, exc.message, "validation", errors=[{"field": exc.field, "message": exc.message}]
         ) from None
+    if answers is not None and seen.marks is not None:
+        encoded = encode_json(body)
+        answers.put(kept, seen.marks, seen.value or 0, encoded)
+        return _answer(encoded, seen.value or 0, caught_up)
     headers = {"X-Read-Position": str(seen.value or 0)}
     if not caught_up:
         headers["X-Read-Stale"] = "true"
     return Response(body, headers=headers)
+
+
+async def _respond_kept(
+    request: Request[Any, Any, Any],
+    after: int | None,
+    models: Sequence[str],
+    build: Callable[[ReadPosition], Any],
+    kept: Hashable,
+) -> Response[Any]:
+    """``_respond`` (folded, ``kept``) from an async handler. When the session lookup read the
+    read models' marks (a signed-in GET on PostgreSQL: ``auth["rider"]``) and no
+    read-your-writes wait is asked, a kept answer is checked on the event loop: served without
+    a worker thread or a statement of its own when it stands. A miss reads it in a thread,
+    once per key at a time: concurrent misses of the same key wait for that one (16 clients
+    asking for a new answer at once otherwise all ran its query). Anything else, in a thread."""
+    auth = request.scope.get("auth")
+    rider = auth.get("rider") if isinstance(auth, dict) else None
+    if rider is None or _after(request, after) is not None:
+        return await sync_to_thread(_respond, request, after, models, build, folded=True, kept=kept)
+    names = ReadPosition(models).models
+    answers, key = answers_of(request.app), _key(request, names, kept)
+    marks = marks_in(rider, names)
+    found = answers.get(key, marks)
+    pending = answers.flights.get(key)
+    if found is None and pending is not None:
+        # The same answer is being read by another request of this process: wait for it and
+        # take it if it shows the marks this request was authenticated at.
+        await pending.wait()
+        found = answers.get(key, marks)
+    if found is not None:
+        return _answer(found.body, found.position, True)
+    if pending is not None:
+        return await sync_to_thread(
+            _respond, request, after, models, build, folded=True, kept=kept, checked=True
+        )
+    answers.flights[key] = flight = asyncio.Event()
+    try:
+        return await sync_to_thread(
+            _respond, request, after, models, build, folded=True, kept=kept, checked=True
+        )
+    finally:
+        del answers.flights[key]
+        flight.set()
+
+
+def _key(request: Request[Any, Any, Any], models: tuple[str, ...], kept: Hashable) -> Hashable:
+    """A kept answer's key: the route's path and query string, its models and ``kept``."""
+    return (request.scope["path"], request.scope["query_string"], models, kept)
+
+
+def _answer(body: bytes, position: int, caught_up: bool) -> Response[Any]:
+    """An encoded answer with its freshness headers."""
+    headers = {"X-Read-Position": str(position)}
+    if not caught_up:
+        headers["X-Read-Stale"] = "true"
+    return Response(body, headers=headers, media_type=MediaType.JSON)
+
+
+def answers_of(app: Litestar) -> Answers:
+    """This app's kept answers (one map per app, made on first use)."""
+    state = app.state
+    found = state.get("answers")
+    if found is None:
+        found = state.setdefault("answers", Answers())
+    return found  # type: ignore[no-any-return]
 
 
 def as_of_day(request: Request[Any, Any, Any], raw: str | None) -> date | None:
@@ -165,6 +251,7 @@ def _respond_as_of(
     query: Callable[[Any, datetime | None, ReadPosition | None], Any],
     *,
     folded: bool = False,
+    kept: Hashable | None = None,
 ) -> Response[Any]:
     """``query(db, now, position)`` on the live read models, or on those as of ``day`` (``now``
     then is the end of that day, so ages and deadlines are as they were; no position);
@@ -172,7 +259,12 @@ def _respond_as_of(
     runtime = runtime_of(request)
     if day is None:
         return _respond(
-            request, after, models, lambda seen: query(runtime.db, None, seen), folded=folded
+            request,
+            after,
+            models,
+            lambda seen: query(runtime.db, None, seen),
+            folded=folded,
+            kept=kept,
         )
     moment = as_of_models.end_of_day(day)
     try:
@@ -197,9 +289,8 @@ def _statuses(status: str | None) -> list[str]:
     "/api/innovations",
     tags=["read models"],
     summary="Daftar inovasi",
-    sync_to_thread=True,
 )
-def list_innovations(
+async def list_innovations(
     request: Request[Any, Any, Any],
     status: Statuses = None,
     organisation: FromQuery[UUID | None] = None,
@@ -217,7 +308,7 @@ def list_innovations(
     principal = principal_of(request)
     runtime = runtime_of(request)
     models = SEARCH_MODELS if q else INNOVATION_MODELS
-    return _respond(
+    return await _respond_kept(
         request,
         after,
         models,
@@ -234,7 +325,7 @@ def list_innovations(
             offset=offset,
             position=seen,
         ),
-        folded=True,
+        principal,  # what it may see follows from the principal alone
     )
 
 
@@ -243,9 +334,8 @@ def list_innovations(
     tags=["read models"],
     summary="Papan status inovasi organisasi",
     guards=[signed_in],
-    sync_to_thread=True,
 )
-def status_board(
+async def status_board(
     request: Request[Any, Any, Any],
     organisation: FromQuery[UUID | None] = None,
     status: Statuses = None,
@@ -271,7 +361,10 @@ def status_board(
         if organisation is not None:
             raise problem(403, "Peserta hanya dapat melihat usulannya sendiri.", "forbidden")
         submitter = principal.account_id
-    return _respond(
+    # Days and seconds to a call's deadline are as of this whole second: an answer is kept
+    # for the second it was read in.
+    second = int(time.time())
+    return await _respond_kept(
         request,
         after,
         INNOVATION_MODELS,
@@ -280,11 +373,12 @@ def status_board(
             organisation_id=organisation,
             submitter_id=submitter,
             status=_statuses(status),
+            now=datetime.fromtimestamp(second, UTC),
             limit=limit,
             offset=offset,
             position=seen,
         ),
-        folded=True,
+        (organisation, submitter, second),
     )
 
 
@@ -293,9 +387,8 @@ def status_board(
     tags=["read models"],
     summary="Antrean verifikasi",
     guards=[requires(Role.REVIEWER, Role.ADMIN, Role.AUDITOR)],
-    sync_to_thread=True,
 )
-def review_queue(
+async def review_queue(
     request: Request[Any, Any, Any],
     status: Statuses = None,
     organisation: FromQuery[UUID | None] = None,
@@ -321,15 +414,14 @@ def review_queue(
     never see their own organisation's innovations."""
     principal = principal_of(request)
     runtime = runtime_of(request)
-    return _respond_as_of(
-        request,
-        as_of_day(request, as_of),
-        after,
-        INNOVATION_MODELS,
-        lambda db, now, seen: queries.queue.review_queue(
+    # Ages and SLA states follow from the day in Jakarta: an answer is kept for that day.
+    today = datetime.now(UTC)
+
+    def query(db: Any, now: datetime | None, seen: ReadPosition | None) -> Any:
+        return queries.queue.review_queue(
             db,
             principal,
-            now=now,
+            now=now or today,
             sla_working_days=runtime.settings.sla_working_days,
             status=_statuses(status),
             organisation=organisation,
@@ -342,8 +434,20 @@ def review_queue(
             limit=limit,
             offset=offset,
             position=seen,
-        ),
-        folded=True,
+        )
+
+    if as_of:  # a past day's models: built from the log, never kept
+        return await sync_to_thread(
+            lambda: _respond_as_of(
+                request, as_of_day(request, as_of), after, INNOVATION_MODELS, query, folded=True
+            )
+        )
+    return await _respond_kept(
+        request,
+        after,
+        INNOVATION_MODELS,
+        lambda seen: query(runtime.db, None, seen),
+        (principal, today.astimezone(JAKARTA).date()),
     )
 
 
@@ -531,6 +635,7 @@ def public_innovations(
             position=seen,
         ),
         folded=True,
+        kept="public",  # the same for every caller
     )
 
 
