@@ -79,6 +79,20 @@ def test_an_answer_is_served_only_for_the_marks_it_was_read_at(
     assert kept.get("c", ("1:",)) is None
 
 
+def test_kept_answers_stay_within_their_byte_budget() -> None:
+    kept = Answers(max_entries=100, max_total_bytes=10)
+    kept.put("a", ("1:",), 1, b"aaaa")
+    kept.put("b", ("1:",), 1, b"bbbb")
+    kept.put("a", ("2:",), 2, b"AAAA")  # replaced, not counted twice
+    assert kept.total_bytes == 8 and len(kept) == 2
+    kept.put("c", ("1:",), 1, b"cccc")  # over the budget: the least recently used ("b") goes
+    assert kept.get("b", ("1:",)) is None
+    assert kept.get("a", ("2:",)) is not None and kept.get("c", ("1:",)) is not None
+    assert kept.total_bytes == 8
+    kept.clear()
+    assert kept.total_bytes == 0 and len(kept) == 0
+
+
 @pytest.fixture
 def pg_api(postgres_url: str, tmp_path: Path) -> Iterator[Api]:
     settings = load_settings(env={}, data_dir=str(tmp_path / "data"), database_url=postgres_url)
