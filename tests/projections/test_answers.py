@@ -203,6 +203,25 @@ def test_a_revoked_session_stops_at_once_with_a_warm_answer(pg_api: Api) -> None
     assert refused.status_code == 401
 
 
+def test_cache_control_no_cache_reads_afresh(pg_api: Api) -> None:
+    """A caller sending ``Cache-Control: no-cache`` gets the answer read again (signed in, on
+    the event-loop path, and anonymous, on the threaded one); the others still get it kept."""
+    api = pg_api
+    api.world.complete_draft("Dibaca Ulang")
+    assert api.runtime.read_models.wait_for(api.runtime.store.max_notification_id(), 30)
+    kept = answers_of(api.client.app)
+    fresh = {"Cache-Control": "no-cache"}
+    for path, who in (("/api/status-board", "op.dukcapil"), ("/api/public/innovations", None)):
+        first = api.get(path, who)
+        assert api.get(path, who).status_code == 200
+        hits = kept.hits
+        again = api.get(path, who, headers=fresh)
+        assert again.status_code == 200 and again.json() == first.json()
+        assert kept.hits == hits, path  # not served from the kept answers
+        assert api.get(path, who).status_code == 200
+        assert kept.hits == hits + 1, path
+
+
 def test_callers_do_not_share_answers(pg_api: Api) -> None:
     """The key holds the caller's scope: an operator's list is never another's."""
     api = pg_api
