@@ -20,12 +20,14 @@ one worker, requests one at a time after a warm-up). Alone, prints the Markdown 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +114,38 @@ TARGET_TRIPS = 5.0
 TARGET_LIVE_CPU = 2.0  # /health/live CPU at most this many times a bare Litestar route's
 
 
+@contextlib.contextmanager
+def seeded(prefix: str, organisations: int) -> Iterator[tuple[Settings, datagen.Regency]]:
+    """Throwaway PostgreSQL and Redis with one small regency seeded (read-side tables and
+    sessions created): what the write benchmarks run against when run alone."""
+    data_dir = tempfile.mkdtemp(prefix=prefix)
+    with suite.servers() as (url, redis_url):
+        settings = load_settings(env={}, data_dir=data_dir, database_url=url, redis_url=redis_url)
+        from services.eventstore.store import EventStore
+        from services.startup import start_runtime
+
+        store = EventStore(settings)
+        regions: list[datagen.Regency] = []
+        datagen.generate(store, 1, organisations, keep=regions)
+        store.close()
+        start_runtime(settings, background=False).close()  # read-side tables, sessions
+        yield settings, regions[0]
+
+
+def claim_script(settings: Settings, regency: datagen.Regency) -> tuple[list[Any], str]:
+    """Eight operators with their tokens and drafts, and the ``wrk`` script in which each
+    client claims indicators on its own drafts (the raw baseline's tables created too: the
+    floor route writes to them)."""
+    suite.raw_baseline(settings.database_url, 1, 0.2, b"{}")  # bench_raw_events / _chain
+    writers = suite.prepare_writers(settings, regency, 8, 4 * suite.PARTS + 1)
+    for w in writers:
+        w.token = suite.issue_token(settings, w.account_id)
+    spec = ", ".join(
+        '{"' + w.token + '", {' + ", ".join(f'"{i}"' for i in w.part(0)) + "}}" for w in writers
+    )
+    return writers, suite.WRK_WRITE % {"specs": spec}
+
+
 def measure(
     settings: Settings, regency: datagen.Regency, seconds: float, samples: int = 40
 ) -> suite.Section:
@@ -119,13 +153,7 @@ def measure(
     side by side with the same server settings; the five targets of issue 19's first and
     third items recorded in the run's targets table."""
     url = settings.database_url
-    suite.raw_baseline(url, 1, 0.2, b"{}")  # creates bench_raw_events / bench_raw_chain
-    writers = suite.prepare_writers(settings, regency, 8, 4 * suite.PARTS + 1)
-    for w in writers:
-        w.token = suite.issue_token(settings, w.account_id)
-    spec = ", ".join(
-        '{"' + w.token + '", {' + ", ".join(f'"{i}"' for i in w.part(0)) + "}}" for w in writers
-    )
+    writers, put_script = claim_script(settings, regency)
     base_env = {"BENCH_DATABASE_URL": url}
     suite.log("write path against its yardsticks (8 clients each)")
     sirisma = suite.Server(settings, 2)
@@ -133,7 +161,7 @@ def measure(
         settings, 2, app="bench.baseline_apps:create_app", env=base_env, ready="/health/live"
     )
     try:
-        put_rps, put_cpu = load(sirisma, "/", seconds, suite.WRK_WRITE % {"specs": spec})
+        put_rps, put_cpu = load(sirisma, "/", seconds, put_script)
         floor_rps, floor_cpu = load(baseline, "/", seconds, WRK_PUT % {"path": "/floor/"})
         plain_rps, plain_cpu = load(baseline, "/", seconds, WRK_PUT % {"path": "/plain/"})
         live_rps, live_cpu = load(sirisma, "/health/live", seconds, None)
@@ -237,18 +265,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=5.0)
     args = parser.parse_args()
-    data_dir = tempfile.mkdtemp(prefix="sirisma-bench-write-")
-    with suite.servers() as (url, redis_url):
-        settings = load_settings(env={}, data_dir=data_dir, database_url=url, redis_url=redis_url)
-        from services.eventstore.store import EventStore
-        from services.startup import start_runtime
-
-        store = EventStore(settings)
-        regions: list[datagen.Regency] = []
-        datagen.generate(store, 1, 40, keep=regions)
-        store.close()
-        start_runtime(settings, background=False).close()  # read-side tables, sessions
-        section = measure(settings, regions[0], args.seconds)
+    with seeded("sirisma-bench-write-", 40) as (settings, regency):
+        section = measure(settings, regency, args.seconds)
     print(section.markdown())
     print(f"- load average at the end: {' / '.join(f'{x:.1f}' for x in os.getloadavg())}")
     return 0

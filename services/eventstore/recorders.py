@@ -47,6 +47,7 @@ from eventsourcing.sqlite import (
     SQLiteDatastore,
 )
 from eventsourcing.utils import retry
+from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Composable, Identifier, Literal
 
 from services.eventstore.chain import GENESIS, ChainRow, link_hash, seal
@@ -475,7 +476,10 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         if previous is None:
             return None
         params, links = _sealed(batch, previous)
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+        with (
+            self.datastore.get_connection() as conn,
+            conn.cursor(row_factory=tuple_row) as curs,  # no dict built per row: read by position
+        ):
             if not conn.autocommit:  # pragma: no cover - the factory's pools are autocommit
                 return None
             if len(batch) <= APPEND_SCALAR_ROWS:
@@ -483,7 +487,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
                 self._append_few[len(batch) - 1].execute(curs, scalars)
             else:
                 self._append_statement.execute(curs, params)
-            ids = list(self._fetch_ids_after_insert_events(curs, stored_events) or [])
+            ids = _counted_ids([row[0] for row in curs.fetchall()], stored_events)
         return ids, links
 
     def _held_previous(self, batch: list[_Row]) -> dict[UUID, str] | None:
@@ -540,12 +544,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         """The ids the sealed insert returned, in insert order."""
-        ids = [row["notification_id"] for row in curs.fetchall()]
-        if len(ids) != len(stored_events):
-            raise ProgrammingError(
-                f"expected {len(stored_events)} notification ids, got {len(ids)}"
-            )
-        return ids
+        return _counted_ids([row["notification_id"] for row in curs.fetchall()], stored_events)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def select_events(
@@ -589,14 +588,15 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         innovation and its call, both held in memory: what each gained since). Keeps each
         stream's last link, as ``select_events`` does."""
         found: dict[UUID, list[tuple[int, str, bytes]]] = {oid: [] for oid, _ in after}
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+        with (
+            self.datastore.get_connection() as conn,
+            conn.cursor(row_factory=tuple_row) as curs,  # (id, version, topic, state)
+        ):
             self._streams_statement(len(after)).execute(
                 curs, [p for oid, gt in after for p in (oid, gt)]
             )
-            for row in curs.fetchall():
-                found[row["originator_id"]].append(
-                    (row["originator_version"], row["topic"], bytes(row["state"]))
-                )
+            for oid, version, topic, state in curs.fetchall():
+                found[oid].append((version, topic, bytes(state)))
         for oid, gt in after:
             if found[oid]:
                 self.links.extend(oid, found[oid], gt)
@@ -857,6 +857,13 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
 
 
 _Row = tuple[UUID, int, str, bytes, int]
+
+
+def _counted_ids(ids: list[int], stored_events: Sequence[StoredEvent]) -> list[int]:
+    """The notification ids an insert returned, one per event, or the insert was not whole."""
+    if len(ids) != len(stored_events):
+        raise ProgrammingError(f"expected {len(stored_events)} notification ids, got {len(ids)}")
+    return ids
 
 
 def _batch(stored_events: Sequence[StoredEvent]) -> list[_Row]:

@@ -25,7 +25,6 @@ import logging
 import time
 from typing import Any
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -37,6 +36,7 @@ from services.ops.logs import CORRELATION
 
 log = logging.getLogger("sirisma.http")
 HEADER = "x-correlation-id"
+_HEADER_RAW = HEADER.encode("latin-1")
 QUIET_PATHS = ("/health/", "/metrics", "/static/")  # probes and scrapes: logged at DEBUG
 
 
@@ -139,11 +139,14 @@ class RequestMiddleware(ASGIMiddleware):
 
 
 async def add_correlation_header(message: Message, scope: Scope) -> None:
-    """``before_send`` hook: echo the request's correlation id to the caller."""
+    """``before_send`` hook: echo the request's correlation id to the caller (unless the
+    response names one already). Raw pairs, as ``security.add_security_headers`` does: every
+    response passes here, and ``MutableScopeHeaders`` decodes the whole list per lookup."""
     if message["type"] != "http.response.start":
         return
     cid = scope.get("state", {}).get("correlation_id")
     if cid:
-        headers = MutableScopeHeaders.from_message(message)  # type: ignore[arg-type]
-        if HEADER not in headers:
-            headers[HEADER] = str(cid)
+        headers = message.setdefault("headers", [])  # type: ignore[typeddict-item]
+        if all(name.lower() != _HEADER_RAW for name, _ in headers):
+            pair = (_HEADER_RAW, str(cid).encode("latin-1"))
+            message["headers"] = [*headers, pair]  # type: ignore[typeddict-unknown-key]

@@ -24,9 +24,11 @@ from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
 
-#: Entries kept per process (least recently used dropped first) and the largest answer kept.
+#: Entries kept per process (least recently used dropped first), the largest answer kept and
+#: the bytes all kept answers may take together (per worker process).
 MAX_ENTRIES = 1024
 MAX_BYTES = 256 * 1024
+MAX_TOTAL_BYTES = 32 * 1024 * 1024
 #: A stored answer is read again after this many seconds even when its models have not moved:
 #: a broad list's ``total`` can be PostgreSQL's estimate, itself reused only this long
 #: (``projections.queries.common.ESTIMATE_SECONDS``).
@@ -44,8 +46,10 @@ class Answer:
 class Answers:
     """A bounded map from a request's key to its encoded answer and the marks it shows."""
 
-    def __init__(self, max_entries: int | None = None) -> None:
+    def __init__(self, max_entries: int | None = None, max_total_bytes: int | None = None) -> None:
         self.max_entries = MAX_ENTRIES if max_entries is None else max_entries
+        self.max_total_bytes = MAX_TOTAL_BYTES if max_total_bytes is None else max_total_bytes
+        self.total_bytes = 0
         self._entries: OrderedDict[Hashable, Answer] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
@@ -73,11 +77,19 @@ class Answers:
         if None in marks or len(body) > MAX_BYTES:
             return  # a model without a position yet, or too large to be worth keeping
         with self._lock:
+            replaced = self._entries.pop(key, None)
+            if replaced is not None:
+                self.total_bytes -= len(replaced.body)
             self._entries[key] = Answer(marks, position, body, time.monotonic())
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            self.total_bytes += len(body)
+            while len(self._entries) > self.max_entries or self.total_bytes > self.max_total_bytes:
+                _, dropped = self._entries.popitem(last=False)
+                self.total_bytes -= len(dropped.body)
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self.total_bytes = 0

@@ -161,6 +161,31 @@ def test_the_correlation_id_is_read_off_the_raw_headers_once() -> None:
     assert scope_correlation_id(odd) == made  # the same id for the rest of the request
 
 
+def test_the_correlation_id_is_echoed_once_and_a_response_s_own_is_kept() -> None:
+    """The ``before_send`` hook adds the request's id to the response start (raw pairs), leaves
+    a response that names its own (in any letter case) alone, and ignores body messages."""
+    import asyncio
+
+    from services.ops.http import add_correlation_header
+
+    scope: Any = {"type": "http", "state": {"correlation_id": "cor-7"}}
+
+    def sent(message: dict[str, Any]) -> dict[str, Any]:
+        asyncio.run(add_correlation_header(message, scope))  # type: ignore[arg-type]
+        return message
+
+    start = sent({"type": "http.response.start", "headers": [(b"content-type", b"x/y")]})
+    assert start["headers"] == [(b"content-type", b"x/y"), (b"x-correlation-id", b"cor-7")]
+    bare = sent({"type": "http.response.start"})
+    assert bare["headers"] == [(b"x-correlation-id", b"cor-7")]
+    own = sent({"type": "http.response.start", "headers": [(b"X-Correlation-ID", b"mine")]})
+    assert own["headers"] == [(b"X-Correlation-ID", b"mine")]
+    body = sent({"type": "http.response.body", "body": b"{}"})
+    assert "headers" not in body
+    scope["state"] = {}
+    assert "headers" not in sent({"type": "http.response.start"})
+
+
 def test_request_metric_children_are_looked_up_once_and_bounded() -> None:
     from services.ops.http import _Series
 

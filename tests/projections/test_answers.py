@@ -79,6 +79,20 @@ def test_an_answer_is_served_only_for_the_marks_it_was_read_at(
     assert kept.get("c", ("1:",)) is None
 
 
+def test_kept_answers_stay_within_their_byte_budget() -> None:
+    kept = Answers(max_entries=100, max_total_bytes=10)
+    kept.put("a", ("1:",), 1, b"aaaa")
+    kept.put("b", ("1:",), 1, b"bbbb")
+    kept.put("a", ("2:",), 2, b"AAAA")  # replaced, not counted twice
+    assert kept.total_bytes == 8 and len(kept) == 2
+    kept.put("c", ("1:",), 1, b"cccc")  # over the budget: the least recently used ("b") goes
+    assert kept.get("b", ("1:",)) is None
+    assert kept.get("a", ("2:",)) is not None and kept.get("c", ("1:",)) is not None
+    assert kept.total_bytes == 8
+    kept.clear()
+    assert kept.total_bytes == 0 and len(kept) == 0
+
+
 @pytest.fixture
 def pg_api(postgres_url: str, tmp_path: Path) -> Iterator[Api]:
     settings = load_settings(env={}, data_dir=str(tmp_path / "data"), database_url=postgres_url)
@@ -187,6 +201,25 @@ def test_a_revoked_session_stops_at_once_with_a_warm_answer(pg_api: Api) -> None
     assert api.client.post("/api/auth/logout", headers=headers).status_code in (200, 204)
     refused = api.client.get("/api/status-board", headers=headers)
     assert refused.status_code == 401
+
+
+def test_cache_control_no_cache_reads_afresh(pg_api: Api) -> None:
+    """A caller sending ``Cache-Control: no-cache`` gets the answer read again (signed in, on
+    the event-loop path, and anonymous, on the threaded one); the others still get it kept."""
+    api = pg_api
+    api.world.complete_draft("Dibaca Ulang")
+    assert api.runtime.read_models.wait_for(api.runtime.store.max_notification_id(), 30)
+    kept = answers_of(api.client.app)
+    fresh = {"Cache-Control": "no-cache"}
+    for path, who in (("/api/status-board", "op.dukcapil"), ("/api/public/innovations", None)):
+        first = api.get(path, who)
+        assert api.get(path, who).status_code == 200
+        hits = kept.hits
+        again = api.get(path, who, headers=fresh)
+        assert again.status_code == 200 and again.json() == first.json()
+        assert kept.hits == hits, path  # not served from the kept answers
+        assert api.get(path, who).status_code == 200
+        assert kept.hits == hits + 1, path
 
 
 def test_callers_do_not_share_answers(pg_api: Api) -> None:
