@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from services.app import contexts_for, create_app
@@ -96,3 +98,30 @@ def test_the_liveness_probe_skips_the_request_layers(tmp_path) -> None:  # type:
         assert 'route="/health/live"' not in scrape and 'route="/api/me"' in scrape
     finally:
         app.state.runtime.close()
+
+
+def test_a_server_worker_freezes_its_start_up_heap_and_a_test_client_does_not(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """``settle_heap`` (an app start-up hook) freezes in a process whose main thread serves (a
+    uvicorn worker), once; a test client starts the app in a thread and leaves the collector."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from litestar.testing import TestClient
+
+    from services.config import load_settings
+
+    before = gc.get_freeze_count()
+    with TestClient(create_app(load_settings(env={}, data_dir=str(tmp_path)))) as client:
+        assert client.get("/health/live").status_code == 200
+    assert gc.get_freeze_count() == before
+    code = (
+        "import gc; from services.app import settle_heap; "
+        "settle_heap(); n = gc.get_freeze_count(); settle_heap(); "
+        "print(n > 0 and gc.get_freeze_count() == n)"
+    )
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "True", out.stderr

@@ -99,6 +99,33 @@ class SessionPool:
             found = (*found, None)
         return live_session(found, now, with_version=self.version_sql is not None), ridden
 
+    async def read_rider(self) -> Any:
+        """The rider's value alone (one statement on this pool; None without a ``rider_sql``):
+        what a caller with no session to look up needs on the event loop (the public
+        catalogue's kept answers). A read: a dead connection is retried once."""
+        import psycopg
+
+        if self.rider_sql is None:
+            return None
+        for attempt in (1, 2):
+            try:
+                async with self.pool.connection() as conn:
+                    cursor = await conn.execute(f"SELECT ({self.rider_sql})", prepare=True)
+                    row = await cursor.fetchone()
+                break
+            except (psycopg.OperationalError, psycopg.InterfaceError):
+                await self._lost()
+                if attempt == 2:
+                    raise
+        return None if row is None else row[0]
+
+
+async def read_rider(app: Litestar) -> Any:
+    """``SessionPool.read_rider`` of this process's pool (None without one: SQLite, or no
+    lifespan)."""
+    held: SessionPool | None = app.state.get(STATE_KEY)
+    return None if held is None else await held.read_rider()
+
 
 async def open_pool(app: Litestar) -> None:
     """Lifespan start: on PostgreSQL, open this process's pool for the session lookup."""

@@ -39,6 +39,7 @@ from services.domain.values import CallKind, OrganisationKind
 from services.http import limits
 from services.http.context import principal_of, runtime_of
 from services.http.problems import problem
+from services.identity import session_pool
 from services.identity.policy import REGENCY_READERS, STAFF, admin_only, requires, signed_in
 from services.reads import requeue
 from services.reads.answers import Answers
@@ -175,7 +176,11 @@ async def _respond_kept(
     asking for a new answer at once otherwise all ran its query). Anything else, in a thread."""
     auth = request.scope.get("auth")
     rider = auth.get("rider") if isinstance(auth, dict) else None
-    if rider is None or _after(request, after) is not None or asks_fresh(request):
+    waits = _after(request, after) is not None
+    if rider is None and auth is None and not waits and not asks_fresh(request):
+        # No session to look up (the public catalogue): the marks alone, on the event loop.
+        rider = await session_pool.read_rider(request.app)
+    if rider is None or waits or asks_fresh(request):
         return await sync_to_thread(_respond, request, after, models, build, folded=True, kept=kept)
     names = ReadPosition(models).models
     answers, key = answers_of(request.app), _key(request, names, kept)
@@ -603,9 +608,8 @@ def index_plan(
     "/api/public/innovations",
     tags=["public"],
     summary="Katalog inovasi yang dipublikasikan",
-    sync_to_thread=True,
 )
-def public_innovations(
+async def public_innovations(
     request: Request[Any, Any, Any],
     q: Annotated[str | None, QueryParameter(max_length=limits.QUERY_TEXT_MAX)] = None,
     organisation: FromQuery[UUID | None] = None,
@@ -622,12 +626,10 @@ def public_innovations(
 ) -> Response[queries.common.Page]:
     """Published innovations for everyone, with full-text search (best matches first);
     ``as_of``: as published at the end of that day (staff only)."""
-    return _respond_as_of(
-        request,
-        as_of_day(request, as_of),
-        after,
-        ("catalogue", "directory"),
-        lambda db, _now, seen: queries.catalogue.public_catalogue(
+    models = ("catalogue", "directory")
+
+    def query(db: Any, _now: datetime | None, seen: ReadPosition | None) -> Any:
+        return queries.catalogue.public_catalogue(
             db,
             q=q,
             organisation=organisation,
@@ -640,10 +642,18 @@ def public_innovations(
             limit=limit,
             offset=offset,
             position=seen,
-        ),
-        folded=True,
-        kept="public",  # the same for every caller
-    )
+        )
+
+    if as_of:  # a past day (staff only): the models as of then, in a worker thread
+        return await sync_to_thread(
+            lambda: _respond_as_of(
+                request, as_of_day(request, as_of), after, models, query, folded=True
+            )
+        )
+    db = runtime_of(request).db
+    return await _respond_kept(
+        request, after, models, lambda seen: query(db, None, seen), "public"
+    )  # the same answer for every caller
 
 
 @get(

@@ -156,13 +156,9 @@ def test_another_processs_write_shows_on_the_next_request(pg_api: Api) -> None:
     assert "Dari Proses Lain" in _titles(waited)
 
 
-def test_a_projectors_commit_in_another_connection_invalidates_the_public_catalogue(
-    pg_api: Api,
-) -> None:
-    """Rows and position moved in one transaction by another connection, as a projector does:
-    the next anonymous request reads the new row."""
-    api = pg_api
-    published = api.world.complete_draft("Katalog Lama")
+def _publish(api: Api, title: str) -> Any:
+    """An innovation taken to the public catalogue, applied to the read models."""
+    published = api.world.complete_draft(title)
     admin = api.ctx(api.world.admin)
     api.commands.submit(api.ctx(api.world.operator), published)
     api.commands.assign_reviewer(admin, published, api.world.reviewer.account_id)
@@ -175,6 +171,16 @@ def test_a_projectors_commit_in_another_connection_invalidates_the_public_catalo
     api.commands.select_for_iga(admin, published, 2025)
     api.commands.publish(admin, published)
     assert api.runtime.read_models.wait_for(api.runtime.store.max_notification_id(), 30)
+    return published
+
+
+def test_a_projectors_commit_in_another_connection_invalidates_the_public_catalogue(
+    pg_api: Api,
+) -> None:
+    """Rows and position moved in one transaction by another connection, as a projector does:
+    the next anonymous request reads the new row."""
+    api = pg_api
+    published = _publish(api, "Katalog Lama")
     api.runtime.read_models.stop()
     assert _titles(api.get("/api/public/innovations")) == ["Katalog Lama"]
     assert _titles(api.get("/api/public/innovations")) == ["Katalog Lama"]  # kept
@@ -220,6 +226,29 @@ def test_cache_control_no_cache_reads_afresh(pg_api: Api) -> None:
         assert kept.hits == hits, path  # not served from the kept answers
         assert api.get(path, who).status_code == 200
         assert kept.hits == hits + 1, path
+
+
+def test_an_anonymous_caller_is_served_a_kept_answer_on_the_event_loop(
+    pg_api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The public catalogue has no session lookup to carry the marks: they are read alone on the
+    session pool (event loop), so a kept answer needs no worker thread; a write still shows."""
+    api = pg_api
+    _publish(api, "Katalog Cepat")
+    assert "Katalog Cepat" in _titles(api.get("/api/public/innovations"))  # kept now
+    threaded = routes._respond
+    calls: list[int] = []
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return threaded(*args, **kwargs)
+
+    monkeypatch.setattr(routes, "_respond", counted)
+    assert "Katalog Cepat" in _titles(api.get("/api/public/innovations"))
+    assert calls == []  # served on the event loop
+    _publish(api, "Katalog Baru")
+    assert "Katalog Baru" in _titles(api.get("/api/public/innovations"))
+    assert calls == [1]  # the marks moved: read afresh in a worker thread
 
 
 def test_callers_do_not_share_answers(pg_api: Api) -> None:
