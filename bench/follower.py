@@ -144,35 +144,6 @@ def _gc_watch() -> None:
     gc.callbacks.append(note)
 
 
-def move_head(settings: Any, writer: Any) -> None:
-    """One command before a lag run: the log's head is then past every tracking position, so
-    ``suite.live_lag`` waits for the new projector to start and catch up before its window
-    opens. Without it, every run but the very first starts with positions already at the head
-    and measures the projector's own start-up (imports, locks: a second or more) as lag of the
-    first commands, which the first run of a comparison does not."""
-    from services.commands import Commands
-    from services.domain.actor import Actor, Role
-    from services.domain.aggregate import Context
-    from services.eventstore.store import EventStore
-
-    store = EventStore(settings)
-    try:
-        actor = Actor(writer.account_id, Role.OPERATOR, writer.organisation_id)
-        before = store.max_notification_id()
-        for level in (1, 2, 3):
-            Commands(store).claim_indicator(
-                Context(actor=actor, correlation_id="bench-lag"),
-                writer.innovation_ids[-1],
-                no=1,
-                level=level,
-            )
-            if store.max_notification_id() > before:
-                return
-        raise RuntimeError("no command moved the log's head")
-    finally:
-        store.close()
-
-
 def load() -> str:
     return "/".join(f"{v:.1f}" for v in os.getloadavg())
 
@@ -212,11 +183,6 @@ def main() -> None:
     )
     parser.add_argument("--redis", default="")
     parser.add_argument("--trace", default="", help="the projector's log and slow steps: a file")
-    parser.add_argument(
-        "--clean-start",
-        action="store_true",
-        help="every projector catches up before its window opens (see move_head)",
-    )
     args = parser.parse_args()
     roots = [Path(r).resolve() for r in args.roots.split(",")]
     given = contextlib.nullcontext((args.url, args.redis)) if args.url else suite.servers()
@@ -266,8 +232,6 @@ def main() -> None:
                 suite.ROOT = root  # the projector child runs this root's code
                 if args.trace:
                     suite.PROJECTOR_CHILD = PROJECTOR_TRACE.format(path=f"{args.trace}.{n}")
-                if args.clean_start:
-                    move_head(settings, writers[-1])
                 began = time.process_time()
                 lags = suite.live_lag(
                     settings, writers, args.lag_rate, args.lag_seconds, args.lag_clients

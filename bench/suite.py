@@ -862,6 +862,12 @@ def live_lag(
     sent_lock = threading.Lock()
     watcher: subprocess.Popen[str] | None = None
     try:
+        # One command first, so "caught up" below means this projector applied it: with the
+        # positions already at the head (a run before this one), the window opened while the
+        # new projector was still starting (imports, locks: a second or more), and every run
+        # but the first counted that start-up as lag of its first commands (p99 567-581 ms at
+        # 800/s nationally; 17-19 ms with the projector up).
+        _move_head(commands, writers[-1])
         with psycopg.connect(settings.database_url, autocommit=True) as conn:
             deadline = time.monotonic() + 300
             head = store.max_notification_id()
@@ -950,6 +956,25 @@ def live_lag(
                     os.killpg(child.pid, signal.SIGTERM)
         with contextlib.suppress(subprocess.TimeoutExpired):
             projector.wait(20)
+
+
+def _move_head(commands: Any, writer: Writer) -> None:
+    """One command that changes the log (a claim at a level it does not have yet)."""
+    from services.domain.actor import Actor, Role
+    from services.domain.aggregate import Context
+
+    actor = Actor(writer.account_id, Role.OPERATOR, writer.organisation_id)
+    before = commands.store.max_notification_id()
+    for level in (1, 2, 3):
+        commands.claim_indicator(
+            Context(actor=actor, correlation_id="bench-lag"),
+            writer.innovation_ids[-1],
+            no=1,
+            level=level,
+        )
+        if commands.store.max_notification_id() > before:
+            return
+    raise RuntimeError("no command moved the log's head")
 
 
 SUSTAINED = 0.95  # a rate is sustained when at least this share of the offered commands went
