@@ -75,20 +75,9 @@ class SessionPool:
         """The live session behind ``token`` and, with ``rider`` (and a ``rider_sql``), the
         rider's value read by the same statement (None without). A read, so a dead connection
         is retried once (as ``Database._single`` does)."""
-        import psycopg
-
         rider = rider and self.rider_sql is not None
         sql = self.sql_with_rider if rider else self.sql
-        for attempt in (1, 2):
-            try:
-                async with self.pool.connection() as conn:
-                    cursor = await conn.execute(sql, (token_hash(token),))
-                    row = await cursor.fetchone()
-                break
-            except (psycopg.OperationalError, psycopg.InterfaceError):
-                await self._lost()
-                if attempt == 2:
-                    raise
+        row = await self._read_one(sql, (token_hash(token),))
         if row is None:
             return None, None
         found: tuple[Any, ...] = tuple(row)
@@ -103,21 +92,26 @@ class SessionPool:
         """The rider's value alone (one statement on this pool; None without a ``rider_sql``):
         what a caller with no session to look up needs on the event loop (the public
         catalogue's kept answers). A read: a dead connection is retried once."""
-        import psycopg
-
         if self.rider_sql is None:
             return None
+        row = await self._read_one(f"SELECT ({self.rider_sql})", ())
+        return None if row is None else row[0]
+
+    async def _read_one(self, sql: str, params: tuple[Any, ...]) -> Any:
+        """One row of a read on this pool; a dead connection is retried once (as
+        ``Database._single`` does)."""
+        import psycopg
+
         for attempt in (1, 2):
             try:
                 async with self.pool.connection() as conn:
-                    cursor = await conn.execute(f"SELECT ({self.rider_sql})", prepare=True)
-                    row = await cursor.fetchone()
-                break
+                    cursor = await conn.execute(sql, params)
+                    return await cursor.fetchone()
             except (psycopg.OperationalError, psycopg.InterfaceError):
                 await self._lost()
                 if attempt == 2:
                     raise
-        return None if row is None else row[0]
+        return None  # not reached: the second failure raises
 
 
 async def read_rider(app: Litestar) -> Any:
