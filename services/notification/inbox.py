@@ -76,6 +76,27 @@ def _parse_cursor(text: str) -> tuple[str, str]:
     return created, ident
 
 
+def page_query(
+    recipient_id: str, *, unread_only: bool = False, limit: int = 20, before: str | None = None
+) -> tuple[str, tuple[Any, ...]]:
+    """The page's statement: the recipient's messages in the order of their index
+    (``notification_inbox_page``), from ``before`` on, one row more than ``limit`` (is there a
+    next page?). Read off the index, it costs the page's rows, not the recipient's messages."""
+    where = ["recipient_id = ?"]
+    params: list[Any] = [recipient_id]
+    if unread_only:
+        where.append("read_at IS NULL")
+    if before:
+        created, ident = _parse_cursor(before)
+        where.append("(created_at, id) < (?, ?)")  # the index's own order: a range of it
+        params += [created, ident]
+    sql = (
+        f"SELECT {_COLUMNS} FROM notification_inbox WHERE {' AND '.join(where)} "
+        "ORDER BY created_at DESC, id DESC LIMIT ?"
+    )
+    return sql, (*params, limit + 1)
+
+
 def page(
     db: Database,
     recipient_id: str,
@@ -84,20 +105,9 @@ def page(
     limit: int = 20,
     before: str | None = None,
 ) -> NotificationPage:
-    where = ["recipient_id = ?"]
-    params: list[Any] = [recipient_id]
-    if unread_only:
-        where.append("read_at IS NULL")
-    if before:
-        created, ident = _parse_cursor(before)
-        where.append("(created_at < ? OR (created_at = ? AND id < ?))")
-        params += [created, created, ident]
+    sql, params = page_query(recipient_id, unread_only=unread_only, limit=limit, before=before)
     with db.transaction() as tx:
-        rows = tx.rows(
-            f"SELECT {_COLUMNS} FROM notification_inbox WHERE {' AND '.join(where)} "
-            "ORDER BY created_at DESC, id DESC LIMIT ?",
-            (*params, limit + 1),
-        )
+        rows = tx.rows(sql, params)
         unread = _unread(tx, recipient_id)
     more = len(rows) > limit
     rows = rows[:limit]

@@ -20,11 +20,14 @@ SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from services.db import Tx
 
 STAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+#: Exactly what ``stamp`` writes (fixed width, so text order is time order).
+STAMP_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
 
 
 def stamp(moment: datetime) -> str:
@@ -33,7 +36,12 @@ def stamp(moment: datetime) -> str:
 
 
 def parse_stamp(text: str) -> datetime:
-    return datetime.strptime(text, STAMP_FORMAT).replace(tzinfo=UTC)
+    """A ``stamp`` back as an aware datetime; ValueError for any other text. The shape is
+    checked first, then C's ISO parser reads it: ``strptime`` took about 13 µs a stamp, most
+    of an inbox page's Python at 20 rows (issue 19, target 5)."""
+    if not STAMP_SHAPE.fullmatch(text):
+        raise ValueError(f"not a stamp: {text!r}")
+    return datetime.fromisoformat(text)
 
 
 def utcnow() -> datetime:
@@ -130,8 +138,11 @@ SCHEMA = [
         read_at TEXT,
         UNIQUE (source_key, recipient_id)
     )""",
-    "CREATE INDEX IF NOT EXISTS notification_inbox_recipient "
-    "ON notification_inbox (recipient_id, created_at)",
+    # A page is the recipient's newest messages in (created_at, id) order, the same order as
+    # its cursor: read straight off this index, however many messages the recipient has.
+    "CREATE INDEX IF NOT EXISTS notification_inbox_page "
+    "ON notification_inbox (recipient_id, created_at, id)",
+    "DROP INDEX IF EXISTS notification_inbox_recipient",  # its prefix, superseded
     # The unread count reads only unread messages, however many the recipient has read.
     "CREATE INDEX IF NOT EXISTS notification_inbox_unread "
     "ON notification_inbox (recipient_id) WHERE read_at IS NULL",
