@@ -8,8 +8,12 @@ not inherit. The function, its arguments and its result travel by pickle.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
+import os
+import signal
+import sys
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
@@ -31,8 +35,9 @@ class SecondProcess:
         self._process = context.Process(
             target=_main,
             args=(send, function, kwargs, level if logging.getLogger().handlers else None),
+            kwargs={"parent": os.getpid()},
             name="sirisma-second-process",
-            daemon=True,  # never outlives this process
+            daemon=True,  # ended when this process exits (and killed with it: ``_die_with``)
         )
         self._process.start()
         send.close()  # the child's end: EOF here if it dies without an answer
@@ -62,8 +67,14 @@ class SecondProcess:
 
 
 def _main(
-    send: Connection, function: Callable[..., Any], kwargs: dict[str, Any], level: int | None
+    send: Connection,
+    function: Callable[..., Any],
+    kwargs: dict[str, Any],
+    level: int | None,
+    *,
+    parent: int,
 ) -> None:
+    _die_with(parent)
     if level is not None:  # the parent logs: so does its helper, to the same stderr
         logging.basicConfig(level=level, format="%(relativeCreated)8.0f %(name)s %(message)s")
     try:
@@ -76,3 +87,14 @@ def _main(
         send.send((False, SecondProcessFailed(f"{answer[1]!r} ({exc})")))
     finally:
         send.close()
+
+
+def _die_with(parent: int) -> None:
+    """Linux: SIGTERM when the parent dies, even by SIGKILL (``daemon`` only covers its normal
+    exit), so no orphan keeps folding, holding its models' locks, after the caller is gone."""
+    if sys.platform != "linux":
+        return
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # it died before the request took effect
+        os._exit(1)

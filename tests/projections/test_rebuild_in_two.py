@@ -5,6 +5,7 @@ at the log's head, and a failure in the second process reaches the caller."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -132,3 +133,50 @@ def test_the_second_process_returns_its_answer_or_raises_its_error() -> None:
         SecondProcess(raise_unpicklable, {}).result()
     with pytest.raises(SecondProcessFailed, match="exit code 3"):
         SecondProcess(die, {}).result()
+
+
+def sleep_long(seconds: float) -> None:
+    import time
+
+    time.sleep(seconds)
+
+
+def test_the_second_process_dies_with_its_parent(tmp_path: Any) -> None:
+    """A caller killed outright (SIGKILL) leaves no orphan still folding and holding locks."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    code = (
+        "import sys, time\n"
+        "from projections.second_process import SecondProcess\n"
+        "from tests.projections.test_rebuild_in_two import sleep_long\n"
+        "helper = SecondProcess(sleep_long, {'seconds': 120})\n"
+        "print(helper._process.pid, flush=True)\n"
+        "time.sleep(120)\n"
+    )
+    root = str(Path(__file__).resolve().parents[2])
+    parent = subprocess.Popen([sys.executable, "-c", code], cwd=root, stdout=subprocess.PIPE)
+    try:
+        assert parent.stdout is not None
+        child = int(parent.stdout.readline())
+        os.kill(child, 0)  # alive
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and _alive(child):
+            time.sleep(0.05)
+        assert not _alive(child)
+    finally:
+        parent.kill()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie (dead, not yet reaped by init) counts as gone.
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split(")")[-1].split()[0] != "Z"
