@@ -176,7 +176,7 @@ def rebuild(
             and apart
             and settings.is_postgres
             and parallel_from is not None
-            and store.max_notification_id() >= parallel_from
+            and _log_head(settings, store) >= parallel_from
         ):
             return _rebuild_in_two(
                 settings, here, apart, until, schema, store, options, progress, capacity
@@ -185,6 +185,15 @@ def rebuild(
     finally:
         if own_store:
             store.close()
+
+
+def _log_head(settings: Settings, store: EventStore) -> int:
+    """The log's last notification id, over a connection of its own: as the rest of a rebuild,
+    this does not use the store's pool (a caller may pass a store whose pool is closed)."""
+    import psycopg
+
+    with psycopg.connect(settings.database_url, autocommit=True, connect_timeout=10) as conn:
+        return EventLog(store).head(conn)
 
 
 class _Options(NamedTuple):
