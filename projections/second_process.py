@@ -2,23 +2,34 @@
 
 Why: a rebuild is Python-bound (decoding and folding hold the GIL), so on a machine with a
 spare core a second *process* folding some of the read models finishes sooner than any thread
-could. ``spawn``, not ``fork``: the parent has threads and open connections a forked child must
-not inherit. The function, its arguments and its result travel by pickle.
+could. A fresh interpreter (``python -c``), not ``fork`` (the caller has threads and open
+connections a forked child must not inherit) and not ``multiprocessing``'s spawn, which imports
+the caller's main script again in the child: a script without an ``if __name__ == "__main__"``
+guard would start its work a second time there. The function (importable by name), its
+arguments and its answer travel by pickle: the call over the child's stdin, the answer over a
+pipe of its own (whatever the child prints to stdout cannot garble it).
 """
 
 from __future__ import annotations
 
 import ctypes
 import logging
-import multiprocessing
 import os
+import pickle
 import signal
+import subprocess
 import sys
 from collections.abc import Callable
-from multiprocessing.connection import Connection
 from typing import Any
 
 log = logging.getLogger("sirisma.projections.second_process")
+
+_BOOT = (
+    "import pickle, sys\n"
+    "sys.path[:0] = pickle.load(sys.stdin.buffer)\n"
+    "from projections.second_process import _serve\n"
+    "_serve(int(sys.argv[1]))\n"
+)
 
 
 class SecondProcessFailed(RuntimeError):
@@ -26,54 +37,52 @@ class SecondProcessFailed(RuntimeError):
 
 
 class SecondProcess:
-    """``function(**kwargs)`` in a spawned process, started at once; ``result()`` waits."""
+    """``function(**kwargs)`` in another process, started at once; ``result()`` waits."""
 
     def __init__(self, function: Callable[..., Any], kwargs: dict[str, Any]) -> None:
-        context = multiprocessing.get_context("spawn")
-        self._receive, send = context.Pipe(duplex=False)
-        level = logging.getLogger().getEffectiveLevel()
-        self._process = context.Process(
-            target=_main,
-            args=(send, function, kwargs, level if logging.getLogger().handlers else None),
-            kwargs={"parent": os.getpid()},
-            name="sirisma-second-process",
-            daemon=True,  # ended when this process exits (and killed with it: ``_die_with``)
-        )
-        self._process.start()
-        send.close()  # the child's end: EOF here if it dies without an answer
+        level = logging.getLogger().getEffectiveLevel() if logging.getLogger().handlers else None
+        self._answers, answer_end = os.pipe()
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-c", _BOOT, str(answer_end)],
+                stdin=subprocess.PIPE,
+                pass_fds=(answer_end,),
+            )
+        except BaseException:
+            os.close(self._answers)
+            raise
+        finally:
+            os.close(answer_end)  # the child's end: EOF here once it exits
+        assert self._process.stdin is not None
+        with self._process.stdin as call:
+            pickle.dump(sys.path, call)
+            pickle.dump((function, kwargs, level, os.getpid()), call)
 
     def result(self) -> Any:
         """The function's return value; its exception is raised here."""
-        try:
-            ok, value = self._receive.recv()
-        except EOFError:
-            self._process.join()
+        with os.fdopen(self._answers, "rb") as answers:
+            data = answers.read()
+        code = self._process.wait()
+        if not data:
             raise SecondProcessFailed(
-                f"the second process ended without an answer (exit code {self._process.exitcode})"
-            ) from None
-        finally:
-            self._receive.close()
-        self._process.join()
+                f"the second process ended without an answer (exit code {code})"
+            )
+        ok, value = pickle.loads(data)
         if not ok:
             raise value
         return value
 
     def stop(self) -> None:
         """End the process now (its open transaction is rolled back by the server)."""
-        if self._process.is_alive():
+        if self._process.poll() is None:
             self._process.terminate()
-        self._process.join()
-        self._receive.close()
+        self._process.wait()
+        os.close(self._answers)
 
 
-def _main(
-    send: Connection,
-    function: Callable[..., Any],
-    kwargs: dict[str, Any],
-    level: int | None,
-    *,
-    parent: int,
-) -> None:
+def _serve(answer_end: int) -> None:
+    """The child's side: read the call, run it, write the answer."""
+    function, kwargs, level, parent = pickle.load(sys.stdin.buffer)
     _die_with(parent)
     if level is not None:  # the parent logs: so does its helper, to the same stderr
         logging.basicConfig(level=level, format="%(relativeCreated)8.0f %(name)s %(message)s")
@@ -82,16 +91,16 @@ def _main(
     except BaseException as exc:
         answer = (False, exc)
     try:
-        send.send(answer)
-    except Exception as exc:  # an exception that does not pickle: its text instead
-        send.send((False, SecondProcessFailed(f"{answer[1]!r} ({exc})")))
-    finally:
-        send.close()
+        data = pickle.dumps(answer)
+    except Exception as exc:  # an exception (or a value) that does not pickle: its text instead
+        data = pickle.dumps((False, SecondProcessFailed(f"{answer[1]!r} ({exc})")))
+    with os.fdopen(answer_end, "wb") as answers:
+        answers.write(data)
 
 
 def _die_with(parent: int) -> None:
-    """Linux: SIGTERM when the parent dies, even by SIGKILL (``daemon`` only covers its normal
-    exit), so no orphan keeps folding, holding its models' locks, after the caller is gone."""
+    """Linux: SIGTERM when the parent dies, even by SIGKILL, so no orphan keeps folding, holding
+    its models' locks, after the caller is gone."""
     if sys.platform != "linux":
         return
     PR_SET_PDEATHSIG = 1

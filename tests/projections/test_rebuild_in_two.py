@@ -180,3 +180,32 @@ def _alive(pid: int) -> bool:
     # A zombie (dead, not yet reaped by init) counts as gone.
     with open(f"/proc/{pid}/stat") as stat:
         return stat.read().split(")")[-1].split()[0] != "Z"
+
+
+def test_a_script_without_a_main_guard_is_not_run_again_by_its_second_process(
+    tmp_path: Path,
+) -> None:
+    """The child is a fresh ``python -c``, not multiprocessing's spawn, which imports the main
+    script again: there this script would start a second helper from inside the first."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "from projections.second_process import SecondProcess\n"
+        "from tests.projections.test_rebuild_in_two import chatty\n"
+        "print('answer', SecondProcess(chatty, {}).result())\n"
+    )
+    root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": root}
+    out = subprocess.run(
+        [sys.executable, str(script)], cwd=root, env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    # The child's own print reaches stdout; its answer comes over its pipe, ungarbled.
+    assert out.stdout.splitlines() == ["noise", "answer 7"]
+
+
+def chatty() -> int:
+    print("noise", flush=True)
+    return 7
