@@ -39,8 +39,9 @@ from services.db import Tx
 from services.domain.events import Event
 
 
-class Envelope(msgspec.Struct, frozen=True):
+class Envelope(msgspec.Struct, frozen=True, gc=False):
     """One event as read from the notification log: its position and the decoded event.
+    Untracked by the collector (``gc=False``), as events are: it holds no cycle.
 
     ``key`` is ``str(event.originator_id)`` and ``time`` the event's timestamp as fixed-width
     UTC text (``projections.sql.ts``), computed once per event for every model (the runner fills

@@ -54,3 +54,14 @@ def test_topics_no_model_wants_are_skipped_and_bad_ones_noted() -> None:
     assert all("cannot be decoded" in error for _, error in undecodable.values())
     with pytest.raises(DecodeError):
         Decoder(None).decode(rows)
+
+
+def test_decoded_events_and_their_envelopes_are_not_tracked_by_the_collector() -> None:
+    """A rebuild decodes a million of them: untracked (``gc=False``) they are smaller and
+    cheaper to make and free, and no collection ever scans them."""
+    import gc
+
+    topic, state = stored(datetime(2026, 3, 1, 10, 0, 0, tzinfo=UTC))
+    [envelope] = Decoder(None).decode([(7, topic, state)])
+    assert not gc.is_tracked(envelope)
+    assert not gc.is_tracked(envelope.event)
