@@ -10,6 +10,10 @@ which version is its account's stream now (the log and the sessions share the da
 stream never changes below its head, so it stays true until the version moves, and any write
 to the account (disabled, role changed) by any process moves it, which the next request sees.
 Revocation and expiry are read from the session row on every request.
+
+A command route's bearer request (``SESSION_IN_LOAD``) sends that statement inside its load's
+(``DeferredSession``): one round trip and the event loop's lookup fewer, the same rule, and a
+dead credential still refused with 401 before its body or the innovation is looked at.
 """
 
 from __future__ import annotations
