@@ -217,6 +217,10 @@ class DeferredSession(PendingCaller):
         self.version_sql = version_sql
         self._settled: Principal | None = None
 
+    @property
+    def settled(self) -> bool:
+        return self._settled is not None
+
     def rider(self) -> Rider | None:
         """The session lookup as a read the load answers (None once settled)."""
         if self._settled is not None or self.version_sql is None:
@@ -258,7 +262,7 @@ async def settle_pending(exc: Exception, scope: Any) -> None:
     anonymous write before its body is read. (Raised from here, the refusal is answered by the
     app's outer exception handler.)"""
     pending = pending_session(scope)
-    if pending is None or pending._settled is not None:
+    if pending is None or pending.settled:
         return
     pool: SessionPool | None = scope["app"].state.get(session_pool.STATE_KEY)
     if pool is None:  # the lifespan ended meanwhile: the threaded lookup
