@@ -25,7 +25,7 @@ from services.http import input_guard, openapi, problems, security
 from services.http.idempotency import IdempotencyMiddleware
 from services.identity import routes as identity_routes
 from services.identity import session_pool
-from services.identity.auth import TokenAuthenticationMiddleware
+from services.identity.auth import TokenAuthenticationMiddleware, settle_pending
 from services.identity.denials import log_denied
 from services.iga import routes as iga_routes
 from services.mentoring import routes as mentoring_routes
@@ -136,7 +136,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         ],
         before_request=input_guard.check_request,  # 401 and bad text before any body is read
         before_send=[security.add_security_headers, http.add_correlation_header],
-        after_exception=[log_denied],
+        after_exception=[settle_pending, log_denied],  # the caller checked, then logged
         logging_config=logs.litestar_config(),  # one format for every line (services.ops.logs)
         stores=security.stores(settings),
         request_max_body_size=security.upload_limit(settings),

@@ -529,3 +529,34 @@ def test_a_save_waits_for_the_writers_lock_before_it_draws_an_id(
         assert result[0][0][0] > row[0]
     finally:
         holder.close()
+
+
+def test_a_group_whose_links_are_held_is_one_statement(
+    chained: GroupCommitChainedRecorder, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Queued commands on streams whose previous links are held commit together as ONE
+    statement (``_commit_together``), not the checked path's two round trips; each command
+    still gets its own contiguous ids, in queue order, and the chain stays whole."""
+    held = uuid4()
+    chained.insert_events([_event(held, 1), _event(held, 2)])  # its link now held
+    commands: list[list[StoredEvent]] = [[_event(uuid4(), 1), _event(uuid4(), 1)]]
+    commands += [[_event(s, 1), _event(s, 2)] for s in (uuid4() for _ in range(6))]
+    commands.append([_event(held, 3)])
+    checked: list[int] = []
+    real = GroupCommitChainedRecorder._select_existing
+    monkeypatch.setattr(
+        GroupCommitChainedRecorder,
+        "_select_existing",
+        lambda self, curs, group: checked.append(len(group)) or real(self, curs, group),
+    )
+
+    outcomes, transactions = _run_concurrently(chained, postgres_url, commands)
+
+    assert transactions == 2  # the first command(s) alone, then all the queued ones together
+    assert checked == []  # no group took the checked path
+    assert all(isinstance(o, list) for o in outcomes)
+    for o, command in zip(outcomes, commands, strict=True):
+        assert o == list(range(o[0], o[0] + len(command)))
+    ids = sorted(i for o in outcomes for i in o)
+    assert len(ids) == len(set(ids)) == sum(len(c) for c in commands)
+    _assert_chain_whole(chained)

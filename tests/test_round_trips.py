@@ -243,12 +243,13 @@ def test_load_with_of_a_stream_not_held_loads_each_and_a_missing_call_is_none(
         store.close()
 
 
-def test_a_claim_is_three_round_trips_through_the_app(
+def test_a_claim_is_two_round_trips_through_the_app(
     postgres_settings: Settings, proxy: RoundTripProxy
 ) -> None:
-    """``PUT /api/innovations/{id}/indicators/{no}``: the session with its account's version
-    (one statement; the principal held at that version, ``services.identity.auth``), the
-    innovation with its call (one statement), the save (one statement)."""
+    """``PUT /api/innovations/{id}/indicators/{no}``: the innovation with its call and the
+    bearer's session with its account's version (one statement: the session rides in the load,
+    ``services.identity.auth.DeferredSession``; the principal held at that version), the save
+    (one statement)."""
     from litestar.testing import TestClient
 
     from services.app import create_app
@@ -279,4 +280,4 @@ def test_a_claim_is_three_round_trips_through_the_app(
         for no in (4, 5, 6, 7):
             claim(no)
             counts.append(proxy.reset())
-        assert counts == [3] * 4
+        assert counts == [2] * 4

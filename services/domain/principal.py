@@ -30,3 +30,24 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
 
 
 ANONYMOUS = Principal(account_id=None, username="", role=None)
+
+
+class PendingCaller:
+    """A credential not checked yet: the authentication middleware left it for the request's
+    first need of the caller (a command route reads the session in its load's statement,
+    ``services.identity.auth.DeferredSession``). ``settle`` checks it once, puts the
+    ``Principal`` (``ANONYMOUS`` for a dead credential) where the request keeps its caller and
+    returns it."""
+
+    def settle(self) -> Principal:
+        raise NotImplementedError
+
+
+def caller(user: object) -> Principal:
+    """The caller a request's ``user`` stands for; a pending credential is checked here, at its
+    first need."""
+    if isinstance(user, Principal):
+        return user
+    if isinstance(user, PendingCaller):
+        return user.settle()
+    return ANONYMOUS

@@ -30,6 +30,8 @@ A group of one command skips steps 2–3's check and savepoint: on the chained r
 streams' previous links are held, lock, NOTIFY and insert are ONE statement committed on its own
 (``ChainedPostgresRecorder._append_alone``); otherwise BEGIN, lock, NOTIFY, insert and COMMIT
 go in one pipelined round trip (``services.eventstore.pipelined``). A duplicate fails it alone.
+A larger group whose links are all held is tried as that one statement first (a duplicate rolls
+it back whole, and the group then takes steps 1–4).
 
 Groups never run concurrently: one leader per process at a time, and every process's groups
 (and the plain recorder's single saves) queue for the same lock, under which each stream's
@@ -187,6 +189,8 @@ class GroupCommit:
         if len(group) == 1:
             self._commit_alone(group[0])
             return
+        if self._commit_together(group):
+            return
         pending: list[_Request] = []
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             try:
@@ -226,6 +230,29 @@ class GroupCommit:
                 request.error = PersistenceError("notification ids were not returned")
             if request.error is None:
                 self._remember_links(request.links)  # type: ignore[attr-defined]
+
+    def _commit_together(self, group: list[_Request]) -> bool:
+        """The whole group as ONE statement when every stream's previous link is held (the
+        chained recorder's ``_append_alone``: lock, NOTIFY, the events in queue order with their
+        chain rows, committed on its own). False, with nothing stored, when a link is not held,
+        an event cannot be sealed (nothing was sent) or a version is taken (the statement rolled
+        back whole): the group then takes the checked path, which fails the culprit alone."""
+        append = getattr(self, "_append_alone", None)
+        if append is None:
+            return False
+        try:
+            appended = append([e for r in group for e in r.events])
+        except (*_CONNECTION_LOST, InterfaceError, OperationalError):
+            raise  # the whole group fails, as on the checked path
+        except Exception:  # noqa: BLE001 (the checked path tells each command its own error)
+            return False
+        if appended is None:
+            return False
+        ids, links = appended
+        _hand_out(ids, group)
+        self._remember_links(links)  # type: ignore[attr-defined]
+        self.groups_committed += 1
+        return True
 
     def _one_by_one(self, conn: Any, curs: Any, pending: list[_Request]) -> None:
         """After the group's insert failed: one SAVEPOINT per command, so the culprit fails
@@ -324,11 +351,16 @@ class GroupCommit:
         ids = list(self._fetch_ids_after_insert_events(curs, events) or [])  # type: ignore[attr-defined]
         if len(ids) != len(events):
             raise PersistenceError(f"expected {len(events)} notification ids, got {len(ids)}")
-        position = 0
-        for request in requests:
-            count = len(request.events)
-            request.ids = ids[position : position + count]
-            position += count
+        _hand_out(ids, requests)
+
+
+def _hand_out(ids: Sequence[int], requests: list[_Request]) -> None:
+    """Each command its own ids: the inserted rows' ids in insert (queue) order."""
+    position = 0
+    for request in requests:
+        count = len(request.events)
+        request.ids = list(ids[position : position + count])
+        position += count
 
 
 class GroupCommitPostgresRecorder(GroupCommit, PostgresApplicationRecorder):

@@ -53,6 +53,7 @@ from psycopg.sql import SQL, Composable, Identifier, Literal
 from services.eventstore.chain import GENESIS, ChainRow, link_hash, seal
 from services.eventstore.links import LinkCache
 from services.eventstore.pipelined import Prepared, one_round_trip
+from services.eventstore.riders import Rider
 
 APPEND_ONLY_MESSAGE = "SI-RISMA: catatan peristiwa hanya dapat ditambah (append-only)"
 
@@ -381,7 +382,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             )
             for count in range(1, APPEND_SCALAR_ROWS + 1)
         ]
-        self._select_streams_statements: dict[int, Prepared] = {}
+        self._select_streams_statements: dict[tuple[int, str], Prepared] = {}
         self.sql_create_statements += [
             SQL(
                 "CREATE TABLE IF NOT EXISTS {s}.{c} ("
@@ -582,40 +583,66 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def select_streams(
-        self, after: Sequence[tuple[UUID, int]]
+        self, after: Sequence[tuple[UUID, int]], rider: Rider | None = None
     ) -> dict[UUID, list[tuple[int, str, bytes]]]:
         """The events of several streams after a version each, in ONE statement (e.g. an
         innovation and its call, both held in memory: what each gained since). Keeps each
-        stream's last link, as ``select_events`` does."""
+        stream's last link, as ``select_events`` does. ``rider``: a one-row read answered by
+        the same statement (its row comes back first, with no stream id)."""
         found: dict[UUID, list[tuple[int, str, bytes]]] = {oid: [] for oid, _ in after}
+        params = [p for oid, gt in after for p in (oid, gt)]
+        ridden: tuple[Any, ...] | None = None
         with (
             self.datastore.get_connection() as conn,
-            conn.cursor(row_factory=tuple_row) as curs,  # (id, version, topic, state)
+            conn.cursor(row_factory=tuple_row) as curs,  # (id, version, topic, state[, rider])
         ):
-            self._streams_statement(len(after)).execute(
-                curs, [p for oid, gt in after for p in (oid, gt)]
-            )
-            for oid, version, topic, state in curs.fetchall():
-                found[oid].append((version, topic, bytes(state)))
+            if rider is None:
+                self._streams_statement(len(after)).execute(curs, params)
+                for oid, version, topic, state in curs.fetchall():
+                    found[oid].append((version, topic, bytes(state)))
+            else:
+                statement = self._streams_statement(len(after), rider.sql, rider.width)
+                statement.execute(curs, [*rider.params, *params])
+                for row in curs.fetchall():
+                    if row[0] is None:
+                        ridden = row[4:]
+                    else:
+                        found[row[0]].append((row[1], row[2], bytes(row[3])))
+        if rider is not None:
+            rider.answer(ridden)
         for oid, gt in after:
             if found[oid]:
                 self.links.extend(oid, found[oid], gt)
         return found
 
-    def _streams_statement(self, count: int) -> Prepared:
+    def _streams_statement(self, count: int, rider_sql: str = "", width: int = 0) -> Prepared:
         """``select_streams`` for ``count`` streams: one indexed range per stream, with scalar
-        parameters (psycopg dumps arrays in Python, scalars in C)."""
-        statement = self._select_streams_statements.get(count)
+        parameters (psycopg dumps arrays in Python, scalars in C). With a rider, its row first
+        (typed NULLs where the stream columns are; the streams' rows NULLs for its columns,
+        which take the rider's types) and its parameters before the streams'."""
+        key = (count, rider_sql)
+        statement = self._select_streams_statements.get(key)
         if statement is None:
+            padding = SQL("").join([SQL(", NULL")] * width)
             one = SQL(
-                "SELECT originator_id, originator_version, topic, state FROM {s}.{e} "
+                "SELECT originator_id, originator_version, topic, state{p} FROM {s}.{e} "
                 "WHERE originator_id = %s AND originator_version > %s"
-            ).format(s=self._schema, e=Identifier(self.events_table_name))
-            union = SQL(" UNION ALL ").join([one] * count)
+            ).format(p=padding, s=self._schema, e=Identifier(self.events_table_name))
+            parts = [one] * count
+            if rider_sql:
+                oid_type = SQL(self.datastore.originator_id_type)  # type: ignore[arg-type]
+                parts.insert(
+                    0,
+                    SQL(
+                        "SELECT NULL::{o} AS originator_id, NULL::bigint AS originator_version, "
+                        "NULL::text AS topic, NULL::bytea AS state, r.* FROM ({r}) AS r"
+                    ).format(o=oid_type, r=SQL(rider_sql)),  # type: ignore[arg-type]
+                )
+            union = SQL(" UNION ALL ").join(parts)
             statement = Prepared(
                 SQL("{u} ORDER BY originator_id, originator_version").format(u=union).as_bytes(None)
             )
-            self._select_streams_statements[count] = statement
+            self._select_streams_statements[key] = statement
         return statement
 
     def _select_statement(self, gt: bool, lte: bool, desc: bool, limit: bool) -> bytes:

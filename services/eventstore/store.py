@@ -42,6 +42,7 @@ from services.eventstore.recorders import (
     SQLITE_RECORDER_TOPIC,
     snapshot_table,
 )
+from services.eventstore.riders import Rider
 from services.eventstore.state_cache import Held, StateCache, kept
 
 A = TypeVar("A", bound=Aggregate)
@@ -342,10 +343,13 @@ class EventStore:
         aggregate_id: UUID,
         other_cls: type[B],
         other_id: Callable[[A], UUID | None],
+        rider: Rider | None = None,
     ) -> tuple[A, B | None]:
         """The latest ``aggregate_id`` and the latest of the aggregate it names (``other_id``,
         e.g. an innovation's call; None when it names none or there is none), in ONE query
-        when both streams are held in memory: what each gained since, so neither is stale."""
+        when both streams are held in memory: what each gained since, so neither is stale.
+        ``rider`` is answered by that query (``riders``); on any other path it is left
+        unanswered."""
         select = getattr(self.recorder, "select_streams", None)
         held = self.cache.get(aggregate_id)
         if select is not None and held is not None and issubclass(held.cls, cls):
@@ -354,7 +358,7 @@ class EventStore:
             oid = other_id(aggregate)
             other_held = self.cache.get(oid) if oid is not None else None
             if oid is not None and other_held is not None and issubclass(other_held.cls, other_cls):
-                found = select([(aggregate_id, held.version), (oid, other_held.version)])
+                found = select([(aggregate_id, held.version), (oid, other_held.version)], rider)
                 newer = [decode_event(topic, state) for _, topic, state in found[aggregate_id]]
                 aggregate = self._replay(cls, aggregate_id, newer, aggregate)
                 self.cache.settle(aggregate_id, aggregate, newer)

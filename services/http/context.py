@@ -11,7 +11,7 @@ from litestar.types import Scope
 
 from services.domain.aggregate import Context
 from services.domain.errors import AuthenticationRequired
-from services.domain.principal import ANONYMOUS, Principal
+from services.domain.principal import Principal, caller
 
 if TYPE_CHECKING:
     from services.runtime import Runtime
@@ -24,8 +24,7 @@ def runtime_of(request: Request[Any, Any, Any]) -> Runtime:
 
 
 def principal_of(request: Request[Any, Any, Any]) -> Principal:
-    user = request.scope.get("user")
-    return user if isinstance(user, Principal) else ANONYMOUS
+    return caller(request.scope.get("user"))
 
 
 def correlation_id(request: Request[Any, Any, Any]) -> str:

@@ -19,6 +19,7 @@ from litestar import Request
 from litestar.datastructures import UploadFile
 
 from services.domain.errors import AuthenticationRequired
+from services.domain.principal import PendingCaller
 from services.http import limits
 from services.http.context import principal_of
 from services.http.explain import CURRENT_HANDLER
@@ -46,16 +47,28 @@ def check_text(field: str, value: str, max_length: int, *, form: bool = False) -
         refuse(field.encode("ascii", "backslashreplace").decode()[:100], reason)
 
 
+def refuses_anonymous(scope: Any) -> bool:
+    """The rule: a write to the API needs a signed-in caller, unless its route says otherwise."""
+    opt = getattr(scope.get("route_handler"), "opt", {}) or {}
+    return (
+        scope.get("method", "GET") not in SAFE_METHODS
+        and scope.get("path", "").startswith("/api/")  # not request.url: built for this only
+        and not opt.get("anonymous")
+    )
+
+
 async def check_request(request: Request[Any, Any, Any]) -> None:
     handler = request.scope.get("route_handler")
     opt = getattr(handler, "opt", {}) or {}
     if opt.get("probe"):  # no parameters, no body (services.http.security.PROBE_OPT)
         return
     CURRENT_HANDLER.set(handler)
+    # A credential left for the handler's load (``PendingCaller``) is refused with the same 401
+    # when it turns out dead: by the handler, or should the request fail before it, by the
+    # after_exception hook (``services.identity.auth.settle_pending``).
     if (
-        request.method not in SAFE_METHODS
-        and request.scope["path"].startswith("/api/")  # not request.url: built for this only
-        and not opt.get("anonymous")
+        refuses_anonymous(request.scope)
+        and not isinstance(request.scope.get("user"), PendingCaller)
         and not principal_of(request).authenticated
     ):
         raise AuthenticationRequired()

@@ -10,10 +10,15 @@ which version is its account's stream now (the log and the sessions share the da
 stream never changes below its head, so it stays true until the version moves, and any write
 to the account (disabled, role changed) by any process moves it, which the next request sees.
 Revocation and expiry are read from the session row on every request.
+
+A command route's bearer request (``SESSION_IN_LOAD``) sends that statement inside its load's
+(``DeferredSession``): one round trip and the event loop's lookup fewer, the same rule, and a
+dead credential still refused with 401 before its body or the innovation is looked at.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections import OrderedDict
@@ -24,12 +29,17 @@ from litestar.concurrency import sync_to_thread
 from litestar.connection import ASGIConnection
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
+from services.domain.errors import AuthenticationRequired
 from services.domain.organisation import Account
-from services.domain.principal import ANONYMOUS, Principal
+from services.domain.principal import ANONYMOUS, PendingCaller, Principal
+from services.eventstore.riders import Rider
 from services.eventstore.store import NotFound
+from services.http.idempotency import HEADER as IDEMPOTENCY_HEADER
+from services.http.input_guard import refuses_anonymous
 from services.http.security import SESSION_COOKIE as COOKIE
 from services.identity import session_pool
 from services.identity.session_pool import SessionPool
+from services.identity.sessions import Live, live_session, lookup_sql, token_hash
 
 if TYPE_CHECKING:
     from services.runtime import Runtime
@@ -77,6 +87,9 @@ class TokenAuthenticationMiddleware(AbstractAuthenticationMiddleware):
             return AuthenticationResult(user=ANONYMOUS, auth=None)
         runtime: Runtime = connection.app.state.runtime
         pool: SessionPool | None = connection.app.state.get(session_pool.STATE_KEY)
+        if pool is not None and how == "bearer" and may_defer(connection.scope):
+            pending = DeferredSession(runtime, connection.scope, token, pool.version_sql)
+            return AuthenticationResult(user=pending, auth={"token": token, "how": how})
         rider = None
         if pool is not None:  # PostgreSQL, lifespan started: on this event loop
             principal, rider = await _resolve_async(
@@ -152,13 +165,121 @@ def principals(runtime: Runtime) -> Principals:
 
 
 def _resolve(runtime: Runtime, token: str) -> Principal | None:
-    known = principals(runtime)
-    live = runtime.sessions.lookup(token, version_sql=known.version_sql)
+    live = runtime.sessions.lookup(token, version_sql=principals(runtime).version_sql)
+    return _principal_of_live(runtime, live)
+
+
+def _principal_of_live(runtime: Runtime, live: Live | None) -> Principal | None:
+    """The principal behind a live session (None: no live session, or a disabled account)."""
     if live is None:
         return None
     if live.account_version is None:  # no version to check against: the account as it is now
         return principal_for(runtime, live.account_id)
-    return known.at(live.account_id, live.account_version)
+    return principals(runtime).at(live.account_id, live.account_version)
+
+
+#: A route handler's ``opt`` key: its bearer requests are authenticated by the handler's load
+#: (``DeferredSession``), not by the middleware. Only for a sync handler whose first need of the
+#: caller is ``services.identity.command_route.checked``.
+SESSION_IN_LOAD = "session_in_load"
+_IDEMPOTENCY_RAW = IDEMPOTENCY_HEADER.encode("latin-1")
+
+
+def may_defer(scope: Any) -> bool:
+    """Whether this request's session lookup may wait for the handler's load: the route asks
+    for it, the method writes, and no ``Idempotency-Key`` needs the caller before the handler
+    (the key is kept per account)."""
+    handler = scope.get("route_handler")
+    if handler is None or not handler.opt.get(SESSION_IN_LOAD):
+        return False
+    if not refuses_anonymous(scope):  # a dead credential is then a 401, whoever finds it
+        return False
+    return all(name != _IDEMPOTENCY_RAW for name, _ in scope.get("headers", ()))
+
+
+class DeferredSession(PendingCaller):
+    """A bearer token whose session is looked up in the statement of the command's load
+    (``rider``), sparing the request a round trip and the event loop's async lookup. Revocation,
+    expiry and the account's version are read then, before the policy check and the command:
+    the same rule (``sessions.live_session``) as the middleware's lookup. Any other first need
+    of the caller (``settle`` without an answered rider) looks the session up on its own.
+
+    A dead credential is refused with 401 (``AuthenticationRequired``) where it is found: the
+    input guard's answer to an anonymous write (``may_defer`` only defers where that rule
+    holds), so the caller learns nothing more than it did before the lookup moved."""
+
+    __slots__ = ("_settled", "runtime", "scope", "token", "version_sql")
+
+    def __init__(self, runtime: Runtime, scope: Any, token: str, version_sql: str | None) -> None:
+        self.runtime = runtime
+        self.scope = scope
+        self.token = token
+        self.version_sql = version_sql
+        self._settled: Principal | None = None
+
+    @property
+    def settled(self) -> bool:
+        return self._settled is not None
+
+    def rider(self) -> Rider | None:
+        """The session lookup as a read the load answers (None once settled)."""
+        if self._settled is not None or self.version_sql is None:
+            return None
+        return Rider(_rider_sql(self.version_sql), (token_hash(self.token),), 4)
+
+    def settle(self, rider: Rider | None = None) -> Principal:
+        if self._settled is None:
+            if rider is not None and rider.answered:
+                live = None if rider.row is None else live_session(rider.row, with_version=True)
+                self._settle(_principal_of_live(self.runtime, live))
+            else:
+                self._settle(_resolve(self.runtime, self.token))
+        return self._checked()
+
+    async def settle_async(self, pool: SessionPool) -> Principal:
+        """``settle`` on the event loop (the session pool's lookup)."""
+        if self._settled is None:
+            self._settle((await _resolve_async(self.runtime, pool, self.token))[0])
+        return self._checked()
+
+    def _settle(self, principal: Principal | None) -> None:
+        if principal is None:
+            log.info("rejected credential", extra={"path": self.scope.get("path"), "how": "bearer"})
+        self._settled = principal or ANONYMOUS
+        self.scope["user"] = self._settled
+
+    def _checked(self) -> Principal:
+        assert self._settled is not None
+        if not self._settled.authenticated:
+            raise AuthenticationRequired()
+        return self._settled
+
+
+async def settle_pending(exc: Exception, scope: Any) -> None:
+    """``after_exception`` hook (before ``log_denied``): a request that failed before its
+    handler checked its deferred credential (a body that does not validate, one too large) has
+    it checked now; a dead one is refused with 401 instead, as the input guard refuses an
+    anonymous write before its body is read. (Raised from here, the refusal is answered by the
+    app's outer exception handler.)"""
+    pending = pending_session(scope)
+    if pending is None or pending.settled:
+        return
+    pool: SessionPool | None = scope["app"].state.get(session_pool.STATE_KEY)
+    if pool is None:  # the lifespan ended meanwhile: the threaded lookup
+        await sync_to_thread(pending.settle)
+    else:
+        await pending.settle_async(pool)
+
+
+@functools.cache
+def _rider_sql(version_sql: str) -> str:
+    return lookup_sql(version_sql).replace("?", "%s")
+
+
+def pending_session(scope: Any) -> DeferredSession | None:
+    """The request's credential when its check waits for the handler's load."""
+    user = scope.get("user")
+    return user if isinstance(user, DeferredSession) else None
 
 
 async def _resolve_async(

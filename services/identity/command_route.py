@@ -31,6 +31,7 @@ from services.domain.innovation import Innovation
 from services.domain.lifecycle import Command
 from services.domain.principal import Principal
 from services.http.context import command_context, principal_of, runtime_of
+from services.identity.auth import pending_session
 from services.identity.policy import ensure_command
 
 if TYPE_CHECKING:
@@ -50,11 +51,17 @@ def load_for_command(
 
 
 def load_with_call_for_command(
-    runtime: Runtime, principal: Principal, id: UUID, command: Command
+    runtime: Runtime, request: Request[Any, Any, Any], id: UUID, command: Command
 ) -> tuple[Innovation, Call | None]:
     """``load_for_command``, with the innovation's call (the answer shows it) read in the same
-    query when both are held in memory."""
-    innovation, call = runtime.store.load_with(Innovation, id, Call, _call_id)
+    query when both are held in memory, and so is the caller's session when the middleware
+    left its lookup to this load (``auth.DeferredSession``): the policy check then sees the
+    session as it stood at the load."""
+    pending = pending_session(request.scope)
+    rider = pending.rider() if pending is not None else None
+    innovation, call = runtime.store.load_with(Innovation, id, Call, _call_id, rider)
+    # A dead deferred credential: 401 here, before the policy looks at the innovation.
+    principal = pending.settle(rider) if pending is not None else principal_of(request)
     ensure_command(principal, command, innovation)
     return innovation, call
 
@@ -90,5 +97,5 @@ def checked(
     """The policy check before any work: the innovation loaded once, for the check and the
     command (``read_version`` is how this context reads ``If-Match``)."""
     runtime = runtime_of(request)
-    innovation, call = load_with_call_for_command(runtime, principal_of(request), id, command)
+    innovation, call = load_with_call_for_command(runtime, request, id, command)
     return Checked(request, innovation, call, runtime.commands, read_version)

@@ -38,7 +38,7 @@ from services.domain.mentoring import MentoringCommand
 from services.domain.monev import RULES as MONEV_RULES
 from services.domain.monev import MonevCommand
 from services.domain.organisation import ORGANISATION_ROLES
-from services.domain.principal import ANONYMOUS, Principal
+from services.domain.principal import Principal, caller
 from services.domain.values import CallKind, Document
 from services.eventstore.store import NotFound
 
@@ -277,8 +277,7 @@ def role_names(roles: Sequence[Role]) -> str:
 
 
 def _principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
-    user = connection.scope.get("user")
-    return user if isinstance(user, Principal) else ANONYMOUS
+    return caller(connection.scope.get("user"))
 
 
 def requires(*roles: Role) -> Guard:

@@ -5,7 +5,8 @@ to a worker thread and back (its scheduling and the GIL handover cost more CPU t
 statement); here the one statement (``sessions.lookup_sql``) runs on the request's own event
 loop, on a small ``AsyncConnectionPool`` that the app's lifespan opens and closes. The rule
 (revoked, expired) is ``sessions.live_session``'s, the same as the threaded path's, which stays
-for SQLite (the embedded mode) and for an app whose lifespan did not run.
+for SQLite (the embedded mode) and for an app whose lifespan did not run. (A command route's
+bearer request reads its session in its load's statement instead: ``auth.DeferredSession``.)
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from services.domain.principal import Principal
 from services.http.context import principal_of, runtime_of
 from services.http.writes import PROBLEM_TEXT, if_match_header, parse_version, problem_specs
 from services.http.writes import write_headers as _write_headers
+from services.identity.auth import SESSION_IN_LOAD
 from services.identity.command_route import Checked, checked
 from services.identity.policy import ensure_record, ensure_role, ensure_view
 from services.review import views
@@ -58,6 +59,8 @@ COMMAND_ROUTE: dict[str, Any] = {
     "status_code": 200,
     "sync_to_thread": True,
     "responses": WRITE_PROBLEMS,
+    # A bearer request's session is read in the command's load (``auth.DeferredSession``).
+    "opt": {SESSION_IN_LOAD: True},
 }
 
 

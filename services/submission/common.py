@@ -35,6 +35,7 @@ from services.http.writes import (
     write_headers,
 )
 from services.identity import policy
+from services.identity.auth import SESSION_IN_LOAD
 from services.identity.command_route import Checked, checked
 from services.identity.policy import ensure_view
 from services.submission.schemas import CallSummary, InnovationView, jakarta_iso
@@ -75,6 +76,8 @@ COMMAND_ROUTE: dict[str, Any] = {
     "status_code": 200,
     "sync_to_thread": True,
     "responses": problems(400, 401, 403, 404, 409, 422),
+    # A bearer request's session is read in the command's load (``auth.DeferredSession``).
+    "opt": {SESSION_IN_LOAD: True},
 }
 
 

@@ -131,3 +131,11 @@ def shared_api(_module_api: Api) -> Iterator[Api]:
     reset()
     yield _module_api
     reset()
+
+
+@pytest.fixture
+def other(api_any: Api) -> Iterator[Runtime]:
+    """Another process on the same databases: nothing it holds is shared with the app's."""
+    runtime = start_runtime(api_any.runtime.settings, background=False)
+    yield runtime
+    runtime.close()

@@ -4,7 +4,6 @@ whoever wrote the change (another process: its own event store, stream cache and
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,18 +13,9 @@ from services.domain.actor import Actor, Role
 from services.domain.aggregate import Context
 from services.identity import auth
 from services.runtime import Runtime
-from services.startup import start_runtime
 from tests.identity.conftest import Api
 
 SYSTEM = Context(actor=Actor.system())
-
-
-@pytest.fixture
-def other(api_any: Api) -> Iterator[Runtime]:
-    """Another process on the same databases: nothing it holds is shared with the app's."""
-    runtime = start_runtime(api_any.runtime.settings, background=False)
-    yield runtime
-    runtime.close()
 
 
 def _warm(api: Api, username: str = "op.dukcapil") -> dict[str, str]:
