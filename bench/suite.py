@@ -691,7 +691,9 @@ report = rebuild(settings)
 print(json.dumps({{"notifications": report.notifications, "seconds": report.seconds,
     "rate": report.rate, "models": [m.name for m in report.models],
     "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    "cpu_seconds": sum(resource.getrusage(resource.RUSAGE_SELF)[:2])}}))
+    "cpu_seconds": sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
+        + sum(resource.getrusage(resource.RUSAGE_CHILDREN)[:2]),
+    "second_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}}))
 """
 
 
@@ -1106,9 +1108,9 @@ def run(args: argparse.Namespace) -> list[Section]:
         log("rebuild of every read model (child process)")
         rebuilt = rebuild_child(settings)
         log(f"  {rebuilt['rate']:,.0f} events/s, peak RSS {rebuilt['maxrss_mb']:.0f} MB")
-        log("raw log read again (the baseline is the mean of both reads)")
+        log("raw log read again (the baseline is the faster of both reads)")
         raw_again, _ = raw_log_read(settings, 60.0 if scale.name != "quick" else 5.0)
-        raw_rate = (raw_rate + raw_again) / 2
+        raw_first, raw_rate = raw_rate, max(raw_rate, raw_again)
         log(f"  {raw_again:,.0f} notifications/s")
         log("library ProjectionRunner (bounded)")
         lib_rate, lib_done = library_runner_rate(settings, scale.baseline_seconds)
@@ -1138,7 +1140,8 @@ def run(args: argparse.Namespace) -> list[Section]:
                     ],
                     [
                         "reading the log: `select_notifications` pages of 5,000, no decoding "
-                        "(mean of a read before the rebuild and one after it)",
+                        f"(the faster of a read before the rebuild, {raw_first:,.0f}/s, and one "
+                        f"after it, {raw_again:,.0f}/s)",
                         rate(raw_rate),
                         f"{raw_read:,}",
                         ratio(rebuilt["rate"], raw_rate),
@@ -1153,12 +1156,13 @@ def run(args: argparse.Namespace) -> list[Section]:
                         f"({rebuilt['rate']:,.0f} / {raw_rate:,.0f} events/s)",
                         rebuilt["rate"] >= 0.8 * raw_rate,
                     ),
-                    f"the rebuild process used {rebuilt['cpu_seconds']:.0f} s of CPU in "
-                    f"{rebuilt['seconds']:.0f} s: "
+                    f"the rebuild's processes (the caller folding `innovations`, its second "
+                    f"process the other models, `projections/second_process.py`) used "
+                    f"{rebuilt['cpu_seconds']:.0f} s of CPU in {rebuilt['seconds']:.0f} s: "
                     f"{rebuilt['notifications'] / max(rebuilt['cpu_seconds'], 0.001):,.0f} events "
-                    "per CPU-second of the projector (its Python: decoding and folding). "
-                    "Well under one CPU-second per second means it waited for PostgreSQL or "
-                    "for a core shared with other work (see the load average under Run).",
+                    "per CPU-second of the projector (its Python: decoding and folding; each "
+                    "process reads and decodes the log itself). PostgreSQL's own CPU is not in "
+                    "it; the machine has two cores for both processes, PostgreSQL and the bench.",
                 ],
             )
         )
@@ -1451,6 +1455,10 @@ def run(args: argparse.Namespace) -> list[Section]:
                     [
                         f"projector during the rebuild of {rebuilt['notifications']:,} events",
                         f"{rebuilt['maxrss_mb']:.0f} MB",
+                    ],
+                    [
+                        "the rebuild's second process (the other read models)",
+                        f"{rebuilt.get('second_rss_mb', 0):.0f} MB",
                     ],
                 ],
             )
