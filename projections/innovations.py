@@ -276,12 +276,14 @@ class InnovationsProjection:
     # -- the contract ----------------------------------------------------------------------------
 
     def apply(self, tx: Tx, batch: Sequence[Envelope], suffix: str = "") -> None:
-        try:
-            self.fold(tx, batch, suffix)
-            self.flush(tx, suffix)
-        finally:
-            if self.state.capacity <= 0:
-                self.calls.clear()
+        """Fold and write one batch. ``calls`` (a call's required documents) is kept from batch
+        to batch even when no fold state is: a call's row is written once, from its
+        ``CallOpened`` (the first event of its stream), and never changes, so a cached entry
+        cannot go stale. A live runner then reads each call once, not in every transaction (a
+        round trip per step, and under a busy CPU each round trip waits to be scheduled).
+        ``discard`` (a failed or dropped batch) still empties it."""
+        self.fold(tx, batch, suffix)
+        self.flush(tx, suffix)
 
     def discard(self) -> None:
         self.state.clear()

@@ -382,3 +382,79 @@ def test_a_rebuild_leaves_every_index_of_every_model_under_its_live_name(
     present = {r["name"] for r in rows(settings, sql)}
     assert declared and declared <= present
     assert not any("__rebuild" in name for name in present)
+
+
+def count_call_reads(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, ...]]:
+    """Every read of the innovations model's calls table from now on: the keys asked for."""
+    import projections.innovations as innovations
+
+    reads: list[tuple[str, ...]] = []
+    plain = innovations.select_by_keys
+
+    def counted(tx: Any, table: str, columns: Any, key: str, keys: Any) -> Any:
+        if table.startswith(innovations.CALLS):
+            reads.append(tuple(keys))
+        return plain(tx, table, columns, key, keys)
+
+    monkeypatch.setattr(innovations, "select_by_keys", counted)
+    return reads
+
+
+def test_a_live_runner_reads_each_call_once_not_in_every_batch(
+    sqlite_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A call's required documents are kept between batches (its row never changes): batches of
+    one event never read the calls table when the runner saw the calls opened, and the models
+    still equal a rebuild."""
+    reads = count_call_reads(monkeypatch)
+    store = EventStore(sqlite_settings)
+    try:
+        world = World(Commands(store))
+        scenario(world)
+        applied = catch_up(sqlite_settings, store, batch_size=1, max_batch=1)
+        assert applied == store.max_notification_id()
+        assert reads == []  # learnt from each CallOpened
+        assert_equal_to_rebuild(sqlite_settings, store)
+    finally:
+        store.close()
+
+
+def test_a_runner_started_after_the_calls_were_projected_reads_each_call_once(
+    sqlite_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A runner that did not see a call opened reads it from the table once while it holds its
+    locks; letting them go (``--once``, a lost lock) forgets it, as it forgets all state."""
+    import threading
+
+    from projections.runner import Runner
+
+    store = EventStore(sqlite_settings)
+    world = World(Commands(store))
+    try:
+        ids = scenario(world)
+        catch_up(sqlite_settings, store)
+        reads = count_call_reads(monkeypatch)
+        op = world.ctx(world.operator)
+        for n in range(2):  # two runs of ``--once``: each reads the call again
+            world.commands.update_profile(op, ids["gaps"], ProfilePatch(title=f"Judul {n}"))
+            catch_up(sqlite_settings, store, batch_size=1, max_batch=1)
+        assert len(reads) == 2
+        reads.clear()
+        runner = Runner(sqlite_settings, store=store, batch_size=1, max_batch=1)
+        stop = threading.Event()
+        following = threading.Thread(target=runner.run, args=(stop,))
+        following.start()
+        try:
+            for n in range(3):  # one live runner, holding its locks: three batches
+                world.commands.update_profile(op, ids["gaps"], ProfilePatch(title=f"Titel {n}"))
+                runner.nudge()
+                assert runner.wait_for(store.max_notification_id(), 30, runner.names)
+        finally:
+            stop.set()
+            runner.nudge()
+            following.join()
+        assert len(reads) == 1  # the call is read once, not in every batch
+        assert innovation_row(sqlite_settings, ids["gaps"])["title"] == "Titel 2"
+        assert_equal_to_rebuild(sqlite_settings, store)
+    finally:
+        store.close()
