@@ -11,6 +11,7 @@ Rules and their format: tests/authz_matrix.py.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -39,6 +40,7 @@ from services.domain.values import (
     Profile,
     RevisionItem,
 )
+from services.identity.auth import SESSION_IN_LOAD
 from services.runtime import Runtime
 from services.startup import start_runtime
 from tests.authz_matrix import (
@@ -55,6 +57,7 @@ from tests.authz_matrix import (
     Rule,
 )
 from tests.factories import MANDATORY, World, complete_profile
+from tests.identity.conftest import record_settles
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 ALLOWED_ERRORS = {409, 412, 422, 428}  # domain answers given after the policy let the call in
@@ -386,7 +389,10 @@ def _call(
     rule: Rule,
     caller: str,
     subject: str | None,
+    keyed: bool = True,
 ) -> tuple[int, Any]:
+    """One call; ``keyed``: an unsafe call carries an ``Idempotency-Key`` (which makes the
+    middleware look the session up, so a route never defers it)."""
     method, template = key
     ctx = Ctx(
         caller=caller,
@@ -401,7 +407,7 @@ def _call(
     token = world.token(caller)
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    if method in UNSAFE:
+    if method in UNSAFE and keyed:
         headers.setdefault("Idempotency-Key", uuid4().hex)
         if subject and rule.subject in INNOVATION_SUBJECTS:
             headers.setdefault("If-Match", f'"{world.version(subject)}"')
@@ -427,6 +433,67 @@ def test_route_answers_each_caller_as_the_matrix_says(
     matrix_app: Any, key: tuple[str, str]
 ) -> None:
     client, world = matrix_app
+    _judge_route(client, world, key)
+
+
+@pytest.fixture(scope="module")
+def pg_matrix_app(
+    postgres_server: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[TestClient[Litestar], MatrixWorld]]:
+    """The matrix world on PostgreSQL, where command routes read the bearer session in their
+    load's statement (``auth.DeferredSession``; SQLite keeps the middleware's lookup)."""
+    postgres_server.ensure_running()
+    name = f"test_{uuid4().hex[:16]}"
+    url = postgres_server.create_database(name)
+    data = str(tmp_path_factory.mktemp("matrix_pg") / "data")
+    runtime = start_runtime(load_settings(env={}, data_dir=data, database_url=url))
+    try:
+        world = MatrixWorld(runtime)
+        with TestClient(create_app(runtime=runtime)) as client:
+            yield client, world
+    finally:
+        runtime.close()
+        postgres_server.ensure_running()
+        postgres_server.drop_database(name)
+
+
+def deferred_routes(app: Litestar) -> list[tuple[str, str]]:
+    """The matrix keys of the routes whose bearer session is read in the handler's load."""
+    keys = []
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        path = re.sub(r"\{(\w+):[^}]+\}", r"{\1}", route.path)
+        for handler in route.route_handlers:
+            if handler.opt.get(SESSION_IN_LOAD):
+                keys += [(m, path) for m in handler.http_methods if m != "OPTIONS"]
+    return sorted(keys)
+
+
+def test_deferred_session_routes_answer_as_the_matrix_says_on_postgres(
+    pg_matrix_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every caller kind on every route that defers its session lookup, on PostgreSQL and
+    without an ``Idempotency-Key``: the lookup read in the load's statement forbids and allows
+    exactly as the middleware's does."""
+    client, world = pg_matrix_app
+    by_load = record_settles(monkeypatch)
+    keys = deferred_routes(client.app)
+    assert len(keys) >= 10, keys  # the submission and review commands
+    assert not set(keys) - set(MATRIX), sorted(set(keys) - set(MATRIX))
+    failures = []
+    for key in keys:
+        try:
+            _judge_route(client, world, key, keyed=False)
+        except AssertionError as failed:
+            failures.append(str(failed))
+    assert not failures, "\n".join(failures)
+    assert by_load.count(True) >= len(keys), "the loads did not answer the session lookups"
+
+
+def _judge_route(
+    client: TestClient[Litestar], world: MatrixWorld, key: tuple[str, str], keyed: bool = True
+) -> None:
     method, template = key
     assert key in served_routes(client), f"{method} {template} is not served"
     rule = MATRIX[key]
@@ -438,7 +505,7 @@ def test_route_answers_each_caller_as_the_matrix_says(
         expected = rule.expect[caller]
         fresh = expected == ALLOW and method in UNSAFE
         subject = world.subject(rule.subject, fresh=fresh)
-        status, body = _call(client, world, key, rule, caller, subject)
+        status, body = _call(client, world, key, rule, caller, subject, keyed)
         problem = judge(expected, status, body)
         if problem:
             detail = body.get("detail") if isinstance(body, dict) else body

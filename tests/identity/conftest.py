@@ -139,3 +139,19 @@ def other(api_any: Api) -> Iterator[Runtime]:
     runtime = start_runtime(api_any.runtime.settings, background=False)
     yield runtime
     runtime.close()
+
+
+def record_settles(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """One entry per deferred credential settled (``auth.DeferredSession``): True when the
+    command's load answered the session lookup."""
+    from services.identity import auth
+
+    seen: list[bool] = []
+    real = auth.DeferredSession.settle
+
+    def settle(self: auth.DeferredSession, rider: Any = None) -> Any:
+        seen.append(rider is not None and rider.answered)
+        return real(self, rider)
+
+    monkeypatch.setattr(auth.DeferredSession, "settle", settle)
+    return seen

@@ -16,9 +16,8 @@ import pytest
 
 from services.domain.actor import Actor
 from services.domain.aggregate import Context
-from services.identity import auth
 from services.runtime import Runtime
-from tests.identity.conftest import Api
+from tests.identity.conftest import Api, record_settles
 
 SYSTEM = Context(actor=Actor.system())
 
@@ -26,15 +25,7 @@ SYSTEM = Context(actor=Actor.system())
 @pytest.fixture
 def settled(api_any: Api, monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """One entry per deferred credential settled: True when its load answered the lookup."""
-    seen: list[bool] = []
-    real = auth.DeferredSession.settle
-
-    def settle(self: auth.DeferredSession, rider: Any = None) -> Any:
-        seen.append(rider is not None and rider.answered)
-        return real(self, rider)
-
-    monkeypatch.setattr(auth.DeferredSession, "settle", settle)
-    return seen
+    return record_settles(monkeypatch)
 
 
 def _claim(api: Api, iid: Any, headers: dict[str, str], body: Any = None) -> Any:
