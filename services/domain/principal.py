@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from uuid import UUID
 
 import msgspec
@@ -32,15 +33,17 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
 ANONYMOUS = Principal(account_id=None, username="", role=None)
 
 
-class PendingCaller:
+class PendingCaller(ABC):
     """A credential not checked yet: the authentication middleware left it for the request's
     first need of the caller (a command route reads the session in its load's statement,
     ``services.identity.auth.DeferredSession``). ``settle`` checks it once, puts the
     ``Principal`` (``ANONYMOUS`` for a dead credential) where the request keeps its caller and
     returns it."""
 
-    def settle(self) -> Principal:
-        raise NotImplementedError
+    __slots__ = ()
+
+    @abstractmethod
+    def settle(self) -> Principal: ...
 
 
 def caller(user: object) -> Principal:

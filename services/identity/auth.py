@@ -18,7 +18,6 @@ dead credential still refused with 401 before its body or the innovation is look
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
 from collections import OrderedDict
@@ -39,7 +38,7 @@ from services.http.input_guard import refuses_anonymous
 from services.http.security import SESSION_COOKIE as COOKIE
 from services.identity import session_pool
 from services.identity.session_pool import SessionPool
-from services.identity.sessions import Live, live_session, lookup_sql, token_hash
+from services.identity.sessions import Live, live_session, token_hash
 
 if TYPE_CHECKING:
     from services.runtime import Runtime
@@ -88,7 +87,7 @@ class TokenAuthenticationMiddleware(AbstractAuthenticationMiddleware):
         runtime: Runtime = connection.app.state.runtime
         pool: SessionPool | None = connection.app.state.get(session_pool.STATE_KEY)
         if pool is not None and how == "bearer" and may_defer(connection.scope):
-            pending = DeferredSession(runtime, connection.scope, token, pool.version_sql)
+            pending = DeferredSession(runtime, connection.scope, token, pool)
             return AuthenticationResult(user=pending, auth={"token": token, "how": how})
         rider = None
         if pool is not None:  # PostgreSQL, lifespan started: on this event loop
@@ -208,13 +207,14 @@ class DeferredSession(PendingCaller):
     input guard's answer to an anonymous write (``may_defer`` only defers where that rule
     holds), so the caller learns nothing more than it did before the lookup moved."""
 
-    __slots__ = ("_settled", "runtime", "scope", "token", "version_sql")
+    __slots__ = ("_settled", "lookup", "runtime", "scope", "token")
 
-    def __init__(self, runtime: Runtime, scope: Any, token: str, version_sql: str | None) -> None:
+    def __init__(self, runtime: Runtime, scope: Any, token: str, pool: SessionPool) -> None:
         self.runtime = runtime
         self.scope = scope
         self.token = token
-        self.version_sql = version_sql
+        #: The pool's lookup statement, when it reads the account's version (the rider's width).
+        self.lookup = pool.sql if pool.version_sql is not None else None
         self._settled: Principal | None = None
 
     @property
@@ -223,9 +223,9 @@ class DeferredSession(PendingCaller):
 
     def rider(self) -> Rider | None:
         """The session lookup as a read the load answers (None once settled)."""
-        if self._settled is not None or self.version_sql is None:
+        if self._settled is not None or self.lookup is None:
             return None
-        return Rider(_rider_sql(self.version_sql), (token_hash(self.token),), 4)
+        return Rider(self.lookup, (token_hash(self.token),), 4)
 
     def settle(self, rider: Rider | None = None) -> Principal:
         if self._settled is None:
@@ -269,11 +269,6 @@ async def settle_pending(exc: Exception, scope: Any) -> None:
         await sync_to_thread(pending.settle)
     else:
         await pending.settle_async(pool)
-
-
-@functools.cache
-def _rider_sql(version_sql: str) -> str:
-    return lookup_sql(version_sql).replace("?", "%s")
 
 
 def pending_session(scope: Any) -> DeferredSession | None:
