@@ -32,10 +32,11 @@ from services.eventstore.group_commit import (
     GroupCommitPostgresRecorder,
     _Request,
 )
+from services.eventstore.pipelined import kept_cursor
 from services.eventstore.recorders import ChainedPostgresRecorder
 
 
-def datastore_for(url: str) -> PostgresDatastore:
+def datastore_for(url: str, pool_size: int = 4, max_overflow: int = 8) -> PostgresDatastore:
     u = urlparse(url)
     return PostgresDatastore(
         dbname=u.path.lstrip("/"),
@@ -43,8 +44,8 @@ def datastore_for(url: str) -> PostgresDatastore:
         port=u.port or 5432,
         user=unquote(u.username or "postgres"),
         password=unquote(u.password or ""),
-        pool_size=4,
-        max_overflow=8,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
     )
 
 
@@ -560,3 +561,38 @@ def test_a_group_whose_links_are_held_is_one_statement(
     ids = sorted(i for o in outcomes for i in o)
     assert len(ids) == len(set(ids)) == sum(len(c) for c in commands)
     _assert_chain_whole(chained)
+
+
+def test_the_load_and_save_reuse_one_cursor_per_connection_and_survive_a_failed_insert(
+    postgres_url: str,
+) -> None:
+    """``kept_cursor``: the one-statement save and the streams' load run on a cursor kept with
+    the pooled connection (its adapters already learned). A duplicate that fails the insert
+    leaves it usable; each call reads only its own statement's rows; a closed one is replaced."""
+    datastore = datastore_for(postgres_url, 1, 0)  # one connection: every call below runs on it
+    try:
+        recorder = ChainedPostgresRecorder(datastore)
+        recorder.create_table()
+        one, two = uuid4(), uuid4()
+        appended = recorder._append_alone([_event(one, 1), _event(one, 2)])
+        assert appended is not None
+        recorder._remember_links(appended[1])  # as insert_events does once committed
+        with datastore.get_connection() as conn:
+            kept = getattr(conn, "_sirisma_tuple_cursor", None)
+        assert kept is not None and kept_cursor(conn) is kept
+        with pytest.raises(IntegrityError):  # version 2 taken: the statement stores nothing
+            recorder.insert_events([_event(one, 2)])
+        ids = recorder.insert_events([_event(one, 3)])
+        assert ids is not None and len(ids) == 1
+        assert recorder.insert_events([_event(two, 1)]) is not None
+        found = recorder.select_streams([(one, 1), (two, 0)])
+        assert [v for v, _, _ in found[one]] == [2, 3]
+        assert [v for v, _, _ in found[two]] == [1]
+        assert recorder.select_streams([(one, 3), (two, 1)]) == {one: [], two: []}
+        assert kept_cursor(conn) is kept  # the same cursor all along
+        kept.close()
+        assert recorder.select_streams([(one, 2)]) == {one: [found[one][1]]}
+        assert kept_cursor(conn) is not kept and not kept_cursor(conn).closed
+        _assert_chain_whole(recorder)  # type: ignore[arg-type]
+    finally:
+        datastore.close()

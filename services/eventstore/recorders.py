@@ -47,12 +47,11 @@ from eventsourcing.sqlite import (
     SQLiteDatastore,
 )
 from eventsourcing.utils import retry
-from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Composable, Identifier, Literal
 
 from services.eventstore.chain import GENESIS, ChainRow, link_hash, seal
 from services.eventstore.links import LinkCache
-from services.eventstore.pipelined import Prepared, one_round_trip
+from services.eventstore.pipelined import Prepared, kept_cursor, one_round_trip
 from services.eventstore.riders import Rider
 
 APPEND_ONLY_MESSAGE = "SI-RISMA: catatan peristiwa hanya dapat ditambah (append-only)"
@@ -477,10 +476,8 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         if previous is None:
             return None
         params, links = _sealed(batch, previous)
-        with (
-            self.datastore.get_connection() as conn,
-            conn.cursor(row_factory=tuple_row) as curs,  # no dict built per row: read by position
-        ):
+        with self.datastore.get_connection() as conn:
+            curs = kept_cursor(conn)  # no dict built per row: read by position
             if not conn.autocommit:  # pragma: no cover - the factory's pools are autocommit
                 return None
             if len(batch) <= APPEND_SCALAR_ROWS:
@@ -592,10 +589,8 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         found: dict[UUID, list[tuple[int, str, bytes]]] = {oid: [] for oid, _ in after}
         params = [p for oid, gt in after for p in (oid, gt)]
         ridden: tuple[Any, ...] | None = None
-        with (
-            self.datastore.get_connection() as conn,
-            conn.cursor(row_factory=tuple_row) as curs,  # (id, version, topic, state[, rider])
-        ):
+        with self.datastore.get_connection() as conn:
+            curs = kept_cursor(conn)  # (id, version, topic, state[, rider])
             if rider is None:
                 self._streams_statement(len(after)).execute(curs, params)
                 for oid, version, topic, state in curs.fetchall():
