@@ -27,6 +27,7 @@ from eventsourcing.tests.persistence import (
     NonInterleavingNotificationIDsBaseCase,
 )
 
+from services.eventstore import group_commit
 from services.eventstore.group_commit import (
     GroupCommitChainedRecorder,
     GroupCommitPostgresRecorder,
@@ -205,6 +206,29 @@ def test_queued_commands_share_one_transaction_and_a_conflict_fails_alone(
         assert {(s, 1), (s, 2)} <= stored
     assert (existing, 3) in stored
     _assert_chain_whole(chained)
+
+
+def test_only_a_caller_that_waits_gets_an_event_to_be_woken_by(
+    chained: GroupCommitChainedRecorder, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A caller that leads at once commits in its own thread and never waits: no
+    ``threading.Event`` is made for it. Callers queued behind a commit each get one, and are
+    woken with their ids (the queued test above checks the ids)."""
+    made: list[threading.Event] = []
+
+    class Counted(threading.Event):
+        def __init__(self) -> None:
+            super().__init__()
+            made.append(self)
+
+    monkeypatch.setattr(group_commit, "Event", Counted)
+    assert chained.insert_events([_event(uuid4(), 1)]) is not None
+    assert made == []
+    commands = [[_event(uuid4(), 1)] for _ in range(6)]
+    outcomes, transactions = _run_concurrently(chained, postgres_url, commands)
+    assert all(isinstance(o, list) and len(o) == 1 for o in outcomes)
+    assert transactions == 2 and len(made) == 5  # the first alone; the five queued behind it
+    assert all(event.is_set() for event in made)
 
 
 def test_a_constraint_missed_by_the_check_falls_back_to_one_savepoint_per_command(

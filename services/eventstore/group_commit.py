@@ -51,6 +51,7 @@ import os
 import threading
 from collections import deque
 from collections.abc import Sequence
+from threading import Event
 from typing import Any
 
 import psycopg
@@ -85,13 +86,27 @@ def _alone(exc: Exception) -> Exception:
     return IntegrityError(str(exc)) if isinstance(exc, psycopg.IntegrityError) else exc
 
 
+class _NoWait:
+    """The ``wake`` of a request whose caller leads at once: it never waits, so nothing need
+    wake it (a ``threading.Event`` per command cost a lock and a condition)."""
+
+    __slots__ = ()
+
+    def set(self) -> None:
+        pass
+
+
+_LEADS = _NoWait()
+
+
 class _Request:
     __slots__ = ("done", "error", "events", "ids", "links", "wake")
 
     def __init__(self, events: Sequence[StoredEvent]) -> None:
         self.events = events
         self.links: dict[Any, tuple[int, str]] = {}  # chain links to remember once committed
-        self.wake = threading.Event()  # set when done, or when handed the lead
+        #: Set when done, or when handed the lead; a real event only for a caller that waits.
+        self.wake: Event | _NoWait = _LEADS
         self.done = False
         self.ids: list[int] | None = None
         self.error: BaseException | None = None
@@ -146,8 +161,10 @@ class GroupCommit:
             self._gc_queue.append(request)
             lead = not self._gc_leading
             self._gc_leading = True
+            if not lead:  # under the lock: a leader may set it as soon as it is released
+                request.wake = wake = Event()
         if not lead:
-            request.wake.wait()
+            wake.wait()
         if not request.done:  # leading now: this request heads the queue
             self._lead()
         if request.error is not None:
