@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import quote
 
 from services.config import Settings
-from services.db import Database, Tx
+from services.db import Database, PipelinedTx, Tx
 
 _IDLE = 0  # libpq's PQTRANS_IDLE: no transaction open on the connection
 SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -170,7 +170,7 @@ class Session:
         try:
             with conn.pipeline() as pipeline:
                 conn.execute("BEGIN")
-                yield Tx(conn, "postgres")
+                yield PipelinedTx(conn, "postgres")
                 conn.execute("COMMIT")
                 pipeline.sync()
         except BaseException:

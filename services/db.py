@@ -70,6 +70,23 @@ class Tx:
         return [result.fname(i).decode() for i in range(result.nfields)]
 
 
+class PipelinedTx(Tx):
+    """A transaction sent in psycopg's pipeline mode (``projections.target.Session.pipelined``):
+    every statement gets a cursor of its own. A result reaches the cursor that queued its
+    statement whenever it arrives, often while a LATER statement is being sent; on one shared
+    cursor a read then found an earlier statement's result already there and returned it (an
+    earlier query's rows, or "the last operation didn't produce records (INSERT 0 1)")."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Tx:
+        self.cursor = self.conn.cursor()
+        return super().execute(sql, params)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self.cursor = self.conn.cursor()
+            super().executemany(sql, rows)
+
+
 class Database:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
