@@ -72,7 +72,8 @@ class _Moved(Exception):
 
 
 class _Alone(Exception):
-    """Apply these models one by one (``Runner._apply_together`` cannot take them all)."""
+    """Apply these models one by one (``Runner._apply_together`` cannot take them all: a
+    position moved by another writer, or a tracking row missing)."""
 
 
 class Model:
@@ -419,24 +420,26 @@ class Runner:
     ) -> bool:
         """Apply every model's batch and move their positions in ONE transaction (a step's cost
         is then one lock, one update and one commit, not one transaction per model: under a
-        steady stream of small batches that is most of the live lag). False, with nothing
-        applied, when a model fails: the caller then applies each in its own transaction, where
-        a failure is isolated and quarantined as before (``_apply``)."""
-        moved: dict[Model, int] = {}
+        steady stream of small batches that is most of the live lag). The lock is sent first,
+        but its positions are read after the models applied their batches: they travel with
+        the models' own reads (one round trip less per step). False, with nothing applied,
+        when a model fails or its position is not the one its batch was read after (another
+        writer moved it, or its row is gone): the caller then applies each in its own
+        transaction, where a move is re-read and a failure is isolated and quarantined as
+        before (``_apply``)."""
         try:
             with session.pipelined() as tx:
-                current = tracking.lock_all(tx, [m.name for m, _, _ in plans])
-                moves: list[tuple[str, int, datetime | None]] = []
-                for model, batch, last in plans:
-                    position = current.get(model.name)
-                    if position is None:
-                        raise _Alone()  # its row is gone: ``_apply`` recreates it
-                    if position != model.position:
-                        moved[model] = position
-                        continue
+                positions = tracking.lock_all(tx, [m.name for m, _, _ in plans])
+                for model, batch, _ in plans:
                     if batch:
                         model.projection.apply(tx, batch, "")
-                    moves.append((model.name, last, batch[-1].event.timestamp if batch else None))
+                current = positions()
+                if any(current.get(m.name) != m.position for m, _, _ in plans):
+                    raise _Alone()  # nothing of this transaction is kept
+                moves = [
+                    (model.name, last, batch[-1].event.timestamp if batch else None)
+                    for model, batch, last in plans
+                ]
                 tracking.advance_all(tx, moves, owner=self.owner)
         except Exception as exc:
             for model, _, _ in plans:
@@ -446,24 +449,14 @@ class Runner:
             if not isinstance(exc, _Alone):
                 log.info("read models applied one by one after %s: %s", type(exc).__name__, exc)
             return False
-        for model, position in moved.items():
-            log.info(
-                "read model %s moved to %d by another writer (was %d); re-reading",
-                model.name,
-                position,
-                model.position,
-            )
-            model.discard()
         with self._cond:
             for model, _, last in plans:
-                model.position = moved.get(model, last)
-                if model not in moved:
-                    model.failures, model.last_error = 0, None
+                model.position = last
+                model.failures, model.last_error = 0, None
             self._cond.notify_all()
         if self.on_batch is not None:
             for model, _, last in plans:
-                if model not in moved:
-                    self.on_batch(model.name, last)
+                self.on_batch(model.name, last)
         return True
 
     def _isolate(self, session: Session, model: Model, batch: list[Envelope], last: int) -> None:

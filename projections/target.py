@@ -168,11 +168,10 @@ class Session:
             return
         conn = self.conn
         try:
-            with conn.pipeline() as pipeline:
+            with conn.pipeline():
                 conn.execute("BEGIN")
                 yield PipelinedTx(conn, "postgres")
-                conn.execute("COMMIT")
-                pipeline.sync()
+                conn.execute("COMMIT")  # the pipeline's end sends the sync and reads it
         except BaseException:
             if not conn.closed and conn.pgconn.transaction_status != _IDLE:
                 with contextlib.suppress(Exception):

@@ -13,6 +13,7 @@ import hashlib
 import os
 import socket
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -114,20 +115,21 @@ def advance(
     )
 
 
-def lock_all(tx: Tx, names: list[str]) -> dict[str, int]:
-    """The positions of the named models, locked for this transaction in one statement (in name
-    order, so two writers locking several rows cannot deadlock); a missing row is left out."""
+def lock_all(tx: Tx, names: list[str]) -> Callable[[], dict[str, int]]:
+    """Lock the named models' rows for this transaction in one statement (in name order, so two
+    writers locking several rows cannot deadlock); their positions when the returned function is
+    called (a missing row is left out). In a pipelined transaction the statement is sent now and
+    locks at once, but its result travels with the models' own reads: the caller applies the
+    batch first and checks the positions before it commits."""
     if tx.dialect != "postgres":  # SQLite: the write transaction is exclusive already
         marks = ", ".join("?" * len(names))
-        rows = tx.execute(
-            f"SELECT name, position FROM {TABLE} WHERE name IN ({marks})", names
-        ).fetchall()
-        return {r[0]: int(r[1]) for r in rows}
-    rows = tx.execute(
-        f"SELECT name, position FROM {TABLE} WHERE name = ANY(?) ORDER BY name FOR UPDATE",
-        (names,),
-    ).fetchall()
-    return {r[0]: int(r[1]) for r in rows}
+        rows = tx.later(f"SELECT name, position FROM {TABLE} WHERE name IN ({marks})", names)
+    else:
+        rows = tx.later(
+            f"SELECT name, position FROM {TABLE} WHERE name = ANY(?) ORDER BY name FOR UPDATE",
+            (names,),
+        )
+    return lambda: {r[0]: int(r[1]) for r in rows()}
 
 
 def advance_all(tx: Tx, moves: list[tuple[str, int, datetime | None]], *, owner: str) -> None:

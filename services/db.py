@@ -11,7 +11,7 @@ import contextlib
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
@@ -52,6 +52,13 @@ class Tx:
     def fetchall(self) -> list[tuple[Any, ...]]:
         return list(self.cursor.fetchall())
 
+    def later(self, sql: str, params: Sequence[Any] = ()) -> Callable[[], list[tuple[Any, ...]]]:
+        """Run ``sql``; its rows when the returned function is called. Here they are read at
+        once; a pipelined transaction reads them only when asked, so they travel with the next
+        statement whose result is read (no round trip of their own)."""
+        rows = self.execute(sql, params).fetchall()
+        return lambda: rows
+
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         row = self.execute(sql, params).fetchone()
         return row[0] if row else None
@@ -85,6 +92,10 @@ class PipelinedTx(Tx):
         if rows:
             self.cursor = self.conn.cursor()
             super().executemany(sql, rows)
+
+    def later(self, sql: str, params: Sequence[Any] = ()) -> Callable[[], list[tuple[Any, ...]]]:
+        cursor = self.execute(sql, params).cursor
+        return lambda: list(cursor.fetchall())
 
 
 class Database:
