@@ -63,7 +63,7 @@ steps = []
 runner = Runner(settings, schema={schema!r}, batch_size={batch}, max_batch={batch},
     on_batch=lambda name, last: steps.append(last))
 if {timed}:
-    profile = cProfile.Profile() if {profile!r} else None
+    profile = cProfile.Profile(time.process_time) if {profile!r} else None
     if profile: profile.enable()
     cpu = time.process_time()
 n = runner.catch_up(timeout=120)

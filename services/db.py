@@ -46,6 +46,15 @@ class Tx:
         if rows:
             self.cursor.executemany(self._sql(sql), [tuple(r) for r in rows])
 
+    def execute_numbered(self, sql: str, params: Sequence[Any]) -> None:
+        """PostgreSQL: ``sql`` with ``$1, $2, …`` placeholders, whose rows nobody reads, passed
+        to the server as written. psycopg parses a ``%s`` text on every call when it has more
+        than 50 parameters (it caches only shorter ones): a multi-row insert would pay that
+        parsing each time."""
+        from psycopg import RawCursor
+
+        RawCursor(self.conn).execute(sql, params)
+
     def fetchone(self) -> tuple[Any, ...] | None:
         return self.cursor.fetchone()
 

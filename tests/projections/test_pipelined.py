@@ -117,3 +117,23 @@ def test_an_unread_result_never_answers_a_later_read(postgres_settings: Settings
             assert tx.scalar("SELECT 42") == 42
     finally:
         session.close()
+
+
+@pytest.mark.parametrize("rows", [1, 2, 3, 63, 64, 65, 130, 199])
+def test_an_upsert_of_any_size_inserts_and_replaces_every_row(
+    postgres_settings: Settings, rows: int
+) -> None:
+    """PostgreSQL writes an upsert as multi-row statements (64 rows, then powers of two): every
+    row goes in once, an existing row is replaced, in a pipelined transaction and outside one."""
+    target = table(postgres_settings)
+    session = target.connect()
+    try:
+        with session.transaction() as tx:
+            upsert(tx, "piped", ("id", "note"), ("id",), [(i, "satu") for i in range(0, rows, 2)])
+        with session.pipelined() as tx:
+            upsert(tx, "piped", ("id", "note"), ("id",), [(i, f"dua {i}") for i in range(rows)])
+        assert session.rows("SELECT id, note FROM piped ORDER BY id") == [
+            (i, f"dua {i}") for i in range(rows)
+        ]
+    finally:
+        session.close()
