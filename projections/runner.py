@@ -42,6 +42,7 @@ How it stays exactly-once and available:
 from __future__ import annotations
 
 import logging
+import select
 import sqlite3
 import threading
 import time
@@ -152,6 +153,7 @@ class Runner:
         self.attempts = max(1, attempts or DEFAULT_ATTEMPTS)
         self.retry_pause = RETRY_PAUSE if retry_pause is None else retry_pause
         self._wake = threading.Event()
+        self._armed = threading.Event()  # a step is about to read the log (``_Listener``)
         self._cond = threading.Condition()
         self._next_lock_try = 0.0
         self.connected = False
@@ -199,11 +201,14 @@ class Runner:
                 self._prepare(session)
                 self.connected = True
                 if self.log.postgres:
-                    listener = _Listener(self.target, self.log.channel, self._wake, stop)
+                    listener = _Listener(
+                        self.target, self.log.channel, self._wake, self._armed, stop
+                    )
                 backoff = 0.25
                 while not stop.is_set():
                     self._acquire(session)
                     self._wake.clear()
+                    self._armed.set()
                     if self._step(session) == 0:
                         if settle and self.owned():  # caught up: the heap is code and caches
                             heap.settle()
@@ -585,12 +590,31 @@ class Runner:
 
 
 class _Listener:
-    """LISTEN on the event store's channel in a thread; every NOTIFY wakes the runner."""
+    """LISTEN on the event store's channel in a thread; a NOTIFY wakes the runner.
+
+    Once per step, not once per commit: after a wake-up the listener reads nothing until the
+    runner ``armed`` it again, just before its next step reads the log. What arrives meanwhile
+    waits in the socket; that step's read of the log sees those commits anyway (and when
+    armed, the listener reads them and wakes the runner once more, a step that may find
+    nothing). ``armed`` is cleared before ``wake`` is set, so a step that starts in between
+    is never left without a listener. At a thousand commits a second, a wake-up per
+    notification cost this thread ~30 µs of CPU and the GIL each time, taken from the runner."""
 
     def __init__(
-        self, target: Target, channel: str, wake: threading.Event, stop: threading.Event
+        self,
+        target: Target,
+        channel: str,
+        wake: threading.Event,
+        armed: threading.Event,
+        stop: threading.Event,
     ) -> None:
-        self.target, self.channel, self.wake, self.stop = target, channel, wake, stop
+        self.target, self.channel, self.wake, self.armed, self.stop = (
+            target,
+            channel,
+            wake,
+            armed,
+            stop,
+        )
         self._closed = threading.Event()
         self.thread = threading.Thread(target=self._run, name="sirisma-listen", daemon=True)
         self.thread.start()
@@ -606,11 +630,29 @@ class _Listener:
                     conn.execute(f'LISTEN "{self.channel}"')
                     self.wake.set()  # anything committed before LISTEN is seen by a step
                     while not (self.stop.is_set() or self._closed.is_set()):
-                        for _ in conn.notifies(timeout=1.0, stop_after=1):
-                            self.wake.set()
+                        if not self.armed.wait(1.0):
+                            continue
+                        if select.select([conn.pgconn.socket], [], [], 1.0)[0]:
+                            self._drain(conn.pgconn)
             except Exception as exc:
                 log.debug("listener reconnecting after %s", exc)
                 self._closed.wait(1.0)
+
+    def _drain(self, pgconn: Any) -> None:
+        """Every notification that arrived, read at once (the payloads are not needed, only
+        that something was committed; psycopg's ``notifies()`` builds a generator, takes a
+        lock and makes a ``Notify`` per notification), wakes the runner once."""
+        import psycopg
+
+        pgconn.consume_input()  # raises when the connection is gone: reconnect
+        if pgconn.status != psycopg.pq.ConnStatus.OK:
+            raise psycopg.OperationalError("listener connection lost")
+        woken = False
+        while pgconn.notifies() is not None:
+            woken = True
+        if woken:
+            self.armed.clear()  # before the wake-up: the step it starts arms it again
+            self.wake.set()
 
     def close(self) -> None:
         self._closed.set()
