@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import threading
@@ -32,7 +30,7 @@ sys.path.insert(0, str(BENCH.parent))
 
 import datagen  # noqa: E402
 import suite  # noqa: E402
-from follower import load  # noqa: E402
+from follower import load, run_child  # noqa: E402
 
 from services.config import load_settings  # noqa: E402
 from tests.roundtrips import RoundTripProxy  # noqa: E402
@@ -89,16 +87,8 @@ def child(
         timed=timed,
         profile=profile,
     )
-    env = {**os.environ, "PYTHONPATH": str(root)}
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=root, env=env, check=False
-    )
-    if out.returncode != 0:
-        raise RuntimeError(out.stderr[-4000:])
-    for line in out.stderr.splitlines():
-        if "one by one" in line or "Error" in line:
-            print("   ", line)
-    return json.loads(out.stdout.strip().splitlines()[-1]) if timed else {}
+    last = run_child(root, code, ("one by one", "Error"))
+    return json.loads(last) if timed else {}
 
 
 def write(settings: Any, writers: list[Any], commands: int, offset: int) -> None:
