@@ -25,7 +25,8 @@ How it stays exactly-once and available:
   as hot standbys and retry the lock every ``lock_retry`` seconds; the lock dies with its
   connection, so a killed or disconnected runner is replaced within about that long.
 - **Wake-up.** On PostgreSQL the event store NOTIFYs its channel in every insert transaction
-  (eventsourcing 9.5's recorder does it; no trigger needed); a listener thread wakes the runner.
+  (eventsourcing 9.5's recorder does it; no trigger needed); a listener thread wakes the runner,
+  once per step however many commits arrived meanwhile (``_Listener``).
   Polling every ``poll_interval`` seconds is the fallback, and the only mechanism on SQLite, where
   readers waiting for their own write also nudge the runner.
 - **Reconnects.** Any connection error closes everything, releases the locks (the connection is

@@ -34,6 +34,7 @@ class Tx:
         self.conn = conn
         self.dialect = dialect
         self.cursor = conn.cursor()
+        self._raw: Any = None
 
     def _sql(self, sql: str) -> str:
         return _PLACEHOLDER.sub("%s", sql) if self.dialect == "postgres" else sql
@@ -51,9 +52,11 @@ class Tx:
         to the server as written. psycopg parses a ``%s`` text on every call when it has more
         than 50 parameters (it caches only shorter ones): a multi-row insert would pay that
         parsing each time."""
-        from psycopg import RawCursor
+        if self._raw is None:
+            from psycopg import RawCursor
 
-        RawCursor(self.conn).execute(sql, params)
+            self._raw = RawCursor(self.conn)  # one per transaction: its results are never read
+        self._raw.execute(sql, params)
 
     def fetchone(self) -> tuple[Any, ...] | None:
         return self.cursor.fetchone()
