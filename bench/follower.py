@@ -150,10 +150,9 @@ def load() -> str:
     return "/".join(f"{v:.1f}" for v in os.getloadavg())
 
 
-def rebuild_in(root: Path, settings: Any, profile: str) -> dict[str, Any]:
-    code = CHILD.format(
-        root=str(root), data=settings.data_dir, url=settings.database_url, profile=profile
-    )
+def run_child(root: Path, code: str, shown: tuple[str, ...]) -> str:
+    """Run ``code`` in a fresh interpreter on ``root``'s code; print its log lines that hold one
+    of ``shown``; return its last line of output."""
     env = {**os.environ, "PYTHONPATH": str(root)}
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=root, env=env, check=False
@@ -161,9 +160,16 @@ def rebuild_in(root: Path, settings: Any, profile: str) -> dict[str, Any]:
     if out.returncode != 0:
         raise RuntimeError(out.stderr[-4000:])
     for line in out.stderr.splitlines():
-        if "rebuild" in line:
+        if any(word in line for word in shown):
             print("   ", line)
-    return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    return out.stdout.strip().splitlines()[-1] if out.stdout.strip() else ""
+
+
+def rebuild_in(root: Path, settings: Any, profile: str) -> dict[str, Any]:
+    code = CHILD.format(
+        root=str(root), data=settings.data_dir, url=settings.database_url, profile=profile
+    )
+    return json.loads(run_child(root, code, ("rebuild",)))  # type: ignore[no-any-return]
 
 
 def main() -> None:

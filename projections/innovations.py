@@ -479,7 +479,7 @@ class InnovationsProjection:
             fold.claimed_score = fold.verified_score = fold.max_score = fold.completeness = None
             fold.missing, fold.stale = [], False
             return
-        known, mandatory = _indicator_sets(rubric)
+        known, mandatory, max_score = _indicator_sets(rubric)
         claimed = verified = 0
         for item in inputs_key:
             if item[0] in known:
@@ -504,11 +504,7 @@ class InnovationsProjection:
             found = self._completeness[key] = _completeness(
                 rubric, fold.call_kind, key[5], checks, live_kinds, required
             )
-        fold.claimed_score, fold.verified_score, fold.max_score = (
-            claimed,
-            verified,
-            rubric.max_score,
-        )
+        fold.claimed_score, fold.verified_score, fold.max_score = claimed, verified, max_score
         fold.completeness, fold.missing = found
         fold.stale = False
 
@@ -637,14 +633,17 @@ def _completeness(
     return comp.percent, [msgspec.to_builtins(m) for m in comp.missing]
 
 
-_SETS: dict[int, tuple[frozenset[int], frozenset[int]]] = {}
+_SETS: dict[int, tuple[frozenset[int], frozenset[int], int]] = {}
 
 
-def _indicator_sets(rubric: Rubric) -> tuple[frozenset[int], frozenset[int]]:
+def _indicator_sets(rubric: Rubric) -> tuple[frozenset[int], frozenset[int], int]:
+    """A rubric's indicator numbers, its mandatory ones and its maximum score, worked out once
+    per year (``Rubric.max_score`` sums its indicators on every call)."""
     found = _SETS.get(rubric.year)
     if found is None:
         found = _SETS[rubric.year] = (
             frozenset(i.no for i in rubric.indicators),
             frozenset(rubric.mandatory),
+            rubric.max_score,
         )
     return found

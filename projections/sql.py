@@ -2,7 +2,8 @@
 
 Read models are written once per batch, so the writes are the hot path of a rebuild. ``upsert``
 picks the fastest way each dialect offers: ``executemany`` of one ``INSERT … ON CONFLICT``
-statement (SQLite in-process; PostgreSQL pipelines it), and on PostgreSQL, for large batches,
+statement (SQLite, in-process), multi-row ``INSERT … VALUES … ON CONFLICT`` statements
+(PostgreSQL), and on PostgreSQL, for large batches outside a pipelined transaction,
 ``COPY`` into the table (rows known to be new) or into a session temp table that is merged with
 one ``INSERT … SELECT … ON CONFLICT`` (rows that may exist).
 """
@@ -112,8 +113,38 @@ def upsert(
         tx.execute(f"INSERT INTO {sql_table} ({cols}) SELECT {cols} FROM {stage} {conflict}")
         tx.execute(f"TRUNCATE {stage}")
         return
+    if tx.dialect == "postgres":
+        _insert_values(tx, f"INSERT INTO {sql_table} ({cols}) VALUES", len(columns), conflict, rows)
+        return
     marks = ", ".join("?" * len(columns))
     tx.executemany(f"INSERT INTO {sql_table} ({cols}) VALUES ({marks}) {conflict}", rows)
+
+
+#: The most rows one multi-row ``INSERT … VALUES`` statement carries.
+VALUES_MOST = 64
+_values_sql: dict[tuple[str, int, str, int], str] = {}
+
+
+def _insert_values(
+    tx: Tx, insert: str, width: int, conflict: str, rows: Sequence[Sequence[Any]]
+) -> None:
+    """PostgreSQL: rows in multi-row ``INSERT … VALUES`` statements, ``VALUES_MOST`` rows each
+    and the rest in powers of two (64, then 32, 16, … 1), so a table has a few statement texts
+    that psycopg prepares once. ``executemany`` sends and flushes each row on its own (a system
+    call in the client and a wake-up of the server per row: most of a live step's CPU)."""
+    at = 0
+    while at < len(rows):
+        size = min(VALUES_MOST, 1 << ((len(rows) - at).bit_length() - 1))
+        key = (insert, width, conflict, size)
+        sql = _values_sql.get(key)
+        if sql is None:
+            marks = (
+                "(" + ", ".join(f"${r * width + c + 1}" for c in range(width)) + ")"
+                for r in range(size)
+            )
+            sql = _values_sql[key] = f"{insert} {', '.join(marks)} {conflict}"
+        tx.execute_numbered(sql, [value for row in rows[at : at + size] for value in row])
+        at += size
 
 
 def in_pipeline(tx: Tx) -> bool:

@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import quote
 
 from services.config import Settings
-from services.db import Database, Tx
+from services.db import Database, PipelinedTx, Tx
 
 _IDLE = 0  # libpq's PQTRANS_IDLE: no transaction open on the connection
 SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -168,11 +168,10 @@ class Session:
             return
         conn = self.conn
         try:
-            with conn.pipeline() as pipeline:
+            with conn.pipeline():
                 conn.execute("BEGIN")
-                yield Tx(conn, "postgres")
-                conn.execute("COMMIT")
-                pipeline.sync()
+                yield PipelinedTx(conn, "postgres")
+                conn.execute("COMMIT")  # the pipeline's end sends the sync and reads it
         except BaseException:
             if not conn.closed and conn.pgconn.transaction_status != _IDLE:
                 with contextlib.suppress(Exception):

@@ -13,6 +13,7 @@ import hashlib
 import os
 import socket
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -114,24 +115,25 @@ def advance(
     )
 
 
-def lock_all(tx: Tx, names: list[str]) -> dict[str, int]:
-    """The positions of the named models, locked for this transaction in one statement (in name
-    order, so two writers locking several rows cannot deadlock); a missing row is left out."""
-    if tx.dialect != "postgres":  # SQLite: the write transaction is exclusive already
-        marks = ", ".join("?" * len(names))
-        rows = tx.execute(
-            f"SELECT name, position FROM {TABLE} WHERE name IN ({marks})", names
-        ).fetchall()
-        return {r[0]: int(r[1]) for r in rows}
-    rows = tx.execute(
-        f"SELECT name, position FROM {TABLE} WHERE name = ANY(?) ORDER BY name FOR UPDATE",
-        (names,),
-    ).fetchall()
-    return {r[0]: int(r[1]) for r in rows}
+def lock_all(tx: Tx, names: list[str]) -> Callable[[], dict[str, int]]:
+    """Lock the named models' rows for this transaction in one statement (in name order, so two
+    writers locking several rows cannot deadlock); their positions when the returned function is
+    called (a missing row is left out). In a pipelined transaction the statement is sent now and
+    locks at once, but its result travels with the models' own reads: the caller applies the
+    batch first and checks the positions before it commits. One ``?`` per name, not an array:
+    psycopg dumps a list element by element in Python, a cost paid on every live step."""
+    marks = ", ".join("?" * len(names))
+    lock = " ORDER BY name FOR UPDATE" if tx.dialect == "postgres" else ""  # SQLite: exclusive
+    rows = tx.later(f"SELECT name, position FROM {TABLE} WHERE name IN ({marks}){lock}", names)
+    return lambda: {r[0]: int(r[1]) for r in rows()}
+
+
+_ADVANCE_ALL: dict[int, str] = {}
 
 
 def advance_all(tx: Tx, moves: list[tuple[str, int, datetime | None]], *, owner: str) -> None:
-    """``advance`` of several models (name, position, event time) in one statement."""
+    """``advance`` of several models (name, position, event time) in one statement (PostgreSQL:
+    the moves as a ``VALUES`` list of ``$n`` parameters, not arrays, as ``lock_all``)."""
     now = ts(datetime.now(UTC))
     if tx.dialect != "postgres":
         tx.executemany(
@@ -140,19 +142,21 @@ def advance_all(tx: Tx, moves: list[tuple[str, int, datetime | None]], *, owner:
             [(position, ts(when), now, owner, name) for name, position, when in moves],
         )
         return
-    tx.execute(
-        f"UPDATE {TABLE} AS t SET position = m.position, "
-        "event_time = COALESCE(m.event_time, t.event_time), updated_at = ?, owner = ?, "
-        "until = NULL FROM unnest(?::text[], ?::bigint[], ?::text[]) "
-        "AS m(name, position, event_time) WHERE t.name = m.name",
-        (
-            now,
-            owner,
-            [name for name, _, _ in moves],
-            [position for _, position, _ in moves],
-            [ts(when) for _, _, when in moves],
-        ),
-    )
+    sql = _ADVANCE_ALL.get(len(moves))
+    if sql is None:
+        values = ", ".join(
+            f"(${3 * i + 3}, ${3 * i + 4}::bigint, ${3 * i + 5})" for i in range(len(moves))
+        )
+        sql = _ADVANCE_ALL[len(moves)] = (
+            f"UPDATE {TABLE} AS t SET position = m.position, "
+            "event_time = COALESCE(m.event_time, t.event_time), updated_at = $1, owner = $2, "
+            f"until = NULL FROM (VALUES {values}) AS m(name, position, event_time) "
+            "WHERE t.name = m.name"
+        )
+    params: list[Any] = [now, owner]
+    for name, position, when in moves:
+        params += (name, position, ts(when))
+    tx.execute_numbered(sql, params)
 
 
 def read(tx: Tx, names: list[str] | None = None) -> dict[str, Position]:

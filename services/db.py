@@ -11,7 +11,7 @@ import contextlib
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
@@ -34,6 +34,7 @@ class Tx:
         self.conn = conn
         self.dialect = dialect
         self.cursor = conn.cursor()
+        self._raw: Any = None
 
     def _sql(self, sql: str) -> str:
         return _PLACEHOLDER.sub("%s", sql) if self.dialect == "postgres" else sql
@@ -46,11 +47,29 @@ class Tx:
         if rows:
             self.cursor.executemany(self._sql(sql), [tuple(r) for r in rows])
 
+    def execute_numbered(self, sql: str, params: Sequence[Any]) -> None:
+        """PostgreSQL: ``sql`` with ``$1, $2, …`` placeholders, whose rows nobody reads, passed
+        to the server as written. psycopg parses a ``%s`` text on every call when it has more
+        than 50 parameters (it caches only shorter ones): a multi-row insert would pay that
+        parsing each time."""
+        if self._raw is None:
+            from psycopg import RawCursor
+
+            self._raw = RawCursor(self.conn)  # one per transaction: its results are never read
+        self._raw.execute(sql, params)
+
     def fetchone(self) -> tuple[Any, ...] | None:
         return self.cursor.fetchone()
 
     def fetchall(self) -> list[tuple[Any, ...]]:
         return list(self.cursor.fetchall())
+
+    def later(self, sql: str, params: Sequence[Any] = ()) -> Callable[[], list[tuple[Any, ...]]]:
+        """Run ``sql``; its rows when the returned function is called. Here they are read at
+        once; a pipelined transaction reads them only when asked, so they travel with the next
+        statement whose result is read (no round trip of their own)."""
+        rows = self.execute(sql, params).fetchall()
+        return lambda: rows
 
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         row = self.execute(sql, params).fetchone()
@@ -68,6 +87,27 @@ class Tx:
         if result is None:
             return [d[0] for d in self.cursor.description or ()]
         return [result.fname(i).decode() for i in range(result.nfields)]
+
+
+class PipelinedTx(Tx):
+    """A transaction sent in psycopg's pipeline mode (``projections.target.Session.pipelined``):
+    every statement gets a cursor of its own. A result reaches the cursor that queued its
+    statement whenever it arrives, often while a LATER statement is being sent; on one shared
+    cursor a read then found an earlier statement's result already there and returned it (an
+    earlier query's rows, or "the last operation didn't produce records (INSERT 0 1)")."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Tx:
+        self.cursor = self.conn.cursor()
+        return super().execute(sql, params)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self.cursor = self.conn.cursor()
+            super().executemany(sql, rows)
+
+    def later(self, sql: str, params: Sequence[Any] = ()) -> Callable[[], list[tuple[Any, ...]]]:
+        cursor = self.execute(sql, params).cursor
+        return lambda: list(cursor.fetchall())
 
 
 class Database:

@@ -4,6 +4,8 @@ writes a large upsert without COPY, which pipeline mode cannot run."""
 
 from __future__ import annotations
 
+import time
+
 import psycopg
 import pytest
 
@@ -79,3 +81,59 @@ def test_an_exception_in_the_block_rolls_back(postgres_settings: Settings) -> No
     finally:
         session.close()
     assert count(target) == 0
+
+
+def test_a_read_after_many_queued_writes_gets_its_own_result(postgres_settings: Settings) -> None:
+    """A large step queues many writes, then a model reads. The writes' results come back while
+    the read is being sent; they belong to the statements that queued them, not to the read
+    (on one shared cursor the read got "the last operation didn't produce records (INSERT 0
+    1)"). Each write waits a little in the server, so they are all queued before the first
+    answers come back, and the pause lets those answers reach the socket before the read."""
+    target = table(postgres_settings)
+    session = target.connect()
+    try:
+        with session.pipelined() as tx:
+            tx.executemany(
+                "INSERT INTO piped (id, note) SELECT ?, ? FROM pg_sleep(0.0005)",
+                [(i, "satu") for i in range(1000)],
+            )
+            time.sleep(1.0)
+            assert tx.execute("SELECT count(*) FROM piped").fetchall() == [(1000,)]
+    finally:
+        session.close()
+    assert count(target) == 1000
+
+
+def test_an_unread_result_never_answers_a_later_read(postgres_settings: Settings) -> None:
+    """Statements whose rows nobody reads (large ones, sent back at once) then a read: the read
+    gets its own rows, not an earlier statement's."""
+    target = table(postgres_settings)
+    session = target.connect()
+    try:
+        with session.pipelined() as tx:
+            for _ in range(4):
+                tx.execute("SELECT repeat('x', 65536)")
+            time.sleep(0.3)
+            assert tx.scalar("SELECT 42") == 42
+    finally:
+        session.close()
+
+
+@pytest.mark.parametrize("rows", [1, 2, 3, 63, 64, 65, 130, 199])
+def test_an_upsert_of_any_size_inserts_and_replaces_every_row(
+    postgres_settings: Settings, rows: int
+) -> None:
+    """PostgreSQL writes an upsert as multi-row statements (64 rows, then powers of two): every
+    row goes in once, an existing row is replaced, in a pipelined transaction and outside one."""
+    target = table(postgres_settings)
+    session = target.connect()
+    try:
+        with session.transaction() as tx:
+            upsert(tx, "piped", ("id", "note"), ("id",), [(i, "satu") for i in range(0, rows, 2)])
+        with session.pipelined() as tx:
+            upsert(tx, "piped", ("id", "note"), ("id",), [(i, f"dua {i}") for i in range(rows)])
+        assert session.rows("SELECT id, note FROM piped ORDER BY id") == [
+            (i, f"dua {i}") for i in range(rows)
+        ]
+    finally:
+        session.close()
