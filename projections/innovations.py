@@ -17,6 +17,7 @@ are memoised.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
@@ -26,6 +27,7 @@ import msgspec
 
 from projections.base import Envelope
 from projections.innovation_fold import HANDLERS, Doc, Fold
+from projections.overlap import overlapped
 from projections.sql import (
     FLUSH_CHUNK,
     blob_type,
@@ -73,6 +75,7 @@ _profile_decoder = msgspec.msgpack.Decoder(Profile)
 _FOLD_COLUMNS = ("id", "state", "profile", "row_stale")
 _FOLD_COLUMNS_KEEP_PROFILE = ("id", "state", "row_stale")
 _NO_PROFILE = Profile()
+Rows = list[tuple[Any, ...]]
 
 
 def _decode_fold(state: Any, profile: Any) -> Fold:
@@ -85,8 +88,15 @@ def _decode_fold(state: Any, profile: Any) -> Fold:
 def _write_folds(
     tx: Tx, table: str, dirty: Sequence[tuple[str, Fold, bool]], row_stale: int
 ) -> None:
+    _put_folds(tx, table, _fold_rows(dirty, row_stale))
+
+
+FoldRows = dict[tuple[bool, bool], list[tuple[Any, ...]]]
+
+
+def _fold_rows(dirty: Sequence[tuple[str, Fold, bool]], row_stale: int) -> FoldRows:
     """Each fold once; its profile only if it changed since it was last written."""
-    groups: dict[tuple[bool, bool], list[tuple[Any, ...]]] = {}
+    groups: FoldRows = {}
     for key, fold, is_new in dirty:
         with_profile = is_new or fold.profile_changed
         state = pack(msgspec.structs.replace(fold, profile=_NO_PROFILE, profile_changed=False))
@@ -95,6 +105,10 @@ def _write_folds(
         )
         groups.setdefault((is_new, with_profile), []).append(row)
         fold.profile_changed = False
+    return groups
+
+
+def _put_folds(tx: Tx, table: str, groups: FoldRows) -> None:
     for (is_new, with_profile), rows in groups.items():
         columns = _FOLD_COLUMNS if with_profile else _FOLD_COLUMNS_KEEP_PROFILE
         upsert(tx, table, columns, ("id",), rows, new=is_new)
@@ -356,26 +370,35 @@ class InnovationsProjection:
             ]
             self._stale_rows.discard(suffix)
             self._checked.add(suffix)
-        # In chunks, so a rebuild's final flush of every innovation stays small in memory.
-        for part in chunks(dirty, FLUSH_CHUNK):
-            self._write_rows(tx, part, suffix)
+        # In chunks, so a rebuild's final flush of every innovation stays small in memory; each
+        # chunk is written while the next one is derived (``overlapped``: no database use here
+        # until the block ends, so the calls are read first).
+        self._load_calls(tx, {f.call_id for _, f, _ in dirty if f.call_id}, suffix)
+        with overlapped(len(dirty) > FLUSH_CHUNK) as submit:
+            for part in chunks(dirty, FLUSH_CHUNK):
+                submit(functools.partial(self._put_rows, tx, suffix, *self._rows(part)))
         for ids in chunks(stale, FLUSH_CHUNK):
-            self._write_rows(
-                tx, [(k, f, False) for k, f in self._load(tx, list(ids), suffix).items()], suffix
-            )
+            part = [(k, f, False) for k, f in self._load(tx, list(ids), suffix).items()]
+            self._load_calls(tx, {f.call_id for _, f, _ in part if f.call_id}, suffix)
+            self._put_rows(tx, suffix, *self._rows(part))
 
-    def _write_rows(self, tx: Tx, part: Sequence[tuple[str, Fold, bool]], suffix: str) -> None:
-        self._load_calls(tx, {f.call_id for _, f, _ in part if f.call_id}, suffix)
-        new_rows: list[tuple[Any, ...]] = []
-        old_rows: list[tuple[Any, ...]] = []
+    def _rows(self, part: Sequence[tuple[str, Fold, bool]]) -> tuple[Rows, Rows, FoldRows]:
+        """A chunk's new and changed rows and its fold rows (no database use: the calls of its
+        innovations are loaded)."""
+        new_rows: Rows = []
+        old_rows: Rows = []
         for _, fold, is_new in part:
             if fold.stale:
                 self._derive(fold)
             (new_rows if is_new else old_rows).append(self._row(fold))
+        return new_rows, old_rows, _fold_rows(part, row_stale=0)
+
+    @staticmethod
+    def _put_rows(tx: Tx, suffix: str, new_rows: Rows, old_rows: Rows, folds: FoldRows) -> None:
         table = f"{INNOVATIONS}{suffix}"
         upsert(tx, table, COLUMNS, ("id",), new_rows, new=True)
         upsert(tx, table, COLUMNS, ("id",), old_rows)
-        _write_folds(tx, f"{FOLD}{suffix}", part, row_stale=0)
+        _put_folds(tx, f"{FOLD}{suffix}", folds)
 
     # -- loading ---------------------------------------------------------------------------------
 
@@ -479,7 +502,7 @@ class InnovationsProjection:
             fold.claimed_score = fold.verified_score = fold.max_score = fold.completeness = None
             fold.missing, fold.stale = [], False
             return
-        known, mandatory = _indicator_sets(rubric)
+        known, mandatory, max_score = _rubric_facts(rubric)
         claimed = verified = 0
         for item in inputs_key:
             if item[0] in known:
@@ -507,7 +530,7 @@ class InnovationsProjection:
         fold.claimed_score, fold.verified_score, fold.max_score = (
             claimed,
             verified,
-            rubric.max_score,
+            max_score,
         )
         fold.completeness, fold.missing = found
         fold.stale = False
@@ -637,14 +660,17 @@ def _completeness(
     return comp.percent, [msgspec.to_builtins(m) for m in comp.missing]
 
 
-_SETS: dict[int, tuple[frozenset[int], frozenset[int]]] = {}
+_FACTS: dict[int, tuple[frozenset[int], frozenset[int], int]] = {}
 
 
-def _indicator_sets(rubric: Rubric) -> tuple[frozenset[int], frozenset[int]]:
-    found = _SETS.get(rubric.year)
+def _rubric_facts(rubric: Rubric) -> tuple[frozenset[int], frozenset[int], int]:
+    """A year's indicator numbers, mandatory ones and maximum score, worked out once (each is
+    a pass over the rubric, and a rebuild derives tens of thousands of rows)."""
+    found = _FACTS.get(rubric.year)
     if found is None:
-        found = _SETS[rubric.year] = (
+        found = _FACTS[rubric.year] = (
             frozenset(i.no for i in rubric.indicators),
             frozenset(rubric.mandatory),
+            rubric.max_score,
         )
     return found
