@@ -32,6 +32,7 @@ from projections.sql import (
     FLUSH_CHUNK,
     blob_type,
     chunks,
+    in_pipeline,
     pack,
     select_by_keys,
     to_json,
@@ -370,11 +371,12 @@ class InnovationsProjection:
             ]
             self._stale_rows.discard(suffix)
             self._checked.add(suffix)
-        # In chunks, so a rebuild's final flush of every innovation stays small in memory; each
-        # chunk is written while the next one is derived (``overlapped``: no database use here
-        # until the block ends, so the calls are read first).
+        # In chunks, so a rebuild's final flush of every innovation stays small in memory; on
+        # PostgreSQL each chunk's COPY runs while the next one is derived (``overlapped``: no
+        # database use here until the block ends, so the calls are read first).
         self._load_calls(tx, {f.call_id for _, f, _ in dirty if f.call_id}, suffix)
-        with overlapped(len(dirty) > FLUSH_CHUNK) as submit:
+        overlap = len(dirty) > FLUSH_CHUNK and tx.dialect == "postgres" and not in_pipeline(tx)
+        with overlapped(overlap) as submit:
             for part in chunks(dirty, FLUSH_CHUNK):
                 submit(functools.partial(self._put_rows, tx, suffix, *self._rows(part)))
         for ids in chunks(stale, FLUSH_CHUNK):
