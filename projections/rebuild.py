@@ -72,10 +72,6 @@ PARALLEL_FROM = 200_000
 #: alone takes about 60 % of the CPU of rebuilding every model (1 M events: its process 14 s,
 #: the other seven models together 9 s, one process for all 16.5 s).
 ALONE = frozenset({"innovations"})
-#: The second process's lower CPU priority (``os.nice``): its part is the shorter one (9 s of
-#: CPU against 14 s here on 1 M events), so when the two processes and PostgreSQL want more
-#: cores than there are, this process's part, which bounds the rebuild's wall time, goes first.
-SECOND_NICE = 5
 
 Progress = Callable[[int, int], None]
 
@@ -239,7 +235,6 @@ def _rebuild_in_two(
             "capacity": capacity,
             "lock_timeout": options.lock_timeout,
         },
-        nice=SECOND_NICE,
     )
     try:
         mine = _rebuild_here(settings, here, until, schema, store, options, progress)

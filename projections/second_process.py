@@ -37,14 +37,9 @@ class SecondProcessFailed(RuntimeError):
 
 
 class SecondProcess:
-    """``function(**kwargs)`` in another process, started at once; ``result()`` waits.
+    """``function(**kwargs)`` in another process, started at once; ``result()`` waits."""
 
-    ``nice``: how much lower the child's CPU priority is than this process's (``os.nice``). A
-    caller whose own part is the longer one gives its helper a lower priority, so that on a
-    machine with fewer free cores than busy processes the longer part is the one that runs;
-    with spare cores it changes nothing."""
-
-    def __init__(self, function: Callable[..., Any], kwargs: dict[str, Any], nice: int = 0) -> None:
+    def __init__(self, function: Callable[..., Any], kwargs: dict[str, Any]) -> None:
         level = logging.getLogger().getEffectiveLevel() if logging.getLogger().handlers else None
         self._answers, answer_end = os.pipe()
         try:
@@ -61,7 +56,7 @@ class SecondProcess:
         assert self._process.stdin is not None
         with self._process.stdin as call:
             pickle.dump(sys.path, call)
-            pickle.dump((function, kwargs, level, os.getpid(), nice), call)
+            pickle.dump((function, kwargs, level, os.getpid()), call)
 
     def result(self) -> Any:
         """The function's return value; its exception is raised here."""
@@ -87,10 +82,8 @@ class SecondProcess:
 
 def _serve(answer_end: int) -> None:
     """The child's side: read the call, run it, write the answer."""
-    function, kwargs, level, parent, nice = pickle.load(sys.stdin.buffer)
+    function, kwargs, level, parent = pickle.load(sys.stdin.buffer)
     _die_with(parent)
-    if nice:
-        os.nice(nice)
     if level is not None:  # the parent logs: so does its helper, to the same stderr
         logging.basicConfig(level=level, format="%(relativeCreated)8.0f %(name)s %(message)s")
     try:

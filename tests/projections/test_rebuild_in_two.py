@@ -135,41 +135,6 @@ def test_the_second_process_returns_its_answer_or_raises_its_error() -> None:
         SecondProcess(die, {}).result()
 
 
-def niceness() -> int:
-    return os.nice(0)
-
-
-def test_the_second_process_runs_at_the_lower_priority_it_is_given() -> None:
-    mine = os.nice(0)
-    assert SecondProcess(niceness, {}).result() == mine
-    assert SecondProcess(niceness, {}, nice=5).result() == min(mine + 5, 19)
-
-
-def test_a_rebuild_gives_its_second_process_the_lower_priority(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from projections import rebuild as rebuild_module
-
-    given: list[int] = []
-
-    class Recorded(SecondProcess):
-        def __init__(self, function: Any, kwargs: dict[str, Any], nice: int = 0) -> None:
-            given.append(nice)
-            super().__init__(add, {"a": 1, "b": 1}, nice=nice)
-
-        def result(self) -> Any:
-            super().result()
-            raise RebuildBusy("the other models")
-
-    monkeypatch.setattr(rebuild_module, "SecondProcess", Recorded)
-    monkeypatch.setattr(rebuild_module, "_rebuild_here", lambda *args: None)
-    monkeypatch.setattr(rebuild_module, "_log_head", lambda *args: 10**6)
-    settings = Settings(database_url="postgresql://unused/x")  # never connected to
-    with pytest.raises(RebuildBusy, match="the other models"):
-        rebuild(settings, store=object())  # type: ignore[arg-type]
-    assert given == [rebuild_module.SECOND_NICE] and rebuild_module.SECOND_NICE > 0
-
-
 def sleep_long(seconds: float) -> None:
     import time
 
