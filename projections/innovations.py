@@ -17,6 +17,7 @@ are memoised.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
@@ -26,10 +27,12 @@ import msgspec
 
 from projections.base import Envelope
 from projections.innovation_fold import HANDLERS, Doc, Fold
+from projections.overlap import overlapped
 from projections.sql import (
     FLUSH_CHUNK,
     blob_type,
     chunks,
+    in_pipeline,
     pack,
     select_by_keys,
     to_json,
@@ -73,6 +76,7 @@ _profile_decoder = msgspec.msgpack.Decoder(Profile)
 _FOLD_COLUMNS = ("id", "state", "profile", "row_stale")
 _FOLD_COLUMNS_KEEP_PROFILE = ("id", "state", "row_stale")
 _NO_PROFILE = Profile()
+Rows = list[tuple[Any, ...]]
 
 
 def _decode_fold(state: Any, profile: Any) -> Fold:
@@ -85,8 +89,15 @@ def _decode_fold(state: Any, profile: Any) -> Fold:
 def _write_folds(
     tx: Tx, table: str, dirty: Sequence[tuple[str, Fold, bool]], row_stale: int
 ) -> None:
+    _put_folds(tx, table, _fold_rows(dirty, row_stale))
+
+
+FoldRows = dict[tuple[bool, bool], list[tuple[Any, ...]]]
+
+
+def _fold_rows(dirty: Sequence[tuple[str, Fold, bool]], row_stale: int) -> FoldRows:
     """Each fold once; its profile only if it changed since it was last written."""
-    groups: dict[tuple[bool, bool], list[tuple[Any, ...]]] = {}
+    groups: FoldRows = {}
     for key, fold, is_new in dirty:
         with_profile = is_new or fold.profile_changed
         state = pack(msgspec.structs.replace(fold, profile=_NO_PROFILE, profile_changed=False))
@@ -95,6 +106,10 @@ def _write_folds(
         )
         groups.setdefault((is_new, with_profile), []).append(row)
         fold.profile_changed = False
+    return groups
+
+
+def _put_folds(tx: Tx, table: str, groups: FoldRows) -> None:
     for (is_new, with_profile), rows in groups.items():
         columns = _FOLD_COLUMNS if with_profile else _FOLD_COLUMNS_KEEP_PROFILE
         upsert(tx, table, columns, ("id",), rows, new=is_new)
@@ -356,26 +371,36 @@ class InnovationsProjection:
             ]
             self._stale_rows.discard(suffix)
             self._checked.add(suffix)
-        # In chunks, so a rebuild's final flush of every innovation stays small in memory.
-        for part in chunks(dirty, FLUSH_CHUNK):
-            self._write_rows(tx, part, suffix)
+        # In chunks, so a rebuild's final flush of every innovation stays small in memory; on
+        # PostgreSQL each chunk's COPY runs while the next one is derived (``overlapped``: no
+        # database use here until the block ends, so the calls are read first).
+        self._load_calls(tx, {f.call_id for _, f, _ in dirty if f.call_id}, suffix)
+        overlap = len(dirty) > FLUSH_CHUNK and tx.dialect == "postgres" and not in_pipeline(tx)
+        with overlapped(overlap) as submit:
+            for part in chunks(dirty, FLUSH_CHUNK):
+                submit(functools.partial(self._put_rows, tx, suffix, *self._rows(part)))
         for ids in chunks(stale, FLUSH_CHUNK):
-            self._write_rows(
-                tx, [(k, f, False) for k, f in self._load(tx, list(ids), suffix).items()], suffix
-            )
+            part = [(k, f, False) for k, f in self._load(tx, list(ids), suffix).items()]
+            self._load_calls(tx, {f.call_id for _, f, _ in part if f.call_id}, suffix)
+            self._put_rows(tx, suffix, *self._rows(part))
 
-    def _write_rows(self, tx: Tx, part: Sequence[tuple[str, Fold, bool]], suffix: str) -> None:
-        self._load_calls(tx, {f.call_id for _, f, _ in part if f.call_id}, suffix)
-        new_rows: list[tuple[Any, ...]] = []
-        old_rows: list[tuple[Any, ...]] = []
+    def _rows(self, part: Sequence[tuple[str, Fold, bool]]) -> tuple[Rows, Rows, FoldRows]:
+        """A chunk's new and changed rows and its fold rows (no database use: the calls of its
+        innovations are loaded)."""
+        new_rows: Rows = []
+        old_rows: Rows = []
         for _, fold, is_new in part:
             if fold.stale:
                 self._derive(fold)
             (new_rows if is_new else old_rows).append(self._row(fold))
+        return new_rows, old_rows, _fold_rows(part, row_stale=0)
+
+    @staticmethod
+    def _put_rows(tx: Tx, suffix: str, new_rows: Rows, old_rows: Rows, folds: FoldRows) -> None:
         table = f"{INNOVATIONS}{suffix}"
         upsert(tx, table, COLUMNS, ("id",), new_rows, new=True)
         upsert(tx, table, COLUMNS, ("id",), old_rows)
-        _write_folds(tx, f"{FOLD}{suffix}", part, row_stale=0)
+        _put_folds(tx, f"{FOLD}{suffix}", folds)
 
     # -- loading ---------------------------------------------------------------------------------
 

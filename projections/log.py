@@ -147,6 +147,7 @@ class Decoder:
 
 _UNSEEN: Any = object()
 _TIMESTAMP = b'"timestamp":"'
+_DOT, _Z = ord("."), ord("Z")
 
 
 def _stamp_text(state: Any, moment: datetime) -> str:
@@ -154,15 +155,16 @@ def _stamp_text(state: Any, moment: datetime) -> str:
     (msgspec writes a UTC time with microseconds as ``2026-03-01T10:00:00.123456Z``, and the
     timestamp is the third field of every event): a third of the cost of formatting it again,
     once per event of a rebuild. A whole second (``2026-03-01T10:00:00Z``: msgspec leaves out
-    zero microseconds) gets them back as ``.000000``. Any other form (an offset) is formatted."""
+    zero microseconds) gets them back as ``.000000``. Any other form (an offset) is formatted.
+    The checks read single bytes (ints), not slices: this runs for every event of a rebuild."""
     if type(state) is bytes:
-        at = state.find(_TIMESTAMP, 0, 120)
-        if at >= 0:
-            text = state[at + 13 : at + 40]
-            if text[19:20] == b"." and text[26:27] == b"Z":
-                return text.decode()
-            if text[19:20] == b"Z":
-                return text[:19].decode() + ".000000Z"
+        at = state.find(_TIMESTAMP, 0, 120) + 13
+        if at > 12 and len(state) > at + 26:
+            after = state[at + 19]
+            if after == _DOT and state[at + 26] == _Z:
+                return state[at : at + 27].decode()
+            if after == _Z:
+                return state[at : at + 19].decode() + ".000000Z"
     if moment.tzinfo is UTC:
         return moment.isoformat(timespec="microseconds")[:-6] + "Z"
     return ts(moment) or ""
