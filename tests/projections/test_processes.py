@@ -52,13 +52,15 @@ def tracking(db: Database) -> dict[str, dict[str, Any]]:
         return {}
 
 
-def wait_until(predicate: Any, timeout: float, what: str) -> None:
+def wait_until(predicate: Any, timeout: float, what: str, log: Path | None = None) -> None:
+    """Poll ``predicate``; on a timeout, say what the children logged (CI keeps no tmp dir)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return
         time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+    told = log.read_text(errors="replace")[-4000:] if log is not None and log.exists() else ""
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{told}")
 
 
 def live_position(db: Database) -> int:
@@ -70,12 +72,16 @@ def shadow_position(db: Database) -> int:
     return max((r["position"] for n, r in tracking(db).items() if n.endswith(SHADOW)), default=0)
 
 
-def advanced(db: Database, process: subprocess.Popen[bytes], position: Any) -> Any:
-    """True once ``process`` has committed work of its own (or has ended)."""
+def advanced(
+    db: Database, process: subprocess.Popen[bytes], position: Any, head: int | None = None
+) -> Any:
+    """True once ``process`` has committed work of its own, has ended, or has nothing left to
+    do (a previous runner already reached ``head``: a fast machine catches up between kills)."""
     start = position(db)
 
     def check() -> bool:
-        return position(db) > start or process.poll() is not None
+        now = position(db)
+        return now > start or (head is not None and now >= head) or process.poll() is not None
 
     return check
 
@@ -99,12 +105,23 @@ def test_sigkill_during_catch_up_and_rebuild_of_50000_events(
         head = store.max_notification_id()
         assert seeded.events >= 50_000
 
-        # 1. The live runner, killed at random points while it catches up from zero.
+        # 1. The live runner, killed at random points while it catches up from zero (small
+        # pages, so that catching up outlasts at least the first kill).
+        behind = 0
         for _ in range(3):
-            runner = spawn(postgres_settings, ["-m", "services.cli", "project"], log)
-            wait_until(advanced(db, runner, live_position), 120, "the runner to commit a batch")
+            runner = spawn(
+                postgres_settings, ["-m", "services.cli", "project", "--batch", "100"], log
+            )
+            wait_until(
+                advanced(db, runner, live_position, head),
+                120,
+                "the runner to commit a batch",
+                log,
+            )
             time.sleep(rng.uniform(0.0, 1.5))
             kill(runner)
+            behind += live_position(db) < head
+        assert behind >= 1  # at least one kill landed mid-way
         done = subprocess.run(
             [sys.executable, "-m", "services.cli", "project", "--once"],
             cwd=ROOT,
@@ -124,7 +141,7 @@ def test_sigkill_during_catch_up_and_rebuild_of_50000_events(
                 ["-m", "services.cli", "rebuild", "--checkpoint", "4000", "--quiet"],
                 log,
             )
-            wait_until(advanced(db, rebuilding, shadow_position), 120, "a rebuild checkpoint")
+            wait_until(advanced(db, rebuilding, shadow_position), 120, "a rebuild checkpoint", log)
             time.sleep(rng.uniform(0.0, 0.8))
             if rebuilding.poll() is None:
                 kills += 1
@@ -166,14 +183,14 @@ def test_two_runner_processes_one_applies_the_other_takes_over(
     a = spawn(postgres_settings, ["-m", "tests.projections.runner_proc", "A"], log)
     b: subprocess.Popen[bytes] | None = None
     try:
-        wait_until(lambda: caught_up_by("A"), 60, "runner A to apply the log")
+        wait_until(lambda: caught_up_by("A"), 60, "runner A to apply the log", log)
         b = spawn(postgres_settings, ["-m", "tests.projections.runner_proc", "B"], log)
-        wait_until(lambda: "B started" in log.read_text(), 60, "runner B to start")
+        wait_until(lambda: "B started" in log.read_text(), 60, "runner B to start", log)
         for n in range(8):  # work arrives while both run
             iid = world.complete_draft(f"Dua Pelaksana {n}")
             world.commands.submit(world.ctx(world.operator), iid)
             time.sleep(0.05)
-        wait_until(lambda: caught_up_by("A"), 60, "runner A to apply the new events")
+        wait_until(lambda: caught_up_by("A"), 60, "runner A to apply the new events", log)
         assert b.poll() is None  # B is alive, waiting
         ledger = db.rows("SELECT notification_id, runner FROM test_ledger")
         assert {r["runner"] for r in ledger} == {"A"}
@@ -182,7 +199,7 @@ def test_two_runner_processes_one_applies_the_other_takes_over(
         for n in range(8):
             iid = world.complete_draft(f"Setelah A Mati {n}")
             world.commands.submit(world.ctx(world.operator), iid)
-        wait_until(lambda: caught_up_by("B"), 60, "runner B to take over")
+        wait_until(lambda: caught_up_by("B"), 60, "runner B to take over", log)
 
         ledger = db.rows("SELECT notification_id, runner FROM test_ledger")
         counts = Counter(r["notification_id"] for r in ledger)
