@@ -146,6 +146,7 @@ def build_api(settings: Settings) -> Iterator[Api]:
     runtime = start_runtime(settings)
     if not settings.embedded:  # the distributed shape: a runner of our own in this process
         runtime.read_models.start(poll_interval=0.5)
+        runtime.on_close(runtime.read_models.stop)  # else it outlives its database
     world = World(runtime.commands, now=datetime.now(UTC))
     system = Context(actor=Actor.system(), now=world.now)
     runtime.commands.create_account(
