@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 import msgspec
 
 from projections.base import Envelope
-from projections.innovation_fold import HANDLERS, Doc, Fold
+from projections.innovation_fold import HANDLERS, Fold
 from projections.overlap import overlapped
 from projections.sql import (
     FLUSH_CHUNK,
@@ -465,34 +465,35 @@ class InnovationsProjection:
 
     def _derive(self, fold: Fold) -> None:
         """Score and completeness, via the domain's scoring functions (memoised on their inputs)."""
-        by_indicator: dict[int, list[Doc]] = {}
+        # Per indicator, what its evidence (its live documents and the claim's live evidence)
+        # says, as ``_VERDICT`` bits: the scoring rules read no more of it.
+        documents, verdict = fold.documents, _VERDICT_BITS.get
+        evidence_of: dict[int, int] = {}
         live_kinds: set[str] = set()
-        for doc in fold.documents.values():
+        for doc in documents.values():
             if doc.removed:
                 continue
             live_kinds.add(doc.kind)
-            if doc.indicator is not None:
-                by_indicator.setdefault(doc.indicator, []).append(doc)
+            no = doc.indicator
+            if no is not None:
+                evidence_of[no] = evidence_of.get(no, 0) | verdict(doc.verdict, _OTHER)
         inputs_key = []
         for no in sorted(set(fold.claims) | set(fold.verified)):
             claim = fold.claims.get(no)
-            docs = list(by_indicator.get(no, ()))
+            bits = evidence_of.get(no, 0)
             if claim:
-                seen = {id(d) for d in docs}
                 for doc_id in claim.evidence:
-                    evidence = fold.documents.get(doc_id)
-                    if evidence is not None and not evidence.removed and id(evidence) not in seen:
-                        docs.append(evidence)
-                        seen.add(id(evidence))
-            verdicts = {d.verdict for d in docs}
+                    evidence = documents.get(doc_id)
+                    if evidence is not None and not evidence.removed:
+                        bits |= verdict(evidence.verdict, _OTHER)
             inputs_key.append(
                 (
                     no,
                     claim.level if claim else 0,
                     fold.verified.get(no),
-                    bool(verdicts - {"rejected"}),
-                    "accepted" in verdicts,
-                    bool(verdicts),
+                    bool(bits & _LIVE),
+                    bool(bits & _ACCEPTED),
+                    bool(bits),
                 )
             )
         checks = tuple(
@@ -603,6 +604,13 @@ class InnovationsProjection:
             fold.doc_no,
             (p.title or "").lower(),  # the queue's title order: Python's lower(), both dialects
         )
+
+
+#: What a document's verdict adds to its indicator's evidence: any at all (every verdict), any
+#: not rejected, any accepted.
+_ANY, _LIVE, _ACCEPTED = 1, 2, 4
+_VERDICT_BITS = {"rejected": _ANY, "pending": _ANY | _LIVE, "accepted": _ANY | _LIVE | _ACCEPTED}
+_OTHER = _ANY | _LIVE  # any other verdict counts as not rejected
 
 
 def _inputs(
