@@ -81,6 +81,23 @@ def test_no_change_through_the_copy_reaches_the_original_or_back() -> None:
     assert again.nested == {1: {2: [3]}} and again.mutable.tags == ["x"]
 
 
+def test_a_frozen_struct_is_shared_only_when_its_tuples_hold_nothing_changeable() -> None:
+    ids = Frozen("ids", (uuid4(), uuid4()))  # type: ignore[arg-type]
+    empty = Frozen("empty")
+    deep = Frozen("deep", ((1, [2]),))  # type: ignore[arg-type]
+    inner = Frozen("inner", (Mutable("m", ["x"]),))  # type: ignore[arg-type]
+    assert fresh(ids) is ids and fresh(empty) is empty
+    for value in (deep, inner):
+        copied = fresh(value)
+        assert copied is not value and copied == value
+    copied_deep = fresh(deep)
+    copied_deep.items[0][1].append(3)  # type: ignore[index]
+    assert deep.items == ((1, [2]),)
+    copied_inner = fresh(inner)
+    copied_inner.items[0].tags.append("y")  # type: ignore[union-attr]
+    assert inner.items[0].tags == ["x"]  # type: ignore[union-attr]
+
+
 def test_a_kind_of_value_not_known_is_deep_copied() -> None:
     class Box:
         def __init__(self) -> None:

@@ -121,6 +121,21 @@ def _copier_for(kind: type) -> Callable[[Any], Any]:
 
 def _frozen_struct(value: Any, fields: tuple[str, ...]) -> Any:
     shared = _SHARED
+    # First a scan without calls: most frozen Structs hold only shared values and tuples of
+    # them (a claim: its level, note and evidence ids), and are shared whole.
+    for item in astuple(value):
+        kind = type(item)
+        if kind in shared:
+            continue
+        if kind is tuple:
+            for v in item:
+                if type(v) not in shared:
+                    break
+            else:
+                continue
+        break
+    else:
+        return value
     changed = {}
     for name, item in zip(fields, astuple(value), strict=True):
         if type(item) in shared:
