@@ -98,6 +98,27 @@ def test_a_frozen_struct_is_shared_only_when_its_tuples_hold_nothing_changeable(
     assert inner.items[0].tags == ["x"]  # type: ignore[union-attr]
 
 
+def test_a_frozen_struct_found_unchangeable_is_remembered_and_the_memory_is_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from services.eventstore import private_copy as module
+
+    monkeypatch.setattr(module, "_IMMUTABLE", {})
+    monkeypatch.setattr(module, "IMMUTABLE_MAX", 4)
+    claim = Frozen("claim", (uuid4(),))  # type: ignore[arg-type]
+    holder = Plain()
+    holder.by_id = {uuid4(): claim}  # type: ignore[dict-item]
+    assert private_copy(holder).by_id == holder.by_id
+    assert module._IMMUTABLE[id(claim)] is claim  # held: its id cannot pass to another object
+    assert next(iter(private_copy(holder).by_id.values())) is claim
+    with_list = Frozen("list", [1])
+    assert fresh(with_list) is not with_list
+    assert id(with_list) not in module._IMMUTABLE
+    for n in range(10):
+        fresh(Frozen(f"n{n}"))
+        assert len(module._IMMUTABLE) <= 4
+
+
 def test_a_kind_of_value_not_known_is_deep_copied() -> None:
     class Box:
         def __init__(self) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+from typing import Any
 
 import pytest
 
@@ -79,3 +81,13 @@ def test_a_disabled_logger_or_a_filter_still_stops_the_line(kept: Keep) -> None:
     assert kept.records == []
     http.access_line(logging.WARNING, "GET", "/x", "/x", 500, 0.001)
     assert [r.levelno for r in kept.records] == [logging.WARNING]
+
+
+def test_a_request_without_a_sane_correlation_id_gets_a_fresh_one_of_32_hex_digits() -> None:
+    from services.http.context import scope_correlation_id
+
+    made = {scope_correlation_id({"headers": [(b"x-correlation-id", b"no spaces!")]}) for _ in "ab"}
+    assert len(made) == 2 and all(re.fullmatch(r"[0-9a-f]{32}", m) for m in made)
+    assert scope_correlation_id({"headers": [(b"x-request-id", b"req-7")]}) == "req-7"
+    scope: dict[str, Any] = {"headers": []}
+    assert scope_correlation_id(scope) == scope_correlation_id(scope)  # kept in the scope
