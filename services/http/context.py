@@ -20,7 +20,13 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 
 
 def runtime_of(request: Request[Any, Any, Any]) -> Runtime:
-    return request.app.state.runtime  # type: ignore[no-any-return]
+    return app_runtime(request.app)
+
+
+def app_runtime(app: Any) -> Runtime:
+    """The app's ``Runtime``: an item of its state (Litestar's ``State`` answers an attribute
+    only after the ordinary lookup fails, ~0.4 µs against ~0.07; several times a request)."""
+    return app.state["runtime"]  # type: ignore[no-any-return]
 
 
 def principal_of(request: Request[Any, Any, Any]) -> Principal:
