@@ -126,7 +126,7 @@ class Checkout:
 class SirismaPostgresFactory(PostgresFactory):
     def __init__(self, env: Any) -> None:
         super().__init__(env)
-        # The library builds a PostgresDatastore; this one only adds the except clause above.
+        # The library builds a PostgresDatastore; this one hands out connections by Checkout.
         self.datastore.__class__ = ReconnectingDatastore
         pool = self.datastore.pool
         pool.__class__ = RecentFirstPool  # the library builds a ConnectionPool: same state
