@@ -56,6 +56,7 @@ TARGET_RATIO = 0.10
 TARGET_P99_MS = 100.0
 CONNECTIONS = 16
 FLAT = 1.3  # "does not grow": at the largest size at most this many times the smallest
+WARM_SECONDS = 2.0  # each route's first requests, not measured (see ``measure``)
 
 
 @dataclass
@@ -173,6 +174,20 @@ def _loaded(
     return res, spent * 1000 / max(res.requests, 1)
 
 
+def _settle(settings: Settings) -> None:
+    """``VACUUM (ANALYZE)`` and a checkpoint before the routes: the run has just bulk-loaded the
+    national data and written the live-lag phase's commands, so autovacuum and the checkpointer
+    would otherwise work through them during the first routes (p99 of the first route 110 ms in
+    one run, 17 and 43 ms in others); a server that has been running has done this long ago."""
+    import psycopg
+
+    started = time.monotonic()
+    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE)")
+        conn.execute("CHECKPOINT")
+    log(f"  vacuumed and checkpointed in {time.monotonic() - started:.1f}s")
+
+
 def _floor_row(floors: list[tuple[Any, float]]) -> list[str]:
     """The floor's medians over its runs (one before each route)."""
 
@@ -202,6 +217,7 @@ def measure(
     rows = []
     totals: list[str] = []
     floors: list[tuple[Any, float]] = []
+    _settle(settings)
     for route in routes(settings):
         auth = {"Authorization": f"Bearer {route.token}"} if route.token else {}
         request = urllib.request.Request(server.base + route.path, headers=auth)
@@ -211,6 +227,9 @@ def measure(
         if isinstance(body, dict) and body.get("total") is not None:
             estimate = " (estimate)" if body.get("total_is_estimate") else ""
             totals.append(f"{route.label}: {body['total']:,}{estimate}")
+        # Warm-up, not measured: each worker's first requests of a route load its code, fill
+        # its caches and fault the route's pages into PostgreSQL's buffers.
+        _loaded(settings, server, route.path, WARM_SECONDS, auth)
         floor, floor_cpu = _loaded(settings, server, "/health/live", seconds, {})
         res, cpu = _loaded(settings, server, route.path, seconds, auth)
         # The same route with every answer read afresh (``Cache-Control: no-cache`` skips the
@@ -287,6 +306,9 @@ def measure(
             "runs. The floor's row: medians of its runs before each route.",
             "`query alone` is the route's read-model query called in-process, one at a time, "
             "without HTTP.",
+            "Before the first route the database is vacuumed, analysed and checkpointed (the "
+            "run has just bulk-loaded it), and each route is warmed up for "
+            f"{WARM_SECONDS:.0f} s unmeasured before its floor and its own run.",
             "Each worker keeps a route's encoded answer and serves it again while the read "
             "models' marks (position and signature, checked against the database on every "
             "request) have not moved (`services.reads.answers`); with no writes during the "

@@ -15,7 +15,7 @@ from typing import Any
 
 import psycopg
 
-from services.eventstore.pg_factory import RecentFirstPool
+from services.eventstore.pg_factory import Checkout, RecentFirstPool
 from services.eventstore.store import EventStore
 
 
@@ -87,3 +87,83 @@ def test_the_pool_shrinks_from_its_least_recently_used_end(postgres_url: str) ->
         assert pool.getconn() is held[2]  # the most recent is served first
     finally:
         pool.close()
+
+
+def _raised_by(manager: Any, exc: BaseException) -> BaseException:
+    try:
+        with manager:
+            raise exc
+    except BaseException as raised:  # noqa: BLE001 - what the block let out is the answer
+        return raised
+    raise AssertionError("nothing raised")
+
+
+def test_a_checkout_raises_what_the_library_raised_and_commits_or_rolls_back_as_it_did(
+    postgres_settings: Any,
+) -> None:
+    """``Checkout`` (one object instead of the library's nested generators): each psycopg error
+    class raised in the block comes out as the library's ``get_connection`` raised it; other
+    errors pass unchanged; the connection goes back to the pool every time; a lost connection
+    has the pool check its idle ones; an open transaction is committed at the end of a clean
+    block and rolled back after an error."""
+    from eventsourcing.postgres import PostgresDatastore
+
+    store = EventStore(postgres_settings)
+    try:
+        datastore = store.recorder.datastore  # type: ignore[attr-defined]
+        assert isinstance(datastore.get_connection(), Checkout)
+        classes = [psycopg.Error, *_subclasses(psycopg.Error)]
+        checks: list[int] = []
+        datastore.pool.check = lambda: checks.append(1)
+        for cls in classes:
+            exc = cls("boom")
+            ours = _raised_by(datastore.get_connection(), exc)
+            theirs = _raised_by(PostgresDatastore.get_connection(datastore), exc)
+            assert type(ours) is type(theirs), cls
+            assert str(ours) == str(theirs) and ours.__cause__ is exc
+        assert len(checks) >= 2  # at least OperationalError and InterfaceError
+        other = ValueError("not a database error")
+        assert _raised_by(datastore.get_connection(), other) is other
+        stats = datastore.pool.get_stats()
+        assert stats["pool_available"] == stats["pool_size"]  # every connection back
+
+        # A transaction opened in the block: committed when it ends cleanly, else rolled back.
+        table = "checkout_probe"
+        with datastore.get_connection() as conn:
+            conn.execute(f"CREATE TABLE IF NOT EXISTS {table} (n int)")
+            conn.execute(f"TRUNCATE {table}")
+        with datastore.get_connection() as conn:
+            conn.autocommit = False
+            conn.execute(f"INSERT INTO {table} VALUES (1)")
+        failed = _raised_by(_inserting(datastore, table, 2), RuntimeError("after the insert"))
+        assert isinstance(failed, RuntimeError)
+        with datastore.get_connection() as conn:
+            rows = conn.execute(f"SELECT n FROM {table} ORDER BY n").fetchall()
+            conn.execute(f"DROP TABLE {table}")
+        assert [tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in rows] == [(1,)]
+    finally:
+        store.close()
+
+
+def _subclasses(cls: type) -> list[type]:
+    found = []
+    for sub in cls.__subclasses__():
+        found.append(sub)
+        found.extend(_subclasses(sub))
+    return found
+
+
+class _inserting:  # noqa: N801 - a with-block helper, read as a verb
+    """A checkout whose block inserts ``n`` in a transaction before the caller's error."""
+
+    def __init__(self, datastore: Any, table: str, n: int) -> None:
+        self.checkout, self.table, self.n = datastore.get_connection(), table, n
+
+    def __enter__(self) -> Any:
+        conn = self.checkout.__enter__()
+        conn.autocommit = False
+        conn.execute(f"INSERT INTO {self.table} VALUES ({self.n})")
+        return conn
+
+    def __exit__(self, *exc: Any) -> Any:
+        return self.checkout.__exit__(*exc)

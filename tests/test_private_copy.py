@@ -81,6 +81,44 @@ def test_no_change_through_the_copy_reaches_the_original_or_back() -> None:
     assert again.nested == {1: {2: [3]}} and again.mutable.tags == ["x"]
 
 
+def test_a_frozen_struct_is_shared_only_when_its_tuples_hold_nothing_changeable() -> None:
+    ids = Frozen("ids", (uuid4(), uuid4()))  # type: ignore[arg-type]
+    empty = Frozen("empty")
+    deep = Frozen("deep", ((1, [2]),))  # type: ignore[arg-type]
+    inner = Frozen("inner", (Mutable("m", ["x"]),))  # type: ignore[arg-type]
+    assert fresh(ids) is ids and fresh(empty) is empty
+    for value in (deep, inner):
+        copied = fresh(value)
+        assert copied is not value and copied == value
+    copied_deep = fresh(deep)
+    copied_deep.items[0][1].append(3)  # type: ignore[index]
+    assert deep.items == ((1, [2]),)
+    copied_inner = fresh(inner)
+    copied_inner.items[0].tags.append("y")  # type: ignore[union-attr]
+    assert inner.items[0].tags == ["x"]  # type: ignore[union-attr]
+
+
+def test_a_frozen_struct_found_unchangeable_is_remembered_and_the_memory_is_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from services.eventstore import private_copy as module
+
+    monkeypatch.setattr(module, "_IMMUTABLE", {})
+    monkeypatch.setattr(module, "IMMUTABLE_MAX", 4)
+    claim = Frozen("claim", (uuid4(),))  # type: ignore[arg-type]
+    holder = Plain()
+    holder.by_id = {uuid4(): claim}  # type: ignore[dict-item]
+    assert private_copy(holder).by_id == holder.by_id
+    assert module._IMMUTABLE[id(claim)] is claim  # held: its id cannot pass to another object
+    assert next(iter(private_copy(holder).by_id.values())) is claim
+    with_list = Frozen("list", [1])
+    assert fresh(with_list) is not with_list
+    assert id(with_list) not in module._IMMUTABLE
+    for n in range(10):
+        fresh(Frozen(f"n{n}"))
+        assert len(module._IMMUTABLE) <= 4
+
+
 def test_a_kind_of_value_not_known_is_deep_copied() -> None:
     class Box:
         def __init__(self) -> None:

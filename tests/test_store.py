@@ -418,6 +418,30 @@ def test_the_cache_holds_no_event_of_a_refused_save(store: EventStore) -> None:
     assert store.cache.version(iid) == theirs.version
 
 
+def test_a_long_run_of_saves_rebases_the_held_state_and_every_load_is_the_log_replayed(
+    store: EventStore,
+) -> None:
+    """The held tail never reaches ``rebase_after``: the state at the newest version becomes the
+    base (a private copy), and each load from it is exactly the stream replayed from the log."""
+    world = World(Commands(store))
+    iid = world.complete_draft()
+    ctx = world.ctx(world.operator)
+    bases = set()
+    for n in range(3 * store.cache.rebase_after):
+        Commands(store).claim_indicator(ctx, iid, no=n % 19 + 1, level=n % 3 + 1)
+        held = store.cache.get(iid)
+        assert held is not None and len(held.tail) < store.cache.rebase_after
+        bases.add(held.base_version)
+        loaded = store.load(Innovation, iid)
+        replayed = Innovation.replay(store.events(iid))
+        assert replayed is not None and loaded.version == replayed.version == held.version
+        assert msgspec.to_builtins(to_state(loaded, RUBRIC, None)) == msgspec.to_builtins(
+            to_state(replayed, RUBRIC, None)
+        )
+        assert loaded is not held.base
+    assert len(bases) >= 3  # rebased along the way, not once
+
+
 def test_the_cache_is_bounded_and_a_store_without_it_loads_the_same(
     settings: Settings,
 ) -> None:

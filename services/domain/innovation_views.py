@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import msgspec
@@ -86,13 +86,24 @@ class KrenovaJudging(msgspec.Struct, kw_only=True):
     award_rank: int | None
 
 
-def to_state(self: Innovation, rubric: Rubric, call: Call | None) -> InnovationState:
-    """The full record as one value: what the API returns and what auditors compare."""
+S = TypeVar("S", bound="InnovationState")
+
+
+def to_state(
+    self: Innovation,
+    rubric: Rubric,
+    call: Call | None,
+    view: type[S] = InnovationState,  # type: ignore[assignment]
+    extra: dict[str, Any] | None = None,
+) -> S:
+    """The full record as one value: what the API returns and what auditors compare.
+    ``view``: a subclass of ``InnovationState`` built directly with its ``extra`` fields (an
+    answer's view, not a state copied field by field into one)."""
     # Once: the scorecard, completeness and advice share the inputs and what they back.
     inputs = scoring.assess(rubric, self.indicator_inputs())
     card = self.scorecard(rubric, inputs)
     comp = self.completeness(rubric, call, inputs)
-    return InnovationState(
+    return view(
         id=self.id,
         version=self.version,
         status=self.status,
@@ -140,6 +151,7 @@ def to_state(self: Innovation, rubric: Rubric, call: Call | None) -> InnovationS
         entry_no=self.entry_no,
         carried_to={str(year): id for year, id in sorted(self.carried_to.items())},
         endorsement=self.endorsement,
+        **(extra or {}),
     )
 
 

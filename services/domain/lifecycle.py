@@ -170,7 +170,14 @@ assert len(_INDEX) == len(TRANSITIONS), "the lifecycle table has a duplicate row
 
 def allowed_commands(status: Status, role: Role) -> list[Command]:
     """Commands this role may give in this status, in table order."""
-    return [t.command for t in TRANSITIONS if t.source == status and role in t.roles]
+    return list(_allowed(status, role))
+
+
+@functools.cache
+def _allowed(status: Status, role: Role) -> tuple[Command, ...]:
+    """The table is a constant tuple: each (status, role) is looked up once per process (every
+    command's answer asks it)."""
+    return tuple(t.command for t in TRANSITIONS if t.source == status and role in t.roles)
 
 
 def is_allowed(status: Status, command: Command, role: Role) -> bool:

@@ -143,6 +143,8 @@ class _Shape(NamedTuple):
     mandatory: tuple[Indicator, ...]
     absent: dict[int, IndicatorInput]  # level 0, no evidence: an indicator not in the inputs
     advice: dict[tuple[int, int], Recommendation]  # (indicator, current level): filled as met
+    numbers: tuple[int, ...]  # the indicators in rubric order
+    ranked: dict[tuple[int, ...], tuple[Recommendation, ...]]  # by effective levels: as met
 
 
 _SHAPES: dict[int, tuple[Rubric, _Shape]] = {}
@@ -160,6 +162,8 @@ def _shape(rubric: Rubric) -> _Shape:
         mandatory=tuple(rubric.indicator(no) for no in rubric.mandatory),
         absent={ind.no: IndicatorInput(no=ind.no) for ind in rubric.indicators},
         advice={},
+        numbers=tuple(ind.no for ind in rubric.indicators),
+        ranked={},
     )
     _SHAPES[id(rubric)] = (rubric, shape)  # the rubric is kept, so its id is not reused
     return shape
@@ -176,8 +180,9 @@ def _by_indicator(rubric: Rubric, inputs: Iterable[IndicatorInput]) -> dict[int,
         if inp.no in seen:
             raise ValueError(f"indicator {inp.no} given more than once")
         seen.add(inp.no)
-        _check_level(inp.no, inp.claimed_level, "claimed")
-        if inp.verified_level is not None:
+        if inp.claimed_level not in LEVELS:  # the call only to refuse (an answer has 19 inputs)
+            _check_level(inp.no, inp.claimed_level, "claimed")
+        if inp.verified_level is not None and inp.verified_level not in LEVELS:
             _check_level(inp.no, inp.verified_level, "verified")
         given[inp.no] = inp
     return given
@@ -199,7 +204,12 @@ class Assessment:
 
     def effective_claimed(self, no: int) -> int:
         """The claimed level that counts: a claim without live evidence is worth level 0."""
-        return self.by_no[no].claimed_level if no in self.live else 0
+        return self.effective_levels((no,))[0]
+
+    def effective_levels(self, numbers: Iterable[int]) -> tuple[int, ...]:
+        """``effective_claimed`` of each of ``numbers``, in one pass."""
+        by_no, live = self.by_no, self.live
+        return tuple([by_no[no].claimed_level if no in live else 0 for no in numbers])
 
 
 def assess(rubric: Rubric, inputs: Iterable[IndicatorInput] | Assessment) -> Assessment:
@@ -325,11 +335,26 @@ def recommendations(rubric: Rubric, inputs: Inputs) -> list[Recommendation]:
     rejected). Ranking: points available desc, then weight desc, then indicator number.
     """
     assessed = assess(rubric, inputs)
+    shape = _shape(rubric)
+    # The ranking depends on the rubric and the effective levels alone: worked out once for
+    # each combination met (most innovations share a few), as frozen values.
+    levels = assessed.effective_levels(shape.numbers)
+    ranked = shape.ranked.get(levels)
+    if ranked is None:
+        if len(shape.ranked) >= _RANKED_LIMIT:
+            shape.ranked.clear()
+        ranked = shape.ranked[levels] = _ranked(rubric, shape, levels)
+    return list(ranked)
+
+
+_RANKED_LIMIT = 4096
+
+
+def _ranked(rubric: Rubric, shape: _Shape, levels: tuple[int, ...]) -> tuple[Recommendation, ...]:
     top = max(LEVELS)
-    advice = _shape(rubric).advice  # the same advice for the same level: built once per rubric
+    advice = shape.advice  # the same advice for the same level: built once per rubric
     recs: list[Recommendation] = []
-    for ind in rubric.indicators:
-        current = assessed.effective_claimed(ind.no)
+    for ind, current in zip(rubric.indicators, levels, strict=True):
         if current >= top:
             continue
         rec = advice.get((ind.no, current))
@@ -337,7 +362,7 @@ def recommendations(rubric: Rubric, inputs: Inputs) -> list[Recommendation]:
             rec = advice[(ind.no, current)] = _advice(ind, current, top)
         recs.append(rec)
     recs.sort(key=lambda r: (-r.points_available, -r.gain_next, r.indicator))  # gain_next = weight
-    return recs
+    return tuple(recs)
 
 
 def _advice(ind: Indicator, current: int, top: int) -> Recommendation:

@@ -42,6 +42,11 @@ _SHARED: set[type] = {
     frozenset,  # its members are hashable: never a dict, list or set
 }
 _COPIERS: dict[type, Callable[[Any], Any]] = {}
+# Frozen Structs found to hold nothing changeable, by id: shared at once when met again (an
+# aggregate's claims recur in every copy of it). The map holds each one, so its id cannot pass
+# to another object while it is here; cleared when full.
+_IMMUTABLE: dict[int, Any] = {}
+IMMUTABLE_MAX = 65536
 
 
 def private_copy(aggregate: T) -> T:
@@ -49,9 +54,12 @@ def private_copy(aggregate: T) -> T:
     with it."""
     cls = type(aggregate)
     clone = cls.__new__(cls)
-    shared = _SHARED
+    shared, known = _SHARED, _IMMUTABLE
     clone.__dict__.update(
-        {k: v if type(v) in shared else fresh(v) for k, v in aggregate.__dict__.items()}
+        {
+            k: v if type(v) in shared or known.get(id(v)) is v else fresh(v)
+            for k, v in aggregate.__dict__.items()
+        }
     )
     return clone
 
@@ -76,13 +84,15 @@ def _same(value: Any) -> Any:
 
 
 def _dict(value: dict[Any, Any]) -> dict[Any, Any]:
-    shared = _SHARED  # keys are hashable: never changeable
-    return {k: v if type(v) in shared else fresh(v) for k, v in value.items()}
+    shared, known = _SHARED, _IMMUTABLE  # keys are hashable: never changeable
+    return {
+        k: v if type(v) in shared or known.get(id(v)) is v else fresh(v) for k, v in value.items()
+    }
 
 
 def _list(value: list[Any]) -> list[Any]:
-    shared = _SHARED
-    return [v if type(v) in shared else fresh(v) for v in value]
+    shared, known = _SHARED, _IMMUTABLE
+    return [v if type(v) in shared or known.get(id(v)) is v else fresh(v) for v in value]
 
 
 def _set(value: set[Any]) -> set[Any]:
@@ -121,6 +131,24 @@ def _copier_for(kind: type) -> Callable[[Any], Any]:
 
 def _frozen_struct(value: Any, fields: tuple[str, ...]) -> Any:
     shared = _SHARED
+    # First a scan without calls: most frozen Structs hold only shared values and tuples of
+    # them (a claim: its level, note and evidence ids), and are shared whole.
+    for item in astuple(value):
+        kind = type(item)
+        if kind in shared:
+            continue
+        if kind is tuple:
+            for v in item:
+                if type(v) not in shared:
+                    break
+            else:
+                continue
+        break
+    else:
+        if len(_IMMUTABLE) >= IMMUTABLE_MAX:
+            _IMMUTABLE.clear()
+        _IMMUTABLE[id(value)] = value
+        return value
     changed = {}
     for name, item in zip(fields, astuple(value), strict=True):
         if type(item) in shared:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
+from secrets import token_hex
 from typing import TYPE_CHECKING, Any
-from uuid import uuid4
 
 from litestar import Request
 from litestar.types import Scope
@@ -20,7 +20,13 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 
 
 def runtime_of(request: Request[Any, Any, Any]) -> Runtime:
-    return request.app.state.runtime  # type: ignore[no-any-return]
+    return app_runtime(request.app)
+
+
+def app_runtime(app: Any) -> Runtime:
+    """The app's ``Runtime``: an item of its state (Litestar's ``State`` answers an attribute
+    only after the ordinary lookup fails, ~0.4 µs against ~0.07; several times a request)."""
+    return app.state["runtime"]  # type: ignore[no-any-return]
 
 
 def principal_of(request: Request[Any, Any, Any]) -> Principal:
@@ -46,7 +52,7 @@ def scope_correlation_id(scope: Scope) -> str:
         elif name == b"x-request-id" and not request_id:
             request_id = raw
     given = (correlation or request_id).decode("latin-1")
-    made = given if _SAFE_ID.match(given) else uuid4().hex
+    made = given if _SAFE_ID.match(given) else token_hex(16)  # 32 hex digits, as uuid4().hex
     state["correlation_id"] = made
     return made
 

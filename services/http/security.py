@@ -162,8 +162,8 @@ def _served_over_https(scope: Scope) -> bool:
     """HTTPS at this process, or (SIRISMA_HTTPS) at the proxy in front of it."""
     if scope.get("scheme") == "https":
         return True
-    app = scope.get("litestar_app")
-    runtime = getattr(getattr(app, "state", None), "runtime", None)
+    state = getattr(scope.get("litestar_app"), "state", None)
+    runtime = state.get("runtime") if state is not None else None
     return bool(getattr(getattr(runtime, "settings", None), "https", False))
 
 

@@ -33,6 +33,7 @@ from services.domain.organisation import Account
 from services.domain.principal import ANONYMOUS, PendingCaller, Principal
 from services.eventstore.riders import Rider
 from services.eventstore.store import NotFound
+from services.http.context import app_runtime
 from services.http.idempotency import HEADER as IDEMPOTENCY_HEADER
 from services.http.input_guard import refuses_anonymous
 from services.http.security import SESSION_COOKIE as COOKIE
@@ -84,7 +85,7 @@ class TokenAuthenticationMiddleware(AbstractAuthenticationMiddleware):
         token, how = token_from(connection)
         if not token:
             return AuthenticationResult(user=ANONYMOUS, auth=None)
-        runtime: Runtime = connection.app.state.runtime
+        runtime = app_runtime(connection.app)
         pool: SessionPool | None = connection.app.state.get(session_pool.STATE_KEY)
         if pool is not None and how == "bearer" and may_defer(connection.scope):
             pending = DeferredSession(runtime, connection.scope, token, pool)

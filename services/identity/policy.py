@@ -195,6 +195,13 @@ def ensure_command(principal: Principal, command: Command, innovation: Innovatio
             command=str(command),
             role=str(role),
         )
+    ensure_scope(principal, innovation)
+
+
+def ensure_scope(principal: Principal, innovation: InnovationLike) -> None:
+    """``ensure_command``'s scoping refusals: they depend on the caller and the innovation,
+    never on the command."""
+    role = principal.role
     if role == Role.OPERATOR and innovation.organisation_id != principal.organisation_id:
         raise NotAllowed("Operator hanya dapat mengubah inovasi organisasinya sendiri.")
     if role == Role.KEPALA_OPD and innovation.organisation_id != principal.organisation_id:
@@ -243,16 +250,15 @@ def allowed_commands(principal: Principal, innovation: CommandTarget) -> list[Co
         hidden.add(Command.PUBLISH)
     if role == Role.REVIEWER and principal.account_id not in innovation.reviewers:
         hidden |= ASSIGNED_ONLY
-    result = []
-    for command in lifecycle.allowed_commands(innovation.status, role):
-        if command in hidden:
-            continue
-        try:
-            ensure_command(principal, command, innovation)
-        except (DomainError, NotFound):
-            continue
-        result.append(command)
-    return result
+    # ``ensure_command`` for each listed command, checked once: the table lists only commands
+    # the role may give (its role check passes), and visibility and scoping do not depend on
+    # the command.
+    try:
+        ensure_view(principal, innovation)
+        ensure_scope(principal, innovation)
+    except (DomainError, NotFound):
+        return []
+    return [c for c in lifecycle.allowed_commands(innovation.status, role) if c not in hidden]
 
 
 def ensure_role(principal: Principal, *roles: Role) -> None:

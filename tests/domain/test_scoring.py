@@ -242,6 +242,25 @@ def test_one_assessment_gives_what_the_inputs_give(inputs):
     )
 
 
+@given(st.lists(indicator_inputs, max_size=20, unique_by=lambda i: i.no))
+def test_a_ranking_kept_for_its_levels_is_the_ranking_worked_out_afresh(inputs):
+    """Recommendations are ranked once per combination of effective levels and reused: each
+    answer is the rule applied afresh, in a list of its own."""
+    assessed = assess(RUBRIC, inputs)
+    expected = []
+    for ind in RUBRIC.indicators:
+        current = assessed.effective_claimed(ind.no)
+        if current < 3:
+            expected.append((ind.weight * (3 - current), ind.weight, ind.no, current))
+    expected.sort(key=lambda e: (-e[0], -e[1], e[2]))
+    for _ in range(2):
+        got = recommendations(RUBRIC, inputs)
+        assert [
+            (r.points_available, r.gain_next, r.indicator, r.current_level) for r in got
+        ] == expected
+        got.clear()  # the caller's list: the kept ranking is not touched
+
+
 def test_an_assessment_under_another_rubric_is_refused():
     with pytest.raises(ValueError, match="rubric"):
         scorecard(load_rubric(2025), assess(RUBRIC, all_at(1, "pending")))

@@ -7,12 +7,27 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from services.domain import lifecycle
 from services.domain.actor import Role
-from services.domain.errors import AuthenticationRequired, ConflictOfInterest, NotAllowed
-from services.domain.lifecycle import TRANSITIONS, Command
+from services.domain.errors import (
+    AuthenticationRequired,
+    ConflictOfInterest,
+    DomainError,
+    NotAllowed,
+)
+from services.domain.lifecycle import ANNUAL_ONLY, KRENOVA_ONLY, TRANSITIONS, Command, Status
 from services.domain.principal import ANONYMOUS, Principal
+from services.domain.values import CallKind
 from services.eventstore.store import NotFound
-from services.identity.policy import Hidden, can_view, ensure_command, ensure_view, roles_for
+from services.identity.policy import (
+    ASSIGNED_ONLY,
+    Hidden,
+    allowed_commands,
+    can_view,
+    ensure_command,
+    ensure_view,
+    roles_for,
+)
 
 ORG_A, ORG_B, BAPPEDA = uuid4(), uuid4(), uuid4()
 
@@ -118,3 +133,58 @@ def test_roles_come_from_the_lifecycle_table() -> None:
         assert roles_for(command) == table
     with pytest.raises(NotAllowed, match="tidak berwenang"):
         ensure_command(OPERATOR_A, Command.APPROVE, DRAFT)
+
+
+@dataclass
+class Target(Subject):
+    status: Status = Status.DRAFT
+    call_kind: CallKind = CallKind.ANNUAL
+    reviewers: tuple[UUID, ...] = ()
+
+
+def test_allowed_commands_are_exactly_the_table_rows_that_ensure_command_lets_through() -> None:
+    """``allowed_commands`` checks visibility and scoping once, not per command: the same
+    answer as asking ``ensure_command`` for every row the table has for the status and role."""
+    kepala_a = principal(Role.KEPALA_OPD, ORG_A)
+    kepala_b = principal(Role.KEPALA_OPD, ORG_B)
+    callers = [
+        OPERATOR_A,
+        OPERATOR_B,
+        REVIEWER,
+        REVIEWER_A,
+        ADMIN,
+        AUDITOR,
+        PARTICIPANT,
+        principal(Role.PARTICIPANT),
+        kepala_a,
+        kepala_b,
+    ]
+    seen_some = seen_none = 0
+    for status in Status:
+        for kind in CallKind:
+            for published in (False, True):
+                for org, submitter in (
+                    (ORG_A, OPERATOR_A.account_id),
+                    (None, PARTICIPANT.account_id),
+                ):
+                    for assigned in ((), (REVIEWER.account_id, REVIEWER_A.account_id)):
+                        target = Target(uuid4(), org, submitter, published, status, kind, assigned)
+                        for who in callers:
+                            expected = []
+                            for command in lifecycle.allowed_commands(status, who.role):
+                                try:
+                                    ensure_command(who, command, target)
+                                except (DomainError, NotFound):
+                                    continue
+                                expected.append(command)
+                            hidden = set(ANNUAL_ONLY if kind == CallKind.KRENOVA else KRENOVA_ONLY)
+                            if published:
+                                hidden.add(Command.PUBLISH)
+                            if who.role == Role.REVIEWER and who.account_id not in assigned:
+                                hidden |= ASSIGNED_ONLY
+                            expected = [c for c in expected if c not in hidden]
+                            got = allowed_commands(who, target)
+                            assert got == expected, (status, kind, published, org, who.role)
+                            seen_some += bool(got)
+                            seen_none += not got
+    assert seen_some and seen_none
