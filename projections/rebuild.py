@@ -37,6 +37,7 @@ import contextlib
 import gc
 import inspect
 import logging
+import os
 import queue
 import threading
 import time
@@ -72,6 +73,8 @@ PARALLEL_FROM = 200_000
 #: alone takes about 60 % of the CPU of rebuilding every model (1 M events: its process 14 s,
 #: the other seven models together 9 s, one process for all 16.5 s).
 ALONE = frozenset({"innovations"})
+#: How much lower the second process's CPU priority is (``os.nice``, ``_yield_cpu``).
+APART_NICE = 10
 
 Progress = Callable[[int, int], None]
 
@@ -263,7 +266,20 @@ def _rebuild_in_two(
 
 def _rebuild_apart(**kwargs: Any) -> RebuildReport:
     """The second process's part: the named models, rebuilt in that process alone."""
+    _yield_cpu()
     return rebuild(**kwargs, parallel_from=None)
+
+
+def _yield_cpu() -> int:
+    """Lower this process's CPU priority by ``APART_NICE``; the priority it then has.
+
+    The second process's models take less CPU than ``ALONE`` and finish first. While both
+    processes and PostgreSQL serving them want more CPU than the machine has, the scheduler
+    then serves the longer one, which bounds the rebuild's wall time, first; the second takes
+    what is left (it still finished first: 10.9 s instead of 11.3 s for 1 M events)."""
+    with contextlib.suppress(OSError):
+        os.nice(APART_NICE)
+    return os.getpriority(os.PRIO_PROCESS, 0)
 
 
 def _rebuild_here(

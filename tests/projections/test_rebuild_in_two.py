@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from projections.rebuild import ALONE, SHADOW, RebuildBusy, rebuild
+from projections.rebuild import ALONE, APART_NICE, SHADOW, RebuildBusy, _yield_cpu, rebuild
 from projections.second_process import SecondProcess, SecondProcessFailed
 from projections.target import Target
 from services.commands import Commands
@@ -133,6 +133,14 @@ def test_the_second_process_returns_its_answer_or_raises_its_error() -> None:
         SecondProcess(raise_unpicklable, {}).result()
     with pytest.raises(SecondProcessFailed, match="exit code 3"):
         SecondProcess(die, {}).result()
+
+
+def test_the_second_process_yields_the_cpu_to_the_caller() -> None:
+    """The models rebuilt apart finish first: their process runs at a lower priority, the
+    caller's is left as it was."""
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    assert SecondProcess(_yield_cpu, {}).result() == min(mine + APART_NICE, 19)
+    assert os.getpriority(os.PRIO_PROCESS, 0) == mine
 
 
 def sleep_long(seconds: float) -> None:
