@@ -120,9 +120,8 @@ class Recommendation(msgspec.Struct, frozen=True):
 # --------------------------------------------------------------------------- helpers
 
 
-def _check_level(no: int, level: int, what: str) -> None:
-    if level not in LEVELS:
-        raise ValueError(f"indicator {no}: {what} level {level} outside 0..{max(LEVELS)}")
+def _level_error(no: int, level: int, what: str) -> ValueError:
+    return ValueError(f"indicator {no}: {what} level {level} outside 0..{max(LEVELS)}")
 
 
 def _has_live_evidence(inp: IndicatorInput) -> bool:
@@ -180,10 +179,10 @@ def _by_indicator(rubric: Rubric, inputs: Iterable[IndicatorInput]) -> dict[int,
         if inp.no in seen:
             raise ValueError(f"indicator {inp.no} given more than once")
         seen.add(inp.no)
-        if inp.claimed_level not in LEVELS:  # the call only to refuse (an answer has 19 inputs)
-            _check_level(inp.no, inp.claimed_level, "claimed")
+        if inp.claimed_level not in LEVELS:
+            raise _level_error(inp.no, inp.claimed_level, "claimed")
         if inp.verified_level is not None and inp.verified_level not in LEVELS:
-            _check_level(inp.no, inp.verified_level, "verified")
+            raise _level_error(inp.no, inp.verified_level, "verified")
         given[inp.no] = inp
     return given
 
