@@ -5,14 +5,14 @@ Part of ``bench/run`` (``suite.py`` calls ``measure``); also runs alone, in abou
     uv run python bench/write_baselines.py [--seconds 5]
 
 Alone it starts its own PostgreSQL and Redis and seeds one small regency (``bench/datagen.py``),
-then with
-the same uvicorn settings (2 workers, loopback, ``wrk``, 8 clients) measures:
+then with the same uvicorn settings (2 workers, loopback, ``wrk``, 8 clients) measures:
 
 * SI-RISMA's ``PUT /api/innovations/{id}/indicators/{no}`` (the indicator claim);
 * the floor route and the plain-library route (``bench/baseline_apps.py``);
 * ``/health/live`` of SI-RISMA and of a bare Litestar app.
 
-For each: requests/s, CPU per request (the workers' user + system time over the requests) and
+The three write routes take turns in rounds after a warm-up each (``rounds``), so that their
+ratios compare the same moments of the machine's load. For each: requests/s, CPU per request (the workers' user + system time over the requests) and
 database round trips per request (``tests/roundtrips.py`` between the server and PostgreSQL,
 one worker, requests one at a time after a warm-up). Alone, prints the Markdown section.
 """
@@ -66,6 +66,14 @@ def load(
     server: suite.Server, path: str, seconds: float, script: str | None
 ) -> tuple[float, float]:
     """requests/s and CPU µs per request at 8 clients."""
+    requests, elapsed, used = run(server, path, seconds, script)
+    return requests / elapsed, used / max(requests, 1) * 1e6
+
+
+def run(
+    server: suite.Server, path: str, seconds: float, script: str | None
+) -> tuple[int, float, float]:
+    """One ``wrk`` run at 8 clients: (requests, seconds it took, the workers' CPU seconds)."""
     pids = server.workers()
     before = cpu_seconds(pids)
     res = suite.wrk(server.base + path, seconds, 8, 8, script=script)
@@ -73,7 +81,38 @@ def load(
     time.sleep(1.0)
     if res.errors:
         print(f"  {path}: {res.errors} errors of {res.requests} requests", flush=True)
-    return res.rps, used / max(res.requests, 1) * 1e6
+    return res.requests, res.requests / res.rps if res.rps else seconds, used
+
+
+WARM_SECONDS = 2.0  # each write route driven unmeasured first: caches filled, statements prepared
+ROUNDS = 3
+
+
+def turn_seconds(seconds: float) -> int:
+    """A write route's turn in a round (``wrk`` runs whole seconds)."""
+    return max(round(seconds / ROUNDS), 3)
+
+
+def rounds(
+    routes: list[tuple[suite.Server, str | None]], seconds: float
+) -> list[tuple[float, float]]:
+    """(requests/s, CPU µs per request) of each write route over ``ROUNDS`` turns of about
+    ``seconds / ROUNDS`` each, after a warm-up: the routes take turns, each round starting one
+    further along, so a drift in the machine's load (other processes, PostgreSQL's own
+    background work) falls on all of them alike instead of on whichever ran last."""
+    for server, script in routes:
+        run(server, "/", WARM_SECONDS, script)
+    each = turn_seconds(seconds)
+    totals = [[0, 0.0, 0.0] for _ in routes]
+    for r in range(ROUNDS):
+        for k in range(len(routes)):
+            i = (r + k) % len(routes)
+            server, script = routes[i]
+            requests, elapsed, used = run(server, "/", each, script)
+            totals[i][0] += requests
+            totals[i][1] += elapsed
+            totals[i][2] += used
+    return [(n / t, cpu / max(n, 1) * 1e6) for n, t, cpu in totals]
 
 
 def put(base: str, path: str, body: bytes, token: str = "") -> None:
@@ -161,9 +200,14 @@ def measure(
         settings, 2, app="bench.baseline_apps:create_app", env=base_env, ready="/health/live"
     )
     try:
-        put_rps, put_cpu = load(sirisma, "/", seconds, put_script)
-        floor_rps, floor_cpu = load(baseline, "/", seconds, WRK_PUT % {"path": "/floor/"})
-        plain_rps, plain_cpu = load(baseline, "/", seconds, WRK_PUT % {"path": "/plain/"})
+        (put_rps, put_cpu), (floor_rps, floor_cpu), (plain_rps, plain_cpu) = rounds(
+            [
+                (sirisma, put_script),
+                (baseline, WRK_PUT % {"path": "/floor/"}),
+                (baseline, WRK_PUT % {"path": "/plain/"}),
+            ],
+            seconds,
+        )
         live_rps, live_cpu = load(sirisma, "/health/live", seconds, None)
         bare_rps, bare_cpu = load(baseline, "/health/live", seconds, None)
     finally:
@@ -248,8 +292,10 @@ def measure(
     return suite.Section(
         "Write path against its yardsticks",
         "Issue 19, targets 1 and 3. SI-RISMA and `bench/baseline_apps.py` served with the same "
-        f"uvicorn settings (2 workers, loopback), each driven by `wrk` at 8 clients for "
-        f"{seconds:.0f} s: the indicator claim `PUT /api/innovations/{{id}}/indicators/{{no}}` "
+        "uvicorn settings (2 workers, loopback), each driven by `wrk` at 8 clients (the three "
+        f"write routes for {ROUNDS} turns of {turn_seconds(seconds)} s, taking turns round by "
+        f"round after {WARM_SECONDS:.0f} s unmeasured each; the others for {seconds:.0f} s): the "
+        "indicator claim `PUT /api/innovations/{id}/indicators/{no}` "
         "(authenticate, authorise, load, decide, save with the hash chain, answer); the **floor "
         "route** (a Litestar route doing the same two INSERTs and COMMIT through a psycopg "
         "pool); the **plain-library route** (a Litestar route doing eventsourcing's own "
