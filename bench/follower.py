@@ -246,6 +246,7 @@ def main() -> None:
                     settings, writers, args.lag_rate, args.lag_seconds, args.lag_clients
                 )
                 sent_rate, _, sent = lags.pop("_sent")
+                stalled = lags.pop("_stalls")
                 cpu = time.process_time() - began
                 print(
                     f"round {n} {root}: lag at {sent_rate:.0f}/s ({sent:.0f} commands; "
@@ -254,6 +255,8 @@ def main() -> None:
                 )
                 for name, (p50, p99, missing) in sorted(lags.items()):
                     print(f"  {name:<12} p50 {p50:7.1f} ms p99 {p99:7.1f} ms missed {missing:.0f}")
+                for at, length, background in stalled:
+                    print(f"  stall at {at:.1f} s: {length:,.0f} ms {', '.join(background)}")
 
 
 if __name__ == "__main__":

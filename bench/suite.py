@@ -825,17 +825,77 @@ def _first_seen(
 # ---- 3. live lag --------------------------------------------------------------------------------
 
 
+STALL_MS = 100.0  # no model's position moved for this long while commands waited: a stall
+
+
+class BackgroundWork:
+    """PostgreSQL's own background work during a run (autovacuum workers, a checkpoint in
+    progress), sampled every 100 ms from ``pg_stat_activity`` on the watcher's clock: what a
+    stall of the read models overlapped, printed beside it."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.seen: list[tuple[float, str]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> BackgroundWork:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            while not self._stop.wait(0.1):
+                rows = conn.execute(
+                    "SELECT backend_type, left(query, 70) "
+                    "FROM pg_stat_activity WHERE (backend_type = 'autovacuum worker' AND "
+                    "state = 'active') OR (backend_type = 'checkpointer' AND "
+                    "coalesce(wait_event, '') <> 'CheckpointerMain')"
+                ).fetchall()
+                now = time.monotonic()
+                for kind, query in rows:
+                    self.seen.append((now, query if kind == "autovacuum worker" else "checkpoint"))
+
+    def during(self, start: float, end: float) -> list[str]:
+        """What was seen from ``start`` to ``end`` (and 100 ms either side), each named once."""
+        return sorted({what for at, what in self.seen if start - 0.1 <= at <= end + 0.1})
+
+
+def stalls(
+    positions: list[int], times: list[float], sent: list[tuple[int, float]]
+) -> list[tuple[float, float]]:
+    """(start, length in ms) of each time a model's position stood still for over ``STALL_MS``
+    while a command it had not yet covered was waiting (from that command's commit). ``sent``:
+    (notification id, commit time), in id order."""
+    ids = [nid for nid, _ in sent]
+    found = []
+    for k in range(1, len(times)):
+        lo = bisect.bisect_right(ids, positions[k - 1])
+        hi = bisect.bisect_right(ids, positions[k])
+        if lo == hi:
+            continue
+        start = max(times[k - 1], min(c for _, c in sent[lo:hi]))
+        if (times[k] - start) * 1000 > STALL_MS:
+            found.append((start, (times[k] - start) * 1000))
+    return found
+
+
 def live_lag(
     settings: Settings,
     writers: list[Writer],
     per_second: float,
     seconds: float,
     clients: int = 4,
-) -> dict[str, tuple[float, float, int]]:
+) -> dict[str, Any]:
     """Commands at a steady rate through ``Commands`` (the real command path); a watcher in its
     own process polls every read model's tracking position (written in the same transaction as
     its rows) and the lag of each command is from its commit to the first time its model's
-    position covered its notification id."""
+    position covered its notification id. Per model (p50, p99, not seen); ``_sent``: (rate, 0,
+    count); ``_stalls``: the first model's stalls with PostgreSQL's background work then."""
     from projections import tracking
     from services.commands import Commands
     from services.domain.actor import Actor, Role
@@ -921,10 +981,12 @@ def live_lag(
         began = time.perf_counter()
         stop_at = began + seconds
         threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        with BackgroundWork(settings.database_url) as background:
+            began_at = time.monotonic()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
         seconds = time.perf_counter() - began
         last = max((nid for nid, _ in sent), default=0)
         give_up = time.monotonic() + 10
@@ -937,7 +999,7 @@ def live_lag(
         time.sleep(0.05)  # the watcher's next poll sees the final positions
         out, _ = watcher.communicate(timeout=30)
         timeline = _first_seen([tuple(c) for c in json.loads(out)], names)  # type: ignore[misc]
-        result: dict[str, tuple[float, float, int]] = {}
+        result: dict[str, Any] = {}
         for name in names:
             positions, times = timeline[name]
             lags, missing = [], 0
@@ -949,6 +1011,11 @@ def live_lag(
                     missing += 1
             result[name] = (pct(lags, 50), pct(lags, 99), missing)
         result["_sent"] = (len(sent) / seconds, 0.0, len(sent))
+        positions, times = timeline[names[0]] if names else ([], [])
+        result["_stalls"] = [
+            (start - began_at, length, background.during(start, start + length / 1000))
+            for start, length in stalls(positions, times, sorted(sent))
+        ]
         return result
     finally:
         store.close()
@@ -1344,6 +1411,7 @@ def run(args: argparse.Namespace) -> list[Section]:
             log(f"live lag at {best:,.0f} commands/s")
             lags = live_lag(settings, writers, best, scale.lag_seconds, LAG_CLIENTS)
             sent_rate, _, sent = lags.pop("_sent")
+            stalled = lags.pop("_stalls")
             lag_rows = [
                 [
                     name,
@@ -1384,6 +1452,16 @@ def run(args: argparse.Namespace) -> list[Section]:
                         f"sustained: {best:,.0f} commands/s. The commands, the projector, "
                         "PostgreSQL and the watcher share the machine's cores (see the load "
                         "average under Run).",
+                        f"stalls (no position moved for over {STALL_MS:.0f} ms while a command "
+                        "waited; every model moves in the same transaction, so one list): "
+                        + (
+                            "; ".join(
+                                f"at {at:.1f} s, {length:,.0f} ms"
+                                + (f" (PostgreSQL meanwhile: {', '.join(bg)})" if bg else "")
+                                for at, length, bg in stalled
+                            )
+                            or "none"
+                        ),
                     ],
                 )
             )

@@ -12,9 +12,10 @@ then with the same uvicorn settings (2 workers, loopback, ``wrk``, 8 clients) me
 * ``/health/live`` of SI-RISMA and of a bare Litestar app.
 
 The three write routes take turns in rounds after a warm-up each (``rounds``), so that their
-ratios compare the same moments of the machine's load. For each: requests/s, CPU per request (the workers' user + system time over the requests) and
-database round trips per request (``tests/roundtrips.py`` between the server and PostgreSQL,
-one worker, requests one at a time after a warm-up). Alone, prints the Markdown section.
+ratios compare the same moments of the machine's load. For each: requests/s, CPU per request
+(the workers' user + system time over the requests) and database round trips per request
+(``tests/roundtrips.py`` between the server and PostgreSQL, one worker, requests one at a time
+after a warm-up). Alone, prints the Markdown section.
 """
 
 from __future__ import annotations
