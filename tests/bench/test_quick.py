@@ -73,6 +73,7 @@ def test_the_generated_log_verifies_and_every_command_succeeded(report: str) -> 
     for model in ("innovations", "directory"):
         row = next(r for r in lag.splitlines() if r.startswith(f"| {model} |"))
         assert row.split("|")[4].strip() == "0", f"commands never seen by {model}: {row}"
+    assert re.search(r"- stalls \(no position moved for over 100 ms.*\): (none|at \d)", lag)
 
 
 def test_read_routes_answered_without_errors(report: str) -> None:
