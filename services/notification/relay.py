@@ -322,7 +322,11 @@ class AdvisoryLock:
             return False
 
     def release(self) -> None:
+        """Unlock before closing: a close returns before the server's backend has exited and let
+        go of the lock, so a standby trying right after would still find it taken."""
         if self._conn is not None:
+            with contextlib.suppress(Exception):  # a broken connection has lost the lock anyway
+                self._conn.execute("SELECT pg_advisory_unlock(%s)", (self.key,))
             with contextlib.suppress(Exception):  # closing a broken connection
                 self._conn.close()
             self._conn = None
