@@ -20,7 +20,7 @@ from typing import Any
 import msgspec
 
 from projections.sql import ts
-from services import quarantine
+from services import ddl, quarantine
 from services.db import Tx
 
 TABLE = "projection_tracking"
@@ -49,21 +49,28 @@ SCHEMA_LOCK = 5_151_001
 
 
 def ensure_schema(tx: Tx, statements: list[str] | None = None) -> None:
-    """Create the tracking table (and ``statements``), serialised with other processes."""
-    if tx.dialect == "postgres":
-        tx.execute("SELECT pg_advisory_xact_lock(?)", (SCHEMA_LOCK,))
-    tx.execute(SCHEMA[0])
-    quarantine.ensure_schema(tx)
-    _add_signature_column(tx)
-    for statement in statements or []:
-        tx.execute(statement)
+    """Create the tracking table (and ``statements``), serialised with other processes; on an
+    up-to-date database nothing runs and no table is locked (``services.ddl``)."""
+    if tx.dialect != "postgres":
+        tx.execute(SCHEMA[0])
+        quarantine.ensure_schema(tx)
+        _add_signature_column(tx)
+        for statement in statements or []:
+            tx.execute(statement)
+        return
+    ddl.run_missing(
+        tx,
+        [SCHEMA[0], *quarantine.SCHEMA, SIGNATURE_COLUMN, *(statements or [])],
+        f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK})",
+    )
+
+
+#: Tracking tables created before ``signature`` existed get the column.
+SIGNATURE_COLUMN = f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS signature TEXT"
 
 
 def _add_signature_column(tx: Tx) -> None:
-    """Tracking tables created before ``signature`` existed get the column."""
-    if tx.dialect == "postgres":
-        tx.execute(f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS signature TEXT")
-        return
+    """SQLite has no ``ADD COLUMN IF NOT EXISTS``."""
     columns = [r[1] for r in tx.execute(f"PRAGMA table_info({TABLE})").fetchall()]
     if "signature" not in columns:
         tx.execute(f"ALTER TABLE {TABLE} ADD COLUMN signature TEXT")

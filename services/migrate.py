@@ -1,7 +1,8 @@
 """Schema for the non-event tables, collected from the modules that own them.
 
-Idempotent (``CREATE … IF NOT EXISTS``, then each module's ``upgrade`` adds columns that a
-table created by an earlier version lacks): run at start-up in the embedded mode and as the
+Idempotent (``CREATE … IF NOT EXISTS``, of which only what is missing is sent, see
+``services.ddl``; then each module's ``upgrade`` adds columns that a table created by an earlier
+version lacks): run at start-up in the embedded mode and as the
 one-shot ``sirisma migrate`` in the distributed shape. The event tables are created by the
 eventsourcing recorders themselves.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from psycopg.sql import SQL, Identifier
 
+from services import ddl
 from services.audit import seals
 from services.config import Settings
 from services.db import Database
@@ -37,7 +39,7 @@ def migrate(db: Database) -> None:
     statements = schema_statements()
     if not _owned_by_another_role(db):
         _migrate_owner_tables(db, statements)
-    db.execute_script([s for s in statements if not is_owner_statement(s)])
+    _run_missing(db, [s for s in statements if not is_owner_statement(s)])
     # Tables an earlier version created get the columns added since: a module's ``upgrade(tx)``.
     with db.transaction() as tx:
         for module in MODULES:
@@ -46,11 +48,18 @@ def migrate(db: Database) -> None:
                 upgrade(tx)
     # Read models (projections/): tracking positions and every registered model's tables.
     from projections.registry import schema_statements as read_model_statements
+    from projections.tracking import SCHEMA_LOCK
 
-    statements = read_model_statements(db.dialect)
-    if db.dialect == "postgres":  # serialise with runners creating the same tables
-        statements.insert(0, "SELECT pg_advisory_xact_lock(5151001)")
-    db.execute_script(statements)
+    # Serialised with runners creating the same tables.
+    _run_missing(db, read_model_statements(db.dialect), SCHEMA_LOCK)
+
+
+def _run_missing(db: Database, statements: list[str], lock: int | None = None) -> None:
+    """Only what is missing, so a process starting on an up-to-date database locks no table
+    (``services.ddl``); with set-up serialised across processes when something is."""
+    key = "hashtext('sirisma-schema')" if lock is None else str(lock)
+    with db.transaction() as tx:
+        ddl.run_missing(tx, statements, f"SELECT pg_advisory_xact_lock({key})")
 
 
 def _migrate_owner_tables(db: Database, statements: list[str]) -> None:
@@ -58,7 +67,7 @@ def _migrate_owner_tables(db: Database, statements: list[str]) -> None:
     whoever owns them, the single role or ``sirisma migrate``'s owner role."""
     from services.db_roles import is_owner_statement
 
-    db.execute_script([s for s in statements if is_owner_statement(s)])
+    _run_missing(db, [s for s in statements if is_owner_statement(s)])
     with db.transaction() as tx:
         notification_schema.install_append_only(tx)
 

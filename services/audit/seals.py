@@ -318,7 +318,10 @@ def live_inputs(db: Database, keys: dict[str, bytes]) -> SealInputs:
 
 
 def ensure_schema(db: Database) -> None:
-    db.execute_script(SCHEMA)
+    from services import ddl
+
+    with db.transaction() as tx:
+        ddl.run_missing(tx, SCHEMA, "SELECT pg_advisory_xact_lock(hashtext('sirisma-schema'))")
 
 
 def trusted_keys(store: EventStore, signer: Signer | None) -> dict[str, bytes]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+from services import ddl
 from services.db import Tx
 
 STAMP_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
@@ -222,27 +223,29 @@ SCHEMA = [
 #: digests catch tampering by whoever bypasses this, the trigger stops everyone else.
 APPEND_ONLY_TABLES = ("notification_audit_records",)
 APPEND_ONLY_MESSAGE = "SI-RISMA: catatan jejak audit hanya dapat ditambah (append-only)"
+#: Serialises schema set-up across processes (the event recorder takes the same lock).
+SCHEMA_LOCK = "SELECT pg_advisory_xact_lock(hashtext('sirisma-schema'))"
 
 
 def install_append_only(tx: Tx) -> None:
-    """Install the append-only triggers (idempotent; serialised with other processes). DDL on
-    the owner's tables: ``services.migrate`` runs it as whoever owns them."""
+    """Install the append-only triggers (idempotent; serialised with other processes; nothing
+    runs when they are in place). DDL on the owner's tables: ``services.migrate`` runs it as
+    whoever owns them."""
     for table in APPEND_ONLY_TABLES:
         if tx.dialect == "postgres":
-            tx.execute("SELECT pg_advisory_xact_lock(hashtext('sirisma-schema'))")
-            tx.execute(
-                "CREATE OR REPLACE FUNCTION sirisma_records_append_only() RETURNS trigger "
-                "LANGUAGE plpgsql AS $$BEGIN RAISE EXCEPTION USING MESSAGE = "
-                f"'{APPEND_ONLY_MESSAGE} (' || TG_OP || ' ' || TG_TABLE_NAME || ')', "
-                "ERRCODE = 'insufficient_privilege'; END$$"
-            )
-            tx.execute(
-                f"CREATE OR REPLACE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON "
-                f"{table} FOR EACH ROW EXECUTE FUNCTION sirisma_records_append_only()"
-            )
-            tx.execute(
-                f"CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-                "FOR EACH STATEMENT EXECUTE FUNCTION sirisma_records_append_only()"
+            ddl.run_missing(
+                tx,
+                [
+                    "CREATE OR REPLACE FUNCTION sirisma_records_append_only() RETURNS trigger "
+                    "LANGUAGE plpgsql AS $$BEGIN RAISE EXCEPTION USING MESSAGE = "
+                    f"'{APPEND_ONLY_MESSAGE} (' || TG_OP || ' ' || TG_TABLE_NAME || ')', "
+                    "ERRCODE = 'insufficient_privilege'; END$$",
+                    f"CREATE OR REPLACE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON "
+                    f"{table} FOR EACH ROW EXECUTE FUNCTION sirisma_records_append_only()",
+                    f"CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+                    "FOR EACH STATEMENT EXECUTE FUNCTION sirisma_records_append_only()",
+                ],
+                SCHEMA_LOCK,
             )
             continue
         for op in ("UPDATE", "DELETE"):
