@@ -207,9 +207,13 @@ def machine() -> dict[str, str]:
         except Exception:
             return "?"
 
+    from services.ops.pg_memory import shared_buffers
+
     return {
         "CPU": f"{cpu} × {os.cpu_count()} (logical)",
         "memory": mem,
+        "PostgreSQL `shared_buffers`": f"{shared_buffers()} (a quarter of memory, as "
+        "`sirisma cluster` sets it: `services/ops/pg_memory.py`)",
         "OS": f"{os_name}, kernel {platform.release()}",
         "Python": platform.python_version(),
         "PostgreSQL": _cmd([find_postgres_bin("postgres"), "--version"]),
@@ -1079,6 +1083,7 @@ def servers() -> Iterator[tuple[str, str]]:
     from tests.servers import start_postgres, start_redis
 
     pg = start_postgres()
+    _size_buffers(pg)
     redis = start_redis()
     _POSTGRES.append(pg)
     try:
@@ -1092,6 +1097,26 @@ def servers() -> Iterator[tuple[str, str]]:
 
 
 _POSTGRES: list[Any] = []  # the server ``servers()`` started, while it runs
+
+
+def _size_buffers(pg: Any) -> None:
+    """The buffer pool a deployment gets (``services.ops.pg_memory``: ``sirisma cluster``, and
+    compose.yaml's default), not PostgreSQL's 128 MB: the bench measures what users run. A
+    server the bench did not start (``SIRISMA_TEST_POSTGRES_URL``) is left as it is."""
+    from services.ops.pg_memory import shared_buffers
+    from tests.servers import NotManaged
+
+    wanted = shared_buffers()
+    with pg.connect() as conn:
+        conn.autocommit = True
+        now = conn.execute(
+            "SELECT setting::bigint * 8192 / 1048576 FROM pg_settings WHERE name = 'shared_buffers'"
+        ).fetchone()
+        if now is not None and f"{now[0]}MB" == wanted:
+            return
+        conn.execute(f"ALTER SYSTEM SET shared_buffers = '{wanted}'")
+    with contextlib.suppress(NotManaged):
+        pg.restart()
 
 
 def extra_database(name: str) -> str:

@@ -43,6 +43,8 @@ from typing import Any
 
 import click
 
+from services.ops import pg_memory
+
 log = logging.getLogger("sirisma.cluster")
 
 # The entry point of each compose service (compose.yaml runs exactly these, checked by a test);
@@ -285,6 +287,7 @@ class Cluster:
             "timezone": "UTC",
             "log_timezone": "UTC",
             "logging_collector": "off",
+            "shared_buffers": pg_memory.shared_buffers(),
         }
         if not self.options.fsync:
             settings.update(fsync="off", synchronous_commit="off", full_page_writes="off")

@@ -45,6 +45,7 @@ from services.domain.values import CallKind, OrganisationKind
 from services.eventstore.store import decode_event
 from services.identity.passwords import hash_password
 from services.ops.cluster import read_state, sirisma_command
+from services.ops.pg_memory import shared_buffers
 from services.ops.servers import free_port, log_tail, parent_death_signal, pid_alive
 from services.runtime import Runtime
 from services.startup import start_runtime
@@ -248,6 +249,7 @@ def test_load_with_killed_processes_and_restarted_servers_loses_nothing(
     cluster: RunningCluster, capsys: pytest.CaptureFixture[str]
 ) -> None:
     settings = cluster.settings()
+    assert _shared_buffers_mb(settings.database_url) == shared_buffers()  # sized, not 128 MB
     runtime = start_runtime(settings, background=False)
     try:
         world = seed(runtime)
@@ -457,3 +459,14 @@ def _operators_by_org() -> dict[str, list[str]]:
     return {
         str(organisation_id_for(code)): [f"op{n}.{code.lower()}" for n in (1, 2)] for code in OPDS
     }
+
+
+def _shared_buffers_mb(database_url: str) -> str:
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute(
+            "SELECT setting::bigint * 8192 / 1048576 FROM pg_settings WHERE name = 'shared_buffers'"
+        ).fetchone()
+    assert row is not None
+    return f"{row[0]}MB"
