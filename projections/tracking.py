@@ -46,6 +46,7 @@ def owner_id() -> str:
 #: Transaction-level advisory lock taken before creating read-model tables on PostgreSQL:
 #: concurrent ``CREATE TABLE IF NOT EXISTS`` of the same table can otherwise fail.
 SCHEMA_LOCK = 5_151_001
+LOCK_STATEMENT = f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK})"
 
 
 def ensure_schema(tx: Tx, statements: list[str] | None = None) -> None:
@@ -61,7 +62,7 @@ def ensure_schema(tx: Tx, statements: list[str] | None = None) -> None:
     ddl.run_missing(
         tx,
         [SCHEMA[0], *quarantine.SCHEMA, SIGNATURE_COLUMN, *(statements or [])],
-        f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK})",
+        LOCK_STATEMENT,
     )
 
 

@@ -16,11 +16,15 @@ Statements it does not recognise are always kept (they run as before).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from services.db import Tx
+
+#: Serialises schema set-up across processes: services starting together (the cluster, compose
+#: replicas) would otherwise deadlock on the triggers' table locks.
+SCHEMA_LOCK = "SELECT pg_advisory_xact_lock(hashtext('sirisma-schema'))"
 
 _NAME = r'(?:"[^"]+"|[A-Za-z_][\w$]*)'
 _QNAME = rf"({_NAME}(?:\.{_NAME})?)"
@@ -140,9 +144,17 @@ def run_missing(tx: Tx, statements: Sequence[str], lock: str | None = None) -> N
         for statement in statements:
             tx.execute(statement)
         return
-    if not pending(tx.conn, statements):
+    apply_missing(tx.conn, statements, lock, tx.execute)
+
+
+def apply_missing(
+    conn: Any, statements: Sequence[str], lock: str | None, execute: Callable[[str], Any]
+) -> None:
+    """``run_missing`` on a psycopg connection, each statement sent through ``execute`` (the
+    event recorder's cursor)."""
+    if not pending(conn, statements):
         return
     if lock is not None:
-        tx.execute(lock)
-    for statement in pending(tx.conn, statements):
-        tx.execute(statement)
+        execute(lock)
+    for statement in pending(conn, statements):
+        execute(statement)

@@ -48,18 +48,17 @@ def migrate(db: Database) -> None:
                 upgrade(tx)
     # Read models (projections/): tracking positions and every registered model's tables.
     from projections.registry import schema_statements as read_model_statements
-    from projections.tracking import SCHEMA_LOCK
+    from projections.tracking import LOCK_STATEMENT
 
     # Serialised with runners creating the same tables.
-    _run_missing(db, read_model_statements(db.dialect), SCHEMA_LOCK)
+    _run_missing(db, read_model_statements(db.dialect), LOCK_STATEMENT)
 
 
-def _run_missing(db: Database, statements: list[str], lock: int | None = None) -> None:
+def _run_missing(db: Database, statements: list[str], lock: str = ddl.SCHEMA_LOCK) -> None:
     """Only what is missing, so a process starting on an up-to-date database locks no table
     (``services.ddl``); with set-up serialised across processes when something is."""
-    key = "hashtext('sirisma-schema')" if lock is None else str(lock)
     with db.transaction() as tx:
-        ddl.run_missing(tx, statements, f"SELECT pg_advisory_xact_lock({key})")
+        ddl.run_missing(tx, statements, lock)
 
 
 def _migrate_owner_tables(db: Database, statements: list[str]) -> None:

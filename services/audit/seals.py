@@ -321,7 +321,7 @@ def ensure_schema(db: Database) -> None:
     from services import ddl
 
     with db.transaction() as tx:
-        ddl.run_missing(tx, SCHEMA, "SELECT pg_advisory_xact_lock(hashtext('sirisma-schema'))")
+        ddl.run_missing(tx, SCHEMA, ddl.SCHEMA_LOCK)
 
 
 def trusted_keys(store: EventStore, signer: Signer | None) -> dict[str, bytes]:

@@ -421,15 +421,15 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         """Serialise schema set-up across processes: services starting together (the cluster,
         compose replicas) would otherwise deadlock on the triggers' table locks. Only what is
         missing runs, so a process starting on an up-to-date log takes no lock on it."""
-        from services.ddl import pending
+        from services import ddl
 
         statements = [s for s in self.sql_create_statements if "CREATE TYPE" not in s.as_string()]
-        texts = [s.as_string(curs.connection) for s in statements]
-        if not pending(curs.connection, texts):
-            return  # up to date: no lock on the event tables (see services/ddl.py)
-        curs.execute("SELECT pg_advisory_xact_lock(hashtext('sirisma-schema'))", prepare=False)
-        for text in pending(curs.connection, texts):  # again: another process may have run them
-            curs.execute(text.encode(), prepare=False)
+        ddl.apply_missing(
+            curs.connection,
+            [s.as_string(curs.connection) for s in statements],
+            ddl.SCHEMA_LOCK,
+            lambda text: curs.execute(text.encode(), prepare=False),
+        )
 
     def create_table(self) -> None:
         """Also the snapshot table, so whoever creates the schema (the owner) creates it.

@@ -223,8 +223,6 @@ SCHEMA = [
 #: digests catch tampering by whoever bypasses this, the trigger stops everyone else.
 APPEND_ONLY_TABLES = ("notification_audit_records",)
 APPEND_ONLY_MESSAGE = "SI-RISMA: catatan jejak audit hanya dapat ditambah (append-only)"
-#: Serialises schema set-up across processes (the event recorder takes the same lock).
-SCHEMA_LOCK = "SELECT pg_advisory_xact_lock(hashtext('sirisma-schema'))"
 
 
 def install_append_only(tx: Tx) -> None:
@@ -245,7 +243,7 @@ def install_append_only(tx: Tx) -> None:
                     f"CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
                     "FOR EACH STATEMENT EXECUTE FUNCTION sirisma_records_append_only()",
                 ],
-                SCHEMA_LOCK,
+                ddl.SCHEMA_LOCK,
             )
             continue
         for op in ("UPDATE", "DELETE"):
