@@ -72,6 +72,7 @@ from psycopg.sql import SQL, Identifier
 
 from services.eventstore.pipelined import one_round_trip, rollback
 from services.eventstore.recorders import ChainedPostgresRecorder
+from services.eventstore.subscription import ListenFirst
 
 MAX_GROUP_COMMANDS = 512
 MAX_GROUP_EVENTS = 20_000
@@ -380,7 +381,7 @@ def _hand_out(ids: Sequence[int], requests: list[_Request]) -> None:
         position += count
 
 
-class GroupCommitPostgresRecorder(GroupCommit, PostgresApplicationRecorder):
+class GroupCommitPostgresRecorder(GroupCommit, ListenFirst, PostgresApplicationRecorder):
     """The library's recorder with group commit (what the library's own test cases run on)."""
 
     def __init__(

@@ -53,6 +53,7 @@ from services.eventstore.chain import GENESIS, ChainRow, link_hash, seal
 from services.eventstore.links import LinkCache
 from services.eventstore.pipelined import Prepared, kept_cursor, one_round_trip
 from services.eventstore.riders import Rider
+from services.eventstore.subscription import ListenFirst
 
 APPEND_ONLY_MESSAGE = "SI-RISMA: catatan peristiwa hanya dapat ditambah (append-only)"
 
@@ -302,7 +303,7 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
 APPEND_SCALAR_ROWS = 4  # up to this many events, a save's parameters are scalars
 
 
-class ChainedPostgresRecorder(PostgresApplicationRecorder):
+class ChainedPostgresRecorder(ListenFirst, PostgresApplicationRecorder):
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
         super().__init__(datastore, events_table_name=events_table_name)
         if datastore.enable_db_functions:

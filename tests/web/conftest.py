@@ -86,10 +86,21 @@ def web_app(web_world: WebWorld) -> Any:
 
 
 @pytest.fixture(scope="module")
-def client(web_app: Any) -> Iterator[Any]:
+def client(web_app: Any, web_world: WebWorld) -> Iterator[Any]:
     from litestar.testing import TestClient
 
-    with TestClient(web_app, base_url="http://testserver.local") as test_client:
+    class CaughtUpClient(TestClient):  # type: ignore[type-arg]
+        """Each request first waits until the read models hold every stored event. A test runs
+        commands straight on the runtime, which the read models' thread projects a moment
+        later; a person's next click comes after the page that made the change had waited for
+        it (``settle``). Redirects followed inside one request do not wait."""
+
+        def request(self, *args: Any, **kwargs: Any) -> Any:
+            runtime = web_world.runtime
+            runtime.read_models.wait_for(runtime.store.max_notification_id(), 10)
+            return super().request(*args, **kwargs)
+
+    with CaughtUpClient(web_app, base_url="http://testserver.local") as test_client:
         yield test_client
 
 
