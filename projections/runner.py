@@ -20,6 +20,11 @@ How it stays exactly-once and available:
   the position the batch was read after; if another writer (a rebuild's swap, a runner that took
   over) moved it, the batch is dropped and re-read. An event is never applied twice, whatever
   the timing.
+- **Kept state.** A model keeps the per-key state it loaded (an innovation's fold, up to
+  ``LIVE_CAPACITY`` keys) from batch to batch instead of reading it again each time. Every
+  writer of a model's tables stamps its name on the tracking row in the same transaction
+  (``owner``), so the row lock that checks the position also shows whether anyone else wrote
+  the tables since: then the kept state is dropped and the batch applied again from the rows.
 - **One active runner per model.** A runner applies a model only while it holds that model's
   lock (PostgreSQL advisory lock on its own connection; ``flock`` on SQLite). Other runners wait
   as hot standbys and retry the lock every ``lock_retry`` seconds; the lock dies with its
@@ -64,6 +69,10 @@ from services.eventstore.store import EventStore
 log = logging.getLogger("sirisma.projections")
 
 DEFAULT_BATCH = 500
+#: Keys of per-key state (an innovation's fold, a catalogue entry) a live model keeps between
+#: batches, so a batch reads from its tables only the keys it has not seen; over this, the
+#: older half is dropped.
+LIVE_CAPACITY = 4096
 DEFAULT_ATTEMPTS = 5  # tries of one event (after its batch failed) before it is quarantined
 RETRY_PAUSE = 0.5  # seconds; doubled after each failed try of one event (1, 2, 4, 8 s)
 
@@ -92,11 +101,18 @@ class Model:
         self.paused_until = 0.0
         self.last_error: str | None = None
         self.isolate_until = 0  # after a failed batch: one event per transaction up to here
+        self.keeps = False  # holds state from its own writes (then only they may be in the rows)
 
     def discard(self) -> None:
+        self.keeps = False
         discard = getattr(self.projection, "discard", None)
         if discard is not None:
             discard()
+
+    def current(self, position: int, owner: str | None, runner: str) -> bool:
+        """Its tracking row (position, last writer) is as this runner left it: the position it
+        holds, and no other writer since, if it keeps state from its own writes."""
+        return position == self.position and (owner == runner or not self.keeps)
 
     def wants(self, env: Envelope) -> bool:
         return self.wants_topic(env.topic)
@@ -141,7 +157,7 @@ class Runner:
         self._own_store = store is None
         self.store = store or EventStore(settings)
         self.log = EventLog(self.store)
-        self.models = [Model(p) for p in (projections or registry.all_projections())]
+        self.models = [Model(p) for p in (projections or registry.all_projections(LIVE_CAPACITY))]
         self.decoder = Decoder(union_topics([m.projection for m in self.models]))
         self.batch_size = batch_size
         self.max_batch = max(batch_size, max_batch)
@@ -429,8 +445,8 @@ class Runner:
         steady stream of small batches that is most of the live lag). The lock is sent first,
         but its positions are read after the models applied their batches: they travel with
         the models' own reads (one round trip less per step). False, with nothing applied,
-        when a model fails or its position is not the one its batch was read after (another
-        writer moved it, or its row is gone): the caller then applies each in its own
+        when a model fails or its row is not as this runner left it (another writer moved its
+        position or wrote its tables, or the row is gone): the caller then applies each in its own
         transaction, where a move is re-read and a failure is isolated and quarantined as
         before (``_apply``)."""
         try:
@@ -439,8 +455,11 @@ class Runner:
                 for model, batch, _ in plans:
                     if batch:
                         model.projection.apply(tx, batch, "")
-                current = positions()
-                if any(current.get(m.name) != m.position for m, _, _ in plans):
+                rows = positions()
+                if any(
+                    m.name not in rows or not m.current(*rows[m.name], self.owner)
+                    for m, _, _ in plans
+                ):
                     raise _Alone()  # nothing of this transaction is kept
                 moves = [
                     (model.name, last, batch[-1].event.timestamp if batch else None)
@@ -457,7 +476,7 @@ class Runner:
             return False
         with self._cond:
             for model, _, last in plans:
-                model.position = last
+                model.position, model.keeps = last, True
                 model.failures, model.last_error = 0, None
             self._cond.notify_all()
         if self.on_batch is not None:
@@ -490,7 +509,7 @@ class Runner:
         """Record the event as quarantined and move the model past it, in one transaction."""
         try:
             with session.transaction() as tx:
-                current = tracking.lock(tx, model.name)
+                current = self._lock(tx, model)
                 if current != model.position:
                     raise _Moved(current)
                 quarantine.record(
@@ -517,11 +536,20 @@ class Runner:
         if self.on_batch is not None:
             self.on_batch(model.name, notification_id)
 
+    def _lock(self, tx: Any, model: Model) -> int:
+        """The model's position, locked; the state it keeps is dropped first when another
+        writer (a rebuild's swap, a retried quarantined event, another runner) wrote its tables
+        since this runner last did (``tracking.lock_owned``)."""
+        position, owner = tracking.lock_owned(tx, model.name)
+        if not model.current(model.position, owner, self.owner):
+            model.discard()
+        return position
+
     def _apply(self, session: Session, model: Model, batch: list[Envelope], last: int) -> bool:
         """Apply ``batch`` and move the position to ``last``; False when it did not happen."""
         try:
             with session.transaction() as tx:
-                current = tracking.lock(tx, model.name)
+                current = self._lock(tx, model)
                 if current != model.position:
                     raise _Moved(current)
                 if batch:
@@ -583,7 +611,7 @@ class Runner:
             return False
         model.failures, model.last_error = 0, None
         with self._cond:
-            model.position = last
+            model.position, model.keeps = last, True
             self._cond.notify_all()
         if self.on_batch is not None:
             self.on_batch(model.name, last)

@@ -1,9 +1,10 @@
 """Per-key state for a projection: loaded from its rows once, folded in memory, written once.
 
-Live, the state lives for one batch (loaded, folded, flushed, forgotten), so it can never be
-stale. During a rebuild the runner keeps it across batches (up to ``capacity`` keys) and only
-flushes at checkpoints; a rolled-back transaction discards it, and the next attempt reloads from
-the rows, which are exactly as of the last committed checkpoint.
+The runner keeps it across batches (up to ``capacity`` keys). Live, each batch is flushed in
+its own transaction, and the state is dropped when another writer wrote the tables meanwhile
+(``projections.runner``: the tracking row's ``owner``). A rebuild flushes only at checkpoints. A
+rolled-back transaction discards it, and the next attempt reloads from the rows, which are
+exactly as of the last committed transaction.
 """
 
 from __future__ import annotations

@@ -98,12 +98,21 @@ class Position(msgspec.Struct, frozen=True):
 
 def lock(tx: Tx, name: str) -> int:
     """The model's position, locked for this transaction (the row is created at 0 if missing)."""
+    return lock_owned(tx, name)[0]
+
+
+def lock_owned(tx: Tx, name: str) -> tuple[int, str | None]:
+    """``lock``, and who wrote the row last (``owner``): every writer of a model's tables
+    stamps the row in the same transaction, so a runner that finds another name there knows
+    the tables changed under the state it keeps in memory."""
     tx.execute(
         f"INSERT INTO {TABLE} (name, position) VALUES (?, 0) ON CONFLICT (name) DO NOTHING",
         (name,),
     )
     suffix = " FOR UPDATE" if tx.dialect == "postgres" else ""
-    return int(tx.scalar(f"SELECT position FROM {TABLE} WHERE name = ?{suffix}", (name,)))
+    row = tx.execute(f"SELECT position, owner FROM {TABLE} WHERE name = ?{suffix}", (name,))
+    position, owner = row.fetchone() or (0, None)
+    return int(position), owner
 
 
 def advance(
@@ -123,17 +132,29 @@ def advance(
     )
 
 
-def lock_all(tx: Tx, names: list[str]) -> Callable[[], dict[str, int]]:
+def stamp(tx: Tx, name: str, owner: str) -> None:
+    """Mark the model's tables as written by ``owner`` in this transaction, its position
+    unchanged (a writer other than the runner: a quarantined event applied later)."""
+    tx.execute(
+        f"UPDATE {TABLE} SET owner = ?, updated_at = ? WHERE name = ?",
+        (owner, ts(datetime.now(UTC)), name),
+    )
+
+
+def lock_all(tx: Tx, names: list[str]) -> Callable[[], dict[str, tuple[int, str | None]]]:
     """Lock the named models' rows for this transaction in one statement (in name order, so two
-    writers locking several rows cannot deadlock); their positions when the returned function is
-    called (a missing row is left out). In a pipelined transaction the statement is sent now and
-    locks at once, but its result travels with the models' own reads: the caller applies the
-    batch first and checks the positions before it commits. One ``?`` per name, not an array:
-    psycopg dumps a list element by element in Python, a cost paid on every live step."""
+    writers locking several rows cannot deadlock); their positions and last writers
+    (``lock_owned``) when the returned function is called (a missing row is left out). In a
+    pipelined transaction the statement is sent now and locks at once, but its result travels
+    with the models' own reads: the caller applies the batch first and checks the positions
+    before it commits. One ``?`` per name, not an array: psycopg dumps a list element by
+    element in Python, a cost paid on every live step."""
     marks = ", ".join("?" * len(names))
     lock = " ORDER BY name FOR UPDATE" if tx.dialect == "postgres" else ""  # SQLite: exclusive
-    rows = tx.later(f"SELECT name, position FROM {TABLE} WHERE name IN ({marks}){lock}", names)
-    return lambda: {r[0]: int(r[1]) for r in rows()}
+    rows = tx.later(
+        f"SELECT name, position, owner FROM {TABLE} WHERE name IN ({marks}){lock}", names
+    )
+    return lambda: {r[0]: (int(r[1]), r[2]) for r in rows()}
 
 
 _ADVANCE_ALL: dict[int, str] = {}

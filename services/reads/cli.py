@@ -55,12 +55,12 @@ def project(names: tuple[str, ...], once: bool, batch: int, metrics_port: int | 
     standbys and take over within a second or two when it stops.
     """
     from projections import registry
-    from projections.runner import Runner
+    from projections.runner import LIVE_CAPACITY, Runner
 
     _logging()
     settings = load_settings()
     try:
-        projections = registry.select(names)
+        projections = registry.select(names, LIVE_CAPACITY)
     except registry.UnknownProjection as exc:
         raise click.UsageError(str(exc)) from None
     runner = Runner(settings, projections, batch_size=batch)

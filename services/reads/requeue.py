@@ -87,6 +87,7 @@ def _retry_one(
                 with session.transaction() as tx:
                     tracking.lock(tx, projection.name)
                     projection.apply(tx, envelopes, "")
+                    tracking.stamp(tx, projection.name, tracking.owner_id())  # runner: reload
                     quarantine.release(tx, projection.name, nid)
             finally:
                 discard = getattr(projection, "discard", None)

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from projections.catalogue import CatalogueProjection
+from projections.innovations import InnovationsProjection
 from projections.runner import Runner
 from projections.status import status
 from projections.target import Target
@@ -21,6 +22,7 @@ from services import quarantine
 from services.commands import Commands
 from services.config import Settings
 from services.domain import events as ev
+from services.domain.values import ProfilePatch
 from services.eventstore.store import EventStore
 from services.reads import requeue
 from tests.factories import World
@@ -252,3 +254,52 @@ def test_a_rebuild_quarantines_an_event_a_buggy_fold_cannot_take(
     assert [(o.follower, o.notification_id, o.released) for o in outcomes] == [
         ("catalogue", target, True)
     ]
+
+
+def test_a_live_runner_drops_the_state_it_kept_when_a_retry_wrote_the_tables(
+    settings: Settings, store: EventStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both backends. A running model keeps each innovation's fold between batches. An event it
+    quarantined is applied later by ``retry-quarantined``, from another process, straight into
+    its tables; the runner's next batch on that innovation must start from those rows, not
+    from the fold it kept (which would write the old title back)."""
+    world = World(Commands(store))
+    iid = world.complete_draft("Judul Lama")
+    operator = world.ctx(world.operator)
+    runner = Runner(settings, store=store, attempts=1, retry_pause=0.0)
+    session = runner.target.connect()
+
+    def step_all() -> None:
+        while runner._step(session):  # noqa: SLF001 - the unit under test
+            pass
+
+    try:
+        runner._prepare(session)  # noqa: SLF001
+        runner._acquire(session)  # noqa: SLF001
+        step_all()
+        renamed = world.commands.update_profile(operator, iid, ProfilePatch(title="Judul Baru"))
+        original = InnovationsProjection.apply
+
+        def buggy(self: Any, tx: Any, batch: Any, suffix: str = "") -> None:
+            if any(e.notification_id == renamed.notification_id for e in batch):
+                raise RuntimeError("galat program pada satu peristiwa")
+            original(self, tx, batch, suffix)
+
+        monkeypatch.setattr(InnovationsProjection, "apply", buggy)
+        step_all()
+        assert quarantined(settings) == {("innovations", renamed.notification_id)}
+        world.commands.update_profile(operator, iid, ProfilePatch(goals="Tujuan kedua."))
+        step_all()  # the runner now keeps this innovation's fold, with the old title
+        assert titles(settings) == {"Judul Lama"}
+
+        monkeypatch.setattr(InnovationsProjection, "apply", original)  # the fix is deployed
+        assert [o.released for o in requeue.retry(settings, store=store)] == [True]
+        assert titles(settings) == {"Judul Baru"}
+
+        world.commands.update_profile(operator, iid, ProfilePatch(goals="Tujuan ketiga."))
+        step_all()
+        assert titles(settings) == {"Judul Baru"}
+        assert runner.positions()["innovations"] == store.max_notification_id()
+    finally:
+        runner._release_all()  # noqa: SLF001
+        session.close()
