@@ -55,13 +55,15 @@ def _first(subscription: Any, timeout: float = 10.0) -> Notification | None:
     return got[0] if got else None
 
 
-def _stored_while_listen_is_pending(recorder: PostgresApplicationRecorder) -> bool:
+def _stored_while_listen_is_pending(
+    recorder: PostgresApplicationRecorder, timeout: float = 10.0
+) -> bool:
     recorder.create_table()
     event = _event(uuid4(), 1)
     with recorder.subscribe(gt=recorder.max_notification_id()) as subscription:
         time.sleep(0.1)  # the library's pull has run by now; the LISTEN has not
         recorder.insert_events([event])
-        first = _first(subscription)
+        first = _first(subscription, timeout)
     return first is not None and first.originator_id == event.originator_id
 
 
@@ -73,7 +75,8 @@ def test_an_event_stored_before_the_listen_is_in_place_is_received(
 
 def test_the_library_subscription_loses_that_event(slow_listen: PostgresDatastore) -> None:
     """The interleaving is real: without ``ListenFirst`` the same steps receive nothing."""
-    assert not _stored_while_listen_is_pending(PostgresApplicationRecorder(slow_listen))
+    # Two seconds are plenty: the LISTEN is in place after half of one.
+    assert not _stored_while_listen_is_pending(PostgresApplicationRecorder(slow_listen), 2.0)
 
 
 def test_stopping_before_the_listen_is_in_place_ends_the_subscription(
