@@ -57,6 +57,7 @@ TARGET_P99_MS = 100.0
 CONNECTIONS = 16
 FLAT = 1.3  # "does not grow": at the largest size at most this many times the smallest
 WARM_SECONDS = 2.0  # each route's first requests, not measured (see ``measure``)
+PROBE_PAUSE = 0.005  # seconds between the probe client's requests (``Probe``)
 
 
 @dataclass
@@ -174,6 +175,51 @@ def _loaded(
     return res, spent * 1000 / max(res.requests, 1)
 
 
+class Probe:
+    """One more client, next to wrk's: a request every ``PROBE_PAUSE`` seconds, one at a time,
+    each timed on its own. wrk's printed distribution is coordinated-omission corrected (it
+    adds synthetic samples below every long request, ``stats_correct`` in its ``src/wrk.c``), so
+    its p99 is not the requests' own; this one is, at the price of far fewer samples."""
+
+    def __init__(self, url: str, headers: dict[str, str]) -> None:
+        import http.client
+        import threading
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(url)
+        self.path = parts.path + (f"?{parts.query}" if parts.query else "")
+        self.headers = headers
+        self.conn = http.client.HTTPConnection(parts.netloc, timeout=30)
+        self.latencies: list[float] = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> Probe:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop.set()
+        self.thread.join(30)
+        self.conn.close()
+
+    def _run(self) -> None:
+        while not self.stop.is_set():
+            started = time.perf_counter()
+            self.conn.request("GET", self.path, headers=self.headers)
+            self.conn.getresponse().read()
+            self.latencies.append((time.perf_counter() - started) * 1000)
+            self.stop.wait(PROBE_PAUSE)
+
+    def summary(self) -> str:
+        if not self.latencies:
+            return "–"
+        return (
+            f"p99 {ms(pct(self.latencies, 99))}, max {ms(max(self.latencies))} "
+            f"({len(self.latencies):,} requests)"
+        )
+
+
 def _settle(settings: Settings) -> None:
     """``VACUUM (ANALYZE)`` and a checkpoint before the routes: the run has just bulk-loaded the
     national data and written the live-lag phase's commands, so autovacuum and the checkpointer
@@ -206,6 +252,7 @@ def _floor_row(floors: list[tuple[Any, float]]) -> list[str]:
         ms(median([cpu for _, cpu in floors])),
         "–",
         "–",
+        "–",
     ]
 
 
@@ -231,7 +278,8 @@ def measure(
         # its caches and fault the route's pages into PostgreSQL's buffers.
         _loaded(settings, server, route.path, WARM_SECONDS, auth)
         floor, floor_cpu = _loaded(settings, server, "/health/live", seconds, {})
-        res, cpu = _loaded(settings, server, route.path, seconds, auth)
+        with Probe(server.base + route.path, auth) as probe:
+            res, cpu = _loaded(settings, server, route.path, seconds, auth)
         # The same route with every answer read afresh (``Cache-Control: no-cache`` skips the
         # kept answers, ``services.reads.answers``): what a request costs when the read models
         # moved since the answer was kept (writes between reads). Context, not the target.
@@ -252,7 +300,8 @@ def measure(
         log(
             f"  {route.label}: {res.rps:,.0f} req/s ({ratio(res.rps, floor.rps)} of "
             f"{floor.rps:,.0f}) p99 {res.p99:.1f} ms, {cpu:.2f} ms CPU/request, "
-            f"alone {alone:.2f} ms; read afresh {fresh.rps:,.0f} req/s "
+            f"alone {alone:.2f} ms; one more client {probe.summary()}; "
+            f"read afresh {fresh.rps:,.0f} req/s "
             f"({ratio(fresh.rps, floor.rps)}) p99 {fresh.p99:.1f} ms, {fresh_cpu:.2f} ms CPU"
         )
         rows.append(
@@ -267,6 +316,7 @@ def measure(
                 rate(floor.rps),
                 ms(cpu),
                 ms(alone) if alone == alone else "–",
+                probe.summary(),
                 f"{rate(fresh.rps)} ({ratio(fresh.rps, floor.rps)}), p99 {ms(fresh.p99)}, "
                 f"{ms(fresh_cpu)} CPU/request, {fresh.errors} errors",
             ]
@@ -291,6 +341,7 @@ def measure(
             "floor just before",
             "CPU/request",
             "query alone, p50",
+            "one more client, one request at a time",
             "read afresh (`no-cache`)",
         ],
         rows,
@@ -306,6 +357,14 @@ def measure(
             "runs. The floor's row: medians of its runs before each route.",
             "`query alone` is the route's read-model query called in-process, one at a time, "
             "without HTTP.",
+            "`p50` and `p99` are wrk's, and the target reads them. wrk corrects its distribution "
+            "for coordinated omission: below every request that took at least two mean "
+            "intervals, it adds synthetic samples one interval apart (`stats_correct` in its "
+            "`src/wrk.c`). So a few long stalls raise its p99 far above what most requests "
+            "took, and its mean can exceed what Little's law allows. `one more client` is "
+            "a 17th connection during the same run. It sends one request at a time, a pause "
+            f"of {PROBE_PAUSE * 1000:.0f} ms after each, and times every request itself: the "
+            "requests' own p99 and max, from far fewer samples.",
             "Before the first route the database is vacuumed, analysed and checkpointed (the "
             "run has just bulk-loaded it), and each route is warmed up for "
             f"{WARM_SECONDS:.0f} s unmeasured before its floor and its own run.",
