@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import http.client
 import json
 import os
 import re
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 import uuid
@@ -29,6 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 for path in (str(ROOT), str(Path(__file__).resolve().parent)):
@@ -182,10 +185,6 @@ class Probe:
     its p99 is not the requests' own; this one is, at the price of far fewer samples."""
 
     def __init__(self, url: str, headers: dict[str, str]) -> None:
-        import http.client
-        import threading
-        from urllib.parse import urlsplit
-
         parts = urlsplit(url)
         self.path = parts.path + (f"?{parts.query}" if parts.query else "")
         self.headers = headers

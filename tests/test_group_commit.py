@@ -37,9 +37,14 @@ from services.eventstore.pipelined import kept_cursor
 from services.eventstore.recorders import ChainedPostgresRecorder
 
 
-def datastore_for(url: str, pool_size: int = 4, max_overflow: int = 8) -> PostgresDatastore:
+def datastore_for(
+    url: str,
+    pool_size: int = 4,
+    max_overflow: int = 8,
+    kind: type[PostgresDatastore] = PostgresDatastore,
+) -> PostgresDatastore:
     u = urlparse(url)
-    return PostgresDatastore(
+    return kind(
         dbname=u.path.lstrip("/"),
         host=u.hostname or "127.0.0.1",
         port=u.port or 5432,

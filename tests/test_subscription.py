@@ -37,10 +37,9 @@ class _SlowListen(PostgresDatastore):
 
 @pytest.fixture
 def slow_listen(postgres_url: str) -> Iterator[PostgresDatastore]:
-    plain = datastore_for(postgres_url)
-    plain.__class__ = _SlowListen
-    yield plain
-    plain.close()
+    slow = datastore_for(postgres_url, kind=_SlowListen)
+    yield slow
+    slow.close()
 
 
 def _first(subscription: Any, timeout: float = 10.0) -> Notification | None:
