@@ -26,7 +26,16 @@ import msgspec
 
 from projections.base import Envelope
 from projections.compliance import STATUS_TOPICS
-from projections.sql import FLUSH_CHUNK, blob_type, chunks, pack, select_by_keys, ts, upsert
+from projections.sql import (
+    FLUSH_CHUNK,
+    blob_type,
+    chunks,
+    pack,
+    sampled_statistics,
+    select_by_keys,
+    ts,
+    upsert,
+)
 from projections.state import KeyedState
 from projections.text import fold as fold_text
 from projections.text import tsvector
@@ -156,6 +165,7 @@ class CatalogueProjection:
         )
         statements = [
             f"CREATE TABLE IF NOT EXISTS {c} ({cols})",
+            *sampled_statistics(dialect, c, COLUMNS),
             f"CREATE UNIQUE INDEX IF NOT EXISTS {c}_by_doc ON {c} (doc_no)",
             f"CREATE INDEX IF NOT EXISTS {c}_public ON {c} (published, published_at)",
             f"CREATE INDEX IF NOT EXISTS {c}_by_org ON {c} (organisation_id)",

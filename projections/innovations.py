@@ -34,6 +34,7 @@ from projections.sql import (
     chunks,
     in_pipeline,
     pack,
+    sampled_statistics,
     select_by_keys,
     to_json,
     ts,
@@ -250,6 +251,7 @@ class InnovationsProjection:
         t = f"{INNOVATIONS}{suffix}"
         return [
             f"CREATE TABLE IF NOT EXISTS {t} (\n{cols}\n)",
+            *sampled_statistics(dialect, t, COLUMNS),
             f"CREATE INDEX IF NOT EXISTS {t}_by_org ON {t} (organisation_id, updated_at)",
             # The review queue: filtered by status, counted by SLA state (waiting_since) and the
             # reviewer's own organisation, paged by age, from the index alone.
@@ -285,7 +287,9 @@ class InnovationsProjection:
         return [
             f"CREATE INDEX IF NOT EXISTS {t}_queue_age ON {t} "
             '((COALESCE(waiting_since, \'\') COLLATE "C"), (id COLLATE "C")) '
-            f"WHERE status IN ({statuses})"
+            f"WHERE status IN ({statuses})",
+            # Its expression's statistics would otherwise set ANALYZE's sample for the table.
+            *sampled_statistics(dialect, f"{t}_queue_age", [1], index=True),
         ]
 
     # -- the contract ----------------------------------------------------------------------------

@@ -533,9 +533,10 @@ def _prepare(session: Session, projections: list[Projection], until: datetime | 
 
 
 def _deferred(statement: str) -> bool:
-    """Plain secondary indexes are built once the shadow is full (faster than row by row).
-    Unique indexes are created up front: an ``ON CONFLICT`` may rely on them."""
-    return statement.lstrip().upper().startswith("CREATE INDEX")
+    """Plain secondary indexes are built once the shadow is full (faster than row by row), and
+    what is set on them after. Unique indexes are created up front: an ``ON CONFLICT`` may rely
+    on them."""
+    return statement.lstrip().upper().startswith(("CREATE INDEX", "ALTER INDEX"))
 
 
 def _build_indexes(session: Session, jobs: list[_Job]) -> None:
@@ -544,25 +545,36 @@ def _build_indexes(session: Session, jobs: list[_Job]) -> None:
     made the review queue and search several times slower just after a rebuild.
 
     On PostgreSQL the statements run over ``INDEX_WORKERS`` connections at once (the shadow
-    tables are committed by the final checkpoint; each index and ``ANALYZE`` stands alone), so
-    the server builds on every core instead of one index after another."""
-    statements = [
-        statement
-        for job in jobs
-        for statement in job.projection.schema(session.dialect, SHADOW)
-        if _deferred(statement)
-    ]
+    tables are committed by the final checkpoint; each index stands alone), so the server
+    builds on every core instead of one index after another. An ``ALTER INDEX`` runs right
+    after its index, on the same connection; the ``ANALYZE``s run once every index is built,
+    so they see the indexes' expressions and their statistics targets."""
+    groups: list[list[str]] = []
+    for job in jobs:
+        for statement in job.projection.schema(session.dialect, SHADOW):
+            if not _deferred(statement):
+                continue
+            if statement.lstrip().upper().startswith("ALTER INDEX") and groups:
+                groups[-1].append(statement)  # after the index the statement before created
+            else:
+                groups.append([statement])
     if session.dialect != "postgres":  # SQLite: ANALYZE after the swap (statistics go by name)
         with session.transaction() as tx:
-            for statement in statements:
-                tx.execute(statement)
+            for group in groups:
+                for statement in group:
+                    tx.execute(statement)
         return
     # GIN (search) indexes first: the longest builds start first.
-    statements.sort(key=lambda statement: "USING GIN" not in statement.upper())
-    statements += [f"ANALYZE {t}{SHADOW}" for job in jobs for t in job.projection.tables]
-    work: queue.SimpleQueue[str] = queue.SimpleQueue()
-    for statement in statements:
-        work.put(statement)
+    groups.sort(key=lambda group: "USING GIN" not in group[0].upper())
+    _run_apart(session, groups)
+    _run_apart(session, [[f"ANALYZE {t}{SHADOW}"] for job in jobs for t in job.projection.tables])
+
+
+def _run_apart(session: Session, groups: list[list[str]]) -> None:
+    """Each group's statements in order, the groups over ``INDEX_WORKERS`` connections."""
+    work: queue.SimpleQueue[list[str]] = queue.SimpleQueue()
+    for group in groups:
+        work.put(group)
     failures: list[BaseException] = []
 
     def build() -> None:
@@ -574,10 +586,11 @@ def _build_indexes(session: Session, jobs: list[_Job]) -> None:
                 conn.execute("SET maintenance_work_mem = '256MB'")
                 while not failures:
                     try:
-                        statement = work.get_nowait()
+                        group = work.get_nowait()
                     except queue.Empty:
                         return
-                    conn.execute(statement)  # type: ignore[arg-type]
+                    for statement in group:
+                        conn.execute(statement)  # type: ignore[arg-type]
         except BaseException as exc:
             failures.append(exc)
 

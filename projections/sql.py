@@ -195,5 +195,28 @@ def _stage(tx: Tx, sql_table: str) -> str:
     return stage
 
 
+#: The planner statistics target of the wide per-innovation tables' columns, and of their
+#: indexes' expressions (PostgreSQL's default is 100). ANALYZE samples 300 rows per unit of the
+#: highest target among them and works every column over the whole sample: at national scale
+#: (30,000 innovations, 52 columns) an ANALYZE of ``rm_innovations`` took 0.35–0.5 s of a core
+#: when idle (88 ms at 30) and 2–5 s under load, and each one held up the live projector enough
+#: to put the lag's p99 over 100 ms (docs/benchmarks.md, "Thirteenth session"). 30 keeps a
+#: 9,000-row sample: every status and stage among the common values, and histograms of 30
+#: buckets; the read routes' plans and timings were the same at 30 as at 100.
+WIDE_TABLE_STATISTICS = 30
+
+
+def sampled_statistics(
+    dialect: str, table: str, columns: Iterable[str | int], index: bool = False
+) -> list[str]:
+    """Set ``columns`` of ``table`` (with ``index``: the numbers of an index's expression
+    columns) to ``WIDE_TABLE_STATISTICS``, on PostgreSQL (SQLite samples by its own rules).
+    One statement, which ``services.ddl`` skips when it is already in place."""
+    if dialect != "postgres":
+        return []
+    targets = ", ".join(f"ALTER COLUMN {c} SET STATISTICS {WIDE_TABLE_STATISTICS}" for c in columns)
+    return [f"ALTER {'INDEX' if index else 'TABLE'} {table} {targets}"]
+
+
 def blob_type(dialect: str) -> str:
     return "BYTEA" if dialect == "postgres" else "BLOB"

@@ -10,6 +10,9 @@ as the slowest write, or an autovacuum, took to let go. ``pending`` asks the cat
 and keeps only the statements whose object is missing or different; on an up-to-date database
 that is none, and no lock is taken at all.
 
+``ALTER TABLE|INDEX … ALTER COLUMN … SET STATISTICS`` (a SHARE UPDATE EXCLUSIVE lock, which
+waits for an autovacuum of the table) is checked against each column's target the same way.
+
 Statements it does not recognise are always kept (they run as before).
 """
 
@@ -38,6 +41,13 @@ _COLUMN = re.compile(
     rf"\s*ALTER\s+TABLE\s+(?:IF\s+EXISTS\s+)?{_QNAME}\s+ADD\s+COLUMN\s+IF\s+NOT\s+EXISTS\s+({_NAME})\s",
     re.I,
 )
+_STATISTICS = re.compile(
+    rf"\s*ALTER\s+(?:TABLE|INDEX)\s+{_QNAME}\s+"
+    rf"((?:,?\s*ALTER\s+COLUMN\s+(?:{_NAME}|\d+)\s+SET\s+STATISTICS\s+-?\d+\s*)+)$",
+    re.I,
+)
+#: One column's target; an index's expression columns go by number (``ALTER INDEX``).
+_TARGET = re.compile(rf"ALTER\s+COLUMN\s+({_NAME}|\d+)\s+SET\s+STATISTICS\s+(-?\d+)", re.I)
 _TRIGGER = re.compile(
     rf"\s*CREATE\s+OR\s+REPLACE\s+TRIGGER\s+({_NAME})\s.*?\sON\s+{_QNAME}\s", re.I | re.S
 )
@@ -55,6 +65,9 @@ def pending(conn: Any, statements: Sequence[str]) -> list[str]:
     relations = sorted({a for c in checks if c and c[0] == "relation" for a in c[1:]})
     columns = sorted({c[1:] for c in checks if c and c[0] == "column"})
     triggers = sorted({c[1:] for c in checks if c and c[0] == "trigger"})
+    targets = sorted(
+        {_target(c[1], t) for c in checks if c and c[0] == "statistics" for t in c[2:]}
+    )
     functions = sorted({c[1] for c in checks if c and c[0] == "function"})
     with conn.cursor(row_factory=tuple_row) as cur:
         have_relation = {
@@ -72,6 +85,13 @@ def pending(conn: Any, statements: Sequence[str]) -> list[str]:
         )
         have_trigger = _present(
             cur, "pg_trigger WHERE tgrelid = to_regclass(t) AND tgname = n", triggers
+        )
+        have_target = _present(
+            cur,
+            "pg_attribute WHERE attrelid = to_regclass(split_part(t, ' ', 1)) "
+            "AND (attname = n OR attnum::text = n) AND attstattarget = split_part(t, ' ', 2)::int "
+            "AND NOT attisdropped",
+            targets,
         )
         bodies = dict(
             cur.execute(
@@ -93,12 +113,15 @@ def pending(conn: Any, statements: Sequence[str]) -> list[str]:
         elif check[0] == "trigger":
             if check[1:] not in have_trigger:
                 out.append(statement)
+        elif check[0] == "statistics":
+            if not {_target(check[1], t) for t in check[2:]} <= have_target:
+                out.append(statement)
         elif bodies.get(check[1]) != check[2]:
             out.append(statement)
     return out
 
 
-def _present(cur: Any, where: str, pairs: list[tuple[str, ...]]) -> set[tuple[str, ...]]:
+def _present(cur: Any, where: str, pairs: Sequence[tuple[str, ...]]) -> set[tuple[str, ...]]:
     """The (table, name) pairs with a catalogue row ``where``."""
     rows = cur.execute(
         f"SELECT t, n FROM unnest(%s::text[], %s::text[]) AS u(t, n) "
@@ -118,9 +141,17 @@ def _check(statement: str) -> tuple[str, ...] | None:
         return ("column", m[1], _plain(m[2]))
     if m := _TRIGGER.match(statement):
         return ("trigger", m[2], _plain(m[1]))
+    if m := _STATISTICS.match(statement):
+        return ("statistics", m[1], *(f"{_plain(c)}={n}" for c, n in _TARGET.findall(m[2])))
     if m := _FUNCTION.match(statement):
         return ("function", m[1], m[2])
     return None
+
+
+def _target(table: str, column_target: str) -> tuple[str, str]:
+    """("table target", column) from ``_check``'s "column=target", as ``_present`` asks it."""
+    column, target = column_target.split("=")
+    return (f"{table} {target}", column)
 
 
 def _beside(index: str, table: str) -> str:

@@ -17,9 +17,12 @@ FUNCTION = (
 STATEMENTS = [
     "CREATE TABLE IF NOT EXISTS t_plain (id TEXT PRIMARY KEY, at TEXT)",
     "CREATE INDEX IF NOT EXISTS t_plain_at ON t_plain (at)",
+    "CREATE INDEX IF NOT EXISTS t_plain_lower ON t_plain (lower(at))",
+    "ALTER INDEX t_plain_lower ALTER COLUMN 1 SET STATISTICS 30",
     'CREATE TABLE IF NOT EXISTS "public"."t_Quoted" (id BIGINT)',
     'CREATE UNIQUE INDEX IF NOT EXISTS "t_Quoted_id" ON "public"."t_Quoted" (id)',
     "ALTER TABLE t_plain ADD COLUMN IF NOT EXISTS note TEXT",
+    "ALTER TABLE t_plain ALTER COLUMN id SET STATISTICS 30, ALTER COLUMN AT SET STATISTICS 30",
     FUNCTION,
     "CREATE OR REPLACE TRIGGER t_plain_guard BEFORE UPDATE OR DELETE ON t_plain "
     "FOR EACH ROW EXECUTE FUNCTION t_guard()",
@@ -32,9 +35,12 @@ def test_each_kind_of_statement_is_recognised() -> None:
     assert checks == [
         ("relation", "t_plain"),
         ("relation", "t_plain_at"),
+        ("relation", "t_plain_lower"),
+        ("statistics", "t_plain_lower", "1=30"),
         ("relation", '"public"."t_Quoted"'),
         ("relation", '"public"."t_Quoted_id"'),
         ("column", "t_plain", "note"),
+        ("statistics", "t_plain", "id=30", "at=30"),
         ("function", "t_guard", "BEGIN RAISE EXCEPTION 'no'; END"),
         ("trigger", "t_plain", "t_plain_guard"),
         None,
@@ -50,13 +56,30 @@ def test_only_what_is_missing_or_changed_is_pending(postgres_url: str) -> None:
 
         conn.execute("ALTER TABLE t_plain DROP COLUMN note")
         conn.execute('DROP INDEX "t_Quoted_id"')
+        conn.execute("ALTER TABLE t_plain ALTER COLUMN at SET STATISTICS 31")
+        conn.execute("ALTER INDEX t_plain_lower ALTER COLUMN 1 SET STATISTICS -1")
         changed = FUNCTION.replace("'no'", "'still no'")
         assert ddl.pending(conn, [*STATEMENTS, changed]) == [
             STATEMENTS[3],
-            STATEMENTS[4],
+            STATEMENTS[5],
+            STATEMENTS[6],
+            STATEMENTS[7],
             "SELECT 1",
             changed,
         ]
+
+
+def _start_like_a_runner(settings: Any) -> None:
+    """A process's start, then a runner's own schema set-up."""
+    from projections import registry, tracking
+    from services.startup import start_runtime
+
+    runtime = start_runtime(settings, background=False)
+    try:
+        with runtime.db.transaction() as tx:
+            tracking.ensure_schema(tx, registry.schema_statements(tx.dialect))
+    finally:
+        runtime.close()
 
 
 def _hold_row_exclusive_on_every_table(url: str) -> psycopg.Connection[Any]:
@@ -82,7 +105,6 @@ def test_a_process_starting_on_a_busy_database_waits_for_no_write(
     """Before: every start sent ``CREATE INDEX IF NOT EXISTS`` (SHARE lock), ``CREATE OR REPLACE
     TRIGGER`` and ``ALTER TABLE … ADD COLUMN IF NOT EXISTS`` (ACCESS EXCLUSIVE on the tracking
     table): it waited for every write in flight and held up every write behind it."""
-    from projections import registry, tracking
     from services.startup import start_runtime
 
     start_runtime(postgres_settings, background=False).close()  # the schema, once
@@ -91,12 +113,7 @@ def test_a_process_starting_on_a_busy_database_waits_for_no_write(
 
     def start() -> None:
         try:
-            runtime = start_runtime(postgres_settings, background=False)
-            try:
-                with runtime.db.transaction() as tx:  # a runner's own set-up
-                    tracking.ensure_schema(tx, registry.schema_statements(tx.dialect))
-            finally:
-                runtime.close()
+            _start_like_a_runner(postgres_settings)
             done.append(None)
         except BaseException as exc:
             done.append(exc)
@@ -132,6 +149,39 @@ def test_a_missing_index_or_column_is_still_created_at_start(postgres_settings: 
             "SELECT 1 FROM information_schema.columns WHERE table_name = 'projection_tracking' "
             "AND column_name = 'signature'"
         ).fetchone()
+
+
+def test_wide_read_models_sample_fewer_rows_from_the_start(postgres_settings: Any) -> None:
+    """``rm_innovations`` and ``rm_catalogue`` get their statistics target at creation, and
+    again at a start that finds it changed (projections/sql.py ``WIDE_TABLE_STATISTICS``)."""
+    from projections.sql import WIDE_TABLE_STATISTICS
+    from services.startup import start_runtime
+
+    def targets(conn: psycopg.Connection[Any]) -> set[tuple[str, int]]:
+        """Each table's (and the queue index's expression's) distinct targets."""
+        return set(
+            conn.execute(
+                "SELECT attrelid::regclass::text, attstattarget FROM pg_attribute "
+                "WHERE attrelid IN ('rm_innovations'::regclass, 'rm_catalogue'::regclass, "
+                "'rm_innovations_queue_age'::regclass) AND attnum > 0 AND NOT attisdropped "
+                "AND (attname <> 'id' OR attrelid <> 'rm_innovations_queue_age'::regclass)"
+            ).fetchall()
+        )
+
+    wanted = {
+        (table, WIDE_TABLE_STATISTICS)
+        for table in ("rm_innovations", "rm_catalogue", "rm_innovations_queue_age")
+    }
+    start_runtime(postgres_settings, background=False).close()
+    with psycopg.connect(postgres_settings.database_url, autocommit=True) as conn:
+        assert targets(conn) == wanted
+        conn.execute("ALTER TABLE rm_innovations ALTER COLUMN title SET STATISTICS -1")
+        conn.execute("ALTER INDEX rm_innovations_queue_age ALTER COLUMN 1 SET STATISTICS -1")
+        changed = {("rm_innovations", -1), ("rm_innovations_queue_age", -1)}
+        assert targets(conn) == wanted - {("rm_innovations_queue_age", 30)} | changed
+    _start_like_a_runner(postgres_settings)
+    with psycopg.connect(postgres_settings.database_url) as conn:
+        assert targets(conn) == wanted
 
 
 def test_sqlite_runs_every_statement() -> None:

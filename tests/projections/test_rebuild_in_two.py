@@ -12,6 +12,7 @@ import pytest
 
 from projections.rebuild import ALONE, APART_NICE, SHADOW, RebuildBusy, _yield_cpu, rebuild
 from projections.second_process import SecondProcess, SecondProcessFailed
+from projections.sql import WIDE_TABLE_STATISTICS
 from projections.target import Target
 from services.commands import Commands
 from services.config import Settings
@@ -79,6 +80,22 @@ def test_a_short_log_is_rebuilt_in_one_process(postgres_settings: Settings) -> N
         report = rebuild(postgres_settings, store=store, parallel_from=10**9)
         found = owners(postgres_settings)
         assert {found[m.name][1] for m in report.models} == {str(os.getpid())}
+        # The swapped-in wide tables keep their statistics target (projections/sql.py).
+        db = Database(postgres_settings)
+        try:
+            targets = db.rows(
+                "SELECT DISTINCT attrelid::regclass::text AS t, attstattarget AS n "
+                "FROM pg_attribute WHERE attrelid IN ('rm_innovations'::regclass, "
+                "'rm_catalogue'::regclass, 'rm_innovations_queue_age'::regclass) "
+                "AND attnum > 0 AND NOT attisdropped AND attname <> 'id' ORDER BY 1"
+            )
+        finally:
+            db.close()
+        assert [(r["t"], r["n"]) for r in targets] == [
+            ("rm_catalogue", WIDE_TABLE_STATISTICS),
+            ("rm_innovations", WIDE_TABLE_STATISTICS),
+            ("rm_innovations_queue_age", WIDE_TABLE_STATISTICS),
+        ]
     finally:
         store.close()
 
