@@ -38,6 +38,7 @@ for path in (str(ROOT), str(Path(__file__).resolve().parent)):
     if path not in sys.path:
         sys.path.insert(0, path)
 
+from machine_stalls import MachineStalls  # noqa: E402
 from suite import (  # noqa: E402
     Section,
     Server,
@@ -252,6 +253,7 @@ def _floor_row(floors: list[tuple[Any, float]]) -> list[str]:
         "–",
         "–",
         "–",
+        "–",
     ]
 
 
@@ -277,7 +279,7 @@ def measure(
         # its caches and fault the route's pages into PostgreSQL's buffers.
         _loaded(settings, server, route.path, WARM_SECONDS, auth)
         floor, floor_cpu = _loaded(settings, server, "/health/live", seconds, {})
-        with Probe(server.base + route.path, auth) as probe:
+        with Probe(server.base + route.path, auth) as probe, MachineStalls() as stalls:
             res, cpu = _loaded(settings, server, route.path, seconds, auth)
         # The same route with every answer read afresh (``Cache-Control: no-cache`` skips the
         # kept answers, ``services.reads.answers``): what a request costs when the read models
@@ -300,6 +302,7 @@ def measure(
             f"  {route.label}: {res.rps:,.0f} req/s ({ratio(res.rps, floor.rps)} of "
             f"{floor.rps:,.0f}) p99 {res.p99:.1f} ms, {cpu:.2f} ms CPU/request, "
             f"alone {alone:.2f} ms; one more client {probe.summary()}; "
+            f"machine's late wake-ups {stalls.summary()}; "
             f"read afresh {fresh.rps:,.0f} req/s "
             f"({ratio(fresh.rps, floor.rps)}) p99 {fresh.p99:.1f} ms, {fresh_cpu:.2f} ms CPU"
         )
@@ -316,6 +319,7 @@ def measure(
                 ms(cpu),
                 ms(alone) if alone == alone else "–",
                 probe.summary(),
+                stalls.summary(),
                 f"{rate(fresh.rps)} ({ratio(fresh.rps, floor.rps)}), p99 {ms(fresh.p99)}, "
                 f"{ms(fresh_cpu)} CPU/request, {fresh.errors} errors",
             ]
@@ -341,6 +345,7 @@ def measure(
             "CPU/request",
             "query alone, p50",
             "one more client, one request at a time",
+            "the machine's late wake-ups",
             "read afresh (`no-cache`)",
         ],
         rows,
@@ -364,6 +369,11 @@ def measure(
             "a 17th connection during the same run. It sends one request at a time, a pause "
             f"of {PROBE_PAUSE * 1000:.0f} ms after each, and times every request itself: the "
             "requests' own p99 and max, from far fewer samples.",
+            "`the machine's late wake-ups` (`bench/machine_stalls.py`), during the route's "
+            "run: a process per CPU, pinned to it at nice -20, sleeps 1 ms at a time; each "
+            "wake-up over 20 ms late is time that CPU did not run this machine at all (such a "
+            "process preempts anything else at once). When wrk's max is about one of these, "
+            "the stall behind its p99 was the machine's.",
             "Before the first route the database is vacuumed, analysed and checkpointed (the "
             "run has just bulk-loaded it), and each route is warmed up for "
             f"{WARM_SECONDS:.0f} s unmeasured before its floor and its own run.",
