@@ -1,13 +1,15 @@
-"""How late the machine itself wakes a sleeping process while a bench step runs.
+"""How late a sleeping process of the highest priority wakes up while a bench step runs.
 
-One process per CPU, pinned to it, at the highest priority the bench may set (nice -20 as
-root), sleeps 1 ms at a time and records every wake-up more than ``LATE_MS`` late. Such a
-process preempts anything else the guest runs at once, so a late wake-up of hundreds of
-milliseconds is time the CPU was not running this machine at all: on the shared VM the bench
-ran on, under a read route's load it saw 0.1–0.9 s several times per 10 s (and none when idle),
-and the slowest request wrk saw lined up with one of them (docs/benchmarks.md, "Thirteenth
-session"). A route's p99 measured through such a stall is the machine's, not the route's; the
-bench reports both side by side.
+One process per CPU, pinned to it, at nice -20 when the bench runs as root, sleeps 1 ms at a
+time and records every wake-up more than ``LATE_MS`` late. Nothing of ours on that CPU can
+run before it, so a late wake-up is time when nothing of ours could run there: the host did
+not run the vCPU, the kernel held it, or a scheduling group the watcher is not in had it. The
+last was what the bench met: with the kernel's autogroup on, PostgreSQL, uvicorn and wrk each
+in a session of their own were scheduling groups of their own. These watchers, and every
+uvicorn thread, then woke 0.1–1.4 s late several times per 10 s of a read route's load, and
+wrk's slowest request lined up with one of those. Since the bench keeps its processes in one
+session (tests/servers.py, "Sessions"), a late wake-up here is a stall the route's requests
+met too (docs/benchmarks.md, "Thirteenth session").
 
     with MachineStalls() as stalls:
         ...  # the measured step

@@ -371,9 +371,10 @@ def measure(
             "requests' own p99 and max, from far fewer samples.",
             "`the machine's late wake-ups` (`bench/machine_stalls.py`), during the route's "
             "run: a process per CPU, pinned to it at nice -20, sleeps 1 ms at a time; each "
-            "wake-up over 20 ms late is time that CPU did not run this machine at all (such a "
-            "process preempts anything else at once). When wrk's max is about one of these, "
-            "the stall behind its p99 was the machine's.",
+            "wake-up over 20 ms late is time when nothing of ours could run on that CPU "
+            "(the host did not run it, the kernel held it, or another scheduling group had "
+            "it). When wrk's max is about one of these, the stall behind its p99 was the "
+            "machine's, not the route's.",
             "Before the first route the database is vacuumed, analysed and checkpointed (the "
             "run has just bulk-loaded it), and each route is warmed up for "
             f"{WARM_SECONDS:.0f} s unmeasured before its floor and its own run.",

@@ -603,7 +603,7 @@ class Server:
             env=env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
-            start_new_session=True,
+            process_group=0,  # not a session of its own: tests/servers.py, "Sessions"
             preexec_fn=_dies_with_us(),
         )
         deadline = time.monotonic() + 120
@@ -919,7 +919,7 @@ def live_lag(
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        start_new_session=True,
+        process_group=0,  # not a session of its own: tests/servers.py, "Sessions"
         preexec_fn=_dies_with_us(),
     )
     store = EventStore(settings)
@@ -953,7 +953,7 @@ def live_lag(
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
-            start_new_session=True,
+            process_group=0,  # not a session of its own: tests/servers.py, "Sessions"
             preexec_fn=_dies_with_us(),
         )
         assert watcher.stdin is not None and watcher.stdout is not None

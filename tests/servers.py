@@ -16,6 +16,13 @@ The Redis server given that way is treated as disposable: tests flush it.
 Processes never outlive the session: servers are stopped by the fixtures' teardown, again by an
 ``atexit`` hook, and on Linux the server processes get a parent-death signal so that even a killed
 pytest takes them down with it.
+
+Sessions: a server gets a process group of its own (to signal it whole) but stays in the
+caller's session. With the kernel's autogroup on (Debian's default), every session is its own
+scheduling group, and a thread whose group had little load on a CPU waited there for
+0.1–1.4 s while the other groups ran: the bench's read routes had wrk max latencies of 0.8–1.4 s
+with PostgreSQL, uvicorn and wrk each in a session of its own, 15–19 ms in one session
+(docs/benchmarks.md, "Thirteenth session"; README, "Operations").
 """
 
 from __future__ import annotations
@@ -242,7 +249,7 @@ class PostgresServer:
                 stderr=subprocess.STDOUT,
                 cwd=self.base_dir,
                 env=self._env(),
-                start_new_session=True,
+                process_group=0,  # not a session of its own: "Sessions" above
                 preexec_fn=_parent_death_signal(signal.SIGINT),
                 user=self._runas.user,
                 group=self._runas.group,
@@ -474,7 +481,7 @@ class RedisServer:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             cwd=self.base_dir,
-            start_new_session=True,
+            process_group=0,  # not a session of its own: "Sessions" above
             preexec_fn=_parent_death_signal(signal.SIGTERM),
         )
         _wait_until(

@@ -140,3 +140,19 @@ def test_redis_kill_then_start(redis_server: RedisServer, redis_url: str) -> Non
     redis_server.start()
     with redis.Redis.from_url(redis_url) as client:
         assert client.ping()
+
+
+def test_servers_share_our_session_in_a_group_of_their_own(
+    postgres_server: PostgresServer, redis_server: RedisServer
+) -> None:
+    """One session (one autogroup for the kernel's scheduler: tests/servers.py, "Sessions"),
+    each server its own process group, so it can be signalled whole."""
+    import os
+
+    for server in (postgres_server, redis_server):
+        if not server.managed:
+            pytest.skip("a server from the environment: not started here")
+        process = server._process
+        assert process is not None
+        assert os.getsid(process.pid) == os.getsid(0)
+        assert os.getpgid(process.pid) == process.pid != os.getpgid(0)

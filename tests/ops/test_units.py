@@ -197,3 +197,24 @@ def test_request_metric_children_are_looked_up_once_and_bounded() -> None:
     series.LIMIT = 1
     assert series.answered("GET", "/api/y", 404)[0] is not None  # counted, just not held
     assert ("GET", "/api/y", 404) not in series._answered
+
+
+def test_a_supervised_service_stays_in_the_supervisors_session(tmp_path: Path) -> None:
+    """Its own process group (Ctrl-C reaches the supervisor only), not its own session: with
+    the kernel's autogroup on, a session is a scheduling group (README, "Kernel scheduler")."""
+    import os
+
+    proc = Process(
+        name="tidur",
+        argv=[sys.executable, "-c", "import time; time.sleep(30)"],
+        env={},
+        log_path=tmp_path / "tidur.log",
+    )
+    proc.start()
+    assert proc.popen is not None
+    try:
+        assert os.getsid(proc.popen.pid) == os.getsid(0)
+        assert os.getpgid(proc.popen.pid) == proc.popen.pid != os.getpgid(0)
+    finally:
+        proc.popen.kill()
+        proc.popen.wait(30)
