@@ -19,11 +19,10 @@ met too (docs/benchmarks.md, "Thirteenth session").
 from __future__ import annotations
 
 import contextlib
-import json
+import multiprocessing
 import os
-import subprocess
-import sys
 import time
+from typing import Any
 
 LATE_MS = 20.0
 NAP = 0.001
@@ -34,21 +33,32 @@ class MachineStalls:
 
     def __init__(self) -> None:
         self.late: list[float] = []  # ms, every CPU's together
-        self._child: subprocess.Popen[str] | None = None
+        self.watchers: list[Any] = []
 
     def __enter__(self) -> MachineStalls:
-        self._child = subprocess.Popen(
-            [sys.executable, __file__],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
+        # Spawned, not forked: the bench has threads running (a forked child copies their locks).
+        context = multiprocessing.get_context("spawn")
+        self._stop = context.Event()
+        self._results: Any = context.Queue()
+        napping = context.Semaphore(0)
+        self.watchers = [
+            context.Process(
+                target=_watch, args=(cpu, os.getpid(), napping, self._stop, self._results)
+            )
+            for cpu in sorted(os.sched_getaffinity(0))
+        ]
+        for watcher in self.watchers:
+            watcher.start()
+        for _ in self.watchers:  # the step is watched from its start
+            napping.acquire(timeout=60)
         return self
 
     def __exit__(self, *_: object) -> None:
-        assert self._child is not None
-        out = self._child.communicate("stop\n", timeout=30)[0]
-        self.late = json.loads(out or "[]")
+        self._stop.set()
+        for _ in self.watchers:
+            self.late += self._results.get(timeout=30)
+        for watcher in self.watchers:
+            watcher.join(30)
 
     def summary(self) -> str:
         if not self.late:
@@ -56,55 +66,18 @@ class MachineStalls:
         return f"{len(self.late)} over {LATE_MS:.0f} ms, max {max(self.late):,.0f} ms"
 
 
-def _watch(cpu: int, stop: int, write: int) -> None:
-    """In a forked child: nap on ``cpu`` until ``stop`` closes; late wake-ups to ``write``."""
+def _watch(cpu: int, parent: int, napping: Any, stop: Any, results: Any) -> None:
+    """Nap on ``cpu`` until ``stop`` is set, or the bench that started it is gone (a killed
+    bench leaves no watcher behind); the late wake-ups to ``results``."""
     os.sched_setaffinity(0, {cpu})
     with contextlib.suppress(PermissionError):  # not root: the priority it has
         os.nice(-20)
     late = []
-    os.set_blocking(stop, False)
-    while True:
+    napping.release()
+    while not stop.is_set() and os.getppid() == parent:
         started = time.perf_counter()
         time.sleep(NAP)
         took = (time.perf_counter() - started) * 1000
         if took > LATE_MS:
             late.append(round(took, 1))
-        try:
-            if not os.read(stop, 1):  # the parent closed it
-                break
-        except BlockingIOError:
-            continue
-    os.write(write, json.dumps(late).encode())
-    os._exit(0)
-
-
-def _main() -> None:
-    """The child: one watcher per CPU (forked: each its own process), stopped by a line on
-    stdin; every late wake-up printed as one JSON list."""
-    stops: list[int] = []
-    results: list[int] = []
-    for cpu in sorted(os.sched_getaffinity(0)):
-        stop_read, stop_write = os.pipe()
-        read, write = os.pipe()
-        if os.fork() == 0:
-            for inherited in [*stops, *results, read, stop_write]:  # else no EOF ever comes
-                os.close(inherited)
-            _watch(cpu, stop_read, write)
-        os.close(stop_read)
-        os.close(write)
-        stops.append(stop_write)
-        results.append(read)
-    sys.stdin.readline()
-    for stop in stops:
-        os.close(stop)
-    late: list[float] = []
-    for read in results:
-        with os.fdopen(read) as f:
-            late += json.loads(f.read() or "[]")
-    for _ in results:
-        os.wait()
-    print(json.dumps(late))
-
-
-if __name__ == "__main__":
-    _main()
+    results.put(late)

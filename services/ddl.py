@@ -65,9 +65,7 @@ def pending(conn: Any, statements: Sequence[str]) -> list[str]:
     relations = sorted({a for c in checks if c and c[0] == "relation" for a in c[1:]})
     columns = sorted({c[1:] for c in checks if c and c[0] == "column"})
     triggers = sorted({c[1:] for c in checks if c and c[0] == "trigger"})
-    targets = sorted(
-        {_target(c[1], t) for c in checks if c and c[0] == "statistics" for t in c[2:]}
-    )
+    targets = sorted({(c[1], t) for c in checks if c and c[0] == "statistics" for t in c[2:]})
     functions = sorted({c[1] for c in checks if c and c[0] == "function"})
     with conn.cursor(row_factory=tuple_row) as cur:
         have_relation = {
@@ -86,11 +84,10 @@ def pending(conn: Any, statements: Sequence[str]) -> list[str]:
         have_trigger = _present(
             cur, "pg_trigger WHERE tgrelid = to_regclass(t) AND tgname = n", triggers
         )
-        have_target = _present(
+        have_target = _present(  # n: "column=target", an index's column by number
             cur,
-            "pg_attribute WHERE attrelid = to_regclass(split_part(t, ' ', 1)) "
-            "AND (attname = n OR attnum::text = n) AND attstattarget = split_part(t, ' ', 2)::int "
-            "AND NOT attisdropped",
+            "pg_attribute WHERE attrelid = to_regclass(t) AND NOT attisdropped "
+            "AND n IN (attname || '=' || attstattarget, attnum || '=' || attstattarget)",
             targets,
         )
         bodies = dict(
@@ -114,7 +111,7 @@ def pending(conn: Any, statements: Sequence[str]) -> list[str]:
             if check[1:] not in have_trigger:
                 out.append(statement)
         elif check[0] == "statistics":
-            if not {_target(check[1], t) for t in check[2:]} <= have_target:
+            if not {(check[1], t) for t in check[2:]} <= have_target:
                 out.append(statement)
         elif bodies.get(check[1]) != check[2]:
             out.append(statement)
@@ -146,12 +143,6 @@ def _check(statement: str) -> tuple[str, ...] | None:
     if m := _FUNCTION.match(statement):
         return ("function", m[1], m[2])
     return None
-
-
-def _target(table: str, column_target: str) -> tuple[str, str]:
-    """("table target", column) from ``_check``'s "column=target", as ``_present`` asks it."""
-    column, target = column_target.split("=")
-    return (f"{table} {target}", column)
 
 
 def _beside(index: str, table: str) -> str:

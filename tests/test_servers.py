@@ -150,8 +150,7 @@ def test_servers_share_our_session_in_a_group_of_their_own(
     import os
 
     for server in (postgres_server, redis_server):
-        if not server.managed:
-            pytest.skip("a server from the environment: not started here")
+        _skip_unless_managed(server)
         process = server._process
         assert process is not None
         assert os.getsid(process.pid) == os.getsid(0)
