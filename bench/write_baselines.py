@@ -30,7 +30,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
@@ -94,17 +94,25 @@ def turn_seconds(seconds: float) -> int:
     return max(round(seconds / ROUNDS), 3)
 
 
-def rounds(
-    routes: list[tuple[suite.Server, str | None]], seconds: float
-) -> list[tuple[float, float]]:
-    """(requests/s, CPU µs per request) of each write route over ``ROUNDS`` turns of about
-    ``seconds / ROUNDS`` each, after a warm-up: the routes take turns, each round starting one
-    further along, so a drift in the machine's load (other processes, PostgreSQL's own
-    background work) falls on all of them alike instead of on whichever ran last."""
+class Turns(NamedTuple):
+    """One write route over its turns: the totals, and each turn's requests/s."""
+
+    rps: float
+    cpu_us: float
+    per_turn: tuple[float, ...]
+
+
+def rounds(routes: list[tuple[suite.Server, str | None]], seconds: float) -> list[Turns]:
+    """Each write route over ``ROUNDS`` turns of about ``seconds / ROUNDS`` each, after a
+    warm-up: requests/s and CPU µs per request over all its turns, and each turn's requests/s.
+    The routes take turns, each round starting one further along, so a drift in the machine's
+    load (other processes, PostgreSQL's own background work) falls on all of them alike instead
+    of on whichever ran last."""
     for server, script in routes:
         run(server, "/", WARM_SECONDS, script)
     each = turn_seconds(seconds)
     totals = [[0, 0.0, 0.0] for _ in routes]
+    per_turn: list[list[float]] = [[] for _ in routes]
     for r in range(ROUNDS):
         for k in range(len(routes)):
             i = (r + k) % len(routes)
@@ -113,7 +121,18 @@ def rounds(
             totals[i][0] += requests
             totals[i][1] += elapsed
             totals[i][2] += used
-    return [(n / t, cpu / max(n, 1) * 1e6) for n, t, cpu in totals]
+            per_turn[i].append(requests / elapsed)
+    return [
+        Turns(n / t, cpu / max(n, 1) * 1e6, tuple(turns))
+        for (n, t, cpu), turns in zip(totals, per_turn, strict=True)
+    ]
+
+
+def round_ratios(route: Turns, baseline: Turns) -> str:
+    """The route's requests/s against the baseline's round by round (their turns in one round
+    ran seconds apart): how far a single verdict could move with the machine's load."""
+    ratios = [a / b for a, b in zip(route.per_turn, baseline.per_turn, strict=True) if b]
+    return ", ".join(f"{x:.2f}×" for x in ratios)
 
 
 def put(base: str, path: str, body: bytes, token: str = "") -> None:
@@ -201,7 +220,7 @@ def measure(
         settings, 2, app="bench.baseline_apps:create_app", env=base_env, ready="/health/live"
     )
     try:
-        (put_rps, put_cpu), (floor_rps, floor_cpu), (plain_rps, plain_cpu) = rounds(
+        put_turns, floor_turns, plain_turns = rounds(
             [
                 (sirisma, put_script),
                 (baseline, WRK_PUT % {"path": "/floor/"}),
@@ -209,6 +228,9 @@ def measure(
             ],
             seconds,
         )
+        put_rps, put_cpu = put_turns.rps, put_turns.cpu_us
+        floor_rps, floor_cpu = floor_turns.rps, floor_turns.cpu_us
+        plain_rps, plain_cpu = plain_turns.rps, plain_turns.cpu_us
         live_rps, live_cpu = load(sirisma, "/health/live", seconds, None)
         bare_rps, bare_cpu = load(baseline, "/health/live", seconds, None)
     finally:
@@ -253,7 +275,8 @@ def measure(
         + suite.target(
             f"{what} the claim against the floor route",
             f"≥ {TARGET_FLOOR:.2f}× its requests/s",
-            f"{put_rps / floor_rps:.2f}× ({put_rps:,.0f} / {floor_rps:,.0f} req/s)",
+            f"{put_rps / floor_rps:.2f}× ({put_rps:,.0f} / {floor_rps:,.0f} req/s; round by "
+            f"round {round_ratios(put_turns, floor_turns)})",
             put_rps >= TARGET_FLOOR * floor_rps,
         ),
         f"PUT / plain-library route: {put_rps / plain_rps:.2f}× — target ≥ {TARGET_PLAIN:.1f}×: "

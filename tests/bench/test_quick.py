@@ -119,6 +119,9 @@ def test_every_target_of_issue_19_is_in_the_targets_table(report: str) -> None:
     assert len(rows) >= 14
     for row in rows:
         assert row.rstrip(" |").endswith(("met", "MISSED")), row
+    (claim,) = [r for r in rows if "the claim against the floor route" in r]
+    # its spread over the rounds beside the verdict: one ratio per round
+    assert re.search(r"round by round \d+\.\d\d×, \d+\.\d\d×, \d+\.\d\d×\)", claim), claim
 
 
 def test_the_notes_written_by_hand_outlive_the_run(report: str) -> None:
