@@ -38,7 +38,6 @@ for path in (str(ROOT), str(Path(__file__).resolve().parent)):
     if path not in sys.path:
         sys.path.insert(0, path)
 
-from machine_stalls import MachineStalls  # noqa: E402
 from suite import (  # noqa: E402
     Section,
     Server,
@@ -253,7 +252,6 @@ def _floor_row(floors: list[tuple[Any, float]]) -> list[str]:
         "–",
         "–",
         "–",
-        "–",
     ]
 
 
@@ -279,7 +277,7 @@ def measure(
         # its caches and fault the route's pages into PostgreSQL's buffers.
         _loaded(settings, server, route.path, WARM_SECONDS, auth)
         floor, floor_cpu = _loaded(settings, server, "/health/live", seconds, {})
-        with Probe(server.base + route.path, auth) as probe, MachineStalls() as stalls:
+        with Probe(server.base + route.path, auth) as probe:
             res, cpu = _loaded(settings, server, route.path, seconds, auth)
         # The same route with every answer read afresh (``Cache-Control: no-cache`` skips the
         # kept answers, ``services.reads.answers``): what a request costs when the read models
@@ -302,7 +300,6 @@ def measure(
             f"  {route.label}: {res.rps:,.0f} req/s ({ratio(res.rps, floor.rps)} of "
             f"{floor.rps:,.0f}) p99 {res.p99:.1f} ms, {cpu:.2f} ms CPU/request, "
             f"alone {alone:.2f} ms; one more client {probe.summary()}; "
-            f"machine's late wake-ups {stalls.summary()}; "
             f"read afresh {fresh.rps:,.0f} req/s "
             f"({ratio(fresh.rps, floor.rps)}) p99 {fresh.p99:.1f} ms, {fresh_cpu:.2f} ms CPU"
         )
@@ -319,7 +316,6 @@ def measure(
                 ms(cpu),
                 ms(alone) if alone == alone else "–",
                 probe.summary(),
-                stalls.summary(),
                 f"{rate(fresh.rps)} ({ratio(fresh.rps, floor.rps)}), p99 {ms(fresh.p99)}, "
                 f"{ms(fresh_cpu)} CPU/request, {fresh.errors} errors",
             ]
@@ -345,7 +341,6 @@ def measure(
             "CPU/request",
             "query alone, p50",
             "one more client, one request at a time",
-            "the machine's late wake-ups",
             "read afresh (`no-cache`)",
         ],
         rows,
@@ -369,12 +364,11 @@ def measure(
             "a 17th connection during the same run. It sends one request at a time, a pause "
             f"of {PROBE_PAUSE * 1000:.0f} ms after each, and times every request itself: the "
             "requests' own p99 and max, from far fewer samples.",
-            "`the machine's late wake-ups` (`bench/machine_stalls.py`), during the route's "
-            "run: a process per CPU, pinned to it at nice -20, sleeps 1 ms at a time; each "
-            "wake-up over 20 ms late is time when nothing of ours could run on that CPU "
-            "(the host did not run it, the kernel held it, or another scheduling group had "
-            "it). When wrk's max is about one of these, the stall behind its p99 was the "
-            "machine's, not the route's.",
+            "Nothing else runs beside a route's load. A process that woke every millisecond "
+            "at nice -20 on each CPU (the last sessions' `machine_stalls.py`) changed what it "
+            "watched: with it the status board's wrk max was 14–16 ms, without it 0.6–1.9 s "
+            'on a kernel with autogroup on (docs/benchmarks.md, "Fourteenth session"). '
+            "Whether autogroup is on is in the machine's table.",
             "Before the first route the database is vacuumed, analysed and checkpointed (the "
             "run has just bulk-loaded it), and each route is warmed up for "
             f"{WARM_SECONDS:.0f} s unmeasured before its floor and its own run.",

@@ -127,6 +127,16 @@ def target(what: str, goal: str, measured: str, met: bool) -> str:
     return verdict
 
 
+def _autogroup() -> str:
+    """``kernel.sched_autogroup_enabled``: on, every session is a scheduling group, and each
+    PostgreSQL backend starts a session of its own (README, "Kernel scheduler")."""
+    try:
+        value = Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip()
+    except OSError:
+        return "not in this kernel"
+    return {"0": "off", "1": "on"}.get(value, value) + " (`kernel.sched_autogroup_enabled`)"
+
+
 def log(message: str) -> None:
     print(f"[{datetime.now().astimezone().strftime('%H:%M:%S')}] {message}", flush=True)
 
@@ -215,6 +225,7 @@ def machine() -> dict[str, str]:
         "PostgreSQL `shared_buffers`": f"{shared_buffers()} (a quarter of memory, as "
         "`sirisma cluster` sets it: `services/ops/pg_memory.py`)",
         "OS": f"{os_name}, kernel {platform.release()}",
+        "kernel autogroup": _autogroup(),
         "Python": platform.python_version(),
         "PostgreSQL": _cmd([find_postgres_bin("postgres"), "--version"]),
         "Redis": _cmd(["redis-server", "--version"]),

@@ -338,6 +338,8 @@ def main() -> int:
     with seeded("sirisma-bench-write-", 40) as (settings, regency):
         section = measure(settings, regency, args.seconds)
     print(section.markdown())
+    for what, goal, measured, verdict in suite.TARGETS:  # as the report's targets table
+        print(f"- {what}: {measured} (target {goal}): {verdict}")
     print(f"- load average at the end: {' / '.join(f'{x:.1f}' for x in os.getloadavg())}")
     return 0
 

@@ -19,10 +19,10 @@ pytest takes them down with it.
 
 Sessions: a server gets a process group of its own (to signal it whole) but stays in the
 caller's session. With the kernel's autogroup on (Debian's default), every session is its own
-scheduling group, and a thread whose group had little load on a CPU waited there for
-0.1–1.4 s while the other groups ran: the bench's read routes had wrk max latencies of 0.8–1.4 s
-with PostgreSQL, uvicorn and wrk each in a session of its own, 15–19 ms in one session
-(docs/benchmarks.md, "Thirteenth session"; README, "Operations").
+scheduling group. PostgreSQL's backends start sessions of their own whatever the postmaster's,
+so with autogroup on each connection is a group, and under a read route's load the backends
+waited 0.15–0.3 s at a time for a CPU behind the web workers (docs/benchmarks.md, "Fourteenth
+session"; README, "Operations").
 """
 
 from __future__ import annotations

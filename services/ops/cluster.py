@@ -138,8 +138,7 @@ class Process:
                 cwd=self.cwd,
                 # A process group of its own: Ctrl-C reaches the supervisor only, which stops the
                 # services in order. Not a session of its own: with the kernel's autogroup on,
-                # each session is a scheduling group, and under load a service's thread waited
-                # 0.1-1.4 s for a CPU its group had little work on (README, "Kernel scheduler").
+                # each session is a scheduling group of its own (README, "Kernel scheduler").
                 process_group=0,
                 preexec_fn=parent_death_signal(self.stop_signal),
                 user=runas.user if runas else None,

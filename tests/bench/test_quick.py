@@ -58,6 +58,7 @@ def test_every_benchmark_reports_with_its_baseline(report: str) -> None:
     assert "`select_notifications`" in report
     assert "`/health/live` (HTTP floor" in report
     assert "bench/run --quick" in report  # how to reproduce
+    assert "| kernel autogroup |" in report  # it decides whether PostgreSQL's backends stall
 
 
 def test_the_generated_log_verifies_and_every_command_succeeded(report: str) -> None:
@@ -90,9 +91,8 @@ def test_read_routes_answered_without_errors(report: str) -> None:
         assert cells[-1] == "–" or cells[-1].endswith(", 0 errors"), row  # read afresh too
     for row in rows[1:]:  # each route's own timing by the one-at-a-time client, next to wrk's
         cells = [c.strip() for c in row.strip("|").split("|")]
-        probe, machine = cells[-3], cells[-2]
+        probe = cells[-2]
         assert re.fullmatch(r"p99 [\d.,]+ ms, max [\d.,]+ (ms|s) \([\d,]+ requests\)", probe), row
-        assert re.fullmatch(r"none over 20 ms|[\d,]+ over 20 ms, max [\d,]+ ms", machine), row
 
 
 def test_every_target_of_issue_19_is_in_the_targets_table(report: str) -> None:
