@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import psycopg
 import pytest
 import redis
@@ -147,8 +149,6 @@ def test_servers_share_our_session_in_a_group_of_their_own(
 ) -> None:
     """One session (one autogroup for the kernel's scheduler: tests/servers.py, "Sessions"),
     each server its own process group, so it can be signalled whole."""
-    import os
-
     for server in (postgres_server, redis_server):
         _skip_unless_managed(server)
         process = server._process

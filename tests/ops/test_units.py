@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -202,8 +203,6 @@ def test_request_metric_children_are_looked_up_once_and_bounded() -> None:
 def test_a_supervised_service_stays_in_the_supervisors_session(tmp_path: Path) -> None:
     """Its own process group (Ctrl-C reaches the supervisor only), not its own session: with
     the kernel's autogroup on, a session is a scheduling group (README, "Kernel scheduler")."""
-    import os
-
     proc = Process(
         name="tidur",
         argv=[sys.executable, "-c", "import time; time.sleep(30)"],
