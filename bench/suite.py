@@ -226,6 +226,8 @@ def machine() -> dict[str, str]:
         "`sirisma cluster` sets it: `services/ops/pg_memory.py`)",
         "OS": f"{os_name}, kernel {platform.release()}",
         "kernel autogroup": _autogroup(),
+        "PostgreSQL's CPU group": (_PLACEMENT[-1] if _PLACEMENT else "no server started")
+        + " (`services/ops/cpu_group.py`)",
         "Python": platform.python_version(),
         "PostgreSQL": _cmd([find_postgres_bin("postgres"), "--version"]),
         "Redis": _cmd(["redis-server", "--version"]),
@@ -1118,6 +1120,7 @@ def servers() -> Iterator[tuple[str, str]]:
 
     pg = start_postgres()
     _size_buffers(pg)
+    _PLACEMENT[:] = [str(pg.cpu_placement or "the caller's server, left where it runs")]
     redis = start_redis()
     _POSTGRES.append(pg)
     try:
@@ -1131,6 +1134,7 @@ def servers() -> Iterator[tuple[str, str]]:
 
 
 _POSTGRES: list[Any] = []  # the server ``servers()`` started, while it runs
+_PLACEMENT: list[str] = []  # where ``servers()`` put PostgreSQL (services.ops.cpu_group)
 
 
 def _size_buffers(pg: Any) -> None:

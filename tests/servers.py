@@ -21,8 +21,9 @@ Sessions: a server gets a process group of its own (to signal it whole) but stay
 caller's session. With the kernel's autogroup on (Debian's default), every session is its own
 scheduling group. PostgreSQL's backends start sessions of their own whatever the postmaster's,
 so with autogroup on each connection is a group, and under a read route's load the backends
-waited 0.15–0.3 s at a time for a CPU behind the web workers (docs/benchmarks.md, "Fourteenth
-session"; README, "Operations").
+waited 0.15–0.3 s at a time for a CPU behind the web workers. So the postmaster goes into a CPU
+cgroup of its own where the machine allows it, as ``sirisma cluster`` does
+(``services.ops.cpu_group``; README, "Kernel scheduler").
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ import redis
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
+from services.ops import cpu_group
 from services.ops.servers import RunAs as _RunAs  # shared with `sirisma cluster`
 from services.ops.servers import ServerError, free_port, initdb, log_tail, unprivileged_user
 from services.ops.servers import find_postgres_bin as _find_postgres_bin
@@ -178,6 +180,7 @@ class PostgresServer:
     _process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
     _runas: _RunAs = field(default_factory=lambda: _RunAs(None), repr=False)
     _closed: bool = field(default=False, repr=False)
+    cpu_placement: cpu_group.Placement | None = field(default=None, repr=False)
 
     # ---- connection details ---------------------------------------------------------------
 
@@ -257,6 +260,7 @@ class PostgresServer:
             )
         finally:
             log.close()
+        self.cpu_placement = cpu_group.place(self._process.pid)  # "Sessions" above
         _wait_until(
             self._accepts_queries,
             what=f"PostgreSQL on 127.0.0.1:{self.port}",
@@ -333,6 +337,8 @@ class PostgresServer:
         # Reap the postmaster; if pg_ctl could not stop it, signal it directly.
         _stop_process(process, signal.SIGQUIT if mode == "immediate" else signal.SIGINT, timeout)
         self._process = None
+        if self.cpu_placement is not None:
+            cpu_group.release(self.cpu_placement)
 
 
 def _configure(base_dir: Path, port: int) -> None:

@@ -108,6 +108,7 @@ class Process:
     port: int | None = None
     ready: Callable[[], bool] | None = None
     runas: Any = None  # services.ops.servers.RunAs for PostgreSQL
+    own_cpu_group: bool = False  # PostgreSQL: services.ops.cpu_group (README, "Kernel scheduler")
     cwd: Path | None = None
     popen: subprocess.Popen[bytes] | None = None
     started_at: float = 0.0
@@ -147,6 +148,10 @@ class Process:
             )
         self.started_at = time.monotonic()
         log.info("%s started (pid %d)", self.name, self.popen.pid)
+        if self.own_cpu_group:
+            from services.ops import cpu_group
+
+            log.info("%s scheduling: %s", self.name, cpu_group.place(self.popen.pid))
 
     def reap(self) -> int | None:
         """The exit code if the process ended since the last look (and schedules its restart)."""
@@ -311,7 +316,7 @@ class Cluster:
         return Process(
             name="postgres", argv=argv, env=env, log_path=self.logs / "postgres.log",
             stop_signal=signal.SIGINT, stop_timeout=30, group=4, port=self.postgres_port,
-            ready=accepts, runas=runas, cwd=folder,
+            ready=accepts, runas=runas, cwd=folder, own_cpu_group=True,
         )  # fmt: skip
 
     def _redis(self) -> Process:

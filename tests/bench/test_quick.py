@@ -59,6 +59,7 @@ def test_every_benchmark_reports_with_its_baseline(report: str) -> None:
     assert "`/health/live` (HTTP floor" in report
     assert "bench/run --quick" in report  # how to reproduce
     assert "| kernel autogroup |" in report  # it decides whether PostgreSQL's backends stall
+    assert "| PostgreSQL's CPU group |" in report  # and whether it reaches them (cpu_group)
 
 
 def test_the_generated_log_verifies_and_every_command_succeeded(report: str) -> None:
