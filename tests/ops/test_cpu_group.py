@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import signal
+import time
 from pathlib import Path
 
+import pytest
+
 from services.ops import cpu_group
+from services.ops.cluster import Process
 from tests.servers import PostgresServer
 
 V1_MOUNTS = """\
@@ -68,3 +74,38 @@ def test_the_session_server_and_its_new_backends_are_where_the_decision_says(
     assert (placement.group / "cgroup.procs").exists()
     assert f"/{cpu_group.GROUP}\n" in lines
     assert str(backend) in (placement.group / "cgroup.procs").read_text().split()
+
+
+def test_the_cluster_places_a_process_that_asks_for_it(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``sirisma cluster`` asks for PostgreSQL (``Process.own_cpu_group``) and logs where it
+    went, or why not."""
+    process = Process(
+        name="postgres",
+        argv=["sleep", "30"],
+        env={},
+        log_path=tmp_path / "postgres.log",
+        own_cpu_group=True,
+    )
+    with caplog.at_level(logging.INFO, logger="sirisma.cluster"):
+        process.start()
+    try:
+        assert process.pid is not None
+        expected = cpu_group.plan(
+            cpu_group.AUTOGROUP.read_text() if cpu_group.AUTOGROUP.exists() else "",
+            cpu_group.MOUNTS.read_text(),
+            Path("/proc/self/cgroup").read_text(),  # where the child was born
+        )
+        lines = Path(f"/proc/{process.pid}/cgroup").read_text()
+        logged = [r.getMessage() for r in caplog.records if "scheduling" in r.getMessage()]
+        if expected.group is None:
+            assert logged == [f"postgres scheduling: {expected.reason}"]
+            assert f"/{cpu_group.GROUP}\n" not in lines
+        elif f"/{cpu_group.GROUP}\n" in lines:
+            assert logged == [f"postgres scheduling: CPU cgroup {cpu_group.GROUP}"]
+        else:  # e.g. not root: said, and nothing moved
+            assert logged[0].startswith("postgres scheduling: could not use CPU cgroup")
+    finally:
+        process.signal(signal.SIGKILL)
+        process.wait(time.monotonic() + 5)
