@@ -65,15 +65,15 @@ def test_the_session_server_and_its_new_backends_are_where_the_decision_says(
         return  # a server given by URL is the caller's to place
     placement = postgres_server.cpu_placement
     assert placement is not None
-    with postgres_server.connect() as conn:
+    with postgres_server.connect() as conn:  # read while the backend lives
         backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
-    lines = Path(f"/proc/{backend}/cgroup").read_text()
+        lines = Path(f"/proc/{backend}/cgroup").read_text()
+        procs = (placement.group / "cgroup.procs").read_text() if placement.group else ""
     if placement.group is None:
         assert cpu_group.GROUP not in lines, placement.reason
         return
-    assert (placement.group / "cgroup.procs").exists()
     assert f"/{cpu_group.GROUP}\n" in lines
-    assert str(backend) in (placement.group / "cgroup.procs").read_text().split()
+    assert str(backend) in procs.split()
 
 
 def test_the_cluster_places_a_process_that_asks_for_it(
