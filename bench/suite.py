@@ -131,7 +131,9 @@ def _autogroup() -> str:
     """``kernel.sched_autogroup_enabled``: on, every session is a scheduling group, and each
     PostgreSQL backend starts a session of its own (README, "Kernel scheduler")."""
     try:
-        value = Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip()
+        from services.ops.cpu_group import AUTOGROUP
+
+        value = AUTOGROUP.read_text().strip()
     except OSError:
         return "not in this kernel"
     return {"0": "off", "1": "on"}.get(value, value) + " (`kernel.sched_autogroup_enabled`)"

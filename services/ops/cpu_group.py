@@ -52,9 +52,8 @@ def cpu_hierarchy(mounts: str, proc_cgroup: str) -> tuple[Path, str] | None:
         number, controllers, path = (line.split(":", 2) + ["", ""])[:3]
         if v1 is not None and "cpu" in controllers.split(","):
             return v1, path
-        unified = v1 is None and v2 is not None and number == "0" and controllers == ""
-        if unified and v2 is not None and "cpu" in _read(v2 / "cgroup.subtree_control").split():
-            return v2, path
+        if v1 is None and v2 is not None and number == "0" and controllers == "":
+            return (v2, path) if "cpu" in _read(v2 / "cgroup.subtree_control").split() else None
     return None
 
 
@@ -77,11 +76,13 @@ def place(pid: int) -> Placement:
     decision = plan(_read(AUTOGROUP), _read(MOUNTS), _read(Path(f"/proc/{pid}/cgroup")))
     if decision.group is None:
         return decision
+    procs = decision.group / "cgroup.procs"
     try:
         decision.group.mkdir(exist_ok=True)
-        for each in [pid, *_children(pid)]:
+        procs.write_text(str(pid))
+        for child in _children(pid):  # listed after the move: none forked outside is missed
             with contextlib.suppress(ProcessLookupError):  # a child that already exited
-                (decision.group / "cgroup.procs").write_text(str(each))
+                procs.write_text(str(child))
     except OSError as exc:
         return Placement(None, f"could not use CPU cgroup {GROUP}: {exc.strerror or exc}")
     return decision
