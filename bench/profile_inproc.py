@@ -8,6 +8,9 @@ and sends them requests one at a time through their ASGI interface (no uvicorn, 
 the client): the CPU time of this process (``time.process_time``, every thread) per request is
 what the app and its database driver cost, free of the load of other processes on the machine.
 ``--profile`` prints a cProfile of that route's requests, sorted by cumulative time.
+``--parts`` (implies ``--inline``) prints the claim's CPU by part (``CLAIM_PARTS``), each timed by
+the thread's CPU clock: cProfile inflates every function call about fivefold, so its shares of
+a request spread thin over many calls are not the real ones.
 """
 
 from __future__ import annotations
@@ -66,6 +69,55 @@ async def _start(app: Any) -> None:
 _TASKS: list[Any] = []
 BATCHES = 8
 
+# The claim's parts for ``--parts``: (module, class or "", function), outer ones first.
+CLAIM_PARTS = (
+    ("services.identity.command_route", "", "load_with_call_for_command"),
+    ("services.eventstore.recorders", "ChainedPostgresRecorder", "select_streams"),
+    ("services.eventstore.state_cache", "", "private_copy"),
+    ("services.commands", "Commands", "claim_indicator"),
+    ("services.eventstore.recorders", "ChainedPostgresRecorder", "_append_alone"),
+    ("services.submission.common", "", "command_response"),
+    ("services.submission.common", "", "to_state"),
+    ("services.ops.http", "", "access_line"),
+)
+
+
+class Parts:
+    """CPU of the thread in each of ``CLAIM_PARTS``, per call (wraps them in place; handlers
+    must run inline, so that the thread's clock is the request's)."""
+
+    def __init__(self) -> None:
+        import functools
+        import importlib
+
+        self.cpu: dict[str, float] = dict.fromkeys((f for _, _, f in CLAIM_PARTS), 0.0)
+        self.calls: dict[str, int] = dict.fromkeys(self.cpu, 0)
+        for module, owner, name in CLAIM_PARTS:
+            holder: Any = importlib.import_module(module)
+            holder = getattr(holder, owner) if owner else holder
+            inner = getattr(holder, name)
+
+            def timed(*args: Any, _f: Any = inner, _n: str = name, **kwargs: Any) -> Any:
+                started = time.thread_time()
+                try:
+                    return _f(*args, **kwargs)
+                finally:
+                    self.cpu[_n] += time.thread_time() - started
+                    self.calls[_n] += 1
+
+            setattr(holder, name, functools.wraps(inner)(timed))
+
+    def reset(self) -> None:
+        for name in self.cpu:
+            self.cpu[name], self.calls[name] = 0.0, 0
+
+    def table(self, requests: int) -> str:
+        rows = ["| part | calls per claim | CPU µs per call |", "|---|---|---|"]
+        for name, cpu in self.cpu.items():
+            calls = self.calls[name]
+            rows.append(f"| `{name}` | {calls / requests:.2f} | {cpu / max(calls, 1) * 1e6:,.1f} |")
+        return "\n".join(rows)
+
 
 async def call(app: Any, request: Request) -> int:
     method, path, headers, body = request
@@ -108,7 +160,7 @@ async def call(app: Any, request: Request) -> int:
 
 class InlineExecutor(concurrent.futures.ThreadPoolExecutor):
     """Runs a ``sync_to_thread`` handler in the calling thread, so cProfile (which follows one
-    thread) sees the handler's own work. Used only with ``--profile``."""
+    thread) sees the handler's own work: with ``--profile``, ``--inline`` and ``--parts``."""
 
     def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[Any]:
         future: concurrent.futures.Future[Any] = concurrent.futures.Future()
@@ -138,10 +190,15 @@ def production_logging() -> None:
 
 
 def measure(
-    app: Any, make: Callable[[int], Request], n: int, profile: bool = False, top: int = 40
+    app: Any,
+    make: Callable[[int], Request],
+    n: int,
+    profile: bool = False,
+    top: int = 40,
+    on_measured: Parts | None = None,
 ) -> float:
     """CPU µs per request over ``n`` requests after ``n // 4`` warm-up ones (the least of
-    ``BATCHES`` batches)."""
+    ``BATCHES`` batches). ``on_measured``: reset after the warm-up, so it counts the ``n``."""
 
     async def run(start: int, count: int) -> None:
         for i in range(start, start + count):
@@ -151,6 +208,8 @@ def measure(
 
     loop = LOOP
     loop.run_until_complete(run(0, max(n // 4, 5)))
+    if on_measured is not None:
+        on_measured.reset()
     profiler = cProfile.Profile(time.process_time) if profile else None
     if profiler:
         profiler.enable()
@@ -205,7 +264,9 @@ def main() -> int:
     parser.add_argument("--profile", choices=routes, default=None)
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--inline", action="store_true", help="handlers in the caller's thread")
+    parser.add_argument("--parts", action="store_true", help="the claim's CPU by part")
     args = parser.parse_args()
+    parts = Parts() if args.parts else None
     data_dir = tempfile.mkdtemp(prefix="sirisma-bench-inproc-")
     with suite.servers() as (url, redis_url):
         settings = load_settings(env={}, data_dir=data_dir, database_url=url, redis_url=redis_url)
@@ -251,10 +312,12 @@ def main() -> int:
 
         n = args.requests
         p = args.profile
-        if p or args.inline:
+        if p or args.inline or parts:
             LOOP.set_default_executor(InlineExecutor())
+        put_cpu = measure(sirisma, claim, n, p == "put", args.top, on_measured=parts)
+        parts_table = parts.table(n) if parts else ""  # before other claims (round trips) run
         rows = [
-            ("SI-RISMA PUT claim", measure(sirisma, claim, n, p == "put", args.top)),
+            ("SI-RISMA PUT claim", put_cpu),
             ("floor route", measure(bare, floor, n, p == "floor", args.top)),
             ("plain-library route", measure(bare, plain, n, p == "plain", args.top)),
             ("SI-RISMA /health/live", measure(sirisma, live, n * 5, p == "live", args.top)),
@@ -269,6 +332,8 @@ def main() -> int:
         print(f"- PUT CPU / floor CPU: {rows[0][1] / rows[1][1]:.1f}× (target ≤ 3)")
         print(f"- /health/live CPU / bare: {rows[3][1] / rows[4][1]:.1f}× (target ≤ 2)")
         print(f"- load average: {' / '.join(f'{x:.1f}' for x in os.getloadavg())}")
+        if parts:
+            print(parts_table)
     return 0
 
 
