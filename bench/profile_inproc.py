@@ -89,6 +89,7 @@ class Parts:
     def __init__(self) -> None:
         import functools
         import importlib
+        import inspect
 
         self.cpu: dict[str, float] = dict.fromkeys((f for _, _, f in CLAIM_PARTS), 0.0)
         self.calls: dict[str, int] = dict.fromkeys(self.cpu, 0)
@@ -105,7 +106,10 @@ class Parts:
                     self.cpu[_n] += time.thread_time() - started
                     self.calls[_n] += 1
 
-            setattr(holder, name, functools.wraps(inner)(timed))
+            wrapped: Any = functools.wraps(inner)(timed)
+            if isinstance(inspect.getattr_static(holder, name), staticmethod):
+                wrapped = staticmethod(wrapped)
+            setattr(holder, name, wrapped)
 
     def reset(self) -> None:
         for name in self.cpu:
