@@ -19,6 +19,9 @@ import argparse
 import asyncio
 import concurrent.futures
 import cProfile
+import functools
+import importlib
+import inspect
 import json
 import os
 import pstats
@@ -87,10 +90,6 @@ class Parts:
     must run inline, so that the thread's clock is the request's)."""
 
     def __init__(self) -> None:
-        import functools
-        import importlib
-        import inspect
-
         self.cpu: dict[str, float] = dict.fromkeys((f for _, _, f in CLAIM_PARTS), 0.0)
         self.calls: dict[str, int] = dict.fromkeys(self.cpu, 0)
         for module, owner, name in CLAIM_PARTS:
@@ -199,10 +198,10 @@ def measure(
     n: int,
     profile: bool = False,
     top: int = 40,
-    on_measured: Parts | None = None,
+    parts: Parts | None = None,
 ) -> float:
     """CPU µs per request over ``n`` requests after ``n // 4`` warm-up ones (the least of
-    ``BATCHES`` batches). ``on_measured``: reset after the warm-up, so it counts the ``n``."""
+    ``BATCHES`` batches). ``parts``: reset after the warm-up, so it counts the ``n``."""
 
     async def run(start: int, count: int) -> None:
         for i in range(start, start + count):
@@ -212,8 +211,8 @@ def measure(
 
     loop = LOOP
     loop.run_until_complete(run(0, max(n // 4, 5)))
-    if on_measured is not None:
-        on_measured.reset()
+    if parts is not None:
+        parts.reset()
     profiler = cProfile.Profile(time.process_time) if profile else None
     if profiler:
         profiler.enable()
@@ -318,7 +317,7 @@ def main() -> int:
         p = args.profile
         if p or args.inline or parts:
             LOOP.set_default_executor(InlineExecutor())
-        put_cpu = measure(sirisma, claim, n, p == "put", args.top, on_measured=parts)
+        put_cpu = measure(sirisma, claim, n, p == "put", args.top, parts=parts)
         parts_table = parts.table(n) if parts else ""  # before other claims (round trips) run
         rows = [
             ("SI-RISMA PUT claim", put_cpu),
