@@ -55,16 +55,18 @@ def test_worker_sigkill_and_redis_restart_during_a_burst(
     redis = redis_server.client()
 
     # The worker is busy and holds unacknowledged messages: kill it there, without warning.
-    wait_until(
-        lambda: (
-            rt.db.scalar("SELECT COUNT(*) FROM notification_outbox WHERE state = 'done'") >= 30
-            and redis.hlen("unacked") > 0
-        ),
-        timeout=60,
-        interval=0.02,
-        what="the worker to hold tasks",
-    )
-    held = redis.hlen("unacked")
+    # ``held`` is what was seen when the wait ended (a second read could find the worker had
+    # just acknowledged them all).
+    unacked: list[int] = []
+
+    def holding() -> bool:
+        if rt.db.scalar("SELECT COUNT(*) FROM notification_outbox WHERE state = 'done'") < 30:
+            return False
+        unacked.append(redis.hlen("unacked"))
+        return unacked[-1] > 0
+
+    wait_until(holding, timeout=60, interval=0.02, what="the worker to hold tasks")
+    held = unacked[-1]
     first.kill()
     redis_server.restart()  # no persistence: every queued message is gone
     restarted_during_burst = producer.is_alive()
