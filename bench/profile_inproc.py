@@ -1,6 +1,7 @@
 """CPU per request in-process, no HTTP server: the ASGI apps called directly (issue 19).
 
     uv run python bench/profile_inproc.py [--requests 400] [--profile put|live] [--top 40]
+        [--inline | --parts | --threads N]
 
 Starts its own PostgreSQL and Redis, seeds one small regency, builds SI-RISMA's app
 (``services.app.create_app``) and the yardsticks (``bench/baseline_apps.py``) in this process
@@ -11,6 +12,9 @@ what the app and its database driver cost, free of the load of other processes o
 ``--parts`` (implies ``--inline``) prints the claim's CPU by part (``CLAIM_PARTS``), each timed by
 the thread's CPU clock: cProfile inflates every function call about fivefold, so its shares of
 a request spread thin over many calls are not the real ones.
+``--threads N`` (not with the three above) runs sync handlers in a pool of N threads and splits
+each route's CPU between the event loop's thread and the handler threads: what handing a
+handler to a thread costs, and on which side.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import concurrent.futures
+import contextlib
 import cProfile
 import functools
 import importlib
@@ -27,6 +32,7 @@ import os
 import pstats
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -122,6 +128,34 @@ class Parts:
         return "\n".join(rows)
 
 
+def thread_cpu() -> dict[int, float]:
+    """CPU seconds of each live thread of this process, by ident."""
+    cpu = {}
+    for thread in threading.enumerate():
+        if thread.ident is not None:
+            with contextlib.suppress(OSError):
+                cpu[thread.ident] = time.clock_gettime(time.pthread_getcpuclockid(thread.ident))
+    return cpu
+
+
+class ThreadSplit:
+    """Each route's CPU per request in the event loop's thread and in the others (handlers)."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, float, float]] = []
+
+    def add(self, route: str, before: dict[int, float], after: dict[int, float], n: int) -> None:
+        loop = threading.main_thread().ident
+        used = {t: cpu - before.get(t, 0.0) for t, cpu in after.items()}
+        mine = used.pop(loop, 0.0) if loop is not None else 0.0
+        self.rows.append((route, mine / n * 1e6, sum(used.values()) / n * 1e6))
+
+    def table(self) -> str:
+        rows = ["| route | loop thread µs | handler threads µs |", "|---|---|---|"]
+        rows += [f"| {r} | {loop:,.0f} | {others:,.0f} |" for r, loop, others in self.rows]
+        return "\n".join(rows)
+
+
 async def call(app: Any, request: Request) -> int:
     method, path, headers, body = request
     status = 0
@@ -199,6 +233,7 @@ def measure(
     profile: bool = False,
     top: int = 40,
     parts: Parts | None = None,
+    split: tuple[ThreadSplit, str] | None = None,
 ) -> float:
     """CPU µs per request over ``n`` requests after ``n // 4`` warm-up ones (the least of
     ``BATCHES`` batches). ``parts``: reset after the warm-up, so it counts the ``n``."""
@@ -220,10 +255,13 @@ def measure(
     # batch's CPU (shared caches, frequency), never deflate it.
     size = max(n // BATCHES, 1)
     used = float("inf")
+    threads_before = thread_cpu() if split is not None else {}
     for b in range(BATCHES):
         before = time.process_time()
         loop.run_until_complete(run(n + b * size, size))
         used = min(used, (time.process_time() - before) / size)
+    if split is not None:
+        split[0].add(split[1], threads_before, thread_cpu(), size * BATCHES)
     if profiler:
         profiler.disable()
     if profiler:
@@ -268,6 +306,7 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--inline", action="store_true", help="handlers in the caller's thread")
     parser.add_argument("--parts", action="store_true", help="the claim's CPU by part")
+    parser.add_argument("--threads", type=int, default=0, help="handler threads; CPU by thread")
     args = parser.parse_args()
     parts = Parts() if args.parts else None
     data_dir = tempfile.mkdtemp(prefix="sirisma-bench-inproc-")
@@ -315,16 +354,28 @@ def main() -> int:
 
         n = args.requests
         p = args.profile
-        if p or args.inline or parts:
+        inline = bool(p or args.inline or parts)
+        if inline:
             LOOP.set_default_executor(InlineExecutor())
-        put_cpu = measure(sirisma, claim, n, p == "put", args.top, parts=parts)
+        elif args.threads:
+            LOOP.set_default_executor(concurrent.futures.ThreadPoolExecutor(args.threads))
+        split = ThreadSplit() if args.threads and not inline else None
+
+        def route(
+            name: str, app: Any, make: Callable[[int], Request], count: int, key: str
+        ) -> float:
+            by_thread = (split, name) if split is not None else None
+            claim_parts = parts if key == "put" else None
+            return measure(app, make, count, p == key, args.top, parts=claim_parts, split=by_thread)
+
+        put_cpu = route("SI-RISMA PUT claim", sirisma, claim, n, "put")
         parts_table = parts.table(n) if parts else ""  # before other claims (round trips) run
         rows = [
             ("SI-RISMA PUT claim", put_cpu),
-            ("floor route", measure(bare, floor, n, p == "floor", args.top)),
-            ("plain-library route", measure(bare, plain, n, p == "plain", args.top)),
-            ("SI-RISMA /health/live", measure(sirisma, live, n * 5, p == "live", args.top)),
-            ("bare Litestar /health/live", measure(bare, live, n * 5, p == "bare", args.top)),
+            ("floor route", route("floor route", bare, floor, n, "floor")),
+            ("plain-library route", route("plain-library route", bare, plain, n, "plain")),
+            ("SI-RISMA /health/live", route("SI-RISMA /health/live", sirisma, live, n * 5, "live")),
+            ("bare Litestar /health/live", route("bare /health/live", bare, live, n * 5, "bare")),
         ]
         trips = round_trips(settings, claim, n=40)
         print(f"- PUT round trips per request: {trips:.2f} (target ≤ 5)")
@@ -337,6 +388,8 @@ def main() -> int:
         print(f"- load average: {' / '.join(f'{x:.1f}' for x in os.getloadavg())}")
         if parts:
             print(parts_table)
+        if split is not None:
+            print(split.table())
     return 0
 
 

@@ -12,6 +12,14 @@ connection, so the retry gets a live one rather than the next dead one.
 
 The pool hands out its most recently returned connection first (``RecentFirstPool``): under
 load a few warm connections serve the statements instead of every connection in turn.
+
+Its connections run prepared statements on their generic plans (``GENERIC_PLANS``). PostgreSQL
+keeps a generic plan only while its estimate is no dearer than a custom plan's, and once the
+log is analysed with long streams a command's load (``originator_id = $1 AND
+originator_version > $2``: estimated at a third of a long stream, found: the few new events)
+never is, so every command was planned afresh: about 85 µs more server CPU per claim from the
+first autovacuum on (issue 19, ``tests/test_pg_plans.py``). The store's statements are lookups
+by stream and version or by notification id, which one plan serves whatever the values.
 """
 
 from __future__ import annotations
@@ -38,6 +46,9 @@ from psycopg.types.composite import register_composite
 from psycopg_pool import PoolTimeout
 
 from services.pg_check import idle_check
+
+# Set when each connection starts (libpq ``options``: no statement of its own).
+GENERIC_PLANS = "-c plan_cache_mode=force_generic_plan"
 
 
 class ReconnectingDatastore(PostgresDatastore):
@@ -133,6 +144,8 @@ class SirismaPostgresFactory(PostgresFactory):
         # psycopg_pool takes ``check`` only as a constructor argument, and the library builds
         # the pool (unopened) with ``check=None`` unless POSTGRES_PRE_PING: set it before use.
         pool._check = idle_check(functools.partial(_check_all, weakref.ref(pool)))
+        options = pool.kwargs.get("options")
+        pool.kwargs["options"] = f"{options} {GENERIC_PLANS}" if options else GENERIC_PLANS
 
 
 def _check_all(pool_ref: weakref.ref[Any]) -> None:
