@@ -144,8 +144,11 @@ class SirismaPostgresFactory(PostgresFactory):
         # psycopg_pool takes ``check`` only as a constructor argument, and the library builds
         # the pool (unopened) with ``check=None`` unless POSTGRES_PRE_PING: set it before use.
         pool._check = idle_check(functools.partial(_check_all, weakref.ref(pool)))
-        options = pool.kwargs.get("options")
-        pool.kwargs["options"] = f"{options} {GENERIC_PLANS}" if options else GENERIC_PLANS
+        kwargs = pool.kwargs
+        if not isinstance(kwargs, dict):  # pragma: no cover - the library passes a dict
+            raise TypeError(f"the store pool's connection arguments are a {type(kwargs)}")
+        options = kwargs.get("options")
+        kwargs["options"] = f"{options} {GENERIC_PLANS}" if options else GENERIC_PLANS
 
 
 def _check_all(pool_ref: weakref.ref[Any]) -> None:
