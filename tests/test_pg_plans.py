@@ -1,12 +1,12 @@
-"""The event store's statements keep one plan however long the streams grow (issue 19).
+"""A command's load keeps one plan however long the streams grow (issue 19).
 
 PostgreSQL runs a prepared statement on a generic plan only while that plan's estimate is no
 dearer than the custom plans': otherwise it plans the statement afresh on every execution. Once
-the log is analysed with long streams, the generic estimate of a command's load (``originator_id
-= $1 AND originator_version > $2``: a third of a long stream) looks dearer than a custom plan of
-one row, though both find the same few rows by the same index, and every command was planned
-anew: about 85 µs more server CPU per claim from the first autovacuum on
-(``services/eventstore/pg_factory.py``).
+the log was analysed with long streams, the generic estimate of the load's open range
+(``originator_id = $1 AND originator_version > $2``: a third of a long stream) looked dearer than
+a custom plan of one row, though both find the same few rows by the same index, and every
+command was planned anew: about 85 µs more server CPU per claim from the first autovacuum on.
+The range is now closed (``ChainedPostgresRecorder._streams_statement``).
 """
 
 from __future__ import annotations

@@ -12,14 +12,6 @@ connection, so the retry gets a live one rather than the next dead one.
 
 The pool hands out its most recently returned connection first (``RecentFirstPool``): under
 load a few warm connections serve the statements instead of every connection in turn.
-
-Its connections run prepared statements on their generic plans (``GENERIC_PLANS``). PostgreSQL
-keeps a generic plan only while its estimate is no dearer than a custom plan's, and once the
-log is analysed with long streams a command's load (``originator_id = $1 AND
-originator_version > $2``: estimated at a third of a long stream, found: the few new events)
-never is, so every command was planned afresh: about 85 µs more server CPU per claim from the
-first autovacuum on (issue 19, ``tests/test_pg_plans.py``). The store's statements are lookups
-by stream and version or by notification id, which one plan serves whatever the values.
 """
 
 from __future__ import annotations
@@ -46,9 +38,6 @@ from psycopg.types.composite import register_composite
 from psycopg_pool import PoolTimeout
 
 from services.pg_check import idle_check
-
-# Set when each connection starts (libpq ``options``: no statement of its own).
-GENERIC_PLANS = "-c plan_cache_mode=force_generic_plan"
 
 
 class ReconnectingDatastore(PostgresDatastore):
@@ -144,11 +133,6 @@ class SirismaPostgresFactory(PostgresFactory):
         # psycopg_pool takes ``check`` only as a constructor argument, and the library builds
         # the pool (unopened) with ``check=None`` unless POSTGRES_PRE_PING: set it before use.
         pool._check = idle_check(functools.partial(_check_all, weakref.ref(pool)))
-        kwargs = pool.kwargs
-        if not isinstance(kwargs, dict):  # pragma: no cover - the library passes a dict
-            raise TypeError(f"the store pool's connection arguments are a {type(kwargs)}")
-        options = kwargs.get("options")
-        kwargs["options"] = f"{options} {GENERIC_PLANS}" if options else GENERIC_PLANS
 
 
 def _check_all(pool_ref: weakref.ref[Any]) -> None:
