@@ -565,7 +565,10 @@ class ChainedPostgresRecorder(ListenFirst, PostgresApplicationRecorder):
         limit: int | None = None,
     ) -> Sequence[StoredEvent]:
         """The library's select; a stream read in order from a known link also keeps its last
-        link, so the next save of it needs no lookup."""
+        link, so the next save of it needs no lookup. A range open at its end is closed at
+        ``STREAM_END``, so PostgreSQL keeps its generic plan (``_streams_statement``)."""
+        if gt is not None and lte is None:
+            lte = STREAM_END
         params: list[Any] = [originator_id]
         params += [p for p in (gt, lte, limit) if p is not None]
         statement = self._select_statement(gt is not None, lte is not None, desc, limit is not None)
