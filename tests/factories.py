@@ -7,8 +7,11 @@ a reviewer from Bappeda, an admin, an open annual call. Every test that needs th
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
+
+from eventsourcing.persistence import StoredEvent
 
 from services.commands import Commands, account_id_for
 from services.domain.actor import Actor, Role
@@ -148,3 +151,12 @@ class World:
 
     def verdicts(self, level: int = 3) -> list[IndicatorVerdict]:
         return [IndicatorVerdict(no=no, level=level, note="sesuai bukti") for no in MANDATORY]
+
+
+def stored_event(oid: UUID, version: int, topic: str = "innovation.ProfileUpdated") -> StoredEvent:
+    """A stored event as the mapper writes it: JSON carrying its own timestamp (the chain's ts)."""
+    state = json.dumps(
+        {"originator_id": str(oid), "originator_version": version,
+         "timestamp": datetime.now(UTC).isoformat(), "n": version}
+    ).encode()  # fmt: skip
+    return StoredEvent(originator_id=oid, originator_version=version, topic=topic, state=state)

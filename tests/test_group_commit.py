@@ -13,7 +13,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import unquote, urlparse
 from uuid import UUID, uuid4
@@ -35,6 +35,7 @@ from services.eventstore.group_commit import (
 )
 from services.eventstore.pipelined import kept_cursor
 from services.eventstore.recorders import ChainedPostgresRecorder
+from tests.factories import stored_event
 
 
 def datastore_for(
@@ -89,15 +90,6 @@ class TestLibraryNonInterleavingCase(_OnFreshDatabase, NonInterleavingNotificati
         return recorder
 
 
-def _event(oid: UUID, version: int, topic: str = "innovation.ProfileUpdated") -> StoredEvent:
-    """A stored event as the mapper writes it: JSON carrying its own timestamp (the chain's ts)."""
-    state = json.dumps(
-        {"originator_id": str(oid), "originator_version": version,
-         "timestamp": datetime.now(UTC).isoformat(), "n": version}
-    ).encode()  # fmt: skip
-    return StoredEvent(originator_id=oid, originator_version=version, topic=topic, state=state)
-
-
 class TestChainedNonInterleavingCase(_OnFreshDatabase, NonInterleavingNotificationIDsBaseCase):
     """The same race on SI-RISMA's recorder, with events the chain can seal (versions from 1)."""
 
@@ -108,7 +100,7 @@ class TestChainedNonInterleavingCase(_OnFreshDatabase, NonInterleavingNotificati
 
     def create_stack(self, originator_id: UUID | str) -> Sequence[StoredEvent]:
         assert isinstance(originator_id, UUID)
-        return [_event(originator_id, v) for v in range(1, self.insert_num + 1)]
+        return [stored_event(originator_id, v) for v in range(1, self.insert_num + 1)]
 
 
 # ---- SI-RISMA's chained recorder with group commit ----------------------------------------------
@@ -178,14 +170,15 @@ def test_queued_commands_share_one_transaction_and_a_conflict_fails_alone(
     chained: GroupCommitChainedRecorder, postgres_url: str
 ) -> None:
     existing = uuid4()
-    chained.insert_events([_event(existing, 1), _event(existing, 2)])
+    chained.insert_events([stored_event(existing, 1), stored_event(existing, 2)])
     shared = uuid4()
     streams = [uuid4() for _ in range(20)]
-    commands: list[list[StoredEvent]] = [[_event(s, 1), _event(s, 2)] for s in streams]
-    commands.insert(5, [_event(existing, 2)])  # already in the log
-    commands.insert(8, [_event(shared, 1)])  # wins: first in the group
-    commands.insert(12, [_event(shared, 1), _event(shared, 2)])  # loses to the one above
-    commands.insert(15, [_event(existing, 3)])  # the stream's real next version: fine
+    commands: list[list[StoredEvent]] = [[stored_event(s, 1), stored_event(s, 2)] for s in streams]
+    commands.insert(5, [stored_event(existing, 2)])  # already in the log
+    commands.insert(8, [stored_event(shared, 1)])  # wins: first in the group
+    # Loses to the one above.
+    commands.insert(12, [stored_event(shared, 1), stored_event(shared, 2)])
+    commands.insert(15, [stored_event(existing, 3)])  # the stream's real next version: fine
 
     outcomes, transactions = _run_concurrently(chained, postgres_url, commands)
 
@@ -227,9 +220,9 @@ def test_only_a_caller_that_waits_gets_an_event_to_be_woken_by(
             made.append(self)
 
     monkeypatch.setattr(group_commit, "Event", Counted)
-    assert chained.insert_events([_event(uuid4(), 1)]) is not None
+    assert chained.insert_events([stored_event(uuid4(), 1)]) is not None
     assert made == []
-    commands = [[_event(uuid4(), 1)] for _ in range(6)]
+    commands = [[stored_event(uuid4(), 1)] for _ in range(6)]
     outcomes, transactions = _run_concurrently(chained, postgres_url, commands)
     assert all(isinstance(o, list) and len(o) == 1 for o in outcomes)
     assert transactions == 2 and len(made) == 5  # the first alone; the five queued behind it
@@ -251,13 +244,13 @@ def test_a_constraint_missed_by_the_check_falls_back_to_one_savepoint_per_comman
         recorder = Unchecked(datastore)
         recorder.create_table()
         taken = uuid4()
-        recorder.insert_events([_event(taken, 1)])
+        recorder.insert_events([stored_event(taken, 1)])
         streams = [uuid4() for _ in range(6)]
-        commands = [[_event(s, 1)] for s in streams]
-        commands.insert(3, [_event(taken, 1)])
+        commands = [[stored_event(s, 1)] for s in streams]
+        commands.insert(3, [stored_event(taken, 1)])
         # Alone in its transaction, the duplicate fails and the transaction rolls back whole.
         with pytest.raises(IntegrityError):
-            recorder.insert_events([_event(taken, 1)])
+            recorder.insert_events([stored_event(taken, 1)])
         assert [n.originator_id for n in recorder.select_notifications(None, 10)] == [taken]
         outcomes, transactions = _run_concurrently(recorder, postgres_url, commands)  # type: ignore[arg-type]
         assert transactions == 2
@@ -322,7 +315,7 @@ def test_concurrent_writers_keep_the_hash_chain_whole(chained: GroupCommitChaine
         own = uuid4()
         try:
             for v in range(1, 16):
-                chained.insert_events([_event(own, v)])
+                chained.insert_events([stored_event(own, v)])
                 stream = shared[(n + v) % len(shared)]
                 for _ in range(200):
                     current = max(
@@ -333,7 +326,7 @@ def test_concurrent_writers_keep_the_hash_chain_whole(chained: GroupCommitChaine
                         default=0,
                     )
                     try:
-                        chained.insert_events([_event(stream, current + 1)])
+                        chained.insert_events([stored_event(stream, current + 1)])
                         break
                     except IntegrityError:
                         continue
@@ -416,7 +409,7 @@ class TestPlainChainedNonInterleavingCase(_OnFreshDatabase, NonInterleavingNotif
 
     def create_stack(self, originator_id: UUID | str) -> Sequence[StoredEvent]:
         assert isinstance(originator_id, UUID)
-        return [_event(originator_id, v) for v in range(1, self.insert_num + 1)]
+        return [stored_event(originator_id, v) for v in range(1, self.insert_num + 1)]
 
 
 @pytest.mark.parametrize("bad", [_naive, _undecodable], ids=["naive-timestamp", "undecodable"])
@@ -432,17 +425,17 @@ def test_a_failure_while_sealing_the_chain_stores_nothing(
         recorder = cls(datastore)
         recorder.create_table()
         good = uuid4()
-        recorder.insert_events([_event(good, 1)])
+        recorder.insert_events([stored_event(good, 1)])
         poisoned = uuid4()
         with pytest.raises(Exception) as raised:
-            recorder.insert_events([_event(poisoned, 1), bad(poisoned, 2)])
+            recorder.insert_events([stored_event(poisoned, 1), bad(poisoned, 2)])
         assert not isinstance(raised.value, IntegrityError)
         stored = recorder.select_notifications(None, 10)
         assert [(n.originator_id, n.originator_version) for n in stored] == [(good, 1)]
         assert recorder.orphan_links(10) == []
         _assert_chain_whole(recorder)  # type: ignore[arg-type]
         # The recorder still works, and the next event takes the next id.
-        ids = recorder.insert_events([_event(poisoned, 1)])
+        ids = recorder.insert_events([stored_event(poisoned, 1)])
         assert ids is not None and len(ids) == 1
         _assert_chain_whole(recorder)  # type: ignore[arg-type]
     finally:
@@ -455,9 +448,9 @@ def test_a_command_failing_with_another_error_in_a_group_fails_alone(
     """A command the chain cannot seal, queued with others: it gets its own error, every other
     command of the group commits."""
     streams = [uuid4() for _ in range(8)]
-    commands: list[list[StoredEvent]] = [[_event(s, 1), _event(s, 2)] for s in streams]
+    commands: list[list[StoredEvent]] = [[stored_event(s, 1), stored_event(s, 2)] for s in streams]
     bad_stream = uuid4()
-    commands.insert(4, [_event(bad_stream, 1), _naive(bad_stream, 2)])
+    commands.insert(4, [stored_event(bad_stream, 1), _naive(bad_stream, 2)])
     commands.insert(7, [_undecodable(uuid4(), 1)])
 
     outcomes, _ = _run_concurrently(chained, postgres_url, commands)
@@ -505,17 +498,18 @@ def test_a_save_whose_links_are_held_is_one_statement_and_the_chain_verifies(
             recorder._remember_links(appended[1])  # as insert_events does once committed
 
         # New streams, several versions of each in one batch (up to 4 as scalars, more as arrays).
-        one_statement([_event(one, v) for v in (1, 2, 3)])
-        one_statement([_event(two, v) for v in range(1, 7)])
-        one_statement([_event(one, 4), _event(two, 7)])  # both previous links held
+        one_statement([stored_event(one, v) for v in (1, 2, 3)])
+        one_statement([stored_event(two, v) for v in range(1, 7)])
+        one_statement([stored_event(one, 4), stored_event(two, 7)])  # both previous links held
         recorder.links.clear()
-        assert recorder._append_alone([_event(one, 5)]) is None  # not held: nothing sent
-        ids = recorder.insert_events([_event(one, 5)])  # the pipelined path reads the link
+        assert recorder._append_alone([stored_event(one, 5)]) is None  # not held: nothing sent
+        ids = recorder.insert_events([stored_event(one, 5)])  # the pipelined path reads the link
         assert ids is not None and len(ids) == 1
-        ids = recorder.insert_events([_event(one, 6), _event(one, 7)])  # held again: one statement
+        # The link is held again: one statement.
+        ids = recorder.insert_events([stored_event(one, 6), stored_event(one, 7)])
         assert ids is not None and ids[1] == ids[0] + 1
         with pytest.raises(IntegrityError):
-            recorder.insert_events([_event(two, 7)])
+            recorder.insert_events([stored_event(two, 7)])
         stored = [
             (n.originator_id, n.originator_version) for n in recorder.select_notifications(None, 50)
         ]
@@ -542,7 +536,7 @@ def test_a_save_waits_for_the_writers_lock_before_it_draws_an_id(
     try:
         result: list[Any] = []
         writer = threading.Thread(
-            target=lambda: result.append(chained._append_alone([_event(uuid4(), 1)]))
+            target=lambda: result.append(chained._append_alone([stored_event(uuid4(), 1)]))
         )
         writer.start()
         time.sleep(0.5)
@@ -568,10 +562,10 @@ def test_a_group_whose_links_are_held_is_one_statement(
     statement (``_commit_together``), not the checked path's two round trips; each command
     still gets its own contiguous ids, in queue order, and the chain stays whole."""
     held = uuid4()
-    chained.insert_events([_event(held, 1), _event(held, 2)])  # its link now held
-    commands: list[list[StoredEvent]] = [[_event(uuid4(), 1), _event(uuid4(), 1)]]
-    commands += [[_event(s, 1), _event(s, 2)] for s in (uuid4() for _ in range(6))]
-    commands.append([_event(held, 3)])
+    chained.insert_events([stored_event(held, 1), stored_event(held, 2)])  # its link now held
+    commands: list[list[StoredEvent]] = [[stored_event(uuid4(), 1), stored_event(uuid4(), 1)]]
+    commands += [[stored_event(s, 1), stored_event(s, 2)] for s in (uuid4() for _ in range(6))]
+    commands.append([stored_event(held, 3)])
     checked: list[int] = []
     real = GroupCommitChainedRecorder._select_existing
     monkeypatch.setattr(
@@ -603,17 +597,17 @@ def test_the_load_and_save_reuse_one_cursor_per_connection_and_survive_a_failed_
         recorder = ChainedPostgresRecorder(datastore)
         recorder.create_table()
         one, two = uuid4(), uuid4()
-        appended = recorder._append_alone([_event(one, 1), _event(one, 2)])
+        appended = recorder._append_alone([stored_event(one, 1), stored_event(one, 2)])
         assert appended is not None
         recorder._remember_links(appended[1])  # as insert_events does once committed
         with datastore.get_connection() as conn:
             kept = getattr(conn, "_sirisma_tuple_cursor", None)
         assert kept is not None and kept_cursor(conn) is kept
         with pytest.raises(IntegrityError):  # version 2 taken: the statement stores nothing
-            recorder.insert_events([_event(one, 2)])
-        ids = recorder.insert_events([_event(one, 3)])
+            recorder.insert_events([stored_event(one, 2)])
+        ids = recorder.insert_events([stored_event(one, 3)])
         assert ids is not None and len(ids) == 1
-        assert recorder.insert_events([_event(two, 1)]) is not None
+        assert recorder.insert_events([stored_event(two, 1)]) is not None
         found = recorder.select_streams([(one, 1), (two, 0)])
         assert [v for v, _, _ in found[one]] == [2, 3]
         assert [v for v, _, _ in found[two]] == [1]

@@ -11,31 +11,20 @@ The range is now closed (``ChainedPostgresRecorder._streams_statement``).
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from eventsourcing.persistence import StoredEvent
-
 from services.eventstore.store import EventStore
+from tests.factories import stored_event
 
 STREAM_LENGTH = 600
-
-
-def _event(oid: UUID, version: int) -> StoredEvent:
-    state = json.dumps(
-        {"originator_id": str(oid), "originator_version": version,
-         "timestamp": datetime.now(UTC).isoformat(), "n": version}
-    ).encode()  # fmt: skip
-    return StoredEvent(oid, version, "innovation.ProfileUpdated", state)
 
 
 def _long_streams(recorder: Any, count: int) -> list[UUID]:
     """``count`` streams of ``STREAM_LENGTH`` events, analysed."""
     streams = [uuid4() for _ in range(count)]
     for oid in streams:
-        events = [_event(oid, v) for v in range(1, STREAM_LENGTH + 1)]
+        events = [stored_event(oid, v) for v in range(1, STREAM_LENGTH + 1)]
         for start in range(0, STREAM_LENGTH, 200):
             recorder.insert_events(events[start : start + 200])
     with recorder.datastore.get_connection() as conn:
