@@ -21,7 +21,8 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 
 from services.eventstore.group_commit import GroupCommitChainedRecorder
 from services.eventstore.subscription import ListenFirst
-from tests.test_group_commit import _event, datastore_for
+from tests.factories import stored_event
+from tests.test_group_commit import datastore_for
 
 pytestmark = pytest.mark.postgres
 
@@ -58,7 +59,7 @@ def _stored_while_listen_is_pending(
     recorder: PostgresApplicationRecorder, timeout: float = 10.0
 ) -> bool:
     recorder.create_table()
-    event = _event(uuid4(), 1)
+    event = stored_event(uuid4(), 1)
     with recorder.subscribe(gt=recorder.max_notification_id()) as subscription:
         time.sleep(0.1)  # the library's pull has run by now; the LISTEN has not
         recorder.insert_events([event])
