@@ -659,7 +659,8 @@ def _swap(
     conn = session.conn if event_log.postgres else None
     try:
         with session.transaction() as tx:
-            tracking.ensure_schema(tx)  # also keeps concurrent migrations out of the swap
+            tracking.ensure_schema(tx)
+            tracking.hold_schema(tx)  # concurrent set-ups and migrations wait for the swap
             tracking.lock(tx, projection.name)
             while True:
                 rows = event_log.read(job.position, page_size, conn)

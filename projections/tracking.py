@@ -66,6 +66,15 @@ def ensure_schema(tx: Tx, statements: list[str] | None = None) -> None:
     )
 
 
+def hold_schema(tx: Tx) -> None:
+    """Keep every other process's ``ensure_schema`` waiting until this transaction ends, even
+    when nothing is missing here (``ensure_schema`` then takes no lock). A rebuild's swap holds
+    it: a runner setting up a model's tables beside the swap would otherwise create the table
+    the swap is about to rename its shadow to, and the swap fail on the name."""
+    if tx.dialect == "postgres":
+        tx.execute(LOCK_STATEMENT)
+
+
 #: Tracking tables created before ``signature`` existed get the column.
 SIGNATURE_COLUMN = f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS signature TEXT"
 

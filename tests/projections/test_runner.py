@@ -8,6 +8,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
+
 from projections import tracking
 from projections.rebuild import rebuild
 from projections.runner import ReadModels, Runner
@@ -153,6 +155,50 @@ def test_one_stale_model_does_not_hold_back_the_others_of_its_step(
         session.close()
     assert positions(settings)["catalogue"] == head
     assert_equal_to_rebuild(settings, store)
+
+
+def test_a_runner_setting_up_its_tables_waits_for_a_rebuilds_swap(
+    postgres_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A runner starting on a database where its tables do not exist yet creates them
+    (``Runner._prepare``). Should that meet a rebuild's swap after the swap dropped the (absent)
+    tables and before it renamed its shadows into place, the swap failed on the name the
+    runner had just created (``tracking.hold_schema``): the runner must wait, then find them."""
+    import projections.rebuild as rebuild_module
+    from projections import registry
+
+    store = EventStore(postgres_settings)
+    try:
+        World(Commands(store)).complete_draft("Sebelum pertukaran")
+        set_up: list[BaseException | None] = []
+
+        def runner_set_up() -> None:
+            session = Target(postgres_settings).connect()
+            try:
+                with session.transaction() as tx:
+                    tracking.ensure_schema(tx, registry.schema_statements(session.dialect))
+                set_up.append(None)
+            except BaseException as exc:  # reported below
+                set_up.append(exc)
+            finally:
+                session.close()
+
+        threads: list[threading.Thread] = []
+        dropped = rebuild_module._drop
+
+        def drop_then_a_runner_starts(tx: object, tables: list[str]) -> None:
+            dropped(tx, tables)  # type: ignore[arg-type]
+            if not threads:
+                threads.append(threading.Thread(target=runner_set_up))
+                threads[0].start()
+                threads[0].join(timeout=1.0)  # long enough to create a table, were it let
+
+        monkeypatch.setattr(rebuild_module, "_drop", drop_then_a_runner_starts)
+        rebuild(postgres_settings, store=store)
+        threads[0].join(timeout=30)
+        assert set_up == [None]
+    finally:
+        store.close()
 
 
 def test_rebuild_swaps_in_while_a_live_runner_and_writers_work(postgres_settings: Settings) -> None:
